@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "docs.h"
+#include "imageapi-codec.h"
+#include "macro.h"
+
+static void h_imageapi_json(struct berth_http_request *req, void *userdata)
+{
+        (void)userdata;
+        (void)berth_http_reply(req, 200, "application/json", berth_openapi_imageapi_json,
+                               strlen(berth_openapi_imageapi_json), NULL, 0);
+}
+
+static void h_docs(struct berth_http_request *req, void *userdata)
+{
+        (void)userdata;
+        (void)berth_http_reply(req, 200, "text/html; charset=utf-8", berth_docs_html,
+                               strlen(berth_docs_html), NULL, 0);
+}
+
+static void h_healthz(struct berth_http_request *req, void *userdata)
+{
+        static const char ok[] = "{\"status\":\"ok\"}\n";
+
+        (void)userdata;
+        (void)berth_http_reply(req, 200, "application/json", ok, strlen(ok), NULL, 0);
+}
+
+static const struct berth_http_route docs_routes[] = {
+        { "GET", "/imageapi/v1/swagger.json", h_imageapi_json },
+        { "GET", "/openapi/imageapi.json", h_imageapi_json },
+        { "GET", "/docs", h_docs },
+        { "GET", "/imageapi/v1/docs", h_docs },
+        { "GET", "/healthz", h_healthz },
+};
+
+int berth_docs_init(struct berth_docs *d)
+{
+        *d = (struct berth_docs){
+                .http = {
+                        .name = "docs",
+                        .prefix = "/",
+                        .routes = docs_routes,
+                        .n_routes = ELEMENTSOF(docs_routes),
+                        .error_body = imageapi_error_body,
+                },
+        };
+        return 0;
+}

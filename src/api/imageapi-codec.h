@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <jansson.h>
+
+#include "objects.h"
+
+struct berth_error;
+
+/*
+ * The ImageAPI wire format (reference/imageapi.md §1.3, v0.2.0 models, plus the
+ * pre-release shapes the seed walk-through uses). Pure functions: no store, no I/O;
+ * fuzzed and unit-tested.
+ *
+ * Nesting: wherever an attach or mount is embedded, an object with `id` and no
+ * definition is a reference to that object (kind, when given, must match); an object
+ * with a definition (`attach`, `overlay`, `bind`, `loopback` …) is created with its
+ * parent. `{"id":0}` references object 0. For clients that send every field, a
+ * definition may carry `"id":0` and zero read-only fields.
+ */
+
+/* Nesting deeper than this (mount → attach → mount …) is refused. */
+#define IMAGEAPI_DEPTH_MAX 8
+#define IMAGEAPI_PATH_MAX 4096
+
+enum {
+        /* The seed's v0.1 shapes: overlay.lower items may be plain integers or
+         * {"mount_id":N}. */
+        IMAGEAPI_DECODE_V01 = 1u << 0,
+};
+
+/* Top level: path is "" and the result must be a definition. Returns 0 / -EINVAL
+ * (message names the field) / -ENOMEM. */
+int imageapi_decode_attach(json_t *j, const char *path, unsigned depth, unsigned flags,
+                           struct berth_attach_spec **ret, struct berth_error *err);
+int imageapi_decode_mount(json_t *j, const char *path, unsigned depth, unsigned flags,
+                          struct berth_mount_spec **ret, struct berth_error *err);
+
+/* Body of the seed's POST /mount/overlay: {"lower":[0, …]}. */
+int imageapi_decode_overlay_v01(json_t *j, struct berth_mount_spec **ret,
+                                struct berth_error *err);
+
+/* Encoders; NULL on OOM. Nested objects are rendered in full (secrets never). */
+json_t *imageapi_encode_attach(const struct berth_attach *a, unsigned depth);
+json_t *imageapi_encode_mount(const struct berth_mount *m, unsigned depth);
+json_t *imageapi_encode_overlay_v01(const struct berth_mount *m);
+
+json_t *imageapi_error_body(int status, const char *msg);

@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+
+#include "log.h"
+#include "macro.h"
+#include "berthd-config.h"
+
+#define DEFAULT_PORT 8080
+#define DEFAULT_TLS_PORT 8443
+#define DEFAULT_MAX_BODY (1u << 20)
+#define DEFAULT_THREADS 32
+
+enum {
+        ARG_SCHEME = 0x100,
+        ARG_HOST,
+        ARG_PORT,
+        ARG_SOCKET_PATH,
+        ARG_TLS_HOST,
+        ARG_TLS_PORT,
+        ARG_TLS_CERTIFICATE,
+        ARG_TLS_KEY,
+        ARG_TLS_CA,
+        ARG_STATE_DIR,
+        ARG_LOG_LEVEL,
+        ARG_MAX_BODY,
+        ARG_MAX_HEADER,
+        ARG_THREADS,
+        ARG_SYSFS_ROOT,
+        ARG_IGNORED, /* go-swagger flags accepted for compatibility */
+        ARG_VERSION,
+};
+
+void berthd_config_help(const char *argv0)
+{
+        printf("Usage: %s [OPTIONS]\n"
+               "\n"
+               "berth node agent: attaches system images, mounts them and runs containers on\n"
+               "them, driven by the ImageAPI over HTTP.\n"
+               "\n"
+               "Listening (compatible with imageapi-server):\n"
+               "      --scheme=SCHEME          http, https or unix; repeatable (default: http)\n"
+               "      --host=ADDR              address for http (default: 127.0.0.1; env HOST)\n"
+               "      --port=PORT              port for http, 0 for any (default: %d; env PORT)\n"
+               "      --socket-path=PATH       unix socket (default: STATE_DIR/berthd.sock)\n"
+               "      --tls-host=ADDR          address for https (default: --host)\n"
+               "      --tls-port=PORT          port for https (default: %d)\n"
+               "      --tls-certificate=FILE   PEM certificate for https\n"
+               "      --tls-key=FILE           PEM private key for https\n"
+               "      --tls-ca=FILE            CA bundle; when given, clients must present a\n"
+               "                               certificate signed by it\n"
+               "\n"
+               "berth:\n"
+               "      --state-dir=DIR          runtime state: mounts, logs, records\n"
+               "                               (default: /run/berth)\n"
+               "      --log-level=LEVEL        error, warn, info, debug (default: info;\n"
+               "                               env IMAGEAPI_LOGLEVEL)\n"
+               "      --max-body-size=SIZE     largest request body (default: 1MiB)\n"
+               "      --max-header-size=SIZE   largest request header (default: 16KiB)\n"
+               "      --threads=N              HTTP worker threads (default: %d)\n"
+               "  -h, --help                   show this help\n"
+               "      --version                show the version\n"
+               "\n"
+               "imageapi-server's timeout and limit flags (--cleanup-timeout, --keep-alive,\n"
+               "--read-timeout, --write-timeout, --listen-limit and their --tls- twins) are\n"
+               "accepted and ignored.\n",
+               argv0, DEFAULT_PORT, DEFAULT_TLS_PORT, DEFAULT_THREADS);
+}
+
+int parse_size(const char *s, size_t *ret)
+{
+        unsigned long long v, mult = 1;
+        char *end;
+
+        if (!s || !isdigit((unsigned char)*s))
+                return -EINVAL;
+        errno = 0;
+        v = strtoull(s, &end, 10);
+        if (errno)
+                return -ERANGE;
+        if (*end) {
+                if (strcasecmp(end, "k") == 0 || strcasecmp(end, "kb") == 0 ||
+                    strcasecmp(end, "kib") == 0)
+                        mult = 1ull << 10;
+                else if (strcasecmp(end, "m") == 0 || strcasecmp(end, "mb") == 0 ||
+                         strcasecmp(end, "mib") == 0)
+                        mult = 1ull << 20;
+                else if (strcasecmp(end, "g") == 0 || strcasecmp(end, "gb") == 0 ||
+                         strcasecmp(end, "gib") == 0)
+                        mult = 1ull << 30;
+                else
+                        return -EINVAL;
+        }
+        if (v > (unsigned long long)SIZE_MAX / mult)
+                return -ERANGE;
+        *ret = (size_t)(v * mult);
+        return 0;
+}
+
+static int parse_port(const char *s, int *ret)
+{
+        char *end;
+        long v;
+
+        errno = 0;
+        v = strtol(s, &end, 10);
+        if (errno || *end || !*s || v < 0 || v > 65535)
+                return -EINVAL;
+        *ret = (int)v;
+        return 0;
+}
+
+static int set_str(char **dst, const char *v)
+{
+        free(*dst);
+        *dst = strdup(v);
+        return *dst ? 0 : -ENOMEM;
+}
+
+static int add_scheme(struct berthd_config *c, const char *v)
+{
+        _cleanup_free_ char *copy = strdup(v);
+        char *save = NULL;
+
+        if (!copy)
+                return -ENOMEM;
+        for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                if (streq(t, "http"))
+                        c->listen.schemes |= BERTH_SCHEME_HTTP;
+                else if (streq(t, "https"))
+                        c->listen.schemes |= BERTH_SCHEME_HTTPS;
+                else if (streq(t, "unix"))
+                        c->listen.schemes |= BERTH_SCHEME_UNIX;
+                else {
+                        fprintf(stderr, "berthd: --scheme '%s': must be http, https or unix\n", t);
+                        return -EINVAL;
+                }
+        }
+        return 0;
+}
+
+static int defaults_from_env(struct berthd_config *c)
+{
+        const char *e;
+
+        c->listen.port = DEFAULT_PORT;
+        c->listen.tls_port = DEFAULT_TLS_PORT;
+        c->listen.threads = DEFAULT_THREADS;
+        c->listen.max_header_bytes = 16384;
+        c->max_body = DEFAULT_MAX_BODY;
+        c->log_level = LOG_INFO;
+        if (set_str(&c->state_dir, "/run/berth") < 0 || set_str(&c->sysfs_root, "/sys") < 0 ||
+            set_str(&c->host, "127.0.0.1") < 0)
+                return -ENOMEM;
+
+        e = getenv("IMAGEAPI_LOGLEVEL");
+        if (e) {
+                int l = log_level_from_string(e);
+                if (l < 0) {
+                        fprintf(stderr, "berthd: IMAGEAPI_LOGLEVEL='%s' is not a log level\n", e);
+                        return -EINVAL;
+                }
+                c->log_level = l;
+        }
+        if ((e = getenv("HOST")) && *e && set_str(&c->host, e) < 0)
+                return -ENOMEM;
+        if ((e = getenv("PORT")) && *e && parse_port(e, &c->listen.port) < 0) {
+                fprintf(stderr, "berthd: PORT='%s' is not a port number\n", e);
+                return -EINVAL;
+        }
+        if ((e = getenv("TLS_HOST")) && *e && set_str(&c->tls_host, e) < 0)
+                return -ENOMEM;
+        if ((e = getenv("TLS_PORT")) && *e && parse_port(e, &c->listen.tls_port) < 0) {
+                fprintf(stderr, "berthd: TLS_PORT='%s' is not a port number\n", e);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int check_state_dir(const char *d)
+{
+        /* overlayfs options are separated by ',' and lowerdirs by ':': the state
+         * directory ends up in both. */
+        if (d[0] != '/' || strpbrk(d, ":, \t\n\\")) {
+                fprintf(stderr,
+                        "berthd: --state-dir '%s' must be an absolute path without ':', ',', '\\' "
+                        "or whitespace\n",
+                        d);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int finish(struct berthd_config *c)
+{
+        if (!c->listen.schemes)
+                c->listen.schemes = BERTH_SCHEME_HTTP;
+        if (check_state_dir(c->state_dir) < 0)
+                return -EINVAL;
+        if (!c->socket_path && asprintf(&c->socket_path, "%s/berthd.sock", c->state_dir) < 0) {
+                c->socket_path = NULL;
+                return -ENOMEM;
+        }
+        if ((c->listen.schemes & BERTH_SCHEME_HTTPS) && (!c->tls_certificate || !c->tls_key)) {
+                fprintf(stderr, "berthd: --scheme=https needs --tls-certificate and --tls-key\n");
+                return -EINVAL;
+        }
+        c->listen.host = c->host;
+        c->listen.socket_path = c->socket_path;
+        c->listen.tls_host = c->tls_host;
+        c->listen.tls_certificate = c->tls_certificate;
+        c->listen.tls_key = c->tls_key;
+        c->listen.tls_ca = c->tls_ca;
+        return 0;
+}
+
+int berthd_config_parse(int argc, char *argv[], struct berthd_config *c)
+{
+        static const struct option options[] = {
+                { "scheme", required_argument, NULL, ARG_SCHEME },
+                { "host", required_argument, NULL, ARG_HOST },
+                { "port", required_argument, NULL, ARG_PORT },
+                { "socket-path", required_argument, NULL, ARG_SOCKET_PATH },
+                { "tls-host", required_argument, NULL, ARG_TLS_HOST },
+                { "tls-port", required_argument, NULL, ARG_TLS_PORT },
+                { "tls-certificate", required_argument, NULL, ARG_TLS_CERTIFICATE },
+                { "tls-key", required_argument, NULL, ARG_TLS_KEY },
+                { "tls-ca", required_argument, NULL, ARG_TLS_CA },
+                { "state-dir", required_argument, NULL, ARG_STATE_DIR },
+                { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+                { "max-body-size", required_argument, NULL, ARG_MAX_BODY },
+                { "max-header-size", required_argument, NULL, ARG_MAX_HEADER },
+                { "threads", required_argument, NULL, ARG_THREADS },
+                { "sysfs-root", required_argument, NULL, ARG_SYSFS_ROOT },
+                { "cleanup-timeout", required_argument, NULL, ARG_IGNORED },
+                { "graceful-timeout", required_argument, NULL, ARG_IGNORED },
+                { "keep-alive", required_argument, NULL, ARG_IGNORED },
+                { "read-timeout", required_argument, NULL, ARG_IGNORED },
+                { "write-timeout", required_argument, NULL, ARG_IGNORED },
+                { "listen-limit", required_argument, NULL, ARG_IGNORED },
+                { "tls-keep-alive", required_argument, NULL, ARG_IGNORED },
+                { "tls-read-timeout", required_argument, NULL, ARG_IGNORED },
+                { "tls-write-timeout", required_argument, NULL, ARG_IGNORED },
+                { "tls-listen-limit", required_argument, NULL, ARG_IGNORED },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                {},
+        };
+        int opt, r;
+
+        *c = (struct berthd_config){};
+        r = defaults_from_env(c);
+        if (r < 0)
+                return r;
+
+        optind = 0;
+        opterr = 0;
+        while ((opt = getopt_long(argc, argv, ":h", options, NULL)) >= 0) {
+                switch (opt) {
+                case ARG_SCHEME:
+                        r = add_scheme(c, optarg);
+                        break;
+                case ARG_HOST:
+                        r = set_str(&c->host, optarg);
+                        break;
+                case ARG_PORT:
+                case ARG_TLS_PORT:
+                        r = parse_port(optarg, opt == ARG_PORT ? &c->listen.port
+                                                               : &c->listen.tls_port);
+                        if (r < 0)
+                                fprintf(stderr, "berthd: --%s '%s' is not a port number\n",
+                                        opt == ARG_PORT ? "port" : "tls-port", optarg);
+                        break;
+                case ARG_SOCKET_PATH:
+                        r = set_str(&c->socket_path, optarg);
+                        break;
+                case ARG_TLS_HOST:
+                        r = set_str(&c->tls_host, optarg);
+                        break;
+                case ARG_TLS_CERTIFICATE:
+                        r = set_str(&c->tls_certificate, optarg);
+                        break;
+                case ARG_TLS_KEY:
+                        r = set_str(&c->tls_key, optarg);
+                        break;
+                case ARG_TLS_CA:
+                        r = set_str(&c->tls_ca, optarg);
+                        break;
+                case ARG_STATE_DIR:
+                        r = set_str(&c->state_dir, optarg);
+                        break;
+                case ARG_SYSFS_ROOT:
+                        r = set_str(&c->sysfs_root, optarg);
+                        break;
+                case ARG_LOG_LEVEL:
+                        r = c->log_level = log_level_from_string(optarg);
+                        if (r < 0)
+                                fprintf(stderr,
+                                        "berthd: --log-level '%s': must be error, warn, info or "
+                                        "debug\n",
+                                        optarg);
+                        break;
+                case ARG_MAX_BODY:
+                case ARG_MAX_HEADER: {
+                        size_t v;
+                        r = parse_size(optarg, &v);
+                        if (r < 0 || v < 1024 || v > (64u << 20)) {
+                                fprintf(stderr,
+                                        "berthd: --%s '%s' must be a size from 1KiB to 64MiB\n",
+                                        opt == ARG_MAX_BODY ? "max-body-size" : "max-header-size",
+                                        optarg);
+                                r = -EINVAL;
+                        } else if (opt == ARG_MAX_BODY)
+                                c->max_body = v;
+                        else
+                                c->listen.max_header_bytes = v;
+                        break;
+                }
+                case ARG_THREADS: {
+                        char *end;
+                        long v = strtol(optarg, &end, 10);
+                        if (*end || v < 1 || v > 1024) {
+                                fprintf(stderr, "berthd: --threads '%s' must be 1..1024\n",
+                                        optarg);
+                                r = -EINVAL;
+                        } else
+                                c->listen.threads = (unsigned)v;
+                        break;
+                }
+                case ARG_IGNORED:
+                        break;
+                case 'h':
+                        c->show_help = true;
+                        break;
+                case ARG_VERSION:
+                        c->show_version = true;
+                        break;
+                case ':':
+                        fprintf(stderr, "berthd: option '%s' needs a value\n", argv[optind - 1]);
+                        r = -EINVAL;
+                        break;
+                case '?':
+                default:
+                        fprintf(stderr, "berthd: unknown option '%s' (see --help)\n",
+                                argv[optind - 1]);
+                        r = -EINVAL;
+                        break;
+                }
+                if (r < 0)
+                        return r == -ENOMEM ? r : -EINVAL;
+        }
+        if (optind < argc) {
+                fprintf(stderr, "berthd: unexpected argument '%s' (see --help)\n", argv[optind]);
+                return -EINVAL;
+        }
+        return finish(c);
+}
+
+void berthd_config_done(struct berthd_config *c)
+{
+        free(c->state_dir);
+        free(c->sysfs_root);
+        free(c->socket_path);
+        free(c->host);
+        free(c->tls_host);
+        free(c->tls_certificate);
+        free(c->tls_key);
+        free(c->tls_ca);
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "server.h"
+
+/* berthd's command line. Flags are compatible with the Go imageapi-server's, so that
+ * berthd can replace it in a unit file unchanged. */
+struct berthd_config {
+        struct berth_http_listen listen;
+        char *state_dir;
+        char *sysfs_root;
+        char *socket_path;
+        char *host;
+        char *tls_host;
+        char *tls_certificate;
+        char *tls_key;
+        char *tls_ca;
+        int log_level;
+        size_t max_body;
+        bool show_help;
+        bool show_version;
+};
+
+/* Parse argv (and the environment: IMAGEAPI_LOGLEVEL, and go-swagger's HOST, PORT,
+ * TLS_HOST, TLS_PORT …). On error prints one line to stderr and returns -EINVAL. */
+int berthd_config_parse(int argc, char *argv[], struct berthd_config *ret);
+void berthd_config_done(struct berthd_config *c);
+void berthd_config_help(const char *argv0);
+
+/* Parse "1048576", "64k", "1MiB", "2M" into bytes. -EINVAL / -ERANGE. */
+int parse_size(const char *s, size_t *ret);

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "berthd-config.h"
+#include "docs.h"
+#include "error.h"
+#include "fileio.h"
+#include "http.h"
+#include "imageapi.h"
+#include "log.h"
+#include "macro.h"
+#include "persist.h"
+#include "server.h"
+#include "store.h"
+
+/* Tell systemd (Type=notify) without linking libsystemd. */
+static void sd_notify_ready(const char *status)
+{
+        const char *e = getenv("NOTIFY_SOCKET");
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        _cleanup_close_ int fd = -EBADF;
+        char msg[256];
+        socklen_t len;
+
+        if (!e || (e[0] != '/' && e[0] != '@') || strlen(e) >= sizeof(sa.sun_path))
+                return;
+        strcpy(sa.sun_path, e);
+        if (sa.sun_path[0] == '@')
+                sa.sun_path[0] = 0;
+        len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(e));
+        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return;
+        (void)snprintf(msg, sizeof(msg), "READY=1\nSTATUS=%s", status);
+        (void)sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa, len);
+}
+
+/* One berthd per state directory: two would hand out the same ids. */
+static int lock_state_dir(const char *state_dir, int *ret_fd)
+{
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        char pid[32];
+
+        if (asprintf(&path, "%s/berthd.lock", state_dir) < 0)
+                return -ENOMEM;
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return log_error_errno(errno, "State directory '%s' is not usable: %m",
+                                       state_dir);
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                char other[32] = "";
+                ssize_t n = pread(fd, other, sizeof(other) - 1, 0);
+                other[n > 0 ? n : 0] = 0;
+                other[strcspn(other, "\n")] = 0;
+                log_error("Another berthd (pid %s) is using state directory '%s'",
+                          other[0] ? other : "?", state_dir);
+                return -EBUSY;
+        }
+        (void)snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+        if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, strlen(pid), 0) < 0)
+                return log_error_errno(errno, "Failed to write '%s': %m", path);
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+static int write_listen_file(const char *state_dir, const char *urls)
+{
+        _cleanup_free_ char *path = NULL;
+
+        if (asprintf(&path, "%s/listen", state_dir) < 0)
+                return -ENOMEM;
+        return write_file_atomic(path, urls, strlen(urls), 0644);
+}
+
+static int run(struct berthd_config *cfg)
+{
+        struct berth_store_config scfg = { .state_dir = cfg->state_dir,
+                                           .sysfs_root = cfg->sysfs_root };
+        _cleanup_close_ int lock_fd = -EBADF;
+        struct berth_http_router *router = NULL;
+        struct berth_http_server *server = NULL;
+        struct berth_store *store = NULL;
+        struct berth_error err = {};
+        struct imageapi imageapi;
+        struct berth_docs docs;
+        _cleanup_free_ char *listen_path = NULL;
+        sigset_t mask;
+        int r, sig, leftovers;
+
+        /* Every thread started from here on inherits the blocked set; the main
+         * thread takes the signals with sigwait(). */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        pthread_sigmask(SIG_BLOCK, &mask, NULL);
+        signal(SIGPIPE, SIG_IGN);
+
+        r = berth_store_new(&scfg, &store, &err);
+        if (r < 0) {
+                log_error("%s", err.msg);
+                return r;
+        }
+        r = lock_state_dir(cfg->state_dir, &lock_fd);
+        if (r < 0)
+                goto out;
+
+        leftovers = berth_persist_count(store->persist);
+        if (leftovers > 0)
+                log_warning("State directory '%s' holds %d object records from an earlier berthd; "
+                            "they are kept, ids continue after them",
+                            cfg->state_dir, leftovers);
+
+        r = berth_http_router_new(&router);
+        if (r < 0)
+                goto out;
+        imageapi_init(&imageapi, store, cfg->max_body);
+        berth_docs_init(&docs);
+        if (berth_http_router_add_api(router, &imageapi.http) < 0 ||
+            berth_http_router_add_api(router, &docs.http) < 0) {
+                r = -ENOMEM;
+                goto out;
+        }
+
+        r = berth_http_server_start(&cfg->listen, router, &server, &err);
+        if (r < 0) {
+                log_error("%s", err.msg);
+                goto out;
+        }
+        r = write_listen_file(cfg->state_dir, berth_http_server_urls(server));
+        if (r < 0)
+                log_warning_errno(r, "Failed to write '%s/listen', ignoring: %m", cfg->state_dir);
+
+        {
+                char urls[1024];
+                snprintf(urls, sizeof(urls), "%s", berth_http_server_urls(server));
+                for (char *p = urls; *p; p++)
+                        if (*p == '\n')
+                                *p = p[1] ? ' ' : 0;
+                log_info("berthd %s listening on %s (state in %s)", PACKAGE_VERSION, urls,
+                         cfg->state_dir);
+                sd_notify_ready(urls);
+        }
+
+        for (;;) {
+                if (sigwait(&mask, &sig) != 0)
+                        continue;
+                if (sig == SIGHUP) {
+                        log_info("SIGHUP: nothing to reload");
+                        continue;
+                }
+                break;
+        }
+        log_info("Received %s, shutting down; mounts, devices and containers stay up",
+                 strsignal(sig));
+        r = 0;
+out:
+        berth_http_server_stop(server);
+        berth_http_router_free(router);
+        if (asprintf(&listen_path, "%s/listen", cfg->state_dir) >= 0 && server)
+                (void)unlink(listen_path);
+        berth_store_free(store);
+        return r;
+}
+
+int main(int argc, char *argv[])
+{
+        struct berthd_config cfg;
+        int r;
+
+        log_set_program("berthd");
+        r = berthd_config_parse(argc, argv, &cfg);
+        if (r < 0) {
+                berthd_config_done(&cfg);
+                return 2;
+        }
+        if (cfg.show_help) {
+                berthd_config_help(argv[0]);
+                berthd_config_done(&cfg);
+                return 0;
+        }
+        if (cfg.show_version) {
+                printf("berthd %s\n", PACKAGE_VERSION);
+                berthd_config_done(&cfg);
+                return 0;
+        }
+        log_set_max_level(cfg.log_level);
+        r = run(&cfg);
+        berthd_config_done(&cfg);
+        return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "chase.h"
+#include "error.h"
+#include "loop.h"
+#include "macro.h"
+#include "store-internal.h"
+
+static int attach_ref(struct berth_store *s, const struct berth_attach_spec *spec,
+                      struct berth_obj *holder, struct berth_attach **ret, struct berth_error *err)
+{
+        struct berth_obj *o;
+        int r;
+
+        if (!holder)
+                return berth_error_set(err, EINVAL,
+                                       "id: a POST creates an attachment; it cannot reference one");
+        pthread_mutex_lock(&s->lock);
+        r = store_lookup(s, BERTH_OBJ_ATTACH, spec->ref_id, &o, err);
+        if (r >= 0 && spec->kind >= 0 && ((struct berth_attach *)o)->kind != spec->kind)
+                r = berth_error_set(err, EINVAL, "attach.kind: attachment %llu is %s, not %s",
+                                    (unsigned long long)spec->ref_id,
+                                    berth_attach_kind_to_string(((struct berth_attach *)o)->kind),
+                                    berth_attach_kind_to_string(spec->kind));
+        if (r >= 0)
+                r = obj_claim(o, holder, /* owner= */ false);
+        pthread_mutex_unlock(&s->lock);
+        if (r < 0)
+                return r;
+        *ret = (struct berth_attach *)o;
+        return 0;
+}
+
+/* A read-write attachment of a file that berth already has attached (or any second
+ * attachment of a file attached read-write) would let two writers corrupt it. */
+static int check_not_attached(struct berth_store *s, dev_t dev, ino_t ino, bool ro,
+                              struct berth_error *err)
+{
+        int r = 0;
+
+        pthread_mutex_lock(&s->lock);
+        for (size_t i = 0; i < s->n_table[BERTH_OBJ_ATTACH]; i++) {
+                struct berth_attach *o = (struct berth_attach *)s->table[BERTH_OBJ_ATTACH][i];
+
+                if (o->kind != BERTH_ATTACH_LOOPBACK || o->loopback.backing_dev != dev ||
+                    o->loopback.backing_ino != ino)
+                        continue;
+                if (ro && o->read_only)
+                        continue;
+                r = berth_error_set(err, EBUSY,
+                                    "'%s' is already attached as attachment %llu (%s); a file "
+                                    "can be attached several times only read-only",
+                                    o->loopback.backing_file, (unsigned long long)o->obj.id,
+                                    o->device_file);
+                break;
+        }
+        pthread_mutex_unlock(&s->lock);
+        return r;
+}
+
+static int open_backing(struct berth_attach *a, const struct berth_attach_spec *spec, bool ro_hint,
+                        bool *ret_ro, struct berth_error *err)
+{
+        _cleanup_close_ int base_fd = -EBADF;
+        const char *base = a->loopback.mount ? a->loopback.mount->mountpoint : "/";
+        bool ro = spec->loopback.ro >= 0 ? spec->loopback.ro : ro_hint;
+        int fd;
+
+        base_fd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (base_fd < 0)
+                return berth_error_set_errno(err, errno, "open base '%s'", base);
+
+        fd = open_in_root(base_fd, spec->loopback.path, (ro ? O_RDONLY : O_RDWR) | O_NOCTTY, 0);
+        if (fd < 0 && !ro && spec->loopback.ro < 0 && (fd == -EROFS || fd == -EACCES)) {
+                /* Not writable, and the client did not insist: attach read-only. */
+                ro = true;
+                fd = open_in_root(base_fd, spec->loopback.path, O_RDONLY | O_NOCTTY, 0);
+        }
+        if (fd == -ENOENT || fd == -ENOTDIR)
+                return berth_error_set(err, EINVAL, "loopback.path '%s' does not exist under %s",
+                                       spec->loopback.path, base);
+        if (fd == -EISDIR)
+                return berth_error_set(err, EINVAL, "loopback.path '%s' is not a regular file",
+                                       spec->loopback.path);
+        if (fd < 0)
+                return berth_error_set_errno(err, -fd, "loopback.path '%s'", spec->loopback.path);
+        *ret_ro = ro;
+        return fd;
+}
+
+static int loopback_attach(struct berth_store *s, struct berth_attach *a,
+                           const struct berth_attach_spec *spec, bool ro_hint,
+                           struct berth_error *err)
+{
+        _cleanup_close_ int fd = -EBADF;
+        char link[64], target[4096];
+        struct stat st;
+        ssize_t n;
+        bool ro = false;
+        int r;
+
+        a->loopback.base = spec->loopback.base;
+        a->loopback.read_partitions = spec->loopback.read_partitions;
+        a->loopback.path = strdup(spec->loopback.path);
+        if (!a->loopback.path)
+                return -ENOMEM;
+
+        if (spec->loopback.base == BERTH_BASE_MOUNT) {
+                if (!spec->loopback.mount)
+                        return berth_error_set(err, EINVAL,
+                                               "loopback.mount is required when base is 'mount'");
+                r = mount_build(s, spec->loopback.mount, &a->obj, &a->loopback.mount, err);
+                if (r < 0)
+                        return berth_error_prefix(err, "loopback.mount");
+        }
+
+        fd = open_backing(a, spec, ro_hint, &ro, err);
+        if (fd < 0)
+                return fd;
+        if (fstat(fd, &st) < 0)
+                return berth_error_set_errno(err, errno, "stat '%s'", spec->loopback.path);
+        if (!S_ISREG(st.st_mode))
+                return berth_error_set(err, EINVAL, "loopback.path '%s' is not a regular file",
+                                       spec->loopback.path);
+
+        (void)snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+        n = readlink(link, target, sizeof(target) - 1);
+        if (n < 0)
+                return berth_error_set_errno(err, errno, "resolve '%s'", spec->loopback.path);
+        target[n] = 0;
+        a->loopback.backing_file = strdup(target);
+        a->loopback.backing_dev = st.st_dev;
+        a->loopback.backing_ino = st.st_ino;
+        if (!a->loopback.backing_file)
+                return -ENOMEM;
+
+        r = check_not_attached(s, st.st_dev, st.st_ino, ro, err);
+        if (r < 0)
+                return r;
+
+        r = loop_attach(fd, target, ro, spec->loopback.read_partitions, &a->loopback.loop_nr,
+                        &a->loopback.fd, err);
+        if (r < 0)
+                return berth_error_prefix(err, "attach '%s'", target);
+        if (fstat(a->loopback.fd, &st) < 0 ||
+            asprintf(&a->device_file, "/dev/loop%d", a->loopback.loop_nr) < 0) {
+                a->device_file = NULL;
+                r = -errno;
+                (void)loop_detach(TAKE_FD(a->loopback.fd));
+                return berth_error_set_errno(err, -r, "attach '%s'", target);
+        }
+        a->rdev = st.st_rdev;
+        a->read_only = ro;
+        return 0;
+}
+
+static int local_attach(struct berth_attach *a, const struct berth_attach_spec *spec,
+                        struct berth_error *err)
+{
+        struct stat st;
+
+        if (spec->local.path[0] != '/')
+                return berth_error_set(err, EINVAL, "local.path '%s' must be an absolute path",
+                                       spec->local.path);
+        if (stat(spec->local.path, &st) < 0) {
+                if (errno == ENOENT || errno == ENOTDIR)
+                        return berth_error_set(err, EINVAL, "local.path '%s' does not exist",
+                                               spec->local.path);
+                return berth_error_set_errno(err, errno, "local.path '%s'", spec->local.path);
+        }
+        if (!S_ISBLK(st.st_mode))
+                return berth_error_set(err, EINVAL, "local.path '%s' is not a block device",
+                                       spec->local.path);
+        a->local.path = strdup(spec->local.path);
+        a->device_file = strdup(spec->local.path);
+        if (!a->local.path || !a->device_file)
+                return -ENOMEM;
+        a->rdev = st.st_rdev;
+        return 0;
+}
+
+int attach_build(struct berth_store *s, const struct berth_attach_spec *spec,
+                 struct berth_obj *holder, bool ro_hint, struct berth_attach **ret,
+                 struct berth_error *err)
+{
+        struct berth_attach *a;
+        int r;
+
+        if (spec->is_ref)
+                return attach_ref(s, spec, holder, ret, err);
+
+        a = calloc(1, sizeof(*a));
+        if (!a)
+                return -ENOMEM;
+        a->obj.type = BERTH_OBJ_ATTACH;
+        a->obj.user = !holder;
+        a->kind = spec->kind;
+        a->loopback.fd = -EBADF;
+
+        switch (spec->kind) {
+        case BERTH_ATTACH_LOOPBACK:
+                r = loopback_attach(s, a, spec, ro_hint, err);
+                break;
+        case BERTH_ATTACH_LOCAL:
+                r = local_attach(a, spec, err);
+                break;
+        case BERTH_ATTACH_ISCSI:
+        case BERTH_ATTACH_RBD:
+                r = berth_error_set(err, EOPNOTSUPP,
+                                    "attach kind '%s' is not supported by this build of berthd",
+                                    berth_attach_kind_to_string(spec->kind));
+                break;
+        case _BERTH_ATTACH_KIND_MAX:
+        case _BERTH_ATTACH_KIND_INVALID:
+        default:
+                r = berth_error_set(err, EINVAL, "attach.kind is required");
+                break;
+        }
+        if (r >= 0 && holder)
+                r = obj_claim(&a->obj, holder, /* owner= */ true);
+        if (r < 0) {
+                (void)loop_detach(TAKE_FD(a->loopback.fd));
+                attach_release(s, a);
+                free(a->obj.holders);
+                free(a);
+                return berth_error_ensure(err, r, "attach");
+        }
+        *ret = a;
+        return 0;
+}
+
+int attach_teardown(struct berth_store *s, struct berth_attach *a, bool lazy,
+                    struct berth_error *err)
+{
+        int r;
+
+        (void)s;
+        (void)lazy;
+        if (a->kind != BERTH_ATTACH_LOOPBACK)
+                return 0;
+        /* The device has LO_FLAGS_AUTOCLEAR: while a mount (even a lazily detached one)
+         * still uses it, the kernel defers the clear. */
+        r = loop_detach(TAKE_FD(a->loopback.fd));
+        if (r < 0)
+                return berth_error_set_errno(err, -r, "detach %s", a->device_file);
+        return 0;
+}
+
+int attach_busy(struct berth_store *s, struct berth_attach *a, char *why, size_t size)
+{
+        if (a->kind != BERTH_ATTACH_LOOPBACK || a->loopback.fd < 0)
+                return 0;
+        return blockdev_users(s->sysfs_root, a->rdev, why, size);
+}
+
+void attach_release(struct berth_store *s, struct berth_attach *a)
+{
+        if (a->loopback.mount)
+                obj_unclaim(s, &a->loopback.mount->obj, &a->obj);
+        a->loopback.mount = NULL;
+        free(a->loopback.path);
+        free(a->loopback.backing_file);
+        free(a->local.path);
+        free(a->device_file);
+}
+
+void attach_for_each_child(struct berth_attach *a, obj_child_fn fn, void *userdata)
+{
+        if (a->loopback.mount)
+                fn(&a->loopback.mount->obj, userdata);
+}
+
+int berth_attach_create(struct berth_store *s, const struct berth_attach_spec *spec,
+                        berth_obj_visit_fn fn, void *userdata, struct berth_error *err)
+{
+        struct berth_attach *a;
+        int r;
+
+        pthread_mutex_lock(&s->op_lock);
+        r = attach_build(s, spec, /* holder= */ NULL, /* ro_hint= */ false, &a, err);
+        if (r >= 0) {
+                r = store_commit(s, &a->obj, err);
+                if (r < 0)
+                        store_abort(s, &a->obj);
+        }
+        if (r >= 0 && fn) {
+                pthread_mutex_lock(&s->lock);
+                r = fn(&a->obj, userdata);
+                pthread_mutex_unlock(&s->lock);
+        }
+        pthread_mutex_unlock(&s->op_lock);
+        return r;
+}

@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "chase.h"
+#include "error.h"
+#include "fileio.h"
+#include "log.h"
+#include "macro.h"
+#include "mountfs.h"
+#include "mountopts.h"
+#include "store-internal.h"
+#include "strv.h"
+
+/* overlayfs takes its options in one page; 64 lowers of ~40 bytes each fit. */
+#define OVERLAY_LOWER_MAX 64
+
+static int mount_ref(struct berth_store *s, const struct berth_mount_spec *spec,
+                     struct berth_obj *holder, struct berth_mount **ret, struct berth_error *err)
+{
+        struct berth_obj *o;
+        int r;
+
+        if (!holder)
+                return berth_error_set(err, EINVAL, "id: a POST creates a mount; it cannot "
+                                                    "reference one");
+        pthread_mutex_lock(&s->lock);
+        r = store_lookup(s, BERTH_OBJ_MOUNT, spec->ref_id, &o, err);
+        if (r >= 0 && spec->kind >= 0 && ((struct berth_mount *)o)->kind != spec->kind)
+                r = berth_error_set(err, EINVAL, "mount.kind: mount %llu is %s, not %s",
+                                    (unsigned long long)spec->ref_id,
+                                    berth_mount_kind_to_string(((struct berth_mount *)o)->kind),
+                                    berth_mount_kind_to_string(spec->kind));
+        if (r >= 0)
+                r = obj_claim(o, holder, /* owner= */ false);
+        pthread_mutex_unlock(&s->lock);
+        if (r < 0)
+                return r;
+        *ret = (struct berth_mount *)o;
+        return 0;
+}
+
+static int make_mountpoint(struct berth_store *s, struct berth_mount *m, bool file,
+                           struct berth_error *err)
+{
+        int r;
+
+        if (!file) {
+                r = mkdtemp_in(s->mounts_dir, "mount_", 0755, &m->mountpoint);
+        } else {
+                _cleanup_free_ char *p = NULL;
+                int fd;
+
+                if (asprintf(&p, "%s/mount_XXXXXX", s->mounts_dir) < 0)
+                        return -ENOMEM;
+                fd = mkostemp(p, O_CLOEXEC);
+                r = fd < 0 ? -errno : 0;
+                if (fd >= 0) {
+                        (void)fchmod(fd, 0644);
+                        (void)close(fd);
+                        m->mountpoint = TAKE_PTR(p);
+                        m->mountpoint_is_file = true;
+                }
+        }
+        if (r < 0)
+                return berth_error_set_errno(err, -r, "create a mountpoint in '%s'",
+                                             s->mounts_dir);
+        return 0;
+}
+
+static void remove_mountpoint(struct berth_mount *m)
+{
+        if (!m->mountpoint)
+                return;
+        if (m->mountpoint_is_file)
+                (void)unlink(m->mountpoint);
+        else
+                (void)rmdir(m->mountpoint);
+}
+
+static int attach_mount_build(struct berth_store *s, struct berth_mount *m,
+                              const struct berth_mount_spec *spec, struct berth_error *err)
+{
+        _cleanup_free_ char *opts = NULL;
+        bool ro;
+        int r;
+
+        if (!spec->attach.attach)
+                return berth_error_set(err, EINVAL, "attach.attach is required");
+        if (!fstype_is_valid(spec->attach.fs_type))
+                return berth_error_set(err, EINVAL,
+                                       "attach.fs_type must be a file system type name such as "
+                                       "'squashfs' or 'ext4'");
+        r = mountopts_normalize(spec->attach.options, &opts, &ro, err);
+        if (r < 0)
+                return r;
+        m->attach.fs_type = strdup(spec->attach.fs_type);
+        m->attach.options = strv_copy(spec->attach.options);
+        if (!m->attach.fs_type || !m->attach.options)
+                return -ENOMEM;
+
+        r = attach_build(s, spec->attach.attach, &m->obj,
+                         ro || fstype_is_read_only(spec->attach.fs_type), &m->attach.attach, err);
+        if (r < 0)
+                return berth_error_prefix(err, "attach.attach");
+
+        /* The kernel would quietly mount a read-only device read-only; say so instead. */
+        if (!ro && m->attach.attach->read_only && !fstype_is_read_only(m->attach.fs_type))
+                return berth_error_set(err, EROFS,
+                                       "%s %s is read-only: mount it with the 'ro' option",
+                                       m->attach.attach->obj.registered ? "attachment"
+                                                                        : "attach.attach",
+                                       m->attach.attach->device_file);
+
+        r = make_mountpoint(s, m, /* file= */ false, err);
+        if (r < 0)
+                return r;
+        return mountfs_mount(m->attach.attach->device_file, m->mountpoint, m->attach.fs_type, opts,
+                             ro ? MOUNTFS_READ_ONLY : 0, err);
+}
+
+static int overlay_build(struct berth_store *s, struct berth_mount *m,
+                         const struct berth_mount_spec *spec, struct berth_error *err)
+{
+        _cleanup_free_ char *lowerdir = NULL, *opts = NULL;
+        size_t len = 1;
+        int r;
+
+        if (spec->overlay.n_lower == 0)
+                return berth_error_set(err, EINVAL, "overlay.lower must name at least one mount");
+        if (spec->overlay.n_lower > OVERLAY_LOWER_MAX)
+                return berth_error_set(err, EINVAL, "overlay.lower has more than %d mounts",
+                                       OVERLAY_LOWER_MAX);
+        m->overlay.lower = calloc(spec->overlay.n_lower, sizeof(*m->overlay.lower));
+        if (!m->overlay.lower)
+                return -ENOMEM;
+        for (size_t i = 0; i < spec->overlay.n_lower; i++) {
+                struct berth_mount *l;
+
+                r = mount_build(s, spec->overlay.lower[i], &m->obj, &l, err);
+                if (r < 0)
+                        return berth_error_prefix(err, "overlay.lower[%zu]", i);
+                m->overlay.lower[m->overlay.n_lower++] = l;
+                len += strlen(l->mountpoint) + 1;
+        }
+
+        /* lower[0] is the top-most layer, as in overlayfs' own lowerdir order. */
+        lowerdir = malloc(len);
+        if (!lowerdir)
+                return -ENOMEM;
+        lowerdir[0] = 0;
+        for (size_t i = 0; i < m->overlay.n_lower; i++) {
+                if (i > 0)
+                        strcat(lowerdir, ":");
+                strcat(lowerdir, m->overlay.lower[i]->mountpoint);
+        }
+
+        r = mkdtemp_in(s->mounts_dir, "upper_", 0755, &m->overlay.upperdir);
+        if (r >= 0)
+                r = mkdtemp_in(s->mounts_dir, "work_", 0755, &m->overlay.workdir);
+        if (r < 0)
+                return berth_error_set_errno(err, -r, "create overlay directories in '%s'",
+                                             s->mounts_dir);
+        r = make_mountpoint(s, m, /* file= */ false, err);
+        if (r < 0)
+                return r;
+        if (asprintf(&opts, "lowerdir=%s,upperdir=%s,workdir=%s", lowerdir, m->overlay.upperdir,
+                     m->overlay.workdir) < 0) {
+                opts = NULL;
+                return -ENOMEM;
+        }
+        return mountfs_mount("overlay", m->mountpoint, "overlay", opts, 0, err);
+}
+
+static int bind_build(struct berth_store *s, struct berth_mount *m,
+                      const struct berth_mount_spec *spec, struct berth_error *err)
+{
+        _cleanup_close_ int base_fd = -EBADF, fd = -EBADF;
+        char src[64], target[4096];
+        const char *base = "/";
+        struct stat st;
+        ssize_t n;
+        int r;
+
+        m->bind.base = spec->bind.base;
+        m->bind.recursive = spec->bind.recursive;
+        m->bind.ro = spec->bind.ro;
+        m->bind.path = strdup(spec->bind.path);
+        if (!m->bind.path)
+                return -ENOMEM;
+        if (spec->bind.base == BERTH_BASE_MOUNT) {
+                if (!spec->bind.mount)
+                        return berth_error_set(err, EINVAL,
+                                               "bind.mount is required when base is 'mount'");
+                r = mount_build(s, spec->bind.mount, &m->obj, &m->bind.mount, err);
+                if (r < 0)
+                        return berth_error_prefix(err, "bind.mount");
+                base = m->bind.mount->mountpoint;
+        }
+
+        base_fd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (base_fd < 0)
+                return berth_error_set_errno(err, errno, "open base '%s'", base);
+        fd = open_in_root(base_fd, spec->bind.path, O_PATH, 0);
+        if (fd == -ENOENT || fd == -ENOTDIR)
+                return berth_error_set(err, EINVAL, "bind.path '%s' does not exist under %s",
+                                       spec->bind.path, base);
+        if (fd < 0)
+                return berth_error_set_errno(err, -fd, "bind.path '%s'", spec->bind.path);
+        if (fstat(fd, &st) < 0)
+                return berth_error_set_errno(err, errno, "stat bind.path '%s'", spec->bind.path);
+
+        (void)snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
+        n = readlink(src, target, sizeof(target) - 1);
+        if (n < 0)
+                return berth_error_set_errno(err, errno, "resolve '%s'", spec->bind.path);
+        target[n] = 0;
+        m->bind.source = strdup(target);
+        if (!m->bind.source)
+                return -ENOMEM;
+
+        r = make_mountpoint(s, m, /* file= */ !S_ISDIR(st.st_mode), err);
+        if (r < 0)
+                return r;
+        /* Mount from the fd we resolved, so a symlink swapped in meanwhile cannot
+         * redirect the bind. */
+        return mountfs_mount(src, m->mountpoint, NULL, NULL,
+                             MOUNTFS_BIND | MOUNTFS_NO_CANONICALIZE |
+                                     (spec->bind.recursive ? MOUNTFS_RECURSIVE : 0) |
+                                     (spec->bind.ro ? MOUNTFS_READ_ONLY : 0),
+                             err);
+}
+
+static void mount_free(struct berth_store *s, struct berth_mount *m)
+{
+        mount_release(s, m);
+        free(m->obj.holders);
+        free(m);
+}
+
+int mount_build(struct berth_store *s, const struct berth_mount_spec *spec,
+                struct berth_obj *holder, struct berth_mount **ret, struct berth_error *err)
+{
+        struct berth_mount *m;
+        int r;
+
+        if (spec->is_ref)
+                return mount_ref(s, spec, holder, ret, err);
+
+        m = calloc(1, sizeof(*m));
+        if (!m)
+                return -ENOMEM;
+        m->obj.type = BERTH_OBJ_MOUNT;
+        m->obj.user = !holder;
+        m->kind = spec->kind;
+
+        switch (spec->kind) {
+        case BERTH_MOUNT_ATTACH:
+                r = attach_mount_build(s, m, spec, err);
+                break;
+        case BERTH_MOUNT_OVERLAY:
+                r = overlay_build(s, m, spec, err);
+                break;
+        case BERTH_MOUNT_BIND:
+                r = bind_build(s, m, spec, err);
+                break;
+        case BERTH_MOUNT_NFS:
+        case BERTH_MOUNT_URI:
+                r = berth_error_set(err, EOPNOTSUPP,
+                                    "mount kind '%s' is not supported by this build of berthd",
+                                    berth_mount_kind_to_string(spec->kind));
+                break;
+        case _BERTH_MOUNT_KIND_MAX:
+        case _BERTH_MOUNT_KIND_INVALID:
+        default:
+                r = berth_error_set(err, EINVAL, "mount.kind is required");
+                break;
+        }
+        if (r >= 0) {
+                r = mountfs_is_read_only(m->mountpoint);
+                if (r >= 0) {
+                        m->read_only = r > 0;
+                        r = 0;
+                }
+        }
+        if (r >= 0 && holder)
+                r = obj_claim(&m->obj, holder, /* owner= */ true);
+        if (r < 0) {
+                /* Undo in reverse: the mount (if it happened), its directories, then the
+                 * children through mount_release(). */
+                if (m->mountpoint && mountfs_is_mountpoint(m->mountpoint) > 0)
+                        (void)mountfs_umount(m->mountpoint, /* lazy= */ false, NULL);
+                remove_mountpoint(m);
+                mount_finalize_dirs(m);
+                mount_free(s, m);
+                return berth_error_ensure(err, r, "mount");
+        }
+        *ret = m;
+        return 0;
+}
+
+int mount_teardown(struct berth_store *s, struct berth_mount *m, bool lazy, bool defer,
+                   struct berth_error *err)
+{
+        int r;
+
+        (void)s;
+        if (m->mountpoint && !m->detached) {
+                r = mountfs_umount(m->mountpoint, lazy, err);
+                if (r == -EINVAL && mountfs_is_mountpoint(m->mountpoint) == 0) {
+                        /* Unmounted behind berth's back: nothing left to undo. */
+                        log_debug("'%s' was no longer mounted", m->mountpoint);
+                        berth_error_clear(err);
+                } else if (r < 0)
+                        return r;
+                m->detached = true;
+                remove_mountpoint(m);
+        }
+        if (!defer)
+                mount_finalize_dirs(m);
+        return 0;
+}
+
+void mount_finalize_dirs(struct berth_mount *m)
+{
+        const char *dirs[] = { m->overlay.upperdir, m->overlay.workdir };
+
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+                int r;
+                if (!dirs[i])
+                        continue;
+                r = rm_rf_physical(dirs[i]);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to remove '%s', ignoring: %m", dirs[i]);
+        }
+        m->overlay.upperdir = mfree(m->overlay.upperdir);
+        m->overlay.workdir = mfree(m->overlay.workdir);
+}
+
+void mount_release(struct berth_store *s, struct berth_mount *m)
+{
+        if (m->attach.attach)
+                obj_unclaim(s, &m->attach.attach->obj, &m->obj);
+        m->attach.attach = NULL;
+        for (size_t i = 0; i < m->overlay.n_lower; i++)
+                obj_unclaim(s, &m->overlay.lower[i]->obj, &m->obj);
+        m->overlay.n_lower = 0;
+        if (m->bind.mount)
+                obj_unclaim(s, &m->bind.mount->obj, &m->obj);
+        m->bind.mount = NULL;
+
+        free(m->mountpoint);
+        free(m->attach.fs_type);
+        strv_free(m->attach.options);
+        free(m->overlay.lower);
+        free(m->overlay.upperdir);
+        free(m->overlay.workdir);
+        free(m->bind.path);
+        free(m->bind.source);
+}
+
+void mount_for_each_child(struct berth_mount *m, obj_child_fn fn, void *userdata)
+{
+        if (m->attach.attach)
+                fn(&m->attach.attach->obj, userdata);
+        for (size_t i = 0; i < m->overlay.n_lower; i++)
+                fn(&m->overlay.lower[i]->obj, userdata);
+        if (m->bind.mount)
+                fn(&m->bind.mount->obj, userdata);
+}
+
+int berth_mount_create(struct berth_store *s, const struct berth_mount_spec *spec,
+                       berth_obj_visit_fn fn, void *userdata, struct berth_error *err)
+{
+        struct berth_mount *m;
+        int r;
+
+        pthread_mutex_lock(&s->op_lock);
+        r = mount_build(s, spec, /* holder= */ NULL, &m, err);
+        if (r >= 0) {
+                r = store_commit(s, &m->obj, err);
+                if (r < 0)
+                        store_abort(s, &m->obj);
+        }
+        if (r >= 0 && fn) {
+                pthread_mutex_lock(&s->lock);
+                r = fn(&m->obj, userdata);
+                pthread_mutex_unlock(&s->lock);
+        }
+        pthread_mutex_unlock(&s->op_lock);
+        return r;
+}

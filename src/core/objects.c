@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "objects.h"
+#include "strv.h"
+
+static const char *const obj_type_table[_BERTH_OBJ_TYPE_MAX] = {
+        [BERTH_OBJ_ATTACH] = "attachment",
+        [BERTH_OBJ_MOUNT] = "mount",
+        [BERTH_OBJ_CONTAINER] = "container",
+};
+
+static const char *const attach_kind_table[_BERTH_ATTACH_KIND_MAX] = {
+        [BERTH_ATTACH_ISCSI] = "iscsi",
+        [BERTH_ATTACH_LOCAL] = "local",
+        [BERTH_ATTACH_LOOPBACK] = "loopback",
+        [BERTH_ATTACH_RBD] = "rbd",
+};
+
+static const char *const mount_kind_table[_BERTH_MOUNT_KIND_MAX] = {
+        [BERTH_MOUNT_ATTACH] = "attach",
+        [BERTH_MOUNT_BIND] = "bind",
+        [BERTH_MOUNT_NFS] = "nfs",
+        [BERTH_MOUNT_OVERLAY] = "overlay",
+        [BERTH_MOUNT_URI] = "uri",
+};
+
+static const char *const base_table[_BERTH_BASE_MAX] = {
+        [BERTH_BASE_ROOT] = "root",
+        [BERTH_BASE_MOUNT] = "mount",
+};
+
+static int lookup(const char *const *table, size_t n, const char *s)
+{
+        if (!s)
+                return -EINVAL;
+        for (size_t i = 0; i < n; i++)
+                if (table[i] && streq(table[i], s))
+                        return (int)i;
+        return -EINVAL;
+}
+
+const char *berth_obj_type_to_string(enum berth_obj_type t)
+{
+        return t >= 0 && t < _BERTH_OBJ_TYPE_MAX ? obj_type_table[t] : NULL;
+}
+
+const char *berth_attach_kind_to_string(enum berth_attach_kind k)
+{
+        return k >= 0 && k < _BERTH_ATTACH_KIND_MAX ? attach_kind_table[k] : NULL;
+}
+
+enum berth_attach_kind berth_attach_kind_from_string(const char *s)
+{
+        return lookup(attach_kind_table, ELEMENTSOF(attach_kind_table), s);
+}
+
+const char *berth_mount_kind_to_string(enum berth_mount_kind k)
+{
+        return k >= 0 && k < _BERTH_MOUNT_KIND_MAX ? mount_kind_table[k] : NULL;
+}
+
+enum berth_mount_kind berth_mount_kind_from_string(const char *s)
+{
+        return lookup(mount_kind_table, ELEMENTSOF(mount_kind_table), s);
+}
+
+const char *berth_base_to_string(enum berth_base b)
+{
+        return b >= 0 && b < _BERTH_BASE_MAX ? base_table[b] : NULL;
+}
+
+enum berth_base berth_base_from_string(const char *s)
+{
+        return lookup(base_table, ELEMENTSOF(base_table), s);
+}
+
+struct berth_attach_spec *berth_attach_spec_free(struct berth_attach_spec *s)
+{
+        if (!s)
+                return NULL;
+        free(s->loopback.path);
+        berth_mount_spec_free(s->loopback.mount);
+        free(s->local.path);
+        free(s);
+        return NULL;
+}
+
+struct berth_mount_spec *berth_mount_spec_free(struct berth_mount_spec *s)
+{
+        if (!s)
+                return NULL;
+        berth_attach_spec_free(s->attach.attach);
+        free(s->attach.fs_type);
+        strv_free(s->attach.options);
+        for (size_t i = 0; i < s->overlay.n_lower; i++)
+                berth_mount_spec_free(s->overlay.lower[i]);
+        free(s->overlay.lower);
+        free(s->bind.path);
+        berth_mount_spec_free(s->bind.mount);
+        free(s);
+        return NULL;
+}
+
+bool berth_name_is_valid(const char *s)
+{
+        size_t n;
+
+        if (!s)
+                return false;
+        n = strlen(s);
+        if (n == 0 || n > BERTH_NAME_MAX)
+                return false;
+        return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}

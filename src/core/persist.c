@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <dirent.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "fileio.h"
+#include "macro.h"
+#include "persist.h"
+#include "record.h"
+#include "store-internal.h"
+
+struct berth_persist {
+        char *dir;
+};
+
+static char *record_path(struct berth_persist *p, enum berth_obj_type type, uint64_t id)
+{
+        char *path;
+
+        if (asprintf(&path, "%s/%s-%llu.json", p->dir, berth_obj_type_to_string(type),
+                     (unsigned long long)id) < 0)
+                return NULL;
+        return path;
+}
+
+static int write_json(const char *path, json_t *j)
+{
+        _cleanup_free_ char *text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+
+        if (!text)
+                return -ENOMEM;
+        return write_file_atomic(path, text, strlen(text), 0600);
+}
+
+static const char *const counter_names[_BERTH_OBJ_TYPE_MAX] = {
+        [BERTH_OBJ_ATTACH] = "attachment",
+        [BERTH_OBJ_MOUNT] = "mount",
+        [BERTH_OBJ_CONTAINER] = "container",
+};
+
+static int load_counters(struct berth_persist *p, uint64_t next_id[], struct berth_error *err)
+{
+        _cleanup_free_ char *path = NULL;
+        json_error_t jerr;
+        json_t *j;
+
+        if (asprintf(&path, "%s/ids.json", p->dir) < 0)
+                return -ENOMEM;
+        j = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+        if (!j) {
+                if (access(path, F_OK) < 0 && errno == ENOENT)
+                        return 0;
+                return berth_error_set(err, EBADMSG, "'%s' is corrupt: %s", path, jerr.text);
+        }
+        for (int t = 0; t < _BERTH_OBJ_TYPE_MAX; t++) {
+                json_t *v = json_object_get(j, counter_names[t]);
+                if (json_is_integer(v) && json_integer_value(v) >= 0)
+                        next_id[t] = (uint64_t)json_integer_value(v);
+        }
+        json_decref(j);
+        return 0;
+}
+
+static int save_counters(struct berth_persist *p, const uint64_t next_id[])
+{
+        _cleanup_free_ char *path = NULL;
+        json_t *j = json_object();
+        int r;
+
+        if (!j || asprintf(&path, "%s/ids.json", p->dir) < 0) {
+                json_decref(j);
+                return -ENOMEM;
+        }
+        for (int t = 0; t < _BERTH_OBJ_TYPE_MAX; t++)
+                json_object_set_new(j, counter_names[t], json_integer((json_int_t)next_id[t]));
+        r = write_json(path, j);
+        json_decref(j);
+        return r;
+}
+
+int berth_persist_open(const char *state_dir, uint64_t next_id[_BERTH_OBJ_TYPE_MAX],
+                       struct berth_persist **ret, struct berth_error *err)
+{
+        struct berth_persist *p;
+        int r;
+
+        p = calloc(1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        if (asprintf(&p->dir, "%s/db", state_dir) < 0) {
+                free(p);
+                return -ENOMEM;
+        }
+        r = mkdir_p(p->dir, 0700);
+        if (r < 0) {
+                berth_error_set_errno(err, -r, "create '%s'", p->dir);
+                berth_persist_free(p);
+                return r;
+        }
+        r = load_counters(p, next_id, err);
+        if (r < 0) {
+                berth_persist_free(p);
+                return r;
+        }
+        *ret = p;
+        return 0;
+}
+
+struct berth_persist *berth_persist_free(struct berth_persist *p)
+{
+        if (!p)
+                return NULL;
+        free(p->dir);
+        free(p);
+        return NULL;
+}
+
+int berth_persist_save(struct berth_persist *p, struct berth_obj *o, struct berth_error *err)
+{
+        _cleanup_free_ char *path = record_path(p, o->type, o->id);
+        json_t *j;
+        int r;
+
+        if (!path)
+                return -ENOMEM;
+        j = berth_record_from_obj(o);
+        if (!j)
+                return -ENOMEM;
+        r = write_json(path, j);
+        json_decref(j);
+        if (r < 0)
+                return berth_error_set_errno(err, -r, "write record '%s'", path);
+        return 0;
+}
+
+struct save_ctx {
+        struct berth_persist *p;
+        struct berth_obj *parent;
+        int r;
+        struct berth_error *err;
+};
+
+static void save_one(struct berth_obj *o, void *userdata)
+{
+        struct save_ctx *c = userdata;
+        struct save_ctx sub = { .p = c->p, .parent = o, .err = c->err };
+        int r;
+
+        if (c->r < 0 || (c->parent && o->owner != c->parent))
+                return;
+        if (o->type == BERTH_OBJ_ATTACH)
+                attach_for_each_child((struct berth_attach *)o, save_one, &sub);
+        else if (o->type == BERTH_OBJ_MOUNT)
+                mount_for_each_child((struct berth_mount *)o, save_one, &sub);
+        if (sub.r < 0) {
+                c->r = sub.r;
+                return;
+        }
+        r = berth_persist_save(c->p, o, c->err);
+        if (r < 0)
+                c->r = r;
+}
+
+int berth_persist_save_tree(struct berth_persist *p, struct berth_obj *root,
+                            const uint64_t next_id[_BERTH_OBJ_TYPE_MAX], struct berth_error *err)
+{
+        struct save_ctx c = { .p = p, .parent = NULL, .err = err };
+        int r;
+
+        /* Counters first: a crash after this point wastes ids but never reuses one. */
+        r = save_counters(p, next_id);
+        if (r < 0)
+                return berth_error_set_errno(err, -r, "write id counters in '%s'", p->dir);
+        save_one(root, &c);
+        return c.r;
+}
+
+void berth_persist_remove(struct berth_persist *p, enum berth_obj_type type, uint64_t id)
+{
+        _cleanup_free_ char *path = record_path(p, type, id);
+
+        if (path)
+                (void)unlink(path);
+}
+
+int berth_persist_count(struct berth_persist *p)
+{
+        struct dirent *de;
+        DIR *d;
+        int n = 0;
+
+        d = opendir(p->dir);
+        if (!d)
+                return -errno;
+        while ((de = readdir(d)))
+                if (!streq(de->d_name, "ids.json") && strstr(de->d_name, ".json") &&
+                    !strstr(de->d_name, ".tmp"))
+                        n++;
+        closedir(d);
+        return n;
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdint.h>
+
+#include "objects.h"
+
+struct berth_error;
+struct berth_persist;
+
+/*
+ * Durable records of every object under <state>/db/, one JSON file per object
+ * (<type>-<id>.json) plus the id counters (ids.json), each written atomically
+ * (temporary file, fsync, rename). A record holds what a restarted berthd needs to
+ * re-adopt the object: its kernel identity (loop number and backing inode,
+ * mountpoint, upper and work directories) and its children by id. Claims are not
+ * stored: they follow from the children lists. Secrets are never written.
+ *
+ * Mounts that berthd made but has no record of (it died between mount(2) and the
+ * record) are recognisable by living under <state>/mounts without a record.
+ */
+
+/* Open (creating <state>/db) and load the id counters into next_id[]. */
+int berth_persist_open(const char *state_dir, uint64_t next_id[_BERTH_OBJ_TYPE_MAX],
+                       struct berth_persist **ret, struct berth_error *err);
+struct berth_persist *berth_persist_free(struct berth_persist *p);
+
+/* Write the records of root and of every object it owns, then the counters. */
+int berth_persist_save_tree(struct berth_persist *p, struct berth_obj *root,
+                            const uint64_t next_id[_BERTH_OBJ_TYPE_MAX], struct berth_error *err);
+int berth_persist_save(struct berth_persist *p, struct berth_obj *o, struct berth_error *err);
+void berth_persist_remove(struct berth_persist *p, enum berth_obj_type type, uint64_t id);
+
+/* Number of object records present (used at start to report leftovers). */
+int berth_persist_count(struct berth_persist *p);

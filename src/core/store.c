@@ -1,0 +1,468 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "error.h"
+#include "fileio.h"
+#include "log.h"
+#include "macro.h"
+#include "persist.h"
+#include "store-internal.h"
+
+const char *berth_obj_describe(const struct berth_obj *o, char *buf, size_t size)
+{
+        (void)snprintf(buf, size, "%s %llu", berth_obj_type_to_string(o->type),
+                       (unsigned long long)o->id);
+        return buf;
+}
+
+int berth_store_new(const struct berth_store_config *cfg, struct berth_store **ret,
+                    struct berth_error *err)
+{
+        struct berth_store *s;
+        int r;
+
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        pthread_mutex_init(&s->op_lock, NULL);
+        pthread_mutex_init(&s->lock, NULL);
+        s->state_dir = strdup(cfg->state_dir ? cfg->state_dir : "/run/berth");
+        s->sysfs_root = strdup(cfg->sysfs_root ? cfg->sysfs_root : "/sys");
+        if (!s->state_dir || !s->sysfs_root ||
+            asprintf(&s->mounts_dir, "%s/mounts", s->state_dir) < 0) {
+                s->mounts_dir = NULL;
+                berth_store_free(s);
+                return -ENOMEM;
+        }
+
+        r = mkdir_p(s->state_dir, 0700);
+        if (r >= 0)
+                r = mkdir_p(s->mounts_dir, 0700);
+        if (r >= 0 && access(s->state_dir, W_OK) < 0)
+                r = -errno;
+        if (r < 0) {
+                berth_error_set_errno(err, -r, "state directory '%s' is not usable", s->state_dir);
+                berth_store_free(s);
+                return r;
+        }
+
+        r = berth_persist_open(s->state_dir, s->next_id, &s->persist, err);
+        if (r < 0) {
+                berth_store_free(s);
+                return r;
+        }
+        *ret = s;
+        return 0;
+}
+
+struct berth_store *berth_store_free(struct berth_store *s)
+{
+        if (!s)
+                return NULL;
+        /* Only memory: the kernel objects stay, and their records with them. */
+        for (int t = 0; t < _BERTH_OBJ_TYPE_MAX; t++) {
+                while (s->n_table[t] > 0) {
+                        struct berth_obj *o = s->table[t][--s->n_table[t]];
+                        if (o->type == BERTH_OBJ_ATTACH) {
+                                struct berth_attach *a = (struct berth_attach *)o;
+                                /* Keep loop devices attached across a berthd restart. */
+                                a->loopback.fd = -EBADF;
+                        }
+                }
+                free(s->table[t]);
+        }
+        berth_persist_free(s->persist);
+        pthread_mutex_destroy(&s->op_lock);
+        pthread_mutex_destroy(&s->lock);
+        free(s->state_dir);
+        free(s->mounts_dir);
+        free(s->sysfs_root);
+        free(s);
+        return NULL;
+}
+
+/* ---- table --------------------------------------------------------------------- */
+
+static ssize_t table_find(struct berth_store *s, enum berth_obj_type type, uint64_t id)
+{
+        size_t lo = 0, hi = s->n_table[type];
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                uint64_t mid_id = s->table[type][mid]->id;
+
+                if (mid_id == id)
+                        return (ssize_t)mid;
+                if (mid_id < id)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return -1;
+}
+
+static int table_add(struct berth_store *s, struct berth_obj *o)
+{
+        struct berth_obj **n;
+
+        n = realloc(s->table[o->type], sizeof(*n) * (s->n_table[o->type] + 1));
+        if (!n)
+                return -ENOMEM;
+        s->table[o->type] = n;
+        /* Ids grow monotonically, so appending keeps the table sorted. */
+        n[s->n_table[o->type]++] = o;
+        return 0;
+}
+
+static void table_remove(struct berth_store *s, struct berth_obj *o)
+{
+        ssize_t i = table_find(s, o->type, o->id);
+
+        if (i < 0 || s->table[o->type][i] != o)
+                return;
+        memmove(&s->table[o->type][i], &s->table[o->type][i + 1],
+                sizeof(struct berth_obj *) * (s->n_table[o->type] - (size_t)i - 1));
+        s->n_table[o->type]--;
+}
+
+int store_lookup(struct berth_store *s, enum berth_obj_type type, uint64_t id,
+                 struct berth_obj **ret, struct berth_error *err)
+{
+        ssize_t i = table_find(s, type, id);
+
+        if (i < 0)
+                return berth_error_set(err, ENOENT, "%s %llu not found",
+                                       berth_obj_type_to_string(type), (unsigned long long)id);
+        *ret = s->table[type][i];
+        return 0;
+}
+
+int berth_store_visit_all(struct berth_store *s, enum berth_obj_type type, berth_obj_visit_fn fn,
+                          void *userdata)
+{
+        int r = 0;
+
+        pthread_mutex_lock(&s->lock);
+        for (size_t i = 0; i < s->n_table[type] && r >= 0; i++)
+                r = fn(s->table[type][i], userdata);
+        pthread_mutex_unlock(&s->lock);
+        return r;
+}
+
+int berth_store_visit_one(struct berth_store *s, enum berth_obj_type type, uint64_t id,
+                          berth_obj_visit_fn fn, void *userdata)
+{
+        ssize_t i;
+        int r;
+
+        pthread_mutex_lock(&s->lock);
+        i = table_find(s, type, id);
+        r = i < 0 ? -ENOENT : fn(s->table[type][i], userdata);
+        pthread_mutex_unlock(&s->lock);
+        return r;
+}
+
+/* ---- claims --------------------------------------------------------------------- */
+
+int obj_claim(struct berth_obj *o, struct berth_obj *holder, bool owner)
+{
+        struct berth_obj **n;
+
+        n = realloc(o->holders, sizeof(*n) * (o->n_holders + 1));
+        if (!n)
+                return -ENOMEM;
+        o->holders = n;
+        n[o->n_holders++] = holder;
+        if (owner)
+                o->owner = holder;
+        return 0;
+}
+
+static void obj_free(struct berth_store *s, struct berth_obj *o)
+{
+        switch (o->type) {
+        case BERTH_OBJ_ATTACH:
+                attach_release(s, (struct berth_attach *)o);
+                break;
+        case BERTH_OBJ_MOUNT:
+                mount_release(s, (struct berth_mount *)o);
+                break;
+        case BERTH_OBJ_CONTAINER:
+        case _BERTH_OBJ_TYPE_MAX:
+        case _BERTH_OBJ_TYPE_INVALID:
+                break;
+        }
+        free(o->holders);
+        free(o);
+}
+
+/* Take o out of the table. Its record stays (marked removed) while holders keep it
+ * alive, so that a restarted berthd still knows which directories are in use. */
+static void unregister(struct berth_store *s, struct berth_obj *o)
+{
+        pthread_mutex_lock(&s->lock);
+        table_remove(s, o);
+        o->removed = true;
+        pthread_mutex_unlock(&s->lock);
+        if (o->n_holders > 0)
+                (void)berth_persist_save(s->persist, o, NULL);
+        else
+                berth_persist_remove(s->persist, o->type, o->id);
+}
+
+static int teardown(struct berth_store *s, struct berth_obj *o, bool lazy, bool defer,
+                    struct berth_error *err)
+{
+        switch (o->type) {
+        case BERTH_OBJ_ATTACH:
+                return attach_teardown(s, (struct berth_attach *)o, lazy, err);
+        case BERTH_OBJ_MOUNT:
+                return mount_teardown(s, (struct berth_mount *)o, lazy, defer, err);
+        case BERTH_OBJ_CONTAINER:
+        case _BERTH_OBJ_TYPE_MAX:
+        case _BERTH_OBJ_TYPE_INVALID:
+                break;
+        }
+        return 0;
+}
+
+/* Nothing claims o any more. */
+static void obj_destroy(struct berth_store *s, struct berth_obj *o)
+{
+        char desc[64];
+
+        if (!o->removed) {
+                struct berth_error err = {};
+                int r;
+
+                /* A cascade from a deleted parent. The client asked for the parent to
+                 * go, so a child still busy outside berth is detached lazily rather
+                 * than left behind, and that is logged. */
+                r = teardown(s, o, /* lazy= */ false, /* defer= */ false, &err);
+                if (r == -EBUSY) {
+                        log_warning("Detaching %s lazily: %s", berth_obj_describe(o, desc, sizeof(desc)),
+                                    err.msg);
+                        berth_error_clear(&err);
+                        r = teardown(s, o, /* lazy= */ true, /* defer= */ false, &err);
+                }
+                if (r < 0)
+                        log_warning("Tearing down %s failed, ignoring: %s",
+                                    berth_obj_describe(o, desc, sizeof(desc)), err.msg);
+                if (o->registered)
+                        unregister(s, o);
+        } else {
+                if (o->type == BERTH_OBJ_MOUNT)
+                        mount_finalize_dirs((struct berth_mount *)o);
+                if (o->registered)
+                        berth_persist_remove(s->persist, o->type, o->id);
+        }
+        obj_free(s, o);
+}
+
+void obj_unclaim(struct berth_store *s, struct berth_obj *o, struct berth_obj *holder)
+{
+        pthread_mutex_lock(&s->lock);
+        for (size_t i = 0; i < o->n_holders; i++)
+                if (o->holders[i] == holder) {
+                        memmove(&o->holders[i], &o->holders[i + 1],
+                                sizeof(*o->holders) * (o->n_holders - i - 1));
+                        o->n_holders--;
+                        break;
+                }
+        if (o->owner == holder)
+                o->owner = NULL;
+        pthread_mutex_unlock(&s->lock);
+
+        if (!o->user && o->n_holders == 0)
+                obj_destroy(s, o);
+}
+
+/* ---- commit / abort ------------------------------------------------------------- */
+
+struct commit_ctx {
+        struct berth_store *s;
+        struct berth_obj *parent;
+        int r;
+        struct berth_error *err;
+};
+
+static void commit_one(struct berth_obj *o, void *userdata);
+
+static void commit_children(struct berth_obj *o, struct commit_ctx *c)
+{
+        struct commit_ctx sub = { .s = c->s, .parent = o, .err = c->err };
+
+        if (o->type == BERTH_OBJ_ATTACH)
+                attach_for_each_child((struct berth_attach *)o, commit_one, &sub);
+        else if (o->type == BERTH_OBJ_MOUNT)
+                mount_for_each_child((struct berth_mount *)o, commit_one, &sub);
+        if (sub.r < 0 && c->r >= 0)
+                c->r = sub.r;
+}
+
+static void commit_one(struct berth_obj *o, void *userdata)
+{
+        struct commit_ctx *c = userdata;
+        int r;
+
+        /* Only objects created by this request (owned by their parent, not yet
+         * registered); references already have ids. */
+        if (o->registered || (c->parent && o->owner != c->parent))
+                return;
+        commit_children(o, c);
+
+        pthread_mutex_lock(&c->s->lock);
+        o->id = c->s->next_id[o->type]++;
+        r = table_add(c->s, o);
+        if (r >= 0)
+                o->registered = true;
+        pthread_mutex_unlock(&c->s->lock);
+        if (r < 0 && c->r >= 0)
+                c->r = r;
+}
+
+static void rollback_one(struct berth_obj *o, void *userdata)
+{
+        struct commit_ctx *c = userdata;
+        struct commit_ctx sub = { .s = c->s, .parent = o };
+
+        if (!o->registered || (c->parent && o->owner != c->parent))
+                return;
+        if (o->type == BERTH_OBJ_ATTACH)
+                attach_for_each_child((struct berth_attach *)o, rollback_one, &sub);
+        else if (o->type == BERTH_OBJ_MOUNT)
+                mount_for_each_child((struct berth_mount *)o, rollback_one, &sub);
+        pthread_mutex_lock(&c->s->lock);
+        table_remove(c->s, o);
+        o->registered = false;
+        pthread_mutex_unlock(&c->s->lock);
+        berth_persist_remove(c->s->persist, o->type, o->id);
+}
+
+int store_commit(struct berth_store *s, struct berth_obj *root, struct berth_error *err)
+{
+        struct commit_ctx c = { .s = s, .parent = NULL, .err = err };
+        uint64_t saved[_BERTH_OBJ_TYPE_MAX];
+        int r;
+
+        memcpy(saved, s->next_id, sizeof(saved));
+        commit_one(root, &c);
+        r = c.r;
+        if (r < 0)
+                berth_error_set(err, -r, "register %s", berth_obj_type_to_string(root->type));
+        else
+                r = berth_persist_save_tree(s->persist, root, s->next_id, err);
+        if (r < 0) {
+                /* Nothing of a failed request may remain, its ids included. */
+                struct commit_ctx rb = { .s = s, .parent = NULL };
+                rollback_one(root, &rb);
+                pthread_mutex_lock(&s->lock);
+                memcpy(s->next_id, saved, sizeof(saved));
+                pthread_mutex_unlock(&s->lock);
+                return r;
+        }
+        return 0;
+}
+
+void store_abort(struct berth_store *s, struct berth_obj *root)
+{
+        /* A built but uncommitted root has only the claim of the caller's holder or
+         * the user's; mark it unclaimed and destroy it (which cascades). */
+        root->user = false;
+        obj_destroy(s, root);
+}
+
+/* ---- delete --------------------------------------------------------------------- */
+
+static void describe_holders(const struct berth_obj *o, char *buf, size_t size)
+{
+        size_t n = 0;
+
+        buf[0] = 0;
+        for (size_t i = 0; i < o->n_holders && n + 1 < size; i++) {
+                char d[64];
+                int k = snprintf(buf + n, size - n, "%s%s%s", i ? ", " : "",
+                                 berth_obj_describe(o->holders[i], d, sizeof(d)),
+                                 o->holders[i] == o->owner ? " (its creator)" : "");
+                if (k < 0)
+                        break;
+                n += (size_t)k;
+        }
+}
+
+int berth_store_delete(struct berth_store *s, enum berth_obj_type type, uint64_t id, bool force,
+                       berth_obj_visit_fn fn, void *userdata, struct berth_error *err)
+{
+        struct berth_obj *o;
+        char desc[64], why[384];
+        int r;
+
+        pthread_mutex_lock(&s->op_lock);
+        pthread_mutex_lock(&s->lock);
+        r = store_lookup(s, type, id, &o, err);
+        pthread_mutex_unlock(&s->lock);
+        if (r < 0)
+                goto out;
+        berth_obj_describe(o, desc, sizeof(desc));
+
+        if (!force && !o->user && o->owner) {
+                char od[64];
+                r = berth_error_set(err, EBUSY,
+                                    "%s was created as part of %s and is deleted with it (or use "
+                                    "force=true)",
+                                    desc, berth_obj_describe(o->owner, od, sizeof(od)));
+                goto out;
+        }
+        if (!force && o->n_holders > 0) {
+                describe_holders(o, why, sizeof(why));
+                r = berth_error_set(err, EBUSY, "%s is in use by %s", desc, why);
+                goto out;
+        }
+        if (!force && o->type == BERTH_OBJ_ATTACH) {
+                r = attach_busy(s, (struct berth_attach *)o, why, sizeof(why));
+                if (r > 0) {
+                        r = berth_error_set(err, EBUSY,
+                                            "%s is in use outside berth: %s (use force=true to "
+                                            "detach it once that user is gone)",
+                                            desc, why);
+                        goto out;
+                }
+        }
+
+        if (fn) {
+                pthread_mutex_lock(&s->lock);
+                r = fn(o, userdata);
+                pthread_mutex_unlock(&s->lock);
+                if (r < 0) {
+                        berth_error_set(err, -r, "encode %s", desc);
+                        goto out;
+                }
+        }
+
+        r = teardown(s, o, force, /* defer= */ o->n_holders > 0, err);
+        if (r < 0) {
+                if (r == -EBUSY)
+                        berth_error_prefix(err, "%s could not be removed (use force=true to "
+                                                "detach it lazily)",
+                                           desc);
+                else
+                        berth_error_prefix(err, "%s could not be removed", desc);
+                goto out;
+        }
+        unregister(s, o);
+        o->user = false;
+        if (o->n_holders == 0) {
+                o->removed = true;
+                /* Already torn down: only release children and free. */
+                obj_destroy(s, o);
+        }
+        r = 0;
+out:
+        pthread_mutex_unlock(&s->op_lock);
+        return r;
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "objects.h"
+
+struct berth_error;
+struct berth_persist;
+
+/*
+ * The object store: attachments, mounts (and containers) with their ids, claims and
+ * cascading teardown (ImageAPI semantics, reference §1.7, with the Go server's bugs
+ * fixed).
+ *
+ * Ids: one counter per collection, starting at 0, never reused. Ids are handed out
+ * only when a whole request has succeeded, innermost object first, so a failed
+ * request consumes none.
+ *
+ * Claims: a user-created object carries the user's claim; a nested definition is
+ * owned by its parent (the owner's claim); a reference by id adds the referrer's
+ * claim. refs = number of claims. A plain DELETE succeeds only when the user's claim
+ * is the only one left; force removes the object from the table and from the host's
+ * mount tree at once, and what is left of it (deferred directories, claims on its
+ * children) is released when the last holder lets go.
+ *
+ * Locking: `op_lock` serialises everything that changes the kernel or the table
+ * (creates and deletes); `lock` guards the tables and object fields and is held only
+ * briefly, so reads are never blocked by a slow mount. Visitors run under `lock`.
+ */
+
+struct berth_store_config {
+        const char *state_dir;  /* default /run/berth */
+        const char *sysfs_root; /* default /sys; tests point it at a fake tree */
+};
+
+struct berth_store {
+        char *state_dir;
+        char *mounts_dir; /* <state>/mounts: mountpoints, upper and work dirs */
+        char *sysfs_root;
+        struct berth_persist *persist;
+
+        pthread_mutex_t op_lock;
+        pthread_mutex_t lock;
+
+        uint64_t next_id[_BERTH_OBJ_TYPE_MAX];
+        struct berth_obj **table[_BERTH_OBJ_TYPE_MAX]; /* sorted by id */
+        size_t n_table[_BERTH_OBJ_TYPE_MAX];
+};
+
+/* Returns 0 / -errno; on success *ret owns the store. The state directory is
+ * created (0700) and must be writable. */
+int berth_store_new(const struct berth_store_config *cfg, struct berth_store **ret,
+                    struct berth_error *err);
+
+/* Frees memory only: mounts and devices stay up (they outlive berthd by design). */
+struct berth_store *berth_store_free(struct berth_store *s);
+
+/* Called for an object while the store is locked, e.g. to encode it for a reply. */
+typedef int (*berth_obj_visit_fn)(struct berth_obj *o, void *userdata);
+
+/* Visit every registered object of a type in id order. */
+int berth_store_visit_all(struct berth_store *s, enum berth_obj_type type, berth_obj_visit_fn fn,
+                          void *userdata);
+/* Visit one; -ENOENT when there is no such object. */
+int berth_store_visit_one(struct berth_store *s, enum berth_obj_type type, uint64_t id,
+                          berth_obj_visit_fn fn, void *userdata);
+
+/* Create from a top-level request (the user holds the claim). On success the visitor
+ * sees the new object before any other request can change it. */
+int berth_attach_create(struct berth_store *s, const struct berth_attach_spec *spec,
+                        berth_obj_visit_fn fn, void *userdata, struct berth_error *err);
+int berth_mount_create(struct berth_store *s, const struct berth_mount_spec *spec,
+                       berth_obj_visit_fn fn, void *userdata, struct berth_error *err);
+
+/* Delete a user-created object. The visitor sees it as it was, before teardown.
+ * Returns 0 / -ENOENT (no such id) / -EBUSY (claimed by others, or in use outside
+ * berth; the message names the users) / other -errno. */
+int berth_store_delete(struct berth_store *s, enum berth_obj_type type, uint64_t id, bool force,
+                       berth_obj_visit_fn fn, void *userdata, struct berth_error *err);
+
+/* Number of claims, as reported in `refs`. */
+static inline unsigned berth_obj_refs(const struct berth_obj *o)
+{
+        return (unsigned)o->user + (unsigned)o->n_holders;
+}
+
+/* "mount 3", "attachment 0" … into buf. */
+const char *berth_obj_describe(const struct berth_obj *o, char *buf, size_t size);

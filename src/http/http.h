@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "macro.h"
+
+struct berth_error;
+struct berth_http_request;
+
+/*
+ * The HTTP layer between the transports (civetweb for TCP and TLS, berth's own
+ * small server for the unix socket, which Debian's civetweb is built without) and the
+ * API codecs. Handlers see only struct berth_http_request; they never touch a
+ * transport, and the core never sees HTTP.
+ */
+
+struct berth_http_header {
+        const char *name;
+        const char *value;
+};
+
+struct berth_http_transport {
+        const char *name;
+        /* Read body bytes (already de-chunked). Returns bytes read, 0 at the end, -errno. */
+        ssize_t (*read)(void *conn, void *buf, size_t len);
+        /* Send a complete response. */
+        int (*respond)(void *conn, int status, const struct berth_http_header *headers,
+                       size_t n_headers, const void *body, size_t len);
+        /* A request header, or NULL. */
+        const char *(*header)(void *conn, const char *name);
+};
+
+/* An API (front door): its routes and how it shapes error bodies. */
+typedef void (*berth_http_handler_fn)(struct berth_http_request *req, void *userdata);
+
+struct berth_http_route {
+        const char *method;
+        const char *pattern; /* "/imageapi/v1/mount/overlay/{id}" */
+        berth_http_handler_fn fn;
+};
+
+struct berth_http_api {
+        const char *name;
+        const char *prefix; /* paths under it use this API's error format */
+        const struct berth_http_route *routes;
+        size_t n_routes;
+        /* Build the error body; NULL = {"code":status,"message":msg}. */
+        json_t *(*error_body)(int status, const char *msg);
+        void *userdata;
+};
+
+#define BERTH_HTTP_CAPTURES_MAX 4
+
+struct berth_http_request {
+        const char *method;
+        const char *path;  /* percent-decoded, without the query */
+        const char *query; /* raw, NULL when absent */
+        long long content_length; /* -1 when unknown (chunked) */
+        const char *remote;       /* "127.0.0.1:5555", "unix" */
+
+        const struct berth_http_transport *transport;
+        void *conn;
+
+        const struct berth_http_api *api;
+        char *captures[BERTH_HTTP_CAPTURES_MAX]; /* percent-decoded {…} segments */
+        size_t n_captures;
+
+        uint64_t id;
+        int status; /* of the reply, 0 until sent */
+        size_t reply_bytes;
+};
+
+/* ---- routing ------------------------------------------------------------------- */
+
+struct berth_http_router;
+
+int berth_http_router_new(struct berth_http_router **ret);
+struct berth_http_router *berth_http_router_free(struct berth_http_router *r);
+int berth_http_router_add_api(struct berth_http_router *r, const struct berth_http_api *api);
+
+/* Entry point for every transport: match, handle 404/405/OPTIONS, call the handler,
+ * make sure something was sent, log. */
+void berth_http_dispatch(struct berth_http_router *r, struct berth_http_request *req);
+
+/* ---- helpers for handlers -------------------------------------------------------- */
+
+/* ENOENT→404, EEXIST/EBUSY→409, EBADMSG→400, EINVAL/EROFS→422, EMSGSIZE→413,
+ * EMEDIUMTYPE→415, EOPNOTSUPP→501, EPERM/EACCES→403, ENOSPC→507, else 500. */
+int berth_http_status_from_errno(int r);
+const char *berth_http_reason(int status);
+
+int berth_http_reply(struct berth_http_request *req, int status, const char *content_type,
+                     const void *body, size_t len, const struct berth_http_header *extra,
+                     size_t n_extra);
+/* Steals j. Compact JSON with a trailing newline, like the Go server. */
+int berth_http_reply_json(struct berth_http_request *req, int status, json_t *j);
+int berth_http_reply_error(struct berth_http_request *req, int status, const char *fmt, ...)
+        _printf_(3, 4);
+/* Status from err->code, message from err->msg. */
+int berth_http_reply_berror(struct berth_http_request *req, const struct berth_error *err);
+
+/* The request's body as JSON. Content-Type must be application/json (415), the body
+ * at most max bytes (413), present (422) and well-formed without duplicate keys (400).
+ * Returns 0 / -errno with err set. */
+int berth_http_read_json(struct berth_http_request *req, size_t max, json_t **ret,
+                         struct berth_error *err);
+/* Refuse a body on a request that takes none (DELETE, GET): 413/422. */
+int berth_http_expect_no_body(struct berth_http_request *req, struct berth_error *err);
+
+const char *berth_http_header(struct berth_http_request *req, const char *name);
+
+/* ---- query strings ------------------------------------------------------------- */
+
+#define BERTH_HTTP_QUERY_MAX 16
+
+struct berth_http_query {
+        size_t n;
+        char *keys[BERTH_HTTP_QUERY_MAX];
+        char *values[BERTH_HTTP_QUERY_MAX];
+};
+
+/* Parse and percent-decode; only keys in allowed (NULL-terminated) are accepted,
+ * each at most once. 422 on anything else. */
+int berth_http_query_parse(const char *query, const char *const *allowed,
+                           struct berth_http_query *ret, struct berth_error *err);
+void berth_http_query_done(struct berth_http_query *q);
+const char *berth_http_query_get(const struct berth_http_query *q, const char *key);
+/* Typed getters: 0 when absent (ret untouched), 1 when present, -EINVAL (422) when
+ * malformed. */
+int berth_http_query_u64(const struct berth_http_query *q, const char *key, uint64_t *ret,
+                         struct berth_error *err);
+int berth_http_query_bool(const struct berth_http_query *q, const char *key, bool *ret,
+                          struct berth_error *err);
+
+/* Percent-decode src (len bytes) into a new string; NULL on malformed escapes or NUL. */
+char *berth_http_unescape(const char *src, size_t len, bool plus_is_space);

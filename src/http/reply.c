@@ -1,0 +1,426 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "error.h"
+#include "http.h"
+#include "macro.h"
+
+int berth_http_status_from_errno(int r)
+{
+        switch (r < 0 ? -r : r) {
+        case ENOENT:
+                return 404;
+        case EEXIST:
+        case EBUSY:
+                return 409;
+        case EBADMSG:
+                return 400;
+        case EINVAL:
+        case EROFS:
+                return 422;
+        case EMSGSIZE:
+                return 413;
+        case EMEDIUMTYPE:
+                return 415;
+        case EOPNOTSUPP:
+                return 501;
+        case EPERM:
+        case EACCES:
+                return 403;
+        case ENOSPC:
+                return 507;
+        default:
+                return 500;
+        }
+}
+
+const char *berth_http_reason(int status)
+{
+        switch (status) {
+        case 200:
+                return "OK";
+        case 201:
+                return "Created";
+        case 204:
+                return "No Content";
+        case 400:
+                return "Bad Request";
+        case 401:
+                return "Unauthorized";
+        case 403:
+                return "Forbidden";
+        case 404:
+                return "Not Found";
+        case 405:
+                return "Method Not Allowed";
+        case 409:
+                return "Conflict";
+        case 411:
+                return "Length Required";
+        case 413:
+                return "Payload Too Large";
+        case 414:
+                return "URI Too Long";
+        case 415:
+                return "Unsupported Media Type";
+        case 422:
+                return "Unprocessable Entity";
+        case 431:
+                return "Request Header Fields Too Large";
+        case 500:
+                return "Internal Server Error";
+        case 501:
+                return "Not Implemented";
+        case 503:
+                return "Service Unavailable";
+        case 507:
+                return "Insufficient Storage";
+        default:
+                return "Unknown";
+        }
+}
+
+int berth_http_reply(struct berth_http_request *req, int status, const char *content_type,
+                     const void *body, size_t len, const struct berth_http_header *extra,
+                     size_t n_extra)
+{
+        struct berth_http_header h[8];
+        size_t n = 0;
+
+        if (req->status)
+                return -EALREADY;
+        if (content_type)
+                h[n++] = (struct berth_http_header){ "Content-Type", content_type };
+        h[n++] = (struct berth_http_header){ "Cache-Control", "no-store" };
+        for (size_t i = 0; i < n_extra && n < ELEMENTSOF(h); i++)
+                h[n++] = extra[i];
+        req->status = status;
+        req->reply_bytes = len;
+        /* HEAD: headers as for GET, no body. */
+        if (streq(req->method, "HEAD"))
+                return req->transport->respond(req->conn, status, h, n, NULL, len);
+        return req->transport->respond(req->conn, status, h, n, body, len);
+}
+
+int berth_http_reply_json(struct berth_http_request *req, int status, json_t *j)
+{
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        int r;
+
+        if (!j)
+                return berth_http_reply_error(req, 500, "out of memory encoding the reply");
+        text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+        json_decref(j);
+        if (!text)
+                return berth_http_reply_error(req, 500, "out of memory encoding the reply");
+        len = strlen(text);
+        /* One trailing newline, as Go's encoding/json writes; friendlier to curl. */
+        {
+                char *t = realloc(text, len + 2);
+                if (!t)
+                        return berth_http_reply_error(req, 500, "out of memory");
+                text = t;
+                text[len++] = '\n';
+                text[len] = 0;
+        }
+        r = berth_http_reply(req, status, "application/json", text, len, NULL, 0);
+        return r;
+}
+
+int berth_http_reply_error(struct berth_http_request *req, int status, const char *fmt, ...)
+{
+        char msg[BERTH_ERROR_MSG_MAX];
+        va_list ap;
+        json_t *j;
+
+        va_start(ap, fmt);
+        (void)vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        if (req->api && req->api->error_body)
+                j = req->api->error_body(status, msg);
+        else
+                j = json_pack("{s:i, s:s}", "code", status, "message", msg);
+        return berth_http_reply_json(req, status, j);
+}
+
+int berth_http_reply_berror(struct berth_http_request *req, const struct berth_error *err)
+{
+        int status = berth_http_status_from_errno(err->code ? err->code : -EIO);
+
+        return berth_http_reply_error(req, status, "%s",
+                                      err->msg[0] ? err->msg : "internal error");
+}
+
+const char *berth_http_header(struct berth_http_request *req, const char *name)
+{
+        return req->transport->header(req->conn, name);
+}
+
+static bool content_type_is_json(const char *ct)
+{
+        size_t n;
+
+        if (!ct)
+                return false;
+        while (*ct == ' ')
+                ct++;
+        n = strcspn(ct, "; ");
+        return n == strlen("application/json") && strncasecmp(ct, "application/json", n) == 0;
+}
+
+static int read_body(struct berth_http_request *req, size_t max, char **ret, size_t *ret_len,
+                     struct berth_error *err)
+{
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0, size;
+
+        if (req->content_length >= 0 && (unsigned long long)req->content_length > max)
+                return berth_error_set(err, EMSGSIZE,
+                                       "request body of %lld bytes is over the limit of %zu",
+                                       req->content_length, max);
+        size = req->content_length >= 0 ? (size_t)req->content_length : 4096;
+        buf = malloc(size + 1);
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t n;
+
+                if (len == size) {
+                        char *nb;
+                        if (req->content_length >= 0)
+                                break;
+                        if (size > max)
+                                return berth_error_set(err, EMSGSIZE,
+                                                       "request body is over the limit of %zu "
+                                                       "bytes",
+                                                       max);
+                        size = MIN(size * 2, max + 1);
+                        nb = realloc(buf, size + 1);
+                        if (!nb)
+                                return -ENOMEM;
+                        buf = nb;
+                }
+                n = req->transport->read(req->conn, buf + len, size - len);
+                if (n < 0)
+                        return berth_error_set_errno(err, (int)-n, "read request body");
+                if (n == 0)
+                        break;
+                len += (size_t)n;
+        }
+        if (len > max)
+                return berth_error_set(err, EMSGSIZE, "request body is over the limit of %zu bytes",
+                                       max);
+        if (req->content_length >= 0 && len < (size_t)req->content_length)
+                return berth_error_set(err, EBADMSG, "request body ended after %zu of %lld bytes",
+                                       len, req->content_length);
+        buf[len] = 0;
+        *ret = TAKE_PTR(buf);
+        *ret_len = len;
+        return 0;
+}
+
+int berth_http_read_json(struct berth_http_request *req, size_t max, json_t **ret,
+                         struct berth_error *err)
+{
+        _cleanup_free_ char *body = NULL;
+        const char *ct = berth_http_header(req, "Content-Type");
+        json_error_t jerr;
+        size_t len = 0;
+        json_t *j;
+        int r;
+
+        if (req->content_length >= 0 && (unsigned long long)req->content_length > max)
+                return berth_error_set(err, EMSGSIZE,
+                                       "request body of %lld bytes is over the limit of %zu",
+                                       req->content_length, max);
+        if (req->content_length != 0 && !content_type_is_json(ct))
+                return berth_error_set(err, EMEDIUMTYPE,
+                                       "unsupported media type \"%.64s\", only "
+                                       "[application/json] is allowed",
+                                       ct ? ct : "application/octet-stream");
+        r = read_body(req, max, &body, &len, err);
+        if (r < 0)
+                return r;
+        if (strspn(body, " \t\r\n") == len)
+                return berth_error_set(err, EINVAL, "a request body is required");
+        j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+        if (!j)
+                return berth_error_set(err, EBADMSG,
+                                       "malformed JSON at line %d, column %d: %s", jerr.line,
+                                       jerr.column, jerr.text);
+        *ret = j;
+        return 0;
+}
+
+int berth_http_expect_no_body(struct berth_http_request *req, struct berth_error *err)
+{
+        char buf[1];
+        ssize_t n;
+
+        if (req->content_length == 0)
+                return 0;
+        if (req->content_length > 0)
+                return berth_error_set(err, EINVAL, "%s %s takes no request body", req->method,
+                                       req->path);
+        n = req->transport->read(req->conn, buf, sizeof(buf));
+        if (n > 0)
+                return berth_error_set(err, EINVAL, "%s %s takes no request body", req->method,
+                                       req->path);
+        return 0;
+}
+
+/* ---- query strings ------------------------------------------------------------- */
+
+static int hexval(int c)
+{
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        c = tolower(c);
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        return -1;
+}
+
+char *berth_http_unescape(const char *src, size_t len, bool plus_is_space)
+{
+        char *out = malloc(len + 1), *o = out;
+
+        if (!out)
+                return NULL;
+        for (size_t i = 0; i < len; i++) {
+                if (src[i] == '%') {
+                        int a, b;
+                        if (len - i < 3)
+                                goto bad;
+                        a = hexval((unsigned char)src[i + 1]);
+                        b = hexval((unsigned char)src[i + 2]);
+                        if (a < 0 || b < 0 || (a == 0 && b == 0))
+                                goto bad;
+                        *o++ = (char)(a * 16 + b);
+                        i += 2;
+                } else if (src[i] == '+' && plus_is_space)
+                        *o++ = ' ';
+                else if (src[i] == 0)
+                        goto bad;
+                else
+                        *o++ = src[i];
+        }
+        *o = 0;
+        return out;
+bad:
+        free(out);
+        return NULL;
+}
+
+void berth_http_query_done(struct berth_http_query *q)
+{
+        for (size_t i = 0; i < q->n; i++) {
+                free(q->keys[i]);
+                free(q->values[i]);
+        }
+        q->n = 0;
+}
+
+static bool allowed_key(const char *const *allowed, const char *k)
+{
+        for (; allowed && *allowed; allowed++)
+                if (streq(*allowed, k))
+                        return true;
+        return false;
+}
+
+int berth_http_query_parse(const char *query, const char *const *allowed,
+                           struct berth_http_query *ret, struct berth_error *err)
+{
+        const char *p = query;
+
+        *ret = (struct berth_http_query){};
+        while (p && *p) {
+                size_t n = strcspn(p, "&"), kl = strcspn(p, "=&");
+                char *k, *v;
+
+                if (n == 0) {
+                        p++;
+                        continue;
+                }
+                k = berth_http_unescape(p, kl, true);
+                v = kl < n ? berth_http_unescape(p + kl + 1, n - kl - 1, true) : strdup("");
+                if (!k || !v) {
+                        free(k);
+                        free(v);
+                        berth_http_query_done(ret);
+                        return berth_error_set(err, EINVAL, "malformed query string");
+                }
+                if (!allowed_key(allowed, k) || berth_http_query_get(ret, k) ||
+                    ret->n >= BERTH_HTTP_QUERY_MAX) {
+                        int r = berth_error_set(err, EINVAL,
+                                                berth_http_query_get(ret, k)
+                                                        ? "query parameter '%.64s' is given twice"
+                                                        : "unknown query parameter '%.64s'",
+                                                k);
+                        free(k);
+                        free(v);
+                        berth_http_query_done(ret);
+                        return r;
+                }
+                ret->keys[ret->n] = k;
+                ret->values[ret->n++] = v;
+                p += n;
+                if (*p == '&')
+                        p++;
+        }
+        return 0;
+}
+
+const char *berth_http_query_get(const struct berth_http_query *q, const char *key)
+{
+        for (size_t i = 0; i < q->n; i++)
+                if (streq(q->keys[i], key))
+                        return q->values[i];
+        return NULL;
+}
+
+int berth_http_query_u64(const struct berth_http_query *q, const char *key, uint64_t *ret,
+                         struct berth_error *err)
+{
+        const char *v = berth_http_query_get(q, key);
+        char *end;
+        unsigned long long x;
+
+        if (!v)
+                return 0;
+        errno = 0;
+        if (!isdigit((unsigned char)v[0]) || (x = strtoull(v, &end, 10), errno != 0) || *end ||
+            x > INT64_MAX)
+                return berth_error_set(err, EINVAL,
+                                       "%s in query must be a non-negative integer: \"%.32s\"",
+                                       key, v);
+        *ret = x;
+        return 1;
+}
+
+int berth_http_query_bool(const struct berth_http_query *q, const char *key, bool *ret,
+                          struct berth_error *err)
+{
+        const char *v = berth_http_query_get(q, key);
+
+        if (!v)
+                return 0;
+        if (streq(v, "true") || streq(v, "1") || streq(v, ""))
+                *ret = true;
+        else if (streq(v, "false") || streq(v, "0"))
+                *ret = false;
+        else
+                return berth_error_set(err, EINVAL,
+                                       "%s in query must be true or false: \"%.32s\"", key, v);
+        return 1;
+}

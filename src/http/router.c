@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "error.h"
+#include "http.h"
+#include "log.h"
+#include "macro.h"
+
+struct berth_http_router {
+        const struct berth_http_api **apis;
+        size_t n_apis;
+};
+
+int berth_http_router_new(struct berth_http_router **ret)
+{
+        *ret = calloc(1, sizeof(**ret));
+        return *ret ? 0 : -ENOMEM;
+}
+
+struct berth_http_router *berth_http_router_free(struct berth_http_router *r)
+{
+        if (r) {
+                free(r->apis);
+                free(r);
+        }
+        return NULL;
+}
+
+int berth_http_router_add_api(struct berth_http_router *r, const struct berth_http_api *api)
+{
+        const struct berth_http_api **n = realloc(r->apis, sizeof(*n) * (r->n_apis + 1));
+
+        if (!n)
+                return -ENOMEM;
+        r->apis = n;
+        n[r->n_apis++] = api;
+        return 0;
+}
+
+/* Match path against pattern segment by segment; "{x}" matches one non-empty
+ * segment. A trailing slash on the path is tolerated. */
+static bool match(const char *pattern, const char *path, struct berth_http_request *req,
+                  bool capture)
+{
+        const char *p = pattern, *q = path;
+        size_t n_caps = 0;
+
+        for (;;) {
+                size_t pl, ql;
+
+                if (*p == '/' && *q == '/') {
+                        p++;
+                        q++;
+                }
+                if (*p == 0 && (*q == 0 || (q[0] == '/' && q[1] == 0)))
+                        break;
+                if (*p == 0 || *q == 0)
+                        goto fail;
+                pl = strcspn(p, "/");
+                ql = strcspn(q, "/");
+                if (p[0] == '{') {
+                        if (ql == 0 || n_caps >= BERTH_HTTP_CAPTURES_MAX)
+                                goto fail;
+                        if (capture) {
+                                req->captures[n_caps] = strndup(q, ql);
+                                if (!req->captures[n_caps])
+                                        goto fail;
+                        }
+                        n_caps++;
+                } else if (pl != ql || strncmp(p, q, pl) != 0)
+                        goto fail;
+                p += pl;
+                q += ql;
+        }
+        if (capture)
+                req->n_captures = n_caps;
+        return true;
+fail:
+        if (capture)
+                for (size_t i = 0; i < n_caps; i++)
+                        req->captures[i] = mfree(req->captures[i]);
+        return false;
+}
+
+static const struct berth_http_api *api_for_path(struct berth_http_router *r, const char *path)
+{
+        const struct berth_http_api *best = r->n_apis ? r->apis[0] : NULL;
+        size_t best_len = 0;
+
+        for (size_t i = 0; i < r->n_apis; i++) {
+                size_t n = strlen(r->apis[i]->prefix);
+                if (strncmp(path, r->apis[i]->prefix, n) == 0 && n > best_len) {
+                        best = r->apis[i];
+                        best_len = n;
+                }
+        }
+        return best;
+}
+
+static void add_allow(char *allow, size_t size, const char *method)
+{
+        size_t n = strlen(allow);
+
+        if (strstr(allow, method))
+                return;
+        (void)snprintf(allow + n, size - n, "%s%s", n ? ", " : "", method);
+}
+
+static double now_ms(void)
+{
+        struct timespec ts;
+
+        (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+void berth_http_dispatch(struct berth_http_router *r, struct berth_http_request *req)
+{
+        char allow[128] = "";
+        double t0 = now_ms();
+        bool is_head = streq(req->method, "HEAD");
+
+        req->api = api_for_path(r, req->path);
+
+        for (size_t a = 0; a < r->n_apis && !req->status; a++) {
+                const struct berth_http_api *api = r->apis[a];
+
+                for (size_t i = 0; i < api->n_routes; i++) {
+                        const struct berth_http_route *rt = &api->routes[i];
+
+                        if (!match(rt->pattern, req->path, req, false))
+                                continue;
+                        add_allow(allow, sizeof(allow), rt->method);
+                        if (!streq(rt->method, req->method) &&
+                            !(is_head && streq(rt->method, "GET")))
+                                continue;
+                        if (!match(rt->pattern, req->path, req, true)) {
+                                (void)berth_http_reply_error(req, 500, "out of memory");
+                                break;
+                        }
+                        req->api = api;
+                        rt->fn(req, api->userdata);
+                        if (!req->status)
+                                (void)berth_http_reply_error(req, 500,
+                                                             "handler sent no response");
+                        break;
+                }
+        }
+
+        if (!req->status) {
+                if (!allow[0])
+                        (void)berth_http_reply_error(req, 404, "path %s was not found", req->path);
+                else if (streq(req->method, "OPTIONS")) {
+                        struct berth_http_header h = { "Allow", allow };
+                        (void)berth_http_reply(req, 204, NULL, NULL, 0, &h, 1);
+                } else {
+                        struct berth_http_header h = { "Allow", allow };
+                        _cleanup_free_ char *msg = NULL;
+                        json_t *body;
+                        char *text;
+
+                        if (asprintf(&msg, "method %s is not allowed, but [%s] are", req->method,
+                                     allow) < 0)
+                                msg = NULL;
+                        body = req->api && req->api->error_body
+                                       ? req->api->error_body(405, msg ? msg : "")
+                                       : json_pack("{s:i, s:s}", "code", 405, "message",
+                                                   msg ? msg : "");
+                        text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+                        json_decref(body);
+                        (void)berth_http_reply(req, 405, "application/json", text,
+                                               text ? strlen(text) : 0, &h, 1);
+                        free(text);
+                }
+        }
+
+        for (size_t i = 0; i < req->n_captures; i++)
+                req->captures[i] = mfree(req->captures[i]);
+        req->n_captures = 0;
+
+        {
+                int level = req->status >= 500                      ? LOG_ERR
+                            : (streq(req->method, "GET") || is_head) ? LOG_DEBUG
+                                                                     : LOG_INFO;
+                log_full(level, "%s %s%s%s -> %d (%zu bytes, %.2f ms) req=%llx from %s",
+                         req->method, req->path, req->query ? "?" : "",
+                         req->query ? req->query : "", req->status, req->reply_bytes,
+                         now_ms() - t0, (unsigned long long)req->id,
+                         req->remote ? req->remote : "?");
+        }
+}

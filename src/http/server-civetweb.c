@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <civetweb.h>
+#include <netdb.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "http.h"
+#include "log.h"
+#include "macro.h"
+#include "server.h"
+
+/* The TCP and TLS transport: civetweb's worker threads call handle() for every
+ * request. */
+
+struct berth_http_civetweb {
+        struct mg_context *ctx;
+        struct berth_http_router *router;
+};
+
+static atomic_ullong request_counter;
+
+static ssize_t cw_read(void *conn, void *buf, size_t len)
+{
+        int n = mg_read(conn, buf, len);
+
+        return n < 0 ? -EIO : n;
+}
+
+static int cw_respond(void *conn, int status, const struct berth_http_header *headers,
+                      size_t n_headers, const void *body, size_t len)
+{
+        char clen[32];
+
+        if (mg_response_header_start(conn, status) < 0)
+                return -EIO;
+        for (size_t i = 0; i < n_headers; i++)
+                (void)mg_response_header_add(conn, headers[i].name, headers[i].value, -1);
+        (void)snprintf(clen, sizeof(clen), "%zu", len);
+        (void)mg_response_header_add(conn, "Content-Length", clen, -1);
+        if (mg_response_header_send(conn) < 0)
+                return -EIO;
+        if (body && len > 0 && mg_write(conn, body, len) != (int)len)
+                return -EIO;
+        return 0;
+}
+
+static const char *cw_header(void *conn, const char *name)
+{
+        return mg_get_header(conn, name);
+}
+
+static const struct berth_http_transport civetweb_transport = {
+        .name = "civetweb",
+        .read = cw_read,
+        .respond = cw_respond,
+        .header = cw_header,
+};
+
+static int handle(struct mg_connection *conn, void *userdata)
+{
+        struct berth_http_civetweb *c = userdata;
+        const struct mg_request_info *ri = mg_get_request_info(conn);
+        char remote[80];
+        struct berth_http_request req = {
+                .method = ri->request_method,
+                .path = ri->local_uri_raw ? ri->local_uri_raw : ri->local_uri,
+                .query = ri->query_string,
+                .content_length = ri->content_length,
+                .transport = &civetweb_transport,
+                .conn = conn,
+                .remote = remote,
+                .id = ++request_counter,
+        };
+
+        (void)snprintf(remote, sizeof(remote), "%s:%d", ri->remote_addr, ri->remote_port);
+        if (!req.path) {
+                /* An absolute-form URI for another host. */
+                req.path = "";
+        }
+        berth_http_dispatch(c->router, &req);
+        return req.status ? req.status : 500;
+}
+
+static int log_message(const struct mg_connection *conn, const char *message)
+{
+        (void)conn;
+        log_warning("HTTP: %s", message);
+        return 1;
+}
+
+/* civetweb's own error replies (malformed request line, headers too large) in the
+ * ImageAPI error shape. */
+static int http_error(struct mg_connection *conn, int status, const char *msg)
+{
+        char body[512];
+        int n;
+
+        n = snprintf(body, sizeof(body), "{\"code\":%d,\"message\":\"%s\"}\n", status,
+                     status == 431 || status == 413 ? "request header too large"
+                     : status == 400               ? "malformed HTTP request"
+                                                   : "request failed");
+        (void)msg;
+        (void)cw_respond(conn, status,
+                         &(struct berth_http_header){ "Content-Type", "application/json" }, 1,
+                         body, (size_t)n);
+        return 0;
+}
+
+static int resolve_ipv4(const char *host, char *buf, size_t size, struct berth_error *err)
+{
+        struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM };
+        struct addrinfo *res = NULL;
+        int r;
+
+        r = getaddrinfo(host, NULL, &hints, &res);
+        if (r != 0 || !res)
+                return berth_error_set(err, EINVAL,
+                                       "--host '%s' does not resolve to an IPv4 address "
+                                       "(IPv6 is not supported by this civetweb build): %s",
+                                       host, gai_strerror(r));
+        inet_ntop(AF_INET, &((struct sockaddr_in *)res->ai_addr)->sin_addr, buf, (socklen_t)size);
+        freeaddrinfo(res);
+        return 0;
+}
+
+int berth_http_civetweb_start(const struct berth_http_listen *cfg,
+                              struct berth_http_router *router, struct berth_http_civetweb **ret,
+                              char *urls, size_t urls_size, struct berth_error *err)
+{
+        char host[64], tls_host[64], ports[256] = "", threads[16], maxhdr[32];
+        const char *opts[32];
+        struct mg_callbacks cb = { .log_message = log_message, .http_error = http_error };
+        struct mg_init_data init = { .callbacks = &cb };
+        char etext[256] = "";
+        unsigned ecode = 0;
+        struct mg_error_data edata = { .code = &ecode, .text = etext,
+                                       .text_buffer_size = sizeof(etext) };
+        struct mg_server_port sp[4];
+        struct berth_http_civetweb *c;
+        size_t n = 0;
+        int r, k;
+
+        if (cfg->schemes & BERTH_SCHEME_HTTP) {
+                r = resolve_ipv4(cfg->host, host, sizeof(host), err);
+                if (r < 0)
+                        return r;
+                (void)snprintf(ports, sizeof(ports), "%s:%d", host, cfg->port);
+        }
+        if (cfg->schemes & BERTH_SCHEME_HTTPS) {
+                size_t l = strlen(ports);
+                r = resolve_ipv4(cfg->tls_host ? cfg->tls_host : cfg->host, tls_host,
+                                 sizeof(tls_host), err);
+                if (r < 0)
+                        return r;
+                (void)snprintf(ports + l, sizeof(ports) - l, "%s%s:%ds", l ? "," : "", tls_host,
+                               cfg->tls_port);
+        }
+
+        c = calloc(1, sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        c->router = router;
+
+        (void)snprintf(threads, sizeof(threads), "%u", cfg->threads ? cfg->threads : 32);
+        (void)snprintf(maxhdr, sizeof(maxhdr), "%zu",
+                       cfg->max_header_bytes ? cfg->max_header_bytes : 16384);
+        opts[n++] = "listening_ports";
+        opts[n++] = ports;
+        opts[n++] = "num_threads";
+        opts[n++] = threads;
+        opts[n++] = "max_request_size";
+        opts[n++] = maxhdr;
+        opts[n++] = "enable_keep_alive";
+        opts[n++] = "yes";
+        opts[n++] = "keep_alive_timeout_ms";
+        opts[n++] = "30000";
+        opts[n++] = "request_timeout_ms";
+        opts[n++] = "30000";
+        opts[n++] = "tcp_nodelay";
+        opts[n++] = "1";
+        /* A mutating API must not be callable from any web page a browser opens. */
+        opts[n++] = "access_control_allow_origin";
+        opts[n++] = "";
+        opts[n++] = "decode_url";
+        opts[n++] = "yes";
+        if (cfg->schemes & BERTH_SCHEME_HTTPS) {
+                opts[n++] = "ssl_certificate";
+                opts[n++] = cfg->tls_certificate;
+                if (cfg->tls_ca) {
+                        opts[n++] = "ssl_ca_file";
+                        opts[n++] = cfg->tls_ca;
+                        opts[n++] = "ssl_verify_peer";
+                        opts[n++] = "yes";
+                }
+        }
+        opts[n] = NULL;
+
+        init.user_data = c;
+        init.configuration_options = opts;
+        c->ctx = mg_start2(&init, &edata);
+        if (!c->ctx) {
+                free(c);
+                return berth_error_set(err, EADDRINUSE, "cannot listen on %s: %s", ports,
+                                       etext[0] ? etext : "unknown error");
+        }
+        mg_set_request_handler(c->ctx, "/", handle, c);
+
+        k = mg_get_server_ports(c->ctx, (int)ELEMENTSOF(sp), sp);
+        for (int i = 0, hi = 0; i < k; i++) {
+                size_t l = strlen(urls);
+                (void)snprintf(urls + l, urls_size - l, "%s://%s:%d\n",
+                               sp[i].is_ssl ? "https" : "http", sp[i].is_ssl ? tls_host : host,
+                               sp[i].port);
+                (void)hi;
+        }
+        *ret = c;
+        return 0;
+}
+
+void berth_http_civetweb_stop(struct berth_http_civetweb *c)
+{
+        if (!c)
+                return;
+        mg_stop(c->ctx);
+        free(c);
+}

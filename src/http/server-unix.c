@@ -1,0 +1,584 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <ctype.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "error.h"
+#include "http.h"
+#include "log.h"
+#include "macro.h"
+#include "server.h"
+
+/*
+ * The unix-socket transport. Debian's civetweb is built without unix-domain sockets,
+ * so berthd serves its socket itself: one accept thread, one thread per connection
+ * (bounded), HTTP/1.1 with keep-alive, Content-Length and chunked request bodies.
+ * Everything after parsing goes through the same router as TCP.
+ */
+
+#define UNIX_HEADERS_MAX 64
+#define UNIX_IDLE_TIMEOUT_MS 30000
+
+struct berth_http_unix {
+        int fd;
+        char *path;
+        struct berth_http_router *router;
+        pthread_t thread;
+        int stop_pipe[2];
+        size_t max_header;
+        unsigned max_conns;
+        atomic_uint n_conns;
+        pthread_mutex_t lock;
+        pthread_cond_t idle;
+};
+
+struct uconn {
+        struct berth_http_unix *u;
+        int fd;
+        char *buf; /* header block, then buffered body bytes */
+        size_t len, pos, size;
+        struct berth_http_header headers[UNIX_HEADERS_MAX];
+        size_t n_headers;
+        bool keep_alive;
+        bool chunked;
+        long long remaining;   /* body bytes (or bytes of the current chunk) left */
+        bool body_done;
+        bool failed;
+};
+
+static atomic_ullong unix_counter = 1ull << 62;
+
+static ssize_t fill(struct uconn *c)
+{
+        ssize_t n;
+
+        if (c->pos > 0 && c->pos == c->len)
+                c->pos = c->len = 0;
+        if (c->len == c->size) {
+                if (c->pos == 0)
+                        return -ENOBUFS;
+                memmove(c->buf, c->buf + c->pos, c->len - c->pos);
+                c->len -= c->pos;
+                c->pos = 0;
+        }
+        do
+                n = recv(c->fd, c->buf + c->len, c->size - c->len, 0);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return -errno;
+        c->len += (size_t)n;
+        return n;
+}
+
+static int getbyte(struct uconn *c)
+{
+        if (c->pos == c->len) {
+                ssize_t n = fill(c);
+                if (n <= 0)
+                        return -EIO;
+        }
+        return (unsigned char)c->buf[c->pos++];
+}
+
+/* Read a chunk-size line "1a;ext\r\n". */
+static int read_chunk_size(struct uconn *c, long long *ret)
+{
+        long long v = 0;
+        int ch, digits = 0;
+
+        while ((ch = getbyte(c)) >= 0 && isxdigit(ch)) {
+                if (v > (1ll << 40))
+                        return -EMSGSIZE;
+                v = v * 16 + (isdigit(ch) ? ch - '0' : tolower(ch) - 'a' + 10);
+                digits++;
+        }
+        while (ch >= 0 && ch != '\n')
+                ch = getbyte(c);
+        if (ch < 0 || digits == 0)
+                return -EBADMSG;
+        *ret = v;
+        return 0;
+}
+
+static ssize_t body_read(void *conn, void *buf, size_t len)
+{
+        struct uconn *c = conn;
+        size_t n;
+
+        if (c->body_done || len == 0)
+                return 0;
+        if (c->chunked && c->remaining == 0) {
+                int r = read_chunk_size(c, &c->remaining);
+                if (r < 0) {
+                        c->failed = true;
+                        return r;
+                }
+                if (c->remaining == 0) {
+                        /* Trailer: skip lines up to the empty one. */
+                        int ch, prev = '\n', cur_len = 0;
+                        while ((ch = getbyte(c)) >= 0) {
+                                if (ch == '\n') {
+                                        if (cur_len == 0 || (cur_len == 1 && prev == '\r'))
+                                                break;
+                                        cur_len = 0;
+                                } else
+                                        cur_len++;
+                                prev = ch;
+                        }
+                        c->body_done = true;
+                        return 0;
+                }
+        }
+        if (!c->chunked && c->remaining == 0) {
+                c->body_done = true;
+                return 0;
+        }
+        if (c->pos == c->len) {
+                ssize_t k = fill(c);
+                if (k <= 0) {
+                        c->failed = true;
+                        return k < 0 ? k : -EPIPE;
+                }
+        }
+        n = MIN(c->len - c->pos, (size_t)c->remaining);
+        n = MIN(n, len);
+        memcpy(buf, c->buf + c->pos, n);
+        c->pos += n;
+        c->remaining -= (long long)n;
+        if (c->chunked && c->remaining == 0) {
+                /* CRLF after the chunk data. */
+                int ch = getbyte(c);
+                if (ch == '\r')
+                        ch = getbyte(c);
+                if (ch != '\n')
+                        c->failed = true;
+        }
+        return (ssize_t)n;
+}
+
+static int send_all(int fd, const void *data, size_t len)
+{
+        const char *p = data;
+
+        while (len > 0) {
+                ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                p += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+static int unix_respond(void *conn, int status, const struct berth_http_header *headers,
+                        size_t n_headers, const void *body, size_t len)
+{
+        struct uconn *c = conn;
+        char head[2048];
+        size_t n;
+
+        n = (size_t)snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\n", status,
+                             berth_http_reason(status));
+        for (size_t i = 0; i < n_headers && n < sizeof(head); i++)
+                n += (size_t)snprintf(head + n, sizeof(head) - n, "%s: %s\r\n", headers[i].name,
+                                      headers[i].value);
+        if (n < sizeof(head))
+                n += (size_t)snprintf(head + n, sizeof(head) - n,
+                                      "Content-Length: %zu\r\nConnection: %s\r\n\r\n", len,
+                                      c->keep_alive ? "keep-alive" : "close");
+        if (n >= sizeof(head))
+                return -ENOBUFS;
+        if (send_all(c->fd, head, n) < 0 || (body && len && send_all(c->fd, body, len) < 0)) {
+                c->failed = true;
+                return -EIO;
+        }
+        return 0;
+}
+
+static const char *unix_header(void *conn, const char *name)
+{
+        struct uconn *c = conn;
+
+        for (size_t i = 0; i < c->n_headers; i++)
+                if (strcasecmp(c->headers[i].name, name) == 0)
+                        return c->headers[i].value;
+        return NULL;
+}
+
+static const struct berth_http_transport unix_transport = {
+        .name = "unix",
+        .read = body_read,
+        .respond = unix_respond,
+        .header = unix_header,
+};
+
+static void simple_error(struct uconn *c, int status, const char *msg)
+{
+        char body[256];
+        int n = snprintf(body, sizeof(body), "{\"code\":%d,\"message\":\"%s\"}\n", status, msg);
+
+        c->keep_alive = false;
+        (void)unix_respond(c, status,
+                           &(struct berth_http_header){ "Content-Type", "application/json" }, 1,
+                           body, (size_t)n);
+}
+
+/* Wait for a complete header block; returns its length (up to and including the
+ * blank line), 0 on a clean close, -errno. */
+static ssize_t read_head(struct uconn *c)
+{
+        for (;;) {
+                char *end = c->len > c->pos ? memmem(c->buf + c->pos, c->len - c->pos, "\r\n\r\n", 4)
+                                            : NULL;
+                struct pollfd p = { .fd = c->fd, .events = POLLIN };
+                ssize_t n;
+
+                if (end)
+                        return end + 4 - (c->buf + c->pos);
+                if (c->len - c->pos >= c->u->max_header)
+                        return -ENOBUFS;
+                n = poll(&p, 1, UNIX_IDLE_TIMEOUT_MS);
+                if (n == 0)
+                        return 0;
+                n = fill(c);
+                if (n == -ENOBUFS)
+                        return -ENOBUFS;
+                if (n <= 0)
+                        return n == 0 && c->len == c->pos ? 0 : (n < 0 ? n : -EPIPE);
+        }
+}
+
+static int parse_head(struct uconn *c, char *head, struct berth_http_request *req,
+                      char **ret_target)
+{
+        char *line, *save = NULL, *method, *target, *version, *sp1, *sp2;
+
+        line = strtok_r(head, "\r\n", &save);
+        if (!line)
+                return -EBADMSG;
+        sp1 = strchr(line, ' ');
+        sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
+        if (!sp1 || !sp2)
+                return -EBADMSG;
+        *sp1 = *sp2 = 0;
+        method = line;
+        target = sp1 + 1;
+        version = sp2 + 1;
+        if (!streq(version, "HTTP/1.1") && !streq(version, "HTTP/1.0"))
+                return -EBADMSG;
+        c->keep_alive = streq(version, "HTTP/1.1");
+        c->n_headers = 0;
+        while ((line = strtok_r(NULL, "\r\n", &save))) {
+                char *colon = strchr(line, ':'), *v;
+                if (!colon || colon == line)
+                        return -EBADMSG;
+                if (c->n_headers >= UNIX_HEADERS_MAX)
+                        return -E2BIG;
+                *colon = 0;
+                for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
+                        ;
+                for (char *e = v + strlen(v); e > v && (e[-1] == ' ' || e[-1] == '\t'); e--)
+                        e[-1] = 0;
+                c->headers[c->n_headers++] = (struct berth_http_header){ line, v };
+        }
+        req->method = method;
+        *ret_target = target;
+        return 0;
+}
+
+static int setup_body(struct uconn *c, struct berth_http_request *req)
+{
+        const char *te = unix_header(c, "Transfer-Encoding");
+        const char *cl = unix_header(c, "Content-Length");
+        const char *conn = unix_header(c, "Connection");
+
+        if (conn && strcasecmp(conn, "close") == 0)
+                c->keep_alive = false;
+        if (conn && strcasecmp(conn, "keep-alive") == 0)
+                c->keep_alive = true;
+        c->chunked = false;
+        c->body_done = false;
+        c->remaining = 0;
+        req->content_length = 0;
+        if (te) {
+                if (strcasecmp(te, "chunked") != 0 || cl)
+                        return -EBADMSG;
+                c->chunked = true;
+                req->content_length = -1;
+        } else if (cl) {
+                char *end;
+                long long v;
+                errno = 0;
+                v = strtoll(cl, &end, 10);
+                if (errno || *end || v < 0 || !isdigit((unsigned char)cl[0]))
+                        return -EBADMSG;
+                req->content_length = v;
+                c->remaining = v;
+        }
+        return 0;
+}
+
+/* Discard what the handler did not read, so the next request starts in the right
+ * place; give up on bodies that are too large to skip. */
+static void drain(struct uconn *c)
+{
+        char sink[4096];
+        size_t total = 0;
+        ssize_t n;
+
+        while (!c->failed && (n = body_read(c, sink, sizeof(sink))) > 0) {
+                total += (size_t)n;
+                if (total > (64u << 20)) {
+                        c->keep_alive = false;
+                        return;
+                }
+        }
+        if (c->failed)
+                c->keep_alive = false;
+}
+
+static void serve(struct uconn *c)
+{
+        for (;;) {
+                struct berth_http_request req = {
+                        .transport = &unix_transport, .conn = c, .remote = "unix",
+                        .id = ++unix_counter,
+                };
+                _cleanup_free_ char *head = NULL, *path = NULL;
+                char *target, *q;
+                ssize_t hl;
+                int r;
+
+                hl = read_head(c);
+                if (hl == -ENOBUFS) {
+                        simple_error(c, 431, "request header too large");
+                        return;
+                }
+                if (hl <= 0)
+                        return;
+                head = strndup(c->buf + c->pos, (size_t)hl);
+                if (!head)
+                        return;
+                c->pos += (size_t)hl;
+
+                r = parse_head(c, head, &req, &target);
+                if (r >= 0)
+                        r = setup_body(c, &req);
+                if (r < 0) {
+                        simple_error(c, r == -E2BIG ? 431 : 400, "malformed HTTP request");
+                        return;
+                }
+                q = strchr(target, '?');
+                path = berth_http_unescape(target, q ? (size_t)(q - target) : strlen(target),
+                                           false);
+                if (!path || path[0] != '/') {
+                        simple_error(c, 400, "malformed request target");
+                        return;
+                }
+                req.path = path;
+                req.query = q ? q + 1 : NULL;
+                berth_http_dispatch(c->u->router, &req);
+                drain(c);
+                if (!c->keep_alive || c->failed)
+                        return;
+        }
+}
+
+static void *conn_thread(void *userdata)
+{
+        struct uconn *c = userdata;
+        struct berth_http_unix *u = c->u;
+
+        serve(c);
+        (void)close(c->fd);
+        free(c->buf);
+        free(c);
+        pthread_mutex_lock(&u->lock);
+        u->n_conns--;
+        pthread_cond_broadcast(&u->idle);
+        pthread_mutex_unlock(&u->lock);
+        return NULL;
+}
+
+static void *accept_thread(void *userdata)
+{
+        struct berth_http_unix *u = userdata;
+
+        for (;;) {
+                struct pollfd p[2] = { { .fd = u->fd, .events = POLLIN },
+                                       { .fd = u->stop_pipe[0], .events = POLLIN } };
+                struct uconn *c;
+                pthread_attr_t attr;
+                pthread_t t;
+                int fd;
+
+                if (poll(p, 2, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        break;
+                }
+                if (p[1].revents)
+                        break;
+                fd = accept4(u->fd, NULL, NULL, SOCK_CLOEXEC);
+                if (fd < 0)
+                        continue;
+                pthread_mutex_lock(&u->lock);
+                if (u->n_conns >= u->max_conns) {
+                        pthread_mutex_unlock(&u->lock);
+                        log_warning("Unix socket: more than %u connections, refusing one",
+                                    u->max_conns);
+                        (void)close(fd);
+                        continue;
+                }
+                u->n_conns++;
+                pthread_mutex_unlock(&u->lock);
+
+                c = calloc(1, sizeof(*c));
+                if (c) {
+                        c->u = u;
+                        c->fd = fd;
+                        c->size = u->max_header + 4096;
+                        c->buf = malloc(c->size);
+                }
+                pthread_attr_init(&attr);
+                pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+                if (!c || !c->buf || pthread_create(&t, &attr, conn_thread, c) != 0) {
+                        if (c)
+                                free(c->buf);
+                        free(c);
+                        (void)close(fd);
+                        pthread_mutex_lock(&u->lock);
+                        u->n_conns--;
+                        pthread_mutex_unlock(&u->lock);
+                }
+                pthread_attr_destroy(&attr);
+        }
+        return NULL;
+}
+
+/* Remove a stale socket file left by a previous berthd, but never one that another
+ * process still serves, and never something that is not a socket. */
+static int remove_stale(const char *path, struct berth_error *err)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        struct stat st;
+        int fd, r;
+
+        if (lstat(path, &st) < 0)
+                return errno == ENOENT ? 0 : berth_error_set_errno(err, errno, "stat '%s'", path);
+        if (!S_ISSOCK(st.st_mode))
+                return berth_error_set(err, EEXIST, "'%s' exists and is not a socket", path);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        strcpy(sa.sun_path, path);
+        r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+        (void)close(fd);
+        if (r == 0)
+                return berth_error_set(err, EADDRINUSE, "'%s' is in use by another process",
+                                       path);
+        return RET_NERRNO(unlink(path));
+}
+
+int berth_http_unix_start(const char *path, unsigned max_conns, size_t max_header_bytes,
+                          struct berth_http_router *router, struct berth_http_unix **ret,
+                          struct berth_error *err)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        struct berth_http_unix *u;
+        mode_t old;
+        int r;
+
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return berth_error_set(err, EINVAL, "--socket-path '%s' is too long", path);
+        r = remove_stale(path, err);
+        if (r < 0)
+                return r;
+
+        u = calloc(1, sizeof(*u));
+        if (!u)
+                return -ENOMEM;
+        u->fd = -EBADF;
+        u->stop_pipe[0] = u->stop_pipe[1] = -EBADF;
+        u->router = router;
+        u->max_conns = max_conns ? max_conns : 64;
+        u->max_header = max_header_bytes ? max_header_bytes : 16384;
+        pthread_mutex_init(&u->lock, NULL);
+        pthread_cond_init(&u->idle, NULL);
+        u->path = strdup(path);
+        u->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (!u->path || u->fd < 0 || pipe2(u->stop_pipe, O_CLOEXEC) < 0) {
+                r = berth_error_set_errno(err, errno, "create unix socket");
+                goto fail;
+        }
+        strcpy(sa.sun_path, path);
+        /* Created 0600 from the start: no window in which others could connect. */
+        old = umask(0177);
+        r = bind(u->fd, (struct sockaddr *)&sa, sizeof(sa));
+        umask(old);
+        if (r < 0) {
+                r = berth_error_set_errno(err, errno, "cannot listen on unix:%s", path);
+                goto fail;
+        }
+        if (listen(u->fd, 128) < 0) {
+                r = berth_error_set_errno(err, errno, "listen on unix:%s", path);
+                (void)unlink(path);
+                goto fail;
+        }
+        if (pthread_create(&u->thread, NULL, accept_thread, u) != 0) {
+                r = berth_error_set(err, EAGAIN, "start the unix socket thread");
+                (void)unlink(path);
+                goto fail;
+        }
+        *ret = u;
+        return 0;
+fail:
+        safe_close(u->fd);
+        safe_close(u->stop_pipe[0]);
+        safe_close(u->stop_pipe[1]);
+        free(u->path);
+        free(u);
+        return r;
+}
+
+void berth_http_unix_stop(struct berth_http_unix *u)
+{
+        if (!u)
+                return;
+        (void)!write(u->stop_pipe[1], "x", 1);
+        pthread_join(u->thread, NULL);
+        (void)close(u->fd);
+        (void)unlink(u->path);
+        /* Let connections in flight finish their request (they time out when idle). */
+        pthread_mutex_lock(&u->lock);
+        while (u->n_conns > 0) {
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                ts.tv_sec += 2;
+                if (pthread_cond_timedwait(&u->idle, &u->lock, &ts) != 0)
+                        break;
+        }
+        pthread_mutex_unlock(&u->lock);
+        safe_close(u->stop_pipe[0]);
+        safe_close(u->stop_pipe[1]);
+        /* Connection threads still alive (idle keep-alive) keep u: leak it rather than
+         * free memory they use; the process is exiting. */
+        if (u->n_conns == 0) {
+                free(u->path);
+                free(u);
+        }
+}

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fileio.h"
+#include "macro.h"
+
+static int fsync_parent(const char *path)
+{
+        _cleanup_free_ char *copy = strdup(path);
+        _cleanup_close_ int fd = -EBADF;
+
+        if (!copy)
+                return -ENOMEM;
+        fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        return RET_NERRNO(fsync(fd));
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+        _cleanup_free_ char *tmp = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        const char *p = data;
+        int r;
+
+        if (asprintf(&tmp, "%s.tmpXXXXXX", path) < 0)
+                return -ENOMEM;
+        fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        while (len > 0) {
+                ssize_t n = write(fd, p, len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = -errno;
+                        goto fail;
+                }
+                p += n;
+                len -= (size_t)n;
+        }
+        if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+                r = -errno;
+                goto fail;
+        }
+        fd = safe_close(fd);
+        if (rename(tmp, path) < 0) {
+                r = -errno;
+                goto fail;
+        }
+        return fsync_parent(path);
+fail:
+        (void)unlink(tmp);
+        return r;
+}
+
+int read_file(const char *path, size_t max, char **ret, size_t *ret_len)
+{
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0, size = 4096;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        buf = malloc(size + 1);
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t n;
+
+                if (len == size) {
+                        char *nb;
+                        if (size >= max)
+                                return -EFBIG;
+                        size = MIN(size * 2, max);
+                        nb = realloc(buf, size + 1);
+                        if (!nb)
+                                return -ENOMEM;
+                        buf = nb;
+                }
+                n = read(fd, buf + len, size - len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        break;
+                len += (size_t)n;
+        }
+        buf[len] = 0;
+        if (ret_len)
+                *ret_len = len;
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+int read_one_line(const char *path, char *buf, size_t size)
+{
+        _cleanup_close_ int fd = -EBADF;
+        ssize_t n;
+
+        if (size == 0)
+                return -EINVAL;
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        n = read(fd, buf, size - 1);
+        if (n < 0)
+                return -errno;
+        buf[n] = 0;
+        buf[strcspn(buf, "\n")] = 0;
+        return 0;
+}
+
+int mkdir_p(const char *path, mode_t mode)
+{
+        _cleanup_free_ char *copy = strdup(path);
+
+        if (!copy)
+                return -ENOMEM;
+        for (char *p = copy + 1; *p; p++) {
+                if (*p != '/')
+                        continue;
+                *p = 0;
+                if (mkdir(copy, mode) < 0 && errno != EEXIST)
+                        return -errno;
+                *p = '/';
+        }
+        if (mkdir(copy, mode) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
+static int rm_one(const char *fpath, const struct stat *sb, int typeflag, struct FTW *ftwbuf)
+{
+        (void)sb;
+        (void)ftwbuf;
+        if (typeflag == FTW_DP)
+                return rmdir(fpath) < 0 && errno != ENOENT ? -1 : 0;
+        return unlink(fpath) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+int rm_rf_physical(const char *path)
+{
+        struct stat st;
+
+        if (lstat(path, &st) < 0)
+                return errno == ENOENT ? 0 : -errno;
+        if (!S_ISDIR(st.st_mode))
+                return RET_NERRNO(unlink(path));
+        /* FTW_MOUNT: never descend into another file system (a mount left on top);
+         * FTW_PHYS: never follow symlinks. */
+        if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0)
+                return -errno;
+        return 0;
+}
+
+int mkdtemp_in(const char *dir, const char *prefix, mode_t mode, char **ret_path)
+{
+        _cleanup_free_ char *p = NULL;
+
+        if (asprintf(&p, "%s/%sXXXXXX", dir, prefix) < 0)
+                return -ENOMEM;
+        if (!mkdtemp(p))
+                return -errno;
+        if (chmod(p, mode) < 0) {
+                int r = -errno;
+                (void)rmdir(p);
+                return r;
+        }
+        *ret_path = TAKE_PTR(p);
+        return 0;
+}
+
+int dir_is_empty(const char *path)
+{
+        DIR *d = opendir(path);
+        struct dirent *de;
+        int r = 1;
+
+        if (!d)
+                return -errno;
+        while ((de = readdir(d)))
+                if (!streq(de->d_name, ".") && !streq(de->d_name, "..")) {
+                        r = 0;
+                        break;
+                }
+        closedir(d);
+        return r;
+}

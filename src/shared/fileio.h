@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Write data to path atomically: a temporary file in the same directory, fsync,
+ * rename over path, fsync the directory. Returns 0 / -errno. */
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
+
+/* Read a whole file of at most max bytes (NUL-terminated). -EFBIG when larger. */
+int read_file(const char *path, size_t max, char **ret, size_t *ret_len);
+
+/* Read a small sysfs-style attribute, strip the trailing newline. */
+int read_one_line(const char *path, char *buf, size_t size);
+
+/* mkdir -p; existing directories are fine. */
+int mkdir_p(const char *path, mode_t mode);
+
+/* Remove a directory tree without crossing into other file systems or following
+ * symlinks. A missing path is success. */
+int rm_rf_physical(const char *path);
+
+/* Create a fresh directory "<dir>/<prefix>XXXXXX" (mode 0700 then chmod to mode). */
+int mkdtemp_in(const char *dir, const char *prefix, mode_t mode, char **ret_path);
+
+/* Is path a directory that is empty? */
+int dir_is_empty(const char *path);

@@ -1,0 +1,649 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * API tests: a real berthd on 127.0.0.1 (ephemeral port, temporary state directory)
+ * driven over HTTP and over its unix socket. Everything here works without root:
+ * these are the contract's edges — routing, status codes, error bodies, strict input
+ * — and each bad request must leave the kernel exactly as it was.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "harness.h"
+#include "macro.h"
+
+static struct test_berthd d;
+
+static void setup(void)
+{
+        test_berthd_start(&d, /* use_unix= */ true, NULL);
+}
+
+static void teardown(void)
+{
+        test_berthd_stop(&d);
+}
+
+START_TEST(test_empty_lists)
+{
+        static const char *const paths[] = { "/imageapi/v1/attach", "/imageapi/v1/mount",
+                                             "/imageapi/v1/mount/overlay" };
+
+        for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
+                struct test_reply r;
+
+                test_get(&d, paths[i], &r);
+                ck_assert_status(&r, 200);
+                ck_assert_msg(json_is_array(r.json) && json_array_size(r.json) == 0, "%s: %s",
+                              paths[i], r.body);
+                ck_assert_str_eq(r.content_type, "application/json");
+                test_reply_done(&r);
+        }
+}
+END_TEST
+
+START_TEST(test_unknown_path_and_method)
+{
+        struct test_reply r;
+
+        test_get(&d, "/imageapi/v1/nothing", &r);
+        test_assert_error(&r, 404, "/imageapi/v1/nothing");
+        test_reply_done(&r);
+
+        test_http(&d, "PUT", "/imageapi/v1/attach", NULL, NULL, 0, false, &r);
+        test_assert_error(&r, 405, "PUT");
+        ck_assert_msg(strstr(r.allow, "GET") && strstr(r.allow, "POST") &&
+                              strstr(r.allow, "DELETE"),
+                      "Allow: %s", r.allow);
+        test_reply_done(&r);
+
+        test_http(&d, "PATCH", "/imageapi/v1/mount/overlay/3", NULL, NULL, 0, false, &r);
+        test_assert_error(&r, 405, NULL);
+        ck_assert_str_eq(r.allow, "GET, DELETE");
+        test_reply_done(&r);
+
+        test_http(&d, "OPTIONS", "/imageapi/v1/mount", NULL, NULL, 0, false, &r);
+        ck_assert_status(&r, 204);
+        ck_assert_str_eq(r.allow, "GET, POST, DELETE");
+        test_reply_done(&r);
+
+        test_http(&d, "HEAD", "/imageapi/v1/mount", NULL, NULL, 0, false, &r);
+        ck_assert_status(&r, 200);
+        ck_assert_int_eq(r.len, 0);
+        test_reply_done(&r);
+}
+END_TEST
+
+START_TEST(test_content_type_and_syntax)
+{
+        static const char body[] = "{\"kind\":\"loopback\",\"loopback\":{\"path\":\"/x\"}}";
+        struct test_reply r;
+
+        /* curl -d without -H: form encoding. */
+        test_http(&d, "POST", "/imageapi/v1/attach", "application/x-www-form-urlencoded", body,
+                  strlen(body), false, &r);
+        test_assert_error(&r, 415, "application/json");
+        test_reply_done(&r);
+
+        test_http(&d, "POST", "/imageapi/v1/attach", "", body, strlen(body), false, &r);
+        test_assert_error(&r, 415, NULL);
+        test_reply_done(&r);
+
+        test_http(&d, "POST", "/imageapi/v1/attach", "application/json; charset=utf-8", "{", 1,
+                  false, &r);
+        test_assert_error(&r, 400, "malformed JSON");
+        test_reply_done(&r);
+
+        test_post(&d, "/imageapi/v1/attach", "{\"kind\":\"local\",\"kind\":\"local\"}", &r);
+        test_assert_error(&r, 400, "duplicate");
+        test_reply_done(&r);
+
+        test_post(&d, "/imageapi/v1/mount", "", &r);
+        test_assert_error(&r, 422, "required");
+        test_reply_done(&r);
+
+        test_post(&d, "/imageapi/v1/mount", "[1,2]", &r);
+        test_assert_error(&r, 422, "must be an object");
+        test_reply_done(&r);
+}
+END_TEST
+
+START_TEST(test_body_limit)
+{
+        size_t n = 2u << 20;
+        char *big = malloc(n + 1);
+        struct test_reply r;
+
+        ck_assert(big);
+        memset(big, ' ', n);
+        big[0] = '{';
+        big[n - 1] = '}';
+        big[n] = 0;
+        test_post(&d, "/imageapi/v1/mount", big, &r);
+        test_assert_error(&r, 413, "limit");
+        test_reply_done(&r);
+        free(big);
+
+        /* The connection is still usable afterwards. */
+        test_get(&d, "/imageapi/v1/mount", &r);
+        ck_assert_status(&r, 200);
+        test_reply_done(&r);
+}
+END_TEST
+
+struct bad_case {
+        const char *path;
+        const char *body;
+        long status;
+        const char *needle;
+};
+
+static const struct bad_case bad_bodies[] = {
+        /* missing fields */
+        { "/imageapi/v1/attach", "{}", 422, "kind is required" },
+        { "/imageapi/v1/attach", "{\"kind\":\"loopback\"}", 422, "loopback is required" },
+        { "/imageapi/v1/attach", "{\"kind\":\"loopback\",\"loopback\":{}}", 422,
+          "loopback.path is required" },
+        { "/imageapi/v1/attach", "{\"kind\":\"local\",\"local\":{}}", 422, "local.path is required" },
+        { "/imageapi/v1/mount", "{\"kind\":\"attach\",\"attach\":{\"fs_type\":\"squashfs\"}}", 422,
+          "attach.attach is required" },
+        { "/imageapi/v1/mount", "{\"kind\":\"attach\",\"attach\":{\"attach\":{\"id\":0}}}", 422,
+          "attach.fs_type is required" },
+        { "/imageapi/v1/mount", "{\"kind\":\"overlay\",\"overlay\":{}}", 422,
+          "overlay.lower is required" },
+        { "/imageapi/v1/mount", "{\"kind\":\"overlay\",\"overlay\":{\"lower\":[]}}", 422,
+          "at least one" },
+        { "/imageapi/v1/mount", "{\"kind\":\"bind\",\"bind\":{\"base\":\"root\"}}", 422,
+          "bind.path is required" },
+        { "/imageapi/v1/mount",
+          "{\"kind\":\"bind\",\"bind\":{\"path\":\"/x\",\"base\":\"mount\"}}", 422,
+          "bind.mount is required" },
+        /* wrong types */
+        { "/imageapi/v1/attach", "{\"kind\":7}", 422, "kind must be one of" },
+        { "/imageapi/v1/attach", "{\"kind\":\"loopback\",\"loopback\":{\"path\":3}}", 422,
+          "loopback.path must be a string" },
+        { "/imageapi/v1/attach",
+          "{\"kind\":\"loopback\",\"loopback\":{\"path\":\"/x\",\"readPartitions\":\"yes\"}}", 422,
+          "loopback.readPartitions must be true or false" },
+        { "/imageapi/v1/attach", "{\"kind\":\"loopback\",\"loopback\":[]}", 422,
+          "loopback must be an object" },
+        { "/imageapi/v1/mount",
+          "{\"kind\":\"attach\",\"attach\":{\"attach\":{\"id\":0},\"fs_type\":\"squashfs\","
+          "\"mount_options\":\"ro\"}}",
+          422, "attach.mount_options must be an array" },
+        { "/imageapi/v1/mount", "{\"kind\":\"overlay\",\"overlay\":{\"lower\":[0]}}", 422,
+          "overlay.lower[0] must be an object" },
+        { "/imageapi/v1/mount", "{\"kind\":\"overlay\",\"overlay\":{\"lower\":[{\"id\":-1}]}}",
+          422, "overlay.lower[0].id must be a non-negative integer" },
+        { "/imageapi/v1/mount", "{\"kind\":\"overlay\",\"overlay\":{\"lower\":[{\"id\":\"0\"}]}}",
+          422, "overlay.lower[0].id" },
+        /* unknown kinds and fields */
+        { "/imageapi/v1/attach", "{\"kind\":\"floppy\"}", 422, "kind must be one of" },
+        { "/imageapi/v1/mount", "{\"kind\":\"tmpfs\"}", 422, "kind must be one of" },
+        { "/imageapi/v1/attach",
+          "{\"kind\":\"loopback\",\"loopback\":{\"path\":\"/x\",\"size\":1}}", 422,
+          "loopback.size: unknown field" },
+        { "/imageapi/v1/mount", "{\"kind\":\"overlay\",\"extra\":true,\"overlay\":{}}", 422,
+          "extra: unknown field" },
+        { "/imageapi/v1/attach",
+          "{\"kind\":\"loopback\",\"local\":{\"path\":\"/dev/x\"},\"loopback\":{\"path\":\"/x\"}}",
+          422, "not several" },
+        { "/imageapi/v1/attach", "{\"kind\":\"local\",\"loopback\":{\"path\":\"/x\"}}", 422,
+          "loopback is given but kind is 'local'" },
+        { "/imageapi/v1/attach",
+          "{\"kind\":\"loopback\",\"loopback\":{\"path\":\"/x\",\"base\":\"disk\"}}", 422,
+          "loopback.base must be one of root, mount" },
+        /* read-only fields and references at the top level */
+        { "/imageapi/v1/attach", "{\"id\":3}", 422, "id is read-only" },
+        { "/imageapi/v1/attach",
+          "{\"kind\":\"local\",\"refs\":2,\"local\":{\"path\":\"/dev/null\"}}", 422,
+          "refs is read-only" },
+        { "/imageapi/v1/attach",
+          "{\"kind\":\"local\",\"device_file\":\"/dev/sda\",\"local\":{\"path\":\"/dev/null\"}}",
+          422, "device_file is read-only" },
+        { "/imageapi/v1/attach",
+          "{\"id\":4,\"kind\":\"local\",\"local\":{\"path\":\"/dev/null\"}}", 422,
+          "cannot carry an id" },
+        { "/imageapi/v1/mount",
+          "{\"kind\":\"overlay\",\"mountpoint\":\"/etc\",\"overlay\":{\"lower\":[{\"id\":0}]}}",
+          422, "mountpoint is read-only" },
+        { "/imageapi/v1/mount",
+          "{\"kind\":\"overlay\",\"overlay\":{\"lower\":[{\"id\":0}],\"upperdir\":\"/etc\"}}", 422,
+          "overlay.upperdir is read-only" },
+        /* bad values */
+        { "/imageapi/v1/attach", "{\"kind\":\"loopback\",\"loopback\":{\"path\":\"\"}}", 422,
+          "must not be empty" },
+        { "/imageapi/v1/attach", "{\"kind\":\"loopback\",\"loopback\":{\"path\":\"/x\\u0001y\"}}",
+          422, "control characters" },
+        { "/imageapi/v1/attach", "{\"kind\":\"loopback\",\"loopback\":{\"path\":\"/x\\u0000y\"}}",
+          400, "u0000" },
+        { "/imageapi/v1/attach",
+          "{\"kind\":\"loopback\",\"loopback\":{\"path\":\"/does/not/exist.sqsh\"}}", 422,
+          "does not exist" },
+        { "/imageapi/v1/attach", "{\"kind\":\"local\",\"local\":{\"path\":\"/etc/passwd\"}}", 422,
+          "not a block device" },
+        { "/imageapi/v1/attach", "{\"kind\":\"local\",\"local\":{\"path\":\"dev/sda\"}}", 422,
+          "absolute" },
+        { "/imageapi/v1/mount",
+          "{\"kind\":\"attach\",\"attach\":{\"attach\":{\"id\":0},\"fs_type\":\"SquashFS!\"}}",
+          422, "fs_type" },
+        { "/imageapi/v1/mount",
+          "{\"kind\":\"attach\",\"attach\":{\"attach\":{\"id\":0},\"fs_type\":\"squashfs\","
+          "\"mount_options\":[\"bind\"]}}",
+          422, "'bind' is not allowed" },
+        { "/imageapi/v1/mount",
+          "{\"kind\":\"attach\",\"attach\":{\"attach\":{\"id\":0},\"fs_type\":\"squashfs\","
+          "\"mount_options\":[\"ro,x-mount.mkdir\"]}}",
+          422, "not allowed" },
+        /* references to objects that do not exist */
+        { "/imageapi/v1/mount",
+          "{\"kind\":\"attach\",\"attach\":{\"attach\":{\"id\":0},\"fs_type\":\"squashfs\"}}",
+          404, "attachment 0 not found" },
+        { "/imageapi/v1/mount", "{\"kind\":\"overlay\",\"overlay\":{\"lower\":[{\"id\":42}]}}",
+          404, "mount 42 not found" },
+        { "/imageapi/v1/mount/overlay", "{\"lower\":[0]}", 404, "mount 0 not found" },
+        { "/imageapi/v1/mount/overlay", "{\"lower\":[]}", 422, "at least one" },
+        { "/imageapi/v1/mount/overlay", "{\"lower\":[\"a\"]}", 422, "lower[0]" },
+        { "/imageapi/v1/mount/overlay", "{\"upper\":\"/tmp\",\"lower\":[0]}", 422,
+          "upper: unknown field" },
+        /* nesting */
+        { "/imageapi/v1/mount",
+          "{\"kind\":\"bind\",\"bind\":{\"path\":\"x\",\"base\":\"mount\",\"mount\":{\"kind\":"
+          "\"bind\",\"bind\":{\"path\":\"x\",\"base\":\"mount\",\"mount\":{\"kind\":\"bind\","
+          "\"bind\":{\"path\":\"x\",\"base\":\"mount\",\"mount\":{\"kind\":\"bind\",\"bind\":{"
+          "\"path\":\"x\",\"base\":\"mount\",\"mount\":{\"kind\":\"bind\",\"bind\":{\"path\":"
+          "\"x\",\"base\":\"mount\",\"mount\":{\"kind\":\"bind\",\"bind\":{\"path\":\"x\","
+          "\"base\":\"mount\",\"mount\":{\"kind\":\"bind\",\"bind\":{\"path\":\"x\",\"base\":"
+          "\"mount\",\"mount\":{\"kind\":\"bind\",\"bind\":{\"path\":\"x\",\"base\":\"mount\","
+          "\"mount\":{\"kind\":\"bind\",\"bind\":{\"path\":\"x\",\"base\":\"mount\",\"mount\":{"
+          "\"kind\":\"bind\",\"bind\":{\"path\":\"x\"}}}}}}}}}}}}}}}}}}}}",
+          422, "nested more than" },
+        /* kinds this build does not have */
+        { "/imageapi/v1/attach",
+          "{\"kind\":\"rbd\",\"rbd\":{\"monitors\":[\"127.0.0.1\"],\"pool\":\"rbd\",\"image\":"
+          "\"x\",\"options\":{\"secret\":\"AQBsecretsecret==\"}}}",
+          501, "not supported by this build" },
+        { "/imageapi/v1/attach", "{\"kind\":\"iscsi\",\"iscsi\":{}}", 501, "iscsi" },
+        { "/imageapi/v1/mount", "{\"kind\":\"nfs\",\"nfs\":{\"host\":\"h\",\"path\":\"/\"}}", 501,
+          "nfs" },
+        { "/imageapi/v1/mount", "{\"kind\":\"uri\"}", 501, "uri" },
+};
+
+START_TEST(test_bad_bodies)
+{
+        struct test_snapshot before;
+
+        test_snapshot_take(&before);
+        for (size_t i = 0; i < ELEMENTSOF(bad_bodies); i++) {
+                const struct bad_case *c = &bad_bodies[i];
+                struct test_reply r;
+
+                test_post(&d, c->path, c->body, &r);
+                if (r.status != c->status || !r.json ||
+                    !strstr(json_string_value(json_object_get(r.json, "message")) ?: "",
+                            c->needle))
+                        ck_abort_msg("case %zu: POST %s %s\n  expected %ld '%s'\n  got %ld %s", i,
+                                     c->path, c->body, c->status, c->needle, r.status, r.body);
+                test_assert_error(&r, c->status, c->needle);
+                /* A secret sent in a request never comes back. */
+                ck_assert_msg(!strstr(r.body, "AQBsecret"), "secret echoed: %s", r.body);
+                test_reply_done(&r);
+        }
+        test_snapshot_assert_same(&before);
+
+        /* Nothing was created, not even an id. */
+        {
+                struct test_reply r;
+                test_get(&d, "/imageapi/v1/attach", &r);
+                ck_assert_str_eq(r.body, "[]\n");
+                test_reply_done(&r);
+                test_get(&d, "/imageapi/v1/mount", &r);
+                ck_assert_str_eq(r.body, "[]\n");
+                test_reply_done(&r);
+        }
+        {
+                char p[512];
+                (void)snprintf(p, sizeof(p), "%s/mounts", d.state_dir);
+                ck_assert_int_eq(test_count_dir_entries(p), 0);
+                (void)snprintf(p, sizeof(p), "%s/db", d.state_dir);
+                ck_assert_int_eq(test_count_dir_entries(p), 0);
+        }
+}
+END_TEST
+
+START_TEST(test_queries)
+{
+        static const struct {
+                const char *method, *path;
+                long status;
+                const char *needle;
+        } cases[] = {
+                { "GET", "/imageapi/v1/attach?id=0", 404, "attachment 0 not found" },
+                { "GET", "/imageapi/v1/mount?id=7", 404, "mount 7 not found" },
+                { "GET", "/imageapi/v1/attach?id=x", 422, "id in query" },
+                { "GET", "/imageapi/v1/attach?id=-1", 422, "id in query" },
+                { "GET", "/imageapi/v1/attach?id=1&id=2", 422, "twice" },
+                { "GET", "/imageapi/v1/attach?kind=floppy", 422, "kind in query" },
+                { "GET", "/imageapi/v1/mount?kind=tmpfs", 422, "kind in query" },
+                { "GET", "/imageapi/v1/mount?verbose=1", 422, "unknown query parameter 'verbose'" },
+                { "GET", "/imageapi/v1/attach?id=%zz", 422, "malformed" },
+                { "DELETE", "/imageapi/v1/attach", 422, "id in query is required" },
+                { "DELETE", "/imageapi/v1/mount?id=0", 404, "mount 0 not found" },
+                { "DELETE", "/imageapi/v1/mount?id=0&force=maybe", 422, "force" },
+                { "DELETE", "/imageapi/v1/attach?id=99&force=true", 404, "attachment 99" },
+                { "GET", "/imageapi/v1/mount/overlay/0", 404, "mount 0 not found" },
+                { "GET", "/imageapi/v1/mount/overlay/zero", 422, "id" },
+                { "DELETE", "/imageapi/v1/mount/overlay/3", 404, "mount 3 not found" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                struct test_reply r;
+
+                test_http(&d, cases[i].method, cases[i].path, NULL, NULL, 0, false, &r);
+                if (r.status != cases[i].status)
+                        ck_abort_msg("%s %s: expected %ld, got %ld %s", cases[i].method,
+                                     cases[i].path, cases[i].status, r.status, r.body);
+                test_assert_error(&r, cases[i].status, cases[i].needle);
+                test_reply_done(&r);
+        }
+        {
+                struct test_reply r;
+                test_get(&d, "/imageapi/v1/attach?kind=loopback", &r);
+                ck_assert_status(&r, 200);
+                ck_assert_str_eq(r.body, "[]\n");
+                test_reply_done(&r);
+        }
+}
+END_TEST
+
+START_TEST(test_unix_socket)
+{
+        struct test_reply r;
+        struct stat st;
+
+        ck_assert_int_eq(stat(d.socket_path, &st), 0);
+        ck_assert_msg(S_ISSOCK(st.st_mode), "not a socket");
+        ck_assert_int_eq(st.st_mode & 0777, 0600);
+
+        test_http(&d, "GET", "/imageapi/v1/mount", NULL, NULL, 0, true, &r);
+        ck_assert_status(&r, 200);
+        ck_assert_str_eq(r.body, "[]\n");
+        test_reply_done(&r);
+
+        test_http(&d, "POST", "/imageapi/v1/mount", NULL, "{\"kind\":\"floppy\"}", 17, true, &r);
+        test_assert_error(&r, 422, "kind");
+        test_reply_done(&r);
+
+        test_http(&d, "PUT", "/imageapi/v1/mount", NULL, NULL, 0, true, &r);
+        test_assert_error(&r, 405, NULL);
+        ck_assert_str_eq(r.allow, "GET, POST, DELETE");
+        test_reply_done(&r);
+
+        test_http(&d, "GET", "/nope", NULL, NULL, 0, true, &r);
+        test_assert_error(&r, 404, "/nope");
+        test_reply_done(&r);
+}
+END_TEST
+
+/* Keep-alive, pipelining and chunked bodies on the unix socket, with raw bytes. */
+START_TEST(test_unix_raw)
+{
+        static const char req[] =
+                "GET /imageapi/v1/attach HTTP/1.1\r\nHost: x\r\n\r\n"
+                "POST /imageapi/v1/mount HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                "Transfer-Encoding: chunked\r\n\r\n"
+                "5\r\n{\"kin\r\n"
+                "9\r\nd\":\"tmpfs\r\n3\r\n\"}\n\r\n0\r\n\r\n"
+                "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        char buf[8192];
+        size_t len = 0;
+        ssize_t n;
+        int fd;
+
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        ck_assert_int_ge(fd, 0);
+        strcpy(sa.sun_path, d.socket_path);
+        ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        ck_assert_int_eq(write(fd, req, sizeof(req) - 1), (ssize_t)(sizeof(req) - 1));
+        while ((n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+                len += (size_t)n;
+        buf[len] = 0;
+        close(fd);
+        ck_assert_msg(strstr(buf, "HTTP/1.1 200 OK") == buf, "%s", buf);
+        ck_assert_msg(strstr(buf, "HTTP/1.1 422"), "chunked body not decoded: %s", buf);
+        ck_assert_msg(strstr(buf, "kind must be one of"), "%s", buf);
+        ck_assert_msg(strstr(buf, "{\"status\":\"ok\"}"), "third request not served: %s", buf);
+
+        /* Garbage gets a 400 and a closed connection. */
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        ck_assert_int_eq(write(fd, "HELLO\r\n\r\n", 9), 9);
+        len = 0;
+        while ((n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+                len += (size_t)n;
+        buf[len] = 0;
+        close(fd);
+        ck_assert_msg(strstr(buf, "HTTP/1.1 400"), "%s", buf);
+}
+END_TEST
+
+START_TEST(test_openapi_served)
+{
+        static const char *const paths[] = { "/imageapi/v1/swagger.json", "/openapi/imageapi.json" };
+        struct test_reply r;
+
+        for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
+                test_get(&d, paths[i], &r);
+                ck_assert_status(&r, 200);
+                ck_assert_str_eq(r.content_type, "application/json");
+                ck_assert_msg(json_is_object(r.json), "%s is not JSON", paths[i]);
+                ck_assert_msg(strncmp(test_json_str(r.json, "openapi"), "3.", 2) == 0,
+                              "not OpenAPI 3");
+                ck_assert_msg(json_object_get(json_object_get(r.json, "paths"), "/attach"),
+                              "no /attach path documented");
+                ck_assert_msg(json_object_get(json_object_get(r.json, "paths"), "/mount/overlay"),
+                              "no /mount/overlay path documented");
+                test_reply_done(&r);
+        }
+        test_get(&d, "/docs", &r);
+        ck_assert_status(&r, 200);
+        ck_assert_msg(strstr(r.content_type, "text/html"), "%s", r.content_type);
+        ck_assert_msg(strstr(r.body, "/mount/overlay"), "docs page lists no operations");
+        test_reply_done(&r);
+
+        test_get(&d, "/healthz", &r);
+        ck_assert_status(&r, 200);
+        ck_assert_str_eq(test_json_str(r.json, "status"), "ok");
+        test_reply_done(&r);
+}
+END_TEST
+
+START_TEST(test_no_cors)
+{
+        struct test_reply r;
+
+        /* Nothing in a reply invites a web page in a browser to call the API. */
+        test_http(&d, "GET", "/imageapi/v1/mount", NULL, NULL, 0, false, &r);
+        ck_assert_status(&r, 200);
+        ck_assert_msg(!strcasestr(r.headers, "Access-Control-Allow-Origin"), "%s", r.headers);
+        test_reply_done(&r);
+        test_http(&d, "OPTIONS", "/imageapi/v1/mount", NULL, NULL, 0, false, &r);
+        ck_assert_msg(!strcasestr(r.headers, "Access-Control-Allow"), "%s", r.headers);
+        test_reply_done(&r);
+}
+END_TEST
+
+/* ---- the daemon's command line and life cycle ------------------------------------ */
+
+static int run_berthd(const char *const *args, char *out, size_t size)
+{
+        int p[2], status;
+        pid_t pid;
+        size_t len = 0;
+        ssize_t n;
+
+        ck_assert_int_eq(pipe(p), 0);
+        pid = fork();
+        if (pid == 0) {
+                const char *argv[16] = { test_berthd_path() };
+                size_t k = 1;
+                for (size_t i = 0; args[i] && k < 15; i++)
+                        argv[k++] = args[i];
+                dup2(p[1], 1);
+                dup2(p[1], 2);
+                close(p[0]);
+                execv(argv[0], (char *const *)argv);
+                _exit(127);
+        }
+        close(p[1]);
+        while ((n = read(p[0], out + len, size - 1 - len)) > 0)
+                len += (size_t)n;
+        out[len] = 0;
+        close(p[0]);
+        waitpid(pid, &status, 0);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+START_TEST(test_flags)
+{
+        char out[8192];
+        int r;
+
+        r = run_berthd((const char *[]){ "--help", NULL }, out, sizeof(out));
+        ck_assert_int_eq(r, 0);
+        ck_assert_msg(strstr(out, "--socket-path") && strstr(out, "--tls-certificate") &&
+                              strstr(out, "--state-dir"),
+                      "%s", out);
+
+        r = run_berthd((const char *[]){ "--version", NULL }, out, sizeof(out));
+        ck_assert_int_eq(r, 0);
+        ck_assert_msg(strncmp(out, "berthd ", 7) == 0, "%s", out);
+
+        r = run_berthd((const char *[]){ "--bogus", NULL }, out, sizeof(out));
+        ck_assert_int_eq(r, 2);
+        ck_assert_msg(strstr(out, "'--bogus'") && !strchr(strchr(out, '\n') + 1, '\n'),
+                      "want one line naming the flag: %s", out);
+
+        r = run_berthd((const char *[]){ "--port", "http", NULL }, out, sizeof(out));
+        ck_assert_int_eq(r, 2);
+        ck_assert_msg(strstr(out, "port"), "%s", out);
+
+        r = run_berthd((const char *[]){ "--scheme", "ftp", NULL }, out, sizeof(out));
+        ck_assert_int_eq(r, 2);
+        ck_assert_msg(strstr(out, "ftp"), "%s", out);
+
+        r = run_berthd((const char *[]){ "--scheme", "https", "--port", "0", NULL }, out,
+                       sizeof(out));
+        ck_assert_int_eq(r, 2);
+        ck_assert_msg(strstr(out, "--tls-certificate"), "%s", out);
+
+        r = run_berthd((const char *[]){ "--state-dir", "relative/dir", NULL }, out, sizeof(out));
+        ck_assert_int_eq(r, 2);
+
+        r = run_berthd((const char *[]){ "--state-dir", "/proc/berth-cannot-be-here", "--port",
+                                         "0", NULL },
+                       out, sizeof(out));
+        ck_assert_int_eq(r, 1);
+        ck_assert_msg(strstr(out, "/proc/berth-cannot-be-here") && strstr(out, "not usable"),
+                      "%s", out);
+}
+END_TEST
+
+START_TEST(test_port_in_use)
+{
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
+        socklen_t len = sizeof(sa);
+        char port[16], out[4096], *dir = test_tmpdir("berth-port-");
+        int fd, r;
+
+        fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        ck_assert_int_eq(listen(fd, 1), 0);
+        ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+        (void)snprintf(port, sizeof(port), "%d", ntohs(sa.sin_port));
+
+        r = run_berthd((const char *[]){ "--state-dir", dir, "--port", port, NULL }, out,
+                       sizeof(out));
+        ck_assert_int_eq(r, 1);
+        ck_assert_msg(strstr(out, port), "error does not name the port: %s", out);
+        close(fd);
+        test_rm_rf(dir);
+        free(dir);
+}
+END_TEST
+
+START_TEST(test_one_daemon_per_state_dir)
+{
+        char out[4096];
+        int r;
+
+        r = run_berthd((const char *[]){ "--state-dir", d.state_dir, "--port", "0", NULL }, out,
+                       sizeof(out));
+        ck_assert_int_eq(r, 1);
+        ck_assert_msg(strstr(out, "Another berthd"), "%s", out);
+
+        /* The first one is unaffected. */
+        {
+                struct test_reply rr;
+                test_get(&d, "/healthz", &rr);
+                ck_assert_status(&rr, 200);
+                test_reply_done(&rr);
+        }
+}
+END_TEST
+
+static Suite *api_suite(void)
+{
+        Suite *s = suite_create("api");
+        TCase *tc = tcase_create("http");
+
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_set_timeout(tc, 60);
+        tcase_add_test(tc, test_empty_lists);
+        tcase_add_test(tc, test_unknown_path_and_method);
+        tcase_add_test(tc, test_content_type_and_syntax);
+        tcase_add_test(tc, test_body_limit);
+        tcase_add_test(tc, test_bad_bodies);
+        tcase_add_test(tc, test_queries);
+        tcase_add_test(tc, test_unix_socket);
+        tcase_add_test(tc, test_unix_raw);
+        tcase_add_test(tc, test_openapi_served);
+        tcase_add_test(tc, test_no_cors);
+        tcase_add_test(tc, test_one_daemon_per_state_dir);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("daemon");
+        tcase_set_timeout(tc, 60);
+        tcase_add_test(tc, test_flags);
+        tcase_add_test(tc, test_port_in_use);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+int main(void)
+{
+        SRunner *sr;
+        int failed;
+
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        sr = srunner_create(api_suite());
+        srunner_run_all(sr, CK_NORMAL);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        curl_global_cleanup();
+        return failed ? 1 : 0;
+}

@@ -1,0 +1,468 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <check.h>
+#include <curl/curl.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "harness.h"
+#include "macro.h"
+
+void test_require_root(const char *what)
+{
+        const char *must = getenv("BERTH_TESTS_MUST_RUN");
+
+        if (geteuid() == 0 && access("/dev/loop-control", F_OK) == 0)
+                return;
+        if (must && streq(must, "1")) {
+                fprintf(stderr, "%s: needs root and /dev/loop-control, and BERTH_TESTS_MUST_RUN=1 "
+                                "forbids skipping\n",
+                        what);
+                exit(1);
+        }
+        fprintf(stderr, "%s: skipped (needs root and /dev/loop-control)\n", what);
+        exit(77);
+}
+
+const char *test_berthd_path(void)
+{
+        const char *e = getenv("BERTHD");
+
+        return e && *e ? e : "./berthd";
+}
+
+char *test_tmpdir(const char *prefix)
+{
+        const char *base = getenv("TMPDIR");
+        char *p;
+
+        if (!base || !*base)
+                base = "/var/tmp";
+        ck_assert(asprintf(&p, "%s/%sXXXXXX", base, prefix) > 0);
+        ck_assert_msg(mkdtemp(p), "mkdtemp %s: %m", p);
+        return p;
+}
+
+void test_rm_rf(const char *path)
+{
+        (void)rm_rf_physical(path);
+}
+
+static double now(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void test_berthd_start(struct test_berthd *t, bool use_unix, const char *const *extra)
+{
+        char *dir;
+
+        memset(t, 0, sizeof(*t));
+        dir = test_tmpdir("berth-test-");
+        (void)snprintf(t->state_dir, sizeof(t->state_dir), "%s", dir);
+        free(dir);
+        test_berthd_spawn(t, use_unix, extra);
+}
+
+void test_berthd_spawn(struct test_berthd *t, bool use_unix, const char *const *extra)
+{
+        const char *argv[32];
+        char listen[300];
+        size_t n = 0;
+        double deadline;
+
+        t->pid = 0;
+        t->url[0] = 0;
+        (void)snprintf(t->socket_path, sizeof(t->socket_path), "%s/berthd.sock", t->state_dir);
+        (void)snprintf(t->log_path, sizeof(t->log_path), "%s.log", t->state_dir);
+        (void)snprintf(listen, sizeof(listen), "%s/listen", t->state_dir);
+
+        argv[n++] = test_berthd_path();
+        argv[n++] = "--state-dir";
+        argv[n++] = t->state_dir;
+        argv[n++] = "--port";
+        argv[n++] = "0";
+        argv[n++] = "--scheme";
+        argv[n++] = "http";
+        argv[n++] = "--log-level";
+        argv[n++] = "debug";
+        if (use_unix) {
+                argv[n++] = "--scheme";
+                argv[n++] = "unix";
+        }
+        for (size_t i = 0; extra && extra[i] && n < ELEMENTSOF(argv) - 1; i++)
+                argv[n++] = extra[i];
+        argv[n] = NULL;
+
+        t->pid = fork();
+        ck_assert_int_ge(t->pid, 0);
+        if (t->pid == 0) {
+                int fd = open(t->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+                if (fd >= 0) {
+                        dup2(fd, STDOUT_FILENO);
+                        dup2(fd, STDERR_FILENO);
+                }
+                execv(argv[0], (char *const *)argv);
+                fprintf(stderr, "exec %s: %m\n", argv[0]);
+                _exit(127);
+        }
+
+        deadline = now() + 10;
+        while (now() < deadline) {
+                _cleanup_free_ char *text = NULL;
+                int status;
+
+                if (read_file(listen, 4096, &text, NULL) >= 0 && strstr(text, "http://")) {
+                        char *nl;
+                        (void)snprintf(t->url, sizeof(t->url), "%s", strstr(text, "http://"));
+                        nl = strchr(t->url, '\n');
+                        if (nl)
+                                *nl = 0;
+                        return;
+                }
+                if (waitpid(t->pid, &status, WNOHANG) == t->pid) {
+                        _cleanup_free_ char *log = NULL;
+                        (void)read_file(t->log_path, 1 << 16, &log, NULL);
+                        t->pid = 0;
+                        ck_abort_msg("berthd exited during start-up: %s", log ? log : "");
+                }
+                usleep(2000);
+        }
+        kill(t->pid, SIGKILL);
+        ck_abort_msg("berthd did not start within 10 s");
+}
+
+void test_berthd_kill(struct test_berthd *t)
+{
+        int status = 0;
+
+        if (t->pid <= 0)
+                return;
+        ck_assert_int_eq(kill(t->pid, SIGTERM), 0);
+        ck_assert_int_eq(waitpid(t->pid, &status, 0), t->pid);
+        t->pid = 0;
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                      "berthd did not exit cleanly on SIGTERM (status 0x%x)", status);
+}
+
+void test_berthd_stop(struct test_berthd *t)
+{
+        char mounts[300];
+
+        if (t->pid <= 0)
+                return;
+        test_berthd_kill(t);
+        (void)snprintf(mounts, sizeof(mounts), "%s/", t->state_dir);
+        if (test_count_mounts_under(mounts) == 0) {
+                test_rm_rf(t->state_dir);
+                (void)unlink(t->log_path);
+        }
+}
+
+/* ---- HTTP ---------------------------------------------------------------------- */
+
+struct buf {
+        char *data;
+        size_t len;
+};
+
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+        struct buf *b = userdata;
+        size_t n = size * nmemb;
+        char *d = realloc(b->data, b->len + n + 1);
+
+        if (!d)
+                return 0;
+        memcpy(d + b->len, ptr, n);
+        b->data = d;
+        b->len += n;
+        d[b->len] = 0;
+        return n;
+}
+
+struct hdrs {
+        char *all;
+        size_t all_size;
+        char *allow;
+        size_t allow_size;
+        char *ct;
+        size_t ct_size;
+};
+
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+        struct hdrs *h = userdata;
+        size_t n = size * nmemb, l = strlen(h->all);
+
+        (void)snprintf(h->all + l, h->all_size - l, "%.*s", (int)n, ptr);
+        if (n > 6 && strncasecmp(ptr, "Allow:", 6) == 0)
+                (void)snprintf(h->allow, h->allow_size, "%.*s", (int)(n - 6), ptr + 6);
+        if (n > 13 && strncasecmp(ptr, "Content-Type:", 13) == 0)
+                (void)snprintf(h->ct, h->ct_size, "%.*s", (int)(n - 13), ptr + 13);
+        return n;
+}
+
+static void trim(char *s)
+{
+        char *p = s;
+        size_t l;
+
+        while (*p == ' ')
+                p++;
+        memmove(s, p, strlen(p) + 1);
+        l = strlen(s);
+        while (l && (s[l - 1] == '\r' || s[l - 1] == '\n' || s[l - 1] == ' '))
+                s[--l] = 0;
+}
+
+void test_http(const struct test_berthd *t, const char *method, const char *path,
+               const char *content_type, const char *body, size_t body_len, bool unix_socket,
+               struct test_reply *ret)
+{
+        CURL *c = curl_easy_init();
+        struct curl_slist *h = NULL;
+        struct buf b = {};
+        char url[1024], ct[200];
+        struct hdrs hd;
+        CURLcode cr;
+
+        memset(ret, 0, sizeof(*ret));
+        hd = (struct hdrs){ ret->headers, sizeof(ret->headers), ret->allow, sizeof(ret->allow),
+                            ret->content_type, sizeof(ret->content_type) };
+        ck_assert(c);
+        (void)snprintf(url, sizeof(url), "%s%s", unix_socket ? "http://localhost" : t->url,
+                       path);
+        curl_easy_setopt(c, CURLOPT_URL, url);
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+        if (streq(method, "HEAD"))
+                curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+        if (unix_socket)
+                curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, t->socket_path);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+        curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+        curl_easy_setopt(c, CURLOPT_HEADERDATA, &hd);
+        curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+        curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+        if (body) {
+                curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+                curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+                (void)snprintf(ct, sizeof(ct), "Content-Type: %s",
+                               content_type ? content_type : "application/json");
+                h = curl_slist_append(h, content_type && !*content_type ? "Content-Type:" : ct);
+        }
+        h = curl_slist_append(h, "Expect:");
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+        cr = curl_easy_perform(c);
+        ck_assert_msg(cr == CURLE_OK, "%s %s: %s", method, url, curl_easy_strerror(cr));
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &ret->status);
+        curl_slist_free_all(h);
+        curl_easy_cleanup(c);
+        trim(ret->allow);
+        trim(ret->content_type);
+        ret->body = b.data ? b.data : strdup("");
+        ret->len = b.len;
+        ret->json = json_loadb(ret->body, ret->len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+                               NULL);
+}
+
+void test_get(const struct test_berthd *t, const char *path, struct test_reply *ret)
+{
+        test_http(t, "GET", path, NULL, NULL, 0, false, ret);
+}
+
+void test_post(const struct test_berthd *t, const char *path, const char *json,
+               struct test_reply *ret)
+{
+        test_http(t, "POST", path, NULL, json, strlen(json), false, ret);
+}
+
+void test_delete(const struct test_berthd *t, const char *path, struct test_reply *ret)
+{
+        test_http(t, "DELETE", path, NULL, NULL, 0, false, ret);
+}
+
+void test_reply_done(struct test_reply *r)
+{
+        free(r->body);
+        json_decref(r->json);
+        memset(r, 0, sizeof(*r));
+}
+
+void test_assert_error(const struct test_reply *r, long status, const char *needle)
+{
+        json_t *code, *msg;
+
+        ck_assert_status(r, status);
+        ck_assert_msg(json_is_object(r->json), "error body is not a JSON object: %s", r->body);
+        code = json_object_get(r->json, "code");
+        msg = json_object_get(r->json, "message");
+        ck_assert_msg(json_is_integer(code) && json_integer_value(code) == status,
+                      "error code field is not %ld: %s", status, r->body);
+        ck_assert_msg(json_is_string(msg) && json_string_length(msg) > 0,
+                      "error message missing: %s", r->body);
+        if (needle)
+                ck_assert_msg(strstr(json_string_value(msg), needle),
+                              "error message '%s' does not mention '%s'", json_string_value(msg),
+                              needle);
+}
+
+long long test_json_int(json_t *j, const char *key)
+{
+        json_t *v = json_object_get(j, key);
+
+        ck_assert_msg(json_is_integer(v), "field '%s' is not an integer", key);
+        return json_integer_value(v);
+}
+
+const char *test_json_str(json_t *j, const char *key)
+{
+        json_t *v = json_object_get(j, key);
+
+        ck_assert_msg(json_is_string(v), "field '%s' is not a string", key);
+        return json_string_value(v);
+}
+
+/* ---- kernel state ---------------------------------------------------------------- */
+
+static char *loops_text(void)
+{
+        DIR *d = opendir("/sys/block");
+        struct dirent *de;
+        char *out = strdup("");
+
+        if (!d)
+                return out;
+        while ((de = readdir(d))) {
+                char path[512], backing[4096], *n;
+
+                if (strncmp(de->d_name, "loop", 4) != 0)
+                        continue;
+                (void)snprintf(path, sizeof(path), "/sys/block/%s/loop/backing_file", de->d_name);
+                if (read_one_line(path, backing, sizeof(backing)) < 0)
+                        continue;
+                if (asprintf(&n, "%s%s %s\n", out, de->d_name, backing) < 0)
+                        break;
+                free(out);
+                out = n;
+        }
+        closedir(d);
+        return out;
+}
+
+void test_snapshot_take(struct test_snapshot *s)
+{
+        _cleanup_free_ char *mi = NULL;
+        char *out = strdup(""), *save = NULL;
+
+        ck_assert_int_ge(read_file("/proc/self/mountinfo", 1 << 22, &mi, NULL), 0);
+        /* Keep mountpoint + source, drop ids that change with every mount. */
+        for (char *line = strtok_r(mi, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                char mp[1024], *n;
+                if (sscanf(line, "%*s %*s %*s %*s %1023s", mp) != 1)
+                        continue;
+                if (asprintf(&n, "%s%s\n", out, mp) < 0)
+                        break;
+                free(out);
+                out = n;
+        }
+        s->mounts = out;
+        s->loops = loops_text();
+}
+
+void test_snapshot_done(struct test_snapshot *s)
+{
+        free(s->mounts);
+        free(s->loops);
+}
+
+void test_snapshot_assert_same(const struct test_snapshot *before)
+{
+        struct test_snapshot now_s;
+
+        test_snapshot_take(&now_s);
+        ck_assert_msg(streq(before->mounts, now_s.mounts), "mounts changed:\nbefore:\n%s\nafter:\n%s",
+                      before->mounts, now_s.mounts);
+        ck_assert_msg(streq(before->loops, now_s.loops),
+                      "loop devices changed:\nbefore:\n%s\nafter:\n%s", before->loops,
+                      now_s.loops);
+        test_snapshot_done(&now_s);
+}
+
+int test_count_mounts_under(const char *prefix)
+{
+        _cleanup_free_ char *mi = NULL;
+        char *save = NULL;
+        int n = 0;
+
+        if (read_file("/proc/self/mountinfo", 1 << 22, &mi, NULL) < 0)
+                return -1;
+        for (char *line = strtok_r(mi, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                char mp[1024];
+                if (sscanf(line, "%*s %*s %*s %*s %1023s", mp) == 1 &&
+                    strncmp(mp, prefix, strlen(prefix)) == 0)
+                        n++;
+        }
+        return n;
+}
+
+int test_count_loops_backed_by(const char *prefix)
+{
+        _cleanup_free_ char *text = loops_text();
+        char *save = NULL;
+        int n = 0;
+
+        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                char *sp = strchr(line, ' ');
+                if (sp && strncmp(sp + 1, prefix, strlen(prefix)) == 0)
+                        n++;
+        }
+        return n;
+}
+
+int test_count_dir_entries(const char *dir)
+{
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        int n = 0;
+
+        if (!d)
+                return 0;
+        while ((de = readdir(d)))
+                if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
+                        n++;
+        closedir(d);
+        return n;
+}
+
+int test_run(const char *const *argv)
+{
+        pid_t pid = fork();
+        int status;
+
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                int fd = open("/dev/null", O_WRONLY);
+                if (fd >= 0)
+                        dup2(fd, STDOUT_FILENO);
+                execvp(argv[0], (char *const *)argv);
+                fprintf(stderr, "exec %s: %m\n", argv[0]);
+                _exit(127);
+        }
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}

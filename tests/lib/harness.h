@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+/*
+ * Test harness: start a real berthd on 127.0.0.1 with an ephemeral port and a
+ * temporary state directory, talk HTTP to it with libcurl, and stop it by pid.
+ */
+
+struct test_berthd {
+        pid_t pid;
+        char state_dir[256];
+        char url[128];
+        char socket_path[300];
+        char log_path[300];
+};
+
+/* Skip (77) unless root and the kernel features are there; with
+ * BERTH_TESTS_MUST_RUN=1 a skip is a failure (exit 1). Call first in main(). */
+void test_require_root(const char *what);
+
+/* Path of the berthd binary under test ($BERTHD, else ./berthd). */
+const char *test_berthd_path(void);
+
+/* Start berthd with extra arguments (NULL-terminated, may be NULL). Fails the test on
+ * error. With use_unix, also listens on <state>/berthd.sock. */
+void test_berthd_start(struct test_berthd *t, bool use_unix, const char *const *extra);
+/* Start berthd again on t->state_dir (after test_berthd_kill). */
+void test_berthd_spawn(struct test_berthd *t, bool use_unix, const char *const *extra);
+/* SIGTERM and wait; it must exit 0. The state directory stays. */
+void test_berthd_kill(struct test_berthd *t);
+/* SIGTERM, wait (it must exit 0), remove the state directory when nothing is mounted
+ * below it. */
+void test_berthd_stop(struct test_berthd *t);
+
+struct test_reply {
+        long status;
+        char *body;
+        size_t len;
+        json_t *json; /* parsed body, NULL when not JSON */
+        char allow[128];
+        char content_type[128];
+        char headers[4096]; /* all response header lines */
+};
+void test_reply_done(struct test_reply *r);
+
+/* One HTTP request. body may be NULL; content_type NULL means
+ * "application/json" when there is a body. unix_socket: use the unix socket. */
+void test_http(const struct test_berthd *t, const char *method, const char *path,
+               const char *content_type, const char *body, size_t body_len, bool unix_socket,
+               struct test_reply *ret);
+
+/* Shorthands: JSON body, TCP. */
+void test_get(const struct test_berthd *t, const char *path, struct test_reply *ret);
+void test_post(const struct test_berthd *t, const char *path, const char *json,
+               struct test_reply *ret);
+void test_delete(const struct test_berthd *t, const char *path, struct test_reply *ret);
+
+/* Assert a status; prints the body on mismatch. */
+#define ck_assert_status(reply, want)                                                              \
+        ck_assert_msg((reply)->status == (want), "expected HTTP %d, got %ld: %s", (int)(want),     \
+                      (reply)->status, (reply)->body ? (reply)->body : "")
+
+/* The error body must be {"code":status,"message":...} and message must contain
+ * needle (when not NULL). */
+void test_assert_error(const struct test_reply *r, long status, const char *needle);
+
+/* Integer field of the reply object. */
+long long test_json_int(json_t *j, const char *key);
+const char *test_json_str(json_t *j, const char *key);
+
+/* ---- kernel state ---------------------------------------------------------------- */
+
+/* A snapshot of what matters for leaks: mounts (mountinfo lines) and configured loop
+ * devices (name → backing file). */
+struct test_snapshot {
+        char *mounts;
+        char *loops;
+};
+void test_snapshot_take(struct test_snapshot *s);
+void test_snapshot_done(struct test_snapshot *s);
+/* Fail the test if mounts or loop devices differ. */
+void test_snapshot_assert_same(const struct test_snapshot *before);
+
+/* Number of mounts whose mountpoint starts with prefix. */
+int test_count_mounts_under(const char *prefix);
+/* Number of loop devices whose backing file starts with prefix. */
+int test_count_loops_backed_by(const char *prefix);
+/* Number of entries in a directory (0 when missing). */
+int test_count_dir_entries(const char *dir);
+
+/* Run a program (argv), wait, return its exit status; its output goes to the log. */
+int test_run(const char *const *argv);
+
+/* mkdtemp under $TMPDIR or /var/tmp; returns a static-lifetime copy. */
+char *test_tmpdir(const char *prefix);
+/* rm -rf without crossing mounts. */
+void test_rm_rf(const char *path);
