@@ -38,8 +38,8 @@ int loop_attach(int backing_fd, const char *name, bool read_only, bool partscan,
         };
 
         if (name)
-                (void)snprintf((char *)cfg.info.lo_file_name, sizeof(cfg.info.lo_file_name),
-                               "%s", name);
+                (void)snprintf((char *)cfg.info.lo_file_name, sizeof(cfg.info.lo_file_name), "%s",
+                               name);
 
         ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
         if (ctl < 0)
@@ -132,8 +132,8 @@ int blockdev_users(const char *sysfs_root, dev_t rdev, char *buf, size_t size)
         mnt_free_iter(itr);
         mnt_unref_table(tb);
 
-        (void)snprintf(path, sizeof(path), "%s/dev/block/%u:%u/holders", sysfs_root,
-                       major(rdev), minor(rdev));
+        (void)snprintf(path, sizeof(path), "%s/dev/block/%u:%u/holders", sysfs_root, major(rdev),
+                       minor(rdev));
         d = opendir(path);
         if (d) {
                 struct dirent *de;

@@ -19,8 +19,8 @@ static int mount_setattr_rdonly_recursive(const char *path)
         struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
 
         /* Kernel >= 5.12, glibc >= 2.36. */
-        return RET_NERRNO(mount_setattr(AT_FDCWD, path, AT_RECURSIVE | AT_SYMLINK_NOFOLLOW, &a,
-                                        sizeof(a)));
+        return RET_NERRNO(
+                mount_setattr(AT_FDCWD, path, AT_RECURSIVE | AT_SYMLINK_NOFOLLOW, &a, sizeof(a)));
 }
 
 static int classify(int e, const char *source, const char *target, const char *fstype,

@@ -12,10 +12,10 @@ struct berth_error;
  */
 
 enum {
-        MOUNTFS_BIND = 1u << 0,      /* bind mount source onto target */
-        MOUNTFS_RECURSIVE = 1u << 1, /* with MOUNTFS_BIND: rbind */
-        MOUNTFS_READ_ONLY = 1u << 2, /* ro; for binds applied by a remount (recursively with
-                                      * MOUNTFS_RECURSIVE) */
+        MOUNTFS_BIND = 1u << 0,            /* bind mount source onto target */
+        MOUNTFS_RECURSIVE = 1u << 1,       /* with MOUNTFS_BIND: rbind */
+        MOUNTFS_READ_ONLY = 1u << 2,       /* ro; for binds applied by a remount (recursively with
+                                            * MOUNTFS_RECURSIVE) */
         MOUNTFS_NO_CANONICALIZE = 1u << 3, /* source is a /proc/self/fd/N path: keep it */
 };
 

@@ -10,11 +10,11 @@
 #include "strv.h"
 
 static const char *const refused[] = {
-        "bind",     "rbind",       "move",     "remount",  "rec",         "shared",
-        "rshared",  "slave",       "rslave",   "private",  "rprivate",    "unbindable",
-        "runbindable", "loop",     "offset",   "sizelimit", "encryption", "user",
-        "users",    "nouser",      "owner",    "group",    "helper",      "auto",
-        "noauto",   "_netdev",     "nofail",   "comment",  "X-mount.mkdir",
+        "bind",        "rbind",   "move",   "remount",   "rec",           "shared",
+        "rshared",     "slave",   "rslave", "private",   "rprivate",      "unbindable",
+        "runbindable", "loop",    "offset", "sizelimit", "encryption",    "user",
+        "users",       "nouser",  "owner",  "group",     "helper",        "auto",
+        "noauto",      "_netdev", "nofail", "comment",   "X-mount.mkdir",
 };
 
 static bool option_refused(const char *opt)
@@ -71,8 +71,7 @@ static int add_one(char ***out, const char *opt, size_t len, bool *ro, struct be
         return strv_consume(out, TAKE_PTR(o));
 }
 
-int mountopts_normalize(char *const *opts, char **ret_joined, bool *ret_ro,
-                        struct berth_error *err)
+int mountopts_normalize(char *const *opts, char **ret_joined, bool *ret_ro, struct berth_error *err)
 {
         _cleanup_strv_free_ char **out = NULL;
         bool ro = false;
@@ -85,7 +84,7 @@ int mountopts_normalize(char *const *opts, char **ret_joined, bool *ret_ro,
         if (strv_length(opts) > MOUNTOPTS_MAX)
                 return berth_error_set(err, EINVAL, "mount_options: more than %d entries",
                                        MOUNTOPTS_MAX);
-        STRV_FOREACH(o, opts) {
+        STRV_FOREACH (o, opts) {
                 const char *p = *o;
 
                 for (;;) {
@@ -119,8 +118,7 @@ bool fstype_is_valid(const char *s)
         if (!s)
                 return false;
         n = strlen(s);
-        return n > 0 && n <= 32 &&
-               strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789._+-") == n;
+        return n > 0 && n <= 32 && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789._+-") == n;
 }
 
 bool fstype_is_read_only(const char *s)

@@ -273,8 +273,8 @@ int berthd_config_parse(int argc, char *argv[], struct berthd_config *c)
                         break;
                 case ARG_PORT:
                 case ARG_TLS_PORT:
-                        r = parse_port(optarg, opt == ARG_PORT ? &c->listen.port
-                                                               : &c->listen.tls_port);
+                        r = parse_port(optarg,
+                                       opt == ARG_PORT ? &c->listen.port : &c->listen.tls_port);
                         if (r < 0)
                                 fprintf(stderr, "berthd: --%s '%s' is not a port number\n",
                                         opt == ARG_PORT ? "port" : "tls-port", optarg);
@@ -328,8 +328,7 @@ int berthd_config_parse(int argc, char *argv[], struct berthd_config *c)
                         char *end;
                         long v = strtol(optarg, &end, 10);
                         if (*end || v < 1 || v > 1024) {
-                                fprintf(stderr, "berthd: --threads '%s' must be 1..1024\n",
-                                        optarg);
+                                fprintf(stderr, "berthd: --threads '%s' must be 1..1024\n", optarg);
                                 r = -EINVAL;
                         } else
                                 c->listen.threads = (unsigned)v;

@@ -56,8 +56,7 @@ static int lock_state_dir(const char *state_dir, int *ret_fd)
                 return -ENOMEM;
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
         if (fd < 0)
-                return log_error_errno(errno, "State directory '%s' is not usable: %m",
-                                       state_dir);
+                return log_error_errno(errno, "State directory '%s' is not usable: %m", state_dir);
         if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
                 char other[32] = "";
                 ssize_t n = pread(fd, other, sizeof(other) - 1, 0);

@@ -40,13 +40,14 @@ static const struct berth_http_route docs_routes[] = {
 int berth_docs_init(struct berth_docs *d)
 {
         *d = (struct berth_docs){
-                .http = {
-                        .name = "docs",
-                        .prefix = "/",
-                        .routes = docs_routes,
-                        .n_routes = ELEMENTSOF(docs_routes),
-                        .error_body = imageapi_error_body,
-                },
+                .http =
+                        {
+                                .name = "docs",
+                                .prefix = "/",
+                                .routes = docs_routes,
+                                .n_routes = ELEMENTSOF(docs_routes),
+                                .error_body = imageapi_error_body,
+                        },
         };
         return 0;
 }

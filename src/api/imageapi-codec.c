@@ -21,11 +21,8 @@ static const char *const attach_kinds[_BERTH_ATTACH_KIND_MAX] = {
         [BERTH_ATTACH_RBD] = "rbd",
 };
 static const char *const mount_kinds[_BERTH_MOUNT_KIND_MAX] = {
-        [BERTH_MOUNT_ATTACH] = "attach",
-        [BERTH_MOUNT_BIND] = "bind",
-        [BERTH_MOUNT_NFS] = "nfs",
-        [BERTH_MOUNT_OVERLAY] = "overlay",
-        [BERTH_MOUNT_URI] = "uri",
+        [BERTH_MOUNT_ATTACH] = "attach",   [BERTH_MOUNT_BIND] = "bind", [BERTH_MOUNT_NFS] = "nfs",
+        [BERTH_MOUNT_OVERLAY] = "overlay", [BERTH_MOUNT_URI] = "uri",
 };
 static const char *const bases[_BERTH_BASE_MAX] = {
         [BERTH_BASE_ROOT] = "root",
@@ -90,8 +87,7 @@ static int classify(json_t *j, const char *path, const char *what, unsigned dept
 static int decode_loopback(json_t *j, const char *path, unsigned depth, unsigned flags,
                            struct berth_attach_spec *s, struct berth_error *err)
 {
-        static const char *const keys[] = { "path", "base", "readPartitions", "ro", "mount",
-                                            NULL };
+        static const char *const keys[] = { "path", "base", "readPartitions", "ro", "mount", NULL };
         bool ro = false;
         int r;
 
@@ -116,8 +112,7 @@ static int decode_loopback(json_t *j, const char *path, unsigned depth, unsigned
         if (jdec_has(j, "mount")) {
                 char p[JDEC_PATH_MAX];
                 if (s->loopback.base != BERTH_BASE_MOUNT)
-                        return berth_error_set(err, EINVAL,
-                                               "%s: only used when base is 'mount'",
+                        return berth_error_set(err, EINVAL, "%s: only used when base is 'mount'",
                                                jdec_join(p, path, "mount"));
                 r = imageapi_decode_mount(json_object_get(j, "mount"), jdec_join(p, path, "mount"),
                                           depth + 1, flags, &s->loopback.mount, err);
@@ -148,8 +143,8 @@ static int decode_local(json_t *j, const char *path, struct berth_attach_spec *s
 int imageapi_decode_attach(json_t *j, const char *path, unsigned depth, unsigned flags,
                            struct berth_attach_spec **ret, struct berth_error *err)
 {
-        static const char *const keys[] = { "id",       "kind", "device_file", "refs", "iscsi",
-                                            "local",    "loopback", "rbd", NULL };
+        static const char *const keys[] = { "id",    "kind",     "device_file", "refs", "iscsi",
+                                            "local", "loopback", "rbd",         NULL };
         _cleanup_(berth_attach_spec_freep) struct berth_attach_spec *s = NULL;
         char p[JDEC_PATH_MAX];
         const char *def;
@@ -245,13 +240,12 @@ static int decode_mount_attach(json_t *j, const char *path, unsigned depth, unsi
         if (r >= 0)
                 r = jdec_string(j, path, "fs_type", true, 32, &s->attach.fs_type, err);
         if (r >= 0)
-                r = jdec_strv(j, path, "mount_options", MOUNT_OPTIONS_MAX, 256,
-                              &s->attach.options, err);
+                r = jdec_strv(j, path, "mount_options", MOUNT_OPTIONS_MAX, 256, &s->attach.options,
+                              err);
         if (r < 0)
                 return r;
         if (!jdec_has(j, "attach"))
-                return berth_error_set(err, EINVAL, "%s is required",
-                                       jdec_join(p, path, "attach"));
+                return berth_error_set(err, EINVAL, "%s is required", jdec_join(p, path, "attach"));
         return imageapi_decode_attach(json_object_get(j, "attach"), jdec_join(p, path, "attach"),
                                       depth + 1, flags, &s->attach.attach, err);
 }
@@ -268,8 +262,7 @@ static int decode_lower_v01(json_t *item, const char *path, struct berth_mount_s
                 if (json_integer_value(item) < 0)
                         return berth_error_set(err, EINVAL, "%s must be a mount id (>= 0)", path);
                 id = (uint64_t)json_integer_value(item);
-        } else if (json_is_object(item) &&
-                   (jdec_has(item, "mount_id") || jdec_has(item, "id"))) {
+        } else if (json_is_object(item) && (jdec_has(item, "mount_id") || jdec_has(item, "id"))) {
                 r = jdec_check_keys(item, path, keys, err);
                 if (r >= 0)
                         r = jdec_u64(item, path, jdec_has(item, "mount_id") ? "mount_id" : "id",
@@ -320,7 +313,7 @@ static int decode_overlay(json_t *j, const char *path, unsigned depth, unsigned 
         s->overlay.lower = calloc(json_array_size(lower), sizeof(*s->overlay.lower));
         if (!s->overlay.lower)
                 return -ENOMEM;
-        json_array_foreach(lower, i, item) {
+        json_array_foreach (lower, i, item) {
                 char ip[JDEC_PATH_MAX];
 
                 (void)snprintf(ip, sizeof(ip), "%s[%zu]", p, i);
@@ -328,8 +321,8 @@ static int decode_overlay(json_t *j, const char *path, unsigned depth, unsigned 
                 if (flags & IMAGEAPI_DECODE_V01)
                         r = decode_lower_v01(item, ip, &s->overlay.lower[i], err);
                 if (r == -ENOENT)
-                        r = imageapi_decode_mount(item, ip, depth + 1, flags,
-                                                  &s->overlay.lower[i], err);
+                        r = imageapi_decode_mount(item, ip, depth + 1, flags, &s->overlay.lower[i],
+                                                  err);
                 if (r < 0)
                         return r;
                 s->overlay.n_lower = i + 1;
@@ -459,11 +452,10 @@ int imageapi_decode_mount(json_t *j, const char *path, unsigned depth, unsigned 
         return 0;
 }
 
-int imageapi_decode_overlay_v01(json_t *j, struct berth_mount_spec **ret,
-                                struct berth_error *err)
+int imageapi_decode_overlay_v01(json_t *j, struct berth_mount_spec **ret, struct berth_error *err)
 {
-        static const char *const keys[] = { "id",       "lower",   "mountpoint", "upperdir",
-                                            "workdir",  "refs",    NULL };
+        static const char *const keys[] = { "id",      "lower", "mountpoint", "upperdir",
+                                            "workdir", "refs",  NULL };
         _cleanup_(berth_mount_spec_freep) struct berth_mount_spec *s = NULL;
         int r;
 
@@ -533,7 +525,7 @@ static json_t *strv_to_json(char *const *l)
 {
         json_t *a = json_array();
 
-        STRV_FOREACH(s, l)
+        STRV_FOREACH (s, l)
                 json_array_append_new(a, json_string(*s));
         return a;
 }
@@ -558,8 +550,8 @@ json_t *imageapi_encode_mount(const struct berth_mount *m, unsigned depth)
         case BERTH_MOUNT_OVERLAY: {
                 json_t *lower = json_array();
                 for (size_t i = 0; lower && i < m->overlay.n_lower && depth < ENCODE_DEPTH_MAX; i++)
-                        json_array_append_new(lower,
-                                              imageapi_encode_mount(m->overlay.lower[i], depth + 1));
+                        json_array_append_new(
+                                lower, imageapi_encode_mount(m->overlay.lower[i], depth + 1));
                 def = json_pack("{s:o, s:s?, s:s?}", "lower", lower, "upperdir",
                                 m->overlay.upperdir, "workdir", m->overlay.workdir);
                 break;

@@ -37,8 +37,7 @@ int imageapi_decode_mount(json_t *j, const char *path, unsigned depth, unsigned 
                           struct berth_mount_spec **ret, struct berth_error *err);
 
 /* Body of the seed's POST /mount/overlay: {"lower":[0, …]}. */
-int imageapi_decode_overlay_v01(json_t *j, struct berth_mount_spec **ret,
-                                struct berth_error *err);
+int imageapi_decode_overlay_v01(json_t *j, struct berth_mount_spec **ret, struct berth_error *err);
 
 /* Encoders; NULL on OOM. Nested objects are rendered in full (secrets never). */
 json_t *imageapi_encode_attach(const struct berth_attach *a, unsigned depth);

@@ -26,10 +26,10 @@ enum shape {
 
 struct encode_ctx {
         enum shape shape;
-        int kind;        /* filter for lists, -1 = any */
+        int kind;          /* filter for lists, -1 = any */
         bool only_overlay; /* v0.1 overlay paths: other mounts do not exist there */
         bool wrong_kind;
-        json_t *out;     /* array for lists, object for one */
+        json_t *out; /* array for lists, object for one */
 };
 
 static json_t *encode(struct berth_obj *o, enum shape shape)
@@ -181,7 +181,8 @@ static void delete_one(struct berth_http_request *req, struct imageapi *api,
 {
         static const char *const allowed[] = { "id", "force", NULL };
         static const char *const allowed_path[] = { "force", NULL };
-        struct encode_ctx c = { .shape = shape, .kind = -1,
+        struct encode_ctx c = { .shape = shape,
+                                .kind = -1,
                                 .only_overlay = shape == SHAPE_V01_OVERLAY };
         struct berth_http_query q;
         struct berth_error err = {};
@@ -195,7 +196,8 @@ static void delete_one(struct berth_http_request *req, struct imageapi *api,
         if (r < 0)
                 goto fail;
         if (path_id) {
-                struct berth_http_query pq = { .n = 1, .keys = { (char *)"id" },
+                struct berth_http_query pq = { .n = 1,
+                                               .keys = { (char *)"id" },
                                                .values = { (char *)path_id } };
                 r = berth_http_query_u64(&pq, "id", &id, &err);
                 if (r == 0)
@@ -284,7 +286,8 @@ static void h_overlay_get(struct berth_http_request *req, void *userdata)
 {
         struct imageapi *api = userdata;
         struct encode_ctx c = { .shape = SHAPE_V01_OVERLAY, .kind = -1, .only_overlay = true };
-        struct berth_http_query pq = { .n = 1, .keys = { (char *)"id" },
+        struct berth_http_query pq = { .n = 1,
+                                       .keys = { (char *)"id" },
                                        .values = { req->captures[0] } };
         struct berth_error err = {};
         uint64_t id = 0;
@@ -334,13 +337,14 @@ int imageapi_init(struct imageapi *api, struct berth_store *store, size_t max_bo
         *api = (struct imageapi){
                 .store = store,
                 .max_body = max_body,
-                .http = {
-                        .name = "imageapi",
-                        .prefix = IMAGEAPI_PREFIX,
-                        .routes = imageapi_routes,
-                        .n_routes = ELEMENTSOF(imageapi_routes),
-                        .error_body = imageapi_error_body,
-                },
+                .http =
+                        {
+                                .name = "imageapi",
+                                .prefix = IMAGEAPI_PREFIX,
+                                .routes = imageapi_routes,
+                                .n_routes = ELEMENTSOF(imageapi_routes),
+                                .error_body = imageapi_error_body,
+                        },
         };
         api->http.userdata = api;
         return 0;

@@ -32,7 +32,7 @@ int jdec_check_keys(json_t *o, const char *prefix, const char *const *allowed,
         const char *key;
         json_t *v;
 
-        json_object_foreach(o, key, v) {
+        json_object_foreach (o, key, v) {
                 char p[JDEC_PATH_MAX];
                 bool ok = false;
 
@@ -106,8 +106,7 @@ int jdec_bool(json_t *o, const char *prefix, const char *key, bool *ret, struct 
         return 1;
 }
 
-int jdec_u64(json_t *o, const char *prefix, const char *key, uint64_t *ret,
-             struct berth_error *err)
+int jdec_u64(json_t *o, const char *prefix, const char *key, uint64_t *ret, struct berth_error *err)
 {
         json_t *v = json_object_get(o, key);
         char p[JDEC_PATH_MAX];
@@ -140,7 +139,7 @@ int jdec_strv(json_t *o, const char *prefix, const char *key, size_t max_items, 
         l = calloc(1, sizeof(char *));
         if (!l)
                 return -ENOMEM;
-        json_array_foreach(v, i, item) {
+        json_array_foreach (v, i, item) {
                 const char *s;
                 size_t len;
 
@@ -194,8 +193,8 @@ int jdec_readonly(json_t *o, const char *prefix, const char *key, struct berth_e
         return 0;
 }
 
-int jdec_enum(json_t *o, const char *prefix, const char *key, const char *const *values,
-              size_t n, bool required, struct berth_error *err)
+int jdec_enum(json_t *o, const char *prefix, const char *key, const char *const *values, size_t n,
+              bool required, struct berth_error *err)
 {
         json_t *v = json_object_get(o, key);
         char p[JDEC_PATH_MAX], list[256] = "";

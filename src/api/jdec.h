@@ -45,5 +45,5 @@ int jdec_strv(json_t *o, const char *prefix, const char *key, size_t max_items, 
  * model with defaults sends). */
 int jdec_readonly(json_t *o, const char *prefix, const char *key, struct berth_error *err);
 /* String from a fixed set; the message lists the set. Returns the index. */
-int jdec_enum(json_t *o, const char *prefix, const char *key, const char *const *values,
-              size_t n, bool required, struct berth_error *err);
+int jdec_enum(json_t *o, const char *prefix, const char *key, const char *const *values, size_t n,
+              bool required, struct berth_error *err);

@@ -27,8 +27,9 @@ static int mount_ref(struct berth_store *s, const struct berth_mount_spec *spec,
         int r;
 
         if (!holder)
-                return berth_error_set(err, EINVAL, "id: a POST creates a mount; it cannot "
-                                                    "reference one");
+                return berth_error_set(err, EINVAL,
+                                       "id: a POST creates a mount; it cannot "
+                                       "reference one");
         pthread_mutex_lock(&s->lock);
         r = store_lookup(s, BERTH_OBJ_MOUNT, spec->ref_id, &o, err);
         if (r >= 0 && spec->kind >= 0 && ((struct berth_mount *)o)->kind != spec->kind)
@@ -68,8 +69,7 @@ static int make_mountpoint(struct berth_store *s, struct berth_mount *m, bool fi
                 }
         }
         if (r < 0)
-                return berth_error_set_errno(err, -r, "create a mountpoint in '%s'",
-                                             s->mounts_dir);
+                return berth_error_set_errno(err, -r, "create a mountpoint in '%s'", s->mounts_dir);
         return 0;
 }
 
@@ -111,11 +111,10 @@ static int attach_mount_build(struct berth_store *s, struct berth_mount *m,
 
         /* The kernel would quietly mount a read-only device read-only; say so instead. */
         if (!ro && m->attach.attach->read_only && !fstype_is_read_only(m->attach.fs_type))
-                return berth_error_set(err, EROFS,
-                                       "%s %s is read-only: mount it with the 'ro' option",
-                                       m->attach.attach->obj.registered ? "attachment"
-                                                                        : "attach.attach",
-                                       m->attach.attach->device_file);
+                return berth_error_set(
+                        err, EROFS, "%s %s is read-only: mount it with the 'ro' option",
+                        m->attach.attach->obj.registered ? "attachment" : "attach.attach",
+                        m->attach.attach->device_file);
 
         r = make_mountpoint(s, m, /* file= */ false, err);
         if (r < 0)

@@ -22,11 +22,8 @@ static const char *const attach_kind_table[_BERTH_ATTACH_KIND_MAX] = {
 };
 
 static const char *const mount_kind_table[_BERTH_MOUNT_KIND_MAX] = {
-        [BERTH_MOUNT_ATTACH] = "attach",
-        [BERTH_MOUNT_BIND] = "bind",
-        [BERTH_MOUNT_NFS] = "nfs",
-        [BERTH_MOUNT_OVERLAY] = "overlay",
-        [BERTH_MOUNT_URI] = "uri",
+        [BERTH_MOUNT_ATTACH] = "attach",   [BERTH_MOUNT_BIND] = "bind", [BERTH_MOUNT_NFS] = "nfs",
+        [BERTH_MOUNT_OVERLAY] = "overlay", [BERTH_MOUNT_URI] = "uri",
 };
 
 static const char *const base_table[_BERTH_BASE_MAX] = {

@@ -125,10 +125,10 @@ static inline void berth_mount_spec_freep(struct berth_mount_spec **s)
 struct berth_obj {
         enum berth_obj_type type;
         uint64_t id;
-        bool registered; /* has an id and is in the store's table */
-        bool removed;    /* deleted from the table; kept alive by remaining holders */
-        bool user;       /* the API user holds a claim (created by a top-level request) */
-        struct berth_obj *owner;    /* the parent that created it, NULL if user-created */
+        bool registered;         /* has an id and is in the store's table */
+        bool removed;            /* deleted from the table; kept alive by remaining holders */
+        bool user;               /* the API user holds a claim (created by a top-level request) */
+        struct berth_obj *owner; /* the parent that created it, NULL if user-created */
         struct berth_obj **holders; /* every object holding a claim, the owner included */
         size_t n_holders;
 };

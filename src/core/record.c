@@ -19,14 +19,12 @@ static json_t *attach_record(const struct berth_attach *a)
                 return NULL;
         switch (a->kind) {
         case BERTH_ATTACH_LOOPBACK: {
-                json_t *l = json_pack("{s:s, s:s, s:b, s:s?, s:I, s:I, s:i}", "path",
-                                      a->loopback.path, "base",
-                                      berth_base_to_string(a->loopback.base), "readPartitions",
-                                      a->loopback.read_partitions, "backing_file",
-                                      a->loopback.backing_file, "backing_dev",
-                                      (json_int_t)a->loopback.backing_dev, "backing_ino",
-                                      (json_int_t)a->loopback.backing_ino, "loop_nr",
-                                      a->loopback.loop_nr);
+                json_t *l = json_pack(
+                        "{s:s, s:s, s:b, s:s?, s:I, s:I, s:i}", "path", a->loopback.path, "base",
+                        berth_base_to_string(a->loopback.base), "readPartitions",
+                        a->loopback.read_partitions, "backing_file", a->loopback.backing_file,
+                        "backing_dev", (json_int_t)a->loopback.backing_dev, "backing_ino",
+                        (json_int_t)a->loopback.backing_ino, "loop_nr", a->loopback.loop_nr);
                 if (l && a->loopback.mount)
                         json_object_set_new(l, "mount",
                                             child_ref(&a->obj, &a->loopback.mount->obj));
@@ -67,18 +65,17 @@ static json_t *mount_record(const struct berth_mount *m)
         case BERTH_MOUNT_OVERLAY: {
                 json_t *lower = json_array();
                 for (size_t i = 0; i < m->overlay.n_lower; i++)
-                        json_array_append_new(lower,
-                                              child_ref(&m->obj, &m->overlay.lower[i]->obj));
+                        json_array_append_new(lower, child_ref(&m->obj, &m->overlay.lower[i]->obj));
                 json_object_set_new(j, "overlay",
                                     json_pack("{s:o, s:s?, s:s?}", "lower", lower, "upperdir",
                                               m->overlay.upperdir, "workdir", m->overlay.workdir));
                 break;
         }
         case BERTH_MOUNT_BIND: {
-                json_t *b = json_pack("{s:s, s:s, s:b, s:b, s:s?}", "path", m->bind.path, "base",
-                                      berth_base_to_string(m->bind.base), "recursive",
-                                      m->bind.recursive, "ro", m->bind.ro, "source",
-                                      m->bind.source);
+                json_t *b =
+                        json_pack("{s:s, s:s, s:b, s:b, s:s?}", "path", m->bind.path, "base",
+                                  berth_base_to_string(m->bind.base), "recursive",
+                                  m->bind.recursive, "ro", m->bind.ro, "source", m->bind.source);
                 if (b && m->bind.mount)
                         json_object_set_new(b, "mount", child_ref(&m->obj, &m->bind.mount->obj));
                 json_object_set_new(j, "bind", b);

@@ -245,8 +245,8 @@ static void obj_destroy(struct berth_store *s, struct berth_obj *o)
                  * than left behind, and that is logged. */
                 r = teardown(s, o, /* lazy= */ false, /* defer= */ false, &err);
                 if (r == -EBUSY) {
-                        log_warning("Detaching %s lazily: %s", berth_obj_describe(o, desc, sizeof(desc)),
-                                    err.msg);
+                        log_warning("Detaching %s lazily: %s",
+                                    berth_obj_describe(o, desc, sizeof(desc)), err.msg);
                         berth_error_clear(&err);
                         r = teardown(s, o, /* lazy= */ true, /* defer= */ false, &err);
                 }
@@ -447,8 +447,9 @@ int berth_store_delete(struct berth_store *s, enum berth_obj_type type, uint64_t
         r = teardown(s, o, force, /* defer= */ o->n_holders > 0, err);
         if (r < 0) {
                 if (r == -EBUSY)
-                        berth_error_prefix(err, "%s could not be removed (use force=true to "
-                                                "detach it lazily)",
+                        berth_error_prefix(err,
+                                           "%s could not be removed (use force=true to "
+                                           "detach it lazily)",
                                            desc);
                 else
                         berth_error_prefix(err, "%s could not be removed", desc);

@@ -58,8 +58,8 @@ struct berth_http_api {
 
 struct berth_http_request {
         const char *method;
-        const char *path;  /* percent-decoded, without the query */
-        const char *query; /* raw, NULL when absent */
+        const char *path;         /* percent-decoded, without the query */
+        const char *query;        /* raw, NULL when absent */
         long long content_length; /* -1 when unknown (chunked) */
         const char *remote;       /* "127.0.0.1:5555", "unix" */
 

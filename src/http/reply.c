@@ -156,8 +156,7 @@ int berth_http_reply_berror(struct berth_http_request *req, const struct berth_e
 {
         int status = berth_http_status_from_errno(err->code ? err->code : -EIO);
 
-        return berth_http_reply_error(req, status, "%s",
-                                      err->msg[0] ? err->msg : "internal error");
+        return berth_http_reply_error(req, status, "%s", err->msg[0] ? err->msg : "internal error");
 }
 
 const char *berth_http_header(struct berth_http_request *req, const char *name)
@@ -254,9 +253,8 @@ int berth_http_read_json(struct berth_http_request *req, size_t max, json_t **re
                 return berth_error_set(err, EINVAL, "a request body is required");
         j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
         if (!j)
-                return berth_error_set(err, EBADMSG,
-                                       "malformed JSON at line %d, column %d: %s", jerr.line,
-                                       jerr.column, jerr.text);
+                return berth_error_set(err, EBADMSG, "malformed JSON at line %d, column %d: %s",
+                                       jerr.line, jerr.column, jerr.text);
         *ret = j;
         return 0;
 }
@@ -402,8 +400,8 @@ int berth_http_query_u64(const struct berth_http_query *q, const char *key, uint
         if (!isdigit((unsigned char)v[0]) || (x = strtoull(v, &end, 10), errno != 0) || *end ||
             x > INT64_MAX)
                 return berth_error_set(err, EINVAL,
-                                       "%s in query must be a non-negative integer: \"%.32s\"",
-                                       key, v);
+                                       "%s in query must be a non-negative integer: \"%.32s\"", key,
+                                       v);
         *ret = x;
         return 1;
 }
@@ -420,7 +418,7 @@ int berth_http_query_bool(const struct berth_http_query *q, const char *key, boo
         else if (streq(v, "false") || streq(v, "0"))
                 *ret = false;
         else
-                return berth_error_set(err, EINVAL,
-                                       "%s in query must be true or false: \"%.32s\"", key, v);
+                return berth_error_set(err, EINVAL, "%s in query must be true or false: \"%.32s\"",
+                                       key, v);
         return 1;
 }

@@ -147,8 +147,7 @@ void berth_http_dispatch(struct berth_http_router *r, struct berth_http_request 
                         req->api = api;
                         rt->fn(req, api->userdata);
                         if (!req->status)
-                                (void)berth_http_reply_error(req, 500,
-                                                             "handler sent no response");
+                                (void)berth_http_reply_error(req, 500, "handler sent no response");
                         break;
                 }
         }
@@ -185,13 +184,12 @@ void berth_http_dispatch(struct berth_http_router *r, struct berth_http_request 
         req->n_captures = 0;
 
         {
-                int level = req->status >= 500                      ? LOG_ERR
+                int level = req->status >= 500                       ? LOG_ERR
                             : (streq(req->method, "GET") || is_head) ? LOG_DEBUG
                                                                      : LOG_INFO;
                 log_full(level, "%s %s%s%s -> %d (%zu bytes, %.2f ms) req=%llx from %s",
                          req->method, req->path, req->query ? "?" : "",
-                         req->query ? req->query : "", req->status, req->reply_bytes,
-                         now_ms() - t0, (unsigned long long)req->id,
-                         req->remote ? req->remote : "?");
+                         req->query ? req->query : "", req->status, req->reply_bytes, now_ms() - t0,
+                         (unsigned long long)req->id, req->remote ? req->remote : "?");
         }
 }

@@ -103,12 +103,12 @@ static int http_error(struct mg_connection *conn, int status, const char *msg)
 
         n = snprintf(body, sizeof(body), "{\"code\":%d,\"message\":\"%s\"}\n", status,
                      status == 431 || status == 413 ? "request header too large"
-                     : status == 400               ? "malformed HTTP request"
-                                                   : "request failed");
+                     : status == 400                ? "malformed HTTP request"
+                                                    : "request failed");
         (void)msg;
         (void)cw_respond(conn, status,
-                         &(struct berth_http_header){ "Content-Type", "application/json" }, 1,
-                         body, (size_t)n);
+                         &(struct berth_http_header){ "Content-Type", "application/json" }, 1, body,
+                         (size_t)n);
         return 0;
 }
 
@@ -129,9 +129,9 @@ static int resolve_ipv4(const char *host, char *buf, size_t size, struct berth_e
         return 0;
 }
 
-int berth_http_civetweb_start(const struct berth_http_listen *cfg,
-                              struct berth_http_router *router, struct berth_http_civetweb **ret,
-                              char *urls, size_t urls_size, struct berth_error *err)
+int berth_http_civetweb_start(const struct berth_http_listen *cfg, struct berth_http_router *router,
+                              struct berth_http_civetweb **ret, char *urls, size_t urls_size,
+                              struct berth_error *err)
 {
         char host[64], tls_host[64], ports[256] = "", threads[16], maxhdr[32];
         const char *opts[32];
@@ -139,7 +139,8 @@ int berth_http_civetweb_start(const struct berth_http_listen *cfg,
         struct mg_init_data init = { .callbacks = &cb };
         char etext[256] = "";
         unsigned ecode = 0;
-        struct mg_error_data edata = { .code = &ecode, .text = etext,
+        struct mg_error_data edata = { .code = &ecode,
+                                       .text = etext,
                                        .text_buffer_size = sizeof(etext) };
         struct mg_server_port sp[4];
         struct berth_http_civetweb *c;

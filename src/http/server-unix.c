@@ -52,7 +52,7 @@ struct uconn {
         size_t n_headers;
         bool keep_alive;
         bool chunked;
-        long long remaining;   /* body bytes (or bytes of the current chunk) left */
+        long long remaining; /* body bytes (or bytes of the current chunk) left */
         bool body_done;
         bool failed;
 };
@@ -242,8 +242,9 @@ static void simple_error(struct uconn *c, int status, const char *msg)
 static ssize_t read_head(struct uconn *c)
 {
         for (;;) {
-                char *end = c->len > c->pos ? memmem(c->buf + c->pos, c->len - c->pos, "\r\n\r\n", 4)
-                                            : NULL;
+                char *end = c->len > c->pos
+                                    ? memmem(c->buf + c->pos, c->len - c->pos, "\r\n\r\n", 4)
+                                    : NULL;
                 struct pollfd p = { .fd = c->fd, .events = POLLIN };
                 ssize_t n;
 
@@ -355,7 +356,9 @@ static void serve(struct uconn *c)
 {
         for (;;) {
                 struct berth_http_request req = {
-                        .transport = &unix_transport, .conn = c, .remote = "unix",
+                        .transport = &unix_transport,
+                        .conn = c,
+                        .remote = "unix",
                         .id = ++unix_counter,
                 };
                 _cleanup_free_ char *head = NULL, *path = NULL;
@@ -489,8 +492,7 @@ static int remove_stale(const char *path, struct berth_error *err)
         r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
         (void)close(fd);
         if (r == 0)
-                return berth_error_set(err, EADDRINUSE, "'%s' is in use by another process",
-                                       path);
+                return berth_error_set(err, EADDRINUSE, "'%s' is in use by another process", path);
         return RET_NERRNO(unlink(path));
 }
 

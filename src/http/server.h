@@ -41,9 +41,9 @@ const char *berth_http_server_urls(struct berth_http_server *s);
 
 /* Transports, internal to src/http. */
 struct berth_http_civetweb;
-int berth_http_civetweb_start(const struct berth_http_listen *cfg,
-                              struct berth_http_router *router, struct berth_http_civetweb **ret,
-                              char *urls, size_t urls_size, struct berth_error *err);
+int berth_http_civetweb_start(const struct berth_http_listen *cfg, struct berth_http_router *router,
+                              struct berth_http_civetweb **ret, char *urls, size_t urls_size,
+                              struct berth_error *err);
 void berth_http_civetweb_stop(struct berth_http_civetweb *c);
 
 struct berth_http_unix;

@@ -71,7 +71,8 @@ static int walk(int root_fd, char *todo, int flags, mode_t mode)
                 next = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
                 if (next < 0) {
                         if (errno == ENOENT && last && (flags & O_CREAT))
-                                return RET_NERRNO(openat(cur, name, flags | O_NOFOLLOW | O_CLOEXEC, mode));
+                                return RET_NERRNO(
+                                        openat(cur, name, flags | O_NOFOLLOW | O_CLOEXEC, mode));
                         return -errno;
                 }
 

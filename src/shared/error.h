@@ -14,7 +14,7 @@
 #define BERTH_ERROR_MSG_MAX 512
 
 struct berth_error {
-        int code;     /* -errno; 0 when unset */
+        int code; /* -errno; 0 when unset */
         char msg[BERTH_ERROR_MSG_MAX];
 };
 
@@ -39,8 +39,7 @@ int berth_error_setv(struct berth_error *err, int errnum, const char *fmt, va_li
         _printf_(3, 0);
 
 /* Like berth_error_set, and append ": <strerror(errnum)>". */
-int berth_error_set_errno(struct berth_error *err, int errnum, const char *fmt, ...)
-        _printf_(3, 4);
+int berth_error_set_errno(struct berth_error *err, int errnum, const char *fmt, ...) _printf_(3, 4);
 
 /* Prepend context: "<prefix>: <old message>". Returns err->code (or -EIO). */
 int berth_error_prefix(struct berth_error *err, const char *fmt, ...) _printf_(2, 3);

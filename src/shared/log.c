@@ -36,10 +36,10 @@ int log_level_from_string(const char *s)
                 const char *name;
                 int level;
         } table[] = {
-                { "panic", LOG_EMERG },  { "fatal", LOG_CRIT },     { "crit", LOG_CRIT },
-                { "error", LOG_ERR },    { "err", LOG_ERR },        { "warn", LOG_WARNING },
+                { "panic", LOG_EMERG },     { "fatal", LOG_CRIT },    { "crit", LOG_CRIT },
+                { "error", LOG_ERR },       { "err", LOG_ERR },       { "warn", LOG_WARNING },
                 { "warning", LOG_WARNING }, { "notice", LOG_NOTICE }, { "info", LOG_INFO },
-                { "debug", LOG_DEBUG },  { "trace", LOG_DEBUG },
+                { "debug", LOG_DEBUG },     { "trace", LOG_DEBUG },
         };
 
         if (!s)

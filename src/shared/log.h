@@ -23,13 +23,13 @@ int log_internal(int level, int error, const char *file, int line, const char *f
                  const char *fmt, ...) _printf_(6, 7);
 
 /* %m in fmt prints strerror(error); the macros return -|error| (or 0 for error 0). */
-#define log_full_errno(level, error, ...)                                                          \
-        ({                                                                                         \
-                int _level = (level), _e = (error);                                                \
-                _e = _e < 0 ? -_e : _e;                                                            \
-                (_level <= log_get_max_level())                                                    \
-                        ? log_internal(_level, _e, __FILE__, __LINE__, __func__, __VA_ARGS__)      \
-                        : -_e;                                                                     \
+#define log_full_errno(level, error, ...)                                                     \
+        ({                                                                                    \
+                int _level = (level), _e = (error);                                           \
+                _e = _e < 0 ? -_e : _e;                                                       \
+                (_level <= log_get_max_level())                                               \
+                        ? log_internal(_level, _e, __FILE__, __LINE__, __func__, __VA_ARGS__) \
+                        : -_e;                                                                \
         })
 #define log_full(level, ...) (void)log_full_errno(level, 0, __VA_ARGS__)
 

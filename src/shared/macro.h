@@ -17,31 +17,31 @@
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
-#define MIN(a, b)                                                                                  \
-        ({                                                                                         \
-                __typeof__(a) _a = (a);                                                            \
-                __typeof__(b) _b = (b);                                                            \
-                _a < _b ? _a : _b;                                                                 \
+#define MIN(a, b)                       \
+        ({                              \
+                __typeof__(a) _a = (a); \
+                __typeof__(b) _b = (b); \
+                _a < _b ? _a : _b;      \
         })
-#define MAX(a, b)                                                                                  \
-        ({                                                                                         \
-                __typeof__(a) _a = (a);                                                            \
-                __typeof__(b) _b = (b);                                                            \
-                _a > _b ? _a : _b;                                                                 \
+#define MAX(a, b)                       \
+        ({                              \
+                __typeof__(a) _a = (a); \
+                __typeof__(b) _b = (b); \
+                _a > _b ? _a : _b;      \
         })
 
 /* Transfer ownership out of a _cleanup_ variable. */
-#define TAKE_PTR(p)                                                                                \
-        ({                                                                                         \
-                __typeof__(p) _p = (p);                                                            \
-                (p) = NULL;                                                                        \
-                _p;                                                                                \
+#define TAKE_PTR(p)                     \
+        ({                              \
+                __typeof__(p) _p = (p); \
+                (p) = NULL;             \
+                _p;                     \
         })
-#define TAKE_FD(fd)                                                                                \
-        ({                                                                                         \
-                int _fd = (fd);                                                                    \
-                (fd) = -EBADF;                                                                     \
-                _fd;                                                                               \
+#define TAKE_FD(fd)             \
+        ({                      \
+                int _fd = (fd); \
+                (fd) = -EBADF;  \
+                _fd;            \
         })
 
 /* Turn a libc-style "-1 and errno" result into -errno. */
@@ -49,10 +49,10 @@ static inline int negative_errno(void)
 {
         return errno > 0 ? -errno : -EIO;
 }
-#define RET_NERRNO(expr)                                                                           \
-        ({                                                                                         \
-                __typeof__(expr) _r = (expr);                                                      \
-                _r < 0 ? (__typeof__(expr))negative_errno() : _r;                                  \
+#define RET_NERRNO(expr)                                          \
+        ({                                                        \
+                __typeof__(expr) _r = (expr);                     \
+                _r < 0 ? (__typeof__(expr))negative_errno() : _r; \
         })
 
 static inline void *mfree(void *p)
@@ -89,11 +89,11 @@ static inline void fclosep(FILE **f)
 }
 #define _cleanup_fclose_ _cleanup_(fclosep)
 
-#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)                                                    \
-        static inline void func##p(type *p)                                                        \
-        {                                                                                          \
-                if (*p)                                                                            \
-                        func(*p);                                                                  \
+#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func) \
+        static inline void func##p(type *p)     \
+        {                                       \
+                if (*p)                         \
+                        func(*p);               \
         }
 
 /* Duplicate a string or return NULL; NULL in gives NULL out. */

@@ -56,7 +56,7 @@ char **strv_copy(char *const *l)
 
         if (!r)
                 return NULL;
-        STRV_FOREACH(s, l)
+        STRV_FOREACH (s, l)
                 if (strv_extend(&r, *s) < 0)
                         return strv_free(r);
         return r;
@@ -64,7 +64,7 @@ char **strv_copy(char *const *l)
 
 bool strv_contains(char *const *l, const char *s)
 {
-        STRV_FOREACH(i, l)
+        STRV_FOREACH (i, l)
                 if (streq(*i, s))
                         return true;
         return false;
@@ -75,13 +75,13 @@ char *strv_join(char *const *l, const char *sep)
         size_t n = 0, k = strlen(sep);
         char *r, *p;
 
-        STRV_FOREACH(s, l)
+        STRV_FOREACH (s, l)
                 n += strlen(*s) + k;
         r = malloc(n + 1);
         if (!r)
                 return NULL;
         p = r;
-        STRV_FOREACH(s, l) {
+        STRV_FOREACH (s, l) {
                 if (p != r)
                         p = stpcpy(p, sep);
                 p = stpcpy(p, *s);

@@ -157,7 +157,8 @@ static const struct bad_case bad_bodies[] = {
         { "/imageapi/v1/attach", "{\"kind\":\"loopback\"}", 422, "loopback is required" },
         { "/imageapi/v1/attach", "{\"kind\":\"loopback\",\"loopback\":{}}", 422,
           "loopback.path is required" },
-        { "/imageapi/v1/attach", "{\"kind\":\"local\",\"local\":{}}", 422, "local.path is required" },
+        { "/imageapi/v1/attach", "{\"kind\":\"local\",\"local\":{}}", 422,
+          "local.path is required" },
         { "/imageapi/v1/mount", "{\"kind\":\"attach\",\"attach\":{\"fs_type\":\"squashfs\"}}", 422,
           "attach.attach is required" },
         { "/imageapi/v1/mount", "{\"kind\":\"attach\",\"attach\":{\"attach\":{\"id\":0}}}", 422,
@@ -168,9 +169,8 @@ static const struct bad_case bad_bodies[] = {
           "at least one" },
         { "/imageapi/v1/mount", "{\"kind\":\"bind\",\"bind\":{\"base\":\"root\"}}", 422,
           "bind.path is required" },
-        { "/imageapi/v1/mount",
-          "{\"kind\":\"bind\",\"bind\":{\"path\":\"/x\",\"base\":\"mount\"}}", 422,
-          "bind.mount is required" },
+        { "/imageapi/v1/mount", "{\"kind\":\"bind\",\"bind\":{\"path\":\"/x\",\"base\":\"mount\"}}",
+          422, "bind.mount is required" },
         /* wrong types */
         { "/imageapi/v1/attach", "{\"kind\":7}", 422, "kind must be one of" },
         { "/imageapi/v1/attach", "{\"kind\":\"loopback\",\"loopback\":{\"path\":3}}", 422,
@@ -186,8 +186,8 @@ static const struct bad_case bad_bodies[] = {
           422, "attach.mount_options must be an array" },
         { "/imageapi/v1/mount", "{\"kind\":\"overlay\",\"overlay\":{\"lower\":[0]}}", 422,
           "overlay.lower[0] must be an object" },
-        { "/imageapi/v1/mount", "{\"kind\":\"overlay\",\"overlay\":{\"lower\":[{\"id\":-1}]}}",
-          422, "overlay.lower[0].id must be a non-negative integer" },
+        { "/imageapi/v1/mount", "{\"kind\":\"overlay\",\"overlay\":{\"lower\":[{\"id\":-1}]}}", 422,
+          "overlay.lower[0].id must be a non-negative integer" },
         { "/imageapi/v1/mount", "{\"kind\":\"overlay\",\"overlay\":{\"lower\":[{\"id\":\"0\"}]}}",
           422, "overlay.lower[0].id" },
         /* unknown kinds and fields */
@@ -214,9 +214,8 @@ static const struct bad_case bad_bodies[] = {
         { "/imageapi/v1/attach",
           "{\"kind\":\"local\",\"device_file\":\"/dev/sda\",\"local\":{\"path\":\"/dev/null\"}}",
           422, "device_file is read-only" },
-        { "/imageapi/v1/attach",
-          "{\"id\":4,\"kind\":\"local\",\"local\":{\"path\":\"/dev/null\"}}", 422,
-          "cannot carry an id" },
+        { "/imageapi/v1/attach", "{\"id\":4,\"kind\":\"local\",\"local\":{\"path\":\"/dev/null\"}}",
+          422, "cannot carry an id" },
         { "/imageapi/v1/mount",
           "{\"kind\":\"overlay\",\"mountpoint\":\"/etc\",\"overlay\":{\"lower\":[{\"id\":0}]}}",
           422, "mountpoint is read-only" },
@@ -238,8 +237,8 @@ static const struct bad_case bad_bodies[] = {
         { "/imageapi/v1/attach", "{\"kind\":\"local\",\"local\":{\"path\":\"dev/sda\"}}", 422,
           "absolute" },
         { "/imageapi/v1/mount",
-          "{\"kind\":\"attach\",\"attach\":{\"attach\":{\"id\":0},\"fs_type\":\"SquashFS!\"}}",
-          422, "fs_type" },
+          "{\"kind\":\"attach\",\"attach\":{\"attach\":{\"id\":0},\"fs_type\":\"SquashFS!\"}}", 422,
+          "fs_type" },
         { "/imageapi/v1/mount",
           "{\"kind\":\"attach\",\"attach\":{\"attach\":{\"id\":0},\"fs_type\":\"squashfs\","
           "\"mount_options\":[\"bind\"]}}",
@@ -250,10 +249,10 @@ static const struct bad_case bad_bodies[] = {
           422, "not allowed" },
         /* references to objects that do not exist */
         { "/imageapi/v1/mount",
-          "{\"kind\":\"attach\",\"attach\":{\"attach\":{\"id\":0},\"fs_type\":\"squashfs\"}}",
-          404, "attachment 0 not found" },
-        { "/imageapi/v1/mount", "{\"kind\":\"overlay\",\"overlay\":{\"lower\":[{\"id\":42}]}}",
-          404, "mount 42 not found" },
+          "{\"kind\":\"attach\",\"attach\":{\"attach\":{\"id\":0},\"fs_type\":\"squashfs\"}}", 404,
+          "attachment 0 not found" },
+        { "/imageapi/v1/mount", "{\"kind\":\"overlay\",\"overlay\":{\"lower\":[{\"id\":42}]}}", 404,
+          "mount 42 not found" },
         { "/imageapi/v1/mount/overlay", "{\"lower\":[0]}", 404, "mount 0 not found" },
         { "/imageapi/v1/mount/overlay", "{\"lower\":[]}", 422, "at least one" },
         { "/imageapi/v1/mount/overlay", "{\"lower\":[\"a\"]}", 422, "lower[0]" },
@@ -293,8 +292,7 @@ START_TEST(test_bad_bodies)
 
                 test_post(&d, c->path, c->body, &r);
                 if (r.status != c->status || !r.json ||
-                    !strstr(json_string_value(json_object_get(r.json, "message")) ?: "",
-                            c->needle))
+                    !strstr(json_string_value(json_object_get(r.json, "message")) ?: "", c->needle))
                         ck_abort_msg("case %zu: POST %s %s\n  expected %ld '%s'\n  got %ld %s", i,
                                      c->path, c->body, c->status, c->needle, r.status, r.body);
                 test_assert_error(&r, c->status, c->needle);
@@ -443,7 +441,8 @@ END_TEST
 
 START_TEST(test_openapi_served)
 {
-        static const char *const paths[] = { "/imageapi/v1/swagger.json", "/openapi/imageapi.json" };
+        static const char *const paths[] = { "/imageapi/v1/swagger.json",
+                                             "/openapi/imageapi.json" };
         struct test_reply r;
 
         for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
@@ -554,12 +553,12 @@ START_TEST(test_flags)
         r = run_berthd((const char *[]){ "--state-dir", "relative/dir", NULL }, out, sizeof(out));
         ck_assert_int_eq(r, 2);
 
-        r = run_berthd((const char *[]){ "--state-dir", "/proc/berth-cannot-be-here", "--port",
-                                         "0", NULL },
+        r = run_berthd((const char *[]){ "--state-dir", "/proc/berth-cannot-be-here", "--port", "0",
+                                         NULL },
                        out, sizeof(out));
         ck_assert_int_eq(r, 1);
-        ck_assert_msg(strstr(out, "/proc/berth-cannot-be-here") && strstr(out, "not usable"),
-                      "%s", out);
+        ck_assert_msg(strstr(out, "/proc/berth-cannot-be-here") && strstr(out, "not usable"), "%s",
+                      out);
 }
 END_TEST
 

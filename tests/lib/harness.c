@@ -25,8 +25,9 @@ void test_require_root(const char *what)
         if (geteuid() == 0 && access("/dev/loop-control", F_OK) == 0)
                 return;
         if (must && streq(must, "1")) {
-                fprintf(stderr, "%s: needs root and /dev/loop-control, and BERTH_TESTS_MUST_RUN=1 "
-                                "forbids skipping\n",
+                fprintf(stderr,
+                        "%s: needs root and /dev/loop-control, and BERTH_TESTS_MUST_RUN=1 "
+                        "forbids skipping\n",
                         what);
                 exit(1);
         }
@@ -241,11 +242,10 @@ void test_http(const struct test_berthd *t, const char *method, const char *path
         CURLcode cr;
 
         memset(ret, 0, sizeof(*ret));
-        hd = (struct hdrs){ ret->headers, sizeof(ret->headers), ret->allow, sizeof(ret->allow),
-                            ret->content_type, sizeof(ret->content_type) };
+        hd = (struct hdrs){ ret->headers,       sizeof(ret->headers), ret->allow,
+                            sizeof(ret->allow), ret->content_type,    sizeof(ret->content_type) };
         ck_assert(c);
-        (void)snprintf(url, sizeof(url), "%s%s", unix_socket ? "http://localhost" : t->url,
-                       path);
+        (void)snprintf(url, sizeof(url), "%s%s", unix_socket ? "http://localhost" : t->url, path);
         curl_easy_setopt(c, CURLOPT_URL, url);
         curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
         if (streq(method, "HEAD"))
@@ -276,8 +276,7 @@ void test_http(const struct test_berthd *t, const char *method, const char *path
         trim(ret->content_type);
         ret->body = b.data ? b.data : strdup("");
         ret->len = b.len;
-        ret->json = json_loadb(ret->body, ret->len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
-                               NULL);
+        ret->json = json_loadb(ret->body, ret->len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, NULL);
 }
 
 void test_get(const struct test_berthd *t, const char *path, struct test_reply *ret)
@@ -395,11 +394,10 @@ void test_snapshot_assert_same(const struct test_snapshot *before)
         struct test_snapshot now_s;
 
         test_snapshot_take(&now_s);
-        ck_assert_msg(streq(before->mounts, now_s.mounts), "mounts changed:\nbefore:\n%s\nafter:\n%s",
-                      before->mounts, now_s.mounts);
+        ck_assert_msg(streq(before->mounts, now_s.mounts),
+                      "mounts changed:\nbefore:\n%s\nafter:\n%s", before->mounts, now_s.mounts);
         ck_assert_msg(streq(before->loops, now_s.loops),
-                      "loop devices changed:\nbefore:\n%s\nafter:\n%s", before->loops,
-                      now_s.loops);
+                      "loop devices changed:\nbefore:\n%s\nafter:\n%s", before->loops, now_s.loops);
         test_snapshot_done(&now_s);
 }
 

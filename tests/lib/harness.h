@@ -60,8 +60,8 @@ void test_post(const struct test_berthd *t, const char *path, const char *json,
 void test_delete(const struct test_berthd *t, const char *path, struct test_reply *ret);
 
 /* Assert a status; prints the body on mismatch. */
-#define ck_assert_status(reply, want)                                                              \
-        ck_assert_msg((reply)->status == (want), "expected HTTP %d, got %ld: %s", (int)(want),     \
+#define ck_assert_status(reply, want)                                                          \
+        ck_assert_msg((reply)->status == (want), "expected HTTP %d, got %ld: %s", (int)(want), \
                       (reply)->status, (reply)->body ? (reply)->body : "")
 
 /* The error body must be {"code":status,"message":...} and message must contain

@@ -26,7 +26,7 @@
 #include "loop.h"
 #include "macro.h"
 
-static char *images;      /* directory with the images built for this run */
+static char *images;       /* directory with the images built for this run */
 static char squashfs[512]; /* busybox rootfs as squashfs */
 static char ext4_template[512];
 
@@ -41,8 +41,8 @@ static void write_text(const char *path, const char *text)
 
 static void build_rootfs(const char *root)
 {
-        static const char *const dirs[] = { "bin", "sbin", "etc", "proc", "sys", "dev", "tmp",
-                                            "usr/bin", "var/lib" };
+        static const char *const dirs[] = { "bin", "sbin", "etc",     "proc",   "sys",
+                                            "dev", "tmp",  "usr/bin", "var/lib" };
         char p[600];
 
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
@@ -67,10 +67,10 @@ static void build_images(void)
         (void)snprintf(root, sizeof(root), "%s/rootfs", images);
         build_rootfs(root);
         (void)snprintf(squashfs, sizeof(squashfs), "%s/busybox.sqsh", images);
-        ck_assert_int_eq(test_run((const char *[]){ "mksquashfs", root, squashfs, "-noappend",
-                                                    "-quiet", "-no-progress", "-comp", "gzip",
-                                                    NULL }),
-                         0);
+        ck_assert_int_eq(
+                test_run((const char *[]){ "mksquashfs", root, squashfs, "-noappend", "-quiet",
+                                           "-no-progress", "-comp", "gzip", NULL }),
+                0);
         (void)snprintf(ext4_template, sizeof(ext4_template), "%s/template.ext4", images);
         ck_assert_int_eq(test_run((const char *[]){ "mkfs.ext4", "-q", "-F", "-d", root,
                                                     ext4_template, "16M", NULL }),
@@ -81,9 +81,8 @@ static void build_images(void)
 static void ext4_copy(const char *name, char *out, size_t size)
 {
         (void)snprintf(out, size, "%s/%s.ext4", images, name);
-        ck_assert_int_eq(test_run((const char *[]){ "cp", "--sparse=always", ext4_template, out,
-                                                    NULL }),
-                         0);
+        ck_assert_int_eq(
+                test_run((const char *[]){ "cp", "--sparse=always", ext4_template, out, NULL }), 0);
 }
 
 /* ---- fixture ----------------------------------------------------------------------- */
@@ -174,7 +173,8 @@ static char *attach_body(const char *file, const char *extra)
         char *b;
 
         ck_assert(asprintf(&b,
-                           "{\"kind\":\"loopback\",\"loopback\":{\"path\":\"%s\",\"base\":\"root\"%s}}",
+                           "{\"kind\":\"loopback\",\"loopback\":{\"path\":\"%s\",\"base\":\"root\"%"
+                           "s}}",
                            file, extra ? extra : "") > 0);
         return b;
 }
@@ -322,8 +322,7 @@ START_TEST(test_nested_cascade)
         ck_assert(json_is_true(json_object_get(json_object_get(att, "loopback"), "ro")));
         ck_assert(exists(test_json_str(o, "mountpoint"), "bin/busybox"));
 
-        expect_error("DELETE", "/imageapi/v1/attach?id=0", NULL, 409,
-                     "created as part of mount 0");
+        expect_error("DELETE", "/imageapi/v1/attach?id=0", NULL, 409, "created as part of mount 0");
         expect_error("DELETE", "/imageapi/v1/mount?id=0", NULL, 409, "created as part of mount 1");
 
         /* Referencing a nested part by id is allowed and blocks nothing of the parent. */
@@ -458,14 +457,16 @@ START_TEST(test_ext4_read_write)
         json_t *m;
 
         ext4_copy("rw", img, sizeof(img));
-        (void)snprintf(body, sizeof(body),
-                       "{\"attach\":{\"fs_type\":\"ext4\",\"attach\":{\"loopback\":{\"path\":\"%s\"}}}}",
-                       img);
+        (void)snprintf(
+                body, sizeof(body),
+                "{\"attach\":{\"fs_type\":\"ext4\",\"attach\":{\"loopback\":{\"path\":\"%s\"}}}}",
+                img);
         m = post_ok("/imageapi/v1/mount", body, 201);
         (void)snprintf(mp, sizeof(mp), "%s", test_json_str(m, "mountpoint"));
         ck_assert(!is_read_only(mp));
         ck_assert(json_is_false(json_object_get(
-                json_object_get(json_object_get(json_object_get(m, "attach"), "attach"), "loopback"),
+                json_object_get(json_object_get(json_object_get(m, "attach"), "attach"),
+                                "loopback"),
                 "ro")));
         (void)snprintf(f, sizeof(f), "%s/persisted", mp);
         write_text(f, "42\n");
@@ -512,9 +513,10 @@ START_TEST(test_failed_create_leaves_nothing)
         json_t *a;
 
         test_snapshot_take(&before);
-        (void)snprintf(body, sizeof(body),
-                       "{\"attach\":{\"fs_type\":\"ext4\",\"attach\":{\"loopback\":{\"path\":\"%s\"}}}}",
-                       squashfs);
+        (void)snprintf(
+                body, sizeof(body),
+                "{\"attach\":{\"fs_type\":\"ext4\",\"attach\":{\"loopback\":{\"path\":\"%s\"}}}}",
+                squashfs);
         expect_error("POST", "/imageapi/v1/mount", body, 422, "cannot mount");
         test_snapshot_assert_same(&before);
 
@@ -522,7 +524,8 @@ START_TEST(test_failed_create_leaves_nothing)
                        "{\"overlay\":{\"lower\":[{\"attach\":{\"fs_type\":\"squashfs\",\"attach\":"
                        "{\"loopback\":{\"path\":\"%s\"}}}},{\"id\":9}]}}",
                        squashfs);
-        expect_error("POST", "/imageapi/v1/mount", body, 404, "overlay.lower[1]: mount 9 not found");
+        expect_error("POST", "/imageapi/v1/mount", body, 404,
+                     "overlay.lower[1]: mount 9 not found");
         test_snapshot_assert_same(&before);
 
         (void)snprintf(body, sizeof(body),

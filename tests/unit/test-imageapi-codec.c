@@ -80,7 +80,8 @@ START_TEST(test_attach_loopback)
 {
         struct berth_attach_spec *s;
 
-        s = attach_ok("{\"kind\":\"loopback\",\"loopback\":{\"path\":\"/a.sqsh\",\"base\":\"root\"}}");
+        s = attach_ok(
+                "{\"kind\":\"loopback\",\"loopback\":{\"path\":\"/a.sqsh\",\"base\":\"root\"}}");
         ck_assert(!s->is_ref);
         ck_assert_int_eq(s->kind, BERTH_ATTACH_LOOPBACK);
         ck_assert_str_eq(s->loopback.path, "/a.sqsh");
@@ -158,8 +159,9 @@ START_TEST(test_mount_references)
                   "overlay.lower[0].id: a definition cannot carry an id");
         mount_bad("{\"kind\":\"overlay\",\"overlay\":{\"lower\":[{\"kind\":\"nope\"}]}}",
                   "overlay.lower[0].kind must be one of attach, bind, nfs, overlay, uri");
-        mount_bad("{\"kind\":\"overlay\",\"overlay\":{\"lower\":[{\"id\":1,\"mountpoint\":\"/x\"}]}}",
-                  "overlay.lower[0].mountpoint is read-only");
+        mount_bad(
+                "{\"kind\":\"overlay\",\"overlay\":{\"lower\":[{\"id\":1,\"mountpoint\":\"/x\"}]}}",
+                "overlay.lower[0].mountpoint is read-only");
         mount_bad("{\"id\":0}", "id is read-only");
 }
 END_TEST
@@ -236,7 +238,8 @@ START_TEST(test_overlay_v01)
         s = NULL;
 
         /* The read-only fields of the v0.1 model may come back empty. */
-        j = parse("{\"id\":0,\"lower\":[1],\"mountpoint\":\"\",\"upperdir\":\"\",\"workdir\":\"\"}");
+        j = parse(
+                "{\"id\":0,\"lower\":[1],\"mountpoint\":\"\",\"upperdir\":\"\",\"workdir\":\"\"}");
         ck_assert_int_eq(imageapi_decode_overlay_v01(j, &s, &err), 0);
         json_decref(j);
         berth_mount_spec_free(s);
@@ -283,7 +286,8 @@ START_TEST(test_encode)
                 .obj = { .type = BERTH_OBJ_MOUNT, .id = 1, .user = true },
                 .kind = BERTH_MOUNT_OVERLAY,
                 .mountpoint = (char *)"/run/berth/mounts/mount_bbbbbb",
-                .overlay = { .lower = lower, .n_lower = 1,
+                .overlay = { .lower = lower,
+                             .n_lower = 1,
                              .upperdir = (char *)"/run/berth/mounts/upper_cccccc",
                              .workdir = (char *)"/run/berth/mounts/work_dddddd" },
         };
@@ -298,9 +302,10 @@ START_TEST(test_encode)
 
         j = imageapi_encode_attach(&a, 0);
         text = json_dumps(j, JSON_COMPACT);
-        ck_assert_str_eq(text, "{\"id\":0,\"kind\":\"loopback\",\"device_file\":\"/dev/loop7\","
-                               "\"refs\":2,\"loopback\":{\"path\":\"/srv/a.sqsh\",\"base\":\"root\","
-                               "\"readPartitions\":false,\"ro\":true}}");
+        ck_assert_str_eq(text,
+                         "{\"id\":0,\"kind\":\"loopback\",\"device_file\":\"/dev/loop7\","
+                         "\"refs\":2,\"loopback\":{\"path\":\"/srv/a.sqsh\",\"base\":\"root\","
+                         "\"readPartitions\":false,\"ro\":true}}");
         free(text);
         json_decref(j);
 
@@ -308,7 +313,8 @@ START_TEST(test_encode)
         ck_assert_int_eq(json_integer_value(json_object_get(j, "id")), 1);
         ck_assert_int_eq(json_integer_value(json_object_get(j, "refs")), 1);
         {
-                json_t *l0 = json_array_get(json_object_get(json_object_get(j, "overlay"), "lower"), 0);
+                json_t *l0 =
+                        json_array_get(json_object_get(json_object_get(j, "overlay"), "lower"), 0);
                 ck_assert_int_eq(json_integer_value(json_object_get(l0, "refs")), 2);
                 ck_assert_str_eq(json_string_value(json_object_get(
                                          json_object_get(json_object_get(l0, "attach"), "attach"),
@@ -362,15 +368,15 @@ static size_t check_examples(json_t *media, const char *what, const char *path, 
         const char *name;
         size_t n = 0;
 
-        json_object_foreach(examples, name, ex) {
+        json_object_foreach (examples, name, ex) {
                 json_t *value = json_object_get(ex, "value");
                 struct berth_error err = {};
 
                 ck_assert_msg(value, "%s example '%s' has no value", what, name);
                 if (request) {
                         int r = decode_for(path, value, &err);
-                        ck_assert_msg(r == 0, "%s example '%s' is refused by the decoder: %s",
-                                      what, name, err.msg);
+                        ck_assert_msg(r == 0, "%s example '%s' is refused by the decoder: %s", what,
+                                      name, err.msg);
                 } else if (status[0] != '2') {
                         json_t *code = json_object_get(value, "code");
                         ck_assert_msg(json_is_integer(code) &&
@@ -393,22 +399,23 @@ START_TEST(test_openapi_examples)
         ck_assert_msg(strncmp(json_string_value(json_object_get(doc, "openapi")), "3.", 2) == 0,
                       "not OpenAPI 3");
         paths = json_object_get(doc, "paths");
-        json_object_foreach(paths, path, item) {
+        json_object_foreach (paths, path, item) {
                 const char *method;
                 json_t *op;
 
-                json_object_foreach(item, method, op) {
+                json_object_foreach (item, method, op) {
                         json_t *rb = json_object_get(op, "requestBody"), *resps, *resp;
                         const char *status;
                         char what[256];
 
                         (void)snprintf(what, sizeof(what), "%s %s", method, path);
                         if (rb)
-                                n_request += check_examples(json_object_get(json_object_get(rb, "content"),
-                                                                            "application/json"),
-                                                            what, path, true, NULL);
+                                n_request += check_examples(
+                                        json_object_get(json_object_get(rb, "content"),
+                                                        "application/json"),
+                                        what, path, true, NULL);
                         resps = json_object_get(op, "responses");
-                        json_object_foreach(resps, status, resp)
+                        json_object_foreach (resps, status, resp)
                                 n_response += check_examples(
                                         json_object_get(json_object_get(resp, "content"),
                                                         "application/json"),

@@ -1,0 +1,66 @@
+#!/bin/sh
+# The test command: install the test dependencies, build, run the whole suite.
+#   sudo ./contrib/run-tests.sh          all lanes
+#   sudo ./contrib/run-tests.sh quick    lane 1 only
+#
+# Lanes (../shared/style.md):
+#   1. gcc, --enable-werror: make check (unit, API, privileged, OpenAPI lint)
+#   2. clang, --enable-asan --enable-ubsan: make check in build/sanitize
+#   3. make distcheck (a tarball that builds and passes its own check)
+# As root, privileged tests must run: BERTH_TESTS_MUST_RUN=1 turns a skip into a failure.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+lanes=${1:-all}
+jobs=$(nproc 2>/dev/null || echo 2)
+
+if [ "$(id -u)" = 0 ]; then
+        "$top/contrib/install-deps.sh" test
+        export BERTH_TESTS_MUST_RUN=1
+else
+        echo "run-tests.sh: not root: dependencies are not installed and privileged tests skip" >&2
+fi
+export REDOCLY="${REDOCLY:-${BERTH_TOOLS_DIR:-/var/cache/berth-tools}/node_modules/.bin/redocly}"
+
+lane() { printf '\n=== %s ===\n' "$*"; }
+show_logs() {
+        # On failure, show what the test driver captured.
+        find "$1" -name '*.log' -path '*tests*' -newer "$1/config.status" 2>/dev/null |
+                while read -r f; do
+                        if grep -qE '^(FAIL|ERROR)' "${f%.log}.trs" 2>/dev/null; then
+                                echo "--- $f"; tail -n 60 "$f"
+                        fi
+                done
+}
+
+cd "$top"
+[ -x configure ] || autoreconf -fi
+
+lane "1/3 gcc --enable-werror: make check"
+./configure -q --enable-werror
+make -s -j"$jobs"
+if ! make -s -j"$jobs" check; then
+        show_logs "$top"
+        exit 1
+fi
+[ "$lanes" = quick ] && exit 0
+
+lane "2/3 clang --enable-asan --enable-ubsan: make check"
+mkdir -p build/sanitize
+(
+        cd build/sanitize
+        "$top/configure" -q CC=clang CFLAGS="-O1 -g" --enable-asan --enable-ubsan --enable-werror
+        make -s -j"$jobs"
+        export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+        export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+        if ! make -s -j"$jobs" check; then
+                show_logs "$PWD"
+                exit 1
+        fi
+)
+
+lane "3/3 make distcheck"
+make -s -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror
+
+echo
+echo "run-tests.sh: all lanes passed"
