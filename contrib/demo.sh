@@ -60,8 +60,10 @@ fi
 "$top/contrib/install-deps.sh" build
 cd "$top"
 [ -x configure ] || autoreconf -fi >/dev/null 2>&1
-[ -f Makefile ] || ./configure -q
-make -s -j"$(nproc)" berthd
+[ -f Makefile ] && make -s distclean >/dev/null 2>&1 || true
+mkdir -p build/demo
+(cd build/demo && { [ -f Makefile ] || "$top/configure" -q; } && make -s -j"$(nproc)" berthd)
+BERTHD=$top/build/demo/berthd
 
 # 2. The demo image: busybox in a squashfs.
 mkdir -p "$DATA"
@@ -73,7 +75,7 @@ if [ -s "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
         exit 1
 fi
 rm -rf "$STATE"
-./berthd --state-dir "$STATE" --host 127.0.0.1 --port "$PORT" --scheme http --scheme unix \
+"$BERTHD" --state-dir "$STATE" --host 127.0.0.1 --port "$PORT" --scheme http --scheme unix \
         >"$STATE.log" 2>&1 &
 echo $! >"$PIDFILE"
 for _ in $(seq 100); do
@@ -87,7 +89,7 @@ for _ in $(seq 100); do
         sleep 0.05
 done
 URL=http://127.0.0.1:$PORT/imageapi/v1
-echo "berthd $(./berthd --version | cut -d' ' -f2) is listening on http://127.0.0.1:$PORT and unix:$STATE/berthd.sock"
+echo "berthd $("$BERTHD" --version | cut -d' ' -f2) is listening on http://127.0.0.1:$PORT and unix:$STATE/berthd.sock"
 
 # 4. The tour: the seed walk-through's attach, mount and overlay steps.
 say "curl -XPOST -H 'Content-Type: application/json' -d '{\"kind\":\"loopback\",\"loopback\":{\"path\":\"$IMAGE\",\"base\":\"root\"}}' $URL/attach"

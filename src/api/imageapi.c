@@ -319,6 +319,19 @@ static void h_overlay_delete(struct berth_http_request *req, void *userdata)
         delete_one(req, userdata, BERTH_OBJ_MOUNT, SHAPE_V01_OVERLAY, req->captures[0]);
 }
 
+/* Paths of the ImageAPI that this build does not serve yet: a clear 501 rather than
+ * a 404 that looks like a typo. */
+static void h_not_yet(struct berth_http_request *req, void *userdata)
+{
+        const char *what = strstr(req->path, "/container") ? "containers"
+                           : strstr(req->path, "/rbd")     ? "RBD attachments"
+                                                           : "this path";
+
+        (void)userdata;
+        (void)berth_http_reply_error(req, 501, "%s are not implemented by this build of berthd",
+                                     what);
+}
+
 static const struct berth_http_route imageapi_routes[] = {
         { "GET", IMAGEAPI_PREFIX "/attach", h_attach_get },
         { "POST", IMAGEAPI_PREFIX "/attach", h_attach_post },
@@ -330,6 +343,24 @@ static const struct berth_http_route imageapi_routes[] = {
         { "POST", IMAGEAPI_PREFIX "/mount/overlay", h_overlay_post },
         { "GET", IMAGEAPI_PREFIX "/mount/overlay/{id}", h_overlay_get },
         { "DELETE", IMAGEAPI_PREFIX "/mount/overlay/{id}", h_overlay_delete },
+        { "GET", IMAGEAPI_PREFIX "/container", h_not_yet },
+        { "POST", IMAGEAPI_PREFIX "/container", h_not_yet },
+        { "PATCH", IMAGEAPI_PREFIX "/container", h_not_yet },
+        { "DELETE", IMAGEAPI_PREFIX "/container", h_not_yet },
+        { "GET", IMAGEAPI_PREFIX "/container/{id}", h_not_yet },
+        { "DELETE", IMAGEAPI_PREFIX "/container/{id}", h_not_yet },
+        { "GET", IMAGEAPI_PREFIX "/container/{id}/{state}", h_not_yet },
+        { "GET", IMAGEAPI_PREFIX "/container/byname/{name}", h_not_yet },
+        { "DELETE", IMAGEAPI_PREFIX "/container/byname/{name}", h_not_yet },
+        { "GET", IMAGEAPI_PREFIX "/container/byname/{name}/{state}", h_not_yet },
+        { "GET", IMAGEAPI_PREFIX "/attach/rbd", h_not_yet },
+        { "POST", IMAGEAPI_PREFIX "/attach/rbd", h_not_yet },
+        { "GET", IMAGEAPI_PREFIX "/attach/rbd/{id}", h_not_yet },
+        { "DELETE", IMAGEAPI_PREFIX "/attach/rbd/{id}", h_not_yet },
+        { "GET", IMAGEAPI_PREFIX "/mount/rbd", h_not_yet },
+        { "POST", IMAGEAPI_PREFIX "/mount/rbd", h_not_yet },
+        { "GET", IMAGEAPI_PREFIX "/mount/rbd/{id}", h_not_yet },
+        { "DELETE", IMAGEAPI_PREFIX "/mount/rbd/{id}", h_not_yet },
 };
 
 int imageapi_init(struct imageapi *api, struct berth_store *store, size_t max_body)

@@ -361,9 +361,11 @@ int berth_http_query_parse(const char *query, const char *const *allowed,
                 if (!allowed_key(allowed, k) || berth_http_query_get(ret, k) ||
                     ret->n >= BERTH_HTTP_QUERY_MAX) {
                         int r = berth_error_set(err, EINVAL,
-                                                berth_http_query_get(ret, k)
+                                                !allowed_key(allowed, k)
+                                                        ? "unknown query parameter '%.64s'"
+                                                : berth_http_query_get(ret, k)
                                                         ? "query parameter '%.64s' is given twice"
-                                                        : "unknown query parameter '%.64s'",
+                                                        : "too many query parameters at '%.64s'",
                                                 k);
                         free(k);
                         free(v);

@@ -108,6 +108,11 @@ static int walk(int root_fd, char *todo, int flags, mode_t mode)
                         }
                         continue;
                 }
+                if (last && !S_ISDIR(st.st_mode) && p[0] == '/') {
+                        /* "file/" names a directory. */
+                        (void)close(next);
+                        return -ENOTDIR;
+                }
                 if (last) {
                         int r;
                         if ((flags & O_ACCMODE) == O_RDONLY && (flags & O_PATH))
@@ -131,6 +136,8 @@ int open_in_root(int root_fd, const char *path, int flags, mode_t mode)
 
         if (!path || strlen(path) >= PATH_MAX)
                 return -ENAMETOOLONG;
+        if (!*path)
+                return -ENOENT; /* as openat2() */
 
         if (!force_fallback) {
                 struct open_how how = {

@@ -67,28 +67,30 @@ int read_file(const char *path, size_t max, char **ret, size_t *ret_len)
 {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
-        size_t len = 0, size = 4096;
+        size_t len = 0, size = MIN((size_t)4096, max);
 
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return -errno;
-        buf = malloc(size + 1);
+        /* One byte more than max fits, so that a file of exactly max bytes is read to
+         * its end and a longer one is noticed. */
+        buf = malloc(size + 2);
         if (!buf)
                 return -ENOMEM;
         for (;;) {
                 ssize_t n;
 
-                if (len == size) {
+                if (len == size + 1) {
                         char *nb;
                         if (size >= max)
                                 return -EFBIG;
                         size = MIN(size * 2, max);
-                        nb = realloc(buf, size + 1);
+                        nb = realloc(buf, size + 2);
                         if (!nb)
                                 return -ENOMEM;
                         buf = nb;
                 }
-                n = read(fd, buf + len, size - len);
+                n = read(fd, buf + len, size + 1 - len);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -98,6 +100,8 @@ int read_file(const char *path, size_t max, char **ret, size_t *ret_len)
                         break;
                 len += (size_t)n;
         }
+        if (len > max)
+                return -EFBIG;
         buf[len] = 0;
         if (ret_len)
                 *ret_len = len;
@@ -123,9 +127,23 @@ int read_one_line(const char *path, char *buf, size_t size)
         return 0;
 }
 
+static int mkdir_one(const char *path, mode_t mode)
+{
+        struct stat st;
+
+        if (mkdir(path, mode) >= 0)
+                return 0;
+        if (errno != EEXIST)
+                return -errno;
+        if (stat(path, &st) < 0)
+                return -errno;
+        return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
 int mkdir_p(const char *path, mode_t mode)
 {
         _cleanup_free_ char *copy = strdup(path);
+        int r;
 
         if (!copy)
                 return -ENOMEM;
@@ -133,13 +151,12 @@ int mkdir_p(const char *path, mode_t mode)
                 if (*p != '/')
                         continue;
                 *p = 0;
-                if (mkdir(copy, mode) < 0 && errno != EEXIST)
-                        return -errno;
+                r = mkdir_one(copy, mode);
+                if (r < 0)
+                        return r;
                 *p = '/';
         }
-        if (mkdir(copy, mode) < 0 && errno != EEXIST)
-                return -errno;
-        return 0;
+        return mkdir_one(copy, mode);
 }
 
 static int rm_one(const char *fpath, const struct stat *sb, int typeflag, struct FTW *ftwbuf)

@@ -82,7 +82,7 @@ char *strv_join(char *const *l, const char *sep)
                 return NULL;
         p = r;
         STRV_FOREACH (s, l) {
-                if (p != r)
+                if (s != l)
                         p = stpcpy(p, sep);
                 p = stpcpy(p, *s);
         }
