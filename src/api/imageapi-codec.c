@@ -60,6 +60,9 @@ static int classify(json_t *j, const char *path, const char *what, unsigned dept
         has_id = jdec_u64(j, path, "id", &id, err);
         if (has_id < 0)
                 return has_id;
+        r = jdec_readonly(j, path, "refs", err);
+        if (r < 0)
+                return r;
         n_defs = present_def(j, def_keys, &def);
         if (n_defs > 1)
                 return berth_error_set(err, EINVAL, "%s: give one definition, not several",
@@ -78,8 +81,7 @@ static int classify(json_t *j, const char *path, const char *what, unsigned dept
                                        "%s: a definition cannot carry an id (ids are assigned by "
                                        "berthd); send either {\"id\":N} or a definition",
                                        jdec_join(p, path, "id"));
-        r = jdec_readonly(j, path, "refs", err);
-        return r < 0 ? r : 0;
+        return 0;
 }
 
 /* ---- attach -------------------------------------------------------------------- */
@@ -250,10 +252,17 @@ static int decode_mount_attach(json_t *j, const char *path, unsigned depth, unsi
                                       depth + 1, flags, &s->attach.attach, err);
 }
 
+/* The seed's overlay.lower items: a plain mount id, or the v0.1 model {"mount_id":N,
+ * "kind":…} where kind "rbd" meant an RBD mount (an attach mount now). Anything else
+ * is decoded as a v0.2 mount (-ENOENT). */
 static int decode_lower_v01(json_t *item, const char *path, struct berth_mount_spec **ret,
                             struct berth_error *err)
 {
-        static const char *const keys[] = { "mount_id", "id", "kind", NULL };
+        static const char *const keys[] = { "mount_id", "kind", NULL };
+        static const char *const kinds[] = { "overlay", "rbd", "attach", "bind" };
+        static const enum berth_mount_kind kind_map[] = { BERTH_MOUNT_OVERLAY, BERTH_MOUNT_ATTACH,
+                                                          BERTH_MOUNT_ATTACH, BERTH_MOUNT_BIND };
+        enum berth_mount_kind kind = _BERTH_MOUNT_KIND_INVALID;
         struct berth_mount_spec *l;
         uint64_t id = 0;
         int r;
@@ -262,22 +271,28 @@ static int decode_lower_v01(json_t *item, const char *path, struct berth_mount_s
                 if (json_integer_value(item) < 0)
                         return berth_error_set(err, EINVAL, "%s must be a mount id (>= 0)", path);
                 id = (uint64_t)json_integer_value(item);
-        } else if (json_is_object(item) && (jdec_has(item, "mount_id") || jdec_has(item, "id"))) {
+        } else if (json_is_object(item) && json_object_get(item, "mount_id")) {
                 r = jdec_check_keys(item, path, keys, err);
                 if (r >= 0)
-                        r = jdec_u64(item, path, jdec_has(item, "mount_id") ? "mount_id" : "id",
-                                     &id, err);
+                        r = jdec_u64(item, path, "mount_id", &id, err);
+                if (r == 0)
+                        r = berth_error_set(err, EINVAL, "%s.mount_id must be a mount id", path);
                 if (r < 0)
                         return r;
+                r = jdec_enum(item, path, "kind", kinds, ELEMENTSOF(kinds), false, err);
+                if (r == -EINVAL)
+                        return r;
+                if (r >= 0)
+                        kind = kind_map[r];
         } else
-                return -ENOENT; /* not a v0.1 form: decode as a v0.2 mount */
+                return -ENOENT;
 
         l = calloc(1, sizeof(*l));
         if (!l)
                 return -ENOMEM;
         l->is_ref = true;
         l->ref_id = id;
-        l->kind = _BERTH_MOUNT_KIND_INVALID;
+        l->kind = kind;
         *ret = l;
         return 0;
 }
@@ -370,7 +385,7 @@ int imageapi_decode_mount(json_t *j, const char *path, unsigned depth, unsigned 
                           struct berth_mount_spec **ret, struct berth_error *err)
 {
         static const char *const keys[] = { "id",   "kind", "mountpoint", "refs", "attach",
-                                            "bind", "nfs",  "overlay",    "uri",  NULL };
+                                            "bind", "nfs",  "overlay",    NULL };
         _cleanup_(berth_mount_spec_freep) struct berth_mount_spec *s = NULL;
         char p[JDEC_PATH_MAX];
         const char *def;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,6 +84,22 @@ static int query_kind(const struct berth_http_query *q, enum berth_obj_type type
                                        type == BERTH_OBJ_ATTACH ? "iscsi local loopback rbd"
                                                                 : "attach bind nfs overlay uri");
         return k;
+}
+
+/* {id} of a v0.1 path. */
+static int path_id_parse(const char *s, uint64_t *ret, struct berth_error *err)
+{
+        char *end;
+        unsigned long long v;
+
+        errno = 0;
+        if (!s || !isdigit((unsigned char)s[0]) || (v = strtoull(s, &end, 10), errno) || *end ||
+            v > INT64_MAX)
+                return berth_error_set(err, EINVAL,
+                                       "id in path must be a non-negative integer: \"%.32s\"",
+                                       s ? s : "");
+        *ret = v;
+        return 0;
 }
 
 static void reply_not_found(struct berth_http_request *req, enum berth_obj_type type, uint64_t id)
@@ -196,12 +213,7 @@ static void delete_one(struct berth_http_request *req, struct imageapi *api,
         if (r < 0)
                 goto fail;
         if (path_id) {
-                struct berth_http_query pq = { .n = 1,
-                                               .keys = { (char *)"id" },
-                                               .values = { (char *)path_id } };
-                r = berth_http_query_u64(&pq, "id", &id, &err);
-                if (r == 0)
-                        r = -EINVAL;
+                r = path_id_parse(path_id, &id, &err);
         } else {
                 r = berth_http_query_u64(&q, "id", &id, &err);
                 if (r == 0)
@@ -213,6 +225,29 @@ static void delete_one(struct berth_http_request *req, struct imageapi *api,
         if (r < 0)
                 goto fail;
 
+        if (c.only_overlay) {
+                /* The v0.1 overlay path only knows overlays; kinds never change. */
+                struct encode_ctx probe = { .shape = shape, .kind = -1, .only_overlay = true };
+                r = berth_store_visit_one(api->store, type, id, visit_one, &probe);
+                json_decref(probe.out);
+                if (probe.wrong_kind) {
+                        (void)berth_http_reply_error(req, 404, "mount %llu is not an overlay",
+                                                     (unsigned long long)id);
+                        return;
+                }
+        }
+        if (c.only_overlay) {
+                /* The v0.1 overlay path only knows overlays; kinds never change. */
+                struct encode_ctx probe = { .shape = shape, .kind = -1, .only_overlay = true };
+
+                (void)berth_store_visit_one(api->store, type, id, visit_one, &probe);
+                json_decref(probe.out);
+                if (probe.wrong_kind) {
+                        (void)berth_http_reply_error(req, 404, "mount %llu is not an overlay",
+                                                     (unsigned long long)id);
+                        return;
+                }
+        }
         r = berth_store_delete(api->store, type, id, force, visit_one, &c, &err);
         if (r == -ENOENT) {
                 reply_not_found(req, type, id);
@@ -286,14 +321,16 @@ static void h_overlay_get(struct berth_http_request *req, void *userdata)
 {
         struct imageapi *api = userdata;
         struct encode_ctx c = { .shape = SHAPE_V01_OVERLAY, .kind = -1, .only_overlay = true };
-        struct berth_http_query pq = { .n = 1,
-                                       .keys = { (char *)"id" },
-                                       .values = { req->captures[0] } };
         struct berth_error err = {};
+        struct berth_http_query q;
         uint64_t id = 0;
         int r;
 
-        r = berth_http_query_u64(&pq, "id", &id, &err);
+        r = berth_http_query_parse(req->query, (const char *const[]){ NULL }, &q, &err);
+        if (r >= 0) {
+                berth_http_query_done(&q);
+                r = path_id_parse(req->captures[0], &id, &err);
+        }
         if (r < 0) {
                 (void)berth_http_reply_berror(req, &err);
                 return;
@@ -323,9 +360,10 @@ static void h_overlay_delete(struct berth_http_request *req, void *userdata)
  * a 404 that looks like a typo. */
 static void h_not_yet(struct berth_http_request *req, void *userdata)
 {
-        const char *what = strstr(req->path, "/container") ? "containers"
-                           : strstr(req->path, "/rbd")     ? "RBD attachments"
-                                                           : "this path";
+        const char *what = strstr(req->path, "/container")    ? "containers"
+                           : strstr(req->path, "/attach/rbd") ? "RBD attachments"
+                           : strstr(req->path, "/mount/rbd")  ? "RBD mounts"
+                                                              : "this path";
 
         (void)userdata;
         (void)berth_http_reply_error(req, 501, "%s are not implemented by this build of berthd",

@@ -10,7 +10,8 @@ struct berth_error;
 /*
  * Strict decoding helpers for request bodies. Every error is -EINVAL (422 at the
  * edge) with a message that starts with the field's full path, e.g.
- * "mount.overlay.lower[1].kind: must be one of attach, bind, nfs, overlay, uri".
+ * "mount.overlay.lower[1].kind must be one of attach, bind, nfs, overlay, uri" or
+ * "mount.bind.extra: unknown field".
  * prefix is the path of the object being decoded ("" at the top level).
  */
 

@@ -101,6 +101,10 @@ int berth_http_reply(struct berth_http_request *req, int status, const char *con
 int berth_http_reply_json(struct berth_http_request *req, int status, json_t *j);
 int berth_http_reply_error(struct berth_http_request *req, int status, const char *fmt, ...)
         _printf_(3, 4);
+/* The same with extra headers (405 with Allow). */
+int berth_http_reply_error_headers(struct berth_http_request *req, int status,
+                                   const struct berth_http_header *extra, size_t n_extra,
+                                   const char *fmt, ...) _printf_(5, 6);
 /* Status from err->code, message from err->msg. */
 int berth_http_reply_berror(struct berth_http_request *req, const struct berth_error *err);
 
@@ -109,7 +113,7 @@ int berth_http_reply_berror(struct berth_http_request *req, const struct berth_e
  * Returns 0 / -errno with err set. */
 int berth_http_read_json(struct berth_http_request *req, size_t max, json_t **ret,
                          struct berth_error *err);
-/* Refuse a body on a request that takes none (DELETE, GET): 413/422. */
+/* Refuse a body on a request that takes none (DELETE): -EINVAL (422). */
 int berth_http_expect_no_body(struct berth_http_request *req, struct berth_error *err);
 
 const char *berth_http_header(struct berth_http_request *req, const char *name);

@@ -110,7 +110,16 @@ int berth_http_reply(struct berth_http_request *req, int status, const char *con
         return req->transport->respond(req->conn, status, h, n, body, len);
 }
 
+static int reply_json_headers(struct berth_http_request *req, int status, json_t *j,
+                              const struct berth_http_header *extra, size_t n_extra);
+
 int berth_http_reply_json(struct berth_http_request *req, int status, json_t *j)
+{
+        return reply_json_headers(req, status, j, NULL, 0);
+}
+
+static int reply_json_headers(struct berth_http_request *req, int status, json_t *j,
+                              const struct berth_http_header *extra, size_t n_extra)
 {
         _cleanup_free_ char *text = NULL;
         size_t len;
@@ -132,24 +141,51 @@ int berth_http_reply_json(struct berth_http_request *req, int status, json_t *j)
                 text[len++] = '\n';
                 text[len] = 0;
         }
-        r = berth_http_reply(req, status, "application/json", text, len, NULL, 0);
+        r = berth_http_reply(req, status, "application/json", text, len, extra, n_extra);
         return r;
 }
 
-int berth_http_reply_error(struct berth_http_request *req, int status, const char *fmt, ...)
+static int reply_errorv(struct berth_http_request *req, int status,
+                        const struct berth_http_header *extra, size_t n_extra, const char *fmt,
+                        va_list ap) _printf_(5, 0);
+
+static int reply_errorv(struct berth_http_request *req, int status,
+                        const struct berth_http_header *extra, size_t n_extra, const char *fmt,
+                        va_list ap)
 {
         char msg[BERTH_ERROR_MSG_MAX];
-        va_list ap;
         json_t *j;
 
-        va_start(ap, fmt);
         (void)vsnprintf(msg, sizeof(msg), fmt, ap);
-        va_end(ap);
         if (req->api && req->api->error_body)
                 j = req->api->error_body(status, msg);
         else
                 j = json_pack("{s:i, s:s}", "code", status, "message", msg);
-        return berth_http_reply_json(req, status, j);
+        return reply_json_headers(req, status, j, extra, n_extra);
+}
+
+int berth_http_reply_error(struct berth_http_request *req, int status, const char *fmt, ...)
+{
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = reply_errorv(req, status, NULL, 0, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+int berth_http_reply_error_headers(struct berth_http_request *req, int status,
+                                   const struct berth_http_header *extra, size_t n_extra,
+                                   const char *fmt, ...)
+{
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = reply_errorv(req, status, extra, n_extra, fmt, ap);
+        va_end(ap);
+        return r;
 }
 
 int berth_http_reply_berror(struct berth_http_request *req, const struct berth_error *err)

@@ -160,22 +160,9 @@ void berth_http_dispatch(struct berth_http_router *r, struct berth_http_request 
                         (void)berth_http_reply(req, 204, NULL, NULL, 0, &h, 1);
                 } else {
                         struct berth_http_header h = { "Allow", allow };
-                        _cleanup_free_ char *msg = NULL;
-                        json_t *body;
-                        char *text;
-
-                        if (asprintf(&msg, "method %s is not allowed, but [%s] are", req->method,
-                                     allow) < 0)
-                                msg = NULL;
-                        body = req->api && req->api->error_body
-                                       ? req->api->error_body(405, msg ? msg : "")
-                                       : json_pack("{s:i, s:s}", "code", 405, "message",
-                                                   msg ? msg : "");
-                        text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-                        json_decref(body);
-                        (void)berth_http_reply(req, 405, "application/json", text,
-                                               text ? strlen(text) : 0, &h, 1);
-                        free(text);
+                        (void)berth_http_reply_error_headers(
+                                req, 405, &h, 1, "method %s is not allowed, but [%s] are",
+                                req->method, allow);
                 }
         }
 

@@ -354,7 +354,9 @@ START_TEST(test_queries)
                 { "DELETE", "/imageapi/v1/mount?id=0&force=maybe", 422, "force" },
                 { "DELETE", "/imageapi/v1/attach?id=99&force=true", 404, "attachment 99" },
                 { "GET", "/imageapi/v1/mount/overlay/0", 404, "mount 0 not found" },
-                { "GET", "/imageapi/v1/mount/overlay/zero", 422, "id" },
+                { "GET", "/imageapi/v1/mount/overlay/zero", 422, "id in path" },
+                { "GET", "/imageapi/v1/mount/overlay/0?verbose=1", 422, "unknown query parameter" },
+                { "DELETE", "/imageapi/v1/mount/overlay/0?id=1", 422, "unknown query parameter" },
                 { "DELETE", "/imageapi/v1/mount/overlay/3", 404, "mount 3 not found" },
         };
 

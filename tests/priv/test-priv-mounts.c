@@ -275,6 +275,10 @@ START_TEST(test_seed_overlay)
                 test_get(&d, "/imageapi/v1/mount/overlay/0", &r);
                 test_assert_error(&r, 404, "not an overlay");
                 test_reply_done(&r);
+                /* Nor for DELETE, even while it is in use. */
+                test_delete(&d, "/imageapi/v1/mount/overlay/0", &r);
+                test_assert_error(&r, 404, "not an overlay");
+                test_reply_done(&r);
         }
 
         /* Records exist while the objects do. */

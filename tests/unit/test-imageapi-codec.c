@@ -19,7 +19,7 @@
 static json_t *parse(const char *text)
 {
         json_error_t e;
-        json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, &e);
+        json_t *j = json_loads(text, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &e);
 
         ck_assert_msg(j, "test JSON does not parse: %s: %s", text, e.text);
         return j;
@@ -163,6 +163,11 @@ START_TEST(test_mount_references)
                 "{\"kind\":\"overlay\",\"overlay\":{\"lower\":[{\"id\":1,\"mountpoint\":\"/x\"}]}}",
                 "overlay.lower[0].mountpoint is read-only");
         mount_bad("{\"id\":0}", "id is read-only");
+        /* A reference carries no read-only values either. */
+        mount_bad("{\"kind\":\"overlay\",\"overlay\":{\"lower\":[{\"id\":1,\"refs\":5}]}}",
+                  "overlay.lower[0].refs is read-only");
+        mount_bad("{\"kind\":\"overlay\",\"overlay\":{\"lower\":[{\"id\":1}]},\"uri\":{}}",
+                  "uri: unknown field");
 }
 END_TEST
 
@@ -245,7 +250,25 @@ START_TEST(test_overlay_v01)
         berth_mount_spec_free(s);
         s = NULL;
 
-        j = parse("{\"lower\":[-1]}");
+        j = parse("{\"lower\":[{\"mount_id\":1,\"kind\":\"bogus\"}]}");
+        ck_assert_int_eq(imageapi_decode_overlay_v01(j, &s, &err), -EINVAL);
+        ck_assert_msg(strstr(err.msg, "lower[0].kind must be one of"), "%s", err.msg);
+        json_decref(j);
+
+        /* v0.1 kind "rbd" was an RBD mount: an attach mount now. */
+        j = parse("{\"lower\":[{\"mount_id\":1,\"kind\":\"rbd\"}]}");
+        ck_assert_int_eq(imageapi_decode_overlay_v01(j, &s, &err), 0);
+        ck_assert_int_eq(s->overlay.lower[0]->kind, BERTH_MOUNT_ATTACH);
+        json_decref(j);
+        berth_mount_spec_free(s);
+        s = NULL;
+
+        j = parse("{\"lower\":[{\"mount_id\":1,\"id\":2}]}");
+        ck_assert_int_eq(imageapi_decode_overlay_v01(j, &s, &err), -EINVAL);
+        ck_assert_msg(strstr(err.msg, "lower[0].id: unknown field"), "%s", err.msg);
+        json_decref(j);
+
+                j = parse("{\"lower\":[-1]}");
         ck_assert_int_eq(imageapi_decode_overlay_v01(j, &s, &err), -EINVAL);
         ck_assert_msg(strstr(err.msg, "lower[0]"), "%s", err.msg);
         json_decref(j);
