@@ -27,7 +27,7 @@ show_logs() {
         # On failure, show what the test driver captured.
         find "$1" -name '*.log' -path '*tests*' -newer "$1/config.status" 2>/dev/null |
                 while read -r f; do
-                        if grep -qE '^(FAIL|ERROR)' "${f%.log}.trs" 2>/dev/null; then
+                        if grep -qE '^:test-result: (FAIL|ERROR)' "${f%.log}.trs" 2>/dev/null; then
                                 echo "--- $f"; tail -n 60 "$f"
                         fi
                 done

@@ -250,6 +250,7 @@ static void delete_one(struct berth_http_request *req, struct imageapi *api,
         }
         r = berth_store_delete(api->store, type, id, force, visit_one, &c, &err);
         if (r == -ENOENT) {
+                json_decref(c.out);
                 reply_not_found(req, type, id);
                 return;
         }
@@ -258,6 +259,8 @@ static void delete_one(struct berth_http_request *req, struct imageapi *api,
         (void)berth_http_reply_json(req, 200, c.out);
         return;
 fail:
+        /* The visitor may have encoded the object before the delete failed. */
+        json_decref(c.out);
         berth_error_ensure(&err, r, "delete");
         (void)berth_http_reply_berror(req, &err);
 }

@@ -203,6 +203,7 @@ int attach_build(struct berth_store *s, const struct berth_attach_spec *spec,
         a->obj.user = !holder;
         a->kind = spec->kind;
         a->loopback.fd = -EBADF;
+        store_link(s, &a->obj);
 
         switch (spec->kind) {
         case BERTH_ATTACH_LOOPBACK:
@@ -228,6 +229,7 @@ int attach_build(struct berth_store *s, const struct berth_attach_spec *spec,
         if (r < 0) {
                 (void)loop_detach(TAKE_FD(a->loopback.fd));
                 attach_release(s, a);
+                store_unlink(s, &a->obj);
                 free(a->obj.holders);
                 free(a);
                 return berth_error_ensure(err, r, "attach");
@@ -265,6 +267,11 @@ void attach_release(struct berth_store *s, struct berth_attach *a)
         if (a->loopback.mount)
                 obj_unclaim(s, &a->loopback.mount->obj, &a->obj);
         a->loopback.mount = NULL;
+        attach_free_fields(a);
+}
+
+void attach_free_fields(struct berth_attach *a)
+{
         free(a->loopback.path);
         free(a->loopback.backing_file);
         free(a->local.path);

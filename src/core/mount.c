@@ -238,6 +238,7 @@ static int bind_build(struct berth_store *s, struct berth_mount *m,
 static void mount_free(struct berth_store *s, struct berth_mount *m)
 {
         mount_release(s, m);
+        store_unlink(s, &m->obj);
         free(m->obj.holders);
         free(m);
 }
@@ -257,6 +258,7 @@ int mount_build(struct berth_store *s, const struct berth_mount_spec *spec,
         m->obj.type = BERTH_OBJ_MOUNT;
         m->obj.user = !holder;
         m->kind = spec->kind;
+        store_link(s, &m->obj);
 
         switch (spec->kind) {
         case BERTH_MOUNT_ATTACH:
@@ -352,7 +354,11 @@ void mount_release(struct berth_store *s, struct berth_mount *m)
         if (m->bind.mount)
                 obj_unclaim(s, &m->bind.mount->obj, &m->obj);
         m->bind.mount = NULL;
+        mount_free_fields(m);
+}
 
+void mount_free_fields(struct berth_mount *m)
+{
         free(m->mountpoint);
         free(m->attach.fs_type);
         strv_free(m->attach.options);

@@ -131,6 +131,7 @@ struct berth_obj {
         struct berth_obj *owner; /* the parent that created it, NULL if user-created */
         struct berth_obj **holders; /* every object holding a claim, the owner included */
         size_t n_holders;
+        struct berth_obj *all_prev, *all_next; /* every live object, registered or not */
 };
 
 struct berth_mount;

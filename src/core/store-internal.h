@@ -44,6 +44,14 @@ int attach_busy(struct berth_store *s, struct berth_attach *a, char *why, size_t
 /* Drop this object's claims on its children; free kernel-independent memory. */
 void attach_release(struct berth_store *s, struct berth_attach *a);
 void mount_release(struct berth_store *s, struct berth_mount *m);
+/* Free the fields only (no claims dropped, nothing torn down). */
+void attach_free_fields(struct berth_attach *a);
+void mount_free_fields(struct berth_mount *m);
+
+/* Keep track of every live object; a new object is linked as soon as it is
+ * allocated and unlinked when freed. */
+void store_link(struct berth_store *s, struct berth_obj *o);
+void store_unlink(struct berth_store *s, struct berth_obj *o);
 /* Remove directories deferred by a lazy teardown. */
 void mount_finalize_dirs(struct berth_mount *m);
 

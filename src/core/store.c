@@ -64,18 +64,24 @@ struct berth_store *berth_store_free(struct berth_store *s)
 {
         if (!s)
                 return NULL;
-        /* Only memory: the kernel objects stay, and their records with them. */
-        for (int t = 0; t < _BERTH_OBJ_TYPE_MAX; t++) {
-                while (s->n_table[t] > 0) {
-                        struct berth_obj *o = s->table[t][--s->n_table[t]];
-                        if (o->type == BERTH_OBJ_ATTACH) {
-                                struct berth_attach *a = (struct berth_attach *)o;
-                                /* Keep loop devices attached across a berthd restart. */
-                                a->loopback.fd = -EBADF;
-                        }
-                }
-                free(s->table[t]);
+        /* Only memory: the kernel objects stay up, and their records with them. Loop
+         * fds are dropped without clearing the devices; the mounts that use them keep
+         * them attached (autoclear). */
+        while (s->all) {
+                struct berth_obj *o = s->all;
+
+                s->all = o->all_next;
+                if (o->type == BERTH_OBJ_ATTACH) {
+                        struct berth_attach *a = (struct berth_attach *)o;
+                        a->loopback.fd = safe_close(a->loopback.fd);
+                        attach_free_fields(a);
+                } else if (o->type == BERTH_OBJ_MOUNT)
+                        mount_free_fields((struct berth_mount *)o);
+                free(o->holders);
+                free(o);
         }
+        for (int t = 0; t < _BERTH_OBJ_TYPE_MAX; t++)
+                free(s->table[t]);
         berth_persist_free(s->persist);
         pthread_mutex_destroy(&s->op_lock);
         pthread_mutex_destroy(&s->lock);
@@ -84,6 +90,30 @@ struct berth_store *berth_store_free(struct berth_store *s)
         free(s->sysfs_root);
         free(s);
         return NULL;
+}
+
+void store_link(struct berth_store *s, struct berth_obj *o)
+{
+        pthread_mutex_lock(&s->lock);
+        o->all_prev = NULL;
+        o->all_next = s->all;
+        if (s->all)
+                s->all->all_prev = o;
+        s->all = o;
+        pthread_mutex_unlock(&s->lock);
+}
+
+void store_unlink(struct berth_store *s, struct berth_obj *o)
+{
+        pthread_mutex_lock(&s->lock);
+        if (o->all_prev)
+                o->all_prev->all_next = o->all_next;
+        else if (s->all == o)
+                s->all = o->all_next;
+        if (o->all_next)
+                o->all_next->all_prev = o->all_prev;
+        o->all_prev = o->all_next = NULL;
+        pthread_mutex_unlock(&s->lock);
 }
 
 /* ---- table --------------------------------------------------------------------- */
@@ -197,6 +227,7 @@ static void obj_free(struct berth_store *s, struct berth_obj *o)
         case _BERTH_OBJ_TYPE_INVALID:
                 break;
         }
+        store_unlink(s, o);
         free(o->holders);
         free(o);
 }

@@ -48,6 +48,7 @@ struct berth_store {
         uint64_t next_id[_BERTH_OBJ_TYPE_MAX];
         struct berth_obj **table[_BERTH_OBJ_TYPE_MAX]; /* sorted by id */
         size_t n_table[_BERTH_OBJ_TYPE_MAX];
+        struct berth_obj *all; /* list of every live object, for berth_store_free() */
 };
 
 /* Returns 0 / -errno; on success *ret owns the store. The state directory is

@@ -312,6 +312,7 @@ START_TEST(test_bad_bodies)
                 test_reply_done(&r);
         }
         test_snapshot_assert_same(&before);
+        test_snapshot_done(&before);
 
         /* Nothing was created, not even an id. */
         {
