@@ -35,6 +35,8 @@ enum {
         ARG_MAX_HEADER,
         ARG_THREADS,
         ARG_SYSFS_ROOT,
+        ARG_CGROUP_PARENT,
+        ARG_LOG_MAX,
         ARG_IGNORED, /* go-swagger flags accepted for compatibility */
         ARG_VERSION,
 };
@@ -66,6 +68,10 @@ void berthd_config_help(const char *argv0)
                "      --max-body-size=SIZE     largest request body (default: 1MiB)\n"
                "      --max-header-size=SIZE   largest request header (default: 16KiB)\n"
                "      --threads=N              HTTP worker threads (default: %d)\n"
+               "      --cgroup-parent=NAME     containers' cgroups go under NAME in every\n"
+               "                               hierarchy (default: berth)\n"
+               "      --log-max-size=SIZE      container logs rotate beyond SIZE, keeping one\n"
+               "                               old copy (default: 8MiB)\n"
                "  -h, --help                   show this help\n"
                "      --version                show the version\n"
                "\n"
@@ -157,8 +163,9 @@ static int defaults_from_env(struct berthd_config *c)
         c->listen.max_header_bytes = 16384;
         c->max_body = DEFAULT_MAX_BODY;
         c->log_level = LOG_INFO;
+        c->log_max = 8u << 20;
         if (set_str(&c->state_dir, "/run/berth") < 0 || set_str(&c->sysfs_root, "/sys") < 0 ||
-            set_str(&c->host, "127.0.0.1") < 0)
+            set_str(&c->host, "127.0.0.1") < 0 || set_str(&c->cgroup_parent, "berth") < 0)
                 return -ENOMEM;
 
         e = getenv("IMAGEAPI_LOGLEVEL");
@@ -240,6 +247,8 @@ int berthd_config_parse(int argc, char *argv[], struct berthd_config *c)
                 { "max-header-size", required_argument, NULL, ARG_MAX_HEADER },
                 { "threads", required_argument, NULL, ARG_THREADS },
                 { "sysfs-root", required_argument, NULL, ARG_SYSFS_ROOT },
+                { "cgroup-parent", required_argument, NULL, ARG_CGROUP_PARENT },
+                { "log-max-size", required_argument, NULL, ARG_LOG_MAX },
                 { "cleanup-timeout", required_argument, NULL, ARG_IGNORED },
                 { "graceful-timeout", required_argument, NULL, ARG_IGNORED },
                 { "keep-alive", required_argument, NULL, ARG_IGNORED },
@@ -300,6 +309,32 @@ int berthd_config_parse(int argc, char *argv[], struct berthd_config *c)
                 case ARG_SYSFS_ROOT:
                         r = set_str(&c->sysfs_root, optarg);
                         break;
+                case ARG_CGROUP_PARENT:
+                        if (!*optarg || strlen(optarg) > 64 ||
+                            strspn(optarg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                           "0123456789._-") != strlen(optarg) ||
+                            optarg[0] == '.') {
+                                fprintf(stderr,
+                                        "berthd: --cgroup-parent '%s' must be a name of "
+                                        "[A-Za-z0-9._-]\n",
+                                        optarg);
+                                r = -EINVAL;
+                        } else
+                                r = set_str(&c->cgroup_parent, optarg);
+                        break;
+                case ARG_LOG_MAX: {
+                        size_t v;
+                        r = parse_size(optarg, &v);
+                        if (r < 0 || v < 4096) {
+                                fprintf(stderr,
+                                        "berthd: --log-max-size '%s' must be a size of "
+                                        "at least 4KiB\n",
+                                        optarg);
+                                r = -EINVAL;
+                        } else
+                                c->log_max = v;
+                        break;
+                }
                 case ARG_LOG_LEVEL:
                         r = c->log_level = log_level_from_string(optarg);
                         if (r < 0)
@@ -367,6 +402,7 @@ void berthd_config_done(struct berthd_config *c)
 {
         free(c->state_dir);
         free(c->sysfs_root);
+        free(c->cgroup_parent);
         free(c->socket_path);
         free(c->host);
         free(c->tls_host);

@@ -18,8 +18,10 @@ struct berthd_config {
         char *tls_certificate;
         char *tls_key;
         char *tls_ca;
+        char *cgroup_parent;
         int log_level;
         size_t max_body;
+        size_t log_max;
         bool show_help;
         bool show_version;
 };

@@ -12,16 +12,21 @@
 #include <sys/un.h>
 
 #include "berthd-config.h"
+#include "cgroup.h"
 #include "docs.h"
 #include "error.h"
+#include "events-api.h"
+#include "events.h"
 #include "fileio.h"
 #include "http.h"
 #include "imageapi.h"
+#include "launch.h"
 #include "log.h"
 #include "macro.h"
 #include "persist.h"
 #include "server.h"
 #include "store.h"
+#include "supervisor.h"
 
 /* Tell systemd (Type=notify) without linking libsystemd. */
 static void sd_notify_ready(const char *status)
@@ -85,7 +90,14 @@ static int write_listen_file(const char *state_dir, const char *urls)
 static int run(struct berthd_config *cfg)
 {
         struct berth_store_config scfg = { .state_dir = cfg->state_dir,
-                                           .sysfs_root = cfg->sysfs_root };
+                                           .sysfs_root = cfg->sysfs_root,
+                                           .log_max = cfg->log_max };
+        struct berth_launcher *launcher = NULL;
+        struct berth_cgroup_system *cgroups = NULL;
+        struct berth_supervisor *supervisor = NULL;
+        struct berth_events events;
+        struct berth_events_api events_api;
+        struct berth_http_api containers_http;
         _cleanup_close_ int lock_fd = -EBADF;
         struct berth_http_router *router = NULL;
         struct berth_http_server *server = NULL;
@@ -105,15 +117,42 @@ static int run(struct berthd_config *cfg)
         sigaddset(&mask, SIGHUP);
         pthread_sigmask(SIG_BLOCK, &mask, NULL);
         signal(SIGPIPE, SIG_IGN);
+        berth_events_init(&events);
 
         r = berth_store_new(&scfg, &store, &err);
         if (r < 0) {
                 log_error("%s", err.msg);
+                berth_events_done(&events);
                 return r;
         }
         r = lock_state_dir(cfg->state_dir, &lock_fd);
         if (r < 0)
                 goto out;
+
+        /* Containers: the launcher (berth-init and the seccomp programs), the host's
+         * cgroups, the supervisor thread and the event bus. Without berth-init berthd
+         * still serves attachments and mounts; container requests then get 501. */
+        store->events = &events;
+        r = berth_launcher_new(&launcher, &err);
+        if (r < 0) {
+                log_warning("Containers are not available: %s", err.msg);
+                berth_error_clear(&err);
+        }
+        store->launcher = launcher;
+        r = berth_cgroup_system_detect("/sys/fs/cgroup", cfg->cgroup_parent, &cgroups, &err);
+        if (r < 0) {
+                log_warning("Containers run without cgroups: %s", err.msg);
+                berth_error_clear(&err);
+        } else
+                log_info("cgroups: %s layout%s%s", berth_cgroup_layout_to_string(cgroups->layout),
+                         cgroups->v2 ? ", v2 at " : "", cgroups->v2 ? cgroups->v2 : "");
+        store->cgroups = cgroups;
+        r = berth_supervisor_start(store, &supervisor);
+        if (r < 0) {
+                log_error_errno(r, "Failed to start the supervisor thread: %m");
+                goto out;
+        }
+        store->supervisor = supervisor;
 
         leftovers = berth_persist_count(store->persist);
         if (leftovers > 0)
@@ -125,8 +164,12 @@ static int run(struct berthd_config *cfg)
         if (r < 0)
                 goto out;
         imageapi_init(&imageapi, store, cfg->max_body);
+        imageapi_containers_init(&imageapi, &containers_http);
+        berth_events_api_init(&events_api, &events, 16);
         berth_docs_init(&docs);
         if (berth_http_router_add_api(router, &imageapi.http) < 0 ||
+            berth_http_router_add_api(router, &containers_http) < 0 ||
+            berth_http_router_add_api(router, &events_api.http) < 0 ||
             berth_http_router_add_api(router, &docs.http) < 0) {
                 r = -ENOMEM;
                 goto out;
@@ -165,11 +208,18 @@ static int run(struct berthd_config *cfg)
                  strsignal(sig));
         r = 0;
 out:
+        /* Event streams first, so that their worker threads return. */
+        berth_events_close(&events);
         berth_http_server_stop(server);
         berth_http_router_free(router);
+        berth_supervisor_stop(supervisor);
         if (asprintf(&listen_path, "%s/listen", cfg->state_dir) >= 0 && server)
                 (void)unlink(listen_path);
         berth_store_free(store);
+        berth_launcher_free(launcher);
+        berth_cgroup_system_prune(cgroups);
+        berth_cgroup_system_free(cgroups);
+        berth_events_done(&events);
         return r;
 }
 

@@ -45,3 +45,11 @@ json_t *imageapi_encode_mount(const struct berth_mount *m, unsigned depth);
 json_t *imageapi_encode_overlay_v01(const struct berth_mount *m);
 
 json_t *imageapi_error_body(int status, const char *msg);
+
+/* Containers (imageapi-container-codec.c). command is split like a shell word list
+ * (quotes group and are removed); args is the alternative as an argv array. */
+struct berth_container_spec;
+struct berth_container;
+int imageapi_decode_container(json_t *j, struct berth_container_spec **ret,
+                              struct berth_error *err);
+json_t *imageapi_encode_container(const struct berth_container *c);

@@ -363,10 +363,9 @@ static void h_overlay_delete(struct berth_http_request *req, void *userdata)
  * a 404 that looks like a typo. */
 static void h_not_yet(struct berth_http_request *req, void *userdata)
 {
-        const char *what = strstr(req->path, "/container")    ? "containers"
-                           : strstr(req->path, "/attach/rbd") ? "RBD attachments"
-                           : strstr(req->path, "/mount/rbd")  ? "RBD mounts"
-                                                              : "this path";
+        const char *what = strstr(req->path, "/attach/rbd")  ? "RBD attachments"
+                           : strstr(req->path, "/mount/rbd") ? "RBD mounts"
+                                                             : "this path";
 
         (void)userdata;
         (void)berth_http_reply_error(req, 501, "%s are not implemented by this build of berthd",
@@ -384,16 +383,6 @@ static const struct berth_http_route imageapi_routes[] = {
         { "POST", IMAGEAPI_PREFIX "/mount/overlay", h_overlay_post },
         { "GET", IMAGEAPI_PREFIX "/mount/overlay/{id}", h_overlay_get },
         { "DELETE", IMAGEAPI_PREFIX "/mount/overlay/{id}", h_overlay_delete },
-        { "GET", IMAGEAPI_PREFIX "/container", h_not_yet },
-        { "POST", IMAGEAPI_PREFIX "/container", h_not_yet },
-        { "PATCH", IMAGEAPI_PREFIX "/container", h_not_yet },
-        { "DELETE", IMAGEAPI_PREFIX "/container", h_not_yet },
-        { "GET", IMAGEAPI_PREFIX "/container/{id}", h_not_yet },
-        { "DELETE", IMAGEAPI_PREFIX "/container/{id}", h_not_yet },
-        { "GET", IMAGEAPI_PREFIX "/container/{id}/{state}", h_not_yet },
-        { "GET", IMAGEAPI_PREFIX "/container/byname/{name}", h_not_yet },
-        { "DELETE", IMAGEAPI_PREFIX "/container/byname/{name}", h_not_yet },
-        { "GET", IMAGEAPI_PREFIX "/container/byname/{name}/{state}", h_not_yet },
         { "GET", IMAGEAPI_PREFIX "/attach/rbd", h_not_yet },
         { "POST", IMAGEAPI_PREFIX "/attach/rbd", h_not_yet },
         { "GET", IMAGEAPI_PREFIX "/attach/rbd/{id}", h_not_yet },

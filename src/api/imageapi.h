@@ -15,3 +15,5 @@ struct imageapi {
 };
 
 int imageapi_init(struct imageapi *api, struct berth_store *store, size_t max_body);
+/* The container routes, a second API object on the same prefix (same error shape). */
+void imageapi_containers_init(struct imageapi *api, struct berth_http_api *http);

@@ -120,22 +120,26 @@ struct berth_persist *berth_persist_free(struct berth_persist *p)
         return NULL;
 }
 
-int berth_persist_save(struct berth_persist *p, struct berth_obj *o, struct berth_error *err)
+int berth_persist_write(struct berth_persist *p, enum berth_obj_type type, uint64_t id, json_t *j,
+                        struct berth_error *err)
 {
-        _cleanup_free_ char *path = record_path(p, o->type, o->id);
-        json_t *j;
+        _cleanup_free_ char *path = record_path(p, type, id);
         int r;
 
-        if (!path)
+        if (!path || !j) {
+                json_decref(j);
                 return -ENOMEM;
-        j = berth_record_from_obj(o);
-        if (!j)
-                return -ENOMEM;
+        }
         r = write_json(path, j);
         json_decref(j);
         if (r < 0)
                 return berth_error_set_errno(err, -r, "write record '%s'", path);
         return 0;
+}
+
+int berth_persist_save(struct berth_persist *p, struct berth_obj *o, struct berth_error *err)
+{
+        return berth_persist_write(p, o->type, o->id, berth_record_from_obj(o), err);
 }
 
 struct save_ctx {
@@ -153,10 +157,7 @@ static void save_one(struct berth_obj *o, void *userdata)
 
         if (c->r < 0 || (c->parent && o->owner != c->parent))
                 return;
-        if (o->type == BERTH_OBJ_ATTACH)
-                attach_for_each_child((struct berth_attach *)o, save_one, &sub);
-        else if (o->type == BERTH_OBJ_MOUNT)
-                mount_for_each_child((struct berth_mount *)o, save_one, &sub);
+        obj_for_each_child(o, save_one, &sub);
         if (sub.r < 0) {
                 c->r = sub.r;
                 return;

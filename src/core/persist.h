@@ -3,6 +3,8 @@
 
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "objects.h"
 
 struct berth_error;
@@ -29,6 +31,10 @@ struct berth_persist *berth_persist_free(struct berth_persist *p);
 int berth_persist_save_tree(struct berth_persist *p, struct berth_obj *root,
                             const uint64_t next_id[_BERTH_OBJ_TYPE_MAX], struct berth_error *err);
 int berth_persist_save(struct berth_persist *p, struct berth_obj *o, struct berth_error *err);
+/* Write a record encoded earlier (berth_record_from_obj() under the store's lock);
+ * steals j. */
+int berth_persist_write(struct berth_persist *p, enum berth_obj_type type, uint64_t id, json_t *j,
+                        struct berth_error *err);
 void berth_persist_remove(struct berth_persist *p, enum berth_obj_type type, uint64_t id);
 
 /* Number of object records present (used at start to report leftovers). */

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include "container.h"
 #include "macro.h"
 #include "record.h"
+#include "strv.h"
 
 static json_t *child_ref(const struct berth_obj *parent, const struct berth_obj *child)
 {
@@ -90,6 +92,37 @@ static json_t *mount_record(const struct berth_mount *m)
         return j;
 }
 
+static json_t *strv_json(char *const *l)
+{
+        json_t *a = json_array();
+
+        STRV_FOREACH (e, l)
+                json_array_append_new(a, json_string(*e));
+        return a;
+}
+
+/* Enough to find the container's processes again after a restart (pid and the
+ * start time that tells a reused pid apart), and how it ended if it did. */
+static json_t *container_record(const struct berth_container *c)
+{
+        json_t *j = json_pack(
+                "{s:s?, s:o, s:s?, s:o, s:o, s:s?, s:b, s:I, s:I, s:s, s:s?, "
+                "s:s?, s:i, s:i, s:i, s:b, s:b, s:s, s:I, s:I, s:I, s:I, s:I}",
+                "name", c->name, "mount", child_ref(&c->obj, &c->mount->obj), "command", c->command,
+                "args", strv_json(c->args), "env", strv_json(c->env_extra), "hostname", c->hostname,
+                "systemd", c->systemd, "namespaces", (json_int_t)c->namespaces, "stop_timeout_ms",
+                (json_int_t)c->stop_timeout_ms, "state", berth_container_state_to_string(c->state),
+                "logfile", c->logfile, "dir", c->dir, "pid", (int)c->pid, "exit_code", c->exit_code,
+                "signal", c->signal, "oom_killed", c->oom_killed, "stop_requested",
+                c->stop_requested, "machine_id", c->machine_id, "limits_memory",
+                (json_int_t)c->limits.memory, "limits_pids", (json_int_t)c->limits.pids,
+                "limits_cpu_weight", (json_int_t)c->limits.cpu_weight, "limits_cpu_quota_us",
+                (json_int_t)c->limits.cpu_quota_us, "started_at", (json_int_t)c->started_at.tv_sec);
+        if (j && c->cg)
+                json_object_set_new(j, "cgroups", strv_json(c->cg->paths));
+        return j;
+}
+
 json_t *berth_record_from_obj(const struct berth_obj *o)
 {
         json_t *body = NULL, *j;
@@ -102,6 +135,8 @@ json_t *berth_record_from_obj(const struct berth_obj *o)
                 body = mount_record((const struct berth_mount *)o);
                 break;
         case BERTH_OBJ_CONTAINER:
+                body = container_record((const struct berth_container *)o);
+                break;
         case _BERTH_OBJ_TYPE_MAX:
         case _BERTH_OBJ_TYPE_INVALID:
                 break;

@@ -59,9 +59,20 @@ void mount_finalize_dirs(struct berth_mount *m);
 typedef void (*obj_child_fn)(struct berth_obj *child, void *userdata);
 void attach_for_each_child(struct berth_attach *a, obj_child_fn fn, void *userdata);
 void mount_for_each_child(struct berth_mount *m, obj_child_fn fn, void *userdata);
+/* Any type. */
+void obj_for_each_child(struct berth_obj *o, obj_child_fn fn, void *userdata);
 
 /* Register a freshly built tree: ids innermost first, then records. */
 int store_commit(struct berth_store *s, struct berth_obj *root, struct berth_error *err);
 
-/* Tear down and free an object tree that was built but never committed. */
+/* Tear down and free an object tree that was built but never committed (or was
+ * uncommitted again). */
 void store_abort(struct berth_store *s, struct berth_obj *root);
+
+/* Undo store_commit(): unregister the tree, remove its records, and put the id
+ * counters back to saved (op_lock held throughout, so nothing else took an id). */
+void store_uncommit(struct berth_store *s, struct berth_obj *root,
+                    const uint64_t saved[_BERTH_OBJ_TYPE_MAX]);
+
+/* Publish a created/deleted event for an attachment or mount. */
+void store_publish(struct berth_store *s, struct berth_obj *o, const char *what);

@@ -11,6 +11,8 @@
 #include "log.h"
 #include "macro.h"
 #include "persist.h"
+#include "container.h"
+#include "events.h"
 #include "store-internal.h"
 
 const char *berth_obj_describe(const struct berth_obj *o, char *buf, size_t size)
@@ -31,6 +33,14 @@ int berth_store_new(const struct berth_store_config *cfg, struct berth_store **r
                 return -ENOMEM;
         pthread_mutex_init(&s->op_lock, NULL);
         pthread_mutex_init(&s->lock, NULL);
+        {
+                pthread_condattr_t a;
+                pthread_condattr_init(&a);
+                pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+                pthread_cond_init(&s->cond, &a);
+                pthread_condattr_destroy(&a);
+        }
+        s->log_max = cfg->log_max;
         s->state_dir = strdup(cfg->state_dir ? cfg->state_dir : "/run/berth");
         s->sysfs_root = strdup(cfg->sysfs_root ? cfg->sysfs_root : "/sys");
         if (!s->state_dir || !s->sysfs_root ||
@@ -43,6 +53,16 @@ int berth_store_new(const struct berth_store_config *cfg, struct berth_store **r
         r = mkdir_p(s->state_dir, 0700);
         if (r >= 0)
                 r = mkdir_p(s->mounts_dir, 0700);
+        if (r >= 0) {
+                _cleanup_free_ char *logs = NULL, *containers = NULL;
+                if (asprintf(&logs, "%s/logs", s->state_dir) < 0 ||
+                    asprintf(&containers, "%s/containers", s->state_dir) < 0)
+                        r = -ENOMEM;
+                if (r >= 0)
+                        r = mkdir_p(logs, 0700);
+                if (r >= 0)
+                        r = mkdir_p(containers, 0700);
+        }
         if (r >= 0 && access(s->state_dir, W_OK) < 0)
                 r = -errno;
         if (r < 0) {
@@ -77,6 +97,8 @@ struct berth_store *berth_store_free(struct berth_store *s)
                         attach_free_fields(a);
                 } else if (o->type == BERTH_OBJ_MOUNT)
                         mount_free_fields((struct berth_mount *)o);
+                else if (o->type == BERTH_OBJ_CONTAINER)
+                        container_free_fields((struct berth_container *)o);
                 free(o->holders);
                 free(o);
         }
@@ -85,6 +107,7 @@ struct berth_store *berth_store_free(struct berth_store *s)
         berth_persist_free(s->persist);
         pthread_mutex_destroy(&s->op_lock);
         pthread_mutex_destroy(&s->lock);
+        pthread_cond_destroy(&s->cond);
         free(s->state_dir);
         free(s->mounts_dir);
         free(s->sysfs_root);
@@ -223,6 +246,8 @@ static void obj_free(struct berth_store *s, struct berth_obj *o)
                 mount_release(s, (struct berth_mount *)o);
                 break;
         case BERTH_OBJ_CONTAINER:
+                container_release(s, (struct berth_container *)o);
+                break;
         case _BERTH_OBJ_TYPE_MAX:
         case _BERTH_OBJ_TYPE_INVALID:
                 break;
@@ -240,6 +265,7 @@ static void unregister(struct berth_store *s, struct berth_obj *o)
         table_remove(s, o);
         o->removed = true;
         pthread_mutex_unlock(&s->lock);
+        store_publish(s, o, "deleted");
         if (o->n_holders > 0)
                 (void)berth_persist_save(s->persist, o, NULL);
         else
@@ -255,6 +281,7 @@ static int teardown(struct berth_store *s, struct berth_obj *o, bool lazy, bool 
         case BERTH_OBJ_MOUNT:
                 return mount_teardown(s, (struct berth_mount *)o, lazy, defer, err);
         case BERTH_OBJ_CONTAINER:
+                return container_teardown(s, (struct berth_container *)o, lazy, err);
         case _BERTH_OBJ_TYPE_MAX:
         case _BERTH_OBJ_TYPE_INVALID:
                 break;
@@ -313,6 +340,59 @@ void obj_unclaim(struct berth_store *s, struct berth_obj *o, struct berth_obj *h
                 obj_destroy(s, o);
 }
 
+void obj_for_each_child(struct berth_obj *o, obj_child_fn fn, void *userdata)
+{
+        switch (o->type) {
+        case BERTH_OBJ_ATTACH:
+                attach_for_each_child((struct berth_attach *)o, fn, userdata);
+                break;
+        case BERTH_OBJ_MOUNT:
+                mount_for_each_child((struct berth_mount *)o, fn, userdata);
+                break;
+        case BERTH_OBJ_CONTAINER:
+                container_for_each_child((struct berth_container *)o, fn, userdata);
+                break;
+        case _BERTH_OBJ_TYPE_MAX:
+        case _BERTH_OBJ_TYPE_INVALID:
+                break;
+        }
+}
+
+void store_publish(struct berth_store *s, struct berth_obj *o, const char *what)
+{
+        struct berth_event e = { .type = o->type, .id = o->id, .exit_code = -1 };
+
+        if (!s->events)
+                return;
+        (void)snprintf(e.event, sizeof(e.event), "%s", what);
+        if (o->type == BERTH_OBJ_CONTAINER) {
+                struct berth_container *c = (struct berth_container *)o;
+                (void)snprintf(e.name, sizeof(e.name), "%s", c->name ? c->name : "");
+                (void)snprintf(e.state, sizeof(e.state), "%s",
+                               berth_container_state_to_string(c->state));
+                e.exit_code = c->exit_code;
+                e.signal = c->signal;
+                e.oom_killed = c->oom_killed;
+        }
+        berth_events_publish(s->events, &e);
+}
+
+static void publish_tree(struct berth_obj *o, void *userdata)
+{
+        struct {
+                struct berth_store *s;
+                struct berth_obj *parent;
+        } *c = userdata, sub;
+
+        if (c->parent && o->owner != c->parent)
+                return;
+        sub.s = c->s;
+        sub.parent = o;
+        obj_for_each_child(o, publish_tree, &sub);
+        if (o->type != BERTH_OBJ_CONTAINER)
+                store_publish(c->s, o, "created");
+}
+
 /* ---- commit / abort ------------------------------------------------------------- */
 
 struct commit_ctx {
@@ -328,10 +408,7 @@ static void commit_children(struct berth_obj *o, struct commit_ctx *c)
 {
         struct commit_ctx sub = { .s = c->s, .parent = o, .err = c->err };
 
-        if (o->type == BERTH_OBJ_ATTACH)
-                attach_for_each_child((struct berth_attach *)o, commit_one, &sub);
-        else if (o->type == BERTH_OBJ_MOUNT)
-                mount_for_each_child((struct berth_mount *)o, commit_one, &sub);
+        obj_for_each_child(o, commit_one, &sub);
         if (sub.r < 0 && c->r >= 0)
                 c->r = sub.r;
 }
@@ -364,15 +441,13 @@ static void rollback_one(struct berth_obj *o, void *userdata)
 
         if (!o->registered || (c->parent && o->owner != c->parent))
                 return;
-        if (o->type == BERTH_OBJ_ATTACH)
-                attach_for_each_child((struct berth_attach *)o, rollback_one, &sub);
-        else if (o->type == BERTH_OBJ_MOUNT)
-                mount_for_each_child((struct berth_mount *)o, rollback_one, &sub);
+        obj_for_each_child(o, rollback_one, &sub);
         pthread_mutex_lock(&c->s->lock);
         table_remove(c->s, o);
         o->registered = false;
         pthread_mutex_unlock(&c->s->lock);
         berth_persist_remove(c->s->persist, o->type, o->id);
+        store_publish(c->s, o, "deleted");
 }
 
 int store_commit(struct berth_store *s, struct berth_obj *root, struct berth_error *err)
@@ -397,7 +472,25 @@ int store_commit(struct berth_store *s, struct berth_obj *root, struct berth_err
                 pthread_mutex_unlock(&s->lock);
                 return r;
         }
+        {
+                struct {
+                        struct berth_store *s;
+                        struct berth_obj *parent;
+                } pc = { s, NULL };
+                publish_tree(root, &pc);
+        }
         return 0;
+}
+
+void store_uncommit(struct berth_store *s, struct berth_obj *root,
+                    const uint64_t saved[_BERTH_OBJ_TYPE_MAX])
+{
+        struct commit_ctx rb = { .s = s, .parent = NULL };
+
+        rollback_one(root, &rb);
+        pthread_mutex_lock(&s->lock);
+        memcpy(s->next_id, saved, sizeof(s->next_id));
+        pthread_mutex_unlock(&s->lock);
 }
 
 void store_abort(struct berth_store *s, struct berth_obj *root)
@@ -453,6 +546,11 @@ int berth_store_delete(struct berth_store *s, enum berth_obj_type type, uint64_t
                 describe_holders(o, why, sizeof(why));
                 r = berth_error_set(err, EBUSY, "%s is in use by %s", desc, why);
                 goto out;
+        }
+        if (o->type == BERTH_OBJ_CONTAINER) {
+                r = container_check_deletable((struct berth_container *)o, force, err);
+                if (r < 0)
+                        goto out;
         }
         if (!force && o->type == BERTH_OBJ_ATTACH) {
                 r = attach_busy(s, (struct berth_attach *)o, why, sizeof(why));

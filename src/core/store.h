@@ -9,6 +9,10 @@
 
 struct berth_error;
 struct berth_persist;
+struct berth_launcher;
+struct berth_cgroup_system;
+struct berth_supervisor;
+struct berth_events;
 
 /*
  * The object store: attachments, mounts (and containers) with their ids, claims and
@@ -34,6 +38,7 @@ struct berth_persist;
 struct berth_store_config {
         const char *state_dir;  /* default /run/berth */
         const char *sysfs_root; /* default /sys; tests point it at a fake tree */
+        uint64_t log_max;       /* container logs rotate beyond this size */
 };
 
 struct berth_store {
@@ -44,6 +49,14 @@ struct berth_store {
 
         pthread_mutex_t op_lock;
         pthread_mutex_t lock;
+        pthread_cond_t cond; /* with lock: broadcast on every container state change */
+
+        /* Set by berthd after berth_store_new(); containers need them. */
+        struct berth_launcher *launcher;
+        struct berth_cgroup_system *cgroups;
+        struct berth_supervisor *supervisor;
+        struct berth_events *events;
+        uint64_t log_max;
 
         uint64_t next_id[_BERTH_OBJ_TYPE_MAX];
         struct berth_obj **table[_BERTH_OBJ_TYPE_MAX]; /* sorted by id */

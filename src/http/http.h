@@ -33,6 +33,11 @@ struct berth_http_transport {
                        size_t n_headers, const void *body, size_t len);
         /* A request header, or NULL. */
         const char *(*header)(void *conn, const char *name);
+        /* A response of unknown length (server-sent events): headers now, then
+         * writes until the handler returns; the connection closes afterwards. */
+        int (*stream_begin)(void *conn, int status, const struct berth_http_header *headers,
+                            size_t n_headers);
+        int (*stream_write)(void *conn, const void *buf, size_t len);
 };
 
 /* An API (front door): its routes and how it shapes error bodies. */
@@ -117,6 +122,11 @@ int berth_http_read_json(struct berth_http_request *req, size_t max, json_t **re
 int berth_http_expect_no_body(struct berth_http_request *req, struct berth_error *err);
 
 const char *berth_http_header(struct berth_http_request *req, const char *name);
+
+/* Streaming responses (GET /events). stream_write fails (-EPIPE …) once the client
+ * has gone. */
+int berth_http_stream_begin(struct berth_http_request *req, int status, const char *content_type);
+int berth_http_stream_write(struct berth_http_request *req, const void *buf, size_t len);
 
 /* ---- query strings ------------------------------------------------------------- */
 

@@ -200,6 +200,31 @@ const char *berth_http_header(struct berth_http_request *req, const char *name)
         return req->transport->header(req->conn, name);
 }
 
+int berth_http_stream_begin(struct berth_http_request *req, int status, const char *content_type)
+{
+        struct berth_http_header h[] = {
+                { "Content-Type", content_type },
+                { "Cache-Control", "no-store" },
+                { "X-Accel-Buffering", "no" },
+        };
+
+        if (req->status)
+                return -EALREADY;
+        if (!req->transport->stream_begin)
+                return -EOPNOTSUPP;
+        req->status = status;
+        return req->transport->stream_begin(req->conn, status, h, ELEMENTSOF(h));
+}
+
+int berth_http_stream_write(struct berth_http_request *req, const void *buf, size_t len)
+{
+        int r = req->transport->stream_write(req->conn, buf, len);
+
+        if (r >= 0)
+                req->reply_bytes += len;
+        return r;
+}
+
 static bool content_type_is_json(const char *ct)
 {
         size_t n;

@@ -4,7 +4,9 @@
 #include <arpa/inet.h>
 #include <civetweb.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdatomic.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,9 @@
 struct berth_http_civetweb {
         struct mg_context *ctx;
         struct berth_http_router *router;
+        struct sockaddr_in addrs[4]; /* what we listen on, to wake the master thread */
+        int n_addrs;
+        atomic_bool stopping;
 };
 
 static atomic_ullong request_counter;
@@ -55,11 +60,29 @@ static const char *cw_header(void *conn, const char *name)
         return mg_get_header(conn, name);
 }
 
+static int cw_stream_begin(void *conn, int status, const struct berth_http_header *headers,
+                           size_t n_headers)
+{
+        if (mg_response_header_start(conn, status) < 0)
+                return -EIO;
+        for (size_t i = 0; i < n_headers; i++)
+                (void)mg_response_header_add(conn, headers[i].name, headers[i].value, -1);
+        (void)mg_response_header_add(conn, "Connection", "close", -1);
+        return mg_response_header_send(conn) < 0 ? -EIO : 0;
+}
+
+static int cw_stream_write(void *conn, const void *buf, size_t len)
+{
+        return mg_write(conn, buf, len) == (int)len ? 0 : -EPIPE;
+}
+
 static const struct berth_http_transport civetweb_transport = {
         .name = "civetweb",
         .read = cw_read,
         .respond = cw_respond,
         .header = cw_header,
+        .stream_begin = cw_stream_begin,
+        .stream_write = cw_stream_write,
 };
 
 static int handle(struct mg_connection *conn, void *userdata)
@@ -213,21 +236,59 @@ int berth_http_civetweb_start(const struct berth_http_listen *cfg, struct berth_
         mg_set_request_handler(c->ctx, "/", handle, c);
 
         k = mg_get_server_ports(c->ctx, (int)ELEMENTSOF(sp), sp);
-        for (int i = 0, hi = 0; i < k; i++) {
+        for (int i = 0; i < k; i++) {
                 size_t l = strlen(urls);
+                const char *h = sp[i].is_ssl ? tls_host : host;
+
                 (void)snprintf(urls + l, urls_size - l, "%s://%s:%d\n",
-                               sp[i].is_ssl ? "https" : "http", sp[i].is_ssl ? tls_host : host,
-                               sp[i].port);
-                (void)hi;
+                               sp[i].is_ssl ? "https" : "http", h, sp[i].port);
+                if (c->n_addrs < (int)ELEMENTSOF(c->addrs)) {
+                        struct sockaddr_in *a = &c->addrs[c->n_addrs++];
+                        a->sin_family = AF_INET;
+                        a->sin_port = htons((uint16_t)sp[i].port);
+                        (void)inet_pton(AF_INET, h, &a->sin_addr);
+                        if (a->sin_addr.s_addr == htonl(INADDR_ANY))
+                                a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+                }
         }
         *ret = c;
         return 0;
 }
 
+/* civetweb's master thread sleeps in poll() for up to two seconds before it notices
+ * mg_stop(); a connection to our own port wakes it at once. */
+static void *poke(void *userdata)
+{
+        struct berth_http_civetweb *c = userdata;
+
+        while (!atomic_load(&c->stopping))
+                (void)usleep(1000);
+        for (int round = 0; round < 200 && atomic_load(&c->stopping); round++) {
+                for (int i = 0; i < c->n_addrs; i++) {
+                        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+                        if (fd < 0)
+                                continue;
+                        (void)connect(fd, (struct sockaddr *)&c->addrs[i], sizeof(c->addrs[i]));
+                        (void)close(fd);
+                }
+                (void)usleep(20000);
+        }
+        return NULL;
+}
+
 void berth_http_civetweb_stop(struct berth_http_civetweb *c)
 {
+        pthread_t t;
+        bool poking;
+
         if (!c)
                 return;
+        atomic_store(&c->stopping, false);
+        poking = pthread_create(&t, NULL, poke, c) == 0;
+        atomic_store(&c->stopping, true);
         mg_stop(c->ctx);
+        atomic_store(&c->stopping, false);
+        if (poking)
+                pthread_join(t, NULL);
         free(c);
 }

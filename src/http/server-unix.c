@@ -219,11 +219,40 @@ static const char *unix_header(void *conn, const char *name)
         return NULL;
 }
 
+static int unix_stream_begin(void *conn, int status, const struct berth_http_header *headers,
+                             size_t n_headers)
+{
+        struct uconn *c = conn;
+        char head[2048];
+        size_t n;
+
+        c->keep_alive = false;
+        n = (size_t)snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\n", status,
+                             berth_http_reason(status));
+        for (size_t i = 0; i < n_headers && n < sizeof(head); i++)
+                n += (size_t)snprintf(head + n, sizeof(head) - n, "%s: %s\r\n", headers[i].name,
+                                      headers[i].value);
+        if (n < sizeof(head))
+                n += (size_t)snprintf(head + n, sizeof(head) - n, "Connection: close\r\n\r\n");
+        if (n >= sizeof(head))
+                return -ENOBUFS;
+        return send_all(c->fd, head, n);
+}
+
+static int unix_stream_write(void *conn, const void *buf, size_t len)
+{
+        struct uconn *c = conn;
+
+        return send_all(c->fd, buf, len);
+}
+
 static const struct berth_http_transport unix_transport = {
         .name = "unix",
         .read = body_read,
         .respond = unix_respond,
         .header = unix_header,
+        .stream_begin = unix_stream_begin,
+        .stream_write = unix_stream_write,
 };
 
 static void simple_error(struct uconn *c, int status, const char *msg)

@@ -81,12 +81,6 @@ START_TEST(test_unknown_path_and_method)
         test_reply_done(&r);
 
         /* Parts of the ImageAPI this build does not have say so. */
-        test_get(&d, "/imageapi/v1/container", &r);
-        test_assert_error(&r, 501, "containers are not implemented");
-        test_reply_done(&r);
-        test_get(&d, "/imageapi/v1/container/byname/test-container/running", &r);
-        test_assert_error(&r, 501, "containers");
-        test_reply_done(&r);
         test_post(&d, "/imageapi/v1/attach/rbd", "{}", &r);
         test_assert_error(&r, 501, "RBD");
         test_reply_done(&r);

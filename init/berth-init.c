@@ -1,0 +1,490 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * berth-init: PID 1 of a berth container.
+ *
+ * berthd clone()s into new namespaces and execs this program at once, with the launch
+ * spec and a few file descriptors at fixed numbers (launch-spec.h). It finishes the
+ * set-up (cgroups, mounts, pivot_root, devices, hostname, console), then either execs
+ * systemd (systemd mode), or forks the payload with a reduced capability bounding
+ * set, no_new_privs and the seccomp filter, and stays PID 1: it forwards signals,
+ * reaps zombies, copies the payload's output and the console into the log (rotating
+ * it), records how the payload ended, and exits with its status.
+ *
+ * Privilege: root in the host's user namespace (or in the container's own), inside
+ * the container's new namespaces. Single-threaded; no allocation constraints.
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "fileio.h"
+#include "launch-spec.h"
+#include "macro.h"
+#include "rootfs.h"
+#include "strv.h"
+
+#define SPEC_MAX (1u << 20)
+
+static struct berth_launch spec;
+
+/* ---- talking to berthd ---------------------------------------------------------- */
+
+static void sync_send(const char *msg, int fd_to_pass)
+{
+        struct iovec iov = { .iov_base = (void *)msg, .iov_len = strlen(msg) };
+        union {
+                struct cmsghdr h;
+                char buf[CMSG_SPACE(sizeof(int))];
+        } u = {};
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+        if (fd_to_pass >= 0) {
+                struct cmsghdr *c;
+                mh.msg_control = u.buf;
+                mh.msg_controllen = sizeof(u.buf);
+                c = CMSG_FIRSTHDR(&mh);
+                c->cmsg_level = SOL_SOCKET;
+                c->cmsg_type = SCM_RIGHTS;
+                c->cmsg_len = CMSG_LEN(sizeof(int));
+                memcpy(CMSG_DATA(c), &fd_to_pass, sizeof(int));
+        }
+        (void)sendmsg(LAUNCH_FD_SYNC, &mh, MSG_NOSIGNAL);
+}
+
+static void write_status(int wstatus, const char *error);
+
+static _noreturn_ void fail(const struct berth_error *err)
+{
+        char msg[LAUNCH_MSG_MAX];
+
+        init_log("error: %s", err->msg);
+        write_status(0, err->msg);
+        (void)snprintf(msg, sizeof(msg), "ERROR %d %s", -err->code, err->msg);
+        sync_send(msg, -1);
+        _exit(127);
+}
+
+/* ---- set-up steps ---------------------------------------------------------------- */
+
+static int read_spec(struct berth_error *err)
+{
+        _cleanup_free_ char *text = NULL;
+        json_error_t jerr;
+        ssize_t n;
+        size_t len = 0;
+        json_t *j;
+        int r;
+
+        text = malloc(SPEC_MAX + 1);
+        if (!text)
+                return -ENOMEM;
+        while ((n = pread(LAUNCH_FD_SPEC, text + len, SPEC_MAX - len, (off_t)len)) > 0)
+                len += (size_t)n;
+        if (n < 0)
+                return berth_error_set_errno(err, errno, "read the launch spec");
+        (void)close(LAUNCH_FD_SPEC);
+        j = json_loadb(text, len, 0, &jerr);
+        if (!j)
+                return berth_error_set(err, EINVAL, "launch spec: %s", jerr.text);
+        r = berth_launch_from_json(j, &spec, err);
+        json_decref(j);
+        return r;
+}
+
+static int join_cgroups(struct berth_error *err)
+{
+        STRV_FOREACH (p, spec.cgroups) {
+                _cleanup_free_ char *procs = NULL;
+                _cleanup_close_ int fd = -EBADF;
+
+                if (asprintf(&procs, "%s/cgroup.procs", *p) < 0)
+                        return -ENOMEM;
+                fd = open(procs, O_WRONLY | O_CLOEXEC);
+                /* "0" is the writer itself, whatever its pid in this namespace. */
+                if (fd < 0 || write(fd, "0", 1) != 1)
+                        return berth_error_set_errno(err, errno, "join cgroup '%s'", *p);
+        }
+        if ((spec.namespaces & LAUNCH_NS_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
+                return berth_error_set_errno(err, errno, "unshare the cgroup namespace");
+        return 0;
+}
+
+static int drop_capabilities(struct berth_error *err)
+{
+        cap_t caps;
+        cap_value_t list[64];
+        int n = 0;
+
+        for (cap_value_t c = 0; c < 64 && CAP_IS_SUPPORTED(c); c++) {
+                if (spec.caps & (1ull << c)) {
+                        list[n++] = c;
+                        continue;
+                }
+                if (cap_drop_bound(c) < 0)
+                        return berth_error_set_errno(err, errno, "drop capability %d", c);
+        }
+        /* Effective and permitted follow the bounding set; nothing inheritable or
+         * ambient crosses into the payload. */
+        caps = cap_init();
+        if (!caps)
+                return -ENOMEM;
+        if (cap_set_flag(caps, CAP_EFFECTIVE, n, list, CAP_SET) < 0 ||
+            cap_set_flag(caps, CAP_PERMITTED, n, list, CAP_SET) < 0 || cap_set_proc(caps) < 0) {
+                int e = errno;
+                cap_free(caps);
+                return berth_error_set_errno(err, e, "set capabilities");
+        }
+        cap_free(caps);
+        (void)cap_reset_ambient();
+        return 0;
+}
+
+static int install_seccomp(struct berth_error *err)
+{
+        _cleanup_free_ struct sock_filter *prog = NULL;
+        struct sock_fprog fprog;
+        struct stat st;
+        ssize_t n;
+
+        if (fstat(LAUNCH_FD_SECCOMP, &st) < 0)
+                return berth_error_set_errno(err, errno, "stat the seccomp program");
+        if (!S_ISREG(st.st_mode) || st.st_size == 0)
+                return 0; /* none */
+        if (st.st_size % (off_t)sizeof(struct sock_filter) != 0 || st.st_size > (1 << 20))
+                return berth_error_set(err, EINVAL, "the seccomp program is malformed");
+        prog = malloc((size_t)st.st_size);
+        if (!prog)
+                return -ENOMEM;
+        n = pread(LAUNCH_FD_SECCOMP, prog, (size_t)st.st_size, 0);
+        if (n != st.st_size)
+                return berth_error_set_errno(err, errno, "read the seccomp program");
+        fprog.len = (unsigned short)(st.st_size / (off_t)sizeof(struct sock_filter));
+        fprog.filter = prog;
+        if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog) < 0)
+                return berth_error_set_errno(err, errno, "install the seccomp filter");
+        return 0;
+}
+
+/* The restrictions every payload runs under, applied in order: no_new_privs (which
+ * also lets an unprivileged filter install), capabilities, seccomp last so the
+ * filter need not allow the set-up calls. */
+static int restrict_self(struct berth_error *err)
+{
+        int r;
+
+        if (spec.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return berth_error_set_errno(err, errno, "set no_new_privs");
+        r = drop_capabilities(err);
+        if (r < 0)
+                return r;
+        return install_seccomp(err);
+}
+
+static void reset_signals(void)
+{
+        sigset_t all;
+
+        for (int s = 1; s < NSIG; s++)
+                (void)signal(s, SIG_DFL);
+        sigemptyset(&all);
+        (void)sigprocmask(SIG_SETMASK, &all, NULL);
+}
+
+/* ---- systemd mode --------------------------------------------------------------- */
+
+static _noreturn_ void exec_systemd(int console)
+{
+        struct berth_error err = {};
+        int tty;
+
+        /* systemd owns the console; berthd copies its output into the log. */
+        sync_send("CONSOLE", console);
+        console = safe_close(console);
+        if (setsid() < 0)
+                (void)0;
+        tty = open("/dev/console", O_RDWR | O_CLOEXEC);
+        if (tty < 0 || ioctl(tty, TIOCSCTTY, 0) < 0 || dup2(tty, 0) < 0 || dup2(tty, 1) < 0 ||
+            dup2(tty, 2) < 0) {
+                berth_error_set_errno(&err, errno, "make /dev/console the controlling tty");
+                fail(&err);
+        }
+        if (tty > 2)
+                (void)close(tty);
+        if (restrict_self(&err) < 0)
+                fail(&err);
+        (void)close(LAUNCH_FD_STATUS);
+        (void)close(LAUNCH_FD_LOG_OLD);
+        (void)close(LAUNCH_FD_SECCOMP);
+        reset_signals();
+        sync_send("READY 1", -1);
+        (void)close(LAUNCH_FD_SYNC);
+        execve(spec.exec_path, spec.args, spec.env);
+        /* Nobody is listening any more: the exit status (127) tells. */
+        _exit(127);
+}
+
+/* ---- the payload and the supervision loop --------------------------------------- */
+
+struct relay {
+        int fd;
+        bool open;
+};
+
+static uint64_t log_size;
+
+static void rotate_log(void)
+{
+        struct stat st;
+        off_t off_in = 0, off_out = 0;
+
+        if (fstat(LAUNCH_FD_LOG, &st) < 0)
+                return;
+        /* Copy, then truncate: the log's name never changes, so berthd and anything
+         * else appending to it keep working (they use O_APPEND). */
+        if (ftruncate(LAUNCH_FD_LOG_OLD, 0) < 0)
+                return;
+        while (off_in < st.st_size) {
+                ssize_t n = copy_file_range(LAUNCH_FD_LOG, &off_in, LAUNCH_FD_LOG_OLD, &off_out,
+                                            (size_t)(st.st_size - off_in), 0);
+                if (n <= 0)
+                        break;
+        }
+        (void)!ftruncate(LAUNCH_FD_LOG, 0);
+        log_size = 0;
+}
+
+static void relay_once(struct relay *r)
+{
+        char buf[16384];
+        ssize_t n = read(r->fd, buf, sizeof(buf));
+
+        if (n <= 0) {
+                if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+                        r->open = false;
+                        r->fd = safe_close(r->fd);
+                }
+                return;
+        }
+        if (spec.log_max && log_size + (uint64_t)n > spec.log_max)
+                rotate_log();
+        if (write(LAUNCH_FD_LOG, buf, (size_t)n) == n)
+                log_size += (uint64_t)n;
+}
+
+/* What berthd reads to learn how the payload ended, even after a restart of its own. */
+static void write_status(int wstatus, const char *error)
+{
+        _cleanup_free_ char *text = NULL;
+        struct timespec ts;
+        json_t *j;
+
+        (void)clock_gettime(CLOCK_REALTIME, &ts);
+        if (error)
+                j = json_pack("{s:s, s:i}", "error", error, "exit_code", 127);
+        else if (WIFSIGNALED(wstatus))
+                j = json_pack("{s:i}", "signal", WTERMSIG(wstatus));
+        else
+                j = json_pack("{s:i}", "exit_code", WEXITSTATUS(wstatus));
+        if (!j)
+                return;
+        json_object_set_new(j, "finished_at",
+                            json_real((double)ts.tv_sec + (double)ts.tv_nsec / 1e9));
+        text = json_dumps(j, JSON_COMPACT);
+        json_decref(j);
+        if (!text)
+                return;
+        (void)!pwrite(LAUNCH_FD_STATUS, text, strlen(text), 0);
+        (void)fsync(LAUNCH_FD_STATUS);
+}
+
+static pid_t start_payload(int out_w, struct berth_error *err)
+{
+        int ex[2];
+        pid_t pid;
+        int e = 0;
+        ssize_t n;
+
+        if (pipe2(ex, O_CLOEXEC) < 0)
+                return berth_error_set_errno(err, errno, "pipe");
+        init_log("executing %s", spec.exec_path);
+        pid = fork();
+        if (pid < 0)
+                return berth_error_set_errno(err, errno, "fork the payload");
+        if (pid == 0) {
+                struct berth_error cerr = {};
+
+                (void)close(ex[0]);
+                if (setsid() < 0 || dup2(out_w, 1) < 0 || dup2(out_w, 2) < 0 ||
+                    (spec.cwd && chdir(spec.cwd) < 0)) {
+                        e = errno;
+                        goto child_fail;
+                }
+                reset_signals();
+                if (restrict_self(&cerr) < 0) {
+                        e = -cerr.code;
+                        goto child_fail;
+                }
+                execve(spec.exec_path, spec.args, spec.env);
+                e = errno;
+        child_fail:
+                (void)!write(ex[1], &e, sizeof(e));
+                _exit(127);
+        }
+        (void)close(ex[1]);
+        /* The exec pipe closes on a successful execve; otherwise it carries errno. */
+        do
+                n = read(ex[0], &e, sizeof(e));
+        while (n < 0 && errno == EINTR);
+        (void)close(ex[0]);
+        if (n == sizeof(e)) {
+                (void)waitpid(pid, NULL, 0);
+                return berth_error_set_errno(err, e, "execute '%s'", spec.exec_path);
+        }
+        return pid;
+}
+
+static int supervise(pid_t payload, int sfd, struct relay *out, struct relay *console)
+{
+        int status = 0;
+        bool done = false;
+
+        while (!done || out->open) {
+                struct pollfd p[3] = {
+                        { .fd = sfd, .events = POLLIN },
+                        { .fd = out->open ? out->fd : -1, .events = POLLIN },
+                        { .fd = console->open ? console->fd : -1, .events = POLLIN },
+                };
+
+                /* Once the payload is gone, only drain what it left in the pipe. */
+                if (poll(p, 3, done ? 200 : -1) == 0 && done)
+                        break;
+                if (p[1].revents)
+                        relay_once(out);
+                if (p[2].revents)
+                        relay_once(console);
+                if (p[0].revents & POLLIN) {
+                        struct signalfd_siginfo si;
+
+                        if (read(sfd, &si, sizeof(si)) != sizeof(si))
+                                continue;
+                        if (si.ssi_signo != SIGCHLD) {
+                                /* Forward to the payload; berthd escalates to SIGKILL
+                                 * of the whole namespace itself if it must. */
+                                if (!done)
+                                        (void)kill(payload, (int)si.ssi_signo);
+                                continue;
+                        }
+                        for (;;) {
+                                int ws;
+                                pid_t w = waitpid(-1, &ws, WNOHANG);
+                                if (w <= 0)
+                                        break;
+                                if (w == payload) {
+                                        status = ws;
+                                        done = true;
+                                }
+                        }
+                }
+        }
+        return status;
+}
+
+int main(int argc, char *argv[])
+{
+        struct berth_error err = {};
+        struct relay out = { .fd = -1 }, console = { .fd = -1 };
+        int pipefd[2], sfd, con, status;
+        sigset_t all;
+        pid_t payload;
+        char msg[64];
+
+        (void)argc;
+        (void)argv;
+        /* No process in the container may ptrace or read the fds of PID 1, and none of
+         * the host files handed over may reach the payload. */
+        (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        for (int fd = LAUNCH_FD_SPEC; fd < _LAUNCH_FD_MAX; fd++)
+                (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+        if (read_spec(&err) < 0)
+                fail(&err);
+        if (spec.namespaces & LAUNCH_NS_USER) {
+                char go[8];
+                /* berthd writes the uid/gid maps, then says go. */
+                if (recv(LAUNCH_FD_SYNC, go, sizeof(go), 0) <= 0) {
+                        berth_error_set(&err, EPIPE, "no GO from berthd");
+                        fail(&err);
+                }
+                if (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0) {
+                        berth_error_set_errno(&err, errno, "become root in the user namespace");
+                        fail(&err);
+                }
+        }
+        if (join_cgroups(&err) < 0 || rootfs_setup(&spec, &err) < 0)
+                fail(&err);
+        if (spec.hostname && sethostname(spec.hostname, strlen(spec.hostname)) < 0) {
+                berth_error_set_errno(&err, errno, "set the hostname");
+                fail(&err);
+        }
+        if ((spec.namespaces & LAUNCH_NS_NET) && loopback_up() < 0)
+                init_log("warning: could not bring up lo");
+        con = console_setup(&err);
+        if (con < 0)
+                fail(&err);
+        if (spec.systemd) {
+                init_log("executing %s (systemd)", spec.exec_path);
+                exec_systemd(con);
+        }
+
+        /* Signals arrive through a signalfd; the payload gets a clean mask. */
+        sigfillset(&all);
+        (void)sigprocmask(SIG_BLOCK, &all, NULL);
+        sfd = signalfd(-1, &all, SFD_CLOEXEC);
+        if (sfd < 0 || pipe2(pipefd, O_CLOEXEC) < 0) {
+                berth_error_set_errno(&err, errno, "signalfd/pipe");
+                fail(&err);
+        }
+        {
+                struct stat st;
+                if (fstat(LAUNCH_FD_LOG, &st) >= 0)
+                        log_size = (uint64_t)st.st_size;
+        }
+        payload = start_payload(pipefd[1], &err);
+        if (payload < 0)
+                fail(&err);
+        (void)close(pipefd[1]);
+        out = (struct relay){ .fd = pipefd[0], .open = true };
+        console = (struct relay){ .fd = con, .open = true };
+        (void)fcntl(out.fd, F_SETFL, O_NONBLOCK);
+
+        (void)snprintf(msg, sizeof(msg), "READY %d", (int)payload);
+        sync_send(msg, -1);
+        (void)close(LAUNCH_FD_SYNC);
+
+        status = supervise(payload, sfd, &out, &console);
+        write_status(status, NULL);
+        if (WIFSIGNALED(status))
+                init_log("payload killed by signal %d", WTERMSIG(status));
+        else
+                init_log("payload exited with status %d", WEXITSTATUS(status));
+        return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}

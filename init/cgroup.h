@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct berth_error;
+
+/*
+ * Container cgroups on whatever the host has: a pure v2 tree, v1 controllers only, or
+ * the hybrid layout (v1 controllers plus a mostly empty v2 at <root>/unified), which
+ * crun refuses and which is what this machine kind has. Privilege: root in the host's
+ * cgroup namespace.
+ *
+ * Each container gets <hierarchy>/<parent>/<name> in the v2 tree (when there is one)
+ * and in every v1 hierarchy that has a controller berth uses. Limits go where their
+ * controller lives: memory, pids and cpu on v2 when v2 has them, else on v1.
+ */
+
+enum berth_cgroup_layout {
+        BERTH_CGROUP_UNIFIED, /* pure cgroup v2 */
+        BERTH_CGROUP_HYBRID,  /* v1 controllers + v2 at <root>/unified */
+        BERTH_CGROUP_LEGACY,  /* v1 only */
+        BERTH_CGROUP_NONE,    /* nothing mounted: containers run without cgroups */
+        _BERTH_CGROUP_LAYOUT_MAX,
+};
+
+const char *berth_cgroup_layout_to_string(enum berth_cgroup_layout l);
+
+enum berth_cgroup_ctrl {
+        BERTH_CG_MEMORY,
+        BERTH_CG_PIDS,
+        BERTH_CG_CPU,
+        BERTH_CG_CPUACCT,
+        BERTH_CG_CPUSET,
+        BERTH_CG_FREEZER,
+        BERTH_CG_DEVICES,
+        BERTH_CG_BLKIO,
+        BERTH_CG_SYSTEMD, /* the name=systemd v1 hierarchy */
+        _BERTH_CG_MAX,
+};
+
+struct berth_cgroup_system {
+        enum berth_cgroup_layout layout;
+        char *v2;                   /* mount point of the v2 tree, or NULL */
+        bool v2_has[_BERTH_CG_MAX]; /* controllers enabled in the v2 root */
+        char *v1[_BERTH_CG_MAX];    /* v1 mount point per controller, or NULL */
+        char *parent;               /* name of berth's parent group, e.g. "berth" */
+};
+
+struct berth_limits {
+        uint64_t memory;        /* bytes, 0 = none */
+        uint64_t pids;          /* 0 = none */
+        uint32_t cpu_weight;    /* 1..10000 (v2 scale), 0 = none */
+        uint32_t cpu_quota_us;  /* per cpu_period_us, 0 = none */
+        uint32_t cpu_period_us; /* default 100000 */
+};
+
+/* A container's groups. */
+struct berth_cgroup {
+        char *paths[_BERTH_CG_MAX + 1]; /* directories created (v2 first), NULL-terminated */
+        size_t n_paths;
+        char *v2;                            /* its v2 directory, or NULL */
+        char *memory, *pids, *freezer, *cpu; /* where those controllers are (v1 or v2) */
+        bool memory_v2, freezer_v2, cpu_v2;
+};
+
+/* Find the layout under root (normally /sys/fs/cgroup) from mountinfo. */
+int berth_cgroup_system_detect(const char *root, const char *parent,
+                               struct berth_cgroup_system **ret, struct berth_error *err);
+struct berth_cgroup_system *berth_cgroup_system_free(struct berth_cgroup_system *cs);
+/* Remove the parent groups where they are empty (at shutdown: groups of containers
+ * that keep running stay, and so do their parents). */
+void berth_cgroup_system_prune(const struct berth_cgroup_system *cs);
+
+/* Create the groups named name under the parent and apply limits. On failure nothing
+ * is left. Returns 0 / -errno (EEXIST: the group exists and is not empty). */
+int berth_cgroup_create(const struct berth_cgroup_system *cs, const char *name,
+                        const struct berth_limits *limits, bool devices_allowlist,
+                        struct berth_cgroup **ret, struct berth_error *err);
+/* Remove the groups (they must be empty). Returns 0 / -EBUSY. Frees nothing. */
+int berth_cgroup_remove(struct berth_cgroup *cg);
+struct berth_cgroup *berth_cgroup_free(struct berth_cgroup *cg);
+
+/* Freeze (pause) or thaw; waits until the freezer reports the new state. */
+int berth_cgroup_freeze(struct berth_cgroup *cg, bool freeze, struct berth_error *err);
+/* SIGKILL every process in the group (cgroup.kill where the kernel has it). */
+int berth_cgroup_kill_all(struct berth_cgroup *cg);
+/* Number of OOM kills in the group so far. */
+int berth_cgroup_oom_kills(struct berth_cgroup *cg, uint64_t *ret);
+/* Are there processes left in the group? */
+int berth_cgroup_is_empty(struct berth_cgroup *cg);

@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "launch.h"
+#include "macro.h"
+#include "seccomp-profile.h"
+
+#ifndef LIBEXECDIR
+#define LIBEXECDIR "/usr/local/libexec/berth"
+#endif
+
+static int find_init(char **ret_path)
+{
+        char self[PATH_MAX], *dir, *p;
+        ssize_t n;
+
+        /* Next to berthd first: the build tree works without make install. */
+        n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        if (n > 0) {
+                self[n] = 0;
+                dir = dirname(self);
+                if (asprintf(&p, "%s/berth-init", dir) >= 0) {
+                        if (access(p, X_OK) == 0) {
+                                *ret_path = p;
+                                return 0;
+                        }
+                        free(p);
+                }
+        }
+        if (asprintf(&p, "%s/berth-init", LIBEXECDIR) < 0)
+                return -ENOMEM;
+        if (access(p, X_OK) < 0) {
+                int r = -errno;
+                free(p);
+                return r;
+        }
+        *ret_path = p;
+        return 0;
+}
+
+int berth_launcher_new(struct berth_launcher **ret, struct berth_error *err)
+{
+        struct berth_launcher *L;
+        int r;
+
+        L = calloc(1, sizeof(*L));
+        if (!L)
+                return -ENOMEM;
+        L->init_fd = L->seccomp_fd[0] = L->seccomp_fd[1] = -EBADF;
+        r = find_init(&L->init_path);
+        if (r < 0) {
+                berth_launcher_free(L);
+                return berth_error_set(err, -r, "berth-init not found next to berthd or in %s",
+                                       LIBEXECDIR);
+        }
+        L->init_fd = open(L->init_path, O_PATH | O_CLOEXEC);
+        if (L->init_fd < 0) {
+                r = berth_error_set_errno(err, errno, "open '%s'", L->init_path);
+                berth_launcher_free(L);
+                return r;
+        }
+        for (int i = 0; i < 2; i++) {
+                L->seccomp_fd[i] = berth_seccomp_build(i == 1, err);
+                if (L->seccomp_fd[i] < 0) {
+                        r = L->seccomp_fd[i];
+                        berth_launcher_free(L);
+                        return r;
+                }
+        }
+        *ret = L;
+        return 0;
+}
+
+struct berth_launcher *berth_launcher_free(struct berth_launcher *L)
+{
+        if (!L)
+                return NULL;
+        safe_close(L->init_fd);
+        safe_close(L->seccomp_fd[0]);
+        safe_close(L->seccomp_fd[1]);
+        free(L->init_path);
+        free(L);
+        return NULL;
+}
+
+static int spec_memfd(const struct berth_launch *spec)
+{
+        _cleanup_free_ char *text = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        json_t *j = berth_launch_to_json(spec);
+        size_t len;
+
+        if (!j)
+                return -ENOMEM;
+        text = json_dumps(j, JSON_COMPACT);
+        json_decref(j);
+        if (!text)
+                return -ENOMEM;
+        len = strlen(text);
+        fd = memfd_create("berth-spec", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (fd < 0)
+                return -errno;
+        if (write(fd, text, len) != (ssize_t)len)
+                return -errno;
+        (void)fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
+        return TAKE_FD(fd);
+}
+
+static int write_map(pid_t pid, const char *file, const char *text)
+{
+        char path[64];
+        _cleanup_close_ int fd = -EBADF;
+
+        (void)snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        return write(fd, text, strlen(text)) == (ssize_t)strlen(text) ? 0 : -errno;
+}
+
+/* The child side: async-signal-safe calls only (see launch.h). */
+static _noreturn_ void child(const int src[_LAUNCH_FD_MAX], int init_fd, bool wait_go,
+                             char *const argv[], char *const envp[])
+{
+        static const char prefix[] = "ERROR ";
+        int tmp[_LAUNCH_FD_MAX], tmp_init, sync_fd = src[LAUNCH_FD_SYNC], e;
+        char msg[64], digits[16];
+        size_t n = 0, k = 0;
+
+        /* Move every source above the target range first, so that no dup2() below
+         * overwrites a source that is still needed. */
+        for (int i = 0; i < _LAUNCH_FD_MAX; i++)
+                if ((tmp[i] = fcntl(src[i], F_DUPFD_CLOEXEC, 64)) < 0)
+                        goto fail;
+        if ((tmp_init = fcntl(init_fd, F_DUPFD_CLOEXEC, 64)) < 0)
+                goto fail;
+        for (int i = 0; i < _LAUNCH_FD_MAX; i++)
+                if (dup2(tmp[i], i) < 0)
+                        goto fail;
+        sync_fd = LAUNCH_FD_SYNC;
+        /* The binary's fd stays, close-on-exec, just above the fixed ones. */
+        if (dup3(tmp_init, _LAUNCH_FD_MAX, O_CLOEXEC) < 0)
+                goto fail;
+        (void)syscall(SYS_close_range, _LAUNCH_FD_MAX + 1, ~0U, 0);
+        if (wait_go) {
+                char go[4];
+                if (read(LAUNCH_FD_SYNC, go, sizeof(go)) <= 0)
+                        _exit(127);
+        }
+        syscall(SYS_execveat, _LAUNCH_FD_MAX, "", argv, envp, AT_EMPTY_PATH);
+fail:
+        e = errno;
+        do
+                digits[k++] = (char)('0' + e % 10);
+        while ((e /= 10) && k < sizeof(digits));
+        for (size_t i = 0; i < sizeof(prefix) - 1; i++)
+                msg[n++] = prefix[i];
+        while (k)
+                msg[n++] = digits[--k];
+        for (const char *s = " cannot execute berth-init"; *s; s++)
+                msg[n++] = *s;
+        (void)!write(sync_fd, msg, n);
+        _exit(127);
+}
+
+static int recv_msg(int fd, char *buf, size_t size, int *ret_fd)
+{
+        struct iovec iov = { .iov_base = buf, .iov_len = size - 1 };
+        union {
+                struct cmsghdr h;
+                char b[CMSG_SPACE(sizeof(int))];
+        } u;
+        struct msghdr mh = {
+                .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)
+        };
+        ssize_t n;
+
+        n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+        if (n < 0)
+                return -errno;
+        buf[n] = 0;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && ret_fd)
+                        memcpy(ret_fd, CMSG_DATA(c), sizeof(int));
+        return (int)n;
+}
+
+static int64_t now_ms(void)
+{
+        struct timespec ts;
+
+        (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Read berth-init's messages until READY, ERROR, or its end. */
+static int wait_ready(int sync_fd, int pidfd, int timeout_ms, struct berth_launched *res,
+                      struct berth_error *err)
+{
+        int64_t deadline = now_ms() + timeout_ms;
+
+        for (;;) {
+                struct pollfd p = { .fd = sync_fd, .events = POLLIN };
+                char msg[LAUNCH_MSG_MAX];
+                int fd = -1, n, left = (int)(deadline - now_ms());
+
+                if (left <= 0 || poll(&p, 1, left) == 0)
+                        return berth_error_set(err, ETIMEDOUT,
+                                               "the container did not start within %d ms",
+                                               timeout_ms);
+                n = recv_msg(sync_fd, msg, sizeof(msg), &fd);
+                if (n < 0 && n != -EINTR)
+                        return berth_error_set_errno(err, -n, "read from berth-init");
+                if (n == 0) {
+                        siginfo_t si = {};
+                        (void)waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED | WNOWAIT | WNOHANG);
+                        return berth_error_set(err, EIO,
+                                               "berth-init ended before the container ran "
+                                               "(status %d)",
+                                               si.si_status);
+                }
+                if (strncmp(msg, "CONSOLE", 7) == 0) {
+                        safe_close(res->console_fd);
+                        res->console_fd = fd;
+                } else if (strncmp(msg, "READY ", 6) == 0) {
+                        res->payload_pid = (pid_t)strtol(msg + 6, NULL, 10);
+                        return 0;
+                } else if (strncmp(msg, "ERROR ", 6) == 0) {
+                        char *end;
+                        long e = strtol(msg + 6, &end, 10);
+                        if (*end == ' ')
+                                end++;
+                        return berth_error_set(err, e > 0 ? (int)e : EIO, "%s", end);
+                } else
+                        safe_close(fd);
+        }
+}
+
+int berth_launch_start(struct berth_launcher *L, const struct berth_launch *spec,
+                       const struct berth_launch_fds *fds, int timeout_ms,
+                       struct berth_launched *ret, struct berth_error *err)
+{
+        _cleanup_close_ int spec_fd = -EBADF, devnull = -EBADF, pidfd = -EBADF;
+        int sync[2] = { -EBADF, -EBADF };
+        char *const argv[] = { (char *)"berth-init", NULL };
+        char *const envp[] = { NULL };
+        struct berth_launched res = { .console_fd = -EBADF };
+        uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD;
+        struct clone_args ca = { .exit_signal = SIGCHLD };
+        int src[_LAUNCH_FD_MAX];
+        long pid;
+        int r;
+
+        if (spec->namespaces & LAUNCH_NS_NET)
+                flags |= CLONE_NEWNET;
+        if (spec->namespaces & LAUNCH_NS_USER)
+                flags |= CLONE_NEWUSER;
+
+        spec_fd = spec_memfd(spec);
+        if (spec_fd < 0)
+                return berth_error_set_errno(err, -spec_fd, "write the launch spec");
+        devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (devnull < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
+                return berth_error_set_errno(err, errno, "prepare the launch");
+
+        src[LAUNCH_FD_STDIN] = devnull;
+        src[LAUNCH_FD_LOG] = fds->log;
+        src[2] = fds->log;
+        src[LAUNCH_FD_SPEC] = spec_fd;
+        src[LAUNCH_FD_SYNC] = sync[1];
+        src[LAUNCH_FD_STATUS] = fds->status;
+        src[LAUNCH_FD_LOG_OLD] = fds->log_old;
+        src[LAUNCH_FD_SECCOMP] = L->seccomp_fd[spec->systemd ? 1 : 0];
+
+        ca.flags = flags;
+        ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
+        pid = syscall(SYS_clone3, &ca, sizeof(ca));
+        if (pid < 0) {
+                r = berth_error_set_errno(err, errno, "clone the container's namespaces");
+                goto out;
+        }
+        if (pid == 0)
+                child(src, L->init_fd, spec->namespaces & LAUNCH_NS_USER, argv, envp);
+
+        sync[1] = safe_close(sync[1]);
+        if (spec->namespaces & LAUNCH_NS_USER) {
+                /* Identity map: root is root, but every capability is now relative to
+                 * the container's own user namespace. */
+                r = write_map((pid_t)pid, "uid_map", "0 0 4294967295\n");
+                if (r >= 0)
+                        r = write_map((pid_t)pid, "gid_map", "0 0 4294967295\n");
+                if (r < 0 || send(sync[0], "GO", 2, MSG_NOSIGNAL) != 2) {
+                        berth_error_set_errno(err, r < 0 ? -r : errno, "set up the user namespace");
+                        r = -EIO;
+                        goto kill;
+                }
+        }
+        r = wait_ready(sync[0], pidfd, timeout_ms, &res, err);
+        if (r < 0)
+                goto kill;
+        res.pid = (pid_t)pid;
+        res.pidfd = TAKE_FD(pidfd);
+        *ret = res;
+        r = 0;
+        goto out;
+kill:
+        (void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+        (void)waitid(P_PIDFD, (id_t)pidfd, &(siginfo_t){}, WEXITED);
+        safe_close(res.console_fd);
+out:
+        safe_close(sync[0]);
+        safe_close(sync[1]);
+        return r;
+}

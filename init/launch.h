@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "launch-spec.h"
+
+struct berth_error;
+
+/*
+ * Starting berth-init in new namespaces, from any berthd thread.
+ *
+ * Why a thread may clone() here: the child runs nothing but async-signal-safe
+ * system calls (fcntl, dup2, close_range, execveat, write, _exit) — the contract of
+ * posix_spawn() — so no lock another thread held at clone() time can matter. All
+ * set-up that could allocate happens in berth-init after exec. This saves the round
+ * trip through a separate launcher process that ../shared/style.md suggests.
+ */
+
+struct berth_launcher {
+        int init_fd; /* O_PATH fd of the berth-init binary */
+        char *init_path;
+        int seccomp_fd[2]; /* BPF programs: [0] default, [1] systemd mode */
+};
+
+/* Find berth-init next to the running berthd (build tree), else in LIBEXECDIR, and
+ * build the seccomp programs. */
+int berth_launcher_new(struct berth_launcher **ret, struct berth_error *err);
+struct berth_launcher *berth_launcher_free(struct berth_launcher *L);
+
+struct berth_launch_fds {
+        int log;     /* the container log, opened O_WRONLY|O_APPEND */
+        int log_old; /* <log>.1 */
+        int status;  /* the exit-status file */
+};
+
+struct berth_launched {
+        pid_t pid; /* berth-init (or systemd), in berthd's pid namespace */
+        int pidfd;
+        pid_t payload_pid; /* inside the container's pid namespace */
+        int console_fd;    /* systemd mode: the console pty master, else -1 */
+};
+
+/* Clone, exec berth-init, wait until the payload runs (or set-up failed: then the
+ * child is reaped and err carries berth-init's message). timeout_ms bounds the wait.
+ * Returns 0 / -errno. */
+int berth_launch_start(struct berth_launcher *L, const struct berth_launch *spec,
+                       const struct berth_launch_fds *fds, int timeout_ms,
+                       struct berth_launched *ret, struct berth_error *err);

@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <fcntl.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chase.h"
+#include "error.h"
+#include "macro.h"
+#include "rootfs.h"
+
+void init_log(const char *fmt, ...)
+{
+        char buf[1024], tbuf[32];
+        struct tm tm;
+        time_t now = time(NULL);
+        va_list ap;
+        int n;
+
+        (void)localtime_r(&now, &tm);
+        (void)strftime(tbuf, sizeof(tbuf), "%Y/%m/%d %H:%M:%S", &tm);
+        n = snprintf(buf, sizeof(buf), "%s init: ", tbuf);
+        va_start(ap, fmt);
+        n += vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
+        va_end(ap);
+        if (n > (int)sizeof(buf) - 2)
+                n = (int)sizeof(buf) - 2;
+        buf[n++] = '\n';
+        (void)!write(STDERR_FILENO, buf, (size_t)n);
+}
+
+/* "/proc/self/fd/N", the path through which mount(2) reaches an fd's directory. */
+struct fdpath {
+        char p[32];
+};
+static const char *fdpath(struct fdpath *b, int fd)
+{
+        (void)snprintf(b->p, sizeof(b->p), "/proc/self/fd/%d", fd);
+        return b->p;
+}
+
+/* Open (creating directories as needed) path inside the root. Every component is
+ * resolved with open_in_root(), so symlinks in the image stay inside the image. */
+static int ensure_dir(int root_fd, const char *path)
+{
+        char buf[4096];
+        size_t len = strlen(path);
+        int fd;
+
+        if (len >= sizeof(buf))
+                return -ENAMETOOLONG;
+        fd = open_in_root(root_fd, path, O_PATH | O_DIRECTORY, 0);
+        if (fd != -ENOENT)
+                return fd;
+        memcpy(buf, path, len + 1);
+        for (char *p = buf + 1;; p++) {
+                if (*p == '/' || *p == 0) {
+                        char saved = *p, *slash;
+                        int parent, r;
+
+                        *p = 0;
+                        fd = open_in_root(root_fd, buf, O_PATH | O_DIRECTORY, 0);
+                        if (fd == -ENOENT) {
+                                slash = strrchr(buf, '/');
+                                *slash = 0;
+                                parent = open_in_root(root_fd, buf[0] ? buf : "/",
+                                                      O_PATH | O_DIRECTORY, 0);
+                                *slash = '/';
+                                if (parent < 0)
+                                        return parent;
+                                r = mkdirat(parent, slash + 1, 0755);
+                                (void)close(parent);
+                                if (r < 0 && errno != EEXIST)
+                                        return -errno;
+                                fd = open_in_root(root_fd, buf, O_PATH | O_DIRECTORY, 0);
+                        }
+                        *p = saved;
+                        if (fd < 0)
+                                return fd;
+                        if (saved == 0)
+                                return fd;
+                        (void)close(fd);
+                }
+        }
+}
+
+static int mount_at(int root_fd, const char *path, const char *src, const char *fstype,
+                    unsigned long flags, const char *data, struct berth_error *err)
+{
+        _cleanup_close_ int fd = -EBADF;
+        struct fdpath b;
+
+        init_log("mounting %s", path);
+        fd = ensure_dir(root_fd, path);
+        if (fd < 0)
+                return berth_error_set_errno(err, -fd, "mkdir %s in the image", path);
+        if (mount(src, fdpath(&b, fd), fstype, flags, data) < 0)
+                return berth_error_set_errno(err, errno, "mount %s on %s", fstype, path);
+        return 0;
+}
+
+/* Make a path inside the root read-only by binding it onto itself. */
+static int bind_read_only(int root_fd, const char *path, struct berth_error *err)
+{
+        _cleanup_close_ int fd = open_in_root(root_fd, path, O_PATH, 0);
+        struct fdpath b;
+
+        if (fd == -ENOENT)
+                return 0;
+        if (fd < 0)
+                return berth_error_set_errno(err, -fd, "open %s", path);
+        if (mount(fdpath(&b, fd), fdpath(&b, fd), NULL, MS_BIND | MS_REC, NULL) < 0)
+                return berth_error_set_errno(err, errno, "bind %s", path);
+        fd = safe_close(fd);
+        fd = open_in_root(root_fd, path, O_PATH, 0);
+        if (fd < 0 ||
+            mount(NULL, fdpath(&b, fd), NULL,
+                  MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+                return berth_error_set_errno(err, errno, "make %s read-only", path);
+        return 0;
+}
+
+/* Hide a /proc file behind /dev/null, or a directory behind an empty read-only tmpfs. */
+static int mask(int root_fd, int null_fd, const char *path, struct berth_error *err)
+{
+        _cleanup_close_ int fd = open_in_root(root_fd, path, O_PATH, 0);
+        struct fdpath a, b;
+        struct stat st;
+
+        if (fd == -ENOENT)
+                return 0;
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return berth_error_set_errno(err, fd < 0 ? -fd : errno, "open %s", path);
+        if (S_ISDIR(st.st_mode)) {
+                if (mount("tmpfs", fdpath(&a, fd), "tmpfs",
+                          MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,mode=555") < 0)
+                        return berth_error_set_errno(err, errno, "mask %s", path);
+        } else if (mount(fdpath(&a, null_fd), fdpath(&b, fd), NULL, MS_BIND, NULL) < 0)
+                return berth_error_set_errno(err, errno, "mask %s", path);
+        return 0;
+}
+
+struct dev_node {
+        const char *name;
+        unsigned maj, min;
+};
+
+static const struct dev_node dev_nodes[] = {
+        { "null", 1, 3 },   { "zero", 1, 5 },    { "full", 1, 7 },
+        { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+};
+
+static int make_devices(int root_fd, bool in_userns, struct berth_error *err)
+{
+        static const char *const links[][2] = {
+                { "ptmx", "pts/ptmx" },          { "fd", "/proc/self/fd" },
+                { "stdin", "/proc/self/fd/0" },  { "stdout", "/proc/self/fd/1" },
+                { "stderr", "/proc/self/fd/2" },
+        };
+        _cleanup_close_ int dev = open_in_root(root_fd, "/dev", O_PATH | O_DIRECTORY, 0);
+        mode_t old = umask(0);
+        int r = 0;
+
+        if (dev < 0)
+                return berth_error_set_errno(err, -dev, "open /dev");
+        for (size_t i = 0; i < ELEMENTSOF(dev_nodes) && r >= 0; i++) {
+                const struct dev_node *n = &dev_nodes[i];
+
+                init_log("making device file /dev/%s", n->name);
+                if (!in_userns &&
+                    mknodat(dev, n->name, S_IFCHR | 0666, makedev(n->maj, n->min)) >= 0)
+                        continue;
+                if (!in_userns && errno != EPERM) {
+                        r = berth_error_set_errno(err, errno, "mknod /dev/%s", n->name);
+                        break;
+                }
+                /* No mknod in a user namespace: bind the host's node instead. */
+                {
+                        _cleanup_close_ int f =
+                                openat(dev, n->name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0666);
+                        char host[64];
+                        struct fdpath b;
+
+                        (void)snprintf(host, sizeof(host), "/dev/%s", n->name);
+                        f = safe_close(f);
+                        f = openat(dev, n->name, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+                        if (f < 0 || mount(host, fdpath(&b, f), NULL, MS_BIND, NULL) < 0)
+                                r = berth_error_set_errno(err, errno, "bind /dev/%s", n->name);
+                }
+        }
+        for (size_t i = 0; i < ELEMENTSOF(links) && r >= 0; i++) {
+                init_log("creating symlink %s -> /dev/%s", links[i][1], links[i][0]);
+                if (symlinkat(links[i][1], dev, links[i][0]) < 0)
+                        r = berth_error_set_errno(err, errno, "symlink /dev/%s", links[i][0]);
+        }
+        if (r >= 0) {
+                int f = openat(dev, "console", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+                if (f < 0)
+                        r = berth_error_set_errno(err, errno, "create /dev/console");
+                safe_close(f);
+        }
+        umask(old);
+        return r;
+}
+
+static int pivot(int root_fd, struct berth_error *err)
+{
+        if (fchdir(root_fd) < 0)
+                return berth_error_set_errno(err, errno, "chdir into the root");
+        /* pivot_root(".", "."): the old root ends up on top of the new one and is then
+         * lazily detached, so nothing of the host's tree stays reachable. */
+        if (syscall(SYS_pivot_root, ".", ".") < 0)
+                return berth_error_set_errno(err, errno, "pivot_root");
+        if (umount2(".", MNT_DETACH) < 0)
+                return berth_error_set_errno(err, errno, "detach the old root");
+        if (chdir("/") < 0)
+                return berth_error_set_errno(err, errno, "chdir /");
+        return 0;
+}
+
+int rootfs_setup(const struct berth_launch *l, struct berth_error *err)
+{
+        static const char *const masked[] = { "/proc/kcore",         "/proc/keys",
+                                              "/proc/timer_list",    "/proc/sched_debug",
+                                              "/proc/latency_stats", "/proc/timer_stats",
+                                              "/proc/acpi",          "/proc/scsi",
+                                              "/sys/firmware" };
+        static const char *const read_only[] = { "/proc/sys", "/proc/sysrq-trigger", "/proc/irq",
+                                                 "/proc/bus", "/proc/fs" };
+        bool userns = l->namespaces & LAUNCH_NS_USER;
+        _cleanup_close_ int root_fd = -EBADF, null_fd = -EBADF;
+        struct fdpath b;
+        int r;
+
+        init_log("making all mounts private");
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                return berth_error_set_errno(err, errno, "make / private");
+
+        init_log("preparing image");
+        root_fd = open(l->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root_fd < 0)
+                return berth_error_set_errno(err, errno, "open the root file system '%s'",
+                                             l->rootfs);
+        /* A mount of its own, so that it can be the new root for pivot_root(). */
+        if (mount(fdpath(&b, root_fd), fdpath(&b, root_fd), NULL, MS_BIND | MS_REC, NULL) < 0)
+                return berth_error_set_errno(err, errno, "bind the root file system");
+        root_fd = safe_close(root_fd);
+        root_fd = open(l->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root_fd < 0)
+                return berth_error_set_errno(err, errno, "open the root file system");
+
+        r = mount_at(root_fd, "/proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
+        if (r >= 0)
+                r = mount_at(root_fd, "/dev", "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME,
+                             "mode=755,size=65536k", err);
+        if (r >= 0)
+                r = make_devices(root_fd, userns, err);
+        if (r >= 0)
+                r = mount_at(root_fd, "/dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
+                             "newinstance,ptmxmode=0666,mode=620,gid=5", err);
+        if (r >= 0)
+                r = mount_at(root_fd, "/dev/shm", "tmpfs", "tmpfs",
+                             MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k", err);
+        if (r >= 0)
+                r = mount_at(root_fd, "/dev/mqueue", "mqueue", "mqueue",
+                             MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
+        if (r >= 0)
+                r = mount_at(root_fd, "/sys", "sysfs", "sysfs",
+                             MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
+        if (r >= 0 && l->systemd) {
+                r = mount_at(root_fd, "/run", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755",
+                             err);
+                if (r >= 0)
+                        r = mount_at(root_fd, "/run/lock", "tmpfs", "tmpfs",
+                                     MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=5m", err);
+                if (r >= 0)
+                        r = mount_at(root_fd, "/tmp", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV,
+                                     "mode=1777", err);
+        }
+        if (r >= 0 && l->cgroup2_inside)
+                r = mount_at(root_fd, "/sys/fs/cgroup", "cgroup2", "cgroup2",
+                             MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
+        if (r < 0)
+                return r;
+
+        null_fd = open_in_root(root_fd, "/dev/null", O_PATH, 0);
+        if (null_fd < 0)
+                return berth_error_set_errno(err, -null_fd, "open /dev/null");
+        for (size_t i = 0; i < ELEMENTSOF(read_only); i++) {
+                r = bind_read_only(root_fd, read_only[i], err);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(masked); i++) {
+                r = mask(root_fd, null_fd, masked[i], err);
+                if (r < 0)
+                        return r;
+        }
+        null_fd = safe_close(null_fd);
+        return pivot(root_fd, err);
+}
+
+int console_setup(struct berth_error *err)
+{
+        _cleanup_close_ int master = -EBADF;
+        int unlock = 0, n = -1;
+        char slave[64];
+
+        master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+        if (master < 0)
+                return berth_error_set_errno(err, errno, "open /dev/pts/ptmx");
+        if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0)
+                return berth_error_set_errno(err, errno, "set up the console pty");
+        (void)snprintf(slave, sizeof(slave), "/dev/pts/%d", n);
+        if (mount(slave, "/dev/console", NULL, MS_BIND, NULL) < 0)
+                return berth_error_set_errno(err, errno, "bind %s to /dev/console", slave);
+        return TAKE_FD(master);
+}
+
+int loopback_up(void)
+{
+        _cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        struct ifreq ifr = { .ifr_name = "lo" };
+
+        if (fd < 0)
+                return -errno;
+        if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+                return -errno;
+        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+        return RET_NERRNO(ioctl(fd, SIOCSIFFLAGS, &ifr));
+}

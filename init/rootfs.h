@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "launch-spec.h"
+
+struct berth_error;
+
+/* berth-init's own log lines, "YYYY/MM/DD HH:MM:SS init: <msg>", on fd 2. */
+void init_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Privilege: PID 1 of fresh mount, pid, uts and ipc namespaces (as root in the host's
+ * user namespace, or in its own user namespace when asked), still seeing the host's
+ * mount tree. Turns that into the container's: every mount private, the kernel file
+ * systems mounted inside the root, devices made, /proc and /sys read-only where it
+ * matters and the dangerous /proc files masked, then pivot_root into it with the old
+ * root detached. Every target is resolved inside the root (a symlink in the image
+ * cannot point a mount at the host).
+ *
+ * On return the current directory and root are the container's "/".
+ * Returns 0 / -errno with err set.
+ */
+int rootfs_setup(const struct berth_launch *l, struct berth_error *err);
+
+/* A pty for /dev/console (after rootfs_setup): returns the master fd, binds the slave
+ * onto /dev/console. */
+int console_setup(struct berth_error *err);
+
+/* Bring the loopback interface of a new network namespace up. */
+int loopback_up(void);

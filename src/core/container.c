@@ -1,0 +1,954 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chase.h"
+#include "container.h"
+#include "error.h"
+#include "events.h"
+#include "fileio.h"
+#include "launch.h"
+#include "log.h"
+#include "macro.h"
+#include "persist.h"
+#include "record.h"
+#include "store-internal.h"
+#include "strv.h"
+#include "supervisor.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define START_TIMEOUT_MS 30000
+#define FORCE_STOP_WAIT_S 10
+
+static const char *const state_names[_BERTH_CONTAINER_STATE_MAX] = {
+        [BERTH_CONTAINER_CREATED] = "created", [BERTH_CONTAINER_RUNNING] = "running",
+        [BERTH_CONTAINER_PAUSED] = "paused",   [BERTH_CONTAINER_STOPPING] = "stopping",
+        [BERTH_CONTAINER_EXITED] = "exited",   [BERTH_CONTAINER_DEAD] = "dead",
+};
+
+const char *berth_container_state_to_string(enum berth_container_state s)
+{
+        return s >= 0 && s < _BERTH_CONTAINER_STATE_MAX ? state_names[s] : NULL;
+}
+
+enum berth_container_state berth_container_state_from_string(const char *s)
+{
+        for (int i = 0; s && i < _BERTH_CONTAINER_STATE_MAX; i++)
+                if (streq(state_names[i], s))
+                        return (enum berth_container_state)i;
+        return _BERTH_CONTAINER_STATE_INVALID;
+}
+
+struct berth_container_spec *berth_container_spec_free(struct berth_container_spec *s)
+{
+        if (!s)
+                return NULL;
+        free(s->name);
+        berth_mount_spec_free(s->mount);
+        free(s->command);
+        strv_free(s->args);
+        strv_free(s->env);
+        free(s->hostname);
+        free(s);
+        return NULL;
+}
+
+/* ---- logging and events ----------------------------------------------------------- */
+
+void container_log(const struct berth_container *c, const char *fmt, ...)
+{
+        char line[1024], tbuf[32];
+        time_t now = time(NULL);
+        struct tm tm;
+        va_list ap;
+        int n, fd;
+
+        if (!c->logfile)
+                return;
+        (void)localtime_r(&now, &tm);
+        (void)strftime(tbuf, sizeof(tbuf), "%Y/%m/%d %H:%M:%S", &tm);
+        n = snprintf(line, sizeof(line), "%s container(%llu): ", tbuf,
+                     (unsigned long long)c->obj.id);
+        va_start(ap, fmt);
+        n += vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+        va_end(ap);
+        if (n > (int)sizeof(line) - 2)
+                n = (int)sizeof(line) - 2;
+        line[n++] = '\n';
+        fd = open(c->logfile, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return;
+        (void)!write(fd, line, (size_t)n);
+        (void)close(fd);
+}
+
+static void publish(struct berth_store *s, const struct berth_container *c, const char *what)
+{
+        struct berth_event e = {
+                .type = BERTH_OBJ_CONTAINER,
+                .id = c->obj.id,
+                .exit_code = c->exit_code,
+                .signal = c->signal,
+                .oom_killed = c->oom_killed,
+        };
+
+        if (!s->events)
+                return;
+        (void)snprintf(e.name, sizeof(e.name), "%s", c->name ? c->name : "");
+        (void)snprintf(e.event, sizeof(e.event), "%s", what);
+        (void)snprintf(e.state, sizeof(e.state), "%s", berth_container_state_to_string(c->state));
+        berth_events_publish(s->events, &e);
+}
+
+static void set_state(struct berth_store *s, struct berth_container *c,
+                      enum berth_container_state st)
+{
+        /* Called with s->lock held. */
+        c->state = st;
+        pthread_cond_broadcast(&s->cond);
+}
+
+/* The record is encoded under the lock (the supervisor changes fields), and written
+ * outside it. */
+static void persist(struct berth_store *s, struct berth_container *c)
+{
+        json_t *j;
+
+        pthread_mutex_lock(&s->lock);
+        j = berth_record_from_obj(&c->obj);
+        pthread_mutex_unlock(&s->lock);
+        if (berth_persist_write(s->persist, BERTH_OBJ_CONTAINER, c->obj.id, j, NULL) < 0)
+                log_warning("Container %llu: could not write its record",
+                            (unsigned long long)c->obj.id);
+}
+
+/* ---- what to run ------------------------------------------------------------------ */
+
+static const char *env_get(char *const *env, const char *key)
+{
+        size_t n = strlen(key);
+
+        STRV_FOREACH (e, env)
+                if (strncmp(*e, key, n) == 0 && (*e)[n] == '=')
+                        return *e + n + 1;
+        return NULL;
+}
+
+/* The environment: berth's defaults, then what the request sets (its keys win). */
+static char **build_env(const struct berth_container *c)
+{
+        char **env = NULL;
+        char uuid[64];
+        static const char *const defaults[] = { "PATH=" DEFAULT_PATH, "HOME=/root", "TERM=xterm",
+                                                "container=berth" };
+
+        for (size_t i = 0; i < ELEMENTSOF(defaults); i++) {
+                size_t k = strcspn(defaults[i], "=");
+                char key[16];
+                (void)snprintf(key, sizeof(key), "%.*s", (int)k, defaults[i]);
+                if (!env_get(c->env_extra, key) && strv_extend(&env, defaults[i]) < 0)
+                        return strv_free(env);
+        }
+        if (c->systemd) {
+                (void)snprintf(uuid, sizeof(uuid), "container_uuid=%s", c->machine_id);
+                if (strv_extend(&env, uuid) < 0)
+                        return strv_free(env);
+        }
+        STRV_FOREACH (e, c->env_extra)
+                if (strv_extend(&env, *e) < 0)
+                        return strv_free(env);
+        if (!env)
+                env = calloc(1, sizeof(char *));
+        return env;
+}
+
+/* Resolve args[0] inside the container's root the way execvp() will after
+ * pivot_root: a path with a slash as is, a bare name along PATH. */
+static int resolve_exec(const struct berth_container *c, char **ret, struct berth_error *err)
+{
+        _cleanup_close_ int root = -EBADF;
+        _cleanup_strv_free_ char **env = build_env(c);
+        const char *argv0 = c->args[0], *path;
+        bool found_non_exec = false;
+        _cleanup_free_ char *copy = NULL;
+        char *save = NULL;
+
+        if (!env)
+                return -ENOMEM;
+        root = open(c->mount->mountpoint, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root < 0)
+                return berth_error_set_errno(err, errno, "open the root file system '%s'",
+                                             c->mount->mountpoint);
+        path = strchr(argv0, '/') ? "" : (env_get(env, "PATH") ?: DEFAULT_PATH);
+        copy = strdup(path);
+        if (!copy)
+                return -ENOMEM;
+        for (char *dir = strchr(argv0, '/') ? copy : strtok_r(copy, ":", &save); dir;
+             dir = strchr(argv0, '/') ? NULL : strtok_r(NULL, ":", &save)) {
+                _cleanup_free_ char *cand = NULL;
+                _cleanup_close_ int fd = -EBADF;
+                struct stat st;
+
+                if (asprintf(&cand, "%s%s%s", *dir ? dir : "", *dir ? "/" : "", argv0) < 0)
+                        return -ENOMEM;
+                if (cand[0] != '/') {
+                        char *abs;
+                        if (asprintf(&abs, "/%s", cand) < 0)
+                                return -ENOMEM;
+                        free(cand);
+                        cand = abs;
+                }
+                fd = open_in_root(root, cand, O_PATH, 0);
+                if (fd < 0 || fstat(fd, &st) < 0)
+                        continue;
+                if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111)) {
+                        found_non_exec = true;
+                        continue;
+                }
+                *ret = TAKE_PTR(cand);
+                return 0;
+        }
+        if (found_non_exec)
+                return berth_error_set(err, EINVAL,
+                                       "command: '%s' is not an executable file in the "
+                                       "container's root file system",
+                                       argv0);
+        return berth_error_set(err, EINVAL,
+                               "command: '%s' does not exist in the container's root file system "
+                               "(mount %llu%s%s)",
+                               argv0, (unsigned long long)c->mount->obj.id,
+                               strchr(argv0, '/') ? "" : ", PATH=", strchr(argv0, '/') ? "" : path);
+}
+
+/* ---- files ------------------------------------------------------------------------ */
+
+static int prepare_files(struct berth_store *s, struct berth_container *c, struct berth_error *err)
+{
+        _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        if (asprintf(&c->dir, "%s/containers/%llu", s->state_dir, (unsigned long long)c->obj.id) <
+                    0 ||
+            asprintf(&c->logfile, "%s/logs/%llu-%lld.log", s->state_dir,
+                     (unsigned long long)c->obj.id, (long long)c->created_at.tv_sec) < 0)
+                return -ENOMEM;
+        r = mkdir_p(c->dir, 0700);
+        if (r < 0)
+                return berth_error_set_errno(err, -r, "create '%s'", c->dir);
+        fd = open(c->logfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
+        if (fd < 0)
+                return berth_error_set_errno(err, errno, "create the log file '%s'", c->logfile);
+        return 0;
+}
+
+static void remove_files(struct berth_container *c, bool keep_log)
+{
+        if (c->dir)
+                (void)rm_rf_physical(c->dir);
+        if (!keep_log && c->logfile) {
+                _cleanup_free_ char *old = NULL;
+                (void)unlink(c->logfile);
+                if (asprintf(&old, "%s.1", c->logfile) >= 0)
+                        (void)unlink(old);
+        }
+}
+
+/* ---- start ------------------------------------------------------------------------ */
+
+static int open_launch_fds(struct berth_container *c, struct berth_launch_fds *fds,
+                           struct berth_error *err)
+{
+        _cleanup_free_ char *status = NULL, *old = NULL;
+
+        *fds = (struct berth_launch_fds){ -EBADF, -EBADF, -EBADF };
+        if (asprintf(&status, "%s/exit.json", c->dir) < 0 || asprintf(&old, "%s.1", c->logfile) < 0)
+                return -ENOMEM;
+        fds->log = open(c->logfile, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+        fds->log_old = open(old, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+        fds->status = open(status, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fds->log < 0 || fds->log_old < 0 || fds->status < 0) {
+                int r = berth_error_set_errno(err, errno, "open the log or status files of '%s'",
+                                              c->dir);
+                fds->log = safe_close(fds->log);
+                fds->log_old = safe_close(fds->log_old);
+                fds->status = safe_close(fds->status);
+                return r;
+        }
+        return 0;
+}
+
+static int fill_launch(struct berth_store *s, struct berth_container *c, char *exec_path,
+                       struct berth_launch *l)
+{
+        char host[64];
+
+        *l = (struct berth_launch){
+                .id = c->obj.id,
+                .systemd = c->systemd,
+                .caps = c->systemd ? BERTH_CAPS_SYSTEMD : BERTH_CAPS_DEFAULT,
+                .no_new_privs = !c->systemd,
+                .log_max = s->log_max,
+                .exec_path = exec_path,
+        };
+        if (c->namespaces & BERTH_NS_NET)
+                l->namespaces |= LAUNCH_NS_NET;
+        if (c->namespaces & BERTH_NS_USER)
+                l->namespaces |= LAUNCH_NS_USER;
+        /* systemd manages its own cgroup tree: it gets a cgroup namespace and cgroup2
+         * at /sys/fs/cgroup (reference/systemd-in-container.md). */
+        if ((c->namespaces & BERTH_NS_CGROUP) || c->systemd)
+                l->namespaces |= LAUNCH_NS_CGROUP;
+        l->cgroup2_inside = c->systemd && c->cg && c->cg->v2;
+        (void)snprintf(host, sizeof(host), "%.63s",
+                       c->hostname ? c->hostname
+                       : c->name   ? c->name
+                                   : "berth");
+        l->hostname = strdup(host);
+        l->name = strdup_or_null(c->name);
+        l->rootfs = strdup(c->mount->mountpoint);
+        l->args = strv_copy(c->args);
+        l->env = build_env(c);
+        l->cwd = strdup("/");
+        l->cgroups = strv_copy(c->cg ? c->cg->paths : (char *[]){ NULL });
+        l->machine_id = strdup(c->machine_id);
+        if (!l->hostname || !l->rootfs || !l->args || !l->env || !l->cwd || !l->cgroups ||
+            !l->machine_id)
+                return -ENOMEM;
+        return 0;
+}
+
+static int container_start(struct berth_store *s, struct berth_container *c,
+                           struct berth_error *err)
+{
+        struct berth_launch_fds fds;
+        struct berth_launch l = {};
+        struct berth_launched res;
+        char *exec_path = NULL, cgname[64];
+        int r;
+
+        if (c->mount->obj.removed || c->mount->detached)
+                return berth_error_set(err, EBUSY,
+                                       "mount %llu of container %llu was removed: it cannot "
+                                       "start again",
+                                       (unsigned long long)c->mount->obj.id,
+                                       (unsigned long long)c->obj.id);
+        container_log(c, "starting container");
+        container_log(c, "validating image");
+        container_log(c, "validating init");
+        r = resolve_exec(c, &exec_path, err);
+        if (r < 0)
+                return r;
+
+        (void)snprintf(cgname, sizeof(cgname), "%llu", (unsigned long long)c->obj.id);
+        if (s->cgroups && s->cgroups->layout != BERTH_CGROUP_NONE) {
+                r = berth_cgroup_create(s->cgroups, cgname, &c->limits, !c->systemd, &c->cg, err);
+                if (r < 0) {
+                        free(exec_path);
+                        return r;
+                }
+                (void)berth_cgroup_oom_kills(c->cg, &c->oom_base);
+        } else if (c->limits.memory || c->limits.pids || c->limits.cpu_weight ||
+                   c->limits.cpu_quota_us) {
+                free(exec_path);
+                return berth_error_set(err, EOPNOTSUPP, "limits: this host has no cgroups mounted");
+        }
+
+        r = fill_launch(s, c, exec_path, &l);
+        if (r >= 0)
+                r = open_launch_fds(c, &fds, err);
+        if (r < 0) {
+                berth_launch_done(&l);
+                goto fail_cg;
+        }
+        c->exit_code = -1;
+        c->signal = 0;
+        c->oom_killed = false;
+        c->stop_requested = false;
+        c->exit_handled = false;
+        c->error = mfree(c->error);
+        r = berth_launch_start(s->launcher, &l, &fds, START_TIMEOUT_MS, &res, err);
+        safe_close(fds.log);
+        safe_close(fds.log_old);
+        safe_close(fds.status);
+        berth_launch_done(&l);
+        if (r < 0) {
+                container_log(c, "start failed: %s", err ? err->msg : "error");
+                goto fail_cg;
+        }
+
+        pthread_mutex_lock(&s->lock);
+        c->pid = res.pid;
+        c->pidfd = res.pidfd;
+        c->payload_pid = res.payload_pid;
+        c->console_fd = res.console_fd;
+        (void)clock_gettime(CLOCK_REALTIME, &c->started_at);
+        c->finished_at = (struct timespec){};
+        set_state(s, c, BERTH_CONTAINER_RUNNING);
+        pthread_mutex_unlock(&s->lock);
+        (void)berth_supervisor_watch(s->supervisor, c->pidfd, BERTH_WATCH_EXIT, c->obj.id);
+        if (c->console_fd >= 0)
+                (void)berth_supervisor_watch(s->supervisor, c->console_fd, BERTH_WATCH_CONSOLE,
+                                             c->obj.id);
+        container_log(c, "container running (pid %d)", (int)c->pid);
+        persist(s, c);
+        publish(s, c, "running");
+        return 0;
+
+fail_cg:
+        if (c->cg) {
+                (void)berth_cgroup_kill_all(c->cg);
+                (void)berth_cgroup_remove(c->cg);
+                c->cg = berth_cgroup_free(c->cg);
+        }
+        return berth_error_ensure(err, r, "start the container");
+}
+
+/* ---- create ----------------------------------------------------------------------- */
+
+static struct berth_container *find_by_name_locked(struct berth_store *s, const char *name)
+{
+        for (size_t i = 0; i < s->n_table[BERTH_OBJ_CONTAINER]; i++) {
+                struct berth_container *c =
+                        (struct berth_container *)s->table[BERTH_OBJ_CONTAINER][i];
+                if (streq_ptr(c->name, name))
+                        return c;
+        }
+        return NULL;
+}
+
+int berth_container_find(struct berth_store *s, const char *name, uint64_t *ret_id)
+{
+        struct berth_container *c;
+
+        pthread_mutex_lock(&s->lock);
+        c = find_by_name_locked(s, name);
+        if (c)
+                *ret_id = c->obj.id;
+        pthread_mutex_unlock(&s->lock);
+        return c ? 0 : -ENOENT;
+}
+
+static void machine_id(char out[33])
+{
+        uint8_t b[16];
+
+        if (getrandom(b, sizeof(b), 0) != sizeof(b))
+                memset(b, 0x42, sizeof(b));
+        b[6] = (b[6] & 0x0f) | 0x40; /* a v4 UUID, as systemd expects of container_uuid */
+        b[8] = (b[8] & 0x3f) | 0x80;
+        for (int i = 0; i < 16; i++)
+                (void)snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+static struct berth_container *container_new(struct berth_store *s,
+                                             const struct berth_container_spec *spec)
+{
+        struct berth_container *c = calloc(1, sizeof(*c));
+
+        if (!c)
+                return NULL;
+        c->obj.type = BERTH_OBJ_CONTAINER;
+        c->obj.user = true;
+        c->pidfd = c->console_fd = c->timer_fd = -EBADF;
+        c->exit_code = -1;
+        c->state = BERTH_CONTAINER_CREATED;
+        c->systemd = spec->systemd;
+        c->namespaces = spec->namespaces;
+        c->stop_timeout_ms = spec->stop_timeout_ms;
+        c->limits = spec->limits;
+        machine_id(c->machine_id);
+        (void)clock_gettime(CLOCK_REALTIME, &c->created_at);
+        store_link(s, &c->obj);
+        c->name = strdup_or_null(spec->name);
+        c->command = strdup_or_null(spec->command);
+        c->args = strv_copy(spec->args);
+        c->env_extra = strv_copy(spec->env ? spec->env : (char *[]){ NULL });
+        c->hostname = strdup_or_null(spec->hostname);
+        return c;
+}
+
+int berth_container_create(struct berth_store *s, const struct berth_container_spec *spec,
+                           berth_obj_visit_fn fn, void *userdata, struct berth_error *err)
+{
+        uint64_t saved[_BERTH_OBJ_TYPE_MAX];
+        struct berth_container *c;
+        bool committed = false;
+        int r;
+
+        if (!s->launcher)
+                return berth_error_set(err, EOPNOTSUPP, "this berthd has no container launcher");
+        pthread_mutex_lock(&s->op_lock);
+        pthread_mutex_lock(&s->lock);
+        c = spec->name ? find_by_name_locked(s, spec->name) : NULL;
+        if (c)
+                r = berth_error_set(err, EEXIST, "a container named '%s' exists (container %llu)",
+                                    spec->name, (unsigned long long)c->obj.id);
+        memcpy(saved, s->next_id, sizeof(saved));
+        pthread_mutex_unlock(&s->lock);
+        if (c)
+                goto out;
+
+        c = container_new(s, spec);
+        if (!c || !c->args || !c->env_extra || (spec->name && !c->name)) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        r = mount_build(s, spec->mount, &c->obj, &c->mount, err);
+        if (r < 0) {
+                berth_error_prefix(err, "mount");
+                goto fail;
+        }
+        {
+                char *exec_path = NULL;
+                r = resolve_exec(c, &exec_path, err);
+                free(exec_path);
+                if (r < 0)
+                        goto fail;
+        }
+        r = store_commit(s, &c->obj, err);
+        if (r < 0)
+                goto fail;
+        committed = true;
+        r = prepare_files(s, c, err);
+        if (r < 0)
+                goto fail;
+        container_log(c, "container created");
+        if (spec->state == BERTH_CONTAINER_RUNNING) {
+                r = container_start(s, c, err);
+                if (r < 0)
+                        goto fail;
+        } else
+                persist(s, c);
+        publish(s, c, "created");
+        if (fn) {
+                pthread_mutex_lock(&s->lock);
+                r = fn(&c->obj, userdata);
+                pthread_mutex_unlock(&s->lock);
+        }
+        goto out;
+
+fail:
+        if (c) {
+                /* Nothing of a failed request stays: not its files, records, ids, or the
+                 * mounts it defined. */
+                if (committed) {
+                        store_uncommit(s, &c->obj, saved);
+                        remove_files(c, false);
+                }
+                store_abort(s, &c->obj);
+        }
+out:
+        pthread_mutex_unlock(&s->op_lock);
+        return r;
+}
+
+/* ---- state changes ---------------------------------------------------------------- */
+
+static int send_signal(struct berth_container *c, int sig)
+{
+        if (c->pidfd < 0)
+                return -ESRCH;
+        return RET_NERRNO((int)syscall(SYS_pidfd_send_signal, c->pidfd, sig, NULL, 0));
+}
+
+static int arm_timer(struct berth_store *s, struct berth_container *c, uint64_t ms)
+{
+        struct itimerspec its = { .it_value = { .tv_sec = (time_t)(ms / 1000),
+                                                .tv_nsec = (long)(ms % 1000) * 1000000 } };
+
+        if (c->timer_fd < 0) {
+                c->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+                if (c->timer_fd < 0)
+                        return -errno;
+                if (berth_supervisor_watch(s->supervisor, c->timer_fd, BERTH_WATCH_TIMER,
+                                           c->obj.id) < 0)
+                        return -errno;
+        }
+        if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
+                its.it_value.tv_nsec = 1;
+        return RET_NERRNO(timerfd_settime(c->timer_fd, 0, &its, NULL));
+}
+
+static int container_stop(struct berth_store *s, struct berth_container *c, struct berth_error *err)
+{
+        /* SIGTERM for a plain payload (berth-init forwards it); systemd stops on
+         * SIGRTMIN+3 and ignores SIGTERM. */
+        int sig = c->systemd ? SIGRTMIN + 3 : SIGTERM;
+        bool paused = c->state == BERTH_CONTAINER_PAUSED;
+        int r;
+
+        pthread_mutex_lock(&s->lock);
+        c->stop_requested = true;
+        r = send_signal(c, sig);
+        if (r >= 0 || r == -ESRCH) {
+                set_state(s, c, BERTH_CONTAINER_STOPPING);
+                r = arm_timer(s, c, c->stop_timeout_ms);
+        }
+        pthread_mutex_unlock(&s->lock);
+        if (r < 0)
+                return berth_error_set_errno(err, -r, "stop container %llu",
+                                             (unsigned long long)c->obj.id);
+        /* A frozen payload cannot act on the signal until it is thawed. */
+        if (paused && c->cg)
+                (void)berth_cgroup_freeze(c->cg, false, NULL);
+        container_log(c, "stopping container (signal %d, timeout %llu ms)", sig,
+                      (unsigned long long)c->stop_timeout_ms);
+        publish(s, c, "stopping");
+        return 0;
+}
+
+static int container_pause(struct berth_store *s, struct berth_container *c, bool pause,
+                           struct berth_error *err)
+{
+        int r = c->cg ? berth_cgroup_freeze(c->cg, pause, err)
+                      : berth_error_set(err, EOPNOTSUPP, "the container has no cgroup freezer");
+
+        if (r < 0)
+                return r;
+        pthread_mutex_lock(&s->lock);
+        set_state(s, c, pause ? BERTH_CONTAINER_PAUSED : BERTH_CONTAINER_RUNNING);
+        pthread_mutex_unlock(&s->lock);
+        container_log(c, pause ? "container paused" : "container resumed");
+        publish(s, c, pause ? "paused" : "running");
+        return 0;
+}
+
+int berth_container_set_state(struct berth_store *s, uint64_t id, enum berth_container_state target,
+                              berth_obj_visit_fn fn, void *userdata, struct berth_error *err)
+{
+        struct berth_container *c;
+        struct berth_obj *o;
+        int r;
+
+        pthread_mutex_lock(&s->op_lock);
+        pthread_mutex_lock(&s->lock);
+        r = store_lookup(s, BERTH_OBJ_CONTAINER, id, &o, err);
+        pthread_mutex_unlock(&s->lock);
+        if (r < 0)
+                goto out;
+        c = (struct berth_container *)o;
+
+        switch (target) {
+        case BERTH_CONTAINER_RUNNING:
+                if (c->state == BERTH_CONTAINER_PAUSED)
+                        r = container_pause(s, c, false, err);
+                else if (c->state == BERTH_CONTAINER_STOPPING)
+                        r = berth_error_set(err, EBUSY, "container %llu is stopping",
+                                            (unsigned long long)id);
+                else if (c->state != BERTH_CONTAINER_RUNNING) {
+                        r = container_start(s, c, err);
+                        if (r < 0) {
+                                pthread_mutex_lock(&s->lock);
+                                free(c->error);
+                                c->error = strdup(err ? err->msg : "start failed");
+                                set_state(s, c, BERTH_CONTAINER_DEAD);
+                                pthread_mutex_unlock(&s->lock);
+                                persist(s, c);
+                                publish(s, c, "dead");
+                        }
+                }
+                break;
+        case BERTH_CONTAINER_EXITED:
+                if (c->state == BERTH_CONTAINER_RUNNING || c->state == BERTH_CONTAINER_PAUSED)
+                        r = container_stop(s, c, err);
+                break;
+        case BERTH_CONTAINER_PAUSED:
+                if (c->state == BERTH_CONTAINER_RUNNING)
+                        r = container_pause(s, c, true, err);
+                else if (c->state != BERTH_CONTAINER_PAUSED)
+                        r = berth_error_set(err, EBUSY, "container %llu is %s, not running",
+                                            (unsigned long long)id,
+                                            berth_container_state_to_string(c->state));
+                break;
+        case BERTH_CONTAINER_CREATED:
+        case BERTH_CONTAINER_STOPPING:
+        case BERTH_CONTAINER_DEAD:
+        case _BERTH_CONTAINER_STATE_MAX:
+        case _BERTH_CONTAINER_STATE_INVALID:
+        default:
+                r = berth_error_set(err, EINVAL, "state must be running, exited or paused");
+                break;
+        }
+        if (r >= 0 && fn) {
+                pthread_mutex_lock(&s->lock);
+                r = fn(&c->obj, userdata);
+                pthread_mutex_unlock(&s->lock);
+        }
+out:
+        pthread_mutex_unlock(&s->op_lock);
+        return r;
+}
+
+/* ---- the supervisor's side ---------------------------------------------------------- */
+
+static struct berth_container *lookup_locked(struct berth_store *s, uint64_t id)
+{
+        struct berth_obj *o = NULL;
+
+        if (store_lookup(s, BERTH_OBJ_CONTAINER, id, &o, NULL) < 0)
+                return NULL;
+        return (struct berth_container *)o;
+}
+
+static void read_status(struct berth_container *c, int *exit_code, int *sig, char **error)
+{
+        _cleanup_free_ char *path = NULL, *text = NULL;
+        json_t *j, *v;
+
+        if (asprintf(&path, "%s/exit.json", c->dir) < 0 || read_file(path, 65536, &text, NULL) < 0)
+                return;
+        j = json_loads(text, 0, NULL);
+        if (!j)
+                return;
+        if ((v = json_object_get(j, "exit_code")) && json_is_integer(v))
+                *exit_code = (int)json_integer_value(v);
+        if ((v = json_object_get(j, "signal")) && json_is_integer(v))
+                *sig = (int)json_integer_value(v);
+        if ((v = json_object_get(j, "error")) && json_is_string(v))
+                *error = strdup(json_string_value(v));
+        json_decref(j);
+}
+
+static void drain_console(struct berth_container *c, int fd);
+
+void container_handle_exit(struct berth_store *s, uint64_t id)
+{
+        struct berth_container *c;
+        int pidfd, exit_code = -1, sig = 0;
+        char *error = NULL;
+        siginfo_t si = {};
+        uint64_t ooms = 0;
+        bool oom = false;
+
+        pthread_mutex_lock(&s->lock);
+        c = lookup_locked(s, id);
+        if (!c || c->pidfd < 0 || c->exit_handled) {
+                pthread_mutex_unlock(&s->lock);
+                return;
+        }
+        pidfd = c->pidfd;
+        pthread_mutex_unlock(&s->lock);
+
+        /* Reap it when it is ours (ECHILD: a berthd before us started it). */
+        if (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED | WNOHANG) == 0 && si.si_pid == 0)
+                return; /* not gone yet */
+        if (c->console_fd >= 0)
+                drain_console(c, c->console_fd);
+        read_status(c, &exit_code, &sig, &error);
+        if (exit_code < 0 && sig == 0 && si.si_pid != 0) {
+                if (si.si_code == CLD_EXITED)
+                        exit_code = si.si_status;
+                else
+                        sig = si.si_status;
+        }
+        if (c->cg) {
+                oom = berth_cgroup_oom_kills(c->cg, &ooms) >= 0 && ooms > c->oom_base;
+                (void)berth_cgroup_kill_all(c->cg);
+                if (berth_cgroup_remove(c->cg) < 0)
+                        log_warning("Container %llu: cgroups could not be removed",
+                                    (unsigned long long)id);
+        }
+
+        pthread_mutex_lock(&s->lock);
+        berth_supervisor_unwatch(s->supervisor, c->pidfd);
+        berth_supervisor_unwatch(s->supervisor, c->console_fd);
+        berth_supervisor_unwatch(s->supervisor, c->timer_fd);
+        c->pidfd = safe_close(c->pidfd);
+        c->console_fd = safe_close(c->console_fd);
+        c->timer_fd = safe_close(c->timer_fd);
+        c->cg = berth_cgroup_free(c->cg);
+        c->pid = 0;
+        c->payload_pid = 0;
+        c->exit_code = exit_code;
+        c->signal = sig;
+        c->oom_killed = oom;
+        free(c->error);
+        c->error = error;
+        (void)clock_gettime(CLOCK_REALTIME, &c->finished_at);
+        c->exit_handled = true;
+        set_state(s, c,
+                  c->stop_requested || (exit_code == 0 && sig == 0) ? BERTH_CONTAINER_EXITED
+                                                                    : BERTH_CONTAINER_DEAD);
+        pthread_mutex_unlock(&s->lock);
+
+        if (oom)
+                container_log(c, "out of memory: a process was killed by the OOM killer");
+        if (error)
+                container_log(c, "process ended in error state: %s", error);
+        else if (sig)
+                container_log(c, "process killed by signal %d", sig);
+        else
+                container_log(c, "process ended, exit code (%d)", exit_code);
+        container_log(c, "container state: %s", berth_container_state_to_string(c->state));
+        persist(s, c);
+        if (oom)
+                publish(s, c, "oom");
+        publish(s, c, berth_container_state_to_string(c->state));
+}
+
+void container_handle_timer(struct berth_store *s, uint64_t id)
+{
+        struct berth_container *c;
+        uint64_t n;
+
+        pthread_mutex_lock(&s->lock);
+        c = lookup_locked(s, id);
+        if (c && c->timer_fd >= 0)
+                (void)!read(c->timer_fd, &n, sizeof(n));
+        if (c && c->state == BERTH_CONTAINER_STOPPING && c->pidfd >= 0) {
+                /* Killing PID 1 ends every process of its pid namespace. */
+                (void)send_signal(c, SIGKILL);
+                pthread_mutex_unlock(&s->lock);
+                container_log(c, "stop timeout: process killed");
+                return;
+        }
+        pthread_mutex_unlock(&s->lock);
+}
+
+static void drain_console(struct berth_container *c, int fd)
+{
+        _cleanup_close_ int log = -EBADF;
+        char buf[16384];
+        ssize_t n;
+
+        for (;;) {
+                n = read(fd, buf, sizeof(buf));
+                if (n <= 0)
+                        return;
+                if (log < 0)
+                        log = open(c->logfile, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+                if (log >= 0)
+                        (void)!write(log, buf, (size_t)n);
+        }
+}
+
+void container_handle_console(struct berth_store *s, uint64_t id)
+{
+        struct berth_container *c;
+        char buf[16384];
+        ssize_t n;
+        int fd;
+
+        pthread_mutex_lock(&s->lock);
+        c = lookup_locked(s, id);
+        fd = c ? c->console_fd : -1;
+        pthread_mutex_unlock(&s->lock);
+        if (fd < 0)
+                return;
+        /* Only this thread reads or closes the console fd. */
+        n = read(fd, buf, sizeof(buf));
+        if (n > 0) {
+                int log = open(c->logfile, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+                if (log >= 0) {
+                        (void)!write(log, buf, (size_t)n);
+                        (void)close(log);
+                }
+        } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+                /* The other side is gone (EIO on a pty whose slave closed). */
+                pthread_mutex_lock(&s->lock);
+                berth_supervisor_unwatch(s->supervisor, fd);
+                c->console_fd = safe_close(c->console_fd);
+                pthread_mutex_unlock(&s->lock);
+        }
+}
+
+/* ---- delete ----------------------------------------------------------------------- */
+
+int container_teardown(struct berth_store *s, struct berth_container *c, bool force,
+                       struct berth_error *err)
+{
+        bool live = c->state == BERTH_CONTAINER_RUNNING || c->state == BERTH_CONTAINER_PAUSED ||
+                    c->state == BERTH_CONTAINER_STOPPING;
+
+        if (live && !force)
+                return berth_error_set(err, EBUSY,
+                                       "container %llu is %s: stop it first (state=exited) or "
+                                       "use force=true",
+                                       (unsigned long long)c->obj.id,
+                                       berth_container_state_to_string(c->state));
+        if (live) {
+                struct timespec deadline;
+
+                pthread_mutex_lock(&s->lock);
+                c->stop_requested = true;
+                (void)send_signal(c, SIGKILL);
+                pthread_mutex_unlock(&s->lock);
+                if (c->cg) {
+                        (void)berth_cgroup_kill_all(c->cg);
+                        (void)berth_cgroup_freeze(c->cg, false, NULL);
+                }
+                (void)clock_gettime(CLOCK_MONOTONIC, &deadline);
+                deadline.tv_sec += FORCE_STOP_WAIT_S;
+                pthread_mutex_lock(&s->lock);
+                while (!c->exit_handled)
+                        if (pthread_cond_timedwait(&s->cond, &s->lock, &deadline) != 0)
+                                break;
+                live = !c->exit_handled;
+                pthread_mutex_unlock(&s->lock);
+                if (live)
+                        return berth_error_set(err, ETIMEDOUT,
+                                               "container %llu did not end within %d s of SIGKILL",
+                                               (unsigned long long)c->obj.id, FORCE_STOP_WAIT_S);
+        }
+        container_log(c, "container deleted");
+        remove_files(c, /* keep_log= */ true);
+        return 0;
+}
+
+int container_check_deletable(struct berth_container *c, bool force, struct berth_error *err)
+{
+        bool live = c->state == BERTH_CONTAINER_RUNNING || c->state == BERTH_CONTAINER_PAUSED ||
+                    c->state == BERTH_CONTAINER_STOPPING;
+
+        if (live && !force)
+                return berth_error_set(err, EBUSY,
+                                       "container %llu is %s: stop it first (state=exited) or "
+                                       "use force=true",
+                                       (unsigned long long)c->obj.id,
+                                       berth_container_state_to_string(c->state));
+        return 0;
+}
+
+void container_release(struct berth_store *s, struct berth_container *c)
+{
+        if (c->mount)
+                obj_unclaim(s, &c->mount->obj, &c->obj);
+        c->mount = NULL;
+        container_free_fields(c);
+}
+
+void container_free_fields(struct berth_container *c)
+{
+        free(c->name);
+        free(c->command);
+        strv_free(c->args);
+        strv_free(c->env_extra);
+        free(c->hostname);
+        free(c->logfile);
+        free(c->dir);
+        free(c->error);
+        safe_close(c->pidfd);
+        safe_close(c->console_fd);
+        safe_close(c->timer_fd);
+        berth_cgroup_free(c->cg);
+}
+
+void container_for_each_child(struct berth_container *c, void (*fn)(struct berth_obj *, void *),
+                              void *userdata)
+{
+        if (c->mount)
+                fn(&c->mount->obj, userdata);
+}
