@@ -276,7 +276,8 @@ static int open_launch_fds(struct berth_container *c, struct berth_launch_fds *f
         *fds = (struct berth_launch_fds){ -EBADF, -EBADF, -EBADF };
         if (asprintf(&status, "%s/exit.json", c->dir) < 0 || asprintf(&old, "%s.1", c->logfile) < 0)
                 return -ENOMEM;
-        fds->log = open(c->logfile, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+        /* Readable too: berth-init copies it into <log>.1 when it rotates. */
+        fds->log = open(c->logfile, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
         fds->log_old = open(old, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
         fds->status = open(status, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fds->log < 0 || fds->log_old < 0 || fds->status < 0) {

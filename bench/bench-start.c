@@ -1,0 +1,500 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Container start time, berth against its peers, side by side in one run.
+ *
+ *   bench-start --url URL --rootfs DIR --bundle-crun DIR --bundle-runc DIR
+ *               [--image SQSH] [--runs N] [--docker]
+ *
+ * Every row starts /bin/true in a container on the same busybox root file system and
+ * waits until it has exited; the time from the start request to the exit is what is
+ * measured. Rows:
+ *   berth API        POST /imageapi/v1/container (state running, a bind mount of the
+ *                    root) and the "exited" event on GET /events
+ *   berth launcher   berth_launch_start() + cgroups, as berthd does it, no HTTP
+ *   crun run         crun run -b BUNDLE (cgroupfs; see bench/run.sh for the hybrid
+ *                    cgroup work-around crun needs here)
+ *   runc run         runc run -b BUNDLE
+ *   unshare floor    unshare --mount --pid --uts --ipc --fork chroot ROOTFS /bin/true
+ *   docker run       docker run --rm busybox-local /bin/true (when --docker)
+ * plus one row that is not comparable: the nested POST that attaches a squashfs image,
+ * mounts it, puts an overlay on it and starts the container, to the POST's reply.
+ * Prints median, p90 and the ratio of each median to berth API's.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "error.h"
+#include "launch.h"
+#include "macro.h"
+#include "strv.h"
+
+extern char **environ;
+
+static const char *arg_url, *arg_rootfs, *arg_crun, *arg_runc, *arg_image;
+static int arg_runs = 50;
+static bool arg_docker;
+
+static double now_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int cmp(const void *a, const void *b)
+{
+        double x = *(const double *)a, y = *(const double *)b;
+        return x < y ? -1 : x > y;
+}
+
+struct row {
+        const char *name;
+        double median, p90;
+        int n, failed;
+};
+
+static void summarise(struct row *r, double *t, int n)
+{
+        qsort(t, (size_t)n, sizeof(double), cmp);
+        r->n = n;
+        r->median = n ? t[n / 2] : 0;
+        r->p90 = n ? t[(n * 9) / 10 < n ? (n * 9) / 10 : n - 1] : 0;
+}
+
+/* ---- HTTP ---------------------------------------------------------------------- */
+
+static CURL *curl;
+
+struct buf {
+        char *p;
+        size_t n;
+};
+
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+        struct buf *b = ud;
+        size_t k = size * nmemb;
+        char *np = realloc(b->p, b->n + k + 1);
+
+        if (!np)
+                return 0;
+        memcpy(np + b->n, ptr, k);
+        b->p = np;
+        b->n += k;
+        b->p[b->n] = 0;
+        return k;
+}
+
+static long http(const char *method, const char *path, const char *body, char **ret)
+{
+        struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+        struct buf b = {};
+        char url[512];
+        long status = 0;
+
+        (void)snprintf(url, sizeof(url), "%s%s", arg_url, path);
+        curl_easy_setopt(curl, CURLOPT_URL, url);
+        curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
+        curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
+        curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
+        if (curl_easy_perform(curl) == CURLE_OK)
+                curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, NULL);
+        curl_slist_free_all(h);
+        if (ret)
+                *ret = b.p;
+        else
+                free(b.p);
+        return status;
+}
+
+static long long json_id(const char *text)
+{
+        const char *p = text ? strstr(text, "\"id\":") : NULL;
+
+        return p ? atoll(p + 5) : -1;
+}
+
+/* A raw connection to GET /events: after each start we read until the exit event of
+ * that container arrives. */
+static int events_fd = -1;
+static char ev_buf[1 << 16];
+static size_t ev_len;
+
+static void events_open(void)
+{
+        struct sockaddr_in sa = { .sin_family = AF_INET };
+        char host[64], req[128];
+        int port;
+
+        if (sscanf(arg_url, "http://%63[^:]:%d", host, &port) != 2)
+                exit(2);
+        sa.sin_port = htons((uint16_t)port);
+        inet_pton(AF_INET, host, &sa.sin_addr);
+        events_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (connect(events_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+                perror("connect /events");
+                exit(2);
+        }
+        (void)snprintf(req, sizeof(req), "GET /events HTTP/1.1\r\nHost: b\r\n\r\n");
+        (void)!write(events_fd, req, strlen(req));
+}
+
+static void events_wait_exit(long long id)
+{
+        char needle[96];
+
+        (void)snprintf(needle, sizeof(needle), "\"id\":%lld,\"event\":\"exited\"", id);
+        for (;;) {
+                char *hit = memmem(ev_buf, ev_len, needle, strlen(needle));
+                ssize_t n;
+
+                if (hit) {
+                        /* Drop everything up to the match. */
+                        size_t off = (size_t)(hit - ev_buf) + strlen(needle);
+                        memmove(ev_buf, ev_buf + off, ev_len - off);
+                        ev_len -= off;
+                        return;
+                }
+                if (ev_len > sizeof(ev_buf) / 2) {
+                        memmove(ev_buf, ev_buf + ev_len - 1024, 1024);
+                        ev_len = 1024;
+                }
+                n = read(events_fd, ev_buf + ev_len, sizeof(ev_buf) - ev_len);
+                if (n <= 0) {
+                        fprintf(stderr, "events stream closed\n");
+                        exit(2);
+                }
+                ev_len += (size_t)n;
+        }
+}
+
+static void bench_api(struct row *row, double *t, long long mount_id)
+{
+        char body[256], path[96];
+        int n = 0;
+
+        (void)snprintf(body, sizeof(body),
+                       "{\"state\":\"running\",\"args\":[\"/bin/true\"],\"mount\":{\"id\":%lld}}",
+                       mount_id);
+        for (int i = -5; i < arg_runs; i++) {
+                char *reply = NULL;
+                double t0 = now_ms();
+                long st = http("POST", "/imageapi/v1/container", body, &reply);
+                long long id = json_id(reply);
+
+                free(reply);
+                if (st != 201 || id < 0) {
+                        row->failed++;
+                        continue;
+                }
+                events_wait_exit(id);
+                if (i >= 0)
+                        t[n++] = now_ms() - t0;
+                (void)snprintf(path, sizeof(path), "/imageapi/v1/container?id=%lld", id);
+                (void)http("DELETE", path, NULL, NULL);
+        }
+        summarise(row, t, n);
+}
+
+static void bench_nested(struct row *row, double *t)
+{
+        char body[1024], path[96];
+        int n = 0;
+
+        for (int i = -3; i < arg_runs; i++) {
+                char *reply = NULL;
+                double t0, dt;
+                long st;
+                long long id;
+
+                (void)snprintf(body, sizeof(body),
+                               "{\"state\":\"running\",\"args\":[\"/bin/sleep\",\"5\"],\"mount\":{"
+                               "\"overlay\":{\"lower\":[{\"attach\":{\"fs_type\":\"squashfs\","
+                               "\"mount_options\":[\"ro\"],\"attach\":{\"loopback\":{\"path\":"
+                               "\"%s\"}}}}]}}}",
+                               arg_image);
+                t0 = now_ms();
+                st = http("POST", "/imageapi/v1/container", body, &reply);
+                dt = now_ms() - t0;
+                id = json_id(reply);
+                free(reply);
+                if (st != 201) {
+                        row->failed++;
+                        continue;
+                }
+                if (i >= 0)
+                        t[n++] = dt;
+                (void)snprintf(path, sizeof(path), "/imageapi/v1/container?force=true&id=%lld",
+                               id);
+                (void)http("DELETE", path, NULL, NULL);
+        }
+        summarise(row, t, n);
+}
+
+/* ---- the launcher directly --------------------------------------------------------- */
+
+static void bench_launcher(struct row *row, double *t)
+{
+        struct berth_launcher *L = NULL;
+        struct berth_cgroup_system *cs = NULL;
+        struct berth_error err = {};
+        char dir[] = "/tmp/berth-bench-XXXXXX";
+        int n = 0;
+
+        if (berth_launcher_new(&L, &err) < 0 ||
+            berth_cgroup_system_detect("/sys/fs/cgroup", "berth-bench", &cs, &err) < 0) {
+                fprintf(stderr, "launcher: %s\n", err.msg);
+                row->failed = arg_runs;
+                return;
+        }
+        if (!mkdtemp(dir))
+                return;
+        for (int i = -5; i < arg_runs; i++) {
+                struct berth_launch l = {
+                        .id = (uint64_t)i + 100,
+                        .hostname = (char *)"bench",
+                        .rootfs = (char *)arg_rootfs,
+                        .args = (char *[]){ (char *)"/bin/true", NULL },
+                        .exec_path = (char *)"/bin/true",
+                        .env = (char *[]){ (char *)"PATH=/bin", NULL },
+                        .cwd = (char *)"/",
+                        .caps = BERTH_CAPS_DEFAULT,
+                        .no_new_privs = true,
+                };
+                struct berth_limits lim = {};
+                struct berth_cgroup *cg = NULL;
+                struct berth_launched res;
+                struct berth_launch_fds fds;
+                char name[32], p[128];
+                double t0 = now_ms();
+                int r;
+
+                (void)snprintf(name, sizeof(name), "b%d", i + 5);
+                r = berth_cgroup_create(cs, name, &lim, true, &cg, &err);
+                if (r >= 0) {
+                        l.cgroups = cg->paths;
+                        (void)snprintf(p, sizeof(p), "%s/log", dir);
+                        fds.log = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+                        (void)snprintf(p, sizeof(p), "%s/log.1", dir);
+                        fds.log_old = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+                        (void)snprintf(p, sizeof(p), "%s/exit", dir);
+                        fds.status = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+                        r = berth_launch_start(L, &l, &fds, 10000, &res, &err);
+                        close(fds.log);
+                        close(fds.log_old);
+                        close(fds.status);
+                }
+                if (r >= 0) {
+                        siginfo_t si;
+                        (void)waitid(P_PIDFD, (id_t)res.pidfd, &si, WEXITED);
+                        close(res.pidfd);
+                        if (i >= 0)
+                                t[n++] = now_ms() - t0;
+                } else {
+                        fprintf(stderr, "launcher: %s\n", err.msg);
+                        row->failed++;
+                }
+                if (cg) {
+                        (void)berth_cgroup_remove(cg);
+                        berth_cgroup_free(cg);
+                }
+        }
+        berth_cgroup_system_prune(cs);
+        berth_cgroup_system_free(cs);
+        berth_launcher_free(L);
+        {
+                char p[128];
+                (void)snprintf(p, sizeof(p), "%s/log", dir);
+                unlink(p);
+                (void)snprintf(p, sizeof(p), "%s/log.1", dir);
+                unlink(p);
+                (void)snprintf(p, sizeof(p), "%s/exit", dir);
+                unlink(p);
+                rmdir(dir);
+        }
+        summarise(row, t, n);
+}
+
+/* ---- commands ---------------------------------------------------------------------- */
+
+static int spawn_wait(const char *const argv[])
+{
+        posix_spawn_file_actions_t fa;
+        pid_t pid;
+        int status;
+
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+        posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+        if (posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ) != 0) {
+                posix_spawn_file_actions_destroy(&fa);
+                return -1;
+        }
+        posix_spawn_file_actions_destroy(&fa);
+        if (waitpid(pid, &status, 0) < 0)
+                return -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void bench_cmd(struct row *row, double *t, const char *const *argv_tmpl, int id_arg)
+{
+        int n = 0;
+
+        for (int i = -5; i < arg_runs; i++) {
+                const char *argv[32];
+                char idbuf[32];
+                double t0;
+                int k = 0;
+
+                for (; argv_tmpl[k]; k++)
+                        argv[k] = argv_tmpl[k];
+                argv[k] = NULL;
+                if (id_arg >= 0) {
+                        (void)snprintf(idbuf, sizeof(idbuf), "bench-%d-%d", (int)getpid(), i + 5);
+                        argv[id_arg] = idbuf;
+                }
+                t0 = now_ms();
+                if (spawn_wait(argv) != 0) {
+                        row->failed++;
+                        continue;
+                }
+                if (i >= 0)
+                        t[n++] = now_ms() - t0;
+        }
+        summarise(row, t, n);
+}
+
+static void print_table(struct row *rows, int n, double base)
+{
+        printf("\n| %-38s | %10s | %10s | %14s | %s |\n", "start /bin/true, wait for its exit",
+               "median ms", "p90 ms", "× berth API", "runs (failed)");
+        printf("|%s|%s|%s|%s|%s|\n", "----------------------------------------",
+               "-----------:", "-----------:", "---------------:", "---------------");
+        for (int i = 0; i < n; i++) {
+                if (!rows[i].n && !rows[i].failed)
+                        continue;
+                printf("| %-38s | %10.2f | %10.2f | %14.2f | %d (%d) |\n", rows[i].name,
+                       rows[i].median, rows[i].p90, base > 0 ? rows[i].median / base : 0,
+                       rows[i].n, rows[i].failed);
+        }
+}
+
+int main(int argc, char *argv[])
+{
+        static const struct option opts[] = {
+                { "url", required_argument, NULL, 'u' },
+                { "rootfs", required_argument, NULL, 'r' },
+                { "bundle-crun", required_argument, NULL, 'c' },
+                { "bundle-runc", required_argument, NULL, 'R' },
+                { "image", required_argument, NULL, 'i' },
+                { "runs", required_argument, NULL, 'n' },
+                { "docker", no_argument, NULL, 'd' },
+                {},
+        };
+        struct row rows[8] = {};
+        double *t;
+        char body[512], *reply = NULL;
+        long long mount_id;
+        int o, nrows = 0;
+
+        while ((o = getopt_long(argc, argv, "", opts, NULL)) >= 0)
+                switch (o) {
+                case 'u': arg_url = optarg; break;
+                case 'r': arg_rootfs = optarg; break;
+                case 'c': arg_crun = optarg; break;
+                case 'R': arg_runc = optarg; break;
+                case 'i': arg_image = optarg; break;
+                case 'n': arg_runs = atoi(optarg); break;
+                case 'd': arg_docker = true; break;
+                default: return 2;
+                }
+        if (!arg_url || !arg_rootfs) {
+                fprintf(stderr, "usage: bench-start --url URL --rootfs DIR [...]\n");
+                return 2;
+        }
+        t = calloc((size_t)arg_runs + 8, sizeof(double));
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        curl = curl_easy_init();
+
+        /* The same root file system for everyone: berth binds the directory. */
+        (void)snprintf(body, sizeof(body), "{\"bind\":{\"path\":\"%s\",\"ro\":true}}", arg_rootfs);
+        if (http("POST", "/imageapi/v1/mount", body, &reply) != 201) {
+                fprintf(stderr, "bind mount failed: %s\n", reply ? reply : "");
+                return 1;
+        }
+        mount_id = json_id(reply);
+        free(reply);
+        events_open();
+
+        rows[nrows].name = "berth API (POST → exited event)";
+        bench_api(&rows[nrows++], t, mount_id);
+        rows[nrows].name = "berth launcher (library call)";
+        bench_launcher(&rows[nrows++], t);
+        if (arg_crun) {
+                const char *cargv[] = { "crun", "--root", "/run/berth-bench-crun", "run", "-b",
+                                  arg_crun, "ID", NULL };
+                rows[nrows].name = "crun run";
+                bench_cmd(&rows[nrows++], t, cargv, 6);
+        }
+        if (arg_runc) {
+                const char *rargv[] = { "runc", "--root", "/run/berth-bench-runc", "run", "-b",
+                                  arg_runc, "ID", NULL };
+                rows[nrows].name = "runc run";
+                bench_cmd(&rows[nrows++], t, rargv, 6);
+        }
+        {
+                const char *uargv[] = { "unshare", "--mount", "--pid", "--uts", "--ipc", "--fork",
+                                  "chroot", arg_rootfs, "/bin/true", NULL };
+                rows[nrows].name = "unshare -mpiu --fork chroot (floor)";
+                bench_cmd(&rows[nrows++], t, uargv, -1);
+        }
+        if (arg_docker) {
+                const char *dargv[] = { "docker", "run", "--rm", "--network", "none", "berth-bench-busybox",
+                                  "/bin/true", NULL };
+                rows[nrows].name = "docker run --rm";
+                bench_cmd(&rows[nrows++], t, dargv, -1);
+        }
+        print_table(rows, nrows, rows[0].median);
+
+        if (arg_image) {
+                struct row nested = { .name = "nested POST: attach+mount+overlay+start" };
+                bench_nested(&nested, t);
+                printf("\n| %-44s | %10s | %10s | %s |\n", "one request, to its reply",
+                       "median ms", "p90 ms", "runs (failed)");
+                printf("|----------------------------------------------|-----------:|-----------:|"
+                       "---------------|\n");
+                printf("| %-44s | %10.2f | %10.2f | %d (%d) |\n", nested.name, nested.median,
+                       nested.p90, nested.n, nested.failed);
+        }
+        {
+                char path[64];
+                (void)snprintf(path, sizeof(path), "/imageapi/v1/mount?id=%lld", mount_id);
+                (void)http("DELETE", path, NULL, NULL);
+        }
+        close(events_fd);
+        curl_easy_cleanup(curl);
+        curl_global_cleanup();
+        free(t);
+        return 0;
+}

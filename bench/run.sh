@@ -1,0 +1,98 @@
+#!/bin/sh
+# Container start benchmark: berth (API and launcher) beside crun, runc, the unshare
+# floor and, when a Docker engine answers, docker run. As root:
+#
+#   bench/run.sh BUILD_DIR [RUNS]
+#
+# BUILD_DIR holds berthd, berth-init and bench/bench-start (make bench builds them).
+# crun refuses the hybrid cgroup layout of this machine kind ("cgroups in hybrid mode
+# not supported"), so everything — berthd included, for a fair comparison — runs in a
+# private mount namespace where the near-empty cgroup2 tree at
+# /sys/fs/cgroup/unified is unmounted: all runtimes then use the v1 controllers.
+# Nothing outside that namespace changes; every process started here is stopped by
+# pid and every directory removed at the end.
+set -eu
+
+build=$(cd "${1:?usage: bench/run.sh BUILD_DIR [RUNS]}" && pwd)
+runs=${2:-50}
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+if [ "$(id -u)" != 0 ]; then
+        echo "bench/run.sh: run as root" >&2
+        exit 1
+fi
+if [ "${BERTH_BENCH_INNER:-}" != 1 ]; then
+        for tool in crun runc unshare mksquashfs; do
+                command -v "$tool" >/dev/null 2>&1 || missing="${missing:-} $tool"
+        done
+        if [ -n "${missing:-}" ]; then
+                echo "bench/run.sh: installing crun runc squashfs-tools"
+                DEBIAN_FRONTEND=noninteractive apt-get install -y -qq crun runc squashfs-tools \
+                        busybox-static >/dev/null
+        fi
+        BERTH_BENCH_INNER=1 exec unshare --mount --propagation private "$0" "$build" "$runs"
+fi
+
+# Inside the private mount namespace from here on.
+umount /sys/fs/cgroup/unified 2>/dev/null || true
+
+work=$(mktemp -d /var/tmp/berth-bench-XXXXXX)
+berthd_pid=
+cleanup() {
+        if [ -n "$berthd_pid" ]; then
+                kill "$berthd_pid" 2>/dev/null || true
+                wait "$berthd_pid" 2>/dev/null || true
+        fi
+        for mp in $(awk -v d="$work/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
+                umount -l "$mp" 2>/dev/null || true
+        done
+        rm -rf "$work" /run/berth-bench-crun /run/berth-bench-runc
+        for d in /sys/fs/cgroup/*/berth-bench /sys/fs/cgroup/*/berth-bench-api; do
+                [ -d "$d" ] && rmdir "$d"/* "$d" 2>/dev/null || true
+        done
+}
+trap cleanup EXIT INT TERM
+
+# One busybox root file system for all of them.
+rootfs=$work/rootfs
+mkdir -p "$rootfs/bin" "$rootfs/proc" "$rootfs/dev" "$rootfs/sys" "$rootfs/tmp" "$rootfs/etc"
+cp /bin/busybox "$rootfs/bin/"
+for a in sh true sleep cat ls echo; do ln -s busybox "$rootfs/bin/$a"; done
+"$top/contrib/mkimage-busybox.sh" "$work/busybox.sqsh" >/dev/null
+
+# OCI bundles: crun's default spec, /bin/true, no terminal, no network namespace (berth
+# adds none by default either). runc rejects a symlinked rootfs, so each gets a copy.
+for rt in crun runc; do
+        mkdir -p "$work/bundle-$rt"
+        cp -a "$rootfs" "$work/bundle-$rt/rootfs"
+        (cd "$work/bundle-$rt" && crun spec)
+        python3 - "$work/bundle-$rt/config.json" <<'EOF'
+import json, sys
+p = sys.argv[1]
+c = json.load(open(p))
+c["process"]["terminal"] = False
+c["process"]["args"] = ["/bin/true"]
+c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "network"]
+json.dump(c, open(p, "w"), indent=1)
+EOF
+done
+
+"$build/berthd" --state-dir "$work/state" --port 0 --cgroup-parent berth-bench-api \
+        --log-level warning >"$work/berthd.log" 2>&1 &
+berthd_pid=$!
+for _ in $(seq 200); do [ -s "$work/state/listen" ] && break; sleep 0.02; done
+url=$(head -n 1 "$work/state/listen")
+
+docker_flag=
+if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
+        if ! docker image inspect berth-bench-busybox >/dev/null 2>&1; then
+                tar -C "$rootfs" -c . | docker import - berth-bench-busybox >/dev/null
+        fi
+        docker_flag=--docker
+fi
+
+echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r), $(. /etc/os-release; echo "$PRETTY_NAME")"
+echo "versions: berthd $("$build/berthd" --version | cut -d' ' -f2), $(crun --version | head -n 1), $(runc --version | head -n 1)"
+echo "runs: $runs per row after 5 warm-up runs; cgroups v1 (see bench/run.sh)"
+"$build/bench/bench-start" --url "$url" --rootfs "$rootfs" --bundle-crun "$work/bundle-crun" \
+        --bundle-runc "$work/bundle-runc" --image "$work/busybox.sqsh" --runs "$runs" $docker_flag

@@ -1,0 +1,866 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Privileged container tests: busybox squashfs images built at test time, a real
+ * berthd, real namespaces, cgroups, seccomp and capabilities. Every test ends with no
+ * mount, loop device, cgroup or process of its own left.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <curl/curl.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "harness.h"
+#include "macro.h"
+
+static char *images;
+static char image[512]; /* busybox with every applet */
+static struct test_berthd d;
+static char cgparent[64];
+
+/* ---- fixture ----------------------------------------------------------------------- */
+
+static void build_images(void)
+{
+        const char *src = getenv("BERTH_SRCDIR");
+        char script[512];
+
+        images = test_tmpdir("berth-cimages-");
+        (void)snprintf(image, sizeof(image), "%s/busybox.sqsh", images);
+        (void)snprintf(script, sizeof(script), "%s/contrib/mkimage-busybox.sh", src ? src : ".");
+        ck_assert_int_eq(test_run((const char *[]){ script, image, NULL }), 0);
+}
+
+static void setup(void)
+{
+        const char *extra[] = { "--cgroup-parent", cgparent, "--log-max-size", "65536", NULL };
+
+        /* cgparent was set in main(), before the runner forked this test. */
+        test_berthd_start(&d, false, extra);
+}
+
+static int count_cgroups(void)
+{
+        static const char *const hier[] = { "unified", "memory", "pids", "cpu", "freezer",
+                                            "devices", "cpuset", "blkio", "systemd" };
+        int n = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(hier); i++) {
+                char p[256];
+                (void)snprintf(p, sizeof(p), "/sys/fs/cgroup/%s/%s", hier[i], cgparent);
+                DIR *dir = opendir(p);
+                struct dirent *de;
+                if (!dir)
+                        continue;
+                while ((de = readdir(dir)))
+                        if (de->d_type == DT_DIR && de->d_name[0] != '.')
+                                n++;
+                closedir(dir);
+        }
+        return n;
+}
+
+static void remove_leftovers(const char *collection)
+{
+        struct test_reply r;
+        char path[160];
+
+        test_get(&d, collection, &r);
+        for (size_t i = json_array_size(r.json); i > 0; i--) {
+                struct test_reply rr;
+                (void)snprintf(path, sizeof(path), "%s?force=true&id=%lld", collection,
+                               (long long)json_integer_value(
+                                       json_object_get(json_array_get(r.json, i - 1), "id")));
+                test_delete(&d, path, &rr);
+                test_reply_done(&rr);
+        }
+        test_reply_done(&r);
+}
+
+static void teardown(void)
+{
+        if (d.pid > 0) {
+                remove_leftovers("/imageapi/v1/container");
+                remove_leftovers("/imageapi/v1/mount");
+                remove_leftovers("/imageapi/v1/attach");
+        }
+        test_berthd_stop(&d);
+}
+
+/* Nothing of the test is left: mounts, loop devices, cgroups. */
+static void assert_clean(void)
+{
+        char p[512];
+
+        (void)snprintf(p, sizeof(p), "%s/", d.state_dir);
+        ck_assert_msg(test_count_mounts_under(p) == 0, "mounts left under %s", p);
+        /* The kernel clears an autoclear loop device asynchronously once its last
+         * user is gone (a container's mount namespace is torn down after it exits). */
+        for (int i = 0; i < 200 && test_count_loops_backed_by(images) > 0; i++)
+                usleep(10000);
+        ck_assert_msg(test_count_loops_backed_by(images) == 0, "loop devices left");
+        (void)snprintf(p, sizeof(p), "%s/mounts", d.state_dir);
+        ck_assert_msg(test_count_dir_entries(p) == 0, "directories left in %s", p);
+        ck_assert_msg(count_cgroups() == 0, "cgroups left under %s", cgparent);
+}
+
+/* ---- helpers ----------------------------------------------------------------------- */
+
+static json_t *post(const char *path, const char *body, long want)
+{
+        struct test_reply r;
+        json_t *j;
+
+        test_post(&d, path, body, &r);
+        ck_assert_msg(r.status == want, "POST %s: want %ld, got %ld %s", path, want, r.status,
+                      r.body);
+        j = json_incref(r.json);
+        test_reply_done(&r);
+        return j;
+}
+
+static json_t *call(const char *method, const char *path, long want)
+{
+        struct test_reply r;
+        json_t *j;
+
+        test_http(&d, method, path, NULL, NULL, 0, false, &r);
+        ck_assert_msg(r.status == want, "%s %s: want %ld, got %ld %s", method, path, want,
+                      r.status, r.body);
+        j = json_incref(r.json);
+        test_reply_done(&r);
+        return j;
+}
+
+static json_t *get_container(long long id)
+{
+        char path[128];
+        json_t *a, *c;
+
+        (void)snprintf(path, sizeof(path), "/imageapi/v1/container?id=%lld", id);
+        a = call("GET", path, 200);
+        c = json_incref(json_array_get(a, 0));
+        json_decref(a);
+        return c;
+}
+
+static double now_s(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Poll until the container is in state (or fail after timeout seconds). */
+static json_t *wait_state(long long id, const char *state, double timeout)
+{
+        double deadline = now_s() + timeout;
+
+        for (;;) {
+                json_t *c = get_container(id);
+                if (streq(test_json_str(c, "state"), state))
+                        return c;
+                if (now_s() > deadline)
+                        ck_abort_msg("container %lld: state %s, waited %.1f s for %s", id,
+                                     test_json_str(c, "state"), timeout, state);
+                json_decref(c);
+                usleep(20000);
+        }
+}
+
+/* A container request on a fresh nested overlay over the busybox image. */
+static char *container_body(const char *name, const char *state, const char *argv_json,
+                            const char *extra)
+{
+        char *b;
+
+        ck_assert(asprintf(&b,
+                           "{%s%s%s\"state\":\"%s\",\"args\":%s,%s\"mount\":{\"overlay\":{\"lower\":"
+                           "[{\"attach\":{\"fs_type\":\"squashfs\",\"mount_options\":[\"ro\"],"
+                           "\"attach\":{\"loopback\":{\"path\":\"%s\"}}}}]}}}",
+                           name ? "\"name\":\"" : "", name ? name : "", name ? "\"," : "", state,
+                           argv_json, extra ? extra : "", image) > 0);
+        return b;
+}
+
+static char *read_log(json_t *c)
+{
+        char *text = NULL;
+
+        ck_assert_int_ge(read_file(test_json_str(c, "logfile"), 1 << 22, &text, NULL), 0);
+        return text;
+}
+
+static bool pid_alive(pid_t pid)
+{
+        char path[64], state = 0;
+        FILE *f;
+
+        (void)snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        f = fopen(path, "re");
+        if (!f)
+                return false;
+        if (fscanf(f, "%*d %*s %c", &state) != 1)
+                state = 0;
+        fclose(f);
+        return state && state != 'Z';
+}
+
+/* Run a command inside the container's namespaces (nsenter), return its output. */
+static char *in_container(pid_t pid, const char *cmd)
+{
+        char pidstr[16], *out = NULL, path[256];
+        int fd, status;
+        pid_t child;
+
+        (void)snprintf(pidstr, sizeof(pidstr), "%d", (int)pid);
+        (void)snprintf(path, sizeof(path), "%s/nsenter.out", images);
+        child = fork();
+        ck_assert_int_ge(child, 0);
+        if (child == 0) {
+                fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+                dup2(fd, 1);
+                dup2(fd, 2);
+                execlp("nsenter", "nsenter", "-t", pidstr, "-a", "/bin/sh", "-c", cmd,
+                       (char *)NULL);
+                _exit(127);
+        }
+        ck_assert_int_eq(waitpid(child, &status, 0), child);
+        ck_assert_int_ge(read_file(path, 1 << 20, &out, NULL), 0);
+        return out;
+}
+
+/* ---- tests ------------------------------------------------------------------------- */
+
+/* The seed walk-through, steps 3–9, with a loopback attachment in place of RBD and a
+ * busybox payload in place of systemd (test-priv-systemd boots systemd). */
+START_TEST(test_seed_walkthrough)
+{
+        char body[1024];
+        json_t *c, *a;
+        char *log, *out;
+        pid_t pid;
+
+        (void)snprintf(body, sizeof(body),
+                       "{\"kind\":\"loopback\",\"loopback\":{\"path\":\"%s\",\"base\":\"root\"}}",
+                       image);
+        json_decref(post("/imageapi/v1/attach", body, 201));
+        json_decref(post("/imageapi/v1/mount",
+                         "{\"id\": 0, \"kind\":\"attach\",\"attach\":{\"attach\":{\"id\":0},"
+                         "\"fs_type\": \"squashfs\", \"mount_options\": [ \"ro\" ]}}",
+                         201));
+        c = post("/imageapi/v1/mount/overlay", "{ \"lower\": [ 0 ]}", 201);
+        ck_assert_int_eq(test_json_int(c, "id"), 1);
+        json_decref(c);
+
+        /* Step 6, verbatim but for the command. */
+        c = post("/imageapi/v1/container",
+                 "{ \"name\": \"test-container\", \"mount\": { \"id\": 1, \"kind\": \"overlay\" }, "
+                 "\"command\": \"/bin/sh -c 'echo started; exec sleep 60'\", \"state\": \"created\" "
+                 "}",
+                 201);
+        ck_assert_int_eq(test_json_int(c, "id"), 0);
+        ck_assert_str_eq(test_json_str(c, "state"), "created");
+        ck_assert_msg(strstr(test_json_str(c, "logfile"), "/logs/0-"), "logfile");
+        log = read_log(c);
+        ck_assert_msg(strstr(log, "container(0): container created"), "%s", log);
+        free(log);
+        json_decref(c);
+
+        /* Step 7: GET /container/0/running starts it. */
+        c = call("GET", "/imageapi/v1/container/0/running", 200);
+        ck_assert_str_eq(test_json_str(c, "state"), "running");
+        pid = (pid_t)test_json_int(c, "pid");
+        ck_assert(pid_alive(pid));
+        json_decref(c);
+        out = in_container(pid, "ps; hostname");
+        ck_assert_msg(strstr(out, "berth-init") && strstr(out, "sleep 60") &&
+                              strstr(out, "test-container"),
+                      "%s", out);
+        free(out);
+
+        a = call("GET", "/imageapi/v1/container", 200);
+        ck_assert_int_eq(json_array_size(a), 1);
+        json_decref(a);
+
+        /* Step 8: by name; the reply is an array, as in the walk-through. */
+        a = call("GET", "/imageapi/v1/container/byname/test-container/exited", 200);
+        ck_assert(json_is_array(a));
+        ck_assert_str_eq(test_json_str(json_array_get(a, 0), "state"), "stopping");
+        json_decref(a);
+        c = wait_state(0, "exited", 5);
+        ck_assert(!pid_alive(pid));
+        json_decref(c);
+
+        /* Step 9. */
+        c = call("DELETE", "/imageapi/v1/container/0", 200);
+        log = read_log(c);
+        json_decref(c);
+        ck_assert_msg(strstr(log, "starting container") && strstr(log, "init: mounting /proc") &&
+                              strstr(log, "init: making device file /dev/null") &&
+                              strstr(log, "started") && strstr(log, "container deleted"),
+                      "%s", log);
+        free(log);
+        json_decref(call("DELETE", "/imageapi/v1/mount/overlay/1", 200));
+        json_decref(call("DELETE", "/imageapi/v1/mount?id=0", 200));
+        json_decref(call("DELETE", "/imageapi/v1/attach?id=0", 200));
+        assert_clean();
+}
+END_TEST
+
+START_TEST(test_exit_codes_and_signals)
+{
+        static const struct {
+                const char *argv, *state;
+                int code, sig;
+        } cases[] = {
+                { "[\"/bin/true\"]", "exited", 0, 0 },
+                { "[\"sh\",\"-c\",\"exit 7\"]", "dead", 7, 0 },
+                { "[\"sh\",\"-c\",\"kill -SEGV $$\"]", "dead", -1, 11 },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *b = container_body(NULL, "running", cases[i].argv, NULL);
+                json_t *c = post("/imageapi/v1/container", b, 201);
+                long long id = test_json_int(c, "id");
+                json_t *e;
+                char path[64];
+
+                json_decref(c);
+                c = wait_state(id, cases[i].state, 5);
+                e = json_object_get(c, "exit_code");
+                if (cases[i].code >= 0)
+                        ck_assert_msg(json_integer_value(e) == cases[i].code, "case %zu: %s", i,
+                                      json_dumps(c, 0));
+                else
+                        ck_assert_int_eq(json_integer_value(json_object_get(c, "signal")),
+                                         cases[i].sig);
+                ck_assert(json_is_string(json_object_get(c, "finished_at")));
+                json_decref(c);
+                (void)snprintf(path, sizeof(path), "/imageapi/v1/container?id=%lld", id);
+                json_decref(call("DELETE", path, 200));
+        }
+        assert_clean();
+}
+END_TEST
+
+START_TEST(test_logs_and_rotation)
+{
+        _cleanup_free_ char *b = container_body(
+                "logger", "running",
+                "[\"sh\",\"-c\",\"echo to-stdout; echo to-stderr >&2; i=0; while [ $i -lt 900 ]; "
+                "do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; i=$((i+1)); done; echo "
+                "the-end\"]",
+                NULL);
+        json_t *c = post("/imageapi/v1/container", b, 201);
+        _cleanup_free_ char *old_path = NULL, *old = NULL;
+        struct stat st;
+        char *log;
+
+        json_decref(c);
+        c = wait_state(0, "exited", 10);
+        log = read_log(c);
+        ck_assert_msg(strstr(log, "the-end"), "last line missing: %s", log);
+        ck_assert(asprintf(&old_path, "%s.1", test_json_str(c, "logfile")) > 0);
+        /* 900 lines of ~150 bytes is ~130 KiB against a 64 KiB cap: the log was rotated,
+         * the last lines are in the log and the first ones were in an old copy. */
+        ck_assert_int_eq(stat(test_json_str(c, "logfile"), &st), 0);
+        ck_assert_msg(st.st_size <= 65536 + 16384, "log is %lld bytes", (long long)st.st_size);
+        ck_assert_int_ge(read_file(old_path, 1 << 22, &old, NULL), 0);
+        ck_assert_msg(strlen(old) > 32768 && strstr(old, "line-"), "old log: %.300s", old);
+        ck_assert_msg(!strstr(log, "to-stdout"), "the first lines were not rotated out");
+        free(log);
+        json_decref(c);
+        json_decref(call("DELETE", "/imageapi/v1/container?name=logger", 200));
+        assert_clean();
+}
+END_TEST
+
+START_TEST(test_stop_trap_and_escalation)
+{
+        _cleanup_free_ char *trap = container_body(
+                "trap", "running",
+                "[\"sh\",\"-c\",\"trap 'echo got-term; exit 0' TERM; while :; do sleep 0.1; "
+                "done\"]",
+                NULL);
+        _cleanup_free_ char *deaf = container_body(
+                "deaf", "running", "[\"sh\",\"-c\",\"trap '' TERM; while :; do sleep 0.1; done\"]",
+                "\"stop_timeout\":1,");
+        json_t *c;
+        double t0, dt;
+        char *log;
+
+        json_decref(post("/imageapi/v1/container", trap, 201));
+        json_decref(post("/imageapi/v1/container", deaf, 201));
+        usleep(300000);
+
+        t0 = now_s();
+        c = call("PATCH", "/imageapi/v1/container?name=trap&state=exited", 200);
+        ck_assert_str_eq(test_json_str(c, "state"), "stopping");
+        json_decref(c);
+        c = wait_state(0, "exited", 5);
+        dt = now_s() - t0;
+        ck_assert_msg(dt < 1.0, "a TERM-handling payload took %.2f s to stop", dt);
+        ck_assert_int_eq(test_json_int(c, "exit_code"), 0);
+        log = read_log(c);
+        ck_assert_msg(strstr(log, "got-term"), "%s", log);
+        free(log);
+        json_decref(c);
+
+        t0 = now_s();
+        json_decref(call("PATCH", "/imageapi/v1/container?name=deaf&state=exited", 200));
+        usleep(500000);
+        c = get_container(1);
+        ck_assert_str_eq(test_json_str(c, "state"), "stopping");
+        json_decref(c);
+        c = wait_state(1, "exited", 5);
+        dt = now_s() - t0;
+        ck_assert_msg(dt >= 0.9 && dt < 3, "escalation after %.2f s (stop_timeout 1 s)", dt);
+        ck_assert_int_eq(test_json_int(c, "signal"), 9);
+        log = read_log(c);
+        ck_assert_msg(strstr(log, "stop timeout"), "%s", log);
+        free(log);
+        json_decref(c);
+        json_decref(call("DELETE", "/imageapi/v1/container?name=trap", 200));
+        json_decref(call("DELETE", "/imageapi/v1/container?name=deaf", 200));
+        assert_clean();
+}
+END_TEST
+
+START_TEST(test_pause_resume)
+{
+        _cleanup_free_ char *b = container_body(
+                "counter", "running",
+                "[\"sh\",\"-c\",\"i=0; while :; do i=$((i+1)); echo $i > /tmp/n; sleep 0.02; "
+                "done\"]",
+                NULL);
+        json_t *c = post("/imageapi/v1/container", b, 201);
+        char *x, *y, *z;
+        pid_t pid = (pid_t)test_json_int(c, "pid");
+
+        json_decref(c);
+        usleep(200000);
+        c = call("PATCH", "/imageapi/v1/container?name=counter&state=paused", 200);
+        ck_assert_str_eq(test_json_str(c, "state"), "paused");
+        json_decref(c);
+        x = in_container(pid, "cat /tmp/n");
+        usleep(400000);
+        y = in_container(pid, "cat /tmp/n");
+        ck_assert_msg(streq(x, y), "a paused container made progress: %s -> %s", x, y);
+        /* A paused container cannot be deleted without force. */
+        json_decref(call("DELETE", "/imageapi/v1/container?name=counter", 409));
+        c = call("PATCH", "/imageapi/v1/container?name=counter&state=running", 200);
+        ck_assert_str_eq(test_json_str(c, "state"), "running");
+        json_decref(c);
+        usleep(300000);
+        z = in_container(pid, "cat /tmp/n");
+        ck_assert_msg(atoi(z) > atoi(y), "no progress after resume: '%.8s' -> '%.8s'", y, z);
+        free(x);
+        free(y);
+        free(z);
+        /* Stop while paused: the signal is delivered once thawed. */
+        json_decref(call("PATCH", "/imageapi/v1/container?name=counter&state=paused", 200));
+        json_decref(call("PATCH", "/imageapi/v1/container?name=counter&state=exited", 200));
+        json_decref(wait_state(0, "exited", 5));
+        json_decref(call("DELETE", "/imageapi/v1/container?name=counter", 200));
+        assert_clean();
+}
+END_TEST
+
+START_TEST(test_memory_limit_oom)
+{
+        _cleanup_free_ char *b = container_body("hog", "running", "[\"tail\",\"/dev/zero\"]",
+                                                "\"limits\":{\"memory\":33554432},");
+        json_t *c = post("/imageapi/v1/container", b, 201);
+        char *log;
+
+        json_decref(c);
+        c = wait_state(0, "dead", 20);
+        ck_assert_msg(json_is_true(json_object_get(c, "oom_killed")), "%s", json_dumps(c, 0));
+        ck_assert_int_eq(test_json_int(c, "signal"), 9);
+        log = read_log(c);
+        ck_assert_msg(strstr(log, "out of memory"), "%s", log);
+        free(log);
+        json_decref(c);
+        json_decref(call("DELETE", "/imageapi/v1/container?name=hog", 200));
+        assert_clean();
+}
+END_TEST
+
+START_TEST(test_pids_limit)
+{
+        /* The inner shell forks until it cannot (ash gives up on a failed fork); the
+         * outer one then keeps the container alive for inspection. */
+        _cleanup_free_ char *b = container_body(
+                "forker", "running",
+                "[\"sh\",\"-c\",\"sh -c 'i=0; while [ $i -lt 40 ]; do sleep 30 & i=$((i+1)); "
+                "done'; echo fork-bomb-stopped; sleep 30\"]",
+                "\"limits\":{\"pids\":16},");
+        json_t *c = post("/imageapi/v1/container", b, 201);
+        char path[256], *text = NULL, *log = NULL;
+        double deadline = now_s() + 5;
+
+        for (;;) {
+                free(log);
+                log = read_log(c);
+                if (strstr(log, "fork-bomb-stopped") || now_s() > deadline)
+                        break;
+                usleep(20000);
+        }
+        ck_assert_msg(strstr(log, "can't fork") && strstr(log, "fork-bomb-stopped"), "%s", log);
+        free(log);
+        (void)snprintf(path, sizeof(path), "/sys/fs/cgroup/pids/%s/0/pids.current", cgparent);
+        ck_assert_int_ge(read_file(path, 64, &text, NULL), 0);
+        ck_assert_msg(atoi(text) <= 16 && atoi(text) > 1, "pids.current %s", text);
+        free(text);
+        (void)snprintf(path, sizeof(path), "/sys/fs/cgroup/pids/%s/0/pids.events", cgparent);
+        ck_assert_int_ge(read_file(path, 64, &text, NULL), 0);
+        ck_assert_msg(strncmp(text, "max ", 4) == 0 && atoi(text + 4) > 0, "pids.events %s", text);
+        free(text);
+        json_decref(c);
+        json_decref(call("DELETE", "/imageapi/v1/container?name=forker&force=true", 200));
+        assert_clean();
+}
+END_TEST
+
+START_TEST(test_namespaces_and_root)
+{
+        _cleanup_free_ char *b = container_body("iso", "running", "[\"sleep\",\"60\"]",
+                                                "\"namespaces\":[\"net\"],");
+        json_t *c = post("/imageapi/v1/container", b, 201);
+        pid_t pid = (pid_t)test_json_int(c, "pid");
+        char *out;
+
+        json_decref(c);
+        out = in_container(pid, "tr '\\0' ' ' < /proc/1/cmdline; echo; hostname; "
+                                "cat /proc/self/mountinfo; ip -o link; ls /");
+        ck_assert_msg(strncmp(out, "berth-init", 10) == 0, "PID 1 is not berth-init: %s", out);
+        ck_assert_msg(strstr(out, "\niso\n"), "hostname: %s", out);
+        /* No host mount is visible: not the state dir, not the host's root device. */
+        ck_assert_msg(!strstr(out, d.state_dir + 1) || strstr(out, "lowerdir="),
+                      "host paths visible: %s", out);
+        ck_assert_msg(!strstr(out, " /work") && !strstr(out, " /var/tmp") && !strstr(out, " /run/"),
+                      "host mounts visible: %s", out);
+        /* Only loopback in the new network namespace. */
+        ck_assert_msg(strstr(out, "lo:") && !strstr(out, "eth0"), "%s", out);
+        free(out);
+        json_decref(call("DELETE", "/imageapi/v1/container?name=iso&force=true", 200));
+        ck_assert(!pid_alive(pid));
+        assert_clean();
+}
+END_TEST
+
+/* What a container must not do fails with EPERM inside: capabilities it does not have,
+ * calls the seccomp filter denies, devices outside the allow-list, read-only /proc. */
+START_TEST(test_security)
+{
+        _cleanup_free_ char *b = container_body(
+                "jail", "running",
+                "[\"sh\",\"-c\",\"hostname evil 2>&1; echo hostname=$?; insmod /etc/os-release "
+                "2>&1; echo insmod=$?; date -s 2001-01-01 2>&1; echo date=$?; "
+                "echo 1 > /proc/sys/kernel/printk 2>&1; echo sysctl=$?; "
+                "mknod /tmp/disk b 7 0 && head -c 1 /tmp/disk 2>&1; echo disk=$?; "
+                "wc -c < /proc/kcore; "
+                "grep -E 'CapBnd|NoNewPrivs|Seccomp:' /proc/self/status\"]",
+                NULL);
+        json_t *c = post("/imageapi/v1/container", b, 201);
+        char *log;
+
+        json_decref(c);
+        c = wait_state(0, "exited", 10);
+        log = read_log(c);
+        ck_assert_msg(strstr(log, "hostname=1"), "sethostname without CAP_SYS_ADMIN: %s", log);
+        ck_assert_msg(strstr(log, "insmod=1") && strstr(log, "Operation not permitted"),
+                      "init_module: %s", log);
+        ck_assert_msg(strstr(log, "can't set date: Operation not permitted"), "settimeofday: %s",
+                      log);
+        ck_assert_msg(strstr(log, "sysctl=1") || strstr(log, "sysctl=2"), "/proc/sys: %s", log);
+        ck_assert_msg(strstr(log, "disk=1"), "block device outside the allow-list: %s", log);
+        ck_assert_msg(strstr(log, "NoNewPrivs:\t1") && strstr(log, "Seccomp:\t2"), "%s", log);
+        ck_assert_msg(strstr(log, "CapBnd:\t00000000a80425fb"), "%s", log);
+        free(log);
+        json_decref(c);
+        json_decref(call("DELETE", "/imageapi/v1/container?name=jail", 200));
+        assert_clean();
+}
+END_TEST
+
+START_TEST(test_bad_requests_leave_nothing)
+{
+        struct test_snapshot before;
+        char body[1024];
+        json_t *c;
+
+        test_snapshot_take(&before);
+        (void)snprintf(body, sizeof(body),
+                       "{\"name\":\"x\",\"command\":\"/no/such/init\",\"state\":\"running\","
+                       "\"mount\":{\"overlay\":{\"lower\":[{\"attach\":{\"fs_type\":\"squashfs\","
+                       "\"attach\":{\"loopback\":{\"path\":\"%s\"}}}}]}}}",
+                       image);
+        c = post("/imageapi/v1/container", body, 422);
+        ck_assert_msg(strstr(test_json_str(c, "message"), "/no/such/init"), "%s",
+                      test_json_str(c, "message"));
+        json_decref(c);
+        (void)snprintf(body, sizeof(body),
+                       "{\"name\":\"x\",\"command\":\"/etc/os-release\",\"mount\":{\"overlay\":{"
+                       "\"lower\":[{\"attach\":{\"fs_type\":\"squashfs\",\"attach\":{\"loopback\":"
+                       "{\"path\":\"%s\"}}}}]}}}",
+                       image);
+        c = post("/imageapi/v1/container", body, 422);
+        ck_assert_msg(strstr(test_json_str(c, "message"), "not an executable"), "%s",
+                      test_json_str(c, "message"));
+        json_decref(c);
+        json_decref(post("/imageapi/v1/container",
+                         "{\"command\":\"/bin/sh\",\"mount\":{\"id\":7}}", 404));
+        json_decref(post("/imageapi/v1/container",
+                         "{\"command\":\"/bin/sh\",\"namespaces\":[\"time\"],\"mount\":{\"id\":7}}",
+                         422));
+        test_snapshot_assert_same(&before);
+        test_snapshot_done(&before);
+
+        /* Nothing was consumed: the next container is 0, its mounts 0 and 1. */
+        {
+                _cleanup_free_ char *b = container_body("ok", "created", "[\"true\"]", NULL);
+                c = post("/imageapi/v1/container", b, 201);
+                ck_assert_int_eq(test_json_int(c, "id"), 0);
+                ck_assert_int_eq(test_json_int(json_object_get(c, "mount"), "id"), 1);
+                json_decref(c);
+        }
+        {
+                _cleanup_free_ char *b = container_body("ok", "created", "[\"true\"]", NULL);
+                c = post("/imageapi/v1/container", b, 409);
+                ck_assert_msg(strstr(test_json_str(c, "message"), "'ok' exists"), "%s",
+                              test_json_str(c, "message"));
+                json_decref(c);
+        }
+        json_decref(call("PATCH", "/imageapi/v1/container?name=ok&state=paused", 409));
+        json_decref(call("PATCH", "/imageapi/v1/container?name=ok&state=dead", 422));
+        json_decref(call("PATCH", "/imageapi/v1/container?state=running", 422));
+        json_decref(call("PATCH", "/imageapi/v1/container?name=nope&state=running", 404));
+        json_decref(call("GET", "/imageapi/v1/container/byname/nope", 404));
+        json_decref(call("DELETE", "/imageapi/v1/container/9", 404));
+        /* Deleting the container releases the nested mounts with it. */
+        json_decref(call("DELETE", "/imageapi/v1/container?name=ok", 200));
+        c = call("GET", "/imageapi/v1/mount", 200);
+        ck_assert_int_eq(json_array_size(c), 0);
+        json_decref(c);
+        assert_clean();
+}
+END_TEST
+
+/* A container in use keeps its mount; force deletes kill it. */
+START_TEST(test_delete_cascade)
+{
+        _cleanup_free_ char *b = container_body("runner", "running", "[\"sleep\",\"60\"]", NULL);
+        json_t *c = post("/imageapi/v1/container", b, 201);
+        pid_t pid = (pid_t)test_json_int(c, "pid");
+        long long mid = test_json_int(json_object_get(c, "mount"), "id");
+        char path[128];
+
+        json_decref(c);
+        json_decref(call("DELETE", "/imageapi/v1/container?name=runner", 409));
+        (void)snprintf(path, sizeof(path), "/imageapi/v1/mount?id=%lld", mid);
+        c = call("DELETE", path, 409);
+        ck_assert_msg(strstr(test_json_str(c, "message"), "container 0"), "%s",
+                      test_json_str(c, "message"));
+        json_decref(c);
+        json_decref(call("DELETE", "/imageapi/v1/container?name=runner&force=true", 200));
+        ck_assert(!pid_alive(pid));
+        c = call("GET", "/imageapi/v1/attach", 200);
+        ck_assert_int_eq(json_array_size(c), 0);
+        json_decref(c);
+        assert_clean();
+}
+END_TEST
+
+/* Reads server-sent events from a raw connection. */
+START_TEST(test_events)
+{
+        _cleanup_free_ char *b = container_body("ev", "running", "[\"sh\",\"-c\",\"exit 3\"]",
+                                                NULL);
+        struct sockaddr_in sa = { .sin_family = AF_INET };
+        char req[256], buf[16384];
+        size_t len = 0;
+        double deadline;
+        int fd, port;
+
+        ck_assert_int_eq(sscanf(d.url, "http://127.0.0.1:%d", &port), 1);
+        sa.sin_port = htons((uint16_t)port);
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        (void)snprintf(req, sizeof(req), "GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
+        ck_assert_int_eq(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+        usleep(100000);
+
+        json_decref(post("/imageapi/v1/container", b, 201));
+        deadline = now_s() + 5;
+        (void)fcntl(fd, F_SETFL, O_NONBLOCK);
+        while (now_s() < deadline && !strstr(buf, "\"event\":\"dead\"")) {
+                ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
+                if (n > 0) {
+                        len += (size_t)n;
+                        buf[len] = 0;
+                } else
+                        usleep(10000);
+        }
+        close(fd);
+        ck_assert_msg(strstr(buf, "text/event-stream"), "%s", buf);
+        ck_assert_msg(strstr(buf, "event: mount") && strstr(buf, "\"event\":\"created\""), "%s",
+                      buf);
+        ck_assert_msg(strstr(buf, "\"event\":\"running\"") && strstr(buf, "\"name\":\"ev\""), "%s",
+                      buf);
+        ck_assert_msg(strstr(buf, "\"event\":\"dead\"") && strstr(buf, "\"exit_code\":3"), "%s",
+                      buf);
+        json_decref(call("DELETE", "/imageapi/v1/container?name=ev", 200));
+        assert_clean();
+}
+END_TEST
+
+/* Containers do not die with berthd; berth-init records how the payload ended. */
+START_TEST(test_survives_berthd)
+{
+        _cleanup_free_ char *b = container_body("survivor", "running",
+                                                "[\"sh\",\"-c\",\"sleep 1; exit 5\"]", NULL);
+        json_t *c = post("/imageapi/v1/container", b, 201);
+        pid_t pid = (pid_t)test_json_int(c, "pid");
+        char status_path[512], *status = NULL;
+
+        json_decref(c);
+        test_berthd_kill(&d);
+        ck_assert(pid_alive(pid));
+        (void)snprintf(status_path, sizeof(status_path), "%s/containers/0/exit.json",
+                       d.state_dir);
+        for (int i = 0; i < 300 && pid_alive(pid); i++)
+                usleep(10000);
+        ck_assert(!pid_alive(pid));
+        ck_assert_int_ge(read_file(status_path, 4096, &status, NULL), 0);
+        ck_assert_msg(strstr(status, "\"exit_code\":5"), "%s", status);
+        free(status);
+
+        /* Re-adoption after a restart comes with the recovery work: clean up by hand. */
+        {
+                char p[512];
+                (void)snprintf(p, sizeof(p), "%s/mounts", d.state_dir);
+                DIR *dir = opendir(p);
+                struct dirent *de;
+                while (dir && (de = readdir(dir)))
+                        if (strncmp(de->d_name, "mount_", 6) == 0) {
+                                char mp[800];
+                                (void)snprintf(mp, sizeof(mp), "%s/%s", p, de->d_name);
+                                (void)umount2(mp, 0);
+                        }
+                if (dir)
+                        closedir(dir);
+                /* overlay first, then its lower: a second pass catches the order */
+                dir = opendir(p);
+                while (dir && (de = readdir(dir)))
+                        if (de->d_name[0] != '.') {
+                                char mp[800];
+                                (void)snprintf(mp, sizeof(mp), "%s/%s", p, de->d_name);
+                                (void)umount2(mp, 0);
+                                test_rm_rf(mp);
+                        }
+                if (dir)
+                        closedir(dir);
+        }
+        for (int i = 0; i < 200 && test_count_loops_backed_by(images) > 0; i++)
+                usleep(10000);
+        {
+                static const char *const hier[] = { "unified", "memory", "pids", "cpu",
+                                                    "freezer", "devices", "cpuset", "blkio",
+                                                    "systemd", "cpuacct" };
+                for (size_t i = 0; i < ELEMENTSOF(hier); i++) {
+                        char p[256];
+                        (void)snprintf(p, sizeof(p), "/sys/fs/cgroup/%s/%s/0", hier[i], cgparent);
+                        (void)rmdir(p);
+                        (void)snprintf(p, sizeof(p), "/sys/fs/cgroup/%s/%s", hier[i], cgparent);
+                        (void)rmdir(p);
+                }
+        }
+        ck_assert_int_eq(test_count_loops_backed_by(images), 0);
+        ck_assert_int_eq(count_cgroups(), 0);
+}
+END_TEST
+
+static void prune_parent(void)
+{
+        static const char *const hier[] = { "unified", "memory", "pids", "cpu", "freezer",
+                                            "devices", "cpuset", "blkio", "systemd", "cpuacct" };
+
+        for (size_t i = 0; i < ELEMENTSOF(hier); i++) {
+                char p[256];
+                (void)snprintf(p, sizeof(p), "/sys/fs/cgroup/%s/%s", hier[i], cgparent);
+                (void)rmdir(p);
+        }
+}
+
+static Suite *containers_suite(void)
+{
+        Suite *s = suite_create("priv-containers");
+        TCase *tc = tcase_create("containers");
+
+        tcase_add_unchecked_fixture(tc, build_images, NULL);
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_set_timeout(tc, 120);
+        tcase_add_test(tc, test_seed_walkthrough);
+        tcase_add_test(tc, test_exit_codes_and_signals);
+        tcase_add_test(tc, test_logs_and_rotation);
+        tcase_add_test(tc, test_stop_trap_and_escalation);
+        tcase_add_test(tc, test_pause_resume);
+        tcase_add_test(tc, test_memory_limit_oom);
+        tcase_add_test(tc, test_pids_limit);
+        tcase_add_test(tc, test_namespaces_and_root);
+        tcase_add_test(tc, test_security);
+        tcase_add_test(tc, test_bad_requests_leave_nothing);
+        tcase_add_test(tc, test_delete_cascade);
+        tcase_add_test(tc, test_events);
+        tcase_add_test(tc, test_survives_berthd);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+int main(void)
+{
+        SRunner *sr;
+        int failed;
+
+        test_require_root("test-priv-containers");
+        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+                fprintf(stderr, "test-priv-containers: private mount namespace: %m\n");
+                return 99;
+        }
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        (void)snprintf(cgparent, sizeof(cgparent), "berth-test-%d", (int)getpid());
+        sr = srunner_create(containers_suite());
+        srunner_run_all(sr, CK_NORMAL);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        prune_parent();
+        if (images && test_count_loops_backed_by(images) > 0) {
+                fprintf(stderr, "test-priv-containers: loop devices left on %s\n", images);
+                failed++;
+        }
+        if (images)
+                test_rm_rf(images);
+        free(images);
+        curl_global_cleanup();
+        return failed ? 1 : 0;
+}
