@@ -292,9 +292,16 @@ static void bench_launcher(struct row *row, double *t)
                 (void)snprintf(name, sizeof(name), "b%d", i + 5);
                 r = berth_cgroup_create(cs, name, &lim, true, &cg, &err);
                 if (r >= 0) {
-                        l.cgroups = cg->paths;
+                        char *v1[_BERTH_CG_MAX + 1] = {};
+                        size_t k = 0;
+                        for (size_t j = 0; j < cg->n_paths; j++)
+                                if (!streq_ptr(cg->paths[j], cg->v2))
+                                        v1[k++] = cg->paths[j];
+                        l.cgroups = v1;
+                        fds.cgroup_v2 = cg->v2 ? open(cg->v2, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                                               : -1;
                         (void)snprintf(p, sizeof(p), "%s/log", dir);
-                        fds.log = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+                        fds.log = open(p, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
                         (void)snprintf(p, sizeof(p), "%s/log.1", dir);
                         fds.log_old = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
                         (void)snprintf(p, sizeof(p), "%s/exit", dir);
@@ -303,6 +310,8 @@ static void bench_launcher(struct row *row, double *t)
                         close(fds.log);
                         close(fds.log_old);
                         close(fds.status);
+                        if (fds.cgroup_v2 >= 0)
+                                close(fds.cgroup_v2);
                 }
                 if (r >= 0) {
                         siginfo_t si;

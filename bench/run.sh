@@ -94,5 +94,5 @@ fi
 echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r), $(. /etc/os-release; echo "$PRETTY_NAME")"
 echo "versions: berthd $("$build/berthd" --version | cut -d' ' -f2), $(crun --version | head -n 1), $(runc --version | head -n 1)"
 echo "runs: $runs per row after 5 warm-up runs; cgroups v1 (see bench/run.sh)"
-"$build/bench/bench-start" --url "$url" --rootfs "$rootfs" --bundle-crun "$work/bundle-crun" \
+BERTH_INIT="$build/berth-init" "$build/bench/bench-start" --url "$url" --rootfs "$rootfs" --bundle-crun "$work/bundle-crun" \
         --bundle-runc "$work/bundle-runc" --image "$work/busybox.sqsh" --runs "$runs" $docker_flag

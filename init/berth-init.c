@@ -114,12 +114,24 @@ static int read_spec(struct berth_error *err)
 static int join_cgroups(struct berth_error *err)
 {
         STRV_FOREACH (p, spec.cgroups) {
-                _cleanup_free_ char *procs = NULL;
+                _cleanup_free_ char *file = NULL;
                 _cleanup_close_ int fd = -EBADF;
+                size_t l = strlen(*p);
+                /* A v1 directory is joined through "tasks", which moves this one thread
+                 * (berth-init is single-threaded) without taking the cgroup threadgroup
+                 * lock for writing: that lock's first writer waits for an RCU grace
+                 * period, 15 ms here. The v2 group was joined at clone time
+                 * (CLONE_INTO_CGROUP); a path ending in "/cgroup.procs" is the fallback
+                 * for kernels without it. */
+                bool procs = l > 13 && streq(*p + l - 13, "/cgroup.procs");
 
-                if (asprintf(&procs, "%s/cgroup.procs", *p) < 0)
+                if (procs)
+                        file = strdup(*p);
+                else if (asprintf(&file, "%s/tasks", *p) < 0)
+                        file = NULL;
+                if (!file)
                         return -ENOMEM;
-                fd = open(procs, O_WRONLY | O_CLOEXEC);
+                fd = open(file, O_WRONLY | O_CLOEXEC);
                 /* "0" is the writer itself, whatever its pid in this namespace. */
                 if (fd < 0 || write(fd, "0", 1) != 1)
                         return berth_error_set_errno(err, errno, "join cgroup '%s'", *p);

@@ -30,9 +30,15 @@
 static int find_init(char **ret_path)
 {
         char self[PATH_MAX], *dir, *p;
+        const char *e = getenv("BERTH_INIT");
         ssize_t n;
 
-        /* Next to berthd first: the build tree works without make install. */
+        /* $BERTH_INIT (tools and benchmarks outside the build tree's top), then next to
+         * berthd: the build tree works without make install. */
+        if (e && *e && access(e, X_OK) == 0) {
+                *ret_path = strdup(e);
+                return *ret_path ? 0 : -ENOMEM;
+        }
         n = readlink("/proc/self/exe", self, sizeof(self) - 1);
         if (n > 0) {
                 self[n] = 0;
@@ -292,9 +298,17 @@ int berth_launch_start(struct berth_launcher *L, const struct berth_launch *spec
 
         ca.flags = flags;
         ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
+        if (fds->cgroup_v2 >= 0) {
+                /* Born in its v2 group: no migration, no write lock (kernel >= 5.7). */
+                ca.flags |= CLONE_INTO_CGROUP;
+                ca.cgroup = (uint64_t)fds->cgroup_v2;
+        }
         pid = syscall(SYS_clone3, &ca, sizeof(ca));
         if (pid < 0) {
-                r = berth_error_set_errno(err, errno, "clone the container's namespaces");
+                if (fds->cgroup_v2 >= 0 && (errno == EINVAL || errno == E2BIG || errno == ENOSYS))
+                        r = berth_error_set(err, EOPNOTSUPP, "no CLONE_INTO_CGROUP");
+                else
+                        r = berth_error_set_errno(err, errno, "clone the container's namespaces");
                 goto out;
         }
         if (pid == 0)

@@ -30,9 +30,10 @@ int berth_launcher_new(struct berth_launcher **ret, struct berth_error *err);
 struct berth_launcher *berth_launcher_free(struct berth_launcher *L);
 
 struct berth_launch_fds {
-        int log;     /* the container log, opened O_WRONLY|O_APPEND */
-        int log_old; /* <log>.1 */
-        int status;  /* the exit-status file */
+        int log;       /* the container log, opened O_RDWR|O_APPEND */
+        int log_old;   /* <log>.1 */
+        int status;    /* the exit-status file */
+        int cgroup_v2; /* the container's v2 cgroup directory (CLONE_INTO_CGROUP), or -1 */
 };
 
 struct berth_launched {
@@ -44,7 +45,8 @@ struct berth_launched {
 
 /* Clone, exec berth-init, wait until the payload runs (or set-up failed: then the
  * child is reaped and err carries berth-init's message). timeout_ms bounds the wait.
- * Returns 0 / -errno. */
+ * Returns 0 / -errno; -EOPNOTSUPP when the kernel has no CLONE_INTO_CGROUP (the
+ * caller then lists the v2 group's cgroup.procs in spec->cgroups instead). */
 int berth_launch_start(struct berth_launcher *L, const struct berth_launch *spec,
                        const struct berth_launch_fds *fds, int timeout_ms,
                        struct berth_launched *ret, struct berth_error *err);

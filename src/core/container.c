@@ -273,19 +273,23 @@ static int open_launch_fds(struct berth_container *c, struct berth_launch_fds *f
 {
         _cleanup_free_ char *status = NULL, *old = NULL;
 
-        *fds = (struct berth_launch_fds){ -EBADF, -EBADF, -EBADF };
+        *fds = (struct berth_launch_fds){ -EBADF, -EBADF, -EBADF, -EBADF };
         if (asprintf(&status, "%s/exit.json", c->dir) < 0 || asprintf(&old, "%s.1", c->logfile) < 0)
                 return -ENOMEM;
         /* Readable too: berth-init copies it into <log>.1 when it rotates. */
         fds->log = open(c->logfile, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
         fds->log_old = open(old, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
         fds->status = open(status, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fds->log < 0 || fds->log_old < 0 || fds->status < 0) {
+        if (c->cg && c->cg->v2)
+                fds->cgroup_v2 = open(c->cg->v2, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fds->log < 0 || fds->log_old < 0 || fds->status < 0 ||
+            (c->cg && c->cg->v2 && fds->cgroup_v2 < 0)) {
                 int r = berth_error_set_errno(err, errno, "open the log or status files of '%s'",
                                               c->dir);
                 fds->log = safe_close(fds->log);
                 fds->log_old = safe_close(fds->log_old);
                 fds->status = safe_close(fds->status);
+                fds->cgroup_v2 = safe_close(fds->cgroup_v2);
                 return r;
         }
         return 0;
@@ -323,7 +327,12 @@ static int fill_launch(struct berth_store *s, struct berth_container *c, char *e
         l->args = strv_copy(c->args);
         l->env = build_env(c);
         l->cwd = strdup("/");
-        l->cgroups = strv_copy(c->cg ? c->cg->paths : (char *[]){ NULL });
+        /* The v2 group is joined at clone time; berth-init joins the v1 ones. */
+        l->cgroups = calloc(1, sizeof(char *));
+        for (size_t i = 0; c->cg && l->cgroups && i < c->cg->n_paths; i++)
+                if (!streq_ptr(c->cg->paths[i], c->cg->v2) &&
+                    strv_extend(&l->cgroups, c->cg->paths[i]) < 0)
+                        l->cgroups = strv_free(l->cgroups);
         l->machine_id = strdup(c->machine_id);
         if (!l->hostname || !l->rootfs || !l->args || !l->env || !l->cwd || !l->cgroups ||
             !l->machine_id)
@@ -381,9 +390,20 @@ static int container_start(struct berth_store *s, struct berth_container *c,
         c->exit_handled = false;
         c->error = mfree(c->error);
         r = berth_launch_start(s->launcher, &l, &fds, START_TIMEOUT_MS, &res, err);
+        if (r == -EOPNOTSUPP && fds.cgroup_v2 >= 0) {
+                /* A kernel before 5.7: join the v2 group by writing cgroup.procs. */
+                char *p = NULL;
+                fds.cgroup_v2 = safe_close(fds.cgroup_v2);
+                berth_error_clear(err);
+                if (asprintf(&p, "%s/cgroup.procs", c->cg->v2) >= 0 &&
+                    strv_consume(&l.cgroups, p) >= 0)
+                        r = berth_launch_start(s->launcher, &l, &fds, START_TIMEOUT_MS, &res,
+                                               err);
+        }
         safe_close(fds.log);
         safe_close(fds.log_old);
         safe_close(fds.status);
+        safe_close(fds.cgroup_v2);
         berth_launch_done(&l);
         if (r < 0) {
                 container_log(c, "start failed: %s", err ? err->msg : "error");

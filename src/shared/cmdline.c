@@ -53,14 +53,17 @@ int cmdline_split(const char *s, char ***ret, struct berth_error *err)
                         }
                         continue;
                 }
+                if (c == '\\' && s[i + 1] == '\n') {
+                        /* A line continuation is removed before words are split. */
+                        i++;
+                        continue;
+                }
                 in_word = true;
                 if (c == '\\') {
                         if (s[i + 1] == 0)
                                 return berth_error_set(err, EINVAL,
                                                        "command ends with a lone backslash");
-                        i++;
-                        if (s[i] != '\n') /* backslash-newline joins lines */
-                                word[n++] = s[i];
+                        word[n++] = s[++i];
                 } else if (c == '\'') {
                         const char *end = strchr(s + i + 1, '\'');
                         if (!end)
