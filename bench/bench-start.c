@@ -244,8 +244,7 @@ static void bench_nested(struct row *row, double *t)
                 }
                 if (i >= 0)
                         t[n++] = dt;
-                (void)snprintf(path, sizeof(path), "/imageapi/v1/container?force=true&id=%lld",
-                               id);
+                (void)snprintf(path, sizeof(path), "/imageapi/v1/container?force=true&id=%lld", id);
                 (void)http("DELETE", path, NULL, NULL);
         }
         summarise(row, t, n);
@@ -290,7 +289,7 @@ static void bench_launcher(struct row *row, double *t)
                 int r;
 
                 (void)snprintf(name, sizeof(name), "b%d", i + 5);
-                r = berth_cgroup_create(cs, name, &lim, true, &cg, &err);
+                r = berth_cgroup_create(cs, name, &lim, &cg, &err);
                 if (r >= 0) {
                         char *v1[_BERTH_CG_MAX + 1] = {};
                         size_t k = 0;
@@ -298,8 +297,8 @@ static void bench_launcher(struct row *row, double *t)
                                 if (!streq_ptr(cg->paths[j], cg->v2))
                                         v1[k++] = cg->paths[j];
                         l.cgroups = v1;
-                        fds.cgroup_v2 = cg->v2 ? open(cg->v2, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                                               : -1;
+                        fds.cgroup_v2 =
+                                cg->v2 ? open(cg->v2, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
                         (void)snprintf(p, sizeof(p), "%s/log", dir);
                         fds.log = open(p, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
                         (void)snprintf(p, sizeof(p), "%s/log.1", dir);
@@ -404,8 +403,8 @@ static void print_table(struct row *rows, int n, double base)
                 if (!rows[i].n && !rows[i].failed)
                         continue;
                 printf("| %-38s | %10.2f | %10.2f | %14.2f | %d (%d) |\n", rows[i].name,
-                       rows[i].median, rows[i].p90, base > 0 ? rows[i].median / base : 0,
-                       rows[i].n, rows[i].failed);
+                       rows[i].median, rows[i].p90, base > 0 ? rows[i].median / base : 0, rows[i].n,
+                       rows[i].failed);
         }
 }
 
@@ -429,14 +428,29 @@ int main(int argc, char *argv[])
 
         while ((o = getopt_long(argc, argv, "", opts, NULL)) >= 0)
                 switch (o) {
-                case 'u': arg_url = optarg; break;
-                case 'r': arg_rootfs = optarg; break;
-                case 'c': arg_crun = optarg; break;
-                case 'R': arg_runc = optarg; break;
-                case 'i': arg_image = optarg; break;
-                case 'n': arg_runs = atoi(optarg); break;
-                case 'd': arg_docker = true; break;
-                default: return 2;
+                case 'u':
+                        arg_url = optarg;
+                        break;
+                case 'r':
+                        arg_rootfs = optarg;
+                        break;
+                case 'c':
+                        arg_crun = optarg;
+                        break;
+                case 'R':
+                        arg_runc = optarg;
+                        break;
+                case 'i':
+                        arg_image = optarg;
+                        break;
+                case 'n':
+                        arg_runs = atoi(optarg);
+                        break;
+                case 'd':
+                        arg_docker = true;
+                        break;
+                default:
+                        return 2;
                 }
         if (!arg_url || !arg_rootfs) {
                 fprintf(stderr, "usage: bench-start --url URL --rootfs DIR [...]\n");
@@ -461,26 +475,29 @@ int main(int argc, char *argv[])
         rows[nrows].name = "berth launcher (library call)";
         bench_launcher(&rows[nrows++], t);
         if (arg_crun) {
-                const char *cargv[] = { "crun", "--root", "/run/berth-bench-crun", "run", "-b",
-                                  arg_crun, "ID", NULL };
+                const char *cargv[] = { "crun", "--root", "/run/berth-bench-crun",
+                                        "run",  "-b",     arg_crun,
+                                        "ID",   NULL };
                 rows[nrows].name = "crun run";
                 bench_cmd(&rows[nrows++], t, cargv, 6);
         }
         if (arg_runc) {
-                const char *rargv[] = { "runc", "--root", "/run/berth-bench-runc", "run", "-b",
-                                  arg_runc, "ID", NULL };
+                const char *rargv[] = { "runc", "--root", "/run/berth-bench-runc",
+                                        "run",  "-b",     arg_runc,
+                                        "ID",   NULL };
                 rows[nrows].name = "runc run";
                 bench_cmd(&rows[nrows++], t, rargv, 6);
         }
         {
-                const char *uargv[] = { "unshare", "--mount", "--pid", "--uts", "--ipc", "--fork",
-                                  "chroot", arg_rootfs, "/bin/true", NULL };
+                const char *uargv[] = { "unshare", "--mount", "--pid",    "--uts",     "--ipc",
+                                        "--fork",  "chroot",  arg_rootfs, "/bin/true", NULL };
                 rows[nrows].name = "unshare -mpiu --fork chroot (floor)";
                 bench_cmd(&rows[nrows++], t, uargv, -1);
         }
         if (arg_docker) {
-                const char *dargv[] = { "docker", "run", "--rm", "--network", "none", "berth-bench-busybox",
-                                  "/bin/true", NULL };
+                const char *dargv[] = { "docker",    "run",  "--rm",
+                                        "--network", "none", "berth-bench-busybox",
+                                        "/bin/true", NULL };
                 rows[nrows].name = "docker run --rm";
                 bench_cmd(&rows[nrows++], t, dargv, -1);
         }
@@ -489,8 +506,8 @@ int main(int argc, char *argv[])
         if (arg_image) {
                 struct row nested = { .name = "nested POST: attach+mount+overlay+start" };
                 bench_nested(&nested, t);
-                printf("\n| %-44s | %10s | %10s | %s |\n", "one request, to its reply",
-                       "median ms", "p90 ms", "runs (failed)");
+                printf("\n| %-44s | %10s | %10s | %s |\n", "one request, to its reply", "median ms",
+                       "p90 ms", "runs (failed)");
                 printf("|----------------------------------------------|-----------:|-----------:|"
                        "---------------|\n");
                 printf("| %-44s | %10.2f | %10.2f | %d (%d) |\n", nested.name, nested.median,

@@ -78,6 +78,7 @@ static _noreturn_ void fail(const struct berth_error *err)
         char msg[LAUNCH_MSG_MAX];
 
         init_log("error: %s", err->msg);
+        init_log_flush();
         write_status(0, err->msg);
         (void)snprintf(msg, sizeof(msg), "ERROR %d %s", -err->code, err->msg);
         sync_send(msg, -1);
@@ -234,6 +235,7 @@ static _noreturn_ void exec_systemd(int console)
         console = safe_close(console);
         if (setsid() < 0)
                 (void)0;
+        init_log_flush();
         tty = open("/dev/console", O_RDWR | O_CLOEXEC);
         if (tty < 0 || ioctl(tty, TIOCSCTTY, 0) < 0 || dup2(tty, 0) < 0 || dup2(tty, 1) < 0 ||
             dup2(tty, 2) < 0) {
@@ -325,8 +327,10 @@ static void write_status(int wstatus, const char *error)
         json_decref(j);
         if (!text)
                 return;
+        /* No fsync: the record has to outlive berthd, not the machine (the
+         * container does not survive a reboot either), and fsync costs a
+         * millisecond on every container exit. */
         (void)!pwrite(LAUNCH_FD_STATUS, text, strlen(text), 0);
-        (void)fsync(LAUNCH_FD_STATUS);
 }
 
 static pid_t start_payload(int out_w, struct berth_error *err)
@@ -339,6 +343,7 @@ static pid_t start_payload(int out_w, struct berth_error *err)
         if (pipe2(ex, O_CLOEXEC) < 0)
                 return berth_error_set_errno(err, errno, "pipe");
         init_log("executing %s", spec.exec_path);
+        init_log_flush();
         pid = fork();
         if (pid < 0)
                 return berth_error_set_errno(err, errno, "fork the payload");

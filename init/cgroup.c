@@ -216,6 +216,8 @@ static int cpuset_inherit(const char *dir)
         return 0;
 }
 
+static int set_devices(const char *dir);
+
 static int ensure_parent(const struct berth_cgroup_system *cs, const char *hier,
                          enum berth_cgroup_ctrl c, struct berth_error *err)
 {
@@ -223,10 +225,17 @@ static int ensure_parent(const struct berth_cgroup_system *cs, const char *hier,
 
         if (asprintf(&p, "%s/%s", hier, cs->parent) < 0)
                 return -ENOMEM;
-        if (mkdir(p, 0755) < 0 && errno != EEXIST)
-                return berth_error_set_errno(err, errno, "create cgroup '%s'", p);
+        if (mkdir(p, 0755) < 0) {
+                if (errno != EEXIST)
+                        return berth_error_set_errno(err, errno, "create cgroup '%s'", p);
+                return 0;
+        }
         if (c == BERTH_CG_CPUSET)
                 (void)cpuset_inherit(p);
+        /* The device allow-list is set once, on the parent: a new v1 devices group
+         * starts with its parent's list, so no container start pays for it. */
+        if (c == BERTH_CG_DEVICES && set_devices(p) < 0)
+                return berth_error_set_errno(err, errno, "set the device allow-list in '%s'", p);
         if (hier == cs->v2 && cs->layout == BERTH_CGROUP_UNIFIED) {
                 /* Delegate the controllers berth sets limits with. Errors are not fatal:
                  * a controller that cannot be enabled just has no limit. */
@@ -346,8 +355,8 @@ static int set_devices(const char *dir)
 }
 
 int berth_cgroup_create(const struct berth_cgroup_system *cs, const char *name,
-                        const struct berth_limits *limits, bool devices_allowlist,
-                        struct berth_cgroup **ret, struct berth_error *err)
+                        const struct berth_limits *limits, struct berth_cgroup **ret,
+                        struct berth_error *err)
 {
         struct berth_cgroup *cg;
         int r = 0;
@@ -371,7 +380,11 @@ int berth_cgroup_create(const struct berth_cgroup_system *cs, const char *name,
         for (int c = 0; r >= 0 && c < _BERTH_CG_MAX; c++) {
                 _cleanup_free_ char *p = NULL;
 
-                if (!cs->v1[c] || use_v2(cs, (enum berth_cgroup_ctrl)c))
+                /* Only the hierarchies berth uses: every extra one is a mkdir and a
+                 * join per start. blkio, cpuset and name=systemd carry no berth
+                 * setting (systemd in a container uses its own cgroup2 mount). */
+                if (!cs->v1[c] || use_v2(cs, (enum berth_cgroup_ctrl)c) || c == BERTH_CG_BLKIO ||
+                    c == BERTH_CG_CPUSET || c == BERTH_CG_SYSTEMD)
                         continue;
                 r = ensure_parent(cs, cs->v1[c], (enum berth_cgroup_ctrl)c, err);
                 if (r >= 0 && asprintf(&p, "%s/%s/%s", cs->v1[c], cs->parent, name) < 0)
@@ -394,12 +407,6 @@ int berth_cgroup_create(const struct berth_cgroup_system *cs, const char *name,
                         cg->freezer = strdup(p);
                 if (r >= 0 && c == BERTH_CG_CPU)
                         cg->cpu = strdup(p);
-                if (r >= 0 && c == BERTH_CG_DEVICES && devices_allowlist) {
-                        r = set_devices(p);
-                        if (r < 0)
-                                berth_error_set_errno(err, -r, "set the device allow-list in '%s'",
-                                                      p);
-                }
         }
         if (r >= 0 && cg->v2) {
                 if (use_v2(cs, BERTH_CG_MEMORY) && !cg->memory) {

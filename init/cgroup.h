@@ -76,8 +76,8 @@ void berth_cgroup_system_prune(const struct berth_cgroup_system *cs);
 /* Create the groups named name under the parent and apply limits. On failure nothing
  * is left. Returns 0 / -errno (EEXIST: the group exists and is not empty). */
 int berth_cgroup_create(const struct berth_cgroup_system *cs, const char *name,
-                        const struct berth_limits *limits, bool devices_allowlist,
-                        struct berth_cgroup **ret, struct berth_error *err);
+                        const struct berth_limits *limits, struct berth_cgroup **ret,
+                        struct berth_error *err);
 /* Remove the groups (they must be empty). Returns 0 / -EBUSY. Frees nothing. */
 int berth_cgroup_remove(struct berth_cgroup *cg);
 struct berth_cgroup *berth_cgroup_free(struct berth_cgroup *cg);

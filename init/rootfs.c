@@ -20,16 +20,31 @@
 #include "macro.h"
 #include "rootfs.h"
 
+static char log_buf[8192];
+static size_t log_len;
+
+void init_log_flush(void)
+{
+        if (log_len > 0)
+                (void)!write(STDERR_FILENO, log_buf, log_len);
+        log_len = 0;
+}
+
 void init_log(const char *fmt, ...)
 {
-        char buf[1024], tbuf[32];
-        struct tm tm;
+        static char tbuf[32];
+        static time_t cached;
+        char buf[1024];
         time_t now = time(NULL);
         va_list ap;
         int n;
 
-        (void)localtime_r(&now, &tm);
-        (void)strftime(tbuf, sizeof(tbuf), "%Y/%m/%d %H:%M:%S", &tm);
+        if (now != cached) {
+                struct tm tm;
+                (void)localtime_r(&now, &tm);
+                (void)strftime(tbuf, sizeof(tbuf), "%Y/%m/%d %H:%M:%S", &tm);
+                cached = now;
+        }
         n = snprintf(buf, sizeof(buf), "%s init: ", tbuf);
         va_start(ap, fmt);
         n += vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
@@ -37,7 +52,10 @@ void init_log(const char *fmt, ...)
         if (n > (int)sizeof(buf) - 2)
                 n = (int)sizeof(buf) - 2;
         buf[n++] = '\n';
-        (void)!write(STDERR_FILENO, buf, (size_t)n);
+        if (log_len + (size_t)n > sizeof(log_buf))
+                init_log_flush();
+        memcpy(log_buf + log_len, buf, (size_t)n);
+        log_len += (size_t)n;
 }
 
 /* "/proc/self/fd/N", the path through which mount(2) reaches an fd's directory. */

@@ -5,8 +5,10 @@
 
 struct berth_error;
 
-/* berth-init's own log lines, "YYYY/MM/DD HH:MM:SS init: <msg>", on fd 2. */
+/* berth-init's own log lines, "YYYY/MM/DD HH:MM:SS init: <msg>", on fd 2. They are
+ * collected during set-up and written with one write(2) by init_log_flush(). */
 void init_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void init_log_flush(void);
 
 /*
  * Privilege: PID 1 of fresh mount, pid, uts and ipc namespaces (as root in the host's

@@ -364,7 +364,7 @@ static int container_start(struct berth_store *s, struct berth_container *c,
 
         (void)snprintf(cgname, sizeof(cgname), "%llu", (unsigned long long)c->obj.id);
         if (s->cgroups && s->cgroups->layout != BERTH_CGROUP_NONE) {
-                r = berth_cgroup_create(s->cgroups, cgname, &c->limits, !c->systemd, &c->cg, err);
+                r = berth_cgroup_create(s->cgroups, cgname, &c->limits, &c->cg, err);
                 if (r < 0) {
                         free(exec_path);
                         return r;
@@ -397,8 +397,7 @@ static int container_start(struct berth_store *s, struct berth_container *c,
                 berth_error_clear(err);
                 if (asprintf(&p, "%s/cgroup.procs", c->cg->v2) >= 0 &&
                     strv_consume(&l.cgroups, p) >= 0)
-                        r = berth_launch_start(s->launcher, &l, &fds, START_TIMEOUT_MS, &res,
-                                               err);
+                        r = berth_launch_start(s->launcher, &l, &fds, START_TIMEOUT_MS, &res, err);
         }
         safe_close(fds.log);
         safe_close(fds.log_old);

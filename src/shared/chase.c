@@ -145,12 +145,19 @@ int open_in_root(int root_fd, const char *path, int flags, mode_t mode)
                         .mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
                         .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
                 };
-                int fd = (int)syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
-                if (fd >= 0)
-                        return fd;
-                if (errno != ENOSYS && errno != EPERM)
+                for (int i = 0; i < 16; i++) {
+                        int fd = (int)syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
+                        if (fd >= 0)
+                                return fd;
+                        /* EAGAIN: a ".." met a rename or mount elsewhere in the system
+                         * while resolving; the kernel asks us to try again. */
+                        if (errno != EAGAIN)
+                                break;
+                }
+                if (errno != ENOSYS && errno != EPERM && errno != EAGAIN)
                         return -errno;
-                /* ENOSYS: kernel < 5.6. EPERM: a seccomp filter that does not know it. */
+                /* ENOSYS: kernel < 5.6. EPERM: a seccomp filter that does not know it.
+                 * EAGAIN every time: a busy system; the walk below does not care. */
         }
         strcpy(todo, path);
         return walk(root_fd, todo, flags, mode);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "container.h"
 #include "docs.h"
 #include "error.h"
 #include "imageapi-codec.h"
@@ -268,7 +269,7 @@ START_TEST(test_overlay_v01)
         ck_assert_msg(strstr(err.msg, "lower[0].id: unknown field"), "%s", err.msg);
         json_decref(j);
 
-                j = parse("{\"lower\":[-1]}");
+        j = parse("{\"lower\":[-1]}");
         ck_assert_int_eq(imageapi_decode_overlay_v01(j, &s, &err), -EINVAL);
         ck_assert_msg(strstr(err.msg, "lower[0]"), "%s", err.msg);
         json_decref(j);
@@ -377,8 +378,12 @@ static int decode_for(const char *path, json_t *value, struct berth_error *err)
                 r = imageapi_decode_mount(value, "", 0, 0, &ms, err);
         else if (streq(path, "/mount/overlay"))
                 r = imageapi_decode_overlay_v01(value, &ms, err);
-        else
-                return -ENOENT;
+        else if (streq(path, "/container")) {
+                struct berth_container_spec *cs = NULL;
+                r = imageapi_decode_container(value, &cs, err);
+                berth_container_spec_free(cs);
+        } else
+                return berth_error_set(err, ENOENT, "no decoder for POST %s", path);
         berth_attach_spec_free(as);
         berth_mount_spec_free(ms);
         return r;
