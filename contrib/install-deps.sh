@@ -12,7 +12,7 @@ BUILD_PKGS="build-essential autoconf automake libtool pkg-config python3 python3
         libcivetweb-dev libjansson-dev libmount-dev check libcurl4-openssl-dev
         libseccomp-dev libcap-dev libfuse3-dev libsqlite3-dev linux-libc-dev
         squashfs-tools busybox-static e2fsprogs util-linux curl"
-TEST_PKGS="clang libclang-rt-14-dev xz-utils"
+TEST_PKGS="clang libclang-rt-14-dev xz-utils debootstrap"
 REDOCLY_VERSION=2.77.0
 TOOLS_DIR=${BERTH_TOOLS_DIR:-/var/cache/berth-tools}
 

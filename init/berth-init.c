@@ -230,9 +230,19 @@ static _noreturn_ void exec_systemd(int console)
         struct berth_error err = {};
         int tty;
 
-        /* systemd owns the console; berthd copies its output into the log. */
+        /* systemd owns the console; berthd copies its output into the log. berthd
+         * also holds the slave open: a pty whose slave nobody has open hangs up, and
+         * systemd, which opens and closes the console as it logs, would find it
+         * gone and wait a second at every message. */
         sync_send("CONSOLE", console);
         console = safe_close(console);
+        {
+                int slave = open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
+                if (slave >= 0) {
+                        sync_send("CONSOLE-SLAVE", slave);
+                        (void)close(slave);
+                }
+        }
         if (setsid() < 0)
                 (void)0;
         init_log_flush();
@@ -445,12 +455,8 @@ int main(int argc, char *argv[])
         if (read_spec(&err) < 0)
                 fail(&err);
         if (spec.namespaces & LAUNCH_NS_USER) {
-                char go[8];
-                /* berthd writes the uid/gid maps, then says go. */
-                if (recv(LAUNCH_FD_SYNC, go, sizeof(go), 0) <= 0) {
-                        berth_error_set(&err, EPIPE, "no GO from berthd");
-                        fail(&err);
-                }
+                /* The uid/gid maps were written before this program was exec'd (the
+                 * cloned child waits for berthd's GO), so root here is mapped. */
                 if (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0) {
                         berth_error_set_errno(&err, errno, "become root in the user namespace");
                         fail(&err);
@@ -491,6 +497,8 @@ int main(int argc, char *argv[])
         (void)close(pipefd[1]);
         out = (struct relay){ .fd = pipefd[0], .open = true };
         console = (struct relay){ .fd = con, .open = true };
+        /* Keep the console's slave open (see exec_systemd()); never passed on. */
+        (void)open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
         (void)fcntl(out.fd, F_SETFL, O_NONBLOCK);
 
         (void)snprintf(msg, sizeof(msg), "READY %d", (int)payload);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <libmount.h>
 #include <signal.h>
@@ -435,27 +436,52 @@ int berth_cgroup_create(const struct berth_cgroup_system *cs, const char *name,
         return 0;
 }
 
+/* rmdir a group and every group below it, deepest first (systemd in a container makes
+ * its own tree inside the container's v2 group). A group whose last process is still
+ * exiting is busy for a moment: retry briefly. */
+static int remove_tree(const char *path)
+{
+        DIR *d = opendir(path);
+        int r = 0, tries = 0;
+
+        if (!d)
+                return errno == ENOENT ? 0 : -errno;
+        for (struct dirent *de; (de = readdir(d));) {
+                _cleanup_free_ char *sub = NULL;
+
+                if (de->d_type != DT_DIR || de->d_name[0] == '.')
+                        continue;
+                if (asprintf(&sub, "%s/%s", path, de->d_name) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+                r = remove_tree(sub);
+                if (r < 0)
+                        break;
+        }
+        closedir(d);
+        if (r < 0)
+                return r;
+        while (rmdir(path) < 0) {
+                if (errno == ENOENT)
+                        return 0;
+                if (errno != EBUSY || ++tries > 200)
+                        return -errno;
+                (void)nanosleep(&(struct timespec){ .tv_nsec = 5 * 1000 * 1000 }, NULL);
+        }
+        return 0;
+}
+
 int berth_cgroup_remove(struct berth_cgroup *cg)
 {
         int r = 0;
 
         if (!cg)
                 return 0;
-        /* Children before parents does not arise (all are leaves); a group whose last
-         * process is still exiting is busy for a moment. */
         for (size_t i = cg->n_paths; i > 0; i--) {
-                const char *p = cg->paths[i - 1];
-                int tries = 0;
-
-                while (rmdir(p) < 0) {
-                        if (errno == ENOENT)
-                                break;
-                        if (errno != EBUSY || ++tries > 200) {
-                                r = -errno;
-                                break;
-                        }
-                        (void)nanosleep(&(struct timespec){ .tv_nsec = 5 * 1000 * 1000 }, NULL);
-                }
+                int k = remove_tree(cg->paths[i - 1]);
+                if (k < 0 && r == 0)
+                        r = k;
         }
         return r;
 }

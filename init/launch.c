@@ -243,7 +243,10 @@ static int wait_ready(int sync_fd, int pidfd, int timeout_ms, struct berth_launc
                                                "(status %d)",
                                                si.si_status);
                 }
-                if (strncmp(msg, "CONSOLE", 7) == 0) {
+                if (streq(msg, "CONSOLE-SLAVE")) {
+                        safe_close(res->console_slave);
+                        res->console_slave = fd;
+                } else if (streq(msg, "CONSOLE")) {
                         safe_close(res->console_fd);
                         res->console_fd = fd;
                 } else if (strncmp(msg, "READY ", 6) == 0) {
@@ -268,7 +271,7 @@ int berth_launch_start(struct berth_launcher *L, const struct berth_launch *spec
         int sync[2] = { -EBADF, -EBADF };
         char *const argv[] = { (char *)"berth-init", NULL };
         char *const envp[] = { NULL };
-        struct berth_launched res = { .console_fd = -EBADF };
+        struct berth_launched res = { .console_fd = -EBADF, .console_slave = -EBADF };
         uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD;
         struct clone_args ca = { .exit_signal = SIGCHLD };
         int src[_LAUNCH_FD_MAX];
@@ -339,6 +342,7 @@ kill:
         (void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
         (void)waitid(P_PIDFD, (id_t)pidfd, &(siginfo_t){}, WEXITED);
         safe_close(res.console_fd);
+        safe_close(res.console_slave);
 out:
         safe_close(sync[0]);
         safe_close(sync[1]);

@@ -41,6 +41,7 @@ struct berth_launched {
         int pidfd;
         pid_t payload_pid; /* inside the container's pid namespace */
         int console_fd;    /* systemd mode: the console pty master, else -1 */
+        int console_slave; /* systemd mode: an fd of its slave, held open, else -1 */
 };
 
 /* Clone, exec berth-init, wait until the payload runs (or set-up failed: then the

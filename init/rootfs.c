@@ -232,6 +232,29 @@ static int make_devices(int root_fd, bool in_userns, struct berth_error *err)
         return r;
 }
 
+static int bind_sys(int root_fd, struct berth_error *err)
+{
+        _cleanup_close_ int fd = ensure_dir(root_fd, "/sys");
+        struct mount_attr attr = {
+                .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                            MOUNT_ATTR_NOEXEC,
+        };
+        struct fdpath b;
+
+        init_log("mounting /sys (the host's, read-only)");
+        if (fd < 0)
+                return berth_error_set_errno(err, -fd, "mkdir /sys in the image");
+        /* Recursive: in a less privileged mount namespace the submounts are locked to
+         * their parent. All of it becomes read-only. */
+        if (mount("/sys", fdpath(&b, fd), NULL, MS_BIND | MS_REC, NULL) < 0)
+                return berth_error_set_errno(err, errno, "bind /sys");
+        fd = safe_close(fd);
+        fd = open_in_root(root_fd, "/sys", O_PATH | O_DIRECTORY, 0);
+        if (fd < 0 || mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+                return berth_error_set_errno(err, errno, "make /sys read-only");
+        return 0;
+}
+
 static int pivot(int root_fd, struct berth_error *err)
 {
         if (fchdir(root_fd) < 0)
@@ -293,7 +316,11 @@ int rootfs_setup(const struct berth_launch *l, struct berth_error *err)
         if (r >= 0)
                 r = mount_at(root_fd, "/dev/mqueue", "mqueue", "mqueue",
                              MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
-        if (r >= 0)
+        if (r >= 0 && userns && !(l->namespaces & LAUNCH_NS_NET))
+                /* sysfs belongs to the network namespace; in a user namespace that does
+                 * not own one, bind the host's /sys (without its submounts) read-only. */
+                r = bind_sys(root_fd, err);
+        else if (r >= 0)
                 r = mount_at(root_fd, "/sys", "sysfs", "sysfs",
                              MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
         if (r >= 0 && l->systemd) {

@@ -23,7 +23,6 @@ const char *const berth_seccomp_denied[] = {
         "get_kernel_syms",
         "query_module",
         "open_by_handle_at",
-        "name_to_handle_at",
         "bpf",
         "perf_event_open",
         "keyctl",

@@ -13,7 +13,8 @@
 #include "imageapi-codec.h"
 #include "macro.h"
 
-#define KEEPALIVE_MS 15000
+/* Also how soon a vanished client's slot is noticed and freed. */
+#define KEEPALIVE_MS 5000
 
 static json_t *event_json(const struct berth_event *e)
 {
@@ -71,8 +72,14 @@ static uint64_t start_after(struct berth_http_request *req, struct berth_events 
 
         if (since)
                 return strtoull(since, NULL, 10);
-        if (last)
-                return strtoull(last, NULL, 10);
+        if (last) {
+                char *end;
+                unsigned long long v;
+                errno = 0;
+                v = strtoull(last, &end, 10);
+                if (!errno && *last && !*end)
+                        return v;
+        }
         return berth_events_last(ev); /* only what happens from now on */
 }
 
@@ -99,7 +106,7 @@ static void h_events(struct berth_http_request *req, void *userdata)
 
         if (atomic_fetch_add(&a->clients, 1) >= a->max_clients) {
                 atomic_fetch_sub(&a->clients, 1);
-                (void)berth_http_reply_error(req, 503, "more than %d event streams are open",
+                (void)berth_http_reply_error(req, 503, "%d event streams are open already",
                                              a->max_clients);
                 return;
         }

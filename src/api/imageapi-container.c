@@ -305,6 +305,11 @@ static void v01_get(struct berth_http_request *req, struct imageapi *api, bool b
                                              (unsigned long long)id);
                 return;
         }
+        if (r < 0) {
+                json_decref(c.out);
+                (void)berth_http_reply_error(req, 500, "encode reply");
+                return;
+        }
         (void)berth_http_reply_json(req, 200, c.out);
 }
 
@@ -332,6 +337,14 @@ static void v01_state(struct berth_http_request *req, struct imageapi *api, bool
         struct berth_error err = {};
         uint64_t id = 0;
         int r;
+
+        /* These GETs change state (as in the walk-through); a HEAD must not. */
+        if (streq(req->method, "HEAD")) {
+                (void)berth_http_reply_error_headers(
+                        req, 405, &(struct berth_http_header){ "Allow", "GET" }, 1,
+                        "HEAD would change the container's state here; use GET");
+                return;
+        }
 
         r = path_target(req, api, byname, &id, &err);
         if (r < 0)

@@ -298,8 +298,6 @@ static int open_launch_fds(struct berth_container *c, struct berth_launch_fds *f
 static int fill_launch(struct berth_store *s, struct berth_container *c, char *exec_path,
                        struct berth_launch *l)
 {
-        char host[64];
-
         *l = (struct berth_launch){
                 .id = c->obj.id,
                 .systemd = c->systemd,
@@ -317,11 +315,7 @@ static int fill_launch(struct berth_store *s, struct berth_container *c, char *e
         if ((c->namespaces & BERTH_NS_CGROUP) || c->systemd)
                 l->namespaces |= LAUNCH_NS_CGROUP;
         l->cgroup2_inside = c->systemd && c->cg && c->cg->v2;
-        (void)snprintf(host, sizeof(host), "%.63s",
-                       c->hostname ? c->hostname
-                       : c->name   ? c->name
-                                   : "berth");
-        l->hostname = strdup(host);
+        l->hostname = strdup(c->hostname);
         l->name = strdup_or_null(c->name);
         l->rootfs = strdup(c->mount->mountpoint);
         l->args = strv_copy(c->args);
@@ -414,6 +408,7 @@ static int container_start(struct berth_store *s, struct berth_container *c,
         c->pidfd = res.pidfd;
         c->payload_pid = res.payload_pid;
         c->console_fd = res.console_fd;
+        c->console_slave = res.console_slave;
         (void)clock_gettime(CLOCK_REALTIME, &c->started_at);
         c->finished_at = (struct timespec){};
         set_state(s, c, BERTH_CONTAINER_RUNNING);
@@ -473,6 +468,26 @@ static void machine_id(char out[33])
                 (void)snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
+/* The host name a container gets when the request sets none: its name, made a valid
+ * host name (63 bytes, letters, digits, '-' and '.', not starting with either). */
+static char *hostname_from(const char *name)
+{
+        char h[64];
+        size_t n = 0;
+
+        for (const char *p = name; p && *p && n < sizeof(h) - 1; p++) {
+                char ch = *p;
+                if (n == 0 && (ch == '.' || ch == '-' || ch == '_'))
+                        continue;
+                h[n++] = strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-",
+                                ch)
+                                 ? ch
+                                 : '-';
+        }
+        h[n] = 0;
+        return strdup(n ? h : "berth");
+}
+
 static struct berth_container *container_new(struct berth_store *s,
                                              const struct berth_container_spec *spec)
 {
@@ -482,7 +497,7 @@ static struct berth_container *container_new(struct berth_store *s,
                 return NULL;
         c->obj.type = BERTH_OBJ_CONTAINER;
         c->obj.user = true;
-        c->pidfd = c->console_fd = c->timer_fd = -EBADF;
+        c->pidfd = c->console_fd = c->console_slave = c->timer_fd = -EBADF;
         c->exit_code = -1;
         c->state = BERTH_CONTAINER_CREATED;
         c->systemd = spec->systemd;
@@ -496,7 +511,10 @@ static struct berth_container *container_new(struct berth_store *s,
         c->command = strdup_or_null(spec->command);
         c->args = strv_copy(spec->args);
         c->env_extra = strv_copy(spec->env ? spec->env : (char *[]){ NULL });
-        c->hostname = strdup_or_null(spec->hostname);
+        if (!c->hostname) {
+                /* Checked with the other allocations by the caller. */
+        }
+        c->hostname = spec->hostname ? strdup(spec->hostname) : hostname_from(spec->name);
         return c;
 }
 
@@ -522,15 +540,13 @@ int berth_container_create(struct berth_store *s, const struct berth_container_s
                 goto out;
 
         c = container_new(s, spec);
-        if (!c || !c->args || !c->env_extra || (spec->name && !c->name)) {
+        if (!c || !c->args || !c->env_extra || !c->hostname || (spec->name && !c->name)) {
                 r = -ENOMEM;
                 goto fail;
         }
         r = mount_build(s, spec->mount, &c->obj, &c->mount, err);
-        if (r < 0) {
-                berth_error_prefix(err, "mount");
+        if (r < 0)
                 goto fail;
-        }
         {
                 char *exec_path = NULL;
                 r = resolve_exec(c, &exec_path, err);
@@ -546,13 +562,13 @@ int berth_container_create(struct berth_store *s, const struct berth_container_s
         if (r < 0)
                 goto fail;
         container_log(c, "container created");
+        publish(s, c, "created");
         if (spec->state == BERTH_CONTAINER_RUNNING) {
                 r = container_start(s, c, err);
                 if (r < 0)
                         goto fail;
         } else
                 persist(s, c);
-        publish(s, c, "created");
         if (fn) {
                 pthread_mutex_lock(&s->lock);
                 r = fn(&c->obj, userdata);
@@ -744,6 +760,14 @@ static void read_status(struct berth_container *c, int *exit_code, int *sig, cha
 
 static void drain_console(struct berth_container *c, int fd);
 
+static void unbusy(struct berth_store *s, struct berth_container *c)
+{
+        pthread_mutex_lock(&s->lock);
+        c->busy--;
+        pthread_cond_broadcast(&s->cond);
+        pthread_mutex_unlock(&s->lock);
+}
+
 void container_handle_exit(struct berth_store *s, uint64_t id)
 {
         struct berth_container *c;
@@ -760,11 +784,15 @@ void container_handle_exit(struct berth_store *s, uint64_t id)
                 return;
         }
         pidfd = c->pidfd;
+        /* A delete waits until no handler uses the object any more. */
+        c->busy++;
         pthread_mutex_unlock(&s->lock);
 
         /* Reap it when it is ours (ECHILD: a berthd before us started it). */
-        if (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED | WNOHANG) == 0 && si.si_pid == 0)
+        if (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED | WNOHANG) == 0 && si.si_pid == 0) {
+                unbusy(s, c);
                 return; /* not gone yet */
+        }
         if (c->console_fd >= 0)
                 drain_console(c, c->console_fd);
         read_status(c, &exit_code, &sig, &error);
@@ -788,6 +816,7 @@ void container_handle_exit(struct berth_store *s, uint64_t id)
         berth_supervisor_unwatch(s->supervisor, c->timer_fd);
         c->pidfd = safe_close(c->pidfd);
         c->console_fd = safe_close(c->console_fd);
+        c->console_slave = safe_close(c->console_slave);
         c->timer_fd = safe_close(c->timer_fd);
         c->cg = berth_cgroup_free(c->cg);
         c->pid = 0;
@@ -813,10 +842,11 @@ void container_handle_exit(struct berth_store *s, uint64_t id)
         else
                 container_log(c, "process ended, exit code (%d)", exit_code);
         container_log(c, "container state: %s", berth_container_state_to_string(c->state));
-        persist(s, c);
         if (oom)
                 publish(s, c, "oom");
         publish(s, c, berth_container_state_to_string(c->state));
+        persist(s, c);
+        unbusy(s, c);
 }
 
 void container_handle_timer(struct berth_store *s, uint64_t id)
@@ -831,9 +861,7 @@ void container_handle_timer(struct berth_store *s, uint64_t id)
         if (c && c->state == BERTH_CONTAINER_STOPPING && c->pidfd >= 0) {
                 /* Killing PID 1 ends every process of its pid namespace. */
                 (void)send_signal(c, SIGKILL);
-                pthread_mutex_unlock(&s->lock);
                 container_log(c, "stop timeout: process killed");
-                return;
         }
         pthread_mutex_unlock(&s->lock);
 }
@@ -865,6 +893,8 @@ void container_handle_console(struct berth_store *s, uint64_t id)
         pthread_mutex_lock(&s->lock);
         c = lookup_locked(s, id);
         fd = c ? c->console_fd : -1;
+        if (fd >= 0)
+                c->busy++;
         pthread_mutex_unlock(&s->lock);
         if (fd < 0)
                 return;
@@ -883,6 +913,7 @@ void container_handle_console(struct berth_store *s, uint64_t id)
                 c->console_fd = safe_close(c->console_fd);
                 pthread_mutex_unlock(&s->lock);
         }
+        unbusy(s, c);
 }
 
 /* ---- delete ----------------------------------------------------------------------- */
@@ -923,6 +954,11 @@ int container_teardown(struct berth_store *s, struct berth_container *c, bool fo
                                                "container %llu did not end within %d s of SIGKILL",
                                                (unsigned long long)c->obj.id, FORCE_STOP_WAIT_S);
         }
+        /* The supervisor may still be finishing with it (log, event, record). */
+        pthread_mutex_lock(&s->lock);
+        while (c->busy > 0)
+                pthread_cond_wait(&s->cond, &s->lock);
+        pthread_mutex_unlock(&s->lock);
         container_log(c, "container deleted");
         remove_files(c, /* keep_log= */ true);
         return 0;
@@ -962,6 +998,7 @@ void container_free_fields(struct berth_container *c)
         free(c->error);
         safe_close(c->pidfd);
         safe_close(c->console_fd);
+        safe_close(c->console_slave);
         safe_close(c->timer_fd);
         berth_cgroup_free(c->cg);
 }

@@ -81,11 +81,13 @@ struct berth_container {
         int pidfd;
         pid_t payload_pid;
         int console_fd;
+        int console_slave; /* held open so that the console never hangs up */
         int timer_fd;
         struct berth_cgroup *cg;
         uint64_t oom_base;
         bool stop_requested;
         bool exit_handled;
+        unsigned busy; /* supervisor handlers using this object right now (under lock) */
         int exit_code; /* -1 when none */
         int signal;
         bool oom_killed;

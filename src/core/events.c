@@ -18,7 +18,15 @@ void berth_events_init(struct berth_events *ev)
         pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
         pthread_cond_init(&ev->cond, &a);
         pthread_condattr_destroy(&a);
-        ev->next_seq = 1;
+        /* Sequence numbers grow across berthd restarts (microseconds since the epoch
+         * at start), so a Last-Event-ID from an earlier run asks for "everything since
+         * then" rather than colliding with this run's numbers. */
+        {
+                struct timespec ts;
+                (void)clock_gettime(CLOCK_REALTIME, &ts);
+                ev->next_seq = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+                ev->first_seq = ev->next_seq;
+        }
 }
 
 void berth_events_done(struct berth_events *ev)
@@ -44,7 +52,7 @@ void berth_events_publish(struct berth_events *ev, const struct berth_event *e)
 
 uint64_t berth_events_last(struct berth_events *ev)
 {
-        uint64_t r;
+        uint64_t r; /* first_seq - 1 when there is none yet */
 
         pthread_mutex_lock(&ev->lock);
         r = ev->next_seq - 1;
@@ -74,9 +82,13 @@ int berth_events_wait(struct berth_events *ev, uint64_t after, int timeout_ms,
                 pthread_mutex_unlock(&ev->lock);
                 return -ESHUTDOWN;
         }
-        if (ev->next_seq > BERTH_EVENTS_RING && after < ev->next_seq - BERTH_EVENTS_RING) {
+        /* The ring holds seq next_seq - RING … next_seq - 1. */
+        if (after + 1 < ev->first_seq)
+                after = ev->first_seq - 1; /* from before this run: all of this run's */
+        else if (ev->next_seq - ev->first_seq > BERTH_EVENTS_RING &&
+                 after + 1 < ev->next_seq - BERTH_EVENTS_RING) {
                 *ret_lost = true;
-                after = ev->next_seq - BERTH_EVENTS_RING;
+                after = ev->next_seq - BERTH_EVENTS_RING - 1;
         }
         for (uint64_t s = after + 1; s < ev->next_seq && n < max; s++)
                 out[n++] = ev->ring[s % BERTH_EVENTS_RING];

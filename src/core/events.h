@@ -15,7 +15,7 @@
 #define BERTH_EVENTS_RING 4096
 
 struct berth_event {
-        uint64_t seq; /* 1, 2, 3 … */
+        uint64_t seq; /* increasing, also across berthd restarts */
         double time;  /* seconds since the epoch */
         enum berth_obj_type type;
         uint64_t id;
@@ -31,6 +31,7 @@ struct berth_events {
         pthread_mutex_t lock;
         pthread_cond_t cond;
         uint64_t next_seq;
+        uint64_t first_seq; /* of this run */
         struct berth_event ring[BERTH_EVENTS_RING];
         bool closing;
 };
@@ -50,5 +51,5 @@ int berth_events_wait(struct berth_events *ev, uint64_t after, int timeout_ms,
 /* Wake every waiter for good (shutdown). */
 void berth_events_close(struct berth_events *ev);
 
-/* The sequence number of the newest event (0 when none). */
+/* The sequence number of the newest event (one less than the first when none). */
 uint64_t berth_events_last(struct berth_events *ev);

@@ -13,10 +13,10 @@ struct berth_persist;
 /*
  * Durable records of every object under <state>/db/, one JSON file per object
  * (<type>-<id>.json) plus the id counters (ids.json), each written atomically
- * (temporary file, fsync, rename). A record holds what a restarted berthd needs to
- * re-adopt the object: its kernel identity (loop number and backing inode,
- * mountpoint, upper and work directories) and its children by id. Claims are not
- * stored: they follow from the children lists. Secrets are never written.
+ * (temporary file, rename; see write_file_atomic() on why there is no fsync). A record holds what a
+ * restarted berthd needs to re-adopt the object: its kernel identity (loop number and backing
+ * inode, mountpoint, upper and work directories) and its children by id. Claims are not stored:
+ * they follow from the children lists. Secrets are never written.
  *
  * Mounts that berthd made but has no record of (it died between mount(2) and the
  * record) are recognisable by living under <state>/mounts without a record.

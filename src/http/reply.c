@@ -127,7 +127,7 @@ static int reply_json_headers(struct berth_http_request *req, int status, json_t
 
         if (!j)
                 return berth_http_reply_error(req, 500, "out of memory encoding the reply");
-        text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+        text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(10));
         json_decref(j);
         if (!text)
                 return berth_http_reply_error(req, 500, "out of memory encoding the reply");

@@ -12,19 +12,6 @@
 #include "fileio.h"
 #include "macro.h"
 
-static int fsync_parent(const char *path)
-{
-        _cleanup_free_ char *copy = strdup(path);
-        _cleanup_close_ int fd = -EBADF;
-
-        if (!copy)
-                return -ENOMEM;
-        fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        return RET_NERRNO(fsync(fd));
-}
-
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
         _cleanup_free_ char *tmp = NULL;
@@ -48,7 +35,7 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
                 p += n;
                 len -= (size_t)n;
         }
-        if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+        if (fchmod(fd, mode) < 0) {
                 r = -errno;
                 goto fail;
         }
@@ -57,7 +44,7 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
                 r = -errno;
                 goto fail;
         }
-        return fsync_parent(path);
+        return 0;
 fail:
         (void)unlink(tmp);
         return r;

@@ -5,8 +5,12 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Write data to path atomically: a temporary file in the same directory, fsync,
- * rename over path, fsync the directory. Returns 0 / -errno. */
+/* Write data to path atomically: a temporary file in the same directory, renamed over
+ * path. A reader (or a berthd restarted after a crash) sees the old or the new
+ * content, never a mix. There is no fsync: everything written this way is runtime
+ * state that does not outlive a reboot (the mounts and containers it describes do
+ * not either), and an fsync costs milliseconds per request on a disk-backed /run.
+ * Returns 0 / -errno. */
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
 
 /* Read a whole file of at most max bytes (NUL-terminated). -EFBIG when larger. */

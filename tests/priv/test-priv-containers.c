@@ -56,7 +56,7 @@ static void setup(void)
 
 static int count_cgroups(void)
 {
-        static const char *const hier[] = { "unified", "memory", "pids", "cpu", "freezer",
+        static const char *const hier[] = { "unified", "memory", "pids",  "cpu",    "freezer",
                                             "devices", "cpuset", "blkio", "systemd" };
         int n = 0;
 
@@ -140,8 +140,8 @@ static json_t *call(const char *method, const char *path, long want)
         json_t *j;
 
         test_http(&d, method, path, NULL, NULL, 0, false, &r);
-        ck_assert_msg(r.status == want, "%s %s: want %ld, got %ld %s", method, path, want,
-                      r.status, r.body);
+        ck_assert_msg(r.status == want, "%s %s: want %ld, got %ld %s", method, path, want, r.status,
+                      r.body);
         j = json_incref(r.json);
         test_reply_done(&r);
         return j;
@@ -190,12 +190,13 @@ static char *container_body(const char *name, const char *state, const char *arg
 {
         char *b;
 
-        ck_assert(asprintf(&b,
-                           "{%s%s%s\"state\":\"%s\",\"args\":%s,%s\"mount\":{\"overlay\":{\"lower\":"
-                           "[{\"attach\":{\"fs_type\":\"squashfs\",\"mount_options\":[\"ro\"],"
-                           "\"attach\":{\"loopback\":{\"path\":\"%s\"}}}}]}}}",
-                           name ? "\"name\":\"" : "", name ? name : "", name ? "\"," : "", state,
-                           argv_json, extra ? extra : "", image) > 0);
+        ck_assert(
+                asprintf(&b,
+                         "{%s%s%s\"state\":\"%s\",\"args\":%s,%s\"mount\":{\"overlay\":{\"lower\":"
+                         "[{\"attach\":{\"fs_type\":\"squashfs\",\"mount_options\":[\"ro\"],"
+                         "\"attach\":{\"loopback\":{\"path\":\"%s\"}}}}]}}}",
+                         name ? "\"name\":\"" : "", name ? name : "", name ? "\"," : "", state,
+                         argv_json, extra ? extra : "", image) > 0);
         return b;
 }
 
@@ -270,11 +271,12 @@ START_TEST(test_seed_walkthrough)
         json_decref(c);
 
         /* Step 6, verbatim but for the command. */
-        c = post("/imageapi/v1/container",
-                 "{ \"name\": \"test-container\", \"mount\": { \"id\": 1, \"kind\": \"overlay\" }, "
-                 "\"command\": \"/bin/sh -c 'echo started; exec sleep 60'\", \"state\": \"created\" "
-                 "}",
-                 201);
+        c = post(
+                "/imageapi/v1/container",
+                "{ \"name\": \"test-container\", \"mount\": { \"id\": 1, \"kind\": \"overlay\" }, "
+                "\"command\": \"/bin/sh -c 'echo started; exec sleep 60'\", \"state\": \"created\" "
+                "}",
+                201);
         ck_assert_int_eq(test_json_int(c, "id"), 0);
         ck_assert_str_eq(test_json_str(c, "state"), "created");
         ck_assert_msg(strstr(test_json_str(c, "logfile"), "/logs/0-"), "logfile");
@@ -542,8 +544,8 @@ END_TEST
 
 START_TEST(test_namespaces_and_root)
 {
-        _cleanup_free_ char *b = container_body("iso", "running", "[\"sleep\",\"60\"]",
-                                                "\"namespaces\":[\"net\"],");
+        _cleanup_free_ char *b =
+                container_body("iso", "running", "[\"sleep\",\"60\"]", "\"namespaces\":[\"net\"],");
         json_t *c = post("/imageapi/v1/container", b, 201);
         pid_t pid = (pid_t)test_json_int(c, "pid");
         char *out;
@@ -563,6 +565,27 @@ START_TEST(test_namespaces_and_root)
         free(out);
         json_decref(call("DELETE", "/imageapi/v1/container?name=iso&force=true", 200));
         ck_assert(!pid_alive(pid));
+
+        /* A user namespace (identity-mapped) and a cgroup namespace on request. */
+        {
+                _cleanup_free_ char *u = container_body(
+                        "userns", "running",
+                        "[\"sh\",\"-c\",\"cat /proc/self/uid_map; cat /proc/self/cgroup; "
+                        "echo x > /dev/null && echo null-ok\"]",
+                        "\"namespaces\":[\"user\",\"cgroup\"],");
+                char *log;
+
+                c = post("/imageapi/v1/container", u, 201);
+                json_decref(c);
+                c = wait_state(1, "exited", 5);
+                log = read_log(c);
+                ck_assert_msg(strstr(log, "0          0 4294967295") && strstr(log, "0::/\n") &&
+                                      strstr(log, "null-ok"),
+                              "%s", log);
+                free(log);
+                json_decref(c);
+                json_decref(call("DELETE", "/imageapi/v1/container?name=userns", 200));
+        }
         assert_clean();
 }
 END_TEST
@@ -627,8 +650,8 @@ START_TEST(test_bad_requests_leave_nothing)
         ck_assert_msg(strstr(test_json_str(c, "message"), "not an executable"), "%s",
                       test_json_str(c, "message"));
         json_decref(c);
-        json_decref(post("/imageapi/v1/container",
-                         "{\"command\":\"/bin/sh\",\"mount\":{\"id\":7}}", 404));
+        json_decref(post("/imageapi/v1/container", "{\"command\":\"/bin/sh\",\"mount\":{\"id\":7}}",
+                         404));
         json_decref(post("/imageapi/v1/container",
                          "{\"command\":\"/bin/sh\",\"namespaces\":[\"time\"],\"mount\":{\"id\":7}}",
                          422));
@@ -693,8 +716,8 @@ END_TEST
 /* Reads server-sent events from a raw connection. */
 START_TEST(test_events)
 {
-        _cleanup_free_ char *b = container_body("ev", "running", "[\"sh\",\"-c\",\"exit 3\"]",
-                                                NULL);
+        _cleanup_free_ char *b =
+                container_body("ev", "running", "[\"sh\",\"-c\",\"exit 3\"]", NULL);
         struct sockaddr_in sa = { .sin_family = AF_INET };
         char req[256], buf[16384];
         size_t len = 0;
@@ -737,8 +760,8 @@ END_TEST
 /* Containers do not die with berthd; berth-init records how the payload ended. */
 START_TEST(test_survives_berthd)
 {
-        _cleanup_free_ char *b = container_body("survivor", "running",
-                                                "[\"sh\",\"-c\",\"sleep 1; exit 5\"]", NULL);
+        _cleanup_free_ char *b =
+                container_body("survivor", "running", "[\"sh\",\"-c\",\"sleep 1; exit 5\"]", NULL);
         json_t *c = post("/imageapi/v1/container", b, 201);
         pid_t pid = (pid_t)test_json_int(c, "pid");
         char status_path[512], *status = NULL;
@@ -746,8 +769,7 @@ START_TEST(test_survives_berthd)
         json_decref(c);
         test_berthd_kill(&d);
         ck_assert(pid_alive(pid));
-        (void)snprintf(status_path, sizeof(status_path), "%s/containers/0/exit.json",
-                       d.state_dir);
+        (void)snprintf(status_path, sizeof(status_path), "%s/containers/0/exit.json", d.state_dir);
         for (int i = 0; i < 300 && pid_alive(pid); i++)
                 usleep(10000);
         ck_assert(!pid_alive(pid));
@@ -784,7 +806,7 @@ START_TEST(test_survives_berthd)
         for (int i = 0; i < 200 && test_count_loops_backed_by(images) > 0; i++)
                 usleep(10000);
         {
-                static const char *const hier[] = { "unified", "memory", "pids", "cpu",
+                static const char *const hier[] = { "unified", "memory",  "pids",   "cpu",
                                                     "freezer", "devices", "cpuset", "blkio",
                                                     "systemd", "cpuacct" };
                 for (size_t i = 0; i < ELEMENTSOF(hier); i++) {
@@ -802,7 +824,7 @@ END_TEST
 
 static void prune_parent(void)
 {
-        static const char *const hier[] = { "unified", "memory", "pids", "cpu", "freezer",
+        static const char *const hier[] = { "unified", "memory", "pids",  "cpu",     "freezer",
                                             "devices", "cpuset", "blkio", "systemd", "cpuacct" };
 
         for (size_t i = 0; i < ELEMENTSOF(hier); i++) {

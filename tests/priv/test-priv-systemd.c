@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * systemd as PID 1: a Debian 12 image with systemd (debootstrap, built once and cached
+ * by contrib/mkimage-systemd.sh), booted through the API in systemd mode until
+ * `systemctl is-system-running` says running with no failed unit; nothing may leak to
+ * the host (its sysctls, its cgroups); then PATCH exited and systemd must shut down
+ * cleanly within the stop timeout.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <curl/curl.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "harness.h"
+#include "macro.h"
+
+static char image[512];
+static char cgparent[64];
+static struct test_berthd d;
+
+static double now_s(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static char *run_capture(const char *const *argv)
+{
+        char path[] = "/tmp/berth-systemd-out-XXXXXX", *out = NULL;
+        int fd = mkstemp(path), status;
+        pid_t pid;
+
+        ck_assert_int_ge(fd, 0);
+        pid = fork();
+        if (pid == 0) {
+                dup2(fd, 1);
+                dup2(fd, 2);
+                execvp(argv[0], (char *const *)argv);
+                _exit(127);
+        }
+        close(fd);
+        waitpid(pid, &status, 0);
+        ck_assert_int_ge(read_file(path, 1 << 20, &out, NULL), 0);
+        unlink(path);
+        return out;
+}
+
+static char *in_container(pid_t pid, const char *cmd)
+{
+        char p[16];
+
+        (void)snprintf(p, sizeof(p), "%d", (int)pid);
+        return run_capture(
+                (const char *[]){ "nsenter", "-t", p, "-a", "/bin/sh", "-c", cmd, NULL });
+}
+
+/* Every cgroup directory on the host outside berth's parent group. */
+static char *host_cgroups(void)
+{
+        const char *const argv[] = { "find", "/sys/fs/cgroup", "-mindepth",
+                                     "1",    "-type",          "d",
+                                     "-not", "-path",          "*/berth-systemd-*",
+                                     NULL };
+        return run_capture(argv);
+}
+
+static json_t *call(const char *method, const char *path, const char *body, long want)
+{
+        struct test_reply r;
+        json_t *j;
+
+        test_http(&d, method, path, NULL, body, body ? strlen(body) : 0, false, &r);
+        ck_assert_msg(r.status == want, "%s %s: want %ld, got %ld %s", method, path, want, r.status,
+                      r.body);
+        j = json_incref(r.json);
+        test_reply_done(&r);
+        return j;
+}
+
+static void build_image(void)
+{
+        const char *src = getenv("BERTH_SRCDIR");
+        const char *cache = getenv("BERTH_IMAGE_CACHE");
+        char script[512];
+
+        (void)snprintf(image, sizeof(image), "%s/systemd-bookworm.sqsh",
+                       cache && *cache ? cache : "/var/cache/berth-tools/images");
+        (void)snprintf(script, sizeof(script), "%s/contrib/mkimage-systemd.sh", src ? src : ".");
+        /* Built once (about a minute), then taken from the cache. */
+        ck_assert_int_eq(test_run((const char *[]){ script, image, NULL }), 0);
+}
+
+static void setup(void)
+{
+        const char *extra[] = { "--cgroup-parent", cgparent, NULL };
+
+        test_berthd_start(&d, false, extra);
+}
+
+static void teardown(void)
+{
+        if (d.pid > 0) {
+                struct test_reply r;
+                test_delete(&d, "/imageapi/v1/container?name=debian&force=true", &r);
+                test_reply_done(&r);
+        }
+        test_berthd_stop(&d);
+}
+
+START_TEST(test_boot_and_stop)
+{
+        _cleanup_free_ char *pid_max = NULL, *cgroups_before = NULL, *cgroups_after = NULL;
+        char body[2048], *out = NULL, *log = NULL;
+        double t0, boot, stop;
+        json_t *c;
+        pid_t pid;
+
+        ck_assert_int_ge(read_file("/proc/sys/kernel/pid_max", 64, &pid_max, NULL), 0);
+        cgroups_before = host_cgroups();
+
+        (void)snprintf(
+                body, sizeof(body),
+                "{\"name\":\"debian\",\"systemd\":true,\"state\":\"running\","
+                "\"command\":\"/lib/systemd/systemd\",\"mount\":{\"overlay\":{\"lower\":["
+                "{\"attach\":{\"fs_type\":\"squashfs\",\"mount_options\":[\"ro\"],\"attach\":"
+                "{\"loopback\":{\"path\":\"%s\"}}}}]}}}",
+                image);
+        t0 = now_s();
+        c = call("POST", "/imageapi/v1/container", body, 201);
+        ck_assert_str_eq(test_json_str(c, "state"), "running");
+        pid = (pid_t)test_json_int(c, "pid");
+        json_decref(c);
+
+        /* Until systemd says the system is up (or gives up). */
+        for (;;) {
+                free(out);
+                out = in_container(pid, "systemctl is-system-running 2>&1");
+                if (strncmp(out, "running", 7) == 0 || strncmp(out, "degraded", 8) == 0 ||
+                    now_s() - t0 > 90)
+                        break;
+                usleep(20000);
+        }
+        boot = now_s() - t0;
+        if (strncmp(out, "running", 7) != 0) {
+                char *failed =
+                        in_container(pid, "systemctl --failed --no-pager 2>&1; "
+                                          "journalctl -b --no-pager -p warning 2>&1 | tail -40");
+                ck_abort_msg("systemd is '%.20s' after %.1f s:\n%s", out, boot, failed);
+        }
+        free(out);
+        fprintf(stderr, "test-priv-systemd: boot to running in %.3f s\n", boot);
+        out = in_container(pid, "systemctl --failed --no-legend --no-pager; cat /proc/1/comm; "
+                                "hostname; cat /etc/machine-id; cat /proc/self/cgroup");
+        ck_assert_msg(strstr(out, "systemd\n") && strstr(out, "debian\n"), "%s", out);
+        /* A cgroup namespace: systemd sees its own group as the root. */
+        ck_assert_msg(strstr(out, "0::/"), "%s", out);
+        free(out);
+
+        /* Nothing leaked to the host: the image's sysctl.d sets kernel.pid_max, and the
+         * host's cgroup tree outside berth's group is untouched. */
+        {
+                _cleanup_free_ char *now_max = NULL;
+                ck_assert_int_ge(read_file("/proc/sys/kernel/pid_max", 64, &now_max, NULL), 0);
+                ck_assert_str_eq(now_max, pid_max);
+        }
+        cgroups_after = host_cgroups();
+        ck_assert_msg(streq(cgroups_before, cgroups_after), "host cgroups changed:\n%s\n---\n%s",
+                      cgroups_before, cgroups_after);
+
+        /* The console is copied into the log. */
+        c = call("GET", "/imageapi/v1/container?name=debian", NULL, 200);
+        ck_assert_int_ge(
+                read_file(test_json_str(json_array_get(c, 0), "logfile"), 1 << 22, &log, NULL), 0);
+        ck_assert_msg(strstr(log, "Welcome to") || strstr(log, "Debian"), "%s", log);
+        free(log);
+        json_decref(c);
+
+        /* PATCH exited: SIGRTMIN+3, and systemd halts on its own within the timeout. */
+        t0 = now_s();
+        c = call("PATCH", "/imageapi/v1/container?name=debian&state=exited", NULL, 200);
+        ck_assert_str_eq(test_json_str(c, "state"), "stopping");
+        json_decref(c);
+        for (;;) {
+                c = call("GET", "/imageapi/v1/container?name=debian", NULL, 200);
+                if (streq(test_json_str(json_array_get(c, 0), "state"), "exited") ||
+                    now_s() - t0 > 20)
+                        break;
+                json_decref(c);
+                usleep(50000);
+        }
+        stop = now_s() - t0;
+        ck_assert_str_eq(test_json_str(json_array_get(c, 0), "state"), "exited");
+        ck_assert_int_ne(json_integer_value(json_object_get(json_array_get(c, 0), "signal")), 9);
+        ck_assert_msg(stop < 10, "systemd took %.1f s to stop", stop);
+        ck_assert_int_ge(
+                read_file(test_json_str(json_array_get(c, 0), "logfile"), 1 << 22, &log, NULL), 0);
+        ck_assert_msg(!strstr(log, "stop timeout"), "systemd had to be killed: %s", log);
+        free(log);
+        json_decref(c);
+        fprintf(stderr, "test-priv-systemd: stopped in %.3f s\n", stop);
+
+        json_decref(call("DELETE", "/imageapi/v1/container?name=debian", NULL, 200));
+        {
+                char p[512];
+                (void)snprintf(p, sizeof(p), "%s/", d.state_dir);
+                ck_assert_int_eq(test_count_mounts_under(p), 0);
+                for (int i = 0; i < 200 && test_count_loops_backed_by(image) > 0; i++)
+                        usleep(10000);
+                ck_assert_int_eq(test_count_loops_backed_by(image), 0);
+        }
+}
+END_TEST
+
+static Suite *systemd_suite(void)
+{
+        Suite *s = suite_create("priv-systemd");
+        TCase *tc = tcase_create("systemd");
+
+        tcase_add_unchecked_fixture(tc, build_image, NULL);
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_set_timeout(tc, 600);
+        tcase_add_test(tc, test_boot_and_stop);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+int main(void)
+{
+        SRunner *sr;
+        int failed;
+
+        test_require_root("test-priv-systemd");
+        if (access("/usr/sbin/debootstrap", X_OK) < 0 &&
+            access("/var/cache/berth-tools/images/systemd-bookworm.sqsh", R_OK) < 0 &&
+            !getenv("BERTH_IMAGE_CACHE")) {
+                /* contrib/install-deps.sh test installs it. */
+                if (getenv("BERTH_TESTS_MUST_RUN") && streq(getenv("BERTH_TESTS_MUST_RUN"), "1")) {
+                        fprintf(stderr, "test-priv-systemd: debootstrap is missing\n");
+                        return 1;
+                }
+                return 77;
+        }
+        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                return 99;
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        (void)snprintf(cgparent, sizeof(cgparent), "berth-systemd-%d", (int)getpid());
+        sr = srunner_create(systemd_suite());
+        srunner_run_all(sr, CK_NORMAL);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        {
+                static const char *const hier[] = { "unified", "memory",  "pids",   "cpu",
+                                                    "cpuacct", "freezer", "devices" };
+                for (size_t i = 0; i < ELEMENTSOF(hier); i++) {
+                        char p[256];
+                        (void)snprintf(p, sizeof(p), "/sys/fs/cgroup/%s/%s", hier[i], cgparent);
+                        (void)rmdir(p);
+                }
+        }
+        curl_global_cleanup();
+        return failed ? 1 : 0;
+}
