@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -463,4 +464,79 @@ int test_run(const char *const *argv)
         }
         ck_assert_int_eq(waitpid(pid, &status, 0), pid);
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static int sweep_cgroup(const char *dir)
+{
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        int n = 0;
+
+        if (!d)
+                return 0;
+        while ((de = readdir(d))) {
+                char sub[1024];
+                if (de->d_type != DT_DIR || de->d_name[0] == '.')
+                        continue;
+                (void)snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
+                n += sweep_cgroup(sub);
+        }
+        closedir(d);
+        for (int tries = 0; tries < 100; tries++) {
+                _cleanup_free_ char *procs = NULL;
+                char p[1100], *save = NULL;
+                bool any = false;
+
+                (void)snprintf(p, sizeof(p), "%s/cgroup.procs", dir);
+                if (read_file(p, 1 << 20, &procs, NULL) < 0)
+                        break;
+                for (char *t = strtok_r(procs, "\n", &save); t; t = strtok_r(NULL, "\n", &save)) {
+                        (void)kill((pid_t)atoi(t), SIGKILL);
+                        any = true;
+                        n++;
+                }
+                if (!any)
+                        break;
+                usleep(10000);
+        }
+        if (rmdir(dir) == 0)
+                n++;
+        return n;
+}
+
+int test_sweep(const char *cgroup_parent)
+{
+        static const char *const hier[] = { "unified", "memory",  "pids",   "cpu",   "cpuacct",
+                                            "freezer", "devices", "cpuset", "blkio", "systemd" };
+        const char *base = getenv("TMPDIR");
+        char prefix[512];
+        _cleanup_free_ char *mi = NULL;
+        char *lines[4096];
+        size_t n_lines = 0;
+        int n = 0;
+
+        for (size_t i = 0; cgroup_parent && i < ELEMENTSOF(hier); i++) {
+                char p[512];
+                (void)snprintf(p, sizeof(p), "/sys/fs/cgroup/%s/%s", hier[i], cgroup_parent);
+                n += sweep_cgroup(p);
+        }
+
+        (void)snprintf(prefix, sizeof(prefix), "%s/berth-", base && *base ? base : "/var/tmp");
+        if (read_file("/proc/self/mountinfo", 1 << 22, &mi, NULL) >= 0) {
+                char *save = NULL;
+                for (char *line = strtok_r(mi, "\n", &save); line && n_lines < ELEMENTSOF(lines);
+                     line = strtok_r(NULL, "\n", &save))
+                        lines[n_lines++] = line;
+                /* Newest first: an overlay before the mount under it. */
+                for (size_t i = n_lines; i > 0; i--) {
+                        char mp[1024];
+                        if (sscanf(lines[i - 1], "%*s %*s %*s %*s %1023s", mp) == 1 &&
+                            strncmp(mp, prefix, strlen(prefix)) == 0 &&
+                            umount2(mp, MNT_DETACH) == 0)
+                                n++;
+                }
+        }
+        if (n > 0)
+                fprintf(stderr, "test harness: swept %d leftovers of failed tests\n", n);
+        return n;
 }

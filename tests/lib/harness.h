@@ -99,3 +99,10 @@ int test_run(const char *const *argv);
 char *test_tmpdir(const char *prefix);
 /* rm -rf without crossing mounts. */
 void test_rm_rf(const char *path);
+
+/* After the runner: a test that failed in a forked child never ran its teardown, and
+ * Check killed its process group, berthd included, leaving containers, mounts and
+ * cgroups behind by design. Kill every process in the cgroups under parent (NULL:
+ * none), remove those groups, and lazily unmount everything under /var/tmp/berth-
+ * (or $TMPDIR/berth-) in this mount namespace. Returns how many things it removed. */
+int test_sweep(const char *cgroup_parent);

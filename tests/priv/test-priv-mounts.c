@@ -772,6 +772,7 @@ int main(void)
         srunner_run_all(sr, CK_NORMAL);
         failed = srunner_ntests_failed(sr);
         srunner_free(sr);
+        (void)test_sweep(NULL);
 
         if (images && test_count_loops_backed_by(images) > 0) {
                 fprintf(stderr, "test-priv-mounts: loop devices left on %s\n", images);

@@ -70,10 +70,8 @@ static char *in_container(pid_t pid, const char *cmd)
 /* Every cgroup directory on the host outside berth's parent group. */
 static char *host_cgroups(void)
 {
-        const char *const argv[] = { "find", "/sys/fs/cgroup", "-mindepth",
-                                     "1",    "-type",          "d",
-                                     "-not", "-path",          "*/berth-systemd-*",
-                                     NULL };
+        const char *const argv[] = { "find", "/sys/fs/cgroup", "-mindepth", "1",         "-type",
+                                     "d",    "-not",           "-path",     "*/berth-*", NULL };
         return run_capture(argv);
 }
 
@@ -261,6 +259,7 @@ int main(void)
         srunner_run_all(sr, CK_NORMAL);
         failed = srunner_ntests_failed(sr);
         srunner_free(sr);
+        (void)test_sweep(cgparent);
         {
                 static const char *const hier[] = { "unified", "memory",  "pids",   "cpu",
                                                     "cpuacct", "freezer", "devices" };
