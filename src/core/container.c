@@ -152,7 +152,7 @@ static char **build_env(const struct berth_container *c)
 {
         char **env = NULL;
         char uuid[64];
-        static const char *const defaults[] = { "PATH=" DEFAULT_PATH, "HOME=/root", "TERM=xterm",
+        static const char *const defaults[] = { ("PATH=" DEFAULT_PATH), "HOME=/root", "TERM=xterm",
                                                 "container=berth" };
 
         for (size_t i = 0; i < ELEMENTSOF(defaults); i++) {

@@ -339,7 +339,7 @@ const char *test_json_str(json_t *j, const char *key)
 
 /* ---- kernel state ---------------------------------------------------------------- */
 
-static char *loops_text(void)
+static char *loops_text(const char *prefix)
 {
         DIR *d = opendir("/sys/block");
         struct dirent *de;
@@ -355,6 +355,8 @@ static char *loops_text(void)
                 (void)snprintf(path, sizeof(path), "/sys/block/%s/loop/backing_file", de->d_name);
                 if (read_one_line(path, backing, sizeof(backing)) < 0)
                         continue;
+                if (prefix && strncmp(backing, prefix, strlen(prefix)) != 0)
+                        continue;
                 if (asprintf(&n, "%s%s %s\n", out, de->d_name, backing) < 0)
                         break;
                 free(out);
@@ -364,7 +366,7 @@ static char *loops_text(void)
         return out;
 }
 
-void test_snapshot_take(struct test_snapshot *s)
+void test_snapshot_take(struct test_snapshot *s, const char *loop_prefix)
 {
         _cleanup_free_ char *mi = NULL;
         char *out = strdup(""), *save = NULL;
@@ -381,20 +383,22 @@ void test_snapshot_take(struct test_snapshot *s)
                 out = n;
         }
         s->mounts = out;
-        s->loops = loops_text();
+        s->loop_prefix = loop_prefix ? strdup(loop_prefix) : NULL;
+        s->loops = loops_text(loop_prefix);
 }
 
 void test_snapshot_done(struct test_snapshot *s)
 {
         free(s->mounts);
         free(s->loops);
+        free(s->loop_prefix);
 }
 
 void test_snapshot_assert_same(const struct test_snapshot *before)
 {
         struct test_snapshot now_s;
 
-        test_snapshot_take(&now_s);
+        test_snapshot_take(&now_s, before->loop_prefix);
         ck_assert_msg(streq(before->mounts, now_s.mounts),
                       "mounts changed:\nbefore:\n%s\nafter:\n%s", before->mounts, now_s.mounts);
         ck_assert_msg(streq(before->loops, now_s.loops),
@@ -421,7 +425,7 @@ int test_count_mounts_under(const char *prefix)
 
 int test_count_loops_backed_by(const char *prefix)
 {
-        _cleanup_free_ char *text = loops_text();
+        _cleanup_free_ char *text = loops_text(NULL);
         char *save = NULL;
         int n = 0;
 

@@ -77,10 +77,13 @@ const char *test_json_str(json_t *j, const char *key);
 /* A snapshot of what matters for leaks: mounts (mountinfo lines) and configured loop
  * devices (name → backing file). */
 struct test_snapshot {
+        char *loop_prefix;
         char *mounts;
         char *loops;
 };
-void test_snapshot_take(struct test_snapshot *s);
+/* Loop devices are global and other test binaries run at the same time: only those
+ * whose backing file starts with loop_prefix count. */
+void test_snapshot_take(struct test_snapshot *s, const char *loop_prefix);
 void test_snapshot_done(struct test_snapshot *s);
 /* Fail the test if mounts or loop devices differ. */
 void test_snapshot_assert_same(const struct test_snapshot *before);

@@ -631,7 +631,7 @@ START_TEST(test_bad_requests_leave_nothing)
         char body[1024];
         json_t *c;
 
-        test_snapshot_take(&before);
+        test_snapshot_take(&before, images);
         (void)snprintf(body, sizeof(body),
                        "{\"name\":\"x\",\"command\":\"/no/such/init\",\"state\":\"running\","
                        "\"mount\":{\"overlay\":{\"lower\":[{\"attach\":{\"fs_type\":\"squashfs\","

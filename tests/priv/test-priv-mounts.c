@@ -516,7 +516,7 @@ START_TEST(test_failed_create_leaves_nothing)
         char body[2048];
         json_t *a;
 
-        test_snapshot_take(&before);
+        test_snapshot_take(&before, images);
         (void)snprintf(
                 body, sizeof(body),
                 "{\"attach\":{\"fs_type\":\"ext4\",\"attach\":{\"loopback\":{\"path\":\"%s\"}}}}",
