@@ -465,9 +465,9 @@ static int remove_tree(const char *path)
         while (rmdir(path) < 0) {
                 if (errno == ENOENT)
                         return 0;
-                if (errno != EBUSY || ++tries > 200)
+                if (errno != EBUSY || ++tries > 2000)
                         return -errno;
-                (void)nanosleep(&(struct timespec){ .tv_nsec = 5 * 1000 * 1000 }, NULL);
+                (void)nanosleep(&(struct timespec){ .tv_nsec = 500 * 1000 }, NULL);
         }
         return 0;
 }

@@ -104,7 +104,8 @@ static void append(char *buf, size_t size, const char *fmt, const char *a, const
 #pragma GCC diagnostic pop
 }
 
-int blockdev_users(const char *sysfs_root, dev_t rdev, char *buf, size_t size)
+int blockdev_users(const char *sysfs_root, dev_t rdev, const char *ignore_prefix, char *buf,
+                   size_t size)
 {
         struct libmnt_table *tb = NULL;
         struct libmnt_iter *itr = NULL;
@@ -124,7 +125,11 @@ int blockdev_users(const char *sysfs_root, dev_t rdev, char *buf, size_t size)
                 return -ENOMEM;
         }
         while (mnt_table_next_fs(tb, itr, &fs) == 0) {
+                const char *t = mnt_fs_get_target(fs);
+
                 if (mnt_fs_get_devno(fs) != rdev)
+                        continue;
+                if (ignore_prefix && t && strncmp(t, ignore_prefix, strlen(ignore_prefix)) == 0)
                         continue;
                 append(buf, size, "mounted at '%s'%s", mnt_fs_get_target(fs), "");
                 used = 1;

@@ -26,6 +26,7 @@ int loop_attach(int backing_fd, const char *name, bool read_only, bool partscan,
 int loop_detach(int fd);
 
 /* Describe users of block device rdev other than berth's own fd: mounts of it in
- * this mount namespace and sysfs holders. Writes a human-readable list into buf.
- * Returns 1 when in use, 0 when not, -errno on failure. */
-int blockdev_users(const char *sysfs_root, dev_t rdev, char *buf, size_t size);
+ * this mount namespace (except those under ignore_prefix) and sysfs holders. Writes a
+ * human-readable list into buf. Returns 1 when in use, 0 when not, -errno. */
+int blockdev_users(const char *sysfs_root, dev_t rdev, const char *ignore_prefix, char *buf,
+                   size_t size);

@@ -39,11 +39,14 @@ static int attach_ref(struct berth_store *s, const struct berth_attach_spec *spe
 }
 
 /* A read-write attachment of a file that berth already has attached (or any second
- * attachment of a file attached read-write) would let two writers corrupt it. */
-static int check_not_attached(struct berth_store *s, dev_t dev, ino_t ino, bool ro,
-                              struct berth_error *err)
+ * attachment of a file attached read-write) would let two writers corrupt it. A
+ * second read-only attachment shares the first one's loop device: one squashfs
+ * superblock, one cache of decompressed blocks for every container of that image.
+ * Returns a dup of the device fd to share, -1 when there is none, or -errno. */
+static int check_not_attached(struct berth_store *s, dev_t dev, ino_t ino, bool ro, bool partscan,
+                              int *ret_nr, struct berth_error *err)
 {
-        int r = 0;
+        int r = -1;
 
         pthread_mutex_lock(&s->lock);
         for (size_t i = 0; i < s->n_table[BERTH_OBJ_ATTACH]; i++) {
@@ -52,8 +55,18 @@ static int check_not_attached(struct berth_store *s, dev_t dev, ino_t ino, bool 
                 if (o->kind != BERTH_ATTACH_LOOPBACK || o->loopback.backing_dev != dev ||
                     o->loopback.backing_ino != ino)
                         continue;
-                if (ro && o->read_only)
+                if (ro && o->read_only) {
+                        if (r < 0 && o->loopback.fd >= 0 &&
+                            o->loopback.read_partitions == partscan) {
+                                r = fcntl(o->loopback.fd, F_DUPFD_CLOEXEC, 3);
+                                if (r < 0)
+                                        r = -1;
+                                else
+                                        *ret_nr = o->loopback.loop_nr;
+                        }
                         continue;
+                }
+                safe_close(r);
                 r = berth_error_set(err, EBUSY,
                                     "'%s' is already attached as attachment %llu (%s); a file "
                                     "can be attached several times only read-only",
@@ -93,6 +106,32 @@ static int open_backing(struct berth_attach *a, const struct berth_attach_spec *
                 return berth_error_set_errno(err, -fd, "loopback.path '%s'", spec->loopback.path);
         *ret_ro = ro;
         return fd;
+}
+
+/* Attachments sharing a device share one open file (dups of one fd), and LOOP_CLR_FD
+ * on it by any but the last would put the device in rundown, where every new open
+ * fails with ENXIO. Only the last one asks for the clear. */
+static int attach_drop_device(struct berth_store *s, struct berth_attach *a)
+{
+        bool shared = false;
+
+        if (a->loopback.fd < 0)
+                return 0;
+        pthread_mutex_lock(&s->lock);
+        for (size_t i = 0; i < s->n_table[BERTH_OBJ_ATTACH] && !shared; i++) {
+                struct berth_attach *o = (struct berth_attach *)s->table[BERTH_OBJ_ATTACH][i];
+
+                shared = o != a && o->kind == BERTH_ATTACH_LOOPBACK && o->loopback.fd >= 0 &&
+                         o->loopback.loop_nr == a->loopback.loop_nr;
+        }
+        pthread_mutex_unlock(&s->lock);
+        if (shared) {
+                a->loopback.fd = safe_close(a->loopback.fd);
+                return 0;
+        }
+        /* The device has LO_FLAGS_AUTOCLEAR: while a mount (even a lazily detached one)
+         * still uses it, the kernel defers the clear. */
+        return loop_detach(TAKE_FD(a->loopback.fd));
 }
 
 static int loopback_attach(struct berth_store *s, struct berth_attach *a,
@@ -141,19 +180,23 @@ static int loopback_attach(struct berth_store *s, struct berth_attach *a,
         if (!a->loopback.backing_file)
                 return -ENOMEM;
 
-        r = check_not_attached(s, st.st_dev, st.st_ino, ro, err);
-        if (r < 0)
+        r = check_not_attached(s, st.st_dev, st.st_ino, ro, spec->loopback.read_partitions,
+                               &a->loopback.loop_nr, err);
+        if (r < -1)
                 return r;
-
-        r = loop_attach(fd, target, ro, spec->loopback.read_partitions, &a->loopback.loop_nr,
-                        &a->loopback.fd, err);
-        if (r < 0)
-                return berth_error_prefix(err, "attach '%s'", target);
+        if (r >= 0)
+                a->loopback.fd = r; /* sharing a read-only device */
+        else {
+                r = loop_attach(fd, target, ro, spec->loopback.read_partitions,
+                                &a->loopback.loop_nr, &a->loopback.fd, err);
+                if (r < 0)
+                        return berth_error_prefix(err, "attach '%s'", target);
+        }
         if (fstat(a->loopback.fd, &st) < 0 ||
             asprintf(&a->device_file, "/dev/loop%d", a->loopback.loop_nr) < 0) {
                 a->device_file = NULL;
                 r = -errno;
-                (void)loop_detach(TAKE_FD(a->loopback.fd));
+                (void)attach_drop_device(s, a);
                 return berth_error_set_errno(err, -r, "attach '%s'", target);
         }
         a->rdev = st.st_rdev;
@@ -227,7 +270,7 @@ int attach_build(struct berth_store *s, const struct berth_attach_spec *spec,
         if (r >= 0 && holder)
                 r = obj_claim(&a->obj, holder, /* owner= */ true);
         if (r < 0) {
-                (void)loop_detach(TAKE_FD(a->loopback.fd));
+                (void)attach_drop_device(s, a);
                 attach_release(s, a);
                 store_unlink(s, &a->obj);
                 free(a->obj.holders);
@@ -243,13 +286,10 @@ int attach_teardown(struct berth_store *s, struct berth_attach *a, bool lazy,
 {
         int r;
 
-        (void)s;
         (void)lazy;
         if (a->kind != BERTH_ATTACH_LOOPBACK)
                 return 0;
-        /* The device has LO_FLAGS_AUTOCLEAR: while a mount (even a lazily detached one)
-         * still uses it, the kernel defers the clear. */
-        r = loop_detach(TAKE_FD(a->loopback.fd));
+        r = attach_drop_device(s, a);
         if (r < 0)
                 return berth_error_set_errno(err, -r, "detach %s", a->device_file);
         return 0;
@@ -259,7 +299,9 @@ int attach_busy(struct berth_store *s, struct berth_attach *a, char *why, size_t
 {
         if (a->kind != BERTH_ATTACH_LOOPBACK || a->loopback.fd < 0)
                 return 0;
-        return blockdev_users(s->sysfs_root, a->rdev, why, size);
+        /* Mounts under berth's own directory belong to other attachments sharing the
+         * device. */
+        return blockdev_users(s->sysfs_root, a->rdev, s->mounts_dir, why, size);
 }
 
 void attach_release(struct berth_store *s, struct berth_attach *a)

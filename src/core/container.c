@@ -804,7 +804,10 @@ void container_handle_exit(struct berth_store *s, uint64_t id)
         }
         if (c->cg) {
                 oom = berth_cgroup_oom_kills(c->cg, &ooms) >= 0 && ooms > c->oom_base;
-                (void)berth_cgroup_kill_all(c->cg);
+                /* PID 1's end took its pid namespace with it; anything else that joined
+                 * the groups from outside is killed before they go. */
+                if (!berth_cgroup_is_empty(c->cg))
+                        (void)berth_cgroup_kill_all(c->cg);
                 if (berth_cgroup_remove(c->cg) < 0)
                         log_warning("Container %llu: cgroups could not be removed",
                                     (unsigned long long)id);

@@ -27,6 +27,11 @@ int berth_persist_open(const char *state_dir, uint64_t next_id[_BERTH_OBJ_TYPE_M
                        struct berth_persist **ret, struct berth_error *err);
 struct berth_persist *berth_persist_free(struct berth_persist *p);
 
+/* Write the exact counters (at a clean shutdown; in between ids.json holds a
+ * reserved high-water mark). */
+int berth_persist_flush_counters(struct berth_persist *p,
+                                 const uint64_t next_id[_BERTH_OBJ_TYPE_MAX]);
+
 /* Write the records of root and of every object it owns, then the counters. */
 int berth_persist_save_tree(struct berth_persist *p, struct berth_obj *root,
                             const uint64_t next_id[_BERTH_OBJ_TYPE_MAX], struct berth_error *err);

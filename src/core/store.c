@@ -104,6 +104,8 @@ struct berth_store *berth_store_free(struct berth_store *s)
         }
         for (int t = 0; t < _BERTH_OBJ_TYPE_MAX; t++)
                 free(s->table[t]);
+        if (s->persist)
+                (void)berth_persist_flush_counters(s->persist, s->next_id);
         berth_persist_free(s->persist);
         pthread_mutex_destroy(&s->op_lock);
         pthread_mutex_destroy(&s->lock);

@@ -35,7 +35,8 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
                 p += n;
                 len -= (size_t)n;
         }
-        if (fchmod(fd, mode) < 0) {
+        /* mkostemp() makes it 0600 already. */
+        if (mode != 0600 && fchmod(fd, mode) < 0) {
                 r = -errno;
                 goto fail;
         }

@@ -436,6 +436,43 @@ START_TEST(test_busy_and_force)
 }
 END_TEST
 
+/* Read-only attachments of one file share a loop device (one squashfs cache); a
+ * delete of one leaves the other working. */
+START_TEST(test_shared_read_only_device)
+{
+        _cleanup_free_ char *body = attach_body(squashfs, ",\"ro\":true");
+        json_t *a, *b, *m;
+        char dev[64];
+
+        a = post_ok("/imageapi/v1/attach", body, 201);
+        b = post_ok("/imageapi/v1/attach", body, 201);
+        (void)snprintf(dev, sizeof(dev), "%s", test_json_str(a, "device_file"));
+        ck_assert_str_eq(test_json_str(b, "device_file"), dev);
+        ck_assert_int_eq(test_count_loops_backed_by(squashfs), 1);
+        m = post_ok("/imageapi/v1/mount",
+                    "{\"attach\":{\"attach\":{\"id\":1},\"fs_type\":\"squashfs\"}}", 201);
+        /* The other attachment's mount is berth's own, not a use outside berth. */
+        delete_ok("/imageapi/v1/attach?id=0");
+        ck_assert(exists(test_json_str(m, "mountpoint"), "bin/busybox"));
+        ck_assert_int_eq(test_count_loops_backed_by(squashfs), 1);
+        delete_ok("/imageapi/v1/mount?id=0");
+        /* Dropping one sharer while nothing is mounted must not clear the device
+         * under the other (LOOP_CLR_FD would leave it in rundown: ENXIO on open). */
+        json_decref(post_ok("/imageapi/v1/attach", body, 201));
+        delete_ok("/imageapi/v1/attach?id=2");
+        json_decref(m);
+        m = post_ok("/imageapi/v1/mount",
+                    "{\"attach\":{\"attach\":{\"id\":1},\"fs_type\":\"squashfs\"}}", 201);
+        ck_assert(exists(test_json_str(m, "mountpoint"), "bin/busybox"));
+        delete_ok("/imageapi/v1/mount?id=1");
+        delete_ok("/imageapi/v1/attach?id=1");
+        assert_clean();
+        json_decref(a);
+        json_decref(b);
+        json_decref(m);
+}
+END_TEST
+
 START_TEST(test_loop_used_outside_berth)
 {
         _cleanup_free_ char *body = attach_body(squashfs, NULL);
@@ -745,6 +782,7 @@ static Suite *priv_suite(void)
         tcase_add_test(tc, test_in_use_and_double_delete);
         tcase_add_test(tc, test_busy_and_force);
         tcase_add_test(tc, test_loop_used_outside_berth);
+        tcase_add_test(tc, test_shared_read_only_device);
         tcase_add_test(tc, test_ext4_read_write);
         tcase_add_test(tc, test_failed_create_leaves_nothing);
         tcase_add_test(tc, test_bind_mounts);
