@@ -40,6 +40,10 @@ work=$(mktemp -d /var/tmp/berth-bench-XXXXXX)
 berthd_pid=
 cleanup() {
         if [ -n "$berthd_pid" ]; then
+                if ! kill -0 "$berthd_pid" 2>/dev/null; then
+                        echo "bench/run.sh: berthd died; the end of its log:" >&2
+                        tail -n 30 "$work/berthd.log" >&2
+                fi
                 kill "$berthd_pid" 2>/dev/null || true
                 wait "$berthd_pid" 2>/dev/null || true
         fi

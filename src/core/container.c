@@ -618,6 +618,31 @@ static int arm_timer(struct berth_store *s, struct berth_container *c, uint64_t 
         return RET_NERRNO(timerfd_settime(c->timer_fd, 0, &its, NULL));
 }
 
+/* A request handler that uses a live container's cgroups outside the lock pins them:
+ * the exit handler, which may run meanwhile, then leaves freeing them to the last pin.
+ * NULL when the container has none (or has ended). */
+static struct berth_cgroup *cg_pin(struct berth_store *s, struct berth_container *c)
+{
+        struct berth_cgroup *cg;
+
+        pthread_mutex_lock(&s->lock);
+        cg = c->exit_handled ? NULL : c->cg;
+        if (cg)
+                c->cg_pins++;
+        pthread_mutex_unlock(&s->lock);
+        return cg;
+}
+
+static void cg_unpin(struct berth_store *s, struct berth_container *c, struct berth_cgroup *cg)
+{
+        if (!cg)
+                return;
+        pthread_mutex_lock(&s->lock);
+        if (--c->cg_pins == 0 && c->cg != cg)
+                berth_cgroup_free(cg);
+        pthread_mutex_unlock(&s->lock);
+}
+
 static int container_stop(struct berth_store *s, struct berth_container *c, struct berth_error *err)
 {
         /* SIGTERM for a plain payload (berth-init forwards it); systemd stops on
@@ -638,8 +663,13 @@ static int container_stop(struct berth_store *s, struct berth_container *c, stru
                 return berth_error_set_errno(err, -r, "stop container %llu",
                                              (unsigned long long)c->obj.id);
         /* A frozen payload cannot act on the signal until it is thawed. */
-        if (paused && c->cg)
-                (void)berth_cgroup_freeze(c->cg, false, NULL);
+        if (paused) {
+                struct berth_cgroup *cg = cg_pin(s, c);
+
+                if (cg)
+                        (void)berth_cgroup_freeze(cg, false, NULL);
+                cg_unpin(s, c, cg);
+        }
         container_log(c, "stopping container (signal %d, timeout %llu ms)", sig,
                       (unsigned long long)c->stop_timeout_ms);
         publish(s, c, "stopping");
@@ -649,9 +679,11 @@ static int container_stop(struct berth_store *s, struct berth_container *c, stru
 static int container_pause(struct berth_store *s, struct berth_container *c, bool pause,
                            struct berth_error *err)
 {
-        int r = c->cg ? berth_cgroup_freeze(c->cg, pause, err)
-                      : berth_error_set(err, EOPNOTSUPP, "the container has no cgroup freezer");
+        struct berth_cgroup *cg = cg_pin(s, c);
+        int r = cg ? berth_cgroup_freeze(cg, pause, err)
+                   : berth_error_set(err, EOPNOTSUPP, "the container has no cgroup freezer");
 
+        cg_unpin(s, c, cg);
         if (r < 0)
                 return r;
         pthread_mutex_lock(&s->lock);
@@ -821,7 +853,9 @@ void container_handle_exit(struct berth_store *s, uint64_t id)
         c->console_fd = safe_close(c->console_fd);
         c->console_slave = safe_close(c->console_slave);
         c->timer_fd = safe_close(c->timer_fd);
-        c->cg = berth_cgroup_free(c->cg);
+        if (c->cg_pins == 0)
+                berth_cgroup_free(c->cg); /* else the last pin frees it */
+        c->cg = NULL;
         c->pid = 0;
         c->payload_pid = 0;
         c->exit_code = exit_code;
@@ -934,16 +968,20 @@ int container_teardown(struct berth_store *s, struct berth_container *c, bool fo
                                        (unsigned long long)c->obj.id,
                                        berth_container_state_to_string(c->state));
         if (live) {
+                struct berth_cgroup *cg;
                 struct timespec deadline;
 
                 pthread_mutex_lock(&s->lock);
                 c->stop_requested = true;
                 (void)send_signal(c, SIGKILL);
                 pthread_mutex_unlock(&s->lock);
-                if (c->cg) {
-                        (void)berth_cgroup_kill_all(c->cg);
-                        (void)berth_cgroup_freeze(c->cg, false, NULL);
+                /* The exit handler may run (and drop the cgroups) meanwhile. */
+                cg = cg_pin(s, c);
+                if (cg) {
+                        (void)berth_cgroup_kill_all(cg);
+                        (void)berth_cgroup_freeze(cg, false, NULL);
                 }
+                cg_unpin(s, c, cg);
                 (void)clock_gettime(CLOCK_MONOTONIC, &deadline);
                 deadline.tv_sec += FORCE_STOP_WAIT_S;
                 pthread_mutex_lock(&s->lock);

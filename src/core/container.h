@@ -84,6 +84,7 @@ struct berth_container {
         int console_slave; /* held open so that the console never hangs up */
         int timer_fd;
         struct berth_cgroup *cg;
+        unsigned cg_pins; /* request handlers using cg outside the lock (under lock) */
         uint64_t oom_base;
         bool stop_requested;
         bool exit_handled;
