@@ -30,6 +30,8 @@ struct berth_http_civetweb {
 
 static atomic_ullong request_counter;
 
+static char continue_sent; /* its address marks a connection in user data */
+
 static ssize_t cw_read(void *conn, void *buf, size_t len)
 {
         int n = mg_read(conn, buf, len);
@@ -42,6 +44,22 @@ static int cw_respond(void *conn, int status, const struct berth_http_header *he
 {
         char clen[32];
 
+        /* After an interim "100 Continue" civetweb refuses its header API: the reply
+         * head is written by hand. */
+        if (mg_get_user_connection_data(conn) == &continue_sent) {
+                mg_set_user_connection_data(conn, NULL);
+                if (mg_printf(conn, "HTTP/1.1 %d %s\r\n", status,
+                              mg_get_response_code_text(conn, status)) <= 0)
+                        return -EIO;
+                for (size_t i = 0; i < n_headers; i++)
+                        if (mg_printf(conn, "%s: %s\r\n", headers[i].name, headers[i].value) <= 0)
+                                return -EIO;
+                if (mg_printf(conn, "Content-Length: %zu\r\nConnection: close\r\n\r\n", len) <= 0)
+                        return -EIO;
+                if (body && len > 0 && mg_write(conn, body, len) != (int)len)
+                        return -EIO;
+                return 0;
+        }
         if (mg_response_header_start(conn, status) < 0)
                 return -EIO;
         for (size_t i = 0; i < n_headers; i++)
@@ -102,11 +120,19 @@ static int handle(struct mg_connection *conn, void *userdata)
         };
 
         (void)snprintf(remote, sizeof(remote), "%s:%d", ri->remote_addr, ri->remote_port);
+        /* curl sends "Expect: 100-continue" with larger bodies and waits a second for
+         * this before sending one; civetweb answers it only for its own file PUTs. */
+        if (ri->content_length != 0 && cw_header(conn, "Expect") &&
+            strcasecmp(cw_header(conn, "Expect"), "100-continue") == 0 &&
+            streq_ptr(ri->http_version, "1.1") &&
+            mg_write(conn, "HTTP/1.1 100 Continue\r\n\r\n", 25) == 25)
+                mg_set_user_connection_data(conn, &continue_sent);
         if (!req.path) {
                 /* An absolute-form URI for another host. */
                 req.path = "";
         }
         berth_http_dispatch(c->router, &req);
+        mg_set_user_connection_data(conn, NULL);
         return req.status ? req.status : 500;
 }
 

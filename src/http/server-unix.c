@@ -423,6 +423,9 @@ static void serve(struct uconn *c)
                 }
                 req.path = path;
                 req.query = q ? q + 1 : NULL;
+                if (req.content_length != 0 && unix_header(c, "Expect") &&
+                    strcasecmp(unix_header(c, "Expect"), "100-continue") == 0)
+                        (void)send_all(c->fd, "HTTP/1.1 100 Continue\r\n\r\n", 25);
                 berth_http_dispatch(c->u->router, &req);
                 drain(c);
                 if (!c->keep_alive || c->failed)

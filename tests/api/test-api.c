@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
 #include <unistd.h>
@@ -447,6 +448,61 @@ START_TEST(test_unix_raw)
 }
 END_TEST
 
+/* Send the head of a request with "Expect: 100-continue", read the interim reply,
+ * then send the body and read the final one. A server that ignores Expect leaves
+ * curl waiting a second on every larger POST; here the read would time out. */
+static void expect_continue(int fd)
+{
+        static const char body[] = "{\"kind\":\"nope\"}";
+        struct timeval tv = { .tv_sec = 5 };
+        char head[512], buf[4096] = "";
+        size_t len = 0;
+        ssize_t n;
+
+        ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+        n = snprintf(head, sizeof(head),
+                     "POST /imageapi/v1/mount HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                     "application/json\r\nContent-Length: %zu\r\nExpect: 100-continue\r\n"
+                     "Connection: close\r\n\r\n",
+                     sizeof(body) - 1);
+        ck_assert_int_eq(write(fd, head, (size_t)n), n);
+        while (!strstr(buf, "\r\n\r\n") && len < sizeof(buf) - 1) {
+                n = read(fd, buf + len, sizeof(buf) - 1 - len);
+                ck_assert_msg(n > 0, "no interim reply to Expect: 100-continue");
+                len += (size_t)n;
+                buf[len] = 0;
+        }
+        ck_assert_msg(strncmp(buf, "HTTP/1.1 100 Continue\r\n\r\n", 25) == 0, "%s", buf);
+        ck_assert_int_eq(write(fd, body, sizeof(body) - 1), (ssize_t)(sizeof(body) - 1));
+        while ((n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+                len += (size_t)n;
+        buf[len] = 0;
+        ck_assert_msg(strstr(buf + 25, "HTTP/1.1 422"), "%s", buf);
+        ck_assert_msg(strstr(buf, "kind must be one of"), "%s", buf);
+        close(fd);
+}
+
+START_TEST(test_expect_continue)
+{
+        struct sockaddr_un su = { .sun_family = AF_UNIX };
+        struct sockaddr_in si = { .sin_family = AF_INET };
+        const char *port = strrchr(d.url, ':');
+        int fd;
+
+        ck_assert_ptr_nonnull(port);
+        si.sin_port = htons((uint16_t)atoi(port + 1));
+        si.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        ck_assert_int_eq(connect(fd, (struct sockaddr *)&si, sizeof(si)), 0);
+        expect_continue(fd);
+
+        strcpy(su.sun_path, d.socket_path);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        ck_assert_int_eq(connect(fd, (struct sockaddr *)&su, sizeof(su)), 0);
+        expect_continue(fd);
+}
+END_TEST
+
 START_TEST(test_openapi_served)
 {
         static const char *const paths[] = { "/imageapi/v1/swagger.json",
@@ -628,6 +684,7 @@ static Suite *api_suite(void)
         tcase_add_test(tc, test_queries);
         tcase_add_test(tc, test_unix_socket);
         tcase_add_test(tc, test_unix_raw);
+        tcase_add_test(tc, test_expect_continue);
         tcase_add_test(tc, test_openapi_served);
         tcase_add_test(tc, test_no_cors);
         tcase_add_test(tc, test_one_daemon_per_state_dir);
