@@ -164,13 +164,15 @@ void test_berthd_stop(struct test_berthd *t)
 {
         char mounts[300];
 
-        if (t->pid <= 0)
-                return;
+        /* Also after test_berthd_kill(): the state directory goes either way. */
         test_berthd_kill(t);
+        if (!t->state_dir[0])
+                return;
         (void)snprintf(mounts, sizeof(mounts), "%s/", t->state_dir);
         if (test_count_mounts_under(mounts) == 0) {
                 test_rm_rf(t->state_dir);
                 (void)unlink(t->log_path);
+                t->state_dir[0] = 0;
         }
 }
 
