@@ -499,7 +499,7 @@ int main(int argc, char *argv[])
         free(reply);
         events_open();
 
-        rows[nrows].name = "berth API (POST → exited event)";
+        rows[nrows].name = "berth API (POST -> exited event)";
         bench_api(&rows[nrows++], t, mount_id);
         rows[nrows].name = "berth launcher (library call)";
         bench_launcher(&rows[nrows++], t);

@@ -2,7 +2,8 @@
 # berth demo, as root on Debian 12:
 #   ./contrib/demo.sh         install what is needed, build, start berthd on
 #                             127.0.0.1:${BERTH_DEMO_PORT:-8080}, and walk through the API with
-#                             curl on a busybox squashfs image attached through loopback
+#                             curl on a busybox squashfs image attached through loopback:
+#                             attach, mount, overlay, then a container on it
 #   ./contrib/demo.sh stop    delete what the demo made, stop that berthd, clean up
 #
 # Everything lives under /run/berth-demo (state) and /var/lib/berth-demo (the image).
@@ -25,7 +26,7 @@ stop() {
                 url=$(head -n 1 "$STATE/listen" 2>/dev/null || true)
                 if [ -n "$url" ] && kill -0 "$pid" 2>/dev/null; then
                         # Highest ids first: overlays before the mounts they sit on.
-                        for coll in mount attach; do
+                        for coll in container mount attach; do
                                 ids=$(curl -s "$url/imageapi/v1/$coll" |
                                         python3 -c 'import json,sys; print(" ".join(str(o["id"]) for o in reversed(json.load(sys.stdin))))')
                                 for id in $ids; do
@@ -62,7 +63,7 @@ cd "$top"
 [ -x configure ] || autoreconf -fi >/dev/null 2>&1
 [ -f Makefile ] && make -s distclean >/dev/null 2>&1 || true
 mkdir -p build/demo
-(cd build/demo && { [ -f Makefile ] || "$top/configure" -q; } && make -s -j"$(nproc)" berthd)
+(cd build/demo && { [ -f Makefile ] || "$top/configure" -q; } && make -s -j"$(nproc)" berthd berth-init)
 BERTHD=$top/build/demo/berthd
 
 # 2. The demo image: busybox in a squashfs.
@@ -111,13 +112,35 @@ ls "$(echo "$overlay" | python3 -c 'import json,sys; print(json.load(sys.stdin)[
 say "curl $URL/mount | python3 -m json.tool"
 curl -s "$URL/mount" | python3 -m json.tool
 
+# 5. A container on the overlay (the walk-through's steps 6-9): created, then started
+# with the v0.1 state path; its own pid, uts, ipc and mount namespaces, berth-init as
+# PID 1, output in its log file.
+cmd="/bin/sh -c 'echo hello from \$(hostname), pid \$\$; while sleep 1; do date; done'"
+body=$(python3 -c 'import json,sys; print(json.dumps({"name":"demo","command":sys.argv[1],"mount":{"id":1}}))' "$cmd")
+say "curl -XPOST -H 'Content-Type: application/json' -d '$body' $URL/container"
+api -XPOST -d "$body" "$URL/container"
+echo
+say "curl $URL/container/0/running"
+c=$(curl -s "$URL/container/0/running")
+echo "$c"
+pid=$(echo "$c" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+log=$(echo "$c" | python3 -c 'import json,sys; print(json.load(sys.stdin)["logfile"])')
+sleep 1.5
+run cat "$log"
+say "nsenter -t $pid -a ps    # inside: berth-init is PID 1"
+nsenter -t "$pid" -a ps
+
 say "curl -XDELETE '$URL/attach?id=0'     # still used by mount 0: refused"
 curl -s -XDELETE "$URL/attach?id=0"
 echo
 
 cat <<EOF
 
-berthd keeps running (pid $(cat "$PIDFILE"), log $STATE.log). Try:
+berthd and the container keep running (berthd pid $(cat "$PIDFILE"), log $STATE.log). Try:
+  curl -sN http://127.0.0.1:$PORT/events &            # state changes as server-sent events
+  curl -s -XPATCH '$URL/container?id=0&state=paused'  # freeze it; state=running thaws it
+  curl -s -XPATCH '$URL/container?id=0&state=exited'  # SIGTERM, SIGKILL after stop_timeout
+  curl -s $URL/container
   curl -s $URL/attach
   curl -s --unix-socket $STATE/berthd.sock http://localhost/imageapi/v1/mount
   open http://127.0.0.1:$PORT/docs
