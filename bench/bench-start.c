@@ -26,6 +26,7 @@
 #include <curl/curl.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <linux/sched.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
@@ -264,6 +265,42 @@ static void bench_nested(struct row *row, double *t)
                 st = http("DELETE", path, NULL, NULL);
                 if (i >= 0 && st == 200 && del_n < 1024)
                         del_t[del_n++] = now_ms() - t0;
+        }
+        summarise(row, t, n);
+}
+
+/* ---- the floor in C ------------------------------------------------------------------- */
+
+/* clone() into new mount, pid, uts and ipc namespaces, chroot, exec /bin/true, wait: the
+ * least any runtime must do (no cgroups, no /proc, no pivot_root, no security set-up). */
+static void bench_floor(struct row *row, double *t)
+{
+        int n = 0;
+
+        for (int i = -5; i < arg_runs; i++) {
+                double t0 = now_ms();
+                struct clone_args ca = {
+                        .flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC,
+                        .exit_signal = SIGCHLD,
+                };
+                pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+                int status;
+
+                if (pid == 0) {
+                        char *const argv[] = { (char *)"/bin/true", NULL };
+                        char *const envp[] = { NULL };
+                        if (chroot(arg_rootfs) < 0 || chdir("/") < 0)
+                                _exit(127);
+                        execve("/bin/true", argv, envp);
+                        _exit(127);
+                }
+                if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+                    WEXITSTATUS(status) != 0) {
+                        row->failed++;
+                        continue;
+                }
+                if (i >= 0)
+                        t[n++] = now_ms() - t0;
         }
         summarise(row, t, n);
 }
@@ -520,9 +557,11 @@ int main(int argc, char *argv[])
         {
                 const char *uargv[] = { "unshare", "--mount", "--pid",    "--uts",     "--ipc",
                                         "--fork",  "chroot",  arg_rootfs, "/bin/true", NULL };
-                rows[nrows].name = "unshare -mpiu --fork chroot (floor)";
+                rows[nrows].name = "unshare -mpiu --fork chroot";
                 bench_cmd(&rows[nrows++], t, uargv, -1);
         }
+        rows[nrows].name = "clone+chroot+exec in C (floor)";
+        bench_floor(&rows[nrows++], t);
         if (arg_docker) {
                 const char *dargv[] = { "docker",    "run",  "--rm",
                                         "--network", "none", "berth-bench-busybox",
