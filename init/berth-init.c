@@ -148,13 +148,17 @@ static int drop_capabilities(struct berth_error *err)
         cap_value_t list[64];
         int n = 0;
 
-        for (cap_value_t c = 0; c < 64 && CAP_IS_SUPPORTED(c); c++) {
+        /* One prctl per dropped capability; EINVAL past the kernel's last one. */
+        for (cap_value_t c = 0; c < 64; c++) {
                 if (spec.caps & (1ull << c)) {
                         list[n++] = c;
                         continue;
                 }
-                if (cap_drop_bound(c) < 0)
+                if (prctl(PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) < 0) {
+                        if (errno == EINVAL)
+                                break;
                         return berth_error_set_errno(err, errno, "drop capability %d", c);
+                }
         }
         /* Effective and permitted follow the bounding set; nothing inheritable or
          * ambient crosses into the payload. */
@@ -168,7 +172,7 @@ static int drop_capabilities(struct berth_error *err)
                 return berth_error_set_errno(err, e, "set capabilities");
         }
         cap_free(caps);
-        (void)cap_reset_ambient();
+        (void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
         return 0;
 }
 
@@ -213,12 +217,32 @@ static int restrict_self(struct berth_error *err)
         return install_seccomp(err);
 }
 
+/* Ignored signals stay ignored across exec (berthd ignores SIGPIPE; a shell may have
+ * ignored SIGINT and SIGQUIT for it): reset those, found in SigIgn, and the mask.
+ * Handlers do not survive exec, so nothing else needs a call. */
 static void reset_signals(void)
 {
+        unsigned long long ign = ~0ull;
+        char buf[4096];
         sigset_t all;
+        ssize_t n = -1;
+        int fd;
 
-        for (int s = 1; s < NSIG; s++)
-                (void)signal(s, SIG_DFL);
+        fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+                n = read(fd, buf, sizeof(buf) - 1);
+                (void)close(fd);
+        }
+        if (n > 0) {
+                const char *p;
+                buf[n] = 0;
+                p = strstr(buf, "\nSigIgn:");
+                if (p)
+                        ign = strtoull(p + 8, NULL, 16);
+        }
+        for (int s = 1; s < NSIG && s <= 64; s++)
+                if (ign & (1ull << (s - 1)))
+                        (void)signal(s, SIG_DFL);
         sigemptyset(&all);
         (void)sigprocmask(SIG_SETMASK, &all, NULL);
 }

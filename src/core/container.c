@@ -349,6 +349,12 @@ static int container_start(struct berth_store *s, struct berth_container *c,
                                        "start again",
                                        (unsigned long long)c->mount->obj.id,
                                        (unsigned long long)c->obj.id);
+        /* The exit handler of an earlier run may still be removing its cgroups. */
+        pthread_mutex_lock(&s->lock);
+        while (c->busy > 0)
+                pthread_cond_wait(&s->cond, &s->lock);
+        pthread_mutex_unlock(&s->lock);
+
         container_log(c, "starting container");
         container_log(c, "validating image");
         container_log(c, "validating init");
@@ -802,6 +808,7 @@ static void unbusy(struct berth_store *s, struct berth_container *c)
 
 void container_handle_exit(struct berth_store *s, uint64_t id)
 {
+        struct berth_cgroup *cg = NULL;
         struct berth_container *c;
         int pidfd, exit_code = -1, sig = 0;
         char *error = NULL;
@@ -834,16 +841,8 @@ void container_handle_exit(struct berth_store *s, uint64_t id)
                 else
                         sig = si.si_status;
         }
-        if (c->cg) {
+        if (c->cg)
                 oom = berth_cgroup_oom_kills(c->cg, &ooms) >= 0 && ooms > c->oom_base;
-                /* PID 1's end took its pid namespace with it; anything else that joined
-                 * the groups from outside is killed before they go. */
-                if (!berth_cgroup_is_empty(c->cg))
-                        (void)berth_cgroup_kill_all(c->cg);
-                if (berth_cgroup_remove(c->cg) < 0)
-                        log_warning("Container %llu: cgroups could not be removed",
-                                    (unsigned long long)id);
-        }
 
         pthread_mutex_lock(&s->lock);
         berth_supervisor_unwatch(s->supervisor, c->pidfd);
@@ -853,8 +852,11 @@ void container_handle_exit(struct berth_store *s, uint64_t id)
         c->console_fd = safe_close(c->console_fd);
         c->console_slave = safe_close(c->console_slave);
         c->timer_fd = safe_close(c->timer_fd);
-        if (c->cg_pins == 0)
-                berth_cgroup_free(c->cg); /* else the last pin frees it */
+        /* Removed below, after the news is out; pinned meanwhile (a restart waits for
+         * this handler, see container_start()). */
+        cg = c->cg;
+        if (cg)
+                c->cg_pins++;
         c->cg = NULL;
         c->pid = 0;
         c->payload_pid = 0;
@@ -882,6 +884,17 @@ void container_handle_exit(struct berth_store *s, uint64_t id)
         if (oom)
                 publish(s, c, "oom");
         publish(s, c, berth_container_state_to_string(c->state));
+
+        if (cg) {
+                /* PID 1's end took its pid namespace with it; anything else that joined
+                 * the groups from outside is killed before they go. */
+                if (!berth_cgroup_is_empty(cg))
+                        (void)berth_cgroup_kill_all(cg);
+                if (berth_cgroup_remove(cg) < 0)
+                        log_warning("Container %llu: cgroups could not be removed",
+                                    (unsigned long long)id);
+                cg_unpin(s, c, cg);
+        }
         persist(s, c);
         unbusy(s, c);
 }

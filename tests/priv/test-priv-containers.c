@@ -601,7 +601,7 @@ START_TEST(test_security)
                 "echo 1 > /proc/sys/kernel/printk 2>&1; echo sysctl=$?; "
                 "mknod /tmp/disk b 7 0 && head -c 1 /tmp/disk 2>&1; echo disk=$?; "
                 "wc -c < /proc/kcore; "
-                "grep -E 'CapBnd|NoNewPrivs|Seccomp:' /proc/self/status\"]",
+                "grep -E 'CapBnd|CapAmb|SigIgn|NoNewPrivs|Seccomp:' /proc/self/status\"]",
                 NULL);
         json_t *c = post("/imageapi/v1/container", b, 201);
         char *log;
@@ -618,6 +618,15 @@ START_TEST(test_security)
         ck_assert_msg(strstr(log, "disk=1"), "block device outside the allow-list: %s", log);
         ck_assert_msg(strstr(log, "NoNewPrivs:\t1") && strstr(log, "Seccomp:\t2"), "%s", log);
         ck_assert_msg(strstr(log, "CapBnd:\t00000000a80425fb"), "%s", log);
+        ck_assert_msg(strstr(log, "CapAmb:\t0000000000000000"), "%s", log);
+        /* berthd ignores SIGPIPE; the payload must not inherit that (busybox sh
+         * ignores a few signals of its own, so only SIGPIPE's bit is checked). */
+        {
+                const char *ign = strstr(log, "SigIgn:\t");
+                ck_assert_ptr_nonnull(ign);
+                ck_assert_msg((strtoull(ign + 8, NULL, 16) & (1ull << (SIGPIPE - 1))) == 0,
+                              "SIGPIPE still ignored: %s", log);
+        }
         free(log);
         json_decref(c);
         json_decref(call("DELETE", "/imageapi/v1/container?name=jail", 200));
