@@ -245,7 +245,13 @@ static int prepare_files(struct berth_store *s, struct berth_container *c, struc
             asprintf(&c->logfile, "%s/logs/%llu-%lld.log", s->state_dir,
                      (unsigned long long)c->obj.id, (long long)c->created_at.tv_sec) < 0)
                 return -ENOMEM;
-        r = mkdir_p(c->dir, 0700);
+        /* <state-dir>/containers exists unless someone removed it: one mkdir, not a
+         * walk from the root. */
+        r = RET_NERRNO(mkdir(c->dir, 0700));
+        if (r == -ENOENT)
+                r = mkdir_p(c->dir, 0700);
+        if (r == -EEXIST)
+                r = 0;
         if (r < 0)
                 return berth_error_set_errno(err, -r, "create '%s'", c->dir);
         fd = open(c->logfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
