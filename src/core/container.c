@@ -974,18 +974,32 @@ void container_handle_console(struct berth_store *s, uint64_t id)
 
 /* ---- delete ----------------------------------------------------------------------- */
 
-int container_teardown(struct berth_store *s, struct berth_container *c, bool force,
-                       struct berth_error *err)
+static bool container_live(const struct berth_container *c)
 {
-        bool live = c->state == BERTH_CONTAINER_RUNNING || c->state == BERTH_CONTAINER_PAUSED ||
-                    c->state == BERTH_CONTAINER_STOPPING;
+        return c->state == BERTH_CONTAINER_RUNNING || c->state == BERTH_CONTAINER_PAUSED ||
+               c->state == BERTH_CONTAINER_STOPPING;
+}
 
-        if (live && !force)
+int container_check_deletable(struct berth_container *c, bool force, struct berth_error *err)
+{
+        if (container_live(c) && !force)
                 return berth_error_set(err, EBUSY,
                                        "container %llu is %s: stop it first (state=exited) or "
                                        "use force=true",
                                        (unsigned long long)c->obj.id,
                                        berth_container_state_to_string(c->state));
+        return 0;
+}
+
+int container_teardown(struct berth_store *s, struct berth_container *c, bool force,
+                       struct berth_error *err)
+{
+        bool live = container_live(c);
+        int r;
+
+        r = container_check_deletable(c, force, err);
+        if (r < 0)
+                return r;
         if (live) {
                 struct berth_cgroup *cg;
                 struct timespec deadline;
@@ -1021,20 +1035,6 @@ int container_teardown(struct berth_store *s, struct berth_container *c, bool fo
         pthread_mutex_unlock(&s->lock);
         container_log(c, "container deleted");
         remove_files(c, /* keep_log= */ true);
-        return 0;
-}
-
-int container_check_deletable(struct berth_container *c, bool force, struct berth_error *err)
-{
-        bool live = c->state == BERTH_CONTAINER_RUNNING || c->state == BERTH_CONTAINER_PAUSED ||
-                    c->state == BERTH_CONTAINER_STOPPING;
-
-        if (live && !force)
-                return berth_error_set(err, EBUSY,
-                                       "container %llu is %s: stop it first (state=exited) or "
-                                       "use force=true",
-                                       (unsigned long long)c->obj.id,
-                                       berth_container_state_to_string(c->state));
         return 0;
 }
 

@@ -164,7 +164,7 @@ int rm_rf_physical(const char *path)
                 return errno == ENOENT ? 0 : -errno;
         if (!S_ISDIR(st.st_mode))
                 return RET_NERRNO(unlink(path));
-        /* FTW_MOUNT: never descend into another file system (a mount left on top);
+        /* FTW_MOUNT: never descend into another mounted filesystem (one left on top);
          * FTW_PHYS: never follow symlinks. */
         if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0)
                 return -errno;

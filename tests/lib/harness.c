@@ -546,3 +546,20 @@ int test_sweep(const char *cgroup_parent)
                 fprintf(stderr, "test harness: swept %d leftovers of failed tests\n", n);
         return n;
 }
+
+void test_remove_all(struct test_berthd *t, const char *collection)
+{
+        struct test_reply r;
+        char path[160];
+
+        test_get(t, collection, &r);
+        for (size_t i = json_array_size(r.json); i > 0; i--) {
+                struct test_reply rr;
+                (void)snprintf(path, sizeof(path), "%s?force=true&id=%lld", collection,
+                               (long long)json_integer_value(
+                                       json_object_get(json_array_get(r.json, i - 1), "id")));
+                test_delete(t, path, &rr);
+                test_reply_done(&rr);
+        }
+        test_reply_done(&r);
+}

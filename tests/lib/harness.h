@@ -109,3 +109,7 @@ void test_rm_rf(const char *path);
  * none), remove those groups, and lazily unmount everything under /var/tmp/berth-
  * (or $TMPDIR/berth-) in this mount namespace. Returns how many things it removed. */
 int test_sweep(const char *cgroup_parent);
+
+/* After a failed test: force-delete every object of a collection ("/imageapi/v1/mount"),
+ * newest first, so the next test starts clean. */
+void test_remove_all(struct test_berthd *t, const char *collection);

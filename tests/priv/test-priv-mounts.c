@@ -107,29 +107,11 @@ static void assert_clean(void)
         ck_assert_msg(test_count_dir_entries(p) <= 1, "records left in %s", p);
 }
 
-/* After a failed test: remove whatever it left, so the next test starts clean. */
-static void remove_leftovers(const char *collection)
-{
-        struct test_reply r;
-        char path[128];
-
-        test_get(&d, collection, &r);
-        for (size_t i = json_array_size(r.json); i > 0; i--) {
-                struct test_reply rr;
-                (void)snprintf(path, sizeof(path), "%s?force=true&id=%lld", collection,
-                               (long long)json_integer_value(
-                                       json_object_get(json_array_get(r.json, i - 1), "id")));
-                test_delete(&d, path, &rr);
-                test_reply_done(&rr);
-        }
-        test_reply_done(&r);
-}
-
 static void teardown(void)
 {
         if (d.pid > 0) {
-                remove_leftovers("/imageapi/v1/mount");
-                remove_leftovers("/imageapi/v1/attach");
+                test_remove_all(&d, "/imageapi/v1/mount");
+                test_remove_all(&d, "/imageapi/v1/attach");
         }
         test_berthd_stop(&d);
 }
