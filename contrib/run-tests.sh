@@ -66,7 +66,11 @@ mkdir -p build/sanitize
 )
 
 lane "3/3 make distcheck"
-make -C build/gcc -s -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror
+if ! make -C build/gcc -s -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror; then
+        # distcheck keeps its tree (build/gcc/berth-*/_build) when it fails.
+        show_logs "$top/build/gcc"
+        exit 1
+fi
 
 echo
 echo "run-tests.sh: all lanes passed"
