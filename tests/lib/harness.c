@@ -439,6 +439,13 @@ int test_count_loops_backed_by(const char *prefix)
         return n;
 }
 
+int test_wait_loops_gone(const char *prefix)
+{
+        for (int i = 0; i < 1000 && test_count_loops_backed_by(prefix) > 0; i++)
+                usleep(10000);
+        return test_count_loops_backed_by(prefix);
+}
+
 int test_count_dir_entries(const char *dir)
 {
         DIR *d = opendir(dir);

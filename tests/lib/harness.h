@@ -92,6 +92,10 @@ void test_snapshot_assert_same(const struct test_snapshot *before);
 int test_count_mounts_under(const char *prefix);
 /* Number of loop devices whose backing file starts with prefix. */
 int test_count_loops_backed_by(const char *prefix);
+/* The same, after waiting (up to 10 s) for it to reach 0: the kernel clears an
+ * autoclear loop device asynchronously once its last user is gone, and a container's
+ * mount namespace can be the last user. */
+int test_wait_loops_gone(const char *prefix);
 /* Number of entries in a directory (0 when missing). */
 int test_count_dir_entries(const char *dir);
 

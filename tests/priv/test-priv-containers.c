@@ -92,11 +92,7 @@ static void assert_clean(void)
 
         (void)snprintf(p, sizeof(p), "%s/", d.state_dir);
         ck_assert_msg(test_count_mounts_under(p) == 0, "mounts left under %s", p);
-        /* The kernel clears an autoclear loop device asynchronously once its last
-         * user is gone (a container's mount namespace is torn down after it exits). */
-        for (int i = 0; i < 200 && test_count_loops_backed_by(images) > 0; i++)
-                usleep(10000);
-        ck_assert_msg(test_count_loops_backed_by(images) == 0, "loop devices left");
+        ck_assert_msg(test_wait_loops_gone(images) == 0, "loop devices left");
         (void)snprintf(p, sizeof(p), "%s/mounts", d.state_dir);
         ck_assert_msg(test_count_dir_entries(p) == 0, "directories left in %s", p);
         ck_assert_msg(count_cgroups() == 0, "cgroups left under %s", cgparent);
@@ -795,8 +791,6 @@ START_TEST(test_survives_berthd)
                 if (dir)
                         closedir(dir);
         }
-        for (int i = 0; i < 200 && test_count_loops_backed_by(images) > 0; i++)
-                usleep(10000);
         {
                 static const char *const hier[] = { "unified", "memory",  "pids",   "cpu",
                                                     "freezer", "devices", "cpuset", "blkio",
@@ -809,7 +803,7 @@ START_TEST(test_survives_berthd)
                         (void)rmdir(p);
                 }
         }
-        ck_assert_int_eq(test_count_loops_backed_by(images), 0);
+        ck_assert_int_eq(test_wait_loops_gone(images), 0);
         ck_assert_int_eq(count_cgroups(), 0);
 }
 END_TEST
@@ -869,7 +863,7 @@ int main(void)
         srunner_free(sr);
         (void)test_sweep(cgparent);
         prune_parent();
-        if (images && test_count_loops_backed_by(images) > 0) {
+        if (images && test_wait_loops_gone(images) > 0) {
                 fprintf(stderr, "test-priv-containers: loop devices left on %s\n", images);
                 failed++;
         }

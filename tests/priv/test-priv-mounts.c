@@ -745,8 +745,7 @@ START_TEST(test_restart_keeps_ids)
         (void)unlink(p);
         (void)snprintf(p, sizeof(p), "%s/db/attachment-0.json", d.state_dir);
         (void)unlink(p);
-        for (int i = 0; i < 200 && test_count_loops_backed_by(squashfs) > 0; i++)
-                usleep(10000);
+        (void)test_wait_loops_gone(squashfs);
         assert_clean();
 }
 END_TEST
@@ -794,7 +793,7 @@ int main(void)
         srunner_free(sr);
         (void)test_sweep(NULL);
 
-        if (images && test_count_loops_backed_by(images) > 0) {
+        if (images && test_wait_loops_gone(images) > 0) {
                 fprintf(stderr, "test-priv-mounts: loop devices left on %s\n", images);
                 failed++;
         }

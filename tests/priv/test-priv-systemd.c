@@ -215,9 +215,7 @@ START_TEST(test_boot_and_stop)
                 char p[512];
                 (void)snprintf(p, sizeof(p), "%s/", d.state_dir);
                 ck_assert_int_eq(test_count_mounts_under(p), 0);
-                for (int i = 0; i < 200 && test_count_loops_backed_by(image) > 0; i++)
-                        usleep(10000);
-                ck_assert_int_eq(test_count_loops_backed_by(image), 0);
+                ck_assert_int_eq(test_wait_loops_gone(image), 0);
         }
 }
 END_TEST
