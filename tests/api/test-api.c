@@ -704,10 +704,12 @@ int main(void)
         int failed;
 
         curl_global_init(CURL_GLOBAL_DEFAULT);
+        test_run_dir_enter("api");
         sr = srunner_create(api_suite());
         srunner_run_all(sr, CK_NORMAL);
         failed = srunner_ntests_failed(sr);
         srunner_free(sr);
+        test_run_dir_leave(NULL);
         curl_global_cleanup();
         return failed ? 1 : 0;
 }

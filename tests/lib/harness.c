@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -113,6 +114,9 @@ void test_berthd_spawn(struct test_berthd *t, bool use_unix, const char *const *
         ck_assert_int_ge(t->pid, 0);
         if (t->pid == 0) {
                 int fd = open(t->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+                /* A failed check ends the test process at once, without its teardown:
+                 * berthd then stops too (cleanly: SIGTERM). */
+                (void)prctl(PR_SET_PDEATHSIG, SIGTERM);
                 if (fd >= 0) {
                         dup2(fd, STDOUT_FILENO);
                         dup2(fd, STDERR_FILENO);
@@ -552,6 +556,35 @@ int test_sweep(const char *cgroup_parent)
         if (n > 0)
                 fprintf(stderr, "test harness: swept %d leftovers of failed tests\n", n);
         return n;
+}
+
+static char run_dir[512];
+
+void test_run_dir_enter(const char *name)
+{
+        const char *base = getenv("TMPDIR");
+
+        (void)snprintf(run_dir, sizeof(run_dir), "%s/berth-run-%s-XXXXXX",
+                       base && *base ? base : "/var/tmp", name);
+        if (!mkdtemp(run_dir)) {
+                fprintf(stderr, "mkdtemp %s: %m\n", run_dir);
+                exit(99);
+        }
+        (void)setenv("TMPDIR", run_dir, 1);
+}
+
+void test_run_dir_leave(const char *cgroup_parent)
+{
+        char p[600];
+
+        (void)test_sweep(cgroup_parent);
+        if (!run_dir[0])
+                return;
+        (void)snprintf(p, sizeof(p), "%s/", run_dir);
+        if (test_count_mounts_under(p) == 0)
+                test_rm_rf(run_dir);
+        else
+                fprintf(stderr, "test harness: mounts left under %s, not removed\n", run_dir);
 }
 
 void test_remove_all(struct test_berthd *t, const char *collection)

@@ -107,6 +107,12 @@ char *test_tmpdir(const char *prefix);
 /* rm -rf without crossing mounts. */
 void test_rm_rf(const char *path);
 
+/* Everything a test program makes in /var/tmp goes into one directory of its own run
+ * (TMPDIR is set to it, before the runner forks the tests); test_run_dir_leave()
+ * unmounts what failed tests left there and removes it. */
+void test_run_dir_enter(const char *name);
+void test_run_dir_leave(const char *cgroup_parent);
+
 /* After the runner: a test that failed in a forked child never ran its teardown, and
  * Check killed its process group, berthd included, leaving containers, mounts and
  * cgroups behind by design. Kill every process in the cgroups under parent (NULL:

@@ -786,12 +786,12 @@ int main(void)
                 return 99;
         }
         curl_global_init(CURL_GLOBAL_DEFAULT);
+        test_run_dir_enter("mounts");
 
         sr = srunner_create(priv_suite());
         srunner_run_all(sr, CK_NORMAL);
         failed = srunner_ntests_failed(sr);
         srunner_free(sr);
-        (void)test_sweep(NULL);
 
         if (images && test_wait_loops_gone(images) > 0) {
                 fprintf(stderr, "test-priv-mounts: loop devices left on %s\n", images);
@@ -800,6 +800,7 @@ int main(void)
         if (images)
                 test_rm_rf(images);
         free(images);
+        test_run_dir_leave(NULL);
         curl_global_cleanup();
         return failed ? 1 : 0;
 }

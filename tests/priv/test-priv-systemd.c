@@ -252,12 +252,12 @@ int main(void)
         if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
                 return 99;
         curl_global_init(CURL_GLOBAL_DEFAULT);
+        test_run_dir_enter("systemd");
         (void)snprintf(cgparent, sizeof(cgparent), "berth-systemd-%d", (int)getpid());
         sr = srunner_create(systemd_suite());
         srunner_run_all(sr, CK_NORMAL);
         failed = srunner_ntests_failed(sr);
         srunner_free(sr);
-        (void)test_sweep(cgparent);
         {
                 static const char *const hier[] = { "unified", "memory",  "pids",   "cpu",
                                                     "cpuacct", "freezer", "devices" };
@@ -267,6 +267,7 @@ int main(void)
                         (void)rmdir(p);
                 }
         }
+        test_run_dir_leave(cgparent);
         curl_global_cleanup();
         return failed ? 1 : 0;
 }
