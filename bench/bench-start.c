@@ -4,6 +4,8 @@
  *
  *   bench-start --url URL --rootfs DIR --bundle-crun DIR --bundle-runc DIR
  *               [--image SQSH] [--runs N] [--docker]
+ *   bench-start --only launcher --rootfs DIR [--runs N]        (for profiling)
+ *   bench-start --only api --url URL --rootfs DIR [--runs N]   (for profiling)
  *
  * Every row starts /bin/true in a container on the same busybox root file system and
  * waits until it has exited; the time from the start request to the exit is what is
@@ -47,7 +49,7 @@
 
 extern char **environ;
 
-static const char *arg_url, *arg_rootfs, *arg_crun, *arg_runc, *arg_image;
+static const char *arg_url, *arg_rootfs, *arg_crun, *arg_runc, *arg_image, *arg_only;
 static int arg_runs = 50;
 static bool arg_docker;
 
@@ -363,8 +365,11 @@ static void bench_launcher(struct row *row, double *t)
                         fds.log = open(p, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
                         (void)snprintf(p, sizeof(p), "%s/log.1", dir);
                         fds.log_old = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+                        /* A new status file per start, as berthd has (a new
+                         * container directory). */
                         (void)snprintf(p, sizeof(p), "%s/exit", dir);
-                        fds.status = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+                        (void)unlink(p);
+                        fds.status = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
                         r = berth_launch_start(L, &l, &fds, 10000, &res, &err);
                         t2 = now_ms();
                         close(fds.log);
@@ -407,6 +412,18 @@ static void bench_launcher(struct row *row, double *t)
                 rmdir(dir);
         }
         summarise(row, t, n);
+}
+
+static void print_phases(void)
+{
+        if (ph_n <= 0)
+                return;
+        qsort(ph_cg, (size_t)ph_n, sizeof(double), cmp);
+        qsort(ph_ready, (size_t)ph_n, sizeof(double), cmp);
+        qsort(ph_exit, (size_t)ph_n, sizeof(double), cmp);
+        printf("\nberth launcher phases (medians): cgroups %.2f ms, clone to payload "
+               "exec'd %.2f ms, to its exit %.2f ms\n",
+               ph_cg[ph_n / 2], ph_ready[ph_n / 2], ph_exit[ph_n / 2]);
 }
 
 /* ---- commands ---------------------------------------------------------------------- */
@@ -484,6 +501,7 @@ int main(int argc, char *argv[])
                 { "image", required_argument, NULL, 'i' },
                 { "runs", required_argument, NULL, 'n' },
                 { "docker", no_argument, NULL, 'd' },
+                { "only", required_argument, NULL, 'O' },
                 {},
         };
         struct row rows[8] = {};
@@ -515,9 +533,22 @@ int main(int argc, char *argv[])
                 case 'd':
                         arg_docker = true;
                         break;
+                case 'O':
+                        arg_only = optarg;
+                        break;
                 default:
                         return 2;
                 }
+        if (streq_ptr(arg_only, "launcher") && arg_rootfs) {
+                /* For profiling the launcher alone (perf record -a ...). */
+                t = calloc((size_t)arg_runs + 8, sizeof(double));
+                rows[0].name = "berth launcher (library call)";
+                bench_launcher(&rows[0], t);
+                print_table(rows, 1, rows[0].median);
+                print_phases();
+                free(t);
+                return 0;
+        }
         if (!arg_url || !arg_rootfs) {
                 fprintf(stderr, "usage: bench-start --url URL --rootfs DIR [...]\n");
                 return 2;
@@ -538,6 +569,11 @@ int main(int argc, char *argv[])
 
         rows[nrows].name = "berth API (POST -> exited event)";
         bench_api(&rows[nrows++], t, mount_id);
+        if (streq_ptr(arg_only, "api")) {
+                print_table(rows, nrows, rows[0].median);
+                arg_image = NULL;
+                goto out;
+        }
         rows[nrows].name = "berth launcher (library call)";
         bench_launcher(&rows[nrows++], t);
         if (arg_crun) {
@@ -570,14 +606,7 @@ int main(int argc, char *argv[])
                 bench_cmd(&rows[nrows++], t, dargv, -1);
         }
         print_table(rows, nrows, rows[0].median);
-        if (ph_n > 0) {
-                qsort(ph_cg, (size_t)ph_n, sizeof(double), cmp);
-                qsort(ph_ready, (size_t)ph_n, sizeof(double), cmp);
-                qsort(ph_exit, (size_t)ph_n, sizeof(double), cmp);
-                printf("\nberth launcher phases (medians): cgroups %.2f ms, clone to payload "
-                       "exec'd %.2f ms, to its exit %.2f ms\n",
-                       ph_cg[ph_n / 2], ph_ready[ph_n / 2], ph_exit[ph_n / 2]);
-        }
+        print_phases();
 
         if (arg_image) {
                 struct row cold = { .name = "nested POST, image not in use" };
@@ -627,11 +656,11 @@ int main(int argc, char *argv[])
                         (void)http("DELETE", path, NULL, NULL);
                 }
         }
-        {
-                char path[64];
-                (void)snprintf(path, sizeof(path), "/imageapi/v1/mount?id=%lld", mount_id);
-                (void)http("DELETE", path, NULL, NULL);
-        }
+out : {
+        char path[64];
+        (void)snprintf(path, sizeof(path), "/imageapi/v1/mount?id=%lld", mount_id);
+        (void)http("DELETE", path, NULL, NULL);
+}
         close(events_fd);
         curl_easy_cleanup(curl);
         curl_global_cleanup();

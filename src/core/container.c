@@ -285,7 +285,11 @@ static int open_launch_fds(struct berth_container *c, struct berth_launch_fds *f
         /* Readable too: berth-init copies it into <log>.1 when it rotates. */
         fds->log = open(c->logfile, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
         fds->log_old = open(old, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
-        fds->status = open(status, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        /* Truncate only a status left by an earlier run: on ext4, closing a file that
+         * was truncated starts its writeback (auto_da_alloc), a cost on every exit. */
+        fds->status = open(status, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fds->status < 0 && errno == EEXIST)
+                fds->status = open(status, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
         if (c->cg && c->cg->v2)
                 fds->cgroup_v2 = open(c->cg->v2, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fds->log < 0 || fds->log_old < 0 || fds->status < 0 ||

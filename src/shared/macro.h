@@ -12,6 +12,9 @@
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
 #define _noreturn_ __attribute__((noreturn))
 #define _pure_ __attribute__((pure))
+#define _alignas_(n) __attribute__((aligned(n)))
+/* Code that runs where no sanitizer runtime may (a CLONE_VM child before execve). */
+#define _no_sanitize_ __attribute__((no_sanitize("address", "undefined")))
 #define _likely_(x) __builtin_expect(!!(x), 1)
 #define _unlikely_(x) __builtin_expect(!!(x), 0)
 
