@@ -3,7 +3,7 @@
  * Container start time, berth against its peers, side by side in one run.
  *
  *   bench-start --url URL --rootfs DIR --bundle-crun DIR --bundle-runc DIR
- *               [--image SQSH] [--runs N] [--docker]
+ *               [--image SQSH] [--runs N] [--docker] [--state-base DIR]
  *   bench-start --only launcher --rootfs DIR [--runs N]        (for profiling)
  *   bench-start --only api --url URL --rootfs DIR [--runs N]   (for profiling)
  *
@@ -13,8 +13,10 @@
  *   berth API        POST /imageapi/v1/container (state running, a bind mount of the
  *                    root) and the "exited" event on GET /events
  *   berth launcher   berth_launch_start() + cgroups, as berthd does it, no HTTP
- *   crun run         crun run -b BUNDLE (cgroupfs; see bench/run.sh for the hybrid
- *                    cgroup work-around crun needs here)
+ *   crun run         crun --root DIR/berth-bench-crun run -b BUNDLE (cgroupfs; see
+ *                    bench/run.sh for the hybrid cgroup work-around crun needs here);
+ *                    DIR is --state-base (default /run), where bench/run.sh also puts
+ *                    berthd's state
  *   runc run         runc run -b BUNDLE
  *   unshare floor    unshare --mount --pid --uts --ipc --fork chroot ROOTFS /bin/true
  *   docker run       docker run --rm busybox-local /bin/true (when --docker)
@@ -50,6 +52,7 @@
 extern char **environ;
 
 static const char *arg_url, *arg_rootfs, *arg_crun, *arg_runc, *arg_image, *arg_only;
+static const char *arg_state = "/run";
 static int arg_runs = 50;
 static bool arg_docker;
 
@@ -318,7 +321,7 @@ static void bench_launcher(struct row *row, double *t)
         struct berth_launcher *L = NULL;
         struct berth_cgroup_system *cs = NULL;
         struct berth_error err = {};
-        char dir[] = "/tmp/berth-bench-XXXXXX";
+        char dir[512];
         int n = 0;
 
         if (berth_launcher_new(&L, &err) < 0 ||
@@ -327,6 +330,7 @@ static void bench_launcher(struct row *row, double *t)
                 row->failed = arg_runs;
                 return;
         }
+        (void)snprintf(dir, sizeof(dir), "%s/berth-launcher-XXXXXX", arg_state);
         if (!mkdtemp(dir))
                 return;
         for (int i = -5; i < arg_runs; i++) {
@@ -502,6 +506,7 @@ int main(int argc, char *argv[])
                 { "runs", required_argument, NULL, 'n' },
                 { "docker", no_argument, NULL, 'd' },
                 { "only", required_argument, NULL, 'O' },
+                { "state-base", required_argument, NULL, 's' },
                 {},
         };
         struct row rows[8] = {};
@@ -535,6 +540,9 @@ int main(int argc, char *argv[])
                         break;
                 case 'O':
                         arg_only = optarg;
+                        break;
+                case 's':
+                        arg_state = optarg;
                         break;
                 default:
                         return 2;
@@ -577,14 +585,18 @@ int main(int argc, char *argv[])
         rows[nrows].name = "berth launcher (library call)";
         bench_launcher(&rows[nrows++], t);
         if (arg_crun) {
-                const char *cargv[] = { "crun", "--root", "/run/berth-bench-crun",
+                char root[512];
+                (void)snprintf(root, sizeof(root), "%s/berth-bench-crun", arg_state);
+                const char *cargv[] = { "crun", "--root", root,
                                         "run",  "-b",     arg_crun,
                                         "ID",   NULL };
                 rows[nrows].name = "crun run";
                 bench_cmd(&rows[nrows++], t, cargv, 6);
         }
         if (arg_runc) {
-                const char *rargv[] = { "runc", "--root", "/run/berth-bench-runc",
+                char root[512];
+                (void)snprintf(root, sizeof(root), "%s/berth-bench-runc", arg_state);
+                const char *rargv[] = { "runc", "--root", root,
                                         "run",  "-b",     arg_runc,
                                         "ID",   NULL };
                 rows[nrows].name = "runc run";

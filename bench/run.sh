@@ -50,7 +50,7 @@ cleanup() {
         for mp in $(awk -v d="$work/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
                 umount -l "$mp" 2>/dev/null || true
         done
-        rm -rf "$work" /run/berth-bench-crun /run/berth-bench-runc
+        rm -rf "$work"
         for d in /sys/fs/cgroup/*/berth-bench /sys/fs/cgroup/*/berth-bench-api; do
                 [ -d "$d" ] && rmdir "$d"/* "$d" 2>/dev/null || true
         done
@@ -81,11 +81,16 @@ json.dump(c, open(p, "w"), indent=1)
 EOF
 done
 
-"$build/berthd" --state-dir "$work/state" --port 0 --cgroup-parent berth-bench-api \
+# Run-time state on a tmpfs, as /run is on a usual host (berthd's default state dir is
+# /run/berth); here /run is on ext4, where every file created or renamed costs a
+# journal commit. berthd, crun and runc all keep their state on this one tmpfs.
+mkdir -p "$work/run"
+mount -t tmpfs -o mode=0700,size=64m berth-bench "$work/run"
+"$build/berthd" --state-dir "$work/run/berthd" --port 0 --cgroup-parent berth-bench-api \
         --log-level warning >"$work/berthd.log" 2>&1 &
 berthd_pid=$!
-for _ in $(seq 200); do [ -s "$work/state/listen" ] && break; sleep 0.02; done
-url=$(head -n 1 "$work/state/listen")
+for _ in $(seq 200); do [ -s "$work/run/berthd/listen" ] && break; sleep 0.02; done
+url=$(head -n 1 "$work/run/berthd/listen")
 
 docker_flag=
 if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
@@ -98,5 +103,6 @@ fi
 echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r), $(. /etc/os-release; echo "$PRETTY_NAME")"
 echo "versions: berthd $("$build/berthd" --version | cut -d' ' -f2), $(crun --version | head -n 1), $(runc --version | head -n 1)"
 echo "runs: $runs per row after 5 warm-up runs; cgroups v1 (see bench/run.sh)"
-BERTH_INIT="$build/berth-init" "$build/bench/bench-start" --url "$url" --rootfs "$rootfs" --bundle-crun "$work/bundle-crun" \
+BERTH_INIT="$build/berth-init" "$build/bench/bench-start" --url "$url" --rootfs "$rootfs" \
+        --state-base "$work/run" --bundle-crun "$work/bundle-crun" \
         --bundle-runc "$work/bundle-runc" --image "$work/busybox.sqsh" --runs "$runs" $docker_flag

@@ -70,28 +70,35 @@ struct berth_container_spec *berth_container_spec_free(struct berth_container_sp
 
 void container_log(const struct berth_container *c, const char *fmt, ...)
 {
-        char line[1024], tbuf[32];
+        char line[2048], msg[1024], prefix[96], tbuf[32];
         time_t now = time(NULL);
+        size_t len = 0;
         struct tm tm;
         va_list ap;
-        int n, fd;
+        int fd;
 
         if (!c->logfile)
                 return;
         (void)localtime_r(&now, &tm);
         (void)strftime(tbuf, sizeof(tbuf), "%Y/%m/%d %H:%M:%S", &tm);
-        n = snprintf(line, sizeof(line), "%s container(%llu): ", tbuf,
+        (void)snprintf(prefix, sizeof(prefix), "%s container(%llu): ", tbuf,
                      (unsigned long long)c->obj.id);
         va_start(ap, fmt);
-        n += vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+        (void)vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
-        if (n > (int)sizeof(line) - 2)
-                n = (int)sizeof(line) - 2;
-        line[n++] = '\n';
+        /* One line per line of the message, each with the prefix; one write. */
+        for (char *m = msg, *nl;; m = nl + 1) {
+                nl = strchr(m, '\n');
+                len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%.*s\n", prefix,
+                                        nl ? (int)(nl - m) : (int)strlen(m), m);
+                if (!nl || len >= sizeof(line) - 1)
+                        break;
+        }
+        len = MIN(len, sizeof(line) - 1);
         fd = open(c->logfile, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
                 return;
-        (void)!write(fd, line, (size_t)n);
+        (void)!write(fd, line, len);
         (void)close(fd);
 }
 
@@ -365,9 +372,7 @@ static int container_start(struct berth_store *s, struct berth_container *c,
                 pthread_cond_wait(&s->cond, &s->lock);
         pthread_mutex_unlock(&s->lock);
 
-        container_log(c, "starting container");
-        container_log(c, "validating image");
-        container_log(c, "validating init");
+        container_log(c, "starting container\nvalidating image\nvalidating init");
         r = resolve_exec(c, &exec_path, err);
         if (r < 0)
                 return r;
