@@ -587,18 +587,14 @@ int main(int argc, char *argv[])
         if (arg_crun) {
                 char root[512];
                 (void)snprintf(root, sizeof(root), "%s/berth-bench-crun", arg_state);
-                const char *cargv[] = { "crun", "--root", root,
-                                        "run",  "-b",     arg_crun,
-                                        "ID",   NULL };
+                const char *cargv[] = { "crun", "--root", root, "run", "-b", arg_crun, "ID", NULL };
                 rows[nrows].name = "crun run";
                 bench_cmd(&rows[nrows++], t, cargv, 6);
         }
         if (arg_runc) {
                 char root[512];
                 (void)snprintf(root, sizeof(root), "%s/berth-bench-runc", arg_state);
-                const char *rargv[] = { "runc", "--root", root,
-                                        "run",  "-b",     arg_runc,
-                                        "ID",   NULL };
+                const char *rargv[] = { "runc", "--root", root, "run", "-b", arg_runc, "ID", NULL };
                 rows[nrows].name = "runc run";
                 bench_cmd(&rows[nrows++], t, rargv, 6);
         }

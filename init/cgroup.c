@@ -532,7 +532,7 @@ int berth_cgroup_freeze(struct berth_cgroup *cg, bool freeze, struct berth_error
                         return 0;
                 (void)nanosleep(&(struct timespec){ .tv_nsec = 5 * 1000 * 1000 }, NULL);
         }
-        return berth_error_set(err, ETIMEDOUT, "'%s' did not %s within 2 s", cg->freezer,
+        return berth_error_set(err, EIO, "'%s' did not %s within 2 s", cg->freezer,
                                freeze ? "freeze" : "thaw");
 }
 

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "fileio.h"
 #include "launch.h"
 #include "macro.h"
 #include "seccomp-profile.h"
@@ -27,41 +28,6 @@
 #ifndef LIBEXECDIR
 #define LIBEXECDIR "/usr/local/libexec/berth"
 #endif
-
-static int find_init(char **ret_path)
-{
-        char self[PATH_MAX], *dir, *p;
-        const char *e = getenv("BERTH_INIT");
-        ssize_t n;
-
-        /* $BERTH_INIT (tools and benchmarks outside the build tree's top), then next to
-         * berthd: the build tree works without make install. */
-        if (e && *e && access(e, X_OK) == 0) {
-                *ret_path = strdup(e);
-                return *ret_path ? 0 : -ENOMEM;
-        }
-        n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-        if (n > 0) {
-                self[n] = 0;
-                dir = dirname(self);
-                if (asprintf(&p, "%s/berth-init", dir) >= 0) {
-                        if (access(p, X_OK) == 0) {
-                                *ret_path = p;
-                                return 0;
-                        }
-                        free(p);
-                }
-        }
-        if (asprintf(&p, "%s/berth-init", LIBEXECDIR) < 0)
-                return -ENOMEM;
-        if (access(p, X_OK) < 0) {
-                int r = -errno;
-                free(p);
-                return r;
-        }
-        *ret_path = p;
-        return 0;
-}
 
 int berth_launcher_new(struct berth_launcher **ret, struct berth_error *err)
 {
@@ -72,10 +38,10 @@ int berth_launcher_new(struct berth_launcher **ret, struct berth_error *err)
         if (!L)
                 return -ENOMEM;
         L->init_fd = L->seccomp_fd[0] = L->seccomp_fd[1] = -EBADF;
-        r = find_init(&L->init_path);
-        if (r < 0) {
+        L->init_path = find_helper("berth-init", "BERTH_INIT");
+        if (!L->init_path) {
                 berth_launcher_free(L);
-                return berth_error_set(err, -r, "berth-init not found next to berthd or in %s",
+                return berth_error_set(err, ENOENT, "berth-init not found next to berthd or in %s",
                                        LIBEXECDIR);
         }
         L->init_fd = open(L->init_path, O_PATH | O_CLOEXEC);
@@ -276,8 +242,8 @@ static int wait_ready(int sync_fd, int pidfd, int timeout_ms, struct berth_launc
                 int fd = -1, n, left = (int)(deadline - now_ms());
 
                 if (left <= 0 || poll(&p, 1, left) == 0)
-                        return berth_error_set(err, ETIMEDOUT,
-                                               "the container did not start within %d ms",
+                        /* 500, not 504: a timeout of berth's own, not of a peer. */
+                        return berth_error_set(err, EIO, "the container did not start within %d ms",
                                                timeout_ms);
                 n = recv_msg(sync_fd, msg, sizeof(msg), &fd);
                 if (n < 0 && n != -EINTR)

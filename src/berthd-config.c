@@ -35,6 +35,8 @@ enum {
         ARG_MAX_HEADER,
         ARG_THREADS,
         ARG_SYSFS_ROOT,
+        ARG_DEV_ROOT,
+        ARG_CEPH_CONF,
         ARG_CGROUP_PARENT,
         ARG_LOG_MAX,
         ARG_IGNORED, /* go-swagger flags accepted for compatibility */
@@ -72,6 +74,8 @@ void berthd_config_help(const char *argv0)
                "                               hierarchy (default: berth)\n"
                "      --log-max-size=SIZE      container logs rotate beyond SIZE, keeping one\n"
                "                               old copy (default: 8MiB)\n"
+               "      --ceph-conf=FILE         Ceph configuration for RBD attachments that\n"
+               "                               give no key (default: /etc/ceph/ceph.conf)\n"
                "  -h, --help                   show this help\n"
                "      --version                show the version\n"
                "\n"
@@ -247,6 +251,8 @@ int berthd_config_parse(int argc, char *argv[], struct berthd_config *c)
                 { "max-header-size", required_argument, NULL, ARG_MAX_HEADER },
                 { "threads", required_argument, NULL, ARG_THREADS },
                 { "sysfs-root", required_argument, NULL, ARG_SYSFS_ROOT },
+                { "dev-root", required_argument, NULL, ARG_DEV_ROOT },
+                { "ceph-conf", required_argument, NULL, ARG_CEPH_CONF },
                 { "cgroup-parent", required_argument, NULL, ARG_CGROUP_PARENT },
                 { "log-max-size", required_argument, NULL, ARG_LOG_MAX },
                 { "cleanup-timeout", required_argument, NULL, ARG_IGNORED },
@@ -308,6 +314,12 @@ int berthd_config_parse(int argc, char *argv[], struct berthd_config *c)
                         break;
                 case ARG_SYSFS_ROOT:
                         r = set_str(&c->sysfs_root, optarg);
+                        break;
+                case ARG_DEV_ROOT:
+                        r = set_str(&c->dev_root, optarg);
+                        break;
+                case ARG_CEPH_CONF:
+                        r = set_str(&c->ceph_conf, optarg);
                         break;
                 case ARG_CGROUP_PARENT:
                         if (!*optarg || strlen(optarg) > 64 ||
@@ -402,6 +414,8 @@ void berthd_config_done(struct berthd_config *c)
 {
         free(c->state_dir);
         free(c->sysfs_root);
+        free(c->dev_root);
+        free(c->ceph_conf);
         free(c->cgroup_parent);
         free(c->socket_path);
         free(c->host);

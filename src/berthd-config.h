@@ -11,7 +11,9 @@
 struct berthd_config {
         struct berth_http_listen listen;
         char *state_dir;
-        char *sysfs_root;
+        char *sysfs_root; /* --sysfs-root, for tests: a fake /sys (krbd) */
+        char *dev_root;   /* --dev-root, for tests: where krbd devices appear */
+        char *ceph_conf;
         char *socket_path;
         char *host;
         char *tls_host;

@@ -91,6 +91,8 @@ static int run(struct berthd_config *cfg)
 {
         struct berth_store_config scfg = { .state_dir = cfg->state_dir,
                                            .sysfs_root = cfg->sysfs_root,
+                                           .dev_root = cfg->dev_root,
+                                           .ceph_conf = cfg->ceph_conf,
                                            .log_max = cfg->log_max };
         struct berth_launcher *launcher = NULL;
         struct berth_cgroup_system *cgroups = NULL;

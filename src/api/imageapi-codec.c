@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,6 +143,151 @@ static int decode_local(json_t *j, const char *path, struct berth_attach_spec *s
         return r;
 }
 
+/* Characters that would split the kernel's "monitors options pool image snap" line or
+ * its comma-separated options. */
+static int check_token(const char *path, const char *key, const char *v, const char *bad,
+                       struct berth_error *err)
+{
+        char p[JDEC_PATH_MAX];
+
+        if (v && v[strcspn(v, bad)])
+                return berth_error_set(err, EINVAL, "%s must not contain spaces%s",
+                                       jdec_join(p, path, key),
+                                       strchr(bad, ',') ? ", ',' or '='" : "");
+        return 0;
+}
+
+static int decode_rbd_options(json_t *j, const char *path, struct berth_rbd_spec *s,
+                              struct berth_error *err)
+{
+        static const char *const strs[] = { "fsid", "ip", "name", "secret", "namespace" };
+        const char *keys[_RBD_BOOL_OPT_MAX + _RBD_INT_OPT_MAX + ELEMENTSOF(strs) + 1];
+        static const enum rbd_bool_opt pairs[][2] = {
+                { RBD_OPT_SHARE, RBD_OPT_NOSHARE },
+                { RBD_OPT_CRC, RBD_OPT_NOCRC },
+                { RBD_OPT_CEPHX_REQUIRE_SIGNATURES, RBD_OPT_NOCEPHX_REQUIRE_SIGNATURES },
+                { RBD_OPT_TCP_NODELAY, RBD_OPT_NOTCP_NODELAY },
+                { RBD_OPT_CEPHX_SIGN_MESSAGES, RBD_OPT_NOCEPHX_SIGN_MESSAGES },
+                { RBD_OPT_RO, RBD_OPT_RW },
+        };
+        char *sv[ELEMENTSOF(strs)] = {};
+        char p[JDEC_PATH_MAX];
+        size_t n = 0;
+        int r;
+
+        for (int o = 0; o < _RBD_BOOL_OPT_MAX; o++)
+                keys[n++] = rbd_bool_opt_names[o];
+        for (int o = 0; o < _RBD_INT_OPT_MAX; o++)
+                keys[n++] = rbd_int_opt_names[o];
+        for (size_t i = 0; i < ELEMENTSOF(strs); i++)
+                keys[n++] = strs[i];
+        keys[n] = NULL;
+        r = jdec_expect_object(j, path, err);
+        if (r >= 0)
+                r = jdec_check_keys(j, path, keys, err);
+        for (int o = 0; r >= 0 && o < _RBD_BOOL_OPT_MAX; o++) {
+                bool v = false;
+                r = jdec_bool(j, path, rbd_bool_opt_names[o], &v, err);
+                if (r > 0) {
+                        s->opt.bool_set |= 1u << o;
+                        if (v)
+                                s->opt.bool_val |= 1u << o;
+                }
+        }
+        for (int o = 0; r >= 0 && o < _RBD_INT_OPT_MAX; o++) {
+                uint64_t v = 0;
+                r = jdec_u64(j, path, rbd_int_opt_names[o], &v, err);
+                if (r > 0 && v > INT32_MAX)
+                        r = berth_error_set(err, EINVAL, "%s must be at most %d",
+                                            jdec_join(p, path, rbd_int_opt_names[o]), INT32_MAX);
+                if (r > 0) {
+                        s->opt.int_set |= 1u << o;
+                        s->opt.ints[o] = (int64_t)v;
+                }
+        }
+        /* A secret is never in a message: only its field is named. */
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(strs); i++)
+                r = jdec_string(j, path, strs[i], false, 256, &sv[i], err);
+        s->opt.fsid = sv[0];
+        s->opt.ip = sv[1];
+        s->opt.name = sv[2];
+        s->opt.secret = sv[3];
+        s->opt.ns = sv[4];
+        if (r < 0)
+                return r;
+        if (rbd_opt_has_int(s, RBD_OPT_MOUNT_TIMEOUT) && s->opt.ints[RBD_OPT_MOUNT_TIMEOUT] == 0)
+                return berth_error_set(err, EINVAL, "%s must be at least 1 (seconds)",
+                                       jdec_join(p, path, "mount_timeout"));
+        for (size_t i = 0; i < ELEMENTSOF(pairs); i++)
+                if (rbd_opt_is(s, pairs[i][0]) && rbd_opt_is(s, pairs[i][1]))
+                        return berth_error_set(
+                                err, EINVAL, "%s: '%s' and '%s' contradict each other", path,
+                                rbd_bool_opt_names[pairs[i][0]], rbd_bool_opt_names[pairs[i][1]]);
+        if (s->opt.ip) {
+                unsigned char buf[16];
+                if (inet_pton(AF_INET, s->opt.ip, buf) != 1 &&
+                    inet_pton(AF_INET6, s->opt.ip, buf) != 1)
+                        return berth_error_set(err, EINVAL, "%s '%s' is not an IP address",
+                                               jdec_join(p, path, "ip"), s->opt.ip);
+        }
+        /* A cephx key: 28 bytes in base64, 40 characters ("AQ...=="). */
+        if (s->opt.secret &&
+            (strlen(s->opt.secret) != 40 ||
+             s->opt.secret[strspn(s->opt.secret, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu"
+                                                 "vwxyz0123456789+/=")]))
+                return berth_error_set(err, EINVAL, "%s is not a base64 cephx key",
+                                       jdec_join(p, path, "secret"));
+        r = check_token(path, "name", s->opt.name, " \t\n,=", err);
+        if (r >= 0)
+                r = check_token(path, "namespace", s->opt.ns, " \t\n,=", err);
+        if (r >= 0)
+                r = check_token(path, "fsid", s->opt.fsid, " \t\n,=", err);
+        return r;
+}
+
+static int decode_rbd(json_t *j, const char *path, struct berth_attach_spec *s,
+                      struct berth_error *err)
+{
+        static const char *const keys[] = { "monitors", "pool",      "image", "snapshot",
+                                            "options",  "device_id", NULL };
+        struct berth_rbd_spec *r_ = &s->rbd;
+        char p[JDEC_PATH_MAX];
+        int r;
+
+        r = jdec_expect_object(j, path, err);
+        if (r >= 0)
+                r = jdec_check_keys(j, path, keys, err);
+        if (r >= 0)
+                r = jdec_readonly(j, path, "device_id", err);
+        if (r >= 0)
+                r = jdec_strv(j, path, "monitors", 16, 300, &r_->monitors, err);
+        if (r >= 0 && strv_length(r_->monitors) == 0)
+                r = berth_error_set(err, EINVAL, "%s is required (at least one monitor address)",
+                                    jdec_join(p, path, "monitors"));
+        STRV_FOREACH (m, r_->monitors)
+                if (r >= 0 && rbd_monitor_check(*m) < 0)
+                        r = berth_error_set(err, EINVAL,
+                                            "%s: '%s' is not a monitor address (host, IPv4 or "
+                                            "[IPv6], with an optional :port)",
+                                            jdec_join(p, path, "monitors"), *m);
+        if (r >= 0)
+                r = jdec_string(j, path, "pool", true, 256, &r_->pool, err);
+        if (r >= 0)
+                r = jdec_string(j, path, "image", true, 256, &r_->image, err);
+        if (r >= 0)
+                r = jdec_string(j, path, "snapshot", false, 256, &r_->snapshot, err);
+        if (r >= 0)
+                r = check_token(path, "pool", r_->pool, " \t\n", err);
+        if (r >= 0)
+                r = check_token(path, "image", r_->image, " \t\n", err);
+        if (r >= 0)
+                r = check_token(path, "snapshot", r_->snapshot, " \t\n", err);
+        if (r >= 0 && jdec_has(j, "options"))
+                r = decode_rbd_options(json_object_get(j, "options"), jdec_join(p, path, "options"),
+                                       r_, err);
+        return r;
+}
+
 int imageapi_decode_attach(json_t *j, const char *path, unsigned depth, unsigned flags,
                            struct berth_attach_spec **ret, struct berth_error *err)
 {
@@ -210,8 +356,13 @@ int imageapi_decode_attach(json_t *j, const char *path, unsigned depth, unsigned
                                                jdec_join(p, path, "local"));
                 r = decode_local(json_object_get(j, "local"), jdec_join(p, path, "local"), s, err);
                 break;
-        case BERTH_ATTACH_ISCSI:
         case BERTH_ATTACH_RBD:
+                if (!def)
+                        return berth_error_set(err, EINVAL, "%s is required for kind rbd",
+                                               jdec_join(p, path, "rbd"));
+                r = decode_rbd(json_object_get(j, "rbd"), jdec_join(p, path, "rbd"), s, err);
+                break;
+        case BERTH_ATTACH_ISCSI:
                 /* Not supported by this build: the core answers 501. */
                 r = 0;
                 break;
@@ -525,8 +676,10 @@ json_t *imageapi_encode_attach(const struct berth_attach *a, unsigned depth)
         case BERTH_ATTACH_LOCAL:
                 def = json_pack("{s:s}", "path", a->local.path);
                 break;
-        case BERTH_ATTACH_ISCSI:
         case BERTH_ATTACH_RBD:
+                def = berth_rbd_to_json(a);
+                break;
+        case BERTH_ATTACH_ISCSI:
         case _BERTH_ATTACH_KIND_MAX:
         case _BERTH_ATTACH_KIND_INVALID:
                 break;
@@ -600,6 +753,117 @@ json_t *imageapi_encode_overlay_v01(const struct berth_mount *m)
                          lower, "mountpoint", m->mountpoint, "upperdir", m->overlay.upperdir,
                          "workdir", m->overlay.workdir, "refs",
                          (json_int_t)berth_obj_refs(&m->obj));
+}
+
+/* ---- the seed's v0.1 rbd paths ------------------------------------------------- */
+
+int imageapi_decode_rbd_v01(json_t *j, struct berth_attach_spec **ret, struct berth_error *err)
+{
+        static const char *const ro[] = { "id", "device_id", "device_file", "refs", NULL };
+        _cleanup_(berth_attach_spec_freep) struct berth_attach_spec *s = NULL;
+        json_t *rest = NULL;
+        int r;
+
+        r = jdec_expect_object(j, "", err);
+        for (const char *const *k = ro; r >= 0 && *k; k++)
+                r = jdec_readonly(j, "", *k, err);
+        if (r < 0)
+                return r;
+        rest = json_deep_copy(j);
+        s = calloc(1, sizeof(*s));
+        if (!rest || !s) {
+                json_decref(rest);
+                return -ENOMEM;
+        }
+        for (const char *const *k = ro; *k; k++)
+                (void)json_object_del(rest, *k);
+        s->kind = BERTH_ATTACH_RBD;
+        s->loopback.ro = -1;
+        r = decode_rbd(rest, "", s, err);
+        json_decref(rest);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+int imageapi_decode_mount_rbd_v01(json_t *j, struct berth_mount_spec **ret, struct berth_error *err)
+{
+        static const char *const keys[] = { "id",         "rbd_id",        "rbd",  "fs_type",
+                                            "mountpoint", "mount_options", "refs", NULL };
+        _cleanup_(berth_mount_spec_freep) struct berth_mount_spec *s = NULL;
+        uint64_t id = 0;
+        int r, has_id = 0, has_rbd_id = 0;
+
+        r = jdec_expect_object(j, "", err);
+        if (r >= 0)
+                r = jdec_check_keys(j, "", keys, err);
+        if (r >= 0)
+                r = jdec_readonly(j, "", "mountpoint", err);
+        if (r >= 0)
+                r = jdec_readonly(j, "", "refs", err);
+        if (r < 0)
+                return r;
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        s->kind = BERTH_MOUNT_ATTACH;
+        r = jdec_string(j, "", "fs_type", true, 32, &s->attach.fs_type, err);
+        if (r >= 0)
+                r = jdec_strv(j, "", "mount_options", MOUNT_OPTIONS_MAX, 256, &s->attach.options,
+                              err);
+        /* The rbd: the seed's {"id": <rbd id>}, v0.1's rbd_id, or a nested rbd. */
+        if (r >= 0)
+                r = has_rbd_id = jdec_u64(j, "", "rbd_id", &id, err);
+        if (r >= 0 && !has_rbd_id)
+                r = has_id = jdec_u64(j, "", "id", &id, err);
+        if (r < 0)
+                return r;
+        if (has_id || has_rbd_id) {
+                if (jdec_has(j, "rbd"))
+                        return berth_error_set(
+                                err, EINVAL,
+                                "give the rbd either by id or nested in rbd, not both");
+                s->attach.attach = calloc(1, sizeof(*s->attach.attach));
+                if (!s->attach.attach)
+                        return -ENOMEM;
+                s->attach.attach->is_ref = true;
+                s->attach.attach->ref_id = id;
+                s->attach.attach->kind = BERTH_ATTACH_RBD;
+        } else if (jdec_has(j, "rbd")) {
+                r = imageapi_decode_rbd_v01(json_object_get(j, "rbd"), &s->attach.attach, err);
+                if (r < 0)
+                        return berth_error_prefix(err, "rbd");
+        } else
+                return berth_error_set(err, EINVAL,
+                                       "the rbd to mount is required: id (or rbd_id) of an rbd "
+                                       "attachment, or rbd");
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+json_t *imageapi_encode_rbd_v01(const struct berth_attach *a)
+{
+        json_t *j = berth_rbd_to_json(a);
+
+        if (!j)
+                return NULL;
+        json_object_set_new(j, "id", json_integer((json_int_t)a->obj.id));
+        json_object_set_new(j, "device_file", json_string(a->device_file));
+        json_object_set_new(j, "refs", json_integer((json_int_t)berth_obj_refs(&a->obj)));
+        return j;
+}
+
+json_t *imageapi_encode_mount_rbd_v01(const struct berth_mount *m)
+{
+        json_t *opts = json_array();
+
+        STRV_FOREACH (o, m->attach.options)
+                json_array_append_new(opts, json_string(*o));
+        return json_pack("{s:I, s:s?, s:I, s:I, s:s, s:o}", "id", (json_int_t)m->obj.id,
+                         "mountpoint", m->mountpoint, "refs", (json_int_t)berth_obj_refs(&m->obj),
+                         "rbd_id", (json_int_t)m->attach.attach->obj.id, "fs_type",
+                         m->attach.fs_type, "mount_options", opts);
 }
 
 json_t *imageapi_error_body(int status, const char *msg)

@@ -44,6 +44,14 @@ json_t *imageapi_encode_attach(const struct berth_attach *a, unsigned depth);
 json_t *imageapi_encode_mount(const struct berth_mount *m, unsigned depth);
 json_t *imageapi_encode_overlay_v01(const struct berth_mount *m);
 
+/* The seed's v0.1 rbd paths: /attach/rbd takes and returns the rbd object itself;
+ * /mount/rbd takes {"id"|"rbd_id": <rbd attachment>, "fs_type", "mount_options"}. */
+int imageapi_decode_rbd_v01(json_t *j, struct berth_attach_spec **ret, struct berth_error *err);
+int imageapi_decode_mount_rbd_v01(json_t *j, struct berth_mount_spec **ret,
+                                  struct berth_error *err);
+json_t *imageapi_encode_rbd_v01(const struct berth_attach *a);
+json_t *imageapi_encode_mount_rbd_v01(const struct berth_mount *m);
+
 json_t *imageapi_error_body(int status, const char *msg);
 
 /* Containers (imageapi-container-codec.c). command is split like a shell word list

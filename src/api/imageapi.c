@@ -22,24 +22,61 @@
 
 enum shape {
         SHAPE_V02,
-        SHAPE_V01_OVERLAY,
+        SHAPE_V01_OVERLAY,   /* /mount/overlay */
+        SHAPE_V01_RBD,       /* /attach/rbd */
+        SHAPE_V01_MOUNT_RBD, /* /mount/rbd */
 };
 
 struct encode_ctx {
         enum shape shape;
-        int kind;          /* filter for lists, -1 = any */
-        bool only_overlay; /* v0.1 overlay paths: other mounts do not exist there */
+        int kind;        /* filter for lists, -1 = any */
+        bool only_shape; /* v0.1 paths: objects of other kinds do not exist there */
         bool wrong_kind;
         json_t *out; /* array for lists, object for one */
 };
 
 static json_t *encode(struct berth_obj *o, enum shape shape)
 {
+        switch (shape) {
+        case SHAPE_V01_OVERLAY:
+                return imageapi_encode_overlay_v01((struct berth_mount *)o);
+        case SHAPE_V01_RBD:
+                return imageapi_encode_rbd_v01((struct berth_attach *)o);
+        case SHAPE_V01_MOUNT_RBD:
+                return imageapi_encode_mount_rbd_v01((struct berth_mount *)o);
+        case SHAPE_V02:
+        default:
+                break;
+        }
         if (o->type == BERTH_OBJ_ATTACH)
                 return imageapi_encode_attach((struct berth_attach *)o, 0);
-        if (shape == SHAPE_V01_OVERLAY)
-                return imageapi_encode_overlay_v01((struct berth_mount *)o);
         return imageapi_encode_mount((struct berth_mount *)o, 0);
+}
+
+/* Whether a v0.1 path shows the object; what it is called there. */
+static bool shape_accepts(const struct berth_obj *o, enum shape shape)
+{
+        const struct berth_mount *m = (const struct berth_mount *)o;
+
+        switch (shape) {
+        case SHAPE_V01_OVERLAY:
+                return m->kind == BERTH_MOUNT_OVERLAY;
+        case SHAPE_V01_RBD:
+                return ((const struct berth_attach *)o)->kind == BERTH_ATTACH_RBD;
+        case SHAPE_V01_MOUNT_RBD:
+                return m->kind == BERTH_MOUNT_ATTACH && m->attach.attach &&
+                       m->attach.attach->kind == BERTH_ATTACH_RBD;
+        case SHAPE_V02:
+        default:
+                return true;
+        }
+}
+
+static const char *shape_noun(enum shape shape)
+{
+        return shape == SHAPE_V01_OVERLAY ? "an overlay"
+               : shape == SHAPE_V01_RBD   ? "an rbd attachment"
+                                          : "an rbd mount";
 }
 
 static int kind_of(struct berth_obj *o)
@@ -52,7 +89,7 @@ static int visit_append(struct berth_obj *o, void *userdata)
 {
         struct encode_ctx *c = userdata;
 
-        if (c->kind >= 0 && kind_of(o) != c->kind)
+        if ((c->kind >= 0 && kind_of(o) != c->kind) || !shape_accepts(o, c->shape))
                 return 0;
         return json_array_append_new(c->out, encode(o, c->shape)) < 0 ? -ENOMEM : 0;
 }
@@ -61,7 +98,7 @@ static int visit_one(struct berth_obj *o, void *userdata)
 {
         struct encode_ctx *c = userdata;
 
-        if (c->only_overlay && kind_of(o) != BERTH_MOUNT_OVERLAY) {
+        if (c->only_shape && !shape_accepts(o, c->shape)) {
                 c->wrong_kind = true;
                 return -ENOENT;
         }
@@ -170,10 +207,14 @@ static void create(struct berth_http_request *req, struct imageapi *api, enum be
         r = berth_http_read_json(req, api->max_body, &j, &err);
         if (r < 0)
                 goto fail;
-        if (type == BERTH_OBJ_ATTACH)
+        if (shape == SHAPE_V01_RBD)
+                r = imageapi_decode_rbd_v01(j, &as, &err);
+        else if (type == BERTH_OBJ_ATTACH)
                 r = imageapi_decode_attach(j, "", 0, 0, &as, &err);
         else if (shape == SHAPE_V01_OVERLAY)
                 r = imageapi_decode_overlay_v01(j, &ms, &err);
+        else if (shape == SHAPE_V01_MOUNT_RBD)
+                r = imageapi_decode_mount_rbd_v01(j, &ms, &err);
         else
                 r = imageapi_decode_mount(j, "", 0, 0, &ms, &err);
         json_decref(j);
@@ -198,9 +239,7 @@ static void delete_one(struct berth_http_request *req, struct imageapi *api,
 {
         static const char *const allowed[] = { "id", "force", NULL };
         static const char *const allowed_path[] = { "force", NULL };
-        struct encode_ctx c = { .shape = shape,
-                                .kind = -1,
-                                .only_overlay = shape == SHAPE_V01_OVERLAY };
+        struct encode_ctx c = { .shape = shape, .kind = -1, .only_shape = shape != SHAPE_V02 };
         struct berth_http_query q;
         struct berth_error err = {};
         bool force = false;
@@ -225,26 +264,16 @@ static void delete_one(struct berth_http_request *req, struct imageapi *api,
         if (r < 0)
                 goto fail;
 
-        if (c.only_overlay) {
-                /* The v0.1 overlay path only knows overlays; kinds never change. */
-                struct encode_ctx probe = { .shape = shape, .kind = -1, .only_overlay = true };
-                r = berth_store_visit_one(api->store, type, id, visit_one, &probe);
-                json_decref(probe.out);
-                if (probe.wrong_kind) {
-                        (void)berth_http_reply_error(req, 404, "mount %llu is not an overlay",
-                                                     (unsigned long long)id);
-                        return;
-                }
-        }
-        if (c.only_overlay) {
-                /* The v0.1 overlay path only knows overlays; kinds never change. */
-                struct encode_ctx probe = { .shape = shape, .kind = -1, .only_overlay = true };
+        if (c.only_shape) {
+                /* A v0.1 path only knows objects of its kind; kinds never change. */
+                struct encode_ctx probe = { .shape = shape, .kind = -1, .only_shape = true };
 
                 (void)berth_store_visit_one(api->store, type, id, visit_one, &probe);
                 json_decref(probe.out);
                 if (probe.wrong_kind) {
-                        (void)berth_http_reply_error(req, 404, "mount %llu is not an overlay",
-                                                     (unsigned long long)id);
+                        (void)berth_http_reply_error(req, 404, "%s %llu is not %s",
+                                                     berth_obj_type_to_string(type),
+                                                     (unsigned long long)id, shape_noun(shape));
                         return;
                 }
         }
@@ -292,10 +321,10 @@ static void h_mount_delete(struct berth_http_request *req, void *userdata)
 
 /* ---- the seed's v0.1 overlay paths --------------------------------------------- */
 
-static void h_overlay_list(struct berth_http_request *req, void *userdata)
+static void list_v01(struct berth_http_request *req, struct imageapi *api, enum berth_obj_type type,
+                     enum shape shape)
 {
-        struct imageapi *api = userdata;
-        struct encode_ctx c = { .shape = SHAPE_V01_OVERLAY, .kind = BERTH_MOUNT_OVERLAY };
+        struct encode_ctx c = { .shape = shape, .kind = -1 };
         struct berth_error err = {};
         struct berth_http_query q;
         int r;
@@ -306,7 +335,7 @@ static void h_overlay_list(struct berth_http_request *req, void *userdata)
                 return;
         }
         c.out = json_array();
-        r = c.out ? berth_store_visit_all(api->store, BERTH_OBJ_MOUNT, visit_append, &c) : -ENOMEM;
+        r = c.out ? berth_store_visit_all(api->store, type, visit_append, &c) : -ENOMEM;
         if (r < 0) {
                 json_decref(c.out);
                 (void)berth_http_reply_error(req, 500, "encode reply: %s", strerror(-r));
@@ -315,15 +344,10 @@ static void h_overlay_list(struct berth_http_request *req, void *userdata)
         (void)berth_http_reply_json(req, 200, c.out);
 }
 
-static void h_overlay_post(struct berth_http_request *req, void *userdata)
+static void get_v01(struct berth_http_request *req, struct imageapi *api, enum berth_obj_type type,
+                    enum shape shape)
 {
-        create(req, userdata, BERTH_OBJ_MOUNT, SHAPE_V01_OVERLAY);
-}
-
-static void h_overlay_get(struct berth_http_request *req, void *userdata)
-{
-        struct imageapi *api = userdata;
-        struct encode_ctx c = { .shape = SHAPE_V01_OVERLAY, .kind = -1, .only_overlay = true };
+        struct encode_ctx c = { .shape = shape, .kind = -1, .only_shape = true };
         struct berth_error err = {};
         struct berth_http_query q;
         uint64_t id = 0;
@@ -338,13 +362,14 @@ static void h_overlay_get(struct berth_http_request *req, void *userdata)
                 (void)berth_http_reply_berror(req, &err);
                 return;
         }
-        r = berth_store_visit_one(api->store, BERTH_OBJ_MOUNT, id, visit_one, &c);
+        r = berth_store_visit_one(api->store, type, id, visit_one, &c);
         if (r == -ENOENT) {
                 if (c.wrong_kind)
-                        (void)berth_http_reply_error(req, 404, "mount %llu is not an overlay",
-                                                     (unsigned long long)id);
+                        (void)berth_http_reply_error(req, 404, "%s %llu is not %s",
+                                                     berth_obj_type_to_string(type),
+                                                     (unsigned long long)id, shape_noun(shape));
                 else
-                        reply_not_found(req, BERTH_OBJ_MOUNT, id);
+                        reply_not_found(req, type, id);
                 return;
         }
         if (r < 0) {
@@ -354,23 +379,27 @@ static void h_overlay_get(struct berth_http_request *req, void *userdata)
         (void)berth_http_reply_json(req, 200, c.out);
 }
 
-static void h_overlay_delete(struct berth_http_request *req, void *userdata)
-{
-        delete_one(req, userdata, BERTH_OBJ_MOUNT, SHAPE_V01_OVERLAY, req->captures[0]);
-}
+#define V01_HANDLERS(name, type, shape)                                               \
+        static void h_##name##_list(struct berth_http_request *req, void *userdata)   \
+        {                                                                             \
+                list_v01(req, userdata, type, shape);                                 \
+        }                                                                             \
+        static void h_##name##_post(struct berth_http_request *req, void *userdata)   \
+        {                                                                             \
+                create(req, userdata, type, shape);                                   \
+        }                                                                             \
+        static void h_##name##_get(struct berth_http_request *req, void *userdata)    \
+        {                                                                             \
+                get_v01(req, userdata, type, shape);                                  \
+        }                                                                             \
+        static void h_##name##_delete(struct berth_http_request *req, void *userdata) \
+        {                                                                             \
+                delete_one(req, userdata, type, shape, req->captures[0]);             \
+        }
 
-/* Paths of the ImageAPI that this build does not serve yet: a clear 501 rather than
- * a 404 that looks like a typo. */
-static void h_not_yet(struct berth_http_request *req, void *userdata)
-{
-        const char *what = strstr(req->path, "/attach/rbd")  ? "RBD attachments"
-                           : strstr(req->path, "/mount/rbd") ? "RBD mounts"
-                                                             : "this path";
-
-        (void)userdata;
-        (void)berth_http_reply_error(req, 501, "%s are not implemented by this build of berthd",
-                                     what);
-}
+V01_HANDLERS(overlay, BERTH_OBJ_MOUNT, SHAPE_V01_OVERLAY)
+V01_HANDLERS(rbd, BERTH_OBJ_ATTACH, SHAPE_V01_RBD)
+V01_HANDLERS(mount_rbd, BERTH_OBJ_MOUNT, SHAPE_V01_MOUNT_RBD)
 
 static const struct berth_http_route imageapi_routes[] = {
         { "GET", IMAGEAPI_PREFIX "/attach", h_attach_get },
@@ -383,14 +412,14 @@ static const struct berth_http_route imageapi_routes[] = {
         { "POST", IMAGEAPI_PREFIX "/mount/overlay", h_overlay_post },
         { "GET", IMAGEAPI_PREFIX "/mount/overlay/{id}", h_overlay_get },
         { "DELETE", IMAGEAPI_PREFIX "/mount/overlay/{id}", h_overlay_delete },
-        { "GET", IMAGEAPI_PREFIX "/attach/rbd", h_not_yet },
-        { "POST", IMAGEAPI_PREFIX "/attach/rbd", h_not_yet },
-        { "GET", IMAGEAPI_PREFIX "/attach/rbd/{id}", h_not_yet },
-        { "DELETE", IMAGEAPI_PREFIX "/attach/rbd/{id}", h_not_yet },
-        { "GET", IMAGEAPI_PREFIX "/mount/rbd", h_not_yet },
-        { "POST", IMAGEAPI_PREFIX "/mount/rbd", h_not_yet },
-        { "GET", IMAGEAPI_PREFIX "/mount/rbd/{id}", h_not_yet },
-        { "DELETE", IMAGEAPI_PREFIX "/mount/rbd/{id}", h_not_yet },
+        { "GET", IMAGEAPI_PREFIX "/attach/rbd", h_rbd_list },
+        { "POST", IMAGEAPI_PREFIX "/attach/rbd", h_rbd_post },
+        { "GET", IMAGEAPI_PREFIX "/attach/rbd/{id}", h_rbd_get },
+        { "DELETE", IMAGEAPI_PREFIX "/attach/rbd/{id}", h_rbd_delete },
+        { "GET", IMAGEAPI_PREFIX "/mount/rbd", h_mount_rbd_list },
+        { "POST", IMAGEAPI_PREFIX "/mount/rbd", h_mount_rbd_post },
+        { "GET", IMAGEAPI_PREFIX "/mount/rbd/{id}", h_mount_rbd_get },
+        { "DELETE", IMAGEAPI_PREFIX "/mount/rbd/{id}", h_mount_rbd_delete },
 };
 
 int imageapi_init(struct imageapi *api, struct berth_store *store, size_t max_body)

@@ -11,7 +11,9 @@
 #include "error.h"
 #include "loop.h"
 #include "macro.h"
+#include "rbd.h"
 #include "store-internal.h"
+#include "strv.h"
 
 static int attach_ref(struct berth_store *s, const struct berth_attach_spec *spec,
                       struct berth_obj *holder, struct berth_attach **ret, struct berth_error *err)
@@ -229,6 +231,174 @@ static int local_attach(struct berth_attach *a, const struct berth_attach_spec *
         return 0;
 }
 
+/* ---- rbd ------------------------------------------------------------------------------ */
+
+static bool same_image(const struct berth_rbd_spec *a, const struct berth_rbd_spec *b)
+{
+        return streq(a->pool, b->pool) && streq(a->image, b->image) &&
+               streq_ptr(a->opt.ns, b->opt.ns) && streq_ptr(a->snapshot, b->snapshot);
+}
+
+static int rbd_check_not_attached(struct berth_store *s, const struct berth_rbd_spec *spec,
+                                  struct berth_error *err)
+{
+        int r = 0;
+
+        pthread_mutex_lock(&s->lock);
+        for (size_t i = 0; i < s->n_table[BERTH_OBJ_ATTACH] && r == 0; i++) {
+                struct berth_attach *o = (struct berth_attach *)s->table[BERTH_OBJ_ATTACH][i];
+
+                if (o->kind == BERTH_ATTACH_RBD && same_image(&o->rbd.spec, spec))
+                        r = berth_error_set(err, EBUSY,
+                                            "rbd image %s/%s%s%s is already attached as "
+                                            "attachment %llu (%s)",
+                                            spec->pool, spec->image, spec->snapshot ? "@" : "",
+                                            spec->snapshot ? spec->snapshot : "",
+                                            (unsigned long long)o->obj.id, o->device_file);
+        }
+        pthread_mutex_unlock(&s->lock);
+        return r;
+}
+
+static int rbd_attach_krbd(struct berth_store *s, struct berth_attach *a,
+                           const struct berth_rbd_spec *rs, struct berth_error *err)
+{
+        int timeout_s = rbd_opt_has_int(rs, RBD_OPT_MOUNT_TIMEOUT)
+                                ? (int)MIN(rs->opt.ints[RBD_OPT_MOUNT_TIMEOUT], (int64_t)3600)
+                                : 10;
+        struct stat st;
+        int r, id;
+
+        pthread_mutex_lock(&s->krbd_lock);
+        id = krbd_find(s->sysfs_root, rs);
+        if (id >= 0)
+                r = berth_error_set(err, EBUSY,
+                                    "rbd image %s/%s is already mapped on this node as %s/rbd%d "
+                                    "(not by berth)",
+                                    rs->pool, rs->image, s->dev_root, id);
+        else
+                r = krbd_map(s->sysfs_root, s->dev_root, rs, timeout_s * 1000, &id, &a->device_file,
+                             err);
+        pthread_mutex_unlock(&s->krbd_lock);
+        if (r < 0)
+                return r;
+        a->rbd.krbd = true;
+        a->rbd.device_id = id;
+        if (stat(a->device_file, &st) == 0)
+                a->rdev = st.st_rdev;
+        return 0;
+}
+
+static int rbd_attach_helper(struct berth_store *s, struct berth_attach *a,
+                             const struct berth_rbd_spec *rs, struct berth_error *err)
+{
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *file = NULL;
+        const char *bad = rbd_helper_unsupported(rs);
+        struct stat st;
+        int r;
+
+        if (bad)
+                return berth_error_set(err, EINVAL,
+                                       "rbd.options.%s cannot be honoured on this node: it has no "
+                                       "rbd kernel driver, and librbd (berth-rbd) has no such "
+                                       "setting",
+                                       bad);
+        if (!s->rbd_helper)
+                return berth_error_set(err, EOPNOTSUPP,
+                                       "this node has no rbd kernel driver and berth-rbd is not "
+                                       "installed");
+        r = rbd_helper_start(s->rbd_helper, s->rbd_dir, s->ceph_conf, rs, &a->rbd.helper, err);
+        if (r < 0)
+                return r;
+        if (asprintf(&file, "%s/image", a->rbd.helper.mountpoint) < 0) {
+                file = NULL;
+                r = -ENOMEM;
+                goto fail;
+        }
+        fd = open(file, (a->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+                r = berth_error_set_errno(err, errno, "open %s", file);
+                goto fail;
+        }
+        r = loop_attach(fd, file, a->read_only, false, &a->rbd.loop_nr, &a->rbd.fd, err);
+        if (r < 0) {
+                berth_error_prefix(err, "attach %s", file);
+                goto fail;
+        }
+        if (fstat(a->rbd.fd, &st) < 0 ||
+            asprintf(&a->device_file, "/dev/loop%d", a->rbd.loop_nr) < 0) {
+                a->device_file = NULL;
+                r = berth_error_set_errno(err, errno, "attach %s", file);
+                (void)loop_detach(TAKE_FD(a->rbd.fd));
+                goto fail;
+        }
+        a->rdev = st.st_rdev;
+        return 0;
+fail:
+        (void)rbd_helper_stop(&a->rbd.helper, true, 0);
+        rbd_helper_clear(&a->rbd.helper);
+        return r;
+}
+
+static int rbd_attach(struct berth_store *s, struct berth_attach *a,
+                      const struct berth_attach_spec *spec, struct berth_error *err)
+{
+        const struct berth_rbd_spec *rs = &spec->rbd;
+        int r;
+
+        if (!rs->pool || !rs->image || strv_length(rs->monitors) == 0)
+                return berth_error_set(err, EINVAL, "rbd: monitors, pool and image are required");
+        r = rbd_check_not_attached(s, rs, err);
+        if (r < 0)
+                return r;
+        /* Kept for the replies and the record; the secret only for as long as the
+         * attach call runs, in the request's copy. */
+        r = berth_rbd_spec_copy(&a->rbd.spec, rs);
+        if (r < 0)
+                return r;
+        rbd_free_secret_string(a->rbd.spec.opt.secret);
+        a->rbd.spec.opt.secret = NULL;
+        a->read_only = rbd_spec_read_only(rs);
+        if (krbd_available(s->sysfs_root))
+                r = rbd_attach_krbd(s, a, rs, err);
+        else
+                r = rbd_attach_helper(s, a, rs, err);
+        if (r < 0 && r != -EBUSY && r != -EINVAL && r != -EOPNOTSUPP) {
+                /* The pool, image or snapshot named in the request does not exist, or its
+                 * key is wrong: the request is at fault (422), not berth. */
+                if (err && (err->code == ENOENT || err->code == EACCES || err->code == EPERM))
+                        err->code = EINVAL;
+                return berth_error_prefix(err, "attach rbd image %s/%s", rs->pool, rs->image);
+        }
+        return r;
+}
+
+static int rbd_detach(struct berth_store *s, struct berth_attach *a, struct berth_error *err)
+{
+        bool force = rbd_opt_is(&a->rbd.spec, RBD_OPT_FORCE);
+        int r = 0;
+
+        if (a->rbd.krbd) {
+                if (a->rbd.device_id >= 0)
+                        r = krbd_unmap(s->sysfs_root, a->rbd.device_id, force, err);
+                if (r >= 0)
+                        a->rbd.device_id = -1;
+                return r;
+        }
+        /* Loop device, then FUSE mount and helper, in that order. */
+        if (a->rbd.fd >= 0)
+                (void)loop_detach(TAKE_FD(a->rbd.fd));
+        if (a->rbd.helper.pid > 0 || a->rbd.helper.mountpoint) {
+                r = rbd_helper_stop(&a->rbd.helper, force, 5000);
+                if (r < 0)
+                        return berth_error_set_errno(err, -r, "stop berth-rbd of %s",
+                                                     a->device_file);
+                rbd_helper_clear(&a->rbd.helper);
+        }
+        return 0;
+}
+
 int attach_build(struct berth_store *s, const struct berth_attach_spec *spec,
                  struct berth_obj *holder, bool ro_hint, struct berth_attach **ret,
                  struct berth_error *err)
@@ -246,6 +416,9 @@ int attach_build(struct berth_store *s, const struct berth_attach_spec *spec,
         a->obj.user = !holder;
         a->kind = spec->kind;
         a->loopback.fd = -EBADF;
+        a->rbd.fd = -EBADF;
+        a->rbd.device_id = -1;
+        a->rbd.helper.pidfd = -EBADF;
         store_link(s, &a->obj);
 
         switch (spec->kind) {
@@ -255,8 +428,10 @@ int attach_build(struct berth_store *s, const struct berth_attach_spec *spec,
         case BERTH_ATTACH_LOCAL:
                 r = local_attach(a, spec, err);
                 break;
-        case BERTH_ATTACH_ISCSI:
         case BERTH_ATTACH_RBD:
+                r = rbd_attach(s, a, spec, err);
+                break;
+        case BERTH_ATTACH_ISCSI:
                 r = berth_error_set(err, EOPNOTSUPP,
                                     "attach kind '%s' is not supported by this build of berthd",
                                     berth_attach_kind_to_string(spec->kind));
@@ -271,6 +446,8 @@ int attach_build(struct berth_store *s, const struct berth_attach_spec *spec,
                 r = obj_claim(&a->obj, holder, /* owner= */ true);
         if (r < 0) {
                 (void)attach_drop_device(s, a);
+                if (a->kind == BERTH_ATTACH_RBD)
+                        (void)rbd_detach(s, a, NULL);
                 attach_release(s, a);
                 store_unlink(s, &a->obj);
                 free(a->obj.holders);
@@ -287,6 +464,8 @@ int attach_teardown(struct berth_store *s, struct berth_attach *a, bool lazy,
         int r;
 
         (void)lazy;
+        if (a->kind == BERTH_ATTACH_RBD)
+                return rbd_detach(s, a, err);
         if (a->kind != BERTH_ATTACH_LOOPBACK)
                 return 0;
         r = attach_drop_device(s, a);
@@ -297,6 +476,8 @@ int attach_teardown(struct berth_store *s, struct berth_attach *a, bool lazy,
 
 int attach_busy(struct berth_store *s, struct berth_attach *a, char *why, size_t size)
 {
+        if (a->kind == BERTH_ATTACH_RBD && a->rdev)
+                return blockdev_users(s->sysfs_root, a->rdev, s->mounts_dir, why, size);
         if (a->kind != BERTH_ATTACH_LOOPBACK || a->loopback.fd < 0)
                 return 0;
         /* Mounts under berth's own directory belong to other attachments sharing the
@@ -318,6 +499,8 @@ void attach_free_fields(struct berth_attach *a)
         free(a->loopback.backing_file);
         free(a->local.path);
         free(a->device_file);
+        berth_rbd_spec_clear(&a->rbd.spec);
+        rbd_helper_clear(&a->rbd.helper);
 }
 
 void attach_for_each_child(struct berth_attach *a, obj_child_fn fn, void *userdata)

@@ -82,7 +82,7 @@ void container_log(const struct berth_container *c, const char *fmt, ...)
         (void)localtime_r(&now, &tm);
         (void)strftime(tbuf, sizeof(tbuf), "%Y/%m/%d %H:%M:%S", &tm);
         (void)snprintf(prefix, sizeof(prefix), "%s container(%llu): ", tbuf,
-                     (unsigned long long)c->obj.id);
+                       (unsigned long long)c->obj.id);
         va_start(ap, fmt);
         (void)vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
@@ -1033,7 +1033,7 @@ int container_teardown(struct berth_store *s, struct berth_container *c, bool fo
                 live = !c->exit_handled;
                 pthread_mutex_unlock(&s->lock);
                 if (live)
-                        return berth_error_set(err, ETIMEDOUT,
+                        return berth_error_set(err, EIO,
                                                "container %llu did not end within %d s of SIGKILL",
                                                (unsigned long long)c->obj.id, FORCE_STOP_WAIT_S);
         }

@@ -83,7 +83,46 @@ struct berth_attach_spec *berth_attach_spec_free(struct berth_attach_spec *s)
         free(s->loopback.path);
         berth_mount_spec_free(s->loopback.mount);
         free(s->local.path);
+        berth_rbd_spec_clear(&s->rbd);
         free(s);
+        return NULL;
+}
+
+json_t *berth_rbd_to_json(const struct berth_attach *a)
+{
+        const struct berth_rbd_spec *s = &a->rbd.spec;
+        json_t *mons = json_array(), *opt = json_object();
+        json_t *j;
+
+        if (!mons || !opt)
+                goto fail;
+        STRV_FOREACH (m, s->monitors)
+                json_array_append_new(mons, json_string(*m));
+        for (int o = 0; o < _RBD_BOOL_OPT_MAX; o++)
+                if (s->opt.bool_set & (1u << o))
+                        json_object_set_new(opt, rbd_bool_opt_names[o],
+                                            json_boolean(s->opt.bool_val & (1u << o)));
+        for (int o = 0; o < _RBD_INT_OPT_MAX; o++)
+                if (rbd_opt_has_int(s, (enum rbd_int_opt)o))
+                        json_object_set_new(opt, rbd_int_opt_names[o],
+                                            json_integer((json_int_t)s->opt.ints[o]));
+        json_object_set_new(opt, "name", json_string(s->opt.name ? s->opt.name : "admin"));
+        if (s->opt.fsid)
+                json_object_set_new(opt, "fsid", json_string(s->opt.fsid));
+        if (s->opt.ip)
+                json_object_set_new(opt, "ip", json_string(s->opt.ip));
+        if (s->opt.ns)
+                json_object_set_new(opt, "namespace", json_string(s->opt.ns));
+        j = json_pack("{s:o, s:s, s:s, s:o}", "monitors", mons, "pool", s->pool, "image", s->image,
+                      "options", opt);
+        if (j && s->snapshot)
+                json_object_set_new(j, "snapshot", json_string(s->snapshot));
+        if (j && a->rbd.krbd)
+                json_object_set_new(j, "device_id", json_integer(a->rbd.device_id));
+        return j;
+fail:
+        json_decref(mons);
+        json_decref(opt);
         return NULL;
 }
 

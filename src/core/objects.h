@@ -2,10 +2,13 @@
 #pragma once
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "rbd.h"
 
 /*
  * The objects berth manages, and the specs that requests decode into.
@@ -82,6 +85,7 @@ struct berth_attach_spec {
         struct {
                 char *path;
         } local;
+        struct berth_rbd_spec rbd;
 };
 
 struct berth_mount_spec {
@@ -157,7 +161,19 @@ struct berth_attach {
         struct {
                 char *path;
         } local;
+        struct {
+                struct berth_rbd_spec spec; /* the secret is dropped once attached */
+                bool krbd;
+                int device_id;            /* krbd */
+                struct rbd_helper helper; /* berth-rbd */
+                int loop_nr;              /* berth-rbd: the loop device on its file */
+                int fd;
+        } rbd;
 };
+
+/* The API's rbd object of an attachment: monitors, pool, image, snapshot, options
+ * (never the secret), and device_id for krbd. */
+json_t *berth_rbd_to_json(const struct berth_attach *a);
 
 struct berth_mount {
         struct berth_obj obj;

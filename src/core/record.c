@@ -36,8 +36,21 @@ static json_t *attach_record(const struct berth_attach *a)
         case BERTH_ATTACH_LOCAL:
                 json_object_set_new(j, "local", json_pack("{s:s}", "path", a->local.path));
                 break;
+        case BERTH_ATTACH_RBD: {
+                /* What a restarted berthd needs to find the mapping again; never the
+                 * secret. */
+                json_t *r = berth_rbd_to_json(a);
+                if (r)
+                        json_object_set_new(r, "berth",
+                                            json_pack("{s:b, s:i, s:I, s:s?, s:i}", "krbd",
+                                                      a->rbd.krbd, "device_id", a->rbd.device_id,
+                                                      "helper_pid", (json_int_t)a->rbd.helper.pid,
+                                                      "fuse_mountpoint", a->rbd.helper.mountpoint,
+                                                      "loop_nr", a->rbd.loop_nr));
+                json_object_set_new(j, "rbd", r);
+                break;
+        }
         case BERTH_ATTACH_ISCSI:
-        case BERTH_ATTACH_RBD:
         case _BERTH_ATTACH_KIND_MAX:
         case _BERTH_ATTACH_KIND_INVALID:
                 break;

@@ -43,8 +43,14 @@ int berth_store_new(const struct berth_store_config *cfg, struct berth_store **r
         s->log_max = cfg->log_max;
         s->state_dir = strdup(cfg->state_dir ? cfg->state_dir : "/run/berth");
         s->sysfs_root = strdup(cfg->sysfs_root ? cfg->sysfs_root : "/sys");
-        if (!s->state_dir || !s->sysfs_root ||
-            asprintf(&s->mounts_dir, "%s/mounts", s->state_dir) < 0) {
+        s->dev_root = strdup(cfg->dev_root ? cfg->dev_root : "/dev");
+        s->ceph_conf = strdup(cfg->ceph_conf ? cfg->ceph_conf : "/etc/ceph/ceph.conf");
+        s->rbd_helper =
+                cfg->rbd_helper ? strdup(cfg->rbd_helper) : find_helper("berth-rbd", "BERTH_RBD");
+        pthread_mutex_init(&s->krbd_lock, NULL);
+        if (!s->state_dir || !s->sysfs_root || !s->dev_root || !s->ceph_conf ||
+            asprintf(&s->mounts_dir, "%s/mounts", s->state_dir) < 0 ||
+            asprintf(&s->rbd_dir, "%s/rbd", s->state_dir) < 0) {
                 s->mounts_dir = NULL;
                 berth_store_free(s);
                 return -ENOMEM;
@@ -113,6 +119,11 @@ struct berth_store *berth_store_free(struct berth_store *s)
         free(s->state_dir);
         free(s->mounts_dir);
         free(s->sysfs_root);
+        free(s->dev_root);
+        free(s->ceph_conf);
+        free(s->rbd_helper);
+        free(s->rbd_dir);
+        pthread_mutex_destroy(&s->krbd_lock);
         free(s);
         return NULL;
 }

@@ -38,6 +38,9 @@ struct berth_events;
 struct berth_store_config {
         const char *state_dir;  /* default /run/berth */
         const char *sysfs_root; /* default /sys; tests point it at a fake tree */
+        const char *dev_root;   /* default /dev; where krbd device nodes appear */
+        const char *ceph_conf;  /* default /etc/ceph/ceph.conf (when it exists) */
+        const char *rbd_helper; /* the berth-rbd binary; NULL: beside berthd */
         uint64_t log_max;       /* container logs rotate beyond this size */
 };
 
@@ -45,6 +48,12 @@ struct berth_store {
         char *state_dir;
         char *mounts_dir; /* <state>/mounts: mountpoints, upper and work dirs */
         char *sysfs_root;
+        char *dev_root;
+        char *ceph_conf;
+        char *rbd_helper;
+        char *rbd_dir;             /* <state>/rbd: berth-rbd's FUSE mountpoints */
+        pthread_mutex_t krbd_lock; /* one krbd map at a time: the new device is found by
+                                      listing devices before and after */
         struct berth_persist *persist;
 
         pthread_mutex_t op_lock;

@@ -37,6 +37,8 @@ int berth_http_status_from_errno(int r)
                 return 403;
         case ENOSPC:
                 return 507;
+        case ETIMEDOUT:
+                return 504;
         default:
                 return 500;
         }
@@ -81,6 +83,8 @@ const char *berth_http_reason(int status)
                 return "Not Implemented";
         case 503:
                 return "Service Unavailable";
+        case 504:
+                return "Gateway Timeout";
         case 507:
                 return "Insufficient Storage";
         default:

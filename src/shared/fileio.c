@@ -5,7 +5,9 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -203,4 +205,37 @@ int dir_is_empty(const char *path)
                 }
         closedir(d);
         return r;
+}
+
+#ifndef LIBEXECDIR
+#define LIBEXECDIR "/usr/local/libexec/berth"
+#endif
+
+char *find_helper(const char *name, const char *env)
+{
+        const char *e = env ? getenv(env) : NULL;
+        char self[PATH_MAX], *p = NULL;
+        ssize_t n;
+
+        if (e && *e && access(e, X_OK) == 0)
+                return strdup(e);
+        n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        if (n > 0) {
+                char *slash;
+                self[n] = 0;
+                slash = strrchr(self, '/');
+                if (slash)
+                        *slash = 0;
+                if (asprintf(&p, "%s/%s", self, name) >= 0 && access(p, X_OK) == 0)
+                        return p;
+                free(p);
+                p = NULL;
+        }
+        if (asprintf(&p, "%s/%s", LIBEXECDIR, name) < 0)
+                return NULL;
+        if (access(p, X_OK) < 0) {
+                free(p);
+                return NULL;
+        }
+        return p;
 }

@@ -31,3 +31,8 @@ int mkdtemp_in(const char *dir, const char *prefix, mode_t mode, char **ret_path
 
 /* Is path a directory that is empty? */
 int dir_is_empty(const char *path);
+
+/* A helper program of berth (berth-init, berth-rbd): $<env> when set, else next to the
+ * running binary (the build tree works without make install), else in LIBEXECDIR.
+ * Returns a new string, or NULL (errno set) when there is none. */
+char *find_helper(const char *name, const char *env);

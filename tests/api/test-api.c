@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "fake-krbd.h"
 #include "harness.h"
 #include "macro.h"
 
@@ -81,9 +82,15 @@ START_TEST(test_unknown_path_and_method)
         ck_assert_str_eq(r.allow, "GET, POST, DELETE");
         test_reply_done(&r);
 
-        /* Parts of the ImageAPI this build does not have say so. */
+        /* The seed's rbd path checks its body like any other. */
         test_post(&d, "/imageapi/v1/attach/rbd", "{}", &r);
-        test_assert_error(&r, 501, "RBD");
+        test_assert_error(&r, 422, "monitors is required");
+        test_reply_done(&r);
+
+        /* Parts of the ImageAPI this build does not have say so. */
+        test_post(&d, "/imageapi/v1/attach",
+                  "{\"iscsi\":{\"initiator\":\"i\",\"target\":\"t\",\"host\":\"h\"}}", &r);
+        test_assert_error(&r, 501, "iscsi");
         test_reply_done(&r);
 
         test_http(&d, "HEAD", "/imageapi/v1/mount", NULL, NULL, 0, false, &r);
@@ -276,11 +283,12 @@ static const struct bad_case bad_bodies[] = {
           "\"mount\":{\"kind\":\"bind\",\"bind\":{\"path\":\"x\",\"base\":\"mount\",\"mount\":{"
           "\"kind\":\"bind\",\"bind\":{\"path\":\"x\"}}}}}}}}}}}}}}}}}}}}",
           422, "nested more than" },
-        /* kinds this build does not have */
+        /* a key that is not one: named, not shown */
         { "/imageapi/v1/attach",
           "{\"kind\":\"rbd\",\"rbd\":{\"monitors\":[\"127.0.0.1\"],\"pool\":\"rbd\",\"image\":"
           "\"x\",\"options\":{\"secret\":\"AQBsecretsecret==\"}}}",
-          501, "not supported by this build" },
+          422, "rbd.options.secret is not a base64 cephx key" },
+        /* kinds this build does not have */
         { "/imageapi/v1/attach", "{\"kind\":\"iscsi\",\"iscsi\":{}}", 501, "iscsi" },
         { "/imageapi/v1/mount", "{\"kind\":\"nfs\",\"nfs\":{\"host\":\"h\",\"path\":\"/\"}}", 501,
           "nfs" },
@@ -669,6 +677,91 @@ START_TEST(test_one_daemon_per_state_dir)
 }
 END_TEST
 
+/* The krbd path of berthd against a fake /sys/bus/rbd (--sysfs-root, --dev-root): the
+ * line the kernel gets, the device found, duplicates refused, unmapped on delete, and
+ * the key nowhere but in the kernel's line. */
+START_TEST(test_rbd_krbd_fake_sysfs)
+{
+        static const char key[] = "AQBtestkeytestkeytestkeytestkeytestkey==";
+        struct fake_krbd f = { .make_node = true };
+        struct test_berthd b;
+        struct test_reply r;
+        char body[1024], dev[600], other[1024];
+        _cleanup_free_ char *log = NULL, *db = NULL;
+
+        fake_krbd_start(&f);
+        test_berthd_start(&b, false,
+                          (const char *[]){ "--sysfs-root", f.sys, "--dev-root", f.dev, NULL });
+        (void)snprintf(body, sizeof(body),
+                       "{\"kind\":\"rbd\",\"rbd\":{\"monitors\":[\"127.0.0.1:6789\",\"[::1]\"],"
+                       "\"pool\":\"rbd\",\"image\":\"img\",\"options\":{\"ro\":true,\"secret\":"
+                       "\"%s\",\"queue_depth\":8,\"force\":true}}}",
+                       key);
+        test_post(&b, "/imageapi/v1/attach", body, &r);
+        ck_assert_status(&r, 201);
+        (void)snprintf(dev, sizeof(dev), "%s/rbd0", f.dev);
+        ck_assert_str_eq(test_json_str(r.json, "device_file"), dev);
+        ck_assert_int_eq(test_json_int(json_object_get(r.json, "rbd"), "device_id"), 0);
+        ck_assert_msg(!strstr(r.body, key), "%s", r.body);
+        test_reply_done(&r);
+        ck_assert_msg(streq(f.last_add,
+                            "127.0.0.1:6789,[::1] ro,queue_depth=8,name=admin,"
+                            "secret=AQBtestkeytestkeytestkeytestkeytestkey== rbd img -"),
+                      "%s", f.last_add);
+
+        /* The same image again: berth's own attachment is named. */
+        test_post(&b, "/imageapi/v1/attach", body, &r);
+        test_assert_error(&r, 409, "already attached as attachment 0");
+        test_reply_done(&r);
+        /* An image someone else mapped (here: the fake kernel is told directly). */
+        {
+                char p[700];
+                int fd;
+                (void)snprintf(p, sizeof(p), "%s/bus/rbd/add_single_major", f.sys);
+                fd = open(p, O_WRONLY | O_CLOEXEC);
+                ck_assert_int_ge(fd, 0);
+                ck_assert_int_eq(write(fd, "m name=admin rbd other -", 24), 24);
+                close(fd);
+        }
+        (void)snprintf(other, sizeof(other),
+                       "{\"rbd\":{\"monitors\":[\"m\"],\"pool\":\"rbd\",\"image\":\"other\"}}");
+        {
+                char p[700];
+                struct stat st;
+                (void)snprintf(p, sizeof(p), "%s/bus/rbd/devices/1/current_snap", f.sys);
+                for (int i = 0; i < 200 && stat(p, &st) < 0; i++)
+                        usleep(5000);
+        }
+        test_post(&b, "/imageapi/v1/attach", other, &r);
+        test_assert_error(&r, 409, "already mapped on this node as");
+        ck_assert_msg(strstr(r.body, "/rbd1 (not by berth)"), "%s", r.body);
+        test_reply_done(&r);
+
+        /* Nothing of the key in the records either. */
+        {
+                char p[600];
+                (void)snprintf(p, sizeof(p), "%s/db/attachment-0.json", b.state_dir);
+                ck_assert_int_ge(read_file(p, 1 << 20, &db, NULL), 0);
+                ck_assert_msg(!strstr(db, key) && strstr(db, "\"krbd\":true"), "%s", db);
+        }
+        test_delete(&b, "/imageapi/v1/attach?id=0", &r);
+        ck_assert_status(&r, 200);
+        test_reply_done(&r);
+        {
+                char p[700];
+                struct stat st;
+                (void)snprintf(p, sizeof(p), "%s/bus/rbd/devices/0", f.sys);
+                for (int i = 0; i < 200 && stat(p, &st) == 0; i++)
+                        usleep(5000);
+                ck_assert_msg(stat(p, &st) < 0, "rbd0 still mapped");
+        }
+        ck_assert_int_ge(read_file(b.log_path, 1 << 22, &log, NULL), 0);
+        ck_assert_msg(!strstr(log, key), "the key is in berthd's log");
+        test_berthd_stop(&b);
+        fake_krbd_stop(&f);
+}
+END_TEST
+
 static Suite *api_suite(void)
 {
         Suite *s = suite_create("api");
@@ -694,6 +787,7 @@ static Suite *api_suite(void)
         tcase_set_timeout(tc, 60);
         tcase_add_test(tc, test_flags);
         tcase_add_test(tc, test_port_in_use);
+        tcase_add_test(tc, test_rbd_krbd_fake_sysfs);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -465,22 +466,70 @@ int test_count_dir_entries(const char *dir)
         return n;
 }
 
-int test_run(const char *const *argv)
+/* Run argv with stdout (and, when both, stderr) going to out_fd. */
+static int run_to(const char *const *argv, int out_fd, bool both)
 {
         pid_t pid = fork();
         int status;
 
         ck_assert_int_ge(pid, 0);
         if (pid == 0) {
-                int fd = open("/dev/null", O_WRONLY);
-                if (fd >= 0)
-                        dup2(fd, STDOUT_FILENO);
+                if (out_fd >= 0) {
+                        dup2(out_fd, STDOUT_FILENO);
+                        if (both)
+                                dup2(out_fd, STDERR_FILENO);
+                }
                 execvp(argv[0], (char *const *)argv);
                 fprintf(stderr, "exec %s: %m\n", argv[0]);
                 _exit(127);
         }
         ck_assert_int_eq(waitpid(pid, &status, 0), pid);
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int test_run(const char *const *argv)
+{
+        _cleanup_close_ int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+        return run_to(argv, fd, false);
+}
+
+int test_run_output(const char *const *argv, bool with_stderr, char **ret)
+{
+        _cleanup_close_ int fd = memfd_create("test-output", MFD_CLOEXEC);
+        char path[64];
+        int r;
+
+        ck_assert_int_ge(fd, 0);
+        r = run_to(argv, fd, with_stderr);
+        (void)snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+        ck_assert_int_ge(read_file(path, 1 << 22, ret, NULL), 0);
+        return r;
+}
+
+bool test_pid_alive(pid_t pid)
+{
+        char path[64], state = 0;
+        FILE *f;
+
+        (void)snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        f = fopen(path, "re");
+        if (!f)
+                return false;
+        if (fscanf(f, "%*d %*s %c", &state) != 1)
+                state = 0;
+        fclose(f);
+        return state && state != 'Z';
+}
+
+char *test_in_container(pid_t pid, const char *cmd)
+{
+        char pidstr[16], *out = NULL;
+        const char *argv[] = { "nsenter", "-t", pidstr, "-a", "/bin/sh", "-c", cmd, NULL };
+
+        (void)snprintf(pidstr, sizeof(pidstr), "%d", (int)pid);
+        (void)test_run_output(argv, true, &out);
+        return out;
 }
 
 static int sweep_cgroup(const char *dir)

@@ -101,6 +101,12 @@ int test_count_dir_entries(const char *dir);
 
 /* Run a program (argv), wait, return its exit status; its output goes to the log. */
 int test_run(const char *const *argv);
+/* The same, returning its stdout (and stderr when with_stderr) in *ret. */
+int test_run_output(const char *const *argv, bool with_stderr, char **ret);
+/* Alive and not a zombie. */
+bool test_pid_alive(pid_t pid);
+/* Run a shell command inside the namespaces of pid (nsenter -a); its output. */
+char *test_in_container(pid_t pid, const char *cmd);
 
 /* mkdtemp under $TMPDIR or /var/tmp; returns a static-lifetime copy. */
 char *test_tmpdir(const char *prefix);

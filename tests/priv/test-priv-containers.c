@@ -190,45 +190,6 @@ static char *read_log(json_t *c)
         return text;
 }
 
-static bool pid_alive(pid_t pid)
-{
-        char path[64], state = 0;
-        FILE *f;
-
-        (void)snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-        f = fopen(path, "re");
-        if (!f)
-                return false;
-        if (fscanf(f, "%*d %*s %c", &state) != 1)
-                state = 0;
-        fclose(f);
-        return state && state != 'Z';
-}
-
-/* Run a command inside the container's namespaces (nsenter), return its output. */
-static char *in_container(pid_t pid, const char *cmd)
-{
-        char pidstr[16], *out = NULL, path[256];
-        int fd, status;
-        pid_t child;
-
-        (void)snprintf(pidstr, sizeof(pidstr), "%d", (int)pid);
-        (void)snprintf(path, sizeof(path), "%s/nsenter.out", images);
-        child = fork();
-        ck_assert_int_ge(child, 0);
-        if (child == 0) {
-                fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-                dup2(fd, 1);
-                dup2(fd, 2);
-                execlp("nsenter", "nsenter", "-t", pidstr, "-a", "/bin/sh", "-c", cmd,
-                       (char *)NULL);
-                _exit(127);
-        }
-        ck_assert_int_eq(waitpid(child, &status, 0), child);
-        ck_assert_int_ge(read_file(path, 1 << 20, &out, NULL), 0);
-        return out;
-}
-
 /* ---- tests ------------------------------------------------------------------------- */
 
 /* The seed walk-through, steps 3–9, with a loopback attachment in place of RBD and a
@@ -271,9 +232,9 @@ START_TEST(test_seed_walkthrough)
         c = call("GET", "/imageapi/v1/container/0/running", 200);
         ck_assert_str_eq(test_json_str(c, "state"), "running");
         pid = (pid_t)test_json_int(c, "pid");
-        ck_assert(pid_alive(pid));
+        ck_assert(test_pid_alive(pid));
         json_decref(c);
-        out = in_container(pid, "ps; hostname");
+        out = test_in_container(pid, "ps; hostname");
         ck_assert_msg(strstr(out, "berth-init") && strstr(out, "sleep 60") &&
                               strstr(out, "test-container"),
                       "%s", out);
@@ -289,7 +250,7 @@ START_TEST(test_seed_walkthrough)
         ck_assert_str_eq(test_json_str(json_array_get(a, 0), "state"), "stopping");
         json_decref(a);
         c = wait_state(0, "exited", 5);
-        ck_assert(!pid_alive(pid));
+        ck_assert(!test_pid_alive(pid));
         json_decref(c);
 
         /* Step 9. */
@@ -444,9 +405,9 @@ START_TEST(test_pause_resume)
         c = call("PATCH", "/imageapi/v1/container?name=counter&state=paused", 200);
         ck_assert_str_eq(test_json_str(c, "state"), "paused");
         json_decref(c);
-        x = in_container(pid, "cat /tmp/n");
+        x = test_in_container(pid, "cat /tmp/n");
         usleep(400000);
-        y = in_container(pid, "cat /tmp/n");
+        y = test_in_container(pid, "cat /tmp/n");
         ck_assert_msg(streq(x, y), "a paused container made progress: %s -> %s", x, y);
         /* A paused container cannot be deleted without force. */
         json_decref(call("DELETE", "/imageapi/v1/container?name=counter", 409));
@@ -458,7 +419,7 @@ START_TEST(test_pause_resume)
         for (int i = 0; i < 50; i++) {
                 free(z);
                 usleep(100000);
-                z = in_container(pid, "cat /tmp/n");
+                z = test_in_container(pid, "cat /tmp/n");
                 if (atoi(z) > atoi(y))
                         break;
         }
@@ -540,8 +501,8 @@ START_TEST(test_namespaces_and_root)
         char *out;
 
         json_decref(c);
-        out = in_container(pid, "tr '\\0' ' ' < /proc/1/cmdline; echo; hostname; "
-                                "cat /proc/self/mountinfo; ip -o link; ls /");
+        out = test_in_container(pid, "tr '\\0' ' ' < /proc/1/cmdline; echo; hostname; "
+                                     "cat /proc/self/mountinfo; ip -o link; ls /");
         ck_assert_msg(strncmp(out, "berth-init", 10) == 0, "PID 1 is not berth-init: %s", out);
         ck_assert_msg(strstr(out, "\niso\n"), "hostname: %s", out);
         /* No host mount is visible: not the state dir, not the host's root device. */
@@ -553,7 +514,7 @@ START_TEST(test_namespaces_and_root)
         ck_assert_msg(strstr(out, "lo:") && !strstr(out, "eth0"), "%s", out);
         free(out);
         json_decref(call("DELETE", "/imageapi/v1/container?name=iso&force=true", 200));
-        ck_assert(!pid_alive(pid));
+        ck_assert(!test_pid_alive(pid));
 
         /* A user namespace (identity-mapped) and a cgroup namespace on request. */
         {
@@ -703,7 +664,7 @@ START_TEST(test_delete_cascade)
                       test_json_str(c, "message"));
         json_decref(c);
         json_decref(call("DELETE", "/imageapi/v1/container?name=runner&force=true", 200));
-        ck_assert(!pid_alive(pid));
+        ck_assert(!test_pid_alive(pid));
         c = call("GET", "/imageapi/v1/attach", 200);
         ck_assert_int_eq(json_array_size(c), 0);
         json_decref(c);
@@ -766,11 +727,11 @@ START_TEST(test_survives_berthd)
 
         json_decref(c);
         test_berthd_kill(&d);
-        ck_assert(pid_alive(pid));
+        ck_assert(test_pid_alive(pid));
         (void)snprintf(status_path, sizeof(status_path), "%s/containers/0/exit.json", d.state_dir);
-        for (int i = 0; i < 300 && pid_alive(pid); i++)
+        for (int i = 0; i < 300 && test_pid_alive(pid); i++)
                 usleep(10000);
-        ck_assert(!pid_alive(pid));
+        ck_assert(!test_pid_alive(pid));
         ck_assert_int_ge(read_file(status_path, 4096, &status, NULL), 0);
         ck_assert_msg(strstr(status, "\"exit_code\":5"), "%s", status);
         free(status);

@@ -378,6 +378,10 @@ static int decode_for(const char *path, json_t *value, struct berth_error *err)
                 r = imageapi_decode_mount(value, "", 0, 0, &ms, err);
         else if (streq(path, "/mount/overlay"))
                 r = imageapi_decode_overlay_v01(value, &ms, err);
+        else if (streq(path, "/attach/rbd"))
+                r = imageapi_decode_rbd_v01(value, &as, err);
+        else if (streq(path, "/mount/rbd"))
+                r = imageapi_decode_mount_rbd_v01(value, &ms, err);
         else if (streq(path, "/container")) {
                 struct berth_container_spec *cs = NULL;
                 r = imageapi_decode_container(value, &cs, err);

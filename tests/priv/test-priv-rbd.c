@@ -1,0 +1,467 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * RBD against a real Ceph cluster: a throw-away mon + osd (memstore, cephx on,
+ * 127.0.0.1 only) started by contrib/ceph-cluster.sh, squashfs images built and
+ * imported at test time, a real berthd. This kernel has no rbd driver, so every
+ * attachment goes through berth-rbd (librbd + FUSE) and a loop device.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <curl/curl.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "harness.h"
+#include "macro.h"
+
+static struct test_berthd d;
+static char *work; /* images and the cluster's directory */
+static char ceph_dir[600];
+static char mon[128], admin_key[128], client[64], client_key[128];
+static char cgparent[64];
+
+/* ---- fixture ----------------------------------------------------------------------- */
+
+static const char *script(const char *name)
+{
+        static char p[512];
+        const char *src = getenv("BERTH_SRCDIR");
+
+        (void)snprintf(p, sizeof(p), "%s/contrib/%s", src ? src : ".", name);
+        return p;
+}
+
+/* KEY='value' lines from ceph-cluster.sh start. */
+static void env_value(const char *text, const char *key, char *buf, size_t size)
+{
+        char needle[64];
+        const char *p;
+        size_t n;
+
+        (void)snprintf(needle, sizeof(needle), "%s='", key);
+        p = strstr(text, needle);
+        ck_assert_msg(p && (p == text || p[-1] == '\n'), "%s missing in: %s", key, text);
+        p += strlen(needle);
+        n = strcspn(p, "'");
+        ck_assert(n < size);
+        memcpy(buf, p, n);
+        buf[n] = 0;
+}
+
+/* An unchecked fixture: runs once, in the runner's process, before the tests. */
+static void cluster_start(void)
+{
+        _cleanup_free_ char *out = NULL;
+        char sqsh[600], junk[600], of[620];
+        int r;
+
+        work = test_tmpdir("berth-rbdwork-");
+        (void)snprintf(ceph_dir, sizeof(ceph_dir), "%s/ceph", work);
+        r = test_run_output((const char *[]){ script("ceph-cluster.sh"), "start", ceph_dir, NULL },
+                            false, &out);
+        ck_assert_msg(r == 0, "ceph-cluster.sh start failed (%d)", r);
+        env_value(out, "CEPH_MON", mon, sizeof(mon));
+        env_value(out, "CEPH_ADMIN_KEY", admin_key, sizeof(admin_key));
+        env_value(out, "CEPH_CLIENT", client, sizeof(client));
+        env_value(out, "CEPH_CLIENT_KEY", client_key, sizeof(client_key));
+
+        (void)snprintf(sqsh, sizeof(sqsh), "%s/busybox.sqsh", work);
+        (void)snprintf(junk, sizeof(junk), "%s/junk.img", work);
+        (void)snprintf(of, sizeof(of), "of=%s", junk);
+        ck_assert_int_eq(test_run((const char *[]){ script("mkimage-busybox.sh"), sqsh, NULL }), 0);
+        ck_assert_int_eq(test_run((const char *[]){ "dd", "if=/dev/urandom", of, "bs=64k",
+                                                    "count=16", "status=none", NULL }),
+                         0);
+        ck_assert_int_eq(test_run((const char *[]){ script("ceph-cluster.sh"), "import", ceph_dir,
+                                                    sqsh, "busybox.sqsh", NULL }),
+                         0);
+        ck_assert_int_eq(test_run((const char *[]){ script("ceph-cluster.sh"), "import", ceph_dir,
+                                                    junk, "junk.img", NULL }),
+                         0);
+}
+
+/* Also from main(), after a failed start: no ck_* calls here. Stopping a cluster that
+ * is not running is fine. */
+static void cluster_stop(void)
+{
+        pid_t pid;
+        int status;
+
+        if (!ceph_dir[0])
+                return;
+        pid = fork();
+        if (pid == 0) {
+                execl(script("ceph-cluster.sh"), "ceph-cluster.sh", "stop", ceph_dir, (char *)NULL);
+                _exit(127);
+        }
+        if (pid > 0)
+                (void)waitpid(pid, &status, 0);
+        ceph_dir[0] = 0;
+}
+
+static void setup(void)
+{
+        const char *extra[] = { "--cgroup-parent", cgparent, "--ceph-conf", "/nonexistent", NULL };
+
+        test_berthd_start(&d, false, extra);
+}
+
+static void teardown(void)
+{
+        if (d.pid > 0) {
+                test_remove_all(&d, "/imageapi/v1/container");
+                test_remove_all(&d, "/imageapi/v1/mount");
+                test_remove_all(&d, "/imageapi/v1/attach");
+        }
+        test_berthd_stop(&d);
+}
+
+/* ---- helpers ----------------------------------------------------------------------- */
+
+static json_t *request(const char *method, const char *path, const char *body, long want)
+{
+        struct test_reply r;
+        json_t *j;
+
+        test_http(&d, method, path, NULL, body, body ? strlen(body) : 0, false, &r);
+        ck_assert_msg(r.status == want, "%s %s: want %ld, got %ld %s", method, path, want, r.status,
+                      r.body);
+        /* No reply ever carries a key. */
+        ck_assert_msg(!r.body || (!strstr(r.body, admin_key) && !strstr(r.body, client_key)),
+                      "a key in the reply: %s", r.body);
+        j = json_incref(r.json);
+        test_reply_done(&r);
+        return j;
+}
+
+static char *rbd_def(const char *image, const char *options)
+{
+        char *b;
+
+        ck_assert(asprintf(&b,
+                           "{\"monitors\":[\"%s\"],\"pool\":\"rbd\",\"image\":\"%s\","
+                           "\"options\":{%s}}",
+                           mon, image, options) > 0);
+        return b;
+}
+
+static char *admin_options(bool ro)
+{
+        char *o;
+
+        ck_assert(asprintf(&o, "\"ro\":%s,\"name\":\"admin\",\"secret\":\"%s\"",
+                           ro ? "true" : "false", admin_key) > 0);
+        return o;
+}
+
+/* berth-rbd helpers that are children of our berthd. */
+static int count_helpers(void)
+{
+        DIR *dir = opendir("/proc");
+        struct dirent *de;
+        int n = 0;
+
+        while (dir && (de = readdir(dir))) {
+                char p[300], comm[64];
+                int ppid = 0;
+                FILE *f;
+
+                if (de->d_name[0] < '0' || de->d_name[0] > '9')
+                        continue;
+                (void)snprintf(p, sizeof(p), "/proc/%s/stat", de->d_name);
+                f = fopen(p, "re");
+                if (!f)
+                        continue;
+                if (fscanf(f, "%*d (%63[^)]) %*c %d", comm, &ppid) == 2 &&
+                    streq(comm, "berth-rbd") && ppid == d.pid && test_pid_alive(atoi(de->d_name)))
+                        n++;
+                fclose(f);
+        }
+        if (dir)
+                closedir(dir);
+        return n;
+}
+
+static void assert_clean(void)
+{
+        char p[600];
+
+        (void)snprintf(p, sizeof(p), "%s/", d.state_dir);
+        for (int i = 0; i < 500 && count_helpers() > 0; i++)
+                usleep(10000);
+        ck_assert_msg(count_helpers() == 0, "berth-rbd helpers left");
+        ck_assert_msg(test_count_mounts_under(p) == 0, "mounts left under %s", p);
+        ck_assert_msg(test_wait_loops_gone(p) == 0, "loop devices left on FUSE files");
+        (void)snprintf(p, sizeof(p), "%s/rbd", d.state_dir);
+        ck_assert_msg(test_count_dir_entries(p) == 0, "FUSE mountpoints left in %s", p);
+        (void)snprintf(p, sizeof(p), "%s/mounts", d.state_dir);
+        ck_assert_msg(test_count_dir_entries(p) == 0, "directories left in %s", p);
+}
+
+static void assert_log_has_no_key(void)
+{
+        _cleanup_free_ char *log = NULL;
+
+        ck_assert_int_ge(read_file(d.log_path, 1 << 24, &log, NULL), 0);
+        ck_assert_msg(!strstr(log, admin_key) && !strstr(log, client_key), "a key in the log");
+}
+
+static double now_s(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- tests ------------------------------------------------------------------------- */
+
+/* The seed's walk-through, steps 3–9, against the test cluster. */
+START_TEST(test_seed_walkthrough)
+{
+        _cleanup_free_ char *opts = admin_options(true), *body = rbd_def("busybox.sqsh", opts);
+        json_t *j, *a;
+        pid_t pid;
+        char *out;
+        double t0;
+
+        t0 = now_s();
+        j = request("POST", "/imageapi/v1/attach/rbd", body, 201);
+        ck_assert_int_eq(test_json_int(j, "id"), 0);
+        ck_assert_msg(strncmp(test_json_str(j, "device_file"), "/dev/loop", 9) == 0, "%s",
+                      test_json_str(j, "device_file"));
+        ck_assert_str_eq(test_json_str(json_object_get(j, "options"), "name"), "admin");
+        ck_assert(json_is_true(json_object_get(json_object_get(j, "options"), "ro")));
+        ck_assert_ptr_null(json_object_get(json_object_get(j, "options"), "secret"));
+        json_decref(j);
+        fprintf(stderr, "rbd attach took %.0f ms\n", (now_s() - t0) * 1000);
+        ck_assert_int_eq(count_helpers(), 1);
+
+        j = request("GET", "/imageapi/v1/attach/rbd/0", NULL, 200);
+        ck_assert_str_eq(test_json_str(j, "image"), "busybox.sqsh");
+        json_decref(j);
+        a = request("GET", "/imageapi/v1/attach/rbd", NULL, 200);
+        ck_assert_int_eq(json_array_size(a), 1);
+        json_decref(a);
+
+        j = request("POST", "/imageapi/v1/mount/rbd",
+                    "{\"id\":0,\"fs_type\":\"squashfs\",\"mount_options\":[\"ro\"]}", 201);
+        ck_assert_int_eq(test_json_int(j, "id"), 0);
+        ck_assert_int_eq(test_json_int(j, "rbd_id"), 0);
+        json_decref(j);
+        j = request("POST", "/imageapi/v1/mount/overlay", "{\"lower\":[0]}", 201);
+        ck_assert_int_eq(test_json_int(j, "id"), 1);
+        json_decref(j);
+
+        j = request(
+                "POST", "/imageapi/v1/container",
+                "{\"name\":\"test-container\",\"mount\":{\"id\":1,\"kind\":\"overlay\"},"
+                "\"command\":\"/bin/sh -c 'echo started; exec sleep 60'\",\"state\":\"created\"}",
+                201);
+        ck_assert_int_eq(test_json_int(j, "id"), 0);
+        json_decref(j);
+        j = request("GET", "/imageapi/v1/container/0/running", NULL, 200);
+        ck_assert_str_eq(test_json_str(j, "state"), "running");
+        pid = (pid_t)test_json_int(j, "pid");
+        json_decref(j);
+        out = test_in_container(pid, "ps; ls /bin/busybox");
+        ck_assert_msg(strstr(out, "sleep 60") && strstr(out, "/bin/busybox"), "%s", out);
+        free(out);
+
+        a = request("GET", "/imageapi/v1/container/byname/test-container/exited", NULL, 200);
+        json_decref(a);
+        for (int i = 0; i < 500 && test_pid_alive(pid); i++)
+                usleep(10000);
+        ck_assert(!test_pid_alive(pid));
+
+        json_decref(request("DELETE", "/imageapi/v1/container/0", NULL, 200));
+        json_decref(request("DELETE", "/imageapi/v1/mount/overlay/1", NULL, 200));
+        json_decref(request("DELETE", "/imageapi/v1/mount/rbd/0", NULL, 200));
+        json_decref(request("DELETE", "/imageapi/v1/attach/rbd/0", NULL, 200));
+        assert_clean();
+        assert_log_has_no_key();
+}
+END_TEST
+
+/* The v0.2 nested form Kraken sends: the whole chain in one POST, torn down by one
+ * DELETE. With the second client's key (profile rbd). */
+START_TEST(test_nested_and_cascade)
+{
+        _cleanup_free_ char *opts = NULL, *def = NULL, *body = NULL;
+        json_t *j;
+        pid_t pid;
+        char *out;
+
+        ck_assert(asprintf(&opts, "\"ro\":true,\"name\":\"%s\",\"secret\":\"%s\"", client,
+                           client_key) > 0);
+        def = rbd_def("busybox.sqsh", opts);
+        ck_assert(
+                asprintf(
+                        &body,
+                        "{\"name\":\"nested\",\"state\":\"running\",\"args\":[\"sleep\",\"60\"],"
+                        "\"mount\":{\"overlay\":{\"lower\":[{\"attach\":{\"fs_type\":\"squashfs\","
+                        "\"mount_options\":[\"ro\"],\"attach\":{\"kind\":\"rbd\",\"rbd\":%s}}}]}}}",
+                        def) > 0);
+        j = request("POST", "/imageapi/v1/container", body, 201);
+        ck_assert_str_eq(test_json_str(j, "state"), "running");
+        pid = (pid_t)test_json_int(j, "pid");
+        json_decref(j);
+        out = test_in_container(pid, "ls /bin/busybox && echo ok");
+        ck_assert_msg(strstr(out, "ok"), "%s", out);
+        free(out);
+        ck_assert_int_eq(count_helpers(), 1);
+        json_decref(request("DELETE", "/imageapi/v1/container?name=nested&force=true", NULL, 200));
+        ck_assert(!test_pid_alive(pid));
+        /* The cascade took the overlay, the squashfs mount and the attachment with it. */
+        j = request("GET", "/imageapi/v1/attach", NULL, 200);
+        ck_assert_int_eq(json_array_size(j), 0);
+        json_decref(j);
+        assert_clean();
+        assert_log_has_no_key();
+}
+END_TEST
+
+START_TEST(test_bad_input)
+{
+        _cleanup_free_ char *good = admin_options(true);
+        struct {
+                const char *image, *monitor;
+                char *options;
+                long status;
+                const char *msg;
+                double max_s;
+        } cases[] = {
+                { "busybox.sqsh", NULL, NULL, 422, "authentication failed", 10 },
+                { "busybox.sqsh", NULL, NULL, 422, "authentication failed", 10 },
+                { "busybox.sqsh", NULL, NULL, 422, "pool 'nope' does not exist", 10 },
+                { "nope", NULL, NULL, 422, "image 'nope' does not exist", 10 },
+                { "busybox.sqsh", "127.0.0.1:1", NULL, 504, "unreachable", 9 },
+                { "busybox.sqsh", NULL, NULL, 422, "queue_depth", 2 },
+        };
+        char path[64];
+        json_t *j;
+
+        /* A well-formed key that is not the admin's: the osd key format, other bytes. */
+        ck_assert(asprintf(&cases[0].options,
+                           "\"ro\":true,\"name\":\"admin\","
+                           "\"secret\":\"AQCKtEdmAAAAABAAk1Qm0fYpQoMmkx9y0AyL5A==\"") > 0);
+        ck_assert(asprintf(&cases[1].options, "\"ro\":true,\"name\":\"nobody\",\"secret\":\"%s\"",
+                           admin_key) > 0);
+        ck_assert(asprintf(&cases[2].options, "%s", good) > 0);
+        ck_assert(asprintf(&cases[3].options, "%s", good) > 0);
+        ck_assert(asprintf(&cases[4].options, "%s,\"mount_timeout\":3", good) > 0);
+        ck_assert(asprintf(&cases[5].options, "%s,\"queue_depth\":32", good) > 0);
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *b = NULL;
+                struct test_reply r;
+                double t0 = now_s(), dt;
+
+                ck_assert(
+                        asprintf(&b,
+                                 "{\"kind\":\"rbd\",\"rbd\":{\"monitors\":[\"%s\"],\"pool\":\"%s\","
+                                 "\"image\":\"%s\",\"options\":{%s}}}",
+                                 cases[i].monitor ? cases[i].monitor : mon, i == 2 ? "nope" : "rbd",
+                                 cases[i].image, cases[i].options) > 0);
+                test_post(&d, "/imageapi/v1/attach", b, &r);
+                dt = now_s() - t0;
+                test_assert_error(&r, cases[i].status, cases[i].msg);
+                ck_assert_msg(!strstr(r.body, admin_key) && !strstr(r.body, "AQCKtEdm"),
+                              "a key in the reply: %s", r.body);
+                ck_assert_msg(dt < cases[i].max_s, "case %zu took %.1f s", i, dt);
+                fprintf(stderr, "case %zu: %ld in %.2f s: %s\n", i, r.status, dt, r.body);
+                test_reply_done(&r);
+                free(cases[i].options);
+                assert_clean();
+        }
+
+        /* A non-squashfs image mounted as squashfs: the attachment works, the mount says
+         * what is wrong, nothing of the mount is left. */
+        {
+                _cleanup_free_ char *b = rbd_def("junk.img", good);
+                j = request("POST", "/imageapi/v1/attach/rbd", b, 201);
+                (void)snprintf(path, sizeof(path), "/imageapi/v1/attach/rbd/%lld",
+                               test_json_int(j, "id"));
+                json_decref(j);
+                j = request("POST", "/imageapi/v1/mount/rbd",
+                            "{\"id\":0,\"fs_type\":\"squashfs\",\"mount_options\":[\"ro\"]}", 422);
+                ck_assert_msg(strstr(test_json_str(j, "message"), "squashfs"), "%s",
+                              test_json_str(j, "message"));
+                json_decref(j);
+                json_decref(request("DELETE", path, NULL, 200));
+                assert_clean();
+        }
+
+        /* Twice the same image: 409 naming the attachment. An attachment in use by a
+         * mount: 409. */
+        {
+                _cleanup_free_ char *b = rbd_def("busybox.sqsh", good);
+                json_decref(request("POST", "/imageapi/v1/attach/rbd", b, 201));
+                j = request("POST", "/imageapi/v1/attach/rbd", b, 409);
+                ck_assert_msg(
+                        strstr(test_json_str(j, "message"), "already attached as attachment 1"),
+                        "%s", test_json_str(j, "message"));
+                json_decref(j);
+                json_decref(request(
+                        "POST", "/imageapi/v1/mount/rbd",
+                        "{\"id\":1,\"fs_type\":\"squashfs\",\"mount_options\":[\"ro\"]}", 201));
+                json_decref(request("DELETE", "/imageapi/v1/attach/rbd/1", NULL, 409));
+                json_decref(request("DELETE", "/imageapi/v1/mount/rbd/1", NULL, 200));
+                json_decref(request("DELETE", "/imageapi/v1/attach/rbd/1", NULL, 200));
+                json_decref(request("DELETE", "/imageapi/v1/attach/rbd/1", NULL, 404));
+        }
+        assert_clean();
+        assert_log_has_no_key();
+}
+END_TEST
+
+static Suite *rbd_suite(void)
+{
+        Suite *s = suite_create("priv-rbd");
+        TCase *tc = tcase_create("rbd");
+
+        tcase_add_unchecked_fixture(tc, cluster_start, cluster_stop);
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_set_timeout(tc, 180);
+        tcase_add_test(tc, test_seed_walkthrough);
+        tcase_add_test(tc, test_nested_and_cascade);
+        tcase_add_test(tc, test_bad_input);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+int main(void)
+{
+        SRunner *sr;
+        int failed;
+
+        test_require_root("test-priv-rbd");
+        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+                fprintf(stderr, "test-priv-rbd: private mount namespace: %m\n");
+                return 99;
+        }
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        test_run_dir_enter("rbd");
+        (void)snprintf(cgparent, sizeof(cgparent), "berth-rbd-%d", (int)getpid());
+        sr = srunner_create(rbd_suite());
+        srunner_run_all(sr, CK_NORMAL);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        cluster_stop();
+        test_run_dir_leave(cgparent);
+        free(work);
+        curl_global_cleanup();
+        return failed ? 1 : 0;
+}
