@@ -255,9 +255,6 @@ block_free() {
 pick_ports() {
         USED=" $(used_ports) "
         if [ -n "$PORT_BASE" ]; then
-                if ! is_uint "$PORT_BASE" || [ "$PORT_BASE" -lt 1024 ] || [ "$PORT_BASE" -gt $((65535 - NPORTS)) ]; then
-                        die "CEPH_CLUSTER_PORT_BASE='$PORT_BASE' is not a port in 1024..$((65535 - NPORTS))"
-                fi
                 block_free "$PORT_BASE" ||
                         die "a port in $PORT_BASE..$((PORT_BASE + NPORTS - 1)) (CEPH_CLUSTER_PORT_BASE) is in use"
                 BASE=$PORT_BASE
@@ -503,6 +500,10 @@ cmd_start() {
         fi
         if ! is_uint "$MEM_BYTES" || [ "$MEM_BYTES" -lt $((64 << 20)) ]; then
                 die "CEPH_CLUSTER_MEMSTORE_BYTES='$MEM_BYTES' is not a size in bytes of 64 MiB or more"
+        fi
+        if [ -n "$PORT_BASE" ] && { ! is_uint "$PORT_BASE" || [ "$PORT_BASE" -lt 1024 ] ||
+                [ "$PORT_BASE" -gt $((65535 - NPORTS)) ]; }; then
+                die "CEPH_CLUSTER_PORT_BASE='$PORT_BASE' is not a port in 1024..$((65535 - NPORTS))"
         fi
         t0=$(now_ms)
         DEADLINE_MS=$((t0 + TIMEOUT * 1000))

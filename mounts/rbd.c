@@ -264,6 +264,103 @@ char *krbd_add_line(const struct berth_rbd_spec *s)
         return b.p;
 }
 
+/* Trimmed value of "key = value" in the [section]s of an ini-style Ceph file; keys
+ * compare with ' ', '_' and '-' alike, as Ceph's parser does. */
+static bool ceph_key_eq(const char *a, size_t n, const char *b)
+{
+        size_t i;
+
+        for (i = 0; i < n && b[i]; i++) {
+                char x = a[i] == ' ' || a[i] == '-' ? '_' : a[i];
+                char y = b[i] == ' ' || b[i] == '-' ? '_' : b[i];
+                if (x != y)
+                        return false;
+        }
+        return i == n && !b[i];
+}
+
+static char *ceph_ini_get(const char *path, const char *const *sections, const char *key)
+{
+        _cleanup_free_ char *text = NULL;
+        char *save = NULL, *found = NULL;
+        int best = -1, cur = -1;
+
+        if (read_file(path, 1 << 20, &text, NULL) < 0)
+                return NULL;
+        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                char *eq, *k, *v, *end;
+
+                line += strspn(line, " \t");
+                if (*line == '#' || *line == ';' || !*line)
+                        continue;
+                if (*line == '[') {
+                        end = strchr(line, ']');
+                        cur = -1;
+                        for (int i = 0; end && sections[i]; i++)
+                                if ((size_t)(end - line - 1) == strlen(sections[i]) &&
+                                    strncmp(line + 1, sections[i], strlen(sections[i])) == 0)
+                                        cur = i;
+                        continue;
+                }
+                eq = strchr(line, '=');
+                if (cur < 0 || !eq)
+                        continue;
+                k = line;
+                end = eq;
+                while (end > k && (end[-1] == ' ' || end[-1] == '\t'))
+                        end--;
+                if (!ceph_key_eq(k, (size_t)(end - k), key))
+                        continue;
+                v = eq + 1 + strspn(eq + 1, " \t\"");
+                end = v + strcspn(v, "\"#;\r");
+                while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
+                        end--;
+                /* The most specific section wins: sections are given in that order. */
+                if (best < 0 || cur < best) {
+                        char *dup = strndup(v, (size_t)(end - v));
+                        if (!dup)
+                                break;
+                        if (found)
+                                rbd_free_secret_string(found);
+                        found = dup;
+                        best = cur;
+                }
+        }
+        explicit_bzero(text, strlen(text));
+        return found;
+}
+
+int rbd_key_from_conf(const char *conf, const char *name, char **ret)
+{
+        char entity[300], *keyring = NULL, *key = NULL;
+        const char *const conf_sections[] = { entity, "client", "global", NULL };
+        const char *const keyring_sections[] = { entity, NULL };
+        char defaults[4][320];
+
+        (void)snprintf(entity, sizeof(entity), "client.%s", name ? name : "admin");
+        if (!conf || access(conf, R_OK) < 0)
+                return -ENOENT;
+        key = ceph_ini_get(conf, conf_sections, "key");
+        if (key) {
+                *ret = key;
+                return 0;
+        }
+        keyring = ceph_ini_get(conf, conf_sections, "keyring");
+        (void)snprintf(defaults[0], sizeof(defaults[0]), "/etc/ceph/ceph.%s.keyring", entity);
+        (void)snprintf(defaults[1], sizeof(defaults[1]), "/etc/ceph/ceph.keyring");
+        (void)snprintf(defaults[2], sizeof(defaults[2]), "/etc/ceph/keyring");
+        defaults[3][0] = 0;
+        if (keyring && !strchr(keyring, '$') && !strchr(keyring, ','))
+                key = ceph_ini_get(keyring, keyring_sections, "key");
+        for (int i = 0; !key && !keyring && defaults[i][0]; i++)
+                key = ceph_ini_get(defaults[i], keyring_sections, "key");
+        free(keyring);
+        if (!key)
+                return -ENOKEY;
+        *ret = key;
+        return 0;
+}
+
 static int read_attr(const char *sysfs_root, const char *dev, const char *attr, char *buf,
                      size_t size)
 {

@@ -89,6 +89,12 @@ bool rbd_spec_read_only(const struct berth_rbd_spec *s);
  * each with an optional :port. Returns 0 / -EINVAL. */
 int rbd_monitor_check(const char *m);
 
+/* The cephx key of client.<name> from a Ceph configuration: a key= in it, or the
+ * keyring it names (else the usual /etc/ceph keyrings). The kernel client reads no
+ * configuration, so krbd without options.secret needs this. Returns 0 and a string
+ * to free with rbd_free_secret_string, -ENOENT (no conf) or -ENOKEY. */
+int rbd_key_from_conf(const char *conf, const char *name, char **ret);
+
 /* ---- krbd (sysfs) ----------------------------------------------------------------- */
 
 /* Whether <sysfs_root>/bus/rbd exists. */

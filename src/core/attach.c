@@ -269,6 +269,25 @@ static int rbd_attach_krbd(struct berth_store *s, struct berth_attach *a,
         struct stat st;
         int r, id;
 
+        _cleanup_(berth_rbd_spec_clear) struct berth_rbd_spec keyed = {};
+
+        if (!rs->opt.secret) {
+                /* The kernel reads no Ceph configuration: take the key from it here. */
+                char *key = NULL;
+                r = rbd_key_from_conf(s->ceph_conf, rs->opt.name, &key);
+                if (r < 0)
+                        return berth_error_set(err, EINVAL,
+                                               "rbd.options.secret is not given and %s has no "
+                                               "key for client.%s",
+                                               s->ceph_conf, rs->opt.name ? rs->opt.name : "admin");
+                r = berth_rbd_spec_copy(&keyed, rs);
+                if (r < 0) {
+                        rbd_free_secret_string(key);
+                        return r;
+                }
+                keyed.opt.secret = key;
+                rs = &keyed;
+        }
         pthread_mutex_lock(&s->krbd_lock);
         id = krbd_find(s->sysfs_root, rs);
         if (id >= 0)

@@ -276,6 +276,36 @@ START_TEST(test_krbd_fake_sysfs)
 }
 END_TEST
 
+/* krbd without a secret: the key comes from the Ceph configuration. */
+START_TEST(test_key_from_conf)
+{
+        _cleanup_free_ char *dir = test_tmpdir("berth-cephconf-");
+        char conf[600], keyring[600], text[1200], *k = NULL;
+
+        (void)snprintf(conf, sizeof(conf), "%s/ceph.conf", dir);
+        (void)snprintf(keyring, sizeof(keyring), "%s/k", dir);
+        (void)snprintf(text, sizeof(text),
+                       "[global]\n  fsid = x\n  mon host = 127.0.0.1\n[client]\n"
+                       "\tkeyring = %s   # ours\n",
+                       keyring);
+        ck_assert_int_eq(write_file_atomic(conf, text, strlen(text), 0600), 0);
+        (void)snprintf(text, sizeof(text),
+                       "[client.admin]\n\tkey = AQBadminadminadminadminadminadminadmin==\n"
+                       "\tcaps mon = \"allow *\"\n[client.foo]\nkey=AQBfoo\n");
+        ck_assert_int_eq(write_file_atomic(keyring, text, strlen(text), 0600), 0);
+
+        ck_assert_int_eq(rbd_key_from_conf(conf, NULL, &k), 0);
+        ck_assert_str_eq(k, "AQBadminadminadminadminadminadminadmin==");
+        rbd_free_secret_string(k);
+        ck_assert_int_eq(rbd_key_from_conf(conf, "foo", &k), 0);
+        ck_assert_str_eq(k, "AQBfoo");
+        rbd_free_secret_string(k);
+        ck_assert_int_eq(rbd_key_from_conf(conf, "nobody", &k), -ENOKEY);
+        ck_assert_int_eq(rbd_key_from_conf("/nonexistent/ceph.conf", NULL, &k), -ENOENT);
+        test_rm_rf(dir);
+}
+END_TEST
+
 static Suite *rbd_suite(void)
 {
         Suite *s = suite_create("rbd");
@@ -287,6 +317,7 @@ static Suite *rbd_suite(void)
         tcase_add_test(tc, test_decode_v01);
         tcase_add_test(tc, test_monitor_check);
         tcase_add_test(tc, test_krbd_fake_sysfs);
+        tcase_add_test(tc, test_key_from_conf);
         suite_add_tcase(s, tc);
         return s;
 }
