@@ -10,16 +10,20 @@
 #   ceph-cluster.sh stop DIR                stop the daemons started in DIR and remove DIR;
 #                                           succeeds if nothing runs there or DIR is absent
 #
-# Keys printed: CEPH_DIR CEPH_CONF CEPH_FSID CEPH_MON (msgr1 IP:PORT, enough as mon_host
-# for librbd and the kernel client) CEPH_MON_V2 (msgr2 IP:PORT) CEPH_MON_HOST (mon_host
-# with both) CEPH_POOL CEPH_ADMIN_KEY CEPH_CLIENT (an id with `profile rbd` on the pool)
-# CEPH_CLIENT_KEY CEPH_KEYRING (a keyring with both keys).
+# Keys printed: CEPH_DIR CEPH_CONF CEPH_FSID CEPH_MON (msgr1 IP:PORT, usable alone as
+# mon_host by librbd and the kernel client) CEPH_MON_V2 (msgr2 IP:PORT) CEPH_MON_HOST
+# (mon_host with both, typed) CEPH_POOL CEPH_ADMIN_KEY CEPH_CLIENT (an id with `profile rbd`
+# on the pool) CEPH_CLIENT_KEY CEPH_KEYRING (a keyring with both keys).
+# librados takes an untyped IP:PORT (other than 6789/3300) as both protocols on that port:
+# it logs a "_handle_peer_banner" line per connection, and a wrong key then fails only after
+# client_mount_timeout (ETIMEDOUT) instead of at once (EACCES). CEPH_MON_HOST avoids both.
 #
 # Everything lives under DIR: nothing in /etc/ceph, /var/lib/ceph, /var/run/ceph or
 # /var/log/ceph is used. Clusters in different DIRs run side by side on their own ports.
 #
 # Environment:
-#   CEPH_CLUSTER_TIMEOUT=60         bound (s) on a whole start, and on waiting for DIR's lock
+#   CEPH_CLUSTER_TIMEOUT=60         bound (s) on a whole start and on each rbd command of
+#                                   import
 #   CEPH_CLUSTER_PORT_BASE=         use ports BASE..BASE+19 instead of a free random block
 #   CEPH_CLUSTER_MEMSTORE_BYTES=2147483648  OSD capacity (RAM is used only as data is written)
 #
@@ -59,8 +63,9 @@ usage() {
         exit 2
 }
 
+# A decimal that test(1) and $((...)) take without overflowing (at most 15 digits).
 is_uint() {
-        case $1 in '' | *[!0-9]*) return 1 ;; esac
+        case $1 in '' | *[!0-9]* | ????????????????*) return 1 ;; esac
 }
 
 now_ms() {
@@ -96,7 +101,7 @@ proc_start() {
 # start time keeps a reused pid from being taken for ours.
 record_daemon() {
         local name=$1 pid st
-        pid=$(tr -dc 0-9 <"$RUN/$name.pid" 2>/dev/null) || true
+        pid=$(tr -dc 0-9 2>/dev/null <"$RUN/$name.pid") || true
         [ -n "$pid" ] || die "$name started but wrote no pid file"
         st=$(proc_start "$pid")
         [ -n "$st" ] || die "$name exited right after starting"
@@ -133,7 +138,7 @@ unrecorded_pids() {
         local f pid pat=${1:-*}
         for f in "$RUN"/$pat.pid; do
                 [ -f "$f" ] || continue
-                pid=$(tr -dc 0-9 <"$f")
+                pid=$(tr -dc 0-9 2>/dev/null <"$f") || continue
                 [ -n "$pid" ] || continue
                 [ -n "$(proc_start "$pid")" ] || continue
                 ! grep -qs " $pid " "$RUN/daemons" || continue
@@ -192,7 +197,9 @@ lock_dir() {
         while :; do
                 [ -d "$D" ] || return 1
                 exec 9<"$D" || return 1
-                flock "$1" -w "$TIMEOUT" 9 || die "'$D' stayed locked by another $PROG for ${TIMEOUT}s"
+                # Long enough for a start that fails at its deadline and then stops daemons.
+                flock "$1" -w $((TIMEOUT + 3 * STOP_GRACE)) 9 ||
+                        die "'$D' stayed locked by another $PROG for $((TIMEOUT + 3 * STOP_GRACE))s"
                 # A stop we waited for may have removed DIR (and a start made a new one).
                 [ "$D" -ef "/proc/$$/fd/9" ] && return 0
                 exec 9<&-
@@ -328,6 +335,7 @@ osd pool default min size = 1
 osd pool default pg autoscale mode = off
 osd crush chooseleaf type = 0
 mon allow pool size one = true
+mon allow pool delete = true
 mon warn on pool no redundancy = false
 # No mgr: MGR_DOWN would be raised once this grace passes after the first OSD exists.
 mon mgr mkfs grace = 31536000
@@ -378,7 +386,7 @@ prepare_mon() {
 start_mon() {
         local attempt
         for attempt in 1 2 3; do
-                FSID=$(uuidgen)
+                read -r FSID </proc/sys/kernel/random/uuid
                 pick_ports
                 MON_HOST="[v2:127.0.0.1:$BASE,v1:127.0.0.1:$((BASE + 1))]"
                 STEP="preparing ceph-mon" LOG=$D/log/mon.a.out
@@ -434,7 +442,7 @@ client_wait() {
 # The pool is created while the OSD is made: each `ceph` command costs 0.3 s of Python.
 start_osd_and_pool() {
         local pool_create osd_uuid
-        osd_uuid=$(uuidgen)
+        read -r osd_uuid </proc/sys/kernel/random/uuid
         client_bg pool-create ceph -c "$CONF" osd pool create "$POOL" "$PG_NUM" "$PG_NUM"
         pool_create=$BG
         client_bg osd-new ceph -c "$CONF" osd new "$osd_uuid" 0
@@ -492,12 +500,9 @@ on_start_exit() {
 
 cmd_start() {
         local t0 b
-        for b in ceph ceph-mon ceph-osd ceph-authtool monmaptool rbd uuidgen flock timeout; do
+        for b in ceph ceph-mon ceph-osd ceph-authtool monmaptool rbd flock timeout; do
                 command -v "$b" >/dev/null || die "$b not found (contrib/install-deps.sh test installs it)"
         done
-        if ! is_uint "$TIMEOUT" || [ "$TIMEOUT" = 0 ]; then
-                die "CEPH_CLUSTER_TIMEOUT='$TIMEOUT' is not a number of seconds"
-        fi
         if ! is_uint "$MEM_BYTES" || [ "$MEM_BYTES" -lt $((64 << 20)) ]; then
                 die "CEPH_CLUSTER_MEMSTORE_BYTES='$MEM_BYTES' is not a size in bytes of 64 MiB or more"
         fi
@@ -561,6 +566,9 @@ cmd_import() {
 
 main() {
         [ $# -ge 2 ] || usage
+        if ! is_uint "$TIMEOUT" || [ "$TIMEOUT" -lt 1 ] || [ "$TIMEOUT" -gt 86400 ]; then
+                die "CEPH_CLUSTER_TIMEOUT='$TIMEOUT' is not a number of seconds (1..86400)"
+        fi
         set_dir "$2"
         case $1:$# in
         start:2) cmd_start ;;

@@ -2,17 +2,19 @@
 # Install what berth needs on Debian 12, as root.
 #   install-deps.sh build   compilers, autotools and the libraries berthd links
 #   install-deps.sh test    the above, plus what the test suite runs: image tools,
-#                           clang for the sanitizer lane, and Redocly CLI (npm) for
-#                           the OpenAPI lint
+#                           clang for the sanitizer lane, a throw-away Ceph cluster
+#                           (contrib/ceph-cluster.sh) with rbd-fuse, and Redocly CLI
+#                           (npm) for the OpenAPI lint
 # Idempotent: packages already present are left alone.
 set -eu
 
 what=${1:-build}
 BUILD_PKGS="build-essential autoconf automake libtool pkg-config python3 python3-yaml
         libcivetweb-dev libjansson-dev libmount-dev check libcurl4-openssl-dev
-        libseccomp-dev libcap-dev libfuse3-dev libsqlite3-dev linux-libc-dev
-        squashfs-tools busybox-static e2fsprogs util-linux curl"
-TEST_PKGS="clang libclang-rt-14-dev xz-utils debootstrap"
+        libseccomp-dev libcap-dev libfuse3-dev librbd-dev librados-dev libsqlite3-dev
+        linux-libc-dev squashfs-tools busybox-static e2fsprogs util-linux curl"
+TEST_PKGS="clang libclang-rt-14-dev xz-utils debootstrap
+        ceph-mon ceph-osd ceph-common rbd-fuse fuse3"
 REDOCLY_VERSION=2.77.0
 TOOLS_DIR=${BERTH_TOOLS_DIR:-/var/cache/berth-tools}
 

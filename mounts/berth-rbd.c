@@ -36,7 +36,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
@@ -695,6 +695,11 @@ static int cluster_connect(rados_t *ret, struct berth_error *err)
         char name[256], hosts[512];
         int r;
 
+        /* rados_create2() applies $CEPH_ARGS and $CEPH_KEYRING: the configuration is argv and
+         * the ceph.conf only, and no secret arrives but through --key-fd or that conf. */
+        (void)unsetenv("CEPH_ARGS");
+        (void)unsetenv("CEPH_KEYRING");
+        (void)unsetenv("CEPH_CONF");
         (void)snprintf(name, sizeof(name), "client.%s", arg_id);
         r = rados_create2(&cluster, "ceph", name, 0);
         if (r < 0)
@@ -1315,8 +1320,9 @@ static int setup(int argc, char **argv, struct berth_error *err)
         /* Outlive berthd: own session, no PDEATHSIG; a dead reader must not kill us either. */
         (void)setsid();
         (void)signal(SIGPIPE, SIG_IGN);
-        /* No core dump can carry the key. */
-        (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        /* librados keeps the key in its config: no core file of ours may carry it. Not
+         * PR_SET_DUMPABLE=0, which would also hide /proc/PID from root's tools. */
+        (void)setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
         fuse_set_log_func(fuse_log_to_stderr);
         r = parse_argv(argc, argv, err);
         if (r <= 0)

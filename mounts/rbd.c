@@ -607,6 +607,39 @@ static void push_set(char ***l, const char *key, const char *value)
         free(a);
 }
 
+/* librados's mon_host for the API's monitors. An address with a port is a msgr1
+ * address, as the kernel client takes it: librados, given a bare ip:port on a port
+ * other than 6789 or 3300, tries both protocols there, and a wrong key then looks
+ * like an unreachable monitor (it retries until the timeout). So literal addresses
+ * with a port get the "v1:" that says which; names and port-less addresses are left
+ * to librados's defaults. */
+static char *helper_mon_host(char *const *monitors)
+{
+        _cleanup_strv_free_ char **l = NULL;
+
+        STRV_FOREACH (m, monitors) {
+                const char *colon = strrchr(*m, ':');
+                bool literal = false;
+                char *e = NULL;
+
+                if ((*m)[0] == '[')
+                        literal = strstr(*m, "]:") != NULL;
+                else if (colon) {
+                        char host[64];
+                        struct in_addr a4;
+                        size_t n = (size_t)(colon - *m);
+                        if (n < sizeof(host)) {
+                                memcpy(host, *m, n);
+                                host[n] = 0;
+                                literal = inet_pton(AF_INET, host, &a4) == 1;
+                        }
+                }
+                if (asprintf(&e, "%s%s", literal ? "v1:" : "", *m) < 0 || strv_consume(&l, e) < 0)
+                        return NULL;
+        }
+        return strv_join(l, ",");
+}
+
 static char **helper_argv(const char *helper_path, const char *ceph_conf,
                           const struct berth_rbd_spec *s, const char *mp, int timeout_s)
 {
@@ -621,7 +654,7 @@ static char **helper_argv(const char *helper_path, const char *ceph_conf,
                 { RBD_OPT_CEPHX_SIGN_MESSAGES, RBD_OPT_NOCEPHX_SIGN_MESSAGES,
                   "cephx_sign_messages" },
         };
-        _cleanup_free_ char *mons = strv_join(s->monitors, ",");
+        _cleanup_free_ char *mons = helper_mon_host(s->monitors);
         char **a = calloc(1, sizeof(char *)), t[16];
 
         (void)snprintf(t, sizeof(t), "%d", timeout_s);

@@ -386,8 +386,8 @@ static int rbd_attach(struct berth_store *s, struct berth_attach *a,
         if (r < 0 && r != -EBUSY && r != -EINVAL && r != -EOPNOTSUPP) {
                 /* The pool, image or snapshot named in the request does not exist, or its
                  * key is wrong: the request is at fault (422), not berth. */
-                if (err && (err->code == ENOENT || err->code == EACCES || err->code == EPERM))
-                        err->code = EINVAL;
+                if (err && (err->code == -ENOENT || err->code == -EACCES || err->code == -EPERM))
+                        err->code = -EINVAL;
                 return berth_error_prefix(err, "attach rbd image %s/%s", rs->pool, rs->image);
         }
         return r;

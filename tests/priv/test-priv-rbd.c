@@ -29,7 +29,7 @@
 static struct test_berthd d;
 static char *work; /* images and the cluster's directory */
 static char ceph_dir[600];
-static char mon[128], admin_key[128], client[64], client_key[128];
+static char mon[128], admin_key[128], client[64], client_key[128], ceph_conf[700];
 static char cgparent[64];
 
 /* ---- fixture ----------------------------------------------------------------------- */
@@ -76,6 +76,7 @@ static void cluster_start(void)
         env_value(out, "CEPH_ADMIN_KEY", admin_key, sizeof(admin_key));
         env_value(out, "CEPH_CLIENT", client, sizeof(client));
         env_value(out, "CEPH_CLIENT_KEY", client_key, sizeof(client_key));
+        env_value(out, "CEPH_CONF", ceph_conf, sizeof(ceph_conf));
 
         (void)snprintf(sqsh, sizeof(sqsh), "%s/busybox.sqsh", work);
         (void)snprintf(junk, sizeof(junk), "%s/junk.img", work);
@@ -113,7 +114,9 @@ static void cluster_stop(void)
 
 static void setup(void)
 {
-        const char *extra[] = { "--cgroup-parent", cgparent, "--ceph-conf", "/nonexistent", NULL };
+        /* The cluster's configuration names its keyring: attachments without a secret
+         * use it. */
+        const char *extra[] = { "--cgroup-parent", cgparent, "--ceph-conf", ceph_conf, NULL };
 
         test_berthd_start(&d, false, extra);
 }
@@ -291,6 +294,15 @@ START_TEST(test_seed_walkthrough)
         json_decref(request("DELETE", "/imageapi/v1/mount/rbd/0", NULL, 200));
         json_decref(request("DELETE", "/imageapi/v1/attach/rbd/0", NULL, 200));
         assert_clean();
+
+        /* No secret: the key of client.admin comes from --ceph-conf's keyring. */
+        {
+                _cleanup_free_ char *b = rbd_def("busybox.sqsh", "\"ro\":true");
+                j = request("POST", "/imageapi/v1/attach/rbd", b, 201);
+                json_decref(j);
+                json_decref(request("DELETE", "/imageapi/v1/attach/rbd/1", NULL, 200));
+        }
+        assert_clean();
         assert_log_has_no_key();
 }
 END_TEST
@@ -414,11 +426,13 @@ START_TEST(test_bad_input)
                         strstr(test_json_str(j, "message"), "already attached as attachment 1"),
                         "%s", test_json_str(j, "message"));
                 json_decref(j);
-                json_decref(request(
-                        "POST", "/imageapi/v1/mount/rbd",
-                        "{\"id\":1,\"fs_type\":\"squashfs\",\"mount_options\":[\"ro\"]}", 201));
+                j = request("POST", "/imageapi/v1/mount/rbd",
+                            "{\"id\":1,\"fs_type\":\"squashfs\",\"mount_options\":[\"ro\"]}", 201);
+                /* The failed mount of the junk image took no id: this is mount 0. */
+                ck_assert_int_eq(test_json_int(j, "id"), 0);
+                json_decref(j);
                 json_decref(request("DELETE", "/imageapi/v1/attach/rbd/1", NULL, 409));
-                json_decref(request("DELETE", "/imageapi/v1/mount/rbd/1", NULL, 200));
+                json_decref(request("DELETE", "/imageapi/v1/mount/rbd/0", NULL, 200));
                 json_decref(request("DELETE", "/imageapi/v1/attach/rbd/1", NULL, 200));
                 json_decref(request("DELETE", "/imageapi/v1/attach/rbd/1", NULL, 404));
         }
