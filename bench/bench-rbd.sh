@@ -59,7 +59,7 @@ printf '%s' "$CEPH_ADMIN_KEY" >"$work/key"
 chmod 600 "$work/key"
 
 now_ns() { date +%s%N; }
-ms_since() { echo "$(( ($(now_ns) - $1) / 1000 ))" | awk '{ printf "%.1f", $1 / 1000 }'; }
+ms_since() { echo "$(( ($(now_ns) - $1) / 1000 ))" | awk '{ printf "%.1f\n", $1 / 1000 }'; }
 mbps() { # dd's summary line: "... bytes (...) copied, 1.23 s, 218 MB/s"
         awk '/copied/ { for (i = 1; i <= NF; i++) if ($i ~ /^s,?$/) t = $(i - 1); }
              END { printf "%.0f", '"$mib"' * 1.048576 / t }'
@@ -128,10 +128,12 @@ for _ in $(seq 200); do [ -s "$work/run/berthd/listen" ] && break; sleep 0.02; d
 url=$(head -n 1 "$work/run/berthd/listen")/imageapi/v1
 body="{\"monitors\":[\"$CEPH_MON\"],\"pool\":\"rbd\",\"image\":\"busybox.sqsh\",\"options\":{\"ro\":true,\"name\":\"admin\",\"secret\":\"$CEPH_ADMIN_KEY\"}}"
 : >"$work/api"
+: >"$work/api.attach"
 : >"$work/api.del"
 for i in $(seq $((runs * 5))); do
         t=$(now_ns)
         a=$(curl -sf -H 'Content-Type: application/json' -d "$body" "$url/attach/rbd")
+        ms_since "$t" >>"$work/api.attach"
         id=$(echo "$a" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
         m=$(curl -sf -H 'Content-Type: application/json' \
                 -d "{\"id\":$id,\"fs_type\":\"squashfs\",\"mount_options\":[\"ro\"]}" "$url/mount/rbd")
@@ -145,5 +147,6 @@ done
 echo
 printf '| %-46s | %10s | %s |\n' "through berthd (curl, $((runs * 5)) runs)" "median ms" "max ms"
 printf '|%s|%s|%s|\n' "------------------------------------------------" "-----------:" "-------:"
+printf '| %-46s | %10s | %s |\n' "POST /attach/rbd" "$(median <"$work/api.attach")" "$(sort -n "$work/api.attach" | tail -n 1)"
 printf '| %-46s | %10s | %s |\n' "POST /attach/rbd + POST /mount/rbd (squashfs)" "$(median <"$work/api")" "$(sort -n "$work/api" | tail -n 1)"
 printf '| %-46s | %10s | %s |\n' "DELETE /mount/rbd/N + DELETE /attach/rbd/N" "$(median <"$work/api.del")" "$(sort -n "$work/api.del" | tail -n 1)"

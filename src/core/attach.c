@@ -271,6 +271,13 @@ static int rbd_attach_krbd(struct berth_store *s, struct berth_attach *a,
 
         _cleanup_(berth_rbd_spec_clear) struct berth_rbd_spec keyed = {};
 
+        /* Someone else's mapping of this image first: that is a 409 whatever the key. */
+        id = krbd_find(s->sysfs_root, rs);
+        if (id >= 0)
+                return berth_error_set(err, EBUSY,
+                                       "rbd image %s/%s is already mapped on this node as %s/rbd%d "
+                                       "(not by berth)",
+                                       rs->pool, rs->image, s->dev_root, id);
         if (!rs->opt.secret) {
                 /* The kernel reads no Ceph configuration: take the key from it here. */
                 char *key = NULL;
@@ -288,16 +295,9 @@ static int rbd_attach_krbd(struct berth_store *s, struct berth_attach *a,
                 keyed.opt.secret = key;
                 rs = &keyed;
         }
+        /* One map at a time: the new device is found by listing before and after. */
         pthread_mutex_lock(&s->krbd_lock);
-        id = krbd_find(s->sysfs_root, rs);
-        if (id >= 0)
-                r = berth_error_set(err, EBUSY,
-                                    "rbd image %s/%s is already mapped on this node as %s/rbd%d "
-                                    "(not by berth)",
-                                    rs->pool, rs->image, s->dev_root, id);
-        else
-                r = krbd_map(s->sysfs_root, s->dev_root, rs, timeout_s * 1000, &id, &a->device_file,
-                             err);
+        r = krbd_map(s->sysfs_root, s->dev_root, rs, timeout_s * 1000, &id, &a->device_file, err);
         pthread_mutex_unlock(&s->krbd_lock);
         if (r < 0)
                 return r;
