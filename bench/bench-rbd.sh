@@ -134,11 +134,11 @@ for i in $(seq $((runs * 5))); do
         t=$(now_ns)
         a=$(curl -sf -H 'Content-Type: application/json' -d "$body" "$url/attach/rbd")
         ms_since "$t" >>"$work/api.attach"
-        id=$(echo "$a" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+        id=$(echo "$a" | grep -o '"id":[0-9]*' | head -n 1 | cut -d: -f2)
         m=$(curl -sf -H 'Content-Type: application/json' \
                 -d "{\"id\":$id,\"fs_type\":\"squashfs\",\"mount_options\":[\"ro\"]}" "$url/mount/rbd")
         ms_since "$t" >>"$work/api"
-        mid=$(echo "$m" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+        mid=$(echo "$m" | grep -o '"id":[0-9]*' | head -n 1 | cut -d: -f2)
         t=$(now_ns)
         curl -sf -X DELETE "$url/mount/rbd/$mid" >/dev/null
         curl -sf -X DELETE "$url/attach/rbd/$id" >/dev/null

@@ -609,16 +609,40 @@ static int conf_set(rados_t cluster, const char *key, const char *value, struct 
         return 0;
 }
 
+/* Without --key-fd the key comes from the conf: say so before librados, which reports a missing
+ * keyring as an authentication failure. */
+static int check_conf_secret(rados_t cluster, const char *conf, struct berth_error *err)
+{
+        char buf[4096], *state = NULL;
+
+        if (rados_conf_get(cluster, "auth_client_required", buf, sizeof(buf)) >= 0 &&
+            !strstr(buf, "cephx"))
+                return 0;
+        if ((rados_conf_get(cluster, "key", buf, sizeof(buf)) >= 0 && *buf) ||
+            (rados_conf_get(cluster, "keyfile", buf, sizeof(buf)) >= 0 && *buf))
+                return 0;
+        if (rados_conf_get(cluster, "keyring", buf, sizeof(buf)) < 0)
+                buf[0] = 0;
+        for (char *f = strtok_r(buf, ",; \t", &state); f; f = strtok_r(NULL, ",; \t", &state))
+                if (access(f, F_OK) == 0)
+                        return 0;
+        return berth_error_set(err, ENOENT,
+                               "no cephx key for client.%s: no --key-fd, and no keyring named "
+                               "by '%s' exists",
+                               arg_id, conf);
+}
+
 /* ceph.conf first, then the explicit options, so that these win; --set last of all. */
 static int cluster_configure(rados_t cluster, struct berth_error *err)
 {
         const char *conf = arg_conf;
+        bool key_given = arg_key_fd >= 0;
         char tmo[16];
         int r;
 
         if (!conf && access(BERTH_RBD_DEFAULT_CONF, F_OK) == 0)
                 conf = BERTH_RBD_DEFAULT_CONF;
-        if (!conf && arg_key_fd < 0)
+        if (!conf && !key_given)
                 return berth_error_set(err, ENOENT,
                                        "no cephx key: --key-fd not given and no ceph config "
                                        "'%s' to find a keyring in",
@@ -636,7 +660,7 @@ static int cluster_configure(rados_t cluster, struct berth_error *err)
                 return err->code;
         if (arg_mon_host && conf_set(cluster, "mon_host", arg_mon_host, err) < 0)
                 return err->code;
-        if (arg_key_fd >= 0) {
+        if (key_given) {
                 r = cluster_set_key(cluster, err);
                 arg_key_fd = safe_close(arg_key_fd);
                 if (r < 0)
@@ -650,7 +674,7 @@ static int cluster_configure(rados_t cluster, struct berth_error *err)
                 if (conf_set(cluster, name, eq + 1, err) < 0)
                         return err->code;
         }
-        return 0;
+        return key_given ? 0 : check_conf_secret(cluster, conf, err);
 }
 
 static const char *mon_hosts(rados_t cluster, char *buf, size_t len)
@@ -708,7 +732,9 @@ static int cluster_connect(rados_t *ret, struct berth_error *err)
         r = cluster_configure(cluster, err);
         if (r < 0)
                 return r;
-        watchdog_arm(arg_timeout, "monitors %s unreachable within %u s",
+        /* One second after librados gives up itself: its own error, when it comes, is more
+         * precise; this is the backstop. */
+        watchdog_arm(arg_timeout + 1, "monitors %s unreachable within %u s",
                      mon_hosts(cluster, hosts, sizeof(hosts)), arg_timeout);
         r = rados_connect(cluster);
         watchdog_disarm();
@@ -1148,7 +1174,9 @@ static void fuse_mount_release(struct fuse_mount *m)
         if (!m->path)
                 return;
         if (mount_dev(m->path, &dev) < 0 || dev != m->dev)
-                log_msg("'%s' is no longer our mount, not unmounting it", m->path);
+                log_msg("'%s' no longer shows our file system (unmounted, or covered by "
+                        "another mount), leaving it alone",
+                        m->path);
         else if (umount2(m->path, UMOUNT_NOFOLLOW) < 0) {
                 if (errno == EBUSY)
                         log_msg("'%s' is still in use (a loop device?), detaching it lazily",
