@@ -441,6 +441,53 @@ START_TEST(test_bad_input)
 }
 END_TEST
 
+/* The helper outlives berthd (its pid is in the record), keeps serving, and ends
+ * cleanly on SIGTERM, taking its FUSE mount with it. */
+START_TEST(test_helper_survives_berthd)
+{
+        _cleanup_free_ char *opts = admin_options(true), *body = rbd_def("busybox.sqsh", opts);
+        _cleanup_free_ char *rec = NULL, *mp = NULL, *head = NULL;
+        char p[700];
+        json_t *j, *r;
+        pid_t helper;
+        int fd;
+
+        json_decref(request("POST", "/imageapi/v1/attach/rbd", body, 201));
+        (void)snprintf(p, sizeof(p), "%s/db/attachment-0.json", d.state_dir);
+        ck_assert_int_ge(read_file(p, 1 << 20, &rec, NULL), 0);
+        j = json_loads(rec, 0, NULL);
+        r = json_object_get(json_object_get(json_object_get(j, "object"), "rbd"), "berth");
+        helper = (pid_t)json_integer_value(json_object_get(r, "helper_pid"));
+        mp = strdup(json_string_value(json_object_get(r, "fuse_mountpoint")));
+        json_decref(j);
+        ck_assert_int_gt(helper, 0);
+        ck_assert(test_pid_alive(helper));
+
+        test_berthd_kill(&d);
+        usleep(200000);
+        ck_assert_msg(test_pid_alive(helper), "berth-rbd died with berthd");
+        (void)snprintf(p, sizeof(p), "%s/image", mp);
+        fd = open(p, O_RDONLY | O_CLOEXEC);
+        ck_assert_int_ge(fd, 0);
+        head = calloc(1, 4);
+        ck_assert_int_eq(pread(fd, head, 4, 0), 4);
+        ck_assert_msg(memcmp(head, "hsqs", 4) == 0, "not a squashfs image through FUSE");
+        close(fd);
+
+        ck_assert_int_eq(kill(helper, SIGTERM), 0);
+        for (int i = 0; i < 500 && test_pid_alive(helper); i++)
+                usleep(10000);
+        ck_assert(!test_pid_alive(helper));
+        (void)snprintf(p, sizeof(p), "%s/", mp);
+        ck_assert_int_eq(test_count_mounts_under(mp), 0);
+        (void)rmdir(mp);
+        /* What is left of berthd's state: the record; the test's teardown removes it. */
+        (void)snprintf(p, sizeof(p), "%s/db/attachment-0.json", d.state_dir);
+        (void)unlink(p);
+        ck_assert_int_eq(test_wait_loops_gone(d.state_dir), 0);
+}
+END_TEST
+
 static Suite *rbd_suite(void)
 {
         Suite *s = suite_create("priv-rbd");
@@ -452,6 +499,7 @@ static Suite *rbd_suite(void)
         tcase_add_test(tc, test_seed_walkthrough);
         tcase_add_test(tc, test_nested_and_cascade);
         tcase_add_test(tc, test_bad_input);
+        tcase_add_test(tc, test_helper_survives_berthd);
         suite_add_tcase(s, tc);
         return s;
 }
