@@ -364,7 +364,7 @@ static void find_ready_fd(int argc, char **argv)
 {
         struct berth_error err = {};
 
-        for (int i = 1; i < argc; i++) {
+        for (int i = 1; i < argc && argv[i]; i++) {
                 const char *v = NULL;
 
                 if (streq(argv[i], "--"))
@@ -395,7 +395,7 @@ enum {
 
 static int parse_one(int c, const char *arg, struct berth_error *err)
 {
-        int fd;
+        int fd = -EBADF, r;
 
         switch (c) {
         case ARG_MON_HOST:
@@ -423,8 +423,9 @@ static int parse_one(int c, const char *arg, struct berth_error *err)
                 arg_ro = true;
                 return 0;
         case ARG_KEY_FD:
-                if (parse_fd("--key-fd", arg, &fd, err) < 0)
-                        return err->code;
+                r = parse_fd("--key-fd", arg, &fd, err);
+                if (r < 0)
+                        return r;
                 arg_key_fd = fd;
                 return 0;
         case ARG_READY_FD:
@@ -537,7 +538,8 @@ static int b64_value(char c)
 static bool key_is_valid(const char *key, size_t len)
 {
         _cleanup_(wipe) char raw[BERTH_RBD_KEY_MAX] = {};
-        size_t n = 0, pad = 0;
+        size_t n = 0, pad = 0, secret;
+        unsigned type;
         uint32_t acc = 0;
 
         if (len == 0 || len % 4 != 0)
@@ -561,7 +563,10 @@ static bool key_is_valid(const char *key, size_t len)
         n -= pad;
         if (n < 12)
                 return false;
-        return n == 12 + ((size_t)(unsigned char)raw[10] | (size_t)(unsigned char)raw[11] << 8);
+        type = (unsigned char)raw[0] | (unsigned)(unsigned char)raw[1] << 8;
+        secret = (unsigned char)raw[10] | (size_t)(unsigned char)raw[11] << 8;
+        /* CEPH_CRYPTO_AES with an AES-128 secret is the only kind librados accepts. */
+        return type == 1 && secret >= 16 && n == 12 + secret;
 }
 
 /* Read the key from --key-fd to EOF, hand it to librados and wipe every copy we made. */
@@ -655,11 +660,13 @@ static int cluster_configure(rados_t cluster, struct berth_error *err)
                         return berth_error_set(err, r, "cannot parse ceph config '%s'", conf);
         }
         (void)snprintf(tmo, sizeof(tmo), "%u", arg_timeout);
-        if (conf_set(cluster, "client_mount_timeout", tmo, err) < 0 ||
-            conf_set(cluster, "rados_mon_op_timeout", tmo, err) < 0)
-                return err->code;
-        if (arg_mon_host && conf_set(cluster, "mon_host", arg_mon_host, err) < 0)
-                return err->code;
+        r = conf_set(cluster, "client_mount_timeout", tmo, err);
+        if (r >= 0)
+                r = conf_set(cluster, "rados_mon_op_timeout", tmo, err);
+        if (r >= 0 && arg_mon_host)
+                r = conf_set(cluster, "mon_host", arg_mon_host, err);
+        if (r < 0)
+                return r;
         if (key_given) {
                 r = cluster_set_key(cluster, err);
                 arg_key_fd = safe_close(arg_key_fd);
@@ -671,8 +678,9 @@ static int cluster_configure(rados_t cluster, struct berth_error *err)
                 char name[256];
 
                 (void)snprintf(name, sizeof(name), "%.*s", (int)(eq - arg_set[i]), arg_set[i]);
-                if (conf_set(cluster, name, eq + 1, err) < 0)
-                        return err->code;
+                r = conf_set(cluster, name, eq + 1, err);
+                if (r < 0)
+                        return r;
         }
         return key_given ? 0 : check_conf_secret(cluster, conf, err);
 }
@@ -917,7 +925,7 @@ static void op_init(_unused_ void *userdata, struct fuse_conn_info *conn)
         conn->congestion_threshold = BERTH_RBD_MAX_BACKGROUND * 3 / 4;
         if (conn->capable & FUSE_CAP_ASYNC_READ)
                 conn->want |= FUSE_CAP_ASYNC_READ;
-        /* Nothing changes the image behind the kernel's back that mtime would tell. */
+        /* mtime never changes, so this could never fire; keep_cache in op_open() decides. */
         conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
 }
 
@@ -1169,7 +1177,7 @@ static int mount_dev(const char *path, dev_t *ret)
 
 static void fuse_mount_release(struct fuse_mount *m)
 {
-        dev_t dev;
+        dev_t dev = 0;
 
         if (!m->path)
                 return;
@@ -1324,6 +1332,23 @@ static void ensure_std_fds(void)
                 }
 }
 
+/* We outlive berthd: an fd it leaked to us (a listening socket, a lock) must not stay open
+ * for the life of the mount. Keep 0-2, --key-fd and --ready-fd. */
+static void close_inherited_fds(void)
+{
+        int keep[2] = { MIN(arg_key_fd, arg_ready_fd), MAX(arg_key_fd, arg_ready_fd) };
+        unsigned from = 3;
+
+        for (size_t i = 0; i < ELEMENTSOF(keep); i++) {
+                if (keep[i] < (int)from)
+                        continue;
+                if ((unsigned)keep[i] > from)
+                        (void)close_range(from, (unsigned)keep[i] - 1, 0);
+                from = (unsigned)keep[i] + 1;
+        }
+        (void)close_range(from, ~0u, 0);
+}
+
 static void free_buffer(void *p)
 {
         free(p);
@@ -1355,6 +1380,7 @@ static int setup(int argc, char **argv, struct berth_error *err)
         r = parse_argv(argc, argv, err);
         if (r <= 0)
                 return r;
+        close_inherited_fds();
         r = -pthread_key_create(&buffer_key, free_buffer);
         if (r < 0)
                 return berth_error_set(err, r, "pthread_key_create");
@@ -1382,7 +1408,6 @@ static int run(struct berth_error *err)
         r = check_mountpoint(arg_mountpoint, &abs, err);
         if (r < 0)
                 return r;
-        (void)!chdir("/");
         r = cluster_connect(&cluster, err);
         if (r < 0)
                 return r;
@@ -1390,6 +1415,8 @@ static int run(struct berth_error *err)
         if (r < 0)
                 return r;
         fs.image = image;
+        /* Relative --conf and keyring paths are read by now; do not pin the caller's cwd. */
+        (void)!chdir("/");
         (void)clock_gettime(CLOCK_REALTIME, &fs.mtime);
 
         se = fuse_session_new(&fargs, &rbd_fs_ops, sizeof(rbd_fs_ops), &fs);
