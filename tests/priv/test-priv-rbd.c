@@ -285,8 +285,17 @@ START_TEST(test_seed_walkthrough)
 
         a = request("GET", "/imageapi/v1/container/byname/test-container/exited", NULL, 200);
         json_decref(a);
-        for (int i = 0; i < 500 && test_pid_alive(pid); i++)
+        /* "stopping" until the exit is handled, then "exited". */
+        for (int i = 0; i < 500; i++) {
+                j = request("GET", "/imageapi/v1/container/0", NULL, 200);
+                if (streq(test_json_str(j, "state"), "exited"))
+                        break;
+                json_decref(j);
+                j = NULL;
                 usleep(10000);
+        }
+        ck_assert_msg(j, "container 0 did not reach exited");
+        json_decref(j);
         ck_assert(!test_pid_alive(pid));
 
         json_decref(request("DELETE", "/imageapi/v1/container/0", NULL, 200));
