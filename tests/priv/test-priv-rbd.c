@@ -279,8 +279,11 @@ START_TEST(test_seed_walkthrough)
         ck_assert_str_eq(test_json_str(j, "state"), "running");
         pid = (pid_t)test_json_int(j, "pid");
         json_decref(j);
-        out = test_in_container(pid, "ps; ls /bin/busybox");
-        ck_assert_msg(strstr(out, "sleep 60") && strstr(out, "/bin/busybox"), "%s", out);
+        /* The overlay is read-write over the read-only image. */
+        out = test_in_container(pid, "ps; ls /bin/busybox; echo written > /etc/w && cat /etc/w");
+        ck_assert_msg(strstr(out, "sleep 60") && strstr(out, "/bin/busybox") &&
+                              strstr(out, "\nwritten"),
+                      "%s", out);
         free(out);
 
         a = request("GET", "/imageapi/v1/container/byname/test-container/exited", NULL, 200);
