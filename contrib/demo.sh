@@ -44,7 +44,8 @@ stop() {
                 echo "demo.sh: mounts are left under $STATE; not removing it" >&2
                 exit 1
         fi
-        rm -rf "$STATE"
+        rm -rf "$STATE" "$DATA"
+        rm -f "$STATE.log"
         echo "berth demo stopped"
 }
 
