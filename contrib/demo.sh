@@ -44,8 +44,10 @@ stop() {
                 echo "demo.sh: mounts are left under $STATE; not removing it" >&2
                 exit 1
         fi
-        rm -rf "$STATE" "$DATA"
-        rm -f "$STATE.log"
+        rm -rf "$STATE"
+        # Only what the demo put there: DATA may be a directory of the user's.
+        rm -f "$STATE.log" "$IMAGE"
+        rmdir "$DATA" 2>/dev/null || true
         echo "berth demo stopped"
 }
 
