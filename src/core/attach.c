@@ -6,11 +6,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <sys/mount.h>
+#include <sys/ioctl.h>
+#include <pthread.h>
+#include <linux/loop.h>
 
 #include "chase.h"
 #include "error.h"
 #include "loop.h"
 #include "macro.h"
+#include "supervisor.h"
+#include "persist.h"
+#include "log.h"
 #include "rbd.h"
 #include "store-internal.h"
 #include "strv.h"
@@ -371,13 +379,11 @@ static int rbd_attach(struct berth_store *s, struct berth_attach *a,
         r = rbd_check_not_attached(s, rs, err);
         if (r < 0)
                 return r;
-        /* Kept for the replies and the record; the secret only for as long as the
-         * attach call runs, in the request's copy. */
+        /* Kept for the replies and the record (which never show the secret), and to
+         * restart a helper that dies (which needs it). */
         r = berth_rbd_spec_copy(&a->rbd.spec, rs);
         if (r < 0)
                 return r;
-        rbd_free_secret_string(a->rbd.spec.opt.secret);
-        a->rbd.spec.opt.secret = NULL;
         a->read_only = rbd_spec_read_only(rs);
         if (krbd_available(s->sysfs_root))
                 r = rbd_attach_krbd(s, a, rs, err);
@@ -405,6 +411,12 @@ static int rbd_detach(struct berth_store *s, struct berth_attach *a, struct bert
                         a->rbd.device_id = -1;
                 return r;
         }
+        pthread_mutex_lock(&s->lock);
+        a->rbd.stopping = true;
+        if (a->rbd.watched && s->supervisor)
+                berth_supervisor_unwatch(s->supervisor, a->rbd.helper.pidfd);
+        a->rbd.watched = false;
+        pthread_mutex_unlock(&s->lock);
         /* Loop device, then FUSE mount and helper, in that order. */
         if (a->rbd.fd >= 0)
                 (void)loop_detach(TAKE_FD(a->rbd.fd));
@@ -416,6 +428,151 @@ static int rbd_detach(struct berth_store *s, struct berth_attach *a, struct bert
                 rbd_helper_clear(&a->rbd.helper);
         }
         return 0;
+}
+
+/* ---- a helper that dies --------------------------------------------------------------- */
+
+void attach_committed(struct berth_store *s, struct berth_attach *a)
+{
+        if (a->kind != BERTH_ATTACH_RBD || a->rbd.krbd || a->rbd.helper.pidfd < 0 || !s->supervisor)
+                return;
+        pthread_mutex_lock(&s->lock);
+        a->rbd.watched = berth_supervisor_watch(s->supervisor, a->rbd.helper.pidfd,
+                                                BERTH_WATCH_RBD_HELPER, a->obj.id) >= 0;
+        pthread_mutex_unlock(&s->lock);
+}
+
+struct recovery {
+        struct berth_store *s;
+        uint64_t id;
+        pid_t old_pid;
+        struct berth_rbd_spec spec;
+};
+
+static void *recover_helper(void *userdata)
+{
+        struct recovery *rec = userdata;
+        struct berth_store *s = rec->s;
+        struct rbd_helper h = { .pidfd = -EBADF }, old = { .pidfd = -EBADF };
+        struct berth_error err = {};
+        struct berth_attach *a = NULL;
+        struct berth_obj *o;
+        int r, fd = -EBADF;
+
+        /* Not under op_lock: reaching the cluster may take the whole mount timeout. */
+        r = rbd_helper_start(s->rbd_helper, s->rbd_dir, s->ceph_conf, &rec->spec, &h, &err);
+        if (r >= 0) {
+                char file[600];
+                (void)snprintf(file, sizeof(file), "%s/image", h.mountpoint);
+                fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                if (fd < 0)
+                        r = berth_error_set_errno(&err, errno, "open %s", file);
+        }
+        pthread_mutex_lock(&s->op_lock);
+        pthread_mutex_lock(&s->lock);
+        if (store_lookup(s, BERTH_OBJ_ATTACH, rec->id, &o, NULL) >= 0) {
+                a = (struct berth_attach *)o;
+                a->rbd.recovering = false;
+                if (a->rbd.stopping)
+                        a = NULL;
+        }
+        if (a && r >= 0) {
+                /* The loop device's file, swapped in place: read-only devices only. */
+                if (ioctl(a->rbd.fd, LOOP_CHANGE_FD, fd) < 0)
+                        r = berth_error_set_errno(&err, errno, "swap %s onto %s", h.mountpoint,
+                                                  a->device_file);
+                else {
+                        old = a->rbd.helper;
+                        a->rbd.helper = h;
+                        h = (struct rbd_helper){ .pidfd = -EBADF };
+                        a->rbd.restarts++;
+                        a->rbd.watched =
+                                s->supervisor &&
+                                berth_supervisor_watch(s->supervisor, a->rbd.helper.pidfd,
+                                                       BERTH_WATCH_RBD_HELPER, rec->id) >= 0;
+                }
+        }
+        pthread_mutex_unlock(&s->lock);
+        if (a && r >= 0) {
+                (void)berth_persist_save(s->persist, &a->obj, NULL);
+                log_info("berth-rbd of attachment %llu restarted (pid %d); %s kept its mounts",
+                         (unsigned long long)rec->id, (int)a->rbd.helper.pid, a->device_file);
+        } else if (a)
+                log_error("berth-rbd of attachment %llu could not be restarted: %s; its device "
+                          "gives I/O errors until the attachment is deleted",
+                          (unsigned long long)rec->id, err.msg);
+        pthread_mutex_unlock(&s->op_lock);
+
+        safe_close(fd);
+        if (h.pid > 0 || h.mountpoint) /* not used: the attachment is gone or the swap failed */
+                (void)rbd_helper_stop(&h, true, 0);
+        rbd_helper_clear(&h);
+        if (old.mountpoint) {
+                /* The dead helper's mount: nothing holds its file any more. */
+                (void)umount2(old.mountpoint, MNT_DETACH);
+                (void)rmdir(old.mountpoint);
+        }
+        rbd_helper_clear(&old);
+        berth_rbd_spec_clear(&rec->spec);
+        free(rec);
+        return NULL;
+}
+
+void berth_attach_handle_helper_exit(struct berth_store *s, uint64_t id)
+{
+        struct recovery *rec = NULL;
+        struct berth_attach *a;
+        struct berth_obj *o;
+        siginfo_t si = {};
+        pthread_t t;
+
+        pthread_mutex_lock(&s->lock);
+        if (store_lookup(s, BERTH_OBJ_ATTACH, id, &o, NULL) < 0) {
+                pthread_mutex_unlock(&s->lock);
+                return;
+        }
+        a = (struct berth_attach *)o;
+        if (a->rbd.watched && s->supervisor)
+                berth_supervisor_unwatch(s->supervisor, a->rbd.helper.pidfd);
+        a->rbd.watched = false;
+        (void)waitid(P_PIDFD, (id_t)a->rbd.helper.pidfd, &si, WEXITED | WNOHANG);
+        if (a->rbd.stopping || a->rbd.recovering) {
+                pthread_mutex_unlock(&s->lock);
+                return;
+        }
+        log_error("berth-rbd (pid %d) of attachment %llu ended (%s %d)%s", (int)a->rbd.helper.pid,
+                  (unsigned long long)id, si.si_code == CLD_EXITED ? "status" : "signal",
+                  si.si_status,
+                  a->read_only ? "; starting a new one"
+                               : "; a read-write device cannot be swapped: it gives I/O errors "
+                                 "until the attachment is deleted");
+        if (a->read_only && (rec = calloc(1, sizeof(*rec))) &&
+            berth_rbd_spec_copy(&rec->spec, &a->rbd.spec) >= 0) {
+                rec->s = s;
+                rec->id = id;
+                rec->old_pid = a->rbd.helper.pid;
+                a->rbd.recovering = true;
+        } else if (rec) {
+                free(rec);
+                rec = NULL;
+        }
+        pthread_mutex_unlock(&s->lock);
+        if (rec) {
+                pthread_attr_t attr;
+                pthread_attr_init(&attr);
+                pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+                if (pthread_create(&t, &attr, recover_helper, rec) != 0) {
+                        pthread_mutex_lock(&s->lock);
+                        if (store_lookup(s, BERTH_OBJ_ATTACH, id, &o, NULL) >= 0)
+                                ((struct berth_attach *)o)->rbd.recovering = false;
+                        pthread_mutex_unlock(&s->lock);
+                        log_error("berth-rbd of attachment %llu: no thread to restart it",
+                                  (unsigned long long)id);
+                        berth_rbd_spec_clear(&rec->spec);
+                        free(rec);
+                }
+                pthread_attr_destroy(&attr);
+        }
 }
 
 int attach_build(struct berth_store *s, const struct berth_attach_spec *spec,

@@ -162,12 +162,17 @@ struct berth_attach {
                 char *path;
         } local;
         struct {
-                struct berth_rbd_spec spec; /* the secret is dropped once attached */
+                struct berth_rbd_spec spec; /* kept in memory only: a dead helper is
+                                               restarted with it */
                 bool krbd;
                 int device_id;            /* krbd */
                 struct rbd_helper helper; /* berth-rbd */
                 int loop_nr;              /* berth-rbd: the loop device on its file */
                 int fd;
+                bool watched;    /* the supervisor watches the helper's pidfd */
+                bool stopping;   /* detach has begun: an exit of the helper is expected */
+                bool recovering; /* a new helper is being started for a dead one */
+                unsigned restarts;
         } rbd;
 };
 

@@ -43,6 +43,8 @@ int attach_busy(struct berth_store *s, struct berth_attach *a, char *why, size_t
 
 /* Drop this object's claims on its children; free kernel-independent memory. */
 void attach_release(struct berth_store *s, struct berth_attach *a);
+/* A new attachment is in the table: watch its helper. */
+void attach_committed(struct berth_store *s, struct berth_attach *a);
 void mount_release(struct berth_store *s, struct berth_mount *m);
 /* Free the fields only (no claims dropped, nothing torn down). */
 void attach_free_fields(struct berth_attach *a);

@@ -402,6 +402,8 @@ static void publish_tree(struct berth_obj *o, void *userdata)
         sub.s = c->s;
         sub.parent = o;
         obj_for_each_child(o, publish_tree, &sub);
+        if (o->type == BERTH_OBJ_ATTACH)
+                attach_committed(c->s, (struct berth_attach *)o);
         if (o->type != BERTH_OBJ_CONTAINER)
                 store_publish(c->s, o, "created");
 }

@@ -112,3 +112,8 @@ static inline unsigned berth_obj_refs(const struct berth_obj *o)
 
 /* "mount 3", "attachment 0" … into buf. */
 const char *berth_obj_describe(const struct berth_obj *o, char *buf, size_t size);
+
+/* The supervisor saw the berth-rbd helper of attachment id end. Unless berth stopped it,
+ * a new helper is started (on its own thread) and, for a read-only attachment, swapped
+ * under the loop device with LOOP_CHANGE_FD: the mounts on it keep working. */
+void berth_attach_handle_helper_exit(struct berth_store *s, uint64_t id);

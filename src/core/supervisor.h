@@ -16,6 +16,7 @@ enum berth_watch {
         BERTH_WATCH_EXIT = 1,
         BERTH_WATCH_TIMER,
         BERTH_WATCH_CONSOLE,
+        BERTH_WATCH_RBD_HELPER, /* id: an attachment whose berth-rbd ended */
 };
 
 struct berth_supervisor {

@@ -453,25 +453,37 @@ START_TEST(test_bad_input)
 }
 END_TEST
 
+static pid_t helper_of(uint64_t id, char **ret_mountpoint)
+{
+        _cleanup_free_ char *rec = NULL;
+        char p[700];
+        json_t *j, *r;
+        pid_t pid;
+
+        (void)snprintf(p, sizeof(p), "%s/db/attachment-%llu.json", d.state_dir,
+                       (unsigned long long)id);
+        ck_assert_int_ge(read_file(p, 1 << 20, &rec, NULL), 0);
+        j = json_loads(rec, 0, NULL);
+        r = json_object_get(json_object_get(json_object_get(j, "object"), "rbd"), "berth");
+        pid = (pid_t)json_integer_value(json_object_get(r, "helper_pid"));
+        if (ret_mountpoint)
+                *ret_mountpoint = strdup(json_string_value(json_object_get(r, "fuse_mountpoint")));
+        json_decref(j);
+        return pid;
+}
+
 /* The helper outlives berthd (its pid is in the record), keeps serving, and ends
  * cleanly on SIGTERM, taking its FUSE mount with it. */
 START_TEST(test_helper_survives_berthd)
 {
         _cleanup_free_ char *opts = admin_options(true), *body = rbd_def("busybox.sqsh", opts);
-        _cleanup_free_ char *rec = NULL, *mp = NULL, *head = NULL;
+        _cleanup_free_ char *mp = NULL, *head = NULL;
         char p[700];
-        json_t *j, *r;
         pid_t helper;
         int fd;
 
         json_decref(request("POST", "/imageapi/v1/attach/rbd", body, 201));
-        (void)snprintf(p, sizeof(p), "%s/db/attachment-0.json", d.state_dir);
-        ck_assert_int_ge(read_file(p, 1 << 20, &rec, NULL), 0);
-        j = json_loads(rec, 0, NULL);
-        r = json_object_get(json_object_get(json_object_get(j, "object"), "rbd"), "berth");
-        helper = (pid_t)json_integer_value(json_object_get(r, "helper_pid"));
-        mp = strdup(json_string_value(json_object_get(r, "fuse_mountpoint")));
-        json_decref(j);
+        helper = helper_of(0, &mp);
         ck_assert_int_gt(helper, 0);
         ck_assert(test_pid_alive(helper));
 
@@ -500,6 +512,50 @@ START_TEST(test_helper_survives_berthd)
 }
 END_TEST
 
+/* A helper that dies is replaced under the loop device: the squashfs mounted on it keeps
+ * working, and the dead helper's mount is gone. */
+START_TEST(test_helper_restarted)
+{
+        _cleanup_free_ char *opts = admin_options(true), *body = rbd_def("busybox.sqsh", opts);
+        _cleanup_free_ char *old_mp = NULL, *mp = NULL, *before = NULL, *after = NULL;
+        const char *const md5[] = { "md5sum", NULL, NULL };
+        char file[700];
+        pid_t old, now = 0;
+        json_t *j;
+
+        json_decref(request("POST", "/imageapi/v1/attach/rbd", body, 201));
+        j = request("POST", "/imageapi/v1/mount/rbd",
+                    "{\"id\":0,\"fs_type\":\"squashfs\",\"mount_options\":[\"ro\"]}", 201);
+        mp = strdup(test_json_str(j, "mountpoint"));
+        json_decref(j);
+        (void)snprintf(file, sizeof(file), "%s/bin/busybox", mp);
+        ((const char **)md5)[1] = file;
+        ck_assert_int_eq(test_run_output(md5, false, &before), 0);
+
+        old = helper_of(0, &old_mp);
+        ck_assert_int_eq(kill(old, SIGKILL), 0);
+        for (int i = 0; i < 1000; i++) {
+                now = helper_of(0, NULL);
+                if (now != old && now > 0 && test_pid_alive(now))
+                        break;
+                usleep(10000);
+        }
+        ck_assert_msg(now != old && test_pid_alive(now), "no new helper for attachment 0");
+        /* Read it again from the device, not from the page cache. */
+        ck_assert_int_eq(
+                test_run((const char *[]){ "sh", "-c", "echo 3 > /proc/sys/vm/drop_caches", NULL }),
+                0);
+        ck_assert_int_eq(test_run_output(md5, false, &after), 0);
+        ck_assert_str_eq(before, after);
+        ck_assert_int_eq(test_count_mounts_under(old_mp), 0);
+        ck_assert_int_eq(count_helpers(), 1);
+
+        json_decref(request("DELETE", "/imageapi/v1/mount/rbd/0", NULL, 200));
+        json_decref(request("DELETE", "/imageapi/v1/attach/rbd/0", NULL, 200));
+        assert_clean();
+}
+END_TEST
+
 static Suite *rbd_suite(void)
 {
         Suite *s = suite_create("priv-rbd");
@@ -512,6 +568,7 @@ static Suite *rbd_suite(void)
         tcase_add_test(tc, test_nested_and_cascade);
         tcase_add_test(tc, test_bad_input);
         tcase_add_test(tc, test_helper_survives_berthd);
+        tcase_add_test(tc, test_helper_restarted);
         suite_add_tcase(s, tc);
         return s;
 }
