@@ -83,7 +83,28 @@ struct rbd_fs {
         bool ro;
         uint64_t size; /* accessed with __atomic_*: a resize of an rw image updates it */
         struct timespec mtime;
+        struct fuse_session *se;
+        int opens; /* open file handles, __atomic_* */
 };
+
+/* SIGUSR1 from berthd: the attachment was force-deleted while a loop device (and the
+ * mounts on it) still reads the image. Serve until the last open handle is released,
+ * then end as on SIGTERM. */
+static struct rbd_fs *linger_fs;
+static volatile sig_atomic_t lingering;
+
+static void linger_check(struct rbd_fs *fs)
+{
+        if (lingering && __atomic_load_n(&fs->opens, __ATOMIC_SEQ_CST) == 0)
+                fuse_session_exit(fs->se);
+}
+
+static void on_sigusr1(_unused_ int sig)
+{
+        lingering = 1;
+        if (linger_fs)
+                linger_check(linger_fs);
+}
 
 /* ---------------------------------------------------------------------------------------------
  * Logging and the one-line report on --ready-fd
@@ -997,7 +1018,18 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         /* The kernel page cache stays valid across opens only when nothing else writes. */
         fi->keep_cache = fs->ro;
         fi->noflush = fs->ro;
-        (void)fuse_reply_open(req, fi);
+        __atomic_add_fetch(&fs->opens, 1, __ATOMIC_SEQ_CST);
+        if (fuse_reply_open(req, fi) < 0)
+                __atomic_sub_fetch(&fs->opens, 1, __ATOMIC_SEQ_CST);
+}
+
+static void op_release(fuse_req_t req, _unused_ fuse_ino_t ino, _unused_ struct fuse_file_info *fi)
+{
+        struct rbd_fs *fs = fuse_req_userdata(req);
+
+        (void)fuse_reply_err(req, 0);
+        __atomic_sub_fetch(&fs->opens, 1, __ATOMIC_SEQ_CST);
+        linger_check(fs);
 }
 
 static void op_read(fuse_req_t req, _unused_ fuse_ino_t ino, size_t size, off_t off,
@@ -1144,6 +1176,7 @@ static const struct fuse_lowlevel_ops rbd_fs_ops = {
         .getattr = op_getattr,
         .setattr = op_setattr,
         .open = op_open,
+        .release = op_release,
         .read = op_read,
         .write = op_write,
         .flush = op_flush,
@@ -1424,6 +1457,13 @@ static int run(struct berth_error *err)
                 return berth_error_set(err, ENOMEM, "cannot create a FUSE session");
         if (fuse_set_signal_handlers(se) < 0)
                 return berth_error_set(err, EIO, "cannot install signal handlers");
+        fs.se = se;
+        linger_fs = &fs;
+        {
+                struct sigaction sa = { .sa_handler = on_sigusr1, .sa_flags = SA_RESTART };
+                (void)sigemptyset(&sa.sa_mask);
+                (void)sigaction(SIGUSR1, &sa, NULL);
+        }
         r = fuse_mount_open(se, abs, arg_ro, &m, err);
         if (r < 0)
                 return r;
@@ -1439,6 +1479,8 @@ static int run(struct berth_error *err)
         r = fuse_serve(se);
         if (r < 0)
                 log_msg("FUSE session failed: %s", strerror(-r));
+        (void)signal(SIGUSR1, SIG_IGN);
+        linger_fs = NULL;
         fuse_remove_signal_handlers(se);
         fuse_mount_release(&m);
         if (!arg_ro) {

@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <sys/mount.h>
 #include <sys/ioctl.h>
@@ -399,7 +402,95 @@ static int rbd_attach(struct berth_store *s, struct berth_attach *a,
         return r;
 }
 
-static int rbd_detach(struct berth_store *s, struct berth_attach *a, struct berth_error *err)
+/* Whether loop device nr still has its file: after LOOP_CLR_FD the kernel keeps it until
+ * the last user (a lazily unmounted file system) lets go. */
+static bool loop_still_bound(int nr)
+{
+        char p[96];
+
+        (void)snprintf(p, sizeof(p), "/sys/block/loop%d/loop/backing_file", nr);
+        return access(p, F_OK) == 0;
+}
+
+struct berth_linger {
+        uint64_t id;
+        int pidfd;
+        char *mountpoint;
+        struct berth_linger *next;
+};
+
+/* A forced delete while something still reads the image through the loop device: the
+ * helper serves until that last user is gone (SIGUSR1: end on the last release), and
+ * the supervisor reaps it and removes its mountpoint then. */
+static bool rbd_linger(struct berth_store *s, struct berth_attach *a)
+{
+        struct berth_linger *l;
+
+        if (!s->supervisor || a->rbd.helper.pidfd < 0 || !loop_still_bound(a->rbd.loop_nr))
+                return false;
+        l = calloc(1, sizeof(*l));
+        if (!l)
+                return false;
+        pthread_mutex_lock(&s->lock);
+        l->id = ++s->next_linger;
+        l->pidfd = a->rbd.helper.pidfd;
+        l->mountpoint = TAKE_PTR(a->rbd.helper.mountpoint);
+        if (berth_supervisor_watch(s->supervisor, l->pidfd, BERTH_WATCH_RBD_LINGER, l->id) < 0) {
+                a->rbd.helper.mountpoint = TAKE_PTR(l->mountpoint);
+                pthread_mutex_unlock(&s->lock);
+                free(l);
+                return false;
+        }
+        l->next = s->lingering;
+        s->lingering = l;
+        a->rbd.helper.pidfd = -EBADF;
+        pthread_mutex_unlock(&s->lock);
+        (void)syscall(SYS_pidfd_send_signal, l->pidfd, SIGUSR1, NULL, 0);
+        log_info("attachment %llu was deleted while %s is still in use: berth-rbd (pid %d) "
+                 "serves until its last user is gone",
+                 (unsigned long long)a->obj.id, a->device_file, (int)a->rbd.helper.pid);
+        return true;
+}
+
+void berth_store_handle_linger_exit(struct berth_store *s, uint64_t id)
+{
+        struct berth_linger **pp, *l = NULL;
+
+        pthread_mutex_lock(&s->lock);
+        for (pp = &s->lingering; *pp; pp = &(*pp)->next)
+                if ((*pp)->id == id) {
+                        l = *pp;
+                        *pp = l->next;
+                        break;
+                }
+        if (l && s->supervisor)
+                berth_supervisor_unwatch(s->supervisor, l->pidfd);
+        pthread_mutex_unlock(&s->lock);
+        if (!l)
+                return;
+        (void)waitid(P_PIDFD, (id_t)l->pidfd, &(siginfo_t){}, WEXITED | WNOHANG);
+        safe_close(l->pidfd);
+        (void)umount2(l->mountpoint, MNT_DETACH);
+        (void)rmdir(l->mountpoint);
+        log_info("berth-rbd of a deleted attachment ended after its last user");
+        free(l->mountpoint);
+        free(l);
+}
+
+void berth_store_free_lingering(struct berth_store *s)
+{
+        /* berthd stops; the helpers go on serving and end by themselves. */
+        while (s->lingering) {
+                struct berth_linger *l = s->lingering;
+                s->lingering = l->next;
+                safe_close(l->pidfd);
+                free(l->mountpoint);
+                free(l);
+        }
+}
+
+static int rbd_detach(struct berth_store *s, struct berth_attach *a, bool lazy,
+                      struct berth_error *err)
 {
         bool force = rbd_opt_is(&a->rbd.spec, RBD_OPT_FORCE);
         int r = 0;
@@ -420,6 +511,10 @@ static int rbd_detach(struct berth_store *s, struct berth_attach *a, struct bert
         /* Loop device, then FUSE mount and helper, in that order. */
         if (a->rbd.fd >= 0)
                 (void)loop_detach(TAKE_FD(a->rbd.fd));
+        if (lazy && !force && rbd_linger(s, a)) {
+                rbd_helper_clear(&a->rbd.helper);
+                return 0;
+        }
         if (a->rbd.helper.pid > 0 || a->rbd.helper.mountpoint) {
                 r = rbd_helper_stop(&a->rbd.helper, force, 5000);
                 if (r < 0)
@@ -623,7 +718,7 @@ int attach_build(struct berth_store *s, const struct berth_attach_spec *spec,
         if (r < 0) {
                 (void)attach_drop_device(s, a);
                 if (a->kind == BERTH_ATTACH_RBD)
-                        (void)rbd_detach(s, a, NULL);
+                        (void)rbd_detach(s, a, false, NULL);
                 attach_release(s, a);
                 store_unlink(s, &a->obj);
                 free(a->obj.holders);
@@ -641,7 +736,7 @@ int attach_teardown(struct berth_store *s, struct berth_attach *a, bool lazy,
 
         (void)lazy;
         if (a->kind == BERTH_ATTACH_RBD)
-                return rbd_detach(s, a, err);
+                return rbd_detach(s, a, lazy, err);
         if (a->kind != BERTH_ATTACH_LOOPBACK)
                 return 0;
         r = attach_drop_device(s, a);

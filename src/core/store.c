@@ -123,6 +123,7 @@ struct berth_store *berth_store_free(struct berth_store *s)
         free(s->ceph_conf);
         free(s->rbd_helper);
         free(s->rbd_dir);
+        berth_store_free_lingering(s);
         pthread_mutex_destroy(&s->krbd_lock);
         free(s);
         return NULL;

@@ -51,9 +51,12 @@ struct berth_store {
         char *dev_root;
         char *ceph_conf;
         char *rbd_helper;
-        char *rbd_dir;             /* <state>/rbd: berth-rbd's FUSE mountpoints */
-        pthread_mutex_t krbd_lock; /* one krbd map at a time: the new device is found by
-                                      listing devices before and after */
+        char *rbd_dir;                  /* <state>/rbd: berth-rbd's FUSE mountpoints */
+        pthread_mutex_t krbd_lock;      /* one krbd map at a time: the new device is found by
+                                           listing devices before and after */
+        struct berth_linger *lingering; /* berth-rbd helpers of deleted attachments that
+                                           still serve a user (with lock) */
+        uint64_t next_linger;
         struct berth_persist *persist;
 
         pthread_mutex_t op_lock;
@@ -117,3 +120,7 @@ const char *berth_obj_describe(const struct berth_obj *o, char *buf, size_t size
  * a new helper is started (on its own thread) and, for a read-only attachment, swapped
  * under the loop device with LOOP_CHANGE_FD: the mounts on it keep working. */
 void berth_attach_handle_helper_exit(struct berth_store *s, uint64_t id);
+
+/* A lingering berth-rbd (see attach.c) ended: reap it, remove its mountpoint. */
+void berth_store_handle_linger_exit(struct berth_store *s, uint64_t id);
+void berth_store_free_lingering(struct berth_store *s);

@@ -45,6 +45,9 @@ static void *run(void *userdata)
                         case BERTH_WATCH_RBD_HELPER:
                                 berth_attach_handle_helper_exit(sup->store, id);
                                 break;
+                        case BERTH_WATCH_RBD_LINGER:
+                                berth_store_handle_linger_exit(sup->store, id);
+                                break;
                         default:
                                 return NULL; /* the wake-up fd: stop */
                         }

@@ -17,6 +17,7 @@ enum berth_watch {
         BERTH_WATCH_TIMER,
         BERTH_WATCH_CONSOLE,
         BERTH_WATCH_RBD_HELPER, /* id: an attachment whose berth-rbd ended */
+        BERTH_WATCH_RBD_LINGER, /* id: a lingering helper of a deleted attachment */
 };
 
 struct berth_supervisor {

@@ -208,6 +208,9 @@ static void assert_clean(void)
         ck_assert_msg(test_count_mounts_under(p) == 0, "mounts left under %s", p);
         ck_assert_msg(test_wait_loops_gone(p) == 0, "loop devices left on FUSE files");
         (void)snprintf(p, sizeof(p), "%s/rbd", d.state_dir);
+        /* A lingering helper's directory goes when berthd has reaped it. */
+        for (int i = 0; i < 500 && test_count_dir_entries(p) > 0; i++)
+                usleep(10000);
         ck_assert_msg(test_count_dir_entries(p) == 0, "FUSE mountpoints left in %s", p);
         (void)snprintf(p, sizeof(p), "%s/mounts", d.state_dir);
         ck_assert_msg(test_count_dir_entries(p) == 0, "directories left in %s", p);
@@ -556,6 +559,50 @@ START_TEST(test_helper_restarted)
 }
 END_TEST
 
+/* force=true on an attachment that a running container still reads: it leaves the API
+ * at once, the container keeps reading its root (the helper lingers), and the helper
+ * ends when the last user is gone. */
+START_TEST(test_force_delete_in_use)
+{
+        _cleanup_free_ char *opts = admin_options(true), *body = rbd_def("busybox.sqsh", opts);
+        _cleanup_free_ char *host = NULL, *out = NULL;
+        json_t *j;
+        pid_t pid;
+
+        ck_assert_int_eq(
+                test_run_output((const char *[]){ "md5sum", "/bin/busybox", NULL }, false, &host),
+                0);
+        host[32] = 0;
+        json_decref(request("POST", "/imageapi/v1/attach/rbd", body, 201));
+        json_decref(request("POST", "/imageapi/v1/mount/rbd",
+                            "{\"id\":0,\"fs_type\":\"squashfs\",\"mount_options\":[\"ro\"]}", 201));
+        json_decref(request("POST", "/imageapi/v1/mount/overlay", "{\"lower\":[0]}", 201));
+        j = request("POST", "/imageapi/v1/container",
+                    "{\"name\":\"reader\",\"state\":\"running\",\"args\":[\"sleep\",\"60\"],"
+                    "\"mount\":{\"id\":1}}",
+                    201);
+        pid = (pid_t)test_json_int(j, "pid");
+        json_decref(j);
+
+        json_decref(request("DELETE", "/imageapi/v1/attach/rbd/0", NULL, 409));
+        json_decref(request("DELETE", "/imageapi/v1/attach/rbd/0?force=true", NULL, 200));
+        json_decref(request("GET", "/imageapi/v1/attach/rbd/0", NULL, 404));
+        ck_assert_int_eq(
+                test_run((const char *[]){ "sh", "-c", "echo 3 > /proc/sys/vm/drop_caches", NULL }),
+                0);
+        out = test_in_container(pid, "md5sum /bin/busybox");
+        ck_assert_msg(strncmp(out, host, 32) == 0, "in the container: %s, on the host: %s", out,
+                      host);
+        ck_assert_int_eq(count_helpers(), 1);
+
+        /* The last user goes: container, overlay, squashfs mount; then the helper. */
+        json_decref(request("DELETE", "/imageapi/v1/container?name=reader&force=true", NULL, 200));
+        json_decref(request("DELETE", "/imageapi/v1/mount?id=1", NULL, 200));
+        json_decref(request("DELETE", "/imageapi/v1/mount?id=0", NULL, 200));
+        assert_clean();
+}
+END_TEST
+
 static Suite *rbd_suite(void)
 {
         Suite *s = suite_create("priv-rbd");
@@ -569,6 +616,7 @@ static Suite *rbd_suite(void)
         tcase_add_test(tc, test_bad_input);
         tcase_add_test(tc, test_helper_survives_berthd);
         tcase_add_test(tc, test_helper_restarted);
+        tcase_add_test(tc, test_force_delete_in_use);
         suite_add_tcase(s, tc);
         return s;
 }
