@@ -37,6 +37,7 @@ enum {
         ARG_SYSFS_ROOT,
         ARG_DEV_ROOT,
         ARG_CEPH_CONF,
+        ARG_TOKEN_FILE,
         ARG_CGROUP_PARENT,
         ARG_LOG_MAX,
         ARG_IGNORED, /* go-swagger flags accepted for compatibility */
@@ -76,6 +77,8 @@ void berthd_config_help(const char *argv0)
                "                               old copy (default: 8MiB)\n"
                "      --ceph-conf=FILE         Ceph configuration for RBD attachments that\n"
                "                               give no key (default: /etc/ceph/ceph.conf)\n"
+               "      --token-file=FILE        require the token in FILE on every request\n"
+               "                               (header 'token:' or 'Authorization: Bearer')\n"
                "  -h, --help                   show this help\n"
                "      --version                show the version\n"
                "\n"
@@ -253,6 +256,7 @@ int berthd_config_parse(int argc, char *argv[], struct berthd_config *c)
                 { "sysfs-root", required_argument, NULL, ARG_SYSFS_ROOT },
                 { "dev-root", required_argument, NULL, ARG_DEV_ROOT },
                 { "ceph-conf", required_argument, NULL, ARG_CEPH_CONF },
+                { "token-file", required_argument, NULL, ARG_TOKEN_FILE },
                 { "cgroup-parent", required_argument, NULL, ARG_CGROUP_PARENT },
                 { "log-max-size", required_argument, NULL, ARG_LOG_MAX },
                 { "cleanup-timeout", required_argument, NULL, ARG_IGNORED },
@@ -320,6 +324,9 @@ int berthd_config_parse(int argc, char *argv[], struct berthd_config *c)
                         break;
                 case ARG_CEPH_CONF:
                         r = set_str(&c->ceph_conf, optarg);
+                        break;
+                case ARG_TOKEN_FILE:
+                        r = set_str(&c->token_file, optarg);
                         break;
                 case ARG_CGROUP_PARENT:
                         if (!*optarg || strlen(optarg) > 64 ||
@@ -416,6 +423,7 @@ void berthd_config_done(struct berthd_config *c)
         free(c->sysfs_root);
         free(c->dev_root);
         free(c->ceph_conf);
+        free(c->token_file);
         free(c->cgroup_parent);
         free(c->socket_path);
         free(c->host);

@@ -87,6 +87,48 @@ static int write_listen_file(const char *state_dir, const char *urls)
         return write_file_atomic(path, urls, strlen(urls), 0644);
 }
 
+/* The token of --token-file: one line of printable characters without spaces (its
+ * trailing newline ignored). Never logged. */
+static int read_token(const char *path, char **ret, struct berth_error *err)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        char buf[4097];
+        struct stat st;
+        ssize_t n;
+        size_t len;
+
+        if (fd < 0)
+                return berth_error_set_errno(err, errno, "--token-file '%s'", path);
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+                return berth_error_set(err, EINVAL, "--token-file '%s' is not a regular file",
+                                       path);
+        n = read(fd, buf, sizeof(buf) - 1);
+        if (n < 0)
+                return berth_error_set_errno(err, errno, "read --token-file '%s'", path);
+        if ((size_t)n >= sizeof(buf) - 1)
+                return berth_error_set(err, EINVAL, "--token-file '%s' is longer than 4 KiB", path);
+        len = (size_t)n;
+        while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+                len--;
+        buf[len] = 0;
+        for (size_t i = 0; i < len; i++)
+                if (buf[i] <= ' ' || buf[i] > '~') {
+                        explicit_bzero(buf, sizeof(buf));
+                        return berth_error_set(err, EINVAL,
+                                               "--token-file '%s' must hold one token of "
+                                               "printable characters without spaces",
+                                               path);
+                }
+        if (len == 0)
+                return berth_error_set(err, EINVAL, "--token-file '%s' is empty", path);
+        if (st.st_mode & 0077)
+                log_warning("--token-file '%s' can be read by others than its owner (mode %04o)",
+                            path, (unsigned)(st.st_mode & 07777));
+        *ret = strdup(buf);
+        explicit_bzero(buf, sizeof(buf));
+        return *ret ? 0 : -ENOMEM;
+}
+
 static int run(struct berthd_config *cfg)
 {
         struct berth_store_config scfg = { .state_dir = cfg->state_dir,
@@ -165,6 +207,19 @@ static int run(struct berthd_config *cfg)
         r = berth_http_router_new(&router);
         if (r < 0)
                 goto out;
+        if (cfg->token_file) {
+                char *token = NULL;
+                r = read_token(cfg->token_file, &token, &err);
+                if (r >= 0) {
+                        r = berth_http_router_set_token(router, token);
+                        explicit_bzero(token, strlen(token));
+                        free(token);
+                }
+                if (r < 0) {
+                        log_error("%s", err.msg[0] ? err.msg : strerror(-r));
+                        goto out;
+                }
+        }
         imageapi_init(&imageapi, store, cfg->max_body);
         imageapi_containers_init(&imageapi, &containers_http);
         berth_events_api_init(&events_api, &events, 16);

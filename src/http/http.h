@@ -87,6 +87,8 @@ struct berth_http_router;
 int berth_http_router_new(struct berth_http_router **ret);
 struct berth_http_router *berth_http_router_free(struct berth_http_router *r);
 int berth_http_router_add_api(struct berth_http_router *r, const struct berth_http_api *api);
+/* Require this token on every request but GET /healthz (NULL: none). */
+int berth_http_router_set_token(struct berth_http_router *r, const char *token);
 
 /* Entry point for every transport: match, handle 404/405/OPTIONS, call the handler,
  * make sure something was sent, log. */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "error.h"
@@ -15,6 +16,7 @@
 struct berth_http_router {
         const struct berth_http_api **apis;
         size_t n_apis;
+        char *token; /* --token-file; NULL: no authentication */
 };
 
 int berth_http_router_new(struct berth_http_router **ret)
@@ -27,9 +29,62 @@ struct berth_http_router *berth_http_router_free(struct berth_http_router *r)
 {
         if (r) {
                 free(r->apis);
+                if (r->token) {
+                        explicit_bzero(r->token, strlen(r->token));
+                        free(r->token);
+                }
                 free(r);
         }
         return NULL;
+}
+
+int berth_http_router_set_token(struct berth_http_router *r, const char *token)
+{
+        char *t = token ? strdup(token) : NULL;
+
+        if (token && !t)
+                return -ENOMEM;
+        if (r->token) {
+                explicit_bzero(r->token, strlen(r->token));
+                free(r->token);
+        }
+        r->token = t;
+        return 0;
+}
+
+/* Equal, in a time that depends on the lengths only, not on where they differ. */
+static bool token_equal(const char *given, const char *want)
+{
+        size_t lg = strlen(given), lw = strlen(want);
+        unsigned char d = (unsigned char)(lg != lw);
+
+        for (size_t i = 0; i < lw; i++)
+                d |= (unsigned char)(want[i] ^ (i < lg ? given[i] : 0));
+        return d == 0;
+}
+
+/* The token of the request: "token: T" (as the OpenDrives API) or "Authorization:
+ * Bearer T". */
+static bool authorized(struct berth_http_router *r, struct berth_http_request *req)
+{
+        const char *t, *a;
+
+        if (!r->token)
+                return true;
+        /* Health checks carry no data and need no token. */
+        if (streq(req->path, "/healthz") &&
+            (streq(req->method, "GET") || streq(req->method, "HEAD")))
+                return true;
+        t = berth_http_header(req, "token");
+        if (t && token_equal(t, r->token))
+                return true;
+        a = berth_http_header(req, "Authorization");
+        if (a && strncasecmp(a, "Bearer ", 7) == 0) {
+                a += 7;
+                a += strspn(a, " ");
+                return token_equal(a, r->token);
+        }
+        return false;
 }
 
 int berth_http_router_add_api(struct berth_http_router *r, const struct berth_http_api *api)
@@ -127,6 +182,14 @@ void berth_http_dispatch(struct berth_http_router *r, struct berth_http_request 
         bool is_head = streq(req->method, "HEAD");
 
         req->api = api_for_path(r, req->path);
+        if (!authorized(r, req)) {
+                /* Nothing is read or changed; the token is never logged. */
+                struct berth_http_header h = { "WWW-Authenticate", "Bearer realm=\"berth\"" };
+                (void)berth_http_reply_error_headers(
+                        req, 401, &h, 1,
+                        "a valid token is required (header 'token: ...' or 'Authorization: "
+                        "Bearer ...')");
+        }
 
         for (size_t a = 0; a < r->n_apis && !req->status; a++) {
                 const struct berth_http_api *api = r->apis[a];

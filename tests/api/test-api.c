@@ -762,6 +762,130 @@ START_TEST(test_rbd_krbd_fake_sysfs)
 }
 END_TEST
 
+/* --token-file: every route refuses a request without the right token, in either
+ * header, with 401 and no change; /healthz needs none; the token is never logged. */
+START_TEST(test_auth_token)
+{
+        static const char token[] = "s3cr3t-T0ken_for.tests";
+        static const struct {
+                const char *method, *path, *body;
+        } routes[] = {
+                { "GET", "/imageapi/v1/attach", NULL },
+                { "POST", "/imageapi/v1/attach", "{\"loopback\":{\"path\":\"/etc/hostname\"}}" },
+                { "DELETE", "/imageapi/v1/attach?id=0", NULL },
+                { "GET", "/imageapi/v1/mount", NULL },
+                { "POST", "/imageapi/v1/mount", "{\"bind\":{\"path\":\"/etc\"}}" },
+                { "DELETE", "/imageapi/v1/mount?id=0", NULL },
+                { "GET", "/imageapi/v1/mount/overlay", NULL },
+                { "POST", "/imageapi/v1/mount/overlay", "{\"lower\":[0]}" },
+                { "GET", "/imageapi/v1/attach/rbd/0", NULL },
+                { "POST", "/imageapi/v1/attach/rbd", "{}" },
+                { "DELETE", "/imageapi/v1/mount/rbd/0", NULL },
+                { "GET", "/imageapi/v1/container", NULL },
+                { "POST", "/imageapi/v1/container", "{\"name\":\"x\",\"mount\":{\"id\":0}}" },
+                { "PATCH", "/imageapi/v1/container?id=0&state=running", NULL },
+                { "DELETE", "/imageapi/v1/container?id=0", NULL },
+                { "GET", "/imageapi/v1/container/0/running", NULL },
+                { "GET", "/imageapi/v1/container/byname/x", NULL },
+                { "GET", "/openapi/imageapi.json", NULL },
+                { "GET", "/docs", NULL },
+                { "GET", "/nonexistent", NULL },
+                { "OPTIONS", "/imageapi/v1/mount", NULL },
+        };
+        static const char *const wrong[] = { "",
+                                             "token: wrong",
+                                             "Authorization: Bearer wrong",
+                                             "X-Token: s3cr3t-T0ken_for.tests",
+                                             "Authorization: Basic s3cr3t-T0ken_for.tests",
+                                             "token: s3cr3t-T0ken_for.test" };
+        _cleanup_free_ char *dir = test_tmpdir("berth-token-"), *log = NULL;
+        struct test_berthd b;
+        struct test_reply r;
+        char file[600];
+        int fd;
+
+        (void)snprintf(file, sizeof(file), "%s/token", dir);
+        fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(write(fd, token, strlen(token)), (ssize_t)strlen(token));
+        ck_assert_int_eq(write(fd, "\n", 1), 1);
+        close(fd);
+        test_berthd_start(&b, true, (const char *[]){ "--token-file", file, NULL });
+
+        for (size_t w = 0; w < ELEMENTSOF(wrong); w++)
+                for (size_t i = 0; i < ELEMENTSOF(routes); i++) {
+                        (void)snprintf(b.auth, sizeof(b.auth), "%s", wrong[w]);
+                        test_http(&b, routes[i].method, routes[i].path, NULL, routes[i].body,
+                                  routes[i].body ? strlen(routes[i].body) : 0, i % 2 == 1, &r);
+                        ck_assert_msg(r.status == 401, "%s %s with '%s': %ld %s", routes[i].method,
+                                      routes[i].path, wrong[w], r.status, r.body);
+                        ck_assert_msg(strstr(r.headers, "WWW-Authenticate: Bearer"), "%s",
+                                      r.headers);
+                        test_reply_done(&r);
+                }
+
+        /* Health needs no token. */
+        b.auth[0] = 0;
+        test_get(&b, "/healthz", &r);
+        ck_assert_status(&r, 200);
+        test_reply_done(&r);
+
+        /* The right token, in either header, over TCP and the unix socket; nothing was
+         * created by the refused requests. */
+        (void)snprintf(b.auth, sizeof(b.auth), "token: %s", token);
+        test_get(&b, "/imageapi/v1/mount", &r);
+        ck_assert_status(&r, 200);
+        ck_assert_int_eq(json_array_size(r.json), 0);
+        test_reply_done(&r);
+        (void)snprintf(b.auth, sizeof(b.auth), "authorization: bearer %s", token);
+        test_http(&b, "GET", "/imageapi/v1/attach", NULL, NULL, 0, true, &r);
+        ck_assert_status(&r, 200);
+        ck_assert_int_eq(json_array_size(r.json), 0);
+        test_reply_done(&r);
+        test_get(&b, "/imageapi/v1/container", &r);
+        ck_assert_status(&r, 200);
+        ck_assert_int_eq(json_array_size(r.json), 0);
+        test_reply_done(&r);
+
+        b.auth[0] = 0;
+        ck_assert_int_ge(read_file(b.log_path, 1 << 22, &log, NULL), 0);
+        ck_assert_msg(strstr(log, "-> 401") && !strstr(log, token), "%s", log);
+        test_berthd_stop(&b);
+        test_rm_rf(dir);
+}
+END_TEST
+
+/* A token file that cannot be used stops berthd at start, with a message. */
+START_TEST(test_auth_token_file_errors)
+{
+        _cleanup_free_ char *dir = test_tmpdir("berth-token-");
+        char empty[600], spaced[600], out[4096];
+        int r;
+
+        (void)snprintf(empty, sizeof(empty), "%s/empty", dir);
+        (void)snprintf(spaced, sizeof(spaced), "%s/spaced", dir);
+        ck_assert_int_eq(write_file_atomic(empty, "\n", 1, 0600), 0);
+        ck_assert_int_eq(write_file_atomic(spaced, "a b\n", 4, 0600), 0);
+        r = run_berthd(
+                (const char *[]){ "--state-dir", dir, "--port", "0", "--token-file", empty, NULL },
+                out, sizeof(out));
+        ck_assert_int_ne(r, 0);
+        ck_assert_msg(strstr(out, "is empty"), "%s", out);
+        r = run_berthd(
+                (const char *[]){ "--state-dir", dir, "--port", "0", "--token-file", spaced, NULL },
+                out, sizeof(out));
+        ck_assert_int_ne(r, 0);
+        ck_assert_msg(strstr(out, "printable characters without spaces") && !strstr(out, "a b"),
+                      "%s", out);
+        r = run_berthd((const char *[]){ "--state-dir", dir, "--port", "0", "--token-file",
+                                         "/nonexistent/token", NULL },
+                       out, sizeof(out));
+        ck_assert_int_ne(r, 0);
+        ck_assert_msg(strstr(out, "/nonexistent/token"), "%s", out);
+        test_rm_rf(dir);
+}
+END_TEST
+
 static Suite *api_suite(void)
 {
         Suite *s = suite_create("api");
@@ -788,6 +912,8 @@ static Suite *api_suite(void)
         tcase_add_test(tc, test_flags);
         tcase_add_test(tc, test_port_in_use);
         tcase_add_test(tc, test_rbd_krbd_fake_sysfs);
+        tcase_add_test(tc, test_auth_token);
+        tcase_add_test(tc, test_auth_token_file_errors);
         suite_add_tcase(s, tc);
         return s;
 }

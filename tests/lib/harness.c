@@ -274,6 +274,8 @@ void test_http(const struct test_berthd *t, const char *method, const char *path
                 h = curl_slist_append(h, content_type && !*content_type ? "Content-Type:" : ct);
         }
         h = curl_slist_append(h, "Expect:");
+        if (t->auth[0])
+                h = curl_slist_append(h, t->auth);
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
         cr = curl_easy_perform(c);
         ck_assert_msg(cr == CURLE_OK, "%s %s: %s", method, url, curl_easy_strerror(cr));

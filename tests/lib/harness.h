@@ -16,6 +16,7 @@ struct test_berthd {
         char url[128];
         char socket_path[300];
         char log_path[300];
+        char auth[300]; /* a header line sent with every request ("token: ..."), or "" */
 };
 
 /* Skip (77) unless root and the kernel features are there; with
