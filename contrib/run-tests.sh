@@ -5,7 +5,8 @@
 #
 # Lanes (../shared/style.md):
 #   1. gcc, --enable-werror: make check (unit, API, privileged, OpenAPI lint)
-#   2. clang, --enable-asan --enable-ubsan: make check in build/sanitize
+#   2. clang, --enable-asan --enable-ubsan: make check in build/sanitize, with a short
+#      libFuzzer run of the request decoders (--enable-fuzz)
 #   3. make distcheck (a tarball that builds and passes its own check)
 # As root, privileged tests must run: BERTH_TESTS_MUST_RUN=1 turns a skip into a failure.
 set -eu
@@ -55,7 +56,8 @@ lane "2/3 clang --enable-asan --enable-ubsan: make check"
 mkdir -p build/sanitize
 (
         cd build/sanitize
-        "$top/configure" -q CC=clang CFLAGS="-O1 -g" --enable-asan --enable-ubsan --enable-werror
+        "$top/configure" -q CC=clang CFLAGS="-O1 -g" --enable-asan --enable-ubsan --enable-werror \
+                --enable-fuzz
         make -s -j"$jobs"
         export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
         export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
