@@ -21,6 +21,7 @@
 #include "http.h"
 #include "imageapi.h"
 #include "launch.h"
+#include "metrics.h"
 #include "log.h"
 #include "macro.h"
 #include "persist.h"
@@ -149,6 +150,7 @@ static int run(struct berthd_config *cfg)
         struct berth_error err = {};
         struct imageapi imageapi;
         struct berth_docs docs;
+        struct berth_metrics metrics;
         _cleanup_free_ char *listen_path = NULL;
         sigset_t mask;
         int r, sig, leftovers;
@@ -224,10 +226,12 @@ static int run(struct berthd_config *cfg)
         imageapi_containers_init(&imageapi, &containers_http);
         berth_events_api_init(&events_api, &events, 16);
         berth_docs_init(&docs);
+        berth_metrics_init(&metrics, store, router);
         if (berth_http_router_add_api(router, &imageapi.http) < 0 ||
             berth_http_router_add_api(router, &containers_http) < 0 ||
             berth_http_router_add_api(router, &events_api.http) < 0 ||
-            berth_http_router_add_api(router, &docs.http) < 0) {
+            berth_http_router_add_api(router, &docs.http) < 0 ||
+            berth_http_router_add_api(router, &metrics.http) < 0) {
                 r = -ENOMEM;
                 goto out;
         }

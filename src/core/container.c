@@ -433,6 +433,7 @@ static int container_start(struct berth_store *s, struct berth_container *c,
         (void)clock_gettime(CLOCK_REALTIME, &c->started_at);
         c->finished_at = (struct timespec){};
         set_state(s, c, BERTH_CONTAINER_RUNNING);
+        s->stats.container_starts++;
         pthread_mutex_unlock(&s->lock);
         (void)berth_supervisor_watch(s->supervisor, c->pidfd, BERTH_WATCH_EXIT, c->obj.id);
         if (c->console_fd >= 0)
@@ -878,6 +879,9 @@ void container_handle_exit(struct berth_store *s, uint64_t id)
         c->exit_code = exit_code;
         c->signal = sig;
         c->oom_killed = oom;
+        s->stats.container_exits++;
+        if (oom)
+                s->stats.container_oom_kills++;
         free(c->error);
         c->error = error;
         (void)clock_gettime(CLOCK_REALTIME, &c->finished_at);

@@ -56,6 +56,9 @@ struct berth_store {
                                            listing devices before and after */
         struct berth_linger *lingering; /* berth-rbd helpers of deleted attachments that
                                            still serve a user (with lock) */
+        struct {
+                uint64_t container_starts, container_exits, container_oom_kills; /* lock */
+        } stats;
         uint64_t next_linger;
         struct berth_persist *persist;
 

@@ -87,6 +87,11 @@ struct berth_http_router;
 int berth_http_router_new(struct berth_http_router **ret);
 struct berth_http_router *berth_http_router_free(struct berth_http_router *r);
 int berth_http_router_add_api(struct berth_http_router *r, const struct berth_http_api *api);
+/* Requests so far, by route ("GET /imageapi/v1/mount") and status: count and total
+ * seconds. fn is called under the router's statistics lock. */
+typedef int (*berth_http_stat_fn)(const char *route, int status, uint64_t count, double seconds,
+                                  void *userdata);
+int berth_http_router_stats(struct berth_http_router *r, berth_http_stat_fn fn, void *userdata);
 /* Require this token on every request but GET /healthz (NULL: none). */
 int berth_http_router_set_token(struct berth_http_router *r, const char *token);
 

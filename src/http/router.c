@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,22 +14,77 @@
 #include "log.h"
 #include "macro.h"
 
+/* Requests by route (method + pattern, so that ids do not make new series) and status. */
+struct route_stat {
+        char route[96];
+        int status;
+        uint64_t count;
+        double seconds;
+};
+
 struct berth_http_router {
         const struct berth_http_api **apis;
         size_t n_apis;
         char *token; /* --token-file; NULL: no authentication */
+        pthread_mutex_t stats_lock;
+        struct route_stat *stats;
+        size_t n_stats;
 };
+
+static void record(struct berth_http_router *r, const char *method, const char *pattern, int status,
+                   double ms)
+{
+        char route[96];
+        size_t i;
+
+        (void)snprintf(route, sizeof(route), "%s %s", method, pattern);
+        pthread_mutex_lock(&r->stats_lock);
+        for (i = 0; i < r->n_stats; i++)
+                if (r->stats[i].status == status && streq(r->stats[i].route, route))
+                        break;
+        if (i == r->n_stats && r->n_stats < 4096) {
+                struct route_stat *n = realloc(r->stats, sizeof(*n) * (r->n_stats + 1));
+                if (n) {
+                        r->stats = n;
+                        n[i] = (struct route_stat){ .status = status };
+                        memcpy(n[i].route, route, sizeof(route));
+                        r->n_stats++;
+                }
+        }
+        if (i < r->n_stats) {
+                r->stats[i].count++;
+                r->stats[i].seconds += ms / 1e3;
+        }
+        pthread_mutex_unlock(&r->stats_lock);
+}
+
+int berth_http_router_stats(struct berth_http_router *r, berth_http_stat_fn fn, void *userdata)
+{
+        int ret = 0;
+
+        pthread_mutex_lock(&r->stats_lock);
+        for (size_t i = 0; i < r->n_stats && ret >= 0; i++)
+                ret = fn(r->stats[i].route, r->stats[i].status, r->stats[i].count,
+                         r->stats[i].seconds, userdata);
+        pthread_mutex_unlock(&r->stats_lock);
+        return ret;
+}
 
 int berth_http_router_new(struct berth_http_router **ret)
 {
         *ret = calloc(1, sizeof(**ret));
-        return *ret ? 0 : -ENOMEM;
+        if (!*ret)
+                return -ENOMEM;
+        pthread_mutex_init(&(*ret)->stats_lock, NULL);
+        return 0;
 }
 
 struct berth_http_router *berth_http_router_free(struct berth_http_router *r)
 {
         if (r) {
                 free(r->apis);
+                free(r->stats);
+                pthread_mutex_destroy(&r->stats_lock);
                 if (r->token) {
                         explicit_bzero(r->token, strlen(r->token));
                         free(r->token);
@@ -177,6 +233,7 @@ static double now_ms(void)
 
 void berth_http_dispatch(struct berth_http_router *r, struct berth_http_request *req)
 {
+        const char *pattern = NULL;
         char allow[128] = "";
         double t0 = now_ms();
         bool is_head = streq(req->method, "HEAD");
@@ -208,6 +265,7 @@ void berth_http_dispatch(struct berth_http_router *r, struct berth_http_request 
                                 break;
                         }
                         req->api = api;
+                        pattern = rt->pattern;
                         rt->fn(req, api->userdata);
                         if (!req->status)
                                 (void)berth_http_reply_error(req, 500, "handler sent no response");
@@ -232,6 +290,8 @@ void berth_http_dispatch(struct berth_http_router *r, struct berth_http_request 
         for (size_t i = 0; i < req->n_captures; i++)
                 req->captures[i] = mfree(req->captures[i]);
         req->n_captures = 0;
+        record(r, pattern ? req->method : "*", pattern ? pattern : "(no route)", req->status,
+               now_ms() - t0);
 
         {
                 int level = req->status >= 500                       ? LOG_ERR

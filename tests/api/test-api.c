@@ -886,6 +886,35 @@ START_TEST(test_auth_token_file_errors)
 }
 END_TEST
 
+/* GET /metrics: Prometheus text with objects by kind and state and requests by route. */
+START_TEST(test_metrics)
+{
+        struct test_reply r;
+
+        test_get(&d, "/imageapi/v1/mount", &r);
+        test_reply_done(&r);
+        test_get(&d, "/imageapi/v1/mount", &r);
+        test_reply_done(&r);
+        test_get(&d, "/nowhere", &r);
+        test_reply_done(&r);
+        test_get(&d, "/metrics", &r);
+        ck_assert_status(&r, 200);
+        ck_assert_msg(strstr(r.content_type, "text/plain; version=0.0.4"), "%s", r.content_type);
+        ck_assert_msg(strstr(r.body, "berth_containers{state=\"running\"} 0\n") &&
+                              strstr(r.body, "berth_attachments{kind=\"rbd\"} 0\n") &&
+                              strstr(r.body, "berth_mounts{kind=\"overlay\"} 0\n") &&
+                              strstr(r.body, "berth_container_starts_total 0\n") &&
+                              strstr(r.body, "# TYPE berth_http_requests_total counter\n"),
+                      "%s", r.body);
+        ck_assert_msg(strstr(r.body, "berth_http_requests_total{route=\"GET /imageapi/v1/mount\","
+                                     "status=\"200\"} 2\n") &&
+                              strstr(r.body, "berth_http_requests_total{route=\"* (no route)\","
+                                             "status=\"404\"} 1\n"),
+                      "%s", r.body);
+        test_reply_done(&r);
+}
+END_TEST
+
 static Suite *api_suite(void)
 {
         Suite *s = suite_create("api");
@@ -904,6 +933,7 @@ static Suite *api_suite(void)
         tcase_add_test(tc, test_expect_continue);
         tcase_add_test(tc, test_openapi_served);
         tcase_add_test(tc, test_no_cors);
+        tcase_add_test(tc, test_metrics);
         tcase_add_test(tc, test_one_daemon_per_state_dir);
         suite_add_tcase(s, tc);
 

@@ -301,6 +301,15 @@ START_TEST(test_exit_codes_and_signals)
                 (void)snprintf(path, sizeof(path), "/imageapi/v1/container?id=%lld", id);
                 json_decref(call("DELETE", path, 200));
         }
+        /* Counted for /metrics. */
+        {
+                struct test_reply r;
+                test_get(&d, "/metrics", &r);
+                ck_assert_msg(strstr(r.body, "berth_container_starts_total 3\n") &&
+                                      strstr(r.body, "berth_container_exits_total 3\n"),
+                              "%s", r.body);
+                test_reply_done(&r);
+        }
         assert_clean();
 }
 END_TEST
