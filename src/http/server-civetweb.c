@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <civetweb.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "error.h"
 #include "http.h"
@@ -26,7 +28,51 @@ struct berth_http_civetweb {
         struct sockaddr_in addrs[4]; /* what we listen on, to wake the master thread */
         int n_addrs;
         atomic_bool stopping;
+        int pem_fd; /* key + certificate for civetweb, which reads both from one file */
 };
+
+/* civetweb takes the private key and the certificate (chain) from one PEM file; the
+ * Go server's flags name two. Join them in a memfd (never on disk): key first, then
+ * the certificate file as it is. A missing or unreadable file is an error, never a
+ * fall back to http. */
+static int tls_pem(const char *cert, const char *key, int *ret_fd, struct berth_error *err)
+{
+        const char *files[2] = { key, cert };
+        int fd = memfd_create("berth-tls", MFD_CLOEXEC);
+
+        if (fd < 0)
+                return berth_error_set_errno(err, errno, "memfd for the TLS key");
+        for (size_t i = 0; i < 2; i++) {
+                char buf[16384];
+                ssize_t n;
+                int in;
+
+                if (i == 0 && streq(key, cert))
+                        continue;
+                in = open(files[i], O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                if (in < 0) {
+                        int e = errno;
+                        safe_close(fd);
+                        return berth_error_set_errno(err, e, "%s '%s'",
+                                                     i == 0 ? "--tls-key" : "--tls-certificate",
+                                                     files[i]);
+                }
+                while ((n = read(in, buf, sizeof(buf))) > 0)
+                        if (write(fd, buf, (size_t)n) != n) {
+                                n = -1;
+                                break;
+                        }
+                explicit_bzero(buf, sizeof(buf));
+                safe_close(in);
+                if (n < 0 || write(fd, "\n", 1) != 1) {
+                        int e = errno;
+                        safe_close(fd);
+                        return berth_error_set_errno(err, e, "read '%s'", files[i]);
+                }
+        }
+        *ret_fd = fd;
+        return 0;
+}
 
 static atomic_ullong request_counter;
 
@@ -182,7 +228,7 @@ int berth_http_civetweb_start(const struct berth_http_listen *cfg, struct berth_
                               struct berth_http_civetweb **ret, char *urls, size_t urls_size,
                               struct berth_error *err)
 {
-        char host[64], tls_host[64], ports[256] = "", threads[16], maxhdr[32];
+        char host[64], tls_host[64], ports[256] = "", threads[16], maxhdr[32], pem_path[64] = "";
         const char *opts[32];
         struct mg_callbacks cb = { .log_message = log_message, .http_error = http_error };
         struct mg_init_data init = { .callbacks = &cb };
@@ -216,6 +262,31 @@ int berth_http_civetweb_start(const struct berth_http_listen *cfg, struct berth_
         if (!c)
                 return -ENOMEM;
         c->router = router;
+        c->pem_fd = -EBADF;
+        if (cfg->schemes & BERTH_SCHEME_HTTPS) {
+                r = tls_pem(cfg->tls_certificate,
+                            cfg->tls_key ? cfg->tls_key : cfg->tls_certificate, &c->pem_fd, err);
+                if (r < 0) {
+                        free(c);
+                        return r;
+                }
+                (void)snprintf(pem_path, sizeof(pem_path), "/proc/self/fd/%d", c->pem_fd);
+        }
+        /* Before starting the server; with TLS it loads and initializes OpenSSL
+         * (without it, civetweb's OpenSSL function table stays empty and the first
+         * https connection calls a null pointer). Debian 12's libcivetweb1 (1.15)
+         * looks for OpenSSL 1.1 functions in OpenSSL 3 and fails here: refuse rather
+         * than serve http in its place. berthd starts one server. */
+        if (mg_init_library((cfg->schemes & BERTH_SCHEME_HTTPS) ? MG_FEATURES_TLS : 0) == 0 &&
+            (cfg->schemes & BERTH_SCHEME_HTTPS)) {
+                safe_close(c->pem_fd);
+                free(c);
+                (void)mg_exit_library();
+                return berth_error_set(err, EOPNOTSUPP,
+                                       "https is not available: civetweb cannot initialize "
+                                       "its TLS library (OpenSSL) on this system; use the unix "
+                                       "socket or a TLS-terminating proxy");
+        }
 
         (void)snprintf(threads, sizeof(threads), "%u", cfg->threads ? cfg->threads : 32);
         (void)snprintf(maxhdr, sizeof(maxhdr), "%zu",
@@ -241,7 +312,7 @@ int berth_http_civetweb_start(const struct berth_http_listen *cfg, struct berth_
         opts[n++] = "yes";
         if (cfg->schemes & BERTH_SCHEME_HTTPS) {
                 opts[n++] = "ssl_certificate";
-                opts[n++] = cfg->tls_certificate;
+                opts[n++] = pem_path;
                 if (cfg->tls_ca) {
                         opts[n++] = "ssl_ca_file";
                         opts[n++] = cfg->tls_ca;
@@ -255,7 +326,9 @@ int berth_http_civetweb_start(const struct berth_http_listen *cfg, struct berth_
         init.configuration_options = opts;
         c->ctx = mg_start2(&init, &edata);
         if (!c->ctx) {
+                safe_close(c->pem_fd);
                 free(c);
+                (void)mg_exit_library();
                 return berth_error_set(err, EADDRINUSE, "cannot listen on %s: %s", ports,
                                        etext[0] ? etext : "unknown error");
         }
@@ -316,5 +389,7 @@ void berth_http_civetweb_stop(struct berth_http_civetweb *c)
         atomic_store(&c->stopping, false);
         if (poking)
                 pthread_join(t, NULL);
+        safe_close(c->pem_fd);
         free(c);
+        (void)mg_exit_library();
 }

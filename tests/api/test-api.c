@@ -915,6 +915,43 @@ START_TEST(test_metrics)
 }
 END_TEST
 
+/* --scheme https: a key that cannot be read is a refusal; with good files berthd either
+ * serves TLS or, where civetweb cannot initialize OpenSSL (Debian 12's 1.15 with
+ * OpenSSL 3), refuses to start with a message: never http in its place, never a crash
+ * on the first connection. */
+START_TEST(test_https_or_refusal)
+{
+        _cleanup_free_ char *dir = test_tmpdir("berth-tls-"), *out = NULL;
+        char cert[600], key[600], state[600];
+        int r;
+
+        (void)snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
+        (void)snprintf(key, sizeof(key), "%s/key.pem", dir);
+        (void)snprintf(state, sizeof(state), "%s/state", dir);
+        ck_assert_int_eq(
+                test_run((const char *[]){ "openssl", "req", "-x509", "-newkey", "rsa:2048",
+                                           "-nodes", "-keyout", key, "-out", cert, "-subj",
+                                           "/CN=127.0.0.1", "-days", "1", NULL }),
+                0);
+        r = test_run_output((const char *[]){ "timeout", "5", test_berthd_path(), "--state-dir",
+                                              state, "--scheme", "https", "--tls-port", "0",
+                                              "--tls-certificate", cert, "--tls-key",
+                                              "/nonexistent/key.pem", NULL },
+                            true, &out);
+        ck_assert_msg(r != 0 && r != 124 && strstr(out, "/nonexistent/key.pem"), "%d %s", r, out);
+        out = mfree(out);
+        r = test_run_output((const char *[]){ "timeout", "5", test_berthd_path(), "--state-dir",
+                                              state, "--scheme", "https", "--tls-port", "0",
+                                              "--tls-certificate", cert, "--tls-key", key, NULL },
+                            true, &out);
+        /* 124: still serving after 5 s, i.e. TLS works on this system. */
+        ck_assert_msg(r == 124 || (r != 0 && strstr(out, "https is not available")), "%d %s", r,
+                      out);
+        ck_assert_msg(!strstr(out, "listening on http://"), "%s", out);
+        test_rm_rf(dir);
+}
+END_TEST
+
 static Suite *api_suite(void)
 {
         Suite *s = suite_create("api");
@@ -944,6 +981,7 @@ static Suite *api_suite(void)
         tcase_add_test(tc, test_rbd_krbd_fake_sysfs);
         tcase_add_test(tc, test_auth_token);
         tcase_add_test(tc, test_auth_token_file_errors);
+        tcase_add_test(tc, test_https_or_refusal);
         suite_add_tcase(s, tc);
         return s;
 }
