@@ -38,6 +38,7 @@ enum {
         ARG_DEV_ROOT,
         ARG_CEPH_CONF,
         ARG_TOKEN_FILE,
+        ARG_SOCKET_GROUP,
         ARG_CGROUP_PARENT,
         ARG_LOG_MAX,
         ARG_IGNORED, /* go-swagger flags accepted for compatibility */
@@ -77,6 +78,8 @@ void berthd_config_help(const char *argv0)
                "                               old copy (default: 8MiB)\n"
                "      --ceph-conf=FILE         Ceph configuration for RBD attachments that\n"
                "                               give no key (default: /etc/ceph/ceph.conf)\n"
+               "      --socket-group=GROUP     the unix socket is 0660 and GROUP's (default:\n"
+               "                               0600, root's)\n"
                "      --token-file=FILE        require the token in FILE on every request\n"
                "                               (header 'token:' or 'Authorization: Bearer')\n"
                "  -h, --help                   show this help\n"
@@ -229,6 +232,7 @@ static int finish(struct berthd_config *c)
         }
         c->listen.host = c->host;
         c->listen.socket_path = c->socket_path;
+        c->listen.socket_group = c->socket_group;
         c->listen.tls_host = c->tls_host;
         c->listen.tls_certificate = c->tls_certificate;
         c->listen.tls_key = c->tls_key;
@@ -257,6 +261,7 @@ int berthd_config_parse(int argc, char *argv[], struct berthd_config *c)
                 { "dev-root", required_argument, NULL, ARG_DEV_ROOT },
                 { "ceph-conf", required_argument, NULL, ARG_CEPH_CONF },
                 { "token-file", required_argument, NULL, ARG_TOKEN_FILE },
+                { "socket-group", required_argument, NULL, ARG_SOCKET_GROUP },
                 { "cgroup-parent", required_argument, NULL, ARG_CGROUP_PARENT },
                 { "log-max-size", required_argument, NULL, ARG_LOG_MAX },
                 { "cleanup-timeout", required_argument, NULL, ARG_IGNORED },
@@ -327,6 +332,9 @@ int berthd_config_parse(int argc, char *argv[], struct berthd_config *c)
                         break;
                 case ARG_TOKEN_FILE:
                         r = set_str(&c->token_file, optarg);
+                        break;
+                case ARG_SOCKET_GROUP:
+                        r = set_str(&c->socket_group, optarg);
                         break;
                 case ARG_CGROUP_PARENT:
                         if (!*optarg || strlen(optarg) > 64 ||
@@ -424,6 +432,7 @@ void berthd_config_done(struct berthd_config *c)
         free(c->dev_root);
         free(c->ceph_conf);
         free(c->token_file);
+        free(c->socket_group);
         free(c->cgroup_parent);
         free(c->socket_path);
         free(c->host);

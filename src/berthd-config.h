@@ -15,6 +15,7 @@ struct berthd_config {
         char *dev_root;   /* --dev-root, for tests: where krbd devices appear */
         char *ceph_conf;
         char *token_file; /* --token-file: every request must carry its token */
+        char *socket_group;
         char *socket_path;
         char *host;
         char *tls_host;

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -528,15 +529,37 @@ static int remove_stale(const char *path, struct berth_error *err)
         return RET_NERRNO(unlink(path));
 }
 
-int berth_http_unix_start(const char *path, unsigned max_conns, size_t max_header_bytes,
-                          struct berth_http_router *router, struct berth_http_unix **ret,
-                          struct berth_error *err)
+/* A group by name or number. */
+static int parse_group(const char *group, gid_t *ret)
+{
+        struct group grp, *res = NULL;
+        char buf[4096], *end;
+        unsigned long v;
+
+        errno = 0;
+        v = strtoul(group, &end, 10);
+        if (*group && !*end && !errno && v < (gid_t)-1) {
+                *ret = (gid_t)v;
+                return 0;
+        }
+        if (getgrnam_r(group, &grp, buf, sizeof(buf), &res) != 0 || !res)
+                return -ENOENT;
+        *ret = res->gr_gid;
+        return 0;
+}
+
+int berth_http_unix_start(const char *path, const char *group, unsigned max_conns,
+                          size_t max_header_bytes, struct berth_http_router *router,
+                          struct berth_http_unix **ret, struct berth_error *err)
 {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         struct berth_http_unix *u;
+        gid_t gid = (gid_t)-1;
         mode_t old;
         int r;
 
+        if (group && parse_group(group, &gid) < 0)
+                return berth_error_set(err, EINVAL, "--socket-group '%s' is not a group", group);
         if (strlen(path) >= sizeof(sa.sun_path))
                 return berth_error_set(err, EINVAL, "--socket-path '%s' is too long", path);
         r = remove_stale(path, err);
@@ -566,6 +589,12 @@ int berth_http_unix_start(const char *path, unsigned max_conns, size_t max_heade
         umask(old);
         if (r < 0) {
                 r = berth_error_set_errno(err, errno, "cannot listen on unix:%s", path);
+                goto fail;
+        }
+        /* Opened up to the group only after it was made 0600 and given the group. */
+        if (group && (chown(path, (uid_t)-1, gid) < 0 || chmod(path, 0660) < 0)) {
+                r = berth_error_set_errno(err, errno, "give unix:%s to group '%s'", path, group);
+                (void)unlink(path);
                 goto fail;
         }
         if (listen(u->fd, 128) < 0) {

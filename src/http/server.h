@@ -18,6 +18,7 @@ struct berth_http_listen {
         const char *host; /* IPv4 address or a name that resolves to one */
         int port;         /* 0: an ephemeral port */
         const char *socket_path;
+        const char *socket_group; /* NULL: the socket is 0600, else 0660 and this group */
         const char *tls_host;
         int tls_port;
         const char *tls_certificate;
@@ -47,7 +48,7 @@ int berth_http_civetweb_start(const struct berth_http_listen *cfg, struct berth_
 void berth_http_civetweb_stop(struct berth_http_civetweb *c);
 
 struct berth_http_unix;
-int berth_http_unix_start(const char *path, unsigned max_conns, size_t max_header_bytes,
-                          struct berth_http_router *router, struct berth_http_unix **ret,
-                          struct berth_error *err);
+int berth_http_unix_start(const char *path, const char *group, unsigned max_conns,
+                          size_t max_header_bytes, struct berth_http_router *router,
+                          struct berth_http_unix **ret, struct berth_error *err);
 void berth_http_unix_stop(struct berth_http_unix *u);

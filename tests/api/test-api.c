@@ -952,6 +952,35 @@ START_TEST(test_https_or_refusal)
 }
 END_TEST
 
+/* --socket-group: the unix socket is 0660 and that group's; a group that does not
+ * exist stops berthd with a message. */
+START_TEST(test_socket_group)
+{
+        struct test_berthd b;
+        char gid[16], out[4096];
+        struct stat st;
+        int r;
+
+        (void)snprintf(gid, sizeof(gid), "%u", (unsigned)getegid());
+        test_berthd_start(&b, true, (const char *[]){ "--socket-group", gid, NULL });
+        ck_assert_int_eq(stat(b.socket_path, &st), 0);
+        ck_assert_int_eq(st.st_mode & 0777, 0660);
+        ck_assert_int_eq(st.st_gid, getegid());
+        test_berthd_stop(&b);
+
+        {
+                _cleanup_free_ char *dir = test_tmpdir("berth-group-");
+                r = run_berthd((const char *[]){ "--state-dir", dir, "--scheme", "unix",
+                                                 "--socket-group", "no-such-group-berth", NULL },
+                               out, sizeof(out));
+                ck_assert_int_ne(r, 0);
+                ck_assert_msg(strstr(out, "--socket-group 'no-such-group-berth' is not a group"),
+                              "%s", out);
+                test_rm_rf(dir);
+        }
+}
+END_TEST
+
 static Suite *api_suite(void)
 {
         Suite *s = suite_create("api");
@@ -982,6 +1011,7 @@ static Suite *api_suite(void)
         tcase_add_test(tc, test_auth_token);
         tcase_add_test(tc, test_auth_token_file_errors);
         tcase_add_test(tc, test_https_or_refusal);
+        tcase_add_test(tc, test_socket_group);
         suite_add_tcase(s, tc);
         return s;
 }
