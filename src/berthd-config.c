@@ -39,6 +39,7 @@ enum {
         ARG_CEPH_CONF,
         ARG_TOKEN_FILE,
         ARG_SOCKET_GROUP,
+        ARG_SHUTDOWN_CONTAINERS,
         ARG_CGROUP_PARENT,
         ARG_LOG_MAX,
         ARG_IGNORED, /* go-swagger flags accepted for compatibility */
@@ -78,6 +79,9 @@ void berthd_config_help(const char *argv0)
                "                               old copy (default: 8MiB)\n"
                "      --ceph-conf=FILE         Ceph configuration for RBD attachments that\n"
                "                               give no key (default: /etc/ceph/ceph.conf)\n"
+               "      --shutdown-containers    on SIGTERM/SIGINT stop every container, then\n"
+               "                               remove every container, mount and attachment\n"
+               "                               (default: they all stay up)\n"
                "      --socket-group=GROUP     the unix socket is 0660 and GROUP's (default:\n"
                "                               0600, root's)\n"
                "      --token-file=FILE        require the token in FILE on every request\n"
@@ -262,6 +266,7 @@ int berthd_config_parse(int argc, char *argv[], struct berthd_config *c)
                 { "ceph-conf", required_argument, NULL, ARG_CEPH_CONF },
                 { "token-file", required_argument, NULL, ARG_TOKEN_FILE },
                 { "socket-group", required_argument, NULL, ARG_SOCKET_GROUP },
+                { "shutdown-containers", no_argument, NULL, ARG_SHUTDOWN_CONTAINERS },
                 { "cgroup-parent", required_argument, NULL, ARG_CGROUP_PARENT },
                 { "log-max-size", required_argument, NULL, ARG_LOG_MAX },
                 { "cleanup-timeout", required_argument, NULL, ARG_IGNORED },
@@ -335,6 +340,9 @@ int berthd_config_parse(int argc, char *argv[], struct berthd_config *c)
                         break;
                 case ARG_SOCKET_GROUP:
                         r = set_str(&c->socket_group, optarg);
+                        break;
+                case ARG_SHUTDOWN_CONTAINERS:
+                        c->shutdown_containers = true;
                         break;
                 case ARG_CGROUP_PARENT:
                         if (!*optarg || strlen(optarg) > 64 ||

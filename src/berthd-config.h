@@ -16,6 +16,7 @@ struct berthd_config {
         char *ceph_conf;
         char *token_file; /* --token-file: every request must carry its token */
         char *socket_group;
+        bool shutdown_containers; /* SIGTERM stops and removes everything */
         char *socket_path;
         char *host;
         char *tls_host;

@@ -13,6 +13,7 @@
 
 #include "berthd-config.h"
 #include "cgroup.h"
+#include "container.h"
 #include "docs.h"
 #include "error.h"
 #include "events-api.h"
@@ -265,8 +266,23 @@ static int run(struct berthd_config *cfg)
                 }
                 break;
         }
-        log_info("Received %s, shutting down; mounts, devices and containers stay up",
-                 strsignal(sig));
+        if (cfg->shutdown_containers) {
+                /* No new requests while everything is taken down. */
+                log_info("Received %s, shutting down: stopping every container, then removing "
+                         "every container, mount and attachment",
+                         strsignal(sig));
+                berth_events_close(&events); /* event streams end, so the server can stop */
+                berth_http_server_stop(server);
+                server = NULL;
+                if (asprintf(&listen_path, "%s/listen", cfg->state_dir) >= 0)
+                        (void)unlink(listen_path);
+                r = berth_store_shutdown(store);
+                log_info("Everything %s",
+                         r < 0 ? "stopped, but not everything was removed (see above)"
+                               : "stopped and removed");
+        } else
+                log_info("Received %s, shutting down; mounts, devices and containers stay up",
+                         strsignal(sig));
         r = 0;
 out:
         /* Event streams first, so that their worker threads return. */
@@ -274,7 +290,7 @@ out:
         berth_http_server_stop(server);
         berth_http_router_free(router);
         berth_supervisor_stop(supervisor);
-        if (asprintf(&listen_path, "%s/listen", cfg->state_dir) >= 0 && server)
+        if (server && !listen_path && asprintf(&listen_path, "%s/listen", cfg->state_dir) >= 0)
                 (void)unlink(listen_path);
         berth_store_free(store);
         berth_launcher_free(launcher);

@@ -1082,3 +1082,101 @@ void container_for_each_child(struct berth_container *c, void (*fn)(struct berth
         if (c->mount)
                 fn(&c->mount->obj, userdata);
 }
+
+/* ---- stopping everything (berthd --shutdown-containers) ---------------------------- */
+
+struct ids {
+        uint64_t *v;
+        size_t n;
+        uint64_t max_stop_ms;
+        bool live_only;
+};
+
+static int collect(struct berth_obj *o, void *userdata)
+{
+        struct ids *ids = userdata;
+        uint64_t *n;
+
+        if (ids->live_only) {
+                struct berth_container *c = (struct berth_container *)o;
+                if (c->state != BERTH_CONTAINER_RUNNING && c->state != BERTH_CONTAINER_PAUSED &&
+                    c->state != BERTH_CONTAINER_STOPPING)
+                        return 0;
+                ids->max_stop_ms = MAX(ids->max_stop_ms, c->stop_timeout_ms);
+        }
+        n = realloc(ids->v, sizeof(*n) * (ids->n + 1));
+        if (!n)
+                return -ENOMEM;
+        ids->v = n;
+        n[ids->n++] = o->id;
+        return 0;
+}
+
+static int count_live(struct berth_obj *o, void *userdata)
+{
+        struct berth_container *c = (struct berth_container *)o;
+
+        if (c->state == BERTH_CONTAINER_RUNNING || c->state == BERTH_CONTAINER_PAUSED ||
+            c->state == BERTH_CONTAINER_STOPPING)
+                (*(unsigned *)userdata)++;
+        return 0;
+}
+
+int berth_store_shutdown(struct berth_store *s)
+{
+        static const enum berth_obj_type order[] = { BERTH_OBJ_CONTAINER, BERTH_OBJ_MOUNT,
+                                                     BERTH_OBJ_ATTACH };
+        struct ids live = { .live_only = true };
+        struct timespec deadline;
+        unsigned left = 0;
+        int failed = 0;
+
+        /* Every container is asked to stop at once (its stop signal, SIGKILL after its
+         * stop_timeout, as a PATCH does), then all are waited for together. */
+        if (berth_store_visit_all(s, BERTH_OBJ_CONTAINER, collect, &live) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < live.n; i++) {
+                struct berth_error err = {};
+                if (berth_container_set_state(s, live.v[i], BERTH_CONTAINER_EXITED, NULL, NULL,
+                                              &err) < 0)
+                        log_warning("Stopping container %llu: %s", (unsigned long long)live.v[i],
+                                    err.msg);
+        }
+        free(live.v);
+        (void)clock_gettime(CLOCK_MONOTONIC, &deadline);
+        deadline.tv_sec += (time_t)(live.max_stop_ms / 1000) + 10;
+        pthread_mutex_lock(&s->lock);
+        for (;;) {
+                left = 0;
+                for (size_t i = 0; i < s->n_table[BERTH_OBJ_CONTAINER]; i++)
+                        (void)count_live(s->table[BERTH_OBJ_CONTAINER][i], &left);
+                if (left == 0 || pthread_cond_timedwait(&s->cond, &s->lock, &deadline) != 0)
+                        break;
+        }
+        pthread_mutex_unlock(&s->lock);
+        if (left > 0)
+                log_warning("%u containers did not stop in time; they are killed", left);
+
+        /* Then every object, newest first within each kind: a container takes what it
+         * was created with along, an overlay goes before the mounts under it. */
+        for (size_t t = 0; t < ELEMENTSOF(order); t++) {
+                struct ids all = {};
+                if (berth_store_visit_all(s, order[t], collect, &all) < 0) {
+                        free(all.v);
+                        return -ENOMEM;
+                }
+                for (size_t i = all.n; i > 0; i--) {
+                        struct berth_error err = {};
+                        int r = berth_store_delete(s, order[t], all.v[i - 1], /* force= */ true,
+                                                   NULL, NULL, &err);
+                        if (r < 0 && r != -ENOENT) {
+                                log_warning("Removing %s %llu: %s",
+                                            berth_obj_type_to_string(order[t]),
+                                            (unsigned long long)all.v[i - 1], err.msg);
+                                failed++;
+                        }
+                }
+                free(all.v);
+        }
+        return failed ? -EBUSY : 0;
+}

@@ -109,6 +109,11 @@ int berth_container_create(struct berth_store *s, const struct berth_container_s
 /* Look a container up by name: its id, or -ENOENT. */
 int berth_container_find(struct berth_store *s, const char *name, uint64_t *ret_id);
 
+/* berthd --shutdown-containers: stop every container (each with its stop signal and
+ * timeout, all at once), then remove every container, mount and attachment. Returns
+ * 0, or -EBUSY when something could not be removed (logged). */
+int berth_store_shutdown(struct berth_store *s);
+
 /* PATCH state: RUNNING (start, or resume from PAUSED), EXITED (stop), PAUSED. */
 int berth_container_set_state(struct berth_store *s, uint64_t id, enum berth_container_state target,
                               berth_obj_visit_fn fn, void *userdata, struct berth_error *err);

@@ -788,6 +788,46 @@ START_TEST(test_survives_berthd)
 }
 END_TEST
 
+/* berthd --shutdown-containers: SIGTERM stops every container (TERM first) and removes
+ * every container, mount and attachment; nothing is left. */
+START_TEST(test_shutdown_containers)
+{
+        const char *extra[] = { "--cgroup-parent", cgparent, "--shutdown-containers", NULL };
+        _cleanup_free_ char *b1 = container_body(
+                "trap", "running",
+                "[\"sh\",\"-c\",\"trap 'exit 0' TERM; while :; do sleep 0.1; done\"]", NULL);
+        _cleanup_free_ char *b2 = container_body("plain", "running", "[\"sleep\",\"60\"]", NULL);
+        char body[1024], p[600];
+        pid_t p1, p2;
+        json_t *c;
+
+        test_berthd_stop(&d);
+        test_berthd_start(&d, false, extra);
+        c = post("/imageapi/v1/container", b1, 201);
+        p1 = (pid_t)test_json_int(c, "pid");
+        json_decref(c);
+        c = post("/imageapi/v1/container", b2, 201);
+        p2 = (pid_t)test_json_int(c, "pid");
+        json_decref(c);
+        /* And objects of the client's own: an attachment and a mount on it. */
+        (void)snprintf(body, sizeof(body),
+                       "{\"kind\":\"loopback\",\"loopback\":{\"path\":\"%s\",\"ro\":true}}", image);
+        json_decref(post("/imageapi/v1/attach", body, 201));
+        json_decref(post("/imageapi/v1/mount",
+                         "{\"attach\":{\"attach\":{\"id\":2},\"fs_type\":\"squashfs\"}}", 201));
+
+        test_berthd_kill(&d); /* SIGTERM; asserts a clean exit */
+        ck_assert(!test_pid_alive(p1) && !test_pid_alive(p2));
+        (void)snprintf(p, sizeof(p), "%s/", d.state_dir);
+        ck_assert_int_eq(test_count_mounts_under(p), 0);
+        ck_assert_int_eq(test_wait_loops_gone(images), 0);
+        ck_assert_int_eq(count_cgroups(), 0);
+        (void)snprintf(p, sizeof(p), "%s/db", d.state_dir);
+        /* Only the id counters are left of the records. */
+        ck_assert_int_eq(test_count_dir_entries(p), 1);
+}
+END_TEST
+
 static void prune_parent(void)
 {
         static const char *const hier[] = { "unified", "memory", "pids",  "cpu",     "freezer",
@@ -821,6 +861,7 @@ static Suite *containers_suite(void)
         tcase_add_test(tc, test_delete_cascade);
         tcase_add_test(tc, test_events);
         tcase_add_test(tc, test_survives_berthd);
+        tcase_add_test(tc, test_shutdown_containers);
         suite_add_tcase(s, tc);
         return s;
 }
