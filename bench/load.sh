@@ -1,0 +1,140 @@
+#!/bin/sh
+# Load: berthd with N running containers, driven by wrk at 64 connections on 127.0.0.1.
+# As root:
+#
+#   bench/load.sh BUILD_DIR [SECONDS] [N]
+#
+#   1. read-heavy: GET of one container by id (60 %), the mount list (20 %), the attachment
+#      list (10 %), the whole container list of N (10 %);
+#   2. create/delete: each connection creates a container (state created, on the shared
+#      mount) and deletes it, again and again;
+#   3. the read mix again, to see that memory stays where it was.
+# It prints wrk's latency distribution, requests/s, non-2xx answers and berthd's RSS.
+# Everything runs in a private mount namespace with the state on a tmpfs; the containers,
+# berthd and the cgroups are removed at the end.
+set -eu
+
+build=$(cd "${1:?usage: bench/load.sh BUILD_DIR [SECONDS] [N]}" && pwd)
+secs=${2:-60}
+n=${3:-1000}
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+if [ "$(id -u)" != 0 ]; then
+        echo "bench/load.sh: run as root" >&2
+        exit 1
+fi
+if [ "${BERTH_BENCH_INNER:-}" != 1 ]; then
+        command -v wrk >/dev/null 2>&1 || {
+                echo "bench/load.sh: installing wrk"
+                DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+        }
+        BERTH_BENCH_INNER=1 exec unshare --mount --propagation private "$0" "$@"
+fi
+
+work=$(mktemp -d /var/tmp/berth-load-XXXXXX)
+berthd_pid=
+cleanup() {
+        if [ -n "$berthd_pid" ] && kill -0 "$berthd_pid" 2>/dev/null; then
+                kill "$berthd_pid"
+                wait "$berthd_pid" 2>/dev/null || true
+        fi
+        for mp in $(awk -v d="$work/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
+                umount -l "$mp" 2>/dev/null || true
+        done
+        rm -rf "$work"
+        for d in /sys/fs/cgroup/*/berth-load; do
+                [ -d "$d" ] && rmdir "$d"/* "$d" 2>/dev/null || true
+        done
+}
+trap cleanup EXIT INT TERM
+
+mkdir -p "$work/root/bin" "$work/root/proc" "$work/root/dev" "$work/root/sys" "$work/root/tmp" \
+        "$work/run"
+cp /bin/busybox "$work/root/bin/"
+for a in sh sleep; do ln -s busybox "$work/root/bin/$a"; done
+mount -t tmpfs -o mode=0700,size=512m berth-load "$work/run"
+# --shutdown-containers: SIGTERM at the end stops and removes all N of them.
+"$build/berthd" --state-dir "$work/run/berthd" --port 0 --cgroup-parent berth-load \
+        --log-level warning --shutdown-containers >"$work/berthd.log" 2>&1 &
+berthd_pid=$!
+for _ in $(seq 200); do [ -s "$work/run/berthd/listen" ] && break; sleep 0.02; done
+url=$(head -n 1 "$work/run/berthd/listen")
+J='Content-Type: application/json'
+
+rss() { awk '/^VmRSS/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$berthd_pid/status"; }
+
+curl -sf -H "$J" -d "{\"bind\":{\"path\":\"$work/root\",\"ro\":true}}" "$url/imageapi/v1/mount" >/dev/null
+t0=$(date +%s%N)
+for i in $(seq "$n"); do
+        curl -sf -H "$J" -d '{"state":"running","args":["sleep","3600"],"mount":{"id":0}}' \
+                "$url/imageapi/v1/container" >/dev/null
+done
+t1=$(date +%s%N)
+echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r); wrk $(wrk --version 2>&1 | head -n 1 | awk '{print $2}')"
+echo "$n containers started one after the other in $(( (t1 - t0) / 1000000 )) ms (curl, one request each); berthd RSS $(rss)"
+list_ms() {
+        for _ in 1 2 3 4 5; do
+                curl -sf -o /dev/null -w '%{time_total}\n' "$url/imageapi/v1/container"
+        done | sort -n | awk 'NR == 3 { printf "%.2f ms", $1 * 1000 }'
+}
+echo "GET /imageapi/v1/container (all $n, $(curl -sf "$url/imageapi/v1/container" | wc -c) bytes): $(list_ms) (curl's time_total, median of 5)"
+
+cat >"$work/read.lua" <<EOF
+math.randomseed(os.time())
+request = function()
+        local r = math.random(100)
+        if r <= 60 then
+                return wrk.format("GET", "/imageapi/v1/container?id=" .. math.random(0, $n - 1))
+        elseif r <= 80 then
+                return wrk.format("GET", "/imageapi/v1/mount")
+        elseif r <= 90 then
+                return wrk.format("GET", "/imageapi/v1/attach")
+        end
+        return wrk.format("GET", "/imageapi/v1/container")
+end
+EOF
+cat >"$work/churn.lua" <<'EOF'
+-- POST a container (created, not started), DELETE it later. The Lua state is per wrk
+-- thread, shared by its connections: created ids wait in a queue.
+local ids, head, tail = {}, 1, 0
+request = function()
+        if head <= tail then
+                local id = ids[head]
+                ids[head] = nil
+                head = head + 1
+                return wrk.format("DELETE", "/imageapi/v1/container?id=" .. id)
+        end
+        return wrk.format("POST", "/imageapi/v1/container",
+                { ["Content-Type"] = "application/json" },
+                '{"state":"created","args":["sleep","1"],"mount":{"id":0}}')
+end
+response = function(status, headers, body)
+        local id = body:match('^{"id":(%d+)')
+        if status == 201 and id then
+                tail = tail + 1
+                ids[tail] = id
+        end
+end
+EOF
+
+run() { # name script
+        echo
+        echo "### $1 ($secs s, 64 connections, 2 threads)"
+        wrk -t 2 -c 64 -d "${secs}s" --latency -s "$2" "$url" | grep -v "^Running\|threads and"
+        echo "berthd RSS after it: $(rss)"
+}
+run "read-heavy mix" "$work/read.lua"
+run "create/delete mix" "$work/churn.lua"
+# The churn's last creations (at most one per connection) were not deleted when wrk
+# stopped: delete them, so that the last read mix sees the same N.
+for id in $(curl -sf "$url/imageapi/v1/container" | grep -o '{"id":[0-9]*' | cut -d: -f2); do
+        [ "$id" -ge "$n" ] && curl -sf -X DELETE "$url/imageapi/v1/container?id=$id" >/dev/null
+done
+run "read-heavy mix again" "$work/read.lua"
+echo
+echo "containers still there: $(curl -sf "$url/imageapi/v1/container" | grep -o '"logfile"' | wc -l) (want $n); GET of all: $(list_ms)"
+t=$(date +%s%N)
+kill "$berthd_pid"
+wait "$berthd_pid" || true
+berthd_pid=
+echo "berthd --shutdown-containers stopped and removed them in $(( ($(date +%s%N) - t) / 1000000 )) ms"
