@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -305,6 +306,11 @@ int main(int argc, char *argv[])
         struct berthd_config cfg;
         int r;
 
+        /* glibc gives each thread that allocates its own malloc arena, and every HTTP
+         * worker keeps the memory of the largest reply it built (a list of 1,000
+         * containers is 600 KB of JSON): RSS grew to 160 MiB under load. Two arenas
+         * keep it at about 40 MiB with the same throughput (bench/load.sh). */
+        (void)mallopt(M_ARENA_MAX, 2);
         log_set_program("berthd");
         r = berthd_config_parse(argc, argv, &cfg);
         if (r < 0) {
