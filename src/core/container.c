@@ -123,8 +123,9 @@ static void publish(struct berth_store *s, const struct berth_container *c, cons
 static void set_state(struct berth_store *s, struct berth_container *c,
                       enum berth_container_state st)
 {
-        /* Called with s->lock held. */
+        /* Called with s->lock held, after every other field of the change is set. */
         c->state = st;
+        berth_store_changed();
         pthread_cond_broadcast(&s->cond);
 }
 
@@ -404,6 +405,7 @@ static int container_start(struct berth_store *s, struct berth_container *c,
         c->stop_requested = false;
         c->exit_handled = false;
         c->error = mfree(c->error);
+        berth_store_changed();
         r = berth_launch_start(s->launcher, &l, &fds, START_TIMEOUT_MS, &res, err);
         if (r == -EOPNOTSUPP && fds.cgroup_v2 >= 0) {
                 /* A kernel before 5.7: join the v2 group by writing cgroup.procs. */

@@ -173,6 +173,8 @@ static ssize_t table_find(struct berth_store *s, enum berth_obj_type type, uint6
         return -1;
 }
 
+uint64_t berth_store_generation;
+
 static int table_add(struct berth_store *s, struct berth_obj *o)
 {
         struct berth_obj **n;
@@ -183,6 +185,7 @@ static int table_add(struct berth_store *s, struct berth_obj *o)
         s->table[o->type] = n;
         /* Ids grow monotonically, so appending keeps the table sorted. */
         n[s->n_table[o->type]++] = o;
+        berth_store_changed();
         return 0;
 }
 
@@ -195,6 +198,7 @@ static void table_remove(struct berth_store *s, struct berth_obj *o)
         memmove(&s->table[o->type][i], &s->table[o->type][i + 1],
                 sizeof(struct berth_obj *) * (s->n_table[o->type] - (size_t)i - 1));
         s->n_table[o->type]--;
+        berth_store_changed();
 }
 
 int store_lookup(struct berth_store *s, enum berth_obj_type type, uint64_t id,
@@ -247,6 +251,7 @@ int obj_claim(struct berth_obj *o, struct berth_obj *holder, bool owner)
         n[o->n_holders++] = holder;
         if (owner)
                 o->owner = holder;
+        berth_store_changed(); /* refs */
         return 0;
 }
 
@@ -344,6 +349,7 @@ void obj_unclaim(struct berth_store *s, struct berth_obj *o, struct berth_obj *h
                         memmove(&o->holders[i], &o->holders[i + 1],
                                 sizeof(*o->holders) * (o->n_holders - i - 1));
                         o->n_holders--;
+                        berth_store_changed(); /* refs */
                         break;
                 }
         if (o->owner == holder)

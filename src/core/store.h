@@ -127,3 +127,16 @@ void berth_attach_handle_helper_exit(struct berth_store *s, uint64_t id);
 /* A lingering berth-rbd (see attach.c) ended: reap it, remove its mountpoint. */
 void berth_store_handle_linger_exit(struct berth_store *s, uint64_t id);
 void berth_store_free_lingering(struct berth_store *s);
+
+/* Bumped on every change a reply could show (an object added or removed, a claim, a
+ * container state change): a reply built at generation g is still true while the
+ * generation is g. */
+extern uint64_t berth_store_generation;
+static inline void berth_store_changed(void)
+{
+        __atomic_add_fetch(&berth_store_generation, 1, __ATOMIC_SEQ_CST);
+}
+static inline uint64_t berth_store_gen(void)
+{
+        return __atomic_load_n(&berth_store_generation, __ATOMIC_SEQ_CST);
+}

@@ -411,8 +411,17 @@ START_TEST(test_pause_resume)
 
         json_decref(c);
         usleep(200000);
+        /* The whole list (served from a cache while nothing changes) follows. */
+        c = call("GET", "/imageapi/v1/container", 200);
+        ck_assert_str_eq(test_json_str(json_array_get(c, 0), "state"), "running");
+        json_decref(c);
+        c = call("GET", "/imageapi/v1/container", 200);
+        json_decref(c);
         c = call("PATCH", "/imageapi/v1/container?name=counter&state=paused", 200);
         ck_assert_str_eq(test_json_str(c, "state"), "paused");
+        json_decref(c);
+        c = call("GET", "/imageapi/v1/container", 200);
+        ck_assert_str_eq(test_json_str(json_array_get(c, 0), "state"), "paused");
         json_decref(c);
         x = test_in_container(pid, "cat /tmp/n");
         usleep(400000);
@@ -441,6 +450,9 @@ START_TEST(test_pause_resume)
         json_decref(call("PATCH", "/imageapi/v1/container?name=counter&state=exited", 200));
         json_decref(wait_state(0, "exited", 5));
         json_decref(call("DELETE", "/imageapi/v1/container?name=counter", 200));
+        c = call("GET", "/imageapi/v1/container", 200);
+        ck_assert_int_eq(json_array_size(c), 0);
+        json_decref(c);
         assert_clean();
 }
 END_TEST
