@@ -1215,8 +1215,8 @@ static void fuse_mount_release(struct fuse_mount *m)
         if (!m->path)
                 return;
         if (mount_dev(m->path, &dev) < 0 || dev != m->dev)
-                log_msg("'%s' no longer shows our file system (unmounted, or covered by "
-                        "another mount), leaving it alone",
+                log_msg("'%s' no longer shows our FUSE mount: it was unmounted, or another mount "
+                        "covers it; leaving it alone",
                         m->path);
         else if (umount2(m->path, UMOUNT_NOFOLLOW) < 0) {
                 if (errno == EBUSY)

@@ -24,6 +24,7 @@
 #include "fileio.h"
 #include "macro.h"
 #include "rbd.h"
+#include "strbuf.h"
 #include "strv.h"
 
 const char *const rbd_bool_opt_names[_RBD_BOOL_OPT_MAX] = {
@@ -176,65 +177,21 @@ bool krbd_available(const char *sysfs_root)
         return access(p, F_OK) == 0;
 }
 
-struct sbuf {
-        char *p;
-        size_t len, size;
-        bool oom;
-};
-
-_printf_(2, 3) static void sb_add(struct sbuf *b, const char *fmt, ...)
-{
-        va_list ap;
-        int n;
-
-        if (b->oom)
-                return;
-        for (;;) {
-                va_start(ap, fmt);
-                n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->size - b->len : 0, fmt, ap);
-                va_end(ap);
-                if (n < 0) {
-                        b->oom = true;
-                        return;
-                }
-                if (b->p && b->len + (size_t)n < b->size) {
-                        b->len += (size_t)n;
-                        return;
-                }
-                {
-                        size_t want = MAX(b->size * 2, b->len + (size_t)n + 64);
-                        char *q = malloc(want);
-                        if (!q) {
-                                b->oom = true;
-                                return;
-                        }
-                        if (b->p) {
-                                memcpy(q, b->p, b->len + 1);
-                                explicit_bzero(b->p, b->size);
-                                free(b->p);
-                        }
-                        b->p = q;
-                        b->size = want;
-                        b->p[b->len] = 0;
-                }
-        }
-}
-
 char *krbd_add_line(const struct berth_rbd_spec *s)
 {
-        struct sbuf b = {};
+        struct strbuf b = {};
         bool first = true;
 
-#define OPT(...)                                    \
-        do {                                        \
-                sb_add(&b, "%s", first ? "" : ","); \
-                sb_add(&b, __VA_ARGS__);            \
-                first = false;                      \
+#define OPT(...)                                           \
+        do {                                               \
+                strbuf_printf(&b, "%s", first ? "" : ","); \
+                strbuf_printf(&b, __VA_ARGS__);            \
+                first = false;                             \
         } while (0)
 
         STRV_FOREACH (m, s->monitors)
-                sb_add(&b, "%s%s", m == s->monitors ? "" : ",", *m);
-        sb_add(&b, " ");
+                strbuf_printf(&b, "%s%s", m == s->monitors ? "" : ",", *m);
+        strbuf_printf(&b, " ");
         for (int o = 0; o < _RBD_BOOL_OPT_MAX; o++) {
                 if (o == RBD_OPT_FORCE || !rbd_opt_is(s, (enum rbd_bool_opt)o))
                         continue;
@@ -252,15 +209,11 @@ char *krbd_add_line(const struct berth_rbd_spec *s)
                 OPT("secret=%s", s->opt.secret);
         if (s->opt.ns)
                 OPT("_pool_ns=%s", s->opt.ns);
-        sb_add(&b, " %s %s %s", s->pool, s->image, s->snapshot && *s->snapshot ? s->snapshot : "-");
+        strbuf_printf(&b, " %s %s %s", s->pool, s->image,
+                      s->snapshot && *s->snapshot ? s->snapshot : "-");
 #undef OPT
-        if (b.oom) {
-                if (b.p) {
-                        explicit_bzero(b.p, b.size);
-                        free(b.p);
-                }
-                return NULL;
-        }
+        if (b.oom)
+                strbuf_wipe(&b);
         return b.p;
 }
 

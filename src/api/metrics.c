@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,44 +10,7 @@
 #include "macro.h"
 #include "metrics.h"
 #include "store.h"
-
-struct text {
-        char *p;
-        size_t len, size;
-        bool oom;
-};
-
-_printf_(2, 3) static void add(struct text *t, const char *fmt, ...)
-{
-        va_list ap;
-        int n;
-
-        if (t->oom)
-                return;
-        for (;;) {
-                va_start(ap, fmt);
-                n = vsnprintf(t->p ? t->p + t->len : NULL, t->p ? t->size - t->len : 0, fmt, ap);
-                va_end(ap);
-                if (n < 0) {
-                        t->oom = true;
-                        return;
-                }
-                if (t->p && t->len + (size_t)n < t->size) {
-                        t->len += (size_t)n;
-                        return;
-                }
-                {
-                        size_t want = MAX(t->size * 2, t->len + (size_t)n + 1024);
-                        char *q = realloc(t->p, want);
-                        if (!q) {
-                                t->oom = true;
-                                return;
-                        }
-                        t->p = q;
-                        t->size = want;
-                }
-        }
-}
+#include "strbuf.h"
 
 #define N_KINDS 8
 struct counts {
@@ -73,12 +35,12 @@ static int count(struct berth_obj *o, void *userdata)
 
 static int add_route(const char *route, int status, uint64_t n, double seconds, void *userdata)
 {
-        struct text *t = userdata;
+        struct strbuf *t = userdata;
 
-        add(t, "berth_http_requests_total{route=\"%s\",status=\"%d\"} %llu\n", route, status,
-            (unsigned long long)n);
-        add(t, "berth_http_request_seconds_total{route=\"%s\",status=\"%d\"} %.6f\n", route, status,
-            seconds);
+        strbuf_printf(t, "berth_http_requests_total{route=\"%s\",status=\"%d\"} %llu\n", route,
+                      status, (unsigned long long)n);
+        strbuf_printf(t, "berth_http_request_seconds_total{route=\"%s\",status=\"%d\"} %.6f\n",
+                      route, status, seconds);
         return 0;
 }
 
@@ -86,7 +48,7 @@ static void h_metrics(struct berth_http_request *req, void *userdata)
 {
         struct berth_metrics *m = userdata;
         struct counts c = {};
-        struct text t = {};
+        struct strbuf t = {};
         uint64_t starts, exits, ooms;
 
         for (int type = 0; type < _BERTH_OBJ_TYPE_MAX; type++)
@@ -97,37 +59,45 @@ static void h_metrics(struct berth_http_request *req, void *userdata)
         ooms = m->store->stats.container_oom_kills;
         pthread_mutex_unlock(&m->store->lock);
 
-        add(&t, "# HELP berth_attachments Attachments by kind.\n# TYPE berth_attachments gauge\n");
+        strbuf_printf(
+                &t,
+                "# HELP berth_attachments Attachments by kind.\n# TYPE berth_attachments gauge\n");
         for (int k = 0; k < _BERTH_ATTACH_KIND_MAX; k++)
-                add(&t, "berth_attachments{kind=\"%s\"} %u\n",
-                    berth_attach_kind_to_string((enum berth_attach_kind)k),
-                    c.n[BERTH_OBJ_ATTACH][k]);
-        add(&t, "# HELP berth_mounts Mounts by kind.\n# TYPE berth_mounts gauge\n");
+                strbuf_printf(&t, "berth_attachments{kind=\"%s\"} %u\n",
+                              berth_attach_kind_to_string((enum berth_attach_kind)k),
+                              c.n[BERTH_OBJ_ATTACH][k]);
+        strbuf_printf(&t, "# HELP berth_mounts Mounts by kind.\n# TYPE berth_mounts gauge\n");
         for (int k = 0; k < _BERTH_MOUNT_KIND_MAX && k < N_KINDS; k++)
-                add(&t, "berth_mounts{kind=\"%s\"} %u\n",
-                    berth_mount_kind_to_string((enum berth_mount_kind)k), c.n[BERTH_OBJ_MOUNT][k]);
-        add(&t, "# HELP berth_containers Containers by state.\n# TYPE berth_containers gauge\n");
+                strbuf_printf(&t, "berth_mounts{kind=\"%s\"} %u\n",
+                              berth_mount_kind_to_string((enum berth_mount_kind)k),
+                              c.n[BERTH_OBJ_MOUNT][k]);
+        strbuf_printf(
+                &t,
+                "# HELP berth_containers Containers by state.\n# TYPE berth_containers gauge\n");
         for (int k = 0; k < _BERTH_CONTAINER_STATE_MAX && k < N_KINDS; k++)
-                add(&t, "berth_containers{state=\"%s\"} %u\n",
-                    berth_container_state_to_string((enum berth_container_state)k),
-                    c.n[BERTH_OBJ_CONTAINER][k]);
-        add(&t,
-            "# HELP berth_container_starts_total Containers started.\n"
-            "# TYPE berth_container_starts_total counter\nberth_container_starts_total %llu\n",
-            (unsigned long long)starts);
-        add(&t,
-            "# HELP berth_container_exits_total Container exits seen.\n"
-            "# TYPE berth_container_exits_total counter\nberth_container_exits_total %llu\n",
-            (unsigned long long)exits);
-        add(&t,
-            "# HELP berth_container_oom_kills_total Containers whose process the OOM killer "
-            "killed.\n# TYPE berth_container_oom_kills_total counter\n"
-            "berth_container_oom_kills_total %llu\n",
-            (unsigned long long)ooms);
-        add(&t, "# HELP berth_http_requests_total HTTP requests by route and status.\n"
-                "# TYPE berth_http_requests_total counter\n"
-                "# HELP berth_http_request_seconds_total Time spent answering them.\n"
-                "# TYPE berth_http_request_seconds_total counter\n");
+                strbuf_printf(&t, "berth_containers{state=\"%s\"} %u\n",
+                              berth_container_state_to_string((enum berth_container_state)k),
+                              c.n[BERTH_OBJ_CONTAINER][k]);
+        strbuf_printf(
+                &t,
+                "# HELP berth_container_starts_total Containers started.\n"
+                "# TYPE berth_container_starts_total counter\nberth_container_starts_total %llu\n",
+                (unsigned long long)starts);
+        strbuf_printf(
+                &t,
+                "# HELP berth_container_exits_total Container exits seen.\n"
+                "# TYPE berth_container_exits_total counter\nberth_container_exits_total %llu\n",
+                (unsigned long long)exits);
+        strbuf_printf(
+                &t,
+                "# HELP berth_container_oom_kills_total Containers whose process the OOM killer "
+                "killed.\n# TYPE berth_container_oom_kills_total counter\n"
+                "berth_container_oom_kills_total %llu\n",
+                (unsigned long long)ooms);
+        strbuf_printf(&t, "# HELP berth_http_requests_total HTTP requests by route and status.\n"
+                          "# TYPE berth_http_requests_total counter\n"
+                          "# HELP berth_http_request_seconds_total Time spent answering them.\n"
+                          "# TYPE berth_http_request_seconds_total counter\n");
         /* This request is not counted yet: it is still being answered. */
         (void)berth_http_router_stats(m->router, add_route, &t);
         if (t.oom) {

@@ -21,25 +21,34 @@
 #include "harness.h"
 #include "macro.h"
 
+/* The next write to a bus file (a FIFO): what the kernel would read. */
+static bool read_bus(const char *path, char *buf, size_t size)
+{
+        for (;;) {
+                int fd = open(path, O_RDONLY);
+                ssize_t n;
+
+                if (fd < 0)
+                        return false;
+                n = read(fd, buf, size - 1);
+                close(fd);
+                if (n > 0) {
+                        buf[n] = 0;
+                        return true;
+                }
+        }
+}
+
 static void *fake_add(void *userdata)
 {
         struct fake_krbd *f = userdata;
         char p[700], buf[1024];
 
         (void)snprintf(p, sizeof(p), "%s/bus/rbd/add_single_major", f->sys);
-        for (;;) {
-                int fd = open(p, O_RDONLY);
-                ssize_t n;
+        while (read_bus(p, buf, sizeof(buf))) {
                 char mons[256], opts[700], pool[64], image[64], snap[64];
 
-                if (fd < 0)
-                        return NULL;
-                n = read(fd, buf, sizeof(buf) - 1);
-                close(fd);
-                if (n <= 0)
-                        continue;
-                buf[n] = 0;
-                memcpy(f->last_add, buf, (size_t)n + 1);
+                memcpy(f->last_add, buf, strlen(buf) + 1);
                 if (sscanf(buf, "%255s %699s %63s %63s %63s", mons, opts, pool, image, snap) != 5)
                         continue;
                 {
@@ -63,6 +72,7 @@ static void *fake_add(void *userdata)
                         }
                 }
         }
+        return NULL;
 }
 
 static void *fake_del(void *userdata)
@@ -71,26 +81,16 @@ static void *fake_del(void *userdata)
         char p[700], buf[64];
 
         (void)snprintf(p, sizeof(p), "%s/bus/rbd/remove_single_major", f->sys);
-        for (;;) {
-                int fd = open(p, O_RDONLY);
-                ssize_t n;
+        while (read_bus(p, buf, sizeof(buf))) {
+                char d[800];
+                int id = atoi(buf);
 
-                if (fd < 0)
-                        return NULL;
-                n = read(fd, buf, sizeof(buf) - 1);
-                close(fd);
-                if (n <= 0)
-                        continue;
-                buf[n] = 0;
-                {
-                        char d[800];
-                        int id = atoi(buf);
-                        (void)snprintf(d, sizeof(d), "%s/bus/rbd/devices/%d", f->sys, id);
-                        (void)rm_rf_physical(d);
-                        (void)snprintf(d, sizeof(d), "%s/rbd%d", f->dev, id);
-                        (void)unlink(d);
-                }
+                (void)snprintf(d, sizeof(d), "%s/bus/rbd/devices/%d", f->sys, id);
+                (void)rm_rf_physical(d);
+                (void)snprintf(d, sizeof(d), "%s/rbd%d", f->dev, id);
+                (void)unlink(d);
         }
+        return NULL;
 }
 
 void fake_krbd_start(struct fake_krbd *f)

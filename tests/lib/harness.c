@@ -5,6 +5,7 @@
 #include <curl/curl.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -622,6 +623,16 @@ void test_run_dir_enter(const char *name)
                 exit(99);
         }
         (void)setenv("TMPDIR", run_dir, 1);
+}
+
+void test_priv_begin(const char *program, const char *run_name)
+{
+        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+                fprintf(stderr, "%s: private mount namespace: %m\n", program);
+                exit(99);
+        }
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        test_run_dir_enter(run_name);
 }
 
 void test_run_dir_leave(const char *cgroup_parent)

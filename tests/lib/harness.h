@@ -118,6 +118,10 @@ void test_rm_rf(const char *path);
  * (TMPDIR is set to it, before the runner forks the tests); test_run_dir_leave()
  * unmounts what failed tests left there and removes it. */
 void test_run_dir_enter(const char *name);
+/* The start of every privileged test program, after test_require_root(): a private
+ * mount namespace (exit 99 when it cannot be had: a failing test can then leave no
+ * mount behind on the host), libcurl, and the run directory. */
+void test_priv_begin(const char *program, const char *run_name);
 void test_run_dir_leave(const char *cgroup_parent);
 
 /* After the runner: a test that failed in a forked child never ran its teardown, and

@@ -249,10 +249,7 @@ int main(void)
                 }
                 return 77;
         }
-        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-                return 99;
-        curl_global_init(CURL_GLOBAL_DEFAULT);
-        test_run_dir_enter("systemd");
+        test_priv_begin("test-priv-systemd", "systemd");
         (void)snprintf(cgparent, sizeof(cgparent), "berth-systemd-%d", (int)getpid());
         sr = srunner_create(systemd_suite());
         srunner_run_all(sr, CK_NORMAL);
