@@ -50,7 +50,11 @@ static void setup(void)
 {
         const char *extra[] = { "--cgroup-parent", cgparent, "--log-max-size", "65536", NULL };
 
-        /* cgparent was set in main(), before the runner forked this test. */
+        /* cgparent was set in main(), before the runner forked this test. A test that
+         * failed before this one left its containers and mounts (Check ends it without
+         * its teardown): remove them, so that one failure does not fail every test after
+         * it. */
+        (void)test_sweep(cgparent);
         test_berthd_start(&d, false, extra);
 }
 
@@ -239,6 +243,20 @@ START_TEST(test_seed_walkthrough)
                               strstr(out, "test-container"),
                       "%s", out);
         free(out);
+        /* ps shows "sleep 60" in sh's own command line too, before sh has run echo: on a
+         * loaded machine the stop below could come first. Wait for the output. */
+        for (int i = 0; i < 500; i++) {
+                c = get_container(0);
+                log = read_log(c);
+                json_decref(c);
+                if (strstr(log, "started"))
+                        break;
+                free(log);
+                log = NULL;
+                usleep(10000);
+        }
+        ck_assert_msg(log, "the payload's output never reached the log");
+        free(log);
 
         a = call("GET", "/imageapi/v1/container", 200);
         ck_assert_int_eq(json_array_size(a), 1);
@@ -884,12 +902,7 @@ int main(void)
         int failed;
 
         test_require_root("test-priv-containers");
-        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-                fprintf(stderr, "test-priv-containers: private mount namespace: %m\n");
-                return 99;
-        }
-        curl_global_init(CURL_GLOBAL_DEFAULT);
-        test_run_dir_enter("containers");
+        test_priv_begin("test-priv-containers", "containers");
         (void)snprintf(cgparent, sizeof(cgparent), "berth-test-%d", (int)getpid());
         sr = srunner_create(containers_suite());
         srunner_run_all(sr, CK_NORMAL);

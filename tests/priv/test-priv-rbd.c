@@ -118,6 +118,8 @@ static void setup(void)
          * use it. */
         const char *extra[] = { "--cgroup-parent", cgparent, "--ceph-conf", ceph_conf, NULL };
 
+        /* What a failed earlier test left (it ends without its teardown). */
+        (void)test_sweep(cgparent);
         test_berthd_start(&d, false, extra);
 }
 
@@ -627,12 +629,7 @@ int main(void)
         int failed;
 
         test_require_root("test-priv-rbd");
-        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-                fprintf(stderr, "test-priv-rbd: private mount namespace: %m\n");
-                return 99;
-        }
-        curl_global_init(CURL_GLOBAL_DEFAULT);
-        test_run_dir_enter("rbd");
+        test_priv_begin("test-priv-rbd", "rbd");
         (void)snprintf(cgparent, sizeof(cgparent), "berth-rbd-%d", (int)getpid());
         sr = srunner_create(rbd_suite());
         srunner_run_all(sr, CK_NORMAL);
