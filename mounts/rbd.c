@@ -668,7 +668,7 @@ static int read_ready(int fd, int timeout_ms, char *buf, size_t size)
         }
 }
 
-static int stop_pidfd(int pidfd, pid_t pid, bool force, int timeout_ms)
+static int stop_pidfd(int pidfd, bool force, int timeout_ms)
 {
         struct pollfd p = { .fd = pidfd, .events = POLLIN };
 
@@ -681,7 +681,6 @@ static int stop_pidfd(int pidfd, pid_t pid, bool force, int timeout_ms)
         }
         /* Reap it when it is ours; after a restart of berthd it is not a child. */
         (void)waitid(P_PIDFD, (id_t)pidfd, &(siginfo_t){}, WEXITED | WNOHANG);
-        (void)pid;
         return 0;
 }
 
@@ -777,7 +776,7 @@ int rbd_helper_start(const char *helper_path, const char *run_dir, const char *c
                                     "berth-rbd ended without reporting (is %s installed?)",
                                     helper_path);
 kill:
-        (void)stop_pidfd(pidfd, pid, true, 0);
+        (void)stop_pidfd(pidfd, true, 0);
 fail:
         safe_close(pidfd);
         safe_close(ready[0]);
@@ -794,10 +793,9 @@ fail:
 
 int rbd_helper_stop(struct rbd_helper *h, bool force, int timeout_ms)
 {
-        if (h->pidfd < 0 && h->pid > 0)
-                h->pidfd = (int)syscall(SYS_pidfd_open, h->pid, 0);
+        /* Only through its pidfd: a bare pid may belong to another process by now. */
         if (h->pidfd >= 0)
-                (void)stop_pidfd(h->pidfd, h->pid, force, timeout_ms);
+                (void)stop_pidfd(h->pidfd, force, timeout_ms);
         if (h->mountpoint) {
                 /* The helper unmounts on SIGTERM; after SIGKILL the mount is dead
                  * (ENOTCONN) and only a lazy unmount removes it. */

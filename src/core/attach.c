@@ -414,8 +414,7 @@ static bool loop_still_bound(int nr)
 
 struct berth_linger {
         uint64_t id;
-        int pidfd;
-        char *mountpoint;
+        struct rbd_helper helper;
         struct berth_linger *next;
 };
 
@@ -433,22 +432,22 @@ static bool rbd_linger(struct berth_store *s, struct berth_attach *a)
                 return false;
         pthread_mutex_lock(&s->lock);
         l->id = ++s->next_linger;
-        l->pidfd = a->rbd.helper.pidfd;
-        l->mountpoint = TAKE_PTR(a->rbd.helper.mountpoint);
-        if (berth_supervisor_watch(s->supervisor, l->pidfd, BERTH_WATCH_RBD_LINGER, l->id) < 0) {
-                a->rbd.helper.mountpoint = TAKE_PTR(l->mountpoint);
+        if (berth_supervisor_watch(s->supervisor, a->rbd.helper.pidfd, BERTH_WATCH_RBD_LINGER,
+                                   l->id) < 0) {
                 pthread_mutex_unlock(&s->lock);
                 free(l);
                 return false;
         }
+        /* The helper is the lingering entry's now. */
+        l->helper = a->rbd.helper;
+        a->rbd.helper = (struct rbd_helper){ .pidfd = -EBADF };
         l->next = s->lingering;
         s->lingering = l;
-        a->rbd.helper.pidfd = -EBADF;
         pthread_mutex_unlock(&s->lock);
-        (void)syscall(SYS_pidfd_send_signal, l->pidfd, SIGUSR1, NULL, 0);
+        (void)syscall(SYS_pidfd_send_signal, l->helper.pidfd, SIGUSR1, NULL, 0);
         log_info("attachment %llu was deleted while %s is still in use: berth-rbd (pid %d) "
                  "serves until its last user is gone",
-                 (unsigned long long)a->obj.id, a->device_file, (int)a->rbd.helper.pid);
+                 (unsigned long long)a->obj.id, a->device_file, (int)l->helper.pid);
         return true;
 }
 
@@ -464,16 +463,14 @@ void berth_store_handle_linger_exit(struct berth_store *s, uint64_t id)
                         break;
                 }
         if (l && s->supervisor)
-                berth_supervisor_unwatch(s->supervisor, l->pidfd);
+                berth_supervisor_unwatch(s->supervisor, l->helper.pidfd);
         pthread_mutex_unlock(&s->lock);
         if (!l)
                 return;
-        (void)waitid(P_PIDFD, (id_t)l->pidfd, &(siginfo_t){}, WEXITED | WNOHANG);
-        safe_close(l->pidfd);
-        (void)umount2(l->mountpoint, MNT_DETACH);
-        (void)rmdir(l->mountpoint);
+        /* It has ended: this only reaps it and removes its mountpoint. */
+        (void)rbd_helper_stop(&l->helper, false, 0);
+        rbd_helper_clear(&l->helper);
         log_info("berth-rbd of a deleted attachment ended after its last user");
-        free(l->mountpoint);
         free(l);
 }
 
@@ -483,8 +480,7 @@ void berth_store_free_lingering(struct berth_store *s)
         while (s->lingering) {
                 struct berth_linger *l = s->lingering;
                 s->lingering = l->next;
-                safe_close(l->pidfd);
-                free(l->mountpoint);
+                rbd_helper_clear(&l->helper);
                 free(l);
         }
 }
@@ -511,10 +507,8 @@ static int rbd_detach(struct berth_store *s, struct berth_attach *a, bool lazy,
         /* Loop device, then FUSE mount and helper, in that order. */
         if (a->rbd.fd >= 0)
                 (void)loop_detach(TAKE_FD(a->rbd.fd));
-        if (lazy && !force && rbd_linger(s, a)) {
-                rbd_helper_clear(&a->rbd.helper);
+        if (lazy && !force && rbd_linger(s, a))
                 return 0;
-        }
         if (a->rbd.helper.pid > 0 || a->rbd.helper.mountpoint) {
                 r = rbd_helper_stop(&a->rbd.helper, force, 5000);
                 if (r < 0)
@@ -602,11 +596,8 @@ static void *recover_helper(void *userdata)
         if (h.pid > 0 || h.mountpoint) /* not used: the attachment is gone or the swap failed */
                 (void)rbd_helper_stop(&h, true, 0);
         rbd_helper_clear(&h);
-        if (old.mountpoint) {
-                /* The dead helper's mount: nothing holds its file any more. */
-                (void)umount2(old.mountpoint, MNT_DETACH);
-                (void)rmdir(old.mountpoint);
-        }
+        /* The dead helper: already reaped; its mount holds nothing any more. */
+        (void)rbd_helper_stop(&old, true, 0);
         rbd_helper_clear(&old);
         berth_rbd_spec_clear(&rec->spec);
         free(rec);
