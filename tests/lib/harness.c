@@ -290,6 +290,20 @@ void test_http(const struct test_berthd *t, const char *method, const char *path
         ret->json = json_loadb(ret->body, ret->len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, NULL);
 }
 
+json_t *test_call(const struct test_berthd *t, const char *method, const char *path,
+                  const char *body, long want)
+{
+        struct test_reply r;
+        json_t *j;
+
+        test_http(t, method, path, NULL, body, body ? strlen(body) : 0, false, &r);
+        ck_assert_msg(r.status == want, "%s %s: want %ld, got %ld %s", method, path, want, r.status,
+                      r.body);
+        j = json_incref(r.json);
+        test_reply_done(&r);
+        return j;
+}
+
 void test_get(const struct test_berthd *t, const char *path, struct test_reply *ret)
 {
         test_http(t, "GET", path, NULL, NULL, 0, false, ret);

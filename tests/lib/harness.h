@@ -60,6 +60,11 @@ void test_post(const struct test_berthd *t, const char *path, const char *json,
                struct test_reply *ret);
 void test_delete(const struct test_berthd *t, const char *path, struct test_reply *ret);
 
+/* One request (body may be NULL) that must answer status want; the parsed reply (a new
+ * reference, NULL when not JSON). */
+json_t *test_call(const struct test_berthd *t, const char *method, const char *path,
+                  const char *body, long want);
+
 /* Assert a status; prints the body on mismatch. */
 #define ck_assert_status(reply, want)                                                          \
         ck_assert_msg((reply)->status == (want), "expected HTTP %d, got %ld: %s", (int)(want), \

@@ -109,28 +109,12 @@ static void assert_clean(void)
 
 static json_t *post(const char *path, const char *body, long want)
 {
-        struct test_reply r;
-        json_t *j;
-
-        test_post(&d, path, body, &r);
-        ck_assert_msg(r.status == want, "POST %s: want %ld, got %ld %s", path, want, r.status,
-                      r.body);
-        j = json_incref(r.json);
-        test_reply_done(&r);
-        return j;
+        return test_call(&d, "POST", path, body, want);
 }
 
 static json_t *call(const char *method, const char *path, long want)
 {
-        struct test_reply r;
-        json_t *j;
-
-        test_http(&d, method, path, NULL, NULL, 0, false, &r);
-        ck_assert_msg(r.status == want, "%s %s: want %ld, got %ld %s", method, path, want, r.status,
-                      r.body);
-        j = json_incref(r.json);
-        test_reply_done(&r);
-        return j;
+        return test_call(&d, method, path, NULL, want);
 }
 
 static json_t *get_container(long long id)

@@ -77,15 +77,7 @@ static char *host_cgroups(void)
 
 static json_t *call(const char *method, const char *path, const char *body, long want)
 {
-        struct test_reply r;
-        json_t *j;
-
-        test_http(&d, method, path, NULL, body, body ? strlen(body) : 0, false, &r);
-        ck_assert_msg(r.status == want, "%s %s: want %ld, got %ld %s", method, path, want, r.status,
-                      r.body);
-        j = json_incref(r.json);
-        test_reply_done(&r);
-        return j;
+        return test_call(&d, method, path, body, want);
 }
 
 static void build_image(void)
