@@ -355,7 +355,22 @@ static int set_devices(const char *dir)
         return r;
 }
 
-int berth_cgroup_create(const struct berth_cgroup_system *cs, const char *name,
+/* The group's directory: made (create) or found (a berthd after a restart re-opens
+ * the groups of a running container). */
+static int group_dir(const struct berth_cgroup_system *cs, const char *root,
+                     enum berth_cgroup_ctrl c, const char *path, bool create,
+                     struct berth_error *err)
+{
+        int r;
+
+        if (!create)
+                return access(path, F_OK) < 0 ? berth_error_set_errno(err, errno, "cgroup '%s'", path)
+                                               : 0;
+        r = ensure_parent(cs, root, c, err);
+        return r < 0 ? r : mkdir_group(path, err);
+}
+
+static int cgroup_build(const struct berth_cgroup_system *cs, const char *name, bool create,
                         const struct berth_limits *limits, struct berth_cgroup **ret,
                         struct berth_error *err)
 {
@@ -368,11 +383,10 @@ int berth_cgroup_create(const struct berth_cgroup_system *cs, const char *name,
 
         if (cs->v2) {
                 _cleanup_free_ char *p = NULL;
-                r = ensure_parent(cs, cs->v2, _BERTH_CG_MAX, err);
-                if (r >= 0 && asprintf(&p, "%s/%s/%s", cs->v2, cs->parent, name) < 0)
+                if (asprintf(&p, "%s/%s/%s", cs->v2, cs->parent, name) < 0)
                         r = -ENOMEM;
                 if (r >= 0)
-                        r = mkdir_group(p, err);
+                        r = group_dir(cs, cs->v2, _BERTH_CG_MAX, p, create, err);
                 if (r >= 0)
                         r = add_path(cg, p);
                 if (r >= 0 && !(cg->v2 = strdup(p)))
@@ -387,15 +401,14 @@ int berth_cgroup_create(const struct berth_cgroup_system *cs, const char *name,
                 if (!cs->v1[c] || use_v2(cs, (enum berth_cgroup_ctrl)c) || c == BERTH_CG_BLKIO ||
                     c == BERTH_CG_CPUSET || c == BERTH_CG_SYSTEMD)
                         continue;
-                r = ensure_parent(cs, cs->v1[c], (enum berth_cgroup_ctrl)c, err);
-                if (r >= 0 && asprintf(&p, "%s/%s/%s", cs->v1[c], cs->parent, name) < 0)
+                if (asprintf(&p, "%s/%s/%s", cs->v1[c], cs->parent, name) < 0)
                         r = -ENOMEM;
                 if (r < 0)
                         break;
                 /* Controllers mounted together (cpu,cpuacct) share one directory. */
                 if (!has_path(cg, p)) {
-                        r = mkdir_group(p, err);
-                        if (r >= 0 && c == BERTH_CG_CPUSET)
+                        r = group_dir(cs, cs->v1[c], (enum berth_cgroup_ctrl)c, p, create, err);
+                        if (r >= 0 && create && c == BERTH_CG_CPUSET)
                                 (void)cpuset_inherit(p);
                         if (r >= 0)
                                 r = add_path(cg, p);
@@ -425,15 +438,29 @@ int berth_cgroup_create(const struct berth_cgroup_system *cs, const char *name,
                         cg->cpu_v2 = true;
                 }
         }
-        if (r >= 0)
+        if (r >= 0 && create)
                 r = set_limits(cg, limits, err);
         if (r < 0) {
-                (void)berth_cgroup_remove(cg);
+                if (create)
+                        (void)berth_cgroup_remove(cg);
                 berth_cgroup_free(cg);
-                return berth_error_ensure(err, r, "create cgroups");
+                return berth_error_ensure(err, r, create ? "create cgroups" : "open cgroups");
         }
         *ret = cg;
         return 0;
+}
+
+int berth_cgroup_create(const struct berth_cgroup_system *cs, const char *name,
+                        const struct berth_limits *limits, struct berth_cgroup **ret,
+                        struct berth_error *err)
+{
+        return cgroup_build(cs, name, true, limits, ret, err);
+}
+
+int berth_cgroup_open(const struct berth_cgroup_system *cs, const char *name,
+                      struct berth_cgroup **ret, struct berth_error *err)
+{
+        return cgroup_build(cs, name, false, NULL, ret, err);
 }
 
 /* rmdir a group and every group below it, deepest first (systemd in a container makes
@@ -593,4 +620,59 @@ int berth_cgroup_is_empty(struct berth_cgroup *cg)
                         return 0;
         }
         return 1;
+}
+
+bool berth_cgroup_is_frozen(struct berth_cgroup *cg)
+{
+        _cleanup_free_ char *state = NULL;
+
+        if (!cg || !cg->freezer)
+                return false;
+        if (cg->freezer_v2)
+                return read_str(cg->freezer, "cgroup.events", &state) >= 0 &&
+                       strstr(state, "frozen 1") != NULL;
+        return read_str(cg->freezer, "freezer.state", &state) >= 0 &&
+               strncmp(state, "FROZEN", 6) == 0;
+}
+
+/* Is pid PID 1 of a pid namespace below ours? Its NSpid line ends in "\t1". */
+static bool is_ns_init(pid_t pid)
+{
+        _cleanup_free_ char *text = NULL;
+        char path[64];
+        const char *l, *end;
+
+        (void)snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+        if (read_file(path, 16384, &text, NULL) < 0)
+                return false;
+        l = strstr(text, "\nNSpid:");
+        if (!l)
+                return false;
+        end = strchr(l + 1, '\n');
+        if (!end)
+                end = l + strlen(l);
+        /* At least two fields, the last one "1". */
+        return end - l > 3 && memcmp(end - 2, "\t1", 2) == 0 &&
+               memchr(l + 8, '\t', (size_t)(end - 2 - (l + 8))) != NULL;
+}
+
+pid_t berth_cgroup_find_init(struct berth_cgroup *cg)
+{
+        _cleanup_free_ char *procs = NULL;
+
+        for (size_t i = 0; cg && i < cg->n_paths; i++) {
+                if (read_str(cg->paths[i], "cgroup.procs", &procs) < 0)
+                        continue;
+                for (char *p = procs, *e; *p; p = e) {
+                        long pid = strtol(p, &e, 10);
+                        if (e == p)
+                                break;
+                        while (*e == '\n')
+                                e++;
+                        if (pid > 0 && is_ns_init((pid_t)pid))
+                                return (pid_t)pid;
+                }
+                return 0;
+        }
+        return 0;
 }

@@ -78,6 +78,15 @@ void berth_cgroup_system_prune(const struct berth_cgroup_system *cs);
 int berth_cgroup_create(const struct berth_cgroup_system *cs, const char *name,
                         const struct berth_limits *limits, struct berth_cgroup **ret,
                         struct berth_error *err);
+/* Find the existing groups named name (a restarted berthd re-adopting a container):
+ * -ENOENT when one is missing. Nothing is changed. */
+int berth_cgroup_open(const struct berth_cgroup_system *cs, const char *name,
+                      struct berth_cgroup **ret, struct berth_error *err);
+/* Pid of the process in the group that is PID 1 of its own pid namespace (a
+ * container's init), 0 when there is none, or -errno. */
+pid_t berth_cgroup_find_init(struct berth_cgroup *cg);
+/* Is the freezer of the group frozen? */
+bool berth_cgroup_is_frozen(struct berth_cgroup *cg);
 /* Remove the groups (they must be empty). Returns 0 / -EBUSY. Frees nothing. */
 int berth_cgroup_remove(struct berth_cgroup *cg);
 struct berth_cgroup *berth_cgroup_free(struct berth_cgroup *cg);

@@ -23,6 +23,7 @@
 #include "error.h"
 #include "fileio.h"
 #include "macro.h"
+#include "pidref.h"
 #include "rbd.h"
 #include "strbuf.h"
 #include "strv.h"
@@ -762,6 +763,7 @@ int rbd_helper_start(const char *helper_path, const char *run_dir, const char *c
                                             .pidfd = pidfd,
                                             .mountpoint = TAKE_PTR(mp) };
                 ret->size = strtoull(line + 6, NULL, 10);
+                (void)pid_starttime(pid, &ret->starttime);
                 safe_close(ready[0]);
                 strv_free(argv);
                 return 0;

@@ -128,6 +128,7 @@ struct rbd_helper {
         int pidfd;
         char *mountpoint; /* the FUSE mount; the image is <mountpoint>/image */
         uint64_t size;
+        uint64_t starttime; /* with pid, names it across a berthd restart (pidref.h) */
 };
 
 /* Start berth-rbd on a new directory under run_dir and wait (bounded by the mount

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "macro.h"
 #include "persist.h"
+#include "recover.h"
 #include "server.h"
 #include "store.h"
 #include "supervisor.h"
@@ -155,7 +156,7 @@ static int run(struct berthd_config *cfg)
         struct berth_metrics metrics;
         _cleanup_free_ char *listen_path = NULL;
         sigset_t mask;
-        int r, sig, leftovers;
+        int r, sig;
 
         /* Every thread started from here on inherits the blocked set; the main
          * thread takes the signals with sigwait(). */
@@ -202,11 +203,12 @@ static int run(struct berthd_config *cfg)
         }
         store->supervisor = supervisor;
 
-        leftovers = berth_persist_count(store->persist);
-        if (leftovers > 0)
-                log_warning("State directory '%s' holds %d object records from an earlier berthd; "
-                            "they are kept, ids continue after them",
-                            cfg->state_dir, leftovers);
+        /* Everything an earlier berthd left: re-adopted before the first request. */
+        r = berth_store_recover(store);
+        if (r < 0) {
+                log_error_errno(r, "Failed to recover the state in '%s': %m", cfg->state_dir);
+                goto out;
+        }
 
         r = berth_http_router_new(&router);
         if (r < 0)

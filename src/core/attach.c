@@ -20,7 +20,9 @@
 #include "loop.h"
 #include "macro.h"
 #include "supervisor.h"
+#include "mountfs.h"
 #include "persist.h"
+#include "pidref.h"
 #include "log.h"
 #include "rbd.h"
 #include "store-internal.h"
@@ -56,8 +58,9 @@ static int attach_ref(struct berth_store *s, const struct berth_attach_spec *spe
  * second read-only attachment shares the first one's loop device: one squashfs
  * superblock, one cache of decompressed blocks for every container of that image.
  * Returns a dup of the device fd to share, -1 when there is none, or -errno. */
-static int check_not_attached(struct berth_store *s, dev_t dev, ino_t ino, bool ro, bool partscan,
-                              int *ret_nr, struct berth_error *err)
+static int check_not_attached(struct berth_store *s, const struct berth_attach *self, dev_t dev,
+                              ino_t ino, bool ro, bool partscan, int *ret_nr,
+                              struct berth_error *err)
 {
         int r = -1;
 
@@ -65,7 +68,7 @@ static int check_not_attached(struct berth_store *s, dev_t dev, ino_t ino, bool 
         for (size_t i = 0; i < s->n_table[BERTH_OBJ_ATTACH]; i++) {
                 struct berth_attach *o = (struct berth_attach *)s->table[BERTH_OBJ_ATTACH][i];
 
-                if (o->kind != BERTH_ATTACH_LOOPBACK || o->loopback.backing_dev != dev ||
+                if (o == self || o->kind != BERTH_ATTACH_LOOPBACK || o->loopback.backing_dev != dev ||
                     o->loopback.backing_ino != ino)
                         continue;
                 if (ro && o->read_only) {
@@ -193,7 +196,7 @@ static int loopback_attach(struct berth_store *s, struct berth_attach *a,
         if (!a->loopback.backing_file)
                 return -ENOMEM;
 
-        r = check_not_attached(s, st.st_dev, st.st_ino, ro, spec->loopback.read_partitions,
+        r = check_not_attached(s, a, st.st_dev, st.st_ino, ro, spec->loopback.read_partitions,
                                &a->loopback.loop_nr, err);
         if (r < -1)
                 return r;
@@ -661,6 +664,23 @@ void berth_attach_handle_helper_exit(struct berth_store *s, uint64_t id)
         }
 }
 
+struct berth_attach *attach_alloc(struct berth_store *s, enum berth_attach_kind kind, bool user)
+{
+        struct berth_attach *a = calloc(1, sizeof(*a));
+
+        if (!a)
+                return NULL;
+        a->obj.type = BERTH_OBJ_ATTACH;
+        a->obj.user = user;
+        a->kind = kind;
+        a->loopback.fd = -EBADF;
+        a->rbd.fd = -EBADF;
+        a->rbd.device_id = -1;
+        a->rbd.helper.pidfd = -EBADF;
+        store_link(s, &a->obj);
+        return a;
+}
+
 int attach_build(struct berth_store *s, const struct berth_attach_spec *spec,
                  struct berth_obj *holder, bool ro_hint, struct berth_attach **ret,
                  struct berth_error *err)
@@ -671,17 +691,9 @@ int attach_build(struct berth_store *s, const struct berth_attach_spec *spec,
         if (spec->is_ref)
                 return attach_ref(s, spec, holder, ret, err);
 
-        a = calloc(1, sizeof(*a));
+        a = attach_alloc(s, spec->kind, /* user= */ !holder);
         if (!a)
                 return -ENOMEM;
-        a->obj.type = BERTH_OBJ_ATTACH;
-        a->obj.user = !holder;
-        a->kind = spec->kind;
-        a->loopback.fd = -EBADF;
-        a->rbd.fd = -EBADF;
-        a->rbd.device_id = -1;
-        a->rbd.helper.pidfd = -EBADF;
-        store_link(s, &a->obj);
 
         switch (spec->kind) {
         case BERTH_ATTACH_LOOPBACK:
@@ -791,4 +803,167 @@ int berth_attach_create(struct berth_store *s, const struct berth_attach_spec *s
         }
         pthread_mutex_unlock(&s->op_lock);
         return r;
+}
+
+/* ---- re-adoption after a restart of berthd (recover.c) ------------------------------ */
+
+/* An fd of /dev/loopNR if the device still has the file dev:ino, else -ESTALE. */
+static int loop_open_checked(int nr, bool ro, dev_t dev, ino_t ino)
+{
+        struct loop_info64 info = {};
+        char p[64];
+        int fd;
+
+        if (nr < 0)
+                return -ENOENT;
+        (void)snprintf(p, sizeof(p), "/dev/loop%d", nr);
+        fd = open(p, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        if (ioctl(fd, LOOP_GET_STATUS64, &info) < 0 || info.lo_device != (uint64_t)dev ||
+            info.lo_inode != (uint64_t)ino) {
+                (void)close(fd);
+                return -ESTALE;
+        }
+        return fd;
+}
+
+/* The file of a loop device that vanished (autoclear: nothing had it mounted when the
+ * old berthd's fd closed) is attached again, if it is still the same file. */
+static int loop_reattach(struct berth_store *s, struct berth_attach *a, const char *file,
+                         dev_t dev, ino_t ino, bool partscan, int *nr, int *ret_fd,
+                         struct berth_error *err)
+{
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+        int r;
+
+        fd = open(file, (a->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return berth_error_set_errno(err, errno, "open '%s'", file);
+        if (fstat(fd, &st) < 0)
+                return berth_error_set_errno(err, errno, "stat '%s'", file);
+        if (st.st_dev != dev || st.st_ino != ino)
+                return berth_error_set(err, ESTALE, "'%s' is not the file that was attached",
+                                       file);
+        r = check_not_attached(s, a, dev, ino, a->read_only, partscan, nr, err);
+        if (r < -1)
+                return r;
+        if (r >= 0) {
+                *ret_fd = r;
+                return 0;
+        }
+        return loop_attach(fd, file, a->read_only, partscan, nr, ret_fd, err);
+}
+
+static int set_device(struct berth_attach *a, int fd, int nr)
+{
+        struct stat st;
+
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        free(a->device_file);
+        if (asprintf(&a->device_file, "/dev/loop%d", nr) < 0) {
+                a->device_file = NULL;
+                return -ENOMEM;
+        }
+        a->rdev = st.st_rdev;
+        return 0;
+}
+
+static int loopback_readopt(struct berth_store *s, struct berth_attach *a, bool may_rebuild,
+                            struct berth_error *err)
+{
+        int fd, r;
+
+        fd = loop_open_checked(a->loopback.loop_nr, a->read_only, a->loopback.backing_dev,
+                               a->loopback.backing_ino);
+        if (fd >= 0) {
+                a->loopback.fd = fd;
+                return set_device(a, fd, a->loopback.loop_nr);
+        }
+        if (!may_rebuild)
+                return berth_error_set(err, ENODEV, "%s is gone and its base mount too",
+                                       a->device_file);
+        r = loop_reattach(s, a, a->loopback.backing_file, a->loopback.backing_dev,
+                          a->loopback.backing_ino, a->loopback.read_partitions,
+                          &a->loopback.loop_nr, &a->loopback.fd, err);
+        if (r < 0)
+                return r;
+        r = set_device(a, a->loopback.fd, a->loopback.loop_nr);
+        return r < 0 ? r : 1;
+}
+
+static int rbd_readopt(struct berth_store *s, struct berth_attach *a, struct berth_error *err)
+{
+        _cleanup_free_ char *image = NULL;
+        struct stat st;
+        int fd, r;
+
+        if (a->rbd.krbd) {
+                char dev[128];
+                int id = krbd_find(s->sysfs_root, &a->rbd.spec);
+                if (id < 0)
+                        return berth_error_set(err, ENODEV, "rbd image %s/%s is no longer mapped",
+                                               a->rbd.spec.pool, a->rbd.spec.image);
+                (void)snprintf(dev, sizeof(dev), "%s/rbd%d", s->dev_root, id);
+                free(a->device_file);
+                a->device_file = strdup(dev);
+                if (!a->device_file)
+                        return -ENOMEM;
+                if (stat(dev, &st) >= 0)
+                        a->rdev = st.st_rdev;
+                r = id == a->rbd.device_id ? 0 : 1;
+                a->rbd.device_id = id;
+                return r;
+        }
+        /* berth-rbd: the same process (pid and start time) with its FUSE mount. */
+        fd = pidfd_open_checked(a->rbd.helper.pid, a->rbd.helper.starttime);
+        if (fd < 0 || !a->rbd.helper.mountpoint ||
+            mountfs_is_mountpoint(a->rbd.helper.mountpoint) <= 0) {
+                safe_close(fd);
+                return berth_error_set(err, ESRCH, "berth-rbd (pid %d) of rbd image %s/%s is gone",
+                                       (int)a->rbd.helper.pid, a->rbd.spec.pool,
+                                       a->rbd.spec.image);
+        }
+        a->rbd.helper.pidfd = fd;
+        if (asprintf(&image, "%s/image", a->rbd.helper.mountpoint) < 0)
+                return -ENOMEM;
+        if (stat(image, &st) < 0)
+                return berth_error_set_errno(err, errno, "stat '%s'", image);
+        fd = loop_open_checked(a->rbd.loop_nr, a->read_only, st.st_dev, st.st_ino);
+        if (fd >= 0) {
+                a->rbd.fd = fd;
+                return set_device(a, fd, a->rbd.loop_nr);
+        }
+        r = loop_reattach(s, a, image, st.st_dev, st.st_ino, false, &a->rbd.loop_nr, &a->rbd.fd,
+                          err);
+        if (r < 0)
+                return r;
+        r = set_device(a, a->rbd.fd, a->rbd.loop_nr);
+        return r < 0 ? r : 1;
+}
+
+int attach_readopt(struct berth_store *s, struct berth_attach *a, bool may_rebuild,
+                   struct berth_error *err)
+{
+        struct stat st;
+
+        switch (a->kind) {
+        case BERTH_ATTACH_LOOPBACK:
+                return loopback_readopt(s, a, may_rebuild, err);
+        case BERTH_ATTACH_LOCAL:
+                if (stat(a->local.path, &st) < 0 || !S_ISBLK(st.st_mode))
+                        return berth_error_set(err, ENODEV, "'%s' is no longer a block device",
+                                               a->local.path);
+                a->rdev = st.st_rdev;
+                return 0;
+        case BERTH_ATTACH_RBD:
+                return rbd_readopt(s, a, err);
+        case BERTH_ATTACH_ISCSI:
+        case _BERTH_ATTACH_KIND_MAX:
+        case _BERTH_ATTACH_KIND_INVALID:
+                break;
+        }
+        return berth_error_set(err, EINVAL, "unknown attachment kind");
 }

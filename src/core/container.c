@@ -24,6 +24,7 @@
 #include "log.h"
 #include "macro.h"
 #include "persist.h"
+#include "pidref.h"
 #include "record.h"
 #include "store-internal.h"
 #include "strv.h"
@@ -429,6 +430,9 @@ static int container_start(struct berth_store *s, struct berth_container *c,
         pthread_mutex_lock(&s->lock);
         c->pid = res.pid;
         c->pidfd = res.pidfd;
+        c->pid_starttime = 0;
+        (void)pid_starttime(res.pid, &c->pid_starttime);
+        memcpy(c->boot_id, s->boot_id, sizeof(c->boot_id));
         c->payload_pid = res.payload_pid;
         c->console_fd = res.console_fd;
         c->console_slave = res.console_slave;
@@ -512,8 +516,8 @@ static char *hostname_from(const char *name)
         return strdup(n ? h : "berth");
 }
 
-static struct berth_container *container_new(struct berth_store *s,
-                                             const struct berth_container_spec *spec)
+struct berth_container *container_alloc(struct berth_store *s,
+                                        const struct berth_container_spec *spec)
 {
         struct berth_container *c = calloc(1, sizeof(*c));
 
@@ -563,7 +567,7 @@ int berth_container_create(struct berth_store *s, const struct berth_container_s
         if (c)
                 goto out;
 
-        c = container_new(s, spec);
+        c = container_alloc(s, spec);
         if (!c || !c->args || !c->env_extra || !c->hostname || (spec->name && !c->name)) {
                 r = -ENOMEM;
                 goto fail;
@@ -696,6 +700,8 @@ static int container_stop(struct berth_store *s, struct berth_container *c, stru
         }
         container_log(c, "stopping container (signal %d, timeout %llu ms)", sig,
                       (unsigned long long)c->stop_timeout_ms);
+        /* A berthd restarted meanwhile finishes the stop (its timer included). */
+        persist(s, c);
         publish(s, c, "stopping");
         return 0;
 }
@@ -1181,4 +1187,107 @@ int berth_store_shutdown(struct berth_store *s)
                 free(all.v);
         }
         return failed ? -EBUSY : 0;
+}
+
+/* ---- re-adoption after a restart of berthd (recover.c) ------------------------------ */
+
+static bool state_is_live(enum berth_container_state st)
+{
+        return st == BERTH_CONTAINER_RUNNING || st == BERTH_CONTAINER_PAUSED ||
+               st == BERTH_CONTAINER_STOPPING;
+}
+
+int container_readopt(struct berth_store *s, struct berth_container *c, struct berth_error *err)
+{
+        char name[32];
+        pid_t pid = 0;
+        int fd = -ESRCH, r;
+
+        r = RET_NERRNO(mkdir(c->dir, 0700));
+        if (r < 0 && r != -EEXIST)
+                return berth_error_set_errno(err, -r, "create '%s'", c->dir);
+        (void)snprintf(name, sizeof(name), "%llu", (unsigned long long)c->obj.id);
+        if (s->cgroups && s->cgroups->layout != BERTH_CGROUP_NONE)
+                (void)berth_cgroup_open(s->cgroups, name, &c->cg, NULL);
+
+        /* Its PID 1: the recorded one if it is still that process in this boot; or,
+         * for a container whose start was cut short by the old berthd's end before
+         * the record said "running", the namespace init in its cgroup. */
+        if (state_is_live(c->state) && c->pid > 0 && streq(c->boot_id, s->boot_id))
+                fd = pidfd_open_checked(c->pid, c->pid_starttime);
+        else if (c->state == BERTH_CONTAINER_CREATED && c->cg &&
+                 (pid = berth_cgroup_find_init(c->cg)) > 0) {
+                fd = pidfd_open_checked(pid, 0);
+                if (fd >= 0) {
+                        c->pid = pid;
+                        c->pid_starttime = 0;
+                        (void)pid_starttime(pid, &c->pid_starttime);
+                        memcpy(c->boot_id, s->boot_id, sizeof(c->boot_id));
+                        c->state = BERTH_CONTAINER_RUNNING;
+                        c->exit_code = -1;
+                        (void)clock_gettime(CLOCK_REALTIME, &c->started_at);
+                }
+        }
+        if (fd >= 0) {
+                c->pidfd = fd;
+                if (c->state != BERTH_CONTAINER_STOPPING)
+                        c->state = berth_cgroup_is_frozen(c->cg) ? BERTH_CONTAINER_PAUSED
+                                                                  : BERTH_CONTAINER_RUNNING;
+                container_log(c, "berthd restarted: container re-adopted (pid %d)", (int)c->pid);
+                if (c->systemd)
+                        container_log(c, "the console of the old berthd is gone: systemd's "
+                                         "console output is no longer copied here");
+                return 0;
+        }
+        if (state_is_live(c->state)) {
+                /* It ended while no berthd was watching: berth-init's status file says
+                 * how; without one (another boot, or PID 1 was killed) it is dead. */
+                int code = -1, sig = 0;
+                char *error = NULL;
+                uint64_t ooms = 0;
+
+                read_status(c, &code, &sig, &error);
+                c->exit_code = code;
+                c->signal = sig;
+                free(c->error);
+                c->error = error;
+                c->oom_killed = c->cg && berth_cgroup_oom_kills(c->cg, &ooms) >= 0 && ooms > 0;
+                c->pid = 0;
+                (void)clock_gettime(CLOCK_REALTIME, &c->finished_at);
+                c->state = (c->stop_requested && (code >= 0 || sig)) || (code == 0 && sig == 0)
+                                   ? BERTH_CONTAINER_EXITED
+                                   : BERTH_CONTAINER_DEAD;
+                c->exit_handled = true;
+                container_log(c, "berthd restarted: the container ended while berthd was "
+                                 "not running (%s %d); container state: %s",
+                              sig ? "signal" : "exit code", sig ? sig : code,
+                              berth_container_state_to_string(c->state));
+                r = 1;
+        } else
+                r = 0;
+        /* Whatever is left in its groups has no PID 1 any more. */
+        if (c->cg) {
+                if (!berth_cgroup_is_empty(c->cg))
+                        (void)berth_cgroup_kill_all(c->cg);
+                (void)berth_cgroup_remove(c->cg);
+                c->cg = berth_cgroup_free(c->cg);
+        }
+        c->pid = 0;
+        return r;
+}
+
+void container_adopted(struct berth_store *s, struct berth_container *c, bool changed)
+{
+        if (c->pidfd >= 0) {
+                (void)berth_supervisor_watch(s->supervisor, c->pidfd, BERTH_WATCH_EXIT, c->obj.id);
+                if (c->state == BERTH_CONTAINER_STOPPING) {
+                        pthread_mutex_lock(&s->lock);
+                        (void)arm_timer(s, c, c->stop_timeout_ms);
+                        pthread_mutex_unlock(&s->lock);
+                }
+        }
+        if (changed || c->pidfd >= 0)
+                persist(s, c);
+        if (changed)
+                publish(s, c, berth_container_state_to_string(c->state));
 }

@@ -78,6 +78,8 @@ struct berth_container {
         char *logfile;
         char *dir; /* <state>/containers/<id> */
         pid_t pid; /* host pid of PID 1, 0 when not running */
+        uint64_t pid_starttime; /* with pid and boot_id, names PID 1 across a berthd restart */
+        char boot_id[37];
         int pidfd;
         pid_t payload_pid;
         int console_fd;
@@ -118,6 +120,15 @@ int berth_store_shutdown(struct berth_store *s);
 int berth_container_set_state(struct berth_store *s, uint64_t id, enum berth_container_state target,
                               berth_obj_visit_fn fn, void *userdata, struct berth_error *err);
 
+/* A container object from a spec (a request's or a record's), not yet in the store's
+ * table; NULL on OOM (a field it could not copy is NULL: the caller checks). */
+struct berth_container *container_alloc(struct berth_store *s,
+                                        const struct berth_container_spec *spec);
+/* A restarted berthd (recover.c): find the container's PID 1 again (pid, start time,
+ * boot) or learn how it ended. 0: as recorded; 1: its state changed; -errno: lost.
+ * Then, once it is in the table, container_adopted() watches it again. */
+int container_readopt(struct berth_store *s, struct berth_container *c, struct berth_error *err);
+void container_adopted(struct berth_store *s, struct berth_container *c, bool changed);
 /* For the store (store.c): teardown on delete and cascade, and freeing. */
 int container_check_deletable(struct berth_container *c, bool force, struct berth_error *err);
 int container_teardown(struct berth_store *s, struct berth_container *c, bool force,

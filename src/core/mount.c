@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "chase.h"
 #include "error.h"
@@ -83,6 +84,57 @@ static void remove_mountpoint(struct berth_mount *m)
                 (void)rmdir(m->mountpoint);
 }
 
+/* The mount(2) of each kind, from the object's fields: at build, and again when a
+ * restarted berthd finds a recorded mount gone. */
+static int attach_mount_do(struct berth_mount *m, struct berth_error *err)
+{
+        _cleanup_free_ char *opts = NULL;
+        bool ro;
+        int r;
+
+        r = mountopts_normalize(m->attach.options, &opts, &ro, err);
+        if (r < 0)
+                return r;
+        return mountfs_mount(m->attach.attach->device_file, m->mountpoint, m->attach.fs_type, opts,
+                             ro ? MOUNTFS_READ_ONLY : 0, err);
+}
+
+static int overlay_do(struct berth_mount *m, struct berth_error *err)
+{
+        _cleanup_free_ char *lowerdir = NULL, *opts = NULL;
+        size_t len = 1;
+
+        for (size_t i = 0; i < m->overlay.n_lower; i++)
+                len += strlen(m->overlay.lower[i]->mountpoint) + 1;
+        /* lower[0] is the top-most layer, as in overlayfs' own lowerdir order. */
+        lowerdir = malloc(len);
+        if (!lowerdir)
+                return -ENOMEM;
+        lowerdir[0] = 0;
+        for (size_t i = 0; i < m->overlay.n_lower; i++) {
+                if (i > 0)
+                        strcat(lowerdir, ":");
+                strcat(lowerdir, m->overlay.lower[i]->mountpoint);
+        }
+        if (asprintf(&opts, "lowerdir=%s,upperdir=%s,workdir=%s", lowerdir, m->overlay.upperdir,
+                     m->overlay.workdir) < 0) {
+                opts = NULL;
+                return -ENOMEM;
+        }
+        return mountfs_mount("overlay", m->mountpoint, "overlay", opts, 0, err);
+}
+
+/* src: the resolved source as /proc/self/fd/N, so a symlink swapped in meanwhile cannot
+ * redirect the bind. */
+static int bind_do(struct berth_mount *m, const char *src, struct berth_error *err)
+{
+        return mountfs_mount(src, m->mountpoint, NULL, NULL,
+                             MOUNTFS_BIND | MOUNTFS_NO_CANONICALIZE |
+                                     (m->bind.recursive ? MOUNTFS_RECURSIVE : 0) |
+                                     (m->bind.ro ? MOUNTFS_READ_ONLY : 0),
+                             err);
+}
+
 static int attach_mount_build(struct berth_store *s, struct berth_mount *m,
                               const struct berth_mount_spec *spec, struct berth_error *err)
 {
@@ -99,6 +151,7 @@ static int attach_mount_build(struct berth_store *s, struct berth_mount *m,
         r = mountopts_normalize(spec->attach.options, &opts, &ro, err);
         if (r < 0)
                 return r;
+        opts = mfree(opts);
         m->attach.fs_type = strdup(spec->attach.fs_type);
         m->attach.options = strv_copy(spec->attach.options);
         if (!m->attach.fs_type || !m->attach.options)
@@ -119,15 +172,12 @@ static int attach_mount_build(struct berth_store *s, struct berth_mount *m,
         r = make_mountpoint(s, m, /* file= */ false, err);
         if (r < 0)
                 return r;
-        return mountfs_mount(m->attach.attach->device_file, m->mountpoint, m->attach.fs_type, opts,
-                             ro ? MOUNTFS_READ_ONLY : 0, err);
+        return attach_mount_do(m, err);
 }
 
 static int overlay_build(struct berth_store *s, struct berth_mount *m,
                          const struct berth_mount_spec *spec, struct berth_error *err)
 {
-        _cleanup_free_ char *lowerdir = NULL, *opts = NULL;
-        size_t len = 1;
         int r;
 
         if (spec->overlay.n_lower == 0)
@@ -145,18 +195,6 @@ static int overlay_build(struct berth_store *s, struct berth_mount *m,
                 if (r < 0)
                         return berth_error_prefix(err, "overlay.lower[%zu]", i);
                 m->overlay.lower[m->overlay.n_lower++] = l;
-                len += strlen(l->mountpoint) + 1;
-        }
-
-        /* lower[0] is the top-most layer, as in overlayfs' own lowerdir order. */
-        lowerdir = malloc(len);
-        if (!lowerdir)
-                return -ENOMEM;
-        lowerdir[0] = 0;
-        for (size_t i = 0; i < m->overlay.n_lower; i++) {
-                if (i > 0)
-                        strcat(lowerdir, ":");
-                strcat(lowerdir, m->overlay.lower[i]->mountpoint);
         }
 
         r = mkdtemp_in(s->mounts_dir, "upper_", 0755, &m->overlay.upperdir);
@@ -168,12 +206,7 @@ static int overlay_build(struct berth_store *s, struct berth_mount *m,
         r = make_mountpoint(s, m, /* file= */ false, err);
         if (r < 0)
                 return r;
-        if (asprintf(&opts, "lowerdir=%s,upperdir=%s,workdir=%s", lowerdir, m->overlay.upperdir,
-                     m->overlay.workdir) < 0) {
-                opts = NULL;
-                return -ENOMEM;
-        }
-        return mountfs_mount("overlay", m->mountpoint, "overlay", opts, 0, err);
+        return overlay_do(m, err);
 }
 
 static int bind_build(struct berth_store *s, struct berth_mount *m,
@@ -226,13 +259,7 @@ static int bind_build(struct berth_store *s, struct berth_mount *m,
         r = make_mountpoint(s, m, /* file= */ !S_ISDIR(st.st_mode), err);
         if (r < 0)
                 return r;
-        /* Mount from the fd we resolved, so a symlink swapped in meanwhile cannot
-         * redirect the bind. */
-        return mountfs_mount(src, m->mountpoint, NULL, NULL,
-                             MOUNTFS_BIND | MOUNTFS_NO_CANONICALIZE |
-                                     (spec->bind.recursive ? MOUNTFS_RECURSIVE : 0) |
-                                     (spec->bind.ro ? MOUNTFS_READ_ONLY : 0),
-                             err);
+        return bind_do(m, src, err);
 }
 
 static void mount_free(struct berth_store *s, struct berth_mount *m)
@@ -241,6 +268,19 @@ static void mount_free(struct berth_store *s, struct berth_mount *m)
         store_unlink(s, &m->obj);
         free(m->obj.holders);
         free(m);
+}
+
+struct berth_mount *mount_alloc(struct berth_store *s, enum berth_mount_kind kind, bool user)
+{
+        struct berth_mount *m = calloc(1, sizeof(*m));
+
+        if (!m)
+                return NULL;
+        m->obj.type = BERTH_OBJ_MOUNT;
+        m->obj.user = user;
+        m->kind = kind;
+        store_link(s, &m->obj);
+        return m;
 }
 
 int mount_build(struct berth_store *s, const struct berth_mount_spec *spec,
@@ -252,13 +292,9 @@ int mount_build(struct berth_store *s, const struct berth_mount_spec *spec,
         if (spec->is_ref)
                 return mount_ref(s, spec, holder, ret, err);
 
-        m = calloc(1, sizeof(*m));
+        m = mount_alloc(s, spec->kind, /* user= */ !holder);
         if (!m)
                 return -ENOMEM;
-        m->obj.type = BERTH_OBJ_MOUNT;
-        m->obj.user = !holder;
-        m->kind = spec->kind;
-        store_link(s, &m->obj);
 
         switch (spec->kind) {
         case BERTH_MOUNT_ATTACH:
@@ -398,5 +434,97 @@ int berth_mount_create(struct berth_store *s, const struct berth_mount_spec *spe
                 pthread_mutex_unlock(&s->lock);
         }
         pthread_mutex_unlock(&s->op_lock);
+        return r;
+}
+
+/* ---- re-adoption after a restart of berthd (recover.c) ------------------------------ */
+
+/* Is the recorded mount still there, and on what it should be on? */
+static bool mount_present(struct berth_mount *m)
+{
+        struct stat st;
+
+        if (mountfs_is_mountpoint(m->mountpoint) <= 0)
+                return false;
+        if (m->kind == BERTH_MOUNT_ATTACH && m->attach.attach->rdev)
+                return stat(m->mountpoint, &st) >= 0 && st.st_dev == m->attach.attach->rdev;
+        return true;
+}
+
+int mount_readopt(struct berth_store *s, struct berth_mount *m, bool may_rebuild,
+                  struct berth_error *err)
+{
+        _cleanup_close_ int base_fd = -EBADF, fd = -EBADF;
+        struct stat st;
+        char src[64];
+        int r;
+
+        (void)s;
+        if (m->detached)
+                return 0;
+        m->mountpoint_is_file = lstat(m->mountpoint, &st) >= 0 && S_ISREG(st.st_mode);
+        r = 0;
+        if (mount_present(m))
+                goto done;
+
+        /* Gone (unmounted behind berth's back, or never made: berthd died in between):
+         * mounted again from the record, on the same mountpoint. */
+        if (!may_rebuild)
+                return berth_error_set(err, ENOENT, "'%s' is no longer mounted and what it "
+                                                    "was made of is gone",
+                                       m->mountpoint);
+        if (mountfs_is_mountpoint(m->mountpoint) > 0)
+                return berth_error_set(err, EBUSY, "'%s' has another file system mounted on it",
+                                       m->mountpoint);
+        switch (m->kind) {
+        case BERTH_MOUNT_ATTACH:
+                if (mkdir(m->mountpoint, 0755) < 0 && errno != EEXIST)
+                        return berth_error_set_errno(err, errno, "create '%s'", m->mountpoint);
+                r = attach_mount_do(m, err);
+                break;
+        case BERTH_MOUNT_OVERLAY:
+                if (!m->overlay.upperdir || access(m->overlay.upperdir, F_OK) < 0)
+                        return berth_error_set(err, ENOENT,
+                                               "the overlay's upper directory is gone");
+                if (mkdir(m->mountpoint, 0755) < 0 && errno != EEXIST)
+                        return berth_error_set_errno(err, errno, "create '%s'", m->mountpoint);
+                r = overlay_do(m, err);
+                break;
+        case BERTH_MOUNT_BIND:
+                base_fd = open(m->bind.mount ? m->bind.mount->mountpoint : "/",
+                               O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (base_fd < 0)
+                        return berth_error_set_errno(err, errno, "open the base of bind.path");
+                fd = open_in_root(base_fd, m->bind.path, O_PATH, 0);
+                if (fd < 0 || fstat(fd, &st) < 0)
+                        return berth_error_set(err, ENOENT, "bind.path '%s' is gone",
+                                               m->bind.path);
+                if (S_ISDIR(st.st_mode))
+                        r = RET_NERRNO(mkdir(m->mountpoint, 0755));
+                else
+                        r = RET_NERRNO(open(m->mountpoint,
+                                            O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
+                if (r >= 0 && !S_ISDIR(st.st_mode))
+                        (void)close(r);
+                if (r < 0 && r != -EEXIST)
+                        return berth_error_set_errno(err, -r, "create '%s'", m->mountpoint);
+                m->mountpoint_is_file = !S_ISDIR(st.st_mode);
+                (void)snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
+                r = bind_do(m, src, err);
+                break;
+        case BERTH_MOUNT_NFS:
+        case BERTH_MOUNT_URI:
+        case _BERTH_MOUNT_KIND_MAX:
+        case _BERTH_MOUNT_KIND_INVALID:
+        default:
+                r = berth_error_set(err, EINVAL, "unknown mount kind");
+                break;
+        }
+        if (r < 0)
+                return r;
+        r = 1;
+done:
+        if (mountfs_is_read_only(m->mountpoint) >= 0)
+                m->read_only = mountfs_is_read_only(m->mountpoint) > 0;
         return r;
 }

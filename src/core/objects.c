@@ -153,3 +153,49 @@ bool berth_name_is_valid(const char *s)
                 return false;
         return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
 }
+
+static char *json_strdup(json_t *j, const char *key)
+{
+        json_t *v = json_object_get(j, key);
+
+        return json_is_string(v) ? strdup(json_string_value(v)) : NULL;
+}
+
+int berth_rbd_from_json(json_t *j, struct berth_rbd_spec *s)
+{
+        json_t *mons = json_object_get(j, "monitors"), *opt = json_object_get(j, "options"), *v;
+        size_t i;
+
+        *s = (struct berth_rbd_spec){};
+        json_array_foreach (mons, i, v)
+                if (json_is_string(v) && strv_extend(&s->monitors, json_string_value(v)) < 0)
+                        goto fail;
+        s->pool = json_strdup(j, "pool");
+        s->image = json_strdup(j, "image");
+        s->snapshot = json_strdup(j, "snapshot");
+        if (!s->pool || !s->image)
+                goto fail;
+        for (int o = 0; o < _RBD_BOOL_OPT_MAX; o++) {
+                v = json_object_get(opt, rbd_bool_opt_names[o]);
+                if (!json_is_boolean(v))
+                        continue;
+                s->opt.bool_set |= 1u << o;
+                if (json_is_true(v))
+                        s->opt.bool_val |= 1u << o;
+        }
+        for (int o = 0; o < _RBD_INT_OPT_MAX; o++) {
+                v = json_object_get(opt, rbd_int_opt_names[o]);
+                if (!json_is_integer(v))
+                        continue;
+                s->opt.int_set |= 1u << o;
+                s->opt.ints[o] = json_integer_value(v);
+        }
+        s->opt.name = json_strdup(opt, "name");
+        s->opt.fsid = json_strdup(opt, "fsid");
+        s->opt.ip = json_strdup(opt, "ip");
+        s->opt.ns = json_strdup(opt, "namespace");
+        return 0;
+fail:
+        berth_rbd_spec_clear(s);
+        return -EINVAL;
+}

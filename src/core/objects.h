@@ -179,6 +179,8 @@ struct berth_attach {
 /* The API's rbd object of an attachment: monitors, pool, image, snapshot, options
  * (never the secret), and device_id for krbd. */
 json_t *berth_rbd_to_json(const struct berth_attach *a);
+/* Its inverse, for a record (without the secret, which records never hold). */
+int berth_rbd_from_json(json_t *j, struct berth_rbd_spec *s);
 
 struct berth_mount {
         struct berth_obj obj;

@@ -231,3 +231,40 @@ int berth_persist_count(struct berth_persist *p)
         closedir(d);
         return n;
 }
+
+int berth_persist_load(struct berth_persist *p, berth_persist_load_fn fn, void *userdata)
+{
+        struct dirent *de;
+        DIR *d;
+        int n = 0;
+
+        d = opendir(p->dir);
+        if (!d)
+                return -errno;
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *path = NULL;
+                size_t len = strlen(de->d_name);
+                json_error_t jerr;
+                json_t *j;
+
+                if (asprintf(&path, "%s/%s", p->dir, de->d_name) < 0) {
+                        closedir(d);
+                        return -ENOMEM;
+                }
+                /* A temporary file of a write that a crash cut short: the record it
+                 * was to replace (if any) is intact. */
+                if (strstr(de->d_name, ".json.tmp")) {
+                        (void)unlink(path);
+                        continue;
+                }
+                if (streq(de->d_name, "ids.json") || len < 6 ||
+                    !streq(de->d_name + len - 5, ".json"))
+                        continue;
+                j = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+                if (fn(path, j, j ? NULL : jerr.text, userdata) >= 0)
+                        n++;
+                json_decref(j);
+        }
+        closedir(d);
+        return n;
+}

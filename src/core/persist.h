@@ -42,5 +42,11 @@ int berth_persist_write(struct berth_persist *p, enum berth_obj_type type, uint6
                         struct berth_error *err);
 void berth_persist_remove(struct berth_persist *p, enum berth_obj_type type, uint64_t id);
 
+/* Call fn for every object record (path, its JSON, or NULL and the parse error); fn
+ * owns nothing. Returns the number of calls that returned >= 0, or -errno. */
+typedef int (*berth_persist_load_fn)(const char *path, json_t *j, const char *error,
+                                     void *userdata);
+int berth_persist_load(struct berth_persist *p, berth_persist_load_fn fn, void *userdata);
+
 /* Number of object records present (used at start to report leftovers). */
 int berth_persist_count(struct berth_persist *p);

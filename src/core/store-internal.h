@@ -17,6 +17,11 @@ void obj_unclaim(struct berth_store *s, struct berth_obj *o, struct berth_obj *h
 int store_lookup(struct berth_store *s, enum berth_obj_type type, uint64_t id,
                  struct berth_obj **ret, struct berth_error *err);
 
+/* A new object with nothing in the kernel yet, linked into the store's list (free it
+ * with its type's release and store_unlink, as the builders do). */
+struct berth_attach *attach_alloc(struct berth_store *s, enum berth_attach_kind kind, bool user);
+struct berth_mount *mount_alloc(struct berth_store *s, enum berth_mount_kind kind, bool user);
+
 /* Per-type operations, implemented in attach.c and mount.c. */
 
 /* Build (create in the kernel) an object from a spec, or resolve a reference; the
@@ -75,6 +80,21 @@ void store_abort(struct berth_store *s, struct berth_obj *root);
  * counters back to saved (op_lock held throughout, so nothing else took an id). */
 void store_uncommit(struct berth_store *s, struct berth_obj *root,
                     const uint64_t saved[_BERTH_OBJ_TYPE_MAX]);
+
+/* Recovery (recover.c): bring a decoded object's kernel side back once its children
+ * are back. 0: found as recorded; 1: rebuilt (attached or mounted again, only when
+ * may_rebuild: its children are all back); -errno with err: lost. */
+int attach_readopt(struct berth_store *s, struct berth_attach *a, bool may_rebuild,
+                   struct berth_error *err);
+int mount_readopt(struct berth_store *s, struct berth_mount *m, bool may_rebuild,
+                  struct berth_error *err);
+/* Put a recovered object into the table (objects of a type in increasing id order). */
+int store_register(struct berth_store *s, struct berth_obj *o);
+/* Take a lost object out of the table, as a forced delete would ("deleted" event,
+ * record kept while holders remain). */
+void store_unregister(struct berth_store *s, struct berth_obj *o);
+/* Nothing claims o: tear it down (or finalise a removed one) and free it. */
+void store_destroy(struct berth_store *s, struct berth_obj *o);
 
 /* Publish a created/deleted event for an attachment or mount. */
 void store_publish(struct berth_store *s, struct berth_obj *o, const char *what);

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "macro.h"
 #include "persist.h"
+#include "pidref.h"
 #include "container.h"
 #include "events.h"
 #include "store-internal.h"
@@ -41,6 +42,7 @@ int berth_store_new(const struct berth_store_config *cfg, struct berth_store **r
                 pthread_condattr_destroy(&a);
         }
         s->log_max = cfg->log_max;
+        (void)boot_id(s->boot_id);
         s->state_dir = strdup(cfg->state_dir ? cfg->state_dir : "/run/berth");
         s->sysfs_root = strdup(cfg->sysfs_root ? cfg->sysfs_root : "/sys");
         s->dev_root = strdup(cfg->dev_root ? cfg->dev_root : "/dev");
@@ -238,6 +240,20 @@ int berth_store_visit_one(struct berth_store *s, enum berth_obj_type type, uint6
         return r;
 }
 
+int store_register(struct berth_store *s, struct berth_obj *o)
+{
+        int r;
+
+        pthread_mutex_lock(&s->lock);
+        r = table_add(s, o);
+        if (r >= 0)
+                o->registered = true;
+        if (s->next_id[o->type] <= o->id)
+                s->next_id[o->type] = o->id + 1;
+        pthread_mutex_unlock(&s->lock);
+        return r;
+}
+
 /* ---- claims --------------------------------------------------------------------- */
 
 int obj_claim(struct berth_obj *o, struct berth_obj *holder, bool owner)
@@ -306,6 +322,18 @@ static int teardown(struct berth_store *s, struct berth_obj *o, bool lazy, bool 
                 break;
         }
         return 0;
+}
+
+static void obj_destroy(struct berth_store *s, struct berth_obj *o);
+
+void store_unregister(struct berth_store *s, struct berth_obj *o)
+{
+        unregister(s, o);
+}
+
+void store_destroy(struct berth_store *s, struct berth_obj *o)
+{
+        obj_destroy(s, o);
 }
 
 /* Nothing claims o any more. */

@@ -72,6 +72,7 @@ struct berth_store {
         struct berth_supervisor *supervisor;
         struct berth_events *events;
         uint64_t log_max;
+        char boot_id[37]; /* this boot's; a record from another boot names no process */
 
         uint64_t next_id[_BERTH_OBJ_TYPE_MAX];
         struct berth_obj **table[_BERTH_OBJ_TYPE_MAX]; /* sorted by id */
