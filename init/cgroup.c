@@ -364,8 +364,7 @@ static int group_dir(const struct berth_cgroup_system *cs, const char *root,
         int r;
 
         if (!create)
-                return access(path, F_OK) < 0 ? berth_error_set_errno(err, errno, "cgroup '%s'", path)
-                                               : 0;
+                return access(path, F_OK) < 0 ? -ENOENT : 0;
         r = ensure_parent(cs, root, c, err);
         return r < 0 ? r : mkdir_group(path, err);
 }
@@ -387,10 +386,14 @@ static int cgroup_build(const struct berth_cgroup_system *cs, const char *name, 
                         r = -ENOMEM;
                 if (r >= 0)
                         r = group_dir(cs, cs->v2, _BERTH_CG_MAX, p, create, err);
-                if (r >= 0)
-                        r = add_path(cg, p);
-                if (r >= 0 && !(cg->v2 = strdup(p)))
-                        r = -ENOMEM;
+                if (r == -ENOENT && !create)
+                        r = 0; /* opening: what is there */
+                else {
+                        if (r >= 0)
+                                r = add_path(cg, p);
+                        if (r >= 0 && !(cg->v2 = strdup(p)))
+                                r = -ENOMEM;
+                }
         }
         for (int c = 0; r >= 0 && c < _BERTH_CG_MAX; c++) {
                 _cleanup_free_ char *p = NULL;
@@ -406,6 +409,8 @@ static int cgroup_build(const struct berth_cgroup_system *cs, const char *name, 
                 if (r < 0)
                         break;
                 /* Controllers mounted together (cpu,cpuacct) share one directory. */
+                if (!create && access(p, F_OK) < 0)
+                        continue;
                 if (!has_path(cg, p)) {
                         r = group_dir(cs, cs->v1[c], (enum berth_cgroup_ctrl)c, p, create, err);
                         if (r >= 0 && create && c == BERTH_CG_CPUSET)
@@ -440,6 +445,9 @@ static int cgroup_build(const struct berth_cgroup_system *cs, const char *name, 
         }
         if (r >= 0 && create)
                 r = set_limits(cg, limits, err);
+        if (r >= 0 && !create && cg->n_paths == 0)
+                r = berth_error_set(err, ENOENT, "no cgroup named '%s' under '%s'", name,
+                                    cs->parent);
         if (r < 0) {
                 if (create)
                         (void)berth_cgroup_remove(cg);

@@ -78,8 +78,9 @@ void berth_cgroup_system_prune(const struct berth_cgroup_system *cs);
 int berth_cgroup_create(const struct berth_cgroup_system *cs, const char *name,
                         const struct berth_limits *limits, struct berth_cgroup **ret,
                         struct berth_error *err);
-/* Find the existing groups named name (a restarted berthd re-adopting a container):
- * -ENOENT when one is missing. Nothing is changed. */
+/* Find the existing groups named name (a restarted berthd re-adopting a container, or
+ * removing a group a crash left): those that exist, -ENOENT when there is none.
+ * Nothing is changed. */
 int berth_cgroup_open(const struct berth_cgroup_system *cs, const char *name,
                       struct berth_cgroup **ret, struct berth_error *err);
 /* Pid of the process in the group that is PID 1 of its own pid namespace (a

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1290,4 +1291,22 @@ void container_adopted(struct berth_store *s, struct berth_container *c, bool ch
                 persist(s, c);
         if (changed)
                 publish(s, c, berth_container_state_to_string(c->state));
+}
+
+void container_forget(struct berth_store *s, struct berth_container *c)
+{
+        (void)s;
+        if (c->pidfd >= 0) {
+                struct pollfd p = { .fd = c->pidfd, .events = POLLIN };
+                (void)send_signal(c, SIGKILL);
+                (void)poll(&p, 1, 5000);
+                c->pidfd = safe_close(c->pidfd);
+        }
+        if (c->cg) {
+                (void)berth_cgroup_kill_all(c->cg);
+                (void)berth_cgroup_remove(c->cg);
+                c->cg = berth_cgroup_free(c->cg);
+        }
+        c->pid = 0;
+        remove_files(c, /* keep_log= */ true);
 }

@@ -129,6 +129,9 @@ struct berth_container *container_alloc(struct berth_store *s,
  * Then, once it is in the table, container_adopted() watches it again. */
 int container_readopt(struct berth_store *s, struct berth_container *c, struct berth_error *err);
 void container_adopted(struct berth_store *s, struct berth_container *c, bool changed);
+/* A container whose delete a crash cut short: end what is left of it (processes,
+ * cgroups, its directory; the log stays). */
+void container_forget(struct berth_store *s, struct berth_container *c);
 /* For the store (store.c): teardown on delete and cascade, and freeing. */
 int container_check_deletable(struct berth_container *c, bool force, struct berth_error *err);
 int container_teardown(struct berth_store *s, struct berth_container *c, bool force,

@@ -148,8 +148,15 @@ static int readopt(struct recovery *rc, struct item *it)
                 return it->result == R_VISITING ? R_LOST : it->result;
         it->result = R_VISITING;
         obj_for_each_child(o, readopt_child, &c);
-        if (it->broken)
-                r = berth_error_set(&err, ENOENT, "its record names an object that has none");
+        if (it->broken) {
+                /* A delete cut short: the children went first (a container releases its
+                 * mount before its own record goes). */
+                if (o->type == BERTH_OBJ_CONTAINER)
+                        (void)container_readopt(rc->s, (struct berth_container *)o, NULL);
+                r = berth_error_set(&err, ENOENT,
+                                    "its record names an object that has none (a delete was "
+                                    "cut short): removing it");
+        }
         else if (o->removed)
                 r = 0; /* deleted by force earlier; only its holders keep it */
         else if (o->type == BERTH_OBJ_ATTACH)
@@ -160,7 +167,7 @@ static int readopt(struct recovery *rc, struct item *it)
                 r = container_readopt(rc->s, (struct berth_container *)o, &err);
 
         (void)berth_obj_describe(o, desc, sizeof(desc));
-        if (r < 0 && o->type == BERTH_OBJ_CONTAINER) {
+        if (r < 0 && o->type == BERTH_OBJ_CONTAINER && !it->broken) {
                 /* A container is never dropped: it is dead, and says why. */
                 struct berth_container *ct = (struct berth_container *)o;
                 log_warning("Recovering %s: %s; it is dead", desc, err.msg);
@@ -282,10 +289,8 @@ static unsigned sweep_cgroups(struct berth_store *s)
                  * parent is not ours to judge. */
                 if (*end || end == *name)
                         continue;
-                if (berth_cgroup_open(cs, *name, &cg, NULL) < 0) {
-                        /* Present in some hierarchies only: remove what there is. */
+                if (berth_cgroup_open(cs, *name, &cg, NULL) < 0)
                         continue;
-                }
                 if (!berth_cgroup_is_empty(cg)) {
                         log_warning("cgroup %s/%s has processes but no container: killing them",
                                     cs->parent, *name);
@@ -344,6 +349,8 @@ int berth_store_recover(struct berth_store *s)
                 o = it->obj;
                 counts[o->type][it->result]++;
                 if (it->result == R_LOST) {
+                        if (o->type == BERTH_OBJ_CONTAINER)
+                                container_forget(s, (struct berth_container *)o);
                         if (o->type == BERTH_OBJ_MOUNT)
                                 ((struct berth_mount *)o)->detached = true;
                         if (o->registered)

@@ -19,8 +19,10 @@ struct berth_store;
  *               "running" is found by the namespace init in its cgroup
  *
  * What cannot come back is "lost": logged, published as deleted, its record removed
- * (kept, marked removed, while a live object still holds it); a container is never
- * lost: it is exited or dead. Nothing running is stopped. Then what a crash left
+ * (kept, marked removed, while a live object still holds it). A container is never
+ * lost: it is exited or dead; only one whose delete a crash cut short (its mount's
+ * record already gone) is removed, as the delete asked. Nothing else running is
+ * stopped. Then what a crash left
  * without a record is removed: mounts and directories under <state>/mounts and
  * <state>/rbd (a helper ends with its FUSE mount), container directories, and
  * cgroups under the parent group that no container owns.

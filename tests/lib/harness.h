@@ -64,6 +64,12 @@ void test_delete(const struct test_berthd *t, const char *path, struct test_repl
  * reference, NULL when not JSON). */
 json_t *test_call(const struct test_berthd *t, const char *method, const char *path,
                   const char *body, long want);
+/* A request that may meet no berthd (it is being killed): the HTTP status, or 0 when
+ * there was no answer; *ret (when given) gets the parsed body or NULL. */
+long test_try(const struct test_berthd *t, const char *method, const char *path,
+              const char *body, json_t **ret);
+/* SIGKILL berthd and reap it; its state directory stays for the next spawn. */
+void test_berthd_crash(struct test_berthd *t);
 
 /* Assert a status; prints the body on mismatch. */
 #define ck_assert_status(reply, want)                                                          \

@@ -1,0 +1,541 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Recovery: berthd killed with SIGKILL (at chosen and at random points) and started
+ * again on the same state directory re-adopts every object; what the API reports
+ * matches the kernel; nothing running was stopped; after deleting everything nothing
+ * is left. Real loop devices, squashfs, overlays, namespaces and cgroups.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <curl/curl.h>
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "harness.h"
+#include "macro.h"
+#include "strv.h"
+
+static char *images;
+static char image[512];
+static struct test_berthd d;
+static char cgparent[64];
+static const char *extra[] = { "--cgroup-parent", cgparent, NULL };
+
+/* ---- fixture ----------------------------------------------------------------------- */
+
+static void build_images(void)
+{
+        const char *src = getenv("BERTH_SRCDIR");
+        char script[512];
+
+        images = test_tmpdir("berth-rimages-");
+        (void)snprintf(image, sizeof(image), "%s/busybox.sqsh", images);
+        (void)snprintf(script, sizeof(script), "%s/contrib/mkimage-busybox.sh", src ? src : ".");
+        ck_assert_int_eq(test_run((const char *[]){ script, image, NULL }), 0);
+}
+
+static void setup(void)
+{
+        (void)test_sweep(cgparent);
+        test_berthd_start(&d, false, extra);
+}
+
+static int count_cgroups(void)
+{
+        static const char *const hier[] = { "unified", "memory", "pids",  "cpu",    "freezer",
+                                            "devices", "cpuset", "blkio", "systemd" };
+        int n = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(hier); i++) {
+                char p[256];
+                struct dirent *de;
+                DIR *dir;
+
+                (void)snprintf(p, sizeof(p), "/sys/fs/cgroup/%s/%s", hier[i], cgparent);
+                dir = opendir(p);
+                if (!dir)
+                        continue;
+                while ((de = readdir(dir)))
+                        if (de->d_type == DT_DIR && de->d_name[0] != '.')
+                                n++;
+                closedir(dir);
+        }
+        return n;
+}
+
+static void teardown(void)
+{
+        if (d.pid > 0) {
+                test_remove_all(&d, "/imageapi/v1/container");
+                test_remove_all(&d, "/imageapi/v1/mount");
+                test_remove_all(&d, "/imageapi/v1/attach");
+        }
+        test_berthd_stop(&d);
+}
+
+static void assert_clean(void)
+{
+        char p[512];
+
+        (void)snprintf(p, sizeof(p), "%s/", d.state_dir);
+        ck_assert_msg(test_count_mounts_under(p) == 0, "mounts left under %s", p);
+        ck_assert_msg(test_wait_loops_gone(images) == 0, "loop devices left");
+        (void)snprintf(p, sizeof(p), "%s/mounts", d.state_dir);
+        ck_assert_msg(test_count_dir_entries(p) == 0, "directories left in %s", p);
+        (void)snprintf(p, sizeof(p), "%s/rbd", d.state_dir);
+        ck_assert_msg(test_count_dir_entries(p) <= 0, "directories left in %s", p);
+        for (int i = 0; i < 500 && count_cgroups() > 0; i++)
+                usleep(10000);
+        ck_assert_msg(count_cgroups() == 0, "cgroups left under %s", cgparent);
+}
+
+/* ---- helpers ----------------------------------------------------------------------- */
+
+static json_t *call(const char *method, const char *path, const char *body, long want)
+{
+        return test_call(&d, method, path, body, want);
+}
+
+static char *container_body(const char *name, const char *argv_json)
+{
+        char *b;
+
+        ck_assert(asprintf(&b,
+                           "{\"name\":\"%s\",\"state\":\"running\",\"args\":%s,\"stop_timeout\":2,"
+                           "\"mount\":{\"overlay\":{\"lower\":[{\"attach\":{\"fs_type\":"
+                           "\"squashfs\",\"mount_options\":[\"ro\"],\"attach\":{\"loopback\":{"
+                           "\"path\":\"%s\"}}}}]}}}",
+                           name, argv_json, image) > 0);
+        return b;
+}
+
+static json_t *find_id(json_t *list, long long id)
+{
+        size_t i;
+        json_t *o;
+
+        json_array_foreach (list, i, o)
+                if (test_json_int(o, "id") == id)
+                        return o;
+        return NULL;
+}
+
+static bool in_cgroup(pid_t pid, long long id)
+{
+        _cleanup_free_ char *text = NULL;
+        char p[64], want[128];
+
+        (void)snprintf(p, sizeof(p), "/proc/%d/cgroup", (int)pid);
+        (void)snprintf(want, sizeof(want), "/%s/%lld\n", cgparent, id);
+        return read_file(p, 65536, &text, NULL) >= 0 && strstr(text, want) != NULL;
+}
+
+static bool is_mountpoint(const char *path)
+{
+        _cleanup_free_ char *mi = NULL;
+        char needle[1100];
+
+        (void)snprintf(needle, sizeof(needle), " %s ", path);
+        return read_file("/proc/self/mountinfo", 1 << 22, &mi, NULL) >= 0 &&
+               strstr(mi, needle) != NULL;
+}
+
+/* What the API reports is what the kernel has, both ways. */
+static void assert_consistent(void)
+{
+        json_t *cs = call("GET", "/imageapi/v1/container", NULL, 200);
+        json_t *ms = call("GET", "/imageapi/v1/mount", NULL, 200);
+        json_t *as = call("GET", "/imageapi/v1/attach", NULL, 200);
+        _cleanup_strv_free_ char **devices = NULL;
+        char p[512];
+        size_t i;
+        json_t *o;
+
+        json_array_foreach (cs, i, o) {
+                const char *st = test_json_str(o, "state");
+                long long id = test_json_int(o, "id");
+                if (streq(st, "running") || streq(st, "paused") || streq(st, "stopping")) {
+                        pid_t pid = (pid_t)test_json_int(o, "pid");
+                        ck_assert_msg(pid > 0 && test_pid_alive(pid),
+                                      "container %lld is %s but its pid %d is not alive", id, st,
+                                      (int)pid);
+                        ck_assert_msg(in_cgroup(pid, id), "pid %d is not in the cgroup of %lld",
+                                      (int)pid, id);
+                }
+        }
+        json_array_foreach (ms, i, o)
+                ck_assert_msg(is_mountpoint(test_json_str(o, "mountpoint")),
+                              "mount %lld: %s is not mounted", test_json_int(o, "id"),
+                              test_json_str(o, "mountpoint"));
+        (void)snprintf(p, sizeof(p), "%s/mounts/", d.state_dir);
+        ck_assert_msg(test_count_mounts_under(p) == (int)json_array_size(ms),
+                      "%d mounts under %s, the API reports %zu", test_count_mounts_under(p), p,
+                      json_array_size(ms));
+        json_array_foreach (as, i, o) {
+                const char *dev = test_json_str(o, "device_file");
+                _cleanup_free_ char *backing = NULL;
+                char sys[128];
+                ck_assert(dev && strncmp(dev, "/dev/loop", 9) == 0);
+                (void)snprintf(sys, sizeof(sys), "/sys/block/%s/loop/backing_file", dev + 5);
+                ck_assert_msg(read_file(sys, 4096, &backing, NULL) >= 0,
+                              "attachment %lld: %s has no file", test_json_int(o, "id"), dev);
+                ck_assert_msg(strncmp(backing, images, strlen(images)) == 0,
+                              "attachment %lld: %s is on %s", test_json_int(o, "id"), dev,
+                              backing);
+                if (!strv_contains(devices, dev))
+                        (void)strv_extend(&devices, dev);
+        }
+        ck_assert_int_eq(test_count_loops_backed_by(images), (int)strv_length(devices));
+        json_decref(cs);
+        json_decref(ms);
+        json_decref(as);
+}
+
+static json_t *wait_state(long long id, const char *state)
+{
+        char path[128];
+
+        (void)snprintf(path, sizeof(path), "/imageapi/v1/container?id=%lld", id);
+        for (int i = 0; i < 500; i++) {
+                json_t *a = call("GET", path, NULL, 200);
+                json_t *c = json_incref(json_array_get(a, 0));
+                json_decref(a);
+                if (streq(test_json_str(c, "state"), state))
+                        return c;
+                json_decref(c);
+                usleep(20000);
+        }
+        ck_abort_msg("container %lld never reached %s", id, state);
+        return NULL;
+}
+
+/* ---- tests ------------------------------------------------------------------------- */
+
+/* Every kind of state across a SIGKILL of berthd: a running container (same pid, still
+ * supervised: a stop works), one that exits while no berthd runs (its real exit code
+ * afterwards), a paused one, an exited one, an attachment nothing mounts (its loop
+ * device went with the old berthd's fd: attached again), ids that continue. */
+START_TEST(test_restart_readopts)
+{
+        _cleanup_free_ char *b1 = container_body("keep", "[\"sleep\",\"1000\"]");
+        _cleanup_free_ char *b2 = container_body("ends", "[\"sh\",\"-c\",\"sleep 1; exit 7\"]");
+        _cleanup_free_ char *b3 = container_body("frozen", "[\"sleep\",\"1000\"]");
+        _cleanup_free_ char *b4 = container_body("done", "[\"true\"]");
+        char body[700], p[700];
+        json_t *c, *a, *before, *after;
+        long long att;
+        pid_t keep_pid;
+
+        c = call("POST", "/imageapi/v1/container", b1, 201);
+        keep_pid = (pid_t)test_json_int(c, "pid");
+        json_decref(c);
+        json_decref(call("POST", "/imageapi/v1/container", b2, 201));
+        json_decref(call("POST", "/imageapi/v1/container", b3, 201));
+        json_decref(call("PATCH", "/imageapi/v1/container?name=frozen&state=paused", NULL, 200));
+        json_decref(call("POST", "/imageapi/v1/container", b4, 201));
+        json_decref(wait_state(3, "exited"));
+        (void)snprintf(body, sizeof(body),
+                       "{\"kind\":\"loopback\",\"loopback\":{\"path\":\"%s\",\"ro\":true}}", image);
+        a = call("POST", "/imageapi/v1/attach", body, 201);
+        att = test_json_int(a, "id");
+        json_decref(a);
+        before = call("GET", "/imageapi/v1/container", NULL, 200);
+
+        test_berthd_crash(&d);
+        ck_assert(test_pid_alive(keep_pid));
+        sleep(2); /* "ends" exits meanwhile */
+        test_berthd_spawn(&d, false, extra);
+
+        after = call("GET", "/imageapi/v1/container", NULL, 200);
+        ck_assert_int_eq(json_array_size(after), json_array_size(before));
+        for (long long id = 0; id < 4; id++) {
+                json_t *x = find_id(before, id), *y = find_id(after, id);
+                ck_assert_ptr_nonnull(y);
+                ck_assert_str_eq(test_json_str(x, "name"), test_json_str(y, "name"));
+                ck_assert_str_eq(test_json_str(x, "logfile"), test_json_str(y, "logfile"));
+                ck_assert_int_eq(test_json_int(x, "refs"), test_json_int(y, "refs"));
+        }
+        ck_assert_str_eq(test_json_str(find_id(after, 0), "state"), "running");
+        ck_assert_int_eq(test_json_int(find_id(after, 0), "pid"), keep_pid);
+        ck_assert_str_eq(test_json_str(find_id(after, 1), "state"), "dead");
+        ck_assert_int_eq(test_json_int(find_id(after, 1), "exit_code"), 7);
+        ck_assert_str_eq(test_json_str(find_id(after, 2), "state"), "paused");
+        ck_assert_str_eq(test_json_str(find_id(after, 3), "state"), "exited");
+        ck_assert_int_eq(test_json_int(find_id(after, 3), "exit_code"), 0);
+        json_decref(before);
+        json_decref(after);
+        (void)snprintf(p, sizeof(p), "/imageapi/v1/attach?id=%lld", att);
+        json_decref(call("GET", p, NULL, 200));
+        assert_consistent();
+
+        /* Still supervised: a stop ends it and reports how. */
+        json_decref(call("PATCH", "/imageapi/v1/container?id=0&state=exited", NULL, 200));
+        c = wait_state(0, "exited");
+        ck_assert_int_eq(test_json_int(c, "signal"), SIGTERM);
+        json_decref(c);
+        ck_assert(!test_pid_alive(keep_pid));
+        json_decref(call("PATCH", "/imageapi/v1/container?id=2&state=running", NULL, 200));
+
+        /* Ids go on after the old ones. */
+        c = call("POST", "/imageapi/v1/container", b1 /* "keep" is taken: rename */, 409);
+        json_decref(c);
+        {
+                _cleanup_free_ char *b5 = container_body("new", "[\"true\"]");
+                c = call("POST", "/imageapi/v1/container", b5, 201);
+                ck_assert_int_gt(test_json_int(c, "id"), 3);
+                json_decref(c);
+        }
+        test_remove_all(&d, "/imageapi/v1/container");
+        test_remove_all(&d, "/imageapi/v1/attach");
+        assert_clean();
+}
+END_TEST
+
+/* What a crash leaves without a record is removed at the next start: a mount under
+ * <state>/mounts, a cgroup with a process and no container, an unreadable record
+ * (moved aside, not trusted). */
+START_TEST(test_leftovers_swept)
+{
+        char mp[600], cg[300], procs[400], rec[600], pid_s[32];
+        pid_t child;
+        FILE *f;
+
+        test_berthd_kill(&d);
+        (void)snprintf(mp, sizeof(mp), "%s/mounts/mount_crash1", d.state_dir);
+        ck_assert_int_eq(mkdir(mp, 0755), 0);
+        ck_assert_int_eq(mount("berth-test", mp, "tmpfs", 0, "size=1m"), 0);
+        (void)snprintf(cg, sizeof(cg), "/sys/fs/cgroup/pids/%s/4242", cgparent);
+        (void)mkdir_p(cg, 0755);
+        child = fork();
+        ck_assert_int_ge(child, 0);
+        if (child == 0) {
+                pause();
+                _exit(0);
+        }
+        (void)snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+        (void)snprintf(pid_s, sizeof(pid_s), "%d", (int)child);
+        f = fopen(procs, "we");
+        ck_assert_ptr_nonnull(f);
+        ck_assert_int_gt(fputs(pid_s, f), 0);
+        ck_assert_int_eq(fclose(f), 0);
+        (void)snprintf(rec, sizeof(rec), "%s/db/mount-77.json", d.state_dir);
+        ck_assert_int_eq(write_file_atomic(rec, "{\"version\":1,\"type\":\"mount\"", 28, 0600), 0);
+
+        test_berthd_spawn(&d, false, extra);
+        ck_assert(!is_mountpoint(mp));
+        ck_assert_int_eq(access(mp, F_OK), -1);
+        {
+                /* Killed by berthd (bounded wait: a failure must not hang the suite). */
+                pid_t w = 0;
+                for (int i = 0; i < 500 && w == 0; i++) {
+                        w = waitpid(child, NULL, WNOHANG);
+                        if (w == 0)
+                                usleep(10000);
+                }
+                if (w == 0) {
+                        (void)kill(child, SIGKILL);
+                        (void)waitpid(child, NULL, 0);
+                }
+                ck_assert_msg(w == child, "the process in the stale cgroup was not killed");
+        }
+        ck_assert_int_eq(access(cg, F_OK), -1);
+        ck_assert_int_eq(access(rec, F_OK), -1);
+        strcat(rec, ".invalid");
+        ck_assert_int_eq(access(rec, F_OK), 0);
+        assert_consistent();
+        assert_clean();
+}
+END_TEST
+
+/* The fault test: a loop creates, stops and deletes containers (and attachments and
+ * mounts) while berthd is killed with SIGKILL at a random moment; each time berthd is
+ * started again and must report exactly what the kernel has, with every container
+ * that was running still running. */
+static unsigned rounds(void)
+{
+        const char *e = getenv("BERTH_FAULT_ROUNDS");
+
+        return e ? (unsigned)atoi(e) : 8;
+}
+
+START_TEST(test_sigkill_at_random_points)
+{
+        unsigned seed = (unsigned)time(NULL), kills = 0, ops = 0, name_seq = 0;
+
+        fprintf(stderr, "test_sigkill_at_random_points: seed %u\n", seed);
+        srand(seed);
+        for (unsigned round = 0; round < rounds(); round++) {
+                json_t *list = call("GET", "/imageapi/v1/container", NULL, 200), *o;
+                _cleanup_strv_free_ char **touched = NULL;
+                long long running[64];
+                pid_t running_pid[64], killer;
+                size_t n_running = 0, i;
+
+                json_array_foreach (list, i, o)
+                        if (streq(test_json_str(o, "state"), "running") && n_running < 64) {
+                                running_pid[n_running] = (pid_t)test_json_int(o, "pid");
+                                running[n_running++] = test_json_int(o, "id");
+                        }
+
+                killer = fork();
+                ck_assert_int_ge(killer, 0);
+                if (killer == 0) {
+                        usleep((useconds_t)(rand() % 150000));
+                        (void)kill(d.pid, SIGKILL);
+                        _exit(0);
+                }
+                for (int step = 0; step < 60; step++) {
+                        char path[128], name[32], body[700], ids[32];
+                        int op = rand() % 6;
+                        long st;
+                        json_t *pick;
+
+                        pick = json_array_size(list) ? json_array_get(list, (size_t)rand() %
+                                                                                   json_array_size(list))
+                                                     : NULL;
+                        if (op <= 1 || !pick) {
+                                _cleanup_free_ char *b = NULL;
+                                (void)snprintf(name, sizeof(name), "f%u", name_seq++);
+                                b = container_body(name, "[\"sleep\",\"1000\"]");
+                                st = test_try(&d, "POST", "/imageapi/v1/container", b, NULL);
+                        } else {
+                                (void)snprintf(ids, sizeof(ids), "%lld",
+                                               test_json_int(pick, "id"));
+                                (void)strv_extend(&touched, ids);
+                                if (op == 2)
+                                        (void)snprintf(path, sizeof(path),
+                                                       "/imageapi/v1/container?id=%s&state=exited",
+                                                       ids);
+                                else if (op == 3)
+                                        (void)snprintf(path, sizeof(path),
+                                                       "/imageapi/v1/container?id=%s&state=paused",
+                                                       ids);
+                                else
+                                        (void)snprintf(path, sizeof(path),
+                                                       "/imageapi/v1/container?id=%s&force=true",
+                                                       ids);
+                                if (op == 5) {
+                                        /* An attachment and a mount on it, then the mount
+                                         * goes again. */
+                                        (void)snprintf(body, sizeof(body),
+                                                       "{\"kind\":\"attach\",\"attach\":{"
+                                                       "\"fs_type\":\"squashfs\",\"mount_options\""
+                                                       ":[\"ro\"],\"attach\":{\"loopback\":{"
+                                                       "\"path\":\"%s\"}}}}",
+                                                       image);
+                                        json_t *m = NULL;
+                                        st = test_try(&d, "POST", "/imageapi/v1/mount", body, &m);
+                                        if (st == 201) {
+                                                (void)snprintf(path, sizeof(path),
+                                                               "/imageapi/v1/mount?id=%lld",
+                                                               test_json_int(m, "id"));
+                                                st = test_try(&d, "DELETE", path, NULL, NULL);
+                                        }
+                                        json_decref(m);
+                                } else
+                                        st = test_try(&d, op == 4 ? "DELETE" : "PATCH", path,
+                                                      NULL, NULL);
+                        }
+                        ops++;
+                        if (st == 0)
+                                break; /* berthd is gone */
+                        ck_assert_msg(st < 500, "request failed with %ld", st);
+                        json_decref(list);
+                        list = NULL;
+                        if (test_try(&d, "GET", "/imageapi/v1/container", NULL, &list) != 200)
+                                break;
+                }
+                json_decref(list);
+                ck_assert_int_eq(waitpid(killer, NULL, 0), killer);
+                test_berthd_crash(&d);
+                kills++;
+                test_berthd_spawn(&d, false, extra);
+
+                assert_consistent();
+                /* Every container that was running and that no request touched is still
+                 * running, as the same process. */
+                list = call("GET", "/imageapi/v1/container", NULL, 200);
+                for (size_t k = 0; k < n_running; k++) {
+                        char ids[32];
+                        (void)snprintf(ids, sizeof(ids), "%lld", running[k]);
+                        if (strv_contains(touched, ids))
+                                continue;
+                        o = find_id(list, running[k]);
+                        ck_assert_msg(o, "container %lld vanished", running[k]);
+                        ck_assert_str_eq(test_json_str(o, "state"), "running");
+                        ck_assert_int_eq(test_json_int(o, "pid"), running_pid[k]);
+                }
+                /* Keep the number of containers bounded. */
+                if (json_array_size(list) > 6)
+                        test_remove_all(&d, "/imageapi/v1/container");
+                json_decref(list);
+        }
+        fprintf(stderr, "test_sigkill_at_random_points: %u kills, %u requests\n", kills, ops);
+        test_remove_all(&d, "/imageapi/v1/container");
+        test_remove_all(&d, "/imageapi/v1/mount");
+        test_remove_all(&d, "/imageapi/v1/attach");
+        assert_clean();
+}
+END_TEST
+
+static void prune_parent(void)
+{
+        static const char *const hier[] = { "unified", "memory", "pids",  "cpu",     "freezer",
+                                            "devices", "cpuset", "blkio", "systemd", "cpuacct" };
+
+        for (size_t i = 0; i < ELEMENTSOF(hier); i++) {
+                char p[256];
+                (void)snprintf(p, sizeof(p), "/sys/fs/cgroup/%s/%s", hier[i], cgparent);
+                (void)rmdir(p);
+        }
+}
+
+static Suite *recovery_suite(void)
+{
+        Suite *s = suite_create("priv-recovery");
+        TCase *tc = tcase_create("recovery");
+
+        tcase_add_unchecked_fixture(tc, build_images, NULL);
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_set_timeout(tc, 300);
+        tcase_add_test(tc, test_restart_readopts);
+        tcase_add_test(tc, test_leftovers_swept);
+        tcase_add_test(tc, test_sigkill_at_random_points);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+int main(void)
+{
+        SRunner *sr;
+        int failed;
+
+        test_require_root("test-priv-recovery");
+        test_priv_begin("test-priv-recovery", "recovery");
+        (void)snprintf(cgparent, sizeof(cgparent), "berth-rec-%d", (int)getpid());
+        sr = srunner_create(recovery_suite());
+        srunner_run_all(sr, CK_NORMAL);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        prune_parent();
+        if (images && test_wait_loops_gone(images) > 0) {
+                fprintf(stderr, "test-priv-recovery: loop devices left on %s\n", images);
+                failed++;
+        }
+        if (images)
+                test_rm_rf(images);
+        free(images);
+        test_run_dir_leave(cgparent);
+        curl_global_cleanup();
+        return failed ? 1 : 0;
+}
