@@ -389,7 +389,8 @@ int berth_store_recover(struct berth_store *s)
                         swept += sweep_dir(containers, known);
         }
         swept += sweep_cgroups(s);
-        (void)berth_persist_flush_counters(s->persist, s->next_id);
+        if (n_items > 0)
+                (void)berth_persist_flush_counters(s->persist, s->next_id);
 
         if (n_items > 0 || swept > 0 || rc.invalid > 0)
                 log_info("Recovered from %s: attachments %u kept, %u attached again, %u lost; "

@@ -732,22 +732,25 @@ START_TEST(test_restart_keeps_ids)
         (void)snprintf(p, sizeof(p), "%s/db/mount-0.json", d.state_dir);
         ck_assert_int_eq(access(p, F_OK), 0);
 
-        /* A new berthd on the same state directory continues the counters. */
+        /* A new berthd on the same state directory re-adopts them and continues the
+         * counters. */
         test_berthd_spawn(&d, false, NULL);
         m = post_ok("/imageapi/v1/mount", "{\"bind\":{\"path\":\"/etc\",\"ro\":true}}", 201);
         ck_assert_int_eq(test_json_int(m, "id"), 1);
         json_decref(m);
         delete_ok("/imageapi/v1/mount?id=1");
-
-        /* Re-adopting the old objects comes with the recovery work; until then the
-         * test removes them itself. The loop device clears itself (autoclear) once
-         * its mount is gone, since the berthd that held it open has exited. */
-        ck_assert_int_eq(umount2(mp, 0), 0);
-        ck_assert_int_eq(rmdir(mp), 0);
-        (void)unlink(p);
-        (void)snprintf(p, sizeof(p), "%s/db/attachment-0.json", d.state_dir);
-        (void)unlink(p);
-        (void)test_wait_loops_gone(squashfs);
+        {
+                json_t *l = test_call(&d, "GET", "/imageapi/v1/mount?id=0", NULL, 200);
+                ck_assert_str_eq(test_json_str(json_array_get(l, 0), "mountpoint"), mp);
+                ck_assert_int_eq(test_json_int(json_array_get(l, 0), "refs"), 1);
+                json_decref(l);
+                l = test_call(&d, "GET", "/imageapi/v1/attach?id=0", NULL, 200);
+                ck_assert_int_eq(test_json_int(json_array_get(l, 0), "refs"), 2);
+                json_decref(l);
+        }
+        delete_ok("/imageapi/v1/mount?id=0");
+        delete_ok("/imageapi/v1/attach?id=0");
+        ck_assert_int_eq(test_wait_loops_gone(squashfs), 0);
         assert_clean();
 }
 END_TEST

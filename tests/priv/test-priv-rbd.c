@@ -91,6 +91,10 @@ static void cluster_start(void)
         ck_assert_int_eq(test_run((const char *[]){ script("ceph-cluster.sh"), "import", ceph_dir,
                                                     junk, "junk.img", NULL }),
                          0);
+        /* A second image: one RBD image is attached once. */
+        ck_assert_int_eq(test_run((const char *[]){ script("ceph-cluster.sh"), "import", ceph_dir,
+                                                    sqsh, "busybox2.sqsh", NULL }),
+                         0);
 }
 
 /* Also from main(), after a failed start: no ck_* calls here. Stopping a cluster that
@@ -112,11 +116,11 @@ static void cluster_stop(void)
         ceph_dir[0] = 0;
 }
 
+/* The cluster's configuration names its keyring: attachments without a secret use it. */
+static const char *extra[] = { "--cgroup-parent", cgparent, "--ceph-conf", ceph_conf, NULL };
+
 static void setup(void)
 {
-        /* The cluster's configuration names its keyring: attachments without a secret
-         * use it. */
-        const char *extra[] = { "--cgroup-parent", cgparent, "--ceph-conf", ceph_conf, NULL };
 
         /* What a failed earlier test left (it ends without its teardown). */
         (void)test_sweep(cgparent);
@@ -472,24 +476,49 @@ static pid_t helper_of(uint64_t id, char **ret_mountpoint)
         return pid;
 }
 
-/* The helper outlives berthd (its pid is in the record), keeps serving, and ends
- * cleanly on SIGTERM, taking its FUSE mount with it. */
-START_TEST(test_helper_survives_berthd)
+static pid_t wait_helper_change(uint64_t id, pid_t old)
 {
-        _cleanup_free_ char *opts = admin_options(true), *body = rbd_def("busybox.sqsh", opts);
-        _cleanup_free_ char *mp = NULL, *head = NULL;
+        for (int i = 0; i < 1000; i++) {
+                pid_t p = helper_of(id, NULL);
+                if (p > 0 && p != old)
+                        return p;
+                usleep(10000);
+        }
+        return old;
+}
+
+/* berthd killed with SIGKILL: its helpers and the container on the image go on; a
+ * berthd started again re-adopts them (same pids), re-attaches the loop device of an
+ * attachment nothing mounted (it went with the old berthd's fd), restarts a helper
+ * that dies afterwards, and ends every helper when the attachments are deleted. */
+START_TEST(test_helper_readopted)
+{
+        _cleanup_free_ char *opts = admin_options(true), *def = rbd_def("busybox.sqsh", opts);
+        _cleanup_free_ char *def2 = rbd_def("busybox2.sqsh", opts);
+        _cleanup_free_ char *body = NULL, *mp = NULL, *out = NULL, *head = NULL;
+        pid_t helper0, helper1, helper1b, pid;
         char p[700];
-        pid_t helper;
+        json_t *j;
         int fd;
 
-        json_decref(request("POST", "/imageapi/v1/attach/rbd", body, 201));
-        helper = helper_of(0, &mp);
-        ck_assert_int_gt(helper, 0);
-        ck_assert(test_pid_alive(helper));
+        ck_assert(asprintf(&body,
+                           "{\"name\":\"onrbd\",\"state\":\"running\",\"args\":[\"sleep\","
+                           "\"1000\"],\"mount\":{\"overlay\":{\"lower\":[{\"attach\":{\"fs_type\""
+                           ":\"squashfs\",\"mount_options\":[\"ro\"],\"attach\":{\"kind\":\"rbd\","
+                           "\"rbd\":%s}}}]}}}",
+                           def) > 0);
+        j = request("POST", "/imageapi/v1/container", body, 201);
+        pid = (pid_t)test_json_int(j, "pid");
+        json_decref(j);
+        json_decref(request("POST", "/imageapi/v1/attach/rbd", def2, 201));
+        helper0 = helper_of(0, NULL);
+        helper1 = helper_of(1, &mp);
+        ck_assert(helper0 > 0 && helper1 > 0 && helper0 != helper1);
 
-        test_berthd_kill(&d);
-        usleep(200000);
-        ck_assert_msg(test_pid_alive(helper), "berth-rbd died with berthd");
+        test_berthd_crash(&d);
+        ck_assert_msg(test_pid_alive(helper0) && test_pid_alive(helper1),
+                      "berth-rbd died with berthd");
+        ck_assert(test_pid_alive(pid));
         (void)snprintf(p, sizeof(p), "%s/image", mp);
         fd = open(p, O_RDONLY | O_CLOEXEC);
         ck_assert_int_ge(fd, 0);
@@ -498,16 +527,40 @@ START_TEST(test_helper_survives_berthd)
         ck_assert_msg(memcmp(head, "hsqs", 4) == 0, "not a squashfs image through FUSE");
         close(fd);
 
-        ck_assert_int_eq(kill(helper, SIGTERM), 0);
-        for (int i = 0; i < 500 && test_pid_alive(helper); i++)
+        test_berthd_spawn(&d, false, extra);
+        j = request("GET", "/imageapi/v1/attach", NULL, 200);
+        ck_assert_int_eq(json_array_size(j), 2);
+        json_decref(j);
+        ck_assert_int_eq(helper_of(0, NULL), helper0);
+        ck_assert_int_eq(helper_of(1, NULL), helper1);
+        j = request("GET", "/imageapi/v1/container?name=onrbd", NULL, 200);
+        ck_assert_str_eq(test_json_str(json_array_get(j, 0), "state"), "running");
+        ck_assert_int_eq(test_json_int(json_array_get(j, 0), "pid"), pid);
+        json_decref(j);
+        out = test_in_container(pid, "ls /bin/busybox && echo ok");
+        ck_assert_msg(strstr(out, "ok"), "%s", out);
+        j = request("GET", "/imageapi/v1/attach/rbd/1", NULL, 200);
+        (void)snprintf(p, sizeof(p), "%s", test_json_str(j, "device_file"));
+        json_decref(j);
+        fd = open(p, O_RDONLY | O_CLOEXEC);
+        ck_assert_msg(fd >= 0, "%s: %m", p);
+        ck_assert_int_eq(pread(fd, head, 4, 0), 4);
+        ck_assert(memcmp(head, "hsqs", 4) == 0);
+        close(fd);
+
+        /* Supervised again: a helper that dies is replaced (the key now comes from
+         * --ceph-conf: the request's secret was never written down). */
+        ck_assert_int_eq(kill(helper1, SIGKILL), 0);
+        helper1b = wait_helper_change(1, helper1);
+        ck_assert_msg(helper1b != helper1, "berth-rbd of attachment 1 was not restarted");
+
+        json_decref(request("DELETE", "/imageapi/v1/container?name=onrbd&force=true", NULL, 200));
+        json_decref(request("DELETE", "/imageapi/v1/attach/rbd/1", NULL, 200));
+        for (int i = 0; i < 500 && (test_pid_alive(helper0) || test_pid_alive(helper1b)); i++)
                 usleep(10000);
-        ck_assert(!test_pid_alive(helper));
-        (void)snprintf(p, sizeof(p), "%s/", mp);
-        ck_assert_int_eq(test_count_mounts_under(mp), 0);
-        (void)rmdir(mp);
-        /* What is left of berthd's state: the record; the test's teardown removes it. */
-        (void)snprintf(p, sizeof(p), "%s/db/attachment-0.json", d.state_dir);
-        (void)unlink(p);
+        ck_assert(!test_pid_alive(helper0) && !test_pid_alive(helper1b));
+        (void)snprintf(p, sizeof(p), "%s/", d.state_dir);
+        ck_assert_int_eq(test_count_mounts_under(p), 0);
         ck_assert_int_eq(test_wait_loops_gone(d.state_dir), 0);
 }
 END_TEST
@@ -611,7 +664,7 @@ static Suite *rbd_suite(void)
         tcase_add_test(tc, test_seed_walkthrough);
         tcase_add_test(tc, test_nested_and_cascade);
         tcase_add_test(tc, test_bad_input);
-        tcase_add_test(tc, test_helper_survives_berthd);
+        tcase_add_test(tc, test_helper_readopted);
         tcase_add_test(tc, test_helper_restarted);
         tcase_add_test(tc, test_force_delete_in_use);
         suite_add_tcase(s, tc);
