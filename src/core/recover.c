@@ -15,6 +15,8 @@
 #include "macro.h"
 #include "mountfs.h"
 #include "persist.h"
+#include "pidref.h"
+#include "rbd.h"
 #include "record.h"
 #include "recover.h"
 #include "store-internal.h"
@@ -247,6 +249,63 @@ static unsigned sweep_dir(const char *dir, char *const *known)
         return n;
 }
 
+/* berth-rbd processes serving a mountpoint under <state>/rbd that no attachment knows
+ * (a crash between the helper's start and the record): ended through a pidfd. */
+static unsigned sweep_helpers(struct berth_store *s)
+{
+        _cleanup_free_ char *prefix = NULL;
+        struct dirent *de;
+        unsigned n = 0;
+        DIR *d;
+
+        if (asprintf(&prefix, "%s/", s->rbd_dir) < 0)
+                return 0;
+        d = opendir("/proc");
+        while (d && (de = readdir(d))) {
+                _cleanup_free_ char *cmd = NULL;
+                char path[64];
+                size_t len = 0;
+                bool ours = false, known = false;
+                pid_t pid;
+                int fd;
+
+                if (de->d_name[0] < '1' || de->d_name[0] > '9')
+                        continue;
+                pid = (pid_t)atoi(de->d_name);
+                (void)snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+                if (read_file(path, 1 << 16, &cmd, &len) < 0 || !strstr(cmd, "berth-rbd"))
+                        continue;
+                for (size_t i = 0; i + strlen(prefix) <= len && !ours; i += strlen(cmd + i) + 1)
+                        ours = strncmp(cmd + i, prefix, strlen(prefix)) == 0;
+                for (struct berth_obj *o = s->all; o && ours && !known; o = o->all_next)
+                        known = o->type == BERTH_OBJ_ATTACH &&
+                                ((struct berth_attach *)o)->rbd.helper.pid == pid;
+                if (!ours || known)
+                        continue;
+                fd = pidfd_open_checked(pid, 0);
+                if (fd < 0)
+                        continue;
+                /* Checked again through the pidfd: still a berth-rbd of ours. */
+                {
+                        _cleanup_free_ char *again = NULL;
+                        if (read_file(path, 1 << 16, &again, NULL) < 0 ||
+                            !strstr(again, "berth-rbd")) {
+                                safe_close(fd);
+                                continue;
+                        }
+                }
+                log_info("Stopping berth-rbd (pid %d): no attachment uses it (left by a berthd "
+                         "that died)",
+                         (int)pid);
+                (void)rbd_helper_stop(&(struct rbd_helper){ .pid = pid, .pidfd = fd }, false, 3000);
+                safe_close(fd);
+                n++;
+        }
+        if (d)
+                closedir(d);
+        return n;
+}
+
 /* Groups under berth's parent that no container owns any more. */
 static unsigned sweep_cgroups(struct berth_store *s)
 {
@@ -380,6 +439,7 @@ int berth_store_recover(struct berth_store *s)
                 store_destroy(s, o);
         }
 
+        swept += sweep_helpers(s);
         known = known_paths(s);
         if (known) {
                 _cleanup_free_ char *containers = NULL;

@@ -565,6 +565,125 @@ START_TEST(test_helper_readopted)
 }
 END_TEST
 
+/* berth-rbd processes serving this berthd's state directory, whoever their parent is
+ * (after a restart they are not children of the new berthd). */
+static int count_state_helpers(void)
+{
+        DIR *dir = opendir("/proc");
+        struct dirent *de;
+        int n = 0;
+
+        while (dir && (de = readdir(dir))) {
+                _cleanup_free_ char *cmd = NULL;
+                char p[300];
+                size_t len = 0;
+
+                if (de->d_name[0] < '0' || de->d_name[0] > '9')
+                        continue;
+                (void)snprintf(p, sizeof(p), "/proc/%s/cmdline", de->d_name);
+                if (read_file(p, 1 << 16, &cmd, &len) < 0 || !strstr(cmd, "berth-rbd"))
+                        continue;
+                for (size_t i = 0; i < len; i++)
+                        if (cmd[i] == 0)
+                                cmd[i] = ' ';
+                if (strstr(cmd, d.state_dir) && test_pid_alive(atoi(de->d_name)))
+                        n++;
+        }
+        if (dir)
+                closedir(dir);
+        return n;
+}
+
+/* The fault test on RBD: containers on an RBD image are created and deleted while
+ * berthd is killed with SIGKILL at random moments; each time, the berthd started again
+ * reports exactly the helpers, loop devices, mounts and containers the kernel has. */
+START_TEST(test_sigkill_during_rbd_ops)
+{
+        _cleanup_free_ char *opts = admin_options(true), *def = rbd_def("busybox.sqsh", opts);
+        unsigned seed = (unsigned)time(NULL), requests = 0;
+        char p[700];
+
+        fprintf(stderr, "test_sigkill_during_rbd_ops: seed %u\n", seed);
+        srand(seed);
+        for (unsigned round = 0; round < 6; round++) {
+                pid_t killer = fork();
+                json_t *as, *ms, *cs, *o;
+                size_t i;
+
+                ck_assert_int_ge(killer, 0);
+                if (killer == 0) {
+                        usleep((useconds_t)(rand() % 1500000));
+                        (void)kill(d.pid, SIGKILL);
+                        _exit(0);
+                }
+                for (unsigned step = 0; step < 40; step++) {
+                        json_t *l = NULL;
+                        long st = test_try(&d, "GET", "/imageapi/v1/container", NULL, &l);
+                        if (st == 200 && json_array_size(l) == 0) {
+                                _cleanup_free_ char *body = NULL;
+                                ck_assert(asprintf(&body,
+                                                   "{\"name\":\"r%u\",\"state\":\"running\","
+                                                   "\"args\":[\"sleep\",\"1000\"],\"mount\":{"
+                                                   "\"overlay\":{\"lower\":[{\"attach\":{"
+                                                   "\"fs_type\":\"squashfs\",\"mount_options\":"
+                                                   "[\"ro\"],\"attach\":{\"kind\":\"rbd\","
+                                                   "\"rbd\":%s}}}]}}}",
+                                                   step, def) > 0);
+                                st = test_try(&d, "POST", "/imageapi/v1/container", body, NULL);
+                        } else if (st == 200) {
+                                (void)snprintf(p, sizeof(p),
+                                               "/imageapi/v1/container?id=%lld&force=true",
+                                               test_json_int(json_array_get(l, 0), "id"));
+                                st = test_try(&d, "DELETE", p, NULL, NULL);
+                        }
+                        json_decref(l);
+                        requests++;
+                        if (st == 0)
+                                break;
+                        ck_assert_msg(st < 500, "request failed with %ld", st);
+                }
+                ck_assert_int_eq(waitpid(killer, NULL, 0), killer);
+                test_berthd_crash(&d);
+                test_berthd_spawn(&d, false, extra);
+
+                /* The API and the kernel agree. */
+                as = request("GET", "/imageapi/v1/attach", NULL, 200);
+                ms = request("GET", "/imageapi/v1/mount", NULL, 200);
+                cs = request("GET", "/imageapi/v1/container", NULL, 200);
+                json_array_foreach (as, i, o) {
+                        _cleanup_free_ char *mp = NULL, *backing = NULL;
+                        const char *dev = test_json_str(o, "device_file");
+                        pid_t h = helper_of((uint64_t)test_json_int(o, "id"), &mp);
+                        ck_assert_msg(test_pid_alive(h), "helper %d of attachment %lld", (int)h,
+                                      test_json_int(o, "id"));
+                        (void)snprintf(p, sizeof(p), "/sys/block/%s/loop/backing_file", dev + 5);
+                        ck_assert_int_ge(read_file(p, 4096, &backing, NULL), 0);
+                        ck_assert_msg(strstr(backing, mp) == backing, "%s is on %s, not %s", dev,
+                                      backing, mp);
+                }
+                ck_assert_int_eq(count_state_helpers(), (int)json_array_size(as));
+                (void)snprintf(p, sizeof(p), "%s/mounts/", d.state_dir);
+                ck_assert_int_eq(test_count_mounts_under(p), (int)json_array_size(ms));
+                json_array_foreach (cs, i, o)
+                        if (streq(test_json_str(o, "state"), "running"))
+                                ck_assert(test_pid_alive((pid_t)test_json_int(o, "pid")));
+                json_decref(as);
+                json_decref(ms);
+                json_decref(cs);
+        }
+        fprintf(stderr, "test_sigkill_during_rbd_ops: 6 kills, %u requests\n", requests);
+        test_remove_all(&d, "/imageapi/v1/container");
+        test_remove_all(&d, "/imageapi/v1/mount");
+        test_remove_all(&d, "/imageapi/v1/attach");
+        for (int k = 0; k < 500 && count_state_helpers() > 0; k++)
+                usleep(10000);
+        ck_assert_int_eq(count_state_helpers(), 0);
+        (void)snprintf(p, sizeof(p), "%s/", d.state_dir);
+        ck_assert_int_eq(test_count_mounts_under(p), 0);
+        ck_assert_int_eq(test_wait_loops_gone(d.state_dir), 0);
+}
+END_TEST
+
 /* A helper that dies is replaced under the loop device: the squashfs mounted on it keeps
  * working, and the dead helper's mount is gone. */
 START_TEST(test_helper_restarted)
@@ -665,6 +784,7 @@ static Suite *rbd_suite(void)
         tcase_add_test(tc, test_nested_and_cascade);
         tcase_add_test(tc, test_bad_input);
         tcase_add_test(tc, test_helper_readopted);
+        tcase_add_test(tc, test_sigkill_during_rbd_ops);
         tcase_add_test(tc, test_helper_restarted);
         tcase_add_test(tc, test_force_delete_in_use);
         suite_add_tcase(s, tc);
