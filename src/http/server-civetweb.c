@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <dlfcn.h>
+
 #include <arpa/inet.h>
 #include <civetweb.h>
 #include <fcntl.h>
@@ -14,6 +16,7 @@
 #include <sys/mman.h>
 
 #include "error.h"
+#include "fileio.h"
 #include "http.h"
 #include "log.h"
 #include "macro.h"
@@ -35,6 +38,17 @@ struct berth_http_civetweb {
  * Go server's flags name two. Join them in a memfd (never on disk): key first, then
  * the certificate file as it is. A missing or unreadable file is an error, never a
  * fall back to http. */
+static void load_ssl_compat(void)
+{
+        _cleanup_free_ char *path = find_helper("berth-ssl-compat.so", "BERTH_SSL_COMPAT");
+
+        /* Kept loaded for the life of the process: civetweb's dlopen finds it. */
+        if (!path)
+                log_debug("berth-ssl-compat.so not found");
+        else if (!dlopen(path, RTLD_NOW | RTLD_GLOBAL))
+                log_warning("Failed to load '%s': %s", path, dlerror());
+}
+
 static int tls_pem(const char *cert, const char *key, int *ret_fd, struct berth_error *err)
 {
         const char *files[2] = { key, cert };
@@ -271,12 +285,24 @@ int berth_http_civetweb_start(const struct berth_http_listen *cfg, struct berth_
                         return r;
                 }
                 (void)snprintf(pem_path, sizeof(pem_path), "/proc/self/fd/%d", c->pem_fd);
+                /* civetweb would only say that its SSL context failed. */
+                if (cfg->tls_ca && access(cfg->tls_ca, R_OK) < 0) {
+                        r = berth_error_set_errno(err, errno, "--tls-ca '%s' cannot be read",
+                                                  cfg->tls_ca);
+                        safe_close(c->pem_fd);
+                        free(c);
+                        return r;
+                }
         }
         /* Before starting the server; with TLS it loads and initializes OpenSSL
          * (without it, civetweb's OpenSSL function table stays empty and the first
          * https connection calls a null pointer). Debian 12's libcivetweb1 (1.15)
-         * looks for OpenSSL 1.1 functions in OpenSSL 3 and fails here: refuse rather
-         * than serve http in its place. berthd starts one server. */
+         * looks for an OpenSSL 1.1 name in OpenSSL 3: berth-ssl-compat.so, loaded
+         * first, supplies it (src/http/ssl-compat.c). Should initialisation fail
+         * anyway, refuse rather than serve http in its place. berthd starts one
+         * server. */
+        if (cfg->schemes & BERTH_SCHEME_HTTPS)
+                load_ssl_compat();
         if (mg_init_library((cfg->schemes & BERTH_SCHEME_HTTPS) ? MG_FEATURES_TLS : 0) == 0 &&
             (cfg->schemes & BERTH_SCHEME_HTTPS)) {
                 safe_close(c->pem_fd);
@@ -284,8 +310,9 @@ int berth_http_civetweb_start(const struct berth_http_listen *cfg, struct berth_
                 (void)mg_exit_library();
                 return berth_error_set(err, EOPNOTSUPP,
                                        "https is not available: civetweb cannot initialize "
-                                       "its TLS library (OpenSSL) on this system; use the unix "
-                                       "socket or a TLS-terminating proxy");
+                                       "its TLS library (OpenSSL) on this system (is "
+                                       "berth-ssl-compat.so installed beside berth-init?); use "
+                                       "the unix socket or a TLS-terminating proxy");
         }
 
         (void)snprintf(threads, sizeof(threads), "%u", cfg->threads ? cfg->threads : 32);

@@ -924,39 +924,145 @@ START_TEST(test_metrics)
 }
 END_TEST
 
-/* --scheme https: a key that cannot be read is a refusal; with good files berthd either
- * serves TLS or, where civetweb cannot initialize OpenSSL (Debian 12's 1.15 with
- * OpenSSL 3), refuses to start with a message: never http in its place, never a crash
- * on the first connection. */
-START_TEST(test_https_or_refusal)
+static void openssl(const char *const *argv)
 {
-        _cleanup_free_ char *dir = test_tmpdir("berth-tls-"), *out = NULL;
-        char cert[600], key[600], state[600];
-        int r;
+        _cleanup_free_ char *out = NULL;
 
-        (void)snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
-        (void)snprintf(key, sizeof(key), "%s/key.pem", dir);
+        ck_assert_msg(test_run_output(argv, true, &out) == 0, "%s: %s", argv[1], out);
+}
+
+/* A key and a certificate signed by the CA in dir (self-signed when ca is NULL). */
+static void make_cert(const char *dir, const char *name, const char *cn, const char *ca)
+{
+        char key[600], csr[600], pem[600], subj[128], cakey[600], capem[600], ext[600];
+
+        (void)snprintf(key, sizeof(key), "%s/%s.key", dir, name);
+        (void)snprintf(csr, sizeof(csr), "%s/%s.csr", dir, name);
+        (void)snprintf(pem, sizeof(pem), "%s/%s.pem", dir, name);
+        (void)snprintf(subj, sizeof(subj), "/CN=%s", cn);
+        if (!ca) {
+                openssl((const char *[]){ "openssl", "req", "-x509", "-newkey", "rsa:2048",
+                                          "-nodes", "-keyout", key, "-out", pem, "-subj", subj,
+                                          "-days", "1", NULL });
+                return;
+        }
+        (void)snprintf(cakey, sizeof(cakey), "%s/%s.key", dir, ca);
+        (void)snprintf(capem, sizeof(capem), "%s/%s.pem", dir, ca);
+        (void)snprintf(ext, sizeof(ext), "%s/ext.cnf", dir);
+        ck_assert_int_eq(write_file_atomic(ext, "subjectAltName=IP:127.0.0.1\n", 28, 0644), 0);
+        openssl((const char *[]){ "openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                                  key, "-out", csr, "-subj", subj, NULL });
+        openssl((const char *[]){ "openssl", "x509", "-req", "-in", csr, "-CA", capem, "-CAkey",
+                                  cakey, "-CAcreateserial", "-out", pem, "-days", "1",
+                                  "-extfile", ext, NULL });
+}
+
+/* https with client certificates (--tls-ca): a client with a certificate of that CA is
+ * served; without one, or with one of another issuer, the handshake fails on every
+ * route and nothing changes; plain http is not served on the TLS port. Files that
+ * cannot be read are a refusal at start, never http in their place. */
+START_TEST(test_https_client_certificates)
+{
+        static const struct {
+                const char *method, *path, *body;
+        } routes[] = {
+                { "GET", "/healthz", NULL },
+                { "GET", "/metrics", NULL },
+                { "GET", "/imageapi/v1/attach", NULL },
+                { "POST", "/imageapi/v1/attach", "{\"kind\":\"local\",\"local\":{\"path\":\"/dev/null\"}}" },
+                { "DELETE", "/imageapi/v1/attach?id=0", NULL },
+                { "GET", "/imageapi/v1/mount", NULL },
+                { "POST", "/imageapi/v1/mount", "{\"bind\":{\"path\":\"/etc\",\"ro\":true}}" },
+                { "DELETE", "/imageapi/v1/mount?id=0", NULL },
+                { "GET", "/imageapi/v1/container", NULL },
+                { "PATCH", "/imageapi/v1/container?id=0&state=exited", NULL },
+                { "DELETE", "/imageapi/v1/container?id=0", NULL },
+                { "GET", "/events", NULL },
+                { "GET", "/mount", NULL },
+                { "POST", "/mount/overlay", "{\"lower\":[0]}" },
+        };
+        _cleanup_free_ char *dir = test_tmpdir("berth-tls-"), *out = NULL;
+        char cert[600], key[600], ca[600], state[600];
+        struct test_berthd b;
+        struct test_reply r;
+        json_t *j;
+        int rc;
+
+        make_cert(dir, "ca", "berth-test-ca", NULL);
+        make_cert(dir, "server", "127.0.0.1", "ca");
+        make_cert(dir, "client", "berth-test-client", "ca");
+        make_cert(dir, "rogue", "berth-test-client", NULL);
+        (void)snprintf(cert, sizeof(cert), "%s/server.pem", dir);
+        (void)snprintf(key, sizeof(key), "%s/server.key", dir);
+        (void)snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
         (void)snprintf(state, sizeof(state), "%s/state", dir);
-        ck_assert_int_eq(
-                test_run((const char *[]){ "openssl", "req", "-x509", "-newkey", "rsa:2048",
-                                           "-nodes", "-keyout", key, "-out", cert, "-subj",
-                                           "/CN=127.0.0.1", "-days", "1", NULL }),
-                0);
-        r = test_run_output((const char *[]){ "timeout", "5", test_berthd_path(), "--state-dir",
-                                              state, "--scheme", "https", "--tls-port", "0",
-                                              "--tls-certificate", cert, "--tls-key",
-                                              "/nonexistent/key.pem", NULL },
-                            true, &out);
-        ck_assert_msg(r != 0 && r != 124 && strstr(out, "/nonexistent/key.pem"), "%d %s", r, out);
-        out = mfree(out);
-        r = test_run_output((const char *[]){ "timeout", "5", test_berthd_path(), "--state-dir",
-                                              state, "--scheme", "https", "--tls-port", "0",
-                                              "--tls-certificate", cert, "--tls-key", key, NULL },
-                            true, &out);
-        /* 124: still serving after 5 s, i.e. TLS works on this system. */
-        ck_assert_msg(r == 124 || (r != 0 && strstr(out, "https is not available")), "%d %s", r,
+
+        /* Files that cannot be read: refusals. */
+        rc = test_run_output((const char *[]){ "timeout", "5", test_berthd_path(), "--state-dir",
+                                               state, "--scheme", "https", "--tls-port", "0",
+                                               "--tls-certificate", cert, "--tls-key",
+                                               "/nonexistent/key.pem", NULL },
+                             true, &out);
+        ck_assert_msg(rc != 0 && rc != 124 && strstr(out, "/nonexistent/key.pem"), "%d %s", rc,
                       out);
-        ck_assert_msg(!strstr(out, "listening on http://"), "%s", out);
+        ck_assert_msg(!strstr(out, "listening on"), "%s", out);
+        out = mfree(out);
+        rc = test_run_output((const char *[]){ "timeout", "5", test_berthd_path(), "--state-dir",
+                                               state, "--scheme", "https", "--tls-port", "0",
+                                               "--tls-certificate", cert, "--tls-key", key,
+                                               "--tls-ca", "/nonexistent/ca.pem", NULL },
+                             true, &out);
+        ck_assert_msg(rc != 0 && rc != 124 && strstr(out, "/nonexistent/ca.pem"), "%d %s", rc,
+                      out);
+        ck_assert_msg(!strstr(out, "listening on"), "%s", out);
+
+        test_berthd_start(&b, false,
+                          (const char *[]){ "--scheme", "https", "--tls-port", "0",
+                                            "--tls-certificate", cert, "--tls-key", key,
+                                            "--tls-ca", ca, NULL });
+        ck_assert_msg(strncmp(b.url, "https://", 8) == 0, "%s", b.url);
+        (void)snprintf(b.tls_ca, sizeof(b.tls_ca), "%s", ca);
+
+        /* No client certificate, or one of another issuer: no route answers. */
+        for (int who = 0; who < 2; who++) {
+                if (who == 1) {
+                        (void)snprintf(b.tls_cert, sizeof(b.tls_cert), "%s/rogue.pem", dir);
+                        (void)snprintf(b.tls_key, sizeof(b.tls_key), "%s/rogue.key", dir);
+                }
+                for (size_t i = 0; i < ELEMENTSOF(routes); i++)
+                        ck_assert_msg(test_try(&b, routes[i].method, routes[i].path,
+                                               routes[i].body, NULL) == 0,
+                                      "%s %s answered a client %s", routes[i].method,
+                                      routes[i].path,
+                                      who ? "with a certificate of another CA"
+                                          : "without a certificate");
+        }
+        /* Plain http on the TLS port is not served. */
+        {
+                struct test_berthd plain = b;
+                (void)snprintf(plain.url, sizeof(plain.url), "http://%s", b.url + 8);
+                plain.tls_ca[0] = plain.tls_cert[0] = 0;
+                ck_assert_int_ne(test_try(&plain, "GET", "/imageapi/v1/attach", NULL, NULL), 200);
+        }
+
+        /* The CA's client: served, and nothing was created by the refused requests. */
+        (void)snprintf(b.tls_cert, sizeof(b.tls_cert), "%s/client.pem", dir);
+        (void)snprintf(b.tls_key, sizeof(b.tls_key), "%s/client.key", dir);
+        test_get(&b, "/healthz", &r);
+        ck_assert_status(&r, 200);
+        test_reply_done(&r);
+        for (size_t i = 0; i < 3; i++) {
+                static const char *const lists[] = { "/imageapi/v1/attach", "/imageapi/v1/mount",
+                                                     "/imageapi/v1/container" };
+                j = test_call(&b, "GET", lists[i], NULL, 200);
+                ck_assert_int_eq(json_array_size(j), 0);
+                json_decref(j);
+        }
+        j = test_call(&b, "POST", "/imageapi/v1/mount", "{\"bind\":{\"path\":\"/etc\",\"ro\":true}}",
+                      201);
+        json_decref(j);
+        json_decref(test_call(&b, "DELETE", "/imageapi/v1/mount?id=0", NULL, 200));
+        test_berthd_stop(&b);
         test_rm_rf(dir);
 }
 END_TEST
@@ -1019,7 +1125,7 @@ static Suite *api_suite(void)
         tcase_add_test(tc, test_rbd_krbd_fake_sysfs);
         tcase_add_test(tc, test_auth_token);
         tcase_add_test(tc, test_auth_token_file_errors);
-        tcase_add_test(tc, test_https_or_refusal);
+        tcase_add_test(tc, test_https_client_certificates);
         tcase_add_test(tc, test_socket_group);
         suite_add_tcase(s, tc);
         return s;

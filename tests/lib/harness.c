@@ -135,9 +135,13 @@ void test_berthd_spawn(struct test_berthd *t, bool use_unix, const char *const *
                 _cleanup_free_ char *text = NULL;
                 int status;
 
-                if (read_file(listen, 4096, &text, NULL) >= 0 && strstr(text, "http://")) {
+                if (read_file(listen, 4096, &text, NULL) >= 0 &&
+                    (strstr(text, "http://") || strstr(text, "https://"))) {
                         char *nl;
-                        (void)snprintf(t->url, sizeof(t->url), "%s", strstr(text, "http://"));
+                        /* https when berthd serves it (a test asked for it). */
+                        (void)snprintf(t->url, sizeof(t->url), "%s",
+                                       strstr(text, "https://") ? strstr(text, "https://")
+                                                                : strstr(text, "http://"));
                         nl = strchr(t->url, '\n');
                         if (nl)
                                 *nl = 0;
@@ -271,6 +275,12 @@ void test_http(const struct test_berthd *t, const char *method, const char *path
         curl_easy_setopt(c, CURLOPT_HEADERDATA, &hd);
         curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
         curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+        if (t->tls_ca[0])
+                curl_easy_setopt(c, CURLOPT_CAINFO, t->tls_ca);
+        if (t->tls_cert[0]) {
+                curl_easy_setopt(c, CURLOPT_SSLCERT, t->tls_cert);
+                curl_easy_setopt(c, CURLOPT_SSLKEY, t->tls_key);
+        }
         if (body) {
                 curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
                 curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);

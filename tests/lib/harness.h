@@ -17,6 +17,9 @@ struct test_berthd {
         char socket_path[300];
         char log_path[300];
         char auth[300]; /* a header line sent with every request ("token: ..."), or "" */
+        /* https: the CA that signed berthd's certificate; the client certificate and key
+         * presented (empty: none). */
+        char tls_ca[300], tls_cert[300], tls_key[300];
 };
 
 /* Skip (77) unless root and the kernel features are there; with
