@@ -678,14 +678,26 @@ static int container_stop(struct berth_store *s, struct berth_container *c, stru
          * SIGRTMIN+3 and ignores SIGTERM. */
         int sig = c->systemd ? SIGRTMIN + 3 : SIGTERM;
         bool paused = c->state == BERTH_CONTAINER_PAUSED;
+        enum berth_container_state prev = c->state;
         int r;
 
+        /* Recorded before the signal goes: a berthd restarted from here on finishes the
+         * stop (container_adopted()). */
         pthread_mutex_lock(&s->lock);
         c->stop_requested = true;
-        r = send_signal(c, sig);
-        if (r >= 0 || r == -ESRCH) {
-                set_state(s, c, BERTH_CONTAINER_STOPPING);
-                r = arm_timer(s, c, c->stop_timeout_ms);
+        set_state(s, c, BERTH_CONTAINER_STOPPING);
+        pthread_mutex_unlock(&s->lock);
+        persist(s, c);
+        pthread_mutex_lock(&s->lock);
+        r = 0;
+        if (c->state == BERTH_CONTAINER_STOPPING && !c->exit_handled) {
+                r = send_signal(c, sig);
+                if (r >= 0 || r == -ESRCH)
+                        r = arm_timer(s, c, c->stop_timeout_ms);
+                else {
+                        c->stop_requested = false;
+                        set_state(s, c, prev);
+                }
         }
         pthread_mutex_unlock(&s->lock);
         if (r < 0)
@@ -701,8 +713,6 @@ static int container_stop(struct berth_store *s, struct berth_container *c, stru
         }
         container_log(c, "stopping container (signal %d, timeout %llu ms)", sig,
                       (unsigned long long)c->stop_timeout_ms);
-        /* A berthd restarted meanwhile finishes the stop (its timer included). */
-        persist(s, c);
         publish(s, c, "stopping");
         return 0;
 }
@@ -1282,7 +1292,9 @@ void container_adopted(struct berth_store *s, struct berth_container *c, bool ch
         if (c->pidfd >= 0) {
                 (void)berth_supervisor_watch(s->supervisor, c->pidfd, BERTH_WATCH_EXIT, c->obj.id);
                 if (c->state == BERTH_CONTAINER_STOPPING) {
+                        /* The old berthd may have died before its signal went out. */
                         pthread_mutex_lock(&s->lock);
+                        (void)send_signal(c, c->systemd ? SIGRTMIN + 3 : SIGTERM);
                         (void)arm_timer(s, c, c->stop_timeout_ms);
                         pthread_mutex_unlock(&s->lock);
                 }
