@@ -91,6 +91,8 @@ static struct item *find_item(struct recovery *rc, enum berth_obj_type type, uin
         struct berth_obj key = { .type = type, .id = id };
         struct item k = { .obj = &key };
 
+        if (rc->n_items == 0)
+                return NULL;
         return bsearch(&k, rc->items, rc->n_items, sizeof(struct item), cmp_item);
 }
 
@@ -386,7 +388,8 @@ int berth_store_recover(struct berth_store *s)
         r = berth_persist_load(s->persist, load_one, &rc);
         if (r < 0)
                 log_warning_errno(r, "Failed to read the records: %m");
-        qsort(rc.items, rc.n_items, sizeof(struct item), cmp_item);
+        if (rc.n_items > 0)
+                qsort(rc.items, rc.n_items, sizeof(struct item), cmp_item);
         for (size_t i = 0; i < rc.n_items; i++) {
                 o = rc.items[i].obj;
                 if (i > 0 && cmp_item(&rc.items[i - 1], &rc.items[i]) == 0)
