@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -53,6 +54,7 @@ extern char **environ;
 
 static const char *arg_url, *arg_rootfs, *arg_crun, *arg_runc, *arg_image, *arg_only;
 static const char *arg_state = "/run";
+static const char *arg_zygote_bench; /* getenv("BERTH_BENCH_ZYGOTE"): staging dir */
 static int arg_runs = 50;
 static bool arg_docker;
 
@@ -353,8 +355,18 @@ static void bench_launcher(struct row *row, double *t)
                 double t0 = now_ms(), t1 = 0, t2 = 0;
                 int r;
 
+                struct berth_zygote z = { .pidfd = -1, .sync_fd = -1 };
+                if (arg_zygote_bench) {
+                        /* Started ahead, as berthd's pool does: not timed. */
+                        if (berth_zygote_start(L, arg_zygote_bench, 5000, &z, &err) < 0) {
+                                fprintf(stderr, "zygote: %s\n", err.msg);
+                                row->failed++;
+                                continue;
+                        }
+                        t0 = now_ms();
+                }
                 (void)snprintf(name, sizeof(name), "b%d", i + 5);
-                r = berth_cgroup_create(cs, name, &lim, &cg, &err);
+                r = berth_cgroup_create(cs, name, !arg_zygote_bench, &lim, &cg, &err);
                 t1 = now_ms();
                 if (r >= 0) {
                         char *v1[_BERTH_CG_MAX + 1] = {};
@@ -363,8 +375,9 @@ static void bench_launcher(struct row *row, double *t)
                                 if (!streq_ptr(cg->paths[j], cg->v2))
                                         v1[k++] = cg->paths[j];
                         l.cgroups = v1;
-                        fds.cgroup_v2 =
-                                cg->v2 ? open(cg->v2, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+                        fds.cgroup_v2 = cg->v2 && !arg_zygote_bench
+                                                ? open(cg->v2, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                                                : -1;
                         (void)snprintf(p, sizeof(p), "%s/log", dir);
                         fds.log = open(p, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
                         (void)snprintf(p, sizeof(p), "%s/log.1", dir);
@@ -374,7 +387,16 @@ static void bench_launcher(struct row *row, double *t)
                         (void)snprintf(p, sizeof(p), "%s/exit", dir);
                         (void)unlink(p);
                         fds.status = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-                        r = berth_launch_start(L, &l, &fds, 10000, &res, &err);
+                        if (arg_zygote_bench) {
+                                int tree = (int)syscall(SYS_open_tree, AT_FDCWD, arg_rootfs,
+                                                        OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+                                                                AT_RECURSIVE);
+                                r = berth_zygote_claim(&z, &l, &fds, tree, 10000, &res, &err);
+                                if (r < 0)
+                                        berth_zygote_kill(&z);
+                                close(tree);
+                        } else
+                                r = berth_launch_start(L, &l, &fds, 10000, &res, &err);
                         t2 = now_ms();
                         close(fds.log);
                         close(fds.log_old);
@@ -547,6 +569,7 @@ int main(int argc, char *argv[])
                 default:
                         return 2;
                 }
+        arg_zygote_bench = getenv("BERTH_BENCH_ZYGOTE");
         if (streq_ptr(arg_only, "launcher") && arg_rootfs) {
                 /* For profiling the launcher alone (perf record -a ...). */
                 t = calloc((size_t)arg_runs + 8, sizeof(double));

@@ -85,6 +85,59 @@ static _noreturn_ void fail(const struct berth_error *err)
         _exit(127);
 }
 
+/* ---- zygote mode ------------------------------------------------------------------ */
+
+/* berth-init --zygote STAGING: started by berthd ahead of any request, in the default
+ * namespaces, with only the sync socket and the seccomp program. It builds /proc,
+ * /dev and /sys in STAGING and pivots there, says "ZYGOTE", and waits for "CLAIM"
+ * with the spec, log, old log, status file and the root file system's tree; then it
+ * goes on like a freshly started berth-init. When berthd goes before the claim (the
+ * socket closes), it exits. Returns the tree fd. */
+static int zygote_wait(const char *staging)
+{
+        struct berth_error err = {};
+        char buf[64];
+        union {
+                struct cmsghdr h;
+                char buf[CMSG_SPACE(5 * sizeof(int))];
+        } u = {};
+        struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) - 1 };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                             .msg_controllen = sizeof(u.buf) };
+        struct cmsghdr *c;
+        int fds[5];
+        ssize_t n;
+
+        if (rootfs_zygote_prepare(staging, &err) < 0)
+                fail(&err);
+        sync_send("ZYGOTE", -1);
+        do
+                n = recvmsg(LAUNCH_FD_SYNC, &mh, MSG_CMSG_CLOEXEC);
+        while (n < 0 && errno == EINTR);
+        if (n <= 0)
+                _exit(0); /* berthd went away: never claimed */
+        buf[n] = 0;
+        c = CMSG_FIRSTHDR(&mh);
+        if (!streq(buf, "CLAIM") || !c || c->cmsg_type != SCM_RIGHTS ||
+            c->cmsg_len != CMSG_LEN(sizeof(fds))) {
+                berth_error_set(&err, EPROTO, "zygote: unexpected message from berthd");
+                fail(&err);
+        }
+        memcpy(fds, CMSG_DATA(c), sizeof(fds));
+        /* Into the places a freshly started berth-init finds them (launch-spec.h). */
+        if (dup2(fds[0], LAUNCH_FD_SPEC) < 0 || dup2(fds[1], LAUNCH_FD_LOG) < 0 ||
+            dup2(fds[1], 2) < 0 || dup2(fds[2], LAUNCH_FD_LOG_OLD) < 0 ||
+            dup2(fds[3], LAUNCH_FD_STATUS) < 0) {
+                berth_error_set_errno(&err, errno, "zygote: take the claim's files");
+                fail(&err);
+        }
+        for (int i = 0; i < 4; i++)
+                (void)close(fds[i]);
+        for (int fd = LAUNCH_FD_SPEC; fd < _LAUNCH_FD_MAX; fd++)
+                (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+        return fds[4];
+}
+
 /* ---- set-up steps ---------------------------------------------------------------- */
 
 static int read_spec(struct berth_error *err)
@@ -464,20 +517,24 @@ int main(int argc, char *argv[])
 {
         struct berth_error err = {};
         struct relay out = { .fd = -1 }, console = { .fd = -1 };
-        int pipefd[2], sfd, con, status;
+        int pipefd[2], sfd, con, status, tree = -1;
         sigset_t all;
         pid_t payload;
         char msg[64];
 
-        (void)argc;
-        (void)argv;
         /* No process in the container may ptrace or read the fds of PID 1, and none of
          * the host files handed over may reach the payload. */
         (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         for (int fd = LAUNCH_FD_SPEC; fd < _LAUNCH_FD_MAX; fd++)
                 (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+        if (argc == 3 && streq(argv[1], "--zygote"))
+                tree = zygote_wait(argv[2]);
         if (read_spec(&err) < 0)
                 fail(&err);
+        if (tree >= 0 && (spec.systemd || spec.namespaces != 0)) {
+                berth_error_set(&err, EINVAL, "zygote: only the default profile");
+                fail(&err);
+        }
         if (spec.namespaces & LAUNCH_NS_USER) {
                 /* The uid/gid maps were written before this program was exec'd (the
                  * cloned child waits for berthd's GO), so root here is mapped. */
@@ -486,8 +543,11 @@ int main(int argc, char *argv[])
                         fail(&err);
                 }
         }
-        if (join_cgroups(&err) < 0 || rootfs_setup(&spec, &err) < 0)
+        if (join_cgroups(&err) < 0 ||
+            (tree >= 0 ? rootfs_zygote_claim(tree, &err) : rootfs_setup(&spec, &err)) < 0)
                 fail(&err);
+        if (tree >= 0)
+                (void)close(tree);
         if (spec.hostname && sethostname(spec.hostname, strlen(spec.hostname)) < 0) {
                 berth_error_set_errno(&err, errno, "set the hostname");
                 fail(&err);

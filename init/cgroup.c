@@ -370,8 +370,8 @@ static int group_dir(const struct berth_cgroup_system *cs, const char *root,
 }
 
 static int cgroup_build(const struct berth_cgroup_system *cs, const char *name, bool create,
-                        const struct berth_limits *limits, struct berth_cgroup **ret,
-                        struct berth_error *err)
+                        bool with_v2, const struct berth_limits *limits,
+                        struct berth_cgroup **ret, struct berth_error *err)
 {
         struct berth_cgroup *cg;
         int r = 0;
@@ -380,7 +380,7 @@ static int cgroup_build(const struct berth_cgroup_system *cs, const char *name, 
         if (!cg)
                 return -ENOMEM;
 
-        if (cs->v2) {
+        if (cs->v2 && (with_v2 || !create)) {
                 _cleanup_free_ char *p = NULL;
                 if (asprintf(&p, "%s/%s/%s", cs->v2, cs->parent, name) < 0)
                         r = -ENOMEM;
@@ -401,7 +401,8 @@ static int cgroup_build(const struct berth_cgroup_system *cs, const char *name, 
                 /* Only the hierarchies berth uses: every extra one is a mkdir and a
                  * join per start. blkio, cpuset and name=systemd carry no berth
                  * setting (systemd in a container uses its own cgroup2 mount). */
-                if (!cs->v1[c] || use_v2(cs, (enum berth_cgroup_ctrl)c) || c == BERTH_CG_BLKIO ||
+                if (!cs->v1[c] || (cg->v2 && use_v2(cs, (enum berth_cgroup_ctrl)c)) ||
+                    c == BERTH_CG_BLKIO ||
                     c == BERTH_CG_CPUSET || c == BERTH_CG_SYSTEMD)
                         continue;
                 if (asprintf(&p, "%s/%s/%s", cs->v1[c], cs->parent, name) < 0)
@@ -458,17 +459,29 @@ static int cgroup_build(const struct berth_cgroup_system *cs, const char *name, 
         return 0;
 }
 
-int berth_cgroup_create(const struct berth_cgroup_system *cs, const char *name,
+int berth_cgroup_create(const struct berth_cgroup_system *cs, const char *name, bool with_v2,
                         const struct berth_limits *limits, struct berth_cgroup **ret,
                         struct berth_error *err)
 {
-        return cgroup_build(cs, name, true, limits, ret, err);
+        return cgroup_build(cs, name, true, with_v2 || !berth_cgroup_v2_optional(cs), limits,
+                            ret, err);
+}
+
+bool berth_cgroup_v2_optional(const struct berth_cgroup_system *cs)
+{
+        if (cs->layout != BERTH_CGROUP_HYBRID || !cs->v1[BERTH_CG_FREEZER])
+                return false;
+        /* cgroup.freeze is in every v2 group; the v1 freezer does the same. */
+        for (int c = 0; c < _BERTH_CG_MAX; c++)
+                if (cs->v2_has[c] && c != BERTH_CG_FREEZER)
+                        return false;
+        return true;
 }
 
 int berth_cgroup_open(const struct berth_cgroup_system *cs, const char *name,
                       struct berth_cgroup **ret, struct berth_error *err)
 {
-        return cgroup_build(cs, name, false, NULL, ret, err);
+        return cgroup_build(cs, name, false, true, NULL, ret, err);
 }
 
 /* rmdir a group and every group below it, deepest first (systemd in a container makes

@@ -73,11 +73,16 @@ struct berth_cgroup_system *berth_cgroup_system_free(struct berth_cgroup_system 
  * that keep running stay, and so do their parents). */
 void berth_cgroup_system_prune(const struct berth_cgroup_system *cs);
 
-/* Create the groups named name under the parent and apply limits. On failure nothing
- * is left. Returns 0 / -errno (EEXIST: the group exists and is not empty). */
-int berth_cgroup_create(const struct berth_cgroup_system *cs, const char *name,
+/* Create the groups named name under the parent and apply limits. with_v2 false
+ * leaves out the v2 group where it is optional (berth_cgroup_v2_optional()). On
+ * failure nothing is left. Returns 0 / -errno (EEXIST: the group exists and is not
+ * empty). */
+int berth_cgroup_create(const struct berth_cgroup_system *cs, const char *name, bool with_v2,
                         const struct berth_limits *limits, struct berth_cgroup **ret,
                         struct berth_error *err);
+/* A hybrid host whose v2 tree has no controllers: a v2 group there only tracks
+ * processes, which the v1 groups do as well. */
+bool berth_cgroup_v2_optional(const struct berth_cgroup_system *cs);
 /* Find the existing groups named name (a restarted berthd re-adopting a container, or
  * removing a group a crash left): those that exist, -ENOENT when there is none.
  * Nothing is changed. */

@@ -24,6 +24,7 @@
 #include "launch.h"
 #include "macro.h"
 #include "seccomp-profile.h"
+#include "strv.h"
 
 #ifndef LIBEXECDIR
 #define LIBEXECDIR "/usr/local/libexec/berth"
@@ -276,51 +277,26 @@ static int wait_ready(int sync_fd, int pidfd, int timeout_ms, struct berth_launc
         }
 }
 
-int berth_launch_start(struct berth_launcher *L, const struct berth_launch *spec,
-                       const struct berth_launch_fds *fds, int timeout_ms,
-                       struct berth_launched *ret, struct berth_error *err)
+/* Clone into new namespaces (flags) and exec berth-init with argv and the fds in src
+ * at their fixed numbers. Sets *ret_pid and *ret_pidfd. */
+static int spawn_init(struct berth_launcher *L, uint64_t flags, const int *src,
+                      char *const *argv, bool wait_go, int cgroup_v2, pid_t *ret_pid,
+                      int *ret_pidfd, struct berth_error *err)
 {
-        _cleanup_close_ int spec_fd = -EBADF, devnull = -EBADF, pidfd = -EBADF;
-        int sync[2] = { -EBADF, -EBADF };
-        char *const argv[] = { (char *)"berth-init", NULL };
         char *const envp[] = { NULL };
-        struct berth_launched res = { .console_fd = -EBADF, .console_slave = -EBADF };
-        uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD;
         struct clone_args ca = { .exit_signal = SIGCHLD };
-        int src[_LAUNCH_FD_MAX];
         struct child_args args = { .src = src, .init_fd = L->init_fd, .argv = argv, .envp = envp };
+        int pidfd = -EBADF;
         long pid;
-        int r;
 
-        if (spec->namespaces & LAUNCH_NS_NET)
-                flags |= CLONE_NEWNET;
-        if (spec->namespaces & LAUNCH_NS_USER)
-                flags |= CLONE_NEWUSER;
-
-        spec_fd = spec_memfd(spec);
-        if (spec_fd < 0)
-                return berth_error_set_errno(err, -spec_fd, "write the launch spec");
-        devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-        if (devnull < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
-                return berth_error_set_errno(err, errno, "prepare the launch");
-
-        src[LAUNCH_FD_STDIN] = devnull;
-        src[LAUNCH_FD_LOG] = fds->log;
-        src[2] = fds->log;
-        src[LAUNCH_FD_SPEC] = spec_fd;
-        src[LAUNCH_FD_SYNC] = sync[1];
-        src[LAUNCH_FD_STATUS] = fds->status;
-        src[LAUNCH_FD_LOG_OLD] = fds->log_old;
-        src[LAUNCH_FD_SECCOMP] = L->seccomp_fd[spec->systemd ? 1 : 0];
-
-        ca.flags = flags;
+        ca.flags = flags | CLONE_PIDFD;
         ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
-        if (fds->cgroup_v2 >= 0) {
+        if (cgroup_v2 >= 0) {
                 /* Born in its v2 group: no migration, no write lock (kernel >= 5.7). */
                 ca.flags |= CLONE_INTO_CGROUP;
-                ca.cgroup = (uint64_t)fds->cgroup_v2;
+                ca.cgroup = (uint64_t)cgroup_v2;
         }
-        args.wait_go = spec->namespaces & LAUNCH_NS_USER;
+        args.wait_go = wait_go;
 #ifdef HAVE_CLONE3_VFORK
         if (!args.wait_go) {
                 /* The child's stack: a part of this thread's, which is idle until the
@@ -349,20 +325,67 @@ int berth_launch_start(struct berth_launcher *L, const struct berth_launch *spec
                         (void)child(&args);
         }
         if (pid < 0) {
-                if (fds->cgroup_v2 >= 0 && (errno == EINVAL || errno == E2BIG || errno == ENOSYS))
-                        r = berth_error_set(err, EOPNOTSUPP, "no CLONE_INTO_CGROUP");
-                else
-                        r = berth_error_set_errno(err, errno, "clone the container's namespaces");
-                goto out;
+                if (cgroup_v2 >= 0 && (errno == EINVAL || errno == E2BIG || errno == ENOSYS))
+                        return berth_error_set(err, EOPNOTSUPP, "no CLONE_INTO_CGROUP");
+                return berth_error_set_errno(err, errno, "clone the container's namespaces");
         }
+        *ret_pid = (pid_t)pid;
+        *ret_pidfd = pidfd;
+        return 0;
+}
+
+static void kill_and_reap(int pidfd)
+{
+        (void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+        (void)waitid(P_PIDFD, (id_t)pidfd, &(siginfo_t){}, WEXITED);
+}
+
+int berth_launch_start(struct berth_launcher *L, const struct berth_launch *spec,
+                       const struct berth_launch_fds *fds, int timeout_ms,
+                       struct berth_launched *ret, struct berth_error *err)
+{
+        _cleanup_close_ int spec_fd = -EBADF, devnull = -EBADF, pidfd = -EBADF;
+        int sync[2] = { -EBADF, -EBADF };
+        char *const argv[] = { (char *)"berth-init", NULL };
+        struct berth_launched res = { .console_fd = -EBADF, .console_slave = -EBADF };
+        uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
+        int src[_LAUNCH_FD_MAX];
+        pid_t pid;
+        int r;
+
+        if (spec->namespaces & LAUNCH_NS_NET)
+                flags |= CLONE_NEWNET;
+        if (spec->namespaces & LAUNCH_NS_USER)
+                flags |= CLONE_NEWUSER;
+
+        spec_fd = spec_memfd(spec);
+        if (spec_fd < 0)
+                return berth_error_set_errno(err, -spec_fd, "write the launch spec");
+        devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (devnull < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
+                return berth_error_set_errno(err, errno, "prepare the launch");
+
+        src[LAUNCH_FD_STDIN] = devnull;
+        src[LAUNCH_FD_LOG] = fds->log;
+        src[2] = fds->log;
+        src[LAUNCH_FD_SPEC] = spec_fd;
+        src[LAUNCH_FD_SYNC] = sync[1];
+        src[LAUNCH_FD_STATUS] = fds->status;
+        src[LAUNCH_FD_LOG_OLD] = fds->log_old;
+        src[LAUNCH_FD_SECCOMP] = L->seccomp_fd[spec->systemd ? 1 : 0];
+
+        r = spawn_init(L, flags, src, argv, spec->namespaces & LAUNCH_NS_USER, fds->cgroup_v2,
+                       &pid, &pidfd, err);
+        if (r < 0)
+                goto out;
 
         sync[1] = safe_close(sync[1]);
         if (spec->namespaces & LAUNCH_NS_USER) {
                 /* Identity map: root is root, but every capability is now relative to
                  * the container's own user namespace. */
-                r = write_map((pid_t)pid, "uid_map", "0 0 4294967295\n");
+                r = write_map(pid, "uid_map", "0 0 4294967295\n");
                 if (r >= 0)
-                        r = write_map((pid_t)pid, "gid_map", "0 0 4294967295\n");
+                        r = write_map(pid, "gid_map", "0 0 4294967295\n");
                 if (r < 0 || send(sync[0], "GO", 2, MSG_NOSIGNAL) != 2) {
                         berth_error_set_errno(err, r < 0 ? -r : errno, "set up the user namespace");
                         r = -EIO;
@@ -372,18 +395,123 @@ int berth_launch_start(struct berth_launcher *L, const struct berth_launch *spec
         r = wait_ready(sync[0], pidfd, timeout_ms, &res, err);
         if (r < 0)
                 goto kill;
-        res.pid = (pid_t)pid;
+        res.pid = pid;
         res.pidfd = TAKE_FD(pidfd);
         *ret = res;
         r = 0;
         goto out;
 kill:
-        (void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-        (void)waitid(P_PIDFD, (id_t)pidfd, &(siginfo_t){}, WEXITED);
+        kill_and_reap(pidfd);
         safe_close(res.console_fd);
         safe_close(res.console_slave);
 out:
         safe_close(sync[0]);
         safe_close(sync[1]);
         return r;
+}
+
+/* ---- zygotes ---------------------------------------------------------------------- */
+
+void berth_zygote_kill(struct berth_zygote *z)
+{
+        if (z->pidfd >= 0)
+                kill_and_reap(z->pidfd);
+        z->pidfd = safe_close(z->pidfd);
+        z->sync_fd = safe_close(z->sync_fd);
+        z->pid = 0;
+}
+
+int berth_zygote_start(struct berth_launcher *L, const char *staging, int timeout_ms,
+                       struct berth_zygote *ret, struct berth_error *err)
+{
+        _cleanup_close_ int devnull = -EBADF;
+        char *const argv[] = { (char *)"berth-init", (char *)"--zygote", (char *)staging, NULL };
+        struct berth_zygote z = { .pidfd = -EBADF, .sync_fd = -EBADF };
+        int sync[2] = { -EBADF, -EBADF }, src[_LAUNCH_FD_MAX], r;
+        struct pollfd p;
+        char msg[LAUNCH_MSG_MAX];
+
+        devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (devnull < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
+                return berth_error_set_errno(err, errno, "prepare a zygote");
+        for (int i = 0; i < _LAUNCH_FD_MAX; i++)
+                src[i] = devnull;
+        src[LAUNCH_FD_SYNC] = sync[1];
+        src[LAUNCH_FD_SECCOMP] = L->seccomp_fd[0];
+        r = spawn_init(L, CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC, src, argv,
+                       false, -1, &z.pid, &z.pidfd, err);
+        safe_close(sync[1]);
+        z.sync_fd = sync[0];
+        if (r < 0) {
+                safe_close(z.sync_fd);
+                return r;
+        }
+        p = (struct pollfd){ .fd = z.sync_fd, .events = POLLIN };
+        if (poll(&p, 1, timeout_ms) <= 0) {
+                berth_zygote_kill(&z);
+                return berth_error_set(err, EIO, "a zygote did not get ready within %d ms",
+                                       timeout_ms);
+        }
+        r = recv_msg(z.sync_fd, msg, sizeof(msg), NULL);
+        if (r <= 0 || !streq(msg, "ZYGOTE")) {
+                berth_zygote_kill(&z);
+                return berth_error_set(err, EIO, "a zygote failed: %s",
+                                       r > 0 ? msg : "it ended at once");
+        }
+        *ret = z;
+        return 0;
+}
+
+int berth_zygote_claim(struct berth_zygote *z, const struct berth_launch *spec,
+                       const struct berth_launch_fds *fds, int tree_fd, int timeout_ms,
+                       struct berth_launched *ret, struct berth_error *err)
+{
+        struct berth_launch zs = *spec;
+        _cleanup_close_ int spec_fd = -EBADF;
+        struct berth_launched res = { .console_fd = -EBADF, .console_slave = -EBADF };
+        int pass[5] = { -EBADF, fds->log, fds->log_old, fds->status, tree_fd };
+        union {
+                struct cmsghdr h;
+                char buf[CMSG_SPACE(sizeof(pass))];
+        } u = {};
+        struct iovec iov = { .iov_base = (void *)"CLAIM", .iov_len = 5 };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                             .msg_controllen = sizeof(u.buf) };
+        struct cmsghdr *c;
+        char pid[16];
+        int r;
+
+        /* Its v1 groups, joined by berthd: the zygote no longer sees the host's
+         * /sys/fs/cgroup. "tasks" moves the one thread without the threadgroup lock. */
+        (void)snprintf(pid, sizeof(pid), "%d", (int)z->pid);
+        STRV_FOREACH (g, spec->cgroups) {
+                _cleanup_free_ char *file = NULL;
+                _cleanup_close_ int fd = -EBADF;
+
+                if (asprintf(&file, "%s/tasks", *g) < 0)
+                        return -ENOMEM;
+                fd = open(file, O_WRONLY | O_CLOEXEC);
+                if (fd < 0 || write(fd, pid, strlen(pid)) != (ssize_t)strlen(pid))
+                        return berth_error_set_errno(err, errno, "move a zygote into '%s'", *g);
+        }
+        zs.cgroups = NULL;
+        spec_fd = spec_memfd(&zs);
+        if (spec_fd < 0)
+                return berth_error_set_errno(err, -spec_fd, "write the launch spec");
+        pass[0] = spec_fd;
+        c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(pass));
+        memcpy(CMSG_DATA(c), pass, sizeof(pass));
+        if (sendmsg(z->sync_fd, &mh, MSG_NOSIGNAL) != 5)
+                return berth_error_set_errno(err, errno, "hand the container to a zygote");
+        r = wait_ready(z->sync_fd, z->pidfd, timeout_ms, &res, err);
+        if (r < 0)
+                return r;
+        res.pid = z->pid;
+        res.pidfd = TAKE_FD(z->pidfd);
+        z->sync_fd = safe_close(z->sync_fd);
+        *ret = res;
+        return 0;
 }

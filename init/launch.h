@@ -51,3 +51,30 @@ struct berth_launched {
 int berth_launch_start(struct berth_launcher *L, const struct berth_launch *spec,
                        const struct berth_launch_fds *fds, int timeout_ms,
                        struct berth_launched *ret, struct berth_error *err);
+
+/*
+ * Zygotes: berth-init started ahead of any request in the default namespaces (mount,
+ * pid, uts, ipc), with /proc, /dev and /sys of the default profile built in a tmpfs it
+ * has pivoted into (rootfs.h). A claim hands it a container: its v1 cgroups (joined
+ * by berthd through "tasks"), the spec, log and status files, and the root file system
+ * as a detached tree (open_tree(2)); it attaches that, pivots into it and starts the
+ * payload as a fresh berth-init would. The clone, the exec of berth-init and most of
+ * the mounts are then off the start's path. Only for the default profile (no systemd,
+ * no extra namespaces) and no v2 group (its migration costs an RCU grace period). A
+ * zygote ends when its socket closes (berthd went away before claiming it).
+ */
+struct berth_zygote {
+        pid_t pid;
+        int pidfd;
+        int sync_fd;
+};
+
+/* staging: an empty directory the zygote mounts its tmpfs on (in its own namespace). */
+int berth_zygote_start(struct berth_launcher *L, const char *staging, int timeout_ms,
+                       struct berth_zygote *ret, struct berth_error *err);
+/* On success the zygote is the container (ret as from berth_launch_start()) and z is
+ * spent; on failure the caller kills it (berth_zygote_kill()). */
+int berth_zygote_claim(struct berth_zygote *z, const struct berth_launch *spec,
+                       const struct berth_launch_fds *fds, int tree_fd, int timeout_ms,
+                       struct berth_launched *ret, struct berth_error *err);
+void berth_zygote_kill(struct berth_zygote *z);

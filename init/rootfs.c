@@ -270,7 +270,9 @@ static int pivot(int root_fd, struct berth_error *err)
         return 0;
 }
 
-int rootfs_setup(const struct berth_launch *l, struct berth_error *err)
+/* /proc, /dev (with pts, shm, mqueue), /sys and what systemd mode adds, then the
+ * read-only and masked parts of /proc and /sys, all below root_fd. */
+static int api_mounts(int root_fd, const struct berth_launch *l, struct berth_error *err)
 {
         static const char *const masked[] = { "/proc/kcore",         "/proc/keys",
                                               "/proc/timer_list",    "/proc/sched_debug",
@@ -280,26 +282,8 @@ int rootfs_setup(const struct berth_launch *l, struct berth_error *err)
         static const char *const read_only[] = { "/proc/sys", "/proc/sysrq-trigger", "/proc/irq",
                                                  "/proc/bus", "/proc/fs" };
         bool userns = l->namespaces & LAUNCH_NS_USER;
-        _cleanup_close_ int root_fd = -EBADF, null_fd = -EBADF;
-        struct fdpath b;
+        _cleanup_close_ int null_fd = -EBADF;
         int r;
-
-        init_log("making all mounts private");
-        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-                return berth_error_set_errno(err, errno, "make / private");
-
-        init_log("preparing image");
-        root_fd = open(l->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (root_fd < 0)
-                return berth_error_set_errno(err, errno, "open the root file system '%s'",
-                                             l->rootfs);
-        /* A mount of its own, so that it can be the new root for pivot_root(). */
-        if (mount(fdpath(&b, root_fd), fdpath(&b, root_fd), NULL, MS_BIND | MS_REC, NULL) < 0)
-                return berth_error_set_errno(err, errno, "bind the root file system");
-        root_fd = safe_close(root_fd);
-        root_fd = open(l->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (root_fd < 0)
-                return berth_error_set_errno(err, errno, "open the root file system");
 
         r = mount_at(root_fd, "/proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
         if (r >= 0)
@@ -352,7 +336,95 @@ int rootfs_setup(const struct berth_launch *l, struct berth_error *err)
                 if (r < 0)
                         return r;
         }
-        null_fd = safe_close(null_fd);
+        return 0;
+}
+
+int rootfs_setup(const struct berth_launch *l, struct berth_error *err)
+{
+        _cleanup_close_ int root_fd = -EBADF;
+        struct fdpath b;
+        int r;
+
+        init_log("making all mounts private");
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                return berth_error_set_errno(err, errno, "make / private");
+
+        init_log("preparing image");
+        root_fd = open(l->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root_fd < 0)
+                return berth_error_set_errno(err, errno, "open the root file system '%s'",
+                                             l->rootfs);
+        /* A mount of its own, so that it can be the new root for pivot_root(). */
+        if (mount(fdpath(&b, root_fd), fdpath(&b, root_fd), NULL, MS_BIND | MS_REC, NULL) < 0)
+                return berth_error_set_errno(err, errno, "bind the root file system");
+        root_fd = safe_close(root_fd);
+        root_fd = open(l->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root_fd < 0)
+                return berth_error_set_errno(err, errno, "open the root file system");
+        r = api_mounts(root_fd, l, err);
+        if (r < 0)
+                return r;
+        return pivot(root_fd, err);
+}
+
+/* ---- zygotes ------------------------------------------------------------------------ */
+
+#define ZYGOTE_ROOT "/root"
+/* /proc last: the moves before it name their targets through /proc/self/fd. */
+static const char *const zygote_api[] = { "/dev", "/sys", "/proc" };
+
+int rootfs_zygote_prepare(const char *staging, struct berth_error *err)
+{
+        const struct berth_launch def = { 0 }; /* the default profile */
+        _cleanup_close_ int st = -EBADF;
+        int r;
+
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                return berth_error_set_errno(err, errno, "make / private");
+        if (mount("berth-zygote", staging, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=64k") <
+            0)
+                return berth_error_set_errno(err, errno, "mount the staging tmpfs on '%s'",
+                                             staging);
+        st = open(staging, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (st < 0)
+                return berth_error_set_errno(err, errno, "open '%s'", staging);
+        r = api_mounts(st, &def, err);
+        if (r < 0)
+                return r;
+        {
+                _cleanup_close_ int d = ensure_dir(st, ZYGOTE_ROOT);
+                if (d < 0)
+                        return berth_error_set_errno(err, -d, "mkdir %s", ZYGOTE_ROOT);
+        }
+        /* Into the staging tmpfs now, with the host's tree detached: a zygote that
+         * waits must not keep any host mount alive. */
+        return pivot(st, err);
+}
+
+int rootfs_zygote_claim(int tree_fd, struct berth_error *err)
+{
+        struct mount_attr attr = { .propagation = MS_PRIVATE };
+        _cleanup_close_ int root_fd = -EBADF;
+        struct fdpath b;
+
+        /* The root file system arrives as a detached tree (open_tree(2) in berthd);
+         * private, so that nothing mounted below it propagates to the host. */
+        if (mount_setattr(tree_fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+                return berth_error_set_errno(err, errno, "make the root file system private");
+        if (move_mount(tree_fd, "", AT_FDCWD, ZYGOTE_ROOT, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                return berth_error_set_errno(err, errno, "attach the root file system");
+        root_fd = open(ZYGOTE_ROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root_fd < 0)
+                return berth_error_set_errno(err, errno, "open the root file system");
+        for (size_t i = 0; i < ELEMENTSOF(zygote_api); i++) {
+                _cleanup_close_ int d = ensure_dir(root_fd, zygote_api[i]);
+                if (d < 0)
+                        return berth_error_set_errno(err, -d, "mkdir %s in the image",
+                                                     zygote_api[i]);
+                if (mount(zygote_api[i], fdpath(&b, d), NULL, MS_MOVE, NULL) < 0)
+                        return berth_error_set_errno(err, errno, "move %s into the image",
+                                                     zygote_api[i]);
+        }
         return pivot(root_fd, err);
 }
 

@@ -42,6 +42,7 @@ enum {
         ARG_SHUTDOWN_CONTAINERS,
         ARG_CGROUP_PARENT,
         ARG_LOG_MAX,
+        ARG_ZYGOTES,
         ARG_IGNORED, /* go-swagger flags accepted for compatibility */
         ARG_VERSION,
 };
@@ -79,6 +80,9 @@ void berthd_config_help(const char *argv0)
                "                               old copy (default: 8MiB)\n"
                "      --ceph-conf=FILE         Ceph configuration for RBD attachments that\n"
                "                               give no key (default: /etc/ceph/ceph.conf)\n"
+               "      --zygotes=N              keep N container processes started ahead for\n"
+               "                               containers of the default profile (default: 2;\n"
+               "                               0 turns them off)\n"
                "      --shutdown-containers    on SIGTERM/SIGINT stop every container, then\n"
                "                               remove every container, mount and attachment\n"
                "                               (default: they all stay up)\n"
@@ -178,6 +182,7 @@ static int defaults_from_env(struct berthd_config *c)
         c->max_body = DEFAULT_MAX_BODY;
         c->log_level = LOG_INFO;
         c->log_max = 8u << 20;
+        c->zygotes = 2;
         if (set_str(&c->state_dir, "/run/berth") < 0 || set_str(&c->sysfs_root, "/sys") < 0 ||
             set_str(&c->host, "127.0.0.1") < 0 || set_str(&c->cgroup_parent, "berth") < 0)
                 return -ENOMEM;
@@ -269,6 +274,7 @@ int berthd_config_parse(int argc, char *argv[], struct berthd_config *c)
                 { "shutdown-containers", no_argument, NULL, ARG_SHUTDOWN_CONTAINERS },
                 { "cgroup-parent", required_argument, NULL, ARG_CGROUP_PARENT },
                 { "log-max-size", required_argument, NULL, ARG_LOG_MAX },
+                { "zygotes", required_argument, NULL, ARG_ZYGOTES },
                 { "cleanup-timeout", required_argument, NULL, ARG_IGNORED },
                 { "graceful-timeout", required_argument, NULL, ARG_IGNORED },
                 { "keep-alive", required_argument, NULL, ARG_IGNORED },
@@ -357,6 +363,17 @@ int berthd_config_parse(int argc, char *argv[], struct berthd_config *c)
                         } else
                                 r = set_str(&c->cgroup_parent, optarg);
                         break;
+                case ARG_ZYGOTES: {
+                        char *end;
+                        unsigned long v = strtoul(optarg, &end, 10);
+                        if (!*optarg || *end || v > 8) {
+                                fprintf(stderr, "berthd: --zygotes '%s' must be 0 to 8\n",
+                                        optarg);
+                                r = -EINVAL;
+                        } else
+                                c->zygotes = (unsigned)v;
+                        break;
+                }
                 case ARG_LOG_MAX: {
                         size_t v;
                         r = parse_size(optarg, &v);

@@ -28,6 +28,7 @@
 #include "macro.h"
 #include "persist.h"
 #include "recover.h"
+#include "zygotes.h"
 #include "server.h"
 #include "store.h"
 #include "supervisor.h"
@@ -80,6 +81,31 @@ static int lock_state_dir(const char *state_dir, int *ret_fd)
                 return log_error_errno(errno, "Failed to write '%s': %m", path);
         *ret_fd = TAKE_FD(fd);
         return 0;
+}
+
+/* Containers of the default profile start from a pool of zygotes (launch.h), where no
+ * v2 group must be joined: hosts with v1 controllers. */
+static void start_zygotes(const struct berthd_config *cfg, struct berth_store *store)
+{
+        const struct berth_cgroup_system *cs = store->cgroups;
+        _cleanup_free_ char *staging = NULL;
+        int r;
+
+        if (cfg->zygotes == 0 || !store->launcher)
+                return;
+        if (cs && cs->layout != BERTH_CGROUP_LEGACY && cs->layout != BERTH_CGROUP_NONE &&
+            !berth_cgroup_v2_optional(cs)) {
+                log_info("Zygotes are off: containers here join a v2 cgroup, which a zygote "
+                         "cannot do cheaply");
+                return;
+        }
+        if (asprintf(&staging, "%s/zygote", cfg->state_dir) < 0)
+                return;
+        r = mkdir_p(staging, 0700);
+        if (r >= 0)
+                r = berth_zygotes_start(store->launcher, staging, cfg->zygotes, &store->zygotes);
+        if (r < 0)
+                log_warning_errno(r, "Zygotes are off: %m");
 }
 
 static int write_listen_file(const char *state_dir, const char *urls)
@@ -209,6 +235,7 @@ static int run(struct berthd_config *cfg)
                 log_error_errno(r, "Failed to recover the state in '%s': %m", cfg->state_dir);
                 goto out;
         }
+        start_zygotes(cfg, store);
 
         r = berth_http_router_new(&router);
         if (r < 0)
@@ -292,6 +319,7 @@ out:
         berth_events_close(&events);
         berth_http_server_stop(server);
         berth_http_router_free(router);
+        berth_zygotes_stop(store ? store->zygotes : NULL);
         berth_supervisor_stop(supervisor);
         if (server && !listen_path && asprintf(&listen_path, "%s/listen", cfg->state_dir) >= 0)
                 (void)unlink(listen_path);

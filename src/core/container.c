@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -30,6 +31,7 @@
 #include "store-internal.h"
 #include "strv.h"
 #include "supervisor.h"
+#include "zygotes.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define START_TIMEOUT_MS 30000
@@ -360,7 +362,9 @@ static int container_start(struct berth_store *s, struct berth_container *c,
         struct berth_launch_fds fds;
         struct berth_launch l = {};
         struct berth_launched res;
+        struct berth_zygote z;
         char *exec_path = NULL, cgname[64];
+        bool zygote = s->zygotes && !c->systemd && c->namespaces == 0;
         int r;
 
         if (c->mount->obj.removed || c->mount->detached)
@@ -382,7 +386,9 @@ static int container_start(struct berth_store *s, struct berth_container *c,
 
         (void)snprintf(cgname, sizeof(cgname), "%llu", (unsigned long long)c->obj.id);
         if (s->cgroups && s->cgroups->layout != BERTH_CGROUP_NONE) {
-                r = berth_cgroup_create(s->cgroups, cgname, &c->limits, &c->cg, err);
+                /* A zygote cannot join a v2 group cheaply: where it is optional (a
+                 * hybrid host), containers of the default profile go without. */
+                r = berth_cgroup_create(s->cgroups, cgname, !zygote, &c->limits, &c->cg, err);
                 if (r < 0) {
                         free(exec_path);
                         return r;
@@ -408,7 +414,20 @@ static int container_start(struct berth_store *s, struct berth_container *c,
         c->exit_handled = false;
         c->error = mfree(c->error);
         berth_store_changed();
-        r = berth_launch_start(s->launcher, &l, &fds, START_TIMEOUT_MS, &res, err);
+        if (zygote && berth_zygotes_take(s->zygotes, &z)) {
+                /* The root file system goes to the zygote as a detached tree. */
+                _cleanup_close_ int tree = (int)syscall(SYS_open_tree, AT_FDCWD,
+                                                        c->mount->mountpoint,
+                                                        OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+                                                                AT_RECURSIVE);
+                r = tree < 0 ? berth_error_set_errno(err, errno, "open_tree '%s'",
+                                                     c->mount->mountpoint)
+                             : berth_zygote_claim(&z, &l, &fds, tree, START_TIMEOUT_MS, &res,
+                                                  err);
+                if (r < 0)
+                        berth_zygote_kill(&z);
+        } else
+                r = berth_launch_start(s->launcher, &l, &fds, START_TIMEOUT_MS, &res, err);
         if (r == -EOPNOTSUPP && fds.cgroup_v2 >= 0) {
                 /* A kernel before 5.7: join the v2 group by writing cgroup.procs. */
                 char *p = NULL;

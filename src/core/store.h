@@ -70,6 +70,7 @@ struct berth_store {
         struct berth_launcher *launcher;
         struct berth_cgroup_system *cgroups;
         struct berth_supervisor *supervisor;
+        struct berth_zygotes *zygotes; /* NULL: containers start without zygotes */
         struct berth_events *events;
         uint64_t log_max;
         char boot_id[37]; /* this boot's; a record from another boot names no process */

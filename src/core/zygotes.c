@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "log.h"
+#include "macro.h"
+#include "zygotes.h"
+
+#define ZYGOTES_MAX 8
+#define ZYGOTE_START_TIMEOUT_MS 5000
+
+struct berth_zygotes {
+        struct berth_launcher *L;
+        char *staging;
+        unsigned target; /* 0 once disabled */
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        struct berth_zygote ready[ZYGOTES_MAX];
+        unsigned n_ready;
+        bool stop;
+        pthread_t thread;
+};
+
+static void *refill(void *userdata)
+{
+        struct berth_zygotes *p = userdata;
+        unsigned failures = 0;
+
+        pthread_mutex_lock(&p->lock);
+        for (;;) {
+                struct berth_error err = {};
+                struct berth_zygote z;
+                int r;
+
+                while (!p->stop && p->n_ready >= p->target)
+                        pthread_cond_wait(&p->cond, &p->lock);
+                if (p->stop)
+                        break;
+                pthread_mutex_unlock(&p->lock);
+                r = berth_zygote_start(p->L, p->staging, ZYGOTE_START_TIMEOUT_MS, &z, &err);
+                pthread_mutex_lock(&p->lock);
+                if (r >= 0 && !p->stop && p->n_ready < ZYGOTES_MAX) {
+                        p->ready[p->n_ready++] = z;
+                        failures = 0;
+                        continue;
+                }
+                if (r >= 0) {
+                        berth_zygote_kill(&z);
+                        continue;
+                }
+                if (++failures >= 3) {
+                        log_error("Zygotes disabled, containers start without them: %s", err.msg);
+                        p->target = 0;
+                }
+        }
+        pthread_mutex_unlock(&p->lock);
+        return NULL;
+}
+
+int berth_zygotes_start(struct berth_launcher *L, const char *staging, unsigned target,
+                        struct berth_zygotes **ret)
+{
+        struct berth_zygotes *p = calloc(1, sizeof(*p));
+        int r;
+
+        if (!p)
+                return -ENOMEM;
+        p->L = L;
+        p->target = MIN(target, (unsigned)ZYGOTES_MAX);
+        p->staging = strdup(staging);
+        pthread_mutex_init(&p->lock, NULL);
+        pthread_cond_init(&p->cond, NULL);
+        if (!p->staging) {
+                free(p);
+                return -ENOMEM;
+        }
+        r = -pthread_create(&p->thread, NULL, refill, p);
+        if (r < 0) {
+                free(p->staging);
+                free(p);
+                return r;
+        }
+        *ret = p;
+        return 0;
+}
+
+void berth_zygotes_stop(struct berth_zygotes *p)
+{
+        if (!p)
+                return;
+        pthread_mutex_lock(&p->lock);
+        p->stop = true;
+        pthread_cond_broadcast(&p->cond);
+        pthread_mutex_unlock(&p->lock);
+        (void)pthread_join(p->thread, NULL);
+        for (unsigned i = 0; i < p->n_ready; i++)
+                berth_zygote_kill(&p->ready[i]);
+        pthread_mutex_destroy(&p->lock);
+        pthread_cond_destroy(&p->cond);
+        free(p->staging);
+        free(p);
+}
+
+bool berth_zygotes_take(struct berth_zygotes *p, struct berth_zygote *ret)
+{
+        bool found = false;
+
+        if (!p)
+                return false;
+        pthread_mutex_lock(&p->lock);
+        while (!found && p->n_ready > 0) {
+                struct berth_zygote z = p->ready[--p->n_ready];
+                struct pollfd pf = { .fd = z.pidfd, .events = POLLIN };
+
+                /* One that ended meanwhile (killed by someone) is not handed out. */
+                if (poll(&pf, 1, 0) != 0) {
+                        berth_zygote_kill(&z);
+                        continue;
+                }
+                *ret = z;
+                found = true;
+        }
+        pthread_cond_signal(&p->cond);
+        pthread_mutex_unlock(&p->lock);
+        return found;
+}
