@@ -697,3 +697,64 @@ pid_t berth_cgroup_find_init(struct berth_cgroup *cg)
         }
         return 0;
 }
+
+int berth_cgroup_apply_limits(struct berth_cgroup *cg, const struct berth_limits *limits,
+                              struct berth_error *err)
+{
+        return set_limits(cg, limits, err);
+}
+
+/* The same path with its last component replaced. */
+static int renamed(char **p, const char *name)
+{
+        char *slash, *n;
+
+        if (!*p)
+                return 0;
+        slash = strrchr(*p, '/');
+        if (!slash || asprintf(&n, "%.*s/%s", (int)(slash - *p), *p, name) < 0)
+                return -ENOMEM;
+        free(*p);
+        *p = n;
+        return 0;
+}
+
+int berth_cgroup_rename(struct berth_cgroup *cg, const char *name, struct berth_error *err)
+{
+        for (size_t i = 0; i < cg->n_paths; i++) {
+                _cleanup_free_ char *to = strdup(cg->paths[i]);
+                int r = to ? renamed(&to, name) : -ENOMEM;
+
+                if (r < 0)
+                        return r;
+                /* v1 only: cgroup2 has no rename. */
+                if (rename(cg->paths[i], to) < 0)
+                        return berth_error_set_errno(err, errno, "rename cgroup '%s' to '%s'",
+                                                     cg->paths[i], to);
+                free(cg->paths[i]);
+                cg->paths[i] = TAKE_PTR(to);
+        }
+        if (renamed(&cg->v2, name) < 0 || renamed(&cg->memory, name) < 0 ||
+            renamed(&cg->pids, name) < 0 || renamed(&cg->freezer, name) < 0 ||
+            renamed(&cg->cpu, name) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+int berth_cgroup_join(struct berth_cgroup *cg, pid_t pid, struct berth_error *err)
+{
+        char text[16];
+
+        (void)snprintf(text, sizeof(text), "%d", (int)pid);
+        for (size_t i = 0; i < cg->n_paths; i++) {
+                /* "tasks": moves the one thread without the threadgroup lock (a v1
+                 * directory; see berth-init's join_cgroups()). */
+                int r = write_str(cg->paths[i], streq_ptr(cg->paths[i], cg->v2) ? "cgroup.procs"
+                                                                               : "tasks",
+                                  text);
+                if (r < 0)
+                        return berth_error_set_errno(err, -r, "move %d into '%s'", (int)pid,
+                                                     cg->paths[i]);
+        }
+        return 0;
+}

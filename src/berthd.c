@@ -103,7 +103,8 @@ static void start_zygotes(const struct berthd_config *cfg, struct berth_store *s
                 return;
         r = mkdir_p(staging, 0700);
         if (r >= 0)
-                r = berth_zygotes_start(store->launcher, staging, cfg->zygotes, &store->zygotes);
+                r = berth_zygotes_start(store->launcher, store->cgroups, staging, cfg->zygotes,
+                                        &store->zygotes);
         if (r < 0)
                 log_warning_errno(r, "Zygotes are off: %m");
 }

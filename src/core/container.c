@@ -362,7 +362,7 @@ static int container_start(struct berth_store *s, struct berth_container *c,
         struct berth_launch_fds fds;
         struct berth_launch l = {};
         struct berth_launched res;
-        struct berth_zygote z;
+        struct berth_zygote_ready z = {};
         char *exec_path = NULL, cgname[64];
         bool zygote = s->zygotes && !c->systemd && c->namespaces == 0;
         int r;
@@ -385,10 +385,26 @@ static int container_start(struct berth_store *s, struct berth_container *c,
                 return r;
 
         (void)snprintf(cgname, sizeof(cgname), "%llu", (unsigned long long)c->obj.id);
-        if (s->cgroups && s->cgroups->layout != BERTH_CGROUP_NONE) {
+        zygote = zygote && berth_zygotes_take(s->zygotes, &z);
+        if (zygote && z.cg) {
+                /* The zygote waits in groups of its own: they become the container's. */
+                r = berth_cgroup_rename(z.cg, cgname, err);
+                if (r >= 0)
+                        r = berth_cgroup_apply_limits(z.cg, &c->limits, err);
+                if (r < 0) {
+                        berth_zygote_ready_discard(&z);
+                        free(exec_path);
+                        return r;
+                }
+                c->cg = TAKE_PTR(z.cg);
+                (void)berth_cgroup_oom_kills(c->cg, &c->oom_base);
+        } else if (s->cgroups && s->cgroups->layout != BERTH_CGROUP_NONE) {
                 /* A zygote cannot join a v2 group cheaply: where it is optional (a
-                 * hybrid host), containers of the default profile go without. */
-                r = berth_cgroup_create(s->cgroups, cgname, !zygote, &c->limits, &c->cg, err);
+                 * hybrid host), containers of the default profile go without, zygote
+                 * or not. */
+                r = berth_cgroup_create(s->cgroups, cgname, !s->zygotes || c->systemd ||
+                                                                    c->namespaces != 0,
+                                        &c->limits, &c->cg, err);
                 if (r < 0) {
                         free(exec_path);
                         return r;
@@ -396,6 +412,8 @@ static int container_start(struct berth_store *s, struct berth_container *c,
                 (void)berth_cgroup_oom_kills(c->cg, &c->oom_base);
         } else if (c->limits.memory || c->limits.pids || c->limits.cpu_weight ||
                    c->limits.cpu_quota_us) {
+                if (zygote)
+                        berth_zygote_ready_discard(&z);
                 free(exec_path);
                 return berth_error_set(err, EOPNOTSUPP, "limits: this host has no cgroups mounted");
         }
@@ -405,8 +423,13 @@ static int container_start(struct berth_store *s, struct berth_container *c,
                 r = open_launch_fds(c, &fds, err);
         if (r < 0) {
                 berth_launch_done(&l);
+                if (zygote)
+                        berth_zygote_ready_discard(&z);
                 goto fail_cg;
         }
+        if (zygote)
+                /* Already in its groups. */
+                l.cgroups = strv_free(l.cgroups);
         c->exit_code = -1;
         c->signal = 0;
         c->oom_killed = false;
@@ -414,7 +437,7 @@ static int container_start(struct berth_store *s, struct berth_container *c,
         c->exit_handled = false;
         c->error = mfree(c->error);
         berth_store_changed();
-        if (zygote && berth_zygotes_take(s->zygotes, &z)) {
+        if (zygote) {
                 /* The root file system goes to the zygote as a detached tree. */
                 _cleanup_close_ int tree = (int)syscall(SYS_open_tree, AT_FDCWD,
                                                         c->mount->mountpoint,
@@ -422,10 +445,10 @@ static int container_start(struct berth_store *s, struct berth_container *c,
                                                                 AT_RECURSIVE);
                 r = tree < 0 ? berth_error_set_errno(err, errno, "open_tree '%s'",
                                                      c->mount->mountpoint)
-                             : berth_zygote_claim(&z, &l, &fds, tree, START_TIMEOUT_MS, &res,
+                             : berth_zygote_claim(&z.z, &l, &fds, tree, START_TIMEOUT_MS, &res,
                                                   err);
                 if (r < 0)
-                        berth_zygote_kill(&z);
+                        berth_zygote_kill(&z.z); /* its groups are c->cg now */
         } else
                 r = berth_launch_start(s->launcher, &l, &fds, START_TIMEOUT_MS, &res, err);
         if (r == -EOPNOTSUPP && fds.cgroup_v2 >= 0) {

@@ -340,15 +340,18 @@ static unsigned sweep_cgroups(struct berth_store *s)
                 char *end;
                 unsigned long long id = strtoull(*name, &end, 10);
 
-                for (struct berth_obj *o = s->all; o && !*end; o = o->all_next)
+                for (struct berth_obj *o = s->all; o && !*end && end != *name; o = o->all_next)
                         if (o->type == BERTH_OBJ_CONTAINER && o->id == id &&
                             ((struct berth_container *)o)->cg)
                                 owned = true;
                 if (owned)
                         continue;
-                /* Only groups berth names (a container id); anything else under the
-                 * parent is not ours to judge. */
-                if (*end || end == *name)
+                /* Only groups berth names: a container id, or "z<n>" of a zygote that
+                 * the old berthd had not handed out yet. Anything else under the parent
+                 * is not ours to judge. */
+                if ((*end || end == *name) &&
+                    !((*name)[0] == 'z' && (*name)[1] &&
+                      strspn(*name + 1, "0123456789") == strlen(*name + 1)))
                         continue;
                 if (berth_cgroup_open(cs, *name, &cg, NULL) < 0)
                         continue;

@@ -17,15 +17,51 @@
 
 struct berth_zygotes {
         struct berth_launcher *L;
+        const struct berth_cgroup_system *cs;
+        unsigned seq;
         char *staging;
         unsigned target; /* 0 once disabled */
         pthread_mutex_t lock;
         pthread_cond_t cond;
-        struct berth_zygote ready[ZYGOTES_MAX];
+        struct berth_zygote_ready ready[ZYGOTES_MAX];
         unsigned n_ready;
         bool stop;
         pthread_t thread;
 };
+
+void berth_zygote_ready_discard(struct berth_zygote_ready *r)
+{
+        berth_zygote_kill(&r->z);
+        if (r->cg) {
+                (void)berth_cgroup_remove(r->cg);
+                r->cg = berth_cgroup_free(r->cg);
+        }
+}
+
+/* A zygote in groups of its own. */
+static int make_one(struct berth_zygotes *p, unsigned seq, struct berth_zygote_ready *ret,
+                    struct berth_error *err)
+{
+        struct berth_zygote_ready r = { .z = { .pidfd = -EBADF, .sync_fd = -EBADF } };
+        char name[32];
+        int k;
+
+        k = berth_zygote_start(p->L, p->staging, ZYGOTE_START_TIMEOUT_MS, &r.z, err);
+        if (k < 0)
+                return k;
+        if (p->cs && p->cs->layout != BERTH_CGROUP_NONE) {
+                (void)snprintf(name, sizeof(name), "z%u", seq);
+                k = berth_cgroup_create(p->cs, name, false, &(struct berth_limits){}, &r.cg, err);
+                if (k >= 0)
+                        k = berth_cgroup_join(r.cg, r.z.pid, err);
+                if (k < 0) {
+                        berth_zygote_ready_discard(&r);
+                        return k;
+                }
+        }
+        *ret = r;
+        return 0;
+}
 
 static void *refill(void *userdata)
 {
@@ -35,7 +71,7 @@ static void *refill(void *userdata)
         pthread_mutex_lock(&p->lock);
         for (;;) {
                 struct berth_error err = {};
-                struct berth_zygote z;
+                struct berth_zygote_ready z;
                 int r;
 
                 while (!p->stop && p->n_ready >= p->target)
@@ -43,7 +79,7 @@ static void *refill(void *userdata)
                 if (p->stop)
                         break;
                 pthread_mutex_unlock(&p->lock);
-                r = berth_zygote_start(p->L, p->staging, ZYGOTE_START_TIMEOUT_MS, &z, &err);
+                r = make_one(p, p->seq++, &z, &err);
                 pthread_mutex_lock(&p->lock);
                 if (r >= 0 && !p->stop && p->n_ready < ZYGOTES_MAX) {
                         p->ready[p->n_ready++] = z;
@@ -51,7 +87,7 @@ static void *refill(void *userdata)
                         continue;
                 }
                 if (r >= 0) {
-                        berth_zygote_kill(&z);
+                        berth_zygote_ready_discard(&z);
                         continue;
                 }
                 if (++failures >= 3) {
@@ -63,8 +99,8 @@ static void *refill(void *userdata)
         return NULL;
 }
 
-int berth_zygotes_start(struct berth_launcher *L, const char *staging, unsigned target,
-                        struct berth_zygotes **ret)
+int berth_zygotes_start(struct berth_launcher *L, const struct berth_cgroup_system *cs,
+                        const char *staging, unsigned target, struct berth_zygotes **ret)
 {
         struct berth_zygotes *p = calloc(1, sizeof(*p));
         int r;
@@ -72,6 +108,7 @@ int berth_zygotes_start(struct berth_launcher *L, const char *staging, unsigned 
         if (!p)
                 return -ENOMEM;
         p->L = L;
+        p->cs = cs;
         p->target = MIN(target, (unsigned)ZYGOTES_MAX);
         p->staging = strdup(staging);
         pthread_mutex_init(&p->lock, NULL);
@@ -100,14 +137,14 @@ void berth_zygotes_stop(struct berth_zygotes *p)
         pthread_mutex_unlock(&p->lock);
         (void)pthread_join(p->thread, NULL);
         for (unsigned i = 0; i < p->n_ready; i++)
-                berth_zygote_kill(&p->ready[i]);
+                berth_zygote_ready_discard(&p->ready[i]);
         pthread_mutex_destroy(&p->lock);
         pthread_cond_destroy(&p->cond);
         free(p->staging);
         free(p);
 }
 
-bool berth_zygotes_take(struct berth_zygotes *p, struct berth_zygote *ret)
+bool berth_zygotes_take(struct berth_zygotes *p, struct berth_zygote_ready *ret)
 {
         bool found = false;
 
@@ -115,12 +152,12 @@ bool berth_zygotes_take(struct berth_zygotes *p, struct berth_zygote *ret)
                 return false;
         pthread_mutex_lock(&p->lock);
         while (!found && p->n_ready > 0) {
-                struct berth_zygote z = p->ready[--p->n_ready];
-                struct pollfd pf = { .fd = z.pidfd, .events = POLLIN };
+                struct berth_zygote_ready z = p->ready[--p->n_ready];
+                struct pollfd pf = { .fd = z.z.pidfd, .events = POLLIN };
 
                 /* One that ended meanwhile (killed by someone) is not handed out. */
                 if (poll(&pf, 1, 0) != 0) {
-                        berth_zygote_kill(&z);
+                        berth_zygote_ready_discard(&z);
                         continue;
                 }
                 *ret = z;

@@ -3,19 +3,29 @@
 
 #include <stdbool.h>
 
+#include "cgroup.h"
 #include "launch.h"
 
 /*
  * A pool of ready zygotes (launch.h) for containers of the default profile, refilled
- * by a thread of its own whenever one is taken. A zygote that cannot be started three
+ * by a thread of its own whenever one is taken. Each waits in v1 cgroups of its own
+ * (named "z<n>" under the parent group, no limits): a claim renames them to the
+ * container's id, cheaper than making new ones. A zygote that cannot be started three
  * times in a row disables the pool (logged): containers then start the usual way.
  */
 struct berth_zygotes;
 
-/* staging: an empty directory (see berth_zygote_start()). */
-int berth_zygotes_start(struct berth_launcher *L, const char *staging, unsigned target,
-                        struct berth_zygotes **ret);
+struct berth_zygote_ready {
+        struct berth_zygote z;
+        struct berth_cgroup *cg; /* its groups; NULL on a host without cgroups */
+};
+
+/* staging: an empty directory (see berth_zygote_start()); cs may be NULL. */
+int berth_zygotes_start(struct berth_launcher *L, const struct berth_cgroup_system *cs,
+                        const char *staging, unsigned target, struct berth_zygotes **ret);
 /* Ends the unclaimed zygotes and the thread. */
 void berth_zygotes_stop(struct berth_zygotes *p);
 /* A ready zygote, or false when there is none right now. */
-bool berth_zygotes_take(struct berth_zygotes *p, struct berth_zygote *ret);
+bool berth_zygotes_take(struct berth_zygotes *p, struct berth_zygote_ready *ret);
+/* Kill a zygote that was taken but not claimed, and remove its groups. */
+void berth_zygote_ready_discard(struct berth_zygote_ready *r);
