@@ -17,6 +17,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -25,12 +26,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/capability.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -195,109 +196,102 @@ static int join_cgroups(struct berth_error *err)
         return 0;
 }
 
-static int drop_capabilities(struct berth_error *err)
-{
-        cap_t caps;
-        cap_value_t list[64];
-        int n = 0;
+/* Everything the payload's restrictions need, computed before the payload's process
+ * exists, so that the child itself makes system calls only: it shares berth-init's
+ * memory (vfork) until its execve(). */
+struct restrictions {
+        uint64_t drop;                    /* capabilities to drop from the bounding set */
+        struct __user_cap_data_struct caps[2]; /* effective = permitted = the kept ones */
+        struct sock_fprog seccomp;        /* .filter NULL: none */
+        uint64_t ignored;                 /* signals ignored now, to reset (bit s-1) */
+};
 
-        /* One prctl per dropped capability; EINVAL past the kernel's last one. */
-        for (cap_value_t c = 0; c < 64; c++) {
-                if (spec.caps & (1ull << c)) {
-                        list[n++] = c;
-                        continue;
-                }
-                if (prctl(PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) < 0) {
-                        if (errno == EINVAL)
-                                break;
-                        return berth_error_set_errno(err, errno, "drop capability %d", c);
-                }
-        }
-        /* Effective and permitted follow the bounding set; nothing inheritable or
-         * ambient crosses into the payload. */
-        caps = cap_init();
-        if (!caps)
-                return -ENOMEM;
-        if (cap_set_flag(caps, CAP_EFFECTIVE, n, list, CAP_SET) < 0 ||
-            cap_set_flag(caps, CAP_PERMITTED, n, list, CAP_SET) < 0 || cap_set_proc(caps) < 0) {
-                int e = errno;
-                cap_free(caps);
-                return berth_error_set_errno(err, e, "set capabilities");
-        }
-        cap_free(caps);
-        (void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-        return 0;
-}
-
-static int install_seccomp(struct berth_error *err)
+static int prepare_restrictions(struct restrictions *rs, struct berth_error *err)
 {
-        _cleanup_free_ struct sock_filter *prog = NULL;
-        struct sock_fprog fprog;
         struct stat st;
-        ssize_t n;
+
+        *rs = (struct restrictions){};
+        for (unsigned c = 0; c < 64; c++)
+                if (spec.caps & (1ull << c)) {
+                        rs->caps[c / 32].effective |= 1u << (c % 32);
+                        rs->caps[c / 32].permitted |= 1u << (c % 32);
+                } else
+                        rs->drop |= 1ull << c;
 
         if (fstat(LAUNCH_FD_SECCOMP, &st) < 0)
                 return berth_error_set_errno(err, errno, "stat the seccomp program");
-        if (!S_ISREG(st.st_mode) || st.st_size == 0)
-                return 0; /* none */
-        if (st.st_size % (off_t)sizeof(struct sock_filter) != 0 || st.st_size > (1 << 20))
-                return berth_error_set(err, EINVAL, "the seccomp program is malformed");
-        prog = malloc((size_t)st.st_size);
-        if (!prog)
-                return -ENOMEM;
-        n = pread(LAUNCH_FD_SECCOMP, prog, (size_t)st.st_size, 0);
-        if (n != st.st_size)
-                return berth_error_set_errno(err, errno, "read the seccomp program");
-        fprog.len = (unsigned short)(st.st_size / (off_t)sizeof(struct sock_filter));
-        fprog.filter = prog;
-        if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog) < 0)
-                return berth_error_set_errno(err, errno, "install the seccomp filter");
+        if (S_ISREG(st.st_mode) && st.st_size > 0) {
+                struct sock_filter *prog;
+
+                if (st.st_size % (off_t)sizeof(struct sock_filter) != 0 || st.st_size > (1 << 20))
+                        return berth_error_set(err, EINVAL, "the seccomp program is malformed");
+                prog = malloc((size_t)st.st_size);
+                if (!prog)
+                        return -ENOMEM;
+                if (pread(LAUNCH_FD_SECCOMP, prog, (size_t)st.st_size, 0) != st.st_size) {
+                        free(prog);
+                        return berth_error_set_errno(err, errno, "read the seccomp program");
+                }
+                rs->seccomp.len = (unsigned short)(st.st_size / (off_t)sizeof(struct sock_filter));
+                rs->seccomp.filter = prog;
+        }
+
+        /* Ignored signals stay ignored across exec (berthd ignores SIGPIPE; a shell
+         * may have ignored SIGINT and SIGQUIT for it): found in SigIgn, reset in the
+         * child. Handlers do not survive exec, so nothing else needs a call. */
+        rs->ignored = ~0ull;
+        {
+                char buf[4096];
+                ssize_t n = -1;
+                int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+
+                if (fd >= 0) {
+                        n = read(fd, buf, sizeof(buf) - 1);
+                        (void)close(fd);
+                }
+                if (n > 0) {
+                        const char *p;
+                        buf[n] = 0;
+                        p = strstr(buf, "\nSigIgn:");
+                        if (p)
+                                rs->ignored = strtoull(p + 8, NULL, 16);
+                }
+        }
         return 0;
 }
 
-/* The restrictions every payload runs under, applied in order: no_new_privs (which
- * also lets an unprivileged filter install), capabilities, seccomp last so the
- * filter need not allow the set-up calls. */
-static int restrict_self(struct berth_error *err)
+/* In the payload's process (or in PID 1 itself, in systemd mode): system calls only.
+ * Order: signals, no_new_privs (which also lets an unprivileged filter install),
+ * capabilities, seccomp last so the filter need not allow the calls before it.
+ * Returns 0 or an errno. */
+static int apply_restrictions(const struct restrictions *rs)
 {
-        int r;
+        struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        sigset_t none;
+
+        for (int sig = 1; sig < NSIG && sig <= 64; sig++)
+                if (rs->ignored & (1ull << (sig - 1)))
+                        (void)signal(sig, SIG_DFL);
+        sigemptyset(&none);
+        (void)sigprocmask(SIG_SETMASK, &none, NULL);
 
         if (spec.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-                return berth_error_set_errno(err, errno, "set no_new_privs");
-        r = drop_capabilities(err);
-        if (r < 0)
-                return r;
-        return install_seccomp(err);
-}
-
-/* Ignored signals stay ignored across exec (berthd ignores SIGPIPE; a shell may have
- * ignored SIGINT and SIGQUIT for it): reset those, found in SigIgn, and the mask.
- * Handlers do not survive exec, so nothing else needs a call. */
-static void reset_signals(void)
-{
-        unsigned long long ign = ~0ull;
-        char buf[4096];
-        sigset_t all;
-        ssize_t n = -1;
-        int fd;
-
-        fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-        if (fd >= 0) {
-                n = read(fd, buf, sizeof(buf) - 1);
-                (void)close(fd);
-        }
-        if (n > 0) {
-                const char *p;
-                buf[n] = 0;
-                p = strstr(buf, "\nSigIgn:");
-                if (p)
-                        ign = strtoull(p + 8, NULL, 16);
-        }
-        for (int s = 1; s < NSIG && s <= 64; s++)
-                if (ign & (1ull << (s - 1)))
-                        (void)signal(s, SIG_DFL);
-        sigemptyset(&all);
-        (void)sigprocmask(SIG_SETMASK, &all, NULL);
+                return errno;
+        /* One prctl per dropped capability; EINVAL past the kernel's last one. */
+        for (unsigned c = 0; c < 64; c++)
+                if ((rs->drop & (1ull << c)) && prctl(PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) < 0) {
+                        if (errno == EINVAL)
+                                break;
+                        return errno;
+                }
+        /* Effective and permitted follow the bounding set; nothing inheritable or
+         * ambient crosses into the payload. */
+        if (syscall(SYS_capset, &hdr, rs->caps) < 0)
+                return errno;
+        (void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+        if (rs->seccomp.filter && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &rs->seccomp) < 0)
+                return errno;
+        return 0;
 }
 
 /* ---- systemd mode --------------------------------------------------------------- */
@@ -331,12 +325,21 @@ static _noreturn_ void exec_systemd(int console)
         }
         if (tty > 2)
                 (void)close(tty);
-        if (restrict_self(&err) < 0)
-                fail(&err);
+        {
+                struct restrictions rs;
+                int e;
+
+                if (prepare_restrictions(&rs, &err) < 0)
+                        fail(&err);
+                e = apply_restrictions(&rs);
+                if (e != 0) {
+                        berth_error_set_errno(&err, e, "restrict systemd");
+                        fail(&err);
+                }
+        }
         (void)close(LAUNCH_FD_STATUS);
         (void)close(LAUNCH_FD_LOG_OLD);
         (void)close(LAUNCH_FD_SECCOMP);
-        reset_signals();
         sync_send("READY 1", -1);
         (void)close(LAUNCH_FD_SYNC);
         execve(spec.exec_path, spec.args, spec.env);
@@ -422,45 +425,43 @@ static void write_status(int wstatus, const char *error)
 
 static pid_t start_payload(int out_w, struct berth_error *err)
 {
-        int ex[2];
+        struct restrictions rs;
+        volatile int e = 0;
         pid_t pid;
-        int e = 0;
-        ssize_t n;
+        int r;
 
-        if (pipe2(ex, O_CLOEXEC) < 0)
-                return berth_error_set_errno(err, errno, "pipe");
+        r = prepare_restrictions(&rs, err);
+        if (r < 0)
+                return r;
         init_log("executing %s", spec.exec_path);
         init_log_flush();
-        pid = fork();
-        if (pid < 0)
-                return berth_error_set_errno(err, errno, "fork the payload");
+        /* vfork: no copy of this process's memory for a child that execs at once; the
+         * child writes nothing but e (and errno) before execve() or _exit(). */
+        pid = vfork();
+        if (pid < 0) {
+                free(rs.seccomp.filter);
+                return berth_error_set_errno(err, errno, "start the payload");
+        }
         if (pid == 0) {
-                struct berth_error cerr = {};
+                int k;
 
-                (void)close(ex[0]);
                 if (setsid() < 0 || dup2(out_w, 1) < 0 || dup2(out_w, 2) < 0 ||
                     (spec.cwd && chdir(spec.cwd) < 0)) {
                         e = errno;
-                        goto child_fail;
+                        _exit(127);
                 }
-                reset_signals();
-                if (restrict_self(&cerr) < 0) {
-                        e = -cerr.code;
-                        goto child_fail;
+                k = apply_restrictions(&rs);
+                if (k != 0) {
+                        e = k;
+                        _exit(127);
                 }
                 execve(spec.exec_path, spec.args, spec.env);
                 e = errno;
-        child_fail:
-                (void)!write(ex[1], &e, sizeof(e));
                 _exit(127);
         }
-        (void)close(ex[1]);
-        /* The exec pipe closes on a successful execve; otherwise it carries errno. */
-        do
-                n = read(ex[0], &e, sizeof(e));
-        while (n < 0 && errno == EINTR);
-        (void)close(ex[0]);
-        if (n == sizeof(e)) {
+        /* The child has exec'd or ended: e says which. */
+        free(rs.seccomp.filter);
+        if (e != 0) {
                 (void)waitpid(pid, NULL, 0);
                 return berth_error_set_errno(err, e, "execute '%s'", spec.exec_path);
         }

@@ -66,7 +66,9 @@ static int count_cgroups(void)
                 if (!dir)
                         continue;
                 while ((de = readdir(dir)))
-                        if (de->d_type == DT_DIR && de->d_name[0] != '.')
+                        /* Containers' groups; "z<n>" are berthd's waiting zygotes. */
+                        if (de->d_type == DT_DIR && de->d_name[0] != '.' &&
+                            de->d_name[0] != 'z')
                                 n++;
                 closedir(dir);
         }
