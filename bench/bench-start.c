@@ -12,7 +12,11 @@
  * measured. Rows:
  *   berth API        POST /imageapi/v1/container (state running, a bind mount of the
  *                    root) and the "exited" event on GET /events
- *   berth launcher   berth_launch_start() + cgroups, as berthd does it, no HTTP
+ *   berth launcher   as berthd starts a container, without HTTP: "zygote" claims a
+ *                    process of a zygote pool (src/core/zygotes.h; the pool refills in
+ *                    the background, and an empty pool means a clone, as in berthd),
+ *                    "no zygote" clones into the namespaces and execs berth-init
+ *                    (berth_launch_start()); both with the container's cgroups
  *   crun run         crun --root DIR/berth-bench-crun run -b BUNDLE (cgroupfs; see
  *                    bench/run.sh for the hybrid cgroup work-around crun needs here);
  *                    DIR is --state-base (default /run), where bench/run.sh also puts
@@ -39,6 +43,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -49,12 +54,12 @@
 #include "launch.h"
 #include "macro.h"
 #include "strv.h"
+#include "zygotes.h"
 
 extern char **environ;
 
 static const char *arg_url, *arg_rootfs, *arg_crun, *arg_runc, *arg_image, *arg_only;
 static const char *arg_state = "/run";
-static const char *arg_zygote_bench; /* getenv("BERTH_BENCH_ZYGOTE"): staging dir */
 static int arg_runs = 50;
 static bool arg_docker;
 
@@ -318,12 +323,16 @@ static void bench_floor(struct row *row, double *t)
 static double ph_cg[512], ph_ready[512], ph_exit[512];
 static int ph_n;
 
-static void bench_launcher(struct row *row, double *t)
+/* with_zygotes: as berthd starts a container of the default profile, from a pool of
+ * zygotes (src/core/zygotes.h) refilled in the background; when the pool is empty
+ * (the refill has not caught up), the usual clone, as in berthd. */
+static void bench_launcher(struct row *row, double *t, bool with_zygotes)
 {
         struct berth_launcher *L = NULL;
         struct berth_cgroup_system *cs = NULL;
+        struct berth_zygotes *pool = NULL;
         struct berth_error err = {};
-        char dir[512];
+        char dir[512], staging[600];
         int n = 0;
 
         if (berth_launcher_new(&L, &err) < 0 ||
@@ -335,6 +344,17 @@ static void bench_launcher(struct row *row, double *t)
         (void)snprintf(dir, sizeof(dir), "%s/berth-launcher-XXXXXX", arg_state);
         if (!mkdtemp(dir))
                 return;
+        (void)snprintf(staging, sizeof(staging), "%s/zygote", dir);
+        if (with_zygotes && (mkdir(staging, 0700) < 0 || !berth_cgroup_v2_avoidable(cs) ||
+                             berth_zygotes_start(L, cs, staging, 2, &pool) < 0)) {
+                fprintf(stderr, "launcher: no zygotes here\n");
+                row->failed = arg_runs;
+                rmdir(staging);
+                rmdir(dir);
+                return;
+        }
+        if (pool)
+                usleep(100000); /* filled, as a berthd's pool is when requests come */
         for (int i = -5; i < arg_runs; i++) {
                 struct berth_launch l = {
                         .id = (uint64_t)i + 100,
@@ -355,18 +375,14 @@ static void bench_launcher(struct row *row, double *t)
                 double t0 = now_ms(), t1 = 0, t2 = 0;
                 int r;
 
-                struct berth_zygote z = { .pidfd = -1, .sync_fd = -1 };
-                if (arg_zygote_bench) {
-                        /* Started ahead, as berthd's pool does: not timed. */
-                        if (berth_zygote_start(L, arg_zygote_bench, 5000, &z, &err) < 0) {
-                                fprintf(stderr, "zygote: %s\n", err.msg);
-                                row->failed++;
-                                continue;
-                        }
-                        t0 = now_ms();
-                }
+                struct berth_zygote_ready z = {};
+                bool zygote = pool && berth_zygotes_take(pool, &z);
                 (void)snprintf(name, sizeof(name), "b%d", i + 5);
-                r = berth_cgroup_create(cs, name, !arg_zygote_bench, &lim, &cg, &err);
+                if (zygote) {
+                        r = berth_cgroup_rename(z.cg, name, &err);
+                        cg = TAKE_PTR(z.cg);
+                } else
+                        r = berth_cgroup_create(cs, name, !pool, &lim, &cg, &err);
                 t1 = now_ms();
                 if (r >= 0) {
                         char *v1[_BERTH_CG_MAX + 1] = {};
@@ -375,9 +391,8 @@ static void bench_launcher(struct row *row, double *t)
                                 if (!streq_ptr(cg->paths[j], cg->v2))
                                         v1[k++] = cg->paths[j];
                         l.cgroups = v1;
-                        fds.cgroup_v2 = cg->v2 && !arg_zygote_bench
-                                                ? open(cg->v2, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                                                : -1;
+                        fds.cgroup_v2 =
+                                cg->v2 ? open(cg->v2, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
                         (void)snprintf(p, sizeof(p), "%s/log", dir);
                         fds.log = open(p, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
                         (void)snprintf(p, sizeof(p), "%s/log.1", dir);
@@ -387,13 +402,14 @@ static void bench_launcher(struct row *row, double *t)
                         (void)snprintf(p, sizeof(p), "%s/exit", dir);
                         (void)unlink(p);
                         fds.status = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-                        if (arg_zygote_bench) {
+                        if (zygote) {
                                 int tree = (int)syscall(SYS_open_tree, AT_FDCWD, arg_rootfs,
                                                         OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
                                                                 AT_RECURSIVE);
-                                r = berth_zygote_claim(&z, &l, &fds, tree, 10000, &res, &err);
+                                l.cgroups = NULL; /* it is in them already */
+                                r = berth_zygote_claim(&z.z, &l, &fds, tree, 10000, &res, &err);
                                 if (r < 0)
-                                        berth_zygote_kill(&z);
+                                        berth_zygote_kill(&z.z);
                                 close(tree);
                         } else
                                 r = berth_launch_start(L, &l, &fds, 10000, &res, &err);
@@ -408,7 +424,7 @@ static void bench_launcher(struct row *row, double *t)
                         siginfo_t si;
                         (void)waitid(P_PIDFD, (id_t)res.pidfd, &si, WEXITED);
                         close(res.pidfd);
-                        if (i >= 0 && ph_n < 512) {
+                        if (i >= 0 && !with_zygotes && ph_n < 512) {
                                 ph_cg[ph_n] = t1 - t0;
                                 ph_ready[ph_n] = t2 - t1;
                                 ph_exit[ph_n++] = now_ms() - t2;
@@ -424,6 +440,8 @@ static void bench_launcher(struct row *row, double *t)
                         berth_cgroup_free(cg);
                 }
         }
+        berth_zygotes_stop(pool);
+        rmdir(staging);
         berth_cgroup_system_prune(cs);
         berth_cgroup_system_free(cs);
         berth_launcher_free(L);
@@ -569,13 +587,14 @@ int main(int argc, char *argv[])
                 default:
                         return 2;
                 }
-        arg_zygote_bench = getenv("BERTH_BENCH_ZYGOTE");
         if (streq_ptr(arg_only, "launcher") && arg_rootfs) {
                 /* For profiling the launcher alone (perf record -a ...). */
                 t = calloc((size_t)arg_runs + 8, sizeof(double));
-                rows[0].name = "berth launcher (library call)";
-                bench_launcher(&rows[0], t);
-                print_table(rows, 1, rows[0].median);
+                rows[0].name = "berth launcher, zygote (library call)";
+                bench_launcher(&rows[0], t, true);
+                rows[1].name = "berth launcher, no zygote (library call)";
+                bench_launcher(&rows[1], t, false);
+                print_table(rows, 2, rows[0].median);
                 print_phases();
                 free(t);
                 return 0;
@@ -605,8 +624,10 @@ int main(int argc, char *argv[])
                 arg_image = NULL;
                 goto out;
         }
-        rows[nrows].name = "berth launcher (library call)";
-        bench_launcher(&rows[nrows++], t);
+        rows[nrows].name = "berth launcher, zygote (library call)";
+        bench_launcher(&rows[nrows++], t, true);
+        rows[nrows].name = "berth launcher, no zygote (library call)";
+        bench_launcher(&rows[nrows++], t, false);
         if (arg_crun) {
                 char root[512];
                 (void)snprintf(root, sizeof(root), "%s/berth-bench-crun", arg_state);

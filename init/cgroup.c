@@ -467,6 +467,12 @@ int berth_cgroup_create(const struct berth_cgroup_system *cs, const char *name, 
                             ret, err);
 }
 
+bool berth_cgroup_v2_avoidable(const struct berth_cgroup_system *cs)
+{
+        return !cs || cs->layout == BERTH_CGROUP_LEGACY || cs->layout == BERTH_CGROUP_NONE ||
+               berth_cgroup_v2_optional(cs);
+}
+
 bool berth_cgroup_v2_optional(const struct berth_cgroup_system *cs)
 {
         if (cs->layout != BERTH_CGROUP_HYBRID || !cs->v1[BERTH_CG_FREEZER])

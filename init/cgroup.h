@@ -83,6 +83,8 @@ int berth_cgroup_create(const struct berth_cgroup_system *cs, const char *name, 
 /* A hybrid host whose v2 tree has no controllers: a v2 group there only tracks
  * processes, which the v1 groups do as well. */
 bool berth_cgroup_v2_optional(const struct berth_cgroup_system *cs);
+/* Can containers here do without joining a v2 group (no v2 tree, or an optional one)? */
+bool berth_cgroup_v2_avoidable(const struct berth_cgroup_system *cs);
 /* Find the existing groups named name (a restarted berthd re-adopting a container, or
  * removing a group a crash left): those that exist, -ENOENT when there is none.
  * Nothing is changed. */

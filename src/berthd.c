@@ -93,8 +93,7 @@ static void start_zygotes(const struct berthd_config *cfg, struct berth_store *s
 
         if (cfg->zygotes == 0 || !store->launcher)
                 return;
-        if (cs && cs->layout != BERTH_CGROUP_LEGACY && cs->layout != BERTH_CGROUP_NONE &&
-            !berth_cgroup_v2_optional(cs)) {
+        if (!berth_cgroup_v2_avoidable(cs)) {
                 log_info("Zygotes are off: containers here join a v2 cgroup, which a zygote "
                          "cannot do cheaply");
                 return;
