@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "error.h"
 #include "log.h"
@@ -63,6 +64,24 @@ static int make_one(struct berth_zygotes *p, unsigned seq, struct berth_zygote_r
         return 0;
 }
 
+static bool zygote_alive(const struct berth_zygote_ready *z)
+{
+        struct pollfd pf = { .fd = z->z.pidfd, .events = POLLIN };
+
+        return poll(&pf, 1, 0) == 0;
+}
+
+/* Drop zygotes that ended while they waited (someone killed one). With p->lock. */
+static void prune_dead(struct berth_zygotes *p)
+{
+        for (unsigned i = 0; i < p->n_ready;)
+                if (!zygote_alive(&p->ready[i])) {
+                        berth_zygote_ready_discard(&p->ready[i]);
+                        p->ready[i] = p->ready[--p->n_ready];
+                } else
+                        i++;
+}
+
 static void *refill(void *userdata)
 {
         struct berth_zygotes *p = userdata;
@@ -74,8 +93,17 @@ static void *refill(void *userdata)
                 struct berth_zygote_ready z;
                 int r;
 
-                while (!p->stop && p->n_ready >= p->target)
-                        pthread_cond_wait(&p->cond, &p->lock);
+                for (;;) {
+                        struct timespec ts;
+
+                        prune_dead(p);
+                        if (p->stop || p->n_ready < p->target)
+                                break;
+                        /* Woken by a take, or every second to look for dead ones. */
+                        (void)clock_gettime(CLOCK_REALTIME, &ts);
+                        ts.tv_sec += 1;
+                        (void)pthread_cond_timedwait(&p->cond, &p->lock, &ts);
+                }
                 if (p->stop)
                         break;
                 pthread_mutex_unlock(&p->lock);
@@ -151,16 +179,10 @@ bool berth_zygotes_take(struct berth_zygotes *p, struct berth_zygote_ready *ret)
         if (!p)
                 return false;
         pthread_mutex_lock(&p->lock);
-        while (!found && p->n_ready > 0) {
-                struct berth_zygote_ready z = p->ready[--p->n_ready];
-                struct pollfd pf = { .fd = z.z.pidfd, .events = POLLIN };
-
-                /* One that ended meanwhile (killed by someone) is not handed out. */
-                if (poll(&pf, 1, 0) != 0) {
-                        berth_zygote_ready_discard(&z);
-                        continue;
-                }
-                *ret = z;
+        /* One that ended meanwhile (killed by someone) is not handed out. */
+        prune_dead(p);
+        if (p->n_ready > 0) {
+                *ret = p->ready[--p->n_ready];
                 found = true;
         }
         pthread_cond_signal(&p->cond);

@@ -40,6 +40,8 @@ static void build_images(void)
         const char *src = getenv("BERTH_SRCDIR");
         char script[512];
 
+        if (images)
+                return; /* one set for every test case */
         images = test_tmpdir("berth-cimages-");
         (void)snprintf(image, sizeof(image), "%s/busybox.sqsh", images);
         (void)snprintf(script, sizeof(script), "%s/contrib/mkimage-busybox.sh", src ? src : ".");
@@ -54,6 +56,15 @@ static void setup(void)
          * failed before this one left its containers and mounts (Check ends it without
          * its teardown): remove them, so that one failure does not fail every test after
          * it. */
+        (void)test_sweep(cgparent);
+        test_berthd_start(&d, false, extra);
+}
+
+static void setup_cold(void)
+{
+        const char *extra[] = { "--cgroup-parent", cgparent, "--log-max-size", "65536",
+                                "--zygotes",       "0",      NULL };
+
         (void)test_sweep(cgparent);
         test_berthd_start(&d, false, extra);
 }
@@ -764,46 +775,115 @@ START_TEST(test_survives_berthd)
         ck_assert_msg(strstr(status, "\"exit_code\":5"), "%s", status);
         free(status);
 
-        /* Re-adoption after a restart comes with the recovery work: clean up by hand. */
-        {
-                char p[512];
-                (void)snprintf(p, sizeof(p), "%s/mounts", d.state_dir);
-                DIR *dir = opendir(p);
-                struct dirent *de;
-                while (dir && (de = readdir(dir)))
-                        if (strncmp(de->d_name, "mount_", 6) == 0) {
-                                char mp[800];
-                                (void)snprintf(mp, sizeof(mp), "%s/%s", p, de->d_name);
-                                (void)umount2(mp, 0);
-                        }
-                if (dir)
-                        closedir(dir);
-                /* overlay first, then its lower: a second pass catches the order */
-                dir = opendir(p);
-                while (dir && (de = readdir(dir)))
-                        if (de->d_name[0] != '.') {
-                                char mp[800];
-                                (void)snprintf(mp, sizeof(mp), "%s/%s", p, de->d_name);
-                                (void)umount2(mp, 0);
-                                test_rm_rf(mp);
-                        }
-                if (dir)
-                        closedir(dir);
-        }
-        {
-                static const char *const hier[] = { "unified", "memory",  "pids",   "cpu",
-                                                    "freezer", "devices", "cpuset", "blkio",
-                                                    "systemd", "cpuacct" };
-                for (size_t i = 0; i < ELEMENTSOF(hier); i++) {
-                        char p[256];
-                        (void)snprintf(p, sizeof(p), "/sys/fs/cgroup/%s/%s/0", hier[i], cgparent);
-                        (void)rmdir(p);
-                        (void)snprintf(p, sizeof(p), "/sys/fs/cgroup/%s/%s", hier[i], cgparent);
-                        (void)rmdir(p);
-                }
-        }
+        /* The next berthd reports how it ended, and removes it on request. */
+        test_berthd_spawn(&d, false, (const char *[]){ "--cgroup-parent", cgparent, NULL });
+        c = get_container(0);
+        ck_assert_str_eq(test_json_str(c, "state"), "dead");
+        ck_assert_int_eq(test_json_int(c, "exit_code"), 5);
+        json_decref(c);
+        json_decref(call("DELETE", "/imageapi/v1/container?id=0", 200));
         ck_assert_int_eq(test_wait_loops_gone(images), 0);
         ck_assert_int_eq(count_cgroups(), 0);
+}
+END_TEST
+
+/* berthd's waiting zygotes (berth-init --zygote children of berthd, but not the
+ * container that a claimed one has become). */
+static size_t zygotes_of(pid_t parent, pid_t except, pid_t *out, size_t max)
+{
+        DIR *dir = opendir("/proc");
+        struct dirent *de;
+        size_t n = 0;
+
+        while (dir && (de = readdir(dir)) && n < max) {
+                _cleanup_free_ char *cmd = NULL, *stat = NULL;
+                char p[300];
+                size_t len = 0;
+                int ppid = 0;
+
+                if (de->d_name[0] < '1' || de->d_name[0] > '9')
+                        continue;
+                (void)snprintf(p, sizeof(p), "/proc/%s/cmdline", de->d_name);
+                if (read_file(p, 4096, &cmd, &len) < 0 || len < 20)
+                        continue;
+                for (size_t i = 0; i + 1 < len; i++)
+                        if (cmd[i] == 0)
+                                cmd[i] = ' ';
+                (void)snprintf(p, sizeof(p), "/proc/%s/stat", de->d_name);
+                if (!strstr(cmd, "berth-init --zygote") || read_file(p, 4096, &stat, NULL) < 0 ||
+                    sscanf(strrchr(stat, ')') + 1, " %*c %d", &ppid) != 1)
+                        continue;
+                if ((parent == 0 || ppid == parent) && atoi(de->d_name) != except)
+                        out[n++] = (pid_t)atoi(de->d_name);
+        }
+        if (dir)
+                closedir(dir);
+        return n;
+}
+
+static size_t wait_zygotes(pid_t parent, pid_t except, size_t want, pid_t *out)
+{
+        size_t n = 0;
+
+        for (int i = 0; i < 500 && (n = zygotes_of(parent, except, out, 8)) < want; i++)
+                usleep(10000);
+        return n;
+}
+
+/* Zygotes: ready processes for the default profile that hold no host mount, wait in
+ * cgroups of their own, become containers (groups renamed to the container's id), are
+ * replaced, are skipped when dead, and end with berthd, even a killed one. */
+START_TEST(test_zygotes)
+{
+        _cleanup_free_ char *b = container_body("zyg", "running", "[\"sleep\",\"1000\"]", NULL);
+        _cleanup_free_ char *mi = NULL, *cg = NULL;
+        pid_t z[8], z2[8], pid;
+        char p[300], want[128];
+        json_t *c;
+        size_t n;
+
+        ck_assert_int_eq(wait_zygotes(d.pid, 0, 2, z), 2);
+        /* Pivoted into its staging tmpfs: nothing of the host's tree. */
+        (void)snprintf(p, sizeof(p), "/proc/%d/mountinfo", (int)z[0]);
+        ck_assert_int_ge(read_file(p, 1 << 20, &mi, NULL), 0);
+        ck_assert_msg(!strstr(mi, d.state_dir) && !strstr(mi, "cgroup") && !strstr(mi, images),
+                      "a zygote sees host mounts: %s", mi);
+        (void)snprintf(p, sizeof(p), "/proc/%d/cgroup", (int)z[0]);
+        ck_assert_int_ge(read_file(p, 1 << 16, &cg, NULL), 0);
+        (void)snprintf(want, sizeof(want), ":/%s/z", cgparent);
+        ck_assert_msg(strstr(cg, want), "%s", cg);
+
+        /* One dies: the next container takes the other one. */
+        ck_assert_int_eq(kill(z[0], SIGKILL), 0);
+        for (int i = 0; i < 200 && test_pid_alive(z[0]); i++)
+                usleep(10000);
+        c = post("/imageapi/v1/container", b, 201);
+        pid = (pid_t)test_json_int(c, "pid");
+        json_decref(c);
+        ck_assert_int_eq(pid, z[1]);
+        cg = mfree(cg);
+        (void)snprintf(p, sizeof(p), "/proc/%d/cgroup", (int)pid);
+        ck_assert_int_ge(read_file(p, 1 << 16, &cg, NULL), 0);
+        (void)snprintf(want, sizeof(want), ":/%s/0\n", cgparent);
+        ck_assert_msg(strstr(cg, want), "%s", cg);
+        {
+                _cleanup_free_ char *out = test_in_container(pid, "hostname");
+                ck_assert_msg(strstr(out, "zyg"), "%s", out);
+        }
+
+        /* Refilled; and a killed berthd takes its zygotes with it (not its container). */
+        ck_assert_int_eq(wait_zygotes(d.pid, pid, 2, z2), 2);
+        test_berthd_crash(&d);
+        for (int i = 0; i < 300 && (test_pid_alive(z2[0]) || test_pid_alive(z2[1])); i++)
+                usleep(10000);
+        ck_assert(!test_pid_alive(z2[0]) && !test_pid_alive(z2[1]));
+        ck_assert(test_pid_alive(pid));
+        test_berthd_spawn(&d, false, (const char *[]){ "--cgroup-parent", cgparent, NULL });
+        n = wait_zygotes(d.pid, pid, 2, z2);
+        ck_assert_int_eq(n, 2);
+        json_decref(call("DELETE", "/imageapi/v1/container?id=0&force=true", 200));
+        ck_assert(!test_pid_alive(pid));
+        assert_clean();
 }
 END_TEST
 
@@ -881,6 +961,20 @@ static Suite *containers_suite(void)
         tcase_add_test(tc, test_events);
         tcase_add_test(tc, test_survives_berthd);
         tcase_add_test(tc, test_shutdown_containers);
+        tcase_add_test(tc, test_zygotes);
+        suite_add_tcase(s, tc);
+
+        /* The same without zygotes: every container cloned on request. */
+        tc = tcase_create("containers-without-zygotes");
+        tcase_add_unchecked_fixture(tc, build_images, NULL);
+        tcase_add_checked_fixture(tc, setup_cold, teardown);
+        tcase_set_timeout(tc, 120);
+        tcase_add_test(tc, test_seed_walkthrough);
+        tcase_add_test(tc, test_exit_codes_and_signals);
+        tcase_add_test(tc, test_pause_resume);
+        tcase_add_test(tc, test_memory_limit_oom);
+        tcase_add_test(tc, test_namespaces_and_root);
+        tcase_add_test(tc, test_security);
         suite_add_tcase(s, tc);
         return s;
 }
