@@ -88,13 +88,16 @@ static _noreturn_ void fail(const struct berth_error *err)
 
 /* ---- zygote mode ------------------------------------------------------------------ */
 
-/* berth-init --zygote STAGING: started by berthd ahead of any request, in the default
- * namespaces, with only the sync socket and the seccomp program. It builds /proc,
+/* berth-init --zygote STAGING [CGROUP...]: started by berthd ahead of any request, in
+ * the default namespaces, with only the sync socket and the seccomp program. It joins
+ * the v1 cgroup directories given (through "tasks", as itself: no global lock), builds /proc,
  * /dev and /sys in STAGING and pivots there, says "ZYGOTE", and waits for "CLAIM"
  * with the spec, log, old log, status file and the root file system's tree; then it
  * goes on like a freshly started berth-init. When berthd goes before the claim (the
  * socket closes), it exits. Returns the tree fd. */
-static int zygote_wait(const char *staging)
+static int join_cgroups_at(char *const *dirs, struct berth_error *err);
+
+static int zygote_wait(const char *staging, char *const *cgroups)
 {
         struct berth_error err = {};
         char buf[64];
@@ -109,7 +112,8 @@ static int zygote_wait(const char *staging)
         int fds[5];
         ssize_t n;
 
-        if (rootfs_zygote_prepare(staging, &err) < 0)
+        /* Its own cgroups first, while the host's /sys/fs/cgroup is still in view. */
+        if (join_cgroups_at(cgroups, &err) < 0 || rootfs_zygote_prepare(staging, &err) < 0)
                 fail(&err);
         sync_send("ZYGOTE", -1);
         do
@@ -166,9 +170,9 @@ static int read_spec(struct berth_error *err)
         return r;
 }
 
-static int join_cgroups(struct berth_error *err)
+static int join_cgroups_at(char *const *dirs, struct berth_error *err)
 {
-        STRV_FOREACH (p, spec.cgroups) {
+        STRV_FOREACH (p, dirs) {
                 _cleanup_free_ char *file = NULL;
                 _cleanup_close_ int fd = -EBADF;
                 size_t l = strlen(*p);
@@ -191,6 +195,15 @@ static int join_cgroups(struct berth_error *err)
                 if (fd < 0 || write(fd, "0", 1) != 1)
                         return berth_error_set_errno(err, errno, "join cgroup '%s'", *p);
         }
+        return 0;
+}
+
+static int join_cgroups(struct berth_error *err)
+{
+        int r = join_cgroups_at(spec.cgroups, err);
+
+        if (r < 0)
+                return r;
         if ((spec.namespaces & LAUNCH_NS_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
                 return berth_error_set_errno(err, errno, "unshare the cgroup namespace");
         return 0;
@@ -528,8 +541,8 @@ int main(int argc, char *argv[])
         (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         for (int fd = LAUNCH_FD_SPEC; fd < _LAUNCH_FD_MAX; fd++)
                 (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-        if (argc == 3 && streq(argv[1], "--zygote"))
-                tree = zygote_wait(argv[2]);
+        if (argc >= 3 && streq(argv[1], "--zygote"))
+                tree = zygote_wait(argv[2], argv + 3);
         if (read_spec(&err) < 0)
                 fail(&err);
         if (tree >= 0 && (spec.systemd || spec.namespaces != 0)) {

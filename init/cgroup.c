@@ -746,21 +746,3 @@ int berth_cgroup_rename(struct berth_cgroup *cg, const char *name, struct berth_
                 return -ENOMEM;
         return 0;
 }
-
-int berth_cgroup_join(struct berth_cgroup *cg, pid_t pid, struct berth_error *err)
-{
-        char text[16];
-
-        (void)snprintf(text, sizeof(text), "%d", (int)pid);
-        for (size_t i = 0; i < cg->n_paths; i++) {
-                /* "tasks": moves the one thread without the threadgroup lock (a v1
-                 * directory; see berth-init's join_cgroups()). */
-                int r = write_str(cg->paths[i], streq_ptr(cg->paths[i], cg->v2) ? "cgroup.procs"
-                                                                               : "tasks",
-                                  text);
-                if (r < 0)
-                        return berth_error_set_errno(err, -r, "move %d into '%s'", (int)pid,
-                                                     cg->paths[i]);
-        }
-        return 0;
-}

@@ -100,8 +100,6 @@ int berth_cgroup_apply_limits(struct berth_cgroup *cg, const struct berth_limits
                               struct berth_error *err);
 /* Rename every group of cg (v1 only: cgroup2 cannot rename) to name, in place. */
 int berth_cgroup_rename(struct berth_cgroup *cg, const char *name, struct berth_error *err);
-/* Move the single-threaded process pid into every group of cg. */
-int berth_cgroup_join(struct berth_cgroup *cg, pid_t pid, struct berth_error *err);
 /* Remove the groups (they must be empty). Returns 0 / -EBUSY. Frees nothing. */
 int berth_cgroup_remove(struct berth_cgroup *cg);
 struct berth_cgroup *berth_cgroup_free(struct berth_cgroup *cg);

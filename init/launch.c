@@ -421,16 +421,21 @@ void berth_zygote_kill(struct berth_zygote *z)
         z->pid = 0;
 }
 
-int berth_zygote_start(struct berth_launcher *L, const char *staging, int timeout_ms,
-                       struct berth_zygote *ret, struct berth_error *err)
+int berth_zygote_start(struct berth_launcher *L, const char *staging, char *const *cgroups,
+                       int timeout_ms, struct berth_zygote *ret, struct berth_error *err)
 {
         _cleanup_close_ int devnull = -EBADF;
-        char *const argv[] = { (char *)"berth-init", (char *)"--zygote", (char *)staging, NULL };
+        char *argv[4 + 16] = { (char *)"berth-init", (char *)"--zygote", (char *)staging };
+        size_t n = 3;
         struct berth_zygote z = { .pidfd = -EBADF, .sync_fd = -EBADF };
         int sync[2] = { -EBADF, -EBADF }, src[_LAUNCH_FD_MAX], r;
         struct pollfd p;
         char msg[LAUNCH_MSG_MAX];
 
+        STRV_FOREACH (g, cgroups)
+                if (n < ELEMENTSOF(argv) - 1)
+                        argv[n++] = *g;
+        argv[n] = NULL;
         devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
         if (devnull < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
                 return berth_error_set_errno(err, errno, "prepare a zygote");
@@ -478,22 +483,10 @@ int berth_zygote_claim(struct berth_zygote *z, const struct berth_launch *spec,
         struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
                              .msg_controllen = sizeof(u.buf) };
         struct cmsghdr *c;
-        char pid[16];
         int r;
 
-        /* Its v1 groups, joined by berthd: the zygote no longer sees the host's
-         * /sys/fs/cgroup. "tasks" moves the one thread without the threadgroup lock. */
-        (void)snprintf(pid, sizeof(pid), "%d", (int)z->pid);
-        STRV_FOREACH (g, spec->cgroups) {
-                _cleanup_free_ char *file = NULL;
-                _cleanup_close_ int fd = -EBADF;
-
-                if (asprintf(&file, "%s/tasks", *g) < 0)
-                        return -ENOMEM;
-                fd = open(file, O_WRONLY | O_CLOEXEC);
-                if (fd < 0 || write(fd, pid, strlen(pid)) != (ssize_t)strlen(pid))
-                        return berth_error_set_errno(err, errno, "move a zygote into '%s'", *g);
-        }
+        /* The zygote joined its groups itself before it pivoted; they were renamed to
+         * the container's. */
         zs.cgroups = NULL;
         spec_fd = spec_memfd(&zs);
         if (spec_fd < 0)

@@ -54,10 +54,11 @@ int berth_launch_start(struct berth_launcher *L, const struct berth_launch *spec
 
 /*
  * Zygotes: berth-init started ahead of any request in the default namespaces (mount,
- * pid, uts, ipc), with /proc, /dev and /sys of the default profile built in a tmpfs it
- * has pivoted into (rootfs.h). A claim hands it a container: its v1 cgroups (joined
- * by berthd through "tasks"), the spec, log and status files, and the root file system
- * as a detached tree (open_tree(2)); it attaches that, pivots into it and starts the
+ * pid, uts, ipc), in v1 cgroups of its own, with /proc, /dev and /sys of the default
+ * profile built in a tmpfs it has pivoted into (rootfs.h). A claim hands it a
+ * container (its groups renamed to the container's by the caller): the spec, log and
+ * status files, and the root file system as a detached tree (open_tree(2)); it
+ * attaches that, pivots into it and starts the
  * payload as a fresh berth-init would. The clone, the exec of berth-init and most of
  * the mounts are then off the start's path. Only for the default profile (no systemd,
  * no extra namespaces) and no v2 group (its migration costs an RCU grace period). A
@@ -69,9 +70,11 @@ struct berth_zygote {
         int sync_fd;
 };
 
-/* staging: an empty directory the zygote mounts its tmpfs on (in its own namespace). */
-int berth_zygote_start(struct berth_launcher *L, const char *staging, int timeout_ms,
-                       struct berth_zygote *ret, struct berth_error *err);
+/* staging: an empty directory the zygote mounts its tmpfs on (in its own namespace);
+ * cgroups: v1 directories it joins first (by itself: writing another process's pid
+ * into "tasks" takes the global threadgroup lock, an RCU grace period, ~10 ms here). */
+int berth_zygote_start(struct berth_launcher *L, const char *staging, char *const *cgroups,
+                       int timeout_ms, struct berth_zygote *ret, struct berth_error *err);
 /* On success the zygote is the container (ret as from berth_launch_start()) and z is
  * spent; on failure the caller kills it (berth_zygote_kill()). */
 int berth_zygote_claim(struct berth_zygote *z, const struct berth_launch *spec,

@@ -356,23 +356,26 @@ static int fill_launch(struct berth_store *s, struct berth_container *c, char *e
         return 0;
 }
 
-static int container_start(struct berth_store *s, struct berth_container *c,
+/* exec_path: args[0] resolved by the caller just before (taken over), or NULL. */
+static int container_start(struct berth_store *s, struct berth_container *c, char *exec_path,
                            struct berth_error *err)
 {
         struct berth_launch_fds fds;
         struct berth_launch l = {};
         struct berth_launched res;
         struct berth_zygote_ready z = {};
-        char *exec_path = NULL, cgname[64];
+        char cgname[64];
         bool zygote = s->zygotes && !c->systemd && c->namespaces == 0;
         int r;
 
-        if (c->mount->obj.removed || c->mount->detached)
+        if (c->mount->obj.removed || c->mount->detached) {
+                free(exec_path);
                 return berth_error_set(err, EBUSY,
                                        "mount %llu of container %llu was removed: it cannot "
                                        "start again",
                                        (unsigned long long)c->mount->obj.id,
                                        (unsigned long long)c->obj.id);
+        }
         /* The exit handler of an earlier run may still be removing its cgroups. */
         pthread_mutex_lock(&s->lock);
         while (c->busy > 0)
@@ -380,9 +383,11 @@ static int container_start(struct berth_store *s, struct berth_container *c,
         pthread_mutex_unlock(&s->lock);
 
         container_log(c, "starting container\nvalidating image\nvalidating init");
-        r = resolve_exec(c, &exec_path, err);
-        if (r < 0)
-                return r;
+        if (!exec_path) {
+                r = resolve_exec(c, &exec_path, err);
+                if (r < 0)
+                        return r;
+        }
 
         (void)snprintf(cgname, sizeof(cgname), "%llu", (unsigned long long)c->obj.id);
         zygote = zygote && berth_zygotes_take(s->zygotes, &z);
@@ -592,6 +597,7 @@ struct berth_container *container_alloc(struct berth_store *s,
 int berth_container_create(struct berth_store *s, const struct berth_container_spec *spec,
                            berth_obj_visit_fn fn, void *userdata, struct berth_error *err)
 {
+        _cleanup_free_ char *exec_path = NULL;
         uint64_t saved[_BERTH_OBJ_TYPE_MAX];
         struct berth_container *c;
         bool committed = false;
@@ -618,13 +624,9 @@ int berth_container_create(struct berth_store *s, const struct berth_container_s
         r = mount_build(s, spec->mount, &c->obj, &c->mount, err);
         if (r < 0)
                 goto fail;
-        {
-                char *exec_path = NULL;
-                r = resolve_exec(c, &exec_path, err);
-                free(exec_path);
-                if (r < 0)
-                        goto fail;
-        }
+        r = resolve_exec(c, &exec_path, err);
+        if (r < 0)
+                goto fail;
         r = store_commit(s, &c->obj, err);
         if (r < 0)
                 goto fail;
@@ -635,7 +637,7 @@ int berth_container_create(struct berth_store *s, const struct berth_container_s
         container_log(c, "container created");
         publish(s, c, "created");
         if (spec->state == BERTH_CONTAINER_RUNNING) {
-                r = container_start(s, c, err);
+                r = container_start(s, c, TAKE_PTR(exec_path), err);
                 if (r < 0)
                         goto fail;
         } else
@@ -800,7 +802,7 @@ int berth_container_set_state(struct berth_store *s, uint64_t id, enum berth_con
                         r = berth_error_set(err, EBUSY, "container %llu is stopping",
                                             (unsigned long long)id);
                 else if (c->state != BERTH_CONTAINER_RUNNING) {
-                        r = container_start(s, c, err);
+                        r = container_start(s, c, NULL, err);
                         if (r < 0) {
                                 pthread_mutex_lock(&s->lock);
                                 free(c->error);
@@ -952,15 +954,20 @@ void container_handle_exit(struct berth_store *s, uint64_t id)
                                                                     : BERTH_CONTAINER_DEAD);
         pthread_mutex_unlock(&s->lock);
 
-        if (oom)
-                container_log(c, "out of memory: a process was killed by the OOM killer");
-        if (error)
-                container_log(c, "process ended in error state: %s", error);
-        else if (sig)
-                container_log(c, "process killed by signal %d", sig);
-        else
-                container_log(c, "process ended, exit code (%d)", exit_code);
-        container_log(c, "container state: %s", berth_container_state_to_string(c->state));
+        {
+                /* One write for the lines of the end. */
+                char how[600];
+                if (error)
+                        (void)snprintf(how, sizeof(how), "process ended in error state: %s", error);
+                else if (sig)
+                        (void)snprintf(how, sizeof(how), "process killed by signal %d", sig);
+                else
+                        (void)snprintf(how, sizeof(how), "process ended, exit code (%d)",
+                                       exit_code);
+                container_log(c, "%s%s\ncontainer state: %s",
+                              oom ? "out of memory: a process was killed by the OOM killer\n" : "",
+                              how, berth_container_state_to_string(c->state));
+        }
         if (oom)
                 publish(s, c, "oom");
         publish(s, c, berth_container_state_to_string(c->state));

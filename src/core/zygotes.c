@@ -47,18 +47,17 @@ static int make_one(struct berth_zygotes *p, unsigned seq, struct berth_zygote_r
         char name[32];
         int k;
 
-        k = berth_zygote_start(p->L, p->staging, ZYGOTE_START_TIMEOUT_MS, &r.z, err);
-        if (k < 0)
-                return k;
         if (p->cs && p->cs->layout != BERTH_CGROUP_NONE) {
                 (void)snprintf(name, sizeof(name), "z%u", seq);
                 k = berth_cgroup_create(p->cs, name, false, &(struct berth_limits){}, &r.cg, err);
-                if (k >= 0)
-                        k = berth_cgroup_join(r.cg, r.z.pid, err);
-                if (k < 0) {
-                        berth_zygote_ready_discard(&r);
+                if (k < 0)
                         return k;
-                }
+        }
+        k = berth_zygote_start(p->L, p->staging, r.cg ? r.cg->paths : NULL,
+                               ZYGOTE_START_TIMEOUT_MS, &r.z, err);
+        if (k < 0) {
+                berth_zygote_ready_discard(&r);
+                return k;
         }
         *ret = r;
         return 0;
