@@ -96,6 +96,7 @@ static _noreturn_ void fail(const struct berth_error *err)
  * goes on like a freshly started berth-init. When berthd goes before the claim (the
  * socket closes), it exits. Returns the tree fd. */
 static int join_cgroups_at(char *const *dirs, struct berth_error *err);
+static int zygote_prepare_more(struct berth_error *err);
 
 static int zygote_wait(const char *staging, char *const *cgroups)
 {
@@ -112,8 +113,11 @@ static int zygote_wait(const char *staging, char *const *cgroups)
         int fds[5];
         ssize_t n;
 
-        /* Its own cgroups first, while the host's /sys/fs/cgroup is still in view. */
-        if (join_cgroups_at(cgroups, &err) < 0 || rootfs_zygote_prepare(staging, &err) < 0)
+        /* Its own cgroups first, while the host's /sys/fs/cgroup is still in view; then
+         * everything of the start that needs no spec: mounts, console, the seccomp
+         * program. */
+        if (join_cgroups_at(cgroups, &err) < 0 || rootfs_zygote_prepare(staging, &err) < 0 ||
+            zygote_prepare_more(&err) < 0)
                 fail(&err);
         sync_send("ZYGOTE", -1);
         do
@@ -219,18 +223,13 @@ struct restrictions {
         uint64_t ignored;                 /* signals ignored now, to reset (bit s-1) */
 };
 
-static int prepare_restrictions(struct restrictions *rs, struct berth_error *err)
+/* The seccomp program and the ignored signals: no spec needed (a zygote reads them
+ * before its claim). */
+static int prepare_fixed_restrictions(struct restrictions *rs, struct berth_error *err)
 {
         struct stat st;
 
         *rs = (struct restrictions){};
-        for (unsigned c = 0; c < 64; c++)
-                if (spec.caps & (1ull << c)) {
-                        rs->caps[c / 32].effective |= 1u << (c % 32);
-                        rs->caps[c / 32].permitted |= 1u << (c % 32);
-                } else
-                        rs->drop |= 1ull << c;
-
         if (fstat(LAUNCH_FD_SECCOMP, &st) < 0)
                 return berth_error_set_errno(err, errno, "stat the seccomp program");
         if (S_ISREG(st.st_mode) && st.st_size > 0) {
@@ -270,6 +269,51 @@ static int prepare_restrictions(struct restrictions *rs, struct berth_error *err
                                 rs->ignored = strtoull(p + 8, NULL, 16);
                 }
         }
+        return 0;
+}
+
+static void set_capabilities(struct restrictions *rs)
+{
+        rs->drop = 0;
+        memset(rs->caps, 0, sizeof(rs->caps));
+        for (unsigned c = 0; c < 64; c++)
+                if (spec.caps & (1ull << c)) {
+                        rs->caps[c / 32].effective |= 1u << (c % 32);
+                        rs->caps[c / 32].permitted |= 1u << (c % 32);
+                } else
+                        rs->drop |= 1ull << c;
+}
+
+/* Prepared by a zygote before its claim (prepared set). */
+static struct restrictions zygote_rs;
+static bool zygote_rs_ready;
+static int zygote_console = -1;
+
+static int zygote_prepare_more(struct berth_error *err)
+{
+        int r;
+
+        zygote_console = console_setup(err);
+        if (zygote_console < 0)
+                return zygote_console;
+        r = prepare_fixed_restrictions(&zygote_rs, err);
+        if (r < 0)
+                return r;
+        zygote_rs_ready = true;
+        return 0;
+}
+
+static int prepare_restrictions(struct restrictions *rs, struct berth_error *err)
+{
+        if (zygote_rs_ready) {
+                *rs = zygote_rs;
+                zygote_rs_ready = false;
+        } else {
+                int r = prepare_fixed_restrictions(rs, err);
+                if (r < 0)
+                        return r;
+        }
+        set_capabilities(rs);
         return 0;
 }
 
@@ -568,7 +612,7 @@ int main(int argc, char *argv[])
         }
         if ((spec.namespaces & LAUNCH_NS_NET) && loopback_up() < 0)
                 init_log("warning: could not bring up lo");
-        con = console_setup(&err);
+        con = tree >= 0 ? zygote_console : console_setup(&err);
         if (con < 0)
                 fail(&err);
         if (spec.systemd) {

@@ -402,7 +402,7 @@ static int container_start(struct berth_store *s, struct berth_container *c, cha
                         return r;
                 }
                 c->cg = TAKE_PTR(z.cg);
-                (void)berth_cgroup_oom_kills(c->cg, &c->oom_base);
+                c->oom_base = 0; /* a zygote's groups have no limits: no OOM kill yet */
         } else if (s->cgroups && s->cgroups->layout != BERTH_CGROUP_NONE) {
                 /* A zygote cannot join a v2 group cheaply: where it is optional (a
                  * hybrid host), containers of the default profile go without, zygote
