@@ -113,6 +113,9 @@ static int zygote_wait(const char *staging, char *const *cgroups)
         int fds[5];
         ssize_t n;
 
+        /* Named apart while unclaimed: a restarted berthd never takes a zygote whose
+         * claim did not happen for a container's init (berth_cgroup_find_init()). */
+        (void)prctl(PR_SET_NAME, "berth-zygote", 0, 0, 0);
         /* Its own cgroups first, while the host's /sys/fs/cgroup is still in view; then
          * everything of the start that needs no spec: mounts, console, the seccomp
          * program. */
@@ -126,6 +129,7 @@ static int zygote_wait(const char *staging, char *const *cgroups)
         if (n <= 0)
                 _exit(0); /* berthd went away: never claimed */
         buf[n] = 0;
+        (void)prctl(PR_SET_NAME, "berth-init", 0, 0, 0);
         c = CMSG_FIRSTHDR(&mh);
         if (!streq(buf, "CLAIM") || !c || c->cmsg_type != SCM_RIGHTS ||
             c->cmsg_len != CMSG_LEN(sizeof(fds))) {

@@ -662,7 +662,8 @@ bool berth_cgroup_is_frozen(struct berth_cgroup *cg)
                strncmp(state, "FROZEN", 6) == 0;
 }
 
-/* Is pid PID 1 of a pid namespace below ours? Its NSpid line ends in "\t1". */
+/* Is pid PID 1 of a pid namespace below ours? Its NSpid line ends in "\t1". A zygote
+ * that was never claimed ("berth-zygote") is not a container's init. */
 static bool is_ns_init(pid_t pid)
 {
         _cleanup_free_ char *text = NULL;
@@ -670,7 +671,8 @@ static bool is_ns_init(pid_t pid)
         const char *l, *end;
 
         (void)snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-        if (read_file(path, 16384, &text, NULL) < 0)
+        if (read_file(path, 16384, &text, NULL) < 0 ||
+            strncmp(text, "Name:\tberth-zygote\n", 19) == 0)
                 return false;
         l = strstr(text, "\nNSpid:");
         if (!l)

@@ -1267,8 +1267,9 @@ int container_readopt(struct berth_store *s, struct berth_container *c, struct b
         if (r < 0 && r != -EEXIST)
                 return berth_error_set_errno(err, -r, "create '%s'", c->dir);
         (void)snprintf(name, sizeof(name), "%llu", (unsigned long long)c->obj.id);
-        if (s->cgroups && s->cgroups->layout != BERTH_CGROUP_NONE)
-                (void)berth_cgroup_open(s->cgroups, name, &c->cg, NULL);
+        if (s->cgroups && s->cgroups->layout != BERTH_CGROUP_NONE &&
+            berth_cgroup_open(s->cgroups, name, &c->cg, NULL) < 0)
+                log_debug("Container %s: no cgroups", name);
 
         /* Its PID 1: the recorded one if it is still that process in this boot; or,
          * for a container whose start was cut short by the old berthd's end before

@@ -355,6 +355,7 @@ static unsigned sweep_cgroups(struct berth_store *s)
                         continue;
                 if (berth_cgroup_open(cs, *name, &cg, NULL) < 0)
                         continue;
+                log_debug("Removing cgroup %s/%s: no container owns it", cs->parent, *name);
                 if (!berth_cgroup_is_empty(cg)) {
                         log_warning("cgroup %s/%s has processes but no container: killing them",
                                     cs->parent, *name);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,10 +14,12 @@
 #include "macro.h"
 #include "pidref.h"
 
-int pid_starttime(pid_t pid, uint64_t *ret)
+/* Fields 9 (flags) and 22 (start time) of /proc/PID/stat. */
+static int pid_stat(pid_t pid, unsigned *ret_flags, uint64_t *ret_start)
 {
         _cleanup_free_ char *text = NULL;
-        unsigned long long v;
+        unsigned long long start;
+        unsigned flags;
         char path[64], *p;
         int r;
 
@@ -29,21 +32,37 @@ int pid_starttime(pid_t pid, uint64_t *ret)
         if (!p)
                 return -EIO;
         p++;
-        /* p is at the blank before field 3 (state); move to the one before field 22. */
-        for (int field = 3; field < 22; field++) {
+        /* p is at the blank before field 3 (state); move to the one before field 9. */
+        for (int field = 3; field < 9; field++) {
                 p = strchr(p + 1, ' ');
                 if (!p)
                         return -EIO;
         }
-        if (sscanf(p, " %llu", &v) != 1)
+        if (sscanf(p, " %u", &flags) != 1)
                 return -EIO;
-        *ret = v;
+        for (int field = 9; field < 22; field++) {
+                p = strchr(p + 1, ' ');
+                if (!p)
+                        return -EIO;
+        }
+        if (sscanf(p, " %llu", &start) != 1)
+                return -EIO;
+        if (ret_flags)
+                *ret_flags = flags;
+        if (ret_start)
+                *ret_start = start;
         return 0;
+}
+
+int pid_starttime(pid_t pid, uint64_t *ret)
+{
+        return pid_stat(pid, NULL, ret);
 }
 
 int pidfd_open_checked(pid_t pid, uint64_t starttime)
 {
         uint64_t now;
+        unsigned flags;
         int fd, r;
 
         if (pid <= 0)
@@ -51,14 +70,19 @@ int pidfd_open_checked(pid_t pid, uint64_t starttime)
         fd = (int)syscall(SYS_pidfd_open, pid, 0);
         if (fd < 0)
                 return -errno;
-        if (starttime == 0)
-                return fd;
         /* Checked after the pidfd exists: if the pid was reused before, the start time
          * differs; if the process ends after, the pidfd reports that. */
-        r = pid_starttime(pid, &now);
-        if (r < 0 || now != starttime) {
+        r = pid_stat(pid, &flags, &now);
+        if (r < 0 || (starttime != 0 && now != starttime)) {
                 (void)close(fd);
                 return r < 0 && r != -ESRCH ? r : -ESRCH;
+        }
+        /* A process that is ending (PF_EXITING: a PID 1 waits there for the rest of its
+         * namespace, already out of its cgroups) or has ended but not been reaped yet
+         * (a zombie whose parent went away) still has its pid: it is gone all the same. */
+        if ((flags & 0x4) || poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1, 0) > 0) {
+                (void)close(fd);
+                return -ESRCH;
         }
         return fd;
 }

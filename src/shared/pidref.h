@@ -13,7 +13,8 @@
 int pid_starttime(pid_t pid, uint64_t *ret);
 
 /* A pidfd for pid if it is still the process that started at starttime (0: do not
- * check). -ESRCH when it is gone or the pid now names another process. */
+ * check) and has not ended. -ESRCH when it is gone (a zombie included) or the pid now
+ * names another process. */
 int pidfd_open_checked(pid_t pid, uint64_t starttime);
 
 /* This boot's id (/proc/sys/kernel/random/boot_id), 36 characters and a NUL. */

@@ -619,6 +619,8 @@ START_TEST(test_sigkill_during_rbd_ops)
                 for (unsigned step = 0; step < 40; step++) {
                         json_t *l = NULL;
                         long st = test_try(&d, "GET", "/imageapi/v1/container", NULL, &l);
+                        if (st == 200 && !json_is_array(l))
+                                st = 0; /* a reply cut off by the kill */
                         if (st == 200 && json_array_size(l) == 0) {
                                 _cleanup_free_ char *body = NULL;
                                 ck_assert(asprintf(&body,
