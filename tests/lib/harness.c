@@ -611,6 +611,23 @@ static int sweep_cgroup(const char *dir)
                 n += sweep_cgroup(sub);
         }
         closedir(d);
+        {
+                /* A paused container cannot die until it is thawed. */
+                char p[1100];
+                int fd;
+                (void)snprintf(p, sizeof(p), "%s/freezer.state", dir);
+                fd = open(p, O_WRONLY | O_CLOEXEC);
+                if (fd >= 0) {
+                        (void)!write(fd, "THAWED", 6);
+                        close(fd);
+                }
+                (void)snprintf(p, sizeof(p), "%s/cgroup.freeze", dir);
+                fd = open(p, O_WRONLY | O_CLOEXEC);
+                if (fd >= 0) {
+                        (void)!write(fd, "0", 1);
+                        close(fd);
+                }
+        }
         for (int tries = 0; tries < 100; tries++) {
                 _cleanup_free_ char *procs = NULL;
                 char p[1100], *save = NULL;
