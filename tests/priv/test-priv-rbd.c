@@ -241,7 +241,7 @@ START_TEST(test_seed_walkthrough)
         _cleanup_free_ char *opts = admin_options(true), *body = rbd_def("busybox.sqsh", opts);
         json_t *j, *a;
         pid_t pid;
-        char *out;
+        char *out = NULL;
         double t0;
 
         t0 = now_s();
@@ -284,11 +284,20 @@ START_TEST(test_seed_walkthrough)
         pid = (pid_t)test_json_int(j, "pid");
         json_decref(j);
         /* The overlay is read-write over the read-only image. */
-        out = test_in_container(pid, "ps; ls /bin/busybox; echo written > /etc/w && cat /etc/w");
+        /* The payload's exec may still be under way when the start returns. */
+        for (int i = 0; i < 100; i++) {
+                free(out);
+                out = test_in_container(pid,
+                                        "ps; ls /bin/busybox; echo written > /etc/w && cat /etc/w");
+                if (strstr(out, "sleep 60"))
+                        break;
+                usleep(20000);
+        }
         ck_assert_msg(strstr(out, "sleep 60") && strstr(out, "/bin/busybox") &&
                               strstr(out, "\nwritten"),
                       "%s", out);
         free(out);
+        out = NULL;
 
         a = request("GET", "/imageapi/v1/container/byname/test-container/exited", NULL, 200);
         json_decref(a);
