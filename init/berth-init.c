@@ -107,7 +107,9 @@ static int zygote_wait(const char *staging, char *const *cgroups)
                 char buf[CMSG_SPACE(5 * sizeof(int))];
         } u = {};
         struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) - 1 };
-        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+        struct msghdr mh = { .msg_iov = &iov,
+                             .msg_iovlen = 1,
+                             .msg_control = u.buf,
                              .msg_controllen = sizeof(u.buf) };
         struct cmsghdr *c;
         int fds[5];
@@ -221,10 +223,10 @@ static int join_cgroups(struct berth_error *err)
  * exists, so that the child itself makes system calls only: it shares berth-init's
  * memory (vfork) until its execve(). */
 struct restrictions {
-        uint64_t drop;                    /* capabilities to drop from the bounding set */
+        uint64_t drop;                         /* capabilities to drop from the bounding set */
         struct __user_cap_data_struct caps[2]; /* effective = permitted = the kept ones */
-        struct sock_fprog seccomp;        /* .filter NULL: none */
-        uint64_t ignored;                 /* signals ignored now, to reset (bit s-1) */
+        struct sock_fprog seccomp;             /* .filter NULL: none */
+        uint64_t ignored;                      /* signals ignored now, to reset (bit s-1) */
 };
 
 /* The seccomp program and the ignored signals: no spec needed (a zygote reads them
@@ -340,7 +342,8 @@ static int apply_restrictions(const struct restrictions *rs)
                 return errno;
         /* One prctl per dropped capability; EINVAL past the kernel's last one. */
         for (unsigned c = 0; c < 64; c++)
-                if ((rs->drop & (1ull << c)) && prctl(PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) < 0) {
+                if ((rs->drop & (1ull << c)) &&
+                    prctl(PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) < 0) {
                         if (errno == EINVAL)
                                 break;
                         return errno;

@@ -370,8 +370,8 @@ static int group_dir(const struct berth_cgroup_system *cs, const char *root,
 }
 
 static int cgroup_build(const struct berth_cgroup_system *cs, const char *name, bool create,
-                        bool with_v2, const struct berth_limits *limits,
-                        struct berth_cgroup **ret, struct berth_error *err)
+                        bool with_v2, const struct berth_limits *limits, struct berth_cgroup **ret,
+                        struct berth_error *err)
 {
         struct berth_cgroup *cg;
         int r = 0;
@@ -402,8 +402,7 @@ static int cgroup_build(const struct berth_cgroup_system *cs, const char *name, 
                  * join per start. blkio, cpuset and name=systemd carry no berth
                  * setting (systemd in a container uses its own cgroup2 mount). */
                 if (!cs->v1[c] || (cg->v2 && use_v2(cs, (enum berth_cgroup_ctrl)c)) ||
-                    c == BERTH_CG_BLKIO ||
-                    c == BERTH_CG_CPUSET || c == BERTH_CG_SYSTEMD)
+                    c == BERTH_CG_BLKIO || c == BERTH_CG_CPUSET || c == BERTH_CG_SYSTEMD)
                         continue;
                 if (asprintf(&p, "%s/%s/%s", cs->v1[c], cs->parent, name) < 0)
                         r = -ENOMEM;
@@ -463,8 +462,8 @@ int berth_cgroup_create(const struct berth_cgroup_system *cs, const char *name, 
                         const struct berth_limits *limits, struct berth_cgroup **ret,
                         struct berth_error *err)
 {
-        return cgroup_build(cs, name, true, with_v2 || !berth_cgroup_v2_optional(cs), limits,
-                            ret, err);
+        return cgroup_build(cs, name, true, with_v2 || !berth_cgroup_v2_optional(cs), limits, ret,
+                            err);
 }
 
 bool berth_cgroup_v2_avoidable(const struct berth_cgroup_system *cs)
@@ -747,4 +746,14 @@ int berth_cgroup_rename(struct berth_cgroup *cg, const char *name, struct berth_
             renamed(&cg->cpu, name) < 0)
                 return -ENOMEM;
         return 0;
+}
+
+struct berth_cgroup *berth_cgroup_destroy(struct berth_cgroup *cg)
+{
+        if (!cg)
+                return NULL;
+        if (!berth_cgroup_is_empty(cg))
+                (void)berth_cgroup_kill_all(cg);
+        (void)berth_cgroup_remove(cg);
+        return berth_cgroup_free(cg);
 }

@@ -103,6 +103,8 @@ int berth_cgroup_rename(struct berth_cgroup *cg, const char *name, struct berth_
 /* Remove the groups (they must be empty). Returns 0 / -EBUSY. Frees nothing. */
 int berth_cgroup_remove(struct berth_cgroup *cg);
 struct berth_cgroup *berth_cgroup_free(struct berth_cgroup *cg);
+/* Kill what is left in the groups, remove them (best effort) and free cg. NULL. */
+struct berth_cgroup *berth_cgroup_destroy(struct berth_cgroup *cg);
 
 /* Freeze (pause) or thaw; waits until the freezer reports the new state. */
 int berth_cgroup_freeze(struct berth_cgroup *cg, bool freeze, struct berth_error *err);

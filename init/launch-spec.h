@@ -38,7 +38,7 @@ struct berth_launch {
         uint64_t id;
         char *name;
         char *hostname;
-        char *rootfs;    /* host path of the root file system (a mount point) */
+        char *rootfs;    /* host path of the root file system, a mount point */
         char **args;     /* argv; args[0] as given */
         char *exec_path; /* args[0] resolved inside the root file system */
         char **env;

@@ -279,9 +279,9 @@ static int wait_ready(int sync_fd, int pidfd, int timeout_ms, struct berth_launc
 
 /* Clone into new namespaces (flags) and exec berth-init with argv and the fds in src
  * at their fixed numbers. Sets *ret_pid and *ret_pidfd. */
-static int spawn_init(struct berth_launcher *L, uint64_t flags, const int *src,
-                      char *const *argv, bool wait_go, int cgroup_v2, pid_t *ret_pid,
-                      int *ret_pidfd, struct berth_error *err)
+static int spawn_init(struct berth_launcher *L, uint64_t flags, const int *src, char *const *argv,
+                      bool wait_go, int cgroup_v2, pid_t *ret_pid, int *ret_pidfd,
+                      struct berth_error *err)
 {
         char *const envp[] = { NULL };
         struct clone_args ca = { .exit_signal = SIGCHLD };
@@ -374,8 +374,8 @@ int berth_launch_start(struct berth_launcher *L, const struct berth_launch *spec
         src[LAUNCH_FD_LOG_OLD] = fds->log_old;
         src[LAUNCH_FD_SECCOMP] = L->seccomp_fd[spec->systemd ? 1 : 0];
 
-        r = spawn_init(L, flags, src, argv, spec->namespaces & LAUNCH_NS_USER, fds->cgroup_v2,
-                       &pid, &pidfd, err);
+        r = spawn_init(L, flags, src, argv, spec->namespaces & LAUNCH_NS_USER, fds->cgroup_v2, &pid,
+                       &pidfd, err);
         if (r < 0)
                 goto out;
 
@@ -480,7 +480,9 @@ int berth_zygote_claim(struct berth_zygote *z, const struct berth_launch *spec,
                 char buf[CMSG_SPACE(sizeof(pass))];
         } u = {};
         struct iovec iov = { .iov_base = (void *)"CLAIM", .iov_len = 5 };
-        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+        struct msghdr mh = { .msg_iov = &iov,
+                             .msg_iovlen = 1,
+                             .msg_control = u.buf,
                              .msg_controllen = sizeof(u.buf) };
         struct cmsghdr *c;
         int r;

@@ -381,8 +381,7 @@ int rootfs_zygote_prepare(const char *staging, struct berth_error *err)
 
         if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
                 return berth_error_set_errno(err, errno, "make / private");
-        if (mount("berth-zygote", staging, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=64k") <
-            0)
+        if (mount("berth-zygote", staging, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=64k") < 0)
                 return berth_error_set_errno(err, errno, "mount the staging tmpfs on '%s'",
                                              staging);
         st = open(staging, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -27,7 +27,7 @@ int rootfs_setup(const struct berth_launch *l, struct berth_error *err);
 /* Zygotes (berth-init --zygote, started ahead of any request): prepare mounts a tmpfs
  * on staging (an empty directory), builds /proc, /dev and /sys of the default profile
  * in it and pivots into it, detaching the host's tree; claim attaches the container's
- * root file system (a detached tree from open_tree(2)), moves /proc, /dev and /sys
+ * root file system, a detached tree from open_tree(2), moves /proc, /dev and /sys
  * into it and pivots into that. */
 int rootfs_zygote_prepare(const char *staging, struct berth_error *err);
 int rootfs_zygote_claim(int tree_fd, struct berth_error *err);

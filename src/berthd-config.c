@@ -367,8 +367,7 @@ int berthd_config_parse(int argc, char *argv[], struct berthd_config *c)
                         char *end;
                         unsigned long v = strtoul(optarg, &end, 10);
                         if (!*optarg || *end || v > 8) {
-                                fprintf(stderr, "berthd: --zygotes '%s' must be 0 to 8\n",
-                                        optarg);
+                                fprintf(stderr, "berthd: --zygotes '%s' must be 0 to 8\n", optarg);
                                 r = -EINVAL;
                         } else
                                 c->zygotes = (unsigned)v;

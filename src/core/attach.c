@@ -68,8 +68,8 @@ static int check_not_attached(struct berth_store *s, const struct berth_attach *
         for (size_t i = 0; i < s->n_table[BERTH_OBJ_ATTACH]; i++) {
                 struct berth_attach *o = (struct berth_attach *)s->table[BERTH_OBJ_ATTACH][i];
 
-                if (o == self || o->kind != BERTH_ATTACH_LOOPBACK || o->loopback.backing_dev != dev ||
-                    o->loopback.backing_ino != ino)
+                if (o == self || o->kind != BERTH_ATTACH_LOOPBACK ||
+                    o->loopback.backing_dev != dev || o->loopback.backing_ino != ino)
                         continue;
                 if (ro && o->read_only) {
                         if (r < 0 && o->loopback.fd >= 0 &&
@@ -830,9 +830,8 @@ static int loop_open_checked(int nr, bool ro, dev_t dev, ino_t ino)
 
 /* The file of a loop device that vanished (autoclear: nothing had it mounted when the
  * old berthd's fd closed) is attached again, if it is still the same file. */
-static int loop_reattach(struct berth_store *s, struct berth_attach *a, const char *file,
-                         dev_t dev, ino_t ino, bool partscan, int *nr, int *ret_fd,
-                         struct berth_error *err)
+static int loop_reattach(struct berth_store *s, struct berth_attach *a, const char *file, dev_t dev,
+                         ino_t ino, bool partscan, int *nr, int *ret_fd, struct berth_error *err)
 {
         _cleanup_close_ int fd = -EBADF;
         struct stat st;
@@ -844,8 +843,7 @@ static int loop_reattach(struct berth_store *s, struct berth_attach *a, const ch
         if (fstat(fd, &st) < 0)
                 return berth_error_set_errno(err, errno, "stat '%s'", file);
         if (st.st_dev != dev || st.st_ino != ino)
-                return berth_error_set(err, ESTALE, "'%s' is not the file that was attached",
-                                       file);
+                return berth_error_set(err, ESTALE, "'%s' is not the file that was attached", file);
         r = check_not_attached(s, a, dev, ino, a->read_only, partscan, nr, err);
         if (r < -1)
                 return r;
@@ -923,8 +921,7 @@ static int rbd_readopt(struct berth_store *s, struct berth_attach *a, struct ber
             mountfs_is_mountpoint(a->rbd.helper.mountpoint) <= 0) {
                 safe_close(fd);
                 return berth_error_set(err, ESRCH, "berth-rbd (pid %d) of rbd image %s/%s is gone",
-                                       (int)a->rbd.helper.pid, a->rbd.spec.pool,
-                                       a->rbd.spec.image);
+                                       (int)a->rbd.helper.pid, a->rbd.spec.pool, a->rbd.spec.image);
         }
         a->rbd.helper.pidfd = fd;
         if (asprintf(&image, "%s/image", a->rbd.helper.mountpoint) < 0)

@@ -407,9 +407,9 @@ static int container_start(struct berth_store *s, struct berth_container *c, cha
                 /* A zygote cannot join a v2 group cheaply: where it is optional (a
                  * hybrid host), containers of the default profile go without, zygote
                  * or not. */
-                r = berth_cgroup_create(s->cgroups, cgname, !s->zygotes || c->systemd ||
-                                                                    c->namespaces != 0,
-                                        &c->limits, &c->cg, err);
+                r = berth_cgroup_create(s->cgroups, cgname,
+                                        !s->zygotes || c->systemd || c->namespaces != 0, &c->limits,
+                                        &c->cg, err);
                 if (r < 0) {
                         free(exec_path);
                         return r;
@@ -444,14 +444,13 @@ static int container_start(struct berth_store *s, struct berth_container *c, cha
         berth_store_changed();
         if (zygote) {
                 /* The root file system goes to the zygote as a detached tree. */
-                _cleanup_close_ int tree = (int)syscall(SYS_open_tree, AT_FDCWD,
-                                                        c->mount->mountpoint,
-                                                        OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-                                                                AT_RECURSIVE);
-                r = tree < 0 ? berth_error_set_errno(err, errno, "open_tree '%s'",
-                                                     c->mount->mountpoint)
-                             : berth_zygote_claim(&z.z, &l, &fds, tree, START_TIMEOUT_MS, &res,
-                                                  err);
+                _cleanup_close_ int tree =
+                        (int)syscall(SYS_open_tree, AT_FDCWD, c->mount->mountpoint,
+                                     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+                r = tree < 0
+                            ? berth_error_set_errno(err, errno, "open_tree '%s'",
+                                                    c->mount->mountpoint)
+                            : berth_zygote_claim(&z.z, &l, &fds, tree, START_TIMEOUT_MS, &res, err);
                 if (r < 0)
                         berth_zygote_kill(&z.z); /* its groups are c->cg now */
         } else
@@ -499,11 +498,7 @@ static int container_start(struct berth_store *s, struct berth_container *c, cha
         return 0;
 
 fail_cg:
-        if (c->cg) {
-                (void)berth_cgroup_kill_all(c->cg);
-                (void)berth_cgroup_remove(c->cg);
-                c->cg = berth_cgroup_free(c->cg);
-        }
+        c->cg = berth_cgroup_destroy(c->cg);
         return berth_error_ensure(err, r, "start the container");
 }
 
@@ -1293,7 +1288,7 @@ int container_readopt(struct berth_store *s, struct berth_container *c, struct b
                 c->pidfd = fd;
                 if (c->state != BERTH_CONTAINER_STOPPING)
                         c->state = berth_cgroup_is_frozen(c->cg) ? BERTH_CONTAINER_PAUSED
-                                                                  : BERTH_CONTAINER_RUNNING;
+                                                                 : BERTH_CONTAINER_RUNNING;
                 container_log(c, "berthd restarted: container re-adopted (pid %d)", (int)c->pid);
                 if (c->systemd)
                         container_log(c, "the console of the old berthd is gone: systemd's "
@@ -1319,20 +1314,16 @@ int container_readopt(struct berth_store *s, struct berth_container *c, struct b
                                    ? BERTH_CONTAINER_EXITED
                                    : BERTH_CONTAINER_DEAD;
                 c->exit_handled = true;
-                container_log(c, "berthd restarted: the container ended while berthd was "
-                                 "not running (%s %d); container state: %s",
+                container_log(c,
+                              "berthd restarted: the container ended while berthd was "
+                              "not running (%s %d); container state: %s",
                               sig ? "signal" : "exit code", sig ? sig : code,
                               berth_container_state_to_string(c->state));
                 r = 1;
         } else
                 r = 0;
         /* Whatever is left in its groups has no PID 1 any more. */
-        if (c->cg) {
-                if (!berth_cgroup_is_empty(c->cg))
-                        (void)berth_cgroup_kill_all(c->cg);
-                (void)berth_cgroup_remove(c->cg);
-                c->cg = berth_cgroup_free(c->cg);
-        }
+        c->cg = berth_cgroup_destroy(c->cg);
         c->pid = 0;
         return r;
 }
@@ -1364,11 +1355,7 @@ void container_forget(struct berth_store *s, struct berth_container *c)
                 (void)poll(&p, 1, 5000);
                 c->pidfd = safe_close(c->pidfd);
         }
-        if (c->cg) {
-                (void)berth_cgroup_kill_all(c->cg);
-                (void)berth_cgroup_remove(c->cg);
-                c->cg = berth_cgroup_free(c->cg);
-        }
+        c->cg = berth_cgroup_destroy(c->cg);
         c->pid = 0;
         remove_files(c, /* keep_log= */ true);
 }

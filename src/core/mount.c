@@ -470,8 +470,9 @@ int mount_readopt(struct berth_store *s, struct berth_mount *m, bool may_rebuild
         /* Gone (unmounted behind berth's back, or never made: berthd died in between):
          * mounted again from the record, on the same mountpoint. */
         if (!may_rebuild)
-                return berth_error_set(err, ENOENT, "'%s' is no longer mounted and what it "
-                                                    "was made of is gone",
+                return berth_error_set(err, ENOENT,
+                                       "'%s' is no longer mounted and what it "
+                                       "was made of is gone",
                                        m->mountpoint);
         if (mountfs_is_mountpoint(m->mountpoint) > 0)
                 return berth_error_set(err, EBUSY, "'%s' has another file system mounted on it",
@@ -497,8 +498,7 @@ int mount_readopt(struct berth_store *s, struct berth_mount *m, bool may_rebuild
                         return berth_error_set_errno(err, errno, "open the base of bind.path");
                 fd = open_in_root(base_fd, m->bind.path, O_PATH, 0);
                 if (fd < 0 || fstat(fd, &st) < 0)
-                        return berth_error_set(err, ENOENT, "bind.path '%s' is gone",
-                                               m->bind.path);
+                        return berth_error_set(err, ENOENT, "bind.path '%s' is gone", m->bind.path);
                 if (S_ISDIR(st.st_mode))
                         r = RET_NERRNO(mkdir(m->mountpoint, 0755));
                 else

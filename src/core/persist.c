@@ -215,6 +215,14 @@ void berth_persist_remove(struct berth_persist *p, enum berth_obj_type type, uin
                 (void)unlink(path);
 }
 
+/* "<type>-<id>.json": not ids.json, nor a temporary or set-aside file. */
+static bool is_record_name(const char *name)
+{
+        size_t len = strlen(name);
+
+        return len > 5 && streq(name + len - 5, ".json") && !streq(name, "ids.json");
+}
+
 int berth_persist_count(struct berth_persist *p)
 {
         struct dirent *de;
@@ -225,8 +233,7 @@ int berth_persist_count(struct berth_persist *p)
         if (!d)
                 return -errno;
         while ((de = readdir(d)))
-                if (!streq(de->d_name, "ids.json") && strstr(de->d_name, ".json") &&
-                    !strstr(de->d_name, ".tmp"))
+                if (is_record_name(de->d_name))
                         n++;
         closedir(d);
         return n;
@@ -243,7 +250,6 @@ int berth_persist_load(struct berth_persist *p, berth_persist_load_fn fn, void *
                 return -errno;
         while ((de = readdir(d))) {
                 _cleanup_free_ char *path = NULL;
-                size_t len = strlen(de->d_name);
                 json_error_t jerr;
                 json_t *j;
 
@@ -257,8 +263,7 @@ int berth_persist_load(struct berth_persist *p, berth_persist_load_fn fn, void *
                         (void)unlink(path);
                         continue;
                 }
-                if (streq(de->d_name, "ids.json") || len < 6 ||
-                    !streq(de->d_name + len - 5, ".json"))
+                if (!is_record_name(de->d_name))
                         continue;
                 j = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
                 if (fn(path, j, j ? NULL : jerr.text, userdata) >= 0)

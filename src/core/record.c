@@ -47,14 +47,13 @@ static json_t *attach_record(const struct berth_attach *a)
                  * secret. */
                 json_t *r = berth_rbd_to_json(a);
                 if (r)
-                        json_object_set_new(r, "berth",
-                                            json_pack("{s:b, s:i, s:I, s:I, s:s?, s:i}", "krbd",
-                                                      a->rbd.krbd, "device_id", a->rbd.device_id,
-                                                      "helper_pid", (json_int_t)a->rbd.helper.pid,
-                                                      "helper_starttime",
-                                                      (json_int_t)a->rbd.helper.starttime,
-                                                      "fuse_mountpoint", a->rbd.helper.mountpoint,
-                                                      "loop_nr", a->rbd.loop_nr));
+                        json_object_set_new(
+                                r, "berth",
+                                json_pack("{s:b, s:i, s:I, s:I, s:s?, s:i}", "krbd", a->rbd.krbd,
+                                          "device_id", a->rbd.device_id, "helper_pid",
+                                          (json_int_t)a->rbd.helper.pid, "helper_starttime",
+                                          (json_int_t)a->rbd.helper.starttime, "fuse_mountpoint",
+                                          a->rbd.helper.mountpoint, "loop_nr", a->rbd.loop_nr));
                 json_object_set_new(j, "rbd", r);
                 break;
         }
@@ -217,7 +216,8 @@ static char **jstrv(json_t *j, const char *key)
 }
 
 static int add_link(struct berth_record_link **links, size_t *n, struct berth_obj *parent,
-                    enum berth_record_slot slot, size_t index, enum berth_obj_type type, json_t *ref)
+                    enum berth_record_slot slot, size_t index, enum berth_obj_type type,
+                    json_t *ref)
 {
         struct berth_record_link *v;
         json_t *id = json_object_get(ref, "id");
@@ -421,8 +421,7 @@ static int container_decode(struct berth_store *s, json_t *j, struct berth_conta
 }
 
 int berth_record_decode(struct berth_store *s, json_t *j, struct berth_obj **ret,
-                        struct berth_record_link **links, size_t *n_links,
-                        struct berth_error *err)
+                        struct berth_record_link **links, size_t *n_links, struct berth_error *err)
 {
         enum berth_obj_type type = _BERTH_OBJ_TYPE_INVALID;
         json_t *body = json_object_get(j, "object"), *id = json_object_get(j, "id");
@@ -460,7 +459,7 @@ int berth_record_decode(struct berth_store *s, json_t *j, struct berth_obj **ret
         if (r < 0) {
                 *n_links = n0;
                 if (o)
-                        berth_record_free_obj(s, o);
+                        store_free_obj(s, o);
                 return berth_error_set_errno(err, -r, "%s record is %s",
                                              berth_obj_type_to_string(type),
                                              r == -EINVAL ? "incomplete" : "unreadable");
@@ -491,25 +490,4 @@ void berth_record_link_set(const struct berth_record_link *l, struct berth_obj *
                 ((struct berth_container *)l->parent)->mount = berth_obj_to_mount(child);
                 break;
         }
-}
-
-void berth_record_free_obj(struct berth_store *s, struct berth_obj *o)
-{
-        switch (o->type) {
-        case BERTH_OBJ_ATTACH:
-                attach_free_fields((struct berth_attach *)o);
-                break;
-        case BERTH_OBJ_MOUNT:
-                mount_free_fields((struct berth_mount *)o);
-                break;
-        case BERTH_OBJ_CONTAINER:
-                container_free_fields((struct berth_container *)o);
-                break;
-        case _BERTH_OBJ_TYPE_MAX:
-        case _BERTH_OBJ_TYPE_INVALID:
-                break;
-        }
-        store_unlink(s, o);
-        free(o->holders);
-        free(o);
 }

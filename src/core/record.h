@@ -41,5 +41,3 @@ int berth_record_decode(struct berth_store *s, json_t *j, struct berth_obj **ret
                         struct berth_error *err);
 /* Put child into the parent's slot (the claim is the caller's). */
 void berth_record_link_set(const struct berth_record_link *l, struct berth_obj *child);
-/* Free an object that was decoded but never claimed anything. */
-void berth_record_free_obj(struct berth_store *s, struct berth_obj *o);

@@ -58,7 +58,7 @@ static int load_one(const char *path, json_t *j, const char *error, void *userda
         if (r >= 0) {
                 v = realloc(rc->items, sizeof(*v) * (rc->n_items + 1));
                 if (!v) {
-                        berth_record_free_obj(rc->s, o);
+                        store_free_obj(rc->s, o);
                         return -ENOMEM;
                 }
                 rc->items = v;
@@ -79,7 +79,8 @@ static int load_one(const char *path, json_t *j, const char *error, void *userda
 
 static int cmp_item(const void *a, const void *b)
 {
-        const struct berth_obj *x = ((const struct item *)a)->obj, *y = ((const struct item *)b)->obj;
+        const struct berth_obj *x = ((const struct item *)a)->obj,
+                               *y = ((const struct item *)b)->obj;
 
         if (x->type != y->type)
                 return x->type < y->type ? -1 : 1;
@@ -160,8 +161,7 @@ static int readopt(struct recovery *rc, struct item *it)
                 r = berth_error_set(&err, ENOENT,
                                     "its record names an object that has none (a delete was "
                                     "cut short): removing it");
-        }
-        else if (o->removed)
+        } else if (o->removed)
                 r = 0; /* deleted by force earlier; only its holders keep it */
         else if (o->type == BERTH_OBJ_ATTACH)
                 r = attach_readopt(rc->s, (struct berth_attach *)o, c.all_back, &err);
@@ -355,14 +355,12 @@ static unsigned sweep_cgroups(struct berth_store *s)
                         continue;
                 if (berth_cgroup_open(cs, *name, &cg, NULL) < 0)
                         continue;
-                log_debug("Removing cgroup %s/%s: no container owns it", cs->parent, *name);
-                if (!berth_cgroup_is_empty(cg)) {
+                if (!berth_cgroup_is_empty(cg))
                         log_warning("cgroup %s/%s has processes but no container: killing them",
                                     cs->parent, *name);
-                        (void)berth_cgroup_kill_all(cg);
-                }
-                (void)berth_cgroup_remove(cg);
-                berth_cgroup_free(cg);
+                else
+                        log_debug("Removing cgroup %s/%s: no container owns it", cs->parent, *name);
+                (void)berth_cgroup_destroy(cg);
                 n++;
         }
         return n;
@@ -426,8 +424,7 @@ int berth_store_recover(struct berth_store *s)
                 if (o->removed)
                         continue;
                 if (o->type == BERTH_OBJ_CONTAINER)
-                        container_adopted(s, (struct berth_container *)o,
-                                          it->result == R_REBUILT);
+                        container_adopted(s, (struct berth_container *)o, it->result == R_REBUILT);
                 else {
                         if (o->type == BERTH_OBJ_ATTACH)
                                 attach_committed(s, (struct berth_attach *)o);

@@ -93,6 +93,9 @@ int store_register(struct berth_store *s, struct berth_obj *o);
 /* Take a lost object out of the table, as a forced delete would ("deleted" event,
  * record kept while holders remain). */
 void store_unregister(struct berth_store *s, struct berth_obj *o);
+/* Release o's claims on its children and its fields, unlink and free it (nothing in
+ * the kernel is touched). */
+void store_free_obj(struct berth_store *s, struct berth_obj *o);
 /* Nothing claims o: tear it down (or finalise a removed one) and free it. */
 void store_destroy(struct berth_store *s, struct berth_obj *o);
 

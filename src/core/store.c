@@ -271,7 +271,7 @@ int obj_claim(struct berth_obj *o, struct berth_obj *holder, bool owner)
         return 0;
 }
 
-static void obj_free(struct berth_store *s, struct berth_obj *o)
+void store_free_obj(struct berth_store *s, struct berth_obj *o)
 {
         switch (o->type) {
         case BERTH_OBJ_ATTACH:
@@ -366,7 +366,7 @@ static void obj_destroy(struct berth_store *s, struct berth_obj *o)
                 if (o->registered)
                         berth_persist_remove(s->persist, o->type, o->id);
         }
-        obj_free(s, o);
+        store_free_obj(s, o);
 }
 
 void obj_unclaim(struct berth_store *s, struct berth_obj *o, struct berth_obj *holder)

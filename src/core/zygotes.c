@@ -33,10 +33,7 @@ struct berth_zygotes {
 void berth_zygote_ready_discard(struct berth_zygote_ready *r)
 {
         berth_zygote_kill(&r->z);
-        if (r->cg) {
-                (void)berth_cgroup_remove(r->cg);
-                r->cg = berth_cgroup_free(r->cg);
-        }
+        r->cg = berth_cgroup_destroy(r->cg);
 }
 
 /* A zygote in groups of its own. */
@@ -53,8 +50,8 @@ static int make_one(struct berth_zygotes *p, unsigned seq, struct berth_zygote_r
                 if (k < 0)
                         return k;
         }
-        k = berth_zygote_start(p->L, p->staging, r.cg ? r.cg->paths : NULL,
-                               ZYGOTE_START_TIMEOUT_MS, &r.z, err);
+        k = berth_zygote_start(p->L, p->staging, r.cg ? r.cg->paths : NULL, ZYGOTE_START_TIMEOUT_MS,
+                               &r.z, err);
         if (k < 0) {
                 berth_zygote_ready_discard(&r);
                 return k;

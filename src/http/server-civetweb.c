@@ -310,7 +310,7 @@ int berth_http_civetweb_start(const struct berth_http_listen *cfg, struct berth_
                 (void)mg_exit_library();
                 return berth_error_set(err, EOPNOTSUPP,
                                        "https is not available: civetweb cannot initialize "
-                                       "its TLS library (OpenSSL) on this system (is "
+                                       "its TLS library (OpenSSL) on this host (is "
                                        "berth-ssl-compat.so installed beside berth-init?); use "
                                        "the unix socket or a TLS-terminating proxy");
         }

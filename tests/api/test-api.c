@@ -950,11 +950,11 @@ static void make_cert(const char *dir, const char *name, const char *cn, const c
         (void)snprintf(capem, sizeof(capem), "%s/%s.pem", dir, ca);
         (void)snprintf(ext, sizeof(ext), "%s/ext.cnf", dir);
         ck_assert_int_eq(write_file_atomic(ext, "subjectAltName=IP:127.0.0.1\n", 28, 0644), 0);
-        openssl((const char *[]){ "openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout",
-                                  key, "-out", csr, "-subj", subj, NULL });
+        openssl((const char *[]){ "openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                                  "-out", csr, "-subj", subj, NULL });
         openssl((const char *[]){ "openssl", "x509", "-req", "-in", csr, "-CA", capem, "-CAkey",
-                                  cakey, "-CAcreateserial", "-out", pem, "-days", "1",
-                                  "-extfile", ext, NULL });
+                                  cakey, "-CAcreateserial", "-out", pem, "-days", "1", "-extfile",
+                                  ext, NULL });
 }
 
 /* https with client certificates (--tls-ca): a client with a certificate of that CA is
@@ -969,7 +969,8 @@ START_TEST(test_https_client_certificates)
                 { "GET", "/healthz", NULL },
                 { "GET", "/metrics", NULL },
                 { "GET", "/imageapi/v1/attach", NULL },
-                { "POST", "/imageapi/v1/attach", "{\"kind\":\"local\",\"local\":{\"path\":\"/dev/null\"}}" },
+                { "POST", "/imageapi/v1/attach",
+                  "{\"kind\":\"local\",\"local\":{\"path\":\"/dev/null\"}}" },
                 { "DELETE", "/imageapi/v1/attach?id=0", NULL },
                 { "GET", "/imageapi/v1/mount", NULL },
                 { "POST", "/imageapi/v1/mount", "{\"bind\":{\"path\":\"/etc\",\"ro\":true}}" },
@@ -1012,14 +1013,13 @@ START_TEST(test_https_client_certificates)
                                                "--tls-certificate", cert, "--tls-key", key,
                                                "--tls-ca", "/nonexistent/ca.pem", NULL },
                              true, &out);
-        ck_assert_msg(rc != 0 && rc != 124 && strstr(out, "/nonexistent/ca.pem"), "%d %s", rc,
-                      out);
+        ck_assert_msg(rc != 0 && rc != 124 && strstr(out, "/nonexistent/ca.pem"), "%d %s", rc, out);
         ck_assert_msg(!strstr(out, "listening on"), "%s", out);
 
         test_berthd_start(&b, false,
                           (const char *[]){ "--scheme", "https", "--tls-port", "0",
-                                            "--tls-certificate", cert, "--tls-key", key,
-                                            "--tls-ca", ca, NULL });
+                                            "--tls-certificate", cert, "--tls-key", key, "--tls-ca",
+                                            ca, NULL });
         ck_assert_msg(strncmp(b.url, "https://", 8) == 0, "%s", b.url);
         (void)snprintf(b.tls_ca, sizeof(b.tls_ca), "%s", ca);
 
@@ -1030,12 +1030,11 @@ START_TEST(test_https_client_certificates)
                         (void)snprintf(b.tls_key, sizeof(b.tls_key), "%s/rogue.key", dir);
                 }
                 for (size_t i = 0; i < ELEMENTSOF(routes); i++)
-                        ck_assert_msg(test_try(&b, routes[i].method, routes[i].path,
-                                               routes[i].body, NULL) == 0,
-                                      "%s %s answered a client %s", routes[i].method,
-                                      routes[i].path,
-                                      who ? "with a certificate of another CA"
-                                          : "without a certificate");
+                        ck_assert_msg(
+                                test_try(&b, routes[i].method, routes[i].path, routes[i].body,
+                                         NULL) == 0,
+                                "%s %s answered a client %s", routes[i].method, routes[i].path,
+                                who ? "with a certificate of another CA" : "without a certificate");
         }
         /* Plain http on the TLS port is not served. */
         {
@@ -1058,8 +1057,8 @@ START_TEST(test_https_client_certificates)
                 ck_assert_int_eq(json_array_size(j), 0);
                 json_decref(j);
         }
-        j = test_call(&b, "POST", "/imageapi/v1/mount", "{\"bind\":{\"path\":\"/etc\",\"ro\":true}}",
-                      201);
+        j = test_call(&b, "POST", "/imageapi/v1/mount",
+                      "{\"bind\":{\"path\":\"/etc\",\"ro\":true}}", 201);
         json_decref(j);
         json_decref(test_call(&b, "DELETE", "/imageapi/v1/mount?id=0", NULL, 200));
         test_berthd_stop(&b);

@@ -320,8 +320,8 @@ json_t *test_call(const struct test_berthd *t, const char *method, const char *p
         return j;
 }
 
-long test_try(const struct test_berthd *t, const char *method, const char *path,
-              const char *body, json_t **ret)
+long test_try(const struct test_berthd *t, const char *method, const char *path, const char *body,
+              json_t **ret)
 {
         struct test_reply r;
         long status;
@@ -660,10 +660,33 @@ static int sweep_cgroup(const char *dir)
         return n;
 }
 
+static const char *const cgroup_hier[] = { "unified", "memory",  "pids",   "cpu",   "cpuacct",
+                                           "freezer", "devices", "cpuset", "blkio", "systemd" };
+
+int test_count_container_cgroups(const char *cgroup_parent)
+{
+        int n = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(cgroup_hier); i++) {
+                char p[256];
+                struct dirent *de;
+                DIR *dir;
+
+                (void)snprintf(p, sizeof(p), "/sys/fs/cgroup/%s/%s", cgroup_hier[i], cgroup_parent);
+                dir = opendir(p);
+                if (!dir)
+                        continue;
+                while ((de = readdir(dir)))
+                        /* Containers' groups; "z<n>" are berthd's waiting zygotes. */
+                        if (de->d_type == DT_DIR && de->d_name[0] != '.' && de->d_name[0] != 'z')
+                                n++;
+                closedir(dir);
+        }
+        return n;
+}
+
 int test_sweep(const char *cgroup_parent)
 {
-        static const char *const hier[] = { "unified", "memory",  "pids",   "cpu",   "cpuacct",
-                                            "freezer", "devices", "cpuset", "blkio", "systemd" };
         const char *base = getenv("TMPDIR");
         char prefix[512];
         _cleanup_free_ char *mi = NULL;
@@ -671,9 +694,9 @@ int test_sweep(const char *cgroup_parent)
         size_t n_lines = 0;
         int n = 0;
 
-        for (size_t i = 0; cgroup_parent && i < ELEMENTSOF(hier); i++) {
+        for (size_t i = 0; cgroup_parent && i < ELEMENTSOF(cgroup_hier); i++) {
                 char p[512];
-                (void)snprintf(p, sizeof(p), "/sys/fs/cgroup/%s/%s", hier[i], cgroup_parent);
+                (void)snprintf(p, sizeof(p), "/sys/fs/cgroup/%s/%s", cgroup_hier[i], cgroup_parent);
                 n += sweep_cgroup(p);
         }
 

@@ -144,6 +144,8 @@ void test_run_dir_leave(const char *cgroup_parent);
  * none), remove those groups, and lazily unmount everything under /var/tmp/berth-
  * (or $TMPDIR/berth-) in this mount namespace. Returns how many things it removed. */
 int test_sweep(const char *cgroup_parent);
+/* Containers' groups under the parent, in every hierarchy (not berthd's zygotes'). */
+int test_count_container_cgroups(const char *cgroup_parent);
 
 /* After a failed test: force-delete every object of a collection ("/imageapi/v1/mount"),
  * newest first, so the next test starts clean. */

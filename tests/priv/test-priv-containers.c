@@ -62,34 +62,12 @@ static void setup(void)
 
 static void setup_cold(void)
 {
-        const char *extra[] = { "--cgroup-parent", cgparent, "--log-max-size", "65536",
-                                "--zygotes",       "0",      NULL };
+        const char *extra[] = {
+                "--cgroup-parent", cgparent, "--log-max-size", "65536", "--zygotes", "0", NULL
+        };
 
         (void)test_sweep(cgparent);
         test_berthd_start(&d, false, extra);
-}
-
-static int count_cgroups(void)
-{
-        static const char *const hier[] = { "unified", "memory", "pids",  "cpu",    "freezer",
-                                            "devices", "cpuset", "blkio", "systemd" };
-        int n = 0;
-
-        for (size_t i = 0; i < ELEMENTSOF(hier); i++) {
-                char p[256];
-                (void)snprintf(p, sizeof(p), "/sys/fs/cgroup/%s/%s", hier[i], cgparent);
-                DIR *dir = opendir(p);
-                struct dirent *de;
-                if (!dir)
-                        continue;
-                while ((de = readdir(dir)))
-                        /* Containers' groups; "z<n>" are berthd's waiting zygotes. */
-                        if (de->d_type == DT_DIR && de->d_name[0] != '.' &&
-                            de->d_name[0] != 'z')
-                                n++;
-                closedir(dir);
-        }
-        return n;
 }
 
 static void teardown(void)
@@ -113,9 +91,10 @@ static void assert_clean(void)
         (void)snprintf(p, sizeof(p), "%s/mounts", d.state_dir);
         ck_assert_msg(test_count_dir_entries(p) == 0, "directories left in %s", p);
         /* berthd removes a container's cgroups after its last process is gone. */
-        for (int i = 0; i < 500 && count_cgroups() > 0; i++)
+        for (int i = 0; i < 500 && test_count_container_cgroups(cgparent) > 0; i++)
                 usleep(10000);
-        ck_assert_msg(count_cgroups() == 0, "cgroups left under %s", cgparent);
+        ck_assert_msg(test_count_container_cgroups(cgparent) == 0, "cgroups left under %s",
+                      cgparent);
 }
 
 /* ---- helpers ----------------------------------------------------------------------- */
@@ -794,7 +773,7 @@ START_TEST(test_survives_berthd)
         json_decref(c);
         json_decref(call("DELETE", "/imageapi/v1/container?id=0", 200));
         ck_assert_int_eq(test_wait_loops_gone(images), 0);
-        ck_assert_int_eq(count_cgroups(), 0);
+        ck_assert_int_eq(test_count_container_cgroups(cgparent), 0);
 }
 END_TEST
 
@@ -943,24 +922,12 @@ START_TEST(test_shutdown_containers)
         (void)snprintf(p, sizeof(p), "%s/", d.state_dir);
         ck_assert_int_eq(test_count_mounts_under(p), 0);
         ck_assert_int_eq(test_wait_loops_gone(images), 0);
-        ck_assert_int_eq(count_cgroups(), 0);
+        ck_assert_int_eq(test_count_container_cgroups(cgparent), 0);
         (void)snprintf(p, sizeof(p), "%s/db", d.state_dir);
         /* Only the id counters are left of the records. */
         ck_assert_int_eq(test_count_dir_entries(p), 1);
 }
 END_TEST
-
-static void prune_parent(void)
-{
-        static const char *const hier[] = { "unified", "memory", "pids",  "cpu",     "freezer",
-                                            "devices", "cpuset", "blkio", "systemd", "cpuacct" };
-
-        for (size_t i = 0; i < ELEMENTSOF(hier); i++) {
-                char p[256];
-                (void)snprintf(p, sizeof(p), "/sys/fs/cgroup/%s/%s", hier[i], cgparent);
-                (void)rmdir(p);
-        }
-}
 
 static Suite *containers_suite(void)
 {
@@ -1014,7 +981,6 @@ int main(void)
         srunner_run_all(sr, CK_NORMAL);
         failed = srunner_ntests_failed(sr);
         srunner_free(sr);
-        prune_parent();
         if (images && test_wait_loops_gone(images) > 0) {
                 fprintf(stderr, "test-priv-containers: loop devices left on %s\n", images);
                 failed++;

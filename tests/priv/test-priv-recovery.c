@@ -50,31 +50,6 @@ static void setup(void)
         test_berthd_start(&d, false, extra);
 }
 
-static int count_cgroups(void)
-{
-        static const char *const hier[] = { "unified", "memory", "pids",  "cpu",    "freezer",
-                                            "devices", "cpuset", "blkio", "systemd" };
-        int n = 0;
-
-        for (size_t i = 0; i < ELEMENTSOF(hier); i++) {
-                char p[256];
-                struct dirent *de;
-                DIR *dir;
-
-                (void)snprintf(p, sizeof(p), "/sys/fs/cgroup/%s/%s", hier[i], cgparent);
-                dir = opendir(p);
-                if (!dir)
-                        continue;
-                while ((de = readdir(dir)))
-                        /* Containers' groups; "z<n>" are berthd's waiting zygotes. */
-                        if (de->d_type == DT_DIR && de->d_name[0] != '.' &&
-                            de->d_name[0] != 'z')
-                                n++;
-                closedir(dir);
-        }
-        return n;
-}
-
 static void teardown(void)
 {
         if (d.pid > 0) {
@@ -96,9 +71,10 @@ static void assert_clean(void)
         ck_assert_msg(test_count_dir_entries(p) == 0, "directories left in %s", p);
         (void)snprintf(p, sizeof(p), "%s/rbd", d.state_dir);
         ck_assert_msg(test_count_dir_entries(p) <= 0, "directories left in %s", p);
-        for (int i = 0; i < 500 && count_cgroups() > 0; i++)
+        for (int i = 0; i < 500 && test_count_container_cgroups(cgparent) > 0; i++)
                 usleep(10000);
-        ck_assert_msg(count_cgroups() == 0, "cgroups left under %s", cgparent);
+        ck_assert_msg(test_count_container_cgroups(cgparent) == 0, "cgroups left under %s",
+                      cgparent);
 }
 
 /* ---- helpers ----------------------------------------------------------------------- */
@@ -122,12 +98,12 @@ static char *container_body(const char *name, const char *argv_json)
 }
 
 /* test_json_int(o, "id"), saying where when o has none. */
-#define ID_OF(o)                                                                            \
-        ({                                                                                  \
-                json_t *o_ = (o);                                                           \
-                ck_assert_msg(json_is_integer(json_object_get(o_, "id")),                   \
-                              "line %d: no id in %s", __LINE__, o_ ? "an object" : "null"); \
-                (long long)json_integer_value(json_object_get(o_, "id"));                   \
+#define ID_OF(o)                                                                                  \
+        ({                                                                                        \
+                json_t *o_ = (o);                                                                 \
+                ck_assert_msg(json_is_integer(json_object_get(o_, "id")), "line %d: no id in %s", \
+                              __LINE__, o_ ? "an object" : "null");                               \
+                (long long)json_integer_value(json_object_get(o_, "id"));                         \
         })
 
 static json_t *find_id(json_t *list, long long id)
@@ -188,8 +164,7 @@ static void assert_consistent(void)
                                 (void)read_file(d.log_path, 1 << 20, &log, NULL);
                                 /* The restarted berthd's log, from its start. */
                                 const char *from = log;
-                                for (const char *q = log; q && (q = strstr(q, "cgroups: "));
-                                     q++)
+                                for (const char *q = log; q && (q = strstr(q, "cgroups: ")); q++)
                                         from = q;
                                 ck_abort_msg("pid %d is not in the cgroup of %lld: %s\nberthd "
                                              "log since its start: %.3000s",
@@ -214,8 +189,7 @@ static void assert_consistent(void)
                 ck_assert_msg(read_file(sys, 4096, &backing, NULL) >= 0,
                               "attachment %lld: %s has no file", test_json_int(o, "id"), dev);
                 ck_assert_msg(strncmp(backing, images, strlen(images)) == 0,
-                              "attachment %lld: %s is on %s", test_json_int(o, "id"), dev,
-                              backing);
+                              "attachment %lld: %s is on %s", test_json_int(o, "id"), dev, backing);
                 if (!strv_contains(devices, dev))
                         (void)strv_extend(&devices, dev);
         }
@@ -424,17 +398,17 @@ START_TEST(test_sigkill_at_random_points)
                         long st;
                         json_t *pick;
 
-                        pick = json_array_size(list) ? json_array_get(list, (size_t)rand() %
-                                                                                   json_array_size(list))
-                                                     : NULL;
+                        pick = json_array_size(list)
+                                       ? json_array_get(list,
+                                                        (size_t)rand() % json_array_size(list))
+                                       : NULL;
                         if (op <= 1 || !pick) {
                                 _cleanup_free_ char *b = NULL;
                                 (void)snprintf(name, sizeof(name), "f%u", name_seq++);
                                 b = container_body(name, "[\"sleep\",\"1000\"]");
                                 st = test_try(&d, "POST", "/imageapi/v1/container", b, NULL);
                         } else {
-                                (void)snprintf(ids, sizeof(ids), "%lld",
-                                               ID_OF(pick));
+                                (void)snprintf(ids, sizeof(ids), "%lld", ID_OF(pick));
                                 (void)strv_extend(&touched, ids);
                                 if (op == 2)
                                         (void)snprintf(path, sizeof(path),
@@ -472,8 +446,8 @@ START_TEST(test_sigkill_at_random_points)
                                         }
                                         json_decref(m);
                                 } else
-                                        st = test_try(&d, op == 4 ? "DELETE" : "PATCH", path,
-                                                      NULL, NULL);
+                                        st = test_try(&d, op == 4 ? "DELETE" : "PATCH", path, NULL,
+                                                      NULL);
                         }
                         ops++;
                         if (st == 0)
@@ -517,18 +491,6 @@ START_TEST(test_sigkill_at_random_points)
 }
 END_TEST
 
-static void prune_parent(void)
-{
-        static const char *const hier[] = { "unified", "memory", "pids",  "cpu",     "freezer",
-                                            "devices", "cpuset", "blkio", "systemd", "cpuacct" };
-
-        for (size_t i = 0; i < ELEMENTSOF(hier); i++) {
-                char p[256];
-                (void)snprintf(p, sizeof(p), "/sys/fs/cgroup/%s/%s", hier[i], cgparent);
-                (void)rmdir(p);
-        }
-}
-
 static Suite *recovery_suite(void)
 {
         Suite *s = suite_create("priv-recovery");
@@ -556,7 +518,6 @@ int main(void)
         srunner_run_all(sr, CK_NORMAL);
         failed = srunner_ntests_failed(sr);
         srunner_free(sr);
-        prune_parent();
         if (images && test_wait_loops_gone(images) > 0) {
                 fprintf(stderr, "test-priv-recovery: loop devices left on %s\n", images);
                 failed++;
