@@ -295,6 +295,33 @@ static struct restrictions zygote_rs;
 static bool zygote_rs_ready;
 static int zygote_console = -1;
 
+/* A zygote serves the default profile only, so the restrictions that are the same for
+ * every container of it go on before the claim, off the start's path: no_new_privs,
+ * the bounding set, and the seccomp filter, whose installation (the kernel converts
+ * and compiles it and precomputes its per-syscall cache) is the dearest call of the
+ * whole start. From here on they bind berth-init too, which needs none of what they
+ * take away: its mount work at the claim uses its effective capabilities, which the
+ * bounding set does not touch, and the filter denies nothing it calls. */
+static int zygote_restrict_early(struct restrictions *rs, struct berth_error *err)
+{
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return berth_error_set_errno(err, errno, "zygote: set no_new_privs");
+        for (unsigned c = 0; c < 64; c++)
+                if (!(BERTH_CAPS_DEFAULT & (1ull << c)) &&
+                    prctl(PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) < 0) {
+                        if (errno == EINVAL)
+                                break; /* past the kernel's last capability */
+                        return berth_error_set_errno(err, errno, "zygote: drop capability %u", c);
+                }
+        if (rs->seccomp.filter) {
+                if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &rs->seccomp) < 0)
+                        return berth_error_set_errno(err, errno,
+                                                     "zygote: install the seccomp filter");
+                rs->seccomp.filter = mfree(rs->seccomp.filter);
+        }
+        return 0;
+}
+
 static int zygote_prepare_more(struct berth_error *err)
 {
         int r;
@@ -303,6 +330,8 @@ static int zygote_prepare_more(struct berth_error *err)
         if (zygote_console < 0)
                 return zygote_console;
         r = prepare_fixed_restrictions(&zygote_rs, err);
+        if (r >= 0)
+                r = zygote_restrict_early(&zygote_rs, err);
         if (r < 0)
                 return r;
         zygote_rs_ready = true;
@@ -311,6 +340,8 @@ static int zygote_prepare_more(struct berth_error *err)
 
 static int prepare_restrictions(struct restrictions *rs, struct berth_error *err)
 {
+        bool early = zygote_rs_ready;
+
         if (zygote_rs_ready) {
                 *rs = zygote_rs;
                 zygote_rs_ready = false;
@@ -320,6 +351,8 @@ static int prepare_restrictions(struct restrictions *rs, struct berth_error *err
                         return r;
         }
         set_capabilities(rs);
+        if (early)
+                rs->drop = 0; /* the bounding set is the default profile's already */
         return 0;
 }
 
@@ -596,7 +629,8 @@ int main(int argc, char *argv[])
                 tree = zygote_wait(argv[2], argv + 3);
         if (read_spec(&err) < 0)
                 fail(&err);
-        if (tree >= 0 && (spec.systemd || spec.namespaces != 0)) {
+        if (tree >= 0 && (spec.systemd || spec.namespaces != 0 || spec.caps != BERTH_CAPS_DEFAULT ||
+                          !spec.no_new_privs)) {
                 berth_error_set(&err, EINVAL, "zygote: only the default profile");
                 fail(&err);
         }

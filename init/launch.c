@@ -467,13 +467,12 @@ int berth_zygote_start(struct berth_launcher *L, const char *staging, char *cons
         return 0;
 }
 
-int berth_zygote_claim(struct berth_zygote *z, const struct berth_launch *spec,
-                       const struct berth_launch_fds *fds, int tree_fd, int timeout_ms,
-                       struct berth_launched *ret, struct berth_error *err)
+int berth_zygote_claim_send(struct berth_zygote *z, const struct berth_launch *spec,
+                            const struct berth_launch_fds *fds, int tree_fd,
+                            struct berth_error *err)
 {
         struct berth_launch zs = *spec;
         _cleanup_close_ int spec_fd = -EBADF;
-        struct berth_launched res = { .console_fd = -EBADF, .console_slave = -EBADF };
         int pass[5] = { -EBADF, fds->log, fds->log_old, fds->status, tree_fd };
         union {
                 struct cmsghdr h;
@@ -485,10 +484,8 @@ int berth_zygote_claim(struct berth_zygote *z, const struct berth_launch *spec,
                              .msg_control = u.buf,
                              .msg_controllen = sizeof(u.buf) };
         struct cmsghdr *c;
-        int r;
 
-        /* The zygote joined its groups itself before it pivoted; they were renamed to
-         * the container's. */
+        /* The zygote joined its groups itself before it pivoted. */
         zs.cgroups = NULL;
         spec_fd = spec_memfd(&zs);
         if (spec_fd < 0)
@@ -501,7 +498,15 @@ int berth_zygote_claim(struct berth_zygote *z, const struct berth_launch *spec,
         memcpy(CMSG_DATA(c), pass, sizeof(pass));
         if (sendmsg(z->sync_fd, &mh, MSG_NOSIGNAL) != 5)
                 return berth_error_set_errno(err, errno, "hand the container to a zygote");
-        r = wait_ready(z->sync_fd, z->pidfd, timeout_ms, &res, err);
+        return 0;
+}
+
+int berth_zygote_claim_wait(struct berth_zygote *z, int timeout_ms, struct berth_launched *ret,
+                            struct berth_error *err)
+{
+        struct berth_launched res = { .console_fd = -EBADF, .console_slave = -EBADF };
+        int r = wait_ready(z->sync_fd, z->pidfd, timeout_ms, &res, err);
+
         if (r < 0)
                 return r;
         res.pid = z->pid;
@@ -509,4 +514,13 @@ int berth_zygote_claim(struct berth_zygote *z, const struct berth_launch *spec,
         z->sync_fd = safe_close(z->sync_fd);
         *ret = res;
         return 0;
+}
+
+int berth_zygote_claim(struct berth_zygote *z, const struct berth_launch *spec,
+                       const struct berth_launch_fds *fds, int tree_fd, int timeout_ms,
+                       struct berth_launched *ret, struct berth_error *err)
+{
+        int r = berth_zygote_claim_send(z, spec, fds, tree_fd, err);
+
+        return r < 0 ? r : berth_zygote_claim_wait(z, timeout_ms, ret, err);
 }

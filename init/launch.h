@@ -56,7 +56,7 @@ int berth_launch_start(struct berth_launcher *L, const struct berth_launch *spec
  * Zygotes: berth-init started ahead of any request in the default namespaces (mount,
  * pid, uts, ipc), in v1 cgroups of its own, with /proc, /dev and /sys of the default
  * profile built in a tmpfs it has pivoted into (rootfs.h). A claim hands it a
- * container (its groups renamed to the container's by the caller): the spec, log and
+ * container: the spec, log and
  * status files, and the root file system as a detached tree (open_tree(2)); it
  * attaches that, pivots into it and starts the
  * payload as a fresh berth-init would. The clone, the exec of berth-init and most of
@@ -76,8 +76,15 @@ struct berth_zygote {
 int berth_zygote_start(struct berth_launcher *L, const char *staging, char *const *cgroups,
                        int timeout_ms, struct berth_zygote *ret, struct berth_error *err);
 /* On success the zygote is the container (ret as from berth_launch_start()) and z is
- * spent; on failure the caller kills it (berth_zygote_kill()). */
+ * spent; on failure the caller kills it (berth_zygote_kill()). A claim is a send and a
+ * wait: the caller may work while the zygote starts the payload (berthd renames the
+ * zygote's groups to the container's meanwhile). */
 int berth_zygote_claim(struct berth_zygote *z, const struct berth_launch *spec,
                        const struct berth_launch_fds *fds, int tree_fd, int timeout_ms,
                        struct berth_launched *ret, struct berth_error *err);
+int berth_zygote_claim_send(struct berth_zygote *z, const struct berth_launch *spec,
+                            const struct berth_launch_fds *fds, int tree_fd,
+                            struct berth_error *err);
+int berth_zygote_claim_wait(struct berth_zygote *z, int timeout_ms, struct berth_launched *ret,
+                            struct berth_error *err);
 void berth_zygote_kill(struct berth_zygote *z);

@@ -392,10 +392,9 @@ static int container_start(struct berth_store *s, struct berth_container *c, cha
         (void)snprintf(cgname, sizeof(cgname), "%llu", (unsigned long long)c->obj.id);
         zygote = zygote && berth_zygotes_take(s->zygotes, &z);
         if (zygote && z.cg) {
-                /* The zygote waits in groups of its own: they become the container's. */
-                r = berth_cgroup_rename(z.cg, cgname, err);
-                if (r >= 0)
-                        r = berth_cgroup_apply_limits(z.cg, &c->limits, err);
+                /* The zygote waits in groups of its own: they become the container's
+                 * (renamed below, while it starts the payload). */
+                r = berth_cgroup_apply_limits(z.cg, &c->limits, err);
                 if (r < 0) {
                         berth_zygote_ready_discard(&z);
                         free(exec_path);
@@ -447,12 +446,16 @@ static int container_start(struct berth_store *s, struct berth_container *c, cha
                 _cleanup_close_ int tree =
                         (int)syscall(SYS_open_tree, AT_FDCWD, c->mount->mountpoint,
                                      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-                r = tree < 0
-                            ? berth_error_set_errno(err, errno, "open_tree '%s'",
-                                                    c->mount->mountpoint)
-                            : berth_zygote_claim(&z.z, &l, &fds, tree, START_TIMEOUT_MS, &res, err);
+                r = tree < 0 ? berth_error_set_errno(err, errno, "open_tree '%s'",
+                                                     c->mount->mountpoint)
+                             : berth_zygote_claim_send(&z.z, &l, &fds, tree, err);
+                if (r >= 0 && c->cg)
+                        r = berth_cgroup_rename(c->cg, cgname, err);
+                if (r >= 0)
+                        r = berth_zygote_claim_wait(&z.z, START_TIMEOUT_MS, &res, err);
                 if (r < 0)
                         berth_zygote_kill(&z.z); /* its groups are c->cg now */
+                berth_zygotes_refill(s->zygotes);
         } else
                 r = berth_launch_start(s->launcher, &l, &fds, START_TIMEOUT_MS, &res, err);
         if (r == -EOPNOTSUPP && fds.cgroup_v2 >= 0) {

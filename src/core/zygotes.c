@@ -181,7 +181,15 @@ bool berth_zygotes_take(struct berth_zygotes *p, struct berth_zygote_ready *ret)
                 *ret = p->ready[--p->n_ready];
                 found = true;
         }
-        pthread_cond_signal(&p->cond);
         pthread_mutex_unlock(&p->lock);
         return found;
+}
+
+void berth_zygotes_refill(struct berth_zygotes *p)
+{
+        if (!p)
+                return;
+        pthread_mutex_lock(&p->lock);
+        pthread_cond_signal(&p->cond);
+        pthread_mutex_unlock(&p->lock);
 }

@@ -27,5 +27,9 @@ int berth_zygotes_start(struct berth_launcher *L, const struct berth_cgroup_syst
 void berth_zygotes_stop(struct berth_zygotes *p);
 /* A ready zygote, or false when there is none right now. */
 bool berth_zygotes_take(struct berth_zygotes *p, struct berth_zygote_ready *ret);
+/* Have the pool made full again. Called once a taken zygote's claim is over: a new
+ * one cloned meanwhile would compete with it for the CPUs and for the mount
+ * namespace lock that its pivot needs. */
+void berth_zygotes_refill(struct berth_zygotes *p);
 /* Kill a zygote that was taken but not claimed, and remove its groups. */
 void berth_zygote_ready_discard(struct berth_zygote_ready *r);

@@ -105,6 +105,13 @@ void berth_http_dispatch(struct berth_http_router *r, struct berth_http_request 
  * EMEDIUMTYPE→415, EOPNOTSUPP→501, EPERM/EACCES→403, ENOSPC→507, else 500. */
 int berth_http_status_from_errno(int r);
 const char *berth_http_reason(int status);
+/* A reply's head, status line to the empty line: the headers given, Content-Length
+ * (none when len is BERTH_HTTP_STREAM: the body runs until the connection closes),
+ * Date and Connection. Returns its length, or -ENOBUFS when it does not fit in size. */
+#define BERTH_HTTP_STREAM SIZE_MAX
+ssize_t berth_http_format_head(char *buf, size_t size, int status,
+                               const struct berth_http_header *headers, size_t n_headers,
+                               size_t len, bool keep_alive);
 
 int berth_http_reply(struct berth_http_request *req, int status, const char *content_type,
                      const void *body, size_t len, const struct berth_http_header *extra,

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "error.h"
 #include "http.h"
@@ -90,6 +91,45 @@ const char *berth_http_reason(int status)
         default:
                 return "Unknown";
         }
+}
+
+_printf_(4, 5) static bool append(char *buf, size_t size, size_t *n, const char *fmt, ...)
+{
+        va_list ap;
+        int k;
+
+        va_start(ap, fmt);
+        k = vsnprintf(buf + *n, size - *n, fmt, ap);
+        va_end(ap);
+        if (k < 0 || (size_t)k >= size - *n)
+                return false;
+        *n += (size_t)k;
+        return true;
+}
+
+ssize_t berth_http_format_head(char *buf, size_t size, int status,
+                               const struct berth_http_header *headers, size_t n_headers,
+                               size_t len, bool keep_alive)
+{
+        char date[48] = "";
+        size_t n = 0;
+        struct tm tm;
+        time_t now = time(NULL);
+
+        if (gmtime_r(&now, &tm))
+                (void)strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        if (!append(buf, size, &n, "HTTP/1.1 %d %s\r\n", status, berth_http_reason(status)))
+                return -ENOBUFS;
+        for (size_t i = 0; i < n_headers; i++)
+                if (!append(buf, size, &n, "%s: %s\r\n", headers[i].name, headers[i].value))
+                        return -ENOBUFS;
+        if (len != BERTH_HTTP_STREAM && !append(buf, size, &n, "Content-Length: %zu\r\n", len))
+                return -ENOBUFS;
+        if (date[0] && !append(buf, size, &n, "Date: %s\r\n", date))
+                return -ENOBUFS;
+        if (!append(buf, size, &n, "Connection: %s\r\n\r\n", keep_alive ? "keep-alive" : "close"))
+                return -ENOBUFS;
+        return (ssize_t)n;
 }
 
 int berth_http_reply(struct berth_http_request *req, int status, const char *content_type,

@@ -99,38 +99,43 @@ static ssize_t cw_read(void *conn, void *buf, size_t len)
         return n < 0 ? -EIO : n;
 }
 
+/* Will civetweb keep the connection after this request? Its own rule (HTTP/1.1
+ * without "Connection: close", or a "Connection: keep-alive"), minus what berthd
+ * never does (401 closes the connection there). */
+static bool cw_keep_alive(void *conn, int status)
+{
+        const struct mg_request_info *ri = mg_get_request_info(conn);
+        const char *h = mg_get_header(conn, "Connection");
+
+        if (status == 401 || mg_get_user_connection_data(conn) == &continue_sent)
+                return false;
+        if (h)
+                return strcasestr(h, "keep-alive") != NULL;
+        return streq_ptr(ri->http_version, "1.1");
+}
+
+/* The reply goes out in one write: civetweb's header API sends each header line by
+ * itself, and every one of those wakes the client (eight sends and wake-ups per reply
+ * on a start's path). After an interim "100 Continue" civetweb would refuse that API
+ * anyway. */
 static int cw_respond(void *conn, int status, const struct berth_http_header *headers,
                       size_t n_headers, const void *body, size_t len)
 {
-        char clen[32];
+        bool keep = cw_keep_alive(conn, status);
+        _cleanup_free_ char *buf = NULL;
+        ssize_t n;
 
-        /* After an interim "100 Continue" civetweb refuses its header API: the reply
-         * head is written by hand. */
-        if (mg_get_user_connection_data(conn) == &continue_sent) {
-                mg_set_user_connection_data(conn, NULL);
-                if (mg_printf(conn, "HTTP/1.1 %d %s\r\n", status,
-                              mg_get_response_code_text(conn, status)) <= 0)
-                        return -EIO;
-                for (size_t i = 0; i < n_headers; i++)
-                        if (mg_printf(conn, "%s: %s\r\n", headers[i].name, headers[i].value) <= 0)
-                                return -EIO;
-                if (mg_printf(conn, "Content-Length: %zu\r\nConnection: close\r\n\r\n", len) <= 0)
-                        return -EIO;
-                if (body && len > 0 && mg_write(conn, body, len) != (int)len)
-                        return -EIO;
-                return 0;
-        }
-        if (mg_response_header_start(conn, status) < 0)
-                return -EIO;
-        for (size_t i = 0; i < n_headers; i++)
-                (void)mg_response_header_add(conn, headers[i].name, headers[i].value, -1);
-        (void)snprintf(clen, sizeof(clen), "%zu", len);
-        (void)mg_response_header_add(conn, "Content-Length", clen, -1);
-        if (mg_response_header_send(conn) < 0)
-                return -EIO;
-        if (body && len > 0 && mg_write(conn, body, len) != (int)len)
-                return -EIO;
-        return 0;
+        mg_set_user_connection_data(conn, NULL);
+        buf = malloc(2048 + len);
+        if (!buf)
+                return -ENOMEM;
+        n = berth_http_format_head(buf, 2048, status, headers, n_headers, len, keep);
+        if (n < 0)
+                return (int)n;
+        if (body && len > 0)
+                memcpy(buf + n, body, len);
+        n += (ssize_t)len;
+        return mg_write(conn, buf, (size_t)n) == (int)n ? 0 : -EIO;
 }
 
 static const char *cw_header(void *conn, const char *name)

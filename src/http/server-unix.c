@@ -190,20 +190,13 @@ static int unix_respond(void *conn, int status, const struct berth_http_header *
 {
         struct uconn *c = conn;
         char head[2048];
-        size_t n;
+        ssize_t n = berth_http_format_head(head, sizeof(head), status, headers, n_headers, len,
+                                           c->keep_alive);
 
-        n = (size_t)snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\n", status,
-                             berth_http_reason(status));
-        for (size_t i = 0; i < n_headers && n < sizeof(head); i++)
-                n += (size_t)snprintf(head + n, sizeof(head) - n, "%s: %s\r\n", headers[i].name,
-                                      headers[i].value);
-        if (n < sizeof(head))
-                n += (size_t)snprintf(head + n, sizeof(head) - n,
-                                      "Content-Length: %zu\r\nConnection: %s\r\n\r\n", len,
-                                      c->keep_alive ? "keep-alive" : "close");
-        if (n >= sizeof(head))
-                return -ENOBUFS;
-        if (send_all(c->fd, head, n) < 0 || (body && len && send_all(c->fd, body, len) < 0)) {
+        if (n < 0)
+                return (int)n;
+        if (send_all(c->fd, head, (size_t)n) < 0 ||
+            (body && len && send_all(c->fd, body, len) < 0)) {
                 c->failed = true;
                 return -EIO;
         }
@@ -225,19 +218,12 @@ static int unix_stream_begin(void *conn, int status, const struct berth_http_hea
 {
         struct uconn *c = conn;
         char head[2048];
-        size_t n;
+        ssize_t n;
 
         c->keep_alive = false;
-        n = (size_t)snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\n", status,
-                             berth_http_reason(status));
-        for (size_t i = 0; i < n_headers && n < sizeof(head); i++)
-                n += (size_t)snprintf(head + n, sizeof(head) - n, "%s: %s\r\n", headers[i].name,
-                                      headers[i].value);
-        if (n < sizeof(head))
-                n += (size_t)snprintf(head + n, sizeof(head) - n, "Connection: close\r\n\r\n");
-        if (n >= sizeof(head))
-                return -ENOBUFS;
-        return send_all(c->fd, head, n);
+        n = berth_http_format_head(head, sizeof(head), status, headers, n_headers,
+                                   BERTH_HTTP_STREAM, false);
+        return n < 0 ? (int)n : send_all(c->fd, head, (size_t)n);
 }
 
 static int unix_stream_write(void *conn, const void *buf, size_t len)

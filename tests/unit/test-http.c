@@ -591,6 +591,41 @@ START_TEST(test_status_from_errno)
 }
 END_TEST
 
+START_TEST(test_format_head)
+{
+        const struct berth_http_header h[] = { { "Content-Type", "application/json" },
+                                               { "Allow", "GET, POST" } };
+        char buf[512], small[40];
+        ssize_t n;
+
+        n = berth_http_format_head(buf, sizeof(buf), 422, h, ELEMENTSOF(h), 17, true);
+        ck_assert_int_gt(n, 0);
+        ck_assert_int_eq((size_t)n, strlen(buf));
+        ck_assert_msg(
+                strncmp(buf,
+                        "HTTP/1.1 422 Unprocessable Entity\r\nContent-Type: "
+                        "application/json\r\nAllow: GET, POST\r\nContent-Length: 17\r\nDate: ",
+                        strlen("HTTP/1.1 422 Unprocessable Entity\r\nContent-Type: "
+                               "application/json\r\nAllow: GET, POST\r\nContent-Length: "
+                               "17\r\nDate: ")) == 0,
+                "%s", buf);
+        ck_assert_msg(strstr(buf, " GMT\r\nConnection: keep-alive\r\n\r\n"), "%s", buf);
+        ck_assert_str_eq(buf + n - 4, "\r\n\r\n");
+
+        /* A stream has no length and closes. */
+        n = berth_http_format_head(buf, sizeof(buf), 200, h, 1, BERTH_HTTP_STREAM, false);
+        ck_assert_int_gt(n, 0);
+        ck_assert_ptr_null(strstr(buf, "Content-Length"));
+        ck_assert_ptr_nonnull(strstr(buf, "Connection: close\r\n\r\n"));
+
+        /* Too small at every step: an error, never a cut head. */
+        for (size_t size = 1; size < sizeof(small); size++)
+                ck_assert_int_eq(
+                        berth_http_format_head(small, size, 200, h, ELEMENTSOF(h), 0, true),
+                        -ENOBUFS);
+}
+END_TEST
+
 /* ---- router ------------------------------------------------------------------------ */
 
 START_TEST(test_route_match)
@@ -1049,6 +1084,7 @@ static Suite *http_suite(void)
         tcase_add_test(tc, test_query_u64);
         tcase_add_test(tc, test_query_bool);
         tcase_add_test(tc, test_status_from_errno);
+        tcase_add_test(tc, test_format_head);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("router");
