@@ -687,6 +687,11 @@ int main(int argc, char *argv[])
         (void)snprintf(msg, sizeof(msg), "READY %d", (int)payload);
         sync_send(msg, -1);
         (void)close(LAUNCH_FD_SYNC);
+        if (tree >= 0 && rootfs_zygote_detach_old_root(&err) < 0) {
+                /* The old root is the zygote's empty tmpfs: harmless where it is. */
+                init_log("warning: %s", err.msg);
+                berth_error_clear(&err);
+        }
 
         status = supervise(payload, sfd, &out, &console);
         write_status(status, NULL);

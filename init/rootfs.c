@@ -255,19 +255,33 @@ static int bind_sys(int root_fd, struct berth_error *err)
         return 0;
 }
 
-static int pivot(int root_fd, struct berth_error *err)
+/* pivot_root(".", "."): the old root ends up on top of the new one, at the working
+ * directory; detach_old_root() then detaches it lazily, so that nothing of it stays
+ * reachable. Path walks from the root or the working directory do not see it even
+ * before that: they start on the new root's own directory. */
+static int pivot_keep_old(int root_fd, struct berth_error *err)
 {
         if (fchdir(root_fd) < 0)
                 return berth_error_set_errno(err, errno, "chdir into the root");
-        /* pivot_root(".", "."): the old root ends up on top of the new one and is then
-         * lazily detached, so nothing of the host's tree stays reachable. */
         if (syscall(SYS_pivot_root, ".", ".") < 0)
                 return berth_error_set_errno(err, errno, "pivot_root");
+        return 0;
+}
+
+static int detach_old_root(struct berth_error *err)
+{
         if (umount2(".", MNT_DETACH) < 0)
                 return berth_error_set_errno(err, errno, "detach the old root");
         if (chdir("/") < 0)
                 return berth_error_set_errno(err, errno, "chdir /");
         return 0;
+}
+
+static int pivot(int root_fd, struct berth_error *err)
+{
+        int r = pivot_keep_old(root_fd, err);
+
+        return r < 0 ? r : detach_old_root(err);
 }
 
 /* /proc, /dev (with pts, shm, mqueue), /sys and what systemd mode adds, then the
@@ -424,7 +438,12 @@ int rootfs_zygote_claim(int tree_fd, struct berth_error *err)
                         return berth_error_set_errno(err, errno, "move %s into the image",
                                                      zygote_api[i]);
         }
-        return pivot(root_fd, err);
+        return pivot_keep_old(root_fd, err);
+}
+
+int rootfs_zygote_detach_old_root(struct berth_error *err)
+{
+        return detach_old_root(err);
 }
 
 int console_setup(struct berth_error *err)

@@ -28,9 +28,15 @@ int rootfs_setup(const struct berth_launch *l, struct berth_error *err);
  * on staging (an empty directory), builds /proc, /dev and /sys of the default profile
  * in it and pivots into it, detaching the host's tree; claim attaches the container's
  * root file system, a detached tree from open_tree(2), moves /proc, /dev and /sys
- * into it and pivots into that. */
+ * into it and pivots into that, leaving the staging tmpfs (empty by then: nothing of
+ * the host's) stacked on the old root until rootfs_zygote_detach_old_root(), which
+ * berth-init calls once the payload runs: a detach waits for an RCU grace period
+ * (synchronize_rcu_expedited() in the kernel's namespace_unlock(), a few hundred
+ * microseconds on this kind of machine), which then is off the start's path. Until
+ * then berth-init's working directory must stay where the claim left it. */
 int rootfs_zygote_prepare(const char *staging, struct berth_error *err);
 int rootfs_zygote_claim(int tree_fd, struct berth_error *err);
+int rootfs_zygote_detach_old_root(struct berth_error *err);
 
 /* A pty for /dev/console (after rootfs_setup): returns the master fd, binds the slave
  * onto /dev/console. */
