@@ -340,6 +340,21 @@ static void kill_and_reap(int pidfd)
         (void)waitid(P_PIDFD, (id_t)pidfd, &(siginfo_t){}, WEXITED);
 }
 
+/* The mount namespace of a child of ours that is alive: its pidfd still says so after
+ * the open, so the pid was not reused meanwhile. -1 when that cannot be had. */
+static int open_mntns(pid_t pid, int pidfd)
+{
+        struct pollfd p = { .fd = pidfd, .events = POLLIN };
+        char path[64];
+        int fd;
+
+        (void)snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0 && poll(&p, 1, 0) != 0)
+                fd = safe_close(fd);
+        return fd;
+}
+
 int berth_launch_start(struct berth_launcher *L, const struct berth_launch *spec,
                        const struct berth_launch_fds *fds, int timeout_ms,
                        struct berth_launched *ret, struct berth_error *err)
@@ -347,7 +362,9 @@ int berth_launch_start(struct berth_launcher *L, const struct berth_launch *spec
         _cleanup_close_ int spec_fd = -EBADF, devnull = -EBADF, pidfd = -EBADF;
         int sync[2] = { -EBADF, -EBADF };
         char *const argv[] = { (char *)"berth-init", NULL };
-        struct berth_launched res = { .console_fd = -EBADF, .console_slave = -EBADF };
+        struct berth_launched res = { .console_fd = -EBADF,
+                                      .console_slave = -EBADF,
+                                      .mntns_fd = -EBADF };
         uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
         int src[_LAUNCH_FD_MAX];
         pid_t pid;
@@ -395,6 +412,7 @@ int berth_launch_start(struct berth_launcher *L, const struct berth_launch *spec
         r = wait_ready(sync[0], pidfd, timeout_ms, &res, err);
         if (r < 0)
                 goto kill;
+        res.mntns_fd = open_mntns(pid, pidfd);
         res.pid = pid;
         res.pidfd = TAKE_FD(pidfd);
         *ret = res;
@@ -418,6 +436,7 @@ void berth_zygote_kill(struct berth_zygote *z)
                 kill_and_reap(z->pidfd);
         z->pidfd = safe_close(z->pidfd);
         z->sync_fd = safe_close(z->sync_fd);
+        z->mntns_fd = safe_close(z->mntns_fd);
         z->pid = 0;
 }
 
@@ -427,7 +446,7 @@ int berth_zygote_start(struct berth_launcher *L, const char *staging, char *cons
         _cleanup_close_ int devnull = -EBADF;
         char *argv[4 + 16] = { (char *)"berth-init", (char *)"--zygote", (char *)staging };
         size_t n = 3;
-        struct berth_zygote z = { .pidfd = -EBADF, .sync_fd = -EBADF };
+        struct berth_zygote z = { .pidfd = -EBADF, .sync_fd = -EBADF, .mntns_fd = -EBADF };
         int sync[2] = { -EBADF, -EBADF }, src[_LAUNCH_FD_MAX], r;
         struct pollfd p;
         char msg[LAUNCH_MSG_MAX];
@@ -463,6 +482,7 @@ int berth_zygote_start(struct berth_launcher *L, const char *staging, char *cons
                 return berth_error_set(err, EIO, "a zygote failed: %s",
                                        r > 0 ? msg : "it ended at once");
         }
+        z.mntns_fd = open_mntns(z.pid, z.pidfd);
         *ret = z;
         return 0;
 }
@@ -504,13 +524,16 @@ int berth_zygote_claim_send(struct berth_zygote *z, const struct berth_launch *s
 int berth_zygote_claim_wait(struct berth_zygote *z, int timeout_ms, struct berth_launched *ret,
                             struct berth_error *err)
 {
-        struct berth_launched res = { .console_fd = -EBADF, .console_slave = -EBADF };
+        struct berth_launched res = { .console_fd = -EBADF,
+                                      .console_slave = -EBADF,
+                                      .mntns_fd = -EBADF };
         int r = wait_ready(z->sync_fd, z->pidfd, timeout_ms, &res, err);
 
         if (r < 0)
                 return r;
         res.pid = z->pid;
         res.pidfd = TAKE_FD(z->pidfd);
+        res.mntns_fd = TAKE_FD(z->mntns_fd);
         z->sync_fd = safe_close(z->sync_fd);
         *ret = res;
         return 0;

@@ -42,6 +42,13 @@ struct berth_launched {
         pid_t payload_pid; /* inside the container's pid namespace */
         int console_fd;    /* systemd mode: the console pty master, else -1 */
         int console_slave; /* systemd mode: an fd of its slave, held open, else -1 */
+        /* Its mount namespace (-1 if it could not be opened). Held by the caller until
+         * PID 1's end has been handled: the last reference to a mount namespace
+         * unmounts everything in it and waits for an RCU grace period (a few hundred
+         * microseconds), and when that is PID 1's own, it comes before the exit is
+         * reported. Closing the fd later does that work in the closer, off the exit's
+         * path. */
+        int mntns_fd;
 };
 
 /* Clone, exec berth-init, wait until the payload runs (or set-up failed: then the
@@ -68,6 +75,7 @@ struct berth_zygote {
         pid_t pid;
         int pidfd;
         int sync_fd;
+        int mntns_fd; /* becomes the container's (berth_launched) */
 };
 
 /* staging: an empty directory the zygote mounts its tmpfs on (in its own namespace);

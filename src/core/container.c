@@ -486,6 +486,7 @@ static int container_start(struct berth_store *s, struct berth_container *c, cha
         c->payload_pid = res.payload_pid;
         c->console_fd = res.console_fd;
         c->console_slave = res.console_slave;
+        c->mntns_fd = res.mntns_fd;
         (void)clock_gettime(CLOCK_REALTIME, &c->started_at);
         c->finished_at = (struct timespec){};
         set_state(s, c, BERTH_CONTAINER_RUNNING);
@@ -571,7 +572,7 @@ struct berth_container *container_alloc(struct berth_store *s,
                 return NULL;
         c->obj.type = BERTH_OBJ_CONTAINER;
         c->obj.user = true;
-        c->pidfd = c->console_fd = c->console_slave = c->timer_fd = -EBADF;
+        c->pidfd = c->console_fd = c->console_slave = c->timer_fd = c->mntns_fd = -EBADF;
         c->exit_code = -1;
         c->state = BERTH_CONTAINER_CREATED;
         c->systemd = spec->systemd;
@@ -887,7 +888,7 @@ void container_handle_exit(struct berth_store *s, uint64_t id)
 {
         struct berth_cgroup *cg = NULL;
         struct berth_container *c;
-        int pidfd, exit_code = -1, sig = 0;
+        int pidfd, mntns, exit_code = -1, sig = 0;
         char *error = NULL;
         siginfo_t si = {};
         uint64_t ooms = 0;
@@ -929,6 +930,7 @@ void container_handle_exit(struct berth_store *s, uint64_t id)
         c->console_fd = safe_close(c->console_fd);
         c->console_slave = safe_close(c->console_slave);
         c->timer_fd = safe_close(c->timer_fd);
+        mntns = TAKE_FD(c->mntns_fd);
         /* Removed below, after the news is out; pinned meanwhile (a restart waits for
          * this handler, see container_start()). */
         cg = c->cg;
@@ -969,6 +971,8 @@ void container_handle_exit(struct berth_store *s, uint64_t id)
         if (oom)
                 publish(s, c, "oom");
         publish(s, c, berth_container_state_to_string(c->state));
+        /* Its mounts go now (launch.h), before a delete can come for its mount. */
+        safe_close(mntns);
 
         if (cg) {
                 /* PID 1's end took its pid namespace with it; anything else that joined
@@ -1139,6 +1143,7 @@ void container_free_fields(struct berth_container *c)
         safe_close(c->console_fd);
         safe_close(c->console_slave);
         safe_close(c->timer_fd);
+        safe_close(c->mntns_fd);
         berth_cgroup_free(c->cg);
 }
 

@@ -76,14 +76,15 @@ struct berth_container {
 
         enum berth_container_state state;
         char *logfile;
-        char *dir; /* <state>/containers/<id> */
-        pid_t pid; /* host pid of PID 1, 0 when not running */
+        char *dir;              /* <state>/containers/<id> */
+        pid_t pid;              /* host pid of PID 1, 0 when not running */
         uint64_t pid_starttime; /* with pid and boot_id, names PID 1 across a berthd restart */
         char boot_id[37];
         int pidfd;
         pid_t payload_pid;
         int console_fd;
         int console_slave; /* held open so that the console never hangs up */
+        int mntns_fd;      /* its mount namespace until its end is handled (launch.h) */
         int timer_fd;
         struct berth_cgroup *cg;
         unsigned cg_pins; /* request handlers using cg outside the lock (under lock) */

@@ -40,7 +40,9 @@ void berth_zygote_ready_discard(struct berth_zygote_ready *r)
 static int make_one(struct berth_zygotes *p, unsigned seq, struct berth_zygote_ready *ret,
                     struct berth_error *err)
 {
-        struct berth_zygote_ready r = { .z = { .pidfd = -EBADF, .sync_fd = -EBADF } };
+        struct berth_zygote_ready r = {
+                .z = { .pidfd = -EBADF, .sync_fd = -EBADF, .mntns_fd = -EBADF }
+        };
         char name[32];
         int k;
 
