@@ -379,7 +379,7 @@ static void bench_launcher(struct row *row, double *t, bool with_zygotes)
                 bool zygote = pool && berth_zygotes_take(pool, &z);
                 (void)snprintf(name, sizeof(name), "b%d", i + 5);
                 if (zygote) {
-                        r = berth_cgroup_rename(z.cg, name, &err);
+                        r = 0; /* its groups are renamed while it starts (as berthd does) */
                         cg = TAKE_PTR(z.cg);
                 } else
                         r = berth_cgroup_create(cs, name, !pool, &lim, &cg, &err);
@@ -407,9 +407,14 @@ static void bench_launcher(struct row *row, double *t, bool with_zygotes)
                                                         OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
                                                                 AT_RECURSIVE);
                                 l.cgroups = NULL; /* it is in them already */
-                                r = berth_zygote_claim(&z.z, &l, &fds, tree, 10000, &res, &err);
+                                r = berth_zygote_claim_send(&z.z, &l, &fds, tree, &err);
+                                if (r >= 0)
+                                        r = berth_cgroup_rename(cg, name, &err);
+                                if (r >= 0)
+                                        r = berth_zygote_claim_wait(&z.z, 10000, &res, &err);
                                 if (r < 0)
                                         berth_zygote_kill(&z.z);
+                                berth_zygotes_refill(pool);
                                 close(tree);
                         } else
                                 r = berth_launch_start(L, &l, &fds, 10000, &res, &err);
