@@ -480,8 +480,9 @@ static int container_start(struct berth_store *s, struct berth_container *c, cha
         pthread_mutex_lock(&s->lock);
         c->pid = res.pid;
         c->pidfd = res.pidfd;
-        c->pid_starttime = 0;
-        (void)pid_starttime(res.pid, &c->pid_starttime);
+        c->pid_starttime = zygote ? z.starttime : 0;
+        if (c->pid_starttime == 0)
+                (void)pid_starttime(res.pid, &c->pid_starttime);
         memcpy(c->boot_id, s->boot_id, sizeof(c->boot_id));
         c->payload_pid = res.payload_pid;
         c->console_fd = res.console_fd;

@@ -11,6 +11,7 @@
 #include "error.h"
 #include "log.h"
 #include "macro.h"
+#include "pidref.h"
 #include "zygotes.h"
 
 #define ZYGOTES_MAX 8
@@ -58,6 +59,7 @@ static int make_one(struct berth_zygotes *p, unsigned seq, struct berth_zygote_r
                 berth_zygote_ready_discard(&r);
                 return k;
         }
+        (void)pid_starttime(r.z.pid, &r.starttime);
         *ret = r;
         return 0;
 }

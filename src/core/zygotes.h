@@ -18,6 +18,7 @@ struct berth_zygotes;
 struct berth_zygote_ready {
         struct berth_zygote z;
         struct berth_cgroup *cg; /* its groups; NULL on a host without cgroups */
+        uint64_t starttime;      /* its start time (pidref.h), read ahead; 0 if unknown */
 };
 
 /* staging: an empty directory (see berth_zygote_start()); cs may be NULL. */

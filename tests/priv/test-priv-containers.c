@@ -26,6 +26,7 @@
 
 #include "fileio.h"
 #include "harness.h"
+#include "launch-spec.h"
 #include "macro.h"
 
 static char *images;
@@ -833,6 +834,19 @@ START_TEST(test_zygotes)
         size_t n;
 
         ck_assert_int_eq(wait_zygotes(d.pid, 0, 2, z), 2);
+        /* The default profile's restrictions are on before any claim: no_new_privs, the
+         * bounding set and the seccomp filter. */
+        {
+                _cleanup_free_ char *st = NULL;
+                char bnd[64];
+                (void)snprintf(p, sizeof(p), "/proc/%d/status", (int)z[0]);
+                ck_assert_int_ge(read_file(p, 1 << 16, &st, NULL), 0);
+                (void)snprintf(bnd, sizeof(bnd), "CapBnd:\t%016llx\n",
+                               (unsigned long long)BERTH_CAPS_DEFAULT);
+                ck_assert_msg(strstr(st, "NoNewPrivs:\t1\n") && strstr(st, "Seccomp:\t2\n") &&
+                                      strstr(st, bnd),
+                              "%s", st);
+        }
         /* Pivoted into its staging tmpfs: nothing of the host's tree. */
         (void)snprintf(p, sizeof(p), "/proc/%d/mountinfo", (int)z[0]);
         ck_assert_int_ge(read_file(p, 1 << 20, &mi, NULL), 0);
@@ -885,6 +899,75 @@ START_TEST(test_zygotes)
         ck_assert_int_eq(n, 2);
         json_decref(call("DELETE", "/imageapi/v1/container?id=0&force=true", 200));
         ck_assert(!test_pid_alive(pid));
+        assert_clean();
+}
+END_TEST
+
+/* Does process holder have an fd on the namespace that link (a readlink of
+ * /proc/PID/ns/mnt, "mnt:[inode]") names? */
+static bool holds_namespace(pid_t holder, const char *link)
+{
+        char dir[64], p[300], target[128];
+        struct dirent *de;
+        bool found = false;
+        DIR *fds;
+
+        (void)snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)holder);
+        fds = opendir(dir);
+        ck_assert_ptr_nonnull(fds);
+        while (!found && (de = readdir(fds))) {
+                ssize_t n;
+                (void)snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+                n = readlink(p, target, sizeof(target) - 1);
+                if (n > 0) {
+                        target[n] = 0;
+                        found = streq(target, link);
+                }
+        }
+        closedir(fds);
+        return found;
+}
+
+/* berthd holds a container's mount namespace while it runs, so that the namespace's
+ * teardown (an RCU grace period) comes after its end is reported, and lets go of it
+ * then: nothing of the container's mounts outlives its exit. Its PID 1 has pivoted
+ * into the container's root, with nothing else stacked below (a zygote's staging
+ * tmpfs is detached once the payload runs). */
+START_TEST(test_mount_namespace_held)
+{
+        _cleanup_free_ char *b = container_body("held", "running", "[\"sleep\",\"1000\"]", NULL);
+        char p[64], link[128];
+        json_t *c = post("/imageapi/v1/container", b, 201);
+        pid_t pid = (pid_t)test_json_int(c, "pid");
+        ssize_t n;
+
+        json_decref(c);
+        (void)snprintf(p, sizeof(p), "/proc/%d/ns/mnt", (int)pid);
+        n = readlink(p, link, sizeof(link) - 1);
+        ck_assert_int_gt(n, 0);
+        link[n] = 0;
+        ck_assert_msg(holds_namespace(d.pid, link), "berthd does not hold %s", link);
+        {
+                _cleanup_free_ char *mi = NULL;
+                bool staged = true;
+                (void)snprintf(p, sizeof(p), "/proc/%d/mountinfo", (int)pid);
+                for (int i = 0; i < 100 && staged; i++) {
+                        mi = mfree(mi);
+                        ck_assert_int_ge(read_file(p, 1 << 20, &mi, NULL), 0);
+                        staged = strstr(mi, " berth-zygote ") != NULL;
+                        if (staged)
+                                usleep(10000);
+                }
+                ck_assert_msg(!staged, "the zygote's staging tmpfs stays: %s", mi);
+        }
+
+        json_decref(call("PATCH", "/imageapi/v1/container?id=0&state=exited", 200));
+        json_decref(wait_state(0, "exited", 5));
+        /* Let go once the exit was handled (the state changes before that). */
+        for (int i = 0; i < 200 && holds_namespace(d.pid, link); i++)
+                usleep(10000);
+        ck_assert_msg(!holds_namespace(d.pid, link), "berthd still holds %s", link);
+        json_decref(call("DELETE", "/imageapi/v1/container?id=0", 200));
         assert_clean();
 }
 END_TEST
@@ -952,6 +1035,7 @@ static Suite *containers_suite(void)
         tcase_add_test(tc, test_survives_berthd);
         tcase_add_test(tc, test_shutdown_containers);
         tcase_add_test(tc, test_zygotes);
+        tcase_add_test(tc, test_mount_namespace_held);
         suite_add_tcase(s, tc);
 
         /* The same without zygotes: every container cloned on request. */
@@ -965,6 +1049,7 @@ static Suite *containers_suite(void)
         tcase_add_test(tc, test_memory_limit_oom);
         tcase_add_test(tc, test_namespaces_and_root);
         tcase_add_test(tc, test_security);
+        tcase_add_test(tc, test_mount_namespace_held);
         suite_add_tcase(s, tc);
         return s;
 }
