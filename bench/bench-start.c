@@ -209,6 +209,11 @@ static void events_wait_exit(long long id)
         }
 }
 
+/* The API row's two parts: until the reply (the container runs), then until the exit
+ * event. */
+static double ph_api_reply[1024], ph_api_exit[1024];
+static int ph_api_n;
+
 static void bench_api(struct row *row, double *t, long long mount_id)
 {
         char body[256], path[96];
@@ -222,6 +227,7 @@ static void bench_api(struct row *row, double *t, long long mount_id)
                 double t0 = now_ms();
                 long st = http("POST", "/imageapi/v1/container", body, &reply);
                 long long id = json_id(reply);
+                double t1 = now_ms();
 
                 free(reply);
                 if (st != 201 || id < 0) {
@@ -229,8 +235,13 @@ static void bench_api(struct row *row, double *t, long long mount_id)
                         continue;
                 }
                 events_wait_exit(id);
-                if (i >= 0)
+                if (i >= 0) {
                         t[n++] = now_ms() - t0;
+                        if (ph_api_n < 1024) {
+                                ph_api_reply[ph_api_n] = t1 - t0;
+                                ph_api_exit[ph_api_n++] = now_ms() - t1;
+                        }
+                }
                 (void)snprintf(path, sizeof(path), "/imageapi/v1/container?id=%lld", id);
                 (void)http("DELETE", path, NULL, NULL);
         }
@@ -469,6 +480,13 @@ static void bench_launcher(struct row *row, double *t, bool with_zygotes)
 
 static void print_phases(void)
 {
+        if (ph_api_n > 0) {
+                qsort(ph_api_reply, (size_t)ph_api_n, sizeof(double), cmp);
+                qsort(ph_api_exit, (size_t)ph_api_n, sizeof(double), cmp);
+                printf("\nberth API phases (medians): POST to its reply (running) %.2f ms, "
+                       "then to the exited event %.2f ms\n",
+                       ph_api_reply[ph_api_n / 2], ph_api_exit[ph_api_n / 2]);
+        }
         if (ph_n <= 0)
                 return;
         qsort(ph_cg, (size_t)ph_n, sizeof(double), cmp);
@@ -630,6 +648,7 @@ int main(int argc, char *argv[])
         bench_api(&rows[nrows++], t, mount_id);
         if (streq_ptr(arg_only, "api")) {
                 print_table(rows, nrows, rows[0].median);
+                print_phases();
                 arg_image = NULL;
                 goto out;
         }

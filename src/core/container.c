@@ -397,6 +397,7 @@ static int container_start(struct berth_store *s, struct berth_container *c, cha
                 r = berth_cgroup_apply_limits(z.cg, &c->limits, err);
                 if (r < 0) {
                         berth_zygote_ready_discard(&z);
+                        berth_zygotes_refill(s->zygotes);
                         free(exec_path);
                         return r;
                 }
@@ -416,8 +417,10 @@ static int container_start(struct berth_store *s, struct berth_container *c, cha
                 (void)berth_cgroup_oom_kills(c->cg, &c->oom_base);
         } else if (c->limits.memory || c->limits.pids || c->limits.cpu_weight ||
                    c->limits.cpu_quota_us) {
-                if (zygote)
+                if (zygote) {
                         berth_zygote_ready_discard(&z);
+                        berth_zygotes_refill(s->zygotes);
+                }
                 free(exec_path);
                 return berth_error_set(err, EOPNOTSUPP, "limits: this host has no cgroups mounted");
         }
@@ -427,8 +430,10 @@ static int container_start(struct berth_store *s, struct berth_container *c, cha
                 r = open_launch_fds(c, &fds, err);
         if (r < 0) {
                 berth_launch_done(&l);
-                if (zygote)
+                if (zygote) {
                         berth_zygote_ready_discard(&z);
+                        berth_zygotes_refill(s->zygotes);
+                }
                 goto fail_cg;
         }
         if (zygote)
