@@ -63,6 +63,13 @@ int berth_seccomp_build(bool systemd, struct berth_error *err)
         ctx = seccomp_init(SCMP_ACT_ALLOW);
         if (!ctx)
                 return berth_error_set(err, ENOMEM, "seccomp_init");
+        /* A binary tree of the syscall numbers instead of a list: the kernel runs the
+         * filter for every syscall number when it installs it (to cache which ones it
+         * always allows), and a tree halves that (about 200 -> 100 us here). Older
+         * libseccomp (< 2.5) lacks the attribute: the list works the same. */
+#if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 5)
+        (void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+#endif
 #if defined(__x86_64__)
         /* Without these, the same calls through int 0x80 would pass. */
         (void)seccomp_arch_add(ctx, SCMP_ARCH_X86);
