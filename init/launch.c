@@ -23,6 +23,7 @@
 #include "fileio.h"
 #include "launch.h"
 #include "macro.h"
+#include "pidref.h"
 #include "seccomp-profile.h"
 #include "strv.h"
 
@@ -340,21 +341,6 @@ static void kill_and_reap(int pidfd)
         (void)waitid(P_PIDFD, (id_t)pidfd, &(siginfo_t){}, WEXITED);
 }
 
-/* The mount namespace of a child of ours that is alive: its pidfd still says so after
- * the open, so the pid was not reused meanwhile. -1 when that cannot be had. */
-static int open_mntns(pid_t pid, int pidfd)
-{
-        struct pollfd p = { .fd = pidfd, .events = POLLIN };
-        char path[64];
-        int fd;
-
-        (void)snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd >= 0 && poll(&p, 1, 0) != 0)
-                fd = safe_close(fd);
-        return fd;
-}
-
 int berth_launch_start(struct berth_launcher *L, const struct berth_launch *spec,
                        const struct berth_launch_fds *fds, int timeout_ms,
                        struct berth_launched *ret, struct berth_error *err)
@@ -412,7 +398,7 @@ int berth_launch_start(struct berth_launcher *L, const struct berth_launch *spec
         r = wait_ready(sync[0], pidfd, timeout_ms, &res, err);
         if (r < 0)
                 goto kill;
-        res.mntns_fd = open_mntns(pid, pidfd);
+        res.mntns_fd = pid_open_mntns(pid, pidfd);
         res.pid = pid;
         res.pidfd = TAKE_FD(pidfd);
         *ret = res;
@@ -482,7 +468,7 @@ int berth_zygote_start(struct berth_launcher *L, const char *staging, char *cons
                 return berth_error_set(err, EIO, "a zygote failed: %s",
                                        r > 0 ? msg : "it ended at once");
         }
-        z.mntns_fd = open_mntns(z.pid, z.pidfd);
+        z.mntns_fd = pid_open_mntns(z.pid, z.pidfd);
         *ret = z;
         return 0;
 }

@@ -42,7 +42,7 @@ struct berth_launched {
         pid_t payload_pid; /* inside the container's pid namespace */
         int console_fd;    /* systemd mode: the console pty master, else -1 */
         int console_slave; /* systemd mode: an fd of its slave, held open, else -1 */
-        /* Its mount namespace (-1 if it could not be opened). Held by the caller until
+        /* Its mount namespace (negative if it could not be opened). Held by the caller until
          * PID 1's end has been handled: the last reference to a mount namespace
          * unmounts everything in it and waits for an RCU grace period (a few hundred
          * microseconds), and when that is PID 1's own, it comes before the exit is

@@ -1300,6 +1300,7 @@ int container_readopt(struct berth_store *s, struct berth_container *c, struct b
         }
         if (fd >= 0) {
                 c->pidfd = fd;
+                c->mntns_fd = pid_open_mntns(c->pid, fd); /* as at its start (launch.h) */
                 if (c->state != BERTH_CONTAINER_STOPPING)
                         c->state = berth_cgroup_is_frozen(c->cg) ? BERTH_CONTAINER_PAUSED
                                                                  : BERTH_CONTAINER_RUNNING;

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -98,4 +99,21 @@ int boot_id(char out[37])
                 return -EIO;
         memcpy(out, buf, 37);
         return 0;
+}
+
+int pid_open_mntns(pid_t pid, int pidfd)
+{
+        struct pollfd p = { .fd = pidfd, .events = POLLIN };
+        char path[64];
+        int fd;
+
+        (void)snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (poll(&p, 1, 0) != 0) {
+                (void)close(fd);
+                return -ESRCH;
+        }
+        return fd;
 }

@@ -17,5 +17,9 @@ int pid_starttime(pid_t pid, uint64_t *ret);
  * names another process. */
 int pidfd_open_checked(pid_t pid, uint64_t starttime);
 
+/* The mount namespace of pid while pidfd says that process has not ended (checked after
+ * the open, so a reused pid is not taken for it): an fd, or -errno. */
+int pid_open_mntns(pid_t pid, int pidfd);
+
 /* This boot's id (/proc/sys/kernel/random/boot_id), 36 characters and a NUL. */
 int boot_id(char out[37]);

@@ -580,6 +580,29 @@ int test_run_output(const char *const *argv, bool with_stderr, char **ret)
         return r;
 }
 
+bool test_holds_fd_on(pid_t holder, const char *link)
+{
+        char dir[64], p[300], target[128];
+        struct dirent *de;
+        bool found = false;
+        DIR *fds;
+
+        (void)snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)holder);
+        fds = opendir(dir);
+        ck_assert_ptr_nonnull(fds);
+        while (!found && (de = readdir(fds))) {
+                ssize_t n;
+                (void)snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+                n = readlink(p, target, sizeof(target) - 1);
+                if (n > 0) {
+                        target[n] = 0;
+                        found = streq(target, link);
+                }
+        }
+        closedir(fds);
+        return found;
+}
+
 bool test_pid_alive(pid_t pid)
 {
         char path[64], state = 0;

@@ -69,8 +69,8 @@ json_t *test_call(const struct test_berthd *t, const char *method, const char *p
                   const char *body, long want);
 /* A request that may meet no berthd (it is being killed): the HTTP status, or 0 when
  * there was no answer; *ret (when given) gets the parsed body or NULL. */
-long test_try(const struct test_berthd *t, const char *method, const char *path,
-              const char *body, json_t **ret);
+long test_try(const struct test_berthd *t, const char *method, const char *path, const char *body,
+              json_t **ret);
 /* SIGKILL berthd and reap it; its state directory stays for the next spawn. */
 void test_berthd_crash(struct test_berthd *t);
 
@@ -120,6 +120,9 @@ int test_run(const char *const *argv);
 int test_run_output(const char *const *argv, bool with_stderr, char **ret);
 /* Alive and not a zombie. */
 bool test_pid_alive(pid_t pid);
+/* Has process holder an open fd whose /proc link reads link (such as a namespace's
+ * "mnt:[4026532301]", a readlink of /proc/PID/ns/mnt)? */
+bool test_holds_fd_on(pid_t holder, const char *link);
 /* Run a shell command inside the namespaces of pid (nsenter -a); its output. */
 char *test_in_container(pid_t pid, const char *cmd);
 

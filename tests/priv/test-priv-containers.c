@@ -903,31 +903,6 @@ START_TEST(test_zygotes)
 }
 END_TEST
 
-/* Does process holder have an fd on the namespace that link (a readlink of
- * /proc/PID/ns/mnt, "mnt:[inode]") names? */
-static bool holds_namespace(pid_t holder, const char *link)
-{
-        char dir[64], p[300], target[128];
-        struct dirent *de;
-        bool found = false;
-        DIR *fds;
-
-        (void)snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)holder);
-        fds = opendir(dir);
-        ck_assert_ptr_nonnull(fds);
-        while (!found && (de = readdir(fds))) {
-                ssize_t n;
-                (void)snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-                n = readlink(p, target, sizeof(target) - 1);
-                if (n > 0) {
-                        target[n] = 0;
-                        found = streq(target, link);
-                }
-        }
-        closedir(fds);
-        return found;
-}
-
 /* berthd holds a container's mount namespace while it runs, so that the namespace's
  * teardown (an RCU grace period) comes after its end is reported, and lets go of it
  * then: nothing of the container's mounts outlives its exit. Its PID 1 has pivoted
@@ -946,7 +921,7 @@ START_TEST(test_mount_namespace_held)
         n = readlink(p, link, sizeof(link) - 1);
         ck_assert_int_gt(n, 0);
         link[n] = 0;
-        ck_assert_msg(holds_namespace(d.pid, link), "berthd does not hold %s", link);
+        ck_assert_msg(test_holds_fd_on(d.pid, link), "berthd does not hold %s", link);
         {
                 _cleanup_free_ char *mi = NULL;
                 bool staged = true;
@@ -964,9 +939,9 @@ START_TEST(test_mount_namespace_held)
         json_decref(call("PATCH", "/imageapi/v1/container?id=0&state=exited", 200));
         json_decref(wait_state(0, "exited", 5));
         /* Let go once the exit was handled (the state changes before that). */
-        for (int i = 0; i < 200 && holds_namespace(d.pid, link); i++)
+        for (int i = 0; i < 200 && test_holds_fd_on(d.pid, link); i++)
                 usleep(10000);
-        ck_assert_msg(!holds_namespace(d.pid, link), "berthd still holds %s", link);
+        ck_assert_msg(!test_holds_fd_on(d.pid, link), "berthd still holds %s", link);
         json_decref(call("DELETE", "/imageapi/v1/container?id=0", 200));
         assert_clean();
 }

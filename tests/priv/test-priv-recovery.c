@@ -265,6 +265,16 @@ START_TEST(test_restart_readopts)
         }
         ck_assert_str_eq(test_json_str(find_id(after, 0), "state"), "running");
         ck_assert_int_eq(test_json_int(find_id(after, 0), "pid"), keep_pid);
+        {
+                /* Its mount namespace is held again, as at a start. */
+                char ns[64], link[128];
+                ssize_t n;
+                (void)snprintf(ns, sizeof(ns), "/proc/%d/ns/mnt", (int)keep_pid);
+                n = readlink(ns, link, sizeof(link) - 1);
+                ck_assert_int_gt(n, 0);
+                link[n] = 0;
+                ck_assert_msg(test_holds_fd_on(d.pid, link), "berthd does not hold %s", link);
+        }
         ck_assert_str_eq(test_json_str(find_id(after, 1), "state"), "dead");
         ck_assert_int_eq(test_json_int(find_id(after, 1), "exit_code"), 7);
         ck_assert_str_eq(test_json_str(find_id(after, 2), "state"), "paused");
