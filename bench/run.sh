@@ -30,6 +30,12 @@ if [ "${BERTH_BENCH_INNER:-}" != 1 ]; then
                 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq crun runc squashfs-tools \
                         busybox-static >/dev/null
         fi
+        # The Docker engine row (BERTH_BENCH_DOCKER=0 leaves it out): Debian's docker.io,
+        # whose package scripts start no daemon here; a private one is started below.
+        if [ "${BERTH_BENCH_DOCKER:-1}" = 1 ] && ! command -v dockerd >/dev/null 2>&1; then
+                echo "bench/run.sh: installing docker.io"
+                DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >/dev/null
+        fi
         BERTH_BENCH_INNER=1 exec unshare --mount --propagation private "$0" "$build" "$runs"
 fi
 
@@ -38,7 +44,11 @@ umount /sys/fs/cgroup/unified 2>/dev/null || true
 
 work=$(mktemp -d /var/tmp/berth-bench-XXXXXX)
 berthd_pid=
+docker_dir=
 cleanup() {
+        if [ -n "$docker_dir" ]; then
+                "$top/contrib/dockerd.sh" stop "$docker_dir" || true
+        fi
         if [ -n "$berthd_pid" ]; then
                 if ! kill -0 "$berthd_pid" 2>/dev/null; then
                         echo "bench/run.sh: berthd died; the end of its log:" >&2
@@ -93,6 +103,11 @@ for _ in $(seq 200); do [ -s "$work/run/berthd/listen" ] && break; sleep 0.02; d
 url=$(head -n 1 "$work/run/berthd/listen")
 
 docker_flag=
+if [ "${BERTH_BENCH_DOCKER:-1}" = 1 ] && command -v dockerd >/dev/null 2>&1; then
+        # A private engine in this namespace (cgroups v1 as well), stopped at the end.
+        docker_dir=$work/docker
+        export "$("$top/contrib/dockerd.sh" start "$docker_dir")"
+fi
 if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
         if ! docker image inspect berth-bench-busybox >/dev/null 2>&1; then
                 tar -C "$rootfs" -c . | docker import - berth-bench-busybox >/dev/null

@@ -1,0 +1,137 @@
+#!/bin/sh
+# A private, throw-away Docker engine, for benchmarks that put berth beside it:
+#
+#   contrib/dockerd.sh start DIR   start dockerd on DIR/docker.sock (its data, state and
+#                                  containerd under DIR); prints DOCKER_HOST=unix://...
+#   contrib/dockerd.sh stop DIR    remove its containers, stop it and its containerd (by
+#                                  pid), unmount what is under DIR, remove what it made
+#                                  outside DIR; DIR itself stays (rm -rf it afterwards)
+#
+# As root, with Debian 12's docker.io (apt-get install docker.io; its package scripts do
+# not start a daemon here). The engine changes nothing else on the host: no iptables
+# rules, no IP forwarding, no bridge (--bridge=none: containers get their own loopback
+# or, with --network host, the host's network). Keep DIR short: containerd puts unix
+# sockets below it (108-byte limit). Processes are stopped by the pid they wrote, checked
+# against their command line, never by name.
+set -eu
+
+cmd=${1:-}
+dir=${2:?usage: contrib/dockerd.sh start|stop DIR}
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+sock=$dir/docker.sock
+
+say() { echo "dockerd.sh: $*" >&2; }
+
+ping_ok() {
+        [ -S "$sock" ] && [ "$(curl -s --max-time 2 --unix-socket "$sock" http://d/_ping 2>/dev/null)" = OK ]
+}
+
+# The pid in FILE if that process's command line contains WORD.
+pid_of() {
+        p=$(cat "$1" 2>/dev/null) || return 1
+        [ -n "$p" ] && [ -r "/proc/$p/cmdline" ] || return 1
+        tr '\0' ' ' <"/proc/$p/cmdline" | grep -qF -- "$2" || return 1
+        echo "$p"
+}
+
+stop_pid() { # PID SECONDS: TERM, wait, then KILL
+        kill -TERM "$1" 2>/dev/null || return 0
+        i=0
+        while [ $i -lt $(($2 * 20)) ]; do
+                kill -0 "$1" 2>/dev/null || return 0
+                sleep 0.05
+                i=$((i + 1))
+        done
+        say "pid $1 did not end after $2 s: KILL"
+        kill -KILL "$1" 2>/dev/null || true
+}
+
+start() {
+        for b in dockerd containerd runc curl; do
+                command -v "$b" >/dev/null 2>&1 || {
+                        say "$b is missing (apt-get install docker.io curl)"
+                        exit 1
+                }
+        done
+        if ping_ok; then
+                echo "DOCKER_HOST=unix://$sock"
+                return 0
+        fi
+        mkdir -p "$dir/data" "$dir/exec"
+        # Paths dockerd 20.10 and its containerd create outside their roots (hard-coded):
+        # noted when they are not there yet, removed at stop.
+        : >"$dir/made-outside"
+        for x in /etc/docker/key.json /run/docker/plugins /run/docker /run/containerd/s \
+                /run/containerd; do
+                [ -e "$x" ] || echo "$x" >>"$dir/made-outside"
+        done
+        echo '{}' >"$dir/daemon.json"
+        rm -f "$sock"
+        setsid dockerd -H "unix://$sock" --data-root "$dir/data" --exec-root "$dir/exec" \
+                --pidfile "$dir/docker.pid" --config-file "$dir/daemon.json" --log-level warn \
+                --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
+                --bridge=none >>"$dir/dockerd.log" 2>&1 </dev/null &
+        echo $! >"$dir/launcher.pid"
+        i=0
+        while ! ping_ok; do
+                if [ $i -ge 600 ] || ! kill -0 "$(cat "$dir/launcher.pid")" 2>/dev/null; then
+                        tail -n 20 "$dir/dockerd.log" >&2
+                        stop
+                        say "dockerd did not start (log: $dir/dockerd.log)"
+                        exit 1
+                fi
+                sleep 0.05
+                i=$((i + 1))
+        done
+        echo "DOCKER_HOST=unix://$sock"
+}
+
+stop() {
+        if ping_ok; then
+                for id in $(curl -s --max-time 10 --unix-socket "$sock" \
+                        "http://d/containers/json?all=1" | grep -o '"Id":"[0-9a-f]\{64\}"' | cut -d'"' -f4); do
+                        curl -s --max-time 30 --unix-socket "$sock" -X DELETE \
+                                "http://d/containers/$id?force=1&v=1" >/dev/null || true
+                done
+        fi
+        cpid=$(pid_of "$dir/exec/containerd/containerd.pid" "$dir/exec/containerd" || true)
+        if p=$(pid_of "$dir/docker.pid" "unix://$sock"); then
+                stop_pid "$p" 30
+        elif p=$(pid_of "$dir/launcher.pid" "unix://$sock"); then
+                stop_pid "$p" 30
+        fi
+        # Its containerd ends with it; its shims survive a dockerd that was killed.
+        [ -n "$cpid" ] && stop_pid "$cpid" 10
+        for f in /proc/[0-9]*/cmdline; do
+                p=${f#/proc/}
+                p=${p%/cmdline}
+                if tr '\0' ' ' <"$f" 2>/dev/null | grep -qF -- "-address $dir/exec/containerd/containerd.sock"; then
+                        stop_pid "$p" 5
+                fi
+        done
+        awk -v d="$dir/" 'index($5, d) == 1 { print length($5), $5 }' /proc/self/mountinfo |
+                sort -rn | cut -d' ' -f2- | while read -r m; do
+                umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || say "cannot unmount $m"
+        done
+        if [ -f "$dir/made-outside" ]; then
+                sort -r "$dir/made-outside" | while read -r x; do
+                        if [ "$x" = /etc/docker/key.json ]; then
+                                rm -f "$x"
+                        else
+                                rmdir "$x" 2>/dev/null || true
+                        fi
+                done
+                rm -f "$dir/made-outside"
+        fi
+        rm -f "$sock" "$dir/docker.pid" "$dir/launcher.pid"
+}
+
+case "$cmd" in
+start) start ;;
+stop) stop ;;
+*)
+        sed -n '2,8p' "$0" >&2
+        exit 2
+        ;;
+esac
