@@ -10,6 +10,11 @@
 #      mount) and deletes it, again and again;
 #   3. the read mix again, to see that memory stays where it was.
 # It prints wrk's latency distribution, requests/s, non-2xx answers and berthd's RSS.
+# Then the same against a private Docker engine (contrib/dockerd.sh; BERTH_BENCH_DOCKER=0
+# leaves it out) with N running containers of the same busybox tree: its list
+# (GET /containers/json) and the same two mixes in Docker's terms (inspect one container
+# 60 %, the image list 20 %, the network list 10 %, the container list 10 %; create and
+# delete), with dockerd's, containerd's and the shims' memory.
 # Everything runs in a private mount namespace with the state on a tmpfs; the containers,
 # berthd and the cgroups are removed at the end.
 set -eu
@@ -28,12 +33,20 @@ if [ "${BERTH_BENCH_INNER:-}" != 1 ]; then
                 echo "bench/load.sh: installing wrk"
                 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
         }
+        if [ "${BERTH_BENCH_DOCKER:-1}" = 1 ] && ! command -v dockerd >/dev/null 2>&1; then
+                echo "bench/load.sh: installing docker.io"
+                DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >/dev/null
+        fi
         BERTH_BENCH_INNER=1 exec unshare --mount --propagation private "$0" "$@"
 fi
 
 work=$(mktemp -d /var/tmp/berth-load-XXXXXX)
 berthd_pid=
+docker_dir=
 cleanup() {
+        if [ -n "$docker_dir" ]; then
+                "$top/contrib/dockerd.sh" stop "$docker_dir" || true
+        fi
         if [ -n "$berthd_pid" ] && kill -0 "$berthd_pid" 2>/dev/null; then
                 kill "$berthd_pid"
                 wait "$berthd_pid" 2>/dev/null || true
@@ -138,3 +151,102 @@ kill "$berthd_pid"
 wait "$berthd_pid" || true
 berthd_pid=
 echo "berthd --shutdown-containers stopped and removed them in $(( ($(date +%s%N) - t) / 1000000 )) ms"
+
+[ "${BERTH_BENCH_DOCKER:-1}" = 1 ] && command -v dockerd >/dev/null 2>&1 || exit 0
+
+# ---- the same against dockerd ---------------------------------------------------------
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+docker_dir=$work/docker
+"$top/contrib/dockerd.sh" start "$docker_dir" "$port" >/dev/null
+dsock=$docker_dir/docker.sock
+durl=http://127.0.0.1:$port
+rss_of() { awk '/^VmRSS/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$1/status" 2>/dev/null; }
+drss() {
+        shims=0
+        for f in /proc/[0-9]*/cmdline; do
+                p=${f#/proc/}
+                p=${p%/cmdline}
+                if tr '\0' ' ' <"$f" 2>/dev/null |
+                        grep -qF -- "-address $docker_dir/exec/containerd/containerd.sock"; then
+                        kb=$(awk '/^VmRSS/ { print $2 }' "/proc/$p/status" 2>/dev/null || echo 0)
+                        shims=$((shims + ${kb:-0}))
+                fi
+        done
+        echo "dockerd $(rss_of "$(cat "$docker_dir/docker.pid")"), containerd" \
+                "$(rss_of "$(cat "$docker_dir/exec/containerd/containerd.pid")"), shims" \
+                "$((shims / 1024)) MiB"
+}
+tar -C "$work/root" -c . | curl -sf --unix-socket "$dsock" -X POST -H 'Content-Type: application/x-tar' \
+        --data-binary @- "http://d/images/create?fromSrc=-&repo=berth-load&tag=1" >/dev/null
+echo
+echo "## dockerd $(dockerd --version | cut -d' ' -f3 | tr -d ,), the same busybox tree, --network host"
+t0=$(date +%s%N)
+# shellcheck disable=SC2016
+seq "$n" | xargs -P 4 -I{} sh -c '
+        id=$(curl -sf --unix-socket "$1" -H "Content-Type: application/json" \
+                -d "{\"Image\":\"berth-load:1\",\"Cmd\":[\"sleep\",\"3600\"],\"HostConfig\":{\"NetworkMode\":\"host\"}}" \
+                http://d/containers/create | cut -d\" -f4)
+        curl -sf --unix-socket "$1" -X POST "http://d/containers/$id/start"' sh "$dsock"
+t1=$(date +%s%N)
+echo "$n containers created and started in $(((t1 - t0) / 1000000)) ms (curl, 4 at a time); $(drss)"
+dlist_ms() {
+        for _ in 1 2 3 4 5; do
+                curl -sf -o /dev/null -w '%{time_total}\n' "$durl/containers/json"
+        done | sort -n | awk 'NR == 3 { printf "%.2f ms", $1 * 1000 }'
+}
+echo "GET /containers/json (all $(curl -sf "$durl/containers/json" | grep -o '"Id":' | wc -l)," \
+        "$(curl -sf "$durl/containers/json" | wc -c) bytes): $(dlist_ms) (curl's time_total, median of 5)"
+{
+        echo "local ids = {"
+        curl -sf "$durl/containers/json" | grep -o '"Id":"[0-9a-f]*"' | cut -d'"' -f4 | sed 's/.*/"&",/'
+        echo "}"
+        cat <<'EOF'
+math.randomseed(os.time())
+request = function()
+        local r = math.random(100)
+        if r <= 60 then
+                return wrk.format("GET", "/containers/" .. ids[math.random(#ids)] .. "/json")
+        elseif r <= 80 then
+                return wrk.format("GET", "/images/json")
+        elseif r <= 90 then
+                return wrk.format("GET", "/networks")
+        end
+        return wrk.format("GET", "/containers/json")
+end
+EOF
+} >"$work/dread.lua"
+cat >"$work/dchurn.lua" <<'EOF'
+-- Create a container (not started) and delete it later, as berth's create/delete mix.
+local ids, head, tail = {}, 1, 0
+request = function()
+        if head <= tail then
+                local id = ids[head]
+                ids[head] = nil
+                head = head + 1
+                return wrk.format("DELETE", "/containers/" .. id)
+        end
+        return wrk.format("POST", "/containers/create",
+                { ["Content-Type"] = "application/json" },
+                '{"Image":"berth-load:1","Cmd":["sleep","1"],"HostConfig":{"NetworkMode":"host"}}')
+end
+response = function(status, headers, body)
+        local id = body:match('"Id":"(%x+)"')
+        if status == 201 and id then
+                tail = tail + 1
+                ids[tail] = id
+        end
+end
+EOF
+drun() { # name script
+        echo
+        echo "### dockerd: $1 ($secs s, 64 connections, 2 threads)"
+        wrk -t 2 -c 64 -d "${secs}s" --latency -s "$2" "$durl" | grep -v "^Running\|threads and"
+        echo "after it: $(drss)"
+}
+drun "read-heavy mix" "$work/dread.lua"
+drun "create/delete mix" "$work/dchurn.lua"
+t=$(date +%s%N)
+curl -sf "$durl/containers/json?all=1" | grep -o '"Id":"[0-9a-f]*"' | cut -d'"' -f4 |
+        xargs -P 4 -I{} curl -sf -o /dev/null -X DELETE "$durl/containers/{}?force=1"
+echo
+echo "dockerd removed them (DELETE ?force=1, 4 at a time) in $((($(date +%s%N) - t) / 1000000)) ms"

@@ -1,8 +1,10 @@
 #!/bin/sh
 # A private, throw-away Docker engine, for benchmarks that put berth beside it:
 #
-#   contrib/dockerd.sh start DIR   start dockerd on DIR/docker.sock (its data, state and
-#                                  containerd under DIR); prints DOCKER_HOST=unix://...
+#   contrib/dockerd.sh start DIR [PORT]
+#                                  start dockerd on DIR/docker.sock (its data, state and
+#                                  containerd under DIR), and on 127.0.0.1:PORT when one
+#                                  is given (for wrk); prints DOCKER_HOST=unix://...
 #   contrib/dockerd.sh stop DIR    remove its containers, stop it and its containerd (by
 #                                  pid), unmount what is under DIR, remove what it made
 #                                  outside DIR; DIR itself stays (rm -rf it afterwards)
@@ -16,7 +18,8 @@
 set -eu
 
 cmd=${1:-}
-dir=${2:?usage: contrib/dockerd.sh start|stop DIR}
+dir=${2:?usage: contrib/dockerd.sh start|stop DIR [PORT]}
+port=${3:-}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 sock=$dir/docker.sock
@@ -68,7 +71,10 @@ start() {
         done
         echo '{}' >"$dir/daemon.json"
         rm -f "$sock"
-        setsid dockerd -H "unix://$sock" --data-root "$dir/data" --exec-root "$dir/exec" \
+        tcp=
+        [ -n "$port" ] && tcp="-H tcp://127.0.0.1:$port"
+        # shellcheck disable=SC2086
+        setsid dockerd -H "unix://$sock" $tcp --data-root "$dir/data" --exec-root "$dir/exec" \
                 --pidfile "$dir/docker.pid" --config-file "$dir/daemon.json" --log-level warn \
                 --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
                 --bridge=none >>"$dir/dockerd.log" 2>&1 </dev/null &
@@ -131,7 +137,7 @@ case "$cmd" in
 start) start ;;
 stop) stop ;;
 *)
-        sed -n '2,8p' "$0" >&2
+        sed -n '2,10p' "$0" >&2
         exit 2
         ;;
 esac
