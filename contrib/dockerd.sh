@@ -69,6 +69,12 @@ start() {
                 /run/containerd; do
                 [ -e "$x" ] || echo "$x" >>"$dir/made-outside"
         done
+        # Its cgroup driver makes a "docker" group in every hierarchy mounted.
+        for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
+                if [ -e "${h}cgroup.procs" ] && [ ! -e "${h}docker" ]; then
+                        echo "${h}docker" >>"$dir/made-outside"
+                fi
+        done
         echo '{}' >"$dir/daemon.json"
         rm -f "$sock"
         tcp=

@@ -42,6 +42,7 @@ enum {
         ARG_SHUTDOWN_CONTAINERS,
         ARG_CGROUP_PARENT,
         ARG_LOG_MAX,
+        ARG_LOGS_KEPT,
         ARG_ZYGOTES,
         ARG_IGNORED, /* go-swagger flags accepted for compatibility */
         ARG_VERSION,
@@ -78,6 +79,9 @@ void berthd_config_help(const char *argv0)
                "                               hierarchy (default: berth)\n"
                "      --log-max-size=SIZE      container logs rotate beyond SIZE, keeping one\n"
                "                               old copy (default: 8MiB)\n"
+               "      --logs-kept-size=SIZE    the logs of deleted containers are kept up to\n"
+               "                               SIZE in all, the oldest removed first; 0\n"
+               "                               removes a log with its container (default: 64MiB)\n"
                "      --ceph-conf=FILE         Ceph configuration for RBD attachments that\n"
                "                               give no key (default: /etc/ceph/ceph.conf)\n"
                "      --zygotes=N              keep N container processes started ahead for\n"
@@ -182,6 +186,7 @@ static int defaults_from_env(struct berthd_config *c)
         c->max_body = DEFAULT_MAX_BODY;
         c->log_level = LOG_INFO;
         c->log_max = 8u << 20;
+        c->logs_kept = 64u << 20;
         c->zygotes = 2;
         if (set_str(&c->state_dir, "/run/berth") < 0 || set_str(&c->sysfs_root, "/sys") < 0 ||
             set_str(&c->host, "127.0.0.1") < 0 || set_str(&c->cgroup_parent, "berth") < 0)
@@ -274,6 +279,7 @@ int berthd_config_parse(int argc, char *argv[], struct berthd_config *c)
                 { "shutdown-containers", no_argument, NULL, ARG_SHUTDOWN_CONTAINERS },
                 { "cgroup-parent", required_argument, NULL, ARG_CGROUP_PARENT },
                 { "log-max-size", required_argument, NULL, ARG_LOG_MAX },
+                { "logs-kept-size", required_argument, NULL, ARG_LOGS_KEPT },
                 { "zygotes", required_argument, NULL, ARG_ZYGOTES },
                 { "cleanup-timeout", required_argument, NULL, ARG_IGNORED },
                 { "graceful-timeout", required_argument, NULL, ARG_IGNORED },
@@ -384,6 +390,17 @@ int berthd_config_parse(int argc, char *argv[], struct berthd_config *c)
                                 r = -EINVAL;
                         } else
                                 c->log_max = v;
+                        break;
+                }
+                case ARG_LOGS_KEPT: {
+                        size_t v;
+                        r = parse_size(optarg, &v);
+                        if (r < 0) {
+                                fprintf(stderr, "berthd: --logs-kept-size '%s' must be a size\n",
+                                        optarg);
+                                r = -EINVAL;
+                        } else
+                                c->logs_kept = v;
                         break;
                 }
                 case ARG_LOG_LEVEL:

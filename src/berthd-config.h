@@ -27,6 +27,7 @@ struct berthd_config {
         int log_level;
         size_t max_body;
         size_t log_max;
+        size_t logs_kept; /* --logs-kept-size: deleted containers' logs kept, bytes */
         unsigned zygotes; /* --zygotes: pool size, 0 = none */
         bool show_help;
         bool show_version;

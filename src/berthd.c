@@ -165,7 +165,8 @@ static int run(struct berthd_config *cfg)
                                            .sysfs_root = cfg->sysfs_root,
                                            .dev_root = cfg->dev_root,
                                            .ceph_conf = cfg->ceph_conf,
-                                           .log_max = cfg->log_max };
+                                           .log_max = cfg->log_max,
+                                           .logs_kept = cfg->logs_kept };
         struct berth_launcher *launcher = NULL;
         struct berth_cgroup_system *cgroups = NULL;
         struct berth_supervisor *supervisor = NULL;

@@ -7,6 +7,7 @@
 
 #include "container.h"
 #include "imageapi-codec.h"
+#include "logkeep.h"
 #include "macro.h"
 #include "metrics.h"
 #include "store.h"
@@ -94,6 +95,18 @@ static void h_metrics(struct berth_http_request *req, void *userdata)
                 "killed.\n# TYPE berth_container_oom_kills_total counter\n"
                 "berth_container_oom_kills_total %llu\n",
                 (unsigned long long)ooms);
+        {
+                uint64_t files = 0, bytes = 0;
+                if (m->store->logkeep)
+                        berth_logkeep_stats(m->store->logkeep, &files, &bytes);
+                strbuf_printf(&t,
+                              "# HELP berth_kept_logs_files Logs of deleted containers kept "
+                              "(--logs-kept-size).\n# TYPE berth_kept_logs_files gauge\n"
+                              "berth_kept_logs_files %llu\n"
+                              "# HELP berth_kept_logs_bytes What they take.\n"
+                              "# TYPE berth_kept_logs_bytes gauge\nberth_kept_logs_bytes %llu\n",
+                              (unsigned long long)files, (unsigned long long)bytes);
+        }
         strbuf_printf(&t, "# HELP berth_http_requests_total HTTP requests by route and status.\n"
                           "# TYPE berth_http_requests_total counter\n"
                           "# HELP berth_http_request_seconds_total Time spent answering them.\n"

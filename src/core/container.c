@@ -24,6 +24,7 @@
 #include "fileio.h"
 #include "launch.h"
 #include "log.h"
+#include "logkeep.h"
 #include "macro.h"
 #include "persist.h"
 #include "pidref.h"
@@ -272,11 +273,14 @@ static int prepare_files(struct berth_store *s, struct berth_container *c, struc
         return 0;
 }
 
-static void remove_files(struct berth_container *c, bool keep_log)
+/* keep_log: the log stays, within the budget of kept logs (logkeep.h). */
+static void remove_files(struct berth_store *s, struct berth_container *c, bool keep_log)
 {
         if (c->dir)
                 (void)rm_rf_physical(c->dir);
-        if (!keep_log && c->logfile) {
+        if (keep_log && s->logkeep)
+                berth_logkeep_add(s->logkeep, c->logfile);
+        else if (c->logfile) {
                 _cleanup_free_ char *old = NULL;
                 (void)unlink(c->logfile);
                 if (asprintf(&old, "%s.1", c->logfile) >= 0)
@@ -660,7 +664,7 @@ fail:
                  * mounts it defined. */
                 if (committed) {
                         store_uncommit(s, &c->obj, saved);
-                        remove_files(c, false);
+                        remove_files(s, c, false);
                 }
                 store_abort(s, &c->obj);
         }
@@ -1123,7 +1127,7 @@ int container_teardown(struct berth_store *s, struct berth_container *c, bool fo
                 pthread_cond_wait(&s->cond, &s->lock);
         pthread_mutex_unlock(&s->lock);
         container_log(c, "container deleted");
-        remove_files(c, /* keep_log= */ true);
+        remove_files(s, c, /* keep_log= */ true);
         return 0;
 }
 
@@ -1372,5 +1376,5 @@ void container_forget(struct berth_store *s, struct berth_container *c)
         }
         c->cg = berth_cgroup_destroy(c->cg);
         c->pid = 0;
-        remove_files(c, /* keep_log= */ true);
+        remove_files(s, c, /* keep_log= */ true);
 }

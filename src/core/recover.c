@@ -12,6 +12,7 @@
 #include "error.h"
 #include "fileio.h"
 #include "log.h"
+#include "logkeep.h"
 #include "macro.h"
 #include "mountfs.h"
 #include "persist.h"
@@ -378,6 +379,22 @@ static struct berth_obj *next_unheld(struct berth_store *s)
         return NULL;
 }
 
+/* Is logfile the log of a container the store has? */
+static bool log_in_use(const char *logfile, void *userdata)
+{
+        struct berth_store *s = userdata;
+        bool found = false;
+
+        pthread_mutex_lock(&s->lock);
+        for (size_t i = 0; i < s->n_table[BERTH_OBJ_CONTAINER] && !found; i++) {
+                const struct berth_container *c =
+                        (const struct berth_container *)s->table[BERTH_OBJ_CONTAINER][i];
+                found = streq_ptr(c->logfile, logfile);
+        }
+        pthread_mutex_unlock(&s->lock);
+        return found;
+}
+
 int berth_store_recover(struct berth_store *s)
 {
         struct recovery rc = { .s = s };
@@ -453,6 +470,13 @@ int berth_store_recover(struct berth_store *s)
                         swept += sweep_dir(containers, known);
         }
         swept += sweep_cgroups(s);
+        {
+                /* The logs of containers deleted before: kept within the budget. */
+                _cleanup_free_ char *logs = NULL;
+                if (asprintf(&logs, "%s/logs", s->state_dir) >= 0 &&
+                    berth_logkeep_scan(s->logkeep, logs, log_in_use, s) < 0)
+                        log_warning("Could not list the logs in '%s'", logs);
+        }
         if (n_items > 0)
                 (void)berth_persist_flush_counters(s->persist, s->next_id);
 

@@ -9,6 +9,7 @@
 #include "error.h"
 #include "fileio.h"
 #include "log.h"
+#include "logkeep.h"
 #include "macro.h"
 #include "persist.h"
 #include "pidref.h"
@@ -42,6 +43,7 @@ int berth_store_new(const struct berth_store_config *cfg, struct berth_store **r
                 pthread_condattr_destroy(&a);
         }
         s->log_max = cfg->log_max;
+        s->logkeep = berth_logkeep_new(cfg->logs_kept);
         (void)boot_id(s->boot_id);
         s->state_dir = strdup(cfg->state_dir ? cfg->state_dir : "/run/berth");
         s->sysfs_root = strdup(cfg->sysfs_root ? cfg->sysfs_root : "/sys");
@@ -50,7 +52,7 @@ int berth_store_new(const struct berth_store_config *cfg, struct berth_store **r
         s->rbd_helper =
                 cfg->rbd_helper ? strdup(cfg->rbd_helper) : find_helper("berth-rbd", "BERTH_RBD");
         pthread_mutex_init(&s->krbd_lock, NULL);
-        if (!s->state_dir || !s->sysfs_root || !s->dev_root || !s->ceph_conf ||
+        if (!s->logkeep || !s->state_dir || !s->sysfs_root || !s->dev_root || !s->ceph_conf ||
             asprintf(&s->mounts_dir, "%s/mounts", s->state_dir) < 0 ||
             asprintf(&s->rbd_dir, "%s/rbd", s->state_dir) < 0) {
                 s->mounts_dir = NULL;
@@ -115,6 +117,7 @@ struct berth_store *berth_store_free(struct berth_store *s)
         if (s->persist)
                 (void)berth_persist_flush_counters(s->persist, s->next_id);
         berth_persist_free(s->persist);
+        berth_logkeep_free(s->logkeep);
         pthread_mutex_destroy(&s->op_lock);
         pthread_mutex_destroy(&s->lock);
         pthread_cond_destroy(&s->cond);

@@ -42,6 +42,7 @@ struct berth_store_config {
         const char *ceph_conf;  /* default /etc/ceph/ceph.conf (when it exists) */
         const char *rbd_helper; /* the berth-rbd binary; NULL: beside berthd */
         uint64_t log_max;       /* container logs rotate beyond this size */
+        uint64_t logs_kept;     /* the logs of deleted containers, bytes (logkeep.h) */
 };
 
 struct berth_store {
@@ -61,6 +62,7 @@ struct berth_store {
         } stats;
         uint64_t next_linger;
         struct berth_persist *persist;
+        struct berth_logkeep *logkeep; /* the logs of deleted containers */
 
         pthread_mutex_t op_lock;
         pthread_mutex_t lock;

@@ -947,6 +947,61 @@ START_TEST(test_mount_namespace_held)
 }
 END_TEST
 
+/* The logs of deleted containers stay, within --logs-kept-size, oldest removed first;
+ * the logs of containers that exist are never touched; a restart applies the budget to
+ * what it finds. */
+START_TEST(test_deleted_logs_kept)
+{
+        const char *small[] = { "--cgroup-parent", cgparent, "--logs-kept-size", "12k", NULL };
+        const char *smaller[] = { "--cgroup-parent", cgparent, "--logs-kept-size", "4k", NULL };
+        _cleanup_free_ char *b = container_body(NULL, "created", "[\"true\"]", NULL);
+        char logs[512], path[128], first[512] = "", last[512] = "", live[512];
+        json_t *c;
+
+        test_berthd_stop(&d);
+        test_berthd_start(&d, false, small);
+        (void)snprintf(logs, sizeof(logs), "%s/logs", d.state_dir);
+        c = post("/imageapi/v1/container", b, 201); /* stays */
+        (void)snprintf(live, sizeof(live), "%s", test_json_str(c, "logfile"));
+        json_decref(c);
+        for (int i = 1; i <= 8; i++) {
+                c = post("/imageapi/v1/container", b, 201);
+                (void)snprintf(i == 1 ? first : last, sizeof(first), "%s",
+                               test_json_str(c, "logfile"));
+                (void)snprintf(path, sizeof(path), "/imageapi/v1/container?id=%lld",
+                               test_json_int(c, "id"));
+                json_decref(c);
+                json_decref(call("DELETE", path, 200));
+        }
+        /* Logs of a few lines take a block each here (4 KiB): three kept, and the live
+         * container's own. */
+        ck_assert_int_eq(access(live, F_OK), 0);
+        ck_assert_int_eq(access(last, F_OK), 0);
+        ck_assert_int_ne(access(first, F_OK), 0);
+        ck_assert_int_le(test_count_dir_entries(logs), 4);
+        ck_assert_int_ge(test_count_dir_entries(logs), 2);
+        {
+                /* And /metrics says what is kept. */
+                struct test_reply r;
+                char want[64];
+                test_get(&d, "/metrics", &r);
+                ck_assert_status(&r, 200);
+                (void)snprintf(want, sizeof(want), "\nberth_kept_logs_files %d\n",
+                               test_count_dir_entries(logs) - 1);
+                ck_assert_msg(strstr(r.body, want), "%s", r.body);
+                test_reply_done(&r);
+        }
+
+        test_berthd_kill(&d);
+        test_berthd_spawn(&d, false, smaller); /* the same state directory */
+        ck_assert_int_eq(access(live, F_OK), 0);
+        ck_assert_int_eq(access(last, F_OK), 0);
+        ck_assert_int_eq(test_count_dir_entries(logs), 2);
+        json_decref(call("DELETE", "/imageapi/v1/container?id=0", 200));
+        assert_clean();
+}
+END_TEST
+
 /* berthd --shutdown-containers: SIGTERM stops every container (TERM first) and removes
  * every container, mount and attachment; nothing is left. */
 START_TEST(test_shutdown_containers)
@@ -1011,6 +1066,7 @@ static Suite *containers_suite(void)
         tcase_add_test(tc, test_shutdown_containers);
         tcase_add_test(tc, test_zygotes);
         tcase_add_test(tc, test_mount_namespace_held);
+        tcase_add_test(tc, test_deleted_logs_kept);
         suite_add_tcase(s, tc);
 
         /* The same without zygotes: every container cloned on request. */

@@ -84,6 +84,8 @@ START_TEST(test_defaults)
         ck_assert_str_eq(c.listen.socket_path, "/run/berth/berthd.sock");
         ck_assert_str_eq(c.sysfs_root, "/sys");
         ck_assert_uint_eq(c.max_body, 1024 * 1024);
+        ck_assert_uint_eq(c.log_max, 8u << 20);
+        ck_assert_uint_eq(c.logs_kept, 64u << 20);
         ck_assert_int_eq(c.log_level, LOG_INFO);
         ck_assert_ptr_null(c.tls_certificate);
         ck_assert_ptr_null(c.tls_key);
@@ -315,6 +317,17 @@ START_TEST(test_other_flags)
         parse_bad("--threads=1025");
         parse_bad("--threads=");
         parse_bad("--threads=4x");
+
+        parse_ok(&c, "--log-max-size=1MiB", "--logs-kept-size=0");
+        ck_assert_uint_eq(c.log_max, 1u << 20);
+        ck_assert_uint_eq(c.logs_kept, 0);
+        berthd_config_done(&c);
+        parse_ok(&c, "--logs-kept-size=2G");
+        ck_assert_uint_eq(c.logs_kept, (size_t)2 << 30);
+        berthd_config_done(&c);
+        parse_bad("--logs-kept-size=much");
+        parse_bad("--logs-kept-size=");
+        parse_bad("--log-max-size=1000");
 }
 END_TEST
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * src/shared/fileio.c, strv.c and chase.c, and the id counters of src/core/persist.c,
- * on temporary directories. No root needed; nothing is mounted.
+ * src/shared/fileio.c, strv.c and chase.c, the id counters of src/core/persist.c and
+ * the kept logs of src/core/logkeep.c, on temporary directories. No root needed; nothing is
+ * mounted.
  */
 #include "config.h"
 
@@ -19,6 +20,7 @@
 #include "chase.h"
 #include "error.h"
 #include "fileio.h"
+#include "logkeep.h"
 #include "macro.h"
 #include "persist.h"
 #include "strv.h"
@@ -838,6 +840,108 @@ START_TEST(test_persist_state_is_file)
 }
 END_TEST
 
+/* ---- logkeep ----------------------------------------------------------------------- */
+
+/* A file of n bytes (what it takes: st_blocks). */
+static uint64_t put_bytes(const char *rel, size_t n)
+{
+        _cleanup_free_ char *b = malloc(n + 1);
+        struct stat st;
+
+        ck_assert_ptr_nonnull(b);
+        memset(b, 'x', n);
+        b[n] = 0;
+        put(rel, b);
+        ck_assert_int_eq(stat(P(rel), &st), 0);
+        return (uint64_t)st.st_blocks * 512;
+}
+
+START_TEST(test_logkeep_budget)
+{
+        uint64_t one = put_bytes("1-100.log", 3000), files, bytes;
+        struct berth_logkeep *k;
+
+        ck_assert_uint_gt(one, 0);
+        (void)put_bytes("1-100.log.1", 3000);
+        (void)put_bytes("2-101.log", 3000);
+        (void)put_bytes("3-102.log", 3000);
+        (void)put_bytes("4-103.log", 3000);
+        /* Room for three files of this size. */
+        k = berth_logkeep_new(3 * one);
+        ck_assert_ptr_nonnull(k);
+        berth_logkeep_add(k, P("1-100.log")); /* and its .1 */
+        berth_logkeep_add(k, P("2-101.log"));
+        ck_assert(exists(P("1-100.log.1")) && exists(P("1-100.log")) && exists(P("2-101.log")));
+        /* The fourth file is over: the oldest, the rotated copy, goes first. */
+        berth_logkeep_add(k, P("3-102.log"));
+        ck_assert(!exists(P("1-100.log.1")) && exists(P("1-100.log")));
+        berth_logkeep_add(k, P("4-103.log"));
+        ck_assert(!exists(P("1-100.log")) && exists(P("2-101.log")) && exists(P("4-103.log")));
+        berth_logkeep_stats(k, &files, &bytes);
+        ck_assert_uint_eq(files, 3);
+        ck_assert_uint_eq(bytes, 3 * one);
+        /* A kept log someone else removed is no trouble. */
+        ck_assert_int_eq(unlink(P("2-101.log")), 0);
+        (void)put_bytes("5-104.log", 3000);
+        berth_logkeep_add(k, P("5-104.log"));
+        ck_assert(exists(P("3-102.log")) && exists(P("4-103.log")) && exists(P("5-104.log")));
+        /* A log that is not there adds nothing. */
+        berth_logkeep_add(k, P("6-105.log"));
+        berth_logkeep_stats(k, &files, &bytes);
+        ck_assert_uint_eq(files, 3);
+        berth_logkeep_free(k);
+}
+END_TEST
+
+START_TEST(test_logkeep_zero)
+{
+        struct berth_logkeep *k = berth_logkeep_new(0);
+
+        (void)put_bytes("1-100.log", 10);
+        (void)put_bytes("1-100.log.1", 10);
+        berth_logkeep_add(k, P("1-100.log"));
+        ck_assert(!exists(P("1-100.log")) && !exists(P("1-100.log.1")));
+        berth_logkeep_free(k);
+}
+END_TEST
+
+static bool live_two(const char *logfile, void *userdata)
+{
+        (void)userdata;
+        return streq(logfile, P("2-200.log"));
+}
+
+START_TEST(test_logkeep_scan)
+{
+        struct timespec t[2] = { { .tv_sec = 1000 }, { .tv_sec = 1000 } };
+        uint64_t one = put_bytes("1-100.log", 3000), files, bytes;
+        struct berth_logkeep *k = berth_logkeep_new(2 * one);
+
+        (void)put_bytes("2-200.log", 3000);
+        (void)put_bytes("2-200.log.1", 3000);
+        (void)put_bytes("3-300.log", 3000);
+        (void)put_bytes("4-400.log", 3000);
+        /* Oldest by modification time, whatever the names say. */
+        for (int i = 0; i < 3; i++) {
+                static const char *const order[] = { "4-400.log", "1-100.log", "3-300.log" };
+                t[0].tv_sec = t[1].tv_sec = 1000 + i;
+                ck_assert_int_eq(utimensat(AT_FDCWD, P(order[i]), t, 0), 0);
+        }
+        ck_assert_int_eq(berth_logkeep_scan(k, dir, live_two, NULL), 0);
+        /* A live container's log and its copy are never counted or removed. */
+        ck_assert(exists(P("2-200.log")) && exists(P("2-200.log.1")));
+        ck_assert(!exists(P("4-400.log")) && exists(P("1-100.log")) && exists(P("3-300.log")));
+        berth_logkeep_stats(k, &files, &bytes);
+        ck_assert_uint_eq(files, 2);
+        ck_assert_uint_eq(bytes, 2 * one);
+        berth_logkeep_free(k);
+        /* A directory that is not there: nothing kept, no error. */
+        k = berth_logkeep_new(1);
+        ck_assert_int_eq(berth_logkeep_scan(k, P("nonexistent"), NULL, NULL), 0);
+        berth_logkeep_free(k);
+}
+END_TEST
+
 static Suite *fileio_suite(void)
 {
         Suite *s = suite_create("fileio");
@@ -882,6 +986,14 @@ static Suite *fileio_suite(void)
         tcase_add_test(tc, test_persist_corrupt);
         tcase_add_test(tc, test_persist_count);
         tcase_add_test(tc, test_persist_state_is_file);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("logkeep");
+        tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+        tcase_add_checked_fixture(tc, dir_setup, NULL);
+        tcase_add_test(tc, test_logkeep_budget);
+        tcase_add_test(tc, test_logkeep_zero);
+        tcase_add_test(tc, test_logkeep_scan);
         suite_add_tcase(s, tc);
         return s;
 }
