@@ -128,6 +128,15 @@ void berth_logkeep_add(struct berth_logkeep *k, const char *logfile)
         pthread_mutex_unlock(&k->lock);
 }
 
+/* Added already (recovery finishes off containers before the scan). Few: linear. */
+static bool queued(const struct berth_logkeep *k, const char *path)
+{
+        for (size_t i = k->head; i < k->n; i++)
+                if (streq(k->q[i].path, path))
+                        return true;
+        return false;
+}
+
 static int by_mtime(const void *a, const void *b)
 {
         const struct kept *x = a, *y = b;
@@ -171,7 +180,7 @@ int berth_logkeep_scan(struct berth_logkeep *k, const char *logs_dir,
                 l = strlen(base);
                 if (l > 2 && streq(base + l - 2, ".1"))
                         base[l - 2] = 0;
-                if (live && live(base, userdata))
+                if ((live && live(base, userdata)) || queued(k, path))
                         continue;
                 r = push(k, TAKE_PTR(path), &st);
                 if (r < 0)

@@ -18,9 +18,10 @@ struct berth_logkeep;
 struct berth_logkeep *berth_logkeep_new(uint64_t max_bytes);
 void berth_logkeep_free(struct berth_logkeep *k);
 
-/* At start-up, before any berth_logkeep_add(): every file in logs_dir that live() does
- * not claim (it is given the log's path without a ".1" ending) is a kept log, oldest
- * first by modification time; then the budget applies. live() runs without k's lock. */
+/* At start-up, when no request can add: every file in logs_dir that live() does not
+ * claim (it is given the log's path without a ".1" ending) and that is not kept already
+ * is a kept log, oldest first by modification time; then the budget applies. live()
+ * runs without k's lock. */
 int berth_logkeep_scan(struct berth_logkeep *k, const char *logs_dir,
                        bool (*live)(const char *logfile, void *userdata), void *userdata);
 
