@@ -74,7 +74,45 @@ for _ in $(seq 200); do [ -s "$work/run/berthd/listen" ] && break; sleep 0.02; d
 url=$(head -n 1 "$work/run/berthd/listen")
 J='Content-Type: application/json'
 
-rss() { awk '/^VmRSS/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$berthd_pid/status"; }
+# Helpers for both engines.
+rss_of() { awk '/^VmRSS/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$1/status" 2>/dev/null; }
+rss() { rss_of "$berthd_pid"; }
+list_ms() { # URL: curl's time_total, median of 5
+        for _ in 1 2 3 4 5; do
+                curl -sf -o /dev/null -w '%{time_total}\n' "$1"
+        done | sort -n | awk 'NR == 3 { printf "%.2f ms", $1 * 1000 }'
+}
+# churn_lua FILE DELETE_PREFIX POST_PATH BODY ID_PATTERN: create (not start) and delete
+# again and again. The Lua state is per wrk thread, shared by its connections: created
+# ids wait in a queue.
+churn_lua() {
+        cat >"$1" <<EOF
+local ids, head, tail = {}, 1, 0
+request = function()
+        if head <= tail then
+                local id = ids[head]
+                ids[head] = nil
+                head = head + 1
+                return wrk.format("DELETE", "$2" .. id)
+        end
+        return wrk.format("POST", "$3", { ["Content-Type"] = "application/json" }, '$4')
+end
+response = function(status, headers, body)
+        local id = body:match('$5')
+        if status == 201 and id then
+                tail = tail + 1
+                ids[tail] = id
+        end
+end
+EOF
+}
+# run_wrk TITLE SCRIPT URL MEMORY_COMMAND
+run_wrk() {
+        echo
+        echo "### $1 ($secs s, 64 connections, 2 threads)"
+        wrk -t 2 -c 64 -d "${secs}s" --latency -s "$2" "$3" | grep -v "^Running\|threads and"
+        echo "after it: $($4)"
+}
 
 curl -sf -H "$J" -d "{\"bind\":{\"path\":\"$work/root\",\"ro\":true}}" "$url/imageapi/v1/mount" >/dev/null
 t0=$(date +%s%N)
@@ -85,12 +123,7 @@ done
 t1=$(date +%s%N)
 echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r); wrk $(wrk --version 2>&1 | head -n 1 | awk '{print $2}')"
 echo "$n containers started one after the other in $(( (t1 - t0) / 1000000 )) ms (curl, one request each); berthd RSS $(rss)"
-list_ms() {
-        for _ in 1 2 3 4 5; do
-                curl -sf -o /dev/null -w '%{time_total}\n' "$url/imageapi/v1/container"
-        done | sort -n | awk 'NR == 3 { printf "%.2f ms", $1 * 1000 }'
-}
-echo "GET /imageapi/v1/container (all $n, $(curl -sf "$url/imageapi/v1/container" | wc -c) bytes): $(list_ms) (curl's time_total, median of 5)"
+echo "GET /imageapi/v1/container (all $n, $(curl -sf "$url/imageapi/v1/container" | wc -c) bytes): $(list_ms "$url/imageapi/v1/container") (curl's time_total, median of 5)"
 
 cat >"$work/read.lua" <<EOF
 math.randomseed(os.time())
@@ -106,46 +139,20 @@ request = function()
         return wrk.format("GET", "/imageapi/v1/container")
 end
 EOF
-cat >"$work/churn.lua" <<'EOF'
--- POST a container (created, not started), DELETE it later. The Lua state is per wrk
--- thread, shared by its connections: created ids wait in a queue.
-local ids, head, tail = {}, 1, 0
-request = function()
-        if head <= tail then
-                local id = ids[head]
-                ids[head] = nil
-                head = head + 1
-                return wrk.format("DELETE", "/imageapi/v1/container?id=" .. id)
-        end
-        return wrk.format("POST", "/imageapi/v1/container",
-                { ["Content-Type"] = "application/json" },
-                '{"state":"created","args":["sleep","1"],"mount":{"id":0}}')
-end
-response = function(status, headers, body)
-        local id = body:match('^{"id":(%d+)')
-        if status == 201 and id then
-                tail = tail + 1
-                ids[tail] = id
-        end
-end
-EOF
+churn_lua "$work/churn.lua" "/imageapi/v1/container?id=" "/imageapi/v1/container" \
+        '{"state":"created","args":["sleep","1"],"mount":{"id":0}}' '^{"id":(%d+)'
 
-run() { # name script
-        echo
-        echo "### $1 ($secs s, 64 connections, 2 threads)"
-        wrk -t 2 -c 64 -d "${secs}s" --latency -s "$2" "$url" | grep -v "^Running\|threads and"
-        echo "berthd RSS after it: $(rss)"
-}
-run "read-heavy mix" "$work/read.lua"
-run "create/delete mix" "$work/churn.lua"
+berthd_rss() { echo "berthd $(rss)"; }
+run_wrk "read-heavy mix" "$work/read.lua" "$url" berthd_rss
+run_wrk "create/delete mix" "$work/churn.lua" "$url" berthd_rss
 # The churn's last creations (at most one per connection) were not deleted when wrk
 # stopped: delete them, so that the last read mix sees the same N.
 for id in $(curl -sf "$url/imageapi/v1/container" | grep -o '{"id":[0-9]*' | cut -d: -f2); do
         [ "$id" -ge "$n" ] && curl -sf -X DELETE "$url/imageapi/v1/container?id=$id" >/dev/null
 done
-run "read-heavy mix again" "$work/read.lua"
+run_wrk "read-heavy mix again" "$work/read.lua" "$url" berthd_rss
 echo
-echo "containers still there: $(curl -sf "$url/imageapi/v1/container" | grep -o '"logfile"' | wc -l) (want $n); GET of all: $(list_ms)"
+echo "containers still there: $(curl -sf "$url/imageapi/v1/container" | grep -o '"logfile"' | wc -l) (want $n); GET of all: $(list_ms "$url/imageapi/v1/container")"
 t=$(date +%s%N)
 kill "$berthd_pid"
 wait "$berthd_pid" || true
@@ -160,7 +167,6 @@ docker_dir=$work/docker
 "$top/contrib/dockerd.sh" start "$docker_dir" "$port" >/dev/null
 dsock=$docker_dir/docker.sock
 durl=http://127.0.0.1:$port
-rss_of() { awk '/^VmRSS/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$1/status" 2>/dev/null; }
 drss() {
         shims=0
         for f in /proc/[0-9]*/cmdline; do
@@ -189,13 +195,8 @@ seq "$n" | xargs -P 4 -I{} sh -c '
         curl -sf --unix-socket "$1" -X POST "http://d/containers/$id/start"' sh "$dsock"
 t1=$(date +%s%N)
 echo "$n containers created and started in $(((t1 - t0) / 1000000)) ms (curl, 4 at a time); $(drss)"
-dlist_ms() {
-        for _ in 1 2 3 4 5; do
-                curl -sf -o /dev/null -w '%{time_total}\n' "$durl/containers/json"
-        done | sort -n | awk 'NR == 3 { printf "%.2f ms", $1 * 1000 }'
-}
 echo "GET /containers/json (all $(curl -sf "$durl/containers/json" | grep -o '"Id":' | wc -l)," \
-        "$(curl -sf "$durl/containers/json" | wc -c) bytes): $(dlist_ms) (curl's time_total, median of 5)"
+        "$(curl -sf "$durl/containers/json" | wc -c) bytes): $(list_ms "$durl/containers/json") (curl's time_total, median of 5)"
 {
         echo "local ids = {"
         curl -sf "$durl/containers/json" | grep -o '"Id":"[0-9a-f]*"' | cut -d'"' -f4 | sed 's/.*/"&",/'
@@ -215,36 +216,11 @@ request = function()
 end
 EOF
 } >"$work/dread.lua"
-cat >"$work/dchurn.lua" <<'EOF'
--- Create a container (not started) and delete it later, as berth's create/delete mix.
-local ids, head, tail = {}, 1, 0
-request = function()
-        if head <= tail then
-                local id = ids[head]
-                ids[head] = nil
-                head = head + 1
-                return wrk.format("DELETE", "/containers/" .. id)
-        end
-        return wrk.format("POST", "/containers/create",
-                { ["Content-Type"] = "application/json" },
-                '{"Image":"berth-load:1","Cmd":["sleep","1"],"HostConfig":{"NetworkMode":"host"}}')
-end
-response = function(status, headers, body)
-        local id = body:match('"Id":"(%x+)"')
-        if status == 201 and id then
-                tail = tail + 1
-                ids[tail] = id
-        end
-end
-EOF
-drun() { # name script
-        echo
-        echo "### dockerd: $1 ($secs s, 64 connections, 2 threads)"
-        wrk -t 2 -c 64 -d "${secs}s" --latency -s "$2" "$durl" | grep -v "^Running\|threads and"
-        echo "after it: $(drss)"
-}
-drun "read-heavy mix" "$work/dread.lua"
-drun "create/delete mix" "$work/dchurn.lua"
+churn_lua "$work/dchurn.lua" "/containers/" "/containers/create" \
+        '{"Image":"berth-load:1","Cmd":["sleep","1"],"HostConfig":{"NetworkMode":"host"}}' \
+        '"Id":"(%x+)"'
+run_wrk "dockerd: read-heavy mix" "$work/dread.lua" "$durl" drss
+run_wrk "dockerd: create/delete mix" "$work/dchurn.lua" "$durl" drss
 t=$(date +%s%N)
 curl -sf "$durl/containers/json?all=1" | grep -o '"Id":"[0-9a-f]*"' | cut -d'"' -f4 |
         xargs -P 4 -I{} curl -sf -o /dev/null -X DELETE "$durl/containers/{}?force=1"
