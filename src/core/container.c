@@ -400,8 +400,7 @@ static int container_start(struct berth_store *s, struct berth_container *c, cha
                  * (renamed below, while it starts the payload). */
                 r = berth_cgroup_apply_limits(z.cg, &c->limits, err);
                 if (r < 0) {
-                        berth_zygote_ready_discard(&z);
-                        berth_zygotes_refill(s->zygotes);
+                        berth_zygotes_discard(s->zygotes, &z);
                         free(exec_path);
                         return r;
                 }
@@ -421,10 +420,8 @@ static int container_start(struct berth_store *s, struct berth_container *c, cha
                 (void)berth_cgroup_oom_kills(c->cg, &c->oom_base);
         } else if (c->limits.memory || c->limits.pids || c->limits.cpu_weight ||
                    c->limits.cpu_quota_us) {
-                if (zygote) {
-                        berth_zygote_ready_discard(&z);
-                        berth_zygotes_refill(s->zygotes);
-                }
+                if (zygote)
+                        berth_zygotes_discard(s->zygotes, &z);
                 free(exec_path);
                 return berth_error_set(err, EOPNOTSUPP, "limits: this host has no cgroups mounted");
         }
@@ -434,10 +431,8 @@ static int container_start(struct berth_store *s, struct berth_container *c, cha
                 r = open_launch_fds(c, &fds, err);
         if (r < 0) {
                 berth_launch_done(&l);
-                if (zygote) {
-                        berth_zygote_ready_discard(&z);
-                        berth_zygotes_refill(s->zygotes);
-                }
+                if (zygote)
+                        berth_zygotes_discard(s->zygotes, &z);
                 goto fail_cg;
         }
         if (zygote)

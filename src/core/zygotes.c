@@ -31,7 +31,8 @@ struct berth_zygotes {
         pthread_t thread;
 };
 
-void berth_zygote_ready_discard(struct berth_zygote_ready *r)
+/* Kill a zygote and remove its groups. */
+static void berth_zygote_ready_discard(struct berth_zygote_ready *r)
 {
         berth_zygote_kill(&r->z);
         r->cg = berth_cgroup_destroy(r->cg);
@@ -187,6 +188,12 @@ bool berth_zygotes_take(struct berth_zygotes *p, struct berth_zygote_ready *ret)
         }
         pthread_mutex_unlock(&p->lock);
         return found;
+}
+
+void berth_zygotes_discard(struct berth_zygotes *p, struct berth_zygote_ready *z)
+{
+        berth_zygote_ready_discard(z);
+        berth_zygotes_refill(p);
 }
 
 void berth_zygotes_refill(struct berth_zygotes *p)

@@ -32,5 +32,6 @@ bool berth_zygotes_take(struct berth_zygotes *p, struct berth_zygote_ready *ret)
  * one cloned meanwhile would compete with it for the CPUs and for the mount
  * namespace lock that its pivot needs. */
 void berth_zygotes_refill(struct berth_zygotes *p);
-/* Kill a zygote that was taken but not claimed, and remove its groups. */
-void berth_zygote_ready_discard(struct berth_zygote_ready *r);
+/* A taken zygote that will not be claimed: killed, its groups removed, the pool
+ * refilled. */
+void berth_zygotes_discard(struct berth_zygotes *p, struct berth_zygote_ready *z);

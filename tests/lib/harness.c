@@ -708,6 +708,13 @@ int test_count_container_cgroups(const char *cgroup_parent)
         return n;
 }
 
+int test_wait_container_cgroups_gone(const char *cgroup_parent)
+{
+        for (int i = 0; i < 500 && test_count_container_cgroups(cgroup_parent) > 0; i++)
+                usleep(10000);
+        return test_count_container_cgroups(cgroup_parent);
+}
+
 int test_sweep(const char *cgroup_parent)
 {
         const char *base = getenv("TMPDIR");
@@ -797,4 +804,14 @@ void test_remove_all(struct test_berthd *t, const char *collection)
                 test_reply_done(&rr);
         }
         test_reply_done(&r);
+}
+
+void test_remove_everything_and_stop(struct test_berthd *t)
+{
+        if (t->pid > 0) {
+                test_remove_all(t, "/imageapi/v1/container");
+                test_remove_all(t, "/imageapi/v1/mount");
+                test_remove_all(t, "/imageapi/v1/attach");
+        }
+        test_berthd_stop(t);
 }

@@ -149,7 +149,13 @@ void test_run_dir_leave(const char *cgroup_parent);
 int test_sweep(const char *cgroup_parent);
 /* Containers' groups under the parent, in every hierarchy (not berthd's zygotes'). */
 int test_count_container_cgroups(const char *cgroup_parent);
+/* The same, after waiting (bounded, 5 s) for berthd to remove them: it does once a
+ * container's last process is gone. */
+int test_wait_container_cgroups_gone(const char *cgroup_parent);
 
 /* After a failed test: force-delete every object of a collection ("/imageapi/v1/mount"),
  * newest first, so the next test starts clean. */
 void test_remove_all(struct test_berthd *t, const char *collection);
+/* A test case's teardown: every container, mount and attachment removed (when berthd
+ * still runs), then berthd stopped. */
+void test_remove_everything_and_stop(struct test_berthd *t);

@@ -73,12 +73,7 @@ static void setup_cold(void)
 
 static void teardown(void)
 {
-        if (d.pid > 0) {
-                test_remove_all(&d, "/imageapi/v1/container");
-                test_remove_all(&d, "/imageapi/v1/mount");
-                test_remove_all(&d, "/imageapi/v1/attach");
-        }
-        test_berthd_stop(&d);
+        test_remove_everything_and_stop(&d);
 }
 
 /* Nothing of the test is left: mounts, loop devices, cgroups. */
@@ -91,10 +86,7 @@ static void assert_clean(void)
         ck_assert_msg(test_wait_loops_gone(images) == 0, "loop devices left");
         (void)snprintf(p, sizeof(p), "%s/mounts", d.state_dir);
         ck_assert_msg(test_count_dir_entries(p) == 0, "directories left in %s", p);
-        /* berthd removes a container's cgroups after its last process is gone. */
-        for (int i = 0; i < 500 && test_count_container_cgroups(cgparent) > 0; i++)
-                usleep(10000);
-        ck_assert_msg(test_count_container_cgroups(cgparent) == 0, "cgroups left under %s",
+        ck_assert_msg(test_wait_container_cgroups_gone(cgparent) == 0, "cgroups left under %s",
                       cgparent);
 }
 

@@ -129,12 +129,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-        if (d.pid > 0) {
-                test_remove_all(&d, "/imageapi/v1/container");
-                test_remove_all(&d, "/imageapi/v1/mount");
-                test_remove_all(&d, "/imageapi/v1/attach");
-        }
-        test_berthd_stop(&d);
+        test_remove_everything_and_stop(&d);
 }
 
 /* ---- helpers ----------------------------------------------------------------------- */
