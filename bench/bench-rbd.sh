@@ -121,7 +121,7 @@ echo "berth-rbd / rbd-fuse throughput: dd $(awk -v a="$b" -v b="$r" 'BEGIN { pri
 # Through berthd: POST /attach/rbd, POST /mount/rbd (squashfs), until both replied.
 mkdir -p "$work/run"
 mount -t tmpfs -o mode=0700,size=64m berth-bench "$work/run"
-"$build/berthd" --state-dir "$work/run/berthd" --port 0 --cgroup-parent berth-bench-rbd \
+"$build/berthd" --state-dir "$work/run/berthd" --scheme http --port 0 --cgroup-parent berth-bench-rbd \
         --log-level warning >"$work/berthd.log" 2>&1 &
 pids="$pids $!"
 for _ in $(seq 200); do [ -s "$work/run/berthd/listen" ] && break; sleep 0.02; done

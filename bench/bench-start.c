@@ -177,7 +177,7 @@ static void events_open(void)
                 perror("connect /events");
                 exit(2);
         }
-        (void)snprintf(req, sizeof(req), "GET /events HTTP/1.1\r\nHost: b\r\n\r\n");
+        (void)snprintf(req, sizeof(req), "GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
         (void)!write(events_fd, req, strlen(req));
 }
 

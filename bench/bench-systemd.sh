@@ -83,7 +83,7 @@ wait_running() {
 }
 
 # --- berth ---------------------------------------------------------------------------
-"$build/berthd" --state-dir "$work/state" --port 0 --cgroup-parent berth-bench-sd \
+"$build/berthd" --state-dir "$work/state" --scheme http --port 0 --cgroup-parent berth-bench-sd \
         --log-level warning >"$work/berthd.log" 2>&1 &
 berthd_pid=$!
 for _ in $(seq 200); do [ -s "$work/state/listen" ] && break; sleep 0.02; done

@@ -67,7 +67,7 @@ cp /bin/busybox "$work/root/bin/"
 for a in sh sleep; do ln -s busybox "$work/root/bin/$a"; done
 mount -t tmpfs -o mode=0700,size=512m berth-load "$work/run"
 # --shutdown-containers: SIGTERM at the end stops and removes all N of them.
-"$build/berthd" --state-dir "$work/run/berthd" --port 0 --cgroup-parent berth-load \
+"$build/berthd" --state-dir "$work/run/berthd" --scheme http --port 0 --cgroup-parent berth-load \
         --log-level warning --shutdown-containers >"$work/berthd.log" 2>&1 &
 berthd_pid=$!
 for _ in $(seq 200); do [ -s "$work/run/berthd/listen" ] && break; sleep 0.02; done

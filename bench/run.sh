@@ -96,7 +96,7 @@ done
 # journal commit. berthd, crun and runc all keep their state on this one tmpfs.
 mkdir -p "$work/run"
 mount -t tmpfs -o mode=0700,size=64m berth-bench "$work/run"
-"$build/berthd" --state-dir "$work/run/berthd" --port 0 --cgroup-parent berth-bench-api \
+"$build/berthd" --state-dir "$work/run/berthd" --scheme http --port 0 --cgroup-parent berth-bench-api \
         --log-level warning >"$work/berthd.log" 2>&1 &
 berthd_pid=$!
 for _ in $(seq 200); do [ -s "$work/run/berthd/listen" ] && break; sleep 0.02; done

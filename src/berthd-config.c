@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <netdb.h>
 #include <stdint.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include "log.h"
 #include "macro.h"
 #include "berthd-config.h"
+#include "strv.h"
 
 #define DEFAULT_PORT 8080
 #define DEFAULT_TLS_PORT 8443
@@ -44,6 +47,10 @@ enum {
         ARG_LOG_MAX,
         ARG_LOGS_KEPT,
         ARG_ZYGOTES,
+        ARG_INSECURE,
+        ARG_ALLOW_ORIGIN,
+        ARG_ALLOW_HOST,
+        ARG_REFUSE_PRIVILEGED,
         ARG_IGNORED, /* go-swagger flags accepted for compatibility */
         ARG_VERSION,
 };
@@ -56,7 +63,8 @@ void berthd_config_help(const char *argv0)
                "them, driven by the ImageAPI over HTTP.\n"
                "\n"
                "Listening (compatible with imageapi-server):\n"
-               "      --scheme=SCHEME          http, https or unix; repeatable (default: http)\n"
+               "      --scheme=SCHEME          http, https or unix; repeatable (default: unix\n"
+               "                               only: the socket at --socket-path, mode 0600)\n"
                "      --host=ADDR              address for http (default: 127.0.0.1; env HOST)\n"
                "      --port=PORT              port for http, 0 for any (default: %d; env PORT)\n"
                "      --socket-path=PATH       unix socket (default: STATE_DIR/berthd.sock)\n"
@@ -66,6 +74,25 @@ void berthd_config_help(const char *argv0)
                "      --tls-key=FILE           PEM private key for https\n"
                "      --tls-ca=FILE            CA bundle; when given, clients must present a\n"
                "                               certificate signed by it\n"
+               "\n"
+               "Who may call (the API is root on this host; see the README's Security):\n"
+               "      --token-file=FILE        require the token in FILE on every request\n"
+               "                               (header 'token:' or 'Authorization: Bearer')\n"
+               "      --socket-group=GROUP     the unix socket is 0660 and GROUP's, and the\n"
+               "                               state directory 0710 and GROUP's (default:\n"
+               "                               0600 and 0700, root's)\n"
+               "      --insecure               serve http/https on an address that is not\n"
+               "                               loopback without --token-file or --tls-ca\n"
+               "                               (refused otherwise: anyone who reaches the port\n"
+               "                               is root here)\n"
+               "      --allow-origin=ORIGIN    serve requests a browser sends from this web\n"
+               "                               origin (\"https://ui.example:8443\"); repeatable.\n"
+               "                               Others with an Origin or a Sec-Fetch-Site other\n"
+               "                               than 'none' get 403\n"
+               "      --allow-host=HOST        accept this Host header without a token, besides\n"
+               "                               loopback names and addresses; repeatable\n"
+               "      --refuse-privileged      refuse privileged containers (systemd mode):\n"
+               "                               for nodes that run untrusted images\n"
                "\n"
                "berth:\n"
                "      --state-dir=DIR          runtime state: mounts, logs, records\n"
@@ -90,10 +117,6 @@ void berthd_config_help(const char *argv0)
                "      --shutdown-containers    on SIGTERM/SIGINT stop every container, then\n"
                "                               remove every container, mount and attachment\n"
                "                               (default: they all stay up)\n"
-               "      --socket-group=GROUP     the unix socket is 0660 and GROUP's (default:\n"
-               "                               0600, root's)\n"
-               "      --token-file=FILE        require the token in FILE on every request\n"
-               "                               (header 'token:' or 'Authorization: Bearer')\n"
                "  -h, --help                   show this help\n"
                "      --version                show the version\n"
                "\n"
@@ -232,8 +255,16 @@ static int check_state_dir(const char *d)
 
 static int finish(struct berthd_config *c)
 {
+        /* The API is root on this host: without a scheme asked for, only the 0600 unix
+         * socket (as Docker's), never a TCP port. */
         if (!c->listen.schemes)
-                c->listen.schemes = BERTH_SCHEME_HTTP;
+                c->listen.schemes = BERTH_SCHEME_UNIX;
+        if (c->tcp_flags_given && !(c->listen.schemes & (BERTH_SCHEME_HTTP | BERTH_SCHEME_HTTPS))) {
+                fprintf(stderr, "berthd: --host/--port/--tls-host/--tls-port without --scheme "
+                                "http or https: berthd listens on its unix socket only unless a "
+                                "TCP scheme is given\n");
+                return -EINVAL;
+        }
         if (check_state_dir(c->state_dir) < 0)
                 return -EINVAL;
         if (!c->socket_path && asprintf(&c->socket_path, "%s/berthd.sock", c->state_dir) < 0) {
@@ -252,6 +283,211 @@ static int finish(struct berthd_config *c)
         c->listen.tls_key = c->tls_key;
         c->listen.tls_ca = c->tls_ca;
         return 0;
+}
+
+/* An origin as browsers send it: scheme://host[:port], nothing after. */
+static int add_origin(struct berthd_config *c, const char *v)
+{
+        const char *rest = strncmp(v, "http://", 7) == 0    ? v + 7
+                           : strncmp(v, "https://", 8) == 0 ? v + 8
+                                                            : NULL;
+
+        if (!rest || !*rest || strpbrk(rest, "/?#@ \t") || strlen(v) > 255) {
+                fprintf(stderr,
+                        "berthd: --allow-origin '%s' must be an origin such as "
+                        "'https://ui.example:8443' (scheme, host, port; no path)\n",
+                        v);
+                return -EINVAL;
+        }
+        return strv_extend(&c->allow_origins, v);
+}
+
+static int add_host(struct berthd_config *c, const char *v)
+{
+        if (!*v || strlen(v) > 255 ||
+            strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-:[]") !=
+                    strlen(v)) {
+                fprintf(stderr,
+                        "berthd: --allow-host '%s' must be a host name or address, with an "
+                        "optional :port\n",
+                        v);
+                return -EINVAL;
+        }
+        return strv_extend(&c->allow_hosts, v);
+}
+
+static int parse_name_flag(struct berthd_config *c, const char *v)
+{
+        if (!*v || strlen(v) > 64 ||
+            strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
+                    strlen(v) ||
+            v[0] == '.') {
+                fprintf(stderr, "berthd: --cgroup-parent '%s' must be a name of [A-Za-z0-9._-]\n",
+                        v);
+                return -EINVAL;
+        }
+        return set_str(&c->cgroup_parent, v);
+}
+
+/* The flags that take a number or a size. */
+static int parse_number_flag(struct berthd_config *c, int opt, const char *v)
+{
+        size_t size;
+        char *end;
+        long n;
+
+        switch (opt) {
+        case ARG_ZYGOTES:
+                n = strtol(v, &end, 10);
+                if (!*v || *end || n < 0 || n > 8) {
+                        fprintf(stderr, "berthd: --zygotes '%s' must be 0 to 8\n", v);
+                        return -EINVAL;
+                }
+                c->zygotes = (unsigned)n;
+                return 0;
+        case ARG_THREADS:
+                n = strtol(v, &end, 10);
+                if (*end || n < 1 || n > 1024) {
+                        fprintf(stderr, "berthd: --threads '%s' must be 1..1024\n", v);
+                        return -EINVAL;
+                }
+                c->listen.threads = (unsigned)n;
+                return 0;
+        case ARG_LOG_MAX:
+                if (parse_size(v, &size) < 0 || size < 4096) {
+                        fprintf(stderr,
+                                "berthd: --log-max-size '%s' must be a size of at least 4KiB\n",
+                                v);
+                        return -EINVAL;
+                }
+                c->log_max = size;
+                return 0;
+        case ARG_LOGS_KEPT:
+                if (parse_size(v, &size) < 0) {
+                        fprintf(stderr, "berthd: --logs-kept-size '%s' must be a size\n", v);
+                        return -EINVAL;
+                }
+                c->logs_kept = size;
+                return 0;
+        case ARG_MAX_BODY:
+        case ARG_MAX_HEADER:
+                if (parse_size(v, &size) < 0 || size < 1024 || size > (64u << 20)) {
+                        fprintf(stderr, "berthd: --%s '%s' must be a size from 1KiB to 64MiB\n",
+                                opt == ARG_MAX_BODY ? "max-body-size" : "max-header-size", v);
+                        return -EINVAL;
+                }
+                if (opt == ARG_MAX_BODY)
+                        c->max_body = size;
+                else
+                        c->listen.max_header_bytes = size;
+                return 0;
+        case ARG_PORT:
+        case ARG_TLS_PORT:
+                c->tcp_flags_given = true;
+                if (parse_port(v, opt == ARG_PORT ? &c->listen.port : &c->listen.tls_port) < 0) {
+                        fprintf(stderr, "berthd: --%s '%s' is not a port number\n",
+                                opt == ARG_PORT ? "port" : "tls-port", v);
+                        return -EINVAL;
+                }
+                return 0;
+        case ARG_LOG_LEVEL:
+                c->log_level = log_level_from_string(v);
+                if (c->log_level < 0) {
+                        fprintf(stderr,
+                                "berthd: --log-level '%s': must be error, warn, info or debug\n",
+                                v);
+                        return -EINVAL;
+                }
+                return 0;
+        default:
+                return -EINVAL;
+        }
+}
+
+/* Where each flag that takes a string goes. */
+static char **string_flag(struct berthd_config *c, int opt)
+{
+        switch (opt) {
+        case ARG_HOST:
+                c->tcp_flags_given = true;
+                return &c->host;
+        case ARG_TLS_HOST:
+                c->tcp_flags_given = true;
+                return &c->tls_host;
+        case ARG_SOCKET_PATH:
+                return &c->socket_path;
+        case ARG_TLS_CERTIFICATE:
+                return &c->tls_certificate;
+        case ARG_TLS_KEY:
+                return &c->tls_key;
+        case ARG_TLS_CA:
+                return &c->tls_ca;
+        case ARG_STATE_DIR:
+                return &c->state_dir;
+        case ARG_SYSFS_ROOT:
+                return &c->sysfs_root;
+        case ARG_DEV_ROOT:
+                return &c->dev_root;
+        case ARG_CEPH_CONF:
+                return &c->ceph_conf;
+        case ARG_TOKEN_FILE:
+                return &c->token_file;
+        case ARG_SOCKET_GROUP:
+                return &c->socket_group;
+        default:
+                return NULL;
+        }
+}
+
+static int parse_one(struct berthd_config *c, int opt, const char *arg, char *const *argv)
+{
+        char **dst = string_flag(c, opt);
+
+        if (dst)
+                return set_str(dst, arg);
+        switch (opt) {
+        case ARG_SCHEME:
+                return add_scheme(c, arg);
+        case ARG_ALLOW_ORIGIN:
+                return add_origin(c, arg);
+        case ARG_ALLOW_HOST:
+                return add_host(c, arg);
+        case ARG_CGROUP_PARENT:
+                return parse_name_flag(c, arg);
+        case ARG_PORT:
+        case ARG_TLS_PORT:
+        case ARG_ZYGOTES:
+        case ARG_THREADS:
+        case ARG_LOG_MAX:
+        case ARG_LOGS_KEPT:
+        case ARG_MAX_BODY:
+        case ARG_MAX_HEADER:
+        case ARG_LOG_LEVEL:
+                return parse_number_flag(c, opt, arg);
+        case ARG_SHUTDOWN_CONTAINERS:
+                c->shutdown_containers = true;
+                return 0;
+        case ARG_INSECURE:
+                c->insecure = true;
+                return 0;
+        case ARG_REFUSE_PRIVILEGED:
+                c->refuse_privileged = true;
+                return 0;
+        case ARG_IGNORED:
+                return 0;
+        case 'h':
+                c->show_help = true;
+                return 0;
+        case ARG_VERSION:
+                c->show_version = true;
+                return 0;
+        case ':':
+                fprintf(stderr, "berthd: option '%s' needs a value\n", argv[optind - 1]);
+                return -EINVAL;
+        default:
+                fprintf(stderr, "berthd: unknown option '%s' (see --help)\n", argv[optind - 1]);
+                return -EINVAL;
+        }
 }
 
 int berthd_config_parse(int argc, char *argv[], struct berthd_config *c)
@@ -281,6 +517,10 @@ int berthd_config_parse(int argc, char *argv[], struct berthd_config *c)
                 { "log-max-size", required_argument, NULL, ARG_LOG_MAX },
                 { "logs-kept-size", required_argument, NULL, ARG_LOGS_KEPT },
                 { "zygotes", required_argument, NULL, ARG_ZYGOTES },
+                { "insecure", no_argument, NULL, ARG_INSECURE },
+                { "allow-origin", required_argument, NULL, ARG_ALLOW_ORIGIN },
+                { "allow-host", required_argument, NULL, ARG_ALLOW_HOST },
+                { "refuse-privileged", no_argument, NULL, ARG_REFUSE_PRIVILEGED },
                 { "cleanup-timeout", required_argument, NULL, ARG_IGNORED },
                 { "graceful-timeout", required_argument, NULL, ARG_IGNORED },
                 { "keep-alive", required_argument, NULL, ARG_IGNORED },
@@ -305,157 +545,7 @@ int berthd_config_parse(int argc, char *argv[], struct berthd_config *c)
         optind = 0;
         opterr = 0;
         while ((opt = getopt_long(argc, argv, ":h", options, NULL)) >= 0) {
-                switch (opt) {
-                case ARG_SCHEME:
-                        r = add_scheme(c, optarg);
-                        break;
-                case ARG_HOST:
-                        r = set_str(&c->host, optarg);
-                        break;
-                case ARG_PORT:
-                case ARG_TLS_PORT:
-                        r = parse_port(optarg,
-                                       opt == ARG_PORT ? &c->listen.port : &c->listen.tls_port);
-                        if (r < 0)
-                                fprintf(stderr, "berthd: --%s '%s' is not a port number\n",
-                                        opt == ARG_PORT ? "port" : "tls-port", optarg);
-                        break;
-                case ARG_SOCKET_PATH:
-                        r = set_str(&c->socket_path, optarg);
-                        break;
-                case ARG_TLS_HOST:
-                        r = set_str(&c->tls_host, optarg);
-                        break;
-                case ARG_TLS_CERTIFICATE:
-                        r = set_str(&c->tls_certificate, optarg);
-                        break;
-                case ARG_TLS_KEY:
-                        r = set_str(&c->tls_key, optarg);
-                        break;
-                case ARG_TLS_CA:
-                        r = set_str(&c->tls_ca, optarg);
-                        break;
-                case ARG_STATE_DIR:
-                        r = set_str(&c->state_dir, optarg);
-                        break;
-                case ARG_SYSFS_ROOT:
-                        r = set_str(&c->sysfs_root, optarg);
-                        break;
-                case ARG_DEV_ROOT:
-                        r = set_str(&c->dev_root, optarg);
-                        break;
-                case ARG_CEPH_CONF:
-                        r = set_str(&c->ceph_conf, optarg);
-                        break;
-                case ARG_TOKEN_FILE:
-                        r = set_str(&c->token_file, optarg);
-                        break;
-                case ARG_SOCKET_GROUP:
-                        r = set_str(&c->socket_group, optarg);
-                        break;
-                case ARG_SHUTDOWN_CONTAINERS:
-                        c->shutdown_containers = true;
-                        break;
-                case ARG_CGROUP_PARENT:
-                        if (!*optarg || strlen(optarg) > 64 ||
-                            strspn(optarg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                           "0123456789._-") != strlen(optarg) ||
-                            optarg[0] == '.') {
-                                fprintf(stderr,
-                                        "berthd: --cgroup-parent '%s' must be a name of "
-                                        "[A-Za-z0-9._-]\n",
-                                        optarg);
-                                r = -EINVAL;
-                        } else
-                                r = set_str(&c->cgroup_parent, optarg);
-                        break;
-                case ARG_ZYGOTES: {
-                        char *end;
-                        unsigned long v = strtoul(optarg, &end, 10);
-                        if (!*optarg || *end || v > 8) {
-                                fprintf(stderr, "berthd: --zygotes '%s' must be 0 to 8\n", optarg);
-                                r = -EINVAL;
-                        } else
-                                c->zygotes = (unsigned)v;
-                        break;
-                }
-                case ARG_LOG_MAX: {
-                        size_t v;
-                        r = parse_size(optarg, &v);
-                        if (r < 0 || v < 4096) {
-                                fprintf(stderr,
-                                        "berthd: --log-max-size '%s' must be a size of "
-                                        "at least 4KiB\n",
-                                        optarg);
-                                r = -EINVAL;
-                        } else
-                                c->log_max = v;
-                        break;
-                }
-                case ARG_LOGS_KEPT: {
-                        size_t v;
-                        r = parse_size(optarg, &v);
-                        if (r < 0) {
-                                fprintf(stderr, "berthd: --logs-kept-size '%s' must be a size\n",
-                                        optarg);
-                                r = -EINVAL;
-                        } else
-                                c->logs_kept = v;
-                        break;
-                }
-                case ARG_LOG_LEVEL:
-                        r = c->log_level = log_level_from_string(optarg);
-                        if (r < 0)
-                                fprintf(stderr,
-                                        "berthd: --log-level '%s': must be error, warn, info or "
-                                        "debug\n",
-                                        optarg);
-                        break;
-                case ARG_MAX_BODY:
-                case ARG_MAX_HEADER: {
-                        size_t v;
-                        r = parse_size(optarg, &v);
-                        if (r < 0 || v < 1024 || v > (64u << 20)) {
-                                fprintf(stderr,
-                                        "berthd: --%s '%s' must be a size from 1KiB to 64MiB\n",
-                                        opt == ARG_MAX_BODY ? "max-body-size" : "max-header-size",
-                                        optarg);
-                                r = -EINVAL;
-                        } else if (opt == ARG_MAX_BODY)
-                                c->max_body = v;
-                        else
-                                c->listen.max_header_bytes = v;
-                        break;
-                }
-                case ARG_THREADS: {
-                        char *end;
-                        long v = strtol(optarg, &end, 10);
-                        if (*end || v < 1 || v > 1024) {
-                                fprintf(stderr, "berthd: --threads '%s' must be 1..1024\n", optarg);
-                                r = -EINVAL;
-                        } else
-                                c->listen.threads = (unsigned)v;
-                        break;
-                }
-                case ARG_IGNORED:
-                        break;
-                case 'h':
-                        c->show_help = true;
-                        break;
-                case ARG_VERSION:
-                        c->show_version = true;
-                        break;
-                case ':':
-                        fprintf(stderr, "berthd: option '%s' needs a value\n", argv[optind - 1]);
-                        r = -EINVAL;
-                        break;
-                case '?':
-                default:
-                        fprintf(stderr, "berthd: unknown option '%s' (see --help)\n",
-                                argv[optind - 1]);
-                        r = -EINVAL;
-                        break;
-                }
+                r = parse_one(c, opt, optarg, argv);
                 if (r < 0)
                         return r == -ENOMEM ? r : -EINVAL;
         }
@@ -464,6 +554,66 @@ int berthd_config_parse(int argc, char *argv[], struct berthd_config *c)
                 return -EINVAL;
         }
         return finish(c);
+}
+
+/* 127.0.0.0/8 after resolving the name (as the transport will). */
+static bool is_loopback(const char *host)
+{
+        struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM };
+        struct addrinfo *res = NULL;
+        bool loop = false;
+
+        if (getaddrinfo(host, NULL, &hints, &res) != 0 || !res)
+                return false;
+        loop = (ntohl(((struct sockaddr_in *)res->ai_addr)->sin_addr.s_addr) >> 24) == 127;
+        freeaddrinfo(res);
+        return loop;
+}
+
+int berthd_config_check_exposure(const struct berthd_config *c, char *warn, size_t size)
+{
+        const char *hosts[2] = { NULL, NULL };
+        bool authenticated = c->token_file || c->tls_ca;
+
+        warn[0] = 0;
+        if (c->listen.schemes & BERTH_SCHEME_HTTP)
+                hosts[0] = c->host;
+        if (c->listen.schemes & BERTH_SCHEME_HTTPS)
+                hosts[1] = c->tls_host ? c->tls_host : c->host;
+        for (size_t i = 0; i < ELEMENTSOF(hosts); i++) {
+                const char *scheme = i == 0 ? "http" : "https";
+
+                if (!hosts[i] || authenticated)
+                        continue;
+                if (!is_loopback(hosts[i])) {
+                        if (!c->insecure) {
+                                fprintf(stderr,
+                                        "berthd: refusing to serve %s on '%s' without "
+                                        "--token-file or --tls-ca: whoever reaches that address "
+                                        "would be root on this host (give a token, client "
+                                        "certificates, a loopback --host, or --insecure)\n",
+                                        scheme, hosts[i]);
+                                return -EPERM;
+                        }
+                        (void)snprintf(warn, size,
+                                       "--insecure: %s on '%s' without authentication: everyone "
+                                       "who can reach that address is root on this host",
+                                       scheme, hosts[i]);
+                        return 0;
+                }
+                (void)snprintf(warn, size,
+                               "%s on '%s' without --token-file: every local user and every "
+                               "container in the host's network namespace can call this API, "
+                               "which is root on this host",
+                               scheme, hosts[i]);
+        }
+        if (!warn[0] && c->token_file && !c->tls_ca && (c->listen.schemes & BERTH_SCHEME_HTTP) &&
+            !is_loopback(c->host))
+                (void)snprintf(warn, size,
+                               "http on '%s': the token crosses the network in clear text; use "
+                               "https",
+                               c->host);
+        return 0;
 }
 
 void berthd_config_done(struct berthd_config *c)
@@ -481,4 +631,6 @@ void berthd_config_done(struct berthd_config *c)
         free(c->tls_certificate);
         free(c->tls_key);
         free(c->tls_ca);
+        strv_free(c->allow_origins);
+        strv_free(c->allow_hosts);
 }

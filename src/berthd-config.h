@@ -17,6 +17,11 @@ struct berthd_config {
         char *token_file; /* --token-file: every request must carry its token */
         char *socket_group;
         bool shutdown_containers; /* SIGTERM stops and removes everything */
+        bool insecure;            /* --insecure: TCP without authentication off loopback */
+        bool refuse_privileged;   /* --refuse-privileged: no systemd-mode containers */
+        char **allow_origins;     /* --allow-origin: web origins whose requests are served */
+        char **allow_hosts;       /* --allow-host: Host header values accepted without a token */
+        bool tcp_flags_given;     /* --host, --port, --tls-host or --tls-port on the command line */
         char *socket_path;
         char *host;
         char *tls_host;
@@ -38,6 +43,12 @@ struct berthd_config {
 int berthd_config_parse(int argc, char *argv[], struct berthd_config *ret);
 void berthd_config_done(struct berthd_config *c);
 void berthd_config_help(const char *argv0);
+
+/* Is the TCP exposure of c acceptable? Refuses (-EPERM, one line on stderr) plain TCP
+ * without a token and without client certificates on an address that is not loopback,
+ * unless --insecure. ret_warning (size bytes) gets the risk berthd takes, or "". Names
+ * are resolved (IPv4), as the transport will. */
+int berthd_config_check_exposure(const struct berthd_config *c, char *ret_warning, size_t size);
 
 /* Parse "1048576", "64k", "1MiB", "2M" into bytes. -EINVAL / -ERANGE. */
 int parse_size(const char *s, size_t *ret);

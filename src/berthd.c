@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <malloc.h>
 #include <signal.h>
@@ -20,6 +21,7 @@
 #include "events-api.h"
 #include "events.h"
 #include "fileio.h"
+#include "user.h"
 #include "http.h"
 #include "imageapi.h"
 #include "launch.h"
@@ -31,6 +33,7 @@
 #include "zygotes.h"
 #include "server.h"
 #include "store.h"
+#include "strv.h"
 #include "supervisor.h"
 
 /* Tell systemd (Type=notify) without linking libsystemd. */
@@ -106,6 +109,56 @@ static void start_zygotes(const struct berthd_config *cfg, struct berth_store *s
                                         &store->zygotes);
         if (r < 0)
                 log_warning_errno(r, "Zygotes are off: %m");
+}
+
+/* The state directory holds the socket, the records, the logs and the containers' root
+ * file systems: root's alone (0700), or traversable by --socket-group's members (0710)
+ * when the socket is in it, so that they can connect; every directory below it stays
+ * 0700. Whatever mode an earlier run or an operator left is corrected. */
+static int secure_state_dir(const struct berthd_config *cfg)
+{
+        bool group = cfg->socket_group && (cfg->listen.schemes & BERTH_SCHEME_UNIX);
+        _cleanup_free_ char *parent = NULL;
+        gid_t gid = 0;
+        struct stat st;
+
+        if (group) {
+                size_t n = strlen(cfg->state_dir);
+                /* Only when the socket lives right in the state directory. */
+                group = strncmp(cfg->socket_path, cfg->state_dir, n) == 0 &&
+                        cfg->socket_path[n] == '/' && !strchr(cfg->socket_path + n + 1, '/');
+        }
+        if (group && group_lookup(cfg->socket_group, &gid) < 0)
+                return log_error_errno(ENOENT, "--socket-group '%s' is not a group",
+                                       cfg->socket_group);
+        if (lstat(cfg->state_dir, &st) < 0)
+                return log_error_errno(errno, "State directory '%s': %m", cfg->state_dir);
+        if (!S_ISDIR(st.st_mode) || st.st_uid != 0)
+                return log_error_errno(EPERM,
+                                       "State directory '%s' must be a directory owned by root",
+                                       cfg->state_dir);
+        if (chown(cfg->state_dir, 0, gid) < 0 || chmod(cfg->state_dir, group ? 0710 : 0700) < 0)
+                return log_error_errno(errno, "Failed to secure state directory '%s': %m",
+                                       cfg->state_dir);
+        return 0;
+}
+
+/* What browsers may send (berth_http_router_set_browser_policy()). */
+static int set_browser_policy(const struct berthd_config *cfg, struct berth_http_router *router)
+{
+        _cleanup_strv_free_ char **hosts = strv_copy(cfg->allow_hosts ?: (char *const[]){ NULL });
+        struct in_addr a;
+
+        if (!hosts)
+                return -ENOMEM;
+        /* An address literal berthd listens on names itself: no DNS rebinding there. */
+        if ((cfg->listen.schemes & (BERTH_SCHEME_HTTP | BERTH_SCHEME_HTTPS)) &&
+            inet_pton(AF_INET, cfg->host, &a) == 1 && strv_extend(&hosts, cfg->host) < 0)
+                return -ENOMEM;
+        if (cfg->tls_host && inet_pton(AF_INET, cfg->tls_host, &a) == 1 &&
+            strv_extend(&hosts, cfg->tls_host) < 0)
+                return -ENOMEM;
+        return berth_http_router_set_browser_policy(router, cfg->allow_origins, hosts);
 }
 
 static int write_listen_file(const char *state_dir, const char *urls)
@@ -202,6 +255,8 @@ static int run(struct berthd_config *cfg)
                 return r;
         }
         r = lock_state_dir(cfg->state_dir, &lock_fd);
+        if (r >= 0)
+                r = secure_state_dir(cfg);
         if (r < 0)
                 goto out;
 
@@ -239,6 +294,8 @@ static int run(struct berthd_config *cfg)
         start_zygotes(cfg, store);
 
         r = berth_http_router_new(&router);
+        if (r >= 0)
+                r = set_browser_policy(cfg, router);
         if (r < 0)
                 goto out;
         if (cfg->token_file) {
@@ -359,6 +416,17 @@ int main(int argc, char *argv[])
                 return 0;
         }
         log_set_max_level(cfg.log_level);
+        {
+                /* Before anything is touched: an API exposed to whoever reaches the
+                 * port is refused here. */
+                char warning[512];
+                if (berthd_config_check_exposure(&cfg, warning, sizeof(warning)) < 0) {
+                        berthd_config_done(&cfg);
+                        return 2;
+                }
+                if (warning[0])
+                        log_warning("%s", warning);
+        }
         r = run(&cfg);
         berthd_config_done(&cfg);
         return r < 0 ? 1 : 0;

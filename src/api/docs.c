@@ -47,6 +47,7 @@ int berth_docs_init(struct berth_docs *d)
                                 .routes = docs_routes,
                                 .n_routes = ELEMENTSOF(docs_routes),
                                 .error_body = imageapi_error_body,
+                                .browser_safe = true,
                         },
         };
         return 0;

@@ -26,6 +26,8 @@ struct berth_http_header {
 
 struct berth_http_transport {
         const char *name;
+        /* The unix socket: no browser can reach it, and its Host header means nothing. */
+        bool unix_socket;
         /* Read body bytes (already de-chunked). Returns bytes read, 0 at the end, -errno. */
         ssize_t (*read)(void *conn, void *buf, size_t len);
         /* Send a complete response. */
@@ -57,6 +59,10 @@ struct berth_http_api {
         /* Build the error body; NULL = {"code":status,"message":msg}. */
         json_t *(*error_body)(int status, const char *msg);
         void *userdata;
+        /* Public, read-only documents (the OpenAPI documents, /docs, /healthz): a browser
+         * may fetch them from any page (the links of /docs), so the rules for requests
+         * from web pages do not apply to these routes. */
+        bool browser_safe;
 };
 
 #define BERTH_HTTP_CAPTURES_MAX 4
@@ -94,6 +100,16 @@ typedef int (*berth_http_stat_fn)(const char *route, int status, uint64_t count,
 int berth_http_router_stats(struct berth_http_router *r, berth_http_stat_fn fn, void *userdata);
 /* Require this token on every request but GET /healthz (NULL: none). */
 int berth_http_router_set_token(struct berth_http_router *r, const char *token);
+/* Requests from web pages. A browser marks them with Origin, or with Sec-Fetch-Site other
+ * than "none" (a typed address or a bookmark): they get 403 and nothing is done, unless
+ * their Origin is in allow_origins. Without a token, a TCP request's Host header must be
+ * a loopback name or address or be in allow_hosts (a page that rebinds its own DNS name
+ * to 127.0.0.1 is same-origin to the browser, but still sends its own name). Both
+ * lists are NULL-terminated (or NULL) and copied. Returns 0 / -ENOMEM. */
+int berth_http_router_set_browser_policy(struct berth_http_router *r, char *const *allow_origins,
+                                         char *const *allow_hosts);
+/* Is Host acceptable without a token (exposed for unit tests)? */
+bool berth_http_host_allowed(const char *host, char *const *allow_hosts);
 
 /* Entry point for every transport: match, handle 404/405/OPTIONS, call the handler,
  * make sure something was sent, log. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "http.h"
 #include "log.h"
 #include "macro.h"
+#include "strv.h"
 
 /* Requests by route (method + pattern, so that ids do not make new series) and status. */
 struct route_stat {
@@ -26,6 +28,8 @@ struct berth_http_router {
         const struct berth_http_api **apis;
         size_t n_apis;
         char *token; /* --token-file; NULL: no authentication */
+        char **allow_origins;
+        char **allow_hosts;
         pthread_mutex_t stats_lock;
         struct route_stat *stats;
         size_t n_stats;
@@ -84,6 +88,8 @@ struct berth_http_router *berth_http_router_free(struct berth_http_router *r)
         if (r) {
                 free(r->apis);
                 free(r->stats);
+                strv_free(r->allow_origins);
+                strv_free(r->allow_hosts);
                 pthread_mutex_destroy(&r->stats_lock);
                 if (r->token) {
                         explicit_bzero(r->token, strlen(r->token));
@@ -106,6 +112,95 @@ int berth_http_router_set_token(struct berth_http_router *r, const char *token)
         }
         r->token = t;
         return 0;
+}
+
+int berth_http_router_set_browser_policy(struct berth_http_router *r, char *const *allow_origins,
+                                         char *const *allow_hosts)
+{
+        char **o = strv_copy(allow_origins ?: (char *const[]){ NULL });
+        char **h = strv_copy(allow_hosts ?: (char *const[]){ NULL });
+
+        if (!o || !h) {
+                strv_free(o);
+                strv_free(h);
+                return -ENOMEM;
+        }
+        strv_free(r->allow_origins);
+        strv_free(r->allow_hosts);
+        r->allow_origins = o;
+        r->allow_hosts = h;
+        return 0;
+}
+
+/* "localhost", "x.localhost" (browsers resolve these to loopback themselves: no DNS
+ * name an attacker controls), 127.0.0.0/8 and [::1], each with an optional port; or a
+ * value of allow_hosts, with or without the port. */
+bool berth_http_host_allowed(const char *host, char *const *allow_hosts)
+{
+        char name[256];
+        const char *end;
+        size_t n;
+        struct in_addr a;
+
+        if (host[0] == '[') {
+                end = strchr(host, ']');
+                if (!end)
+                        return false;
+                end++;
+        } else
+                end = host + strcspn(host, ":");
+        if (*end && (*end != ':' || !end[1] || strspn(end + 1, "0123456789") != strlen(end + 1)))
+                return false;
+        n = (size_t)(end - host);
+        if (n == 0 || n >= sizeof(name))
+                return false;
+        memcpy(name, host, n);
+        name[n] = 0;
+        STRV_FOREACH (h, allow_hosts)
+                if (strcasecmp(*h, host) == 0 || strcasecmp(*h, name) == 0)
+                        return true;
+        if (strcasecmp(name, "localhost") == 0 ||
+            (n > 10 && strcasecmp(name + n - 10, ".localhost") == 0))
+                return true;
+        if (streq(name, "[::1]"))
+                return true;
+        return inet_pton(AF_INET, name, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
+}
+
+/* Requests a browser sends for a web page (berth_http_router_set_browser_policy()): the
+ * reason to refuse one, or NULL. */
+static const char *browser_refusal(struct berth_http_router *r, struct berth_http_request *req,
+                                   char *buf, size_t size)
+{
+        const char *origin = berth_http_header(req, "Origin");
+        const char *site = berth_http_header(req, "Sec-Fetch-Site");
+        const char *host = berth_http_header(req, "Host");
+
+        if (origin) {
+                if (strv_contains(r->allow_origins, origin))
+                        return NULL;
+                (void)snprintf(buf, size,
+                               "requests from web pages are refused (Origin '%.100s'): this API "
+                               "is root on the host; berthd --allow-origin allows an origin",
+                               origin);
+                return buf;
+        }
+        if (site && !streq(site, "none")) {
+                (void)snprintf(buf, size,
+                               "requests from web pages are refused (Sec-Fetch-Site '%.32s'): "
+                               "this API is root on the host",
+                               site);
+                return buf;
+        }
+        if (!r->token && host && !req->transport->unix_socket &&
+            !berth_http_host_allowed(host, r->allow_hosts)) {
+                (void)snprintf(buf, size,
+                               "Host '%.100s' is not a loopback name or address: without a "
+                               "token berthd answers only those (berthd --allow-host adds one)",
+                               host);
+                return buf;
+        }
+        return NULL;
 }
 
 /* Equal, in a time that depends on the lengths only, not on where they differ. */
@@ -231,24 +326,16 @@ static double now_ms(void)
         return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-void berth_http_dispatch(struct berth_http_router *r, struct berth_http_request *req)
+/* The route for the request: its API and pattern, or NULL with the methods the path
+ * allows (404 when none, 405 otherwise). */
+static const struct berth_http_route *find_route(struct berth_http_router *r,
+                                                 struct berth_http_request *req,
+                                                 const struct berth_http_api **ret_api,
+                                                 char *allow, size_t allow_size)
 {
-        const char *pattern = NULL;
-        char allow[128] = "";
-        double t0 = now_ms();
         bool is_head = streq(req->method, "HEAD");
 
-        req->api = api_for_path(r, req->path);
-        if (!authorized(r, req)) {
-                /* Nothing is read or changed; the token is never logged. */
-                struct berth_http_header h = { "WWW-Authenticate", "Bearer realm=\"berth\"" };
-                (void)berth_http_reply_error_headers(
-                        req, 401, &h, 1,
-                        "a valid token is required (header 'token: ...' or 'Authorization: "
-                        "Bearer ...')");
-        }
-
-        for (size_t a = 0; a < r->n_apis && !req->status; a++) {
+        for (size_t a = 0; a < r->n_apis; a++) {
                 const struct berth_http_api *api = r->apis[a];
 
                 for (size_t i = 0; i < api->n_routes; i++) {
@@ -256,21 +343,64 @@ void berth_http_dispatch(struct berth_http_router *r, struct berth_http_request 
 
                         if (!match(rt->pattern, req->path, req, false))
                                 continue;
-                        add_allow(allow, sizeof(allow), rt->method);
+                        add_allow(allow, allow_size, rt->method);
                         if (!streq(rt->method, req->method) &&
                             !(is_head && streq(rt->method, "GET")))
                                 continue;
-                        if (!match(rt->pattern, req->path, req, true)) {
-                                (void)berth_http_reply_error(req, 500, "out of memory");
-                                break;
-                        }
-                        req->api = api;
-                        pattern = rt->pattern;
-                        rt->fn(req, api->userdata);
-                        if (!req->status)
-                                (void)berth_http_reply_error(req, 500, "handler sent no response");
-                        break;
+                        *ret_api = api;
+                        return rt;
                 }
+        }
+        return NULL;
+}
+
+/* Who may call: requests from web pages, then the token. Replies and returns false
+ * when the request must not go on. Nothing has been read or changed yet. */
+static bool admit(struct berth_http_router *r, struct berth_http_request *req,
+                  const struct berth_http_api *api)
+{
+        char why[320];
+        const char *refusal = api && api->browser_safe ? NULL
+                                                       : browser_refusal(r, req, why, sizeof(why));
+
+        if (refusal) {
+                (void)berth_http_reply_error(req, 403, "%s", refusal);
+                return false;
+        }
+        if (!authorized(r, req)) {
+                /* The token is never logged. */
+                struct berth_http_header h = { "WWW-Authenticate", "Bearer realm=\"berth\"" };
+                (void)berth_http_reply_error_headers(
+                        req, 401, &h, 1,
+                        "a valid token is required (header 'token: ...' or 'Authorization: "
+                        "Bearer ...')");
+                return false;
+        }
+        return true;
+}
+
+void berth_http_dispatch(struct berth_http_router *r, struct berth_http_request *req)
+{
+        const struct berth_http_route *rt;
+        const struct berth_http_api *api = NULL;
+        const char *pattern = NULL;
+        char allow[128] = "";
+        double t0 = now_ms();
+        bool is_head = streq(req->method, "HEAD");
+
+        req->api = api_for_path(r, req->path);
+        rt = find_route(r, req, &api, allow, sizeof(allow));
+        if (rt)
+                req->api = api;
+        if (!admit(r, req, api))
+                rt = NULL;
+        else if (rt && !match(rt->pattern, req->path, req, true))
+                (void)berth_http_reply_error(req, 500, "out of memory");
+        else if (rt) {
+                pattern = rt->pattern;
+                rt->fn(req, api->userdata);
+                if (!req->status)
+                        (void)berth_http_reply_error(req, 500, "handler sent no response");
         }
 
         if (!req->status) {

@@ -16,6 +16,8 @@
 #include <sys/un.h>
 
 #include "error.h"
+#include "fileio.h"
+#include "user.h"
 #include "http.h"
 #include "log.h"
 #include "macro.h"
@@ -235,6 +237,7 @@ static int unix_stream_write(void *conn, const void *buf, size_t len)
 
 static const struct berth_http_transport unix_transport = {
         .name = "unix",
+        .unix_socket = true,
         .read = body_read,
         .respond = unix_respond,
         .header = unix_header,
@@ -515,25 +518,6 @@ static int remove_stale(const char *path, struct berth_error *err)
         return RET_NERRNO(unlink(path));
 }
 
-/* A group by name or number. */
-static int parse_group(const char *group, gid_t *ret)
-{
-        struct group grp, *res = NULL;
-        char buf[4096], *end;
-        unsigned long v;
-
-        errno = 0;
-        v = strtoul(group, &end, 10);
-        if (*group && !*end && !errno && v < (gid_t)-1) {
-                *ret = (gid_t)v;
-                return 0;
-        }
-        if (getgrnam_r(group, &grp, buf, sizeof(buf), &res) != 0 || !res)
-                return -ENOENT;
-        *ret = res->gr_gid;
-        return 0;
-}
-
 int berth_http_unix_start(const char *path, const char *group, unsigned max_conns,
                           size_t max_header_bytes, struct berth_http_router *router,
                           struct berth_http_unix **ret, struct berth_error *err)
@@ -544,7 +528,7 @@ int berth_http_unix_start(const char *path, const char *group, unsigned max_conn
         mode_t old;
         int r;
 
-        if (group && parse_group(group, &gid) < 0)
+        if (group && group_lookup(group, &gid) < 0)
                 return berth_error_set(err, EINVAL, "--socket-group '%s' is not a group", group);
         if (strlen(path) >= sizeof(sa.sun_path))
                 return berth_error_set(err, EINVAL, "--socket-path '%s' is too long", path);

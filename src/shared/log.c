@@ -88,12 +88,36 @@ static const char *level_name(int level)
         }
 }
 
+void log_escape(const char *in, char *out, size_t size)
+{
+        static const char hex[] = "0123456789abcdef";
+        size_t j = 0;
+
+        if (size == 0)
+                return;
+        for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
+                if (*p < 0x20 || *p == 0x7f) {
+                        if (j + 4 >= size)
+                                break;
+                        out[j++] = '\\';
+                        out[j++] = 'x';
+                        out[j++] = hex[*p >> 4];
+                        out[j++] = hex[*p & 15];
+                } else {
+                        if (j + 1 >= size)
+                                break;
+                        out[j++] = (char)*p;
+                }
+        }
+        out[j] = 0;
+}
+
 /* Expand %m ourselves: the message is formatted once, then written with one write(2)
  * so that lines from worker threads do not interleave. */
 int log_internal(int level, int error, const char *file, int line, const char *func,
                  const char *fmt, ...)
 {
-        char fmtbuf[1024], msg[2048], out[2304];
+        char fmtbuf[1024], raw[2048], msg[2048], out[2304];
         const char *src = fmt;
         size_t j = 0;
         va_list ap;
@@ -119,14 +143,14 @@ int log_internal(int level, int error, const char *file, int line, const char *f
         va_start(ap, fmt);
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-        (void)vsnprintf(msg, sizeof(msg), fmtbuf, ap);
+        (void)vsnprintf(raw, sizeof(raw), fmtbuf, ap);
 #pragma GCC diagnostic pop
         va_end(ap);
 
-        /* Never let a value from a request forge extra log lines. */
-        for (char *p = msg; *p; p++)
-                if (*p == '\n' || *p == '\r')
-                        *p = ' ';
+        /* Never let a value from a request (a path, a name) forge log lines or send
+         * escape sequences to an operator's terminal: control characters are written
+         * as \xNN. */
+        log_escape(raw, msg, sizeof(msg));
 
         if (stderr_is_journal()) {
                 n = snprintf(out, sizeof(out), "<%d>%s\n", level, msg);

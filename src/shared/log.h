@@ -18,6 +18,8 @@ int log_get_max_level(void);
  * PANIC, FATAL, ERROR, WARN, INFO, DEBUG, TRACE, any case). Returns a LOG_* level or -EINVAL. */
 int log_level_from_string(const char *s);
 void log_set_program(const char *name);
+/* Copy in to out (size bytes, always terminated) with control characters as \xNN. */
+void log_escape(const char *in, char *out, size_t size);
 
 int log_internal(int level, int error, const char *file, int line, const char *func,
                  const char *fmt, ...) _printf_(6, 7);

@@ -469,7 +469,7 @@ static void expect_continue(int fd)
 
         ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
         n = snprintf(head, sizeof(head),
-                     "POST /imageapi/v1/mount HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                     "POST /imageapi/v1/mount HTTP/1.1\r\nHost: localhost\r\nContent-Type: "
                      "application/json\r\nContent-Length: %zu\r\nExpect: 100-continue\r\n"
                      "Connection: close\r\n\r\n",
                      sizeof(body) - 1);
@@ -625,7 +625,7 @@ START_TEST(test_flags)
         r = run_berthd((const char *[]){ "--state-dir", "relative/dir", NULL }, out, sizeof(out));
         ck_assert_int_eq(r, 2);
 
-        r = run_berthd((const char *[]){ "--state-dir", "/proc/berth-cannot-be-here", "--port", "0",
+        r = run_berthd((const char *[]){ "--state-dir", "/proc/berth-cannot-be-here", "--scheme", "http", "--port", "0",
                                          NULL },
                        out, sizeof(out));
         ck_assert_int_eq(r, 1);
@@ -647,7 +647,7 @@ START_TEST(test_port_in_use)
         ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
         (void)snprintf(port, sizeof(port), "%d", ntohs(sa.sin_port));
 
-        r = run_berthd((const char *[]){ "--state-dir", dir, "--port", port, NULL }, out,
+        r = run_berthd((const char *[]){ "--state-dir", dir, "--scheme", "http", "--port", port, NULL }, out,
                        sizeof(out));
         ck_assert_int_eq(r, 1);
         ck_assert_msg(strstr(out, port), "error does not name the port: %s", out);
@@ -662,7 +662,7 @@ START_TEST(test_one_daemon_per_state_dir)
         char out[4096];
         int r;
 
-        r = run_berthd((const char *[]){ "--state-dir", d.state_dir, "--port", "0", NULL }, out,
+        r = run_berthd((const char *[]){ "--state-dir", d.state_dir, "--scheme", "http", "--port", "0", NULL }, out,
                        sizeof(out));
         ck_assert_int_eq(r, 1);
         ck_assert_msg(strstr(out, "Another berthd"), "%s", out);
@@ -867,17 +867,17 @@ START_TEST(test_auth_token_file_errors)
         ck_assert_int_eq(write_file_atomic(empty, "\n", 1, 0600), 0);
         ck_assert_int_eq(write_file_atomic(spaced, "a b\n", 4, 0600), 0);
         r = run_berthd(
-                (const char *[]){ "--state-dir", dir, "--port", "0", "--token-file", empty, NULL },
+                (const char *[]){ "--state-dir", dir, "--scheme", "http", "--port", "0", "--token-file", empty, NULL },
                 out, sizeof(out));
         ck_assert_int_ne(r, 0);
         ck_assert_msg(strstr(out, "is empty"), "%s", out);
         r = run_berthd(
-                (const char *[]){ "--state-dir", dir, "--port", "0", "--token-file", spaced, NULL },
+                (const char *[]){ "--state-dir", dir, "--scheme", "http", "--port", "0", "--token-file", spaced, NULL },
                 out, sizeof(out));
         ck_assert_int_ne(r, 0);
         ck_assert_msg(strstr(out, "printable characters without spaces") && !strstr(out, "a b"),
                       "%s", out);
-        r = run_berthd((const char *[]){ "--state-dir", dir, "--port", "0", "--token-file",
+        r = run_berthd((const char *[]){ "--state-dir", dir, "--scheme", "http", "--port", "0", "--token-file",
                                          "/nonexistent/token", NULL },
                        out, sizeof(out));
         ck_assert_int_ne(r, 0);

@@ -710,7 +710,7 @@ START_TEST(test_events)
         sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-        (void)snprintf(req, sizeof(req), "GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
+        (void)snprintf(req, sizeof(req), "GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
         ck_assert_int_eq(write(fd, req, strlen(req)), (ssize_t)strlen(req));
         usleep(100000);
 

@@ -74,7 +74,12 @@ START_TEST(test_defaults)
         struct berthd_config c;
 
         parse_ok(&c);
-        ck_assert_uint_eq(c.listen.schemes, BERTH_SCHEME_HTTP);
+        /* The API is root on the host: by default only the 0600 unix socket. */
+        ck_assert_uint_eq(c.listen.schemes, BERTH_SCHEME_UNIX);
+        ck_assert(!c.insecure);
+        ck_assert(!c.refuse_privileged);
+        ck_assert_ptr_null(c.allow_origins);
+        ck_assert_ptr_null(c.allow_hosts);
         ck_assert_str_eq(c.host, "127.0.0.1");
         ck_assert_str_eq(c.listen.host, "127.0.0.1");
         ck_assert_int_eq(c.listen.port, 8080);
@@ -137,6 +142,12 @@ START_TEST(test_https_needs_tls_files)
 
         parse_ok(&c, "--scheme=https", "--tls-certificate", "/c.pem", "--tls-key", "/k.pem",
                  "--tls-ca=/ca.pem", "--tls-host=0.0.0.0", "--tls-port=9443");
+        /* Client certificates: any address. */
+        {
+                char w[512];
+                ck_assert_int_eq(berthd_config_check_exposure(&c, w, sizeof(w)), 0);
+                ck_assert_str_eq(w, "");
+        }
         ck_assert_uint_eq(c.listen.schemes, BERTH_SCHEME_HTTPS);
         ck_assert_str_eq(c.listen.tls_ca, "/ca.pem");
         ck_assert_str_eq(c.listen.tls_host, "0.0.0.0");
@@ -149,15 +160,21 @@ START_TEST(test_ports)
 {
         struct berthd_config c;
 
-        parse_ok(&c, "--port=0");
+        parse_ok(&c, "--scheme=http", "--port=0");
         ck_assert_int_eq(c.listen.port, 0);
         berthd_config_done(&c);
 
-        parse_ok(&c, "--port", "65535");
+        parse_ok(&c, "--port", "65535", "--scheme", "http");
         ck_assert_int_eq(c.listen.port, 65535);
         berthd_config_done(&c);
 
-        parse_ok(&c, "--host=10.0.0.1", "--port=1");
+        /* A TCP address without a TCP scheme is a mistake, not a silent unix socket. */
+        parse_bad("--port=8080");
+        parse_bad("--host=127.0.0.1");
+        parse_bad("--tls-port=8443");
+        parse_bad("--tls-host=127.0.0.1", "--scheme=unix");
+
+        parse_ok(&c, "--host=10.0.0.1", "--port=1", "--scheme=http");
         ck_assert_str_eq(c.listen.host, "10.0.0.1");
         ck_assert_int_eq(c.listen.port, 1);
         berthd_config_done(&c);
@@ -252,7 +269,7 @@ START_TEST(test_host_port_env)
         ck_assert_int_eq(setenv("PORT", "9090", 1), 0);
         ck_assert_int_eq(setenv("TLS_HOST", "10.1.1.1", 1), 0);
         ck_assert_int_eq(setenv("TLS_PORT", "9443", 1), 0);
-        parse_ok(&c);
+        parse_ok(&c, "--scheme=http");
         ck_assert_str_eq(c.listen.host, "0.0.0.0");
         ck_assert_int_eq(c.listen.port, 9090);
         ck_assert_str_eq(c.listen.tls_host, "10.1.1.1");
@@ -260,7 +277,7 @@ START_TEST(test_host_port_env)
         berthd_config_done(&c);
 
         /* Flags win over the environment. */
-        parse_ok(&c, "--host=127.0.0.2", "--port=7000");
+        parse_ok(&c, "--host=127.0.0.2", "--port=7000", "--scheme=http");
         ck_assert_str_eq(c.listen.host, "127.0.0.2");
         ck_assert_int_eq(c.listen.port, 7000);
         berthd_config_done(&c);
@@ -286,7 +303,7 @@ START_TEST(test_ignored_compat_flags)
                  "--read-timeout=30s", "--write-timeout=60s", "--listen-limit=10",
                  "--tls-keep-alive=3m", "--tls-read-timeout=30s", "--tls-write-timeout=60s",
                  "--tls-listen-limit=5");
-        ck_assert_uint_eq(c.listen.schemes, BERTH_SCHEME_HTTP);
+        ck_assert_uint_eq(c.listen.schemes, BERTH_SCHEME_UNIX);
         ck_assert_int_eq(c.listen.port, 8080);
         berthd_config_done(&c);
 }
@@ -328,6 +345,87 @@ START_TEST(test_other_flags)
         parse_bad("--logs-kept-size=much");
         parse_bad("--logs-kept-size=");
         parse_bad("--log-max-size=1000");
+}
+END_TEST
+
+/* Exposure of c as berthd would judge it at start. */
+static int exposure(char *w, size_t size, ...)
+{
+        char *argv[ARGS_MAX + 2] = {};
+        struct berthd_config c;
+        const char *a;
+        int argc = 0, r;
+        va_list ap;
+
+        argv[argc++] = strdup("berthd");
+        va_start(ap, size);
+        while ((a = va_arg(ap, const char *)))
+                argv[argc++] = strdup(a);
+        va_end(ap);
+        ck_assert_int_eq(berthd_config_parse(argc, argv, &c), 0);
+        r = berthd_config_check_exposure(&c, w, size);
+        berthd_config_done(&c);
+        for (int i = 0; i < argc; i++)
+                free(argv[i]);
+        return r;
+}
+
+START_TEST(test_exposure)
+{
+        char w[512];
+
+        /* The unix socket alone: nothing to say. */
+        ck_assert_int_eq(exposure(w, sizeof(w), NULL), 0);
+        ck_assert_str_eq(w, "");
+        /* Loopback without a token: served, with a warning that names the risk. */
+        ck_assert_int_eq(exposure(w, sizeof(w), "--scheme=http", NULL), 0);
+        ck_assert_ptr_nonnull(strstr(w, "every local user"));
+        ck_assert_int_eq(exposure(w, sizeof(w), "--scheme=http", "--host=127.0.0.5", NULL), 0);
+        ck_assert_int_eq(exposure(w, sizeof(w), "--scheme=http", "--host=localhost", NULL), 0);
+        ck_assert_ptr_nonnull(strstr(w, "root"));
+        /* Any other address: refused without a token, client certificates or --insecure. */
+        ck_assert_int_eq(exposure(w, sizeof(w), "--scheme=http", "--host=0.0.0.0", NULL), -EPERM);
+        ck_assert_int_eq(exposure(w, sizeof(w), "--scheme=http", "--host=10.1.2.3", NULL), -EPERM);
+        ck_assert_int_eq(exposure(w, sizeof(w), "--scheme=https", "--tls-certificate=/c",
+                                  "--tls-key=/k", "--tls-host=0.0.0.0", NULL),
+                         -EPERM);
+        ck_assert_int_eq(exposure(w, sizeof(w), "--scheme=http", "--host=0.0.0.0", "--insecure",
+                                  NULL),
+                         0);
+        ck_assert_ptr_nonnull(strstr(w, "--insecure"));
+        /* A token: allowed, but plain http off loopback says the token travels in clear. */
+        ck_assert_int_eq(exposure(w, sizeof(w), "--scheme=http", "--host=0.0.0.0",
+                                  "--token-file=/t", NULL),
+                         0);
+        ck_assert_ptr_nonnull(strstr(w, "clear text"));
+        ck_assert_int_eq(exposure(w, sizeof(w), "--scheme=http", "--token-file=/t", NULL), 0);
+        ck_assert_str_eq(w, "");
+}
+END_TEST
+
+START_TEST(test_browser_flags)
+{
+        struct berthd_config c;
+
+        parse_ok(&c, "--allow-origin=https://ui.example:8443", "--allow-origin",
+                 "http://127.0.0.1:3000", "--allow-host=node1.example", "--allow-host=10.0.0.5:8080",
+                 "--refuse-privileged", "--insecure");
+        ck_assert_str_eq(c.allow_origins[0], "https://ui.example:8443");
+        ck_assert_str_eq(c.allow_origins[1], "http://127.0.0.1:3000");
+        ck_assert_ptr_null(c.allow_origins[2]);
+        ck_assert_str_eq(c.allow_hosts[0], "node1.example");
+        ck_assert_str_eq(c.allow_hosts[1], "10.0.0.5:8080");
+        ck_assert(c.refuse_privileged);
+        ck_assert(c.insecure);
+        berthd_config_done(&c);
+
+        parse_bad("--allow-origin=ui.example");
+        parse_bad("--allow-origin=https://ui.example/path");
+        parse_bad("--allow-origin=https://");
+        parse_bad("--allow-origin=*");
+        parse_bad("--allow-host=");
+        parse_bad("--allow-host=a b");
+        parse_bad("--allow-host=evil/x");
 }
 END_TEST
 
@@ -410,6 +508,8 @@ static Suite *config_suite(void)
         tcase_add_test(tc, test_ignored_compat_flags);
         tcase_add_test(tc, test_other_flags);
         tcase_add_test(tc, test_rejects);
+        tcase_add_test(tc, test_exposure);
+        tcase_add_test(tc, test_browser_flags);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("size");

@@ -8,6 +8,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@ struct fake_conn {
         size_t chunk;   /* largest read() result, 0: no limit */
         int read_error; /* when < 0, read() fails with it */
         size_t n_reads;
+        const char *req_headers[8][2]; /* more request headers: name, value */
 
         /* response */
         int n_responses;
@@ -94,11 +96,23 @@ static const char *fake_header(void *conn, const char *name)
 
         if (strcasecmp(name, "Content-Type") == 0)
                 return c->content_type;
+        for (size_t i = 0; i < ELEMENTSOF(c->req_headers) && c->req_headers[i][0]; i++)
+                if (strcasecmp(name, c->req_headers[i][0]) == 0)
+                        return c->req_headers[i][1];
         return NULL;
 }
 
 static const struct berth_http_transport fake_transport = {
         .name = "fake",
+        .read = fake_read,
+        .respond = fake_respond,
+        .header = fake_header,
+};
+
+/* The same over the unix socket. */
+static const struct berth_http_transport fake_unix_transport = {
+        .name = "fake-unix",
+        .unix_socket = true,
         .read = fake_read,
         .respond = fake_respond,
         .header = fake_header,
@@ -281,6 +295,20 @@ static const struct berth_http_api v2_api = {
         .userdata = &state,
 };
 
+/* Public documents: browsers may fetch them. */
+static const struct berth_http_route doc_routes[] = {
+        { "GET", "/docs", h_list },
+};
+
+static const struct berth_http_api doc_api = {
+        .name = "docs",
+        .prefix = "/docs",
+        .routes = doc_routes,
+        .n_routes = ELEMENTSOF(doc_routes),
+        .userdata = &state,
+        .browser_safe = true,
+};
+
 static struct berth_http_router *router;
 
 static void router_setup(void)
@@ -290,6 +318,7 @@ static void router_setup(void)
         /* v1 first: it is the fallback for paths under no prefix. */
         ck_assert_int_eq(berth_http_router_add_api(router, &v1_api), 0);
         ck_assert_int_eq(berth_http_router_add_api(router, &v2_api), 0);
+        ck_assert_int_eq(berth_http_router_add_api(router, &doc_api), 0);
 }
 
 static void router_teardown(void)
@@ -310,6 +339,29 @@ static void dispatch(struct fake_conn *c, const char *method, const char *path, 
                       c->n_responses);
         ck_assert_int_eq(req.status, c->status);
         ck_assert_uint_eq(req.n_captures, 0); /* freed by the dispatcher */
+}
+
+/* Dispatch with request headers (NULL-terminated name, value pairs). */
+static void dispatch_headers(struct fake_conn *c, bool unix_socket, const char *method,
+                             const char *path, ...)
+{
+        struct berth_http_request req;
+        const char *name;
+        size_t n = 0;
+        va_list ap;
+
+        req_init(&req, c, method, path, NULL);
+        if (unix_socket)
+                req.transport = &fake_unix_transport;
+        va_start(ap, path);
+        while ((name = va_arg(ap, const char *))) {
+                ck_assert_uint_lt(n, ELEMENTSOF(c->req_headers));
+                c->req_headers[n][0] = name;
+                c->req_headers[n++][1] = va_arg(ap, const char *);
+        }
+        va_end(ap);
+        berth_http_dispatch(router, &req);
+        ck_assert_int_eq(c->n_responses, 1);
 }
 
 /* ---- percent-decoding and query strings ------------------------------------------ */
@@ -1072,6 +1124,120 @@ START_TEST(test_expect_no_body)
 }
 END_TEST
 
+START_TEST(test_host_allowed)
+{
+        char *const allow[] = { (char *)"node1.example", (char *)"10.0.0.5:8080", NULL };
+
+        ck_assert(berth_http_host_allowed("localhost", NULL));
+        ck_assert(berth_http_host_allowed("LOCALHOST:8080", NULL));
+        ck_assert(berth_http_host_allowed("api.localhost:1", NULL));
+        ck_assert(berth_http_host_allowed("127.0.0.1", NULL));
+        ck_assert(berth_http_host_allowed("127.3.4.5:8080", NULL));
+        ck_assert(berth_http_host_allowed("[::1]:8080", NULL));
+        ck_assert(berth_http_host_allowed("[::1]", NULL));
+        ck_assert(berth_http_host_allowed("node1.example:8080", allow));
+        ck_assert(berth_http_host_allowed("10.0.0.5:8080", allow));
+
+        /* A name the attacker's DNS rebinds to 127.0.0.1, and everything odd. */
+        ck_assert(!berth_http_host_allowed("attacker.example:8080", allow));
+        ck_assert(!berth_http_host_allowed("localhost.attacker.example", NULL));
+        ck_assert(!berth_http_host_allowed("10.0.0.5:9090", allow));
+        ck_assert(!berth_http_host_allowed("10.0.0.6", allow));
+        ck_assert(!berth_http_host_allowed("127.0.0.1.nip.io", NULL));
+        ck_assert(!berth_http_host_allowed("127.0.0.1:", NULL));
+        ck_assert(!berth_http_host_allowed("127.0.0.1:80x", NULL));
+        ck_assert(!berth_http_host_allowed("", NULL));
+        ck_assert(!berth_http_host_allowed(":8080", NULL));
+        ck_assert(!berth_http_host_allowed("[::2]:8080", NULL));
+        ck_assert(!berth_http_host_allowed("[::1", NULL));
+        ck_assert(!berth_http_host_allowed("0.0.0.0", NULL));
+}
+END_TEST
+
+START_TEST(test_browser_policy)
+{
+        char *const origins[] = { (char *)"https://ui.example", NULL };
+        struct fake_conn c = {};
+
+        /* curl, Go clients and Kraken send neither header: served. */
+        dispatch_headers(&c, false, "POST", "/v1/things", "Host", "127.0.0.1:8080", NULL);
+        ck_assert_int_ne(c.status, 403);
+        fake_done(&c);
+        ck_assert_int_eq(state.calls, 1);
+
+        /* A page's request: 403, and no handler runs. */
+        dispatch_headers(&c, false, "POST", "/v1/things", "Origin", "https://evil.example",
+                         "Host", "127.0.0.1:8080", NULL);
+        ck_assert_int_eq(c.status, 403);
+        ck_assert_ptr_nonnull(strstr(c.out, "evil.example"));
+        fake_done(&c);
+        dispatch_headers(&c, false, "GET", "/v1/things/1/parts/2", "Sec-Fetch-Site", "cross-site",
+                         NULL);
+        ck_assert_int_eq(c.status, 403);
+        fake_done(&c);
+        dispatch_headers(&c, false, "GET", "/v1/things", "Sec-Fetch-Site", "same-origin", NULL);
+        ck_assert_int_eq(c.status, 403);
+        fake_done(&c);
+        /* Even on the unix socket, and for a path that does not exist. */
+        dispatch_headers(&c, true, "GET", "/v1/things", "Origin", "null", NULL);
+        ck_assert_int_eq(c.status, 403);
+        fake_done(&c);
+        dispatch_headers(&c, false, "GET", "/nowhere", "Origin", "null", NULL);
+        ck_assert_int_eq(c.status, 403);
+        fake_done(&c);
+        ck_assert_int_eq(state.calls, 1);
+
+        /* A typed address or a bookmark. */
+        dispatch_headers(&c, false, "GET", "/v1/things", "Sec-Fetch-Site", "none", NULL);
+        ck_assert_int_eq(c.status, 200);
+        fake_done(&c);
+
+        /* DNS rebinding: a foreign Host without a token. */
+        dispatch_headers(&c, false, "GET", "/v1/things", "Host", "attacker.example:8080", NULL);
+        ck_assert_int_eq(c.status, 403);
+        ck_assert_ptr_nonnull(strstr(c.out, "attacker.example"));
+        fake_done(&c);
+        /* The unix socket's Host means nothing (docker clients send "docker"). */
+        dispatch_headers(&c, true, "GET", "/v1/things", "Host", "docker", NULL);
+        ck_assert_int_eq(c.status, 200);
+        fake_done(&c);
+        ck_assert_int_eq(state.calls, 3);
+
+        /* The public documents are exempt. */
+        dispatch_headers(&c, false, "GET", "/docs", "Sec-Fetch-Site", "same-origin", "Host",
+                         "attacker.example", NULL);
+        ck_assert_int_eq(c.status, 200);
+        fake_done(&c);
+
+        /* Configured: an allowed origin and host. */
+        ck_assert_int_eq(berth_http_router_set_browser_policy(
+                                 router, origins, (char *const[]){ (char *)"node1", NULL }),
+                         0);
+        dispatch_headers(&c, false, "GET", "/v1/things", "Origin", "https://ui.example",
+                         "Sec-Fetch-Site", "cross-site", NULL);
+        ck_assert_int_eq(c.status, 200);
+        fake_done(&c);
+        dispatch_headers(&c, false, "GET", "/v1/things", "Origin", "https://ui.example:444", NULL);
+        ck_assert_int_eq(c.status, 403);
+        fake_done(&c);
+        dispatch_headers(&c, false, "GET", "/v1/things", "Host", "node1:8080", NULL);
+        ck_assert_int_eq(c.status, 200);
+        fake_done(&c);
+
+        /* With a token, Host is not checked (the attacker cannot know the token), but
+         * Origin still is. */
+        ck_assert_int_eq(berth_http_router_set_token(router, "s3cret"), 0);
+        dispatch_headers(&c, false, "GET", "/v1/things", "Host", "attacker.example", "token",
+                         "s3cret", NULL);
+        ck_assert_int_eq(c.status, 200);
+        fake_done(&c);
+        dispatch_headers(&c, false, "GET", "/v1/things", "Origin", "https://evil.example", "token",
+                         "s3cret", NULL);
+        ck_assert_int_eq(c.status, 403);
+        fake_done(&c);
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
         Suite *s = suite_create("http");
@@ -1099,6 +1265,8 @@ static Suite *http_suite(void)
         tcase_add_test(tc, test_reply_twice);
         tcase_add_test(tc, test_custom_error_body);
         tcase_add_test(tc, test_reply_berror);
+        tcase_add_test(tc, test_host_allowed);
+        tcase_add_test(tc, test_browser_policy);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("body");
