@@ -348,7 +348,8 @@ static void bench_launcher(struct row *row, double *t, bool with_zygotes)
         int n = 0;
 
         if (berth_launcher_new(&L, &err) < 0 ||
-            berth_cgroup_system_detect("/sys/fs/cgroup", "berth-bench", &cs, &err) < 0) {
+            berth_cgroup_system_detect("/sys/fs/cgroup", "berth-bench", &cs, &err) < 0 ||
+            berth_cgroup_system_prepare(cs, &err) < 0) {
                 fprintf(stderr, "launcher: %s\n", err.msg);
                 row->failed = arg_runs;
                 return;
@@ -376,7 +377,7 @@ static void bench_launcher(struct row *row, double *t, bool with_zygotes)
                         .exec_path = (char *)"/bin/true",
                         .env = (char *[]){ (char *)"PATH=/bin", NULL },
                         .cwd = (char *)"/",
-                        .caps = BERTH_CAPS_DEFAULT,
+                        .caps = BERTH_CAPS_ZYGOTE,
                         .no_new_privs = true,
                 };
                 struct berth_limits lim = {};
@@ -394,7 +395,7 @@ static void bench_launcher(struct row *row, double *t, bool with_zygotes)
                         r = 0; /* its groups are renamed while it starts (as berthd does) */
                         cg = TAKE_PTR(z.cg);
                 } else
-                        r = berth_cgroup_create(cs, name, !pool, &lim, &cg, &err);
+                        r = berth_cgroup_create(cs, name, pool ? 0 : BERTH_CGROUP_V2, &lim, &cg, &err);
                 t1 = now_ms();
                 if (r >= 0) {
                         char *v1[_BERTH_CG_MAX + 1] = {};

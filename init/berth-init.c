@@ -307,7 +307,7 @@ static int zygote_restrict_early(struct restrictions *rs, struct berth_error *er
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return berth_error_set_errno(err, errno, "zygote: set no_new_privs");
         for (unsigned c = 0; c < 64; c++)
-                if (!(BERTH_CAPS_DEFAULT & (1ull << c)) &&
+                if (!(BERTH_CAPS_ZYGOTE & (1ull << c)) &&
                     prctl(PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) < 0) {
                         if (errno == EINVAL)
                                 break; /* past the kernel's last capability */
@@ -629,7 +629,7 @@ int main(int argc, char *argv[])
                 tree = zygote_wait(argv[2], argv + 3);
         if (read_spec(&err) < 0)
                 fail(&err);
-        if (tree >= 0 && (spec.systemd || spec.namespaces != 0 || spec.caps != BERTH_CAPS_DEFAULT ||
+        if (tree >= 0 && (spec.systemd || spec.namespaces != 0 || spec.caps != BERTH_CAPS_ZYGOTE ||
                           !spec.no_new_privs)) {
                 berth_error_set(&err, EINVAL, "zygote: only the default profile");
                 fail(&err);

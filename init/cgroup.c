@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cgroup.h"
+#include "cgroup-devices.h"
 #include "error.h"
 #include "fileio.h"
 #include "macro.h"
@@ -95,6 +96,7 @@ int berth_cgroup_system_detect(const char *root, const char *parent,
                 free(cs);
                 return -ENOMEM;
         }
+        cs->devices_prog = -EBADF;
         tb = mnt_new_table_from_file("/proc/self/mountinfo");
         itr = mnt_new_iter(MNT_ITER_FORWARD);
         if (!tb || !itr) {
@@ -153,8 +155,35 @@ struct berth_cgroup_system *berth_cgroup_system_free(struct berth_cgroup_system 
         for (int c = 0; c < _BERTH_CG_MAX; c++)
                 free(cs->v1[c]);
         free(cs->parent);
+        safe_close(cs->devices_prog);
         free(cs);
         return NULL;
+}
+
+int berth_cgroup_system_prepare(struct berth_cgroup_system *cs, struct berth_error *err)
+{
+        int r;
+
+        if (cs->v1[BERTH_CG_DEVICES]) {
+                _cleanup_free_ char *p = NULL;
+                if (asprintf(&p, "%s/%s", cs->v1[BERTH_CG_DEVICES], cs->parent) < 0)
+                        return -ENOMEM;
+                /* Whoever made the parent before (another version, an operator), its list
+                 * is berth's from now on; the kernel narrows the groups below with it. */
+                if (mkdir(p, 0755) < 0 && errno != EEXIST)
+                        return berth_error_set_errno(err, errno, "create cgroup '%s'", p);
+                r = berth_devices_v1_set(p);
+                if (r < 0)
+                        return berth_error_set_errno(err, -r,
+                                                     "set the device allow-list in '%s'", p);
+        }
+        if (cs->v2 && cs->devices_prog < 0) {
+                r = berth_devices_bpf_load(err);
+                if (r < 0)
+                        return r;
+                cs->devices_prog = r;
+        }
+        return 0;
 }
 
 void berth_cgroup_system_prune(const struct berth_cgroup_system *cs)
@@ -217,8 +246,6 @@ static int cpuset_inherit(const char *dir)
         return 0;
 }
 
-static int set_devices(const char *dir);
-
 static int ensure_parent(const struct berth_cgroup_system *cs, const char *hier,
                          enum berth_cgroup_ctrl c, struct berth_error *err)
 {
@@ -233,9 +260,10 @@ static int ensure_parent(const struct berth_cgroup_system *cs, const char *hier,
         }
         if (c == BERTH_CG_CPUSET)
                 (void)cpuset_inherit(p);
-        /* The device allow-list is set once, on the parent: a new v1 devices group
-         * starts with its parent's list, so no container start pays for it. */
-        if (c == BERTH_CG_DEVICES && set_devices(p) < 0)
+        /* The device allow-list is set on the parent (and again by
+         * berth_cgroup_system_prepare()): a new v1 devices group starts with its
+         * parent's list, so no container start pays for it. */
+        if (c == BERTH_CG_DEVICES && berth_devices_v1_set(p) < 0)
                 return berth_error_set_errno(err, errno, "set the device allow-list in '%s'", p);
         if (hier == cs->v2 && cs->layout == BERTH_CGROUP_UNIFIED) {
                 /* Delegate the controllers berth sets limits with. Errors are not fatal:
@@ -340,21 +368,6 @@ static int set_limits(struct berth_cgroup *cg, const struct berth_limits *l,
         return 0;
 }
 
-/* The device allow-list (v1 devices controller): the standard character devices, pty
- * slaves and the pty multiplexer; mknod of anything, opening of nothing else. */
-static int set_devices(const char *dir)
-{
-        static const char *const allow[] = {
-                "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm",   "c 1:8 rwm",    "c 1:9 rwm", "c 5:0 rwm",
-                "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm", "c *:* m",   "b *:* m",
-        };
-        int r = write_str(dir, "devices.deny", "a");
-
-        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(allow); i++)
-                r = write_str(dir, "devices.allow", allow[i]);
-        return r;
-}
-
 /* The group's directory: made (create) or found (a berthd after a restart re-opens
  * the groups of a running container). */
 static int group_dir(const struct berth_cgroup_system *cs, const char *root,
@@ -369,10 +382,25 @@ static int group_dir(const struct berth_cgroup_system *cs, const char *root,
         return r < 0 ? r : mkdir_group(path, err);
 }
 
-static int cgroup_build(const struct berth_cgroup_system *cs, const char *name, bool create,
-                        bool with_v2, const struct berth_limits *limits, struct berth_cgroup **ret,
-                        struct berth_error *err)
+/* The device program on a new v2 group, before any process can be in it. */
+static int attach_devices(const struct berth_cgroup_system *cs, struct berth_cgroup *cg,
+                          struct berth_error *err)
 {
+        _cleanup_close_ int fd = -EBADF;
+
+        if (cs->devices_prog < 0)
+                return 0;
+        fd = open(cg->v2, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return berth_error_set_errno(err, errno, "open cgroup '%s'", cg->v2);
+        return berth_devices_bpf_attach(cs->devices_prog, fd, cg->v2, err);
+}
+
+static int cgroup_build(const struct berth_cgroup_system *cs, const char *name, bool create,
+                        unsigned flags, const struct berth_limits *limits,
+                        struct berth_cgroup **ret, struct berth_error *err)
+{
+        bool with_v2 = flags & BERTH_CGROUP_V2, every_v1 = (flags & BERTH_CGROUP_EVERY_V1) || !create;
         struct berth_cgroup *cg;
         int r = 0;
 
@@ -393,6 +421,11 @@ static int cgroup_build(const struct berth_cgroup_system *cs, const char *name, 
                                 r = add_path(cg, p);
                         if (r >= 0 && !(cg->v2 = strdup(p)))
                                 r = -ENOMEM;
+                        if (r >= 0 && create)
+                                r = attach_devices(cs, cg, err);
+                        /* A re-opened group kept the program it was given. */
+                        if (r >= 0 && cs->devices_prog >= 0)
+                                cg->devices_confined = true;
                 }
         }
         for (int c = 0; r >= 0 && c < _BERTH_CG_MAX; c++) {
@@ -400,9 +433,11 @@ static int cgroup_build(const struct berth_cgroup_system *cs, const char *name, 
 
                 /* Only the hierarchies berth uses: every extra one is a mkdir and a
                  * join per start. blkio, cpuset and name=systemd carry no berth
-                 * setting (systemd in a container uses its own cgroup2 mount). */
+                 * setting (systemd in a container uses its own cgroup2 mount), except
+                 * for containers that may mount cgroup v1 themselves (every_v1). */
                 if (!cs->v1[c] || (cg->v2 && use_v2(cs, (enum berth_cgroup_ctrl)c)) ||
-                    c == BERTH_CG_BLKIO || c == BERTH_CG_CPUSET || c == BERTH_CG_SYSTEMD)
+                    (!every_v1 &&
+                     (c == BERTH_CG_BLKIO || c == BERTH_CG_CPUSET || c == BERTH_CG_SYSTEMD)))
                         continue;
                 if (asprintf(&p, "%s/%s/%s", cs->v1[c], cs->parent, name) < 0)
                         r = -ENOMEM;
@@ -426,6 +461,8 @@ static int cgroup_build(const struct berth_cgroup_system *cs, const char *name, 
                         cg->freezer = strdup(p);
                 if (r >= 0 && c == BERTH_CG_CPU)
                         cg->cpu = strdup(p);
+                if (r >= 0 && c == BERTH_CG_DEVICES)
+                        cg->devices_confined = true;
         }
         if (r >= 0 && cg->v2) {
                 if (use_v2(cs, BERTH_CG_MEMORY) && !cg->memory) {
@@ -458,12 +495,13 @@ static int cgroup_build(const struct berth_cgroup_system *cs, const char *name, 
         return 0;
 }
 
-int berth_cgroup_create(const struct berth_cgroup_system *cs, const char *name, bool with_v2,
+int berth_cgroup_create(const struct berth_cgroup_system *cs, const char *name, unsigned flags,
                         const struct berth_limits *limits, struct berth_cgroup **ret,
                         struct berth_error *err)
 {
-        return cgroup_build(cs, name, true, with_v2 || !berth_cgroup_v2_optional(cs), limits, ret,
-                            err);
+        if (!berth_cgroup_v2_optional(cs))
+                flags |= BERTH_CGROUP_V2;
+        return cgroup_build(cs, name, true, flags, limits, ret, err);
 }
 
 bool berth_cgroup_v2_avoidable(const struct berth_cgroup_system *cs)
@@ -474,7 +512,10 @@ bool berth_cgroup_v2_avoidable(const struct berth_cgroup_system *cs)
 
 bool berth_cgroup_v2_optional(const struct berth_cgroup_system *cs)
 {
-        if (cs->layout != BERTH_CGROUP_HYBRID || !cs->v1[BERTH_CG_FREEZER])
+        /* The v1 freezer pauses and the v1 devices list confines devices: without
+         * either, the v2 group (cgroup.freeze, the device program) is needed. */
+        if (cs->layout != BERTH_CGROUP_HYBRID || !cs->v1[BERTH_CG_FREEZER] ||
+            !cs->v1[BERTH_CG_DEVICES])
                 return false;
         /* cgroup.freeze is in every v2 group; the v1 freezer does the same. */
         for (int c = 0; c < _BERTH_CG_MAX; c++)
@@ -486,7 +527,7 @@ bool berth_cgroup_v2_optional(const struct berth_cgroup_system *cs)
 int berth_cgroup_open(const struct berth_cgroup_system *cs, const char *name,
                       struct berth_cgroup **ret, struct berth_error *err)
 {
-        return cgroup_build(cs, name, false, true, NULL, ret, err);
+        return cgroup_build(cs, name, false, BERTH_CGROUP_V2, NULL, ret, err);
 }
 
 /* rmdir a group and every group below it, deepest first (systemd in a container makes

@@ -46,6 +46,7 @@ struct berth_cgroup_system {
         bool v2_has[_BERTH_CG_MAX]; /* controllers enabled in the v2 root */
         char *v1[_BERTH_CG_MAX];    /* v1 mount point per controller, or NULL */
         char *parent;               /* name of berth's parent group, e.g. "berth" */
+        int devices_prog;           /* the BPF device program for v2 groups, or -EBADF */
 };
 
 struct berth_limits {
@@ -63,25 +64,39 @@ struct berth_cgroup {
         char *v2;                            /* its v2 directory, or NULL */
         char *memory, *pids, *freezer, *cpu; /* where those controllers are (v1 or v2) */
         bool memory_v2, freezer_v2, cpu_v2;
+        bool devices_confined; /* a v1 devices group, or the device program on its v2 group */
 };
 
 /* Find the layout under root (normally /sys/fs/cgroup) from mountinfo. */
 int berth_cgroup_system_detect(const char *root, const char *parent,
                                struct berth_cgroup_system **ret, struct berth_error *err);
 struct berth_cgroup_system *berth_cgroup_system_free(struct berth_cgroup_system *cs);
+/* Once, before containers: the device allow-list on berth's v1 devices parent, and the
+ * device program for v2 groups (cgroup-devices.h). Returns 0 / -errno; on failure v2
+ * groups get no device program (devices_confined stays false for them). */
+int berth_cgroup_system_prepare(struct berth_cgroup_system *cs, struct berth_error *err);
 /* Remove the parent groups where they are empty (at shutdown: groups of containers
  * that keep running stay, and so do their parents). */
 void berth_cgroup_system_prune(const struct berth_cgroup_system *cs);
 
-/* Create the groups named name under the parent and apply limits. with_v2 false
- * leaves out the v2 group where it is optional (berth_cgroup_v2_optional()). On
- * failure nothing is left. Returns 0 / -errno (EEXIST: the group exists and is not
- * empty). */
-int berth_cgroup_create(const struct berth_cgroup_system *cs, const char *name, bool with_v2,
+enum {
+        BERTH_CGROUP_V2 = 1u << 0,       /* also where it is optional (berth_cgroup_v2_optional()) */
+        BERTH_CGROUP_EVERY_V1 = 1u << 1, /* a group in every v1 hierarchy, not only those with
+                                          * berth's settings: for containers that may mount
+                                          * cgroup v1 (CAP_SYS_ADMIN), whose cgroup namespace
+                                          * must not have a hierarchy's root, where
+                                          * release_agent runs programs on the host */
+};
+
+/* Create the groups named name under the parent and apply limits. Without
+ * BERTH_CGROUP_V2 the v2 group is left out where it is optional. A new v2 group gets
+ * the device program before anything can join it. On failure nothing is left.
+ * Returns 0 / -errno (EEXIST: the group exists and is not empty). */
+int berth_cgroup_create(const struct berth_cgroup_system *cs, const char *name, unsigned flags,
                         const struct berth_limits *limits, struct berth_cgroup **ret,
                         struct berth_error *err);
-/* A hybrid host whose v2 tree has no controllers: a v2 group there only tracks
- * processes, which the v1 groups do as well. */
+/* A hybrid host whose v2 tree has no controllers, with v1 freezer and devices: a v2
+ * group there only tracks processes, which the v1 groups do as well. */
 bool berth_cgroup_v2_optional(const struct berth_cgroup_system *cs);
 /* Can containers here do without joining a v2 group (no v2 tree, or an optional one)? */
 bool berth_cgroup_v2_avoidable(const struct berth_cgroup_system *cs);

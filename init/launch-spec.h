@@ -65,5 +65,9 @@ int berth_launch_from_json(json_t *j, struct berth_launch *ret, struct berth_err
 #define LAUNCH_MSG_MAX 1024
 
 /* Capability sets (bit masks of CAP_*). */
-#define BERTH_CAPS_DEFAULT 0xA80425FBull /* Docker's default set */
+/* Docker's default set. A container gets CAP_NET_RAW only with a network namespace of
+ * its own, and CAP_MKNOD only under a device allow-list (container_caps()). */
+#define BERTH_CAPS_DEFAULT 0xA80425FBull
 #define BERTH_CAPS_SYSTEMD 0xFCECAFFFull /* systemd-nspawn's default set */
+/* What a zygote prepares (the default profile, host network, devices confined). */
+#define BERTH_CAPS_ZYGOTE (BERTH_CAPS_DEFAULT & ~(1ull << 13 /* CAP_NET_RAW */))

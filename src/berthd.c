@@ -219,6 +219,7 @@ static int run(struct berthd_config *cfg)
                                            .dev_root = cfg->dev_root,
                                            .ceph_conf = cfg->ceph_conf,
                                            .log_max = cfg->log_max,
+                                           .refuse_privileged = cfg->refuse_privileged,
                                            .logs_kept = cfg->logs_kept };
         struct berth_launcher *launcher = NULL;
         struct berth_cgroup_system *cgroups = NULL;
@@ -274,9 +275,16 @@ static int run(struct berthd_config *cfg)
         if (r < 0) {
                 log_warning("Containers run without cgroups: %s", err.msg);
                 berth_error_clear(&err);
-        } else
+        } else {
                 log_info("cgroups: %s layout%s%s", berth_cgroup_layout_to_string(cgroups->layout),
                          cgroups->v2 ? ", v2 at " : "", cgroups->v2 ? cgroups->v2 : "");
+                if (berth_cgroup_system_prepare(cgroups, &err) < 0) {
+                        log_warning("Containers' devices are confined by v1 groups only, and "
+                                    "containers without one get no CAP_MKNOD: %s",
+                                    err.msg);
+                        berth_error_clear(&err);
+                }
+        }
         store->cgroups = cgroups;
         r = berth_supervisor_start(store, &supervisor);
         if (r < 0) {

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -321,13 +322,30 @@ static int open_launch_fds(struct berth_container *c, struct berth_launch_fds *f
         return 0;
 }
 
+/* The capability bounding set. CAP_NET_RAW only with a network namespace of its own:
+ * in the host's, raw sockets would sniff loopback traffic, the API's token included.
+ * CAP_MKNOD only where a device allow-list confines the container (cgroup-devices.h):
+ * without one, a node made for the host's disk would open it. */
+static uint64_t container_caps(const struct berth_container *c)
+{
+        uint64_t caps = c->systemd ? BERTH_CAPS_SYSTEMD : BERTH_CAPS_DEFAULT;
+
+        if (c->namespaces & BERTH_NS_NET)
+                caps |= 1ull << CAP_NET_RAW;
+        else
+                caps &= ~(1ull << CAP_NET_RAW);
+        if (!c->cg || !c->cg->devices_confined)
+                caps &= ~(1ull << CAP_MKNOD);
+        return caps;
+}
+
 static int fill_launch(struct berth_store *s, struct berth_container *c, char *exec_path,
                        struct berth_launch *l)
 {
         *l = (struct berth_launch){
                 .id = c->obj.id,
                 .systemd = c->systemd,
-                .caps = c->systemd ? BERTH_CAPS_SYSTEMD : BERTH_CAPS_DEFAULT,
+                .caps = container_caps(c),
                 .no_new_privs = !c->systemd,
                 .log_max = s->log_max,
                 .exec_path = exec_path,
@@ -410,9 +428,13 @@ static int container_start(struct berth_store *s, struct berth_container *c, cha
                 /* A zygote cannot join a v2 group cheaply: where it is optional (a
                  * hybrid host), containers of the default profile go without, zygote
                  * or not. */
-                r = berth_cgroup_create(s->cgroups, cgname,
-                                        !s->zygotes || c->systemd || c->namespaces != 0, &c->limits,
-                                        &c->cg, err);
+                unsigned flags = !s->zygotes || c->systemd || c->namespaces != 0
+                                         ? BERTH_CGROUP_V2
+                                         : 0;
+                /* systemd has CAP_SYS_ADMIN and may mount cgroup v1 hierarchies. */
+                if (c->systemd)
+                        flags |= BERTH_CGROUP_EVERY_V1;
+                r = berth_cgroup_create(s->cgroups, cgname, flags, &c->limits, &c->cg, err);
                 if (r < 0) {
                         free(exec_path);
                         return r;
@@ -609,6 +631,11 @@ int berth_container_create(struct berth_store *s, const struct berth_container_s
 
         if (!s->launcher)
                 return berth_error_set(err, EOPNOTSUPP, "this berthd has no container launcher");
+        if (spec->systemd && s->refuse_privileged)
+                return berth_error_set(err, EPERM,
+                                       "systemd mode makes a privileged container "
+                                       "(CAP_SYS_ADMIN, no no_new_privs), and this berthd "
+                                       "refuses those (--refuse-privileged)");
         pthread_mutex_lock(&s->op_lock);
         pthread_mutex_lock(&s->lock);
         c = spec->name ? find_by_name_locked(s, spec->name) : NULL;

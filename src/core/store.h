@@ -43,6 +43,7 @@ struct berth_store_config {
         const char *rbd_helper; /* the berth-rbd binary; NULL: beside berthd */
         uint64_t log_max;       /* container logs rotate beyond this size */
         uint64_t logs_kept;     /* the logs of deleted containers, bytes (logkeep.h) */
+        bool refuse_privileged; /* refuse systemd-mode containers */
 };
 
 struct berth_store {
@@ -75,6 +76,7 @@ struct berth_store {
         struct berth_zygotes *zygotes; /* NULL: containers start without zygotes */
         struct berth_events *events;
         uint64_t log_max;
+        bool refuse_privileged;
         char boot_id[37]; /* this boot's; a record from another boot names no process */
 
         uint64_t next_id[_BERTH_OBJ_TYPE_MAX];

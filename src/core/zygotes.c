@@ -50,7 +50,7 @@ static int make_one(struct berth_zygotes *p, unsigned seq, struct berth_zygote_r
 
         if (p->cs && p->cs->layout != BERTH_CGROUP_NONE) {
                 (void)snprintf(name, sizeof(name), "z%u", seq);
-                k = berth_cgroup_create(p->cs, name, false, &(struct berth_limits){}, &r.cg, err);
+                k = berth_cgroup_create(p->cs, name, 0, &(struct berth_limits){}, &r.cg, err);
                 if (k < 0)
                         return k;
         }
