@@ -36,7 +36,8 @@ static bool option_chars_ok(const char *opt)
         return strspn(opt, allowed) == strlen(opt);
 }
 
-static int add_one(char ***out, const char *opt, size_t len, bool *ro, struct berth_error *err)
+static int add_one(char ***out, const char *opt, size_t len, bool *ro, bool *dev,
+                   struct berth_error *err)
 {
         _cleanup_free_ char *o = strndup(opt, len);
 
@@ -65,6 +66,10 @@ static int add_one(char ***out, const char *opt, size_t len, bool *ro, struct be
                 *ro = false;
                 return 0;
         }
+        if (streq(o, "dev") || streq(o, "nodev")) {
+                *dev = streq(o, "dev");
+                return 0;
+        }
         if (strv_length(*out) >= MOUNTOPTS_MAX)
                 return berth_error_set(err, EINVAL, "mount_options: more than %d options",
                                        MOUNTOPTS_MAX);
@@ -74,7 +79,7 @@ static int add_one(char ***out, const char *opt, size_t len, bool *ro, struct be
 int mountopts_normalize(char *const *opts, char **ret_joined, bool *ret_ro, struct berth_error *err)
 {
         _cleanup_strv_free_ char **out = NULL;
-        bool ro = false;
+        bool ro = false, dev = false;
         char *joined;
         int r;
 
@@ -90,7 +95,7 @@ int mountopts_normalize(char *const *opts, char **ret_joined, bool *ret_ro, stru
                 for (;;) {
                         size_t n = strcspn(p, ",");
 
-                        r = add_one(&out, p, n, &ro, err);
+                        r = add_one(&out, p, n, &ro, &dev, err);
                         if (r < 0)
                                 return r;
                         if (!p[n])
@@ -100,6 +105,13 @@ int mountopts_normalize(char *const *opts, char **ret_joined, bool *ret_ro, stru
         }
         if (ro) {
                 r = strv_extend(&out, "ro");
+                if (r < 0)
+                        return r;
+        }
+        /* Device nodes in an image work only when asked for: a container that finds
+         * (or, with CAP_MKNOD, makes) one there must not reach the host's devices. */
+        if (!dev) {
+                r = strv_extend(&out, "nodev");
                 if (r < 0)
                         return r;
         }

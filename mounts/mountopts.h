@@ -13,7 +13,8 @@ struct berth_error;
  * itself hold several comma-separated options. Options that would change what kind
  * of mount this is (bind, move, remount, propagation flags), loop set-up, and
  * userspace-helper options (x-*, helper=, user, owner …) are refused: berth decides
- * those. ro/rw are resolved here (last one wins) and reported in *ret_ro.
+ * those. ro/rw are resolved here (last one wins) and reported in *ret_ro; so are
+ * dev/nodev, and "nodev" is added unless "dev" wins.
  *
  * The function is pure (no I/O) and fuzzed. *ret_joined is "" when there are no
  * options. Returns 0 / -EINVAL with a message naming the offending option.

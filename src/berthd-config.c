@@ -51,6 +51,7 @@ enum {
         ARG_ALLOW_ORIGIN,
         ARG_ALLOW_HOST,
         ARG_REFUSE_PRIVILEGED,
+        ARG_OVERLAY_SIZE,
         ARG_IGNORED, /* go-swagger flags accepted for compatibility */
         ARG_VERSION,
 };
@@ -109,6 +110,10 @@ void berthd_config_help(const char *argv0)
                "      --logs-kept-size=SIZE    the logs of deleted containers are kept up to\n"
                "                               SIZE in all, the oldest removed first; 0\n"
                "                               removes a log with its container (default: 64MiB)\n"
+               "      --overlay-size=SIZE      the tmpfs an overlay's upper directory gets\n"
+               "                               unless the request sets upper_size; 0 keeps\n"
+               "                               it in the state directory, unbounded\n"
+               "                               (default: 1GiB)\n"
                "      --ceph-conf=FILE         Ceph configuration for RBD attachments that\n"
                "                               give no key (default: /etc/ceph/ceph.conf)\n"
                "      --zygotes=N              keep N container processes started ahead for\n"
@@ -210,6 +215,7 @@ static int defaults_from_env(struct berthd_config *c)
         c->log_level = LOG_INFO;
         c->log_max = 8u << 20;
         c->logs_kept = 64u << 20;
+        c->overlay_upper_size = 1u << 30;
         c->zygotes = 2;
         if (set_str(&c->state_dir, "/run/berth") < 0 || set_str(&c->sysfs_root, "/sys") < 0 ||
             set_str(&c->host, "127.0.0.1") < 0 || set_str(&c->cgroup_parent, "berth") < 0)
@@ -362,6 +368,16 @@ static int parse_number_flag(struct berthd_config *c, int opt, const char *v)
                 }
                 c->log_max = size;
                 return 0;
+        case ARG_OVERLAY_SIZE:
+                if (parse_size(v, &size) < 0 || (size > 0 && size < (1u << 20))) {
+                        fprintf(stderr,
+                                "berthd: --overlay-size '%s' must be 0 or a size of at least "
+                                "1MiB\n",
+                                v);
+                        return -EINVAL;
+                }
+                c->overlay_upper_size = size;
+                return 0;
         case ARG_LOGS_KEPT:
                 if (parse_size(v, &size) < 0) {
                         fprintf(stderr, "berthd: --logs-kept-size '%s' must be a size\n", v);
@@ -460,6 +476,7 @@ static int parse_one(struct berthd_config *c, int opt, const char *arg, char *co
         case ARG_THREADS:
         case ARG_LOG_MAX:
         case ARG_LOGS_KEPT:
+        case ARG_OVERLAY_SIZE:
         case ARG_MAX_BODY:
         case ARG_MAX_HEADER:
         case ARG_LOG_LEVEL:
@@ -521,6 +538,7 @@ int berthd_config_parse(int argc, char *argv[], struct berthd_config *c)
                 { "allow-origin", required_argument, NULL, ARG_ALLOW_ORIGIN },
                 { "allow-host", required_argument, NULL, ARG_ALLOW_HOST },
                 { "refuse-privileged", no_argument, NULL, ARG_REFUSE_PRIVILEGED },
+                { "overlay-size", required_argument, NULL, ARG_OVERLAY_SIZE },
                 { "cleanup-timeout", required_argument, NULL, ARG_IGNORED },
                 { "graceful-timeout", required_argument, NULL, ARG_IGNORED },
                 { "keep-alive", required_argument, NULL, ARG_IGNORED },

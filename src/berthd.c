@@ -220,6 +220,7 @@ static int run(struct berthd_config *cfg)
                                            .ceph_conf = cfg->ceph_conf,
                                            .log_max = cfg->log_max,
                                            .refuse_privileged = cfg->refuse_privileged,
+                                           .overlay_upper_size = cfg->overlay_upper_size,
                                            .logs_kept = cfg->logs_kept };
         struct berth_launcher *launcher = NULL;
         struct berth_cgroup_system *cgroups = NULL;

@@ -451,7 +451,8 @@ static int decode_lower_v01(json_t *item, const char *path, struct berth_mount_s
 static int decode_overlay(json_t *j, const char *path, unsigned depth, unsigned flags,
                           struct berth_mount_spec *s, struct berth_error *err)
 {
-        static const char *const keys[] = { "lower", "upperdir", "workdir", NULL };
+        static const char *const keys[] = { "lower", "upperdir", "workdir", "upper_size", "dev",
+                                            NULL };
         char p[JDEC_PATH_MAX];
         json_t *lower, *item;
         size_t i;
@@ -464,6 +465,17 @@ static int decode_overlay(json_t *j, const char *path, unsigned depth, unsigned 
                 r = jdec_readonly(j, path, "upperdir", err);
         if (r >= 0)
                 r = jdec_readonly(j, path, "workdir", err);
+        if (r >= 0)
+                r = jdec_bool(j, path, "dev", &s->overlay.dev, err);
+        if (r >= 0 && json_object_get(j, "upper_size")) {
+                r = jdec_u64(j, path, "upper_size", &s->overlay.upper_size, err);
+                s->overlay.upper_size_set = true;
+                if (r >= 0 && s->overlay.upper_size > 0 && s->overlay.upper_size < (1u << 20))
+                        r = berth_error_set(err, EINVAL,
+                                            "%s%supper_size must be 0 (no tmpfs of its own) or "
+                                            "at least 1048576 bytes",
+                                            path, *path ? "." : "");
+        }
         if (r < 0)
                 return r;
         jdec_join(p, path, "lower");
@@ -720,8 +732,9 @@ json_t *imageapi_encode_mount(const struct berth_mount *m, unsigned depth)
                 for (size_t i = 0; lower && i < m->overlay.n_lower && depth < ENCODE_DEPTH_MAX; i++)
                         json_array_append_new(
                                 lower, imageapi_encode_mount(m->overlay.lower[i], depth + 1));
-                def = json_pack("{s:o, s:s?, s:s?}", "lower", lower, "upperdir",
-                                m->overlay.upperdir, "workdir", m->overlay.workdir);
+                def = json_pack("{s:o, s:s?, s:s?, s:I, s:b}", "lower", lower, "upperdir",
+                                m->overlay.upperdir, "workdir", m->overlay.workdir, "upper_size",
+                                (json_int_t)m->overlay.upper_size, "dev", m->overlay.dev);
                 break;
         }
         case BERTH_MOUNT_BIND:

@@ -116,8 +116,8 @@ static int overlay_do(struct berth_mount *m, struct berth_error *err)
                         strcat(lowerdir, ":");
                 strcat(lowerdir, m->overlay.lower[i]->mountpoint);
         }
-        if (asprintf(&opts, "lowerdir=%s,upperdir=%s,workdir=%s", lowerdir, m->overlay.upperdir,
-                     m->overlay.workdir) < 0) {
+        if (asprintf(&opts, "lowerdir=%s,upperdir=%s,workdir=%s%s", lowerdir, m->overlay.upperdir,
+                     m->overlay.workdir, m->overlay.dev ? "" : ",nodev") < 0) {
                 opts = NULL;
                 return -ENOMEM;
         }
@@ -175,6 +175,36 @@ static int attach_mount_build(struct berth_store *s, struct berth_mount *m,
         return attach_mount_do(m, err);
 }
 
+/* The upper and work directories on a tmpfs of their own, upper_size bytes: a container
+ * that writes without end fills that, not the state directory (a tmpfs on a stateless
+ * node, whose filling would break the host). */
+static int overlay_upper_tmpfs(struct berth_store *s, struct berth_mount *m,
+                               struct berth_error *err)
+{
+        char opts[64];
+        int r;
+
+        r = mkdtemp_in(s->mounts_dir, "ovl_", 0755, &m->overlay.upper_mount);
+        if (r < 0)
+                return berth_error_set_errno(err, -r, "create an overlay directory in '%s'",
+                                             s->mounts_dir);
+        (void)snprintf(opts, sizeof(opts), "size=%llu,mode=0755%s",
+                       (unsigned long long)m->overlay.upper_size, m->overlay.dev ? "" : ",nodev");
+        r = mountfs_mount("tmpfs", m->overlay.upper_mount, "tmpfs", opts, 0, err);
+        if (r < 0) {
+                (void)rmdir(m->overlay.upper_mount);
+                m->overlay.upper_mount = mfree(m->overlay.upper_mount);
+                return berth_error_prefix(err, "overlay.upper_size");
+        }
+        if (asprintf(&m->overlay.upperdir, "%s/upper", m->overlay.upper_mount) < 0 ||
+            asprintf(&m->overlay.workdir, "%s/work", m->overlay.upper_mount) < 0)
+                return -ENOMEM;
+        if (mkdir(m->overlay.upperdir, 0755) < 0 || mkdir(m->overlay.workdir, 0755) < 0)
+                return berth_error_set_errno(err, errno, "create the overlay directories in '%s'",
+                                             m->overlay.upper_mount);
+        return 0;
+}
+
 static int overlay_build(struct berth_store *s, struct berth_mount *m,
                          const struct berth_mount_spec *spec, struct berth_error *err)
 {
@@ -197,12 +227,21 @@ static int overlay_build(struct berth_store *s, struct berth_mount *m,
                 m->overlay.lower[m->overlay.n_lower++] = l;
         }
 
-        r = mkdtemp_in(s->mounts_dir, "upper_", 0755, &m->overlay.upperdir);
-        if (r >= 0)
-                r = mkdtemp_in(s->mounts_dir, "work_", 0755, &m->overlay.workdir);
+        m->overlay.dev = spec->overlay.dev;
+        m->overlay.upper_size =
+                spec->overlay.upper_size_set ? spec->overlay.upper_size : s->overlay_upper_size;
+        if (m->overlay.upper_size > 0)
+                r = overlay_upper_tmpfs(s, m, err);
+        else {
+                r = mkdtemp_in(s->mounts_dir, "upper_", 0755, &m->overlay.upperdir);
+                if (r >= 0)
+                        r = mkdtemp_in(s->mounts_dir, "work_", 0755, &m->overlay.workdir);
+                if (r < 0)
+                        r = berth_error_set_errno(err, -r, "create overlay directories in '%s'",
+                                                  s->mounts_dir);
+        }
         if (r < 0)
-                return berth_error_set_errno(err, -r, "create overlay directories in '%s'",
-                                             s->mounts_dir);
+                return r;
         r = make_mountpoint(s, m, /* file= */ false, err);
         if (r < 0)
                 return r;
@@ -341,6 +380,24 @@ int mount_build(struct berth_store *s, const struct berth_mount_spec *spec,
         return 0;
 }
 
+/* An overlay's upper tmpfs leaves the host's mount table with the overlay: detached,
+ * it lives on for as long as the overlay (still used by a container after a forced
+ * delete) holds it, and its memory goes with the last user. */
+static void overlay_upper_release(struct berth_mount *m)
+{
+        if (!m->overlay.upper_mount)
+                return;
+        while (mountfs_is_mountpoint(m->overlay.upper_mount) > 0)
+                if (mountfs_umount(m->overlay.upper_mount, /* lazy= */ true, NULL) < 0)
+                        break;
+        if (rmdir(m->overlay.upper_mount) < 0 && errno != ENOENT)
+                log_warning_errno(errno, "Failed to remove '%s', ignoring: %m",
+                                  m->overlay.upper_mount);
+        m->overlay.upper_mount = mfree(m->overlay.upper_mount);
+        m->overlay.upperdir = mfree(m->overlay.upperdir);
+        m->overlay.workdir = mfree(m->overlay.workdir);
+}
+
 int mount_teardown(struct berth_store *s, struct berth_mount *m, bool lazy, bool defer,
                    struct berth_error *err)
 {
@@ -357,6 +414,7 @@ int mount_teardown(struct berth_store *s, struct berth_mount *m, bool lazy, bool
                         return r;
                 m->detached = true;
                 remove_mountpoint(m);
+                overlay_upper_release(m);
         }
         if (!defer)
                 mount_finalize_dirs(m);
@@ -365,8 +423,11 @@ int mount_teardown(struct berth_store *s, struct berth_mount *m, bool lazy, bool
 
 void mount_finalize_dirs(struct berth_mount *m)
 {
-        const char *dirs[] = { m->overlay.upperdir, m->overlay.workdir };
+        const char *dirs[2];
 
+        overlay_upper_release(m);
+        dirs[0] = m->overlay.upperdir;
+        dirs[1] = m->overlay.workdir;
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
                 int r;
                 if (!dirs[i])
@@ -401,6 +462,7 @@ void mount_free_fields(struct berth_mount *m)
         free(m->overlay.lower);
         free(m->overlay.upperdir);
         free(m->overlay.workdir);
+        free(m->overlay.upper_mount);
         free(m->bind.path);
         free(m->bind.source);
 }

@@ -101,6 +101,9 @@ struct berth_mount_spec {
         struct {
                 struct berth_mount_spec **lower;
                 size_t n_lower;
+                bool upper_size_set; /* upper_size given: else the store's default */
+                uint64_t upper_size; /* bytes of the upper dir's tmpfs; 0: none of its own */
+                bool dev;            /* device nodes work (else nodev) */
         } overlay;
         struct {
                 char *path;
@@ -200,6 +203,11 @@ struct berth_mount {
                 size_t n_lower;
                 char *upperdir;
                 char *workdir;
+                /* The tmpfs of upper_size bytes that holds upperdir and workdir (so that
+                 * no container can fill the state directory), or NULL. */
+                char *upper_mount;
+                uint64_t upper_size;
+                bool dev;
         } overlay;
         struct {
                 char *path;

@@ -89,8 +89,12 @@ static json_t *mount_record(const struct berth_mount *m)
                 for (size_t i = 0; i < m->overlay.n_lower; i++)
                         json_array_append_new(lower, child_ref(&m->obj, &m->overlay.lower[i]->obj));
                 json_object_set_new(j, "overlay",
-                                    json_pack("{s:o, s:s?, s:s?}", "lower", lower, "upperdir",
-                                              m->overlay.upperdir, "workdir", m->overlay.workdir));
+                                    json_pack("{s:o, s:s?, s:s?, s:s?, s:I, s:b}", "lower", lower,
+                                              "upperdir", m->overlay.upperdir, "workdir",
+                                              m->overlay.workdir, "upper_mount",
+                                              m->overlay.upper_mount, "upper_size",
+                                              (json_int_t)m->overlay.upper_size, "dev",
+                                              m->overlay.dev));
                 break;
         }
         case BERTH_MOUNT_BIND: {
@@ -329,6 +333,10 @@ static int mount_decode(struct berth_store *s, json_t *j, struct berth_mount **r
                 d = json_object_get(j, "overlay");
                 m->overlay.upperdir = jstrdup(d, "upperdir");
                 m->overlay.workdir = jstrdup(d, "workdir");
+                m->overlay.upper_mount = jstrdup(d, "upper_mount");
+                m->overlay.upper_size =
+                        (uint64_t)json_integer_value(json_object_get(d, "upper_size"));
+                m->overlay.dev = jbool(d, "dev");
                 m->overlay.lower =
                         calloc(json_array_size(json_object_get(d, "lower")) + 1, sizeof(void *));
                 if (!m->overlay.lower)

@@ -212,6 +212,7 @@ static char **known_paths(struct berth_store *s)
                                 known_path(&l, m->mountpoint);
                         known_path(&l, m->overlay.upperdir);
                         known_path(&l, m->overlay.workdir);
+                        known_path(&l, m->overlay.upper_mount);
                 } else if (o->type == BERTH_OBJ_ATTACH) {
                         struct berth_attach *a = (struct berth_attach *)o;
                         if (a->kind == BERTH_ATTACH_RBD)

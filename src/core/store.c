@@ -44,6 +44,7 @@ int berth_store_new(const struct berth_store_config *cfg, struct berth_store **r
         }
         s->log_max = cfg->log_max;
         s->refuse_privileged = cfg->refuse_privileged;
+        s->overlay_upper_size = cfg->overlay_upper_size;
         s->logkeep = berth_logkeep_new(cfg->logs_kept);
         (void)boot_id(s->boot_id);
         s->state_dir = strdup(cfg->state_dir ? cfg->state_dir : "/run/berth");

@@ -44,6 +44,7 @@ struct berth_store_config {
         uint64_t log_max;       /* container logs rotate beyond this size */
         uint64_t logs_kept;     /* the logs of deleted containers, bytes (logkeep.h) */
         bool refuse_privileged; /* refuse systemd-mode containers */
+        uint64_t overlay_upper_size; /* an overlay's upper tmpfs unless it asks; 0: none */
 };
 
 struct berth_store {
@@ -77,6 +78,7 @@ struct berth_store {
         struct berth_events *events;
         uint64_t log_max;
         bool refuse_privileged;
+        uint64_t overlay_upper_size;
         char boot_id[37]; /* this boot's; a record from another boot names no process */
 
         uint64_t next_id[_BERTH_OBJ_TYPE_MAX];

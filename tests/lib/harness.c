@@ -503,6 +503,21 @@ int test_count_mounts_under(const char *prefix)
         return n;
 }
 
+int test_state_mounts_of(json_t *mounts)
+{
+        json_t *m;
+        size_t i;
+        int n = 0;
+
+        json_array_foreach (mounts, i, m) {
+                json_t *o = json_object_get(m, "overlay");
+                n++;
+                if (o && json_integer_value(json_object_get(o, "upper_size")) > 0)
+                        n++;
+        }
+        return n;
+}
+
 int test_count_loops_backed_by(const char *prefix)
 {
         _cleanup_free_ char *text = loops_text(NULL);

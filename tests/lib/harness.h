@@ -105,6 +105,9 @@ void test_snapshot_assert_same(const struct test_snapshot *before);
 
 /* Number of mounts whose mountpoint starts with prefix. */
 int test_count_mounts_under(const char *prefix);
+/* How many mounts berthd keeps under <state>/mounts for a list of mounts from the API:
+ * one each, and an overlay's upper tmpfs (upper_size > 0). */
+int test_state_mounts_of(json_t *mounts);
 /* Number of loop devices whose backing file starts with prefix. */
 int test_count_loops_backed_by(const char *prefix);
 /* The same, after waiting (up to 10 s) for it to reach 0: the kernel clears an

@@ -17,6 +17,8 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -229,8 +231,21 @@ START_TEST(test_seed_overlay)
         (void)snprintf(mp, sizeof(mp), "%s", test_json_str(o, "mountpoint"));
         (void)snprintf(upper, sizeof(upper), "%s", test_json_str(o, "upperdir"));
         ck_assert_msg(strncmp(mp, d.state_dir, strlen(d.state_dir)) == 0, "%s", mp);
-        ck_assert_msg(strstr(test_json_str(o, "workdir"), "/mounts/work_"), "workdir");
-        ck_assert_msg(strstr(upper, "/mounts/upper_"), "upperdir %s", upper);
+        /* The upper and work directories share a tmpfs of the default size
+         * (--overlay-size, 1GiB): a container cannot fill the state directory. */
+        ck_assert_msg(strstr(test_json_str(o, "workdir"), "/mounts/ovl_") &&
+                              strstr(test_json_str(o, "workdir"), "/work"),
+                      "workdir %s", test_json_str(o, "workdir"));
+        ck_assert_msg(strstr(upper, "/mounts/ovl_") && strstr(upper, "/upper"), "upperdir %s",
+                      upper);
+        {
+                struct statfs sf;
+                ck_assert_int_eq(statfs(upper, &sf), 0);
+                ck_assert_msg(sf.f_type == TMPFS_MAGIC &&
+                                      (uint64_t)sf.f_blocks * (uint64_t)sf.f_bsize == 1ull << 30,
+                              "upper dir: fs 0x%lx, %llu bytes", (unsigned long)sf.f_type,
+                              (unsigned long long)sf.f_blocks * (unsigned long long)sf.f_bsize);
+        }
 
         /* Read-write, and the writes land in the upper directory only. */
         ck_assert(!is_read_only(mp));

@@ -669,7 +669,7 @@ START_TEST(test_sigkill_during_rbd_ops)
                 }
                 ck_assert_int_eq(count_state_helpers(), (int)json_array_size(as));
                 (void)snprintf(p, sizeof(p), "%s/mounts/", d.state_dir);
-                ck_assert_int_eq(test_count_mounts_under(p), (int)json_array_size(ms));
+                ck_assert_int_eq(test_count_mounts_under(p), test_state_mounts_of(ms));
                 json_array_foreach (cs, i, o)
                         if (streq(test_json_str(o, "state"), "running"))
                                 ck_assert(test_pid_alive((pid_t)test_json_int(o, "pid")));

@@ -65,13 +65,13 @@ START_TEST(test_empty_lists)
         char *j;
 
         j = norm_ok(NULL, &ro);
-        ck_assert_str_eq(j, "");
+        ck_assert_str_eq(j, "nodev");
         ck_assert(!ro);
         free(j);
 
         ro = true;
         j = norm_ok(empty, &ro);
-        ck_assert_str_eq(j, "");
+        ck_assert_str_eq(j, "nodev");
         ck_assert(!ro);
         free(j);
 }
@@ -89,32 +89,32 @@ START_TEST(test_ro_rw)
 
         j = norm_ok(ro_only, &ro);
         ck_assert(ro);
-        ck_assert_str_eq(j, "ro");
+        ck_assert_str_eq(j, "ro,nodev");
         free(j);
 
         ro = false;
         j = norm_ok(rdonly, &ro);
         ck_assert(ro);
-        ck_assert_str_eq(j, "ro");
+        ck_assert_str_eq(j, "ro,nodev");
         free(j);
 
         /* The last one wins. */
         ro = true;
         j = norm_ok(ro_rw, &ro);
         ck_assert(!ro);
-        ck_assert_str_eq(j, "");
+        ck_assert_str_eq(j, "nodev");
         free(j);
 
         ro = false;
         j = norm_ok(rw_ro, &ro);
         ck_assert(ro);
-        ck_assert_str_eq(j, "ro");
+        ck_assert_str_eq(j, "ro,nodev");
         free(j);
 
         ro = true;
         j = norm_ok(rw_only, &ro);
         ck_assert(!ro);
-        ck_assert_str_eq(j, "");
+        ck_assert_str_eq(j, "nodev");
         free(j);
 }
 END_TEST
@@ -129,20 +129,20 @@ START_TEST(test_comma_splitting)
 
         j = norm_ok(one, &ro);
         ck_assert(ro);
-        /* ro is resolved and put last; the other options keep their order. */
-        ck_assert_str_eq(j, "noatime,ro");
+        /* ro is resolved and put last, then nodev; the other options keep their order. */
+        ck_assert_str_eq(j, "noatime,ro,nodev");
         free(j);
 
         ro = true;
         j = norm_ok(mixed, &ro);
         ck_assert(!ro);
-        ck_assert_str_eq(j, "nodev,nosuid,noexec");
+        ck_assert_str_eq(j, "nosuid,noexec,nodev");
         free(j);
 
         ro = false;
         j = norm_ok(last_in_entry, &ro);
         ck_assert(ro);
-        ck_assert_str_eq(j, "noatime,relatime,ro");
+        ck_assert_str_eq(j, "noatime,relatime,ro,nodev");
         free(j);
 }
 END_TEST
@@ -161,7 +161,29 @@ START_TEST(test_key_value_verbatim)
         j = norm_ok(opts, &ro);
         ck_assert(!ro);
         ck_assert_str_eq(j, "errors=continue,context=system_u:object_r:x:s0,uid=1000,gid=1000,"
-                            "mode=0755,user_xattr,lowerdir+=/a/b");
+                            "mode=0755,user_xattr,lowerdir+=/a/b,nodev");
+        free(j);
+}
+END_TEST
+
+/* Device nodes work only when "dev" is asked for (the last of dev/nodev wins). */
+START_TEST(test_dev)
+{
+        char *dev[] = { (char *)"dev", NULL };
+        char *dev_nodev[] = { (char *)"dev", (char *)"nodev", NULL };
+        char *nodev_dev[] = { (char *)"ro,nodev,dev", NULL };
+        bool ro = false;
+        char *j;
+
+        j = norm_ok(dev, &ro);
+        ck_assert_str_eq(j, "");
+        free(j);
+        j = norm_ok(dev_nodev, &ro);
+        ck_assert_str_eq(j, "nodev");
+        free(j);
+        j = norm_ok(nodev_dev, &ro);
+        ck_assert(ro);
+        ck_assert_str_eq(j, "ro");
         free(j);
 }
 END_TEST
@@ -263,7 +285,7 @@ START_TEST(test_too_many)
                 entries[i] = buf[i];
         }
         j = norm_ok(entries, &ro);
-        ck_assert_str_eq(j + strlen(j) - 3, "o63");
+        ck_assert_str_eq(j + strlen(j) - 9, "o63,nodev");
         free(j);
 
         /* One more entry is refused. */
@@ -299,7 +321,7 @@ START_TEST(test_too_long)
         memset(opt, 'a', MOUNTOPT_LEN_MAX);
         opt[MOUNTOPT_LEN_MAX] = 0;
         j = norm_ok(opts, &ro);
-        ck_assert_uint_eq(strlen(j), MOUNTOPT_LEN_MAX);
+        ck_assert_uint_eq(strlen(j), MOUNTOPT_LEN_MAX + strlen(",nodev"));
         free(j);
 
         opt[MOUNTOPT_LEN_MAX] = 'a';
@@ -363,6 +385,7 @@ static Suite *mountopts_suite(void)
 
         tcase_add_test(tc, test_empty_lists);
         tcase_add_test(tc, test_ro_rw);
+        tcase_add_test(tc, test_dev);
         tcase_add_test(tc, test_comma_splitting);
         tcase_add_test(tc, test_key_value_verbatim);
         tcase_add_test(tc, test_refused);
