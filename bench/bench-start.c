@@ -357,9 +357,10 @@ static void bench_launcher(struct row *row, double *t, bool with_zygotes)
         (void)snprintf(dir, sizeof(dir), "%s/berth-launcher-XXXXXX", arg_state);
         if (!mkdtemp(dir))
                 return;
-        (void)snprintf(staging, sizeof(staging), "%s/zygote", dir);
-        if (with_zygotes && (mkdir(staging, 0700) < 0 || !berth_cgroup_v2_avoidable(cs) ||
-                             berth_zygotes_start(L, cs, staging, 2, &pool) < 0)) {
+        (void)snprintf(staging, sizeof(staging), "%s/staging", dir);
+        if ((mkdir(staging, 0700) < 0 && errno != EEXIST) ||
+            (with_zygotes && (!berth_cgroup_v2_avoidable(cs) ||
+                              berth_zygotes_start(L, cs, staging, 2, &pool) < 0))) {
                 fprintf(stderr, "launcher: no zygotes here\n");
                 row->failed = arg_runs;
                 rmdir(staging);
@@ -373,6 +374,7 @@ static void bench_launcher(struct row *row, double *t, bool with_zygotes)
                         .id = (uint64_t)i + 100,
                         .hostname = (char *)"bench",
                         .rootfs = (char *)arg_rootfs,
+                        .staging = staging,
                         .args = (char *[]){ (char *)"/bin/true", NULL },
                         .exec_path = (char *)"/bin/true",
                         .env = (char *[]){ (char *)"PATH=/bin", NULL },

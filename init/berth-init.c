@@ -226,32 +226,47 @@ struct restrictions {
         uint64_t drop;                         /* capabilities to drop from the bounding set */
         struct __user_cap_data_struct caps[2]; /* effective = permitted = the kept ones */
         struct sock_fprog seccomp;             /* .filter NULL: none */
+        struct sock_fprog finish;              /* on top of seccomp, for the payload */
         uint64_t ignored;                      /* signals ignored now, to reset (bit s-1) */
 };
 
 /* The seccomp program and the ignored signals: no spec needed (a zygote reads them
  * before its claim). */
-static int prepare_fixed_restrictions(struct restrictions *rs, struct berth_error *err)
+/* A BPF program from fd (a memfd of berthd's), or none when fd is /dev/null. */
+static int read_program(int fd, struct sock_fprog *ret, struct berth_error *err)
 {
+        struct sock_filter *prog;
         struct stat st;
 
-        *rs = (struct restrictions){};
-        if (fstat(LAUNCH_FD_SECCOMP, &st) < 0)
+        if (fstat(fd, &st) < 0)
                 return berth_error_set_errno(err, errno, "stat the seccomp program");
-        if (S_ISREG(st.st_mode) && st.st_size > 0) {
-                struct sock_filter *prog;
+        if (!S_ISREG(st.st_mode) || st.st_size == 0)
+                return 0;
+        if (st.st_size % (off_t)sizeof(struct sock_filter) != 0 || st.st_size > (1 << 20))
+                return berth_error_set(err, EINVAL, "the seccomp program is malformed");
+        prog = malloc((size_t)st.st_size);
+        if (!prog)
+                return -ENOMEM;
+        if (pread(fd, prog, (size_t)st.st_size, 0) != st.st_size) {
+                free(prog);
+                return berth_error_set_errno(err, errno, "read the seccomp program");
+        }
+        ret->len = (unsigned short)(st.st_size / (off_t)sizeof(struct sock_filter));
+        ret->filter = prog;
+        return 0;
+}
 
-                if (st.st_size % (off_t)sizeof(struct sock_filter) != 0 || st.st_size > (1 << 20))
-                        return berth_error_set(err, EINVAL, "the seccomp program is malformed");
-                prog = malloc((size_t)st.st_size);
-                if (!prog)
-                        return -ENOMEM;
-                if (pread(LAUNCH_FD_SECCOMP, prog, (size_t)st.st_size, 0) != st.st_size) {
-                        free(prog);
-                        return berth_error_set_errno(err, errno, "read the seccomp program");
-                }
-                rs->seccomp.len = (unsigned short)(st.st_size / (off_t)sizeof(struct sock_filter));
-                rs->seccomp.filter = prog;
+static int prepare_fixed_restrictions(struct restrictions *rs, struct berth_error *err)
+{
+        int r;
+
+        *rs = (struct restrictions){};
+        r = read_program(LAUNCH_FD_SECCOMP, &rs->seccomp, err);
+        if (r >= 0)
+                r = read_program(LAUNCH_FD_SECCOMP_FINISH, &rs->finish, err);
+        if (r < 0) {
+                free(rs->seccomp.filter);
+                return r;
         }
 
         /* Ignored signals stay ignored across exec (berthd ignores SIGPIPE; a shell
@@ -388,6 +403,9 @@ static int apply_restrictions(const struct restrictions *rs)
         (void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
         if (rs->seccomp.filter && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &rs->seccomp) < 0)
                 return errno;
+        /* What berth-init itself still needed (mount, pivot_root, …), refused from here. */
+        if (rs->finish.filter && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &rs->finish) < 0)
+                return errno;
         return 0;
 }
 
@@ -437,6 +455,7 @@ static _noreturn_ void exec_systemd(int console)
         (void)close(LAUNCH_FD_STATUS);
         (void)close(LAUNCH_FD_LOG_OLD);
         (void)close(LAUNCH_FD_SECCOMP);
+        (void)close(LAUNCH_FD_SECCOMP_FINISH);
         sync_send("READY 1", -1);
         (void)close(LAUNCH_FD_SYNC);
         execve(spec.exec_path, spec.args, spec.env);
@@ -537,6 +556,7 @@ static pid_t start_payload(int out_w, struct berth_error *err)
         pid = vfork();
         if (pid < 0) {
                 free(rs.seccomp.filter);
+                free(rs.finish.filter);
                 return berth_error_set_errno(err, errno, "start the payload");
         }
         if (pid == 0) {
@@ -558,6 +578,7 @@ static pid_t start_payload(int out_w, struct berth_error *err)
         }
         /* The child has exec'd or ended: e says which. */
         free(rs.seccomp.filter);
+        free(rs.finish.filter);
         if (e != 0) {
                 (void)waitpid(pid, NULL, 0);
                 return berth_error_set_errno(err, e, "execute '%s'", spec.exec_path);

@@ -14,6 +14,7 @@ void berth_launch_done(struct berth_launch *l)
         free(l->name);
         free(l->hostname);
         free(l->rootfs);
+        free(l->staging);
         strv_free(l->args);
         free(l->exec_path);
         strv_free(l->env);
@@ -34,10 +35,10 @@ static json_t *strv_json(char *const *l)
 
 json_t *berth_launch_to_json(const struct berth_launch *l)
 {
-        return json_pack("{s:I, s:s?, s:s?, s:s, s:o, s:s, s:o, s:s?, s:b, s:I, s:o, s:b, s:I, "
-                         "s:b, s:I, s:s?}",
+        return json_pack("{s:I, s:s?, s:s?, s:s, s:s?, s:o, s:s, s:o, s:s?, s:b, s:I, s:o, s:b, "
+                         "s:I, s:b, s:I, s:s?}",
                          "id", (json_int_t)l->id, "name", l->name, "hostname", l->hostname,
-                         "rootfs", l->rootfs, "args", strv_json(l->args), "exec", l->exec_path,
+                         "rootfs", l->rootfs, "staging", l->staging, "args", strv_json(l->args), "exec", l->exec_path,
                          "env", strv_json(l->env), "cwd", l->cwd, "systemd", l->systemd,
                          "namespaces", (json_int_t)l->namespaces, "cgroups", strv_json(l->cgroups),
                          "cgroup2_inside", l->cgroup2_inside, "caps", (json_int_t)l->caps,
@@ -95,6 +96,7 @@ int berth_launch_from_json(json_t *j, struct berth_launch *l, struct berth_error
         l->name = dup_opt(j, "name");
         l->hostname = dup_opt(j, "hostname");
         l->rootfs = dup_opt(j, "rootfs");
+        l->staging = dup_opt(j, "staging");
         l->exec_path = dup_opt(j, "exec");
         l->cwd = dup_opt(j, "cwd");
         l->machine_id = dup_opt(j, "machine_id");

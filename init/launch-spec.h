@@ -24,6 +24,8 @@ enum {
         LAUNCH_FD_STATUS = 5,  /* the exit-status file, written when the payload ends */
         LAUNCH_FD_LOG_OLD = 6, /* <log>.1, where the log is rotated to */
         LAUNCH_FD_SECCOMP = 7, /* memfd: the seccomp BPF program, or /dev/null for none */
+        LAUNCH_FD_SECCOMP_FINISH = 8, /* memfd: a second program the payload installs on top
+                                       * (BERTH_SECCOMP_FINISH), or /dev/null */
         _LAUNCH_FD_MAX,
 };
 
@@ -39,6 +41,9 @@ struct berth_launch {
         char *name;
         char *hostname;
         char *rootfs;    /* host path of the root file system, a mount point */
+        char *staging;   /* an empty host directory: /proc, /dev and /sys are built on a
+                          * tmpfs there (in the container's mount namespace), then moved
+                          * into the root */
         char **args;     /* argv; args[0] as given */
         char *exec_path; /* args[0] resolved inside the root file system */
         char **env;

@@ -39,7 +39,9 @@ int berth_launcher_new(struct berth_launcher **ret, struct berth_error *err)
         L = calloc(1, sizeof(*L));
         if (!L)
                 return -ENOMEM;
-        L->init_fd = L->seccomp_fd[0] = L->seccomp_fd[1] = -EBADF;
+        L->init_fd = -EBADF;
+        for (int i = 0; i < _BERTH_SECCOMP_PROFILE_MAX; i++)
+                L->seccomp_fd[i] = -EBADF;
         L->init_path = find_helper("berth-init", "BERTH_INIT");
         if (!L->init_path) {
                 berth_launcher_free(L);
@@ -52,8 +54,8 @@ int berth_launcher_new(struct berth_launcher **ret, struct berth_error *err)
                 berth_launcher_free(L);
                 return r;
         }
-        for (int i = 0; i < 2; i++) {
-                L->seccomp_fd[i] = berth_seccomp_build(i == 1, err);
+        for (int i = 0; i < _BERTH_SECCOMP_PROFILE_MAX; i++) {
+                L->seccomp_fd[i] = berth_seccomp_build((enum berth_seccomp_profile)i, err);
                 if (L->seccomp_fd[i] < 0) {
                         r = L->seccomp_fd[i];
                         berth_launcher_free(L);
@@ -69,8 +71,8 @@ struct berth_launcher *berth_launcher_free(struct berth_launcher *L)
         if (!L)
                 return NULL;
         safe_close(L->init_fd);
-        safe_close(L->seccomp_fd[0]);
-        safe_close(L->seccomp_fd[1]);
+        for (int i = 0; i < _BERTH_SECCOMP_PROFILE_MAX; i++)
+                safe_close(L->seccomp_fd[i]);
         free(L->init_path);
         free(L);
         return NULL;
@@ -375,7 +377,14 @@ int berth_launch_start(struct berth_launcher *L, const struct berth_launch *spec
         src[LAUNCH_FD_SYNC] = sync[1];
         src[LAUNCH_FD_STATUS] = fds->status;
         src[LAUNCH_FD_LOG_OLD] = fds->log_old;
-        src[LAUNCH_FD_SECCOMP] = L->seccomp_fd[spec->systemd ? 1 : 0];
+        /* The default profile's payload adds FINISH on top (seccomp-profile.h). */
+        src[LAUNCH_FD_SECCOMP] = L->seccomp_fd[spec->systemd ? BERTH_SECCOMP_SYSTEMD
+                                               : (spec->namespaces & LAUNCH_NS_USER)
+                                                       ? BERTH_SECCOMP_USERNS
+                                                       : BERTH_SECCOMP_DEFAULT];
+        src[LAUNCH_FD_SECCOMP_FINISH] = !spec->systemd && !(spec->namespaces & LAUNCH_NS_USER)
+                                                ? L->seccomp_fd[BERTH_SECCOMP_FINISH]
+                                                : devnull;
 
         r = spawn_init(L, flags, src, argv, spec->namespaces & LAUNCH_NS_USER, fds->cgroup_v2, &pid,
                        &pidfd, err);
@@ -447,7 +456,8 @@ int berth_zygote_start(struct berth_launcher *L, const char *staging, char *cons
         for (int i = 0; i < _LAUNCH_FD_MAX; i++)
                 src[i] = devnull;
         src[LAUNCH_FD_SYNC] = sync[1];
-        src[LAUNCH_FD_SECCOMP] = L->seccomp_fd[0];
+        src[LAUNCH_FD_SECCOMP] = L->seccomp_fd[BERTH_SECCOMP_DEFAULT];
+        src[LAUNCH_FD_SECCOMP_FINISH] = L->seccomp_fd[BERTH_SECCOMP_FINISH];
         r = spawn_init(L, CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC, src, argv,
                        false, -1, &z.pid, &z.pidfd, err);
         safe_close(sync[1]);

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include "launch-spec.h"
+#include "seccomp-profile.h"
 
 struct berth_error;
 
@@ -21,7 +22,7 @@ struct berth_error;
 struct berth_launcher {
         int init_fd; /* O_PATH fd of the berth-init binary */
         char *init_path;
-        int seccomp_fd[2]; /* BPF programs: [0] default, [1] systemd mode */
+        int seccomp_fd[_BERTH_SECCOMP_PROFILE_MAX]; /* BPF programs (seccomp-profile.h) */
 };
 
 /* Find berth-init next to the running berthd (build tree), else in LIBEXECDIR, and

@@ -284,15 +284,24 @@ static int pivot(int root_fd, struct berth_error *err)
         return r < 0 ? r : detach_old_root(err);
 }
 
-/* /proc, /dev (with pts, shm, mqueue), /sys and what systemd mode adds, then the
- * read-only and masked parts of /proc and /sys, all below root_fd. */
+/* /proc, /dev (with pts, shm, mqueue) and /sys, then the read-only and masked parts of
+ * /proc and /sys, all below root_fd: a staging tmpfs that nothing else can reach, so
+ * that no other process (another container on the same writable root, renaming its
+ * directories at the right moment) can make a path resolve somewhere else between the
+ * mount of /proc and the read-only bind of /proc/sys on it. */
 static int api_mounts(int root_fd, const struct berth_launch *l, struct berth_error *err)
 {
-        static const char *const masked[] = { "/proc/kcore",         "/proc/keys",
-                                              "/proc/timer_list",    "/proc/sched_debug",
-                                              "/proc/latency_stats", "/proc/timer_stats",
-                                              "/proc/acpi",          "/proc/scsi",
-                                              "/sys/firmware" };
+        static const char *const masked[] = { "/proc/kcore",
+                                              "/proc/keys",
+                                              "/proc/timer_list",
+                                              "/proc/sched_debug",
+                                              "/proc/latency_stats",
+                                              "/proc/timer_stats",
+                                              "/proc/acpi",
+                                              "/proc/asound",
+                                              "/proc/scsi",
+                                              "/sys/firmware",
+                                              "/sys/devices/virtual/powercap" };
         static const char *const read_only[] = { "/proc/sys", "/proc/sysrq-trigger", "/proc/irq",
                                                  "/proc/bus", "/proc/fs" };
         bool userns = l->namespaces & LAUNCH_NS_USER;
@@ -321,16 +330,6 @@ static int api_mounts(int root_fd, const struct berth_launch *l, struct berth_er
         else if (r >= 0)
                 r = mount_at(root_fd, "/sys", "sysfs", "sysfs",
                              MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
-        if (r >= 0 && l->systemd) {
-                r = mount_at(root_fd, "/run", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755",
-                             err);
-                if (r >= 0)
-                        r = mount_at(root_fd, "/run/lock", "tmpfs", "tmpfs",
-                                     MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=5m", err);
-                if (r >= 0)
-                        r = mount_at(root_fd, "/tmp", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV,
-                                     "mode=1777", err);
-        }
         if (r >= 0 && l->cgroup2_inside)
                 r = mount_at(root_fd, "/sys/fs/cgroup", "cgroup2", "cgroup2",
                              MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
@@ -353,15 +352,63 @@ static int api_mounts(int root_fd, const struct berth_launch *l, struct berth_er
         return 0;
 }
 
+/* What systemd mode adds in the root itself (nothing masked or read-only in these). */
+static int systemd_mounts(int root_fd, struct berth_error *err)
+{
+        int r = mount_at(root_fd, "/run", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755", err);
+
+        if (r >= 0)
+                r = mount_at(root_fd, "/run/lock", "tmpfs", "tmpfs",
+                             MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=5m", err);
+        if (r >= 0)
+                r = mount_at(root_fd, "/tmp", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777",
+                             err);
+        return r;
+}
+
+#define STAGING_TMPFS_OPTS "mode=755,size=64k"
+/* /proc last: the moves before it name their targets through /proc/self/fd. */
+static const char *const api_dirs[] = { "/dev", "/sys", "/proc" };
+
+/* Move /dev, /sys and /proc (with everything mounted on them) from the staging tmpfs
+ * st_fd into the root. A target renamed meanwhile only moves the finished tree
+ * elsewhere: nothing in it changes. */
+static int move_api_mounts(int st_fd, int root_fd, struct berth_error *err)
+{
+        for (size_t i = 0; i < ELEMENTSOF(api_dirs); i++) {
+                _cleanup_close_ int from = open_in_root(st_fd, api_dirs[i], O_PATH | O_DIRECTORY, 0);
+                _cleanup_close_ int to = ensure_dir(root_fd, api_dirs[i]);
+                struct fdpath a, b;
+
+                if (from < 0 || to < 0)
+                        return berth_error_set_errno(err, from < 0 ? -from : -to,
+                                                     "find %s in the staging tmpfs or the image",
+                                                     api_dirs[i]);
+                if (mount(fdpath(&a, from), fdpath(&b, to), NULL, MS_MOVE, NULL) < 0)
+                        return berth_error_set_errno(err, errno, "move %s into the image",
+                                                     api_dirs[i]);
+        }
+        return 0;
+}
+
 int rootfs_setup(const struct berth_launch *l, struct berth_error *err)
 {
-        _cleanup_close_ int root_fd = -EBADF;
+        _cleanup_close_ int root_fd = -EBADF, st_fd = -EBADF;
         struct fdpath b;
         int r;
 
         init_log("making all mounts private");
         if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
                 return berth_error_set_errno(err, errno, "make / private");
+        if (!l->staging)
+                return berth_error_set(err, EINVAL, "launch spec: no staging directory");
+        if (mount("berth-staging", l->staging, "tmpfs", MS_NOSUID | MS_NODEV,
+                  STAGING_TMPFS_OPTS) < 0)
+                return berth_error_set_errno(err, errno, "mount the staging tmpfs on '%s'",
+                                             l->staging);
+        st_fd = open(l->staging, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (st_fd < 0)
+                return berth_error_set_errno(err, errno, "open '%s'", l->staging);
 
         init_log("preparing image");
         root_fd = open(l->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -375,17 +422,20 @@ int rootfs_setup(const struct berth_launch *l, struct berth_error *err)
         root_fd = open(l->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root_fd < 0)
                 return berth_error_set_errno(err, errno, "open the root file system");
-        r = api_mounts(root_fd, l, err);
+        r = api_mounts(st_fd, l, err);
+        if (r >= 0)
+                r = move_api_mounts(st_fd, root_fd, err);
+        if (r >= 0 && l->systemd)
+                r = systemd_mounts(root_fd, err);
         if (r < 0)
                 return r;
+        /* The old root goes with the (now empty) staging tmpfs on it. */
         return pivot(root_fd, err);
 }
 
 /* ---- zygotes ------------------------------------------------------------------------ */
 
 #define ZYGOTE_ROOT "/root"
-/* /proc last: the moves before it name their targets through /proc/self/fd. */
-static const char *const zygote_api[] = { "/dev", "/sys", "/proc" };
 
 int rootfs_zygote_prepare(const char *staging, struct berth_error *err)
 {
@@ -395,7 +445,7 @@ int rootfs_zygote_prepare(const char *staging, struct berth_error *err)
 
         if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
                 return berth_error_set_errno(err, errno, "make / private");
-        if (mount("berth-zygote", staging, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=64k") < 0)
+        if (mount("berth-zygote", staging, "tmpfs", MS_NOSUID | MS_NODEV, STAGING_TMPFS_OPTS) < 0)
                 return berth_error_set_errno(err, errno, "mount the staging tmpfs on '%s'",
                                              staging);
         st = open(staging, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -429,14 +479,14 @@ int rootfs_zygote_claim(int tree_fd, struct berth_error *err)
         root_fd = open(ZYGOTE_ROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root_fd < 0)
                 return berth_error_set_errno(err, errno, "open the root file system");
-        for (size_t i = 0; i < ELEMENTSOF(zygote_api); i++) {
-                _cleanup_close_ int d = ensure_dir(root_fd, zygote_api[i]);
+        for (size_t i = 0; i < ELEMENTSOF(api_dirs); i++) {
+                _cleanup_close_ int d = ensure_dir(root_fd, api_dirs[i]);
                 if (d < 0)
                         return berth_error_set_errno(err, -d, "mkdir %s in the image",
-                                                     zygote_api[i]);
-                if (mount(zygote_api[i], fdpath(&b, d), NULL, MS_MOVE, NULL) < 0)
+                                                     api_dirs[i]);
+                if (mount(api_dirs[i], fdpath(&b, d), NULL, MS_MOVE, NULL) < 0)
                         return berth_error_set_errno(err, errno, "move %s into the image",
-                                                     zygote_api[i]);
+                                                     api_dirs[i]);
         }
         return pivot_keep_old(root_fd, err);
 }

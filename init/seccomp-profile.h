@@ -2,23 +2,47 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct berth_error;
 
 /*
- * The default seccomp filter (libseccomp): everything is allowed except calls a
- * container has no business making — loading kernels or modules, open_by_handle_at,
- * bpf, perf_event_open, the key rings, swap, accounting, the clock, raw I/O ports.
- * Denied calls fail with EPERM (ENOSYS for the key rings and bpf in systemd mode,
- * which systemd handles as "not available"). reboot() is allowed in systemd mode: it
- * is how systemd ends its container. The filter covers the native ABI and, on
- * x86-64, the i386 and x32 ABIs too.
+ * The seccomp filters of containers (libseccomp), an allow-list modelled on Docker's
+ * default profile (moby profiles/seccomp/default.json):
  *
- * Built once by berthd; the BPF program is written to a sealed memfd that each
- * berth-init installs, so no container start compiles a filter.
- * Returns the memfd / -errno.
+ *  - system calls on the list are allowed; those the profile knows and refuses
+ *    (kernel and module loading, mount and the new mount API, namespaces, io_uring,
+ *    userfaultfd, bpf, the key rings, clock setting, …) fail with EPERM; any other
+ *    (one newer than this list, say) fails with ENOSYS, so that libc falls back;
+ *  - calls that need a capability are on the list only when the profile's capability
+ *    set has it (mount and unshare with CAP_SYS_ADMIN, reboot with CAP_SYS_BOOT, …);
+ *  - without CAP_SYS_ADMIN, clone() and unshare() may not ask for a namespace
+ *    (CLONE_NEW*), setns() is refused, and clone3() gets ENOSYS so that libc falls back
+ *    to clone(), whose flags a filter can read; a container that asked for a user
+ *    namespace may make namespaces inside it;
+ *  - the filter covers the native ABI and, on x86-64, the i386 and x32 ABIs.
+ *
+ * berth-init still mounts and pivots after a zygote has installed the default filter
+ * (the installation is the dearest call of a start, so it happens ahead): the
+ * default profile allows mount, umount2, pivot_root, move_mount, mount_setattr and
+ * sethostname, and its payload installs BERTH_SECCOMP_FINISH on top, which refuses
+ * them (stacked filters: the stricter answer wins).
+ *
+ * Each filter is built once by berthd; its BPF program is written to a sealed memfd
+ * that each berth-init installs, so no container start compiles a filter.
  */
-int berth_seccomp_build(bool systemd, struct berth_error *err);
+enum berth_seccomp_profile {
+        BERTH_SECCOMP_DEFAULT, /* Docker's capability set, host user namespace */
+        BERTH_SECCOMP_USERNS,  /* the same in a user namespace of its own: namespaces and
+                                * mounts inside it are allowed */
+        BERTH_SECCOMP_SYSTEMD, /* systemd-nspawn's set (CAP_SYS_ADMIN): privileged */
+        BERTH_SECCOMP_FINISH,  /* on top of DEFAULT, for the payload: what only berth-init
+                                * needed */
+        _BERTH_SECCOMP_PROFILE_MAX,
+};
 
-/* The syscalls the filter denies, for documentation and tests. */
-extern const char *const berth_seccomp_denied[];
+/* Returns the memfd / -errno. */
+int berth_seccomp_build(enum berth_seccomp_profile p, struct berth_error *err);
+
+/* Is name allowed by profile p (documentation and unit tests)? */
+bool berth_seccomp_allows(enum berth_seccomp_profile p, const char *name);

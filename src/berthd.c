@@ -91,7 +91,6 @@ static int lock_state_dir(const char *state_dir, int *ret_fd)
 static void start_zygotes(const struct berthd_config *cfg, struct berth_store *store)
 {
         const struct berth_cgroup_system *cs = store->cgroups;
-        _cleanup_free_ char *staging = NULL;
         int r;
 
         if (cfg->zygotes == 0 || !store->launcher)
@@ -101,12 +100,8 @@ static void start_zygotes(const struct berthd_config *cfg, struct berth_store *s
                          "cannot do cheaply");
                 return;
         }
-        if (asprintf(&staging, "%s/zygote", cfg->state_dir) < 0)
-                return;
-        r = mkdir_p(staging, 0700);
-        if (r >= 0)
-                r = berth_zygotes_start(store->launcher, store->cgroups, staging, cfg->zygotes,
-                                        &store->zygotes);
+        r = berth_zygotes_start(store->launcher, store->cgroups, store->staging_dir,
+                                cfg->zygotes, &store->zygotes);
         if (r < 0)
                 log_warning_errno(r, "Zygotes are off: %m");
 }

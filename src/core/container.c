@@ -362,6 +362,7 @@ static int fill_launch(struct berth_store *s, struct berth_container *c, char *e
         l->hostname = strdup(c->hostname);
         l->name = strdup_or_null(c->name);
         l->rootfs = strdup(c->mount->mountpoint);
+        l->staging = strdup(s->staging_dir);
         l->args = strv_copy(c->args);
         l->env = build_env(c);
         l->cwd = strdup("/");
@@ -372,7 +373,8 @@ static int fill_launch(struct berth_store *s, struct berth_container *c, char *e
                     strv_extend(&l->cgroups, c->cg->paths[i]) < 0)
                         l->cgroups = strv_free(l->cgroups);
         l->machine_id = strdup(c->machine_id);
-        if (!l->hostname || !l->rootfs || !l->args || !l->env || !l->cwd || !l->cgroups ||
+        if (!l->hostname || !l->rootfs || !l->staging || !l->args || !l->env || !l->cwd ||
+            !l->cgroups ||
             !l->machine_id)
                 return -ENOMEM;
         return 0;

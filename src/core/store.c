@@ -56,8 +56,10 @@ int berth_store_new(const struct berth_store_config *cfg, struct berth_store **r
         pthread_mutex_init(&s->krbd_lock, NULL);
         if (!s->logkeep || !s->state_dir || !s->sysfs_root || !s->dev_root || !s->ceph_conf ||
             asprintf(&s->mounts_dir, "%s/mounts", s->state_dir) < 0 ||
-            asprintf(&s->rbd_dir, "%s/rbd", s->state_dir) < 0) {
+            asprintf(&s->rbd_dir, "%s/rbd", s->state_dir) < 0 ||
+            asprintf(&s->staging_dir, "%s/staging", s->state_dir) < 0) {
                 s->mounts_dir = NULL;
+                s->staging_dir = NULL;
                 berth_store_free(s);
                 return -ENOMEM;
         }
@@ -74,6 +76,8 @@ int berth_store_new(const struct berth_store_config *cfg, struct berth_store **r
                         r = mkdir_p(logs, 0700);
                 if (r >= 0)
                         r = mkdir_p(containers, 0700);
+                if (r >= 0)
+                        r = mkdir_p(s->staging_dir, 0700);
         }
         if (r >= 0 && access(s->state_dir, W_OK) < 0)
                 r = -errno;
@@ -125,6 +129,7 @@ struct berth_store *berth_store_free(struct berth_store *s)
         pthread_cond_destroy(&s->cond);
         free(s->state_dir);
         free(s->mounts_dir);
+        free(s->staging_dir);
         free(s->sysfs_root);
         free(s->dev_root);
         free(s->ceph_conf);

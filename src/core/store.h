@@ -50,6 +50,8 @@ struct berth_store_config {
 struct berth_store {
         char *state_dir;
         char *mounts_dir; /* <state>/mounts: mountpoints, upper and work dirs */
+        char *staging_dir; /* <state>/staging: where each container (and zygote) builds its
+                              /proc, /dev and /sys, in a tmpfs of its own mount namespace */
         char *sysfs_root;
         char *dev_root;
         char *ceph_conf;
