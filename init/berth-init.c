@@ -474,22 +474,9 @@ static uint64_t log_size;
 
 static void rotate_log(void)
 {
-        struct stat st;
-        off_t off_in = 0, off_out = 0;
-
-        if (fstat(LAUNCH_FD_LOG, &st) < 0)
-                return;
         /* Copy, then truncate: the log's name never changes, so berthd and anything
          * else appending to it keep working (they use O_APPEND). */
-        if (ftruncate(LAUNCH_FD_LOG_OLD, 0) < 0)
-                return;
-        while (off_in < st.st_size) {
-                ssize_t n = copy_file_range(LAUNCH_FD_LOG, &off_in, LAUNCH_FD_LOG_OLD, &off_out,
-                                            (size_t)(st.st_size - off_in), 0);
-                if (n <= 0)
-                        break;
-        }
-        (void)!ftruncate(LAUNCH_FD_LOG, 0);
+        (void)log_rotate_fd(LAUNCH_FD_LOG, LAUNCH_FD_LOG_OLD);
         log_size = 0;
 }
 

@@ -908,7 +908,7 @@ static void read_status(struct berth_container *c, int *exit_code, int *sig, cha
         json_decref(j);
 }
 
-static void drain_console(struct berth_container *c, int fd);
+static void drain_console(struct berth_store *s, struct berth_container *c, int fd);
 
 static void unbusy(struct berth_store *s, struct berth_container *c)
 {
@@ -945,7 +945,7 @@ void container_handle_exit(struct berth_store *s, uint64_t id)
                 return; /* not gone yet */
         }
         if (c->console_fd >= 0)
-                drain_console(c, c->console_fd);
+                drain_console(s, c, c->console_fd);
         read_status(c, &exit_code, &sig, &error);
         if (exit_code < 0 && sig == 0 && si.si_pid != 0) {
                 if (si.si_code == CLD_EXITED)
@@ -1039,9 +1039,32 @@ void container_handle_timer(struct berth_store *s, uint64_t id)
         pthread_mutex_unlock(&s->lock);
 }
 
-static void drain_console(struct berth_container *c, int fd)
+/* A systemd container's console into its log, rotated beyond log_max as berth-init
+ * rotates a payload's output: a container that writes without end cannot fill the
+ * state directory through its console either. */
+static void console_to_log(const struct berth_store *s, const struct berth_container *c,
+                           const void *buf, size_t n)
 {
         _cleanup_close_ int log = -EBADF;
+        struct stat st;
+
+        log = open(c->logfile, O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+        if (log < 0)
+                return;
+        if (s->log_max && fstat(log, &st) >= 0 && (uint64_t)st.st_size + n > s->log_max) {
+                _cleanup_free_ char *old = NULL;
+                _cleanup_close_ int old_fd = -EBADF;
+
+                if (asprintf(&old, "%s.1", c->logfile) >= 0)
+                        old_fd = open(old, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+                if (old_fd >= 0)
+                        (void)log_rotate_fd(log, old_fd);
+        }
+        (void)!write(log, buf, n);
+}
+
+static void drain_console(struct berth_store *s, struct berth_container *c, int fd)
+{
         char buf[16384];
         ssize_t n;
 
@@ -1049,10 +1072,7 @@ static void drain_console(struct berth_container *c, int fd)
                 n = read(fd, buf, sizeof(buf));
                 if (n <= 0)
                         return;
-                if (log < 0)
-                        log = open(c->logfile, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
-                if (log >= 0)
-                        (void)!write(log, buf, (size_t)n);
+                console_to_log(s, c, buf, (size_t)n);
         }
 }
 
@@ -1073,13 +1093,9 @@ void container_handle_console(struct berth_store *s, uint64_t id)
                 return;
         /* Only this thread reads or closes the console fd. */
         n = read(fd, buf, sizeof(buf));
-        if (n > 0) {
-                int log = open(c->logfile, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
-                if (log >= 0) {
-                        (void)!write(log, buf, (size_t)n);
-                        (void)close(log);
-                }
-        } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+        if (n > 0)
+                console_to_log(s, c, buf, (size_t)n);
+        else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
                 /* The other side is gone (EIO on a pty whose slave closed). */
                 pthread_mutex_lock(&s->lock);
                 berth_supervisor_unwatch(s->supervisor, fd);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fileio.h"
 #include "macro.h"
@@ -238,4 +239,24 @@ char *find_helper(const char *name, const char *env)
                 return NULL;
         }
         return p;
+}
+
+int log_rotate_fd(int log_fd, int old_fd)
+{
+        off_t off_in = 0, off_out = 0;
+        struct stat st;
+
+        if (fstat(log_fd, &st) < 0)
+                return -errno;
+        if (ftruncate(old_fd, 0) < 0)
+                return -errno;
+        while (off_in < st.st_size) {
+                ssize_t n = copy_file_range(log_fd, &off_in, old_fd, &off_out,
+                                            (size_t)(st.st_size - off_in), 0);
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        break;
+        }
+        return RET_NERRNO(ftruncate(log_fd, 0));
 }

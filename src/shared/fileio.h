@@ -36,3 +36,7 @@ int dir_is_empty(const char *path);
  * running binary (the build tree works without make install), else in LIBEXECDIR.
  * Returns a new string, or NULL (errno set) when there is none. */
 char *find_helper(const char *name, const char *env);
+
+/* Rotate a log whose name must not change (others append to it, O_APPEND): copy it into
+ * old (truncated first), then truncate it. Returns 0 / -errno. */
+int log_rotate_fd(int log_fd, int old_fd);
