@@ -52,6 +52,8 @@ enum {
         ARG_ALLOW_HOST,
         ARG_REFUSE_PRIVILEGED,
         ARG_OVERLAY_SIZE,
+        ARG_READ_TIMEOUT,
+        ARG_WRITE_TIMEOUT,
         ARG_IGNORED, /* go-swagger flags accepted for compatibility */
         ARG_VERSION,
 };
@@ -125,9 +127,13 @@ void berthd_config_help(const char *argv0)
                "  -h, --help                   show this help\n"
                "      --version                show the version\n"
                "\n"
-               "imageapi-server's timeout and limit flags (--cleanup-timeout, --keep-alive,\n"
-               "--read-timeout, --write-timeout, --listen-limit and their --tls- twins) are\n"
-               "accepted and ignored.\n",
+               "      --read-timeout=DURATION  a request must arrive whole within this\n"
+               "                               (default: 30s)\n"
+               "      --write-timeout=DURATION a reply may wait this long for a reader that\n"
+               "                               does not read (default: 30s)\n"
+               "\n"
+               "imageapi-server's other timeout and limit flags (--cleanup-timeout,\n"
+               "--keep-alive, --listen-limit and their --tls- twins) are accepted and ignored.\n",
                argv0, DEFAULT_PORT, DEFAULT_TLS_PORT, DEFAULT_THREADS);
 }
 
@@ -158,6 +164,45 @@ int parse_size(const char *s, size_t *ret)
         if (v > (unsigned long long)SIZE_MAX / mult)
                 return -ERANGE;
         *ret = (size_t)(v * mult);
+        return 0;
+}
+
+int parse_duration_ms(const char *s, uint64_t *ret)
+{
+        static const struct {
+                const char *unit;
+                double ms;
+        } units[] = { { "ns", 1e-6 }, { "us", 1e-3 }, { "µs", 1e-3 }, { "ms", 1 },
+                      { "s", 1e3 },   { "m", 6e4 },   { "h", 3.6e6 } };
+        double total = 0;
+
+        if (!s || !*s)
+                return -EINVAL;
+        while (*s) {
+                char *end;
+                double v;
+                size_t best = 0, k = ELEMENTSOF(units);
+
+                if (!isdigit((unsigned char)*s) && *s != '.')
+                        return -EINVAL;
+                v = strtod(s, &end);
+                if (end == s)
+                        return -EINVAL;
+                for (size_t i = 0; i < ELEMENTSOF(units); i++) {
+                        size_t l = strlen(units[i].unit);
+                        if (strncmp(end, units[i].unit, l) == 0 && l > best) {
+                                best = l;
+                                k = i;
+                        }
+                }
+                if (k == ELEMENTSOF(units))
+                        return -EINVAL;
+                total += v * units[k].ms;
+                s = end + best;
+        }
+        if (total > 1e15)
+                return -ERANGE;
+        *ret = (uint64_t)total;
         return 0;
 }
 
@@ -368,6 +413,20 @@ static int parse_number_flag(struct berthd_config *c, int opt, const char *v)
                 }
                 c->log_max = size;
                 return 0;
+        case ARG_READ_TIMEOUT:
+        case ARG_WRITE_TIMEOUT: {
+                uint64_t ms;
+                if (parse_duration_ms(v, &ms) < 0 || ms < 100 || ms > 3600000) {
+                        fprintf(stderr,
+                                "berthd: --%s '%s' must be a duration from 100ms to 1h (Go's "
+                                "form: 30s, 1m, 1m30s, 500ms)\n",
+                                opt == ARG_READ_TIMEOUT ? "read-timeout" : "write-timeout", v);
+                        return -EINVAL;
+                }
+                *(opt == ARG_READ_TIMEOUT ? &c->listen.read_timeout_ms
+                                          : &c->listen.write_timeout_ms) = (unsigned)ms;
+                return 0;
+        }
         case ARG_OVERLAY_SIZE:
                 if (parse_size(v, &size) < 0 || (size > 0 && size < (1u << 20))) {
                         fprintf(stderr,
@@ -477,6 +536,8 @@ static int parse_one(struct berthd_config *c, int opt, const char *arg, char *co
         case ARG_LOG_MAX:
         case ARG_LOGS_KEPT:
         case ARG_OVERLAY_SIZE:
+        case ARG_READ_TIMEOUT:
+        case ARG_WRITE_TIMEOUT:
         case ARG_MAX_BODY:
         case ARG_MAX_HEADER:
         case ARG_LOG_LEVEL:
@@ -542,8 +603,8 @@ int berthd_config_parse(int argc, char *argv[], struct berthd_config *c)
                 { "cleanup-timeout", required_argument, NULL, ARG_IGNORED },
                 { "graceful-timeout", required_argument, NULL, ARG_IGNORED },
                 { "keep-alive", required_argument, NULL, ARG_IGNORED },
-                { "read-timeout", required_argument, NULL, ARG_IGNORED },
-                { "write-timeout", required_argument, NULL, ARG_IGNORED },
+                { "read-timeout", required_argument, NULL, ARG_READ_TIMEOUT },
+                { "write-timeout", required_argument, NULL, ARG_WRITE_TIMEOUT },
                 { "listen-limit", required_argument, NULL, ARG_IGNORED },
                 { "tls-keep-alive", required_argument, NULL, ARG_IGNORED },
                 { "tls-read-timeout", required_argument, NULL, ARG_IGNORED },

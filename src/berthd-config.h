@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "server.h"
 
@@ -51,5 +52,7 @@ void berthd_config_help(const char *argv0);
  * are resolved (IPv4), as the transport will. */
 int berthd_config_check_exposure(const struct berthd_config *c, char *ret_warning, size_t size);
 
+/* Parse a Go duration ("30s", "1m30s", "500ms") into milliseconds. -EINVAL / -ERANGE. */
+int parse_duration_ms(const char *s, uint64_t *ret);
 /* Parse "1048576", "64k", "1MiB", "2M" into bytes. -EINVAL / -ERANGE. */
 int parse_size(const char *s, size_t *ret);

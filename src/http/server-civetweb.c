@@ -247,7 +247,8 @@ int berth_http_civetweb_start(const struct berth_http_listen *cfg, struct berth_
                               struct berth_http_civetweb **ret, char *urls, size_t urls_size,
                               struct berth_error *err)
 {
-        char host[64], tls_host[64], ports[256] = "", threads[16], maxhdr[32], pem_path[64] = "";
+        char host[64], tls_host[64], ports[256] = "", threads[16], maxhdr[32], pem_path[64] = "",
+             timeout[16];
         const char *opts[32];
         struct mg_callbacks cb = { .log_message = log_message, .http_error = http_error };
         struct mg_init_data init = { .callbacks = &cb };
@@ -333,8 +334,10 @@ int berth_http_civetweb_start(const struct berth_http_listen *cfg, struct berth_
         opts[n++] = "yes";
         opts[n++] = "keep_alive_timeout_ms";
         opts[n++] = "30000";
+        (void)snprintf(timeout, sizeof(timeout), "%u",
+                       cfg->read_timeout_ms ? cfg->read_timeout_ms : 30000);
         opts[n++] = "request_timeout_ms";
-        opts[n++] = "30000";
+        opts[n++] = timeout;
         opts[n++] = "tcp_nodelay";
         opts[n++] = "1";
         /* A mutating API must not be callable from any web page a browser opens. */

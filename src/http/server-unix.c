@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 
 #include "error.h"
 #include "fileio.h"
@@ -21,6 +22,7 @@
 #include "http.h"
 #include "log.h"
 #include "macro.h"
+#include "request-parse.h"
 #include "server.h"
 
 /*
@@ -30,8 +32,11 @@
  * Everything after parsing goes through the same router as TCP.
  */
 
-#define UNIX_HEADERS_MAX 64
 #define UNIX_IDLE_TIMEOUT_MS 30000
+/* Defaults of --read-timeout and --write-timeout: a request must arrive whole (head and
+ * body) within the first, and every reply's send may wait the second for a stalled
+ * reader, so that no client pins a worker or an /events slot. */
+#define UNIX_TIMEOUT_MS_DEFAULT 30000
 
 struct berth_http_unix {
         int fd;
@@ -41,6 +46,7 @@ struct berth_http_unix {
         int stop_pipe[2];
         size_t max_header;
         unsigned max_conns;
+        unsigned read_timeout_ms, write_timeout_ms;
         atomic_uint n_conns;
         pthread_mutex_t lock;
         pthread_cond_t idle;
@@ -51,14 +57,22 @@ struct uconn {
         int fd;
         char *buf; /* header block, then buffered body bytes */
         size_t len, pos, size;
-        struct berth_http_header headers[UNIX_HEADERS_MAX];
-        size_t n_headers;
+        struct berth_http_head head;
         bool keep_alive;
         bool chunked;
         long long remaining; /* body bytes (or bytes of the current chunk) left */
         bool body_done;
         bool failed;
+        int64_t deadline; /* CLOCK_MONOTONIC ms by which the request must be read */
 };
+
+static int64_t now_ms(void)
+{
+        struct timespec ts;
+
+        (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static atomic_ullong unix_counter = 1ull << 62;
 
@@ -75,9 +89,24 @@ static ssize_t fill(struct uconn *c)
                 c->len -= c->pos;
                 c->pos = 0;
         }
-        do
-                n = recv(c->fd, c->buf + c->len, c->size - c->len, 0);
-        while (n < 0 && errno == EINTR);
+        for (;;) {
+                struct pollfd p = { .fd = c->fd, .events = POLLIN };
+                int64_t left = c->deadline - now_ms();
+
+                if (left <= 0)
+                        return -ETIMEDOUT;
+                n = poll(&p, 1, (int)MIN(left, (int64_t)INT32_MAX));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        return -ETIMEDOUT;
+                n = recv(c->fd, c->buf + c->len, c->size - c->len, MSG_DONTWAIT);
+                if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                        continue;
+                break;
+        }
         if (n < 0)
                 return -errno;
         c->len += (size_t)n;
@@ -97,21 +126,20 @@ static int getbyte(struct uconn *c)
 /* Read a chunk-size line "1a;ext\r\n". */
 static int read_chunk_size(struct uconn *c, long long *ret)
 {
-        long long v = 0;
-        int ch, digits = 0;
+        char line[256];
+        size_t n = 0;
+        int ch;
 
-        while ((ch = getbyte(c)) >= 0 && isxdigit(ch)) {
-                if (v > (1ll << 40))
-                        return -EMSGSIZE;
-                v = v * 16 + (isdigit(ch) ? ch - '0' : tolower(ch) - 'a' + 10);
-                digits++;
+        while ((ch = getbyte(c)) >= 0 && ch != '\n') {
+                if (n >= sizeof(line))
+                        return -EBADMSG;
+                line[n++] = (char)ch;
         }
-        while (ch >= 0 && ch != '\n')
-                ch = getbyte(c);
-        if (ch < 0 || digits == 0)
+        if (ch < 0)
                 return -EBADMSG;
-        *ret = v;
-        return 0;
+        if (n > 0 && line[n - 1] == '\r')
+                n--;
+        return berth_http_chunk_size_parse(line, n, ret);
 }
 
 static ssize_t body_read(void *conn, void *buf, size_t len)
@@ -209,10 +237,7 @@ static const char *unix_header(void *conn, const char *name)
 {
         struct uconn *c = conn;
 
-        for (size_t i = 0; i < c->n_headers; i++)
-                if (strcasecmp(c->headers[i].name, name) == 0)
-                        return c->headers[i].value;
-        return NULL;
+        return berth_http_head_get(&c->head, name);
 }
 
 static int unix_stream_begin(void *conn, int status, const struct berth_http_header *headers,
@@ -257,23 +282,31 @@ static void simple_error(struct uconn *c, int status, const char *msg)
 }
 
 /* Wait for a complete header block; returns its length (up to and including the
- * blank line), 0 on a clean close, -errno. */
+ * blank line), 0 on a clean close or an idle timeout, -errno. The request's deadline
+ * starts with its first byte. */
 static ssize_t read_head(struct uconn *c)
 {
+        if (c->pos == c->len) {
+                struct pollfd p = { .fd = c->fd, .events = POLLIN };
+                int n;
+
+                do
+                        n = poll(&p, 1, UNIX_IDLE_TIMEOUT_MS);
+                while (n < 0 && errno == EINTR);
+                if (n <= 0)
+                        return 0;
+        }
+        c->deadline = now_ms() + c->u->read_timeout_ms;
         for (;;) {
                 char *end = c->len > c->pos
                                     ? memmem(c->buf + c->pos, c->len - c->pos, "\r\n\r\n", 4)
                                     : NULL;
-                struct pollfd p = { .fd = c->fd, .events = POLLIN };
                 ssize_t n;
 
                 if (end)
                         return end + 4 - (c->buf + c->pos);
                 if (c->len - c->pos >= c->u->max_header)
                         return -ENOBUFS;
-                n = poll(&p, 1, UNIX_IDLE_TIMEOUT_MS);
-                if (n == 0)
-                        return 0;
                 n = fill(c);
                 if (n == -ENOBUFS)
                         return -ENOBUFS;
@@ -282,74 +315,25 @@ static ssize_t read_head(struct uconn *c)
         }
 }
 
-static int parse_head(struct uconn *c, char *head, struct berth_http_request *req,
-                      char **ret_target)
+/* The head parsed (request-parse.h), and the body's framing set up. */
+static int setup_request(struct uconn *c, char *head, struct berth_http_request *req)
 {
-        char *line, *save = NULL, *method, *target, *version, *sp1, *sp2;
+        struct berth_http_framing fr;
+        int r;
 
-        line = strtok_r(head, "\r\n", &save);
-        if (!line)
-                return -EBADMSG;
-        sp1 = strchr(line, ' ');
-        sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
-        if (!sp1 || !sp2)
-                return -EBADMSG;
-        *sp1 = *sp2 = 0;
-        method = line;
-        target = sp1 + 1;
-        version = sp2 + 1;
-        if (!streq(version, "HTTP/1.1") && !streq(version, "HTTP/1.0"))
-                return -EBADMSG;
-        c->keep_alive = streq(version, "HTTP/1.1");
-        c->n_headers = 0;
-        while ((line = strtok_r(NULL, "\r\n", &save))) {
-                char *colon = strchr(line, ':'), *v;
-                if (!colon || colon == line)
-                        return -EBADMSG;
-                if (c->n_headers >= UNIX_HEADERS_MAX)
-                        return -E2BIG;
-                *colon = 0;
-                for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
-                        ;
-                for (char *e = v + strlen(v); e > v && (e[-1] == ' ' || e[-1] == '\t'); e--)
-                        e[-1] = 0;
-                c->headers[c->n_headers++] = (struct berth_http_header){ line, v };
-        }
-        req->method = method;
-        *ret_target = target;
-        return 0;
-}
-
-static int setup_body(struct uconn *c, struct berth_http_request *req)
-{
-        const char *te = unix_header(c, "Transfer-Encoding");
-        const char *cl = unix_header(c, "Content-Length");
-        const char *conn = unix_header(c, "Connection");
-
-        if (conn && strcasecmp(conn, "close") == 0)
-                c->keep_alive = false;
-        if (conn && strcasecmp(conn, "keep-alive") == 0)
-                c->keep_alive = true;
-        c->chunked = false;
+        r = berth_http_head_parse(head, &c->head);
+        if (r < 0)
+                return r;
+        r = berth_http_framing_from_head(&c->head, &fr);
+        if (r < 0)
+                return r;
+        req->method = c->head.method;
+        req->content_length = fr.content_length;
+        c->keep_alive = fr.keep_alive;
+        c->chunked = fr.chunked;
+        c->remaining = fr.chunked ? 0 : fr.content_length;
         c->body_done = false;
-        c->remaining = 0;
-        req->content_length = 0;
-        if (te) {
-                if (strcasecmp(te, "chunked") != 0 || cl)
-                        return -EBADMSG;
-                c->chunked = true;
-                req->content_length = -1;
-        } else if (cl) {
-                char *end;
-                long long v;
-                errno = 0;
-                v = strtoll(cl, &end, 10);
-                if (errno || *end || v < 0 || !isdigit((unsigned char)cl[0]))
-                        return -EBADMSG;
-                req->content_length = v;
-                c->remaining = v;
-        }
-        return 0;
+        return fr.expect_continue ? 1 : 0;
 }
 
 /* Discard what the handler did not read, so the next request starts in the right
@@ -381,7 +365,6 @@ static void serve(struct uconn *c)
                         .id = ++unix_counter,
                 };
                 _cleanup_free_ char *head = NULL, *path = NULL;
-                char *target, *q;
                 ssize_t hl;
                 int r;
 
@@ -397,24 +380,17 @@ static void serve(struct uconn *c)
                         return;
                 c->pos += (size_t)hl;
 
-                r = parse_head(c, head, &req, &target);
-                if (r >= 0)
-                        r = setup_body(c, &req);
+                r = setup_request(c, head, &req);
                 if (r < 0) {
                         simple_error(c, r == -E2BIG ? 431 : 400, "malformed HTTP request");
                         return;
                 }
-                q = strchr(target, '?');
-                path = berth_http_unescape(target, q ? (size_t)(q - target) : strlen(target),
-                                           false);
-                if (!path || path[0] != '/') {
+                if (berth_http_target_split(c->head.target, &path, &req.query) < 0) {
                         simple_error(c, 400, "malformed request target");
                         return;
                 }
                 req.path = path;
-                req.query = q ? q + 1 : NULL;
-                if (req.content_length != 0 && unix_header(c, "Expect") &&
-                    strcasecmp(unix_header(c, "Expect"), "100-continue") == 0)
+                if (r > 0)
                         (void)send_all(c->fd, "HTTP/1.1 100 Continue\r\n\r\n", 25);
                 berth_http_dispatch(c->u->router, &req);
                 drain(c);
@@ -461,6 +437,13 @@ static void *accept_thread(void *userdata)
                 fd = accept4(u->fd, NULL, NULL, SOCK_CLOEXEC);
                 if (fd < 0)
                         continue;
+                /* A reader that stops reading (a stalled /events client) fails our send
+                 * after this, and its thread and slot are freed. */
+                (void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO,
+                                 &(struct timeval){
+                                         .tv_sec = u->write_timeout_ms / 1000,
+                                         .tv_usec = (u->write_timeout_ms % 1000) * 1000 },
+                                 sizeof(struct timeval));
                 pthread_mutex_lock(&u->lock);
                 if (u->n_conns >= u->max_conns) {
                         pthread_mutex_unlock(&u->lock);
@@ -518,10 +501,12 @@ static int remove_stale(const char *path, struct berth_error *err)
         return RET_NERRNO(unlink(path));
 }
 
-int berth_http_unix_start(const char *path, const char *group, unsigned max_conns,
-                          size_t max_header_bytes, struct berth_http_router *router,
-                          struct berth_http_unix **ret, struct berth_error *err)
+int berth_http_unix_start(const struct berth_http_listen *cfg, unsigned max_conns,
+                          struct berth_http_router *router, struct berth_http_unix **ret,
+                          struct berth_error *err)
 {
+        const char *path = cfg->socket_path, *group = cfg->socket_group;
+        size_t max_header_bytes = cfg->max_header_bytes;
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         struct berth_http_unix *u;
         gid_t gid = (gid_t)-1;
@@ -544,6 +529,9 @@ int berth_http_unix_start(const char *path, const char *group, unsigned max_conn
         u->router = router;
         u->max_conns = max_conns ? max_conns : 64;
         u->max_header = max_header_bytes ? max_header_bytes : 16384;
+        u->read_timeout_ms = cfg->read_timeout_ms ? cfg->read_timeout_ms : UNIX_TIMEOUT_MS_DEFAULT;
+        u->write_timeout_ms =
+                cfg->write_timeout_ms ? cfg->write_timeout_ms : UNIX_TIMEOUT_MS_DEFAULT;
         pthread_mutex_init(&u->lock, NULL);
         pthread_cond_init(&u->idle, NULL);
         u->path = strdup(path);

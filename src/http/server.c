@@ -34,8 +34,7 @@ int berth_http_server_start(const struct berth_http_listen *cfg, struct berth_ht
         if (cfg->schemes & BERTH_SCHEME_UNIX) {
                 size_t l = strlen(s->urls);
 
-                r = berth_http_unix_start(cfg->socket_path, cfg->socket_group, cfg->threads * 2,
-                                          cfg->max_header_bytes, router, &s->unix_socket, err);
+                r = berth_http_unix_start(cfg, cfg->threads * 2, router, &s->unix_socket, err);
                 if (r < 0)
                         goto fail;
                 (void)snprintf(s->urls + l, sizeof(s->urls) - l, "unix:%s\n", cfg->socket_path);

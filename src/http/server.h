@@ -26,6 +26,8 @@ struct berth_http_listen {
         const char *tls_ca;
         unsigned threads;
         size_t max_header_bytes;
+        unsigned read_timeout_ms;  /* a request must arrive whole within this (0: 30 s) */
+        unsigned write_timeout_ms; /* a send may wait this long for the reader (0: 30 s) */
 };
 
 struct berth_http_server;
@@ -48,7 +50,7 @@ int berth_http_civetweb_start(const struct berth_http_listen *cfg, struct berth_
 void berth_http_civetweb_stop(struct berth_http_civetweb *c);
 
 struct berth_http_unix;
-int berth_http_unix_start(const char *path, const char *group, unsigned max_conns,
-                          size_t max_header_bytes, struct berth_http_router *router,
-                          struct berth_http_unix **ret, struct berth_error *err);
+int berth_http_unix_start(const struct berth_http_listen *cfg, unsigned max_conns,
+                          struct berth_http_router *router, struct berth_http_unix **ret,
+                          struct berth_error *err);
 void berth_http_unix_stop(struct berth_http_unix *u);

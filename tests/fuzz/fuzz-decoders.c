@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libFuzzer target for every request decoder, the command-line splitter and the
- * mount-option parser. The first byte picks the decoder; the rest is its input (JSON
+ * libFuzzer target for every request decoder, the command-line splitter, the
+ * mount-option parser and the unix socket's HTTP request parser. The first byte picks the decoder; the rest is its input (JSON
  * for the decoders, text for the others). Seeds: the request examples of the OpenAPI
  * document (tests/fuzz/make-corpus.py). `make fuzz` runs it; with --enable-fuzz,
  * `make check` runs it briefly (tests/fuzz/run.sh).
@@ -19,6 +19,7 @@
 #include "imageapi-codec.h"
 #include "macro.h"
 #include "mountopts.h"
+#include "request-parse.h"
 #include "strv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -69,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         if (size < 1 || size > (1 << 16))
                 return 0;
-        which = data[0] % 8;
+        which = data[0] % 9;
         text = malloc(size);
         if (!text)
                 return 0;
@@ -83,6 +84,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (cmdline_split(text, &argv, &err) >= 0 && !argv)
                         abort();
                 strv_free(argv);
+        } else if (which == 8) {
+                /* The unix socket's request head, its framing and target. */
+                struct berth_http_head h;
+                struct berth_http_framing f;
+                char *path = NULL;
+                const char *query = NULL;
+                long long v;
+                if (berth_http_head_parse(text, &h) >= 0) {
+                        if (berth_http_framing_from_head(&h, &f) >= 0 && f.content_length < -1)
+                                abort();
+                        if (berth_http_target_split(h.target, &path, &query) >= 0 && path[0] != '/')
+                                abort();
+                        free(path);
+                }
+                (void)berth_http_chunk_size_parse((const char *)data + 1, size - 1, &v);
         } else {
                 /* Mount options, comma-separated as a client would list them. */
                 char **opts = NULL, *joined = NULL, *save = NULL;

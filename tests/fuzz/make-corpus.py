@@ -25,6 +25,9 @@ EXTRA = [
     (6, b"sleep 60"),
     (7, b"ro,noexec,nosuid,nodev,relatime"),
     (7, b"rw,lowerdir=/x,upperdir=/y,x-systemd.automount"),
+    (8, b"POST /imageapi/v1/mount?id=1 HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n"),
+    (8, b"GET /events HTTP/1.1\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n"),
+    (8, b"1a;ext=1"),
 ]
 
 

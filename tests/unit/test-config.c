@@ -429,6 +429,35 @@ START_TEST(test_browser_flags)
 }
 END_TEST
 
+START_TEST(test_durations)
+{
+        struct berthd_config c;
+        uint64_t ms = 7;
+
+        ck_assert_int_eq(parse_duration_ms("30s", &ms), 0);
+        ck_assert_uint_eq(ms, 30000);
+        ck_assert_int_eq(parse_duration_ms("1m30s", &ms), 0);
+        ck_assert_uint_eq(ms, 90000);
+        ck_assert_int_eq(parse_duration_ms("500ms", &ms), 0);
+        ck_assert_uint_eq(ms, 500);
+        ck_assert_int_eq(parse_duration_ms("1.5h", &ms), 0);
+        ck_assert_uint_eq(ms, 5400000);
+        ck_assert_int_eq(parse_duration_ms("30", &ms), -EINVAL);
+        ck_assert_int_eq(parse_duration_ms("", &ms), -EINVAL);
+        ck_assert_int_eq(parse_duration_ms("-1s", &ms), -EINVAL);
+        ck_assert_int_eq(parse_duration_ms("1x", &ms), -EINVAL);
+        ck_assert_int_eq(parse_duration_ms("s", &ms), -EINVAL);
+
+        parse_ok(&c, "--read-timeout=2s", "--write-timeout", "1m");
+        ck_assert_uint_eq(c.listen.read_timeout_ms, 2000);
+        ck_assert_uint_eq(c.listen.write_timeout_ms, 60000);
+        berthd_config_done(&c);
+        parse_bad("--read-timeout=10ms");
+        parse_bad("--read-timeout=2h");
+        parse_bad("--write-timeout=soon");
+}
+END_TEST
+
 START_TEST(test_rejects)
 {
         parse_bad("--no-such-flag");
@@ -509,6 +538,7 @@ static Suite *config_suite(void)
         tcase_add_test(tc, test_other_flags);
         tcase_add_test(tc, test_rejects);
         tcase_add_test(tc, test_exposure);
+        tcase_add_test(tc, test_durations);
         tcase_add_test(tc, test_browser_flags);
         suite_add_tcase(s, tc);
 

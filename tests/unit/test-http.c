@@ -19,6 +19,7 @@
 #include "http.h"
 #include "log.h"
 #include "macro.h"
+#include "request-parse.h"
 
 /* ---- fake transport ------------------------------------------------------------- */
 
@@ -1238,6 +1239,145 @@ START_TEST(test_browser_policy)
 }
 END_TEST
 
+/* ---- the unix socket's request parser (request-parse.h) ------------------------- */
+
+static int head_parse(const char *text, struct berth_http_head *h, char **ret_copy)
+{
+        char *copy = strdup(text);
+        int r;
+
+        ck_assert_ptr_nonnull(copy);
+        r = berth_http_head_parse(copy, h);
+        *ret_copy = copy;
+        return r;
+}
+
+START_TEST(test_head_parse)
+{
+        struct berth_http_head h;
+        struct berth_http_framing f;
+        char *copy;
+
+        ck_assert_int_eq(head_parse("POST /imageapi/v1/mount?x=1 HTTP/1.1\r\nHost: localhost\r\n"
+                                    "Content-Type:  application/json \r\nContent-Length: 12\r\n\r\n",
+                                    &h, &copy),
+                         0);
+        ck_assert_str_eq(h.method, "POST");
+        ck_assert_str_eq(h.target, "/imageapi/v1/mount?x=1");
+        ck_assert(h.http11);
+        ck_assert_uint_eq(h.n_headers, 3);
+        ck_assert_str_eq(berth_http_head_get(&h, "content-type"), "application/json");
+        ck_assert_ptr_null(berth_http_head_get(&h, "Origin"));
+        ck_assert_int_eq(berth_http_framing_from_head(&h, &f), 0);
+        ck_assert(f.keep_alive && !f.chunked && !f.expect_continue);
+        ck_assert_int_eq(f.content_length, 12);
+        free(copy);
+
+        /* LF line ends, HTTP/1.0: closes unless asked; chunked with Expect. */
+        ck_assert_int_eq(head_parse("GET / HTTP/1.0\nTransfer-Encoding: chunked\n"
+                                    "Expect: 100-continue\n\n",
+                                    &h, &copy),
+                         0);
+        ck_assert(!h.http11);
+        ck_assert_int_eq(berth_http_framing_from_head(&h, &f), 0);
+        ck_assert(!f.keep_alive && f.chunked && f.expect_continue);
+        ck_assert_int_eq(f.content_length, -1);
+        free(copy);
+
+        ck_assert_int_eq(head_parse("GET / HTTP/1.1\r\nConnection: close\r\n"
+                                    "Content-Length: 3\r\nContent-Length: 3\r\n\r\n",
+                                    &h, &copy),
+                         0);
+        ck_assert_int_eq(berth_http_framing_from_head(&h, &f), 0);
+        ck_assert(!f.keep_alive);
+        free(copy);
+}
+END_TEST
+
+START_TEST(test_head_refused)
+{
+        static const char *const bad_heads[] = {
+                "",
+                "GET\r\n\r\n",
+                "GET /\r\n\r\n",
+                "GET / HTTP/2.0\r\n\r\n",
+                "GET / HTTP/1.1 extra\r\n\r\n",
+                "G(T / HTTP/1.1\r\n\r\n",
+                "GET / HTTP/1.1\r\nNo-Colon\r\n\r\n",
+                "GET / HTTP/1.1\r\n: empty-name\r\n\r\n",
+                "GET / HTTP/1.1\r\nBad Name: x\r\n\r\n",
+                "GET / HTTP/1.1\r\nA: b\r\n folded\r\n\r\n",
+                "GET / HTTP/1.1\r\nA: b\x01c\r\n\r\n",
+                "GET /\x1b[2J HTTP/1.1\r\n\r\n",
+        };
+        /* Framing a proxy and berthd could read differently (request smuggling). */
+        static const char *const bad_framing[] = {
+                "POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n",
+                "POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+                "POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+                "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
+                "Transfer-Encoding: chunked\r\n\r\n",
+                "POST / HTTP/1.1\r\nContent-Length: +3\r\n\r\n",
+                "POST / HTTP/1.1\r\nContent-Length: 3x\r\n\r\n",
+                "POST / HTTP/1.1\r\nContent-Length: \r\n\r\n",
+                "POST / HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n",
+        };
+        struct berth_http_head h;
+        struct berth_http_framing f;
+        char *copy, many[8192];
+        size_t n;
+
+        for (size_t i = 0; i < ELEMENTSOF(bad_heads); i++) {
+                ck_assert_msg(head_parse(bad_heads[i], &h, &copy) == -EBADMSG, "accepted: %s",
+                              bad_heads[i]);
+                free(copy);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(bad_framing); i++) {
+                ck_assert_int_eq(head_parse(bad_framing[i], &h, &copy), 0);
+                ck_assert_msg(berth_http_framing_from_head(&h, &f) == -EBADMSG, "accepted: %s",
+                              bad_framing[i]);
+                free(copy);
+        }
+        n = (size_t)snprintf(many, sizeof(many), "GET / HTTP/1.1\r\n");
+        for (int i = 0; i <= BERTH_HTTP_HEADERS_MAX; i++)
+                n += (size_t)snprintf(many + n, sizeof(many) - n, "H%d: v\r\n", i);
+        (void)snprintf(many + n, sizeof(many) - n, "\r\n");
+        ck_assert_int_eq(head_parse(many, &h, &copy), -E2BIG);
+        free(copy);
+}
+END_TEST
+
+START_TEST(test_chunk_size_and_target)
+{
+        long long v = 0;
+        char *path = NULL;
+        const char *query = NULL;
+
+        ck_assert_int_eq(berth_http_chunk_size_parse("1a", 2, &v), 0);
+        ck_assert_int_eq(v, 26);
+        ck_assert_int_eq(berth_http_chunk_size_parse("FF;name=v", 9, &v), 0);
+        ck_assert_int_eq(v, 255);
+        ck_assert_int_eq(berth_http_chunk_size_parse("0", 1, &v), 0);
+        ck_assert_int_eq(v, 0);
+        ck_assert_int_eq(berth_http_chunk_size_parse("", 0, &v), -EBADMSG);
+        ck_assert_int_eq(berth_http_chunk_size_parse("g", 1, &v), -EBADMSG);
+        ck_assert_int_eq(berth_http_chunk_size_parse("1x", 2, &v), -EBADMSG);
+        ck_assert_int_eq(berth_http_chunk_size_parse("fffffffffffffff", 15, &v), -EMSGSIZE);
+
+        ck_assert_int_eq(berth_http_target_split("/a%20b?id=1&x", &path, &query), 0);
+        ck_assert_str_eq(path, "/a b");
+        ck_assert_str_eq(query, "id=1&x");
+        free(path);
+        ck_assert_int_eq(berth_http_target_split("/plain", &path, &query), 0);
+        ck_assert_ptr_null(query);
+        free(path);
+        ck_assert_int_eq(berth_http_target_split("http://evil/x", &path, &query), -EBADMSG);
+        ck_assert_int_eq(berth_http_target_split("/a%00b", &path, &query), -EBADMSG);
+        ck_assert_int_eq(berth_http_target_split("/a%zz", &path, &query), -EBADMSG);
+        ck_assert_int_eq(berth_http_target_split("*", &path, &query), -EBADMSG);
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
         Suite *s = suite_create("http");
@@ -1277,6 +1417,12 @@ static Suite *http_suite(void)
         tcase_add_test(tc, test_read_json_good);
         tcase_add_test(tc, test_read_json_read_error);
         tcase_add_test(tc, test_expect_no_body);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("request-parse");
+        tcase_add_test(tc, test_head_parse);
+        tcase_add_test(tc, test_head_refused);
+        tcase_add_test(tc, test_chunk_size_and_target);
         suite_add_tcase(s, tc);
         return s;
 }
