@@ -46,6 +46,11 @@ const char *berth_obj_type_to_string(enum berth_obj_type t)
         return t >= 0 && t < _BERTH_OBJ_TYPE_MAX ? obj_type_table[t] : NULL;
 }
 
+int berth_obj_type_from_string(const char *s)
+{
+        return lookup(obj_type_table, ELEMENTSOF(obj_type_table), s);
+}
+
 const char *berth_attach_kind_to_string(enum berth_attach_kind k)
 {
         return k >= 0 && k < _BERTH_ATTACH_KIND_MAX ? attach_kind_table[k] : NULL;

@@ -55,6 +55,7 @@ enum berth_base {
 };
 
 const char *berth_obj_type_to_string(enum berth_obj_type t);
+int berth_obj_type_from_string(const char *s); /* -EINVAL when unknown */
 const char *berth_attach_kind_to_string(enum berth_attach_kind k);
 enum berth_attach_kind berth_attach_kind_from_string(const char *s);
 const char *berth_mount_kind_to_string(enum berth_mount_kind k);

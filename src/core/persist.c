@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <linux/magic.h>
+#include <sys/vfs.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +11,7 @@
 
 #include "error.h"
 #include "fileio.h"
+#include "log.h"
 #include "macro.h"
 #include "persist.h"
 #include "record.h"
@@ -22,6 +25,9 @@
 struct berth_persist {
         char *dir;
         uint64_t reserved[_BERTH_OBJ_TYPE_MAX];
+        /* Not a tmpfs: records outlive a power cut, so they are fsynced. On the usual
+         * tmpfs nothing outlives a reboot and an fsync would only cost. */
+        bool durable;
 };
 
 static char *record_path(struct berth_persist *p, enum berth_obj_type type, uint64_t id)
@@ -34,13 +40,13 @@ static char *record_path(struct berth_persist *p, enum berth_obj_type type, uint
         return path;
 }
 
-static int write_json(const char *path, json_t *j)
+static int write_json(struct berth_persist *p, const char *path, json_t *j)
 {
         _cleanup_free_ char *text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 
         if (!text)
                 return -ENOMEM;
-        return write_file_atomic(path, text, strlen(text), 0600);
+        return write_file_atomic_full(path, text, strlen(text), 0600, p->durable);
 }
 
 static const char *const counter_names[_BERTH_OBJ_TYPE_MAX] = {
@@ -49,7 +55,47 @@ static const char *const counter_names[_BERTH_OBJ_TYPE_MAX] = {
         [BERTH_OBJ_CONTAINER] = "container",
 };
 
-static int load_counters(struct berth_persist *p, uint64_t next_id[], struct berth_error *err)
+/* ids.json is unreadable (empty after a power cut, say): the counters are rebuilt
+ * past every id a record or a container log names, plus a reserved block, since ids
+ * handed out after the last record may be gone with their objects. */
+static void rebuild_counters(struct berth_persist *p, const char *state_dir, uint64_t next_id[])
+{
+        const char *const dirs[2] = { p->dir, NULL };
+        _cleanup_free_ char *logs = NULL;
+
+        if (asprintf(&logs, "%s/logs", state_dir) < 0)
+                return;
+        for (int k = 0; k < 2; k++) {
+                DIR *d = opendir(k == 0 ? dirs[0] : logs);
+                struct dirent *de;
+
+                if (!d)
+                        continue;
+                while ((de = readdir(d))) {
+                        unsigned long long id;
+                        char type[32];
+                        int t;
+
+                        if (k == 1) {
+                                /* <id>-<unixtime>.log: containers */
+                                if (sscanf(de->d_name, "%llu-", &id) == 1)
+                                        next_id[BERTH_OBJ_CONTAINER] =
+                                                MAX(next_id[BERTH_OBJ_CONTAINER], id + 1);
+                                continue;
+                        }
+                        if (sscanf(de->d_name, "%31[a-z]-%llu.json", type, &id) != 2)
+                                continue;
+                        t = berth_obj_type_from_string(type);
+                        if (t >= 0 && t < _BERTH_OBJ_TYPE_MAX)
+                                next_id[t] = MAX(next_id[t], (uint64_t)id + 1);
+                }
+                closedir(d);
+        }
+        for (int t = 0; t < _BERTH_OBJ_TYPE_MAX; t++)
+                next_id[t] += ID_BLOCK;
+}
+
+static int load_counters(struct berth_persist *p, const char *state_dir, uint64_t next_id[])
 {
         _cleanup_free_ char *path = NULL;
         json_error_t jerr;
@@ -58,10 +104,15 @@ static int load_counters(struct berth_persist *p, uint64_t next_id[], struct ber
         if (asprintf(&path, "%s/ids.json", p->dir) < 0)
                 return -ENOMEM;
         j = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-        if (!j) {
+        if (!j || !json_is_object(j)) {
                 if (access(path, F_OK) < 0 && errno == ENOENT)
                         return 0;
-                return berth_error_set(err, EBADMSG, "'%s' is corrupt: %s", path, jerr.text);
+                json_decref(j);
+                /* Not fatal: the records say enough to go on without reusing an id. */
+                log_warning("'%s' is unreadable (%s): id counters rebuilt from the records",
+                            path, j ? "not an object" : jerr.text);
+                rebuild_counters(p, state_dir, next_id);
+                return 1;
         }
         for (int t = 0; t < _BERTH_OBJ_TYPE_MAX; t++) {
                 json_t *v = json_object_get(j, counter_names[t]);
@@ -84,7 +135,7 @@ static int save_counters(struct berth_persist *p, const uint64_t next_id[])
         }
         for (int t = 0; t < _BERTH_OBJ_TYPE_MAX; t++)
                 json_object_set_new(j, counter_names[t], json_integer((json_int_t)next_id[t]));
-        r = write_json(path, j);
+        r = write_json(p, path, j);
         json_decref(j);
         return r;
 }
@@ -108,8 +159,17 @@ int berth_persist_open(const char *state_dir, uint64_t next_id[_BERTH_OBJ_TYPE_M
                 berth_persist_free(p);
                 return r;
         }
-        r = load_counters(p, next_id, err);
+        {
+                struct statfs sf;
+                p->durable = statfs(p->dir, &sf) >= 0 && sf.f_type != TMPFS_MAGIC &&
+                             sf.f_type != RAMFS_MAGIC;
+        }
+        r = load_counters(p, state_dir, next_id);
+        if (r > 0)
+                /* Rebuilt: written at once, so that a second crash finds them. */
+                r = save_counters(p, next_id);
         if (r < 0) {
+                berth_error_set_errno(err, -r, "id counters in '%s'", p->dir);
                 berth_persist_free(p);
                 return r;
         }
@@ -147,7 +207,7 @@ int berth_persist_write(struct berth_persist *p, enum berth_obj_type type, uint6
                 json_decref(j);
                 return -ENOMEM;
         }
-        r = write_json(path, j);
+        r = write_json(p, path, j);
         json_decref(j);
         if (r < 0)
                 return berth_error_set_errno(err, -r, "write record '%s'", path);
@@ -211,8 +271,8 @@ void berth_persist_remove(struct berth_persist *p, enum berth_obj_type type, uin
 {
         _cleanup_free_ char *path = record_path(p, type, id);
 
-        if (path)
-                (void)unlink(path);
+        if (path && unlink(path) >= 0 && p->durable)
+                (void)fsync_directory_of(path);
 }
 
 /* "<type>-<id>.json": not ids.json, nor a temporary or set-aside file. */

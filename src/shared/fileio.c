@@ -15,7 +15,34 @@
 #include "fileio.h"
 #include "macro.h"
 
+int fsync_directory_of(const char *path)
+{
+        _cleanup_free_ char *dir = strdup(path);
+        _cleanup_close_ int fd = -EBADF;
+        char *slash;
+
+        if (!dir)
+                return -ENOMEM;
+        slash = strrchr(dir, '/');
+        if (slash == dir)
+                slash[1] = 0;
+        else if (slash)
+                *slash = 0;
+        else
+                strcpy(dir, ".");
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        return RET_NERRNO(fsync(fd));
+}
+
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+        return write_file_atomic_full(path, data, len, mode, false);
+}
+
+int write_file_atomic_full(const char *path, const void *data, size_t len, mode_t mode,
+                           bool durable)
 {
         _cleanup_free_ char *tmp = NULL;
         _cleanup_close_ int fd = -EBADF;
@@ -43,12 +70,18 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
                 r = -errno;
                 goto fail;
         }
+        /* On a disk, the data before the name: after a power cut the record is the old
+         * one or the new one, never a new name on empty data. */
+        if (durable && fsync(fd) < 0) {
+                r = -errno;
+                goto fail;
+        }
         fd = safe_close(fd);
         if (rename(tmp, path) < 0) {
                 r = -errno;
                 goto fail;
         }
-        return 0;
+        return durable ? fsync_directory_of(path) : 0;
 fail:
         (void)unlink(tmp);
         return r;

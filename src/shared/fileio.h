@@ -12,6 +12,12 @@
  * not either), and an fsync costs milliseconds per request on a disk-backed /run.
  * Returns 0 / -errno. */
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
+/* The same; durable: fsync the file before the rename and its directory after (for a
+ * state directory on a disk, which outlives a power cut). */
+int write_file_atomic_full(const char *path, const void *data, size_t len, mode_t mode,
+                           bool durable);
+/* fsync the directory that holds path (after a rename or an unlink in it). */
+int fsync_directory_of(const char *path);
 
 /* Read a whole file of at most max bytes (NUL-terminated). -EFBIG when larger. */
 int read_file(const char *path, size_t max, char **ret, size_t *ret_len);
