@@ -224,6 +224,7 @@ static void h_create(struct berth_http_request *req, void *userdata)
         if (r < 0)
                 return reply_err(req, &err, r);
         r = imageapi_decode_container(j, &spec, &err);
+        berth_http_json_wipe(j);
         json_decref(j);
         if (r < 0)
                 return reply_err(req, &err, r);

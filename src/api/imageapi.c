@@ -217,6 +217,7 @@ static void create(struct berth_http_request *req, struct imageapi *api, enum be
                 r = imageapi_decode_mount_rbd_v01(j, &ms, &err);
         else
                 r = imageapi_decode_mount(j, "", 0, 0, &ms, &err);
+        berth_http_json_wipe(j);
         json_decref(j);
         if (r < 0)
                 goto fail;

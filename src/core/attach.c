@@ -106,18 +106,20 @@ static int open_backing(struct berth_attach *a, const struct berth_attach_spec *
         if (base_fd < 0)
                 return berth_error_set_errno(err, errno, "open base '%s'", base);
 
-        fd = open_in_root(base_fd, spec->loopback.path, (ro ? O_RDONLY : O_RDWR) | O_NOCTTY, 0);
+        fd = open_regular_in_root(base_fd, spec->loopback.path, ro ? O_RDONLY : O_RDWR);
         if (fd < 0 && !ro && spec->loopback.ro < 0 && (fd == -EROFS || fd == -EACCES)) {
                 /* Not writable, and the client did not insist: attach read-only. */
                 ro = true;
-                fd = open_in_root(base_fd, spec->loopback.path, O_RDONLY | O_NOCTTY, 0);
+                fd = open_regular_in_root(base_fd, spec->loopback.path, O_RDONLY);
         }
         if (fd == -ENOENT || fd == -ENOTDIR)
                 return berth_error_set(err, EINVAL, "loopback.path '%s' does not exist under %s",
                                        spec->loopback.path, base);
-        if (fd == -EISDIR)
-                return berth_error_set(err, EINVAL, "loopback.path '%s' is not a regular file",
-                                       spec->loopback.path);
+        if (fd == -EISDIR || fd == -EINVAL)
+                return berth_error_set(err, EINVAL,
+                                       "loopback.path '%s' is not a regular file (a %s)",
+                                       spec->loopback.path,
+                                       fd == -EISDIR ? "directory" : "device, FIFO or socket");
         if (fd < 0)
                 return berth_error_set_errno(err, -fd, "loopback.path '%s'", spec->loopback.path);
         *ret_ro = ro;
@@ -837,9 +839,13 @@ static int loop_reattach(struct berth_store *s, struct berth_attach *a, const ch
         struct stat st;
         int r;
 
-        fd = open(file, (a->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOCTTY);
+        {
+                _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                fd = root < 0 ? -errno
+                              : open_regular_in_root(root, file, a->read_only ? O_RDONLY : O_RDWR);
+        }
         if (fd < 0)
-                return berth_error_set_errno(err, errno, "open '%s'", file);
+                return berth_error_set_errno(err, -fd, "open '%s'", file);
         if (fstat(fd, &st) < 0)
                 return berth_error_set_errno(err, errno, "stat '%s'", file);
         if (st.st_dev != dev || st.st_ino != ino)

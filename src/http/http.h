@@ -148,6 +148,8 @@ int berth_http_reply_berror(struct berth_http_request *req, const struct berth_e
  * Returns 0 / -errno with err set. */
 int berth_http_read_json(struct berth_http_request *req, size_t max, json_t **ret,
                          struct berth_error *err);
+/* Zero every string of a decoded request body (a Ceph key, say) before it is freed. */
+void berth_http_json_wipe(json_t *j);
 /* Refuse a body on a request that takes none (DELETE): -EINVAL (422). */
 int berth_http_expect_no_body(struct berth_http_request *req, struct berth_error *err);
 

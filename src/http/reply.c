@@ -308,9 +308,13 @@ static int read_body(struct berth_http_request *req, size_t max, char **ret, siz
                                                        "bytes",
                                                        max);
                         size = MIN(size * 2, max + 1);
-                        nb = realloc(buf, size + 1);
+                        /* Not realloc(): the old copy may hold a secret, wiped first. */
+                        nb = malloc(size + 1);
                         if (!nb)
                                 return -ENOMEM;
+                        memcpy(nb, buf, len);
+                        explicit_bzero(buf, len);
+                        free(buf);
                         buf = nb;
                 }
                 n = req->transport->read(req->conn, buf + len, size - len);
@@ -332,10 +336,35 @@ static int read_body(struct berth_http_request *req, size_t max, char **ret, siz
         return 0;
 }
 
+static void erase_and_freep(char **p)
+{
+        if (*p) {
+                explicit_bzero(*p, strlen(*p));
+                free(*p);
+        }
+}
+
+void berth_http_json_wipe(json_t *j)
+{
+        const char *key;
+        json_t *v;
+        size_t i;
+
+        if (json_is_string(j))
+                explicit_bzero((char *)json_string_value(j), json_string_length(j));
+        else if (json_is_object(j))
+                json_object_foreach (j, key, v)
+                        berth_http_json_wipe(v);
+        else if (json_is_array(j))
+                json_array_foreach (j, i, v)
+                        berth_http_json_wipe(v);
+}
+
 int berth_http_read_json(struct berth_http_request *req, size_t max, json_t **ret,
                          struct berth_error *err)
 {
-        _cleanup_free_ char *body = NULL;
+        /* Request bodies may carry Ceph keys: nothing of them stays in freed memory. */
+        __attribute__((cleanup(erase_and_freep))) char *body = NULL;
         const char *ct = berth_http_header(req, "Content-Type");
         json_error_t jerr;
         size_t len = 0;

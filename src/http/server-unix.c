@@ -355,6 +355,19 @@ static void drain(struct uconn *c)
                 c->keep_alive = false;
 }
 
+/* A request's bytes (a token, a Ceph key) do not stay in memory once it is served. */
+static void forget_request(struct uconn *c, char *head, size_t head_len)
+{
+        size_t rest = c->len - c->pos;
+
+        /* The parser wrote NULs into head: its length is the one it was read with. */
+        explicit_bzero(head, head_len);
+        memmove(c->buf, c->buf + c->pos, rest);
+        explicit_bzero(c->buf + rest, c->len - rest);
+        c->len = rest;
+        c->pos = 0;
+}
+
 static void serve(struct uconn *c)
 {
         for (;;) {
@@ -394,6 +407,7 @@ static void serve(struct uconn *c)
                         (void)send_all(c->fd, "HTTP/1.1 100 Continue\r\n\r\n", 25);
                 berth_http_dispatch(c->u->router, &req);
                 drain(c);
+                forget_request(c, head, (size_t)hl);
                 if (!c->keep_alive || c->failed)
                         return;
         }

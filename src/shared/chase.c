@@ -162,3 +162,31 @@ int open_in_root(int root_fd, const char *path, int flags, mode_t mode)
         strcpy(todo, path);
         return walk(root_fd, todo, flags, mode);
 }
+
+int open_regular_in_root(int root_fd, const char *path, int flags)
+{
+        char proc[64];
+        struct stat st;
+        int fd, r;
+
+        fd = open_in_root(root_fd, path, O_PATH, 0);
+        if (fd < 0)
+                return fd;
+        if (fstat(fd, &st) < 0) {
+                r = -errno;
+                (void)close(fd);
+                return r;
+        }
+        if (!S_ISREG(st.st_mode)) {
+                (void)close(fd);
+                return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+        }
+        (void)snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+        r = open(proc, flags | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (r < 0)
+                r = -errno;
+        (void)close(fd);
+        if (r >= 0 && !(flags & O_NONBLOCK))
+                (void)fcntl(r, F_SETFL, fcntl(r, F_GETFL) & ~O_NONBLOCK);
+        return r;
+}

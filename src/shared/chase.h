@@ -16,5 +16,12 @@
  */
 int open_in_root(int root_fd, const char *path, int flags, mode_t mode);
 
+/* Open a regular file in root_fd for reading (or writing): found with O_PATH first and
+ * checked to be a regular file before it is really opened (through /proc/self/fd), so
+ * that a FIFO cannot block the caller and no device is ever opened (opening some has
+ * effects: a watchdog starts, a tape rewinds). Returns an fd / -errno (EISDIR: a
+ * directory, EINVAL: another kind of file). */
+int open_regular_in_root(int root_fd, const char *path, int flags);
+
 /* Force the fallback (tests). */
 void open_in_root_force_fallback(bool b);
