@@ -1,10 +1,12 @@
 #!/bin/sh
 # Build a small busybox root file system as a squashfs image.
-#   mkimage-busybox.sh OUT.sqsh
+#   mkimage-busybox.sh OUT.sqsh [FILE...]
 # Needs busybox-static and squashfs-tools. The image has /bin/sh, the busybox
-# applets under /bin, and /etc/os-release.
+# applets under /bin, and /etc/os-release; each FILE (a static program, say) is put
+# into /usr/local/bin.
 set -eu
-out=${1:?usage: mkimage-busybox.sh OUT.sqsh}
+out=${1:?usage: mkimage-busybox.sh OUT.sqsh [FILE...]}
+shift
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 root=$tmp/rootfs
@@ -23,6 +25,10 @@ echo "berth-demo" >"$root/etc/hostname"
 echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
 echo "root:x:0:" >"$root/etc/group"
 chmod 1777 "$root/tmp"
+mkdir -p "$root/usr/local/bin"
+for f in "$@"; do
+        cp "$f" "$root/usr/local/bin/"
+done
 mksquashfs "$root" "$out.tmp" -noappend -quiet -no-progress -comp gzip -all-root >/dev/null
 mv "$out.tmp" "$out"
 echo "$out"

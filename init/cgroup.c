@@ -290,7 +290,7 @@ static int add_path(struct berth_cgroup *cg, const char *path)
         for (size_t i = 0; i < cg->n_paths; i++)
                 if (streq(cg->paths[i], path))
                         return 0;
-        if (cg->n_paths >= _BERTH_CG_MAX)
+        if (cg->n_paths >= BERTH_CGROUP_PATHS_MAX)
                 return -E2BIG;
         cg->paths[cg->n_paths] = strdup(path);
         return cg->paths[cg->n_paths++] ? 0 : -ENOMEM;
@@ -430,14 +430,17 @@ static int cgroup_build(const struct berth_cgroup_system *cs, const char *name, 
         }
         for (int c = 0; r >= 0 && c < _BERTH_CG_MAX; c++) {
                 _cleanup_free_ char *p = NULL;
+                /* v2 does this controller's work (the freezer, say): a v1 group only to
+                 * be joined, for every_v1. */
+                bool v2_does_it = cg->v2 && use_v2(cs, (enum berth_cgroup_ctrl)c);
 
                 /* Only the hierarchies berth uses: every extra one is a mkdir and a
                  * join per start. blkio, cpuset and name=systemd carry no berth
                  * setting (systemd in a container uses its own cgroup2 mount), except
                  * for containers that may mount cgroup v1 themselves (every_v1). */
-                if (!cs->v1[c] || (cg->v2 && use_v2(cs, (enum berth_cgroup_ctrl)c)) ||
-                    (!every_v1 &&
-                     (c == BERTH_CG_BLKIO || c == BERTH_CG_CPUSET || c == BERTH_CG_SYSTEMD)))
+                if (!cs->v1[c] ||
+                    (!every_v1 && (v2_does_it || c == BERTH_CG_BLKIO || c == BERTH_CG_CPUSET ||
+                                   c == BERTH_CG_SYSTEMD)))
                         continue;
                 if (asprintf(&p, "%s/%s/%s", cs->v1[c], cs->parent, name) < 0)
                         r = -ENOMEM;
@@ -453,6 +456,8 @@ static int cgroup_build(const struct berth_cgroup_system *cs, const char *name, 
                         if (r >= 0)
                                 r = add_path(cg, p);
                 }
+                if (v2_does_it)
+                        continue;
                 if (r >= 0 && c == BERTH_CG_MEMORY)
                         cg->memory = strdup(p);
                 if (r >= 0 && c == BERTH_CG_PIDS)

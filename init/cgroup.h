@@ -57,9 +57,10 @@ struct berth_limits {
         uint32_t cpu_period_us; /* default 100000 */
 };
 
-/* A container's groups. */
+/* A container's groups: the v2 one and one per v1 hierarchy. */
+#define BERTH_CGROUP_PATHS_MAX (1 + _BERTH_CG_MAX)
 struct berth_cgroup {
-        char *paths[_BERTH_CG_MAX + 1]; /* directories created (v2 first), NULL-terminated */
+        char *paths[BERTH_CGROUP_PATHS_MAX + 1]; /* directories (v2 first), NULL-terminated */
         size_t n_paths;
         char *v2;                            /* its v2 directory, or NULL */
         char *memory, *pids, *freezer, *cpu; /* where those controllers are (v1 or v2) */

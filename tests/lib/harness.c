@@ -82,6 +82,18 @@ void test_berthd_start(struct test_berthd *t, bool use_unix, const char *const *
         test_berthd_spawn(t, use_unix, extra);
 }
 
+void test_berthd_start_unix_only(struct test_berthd *t, const char *const *extra)
+{
+        char *dir;
+
+        memset(t, 0, sizeof(*t));
+        dir = test_tmpdir("berth-test-");
+        (void)snprintf(t->state_dir, sizeof(t->state_dir), "%s", dir);
+        free(dir);
+        t->unix_only = true;
+        test_berthd_spawn(t, true, extra);
+}
+
 void test_berthd_spawn(struct test_berthd *t, bool use_unix, const char *const *extra)
 {
         const char *argv[32];
@@ -100,13 +112,15 @@ void test_berthd_spawn(struct test_berthd *t, bool use_unix, const char *const *
         argv[n++] = test_berthd_path();
         argv[n++] = "--state-dir";
         argv[n++] = t->state_dir;
-        argv[n++] = "--port";
-        argv[n++] = "0";
-        argv[n++] = "--scheme";
-        argv[n++] = "http";
+        if (!t->unix_only) {
+                argv[n++] = "--port";
+                argv[n++] = "0";
+                argv[n++] = "--scheme";
+                argv[n++] = "http";
+        }
         argv[n++] = "--log-level";
         argv[n++] = "debug";
-        if (use_unix) {
+        if (use_unix && !t->unix_only) {
                 argv[n++] = "--scheme";
                 argv[n++] = "unix";
         }
@@ -135,6 +149,9 @@ void test_berthd_spawn(struct test_berthd *t, bool use_unix, const char *const *
                 _cleanup_free_ char *text = NULL;
                 int status;
 
+                if (t->unix_only && read_file(listen, 4096, &text, NULL) >= 0 &&
+                    strstr(text, "unix:"))
+                        return;
                 if (read_file(listen, 4096, &text, NULL) >= 0 &&
                     (strstr(text, "http://") || strstr(text, "https://"))) {
                         char *nl;
@@ -262,6 +279,9 @@ void test_http(const struct test_berthd *t, const char *method, const char *path
         hd = (struct hdrs){ ret->headers,       sizeof(ret->headers), ret->allow,
                             sizeof(ret->allow), ret->content_type,    sizeof(ret->content_type) };
         ck_assert(c);
+        /* A berthd without TCP is reached over its socket. */
+        if (!t->url[0])
+                unix_socket = true;
         (void)snprintf(url, sizeof(url), "%s%s", unix_socket ? "http://localhost" : t->url, path);
         curl_easy_setopt(c, CURLOPT_URL, url);
         curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);

@@ -20,6 +20,9 @@ struct test_berthd {
         /* https: the CA that signed berthd's certificate; the client certificate and key
          * presented (empty: none). */
         char tls_ca[300], tls_cert[300], tls_key[300];
+        /* Start berthd as it starts by default: its unix socket only, no TCP (requests
+         * then go over the socket). */
+        bool unix_only;
 };
 
 /* Skip (77) unless root and the kernel features are there; with
@@ -32,6 +35,8 @@ const char *test_berthd_path(void);
 /* Start berthd with extra arguments (NULL-terminated, may be NULL). Fails the test on
  * error. With use_unix, also listens on <state>/berthd.sock. */
 void test_berthd_start(struct test_berthd *t, bool use_unix, const char *const *extra);
+/* The same as berthd starts with no --scheme: its unix socket only. */
+void test_berthd_start_unix_only(struct test_berthd *t, const char *const *extra);
 /* Start berthd again on t->state_dir (after test_berthd_kill). */
 void test_berthd_spawn(struct test_berthd *t, bool use_unix, const char *const *extra);
 /* SIGTERM and wait; it must exit 0. The state directory stays. */
