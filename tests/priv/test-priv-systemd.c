@@ -212,6 +212,46 @@ START_TEST(test_boot_and_stop)
 }
 END_TEST
 
+/* The Debian image with its own shell in the default profile (the seccomp allow-list,
+ * Docker's capabilities without CAP_NET_RAW): the ordinary tools of a distribution
+ * work. */
+START_TEST(test_debian_shell)
+{
+        char body[2048], *log = NULL;
+        json_t *c;
+        double t0 = now_s();
+
+        (void)snprintf(
+                body, sizeof(body),
+                "{\"name\":\"debian\",\"state\":\"running\",\"args\":[\"/bin/bash\",\"-c\","
+                "\"set -e; id; cat /etc/debian_version; ls -la / >/dev/null; tmp=$(mktemp -d); "
+                "tar -C /etc -cf $tmp/etc.tar os-release; tar -tf $tmp/etc.tar; sort /etc/passwd "
+                "| head -n 1; date >/dev/null; getent passwd root; stat -c %%U /etc/passwd; "
+                "find /usr/bin -maxdepth 1 -name bash; systemctl --version | head -n 1; "
+                "echo DEBIAN-SHELL-OK\"],\"mount\":{\"overlay\":{\"lower\":[{\"attach\":{"
+                "\"fs_type\":\"squashfs\",\"mount_options\":[\"ro\"],\"attach\":{\"loopback\":"
+                "{\"path\":\"%s\"}}}}]}}}",
+                image);
+        json_decref(call("POST", "/imageapi/v1/container", body, 201));
+        for (;;) {
+                c = call("GET", "/imageapi/v1/container?name=debian", NULL, 200);
+                if (streq(test_json_str(json_array_get(c, 0), "state"), "exited") ||
+                    now_s() - t0 > 30)
+                        break;
+                json_decref(c);
+                usleep(20000);
+        }
+        ck_assert_int_ge(
+                read_file(test_json_str(json_array_get(c, 0), "logfile"), 1 << 22, &log, NULL), 0);
+        ck_assert_msg(json_integer_value(json_object_get(json_array_get(c, 0), "exit_code")) == 0 &&
+                              strstr(log, "DEBIAN-SHELL-OK"),
+                      "%s", log);
+        free(log);
+        json_decref(c);
+        json_decref(call("DELETE", "/imageapi/v1/container?name=debian", NULL, 200));
+}
+END_TEST
+
 static Suite *systemd_suite(void)
 {
         Suite *s = suite_create("priv-systemd");
@@ -221,6 +261,7 @@ static Suite *systemd_suite(void)
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_set_timeout(tc, 600);
         tcase_add_test(tc, test_boot_and_stop);
+        tcase_add_test(tc, test_debian_shell);
         suite_add_tcase(s, tc);
         return s;
 }
