@@ -113,7 +113,6 @@ static void start_zygotes(const struct berthd_config *cfg, struct berth_store *s
 static int secure_state_dir(const struct berthd_config *cfg)
 {
         bool group = cfg->socket_group && (cfg->listen.schemes & BERTH_SCHEME_UNIX);
-        _cleanup_free_ char *parent = NULL;
         gid_t gid = 0;
         struct stat st;
 
