@@ -675,7 +675,6 @@ START_TEST(test_proc_race)
         aid = test_json_int(a, "id");
         json_decref(a);
         for (int i = 0; i < 500; i++) {
-                _cleanup_free_ char *mp = NULL;
                 char f[600];
                 (void)snprintf(path, sizeof(path), "/imageapi/v1/mount?id=%lld", mid);
                 m = test_call(&d, "GET", path, NULL, 200);

@@ -1315,8 +1315,8 @@ START_TEST(test_head_refused)
                 "POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n",
                 "POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
                 "POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
-                "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
-                "Transfer-Encoding: chunked\r\n\r\n",
+                ("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
+                 "Transfer-Encoding: chunked\r\n\r\n"),
                 "POST / HTTP/1.1\r\nContent-Length: +3\r\n\r\n",
                 "POST / HTTP/1.1\r\nContent-Length: 3x\r\n\r\n",
                 "POST / HTTP/1.1\r\nContent-Length: \r\n\r\n",
