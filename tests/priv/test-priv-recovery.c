@@ -110,6 +110,26 @@ static json_t *find_id(json_t *list, long long id)
         return NULL;
 }
 
+/* Is the process ending (PF_EXITING in /proc/PID/stat's flags)? Its cgroups are the root
+ * ones then: a container that the killed berthd had just sent SIGKILL (a forced delete
+ * in flight) can still be alive when the new berthd re-adopts it and end right after. */
+static bool is_exiting(pid_t pid)
+{
+        _cleanup_free_ char *text = NULL;
+        char p[64];
+        const char *s;
+        unsigned long flags = 0;
+
+        (void)snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
+        if (read_file(p, 4096, &text, NULL) < 0)
+                return true; /* gone */
+        s = strrchr(text, ')');
+        /* After "(comm)": state ppid pgrp session tty_nr tpgid flags. */
+        if (!s || sscanf(s + 2, "%*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
+                return false;
+        return (flags & 0x4 /* PF_EXITING */) != 0;
+}
+
 static bool in_cgroup(pid_t pid, long long id)
 {
         _cleanup_free_ char *text = NULL;
@@ -117,7 +137,8 @@ static bool in_cgroup(pid_t pid, long long id)
 
         (void)snprintf(p, sizeof(p), "/proc/%d/cgroup", (int)pid);
         (void)snprintf(want, sizeof(want), "/%s/%lld\n", cgparent, id);
-        return read_file(p, 65536, &text, NULL) >= 0 && strstr(text, want) != NULL;
+        return (read_file(p, 65536, &text, NULL) >= 0 && strstr(text, want) != NULL) ||
+               is_exiting(pid);
 }
 
 static bool is_mountpoint(const char *path)
