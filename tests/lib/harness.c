@@ -713,8 +713,16 @@ static int sweep_cgroup(const char *dir)
                         break;
                 usleep(10000);
         }
-        if (rmdir(dir) == 0)
-                n++;
+        /* A group whose last process is still exiting is busy for a moment. */
+        for (int tries = 0; tries < 400; tries++) {
+                if (rmdir(dir) == 0) {
+                        n++;
+                        break;
+                }
+                if (errno != EBUSY)
+                        break;
+                usleep(5000);
+        }
         return n;
 }
 
