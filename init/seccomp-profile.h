@@ -20,7 +20,8 @@ struct berth_error;
  *    (CLONE_NEW*), setns() is refused, and clone3() gets ENOSYS so that libc falls back
  *    to clone(), whose flags a filter can read; a container that asked for a user
  *    namespace may make namespaces inside it;
- *  - the filter covers the native ABI and, on x86-64, the i386 and x32 ABIs.
+ *  - the filter covers the native ABI and, on x86-64, the i386 ABI; a call of the x32
+ *    ABI kills the caller (the filter's bad-architecture action).
  *
  * berth-init still mounts and pivots after a zygote has installed the default filter
  * (the installation is the dearest call of a start, so it happens ahead): the
