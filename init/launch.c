@@ -377,14 +377,12 @@ int berth_launch_start(struct berth_launcher *L, const struct berth_launch *spec
         src[LAUNCH_FD_SYNC] = sync[1];
         src[LAUNCH_FD_STATUS] = fds->status;
         src[LAUNCH_FD_LOG_OLD] = fds->log_old;
-        /* The default profile's payload adds FINISH on top (seccomp-profile.h). */
+        /* One filter, installed by the payload (a zygote's two: seccomp-profile.h). */
         src[LAUNCH_FD_SECCOMP] = L->seccomp_fd[spec->systemd ? BERTH_SECCOMP_SYSTEMD
                                                : (spec->namespaces & LAUNCH_NS_USER)
                                                        ? BERTH_SECCOMP_USERNS
                                                        : BERTH_SECCOMP_DEFAULT];
-        src[LAUNCH_FD_SECCOMP_FINISH] = !spec->systemd && !(spec->namespaces & LAUNCH_NS_USER)
-                                                ? L->seccomp_fd[BERTH_SECCOMP_FINISH]
-                                                : devnull;
+        src[LAUNCH_FD_SECCOMP_FINISH] = devnull;
 
         r = spawn_init(L, flags, src, argv, spec->namespaces & LAUNCH_NS_USER, fds->cgroup_v2, &pid,
                        &pidfd, err);
@@ -456,7 +454,7 @@ int berth_zygote_start(struct berth_launcher *L, const char *staging, char *cons
         for (int i = 0; i < _LAUNCH_FD_MAX; i++)
                 src[i] = devnull;
         src[LAUNCH_FD_SYNC] = sync[1];
-        src[LAUNCH_FD_SECCOMP] = L->seccomp_fd[BERTH_SECCOMP_DEFAULT];
+        src[LAUNCH_FD_SECCOMP] = L->seccomp_fd[BERTH_SECCOMP_ZYGOTE];
         src[LAUNCH_FD_SECCOMP_FINISH] = L->seccomp_fd[BERTH_SECCOMP_FINISH];
         r = spawn_init(L, CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC, src, argv,
                        false, -1, &z.pid, &z.pidfd, err);

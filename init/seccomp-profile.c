@@ -118,7 +118,7 @@ static const struct {
 };
 
 /* berth-init's own calls after a zygote's filter is on (rootfs_zygote_claim(), the
- * detach of the old root, the host name): allowed by DEFAULT, refused by FINISH. */
+ * detach of the old root, the host name): allowed by ZYGOTE, refused by FINISH. */
 static const char *const init_only[] = { "mount",       "umount2",       "pivot_root",
                                          "move_mount",  "mount_setattr", "sethostname",
                                          "setdomainname", NULL };
@@ -186,7 +186,7 @@ bool berth_seccomp_allows(enum berth_seccomp_profile p, const char *name)
                 return false;
         if (in_list(base, name))
                 return true;
-        if (p == BERTH_SECCOMP_DEFAULT && in_list(init_only, name))
+        if (p == BERTH_SECCOMP_ZYGOTE && in_list(init_only, name))
                 return true;
         for (size_t i = 0; i < ELEMENTSOF(cap_groups); i++)
                 if ((caps & CAP(cap_groups[i].cap)) && in_list(cap_groups[i].names, name))
@@ -274,7 +274,7 @@ static int allow_list(scmp_filter_ctx ctx, enum berth_seccomp_profile p, struct 
         int r;
 
         r = add_list(ctx, SCMP_ACT_ALLOW, base, err);
-        if (r >= 0 && p == BERTH_SECCOMP_DEFAULT)
+        if (r >= 0 && p == BERTH_SECCOMP_ZYGOTE)
                 r = add_list(ctx, SCMP_ACT_ALLOW, init_only, err);
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(cap_groups); i++)
                 if (caps & CAP(cap_groups[i].cap))

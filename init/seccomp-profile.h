@@ -23,21 +23,23 @@ struct berth_error;
  *  - the filter covers the native ABI and, on x86-64, the i386 ABI; a call of the x32
  *    ABI kills the caller (the filter's bad-architecture action).
  *
- * berth-init still mounts and pivots after a zygote has installed the default filter
- * (the installation is the dearest call of a start, so it happens ahead): the
- * default profile allows mount, umount2, pivot_root, move_mount, mount_setattr and
- * sethostname, and its payload installs BERTH_SECCOMP_FINISH on top, which refuses
- * them (stacked filters: the stricter answer wins).
+ * berth-init still mounts and pivots after a zygote has installed its filter (the
+ * installation is the dearest call of a start, so it happens ahead): the zygote
+ * profile is the default one plus mount, umount2, pivot_root, move_mount,
+ * mount_setattr and sethostname, and its payload installs BERTH_SECCOMP_FINISH on
+ * top, which refuses them (stacked filters: the stricter answer wins). A container
+ * started without a zygote installs the default profile alone.
  *
  * Each filter is built once by berthd; its BPF program is written to a sealed memfd
  * that each berth-init installs, so no container start compiles a filter.
  */
 enum berth_seccomp_profile {
         BERTH_SECCOMP_DEFAULT, /* Docker's capability set, host user namespace */
+        BERTH_SECCOMP_ZYGOTE,  /* DEFAULT plus berth-init's own mount calls */
         BERTH_SECCOMP_USERNS,  /* the same in a user namespace of its own: namespaces and
                                 * mounts inside it are allowed */
         BERTH_SECCOMP_SYSTEMD, /* systemd-nspawn's set (CAP_SYS_ADMIN): privileged */
-        BERTH_SECCOMP_FINISH,  /* on top of DEFAULT, for the payload: what only berth-init
+        BERTH_SECCOMP_FINISH,  /* on top of ZYGOTE, for the payload: what only berth-init
                                 * needed */
         _BERTH_SECCOMP_PROFILE_MAX,
 };
