@@ -397,7 +397,8 @@ static void bench_launcher(struct row *row, double *t, bool with_zygotes)
                         r = 0; /* its groups are renamed while it starts (as berthd does) */
                         cg = TAKE_PTR(z.cg);
                 } else
-                        r = berth_cgroup_create(cs, name, pool ? 0 : BERTH_CGROUP_V2, &lim, &cg, &err);
+                        r = berth_cgroup_create(cs, name, pool ? 0 : BERTH_CGROUP_V2, &lim, &cg,
+                                                &err);
                 t1 = now_ms();
                 if (r >= 0) {
                         char *v1[_BERTH_CG_MAX + 1] = {};

@@ -19,10 +19,10 @@
 static const struct {
         int major, minor;
 } allowed[] = {
-        { 1, 3 }, { 1, 5 }, { 1, 7 },    { 1, 8 },    { 1, 9 }, /* null zero full random urandom */
-        { 5, 0 }, { 5, 1 }, { 5, 2 },                           /* tty console ptmx */
-        { 136, -1 },                                            /* pty slaves */
-        { 10, 200 },                                            /* net/tun */
+        { 1, 3 },    { 1, 5 }, { 1, 7 }, { 1, 8 }, { 1, 9 }, /* null zero full random urandom */
+        { 5, 0 },    { 5, 1 }, { 5, 2 },                     /* tty console ptmx */
+        { 136, -1 },                                         /* pty slaves */
+        { 10, 200 },                                         /* net/tun */
 };
 
 static int write_str(const char *dir, const char *file, const char *value)
@@ -102,11 +102,11 @@ static size_t build(struct bpf_insn *p, size_t max)
         for (size_t i = 0; i < ELEMENTSOF(allowed); i++)
                 rules_len += allowed[i].minor < 0 ? 3 : 4;
 
-#define EMIT(x)                         \
-        do {                            \
-                if (n >= max)           \
-                        return 0;       \
-                p[n++] = (x);           \
+#define EMIT(x)                   \
+        do {                      \
+                if (n >= max)     \
+                        return 0; \
+                p[n++] = (x);     \
         } while (0)
         EMIT(LDX_W(BPF_REG_2, BPF_REG_1, 0));
         EMIT(MOV32_REG(BPF_REG_3, BPF_REG_2));

@@ -174,8 +174,8 @@ int berth_cgroup_system_prepare(struct berth_cgroup_system *cs, struct berth_err
                         return berth_error_set_errno(err, errno, "create cgroup '%s'", p);
                 r = berth_devices_v1_set(p);
                 if (r < 0)
-                        return berth_error_set_errno(err, -r,
-                                                     "set the device allow-list in '%s'", p);
+                        return berth_error_set_errno(err, -r, "set the device allow-list in '%s'",
+                                                     p);
         }
         if (cs->v2 && cs->devices_prog < 0) {
                 r = berth_devices_bpf_load(err);
@@ -400,7 +400,8 @@ static int cgroup_build(const struct berth_cgroup_system *cs, const char *name, 
                         unsigned flags, const struct berth_limits *limits,
                         struct berth_cgroup **ret, struct berth_error *err)
 {
-        bool with_v2 = flags & BERTH_CGROUP_V2, every_v1 = (flags & BERTH_CGROUP_EVERY_V1) || !create;
+        bool with_v2 = flags & BERTH_CGROUP_V2,
+             every_v1 = (flags & BERTH_CGROUP_EVERY_V1) || !create;
         struct berth_cgroup *cg;
         int r = 0;
 
@@ -438,9 +439,8 @@ static int cgroup_build(const struct berth_cgroup_system *cs, const char *name, 
                  * join per start. blkio, cpuset and name=systemd carry no berth
                  * setting (systemd in a container uses its own cgroup2 mount), except
                  * for containers that may mount cgroup v1 themselves (every_v1). */
-                if (!cs->v1[c] ||
-                    (!every_v1 && (v2_does_it || c == BERTH_CG_BLKIO || c == BERTH_CG_CPUSET ||
-                                   c == BERTH_CG_SYSTEMD)))
+                if (!cs->v1[c] || (!every_v1 && (v2_does_it || c == BERTH_CG_BLKIO ||
+                                                 c == BERTH_CG_CPUSET || c == BERTH_CG_SYSTEMD)))
                         continue;
                 if (asprintf(&p, "%s/%s/%s", cs->v1[c], cs->parent, name) < 0)
                         r = -ENOMEM;

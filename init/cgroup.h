@@ -81,7 +81,7 @@ int berth_cgroup_system_prepare(struct berth_cgroup_system *cs, struct berth_err
 void berth_cgroup_system_prune(const struct berth_cgroup_system *cs);
 
 enum {
-        BERTH_CGROUP_V2 = 1u << 0,       /* also where it is optional (berth_cgroup_v2_optional()) */
+        BERTH_CGROUP_V2 = 1u << 0, /* also where it is optional (berth_cgroup_v2_optional()) */
         BERTH_CGROUP_EVERY_V1 = 1u << 1, /* a group in every v1 hierarchy, not only those with
                                           * berth's settings: for containers that may mount
                                           * cgroup v1 (CAP_SYS_ADMIN), whose cgroup namespace

@@ -38,12 +38,12 @@ json_t *berth_launch_to_json(const struct berth_launch *l)
         return json_pack("{s:I, s:s?, s:s?, s:s, s:s?, s:o, s:s, s:o, s:s?, s:b, s:I, s:o, s:b, "
                          "s:I, s:b, s:I, s:s?}",
                          "id", (json_int_t)l->id, "name", l->name, "hostname", l->hostname,
-                         "rootfs", l->rootfs, "staging", l->staging, "args", strv_json(l->args), "exec", l->exec_path,
-                         "env", strv_json(l->env), "cwd", l->cwd, "systemd", l->systemd,
-                         "namespaces", (json_int_t)l->namespaces, "cgroups", strv_json(l->cgroups),
-                         "cgroup2_inside", l->cgroup2_inside, "caps", (json_int_t)l->caps,
-                         "no_new_privs", l->no_new_privs, "log_max", (json_int_t)l->log_max,
-                         "machine_id", l->machine_id);
+                         "rootfs", l->rootfs, "staging", l->staging, "args", strv_json(l->args),
+                         "exec", l->exec_path, "env", strv_json(l->env), "cwd", l->cwd, "systemd",
+                         l->systemd, "namespaces", (json_int_t)l->namespaces, "cgroups",
+                         strv_json(l->cgroups), "cgroup2_inside", l->cgroup2_inside, "caps",
+                         (json_int_t)l->caps, "no_new_privs", l->no_new_privs, "log_max",
+                         (json_int_t)l->log_max, "machine_id", l->machine_id);
 }
 
 static int strv_from(json_t *a, char ***ret)

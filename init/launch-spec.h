@@ -17,13 +17,13 @@ struct berth_error;
 
 /* File descriptors berth-init starts with. */
 enum {
-        LAUNCH_FD_STDIN = 0,   /* /dev/null */
-        LAUNCH_FD_LOG = 1,     /* the container log, O_APPEND (also fd 2) */
-        LAUNCH_FD_SPEC = 3,    /* memfd: this spec as JSON */
-        LAUNCH_FD_SYNC = 4,    /* SOCK_SEQPACKET to berthd: "ready", errors, console fd */
-        LAUNCH_FD_STATUS = 5,  /* the exit-status file, written when the payload ends */
-        LAUNCH_FD_LOG_OLD = 6, /* <log>.1, where the log is rotated to */
-        LAUNCH_FD_SECCOMP = 7, /* memfd: the seccomp BPF program, or /dev/null for none */
+        LAUNCH_FD_STDIN = 0,          /* /dev/null */
+        LAUNCH_FD_LOG = 1,            /* the container log, O_APPEND (also fd 2) */
+        LAUNCH_FD_SPEC = 3,           /* memfd: this spec as JSON */
+        LAUNCH_FD_SYNC = 4,           /* SOCK_SEQPACKET to berthd: "ready", errors, console fd */
+        LAUNCH_FD_STATUS = 5,         /* the exit-status file, written when the payload ends */
+        LAUNCH_FD_LOG_OLD = 6,        /* <log>.1, where the log is rotated to */
+        LAUNCH_FD_SECCOMP = 7,        /* memfd: the seccomp BPF program, or /dev/null for none */
         LAUNCH_FD_SECCOMP_FINISH = 8, /* memfd: a second program the payload installs on top
                                        * (BERTH_SECCOMP_FINISH), or /dev/null */
         _LAUNCH_FD_MAX,

@@ -378,10 +378,10 @@ int berth_launch_start(struct berth_launcher *L, const struct berth_launch *spec
         src[LAUNCH_FD_STATUS] = fds->status;
         src[LAUNCH_FD_LOG_OLD] = fds->log_old;
         /* One filter, installed by the payload (a zygote's two: seccomp-profile.h). */
-        src[LAUNCH_FD_SECCOMP] = L->seccomp_fd[spec->systemd ? BERTH_SECCOMP_SYSTEMD
-                                               : (spec->namespaces & LAUNCH_NS_USER)
-                                                       ? BERTH_SECCOMP_USERNS
-                                                       : BERTH_SECCOMP_DEFAULT];
+        src[LAUNCH_FD_SECCOMP] =
+                L->seccomp_fd[spec->systemd                         ? BERTH_SECCOMP_SYSTEMD
+                              : (spec->namespaces & LAUNCH_NS_USER) ? BERTH_SECCOMP_USERNS
+                                                                    : BERTH_SECCOMP_DEFAULT];
         src[LAUNCH_FD_SECCOMP_FINISH] = devnull;
 
         r = spawn_init(L, flags, src, argv, spec->namespaces & LAUNCH_NS_USER, fds->cgroup_v2, &pid,

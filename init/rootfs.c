@@ -376,7 +376,8 @@ static const char *const api_dirs[] = { "/dev", "/sys", "/proc" };
 static int move_api_mounts(int st_fd, int root_fd, struct berth_error *err)
 {
         for (size_t i = 0; i < ELEMENTSOF(api_dirs); i++) {
-                _cleanup_close_ int from = open_in_root(st_fd, api_dirs[i], O_PATH | O_DIRECTORY, 0);
+                _cleanup_close_ int from =
+                        open_in_root(st_fd, api_dirs[i], O_PATH | O_DIRECTORY, 0);
                 _cleanup_close_ int to = ensure_dir(root_fd, api_dirs[i]);
                 struct fdpath a, b;
 
@@ -402,8 +403,8 @@ int rootfs_setup(const struct berth_launch *l, struct berth_error *err)
                 return berth_error_set_errno(err, errno, "make / private");
         if (!l->staging)
                 return berth_error_set(err, EINVAL, "launch spec: no staging directory");
-        if (mount("berth-staging", l->staging, "tmpfs", MS_NOSUID | MS_NODEV,
-                  STAGING_TMPFS_OPTS) < 0)
+        if (mount("berth-staging", l->staging, "tmpfs", MS_NOSUID | MS_NODEV, STAGING_TMPFS_OPTS) <
+            0)
                 return berth_error_set_errno(err, errno, "mount the staging tmpfs on '%s'",
                                              l->staging);
         st_fd = open(l->staging, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -482,8 +483,7 @@ int rootfs_zygote_claim(int tree_fd, struct berth_error *err)
         for (size_t i = 0; i < ELEMENTSOF(api_dirs); i++) {
                 _cleanup_close_ int d = ensure_dir(root_fd, api_dirs[i]);
                 if (d < 0)
-                        return berth_error_set_errno(err, -d, "mkdir %s in the image",
-                                                     api_dirs[i]);
+                        return berth_error_set_errno(err, -d, "mkdir %s in the image", api_dirs[i]);
                 if (mount(api_dirs[i], fdpath(&b, d), NULL, MS_MOVE, NULL) < 0)
                         return berth_error_set_errno(err, errno, "move %s into the image",
                                                      api_dirs[i]);

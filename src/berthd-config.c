@@ -407,8 +407,7 @@ static int parse_number_flag(struct berthd_config *c, int opt, const char *v)
         case ARG_LOG_MAX:
                 if (parse_size(v, &size) < 0 || size < 4096) {
                         fprintf(stderr,
-                                "berthd: --log-max-size '%s' must be a size of at least 4KiB\n",
-                                v);
+                                "berthd: --log-max-size '%s' must be a size of at least 4KiB\n", v);
                         return -EINVAL;
                 }
                 c->log_max = size;

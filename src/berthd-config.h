@@ -33,9 +33,9 @@ struct berthd_config {
         int log_level;
         size_t max_body;
         size_t log_max;
-        size_t logs_kept; /* --logs-kept-size: deleted containers' logs kept, bytes */
+        size_t logs_kept;          /* --logs-kept-size: deleted containers' logs kept, bytes */
         size_t overlay_upper_size; /* --overlay-size: an overlay's upper tmpfs, bytes */
-        unsigned zygotes; /* --zygotes: pool size, 0 = none */
+        unsigned zygotes;          /* --zygotes: pool size, 0 = none */
         bool show_help;
         bool show_version;
 };

@@ -100,8 +100,8 @@ static void start_zygotes(const struct berthd_config *cfg, struct berth_store *s
                          "cannot do cheaply");
                 return;
         }
-        r = berth_zygotes_start(store->launcher, store->cgroups, store->staging_dir,
-                                cfg->zygotes, &store->zygotes);
+        r = berth_zygotes_start(store->launcher, store->cgroups, store->staging_dir, cfg->zygotes,
+                                &store->zygotes);
         if (r < 0)
                 log_warning_errno(r, "Zygotes are off: %m");
 }

@@ -451,8 +451,8 @@ static int decode_lower_v01(json_t *item, const char *path, struct berth_mount_s
 static int decode_overlay(json_t *j, const char *path, unsigned depth, unsigned flags,
                           struct berth_mount_spec *s, struct berth_error *err)
 {
-        static const char *const keys[] = { "lower", "upperdir", "workdir", "upper_size", "dev",
-                                            NULL };
+        static const char *const keys[] = { "lower",      "upperdir", "workdir",
+                                            "upper_size", "dev",      NULL };
         char p[JDEC_PATH_MAX];
         json_t *lower, *item;
         size_t i;

@@ -374,8 +374,7 @@ static int fill_launch(struct berth_store *s, struct berth_container *c, char *e
                         l->cgroups = strv_free(l->cgroups);
         l->machine_id = strdup(c->machine_id);
         if (!l->hostname || !l->rootfs || !l->staging || !l->args || !l->env || !l->cwd ||
-            !l->cgroups ||
-            !l->machine_id)
+            !l->cgroups || !l->machine_id)
                 return -ENOMEM;
         return 0;
 }
@@ -430,9 +429,8 @@ static int container_start(struct berth_store *s, struct berth_container *c, cha
                 /* A zygote cannot join a v2 group cheaply: where it is optional (a
                  * hybrid host), containers of the default profile go without, zygote
                  * or not. */
-                unsigned flags = !s->zygotes || c->systemd || c->namespaces != 0
-                                         ? BERTH_CGROUP_V2
-                                         : 0;
+                unsigned flags =
+                        !s->zygotes || c->systemd || c->namespaces != 0 ? BERTH_CGROUP_V2 : 0;
                 /* systemd has CAP_SYS_ADMIN and may mount cgroup v1 hierarchies. */
                 if (c->systemd)
                         flags |= BERTH_CGROUP_EVERY_V1;

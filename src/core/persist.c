@@ -109,8 +109,8 @@ static int load_counters(struct berth_persist *p, const char *state_dir, uint64_
                         return 0;
                 json_decref(j);
                 /* Not fatal: the records say enough to go on without reusing an id. */
-                log_warning("'%s' is unreadable (%s): id counters rebuilt from the records",
-                            path, j ? "not an object" : jerr.text);
+                log_warning("'%s' is unreadable (%s): id counters rebuilt from the records", path,
+                            j ? "not an object" : jerr.text);
                 rebuild_counters(p, state_dir, next_id);
                 return 1;
         }

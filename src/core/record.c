@@ -88,13 +88,12 @@ static json_t *mount_record(const struct berth_mount *m)
                 json_t *lower = json_array();
                 for (size_t i = 0; i < m->overlay.n_lower; i++)
                         json_array_append_new(lower, child_ref(&m->obj, &m->overlay.lower[i]->obj));
-                json_object_set_new(j, "overlay",
-                                    json_pack("{s:o, s:s?, s:s?, s:s?, s:I, s:b}", "lower", lower,
-                                              "upperdir", m->overlay.upperdir, "workdir",
-                                              m->overlay.workdir, "upper_mount",
-                                              m->overlay.upper_mount, "upper_size",
-                                              (json_int_t)m->overlay.upper_size, "dev",
-                                              m->overlay.dev));
+                json_object_set_new(
+                        j, "overlay",
+                        json_pack("{s:o, s:s?, s:s?, s:s?, s:I, s:b}", "lower", lower, "upperdir",
+                                  m->overlay.upperdir, "workdir", m->overlay.workdir, "upper_mount",
+                                  m->overlay.upper_mount, "upper_size",
+                                  (json_int_t)m->overlay.upper_size, "dev", m->overlay.dev));
                 break;
         }
         case BERTH_MOUNT_BIND: {

@@ -37,7 +37,6 @@ struct berth_record_link {
 /* -EINVAL (with a message) for a record that is not one berthd wrote. Appends to
  * *links. */
 int berth_record_decode(struct berth_store *s, json_t *j, struct berth_obj **ret,
-                        struct berth_record_link **links, size_t *n_links,
-                        struct berth_error *err);
+                        struct berth_record_link **links, size_t *n_links, struct berth_error *err);
 /* Put child into the parent's slot (the claim is the caller's). */
 void berth_record_link_set(const struct berth_record_link *l, struct berth_obj *child);

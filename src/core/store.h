@@ -36,20 +36,20 @@ struct berth_events;
  */
 
 struct berth_store_config {
-        const char *state_dir;  /* default /run/berth */
-        const char *sysfs_root; /* default /sys; tests point it at a fake tree */
-        const char *dev_root;   /* default /dev; where krbd device nodes appear */
-        const char *ceph_conf;  /* default /etc/ceph/ceph.conf (when it exists) */
-        const char *rbd_helper; /* the berth-rbd binary; NULL: beside berthd */
-        uint64_t log_max;       /* container logs rotate beyond this size */
-        uint64_t logs_kept;     /* the logs of deleted containers, bytes (logkeep.h) */
-        bool refuse_privileged; /* refuse systemd-mode containers */
+        const char *state_dir;       /* default /run/berth */
+        const char *sysfs_root;      /* default /sys; tests point it at a fake tree */
+        const char *dev_root;        /* default /dev; where krbd device nodes appear */
+        const char *ceph_conf;       /* default /etc/ceph/ceph.conf (when it exists) */
+        const char *rbd_helper;      /* the berth-rbd binary; NULL: beside berthd */
+        uint64_t log_max;            /* container logs rotate beyond this size */
+        uint64_t logs_kept;          /* the logs of deleted containers, bytes (logkeep.h) */
+        bool refuse_privileged;      /* refuse systemd-mode containers */
         uint64_t overlay_upper_size; /* an overlay's upper tmpfs unless it asks; 0: none */
 };
 
 struct berth_store {
         char *state_dir;
-        char *mounts_dir; /* <state>/mounts: mountpoints, upper and work dirs */
+        char *mounts_dir;  /* <state>/mounts: mountpoints, upper and work dirs */
         char *staging_dir; /* <state>/staging: where each container (and zygote) builds its
                               /proc, /dev and /sys, in a tmpfs of its own mount namespace */
         char *sysfs_root;

@@ -168,8 +168,8 @@ int berth_http_framing_from_head(const struct berth_http_head *h, struct berth_h
                 ret->content_length = -1;
         } else
                 ret->content_length = cl < 0 ? 0 : cl;
-        ret->expect_continue = expect && strcasecmp(expect, "100-continue") == 0 &&
-                               ret->content_length != 0;
+        ret->expect_continue =
+                expect && strcasecmp(expect, "100-continue") == 0 && ret->content_length != 0;
         return 0;
 }
 
@@ -181,9 +181,9 @@ int berth_http_chunk_size_parse(const char *line, size_t len, long long *ret)
         for (; i < len && isxdigit((unsigned char)line[i]); i++) {
                 if (v > (1ll << 40))
                         return -EMSGSIZE;
-                v = v * 16 +
-                    (isdigit((unsigned char)line[i]) ? line[i] - '0'
-                                                     : tolower((unsigned char)line[i]) - 'a' + 10);
+                v = v * 16 + (isdigit((unsigned char)line[i])
+                                      ? line[i] - '0'
+                                      : tolower((unsigned char)line[i]) - 'a' + 10);
         }
         if (i == 0)
                 return -EBADMSG;

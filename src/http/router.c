@@ -330,8 +330,8 @@ static double now_ms(void)
  * allows (404 when none, 405 otherwise). */
 static const struct berth_http_route *find_route(struct berth_http_router *r,
                                                  struct berth_http_request *req,
-                                                 const struct berth_http_api **ret_api,
-                                                 char *allow, size_t allow_size)
+                                                 const struct berth_http_api **ret_api, char *allow,
+                                                 size_t allow_size)
 {
         bool is_head = streq(req->method, "HEAD");
 
@@ -360,8 +360,8 @@ static bool admit(struct berth_http_router *r, struct berth_http_request *req,
                   const struct berth_http_api *api)
 {
         char why[320];
-        const char *refusal = api && api->browser_safe ? NULL
-                                                       : browser_refusal(r, req, why, sizeof(why));
+        const char *refusal =
+                api && api->browser_safe ? NULL : browser_refusal(r, req, why, sizeof(why));
 
         if (refusal) {
                 (void)berth_http_reply_error(req, 403, "%s", refusal);

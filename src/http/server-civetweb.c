@@ -248,7 +248,7 @@ int berth_http_civetweb_start(const struct berth_http_listen *cfg, struct berth_
                               struct berth_error *err)
 {
         char host[64], tls_host[64], ports[256] = "", threads[16], maxhdr[32], pem_path[64] = "",
-             timeout[16];
+                                     timeout[16];
         const char *opts[32];
         struct mg_callbacks cb = { .log_message = log_message, .http_error = http_error };
         struct mg_init_data init = { .callbacks = &cb };

@@ -453,11 +453,11 @@ static void *accept_thread(void *userdata)
                         continue;
                 /* A reader that stops reading (a stalled /events client) fails our send
                  * after this, and its thread and slot are freed. */
-                (void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO,
-                                 &(struct timeval){
-                                         .tv_sec = u->write_timeout_ms / 1000,
-                                         .tv_usec = (u->write_timeout_ms % 1000) * 1000 },
-                                 sizeof(struct timeval));
+                (void)setsockopt(
+                        fd, SOL_SOCKET, SO_SNDTIMEO,
+                        &(struct timeval){ .tv_sec = u->write_timeout_ms / 1000,
+                                           .tv_usec = (u->write_timeout_ms % 1000) * 1000 },
+                        sizeof(struct timeval));
                 pthread_mutex_lock(&u->lock);
                 if (u->n_conns >= u->max_conns) {
                         pthread_mutex_unlock(&u->lock);

@@ -625,8 +625,8 @@ START_TEST(test_flags)
         r = run_berthd((const char *[]){ "--state-dir", "relative/dir", NULL }, out, sizeof(out));
         ck_assert_int_eq(r, 2);
 
-        r = run_berthd((const char *[]){ "--state-dir", "/proc/berth-cannot-be-here", "--scheme", "http", "--port", "0",
-                                         NULL },
+        r = run_berthd((const char *[]){ "--state-dir", "/proc/berth-cannot-be-here", "--scheme",
+                                         "http", "--port", "0", NULL },
                        out, sizeof(out));
         ck_assert_int_eq(r, 1);
         ck_assert_msg(strstr(out, "/proc/berth-cannot-be-here") && strstr(out, "not usable"), "%s",
@@ -647,8 +647,9 @@ START_TEST(test_port_in_use)
         ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
         (void)snprintf(port, sizeof(port), "%d", ntohs(sa.sin_port));
 
-        r = run_berthd((const char *[]){ "--state-dir", dir, "--scheme", "http", "--port", port, NULL }, out,
-                       sizeof(out));
+        r = run_berthd(
+                (const char *[]){ "--state-dir", dir, "--scheme", "http", "--port", port, NULL },
+                out, sizeof(out));
         ck_assert_int_eq(r, 1);
         ck_assert_msg(strstr(out, port), "error does not name the port: %s", out);
         close(fd);
@@ -662,8 +663,9 @@ START_TEST(test_one_daemon_per_state_dir)
         char out[4096];
         int r;
 
-        r = run_berthd((const char *[]){ "--state-dir", d.state_dir, "--scheme", "http", "--port", "0", NULL }, out,
-                       sizeof(out));
+        r = run_berthd((const char *[]){ "--state-dir", d.state_dir, "--scheme", "http", "--port",
+                                         "0", NULL },
+                       out, sizeof(out));
         ck_assert_int_eq(r, 1);
         ck_assert_msg(strstr(out, "Another berthd"), "%s", out);
 
@@ -866,19 +868,19 @@ START_TEST(test_auth_token_file_errors)
         (void)snprintf(spaced, sizeof(spaced), "%s/spaced", dir);
         ck_assert_int_eq(write_file_atomic(empty, "\n", 1, 0600), 0);
         ck_assert_int_eq(write_file_atomic(spaced, "a b\n", 4, 0600), 0);
-        r = run_berthd(
-                (const char *[]){ "--state-dir", dir, "--scheme", "http", "--port", "0", "--token-file", empty, NULL },
-                out, sizeof(out));
+        r = run_berthd((const char *[]){ "--state-dir", dir, "--scheme", "http", "--port", "0",
+                                         "--token-file", empty, NULL },
+                       out, sizeof(out));
         ck_assert_int_ne(r, 0);
         ck_assert_msg(strstr(out, "is empty"), "%s", out);
-        r = run_berthd(
-                (const char *[]){ "--state-dir", dir, "--scheme", "http", "--port", "0", "--token-file", spaced, NULL },
-                out, sizeof(out));
+        r = run_berthd((const char *[]){ "--state-dir", dir, "--scheme", "http", "--port", "0",
+                                         "--token-file", spaced, NULL },
+                       out, sizeof(out));
         ck_assert_int_ne(r, 0);
         ck_assert_msg(strstr(out, "printable characters without spaces") && !strstr(out, "a b"),
                       "%s", out);
-        r = run_berthd((const char *[]){ "--state-dir", dir, "--scheme", "http", "--port", "0", "--token-file",
-                                         "/nonexistent/token", NULL },
+        r = run_berthd((const char *[]){ "--state-dir", dir, "--scheme", "http", "--port", "0",
+                                         "--token-file", "/nonexistent/token", NULL },
                        out, sizeof(out));
         ck_assert_int_ne(r, 0);
         ck_assert_msg(strstr(out, "/nonexistent/token"), "%s", out);

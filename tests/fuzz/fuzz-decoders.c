@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libFuzzer target for every request decoder, the command-line splitter, the
- * mount-option parser and the unix socket's HTTP request parser. The first byte picks the decoder; the rest is its input (JSON
- * for the decoders, text for the others). Seeds: the request examples of the OpenAPI
- * document (tests/fuzz/make-corpus.py). `make fuzz` runs it; with --enable-fuzz,
+ * mount-option parser and the unix socket's HTTP request parser. The first byte picks the decoder;
+ * the rest is its input (JSON for the decoders, text for the others). Seeds: the request examples
+ * of the OpenAPI document (tests/fuzz/make-corpus.py). `make fuzz` runs it; with --enable-fuzz,
  * `make check` runs it briefly (tests/fuzz/run.sh).
  */
 #include "config.h"

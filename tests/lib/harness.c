@@ -832,6 +832,26 @@ void test_run_dir_leave(const char *cgroup_parent)
                 fprintf(stderr, "test harness: mounts left under %s, not removed\n", run_dir);
 }
 
+int test_priv_run(Suite *s, const char *program, char *images, const char *cgroup_parent)
+{
+        SRunner *sr = srunner_create(s);
+        int failed;
+
+        srunner_run_all(sr, CK_NORMAL);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        if (images && test_wait_loops_gone(images) > 0) {
+                fprintf(stderr, "%s: loop devices left on %s\n", program, images);
+                failed++;
+        }
+        if (images)
+                test_rm_rf(images);
+        free(images);
+        test_run_dir_leave(cgroup_parent);
+        curl_global_cleanup();
+        return failed ? 1 : 0;
+}
+
 void test_remove_all(struct test_berthd *t, const char *collection)
 {
         struct test_reply r;

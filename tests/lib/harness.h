@@ -148,6 +148,12 @@ void test_run_dir_enter(const char *name);
  * mount behind on the host), libcurl, and the run directory. */
 void test_priv_begin(const char *program, const char *run_name);
 void test_run_dir_leave(const char *cgroup_parent);
+/* The end of main() of a privileged test program: run the suite, fail when loop devices
+ * are left on the images in the directory images (which is removed and freed; may be
+ * NULL), leave the run directory (test_run_dir_leave()), free libcurl. Returns the
+ * program's exit status. */
+struct Suite;
+int test_priv_run(struct Suite *s, const char *program, char *images, const char *cgroup_parent);
 
 /* After the runner: a test that failed in a forked child never ran its teardown, and
  * Check killed its process group, berthd included, leaving containers, mounts and

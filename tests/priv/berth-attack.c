@@ -195,8 +195,8 @@ static int find_sockets(const char *dir, int depth)
                     (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
                         continue;
                 (void)snprintf(p, sizeof(p), "%s/%s", streq_root(dir) ? "" : dir, de->d_name);
-                if (streq_root(dir) && (strcmp(de->d_name, "proc") == 0 ||
-                                        strcmp(de->d_name, "sys") == 0))
+                if (streq_root(dir) &&
+                    (strcmp(de->d_name, "proc") == 0 || strcmp(de->d_name, "sys") == 0))
                         continue;
                 if (lstat(p, &st) < 0)
                         continue;
@@ -219,7 +219,8 @@ static int find_sockets(const char *dir, int depth)
 
 static int api(int argc, char **argv)
 {
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        struct sockaddr_in sa = { .sin_family = AF_INET,
+                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
         int fd, r;
 
         if (argc < 3)
@@ -297,9 +298,19 @@ static int race(int argc, char **argv)
 
 static int cgroups(void)
 {
-        static const char *const opts[] = { "cpu",    "cpuacct", "cpuset",        "memory", "devices",
-                                            "freezer", "blkio",  "pids", "none,name=systemd",
-                                            "net_cls", "perf_event", "hugetlb", "rdma",
+        static const char *const opts[] = { "cpu",
+                                            "cpuacct",
+                                            "cpuset",
+                                            "memory",
+                                            "devices",
+                                            "freezer",
+                                            "blkio",
+                                            "pids",
+                                            "none,name=systemd",
+                                            "net_cls",
+                                            "perf_event",
+                                            "hugetlb",
+                                            "rdma",
                                             "none,name=berthevil" };
         int found = 0;
 

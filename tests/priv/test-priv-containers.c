@@ -1079,24 +1079,8 @@ static Suite *containers_suite(void)
 
 int main(void)
 {
-        SRunner *sr;
-        int failed;
-
         test_require_root("test-priv-containers");
         test_priv_begin("test-priv-containers", "containers");
         (void)snprintf(cgparent, sizeof(cgparent), "berth-test-%d", (int)getpid());
-        sr = srunner_create(containers_suite());
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        if (images && test_wait_loops_gone(images) > 0) {
-                fprintf(stderr, "test-priv-containers: loop devices left on %s\n", images);
-                failed++;
-        }
-        if (images)
-                test_rm_rf(images);
-        free(images);
-        test_run_dir_leave(cgparent);
-        curl_global_cleanup();
-        return failed ? 1 : 0;
+        return test_priv_run(containers_suite(), "test-priv-containers", images, cgparent);
 }

@@ -798,25 +798,7 @@ static Suite *priv_suite(void)
 
 int main(void)
 {
-        SRunner *sr;
-        int failed;
-
         test_require_root("test-priv-mounts");
         test_priv_begin("test-priv-mounts", "mounts");
-
-        sr = srunner_create(priv_suite());
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-
-        if (images && test_wait_loops_gone(images) > 0) {
-                fprintf(stderr, "test-priv-mounts: loop devices left on %s\n", images);
-                failed++;
-        }
-        if (images)
-                test_rm_rf(images);
-        free(images);
-        test_run_dir_leave(NULL);
-        curl_global_cleanup();
-        return failed ? 1 : 0;
+        return test_priv_run(priv_suite(), "test-priv-mounts", images, NULL);
 }

@@ -193,8 +193,7 @@ static void assert_consistent(void)
         (void)snprintf(p, sizeof(p), "%s/mounts/", d.state_dir);
         ck_assert_msg(test_count_mounts_under(p) == test_state_mounts_of(ms),
                       "%d mounts under %s, the API reports %zu (%d with overlays' tmpfs)",
-                      test_count_mounts_under(p), p, json_array_size(ms),
-                      test_state_mounts_of(ms));
+                      test_count_mounts_under(p), p, json_array_size(ms), test_state_mounts_of(ms));
         json_array_foreach (as, i, o) {
                 const char *dev = test_json_str(o, "device_file");
                 _cleanup_free_ char *backing = NULL;
@@ -533,24 +532,8 @@ static Suite *recovery_suite(void)
 
 int main(void)
 {
-        SRunner *sr;
-        int failed;
-
         test_require_root("test-priv-recovery");
         test_priv_begin("test-priv-recovery", "recovery");
         (void)snprintf(cgparent, sizeof(cgparent), "berth-rec-%d", (int)getpid());
-        sr = srunner_create(recovery_suite());
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        if (images && test_wait_loops_gone(images) > 0) {
-                fprintf(stderr, "test-priv-recovery: loop devices left on %s\n", images);
-                failed++;
-        }
-        if (images)
-                test_rm_rf(images);
-        free(images);
-        test_run_dir_leave(cgparent);
-        curl_global_cleanup();
-        return failed ? 1 : 0;
+        return test_priv_run(recovery_suite(), "test-priv-recovery", images, cgparent);
 }

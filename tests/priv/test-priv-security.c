@@ -66,10 +66,10 @@ static void build_images(void)
         images = test_tmpdir("berth-simages-");
         (void)snprintf(image, sizeof(image), "%s/busybox.sqsh", images);
         (void)snprintf(script, sizeof(script), "%s/contrib/mkimage-busybox.sh", src ? src : ".");
-        ck_assert_int_eq(test_run((const char *[]){ script, image,
-                                                    attack ? attack : "./tests/priv/berth-attack",
-                                                    NULL }),
-                         0);
+        ck_assert_int_eq(
+                test_run((const char *[]){ script, image,
+                                           attack ? attack : "./tests/priv/berth-attack", NULL }),
+                0);
 }
 
 static void start(const char *const *extra)
@@ -187,8 +187,9 @@ static char *run_container(const char *args_json, const char *extra, const char 
         return log;
 }
 
-#define assert_log(log, needle) \
-        ck_assert_msg(strstr((log), (needle)), "'%s' not in the container's log:\n%s", (needle), (log))
+#define assert_log(log, needle)                                                                  \
+        ck_assert_msg(strstr((log), (needle)), "'%s' not in the container's log:\n%s", (needle), \
+                      (log))
 
 /* An HTTP request over TCP with extra header lines ("Name: value", NULL-terminated):
  * the status. */
@@ -353,8 +354,8 @@ START_TEST(test_socket_group_member)
                 if (setgroups(1, g) < 0 || setresgid(USER_UID, USER_UID, USER_UID) < 0 ||
                     setresuid(USER_UID, USER_UID, USER_UID) < 0)
                         _exit(98);
-                res = (opendir(d.state_dir) == NULL && errno == EACCES &&
-                       opendir(db) == NULL && errno == EACCES)
+                res = (opendir(d.state_dir) == NULL && errno == EACCES && opendir(db) == NULL &&
+                       errno == EACCES)
                               ? 0
                               : 1;
                 (void)!write(p[1], &res, sizeof(res));
@@ -419,11 +420,10 @@ START_TEST(test_browser_requests)
         ck_assert_int_eq(http_headers("POST", "/imageapi/v1/container", b,
                                       (const char *[]){ "Sec-Fetch-Site: cross-site", NULL }, NULL),
                          403);
-        ck_assert_int_eq(http_headers("POST", "/imageapi/v1/container", b,
-                                      (const char *[]){ "Host: rebind.attacker.example:8080",
-                                                        NULL },
-                                      NULL),
-                         403);
+        ck_assert_int_eq(
+                http_headers("POST", "/imageapi/v1/container", b,
+                             (const char *[]){ "Host: rebind.attacker.example:8080", NULL }, NULL),
+                403);
         l = test_call(&d, "GET", "/imageapi/v1/container", NULL, 200);
         ck_assert_uint_eq(json_array_size(l), 0);
         json_decref(l);
@@ -522,9 +522,9 @@ START_TEST(test_exposure)
         bool listening;
         int r;
 
-        r = run_berthd((const char *[]){ "--scheme", "http", "--host", "0.0.0.0", "--port", "0",
-                                         NULL },
-                       out, sizeof(out), &listening);
+        r = run_berthd(
+                (const char *[]){ "--scheme", "http", "--host", "0.0.0.0", "--port", "0", NULL },
+                out, sizeof(out), &listening);
         ck_assert_int_eq(r, 2);
         ck_assert(!listening);
         ck_assert_msg(strstr(out, "refusing to serve http on '0.0.0.0'") && strstr(out, "root"),
@@ -603,12 +603,23 @@ END_TEST
 static void assert_syscalls_refused(const char *log)
 {
         static const char *const want[] = {
-                "unshare_user=EPERM", "unshare_net=EPERM",  "unshare_mnt=EPERM",
-                "unshare_files=ok",   "clone_newuser=EPERM", "clone_plain=ok",
-                "clone3=ENOSYS",      "setns=EPERM",         "io_uring_setup=EPERM",
-                "userfaultfd=EPERM",  "fsopen=EPERM",        "open_tree=EPERM",
-                "bpf=EPERM",          "keyctl=EPERM",        "mount=EPERM",
-                "kexec_load=EPERM",   "getpid=ok",
+                "unshare_user=EPERM",
+                "unshare_net=EPERM",
+                "unshare_mnt=EPERM",
+                "unshare_files=ok",
+                "clone_newuser=EPERM",
+                "clone_plain=ok",
+                "clone3=ENOSYS",
+                "setns=EPERM",
+                "io_uring_setup=EPERM",
+                "userfaultfd=EPERM",
+                "fsopen=EPERM",
+                "open_tree=EPERM",
+                "bpf=EPERM",
+                "keyctl=EPERM",
+                "mount=EPERM",
+                "kexec_load=EPERM",
+                "getpid=ok",
                 /* Not on the list: ENOSYS, as for a call the profile does not know. */
                 "personality_bad=ENOSYS",
         };
@@ -795,10 +806,10 @@ START_TEST(test_no_filling)
                 c = test_call(&d, "POST", "/imageapi/v1/container", b, 201);
                 json_decref(c);
                 c = test_call(&d, "GET", "/imageapi/v1/mount", NULL, 200);
-                ck_assert_int_eq(json_integer_value(json_object_get(
-                                         json_object_get(json_array_get(c, 1), "overlay"),
-                                         "upper_size")),
-                                 1 << 30);
+                ck_assert_int_eq(
+                        json_integer_value(json_object_get(
+                                json_object_get(json_array_get(c, 1), "overlay"), "upper_size")),
+                        1 << 30);
                 json_decref(c);
         }
 
@@ -859,16 +870,14 @@ START_TEST(test_empty_ids_json)
 
         start(NULL);
         (void)snprintf(body, sizeof(body),
-                       "{\"kind\":\"loopback\",\"loopback\":{\"path\":\"%s\",\"ro\":true}}",
-                       image);
+                       "{\"kind\":\"loopback\",\"loopback\":{\"path\":\"%s\",\"ro\":true}}", image);
         a = test_call(&d, "POST", "/imageapi/v1/attach", body, 201);
         first = test_json_int(a, "id");
         json_decref(a);
         test_berthd_kill(&d);
         (void)snprintf(ids, sizeof(ids), "%s/db/ids.json", d.state_dir);
         ck_assert_int_eq(truncate(ids, 0), 0);
-        test_berthd_spawn(&d, true,
-                          (const char *[]){ "--cgroup-parent", cgparent, NULL });
+        test_berthd_spawn(&d, true, (const char *[]){ "--cgroup-parent", cgparent, NULL });
         a = test_call(&d, "POST", "/imageapi/v1/attach", body, 201);
         ck_assert_int_gt(test_json_int(a, "id"), first);
         json_decref(a);
@@ -949,24 +958,8 @@ static Suite *security_suite(void)
 
 int main(void)
 {
-        SRunner *sr;
-        int failed;
-
         test_require_root("test-priv-security");
         test_priv_begin("test-priv-security", "security");
         (void)snprintf(cgparent, sizeof(cgparent), "berth-test-%d", (int)getpid());
-        sr = srunner_create(security_suite());
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        if (images && test_wait_loops_gone(images) > 0) {
-                fprintf(stderr, "test-priv-security: loop devices left on %s\n", images);
-                failed++;
-        }
-        if (images)
-                test_rm_rf(images);
-        free(images);
-        test_run_dir_leave(cgparent);
-        curl_global_cleanup();
-        return failed ? 1 : 0;
+        return test_priv_run(security_suite(), "test-priv-security", images, cgparent);
 }

@@ -389,14 +389,13 @@ START_TEST(test_exposure)
         ck_assert_int_eq(exposure(w, sizeof(w), "--scheme=https", "--tls-certificate=/c",
                                   "--tls-key=/k", "--tls-host=0.0.0.0", NULL),
                          -EPERM);
-        ck_assert_int_eq(exposure(w, sizeof(w), "--scheme=http", "--host=0.0.0.0", "--insecure",
-                                  NULL),
-                         0);
+        ck_assert_int_eq(
+                exposure(w, sizeof(w), "--scheme=http", "--host=0.0.0.0", "--insecure", NULL), 0);
         ck_assert_ptr_nonnull(strstr(w, "--insecure"));
         /* A token: allowed, but plain http off loopback says the token travels in clear. */
-        ck_assert_int_eq(exposure(w, sizeof(w), "--scheme=http", "--host=0.0.0.0",
-                                  "--token-file=/t", NULL),
-                         0);
+        ck_assert_int_eq(
+                exposure(w, sizeof(w), "--scheme=http", "--host=0.0.0.0", "--token-file=/t", NULL),
+                0);
         ck_assert_ptr_nonnull(strstr(w, "clear text"));
         ck_assert_int_eq(exposure(w, sizeof(w), "--scheme=http", "--token-file=/t", NULL), 0);
         ck_assert_str_eq(w, "");
@@ -408,8 +407,8 @@ START_TEST(test_browser_flags)
         struct berthd_config c;
 
         parse_ok(&c, "--allow-origin=https://ui.example:8443", "--allow-origin",
-                 "http://127.0.0.1:3000", "--allow-host=node1.example", "--allow-host=10.0.0.5:8080",
-                 "--refuse-privileged", "--insecure");
+                 "http://127.0.0.1:3000", "--allow-host=node1.example",
+                 "--allow-host=10.0.0.5:8080", "--refuse-privileged", "--insecure");
         ck_assert_str_eq(c.allow_origins[0], "https://ui.example:8443");
         ck_assert_str_eq(c.allow_origins[1], "http://127.0.0.1:3000");
         ck_assert_ptr_null(c.allow_origins[2]);

@@ -805,8 +805,8 @@ START_TEST(test_persist_corrupt)
                 _cleanup_free_ char *text = NULL;
 
                 put("db/ids.json", corrupt[i]);
-                ck_assert_msg(berth_persist_open(dir, next_id, &p, &err) == 0,
-                              "ids.json '%s': %s", corrupt[i], err.msg);
+                ck_assert_msg(berth_persist_open(dir, next_id, &p, &err) == 0, "ids.json '%s': %s",
+                              corrupt[i], err.msg);
                 ck_assert_uint_eq(next_id[BERTH_OBJ_ATTACH], 5 + 64);
                 ck_assert_uint_eq(next_id[BERTH_OBJ_MOUNT], 10 + 64);
                 ck_assert_uint_eq(next_id[BERTH_OBJ_CONTAINER], 13 + 64);

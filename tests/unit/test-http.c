@@ -1167,8 +1167,8 @@ START_TEST(test_browser_policy)
         ck_assert_int_eq(state.calls, 1);
 
         /* A page's request: 403, and no handler runs. */
-        dispatch_headers(&c, false, "POST", "/v1/things", "Origin", "https://evil.example",
-                         "Host", "127.0.0.1:8080", NULL);
+        dispatch_headers(&c, false, "POST", "/v1/things", "Origin", "https://evil.example", "Host",
+                         "127.0.0.1:8080", NULL);
         ck_assert_int_eq(c.status, 403);
         ck_assert_ptr_nonnull(strstr(c.out, "evil.example"));
         fake_done(&c);
@@ -1258,10 +1258,11 @@ START_TEST(test_head_parse)
         struct berth_http_framing f;
         char *copy;
 
-        ck_assert_int_eq(head_parse("POST /imageapi/v1/mount?x=1 HTTP/1.1\r\nHost: localhost\r\n"
-                                    "Content-Type:  application/json \r\nContent-Length: 12\r\n\r\n",
-                                    &h, &copy),
-                         0);
+        ck_assert_int_eq(
+                head_parse("POST /imageapi/v1/mount?x=1 HTTP/1.1\r\nHost: localhost\r\n"
+                           "Content-Type:  application/json \r\nContent-Length: 12\r\n\r\n",
+                           &h, &copy),
+                0);
         ck_assert_str_eq(h.method, "POST");
         ck_assert_str_eq(h.target, "/imageapi/v1/mount?x=1");
         ck_assert(h.http11);
