@@ -106,7 +106,9 @@ void berthd_config_help(const char *argv0)
                "      --max-header-size=SIZE   largest request header (default: 16KiB)\n"
                "      --threads=N              HTTP worker threads (default: %d)\n"
                "      --cgroup-parent=NAME     containers' cgroups go under NAME in every\n"
-               "                               hierarchy (default: berth)\n"
+               "                               hierarchy, which no other berthd may use\n"
+               "                               (default: berth for /run/berth, else\n"
+               "                               berth-HASH of the state directory)\n"
                "      --log-max-size=SIZE      container logs rotate beyond SIZE, keeping one\n"
                "                               old copy (default: 8MiB)\n"
                "      --logs-kept-size=SIZE    the logs of deleted containers are kept up to\n"
@@ -318,6 +320,18 @@ static int finish(struct berthd_config *c)
         }
         if (check_state_dir(c->state_dir) < 0)
                 return -EINVAL;
+        /* Two berthds on one host must not share cgroups (the recovery sweep of one
+         * would take the other's groups for leftovers): without the flag, a state
+         * directory other than the default gets a parent of its own. */
+        if (!c->cgroup_parent_given && !streq(c->state_dir, "/run/berth")) {
+                uint32_t h = 2166136261u; /* FNV-1a */
+                char name[32];
+                for (const char *p = c->state_dir; *p; p++)
+                        h = (h ^ (unsigned char)*p) * 16777619u;
+                (void)snprintf(name, sizeof(name), "berth-%08x", h);
+                if (set_str(&c->cgroup_parent, name) < 0)
+                        return -ENOMEM;
+        }
         if (!c->socket_path && asprintf(&c->socket_path, "%s/berthd.sock", c->state_dir) < 0) {
                 c->socket_path = NULL;
                 return -ENOMEM;
@@ -377,6 +391,7 @@ static int parse_name_flag(struct berthd_config *c, const char *v)
                         v);
                 return -EINVAL;
         }
+        c->cgroup_parent_given = true;
         return set_str(&c->cgroup_parent, v);
 }
 

@@ -23,6 +23,7 @@ struct berthd_config {
         char **allow_origins;     /* --allow-origin: web origins whose requests are served */
         char **allow_hosts;       /* --allow-host: Host header values accepted without a token */
         bool tcp_flags_given;     /* --host, --port, --tls-host or --tls-port on the command line */
+        bool cgroup_parent_given; /* --cgroup-parent on the command line */
         char *socket_path;
         char *host;
         char *tls_host;

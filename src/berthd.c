@@ -155,6 +155,35 @@ static int set_browser_policy(const struct berthd_config *cfg, struct berth_http
         return berth_http_router_set_browser_policy(router, cfg->allow_origins, hosts);
 }
 
+/* The cgroup parent is this berthd's alone: its recovery sweep removes whatever groups
+ * under it no record names, so a second berthd there would take the first one's
+ * containers and zygotes for leftovers. Claimed by an abstract socket name, which the
+ * kernel frees with the process. */
+static int claim_cgroup_parent(const char *parent, int *ret_fd)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        _cleanup_close_ int fd = -EBADF;
+        socklen_t len;
+        int n;
+
+        n = snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1, "berthd/cgroup-parent/%s", parent);
+        len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return log_error_errno(errno, "Failed to claim the cgroup parent: %m");
+        if (bind(fd, (struct sockaddr *)&sa, len) < 0) {
+                if (errno == EADDRINUSE)
+                        return log_error_errno(EBUSY,
+                                               "cgroup parent '%s' is in use by another berthd "
+                                               "(another state directory): give each berthd its "
+                                               "own --cgroup-parent",
+                                               parent);
+                return log_error_errno(errno, "Failed to claim the cgroup parent: %m");
+        }
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
 static int write_listen_file(const char *state_dir, const char *urls)
 {
         _cleanup_free_ char *path = NULL;
@@ -222,7 +251,7 @@ static int run(struct berthd_config *cfg)
         struct berth_events events;
         struct berth_events_api events_api;
         struct berth_http_api containers_http;
-        _cleanup_close_ int lock_fd = -EBADF;
+        _cleanup_close_ int lock_fd = -EBADF, parent_fd = -EBADF;
         struct berth_http_router *router = NULL;
         struct berth_http_server *server = NULL;
         struct berth_store *store = NULL;
@@ -251,6 +280,8 @@ static int run(struct berthd_config *cfg)
                 return r;
         }
         r = lock_state_dir(cfg->state_dir, &lock_fd);
+        if (r >= 0)
+                r = claim_cgroup_parent(cfg->cgroup_parent, &parent_fd);
         if (r >= 0)
                 r = secure_state_dir(cfg);
         if (r < 0)

@@ -77,6 +77,13 @@ static int classify(json_t *j, const char *path, const char *what, unsigned dept
                 *ret_id = id;
                 return 1;
         }
+        /* Go clients (go-swagger models, Kraken's) leave out every zero field, ids
+         * included: an embedded object that has its kind and nothing else is their
+         * reference to object 0. */
+        if (!has_id && n_defs == 0 && depth > 0 && jdec_has(j, "kind")) {
+                *ret_id = 0;
+                return 1;
+        }
         if (has_id && id != 0)
                 return berth_error_set(err, EINVAL,
                                        "%s: a definition cannot carry an id (ids are assigned by "
@@ -403,47 +410,23 @@ static int decode_mount_attach(json_t *j, const char *path, unsigned depth, unsi
                                       depth + 1, flags, &s->attach.attach, err);
 }
 
-/* The seed's overlay.lower items: a plain mount id, or the v0.1 model {"mount_id":N,
- * "kind":…} where kind "rbd" meant an RBD mount (an attach mount now). Anything else
- * is decoded as a v0.2 mount (-ENOENT). */
+/* The seed's overlay.lower items: a plain mount id ({"lower":[0]}). Anything else is a
+ * mount (-ENOENT), v0.1 or v0.2. */
 static int decode_lower_v01(json_t *item, const char *path, struct berth_mount_spec **ret,
                             struct berth_error *err)
 {
-        static const char *const keys[] = { "mount_id", "kind", NULL };
-        static const char *const kinds[] = { "overlay", "rbd", "attach", "bind" };
-        static const enum berth_mount_kind kind_map[] = { BERTH_MOUNT_OVERLAY, BERTH_MOUNT_ATTACH,
-                                                          BERTH_MOUNT_ATTACH, BERTH_MOUNT_BIND };
-        enum berth_mount_kind kind = _BERTH_MOUNT_KIND_INVALID;
         struct berth_mount_spec *l;
-        uint64_t id = 0;
-        int r;
 
-        if (json_is_integer(item)) {
-                if (json_integer_value(item) < 0)
-                        return berth_error_set(err, EINVAL, "%s must be a mount id (>= 0)", path);
-                id = (uint64_t)json_integer_value(item);
-        } else if (json_is_object(item) && json_object_get(item, "mount_id")) {
-                r = jdec_check_keys(item, path, keys, err);
-                if (r >= 0)
-                        r = jdec_u64(item, path, "mount_id", &id, err);
-                if (r == 0)
-                        r = berth_error_set(err, EINVAL, "%s.mount_id must be a mount id", path);
-                if (r < 0)
-                        return r;
-                r = jdec_enum(item, path, "kind", kinds, ELEMENTSOF(kinds), false, err);
-                if (r == -EINVAL)
-                        return r;
-                if (r >= 0)
-                        kind = kind_map[r];
-        } else
+        if (!json_is_integer(item))
                 return -ENOENT;
-
+        if (json_integer_value(item) < 0)
+                return berth_error_set(err, EINVAL, "%s must be a mount id (>= 0)", path);
         l = calloc(1, sizeof(*l));
         if (!l)
                 return -ENOMEM;
         l->is_ref = true;
-        l->ref_id = id;
-        l->kind = kind;
+        l->ref_id = (uint64_t)json_integer_value(item);
+        l->kind = _BERTH_MOUNT_KIND_INVALID;
         *ret = l;
         return 0;
 }
@@ -451,8 +434,10 @@ static int decode_lower_v01(json_t *item, const char *path, struct berth_mount_s
 static int decode_overlay(json_t *j, const char *path, unsigned depth, unsigned flags,
                           struct berth_mount_spec *s, struct berth_error *err)
 {
-        static const char *const keys[] = { "lower",      "upperdir", "workdir",
-                                            "upper_size", "dev",      NULL };
+        /* id, mountpoint and refs: v0.1's mount_overlay, read-only (zero) as its
+         * clients echo them. */
+        static const char *const keys[] = { "lower", "upperdir",   "workdir", "upper_size", "dev",
+                                            "id",    "mountpoint", "refs",    NULL };
         char p[JDEC_PATH_MAX];
         json_t *lower, *item;
         size_t i;
@@ -465,6 +450,8 @@ static int decode_overlay(json_t *j, const char *path, unsigned depth, unsigned 
                 r = jdec_readonly(j, path, "upperdir", err);
         if (r >= 0)
                 r = jdec_readonly(j, path, "workdir", err);
+        for (const char *const *k = keys + 5; r >= 0 && *k; k++)
+                r = jdec_readonly(j, path, *k, err);
         if (r >= 0)
                 r = jdec_bool(j, path, "dev", &s->overlay.dev, err);
         if (r >= 0 && json_object_get(j, "upper_size")) {
@@ -544,6 +531,87 @@ static int decode_bind(json_t *j, const char *path, unsigned depth, unsigned fla
         return 0;
 }
 
+/* The v0.1 mount model (upstream v0.1.x, and Kraken's copy of it):
+ * {kind: "overlay"|"rbd", mount_id, overlay: mount_overlay, rbd: mount_rbd}. With
+ * mount_id, kind and id reference an existing mount (a definition is ignored, as the
+ * v0.1 server did); otherwise kind's definition makes one, and kind alone (mount_id 0
+ * left out) references mount 0. An rbd mount is an attach mount of an rbd attachment. */
+static bool is_mount_v01(json_t *j)
+{
+        json_t *kind = json_object_get(j, "kind");
+
+        return jdec_has(j, "mount_id") || jdec_has(j, "rbd") ||
+               (json_is_string(kind) && streq(json_string_value(kind), "rbd"));
+}
+
+static int decode_mount_v01(json_t *j, const char *path, unsigned depth, unsigned flags,
+                            struct berth_mount_spec **ret, struct berth_error *err)
+{
+        static const char *const keys[] = { "mount_id", "kind", "overlay", "rbd", NULL };
+        static const char *const kinds[] = { "overlay", "rbd" };
+        _cleanup_(berth_mount_spec_freep) struct berth_mount_spec *s = NULL;
+        char p[JDEC_PATH_MAX];
+        uint64_t id = 0;
+        int r, kind, has_id;
+
+        r = jdec_check_keys(j, path, keys, err);
+        if (r < 0)
+                return r;
+        has_id = jdec_u64(j, path, "mount_id", &id, err);
+        if (has_id < 0)
+                return has_id;
+        /* kind is required but for a bare {"mount_id":N}, as the seed's lower items. */
+        kind = jdec_enum(j, path, "kind", kinds, ELEMENTSOF(kinds), !has_id, err);
+        if (kind == -EINVAL)
+                return kind;
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        s->kind = kind < 0   ? _BERTH_MOUNT_KIND_INVALID
+                  : kind == 0 ? BERTH_MOUNT_OVERLAY
+                              : BERTH_MOUNT_ATTACH;
+        if (has_id || !jdec_has(j, kinds[kind])) {
+                if (depth == 0 && !has_id)
+                        return berth_error_set(err, EINVAL, "%s is required for kind %s",
+                                               jdec_join(p, path, kinds[kind]), kinds[kind]);
+                s->is_ref = true;
+                s->ref_id = id;
+                *ret = TAKE_PTR(s);
+                return 0;
+        }
+        jdec_join(p, path, kinds[kind]);
+        if (kind == 0) {
+                /* mount_overlay: {id, lower, mountpoint, refs, upperdir, workdir}. */
+                json_t *o = json_object_get(j, "overlay");
+                static const char *const okeys[] = { "id",       "lower",   "mountpoint", "refs",
+                                                     "upperdir", "workdir", NULL };
+                r = jdec_expect_object(o, p, err);
+                if (r >= 0)
+                        r = jdec_check_keys(o, p, okeys, err);
+                for (const char *const *k = okeys; r >= 0 && *k; k++)
+                        if (!streq(*k, "lower"))
+                                r = jdec_readonly(o, p, *k, err);
+                if (r >= 0) {
+                        json_t *def = json_pack("{s:O?}", "lower", json_object_get(o, "lower"));
+                        if (!def)
+                                return -ENOMEM;
+                        r = decode_overlay(def, p, depth, flags | IMAGEAPI_DECODE_V01, s, err);
+                        json_decref(def);
+                }
+        } else {
+                _cleanup_(berth_mount_spec_freep) struct berth_mount_spec *m = NULL;
+                r = imageapi_decode_mount_rbd_v01(json_object_get(j, "rbd"), &m, err);
+                if (r < 0)
+                        return berth_error_prefix(err, "%s", p);
+                berth_mount_spec_free(s);
+                s = TAKE_PTR(m);
+        }
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
 int imageapi_decode_mount(json_t *j, const char *path, unsigned depth, unsigned flags,
                           struct berth_mount_spec **ret, struct berth_error *err)
 {
@@ -559,8 +627,11 @@ int imageapi_decode_mount(json_t *j, const char *path, unsigned depth, unsigned 
                 return berth_error_set(err, EINVAL, "%s: nested more than %d levels deep", path,
                                        IMAGEAPI_DEPTH_MAX);
         r = jdec_expect_object(j, path, err);
-        if (r >= 0)
-                r = jdec_check_keys(j, path, keys, err);
+        if (r < 0)
+                return r;
+        if (is_mount_v01(j))
+                return decode_mount_v01(j, path, depth, flags, ret, err);
+        r = jdec_check_keys(j, path, keys, err);
         if (r >= 0)
                 r = jdec_readonly(j, path, "mountpoint", err);
         if (r < 0)
@@ -760,8 +831,17 @@ json_t *imageapi_encode_overlay_v01(const struct berth_mount *m)
 {
         json_t *lower = json_array();
 
-        for (size_t i = 0; lower && i < m->overlay.n_lower; i++)
-                json_array_append_new(lower, json_integer((json_int_t)m->overlay.lower[i]->obj.id));
+        /* v0.1's mount_overlay.lower is [mount]: {"kind","mount_id"} (an attach mount of an
+         * rbd attachment is v0.1's kind rbd), not the ids the request may give. */
+        for (size_t i = 0; lower && i < m->overlay.n_lower; i++) {
+                const struct berth_mount *l = m->overlay.lower[i];
+                bool rbd = l->kind == BERTH_MOUNT_ATTACH && l->attach.attach &&
+                           l->attach.attach->kind == BERTH_ATTACH_RBD;
+                json_array_append_new(lower, json_pack("{s:s, s:I}", "kind",
+                                                       rbd ? "rbd"
+                                                           : berth_mount_kind_to_string(l->kind),
+                                                       "mount_id", (json_int_t)l->obj.id));
+        }
         return json_pack("{s:I, s:o, s:s?, s:s?, s:s?, s:I}", "id", (json_int_t)m->obj.id, "lower",
                          lower, "mountpoint", m->mountpoint, "upperdir", m->overlay.upperdir,
                          "workdir", m->overlay.workdir, "refs",
@@ -832,7 +912,8 @@ int imageapi_decode_mount_rbd_v01(json_t *j, struct berth_mount_spec **ret, stru
                 r = has_id = jdec_u64(j, "", "id", &id, err);
         if (r < 0)
                 return r;
-        if (has_id || has_rbd_id) {
+        /* Neither: rbd_id 0, left out by a Go client (its models omit zero fields). */
+        if (has_id || has_rbd_id || !jdec_has(j, "rbd")) {
                 if (jdec_has(j, "rbd"))
                         return berth_error_set(
                                 err, EINVAL,
@@ -843,14 +924,11 @@ int imageapi_decode_mount_rbd_v01(json_t *j, struct berth_mount_spec **ret, stru
                 s->attach.attach->is_ref = true;
                 s->attach.attach->ref_id = id;
                 s->attach.attach->kind = BERTH_ATTACH_RBD;
-        } else if (jdec_has(j, "rbd")) {
+        } else {
                 r = imageapi_decode_rbd_v01(json_object_get(j, "rbd"), &s->attach.attach, err);
                 if (r < 0)
                         return berth_error_prefix(err, "rbd");
-        } else
-                return berth_error_set(err, EINVAL,
-                                       "the rbd to mount is required: id (or rbd_id) of an rbd "
-                                       "attachment, or rbd");
+        }
         *ret = TAKE_PTR(s);
         return 0;
 }
@@ -882,4 +960,28 @@ json_t *imageapi_encode_mount_rbd_v01(const struct berth_mount *m)
 json_t *imageapi_error_body(int status, const char *msg)
 {
         return json_pack("{s:i, s:s}", "code", status, "message", msg ? msg : "");
+}
+
+int imageapi_decode_mount_target_v01(json_t *j, uint64_t *ret_id, struct berth_error *err)
+{
+        static const char *const keys[] = { "mount_id", "kind", "overlay", "rbd", "id", NULL };
+        uint64_t id = 0;
+        int r;
+
+        r = jdec_expect_object(j, "", err);
+        if (r >= 0)
+                r = jdec_check_keys(j, "", keys, err);
+        if (r >= 0)
+                r = jdec_u64(j, "", "mount_id", &id, err);
+        if (r == 0)
+                r = jdec_u64(j, "", "id", &id, err);
+        /* Or the id inside the definition, as the v0.1 server also looked there. */
+        for (const char *const *k = keys + 2; r == 0 && k < keys + 4; k++)
+                if (json_is_object(json_object_get(j, *k)))
+                        r = jdec_u64(json_object_get(j, *k), *k, "id", &id, err);
+        if (r < 0)
+                return r;
+        /* None given: mount 0, whose id a Go client leaves out. */
+        *ret_id = id;
+        return 0;
 }

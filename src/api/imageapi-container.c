@@ -253,11 +253,11 @@ static void do_delete(struct berth_http_request *req, struct imageapi *api, uint
                 }
                 return reply_err(req, &err, r);
         }
-        (void)berth_http_reply_json(req, 200, as_array ? json_pack("[o]", c.out) : c.out);
+        (void)berth_http_reply_json(req, 200, c.out);
 }
 
 static void do_set_state(struct berth_http_request *req, struct imageapi *api, uint64_t id,
-                         const char *state, bool as_array)
+                         const char *state)
 {
         enum berth_container_state st = berth_container_state_from_string(state);
         struct berth_error err = {};
@@ -280,7 +280,7 @@ static void do_set_state(struct berth_http_request *req, struct imageapi *api, u
                 }
                 return reply_err(req, &err, r);
         }
-        (void)berth_http_reply_json(req, 200, as_array ? json_pack("[o]", c.out) : c.out);
+        (void)berth_http_reply_json(req, 200, c.out);
 }
 
 static void h_delete(struct berth_http_request *req, void *userdata)
@@ -332,7 +332,7 @@ static void h_patch(struct berth_http_request *req, void *userdata)
         berth_http_query_done(&q);
         if (r < 0)
                 return reply_err(req, &err, r);
-        do_set_state(req, api, id, state, false);
+        do_set_state(req, api, id, state);
 }
 
 /* ---- v0.1 paths ------------------------------------------------------------------- */
@@ -416,9 +416,10 @@ static void v01_state(struct berth_http_request *req, struct imageapi *api, bool
         r = path_target(req, api, byname, &id, &err);
         if (r < 0)
                 return reply_err(req, &err, r);
-        /* The walk-through shows an object for /container/0/running and a one-element
-         * array for /container/byname/test-container/exited; berth answers the same. */
-        do_set_state(req, api, id, req->captures[1], byname);
+        /* One container object, as upstream's swagger and server answer (and as Go
+         * clients decode it), though the walk-through's README prints a one-element
+         * array for /container/byname/test-container/exited. */
+        do_set_state(req, api, id, req->captures[1]);
 }
 
 static void h_get_id(struct berth_http_request *req, void *userdata)

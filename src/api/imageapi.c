@@ -315,9 +315,48 @@ static void h_mount_post(struct berth_http_request *req, void *userdata)
 {
         create(req, userdata, BERTH_OBJ_MOUNT, SHAPE_V02);
 }
+/* v0.1's DELETE /mount names the mount in its body (a v0.1 mount: kind and mount_id,
+ * or the id of its definition); v0.2's in the query. */
+static void delete_mount_v01(struct berth_http_request *req, struct imageapi *api)
+{
+        struct encode_ctx c = { .shape = SHAPE_V02, .kind = -1 };
+        struct berth_error err = {};
+        json_t *j = NULL;
+        uint64_t id = 0;
+        int r;
+
+        if (req->query)
+                r = berth_error_set(&err, EINVAL,
+                                    "DELETE /mount takes the mount either in its body (v0.1) "
+                                    "or as ?id= (v0.2), not both");
+        else
+                r = berth_http_read_json(req, api->max_body, &j, &err);
+        if (r >= 0)
+                r = imageapi_decode_mount_target_v01(j, &id, &err);
+        json_decref(j);
+        if (r >= 0)
+                r = berth_store_delete(api->store, BERTH_OBJ_MOUNT, id, false, visit_one, &c, &err);
+        if (r == -ENOENT && !err.msg[0]) {
+                json_decref(c.out);
+                reply_not_found(req, BERTH_OBJ_MOUNT, id);
+                return;
+        }
+        if (r < 0) {
+                json_decref(c.out);
+                berth_error_ensure(&err, r, "delete");
+                (void)berth_http_reply_berror(req, &err);
+                return;
+        }
+        (void)berth_http_reply_json(req, 200, c.out);
+}
+
 static void h_mount_delete(struct berth_http_request *req, void *userdata)
 {
-        delete_one(req, userdata, BERTH_OBJ_MOUNT, SHAPE_V02, NULL);
+        if (req->content_length > 0 ||
+            (req->content_length < 0 && berth_http_header(req, "Transfer-Encoding")))
+                delete_mount_v01(req, userdata);
+        else
+                delete_one(req, userdata, BERTH_OBJ_MOUNT, SHAPE_V02, NULL);
 }
 
 /* ---- the seed's v0.1 overlay paths --------------------------------------------- */

@@ -227,7 +227,13 @@ START_TEST(test_seed_overlay)
         /* Verbatim from the seed. */
         o = post_ok("/imageapi/v1/mount/overlay", "{ \"lower\": [ 0 ]}", 201);
         ck_assert_int_eq(test_json_int(o, "id"), 1);
-        ck_assert_int_eq(json_integer_value(json_array_get(json_object_get(o, "lower"), 0)), 0);
+        /* v0.1's mount_overlay.lower is [mount]: objects, not the ids the request gave. */
+        {
+                json_t *l0 = json_array_get(json_object_get(o, "lower"), 0);
+                ck_assert_msg(json_is_object(l0), "lower[0] is not a v0.1 mount object");
+                ck_assert_int_eq(test_json_int(l0, "mount_id"), 0);
+                ck_assert_str_eq(test_json_str(l0, "kind"), "attach");
+        }
         (void)snprintf(mp, sizeof(mp), "%s", test_json_str(o, "mountpoint"));
         (void)snprintf(upper, sizeof(upper), "%s", test_json_str(o, "upperdir"));
         ck_assert_msg(strncmp(mp, d.state_dir, strlen(d.state_dir)) == 0, "%s", mp);

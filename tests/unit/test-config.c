@@ -196,6 +196,18 @@ START_TEST(test_state_dir)
         parse_ok(&c, "--state-dir=/var/lib/berth");
         ck_assert_str_eq(c.state_dir, "/var/lib/berth");
         ck_assert_str_eq(c.socket_path, "/var/lib/berth/berthd.sock");
+        /* A cgroup parent of its own, so that two berthds never share one. */
+        ck_assert_str_eq(c.cgroup_parent, "berth-c28eab59");
+        berthd_config_done(&c);
+        parse_ok(&c, "--state-dir=/var/lib/berth2");
+        ck_assert(strncmp(c.cgroup_parent, "berth-", 6) == 0 &&
+                  !streq(c.cgroup_parent, "berth-c28eab59"));
+        berthd_config_done(&c);
+        parse_ok(&c, "--state-dir=/var/lib/berth", "--cgroup-parent=mine");
+        ck_assert_str_eq(c.cgroup_parent, "mine");
+        berthd_config_done(&c);
+        parse_ok(&c);
+        ck_assert_str_eq(c.cgroup_parent, "berth");
         berthd_config_done(&c);
 
         /* An explicit socket path wins over the derived one. */

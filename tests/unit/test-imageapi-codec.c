@@ -207,9 +207,6 @@ START_TEST(test_mount_bad_shapes)
                   "attach.mount_options[1] must be a string");
         mount_bad("{\"kind\":\"attach\",\"attach\":{\"attach\":{\"id\":0},\"fs_type\":\"\"}}",
                   "attach.fs_type must not be empty");
-        mount_bad("{\"kind\":\"attach\",\"attach\":{\"attach\":{\"kind\":\"loopback\"},"
-                  "\"fs_type\":\"ext4\"}}",
-                  "attach.attach.loopback is required");
         mount_bad("{\"kind\":\"overlay\",\"overlay\":{\"lower\":{}}}",
                   "overlay.lower must be an array");
         mount_bad("{\"kind\":\"overlay\",\"overlay\":{\"lower\":[0]}}",
@@ -286,6 +283,86 @@ START_TEST(test_overlay_v01)
 }
 END_TEST
 
+/* What the go-swagger models send: every zero field left out, ids included. An embedded
+ * object with its kind and nothing else references object 0. */
+START_TEST(test_go_client_zero_ids)
+{
+        struct berth_mount_spec *s;
+
+        s = mount_ok("{\"kind\":\"attach\",\"attach\":{\"attach\":{\"kind\":\"loopback\"},"
+                     "\"fs_type\":\"squashfs\",\"mount_options\":[\"ro\"]}}",
+                     0);
+        ck_assert(!s->is_ref);
+        ck_assert(s->attach.attach->is_ref);
+        ck_assert_int_eq(s->attach.attach->ref_id, 0);
+        ck_assert_int_eq(s->attach.attach->kind, BERTH_ATTACH_LOOPBACK);
+        berth_mount_spec_free(s);
+
+        s = mount_ok("{\"kind\":\"overlay\",\"overlay\":{\"lower\":[{\"kind\":\"attach\"}]}}", 0);
+        ck_assert(s->overlay.lower[0]->is_ref);
+        ck_assert_int_eq(s->overlay.lower[0]->ref_id, 0);
+        ck_assert_int_eq(s->overlay.lower[0]->kind, BERTH_MOUNT_ATTACH);
+        berth_mount_spec_free(s);
+
+        /* At the top level a POST is always a definition. */
+        mount_bad("{\"kind\":\"overlay\"}", "overlay is required for kind overlay");
+        attach_bad("{\"kind\":\"rbd\"}", "rbd is required for kind rbd");
+}
+END_TEST
+
+/* The v0.1 mount model ({kind: overlay|rbd, mount_id, overlay, rbd}), as Kraken and the
+ * v0.1 client build it, wherever a mount may be. */
+START_TEST(test_v01_mount_model)
+{
+        struct berth_mount_spec *s, *l;
+
+        /* mount_id: a reference; a definition beside it is ignored (as upstream v0.1). */
+        s = mount_ok("{\"kind\":\"overlay\",\"overlay\":{\"lower\":[{\"kind\":\"rbd\","
+                     "\"mount_id\":2,\"rbd\":{\"fs_type\":\"ext4\"}},{\"kind\":\"overlay\","
+                     "\"mount_id\":3}]}}",
+                     0);
+        ck_assert_uint_eq(s->overlay.n_lower, 2);
+        ck_assert(s->overlay.lower[0]->is_ref && s->overlay.lower[0]->ref_id == 2);
+        ck_assert_int_eq(s->overlay.lower[0]->kind, BERTH_MOUNT_ATTACH);
+        ck_assert(s->overlay.lower[1]->is_ref && s->overlay.lower[1]->ref_id == 3);
+        ck_assert_int_eq(s->overlay.lower[1]->kind, BERTH_MOUNT_OVERLAY);
+        berth_mount_spec_free(s);
+
+        /* Kraken's one-request container mount: an overlay over a nested rbd mount of a
+         * nested rbd, read-only fields echoed empty. */
+        s = mount_ok("{\"kind\":\"overlay\",\"overlay\":{\"lower\":[{\"kind\":\"rbd\",\"rbd\":"
+                     "{\"fs_type\":\"squashfs\",\"mount_options\":[\"ro\"],\"mountpoint\":\"\","
+                     "\"rbd\":{\"monitors\":[\"127.0.0.1:6789\"],\"pool\":\"rbd\",\"image\":"
+                     "\"node.sqsh\",\"options\":{\"ro\":true,\"name\":\"admin\"}}}}],"
+                     "\"upperdir\":\"\",\"refs\":0}}",
+                     0);
+        ck_assert(!s->is_ref);
+        ck_assert_int_eq(s->kind, BERTH_MOUNT_OVERLAY);
+        l = s->overlay.lower[0];
+        ck_assert(!l->is_ref);
+        ck_assert_int_eq(l->kind, BERTH_MOUNT_ATTACH);
+        ck_assert_str_eq(l->attach.fs_type, "squashfs");
+        ck_assert(!l->attach.attach->is_ref);
+        ck_assert_int_eq(l->attach.attach->kind, BERTH_ATTACH_RBD);
+        ck_assert_str_eq(l->attach.attach->rbd.image, "node.sqsh");
+        berth_mount_spec_free(s);
+
+        /* rbd_id references an rbd attachment; left out, attachment 0. */
+        s = mount_ok("{\"kind\":\"rbd\",\"rbd\":{\"fs_type\":\"ext4\",\"rbd_id\":4}}", 0);
+        ck_assert(s->attach.attach->is_ref && s->attach.attach->ref_id == 4);
+        berth_mount_spec_free(s);
+        s = mount_ok("{\"kind\":\"rbd\",\"rbd\":{\"fs_type\":\"ext4\"}}", 0);
+        ck_assert(s->attach.attach->is_ref && s->attach.attach->ref_id == 0);
+        ck_assert_int_eq(s->attach.attach->kind, BERTH_ATTACH_RBD);
+        berth_mount_spec_free(s);
+
+        mount_bad("{\"kind\":\"bogus\",\"mount_id\":1}", "kind must be one of overlay, rbd");
+        mount_bad("{\"kind\":\"overlay\",\"mount_id\":\"1\"}", "mount_id must be");
+        mount_bad("{\"kind\":\"overlay\",\"mount_id\":1,\"attach\":{}}", "attach: unknown field");
+        mount_bad("{\"kind\":\"rbd\"}", "rbd is required for kind rbd");
+}
+END_TEST
+
 /* ---- encoders on objects built in memory ---------------------------------------- */
 
 START_TEST(test_encode)
@@ -347,10 +424,11 @@ START_TEST(test_encode)
         }
         json_decref(j);
 
-        /* The seed's v0.1 shape: lower as plain ids. */
+        /* v0.1's shape: lower as [mount] objects (the request may give plain ids). */
         j = imageapi_encode_overlay_v01(&m1);
         text = json_dumps(j, JSON_COMPACT);
-        ck_assert_str_eq(text, "{\"id\":1,\"lower\":[0],\"mountpoint\":\"/run/berth/mounts/"
+        ck_assert_str_eq(text, "{\"id\":1,\"lower\":[{\"kind\":\"attach\",\"mount_id\":0}],"
+                               "\"mountpoint\":\"/run/berth/mounts/"
                                "mount_bbbbbb\",\"upperdir\":\"/run/berth/mounts/upper_cccccc\","
                                "\"workdir\":\"/run/berth/mounts/work_dddddd\",\"refs\":1}");
         free(text);
@@ -472,6 +550,8 @@ static Suite *codec_suite(void)
         tcase_add_test(tc, test_mount_nested_kraken_shape);
         tcase_add_test(tc, test_mount_bad_shapes);
         tcase_add_test(tc, test_overlay_v01);
+        tcase_add_test(tc, test_go_client_zero_ids);
+        tcase_add_test(tc, test_v01_mount_model);
         suite_add_tcase(s, tc);
         tc = tcase_create("encode");
         tcase_add_test(tc, test_encode);
