@@ -88,6 +88,14 @@ void test_berthd_crash(struct test_berthd *t);
  * needle (when not NULL). */
 void test_assert_error(const struct test_reply *r, long status, const char *needle);
 
+/* A reply has the JSON types of the upstream ImageAPI model (go-swagger's Go structs
+ * decode only those): model is "attach", "mount", "container" (v0.2, which v0.1's
+ * container shares but for refs), "rbd_v01", "mount_rbd_v01", "mount_overlay_v01", or
+ * "[model]" for a list of them. Fields the model does not have are not checked (Go
+ * ignores them); fields it has must have its type, recursively through nested mounts
+ * and attachments. Fails the test with the path of the first mismatch. */
+void test_assert_imageapi_shape(json_t *j, const char *model);
+
 /* Integer field of the reply object. */
 long long test_json_int(json_t *j, const char *key);
 const char *test_json_str(json_t *j, const char *key);

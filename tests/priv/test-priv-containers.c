@@ -607,6 +607,80 @@ START_TEST(test_security)
 }
 END_TEST
 
+/* The v0.2 chain exactly as the go-swagger v0.2.0 client's models send it: every zero
+ * field left out, so a reference to attachment 0 or mount 0 is an object with its kind
+ * and nothing else; "namespaces" (not omitempty in the model) as null. Every reply must
+ * have the model's JSON types. */
+START_TEST(test_go_client_v02_chain)
+{
+        char body[1024];
+        json_t *j;
+        long long pid;
+
+        (void)snprintf(body, sizeof(body), "{\"kind\":\"loopback\",\"loopback\":{\"path\":\"%s\"}}",
+                       image);
+        j = post("/imageapi/v1/attach", body, 201);
+        test_assert_imageapi_shape(j, "attach");
+        ck_assert_int_eq(test_json_int(j, "id"), 0);
+        json_decref(j);
+        j = post("/imageapi/v1/mount",
+                 "{\"kind\":\"attach\",\"attach\":{\"attach\":{\"kind\":\"loopback\"},"
+                 "\"fs_type\":\"squashfs\",\"mount_options\":[\"ro\"]}}",
+                 201);
+        test_assert_imageapi_shape(j, "mount");
+        ck_assert_int_eq(test_json_int(j, "id"), 0);
+        ck_assert_int_eq(test_json_int(json_object_get(json_object_get(j, "attach"), "attach"),
+                                       "id"),
+                         0);
+        json_decref(j);
+        j = post("/imageapi/v1/mount",
+                 "{\"kind\":\"overlay\",\"overlay\":{\"lower\":[{\"kind\":\"attach\"}]}}", 201);
+        test_assert_imageapi_shape(j, "mount");
+        ck_assert_int_eq(test_json_int(j, "id"), 1);
+        json_decref(j);
+        j = post("/imageapi/v1/container",
+                 "{\"command\":\"sleep 1000\",\"mount\":{\"id\":1,\"kind\":\"overlay\"},"
+                 "\"name\":\"gochain\",\"namespaces\":null,\"state\":\"running\"}",
+                 201);
+        test_assert_imageapi_shape(j, "container");
+        ck_assert_str_eq(test_json_str(j, "state"), "running");
+        pid = test_json_int(j, "pid");
+        json_decref(j);
+        /* Lists: arrays of the models. */
+        for (const char *const *p = (const char *const[]){ "/imageapi/v1/attach",
+                                                           "/imageapi/v1/mount",
+                                                           "/imageapi/v1/container", NULL };
+             *p; p++) {
+                j = call("GET", *p, 200);
+                test_assert_imageapi_shape(j, strstr(*p, "attach")  ? "[attach]"
+                                              : strstr(*p, "mount") ? "[mount]"
+                                                                    : "[container]");
+                json_decref(j);
+        }
+        j = call("GET", "/imageapi/v1/container?name=gochain", 200);
+        test_assert_imageapi_shape(j, "[container]");
+        json_decref(j);
+        j = call("PATCH", "/imageapi/v1/container?name=gochain&state=exited", 200);
+        test_assert_imageapi_shape(j, "container");
+        json_decref(j);
+        json_decref(wait_state(0, "exited", 10));
+        ck_assert(!test_pid_alive((pid_t)pid));
+        j = call("DELETE", "/imageapi/v1/container?name=gochain", 200);
+        test_assert_imageapi_shape(j, "container");
+        json_decref(j);
+        j = call("DELETE", "/imageapi/v1/mount?id=1", 200);
+        test_assert_imageapi_shape(j, "mount");
+        json_decref(j);
+        j = call("DELETE", "/imageapi/v1/mount?id=0", 200);
+        test_assert_imageapi_shape(j, "mount");
+        json_decref(j);
+        j = call("DELETE", "/imageapi/v1/attach?id=0", 200);
+        test_assert_imageapi_shape(j, "attach");
+        json_decref(j);
+        assert_clean();
+}
+END_TEST
+
 START_TEST(test_bad_requests_leave_nothing)
 {
         struct test_snapshot before;
@@ -1053,6 +1127,7 @@ static Suite *containers_suite(void)
         tcase_add_test(tc, test_namespaces_and_root);
         tcase_add_test(tc, test_security);
         tcase_add_test(tc, test_bad_requests_leave_nothing);
+        tcase_add_test(tc, test_go_client_v02_chain);
         tcase_add_test(tc, test_delete_cascade);
         tcase_add_test(tc, test_events);
         tcase_add_test(tc, test_survives_berthd);

@@ -253,19 +253,32 @@ START_TEST(test_seed_walkthrough)
 
         j = request("GET", "/imageapi/v1/attach/rbd/0", NULL, 200);
         ck_assert_str_eq(test_json_str(j, "image"), "busybox.sqsh");
+        test_assert_imageapi_shape(j, "rbd_v01");
         json_decref(j);
         a = request("GET", "/imageapi/v1/attach/rbd", NULL, 200);
         ck_assert_int_eq(json_array_size(a), 1);
+        test_assert_imageapi_shape(a, "[rbd_v01]");
         json_decref(a);
 
         j = request("POST", "/imageapi/v1/mount/rbd",
                     "{\"id\":0,\"fs_type\":\"squashfs\",\"mount_options\":[\"ro\"]}", 201);
         ck_assert_int_eq(test_json_int(j, "id"), 0);
         ck_assert_int_eq(test_json_int(j, "rbd_id"), 0);
+        test_assert_imageapi_shape(j, "mount_rbd_v01");
         json_decref(j);
+        a = request("GET", "/imageapi/v1/mount/rbd", NULL, 200);
+        test_assert_imageapi_shape(a, "[mount_rbd_v01]");
+        json_decref(a);
         j = request("POST", "/imageapi/v1/mount/overlay", "{\"lower\":[0]}", 201);
         ck_assert_int_eq(test_json_int(j, "id"), 1);
+        /* v0.1's lower is [mount]: the v0.1 rbd mount 0. */
+        test_assert_imageapi_shape(j, "mount_overlay_v01");
+        ck_assert_str_eq(test_json_str(json_array_get(json_object_get(j, "lower"), 0), "kind"),
+                         "rbd");
         json_decref(j);
+        a = request("GET", "/imageapi/v1/mount/overlay", NULL, 200);
+        test_assert_imageapi_shape(a, "[mount_overlay_v01]");
+        json_decref(a);
 
         j = request(
                 "POST", "/imageapi/v1/container",
@@ -295,6 +308,7 @@ START_TEST(test_seed_walkthrough)
         out = NULL;
 
         a = request("GET", "/imageapi/v1/container/byname/test-container/exited", NULL, 200);
+        test_assert_imageapi_shape(a, "container");
         json_decref(a);
         /* "stopping" until the exit is handled, then "exited". */
         for (int i = 0; i < 500; i++) {
@@ -360,6 +374,117 @@ START_TEST(test_nested_and_cascade)
         j = request("GET", "/imageapi/v1/attach", NULL, 200);
         ck_assert_int_eq(json_array_size(j), 0);
         json_decref(j);
+        assert_clean();
+        assert_log_has_no_key();
+}
+END_TEST
+
+/* Kraken's calls, from its v0.1 client and models (omitempty everywhere): the
+ * one-request container of an overlay over a nested rbd mount of a nested rbd, the list
+ * it polls, stop by name, get by name, delete by name; then the v0.1 mount_id
+ * references. Every reply has the v0.1 model's JSON types. */
+START_TEST(test_kraken_v01_client)
+{
+        _cleanup_free_ char *opts = admin_options(true), *rbd = rbd_def("busybox.sqsh", opts),
+                            *body = NULL;
+        json_t *j;
+        pid_t pid;
+        char *out;
+
+        ck_assert(asprintf(&body,
+                           "{\"command\":\"/bin/sh -c 'exec sleep 600'\",\"mount\":{\"kind\":"
+                           "\"overlay\",\"overlay\":{\"lower\":[{\"kind\":\"rbd\",\"rbd\":"
+                           "{\"fs_type\":\"squashfs\",\"mount_options\":[\"ro\"],\"rbd\":%s}}]}},"
+                           "\"name\":\"kraken-node\",\"namespaces\":null,\"state\":\"running\"}",
+                           rbd) > 0);
+        j = request("POST", "/imageapi/v1/container", body, 201);
+        test_assert_imageapi_shape(j, "container");
+        ck_assert_str_eq(test_json_str(j, "state"), "running");
+        pid = (pid_t)test_json_int(j, "pid");
+        json_decref(j);
+        out = test_in_container(pid, "ls /bin/busybox && echo ok");
+        ck_assert_msg(strstr(out, "ok"), "%s", out);
+        free(out);
+
+        j = request("GET", "/imageapi/v1/container", NULL, 200);
+        test_assert_imageapi_shape(j, "[container]");
+        ck_assert_int_eq(json_array_size(j), 1);
+        json_decref(j);
+        j = request("GET", "/imageapi/v1/container/byname/kraken-node", NULL, 200);
+        test_assert_imageapi_shape(j, "container");
+        ck_assert_str_eq(test_json_str(j, "name"), "kraken-node");
+        json_decref(j);
+        j = request("GET", "/imageapi/v1/container/byname/kraken-node/exited", NULL, 200);
+        test_assert_imageapi_shape(j, "container");
+        json_decref(j);
+        for (int i = 0; i < 500; i++) {
+                j = request("GET", "/imageapi/v1/container/byname/kraken-node", NULL, 200);
+                if (streq(test_json_str(j, "state"), "exited"))
+                        break;
+                json_decref(j);
+                j = NULL;
+                usleep(10000);
+        }
+        ck_assert_msg(j, "the container did not stop");
+        json_decref(j);
+        j = request("DELETE", "/imageapi/v1/container/byname/kraken-node", NULL, 200);
+        test_assert_imageapi_shape(j, "container");
+        json_decref(j);
+        j = request("GET", "/imageapi/v1/attach", NULL, 200);
+        ck_assert_int_eq(json_array_size(j), 0);
+        json_decref(j);
+
+        /* v0.1 mount_id references: an rbd mount made by itself, an overlay over it by
+         * {"kind":"rbd","mount_id":N}, a container on {"kind":"overlay","mount_id":M},
+         * and v0.1's DELETE /mount with the mount in the body. */
+        {
+                _cleanup_free_ char *mb = NULL;
+                long long rid, mid, oid;
+
+                j = request("POST", "/imageapi/v1/attach/rbd", rbd, 201);
+                rid = test_json_int(j, "id");
+                json_decref(j);
+                ck_assert(asprintf(&mb,
+                                   "{\"rbd_id\":%lld,\"fs_type\":\"squashfs\",\"mount_options\":"
+                                   "[\"ro\"]}",
+                                   rid) > 0);
+                j = request("POST", "/imageapi/v1/mount/rbd", mb, 201);
+                mid = test_json_int(j, "id");
+                json_decref(j);
+                free(mb);
+                ck_assert(asprintf(&mb, "{\"lower\":[{\"kind\":\"rbd\",\"mount_id\":%lld}]}",
+                                   mid) > 0);
+                j = request("POST", "/imageapi/v1/mount/overlay", mb, 201);
+                test_assert_imageapi_shape(j, "mount_overlay_v01");
+                oid = test_json_int(j, "id");
+                ck_assert_int_eq(
+                        test_json_int(json_array_get(json_object_get(j, "lower"), 0), "mount_id"),
+                        mid);
+                json_decref(j);
+                free(mb);
+                ck_assert(asprintf(&mb,
+                                   "{\"command\":\"sleep 600\",\"mount\":{\"kind\":\"overlay\","
+                                   "\"mount_id\":%lld},\"name\":\"by-mount-id\"}",
+                                   oid) > 0);
+                j = request("POST", "/imageapi/v1/container", mb, 201);
+                test_assert_imageapi_shape(j, "container");
+                ck_assert_int_eq(test_json_int(json_object_get(j, "mount"), "id"), oid);
+                json_decref(j);
+                json_decref(request("DELETE", "/imageapi/v1/container/byname/by-mount-id", NULL,
+                                    200));
+                free(mb);
+                ck_assert(asprintf(&mb, "{\"kind\":\"overlay\",\"mount_id\":%lld}", oid) > 0);
+                j = request("DELETE", "/imageapi/v1/mount", mb, 200);
+                test_assert_imageapi_shape(j, "mount");
+                ck_assert_int_eq(test_json_int(j, "id"), oid);
+                json_decref(j);
+                j = request("GET", "/imageapi/v1/mount/rbd", NULL, 200);
+                test_assert_imageapi_shape(j, "[mount_rbd_v01]");
+                ck_assert_int_eq(json_array_size(j), 1);
+                json_decref(j);
+        }
+        test_remove_all(&d, "/imageapi/v1/mount");
+        test_remove_all(&d, "/imageapi/v1/attach");
         assert_clean();
         assert_log_has_no_key();
 }
@@ -788,6 +913,7 @@ static Suite *rbd_suite(void)
         tcase_set_timeout(tc, 180);
         tcase_add_test(tc, test_seed_walkthrough);
         tcase_add_test(tc, test_nested_and_cascade);
+        tcase_add_test(tc, test_kraken_v01_client);
         tcase_add_test(tc, test_bad_input);
         tcase_add_test(tc, test_helper_readopted);
         tcase_add_test(tc, test_sigkill_during_rbd_ops);
