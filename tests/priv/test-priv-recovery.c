@@ -8,6 +8,8 @@
 #include "config.h"
 
 #include <check.h>
+#include <fcntl.h>
+#include <ctype.h>
 #include <curl/curl.h>
 #include <dirent.h>
 #include <signal.h>
@@ -515,6 +517,170 @@ START_TEST(test_sigkill_at_random_points)
 }
 END_TEST
 
+/* ---- two berthds on one host ---------------------------------------------------- */
+
+/* Children of berthd pid named berth-zygote (its waiting zygotes). */
+static int zygotes_of(pid_t berthd, pid_t *ret, int max)
+{
+        DIR *dir = opendir("/proc");
+        struct dirent *de;
+        int n = 0;
+
+        while (dir && (de = readdir(dir)) && n < max) {
+                _cleanup_free_ char *stat = NULL;
+                char p[64], comm[32];
+                int ppid;
+
+                if (!isdigit((unsigned char)de->d_name[0]))
+                        continue;
+                (void)snprintf(p, sizeof(p), "/proc/%s/stat", de->d_name);
+                if (read_file(p, 4096, &stat, NULL) < 0 ||
+                    sscanf(stat, "%*d (%31[^)]) %*c %d", comm, &ppid) != 2)
+                        continue;
+                if (ppid == berthd && streq(comm, "berth-zygote"))
+                        ret[n++] = (pid_t)atoi(de->d_name);
+        }
+        if (dir)
+                closedir(dir);
+        return n;
+}
+
+static char *cgroup_of(pid_t pid)
+{
+        char p[64], *text = NULL;
+
+        (void)snprintf(p, sizeof(p), "/proc/%d/cgroup", (int)pid);
+        ck_assert_int_ge(read_file(p, 65536, &text, NULL), 0);
+        return text;
+}
+
+struct instance {
+        struct test_berthd *t;
+        pid_t payload, zygotes[8];
+        int n_zygotes, n_mounts;
+        char *cgroup;
+};
+
+static void snapshot_instance(struct instance *in)
+{
+        char p[400];
+
+        in->n_zygotes = 0;
+        for (int i = 0; i < 200 && in->n_zygotes < 2; i++) {
+                in->n_zygotes = zygotes_of(in->t->pid, in->zygotes, 8);
+                usleep(10000);
+        }
+        ck_assert_int_eq(in->n_zygotes, 2);
+        (void)snprintf(p, sizeof(p), "%s/", in->t->state_dir);
+        in->n_mounts = test_count_mounts_under(p);
+        free(in->cgroup);
+        in->cgroup = cgroup_of(in->payload);
+}
+
+/* Nothing of in changed: its container's PID 1, its waiting zygotes, its groups and
+ * its mounts. */
+static void assert_untouched(const struct instance *in, const char *what)
+{
+        _cleanup_free_ char *cg = NULL;
+        char p[400];
+
+        ck_assert_msg(test_pid_alive(in->payload), "%s: the container's PID 1 died", what);
+        for (int i = 0; i < in->n_zygotes; i++)
+                ck_assert_msg(test_pid_alive(in->zygotes[i]), "%s: zygote %d was killed", what,
+                              (int)in->zygotes[i]);
+        cg = cgroup_of(in->payload);
+        ck_assert_msg(streq(cg, in->cgroup), "%s: cgroups changed:\n%s\n---\n%s", what,
+                      in->cgroup, cg);
+        (void)snprintf(p, sizeof(p), "%s/", in->t->state_dir);
+        ck_assert_msg(test_count_mounts_under(p) == in->n_mounts, "%s: mounts changed", what);
+}
+
+/* Two berthds with their own state directories and the default cgroup parent (one of
+ * their own each): they run containers and zygotes side by side, restart, crash, and
+ * neither touches the other's processes, groups or mounts. A third that asks for the
+ * first one's cgroup parent is refused. */
+START_TEST(test_two_berthds)
+{
+        struct test_berthd a = {}, b = {};
+        struct instance ia = { .t = &a }, ib = { .t = &b };
+        char body[1024];
+        json_t *c;
+
+        test_berthd_start(&a, false, NULL);
+        test_berthd_start(&b, false, NULL);
+        (void)snprintf(body, sizeof(body),
+                       "{\"state\":\"running\",\"args\":[\"sleep\",\"1000\"],\"mount\":{"
+                       "\"overlay\":{\"lower\":[{\"attach\":{\"fs_type\":\"squashfs\","
+                       "\"mount_options\":[\"ro\"],\"attach\":{\"loopback\":{\"path\":\"%s\","
+                       "\"ro\":true}}}}]}}}",
+                       image);
+        c = test_call(&a, "POST", "/imageapi/v1/container", body, 201);
+        ia.payload = (pid_t)test_json_int(c, "pid");
+        json_decref(c);
+        c = test_call(&b, "POST", "/imageapi/v1/container", body, 201);
+        ib.payload = (pid_t)test_json_int(c, "pid");
+        json_decref(c);
+        snapshot_instance(&ia);
+        snapshot_instance(&ib);
+        ck_assert_msg(!streq(ia.cgroup, ib.cgroup), "both containers in one group:\n%s",
+                      ia.cgroup);
+
+        /* A crashes and comes back: its recovery sweep must leave B alone. */
+        test_berthd_crash(&a);
+        test_berthd_spawn(&a, false, NULL);
+        assert_untouched(&ib, "after A's crash and restart");
+        ck_assert(test_pid_alive(ia.payload));
+        snapshot_instance(&ia);
+        /* B stops and starts again: A is untouched. */
+        test_berthd_kill(&b);
+        test_berthd_spawn(&b, false, NULL);
+        assert_untouched(&ia, "after B's restart");
+        snapshot_instance(&ib);
+
+        /* A third berthd on A's cgroup parent is refused before it touches anything. */
+        {
+                const char *name = strstr(ia.cgroup, ":memory:/");
+                char parent[64] = "", out[4096] = "";
+                struct test_berthd c3 = {};
+                _cleanup_free_ char *log = NULL;
+                int status = 0;
+
+                ck_assert_ptr_nonnull(name);
+                (void)sscanf(name + 9, "%63[^/]", parent);
+                c3.unix_only = true;
+                (void)snprintf(c3.state_dir, sizeof(c3.state_dir), "%s", test_tmpdir("berth-c3-"));
+                (void)snprintf(c3.log_path, sizeof(c3.log_path), "%s.log", c3.state_dir);
+                {
+                        pid_t pid = fork();
+                        if (pid == 0) {
+                                int fd = open(c3.log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+                                dup2(fd, 2);
+                                execl(test_berthd_path(), "berthd", "--state-dir", c3.state_dir,
+                                      "--cgroup-parent", parent, (char *)NULL);
+                                _exit(127);
+                        }
+                        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+                }
+                ck_assert_int_ge(read_file(c3.log_path, 1 << 16, &log, NULL), 0);
+                (void)snprintf(out, sizeof(out), "%s", log);
+                ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) != 0 &&
+                                      strstr(out, "is in use by another berthd"),
+                              "a second berthd on cgroup parent %s: %s", parent, out);
+                (void)unlink(c3.log_path);
+                test_rm_rf(c3.state_dir);
+        }
+        assert_untouched(&ia, "after the refused third berthd");
+        assert_untouched(&ib, "after the refused third berthd");
+
+        test_remove_everything_and_stop(&a);
+        test_remove_everything_and_stop(&b);
+        ck_assert(!test_pid_alive(ia.payload) && !test_pid_alive(ib.payload));
+        ck_assert_int_eq(test_wait_loops_gone(images), 0);
+        free(ia.cgroup);
+        free(ib.cgroup);
+}
+END_TEST
+
 static Suite *recovery_suite(void)
 {
         Suite *s = suite_create("priv-recovery");
@@ -526,6 +692,7 @@ static Suite *recovery_suite(void)
         tcase_add_test(tc, test_restart_readopts);
         tcase_add_test(tc, test_leftovers_swept);
         tcase_add_test(tc, test_sigkill_at_random_points);
+        tcase_add_test(tc, test_two_berthds);
         suite_add_tcase(s, tc);
         return s;
 }
