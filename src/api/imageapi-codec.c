@@ -567,7 +567,7 @@ static int decode_mount_v01(json_t *j, const char *path, unsigned depth, unsigne
         s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
-        s->kind = kind < 0   ? _BERTH_MOUNT_KIND_INVALID
+        s->kind = kind < 0    ? _BERTH_MOUNT_KIND_INVALID
                   : kind == 0 ? BERTH_MOUNT_OVERLAY
                               : BERTH_MOUNT_ATTACH;
         if (has_id || !jdec_has(j, kinds[kind])) {
@@ -837,10 +837,10 @@ json_t *imageapi_encode_overlay_v01(const struct berth_mount *m)
                 const struct berth_mount *l = m->overlay.lower[i];
                 bool rbd = l->kind == BERTH_MOUNT_ATTACH && l->attach.attach &&
                            l->attach.attach->kind == BERTH_ATTACH_RBD;
-                json_array_append_new(lower, json_pack("{s:s, s:I}", "kind",
-                                                       rbd ? "rbd"
-                                                           : berth_mount_kind_to_string(l->kind),
-                                                       "mount_id", (json_int_t)l->obj.id));
+                json_array_append_new(lower,
+                                      json_pack("{s:s, s:I}", "kind",
+                                                rbd ? "rbd" : berth_mount_kind_to_string(l->kind),
+                                                "mount_id", (json_int_t)l->obj.id));
         }
         return json_pack("{s:I, s:o, s:s?, s:s?, s:s?, s:I}", "id", (json_int_t)m->obj.id, "lower",
                          lower, "mountpoint", m->mountpoint, "upperdir", m->overlay.upperdir,

@@ -883,32 +883,45 @@ void test_remove_everything_and_stop(struct test_berthd *t)
 
 struct field_type {
         const char *name;
-        int type; /* JSON_* */
+        int type;          /* JSON_* */
         const char *model; /* nested model for objects and arrays of objects, or NULL */
 };
 
 static const struct field_type attach_fields[] = {
-        { "id", JSON_INTEGER, NULL },      { "kind", JSON_STRING, NULL },
-        { "device_file", JSON_STRING, NULL }, { "refs", JSON_INTEGER, NULL },
-        { "loopback", JSON_OBJECT, "attach_loopback" }, { "local", JSON_OBJECT, NULL },
-        { "rbd", JSON_OBJECT, "attach_rbd" },          {},
+        { "id", JSON_INTEGER, NULL },
+        { "kind", JSON_STRING, NULL },
+        { "device_file", JSON_STRING, NULL },
+        { "refs", JSON_INTEGER, NULL },
+        { "loopback", JSON_OBJECT, "attach_loopback" },
+        { "local", JSON_OBJECT, NULL },
+        { "rbd", JSON_OBJECT, "attach_rbd" },
+        {},
 };
 static const struct field_type attach_loopback_fields[] = {
-        { "path", JSON_STRING, NULL },          { "base", JSON_STRING, NULL },
-        { "readPartitions", JSON_TRUE, NULL }, { "mount", JSON_OBJECT, "mount" },
+        { "path", JSON_STRING, NULL },
+        { "base", JSON_STRING, NULL },
+        { "readPartitions", JSON_TRUE, NULL },
+        { "mount", JSON_OBJECT, "mount" },
         {},
 };
 static const struct field_type attach_rbd_fields[] = {
-        { "monitors", JSON_ARRAY, NULL }, { "pool", JSON_STRING, NULL },
-        { "image", JSON_STRING, NULL },   { "snapshot", JSON_STRING, NULL },
-        { "options", JSON_OBJECT, NULL }, { "device_id", JSON_INTEGER, NULL },
+        { "monitors", JSON_ARRAY, NULL },
+        { "pool", JSON_STRING, NULL },
+        { "image", JSON_STRING, NULL },
+        { "snapshot", JSON_STRING, NULL },
+        { "options", JSON_OBJECT, NULL },
+        { "device_id", JSON_INTEGER, NULL },
         {},
 };
 static const struct field_type mount_fields[] = {
-        { "id", JSON_INTEGER, NULL },        { "kind", JSON_STRING, NULL },
-        { "mountpoint", JSON_STRING, NULL }, { "refs", JSON_INTEGER, NULL },
-        { "attach", JSON_OBJECT, "mount_attach" }, { "overlay", JSON_OBJECT, "mount_overlay" },
-        { "bind", JSON_OBJECT, "mount_bind" },    {},
+        { "id", JSON_INTEGER, NULL },
+        { "kind", JSON_STRING, NULL },
+        { "mountpoint", JSON_STRING, NULL },
+        { "refs", JSON_INTEGER, NULL },
+        { "attach", JSON_OBJECT, "mount_attach" },
+        { "overlay", JSON_OBJECT, "mount_overlay" },
+        { "bind", JSON_OBJECT, "mount_bind" },
+        {},
 };
 static const struct field_type mount_attach_fields[] = {
         { "attach", JSON_OBJECT, "attach" },
@@ -923,40 +936,45 @@ static const struct field_type mount_overlay_fields[] = {
         {},
 };
 static const struct field_type mount_bind_fields[] = {
-        { "path", JSON_STRING, NULL }, { "base", JSON_STRING, NULL },
-        { "recursive", JSON_TRUE, NULL }, { "ro", JSON_TRUE, NULL },
+        { "path", JSON_STRING, NULL },     { "base", JSON_STRING, NULL },
+        { "recursive", JSON_TRUE, NULL },  { "ro", JSON_TRUE, NULL },
         { "mount", JSON_OBJECT, "mount" }, {},
 };
 static const struct field_type container_fields[] = {
-        { "id", JSON_INTEGER, NULL },       { "name", JSON_STRING, NULL },
-        { "command", JSON_STRING, NULL },   { "logfile", JSON_STRING, NULL },
-        { "state", JSON_STRING, NULL },     { "systemd", JSON_TRUE, NULL },
-        { "refs", JSON_INTEGER, NULL },     { "namespaces", JSON_ARRAY, NULL },
-        { "mount", JSON_OBJECT, "mount" },  {},
+        { "id", JSON_INTEGER, NULL },      { "name", JSON_STRING, NULL },
+        { "command", JSON_STRING, NULL },  { "logfile", JSON_STRING, NULL },
+        { "state", JSON_STRING, NULL },    { "systemd", JSON_TRUE, NULL },
+        { "refs", JSON_INTEGER, NULL },    { "namespaces", JSON_ARRAY, NULL },
+        { "mount", JSON_OBJECT, "mount" }, {},
 };
 /* v0.1 */
 static const struct field_type mount_v01_fields[] = {
-        { "mount_id", JSON_INTEGER, NULL }, { "kind", JSON_STRING, NULL },
-        { "rbd", JSON_OBJECT, "mount_rbd_v01" }, { "overlay", JSON_OBJECT, "mount_overlay_v01" },
+        { "mount_id", JSON_INTEGER, NULL },
+        { "kind", JSON_STRING, NULL },
+        { "rbd", JSON_OBJECT, "mount_rbd_v01" },
+        { "overlay", JSON_OBJECT, "mount_overlay_v01" },
         {},
 };
 static const struct field_type mount_overlay_v01_fields[] = {
-        { "id", JSON_INTEGER, NULL },         { "lower", JSON_ARRAY, "mount_v01" },
-        { "mountpoint", JSON_STRING, NULL }, { "upperdir", JSON_STRING, NULL },
-        { "workdir", JSON_STRING, NULL },    { "refs", JSON_INTEGER, NULL },
+        { "id", JSON_INTEGER, NULL },
+        { "lower", JSON_ARRAY, "mount_v01" },
+        { "mountpoint", JSON_STRING, NULL },
+        { "upperdir", JSON_STRING, NULL },
+        { "workdir", JSON_STRING, NULL },
+        { "refs", JSON_INTEGER, NULL },
         {},
 };
 static const struct field_type rbd_v01_fields[] = {
-        { "id", JSON_INTEGER, NULL },        { "device_id", JSON_INTEGER, NULL },
+        { "id", JSON_INTEGER, NULL },         { "device_id", JSON_INTEGER, NULL },
         { "device_file", JSON_STRING, NULL }, { "refs", JSON_INTEGER, NULL },
-        { "monitors", JSON_ARRAY, NULL },    { "pool", JSON_STRING, NULL },
-        { "image", JSON_STRING, NULL },      { "snapshot", JSON_STRING, NULL },
-        { "options", JSON_OBJECT, NULL },    {},
+        { "monitors", JSON_ARRAY, NULL },     { "pool", JSON_STRING, NULL },
+        { "image", JSON_STRING, NULL },       { "snapshot", JSON_STRING, NULL },
+        { "options", JSON_OBJECT, NULL },     {},
 };
 static const struct field_type mount_rbd_v01_fields[] = {
-        { "id", JSON_INTEGER, NULL },         { "mountpoint", JSON_STRING, NULL },
-        { "refs", JSON_INTEGER, NULL },       { "rbd_id", JSON_INTEGER, NULL },
-        { "rbd", JSON_OBJECT, "rbd_v01" },    { "fs_type", JSON_STRING, NULL },
+        { "id", JSON_INTEGER, NULL },          { "mountpoint", JSON_STRING, NULL },
+        { "refs", JSON_INTEGER, NULL },        { "rbd_id", JSON_INTEGER, NULL },
+        { "rbd", JSON_OBJECT, "rbd_v01" },     { "fs_type", JSON_STRING, NULL },
         { "mount_options", JSON_ARRAY, NULL }, {},
 };
 

@@ -280,8 +280,12 @@ static int race(int argc, char **argv)
         (void)snprintf(b, sizeof(b), "%s/proc.real", argv[2]);
         end = time(NULL) + atoi(argv[3]);
         /* Swap the real /proc directory of the other container's root with a decoy
-         * that has a /sys of its own, again and again. */
+         * that has a /sys of its own, again and again; every 64 swaps a pause of a
+         * millisecond, so that some of the other container's starts run in between
+         * (removing the directory its /proc is mounted on detaches that mount). */
         while (time(NULL) < end) {
+                if ((n & 63) == 63)
+                        (void)usleep(1000);
                 if (rename(a, b) == 0) {
                         (void)mkdir(a, 0555);
                         (void)snprintf(s, sizeof(s), "%s/sys", a);

@@ -629,9 +629,8 @@ START_TEST(test_go_client_v02_chain)
                  201);
         test_assert_imageapi_shape(j, "mount");
         ck_assert_int_eq(test_json_int(j, "id"), 0);
-        ck_assert_int_eq(test_json_int(json_object_get(json_object_get(j, "attach"), "attach"),
-                                       "id"),
-                         0);
+        ck_assert_int_eq(
+                test_json_int(json_object_get(json_object_get(j, "attach"), "attach"), "id"), 0);
         json_decref(j);
         j = post("/imageapi/v1/mount",
                  "{\"kind\":\"overlay\",\"overlay\":{\"lower\":[{\"kind\":\"attach\"}]}}", 201);
@@ -647,9 +646,9 @@ START_TEST(test_go_client_v02_chain)
         pid = test_json_int(j, "pid");
         json_decref(j);
         /* Lists: arrays of the models. */
-        for (const char *const *p = (const char *const[]){ "/imageapi/v1/attach",
-                                                           "/imageapi/v1/mount",
-                                                           "/imageapi/v1/container", NULL };
+        for (const char *const *p =
+                     (const char *const[]){ "/imageapi/v1/attach", "/imageapi/v1/mount",
+                                            "/imageapi/v1/container", NULL };
              *p; p++) {
                 j = call("GET", *p, 200);
                 test_assert_imageapi_shape(j, strstr(*p, "attach")  ? "[attach]"

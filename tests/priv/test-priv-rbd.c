@@ -452,8 +452,8 @@ START_TEST(test_kraken_v01_client)
                 mid = test_json_int(j, "id");
                 json_decref(j);
                 free(mb);
-                ck_assert(asprintf(&mb, "{\"lower\":[{\"kind\":\"rbd\",\"mount_id\":%lld}]}",
-                                   mid) > 0);
+                ck_assert(asprintf(&mb, "{\"lower\":[{\"kind\":\"rbd\",\"mount_id\":%lld}]}", mid) >
+                          0);
                 j = request("POST", "/imageapi/v1/mount/overlay", mb, 201);
                 test_assert_imageapi_shape(j, "mount_overlay_v01");
                 oid = test_json_int(j, "id");
@@ -470,8 +470,8 @@ START_TEST(test_kraken_v01_client)
                 test_assert_imageapi_shape(j, "container");
                 ck_assert_int_eq(test_json_int(json_object_get(j, "mount"), "id"), oid);
                 json_decref(j);
-                json_decref(request("DELETE", "/imageapi/v1/container/byname/by-mount-id", NULL,
-                                    200));
+                json_decref(
+                        request("DELETE", "/imageapi/v1/container/byname/by-mount-id", NULL, 200));
                 free(mb);
                 ck_assert(asprintf(&mb, "{\"kind\":\"overlay\",\"mount_id\":%lld}", oid) > 0);
                 j = request("DELETE", "/imageapi/v1/mount", mb, 200);

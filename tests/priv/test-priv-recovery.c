@@ -589,8 +589,8 @@ static void assert_untouched(const struct instance *in, const char *what)
                 ck_assert_msg(test_pid_alive(in->zygotes[i]), "%s: zygote %d was killed", what,
                               (int)in->zygotes[i]);
         cg = cgroup_of(in->payload);
-        ck_assert_msg(streq(cg, in->cgroup), "%s: cgroups changed:\n%s\n---\n%s", what,
-                      in->cgroup, cg);
+        ck_assert_msg(streq(cg, in->cgroup), "%s: cgroups changed:\n%s\n---\n%s", what, in->cgroup,
+                      cg);
         (void)snprintf(p, sizeof(p), "%s/", in->t->state_dir);
         ck_assert_msg(test_count_mounts_under(p) == in->n_mounts, "%s: mounts changed", what);
 }
@@ -622,8 +622,7 @@ START_TEST(test_two_berthds)
         json_decref(c);
         snapshot_instance(&ia);
         snapshot_instance(&ib);
-        ck_assert_msg(!streq(ia.cgroup, ib.cgroup), "both containers in one group:\n%s",
-                      ia.cgroup);
+        ck_assert_msg(!streq(ia.cgroup, ib.cgroup), "both containers in one group:\n%s", ia.cgroup);
 
         /* A crashes and comes back: its recovery sweep must leave B alone. */
         test_berthd_crash(&a);

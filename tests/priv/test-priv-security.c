@@ -736,6 +736,8 @@ START_TEST(test_proc_race)
                 (void)snprintf(path, sizeof(path), "/imageapi/v1/container?id=%lld", id);
                 json_decref(test_call(&d, "DELETE", path, NULL, 200));
         }
+        fprintf(stderr, "test_proc_race: %d of %d starts had /proc/sys (read-only)\n", procfs,
+                rounds);
         ck_assert_msg(procfs > 0, "no round had a procfs at /proc");
         (void)snprintf(path, sizeof(path), "/imageapi/v1/container?id=%lld&force=true", aid);
         json_decref(test_call(&d, "DELETE", path, NULL, 200));
