@@ -647,7 +647,10 @@ START_TEST(test_two_berthds)
                 ck_assert_ptr_nonnull(name);
                 (void)sscanf(name + 9, "%63[^/]", parent);
                 c3.unix_only = true;
-                (void)snprintf(c3.state_dir, sizeof(c3.state_dir), "%s", test_tmpdir("berth-c3-"));
+                {
+                        _cleanup_free_ char *dir = test_tmpdir("berth-c3-");
+                        (void)snprintf(c3.state_dir, sizeof(c3.state_dir), "%s", dir);
+                }
                 (void)snprintf(c3.log_path, sizeof(c3.log_path), "%s.log", c3.state_dir);
                 {
                         pid_t pid = fork();
