@@ -186,6 +186,39 @@ int berth_cgroup_system_prepare(struct berth_cgroup_system *cs, struct berth_err
         return 0;
 }
 
+/* rmdir, waiting (bounded) while a group is busy: its last process may still be
+ * exiting. */
+static int rmdir_group(const char *path, int tries)
+{
+        while (rmdir(path) < 0) {
+                if (errno != EBUSY || tries-- <= 0)
+                        return -errno;
+                (void)nanosleep(&(struct timespec){ .tv_nsec = 1000 * 1000 }, NULL);
+        }
+        return 0;
+}
+
+/* Groups of zygotes ("z<N>") under the parent: empty once every zygote is gone, but a
+ * removal that gave up while one was still ending (a busy machine) leaves them. The
+ * parent is this berthd's alone (berthd claims it), so they are its own. */
+static void prune_zygote_groups(const char *parent)
+{
+        DIR *d = opendir(parent);
+        struct dirent *de;
+
+        while (d && (de = readdir(d))) {
+                _cleanup_free_ char *p = NULL;
+
+                if (de->d_type != DT_DIR || de->d_name[0] != 'z' || !de->d_name[1] ||
+                    strspn(de->d_name + 1, "0123456789") != strlen(de->d_name + 1) ||
+                    asprintf(&p, "%s/%s", parent, de->d_name) < 0)
+                        continue;
+                (void)rmdir_group(p, 2000);
+        }
+        if (d)
+                closedir(d);
+}
+
 void berth_cgroup_system_prune(const struct berth_cgroup_system *cs)
 {
         if (!cs)
@@ -196,6 +229,7 @@ void berth_cgroup_system_prune(const struct berth_cgroup_system *cs)
 
                 if (!h || asprintf(&p, "%s/%s", h, cs->parent) < 0)
                         continue;
+                prune_zygote_groups(p);
                 (void)rmdir(p); /* EBUSY/ENOTEMPTY: still in use */
         }
 }

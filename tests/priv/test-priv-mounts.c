@@ -89,11 +89,14 @@ static void ext4_copy(const char *name, char *out, size_t size)
 
 /* ---- fixture ----------------------------------------------------------------------- */
 
+static char cgparent[64];
+static const char *berthd_args[] = { "--cgroup-parent", cgparent, NULL };
+
 static void setup(void)
 {
         /* What a failed earlier test left (it ends without its teardown). */
-        (void)test_sweep(NULL);
-        test_berthd_start(&d, false, NULL);
+        (void)test_sweep(cgparent);
+        test_berthd_start(&d, false, berthd_args);
 }
 
 /* Nothing of berth's may be left: no mount under the state dir, no loop device on our
@@ -757,7 +760,7 @@ START_TEST(test_restart_keeps_ids)
 
         /* A new berthd on the same state directory re-adopts them and continues the
          * counters. */
-        test_berthd_spawn(&d, false, NULL);
+        test_berthd_spawn(&d, false, berthd_args);
         m = post_ok("/imageapi/v1/mount", "{\"bind\":{\"path\":\"/etc\",\"ro\":true}}", 201);
         ck_assert_int_eq(test_json_int(m, "id"), 1);
         json_decref(m);
@@ -806,5 +809,6 @@ int main(void)
 {
         test_require_root("test-priv-mounts");
         test_priv_begin("test-priv-mounts", "mounts");
-        return test_priv_run(priv_suite(), "test-priv-mounts", images, NULL);
+        (void)snprintf(cgparent, sizeof(cgparent), "berth-mnt-%d", (int)getpid());
+        return test_priv_run(priv_suite(), "test-priv-mounts", images, cgparent);
 }
