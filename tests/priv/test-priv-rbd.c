@@ -288,6 +288,7 @@ START_TEST(test_seed_walkthrough)
         ck_assert_int_eq(test_json_int(j, "id"), 0);
         json_decref(j);
         j = request("GET", "/imageapi/v1/container/0/running", NULL, 200);
+        test_assert_imageapi_shape(j, "container");
         ck_assert_str_eq(test_json_str(j, "state"), "running");
         pid = (pid_t)test_json_int(j, "pid");
         json_decref(j);
@@ -320,13 +321,29 @@ START_TEST(test_seed_walkthrough)
                 usleep(10000);
         }
         ck_assert_msg(j, "container 0 did not reach exited");
+        test_assert_imageapi_shape(j, "container");
         json_decref(j);
         ck_assert(!test_pid_alive(pid));
 
-        json_decref(request("DELETE", "/imageapi/v1/container/0", NULL, 200));
-        json_decref(request("DELETE", "/imageapi/v1/mount/overlay/1", NULL, 200));
-        json_decref(request("DELETE", "/imageapi/v1/mount/rbd/0", NULL, 200));
-        json_decref(request("DELETE", "/imageapi/v1/attach/rbd/0", NULL, 200));
+        /* Every v0.1 reply has its model's types. */
+        j = request("GET", "/imageapi/v1/mount/overlay/1", NULL, 200);
+        test_assert_imageapi_shape(j, "mount_overlay_v01");
+        json_decref(j);
+        j = request("GET", "/imageapi/v1/mount/rbd/0", NULL, 200);
+        test_assert_imageapi_shape(j, "mount_rbd_v01");
+        json_decref(j);
+        j = request("DELETE", "/imageapi/v1/container/0", NULL, 200);
+        test_assert_imageapi_shape(j, "container");
+        json_decref(j);
+        j = request("DELETE", "/imageapi/v1/mount/overlay/1", NULL, 200);
+        test_assert_imageapi_shape(j, "mount_overlay_v01");
+        json_decref(j);
+        j = request("DELETE", "/imageapi/v1/mount/rbd/0", NULL, 200);
+        test_assert_imageapi_shape(j, "mount_rbd_v01");
+        json_decref(j);
+        j = request("DELETE", "/imageapi/v1/attach/rbd/0", NULL, 200);
+        test_assert_imageapi_shape(j, "rbd_v01");
+        json_decref(j);
         assert_clean();
 
         /* No secret: the key of client.admin comes from --ceph-conf's keyring. */
