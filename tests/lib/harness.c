@@ -63,7 +63,7 @@ void test_rm_rf(const char *path)
         (void)rm_rf_physical(path);
 }
 
-static double now(void)
+double test_now(void)
 {
         struct timespec ts;
 
@@ -144,8 +144,8 @@ void test_berthd_spawn(struct test_berthd *t, bool use_unix, const char *const *
                 _exit(127);
         }
 
-        deadline = now() + 10;
-        while (now() < deadline) {
+        deadline = test_now() + 10;
+        while (test_now() < deadline) {
                 _cleanup_free_ char *text = NULL;
                 int status;
 
@@ -425,6 +425,35 @@ const char *test_json_str(json_t *j, const char *key)
 
         ck_assert_msg(json_is_string(v), "field '%s' is not a string", key);
         return json_string_value(v);
+}
+
+json_t *test_get_container(const struct test_berthd *t, long long id)
+{
+        char path[128];
+        json_t *a, *c;
+
+        (void)snprintf(path, sizeof(path), "/imageapi/v1/container?id=%lld", id);
+        a = test_call(t, "GET", path, NULL, 200);
+        c = json_incref(json_array_get(a, 0));
+        json_decref(a);
+        return c;
+}
+
+json_t *test_wait_container_state(const struct test_berthd *t, long long id, const char *state,
+                                  double timeout)
+{
+        double deadline = test_now() + timeout;
+
+        for (;;) {
+                json_t *c = test_get_container(t, id);
+                if (streq(test_json_str(c, "state"), state))
+                        return c;
+                if (test_now() > deadline)
+                        ck_abort_msg("container %lld: state %s, waited %.1f s for %s", id,
+                                     test_json_str(c, "state"), timeout, state);
+                json_decref(c);
+                usleep(20000);
+        }
 }
 
 /* ---- kernel state ---------------------------------------------------------------- */
@@ -1039,7 +1068,7 @@ static void check_model(json_t *j, const char *model, const char *path)
         }
 }
 
-void test_assert_imageapi_shape(json_t *j, const char *model)
+json_t *test_assert_imageapi_shape(json_t *j, const char *model)
 {
         char name[64];
         size_t n = strlen(model);
@@ -1058,7 +1087,8 @@ void test_assert_imageapi_shape(json_t *j, const char *model)
                         (void)snprintf(el, sizeof(el), "[%zu]", i);
                         check_model(e, name, el);
                 }
-                return;
+                return j;
         }
         check_model(j, model, "");
+        return j;
 }

@@ -93,12 +93,19 @@ void test_assert_error(const struct test_reply *r, long status, const char *need
  * container shares but for refs), "rbd_v01", "mount_rbd_v01", "mount_overlay_v01", or
  * "[model]" for a list of them. Fields the model does not have are not checked (Go
  * ignores them); fields it has must have its type, recursively through nested mounts
- * and attachments. Fails the test with the path of the first mismatch. */
-void test_assert_imageapi_shape(json_t *j, const char *model);
+ * and attachments. Fails the test with the path of the first mismatch. Returns j, so that
+ * a reply can be checked where it is received. */
+json_t *test_assert_imageapi_shape(json_t *j, const char *model);
 
 /* Integer field of the reply object. */
 long long test_json_int(json_t *j, const char *key);
 const char *test_json_str(json_t *j, const char *key);
+
+/* GET /imageapi/v1/container?id=: the container (a new reference). */
+json_t *test_get_container(const struct test_berthd *t, long long id);
+/* Poll until the container is in state; fails the test after timeout seconds. */
+json_t *test_wait_container_state(const struct test_berthd *t, long long id, const char *state,
+                                  double timeout);
 
 /* ---- kernel state ---------------------------------------------------------------- */
 
@@ -146,6 +153,8 @@ char *test_in_container(pid_t pid, const char *cmd);
 char *test_tmpdir(const char *prefix);
 /* rm -rf without crossing mounts. */
 void test_rm_rf(const char *path);
+/* CLOCK_MONOTONIC in seconds. */
+double test_now(void);
 
 /* Everything a test program makes in /var/tmp goes into one directory of its own run
  * (TMPDIR is set to it, before the runner forks the tests); test_run_dir_leave()

@@ -102,43 +102,6 @@ static json_t *call(const char *method, const char *path, long want)
         return test_call(&d, method, path, NULL, want);
 }
 
-static json_t *get_container(long long id)
-{
-        char path[128];
-        json_t *a, *c;
-
-        (void)snprintf(path, sizeof(path), "/imageapi/v1/container?id=%lld", id);
-        a = call("GET", path, 200);
-        c = json_incref(json_array_get(a, 0));
-        json_decref(a);
-        return c;
-}
-
-static double now_s(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Poll until the container is in state (or fail after timeout seconds). */
-static json_t *wait_state(long long id, const char *state, double timeout)
-{
-        double deadline = now_s() + timeout;
-
-        for (;;) {
-                json_t *c = get_container(id);
-                if (streq(test_json_str(c, "state"), state))
-                        return c;
-                if (now_s() > deadline)
-                        ck_abort_msg("container %lld: state %s, waited %.1f s for %s", id,
-                                     test_json_str(c, "state"), timeout, state);
-                json_decref(c);
-                usleep(20000);
-        }
-}
-
 /* A container request on a fresh nested overlay over the busybox image. */
 static char *container_body(const char *name, const char *state, const char *argv_json,
                             const char *extra)
@@ -223,7 +186,7 @@ START_TEST(test_seed_walkthrough)
         /* ps shows "sleep 60" in sh's own command line too, before sh has run echo: on a
          * loaded machine the stop below could come first. Wait for the output. */
         for (int i = 0; i < 500; i++) {
-                c = get_container(0);
+                c = test_get_container(&d, 0);
                 log = read_log(c);
                 json_decref(c);
                 if (strstr(log, "started"))
@@ -248,7 +211,7 @@ START_TEST(test_seed_walkthrough)
                               streq(test_json_str(a, "state"), "exited"),
                       "%s", test_json_str(a, "state"));
         json_decref(a);
-        c = wait_state(0, "exited", 5);
+        c = test_wait_container_state(&d, 0, "exited", 5);
         ck_assert(!test_pid_alive(pid));
         json_decref(c);
 
@@ -287,7 +250,7 @@ START_TEST(test_exit_codes_and_signals)
                 char path[64];
 
                 json_decref(c);
-                c = wait_state(id, cases[i].state, 5);
+                c = test_wait_container_state(&d, id, cases[i].state, 5);
                 e = json_object_get(c, "exit_code");
                 if (cases[i].code >= 0)
                         ck_assert_msg(json_integer_value(e) == cases[i].code, "case %zu: %s", i,
@@ -328,7 +291,7 @@ START_TEST(test_logs_and_rotation)
         char *log;
 
         json_decref(c);
-        c = wait_state(0, "exited", 10);
+        c = test_wait_container_state(&d, 0, "exited", 10);
         log = read_log(c);
         ck_assert_msg(strstr(log, "the-end"), "last line missing: %s", log);
         ck_assert(asprintf(&old_path, "%s.1", test_json_str(c, "logfile")) > 0);
@@ -364,15 +327,15 @@ START_TEST(test_stop_trap_and_escalation)
         json_decref(post("/imageapi/v1/container", deaf, 201));
         usleep(300000);
 
-        t0 = now_s();
+        t0 = test_now();
         c = call("PATCH", "/imageapi/v1/container?name=trap&state=exited", 200);
         /* The trap may have ended it before the reply was made. */
         ck_assert_msg(streq(test_json_str(c, "state"), "stopping") ||
                               streq(test_json_str(c, "state"), "exited"),
                       "%s", test_json_str(c, "state"));
         json_decref(c);
-        c = wait_state(0, "exited", 5);
-        dt = now_s() - t0;
+        c = test_wait_container_state(&d, 0, "exited", 5);
+        dt = test_now() - t0;
         ck_assert_msg(dt < 1.0, "a TERM-handling payload took %.2f s to stop", dt);
         ck_assert_int_eq(test_json_int(c, "exit_code"), 0);
         log = read_log(c);
@@ -380,14 +343,14 @@ START_TEST(test_stop_trap_and_escalation)
         free(log);
         json_decref(c);
 
-        t0 = now_s();
+        t0 = test_now();
         json_decref(call("PATCH", "/imageapi/v1/container?name=deaf&state=exited", 200));
         usleep(500000);
-        c = get_container(1);
+        c = test_get_container(&d, 1);
         ck_assert_str_eq(test_json_str(c, "state"), "stopping");
         json_decref(c);
-        c = wait_state(1, "exited", 5);
-        dt = now_s() - t0;
+        c = test_wait_container_state(&d, 1, "exited", 5);
+        dt = test_now() - t0;
         ck_assert_msg(dt >= 0.9 && dt < 3, "escalation after %.2f s (stop_timeout 1 s)", dt);
         ck_assert_int_eq(test_json_int(c, "signal"), 9);
         log = read_log(c);
@@ -450,7 +413,7 @@ START_TEST(test_pause_resume)
         /* Stop while paused: the signal is delivered once thawed. */
         json_decref(call("PATCH", "/imageapi/v1/container?name=counter&state=paused", 200));
         json_decref(call("PATCH", "/imageapi/v1/container?name=counter&state=exited", 200));
-        json_decref(wait_state(0, "exited", 5));
+        json_decref(test_wait_container_state(&d, 0, "exited", 5));
         json_decref(call("DELETE", "/imageapi/v1/container?name=counter", 200));
         c = call("GET", "/imageapi/v1/container", 200);
         ck_assert_int_eq(json_array_size(c), 0);
@@ -467,7 +430,7 @@ START_TEST(test_memory_limit_oom)
         char *log;
 
         json_decref(c);
-        c = wait_state(0, "dead", 20);
+        c = test_wait_container_state(&d, 0, "dead", 20);
         ck_assert_msg(json_is_true(json_object_get(c, "oom_killed")), "%s", json_dumps(c, 0));
         ck_assert_int_eq(test_json_int(c, "signal"), 9);
         log = read_log(c);
@@ -490,12 +453,12 @@ START_TEST(test_pids_limit)
                 "\"limits\":{\"pids\":16},");
         json_t *c = post("/imageapi/v1/container", b, 201);
         char path[256], *text = NULL, *log = NULL;
-        double deadline = now_s() + 5;
+        double deadline = test_now() + 5;
 
         for (;;) {
                 free(log);
                 log = read_log(c);
-                if (strstr(log, "fork-bomb-stopped") || now_s() > deadline)
+                if (strstr(log, "fork-bomb-stopped") || test_now() > deadline)
                         break;
                 usleep(20000);
         }
@@ -550,7 +513,7 @@ START_TEST(test_namespaces_and_root)
 
                 c = post("/imageapi/v1/container", u, 201);
                 json_decref(c);
-                c = wait_state(1, "exited", 5);
+                c = test_wait_container_state(&d, 1, "exited", 5);
                 log = read_log(c);
                 ck_assert_msg(strstr(log, "0          0 4294967295") && strstr(log, "0::/\n") &&
                                       strstr(log, "null-ok"),
@@ -580,7 +543,7 @@ START_TEST(test_security)
         char *log;
 
         json_decref(c);
-        c = wait_state(0, "exited", 10);
+        c = test_wait_container_state(&d, 0, "exited", 10);
         log = read_log(c);
         ck_assert_msg(strstr(log, "hostname=1"), "sethostname without CAP_SYS_ADMIN: %s", log);
         ck_assert_msg(strstr(log, "insmod=1") && strstr(log, "Operation not permitted"),
@@ -646,36 +609,30 @@ START_TEST(test_go_client_v02_chain)
         pid = test_json_int(j, "pid");
         json_decref(j);
         /* Lists: arrays of the models. */
-        for (const char *const *p =
-                     (const char *const[]){ "/imageapi/v1/attach", "/imageapi/v1/mount",
-                                            "/imageapi/v1/container", NULL };
-             *p; p++) {
-                j = call("GET", *p, 200);
-                test_assert_imageapi_shape(j, strstr(*p, "attach")  ? "[attach]"
-                                              : strstr(*p, "mount") ? "[mount]"
-                                                                    : "[container]");
-                json_decref(j);
-        }
-        j = call("GET", "/imageapi/v1/container?name=gochain", 200);
-        test_assert_imageapi_shape(j, "[container]");
-        json_decref(j);
-        j = call("PATCH", "/imageapi/v1/container?name=gochain&state=exited", 200);
-        test_assert_imageapi_shape(j, "container");
-        json_decref(j);
-        json_decref(wait_state(0, "exited", 10));
+        static const struct {
+                const char *path, *model;
+        } lists[] = {
+                { "/imageapi/v1/attach", "[attach]" },
+                { "/imageapi/v1/mount", "[mount]" },
+                { "/imageapi/v1/container", "[container]" },
+                { "/imageapi/v1/container?name=gochain", "[container]" },
+        }, deletes[] = {
+                { "/imageapi/v1/container?name=gochain", "container" },
+                { "/imageapi/v1/mount?id=1", "mount" },
+                { "/imageapi/v1/mount?id=0", "mount" },
+                { "/imageapi/v1/attach?id=0", "attach" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(lists); i++)
+                json_decref(test_assert_imageapi_shape(call("GET", lists[i].path, 200),
+                                                       lists[i].model));
+        json_decref(test_assert_imageapi_shape(
+                call("PATCH", "/imageapi/v1/container?name=gochain&state=exited", 200),
+                "container"));
+        json_decref(test_wait_container_state(&d, 0, "exited", 10));
         ck_assert(!test_pid_alive((pid_t)pid));
-        j = call("DELETE", "/imageapi/v1/container?name=gochain", 200);
-        test_assert_imageapi_shape(j, "container");
-        json_decref(j);
-        j = call("DELETE", "/imageapi/v1/mount?id=1", 200);
-        test_assert_imageapi_shape(j, "mount");
-        json_decref(j);
-        j = call("DELETE", "/imageapi/v1/mount?id=0", 200);
-        test_assert_imageapi_shape(j, "mount");
-        json_decref(j);
-        j = call("DELETE", "/imageapi/v1/attach?id=0", 200);
-        test_assert_imageapi_shape(j, "attach");
-        json_decref(j);
+        for (size_t i = 0; i < ELEMENTSOF(deletes); i++)
+                json_decref(test_assert_imageapi_shape(call("DELETE", deletes[i].path, 200),
+                                                       deletes[i].model));
         assert_clean();
 }
 END_TEST
@@ -789,9 +746,9 @@ START_TEST(test_events)
         usleep(100000);
 
         json_decref(post("/imageapi/v1/container", b, 201));
-        deadline = now_s() + 5;
+        deadline = test_now() + 5;
         (void)fcntl(fd, F_SETFL, O_NONBLOCK);
-        while (now_s() < deadline && !strstr(buf, "\"event\":\"dead\"")) {
+        while (test_now() < deadline && !strstr(buf, "\"event\":\"dead\"")) {
                 ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
                 if (n > 0) {
                         len += (size_t)n;
@@ -834,7 +791,7 @@ START_TEST(test_survives_berthd)
 
         /* The next berthd reports how it ended, and removes it on request. */
         test_berthd_spawn(&d, false, (const char *[]){ "--cgroup-parent", cgparent, NULL });
-        c = get_container(0);
+        c = test_get_container(&d, 0);
         ck_assert_str_eq(test_json_str(c, "state"), "dead");
         ck_assert_int_eq(test_json_int(c, "exit_code"), 5);
         json_decref(c);
@@ -1003,7 +960,7 @@ START_TEST(test_mount_namespace_held)
         }
 
         json_decref(call("PATCH", "/imageapi/v1/container?id=0&state=exited", 200));
-        json_decref(wait_state(0, "exited", 5));
+        json_decref(test_wait_container_state(&d, 0, "exited", 5));
         /* Let go once the exit was handled (the state changes before that). */
         for (int i = 0; i < 200 && test_holds_fd_on(d.pid, link); i++)
                 usleep(10000);

@@ -145,6 +145,39 @@ static json_t *request(const char *method, const char *path, const char *body, l
         return j;
 }
 
+/* Poll a container's path until its state is "exited" (5 s at most): the reply. */
+static json_t *wait_exited(const char *path)
+{
+        for (int i = 0; i < 500; i++) {
+                json_t *j = request("GET", path, NULL, 200);
+
+                if (streq(test_json_str(j, "state"), "exited"))
+                        return j;
+                json_decref(j);
+                usleep(10000);
+        }
+        ck_abort_msg("%s did not reach exited", path);
+        return NULL;
+}
+
+/* POST a container that must be running: its pid, after a look inside (busybox is there).
+ * model: the ImageAPI model the reply must have, or NULL. */
+static pid_t post_running(const char *body, const char *model)
+{
+        json_t *j = request("POST", "/imageapi/v1/container", body, 201);
+        _cleanup_free_ char *out = NULL;
+        pid_t pid;
+
+        if (model)
+                test_assert_imageapi_shape(j, model);
+        ck_assert_str_eq(test_json_str(j, "state"), "running");
+        pid = (pid_t)test_json_int(j, "pid");
+        json_decref(j);
+        out = test_in_container(pid, "ls /bin/busybox && echo ok");
+        ck_assert_msg(strstr(out, "ok"), "%s", out);
+        return pid;
+}
+
 static char *rbd_def(const char *image, const char *options)
 {
         char *b;
@@ -220,14 +253,6 @@ static void assert_log_has_no_key(void)
         ck_assert_msg(!strstr(log, admin_key) && !strstr(log, client_key), "a key in the log");
 }
 
-static double now_s(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* ---- tests ------------------------------------------------------------------------- */
 
 /* The seed's walk-through, steps 3–9, against the test cluster. */
@@ -239,7 +264,7 @@ START_TEST(test_seed_walkthrough)
         char *out = NULL;
         double t0;
 
-        t0 = now_s();
+        t0 = test_now();
         j = request("POST", "/imageapi/v1/attach/rbd", body, 201);
         ck_assert_int_eq(test_json_int(j, "id"), 0);
         ck_assert_msg(strncmp(test_json_str(j, "device_file"), "/dev/loop", 9) == 0, "%s",
@@ -248,7 +273,7 @@ START_TEST(test_seed_walkthrough)
         ck_assert(json_is_true(json_object_get(json_object_get(j, "options"), "ro")));
         ck_assert_ptr_null(json_object_get(json_object_get(j, "options"), "secret"));
         json_decref(j);
-        fprintf(stderr, "rbd attach took %.0f ms\n", (now_s() - t0) * 1000);
+        fprintf(stderr, "rbd attach took %.0f ms\n", (test_now() - t0) * 1000);
         ck_assert_int_eq(count_helpers(), 1);
 
         j = request("GET", "/imageapi/v1/attach/rbd/0", NULL, 200);
@@ -266,9 +291,8 @@ START_TEST(test_seed_walkthrough)
         ck_assert_int_eq(test_json_int(j, "rbd_id"), 0);
         test_assert_imageapi_shape(j, "mount_rbd_v01");
         json_decref(j);
-        a = request("GET", "/imageapi/v1/mount/rbd", NULL, 200);
-        test_assert_imageapi_shape(a, "[mount_rbd_v01]");
-        json_decref(a);
+        json_decref(test_assert_imageapi_shape(request("GET", "/imageapi/v1/mount/rbd", NULL, 200),
+                                               "[mount_rbd_v01]"));
         j = request("POST", "/imageapi/v1/mount/overlay", "{\"lower\":[0]}", 201);
         ck_assert_int_eq(test_json_int(j, "id"), 1);
         /* v0.1's lower is [mount]: the v0.1 rbd mount 0. */
@@ -276,9 +300,8 @@ START_TEST(test_seed_walkthrough)
         ck_assert_str_eq(test_json_str(json_array_get(json_object_get(j, "lower"), 0), "kind"),
                          "rbd");
         json_decref(j);
-        a = request("GET", "/imageapi/v1/mount/overlay", NULL, 200);
-        test_assert_imageapi_shape(a, "[mount_overlay_v01]");
-        json_decref(a);
+        json_decref(test_assert_imageapi_shape(
+                request("GET", "/imageapi/v1/mount/overlay", NULL, 200), "[mount_overlay_v01]"));
 
         j = request(
                 "POST", "/imageapi/v1/container",
@@ -308,42 +331,28 @@ START_TEST(test_seed_walkthrough)
         free(out);
         out = NULL;
 
-        a = request("GET", "/imageapi/v1/container/byname/test-container/exited", NULL, 200);
-        test_assert_imageapi_shape(a, "container");
-        json_decref(a);
+        json_decref(test_assert_imageapi_shape(
+                request("GET", "/imageapi/v1/container/byname/test-container/exited", NULL, 200),
+                "container"));
         /* "stopping" until the exit is handled, then "exited". */
-        for (int i = 0; i < 500; i++) {
-                j = request("GET", "/imageapi/v1/container/0", NULL, 200);
-                if (streq(test_json_str(j, "state"), "exited"))
-                        break;
-                json_decref(j);
-                j = NULL;
-                usleep(10000);
-        }
-        ck_assert_msg(j, "container 0 did not reach exited");
-        test_assert_imageapi_shape(j, "container");
-        json_decref(j);
+        json_decref(
+                test_assert_imageapi_shape(wait_exited("/imageapi/v1/container/0"), "container"));
         ck_assert(!test_pid_alive(pid));
 
         /* Every v0.1 reply has its model's types. */
-        j = request("GET", "/imageapi/v1/mount/overlay/1", NULL, 200);
-        test_assert_imageapi_shape(j, "mount_overlay_v01");
-        json_decref(j);
-        j = request("GET", "/imageapi/v1/mount/rbd/0", NULL, 200);
-        test_assert_imageapi_shape(j, "mount_rbd_v01");
-        json_decref(j);
-        j = request("DELETE", "/imageapi/v1/container/0", NULL, 200);
-        test_assert_imageapi_shape(j, "container");
-        json_decref(j);
-        j = request("DELETE", "/imageapi/v1/mount/overlay/1", NULL, 200);
-        test_assert_imageapi_shape(j, "mount_overlay_v01");
-        json_decref(j);
-        j = request("DELETE", "/imageapi/v1/mount/rbd/0", NULL, 200);
-        test_assert_imageapi_shape(j, "mount_rbd_v01");
-        json_decref(j);
-        j = request("DELETE", "/imageapi/v1/attach/rbd/0", NULL, 200);
-        test_assert_imageapi_shape(j, "rbd_v01");
-        json_decref(j);
+        static const struct {
+                const char *method, *path, *model;
+        } v01[] = {
+                { "GET", "/imageapi/v1/mount/overlay/1", "mount_overlay_v01" },
+                { "GET", "/imageapi/v1/mount/rbd/0", "mount_rbd_v01" },
+                { "DELETE", "/imageapi/v1/container/0", "container" },
+                { "DELETE", "/imageapi/v1/mount/overlay/1", "mount_overlay_v01" },
+                { "DELETE", "/imageapi/v1/mount/rbd/0", "mount_rbd_v01" },
+                { "DELETE", "/imageapi/v1/attach/rbd/0", "rbd_v01" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(v01); i++)
+                json_decref(test_assert_imageapi_shape(
+                        request(v01[i].method, v01[i].path, NULL, 200), v01[i].model));
         assert_clean();
 
         /* No secret: the key of client.admin comes from --ceph-conf's keyring. */
@@ -365,7 +374,6 @@ START_TEST(test_nested_and_cascade)
         _cleanup_free_ char *opts = NULL, *def = NULL, *body = NULL;
         json_t *j;
         pid_t pid;
-        char *out;
 
         ck_assert(asprintf(&opts, "\"ro\":true,\"name\":\"%s\",\"secret\":\"%s\"", client,
                            client_key) > 0);
@@ -377,13 +385,7 @@ START_TEST(test_nested_and_cascade)
                         "\"mount\":{\"overlay\":{\"lower\":[{\"attach\":{\"fs_type\":\"squashfs\","
                         "\"mount_options\":[\"ro\"],\"attach\":{\"kind\":\"rbd\",\"rbd\":%s}}}]}}}",
                         def) > 0);
-        j = request("POST", "/imageapi/v1/container", body, 201);
-        ck_assert_str_eq(test_json_str(j, "state"), "running");
-        pid = (pid_t)test_json_int(j, "pid");
-        json_decref(j);
-        out = test_in_container(pid, "ls /bin/busybox && echo ok");
-        ck_assert_msg(strstr(out, "ok"), "%s", out);
-        free(out);
+        pid = post_running(body, NULL);
         ck_assert_int_eq(count_helpers(), 1);
         json_decref(request("DELETE", "/imageapi/v1/container?name=nested&force=true", NULL, 200));
         ck_assert(!test_pid_alive(pid));
@@ -406,7 +408,6 @@ START_TEST(test_kraken_v01_client)
                             *body = NULL;
         json_t *j;
         pid_t pid;
-        char *out;
 
         ck_assert(asprintf(&body,
                            "{\"command\":\"/bin/sh -c 'exec sleep 600'\",\"mount\":{\"kind\":"
@@ -414,14 +415,7 @@ START_TEST(test_kraken_v01_client)
                            "{\"fs_type\":\"squashfs\",\"mount_options\":[\"ro\"],\"rbd\":%s}}]}},"
                            "\"name\":\"kraken-node\",\"namespaces\":null,\"state\":\"running\"}",
                            rbd) > 0);
-        j = request("POST", "/imageapi/v1/container", body, 201);
-        test_assert_imageapi_shape(j, "container");
-        ck_assert_str_eq(test_json_str(j, "state"), "running");
-        pid = (pid_t)test_json_int(j, "pid");
-        json_decref(j);
-        out = test_in_container(pid, "ls /bin/busybox && echo ok");
-        ck_assert_msg(strstr(out, "ok"), "%s", out);
-        free(out);
+        pid = post_running(body, "container");
 
         j = request("GET", "/imageapi/v1/container", NULL, 200);
         test_assert_imageapi_shape(j, "[container]");
@@ -431,22 +425,14 @@ START_TEST(test_kraken_v01_client)
         test_assert_imageapi_shape(j, "container");
         ck_assert_str_eq(test_json_str(j, "name"), "kraken-node");
         json_decref(j);
-        j = request("GET", "/imageapi/v1/container/byname/kraken-node/exited", NULL, 200);
-        test_assert_imageapi_shape(j, "container");
-        json_decref(j);
-        for (int i = 0; i < 500; i++) {
-                j = request("GET", "/imageapi/v1/container/byname/kraken-node", NULL, 200);
-                if (streq(test_json_str(j, "state"), "exited"))
-                        break;
-                json_decref(j);
-                j = NULL;
-                usleep(10000);
-        }
-        ck_assert_msg(j, "the container did not stop");
-        json_decref(j);
-        j = request("DELETE", "/imageapi/v1/container/byname/kraken-node", NULL, 200);
-        test_assert_imageapi_shape(j, "container");
-        json_decref(j);
+        json_decref(test_assert_imageapi_shape(
+                request("GET", "/imageapi/v1/container/byname/kraken-node/exited", NULL, 200),
+                "container"));
+        json_decref(wait_exited("/imageapi/v1/container/byname/kraken-node"));
+        ck_assert(!test_pid_alive(pid));
+        json_decref(test_assert_imageapi_shape(
+                request("DELETE", "/imageapi/v1/container/byname/kraken-node", NULL, 200),
+                "container"));
         j = request("GET", "/imageapi/v1/attach", NULL, 200);
         ck_assert_int_eq(json_array_size(j), 0);
         json_decref(j);
@@ -541,7 +527,7 @@ START_TEST(test_bad_input)
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 _cleanup_free_ char *b = NULL;
                 struct test_reply r;
-                double t0 = now_s(), dt;
+                double t0 = test_now(), dt;
 
                 ck_assert(
                         asprintf(&b,
@@ -550,7 +536,7 @@ START_TEST(test_bad_input)
                                  cases[i].monitor ? cases[i].monitor : mon, i == 2 ? "nope" : "rbd",
                                  cases[i].image, cases[i].options) > 0);
                 test_post(&d, "/imageapi/v1/attach", b, &r);
-                dt = now_s() - t0;
+                dt = test_now() - t0;
                 test_assert_error(&r, cases[i].status, cases[i].msg);
                 ck_assert_msg(!strstr(r.body, admin_key) && !strstr(r.body, "AQCKtEdm"),
                               "a key in the reply: %s", r.body);

@@ -215,24 +215,6 @@ static void assert_consistent(void)
         json_decref(as);
 }
 
-static json_t *wait_state(long long id, const char *state)
-{
-        char path[128];
-
-        (void)snprintf(path, sizeof(path), "/imageapi/v1/container?id=%lld", id);
-        for (int i = 0; i < 500; i++) {
-                json_t *a = call("GET", path, NULL, 200);
-                json_t *c = json_incref(json_array_get(a, 0));
-                json_decref(a);
-                if (streq(test_json_str(c, "state"), state))
-                        return c;
-                json_decref(c);
-                usleep(20000);
-        }
-        ck_abort_msg("container %lld never reached %s", id, state);
-        return NULL;
-}
-
 /* ---- tests ------------------------------------------------------------------------- */
 
 /* Every kind of state across a SIGKILL of berthd: a running container (same pid, still
@@ -257,7 +239,7 @@ START_TEST(test_restart_readopts)
         json_decref(call("POST", "/imageapi/v1/container", b3, 201));
         json_decref(call("PATCH", "/imageapi/v1/container?name=frozen&state=paused", NULL, 200));
         json_decref(call("POST", "/imageapi/v1/container", b4, 201));
-        json_decref(wait_state(3, "exited"));
+        json_decref(test_wait_container_state(&d, 3, "exited", 10));
         (void)snprintf(body, sizeof(body),
                        "{\"kind\":\"loopback\",\"loopback\":{\"path\":\"%s\",\"ro\":true}}", image);
         a = call("POST", "/imageapi/v1/attach", body, 201);
@@ -304,7 +286,7 @@ START_TEST(test_restart_readopts)
 
         /* Still supervised: a stop ends it and reports how. */
         json_decref(call("PATCH", "/imageapi/v1/container?id=0&state=exited", NULL, 200));
-        c = wait_state(0, "exited");
+        c = test_wait_container_state(&d, 0, "exited", 10);
         ck_assert_int_eq(test_json_int(c, "signal"), SIGTERM);
         json_decref(c);
         ck_assert(!test_pid_alive(keep_pid));

@@ -120,42 +120,6 @@ static void finish(void)
 
 /* ---- helpers ----------------------------------------------------------------------- */
 
-static double now_s(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static json_t *get_container(long long id)
-{
-        char path[128];
-        json_t *a, *c;
-
-        (void)snprintf(path, sizeof(path), "/imageapi/v1/container?id=%lld", id);
-        a = test_call(&d, "GET", path, NULL, 200);
-        c = json_incref(json_array_get(a, 0));
-        json_decref(a);
-        return c;
-}
-
-static json_t *wait_state(long long id, const char *state, double timeout)
-{
-        double deadline = now_s() + timeout;
-
-        for (;;) {
-                json_t *c = get_container(id);
-                if (streq(test_json_str(c, "state"), state))
-                        return c;
-                if (now_s() > deadline)
-                        ck_abort_msg("container %lld: state %s, waited %.1f s for %s", id,
-                                     test_json_str(c, "state"), timeout, state);
-                json_decref(c);
-                usleep(20000);
-        }
-}
-
 /* A container on a fresh nested overlay over the test image. overlay_extra goes into
  * the overlay definition, extra into the container's. */
 static char *container_body(const char *args_json, const char *extra, const char *overlay_extra)
@@ -181,7 +145,7 @@ static char *run_container(const char *args_json, const char *extra, const char 
         char *log = NULL, path[128];
 
         json_decref(c);
-        c = wait_state(id, "exited", 30);
+        c = test_wait_container_state(&d, id, "exited", 30);
         ck_assert_int_ge(read_file(test_json_str(c, "logfile"), 1 << 22, &log, NULL), 0);
         json_decref(c);
         (void)snprintf(path, sizeof(path), "/imageapi/v1/container?id=%lld", id);
@@ -442,7 +406,7 @@ START_TEST(test_browser_requests)
         ck_assert_int_eq(http_headers("GET", "/imageapi/v1/container/0/running", NULL,
                                       (const char *[]){ "Host: evil.example", NULL }, NULL),
                          403);
-        c = get_container(0);
+        c = test_get_container(&d, 0);
         ck_assert_str_eq(test_json_str(c, "state"), "created");
         json_decref(c);
         /* The documents stay readable from a browser. */
@@ -721,7 +685,7 @@ START_TEST(test_proc_race)
                 }
                 id = test_json_int(r.json, "id");
                 test_reply_done(&r);
-                c = wait_state(id, "exited", 30);
+                c = test_wait_container_state(&d, id, "exited", 30);
                 (void)read_file(test_json_str(c, "logfile"), 1 << 20, &log, NULL);
                 json_decref(c);
                 /* A may detach B's /proc altogether (removing the directory it is
@@ -801,7 +765,7 @@ START_TEST(test_no_filling)
                         "[\"sh\",\"-c\",\"dd if=/dev/zero of=/fill bs=1M count=64 2>&1; "
                         "echo dd=$?; sleep 1000\"]",
                         NULL, "\"upper_size\":16777216,");
-                double deadline = now_s() + 30;
+                double deadline = test_now() + 30;
                 long long id;
                 char path[128];
 
@@ -811,7 +775,7 @@ START_TEST(test_no_filling)
                         free(fill);
                         fill = NULL;
                         (void)read_file(test_json_str(c, "logfile"), 1 << 20, &fill, NULL);
-                        if ((fill && strstr(fill, "dd=")) || now_s() > deadline)
+                        if ((fill && strstr(fill, "dd=")) || test_now() > deadline)
                                 break;
                         usleep(50000);
                 }
@@ -880,7 +844,7 @@ START_TEST(test_stalled_client)
                 int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
                 struct pollfd p = { .fd = fd, .events = POLLIN };
                 char buf[512];
-                double t0 = now_s();
+                double t0 = test_now();
                 ssize_t n;
 
                 (void)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", d.socket_path);
@@ -889,7 +853,7 @@ START_TEST(test_stalled_client)
                 ck_assert_int_eq(poll(&p, 1, 5000), 1);
                 while ((n = read(fd, buf, sizeof(buf))) > 0)
                         ;
-                ck_assert_msg(now_s() - t0 < 4, "closed after %.1f s", now_s() - t0);
+                ck_assert_msg(test_now() - t0 < 4, "closed after %.1f s", test_now() - t0);
                 close(fd);
         }
         /* Served as before. */
@@ -944,11 +908,11 @@ START_TEST(test_small_ones)
                 (void)snprintf(body, sizeof(body),
                                "{\"kind\":\"loopback\",\"loopback\":{\"path\":\"%s\"}}",
                                i == 0 ? fifo : "/dev/null");
-                t0 = now_s();
+                t0 = test_now();
                 test_post(&d, "/imageapi/v1/attach", body, &r);
                 test_assert_error(&r, 422, "is not a regular file");
                 test_reply_done(&r);
-                ck_assert(now_s() - t0 < 2);
+                ck_assert(test_now() - t0 < 2);
         }
 
         test_get(&d, "/nowhere%1b%5b2J%0aforged", &r);

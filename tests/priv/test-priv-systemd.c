@@ -29,14 +29,6 @@ static char image[512];
 static char cgparent[64];
 static struct test_berthd d;
 
-static double now_s(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static char *run_capture(const char *const *argv)
 {
         char path[] = "/tmp/berth-systemd-out-XXXXXX", *out = NULL;
@@ -128,7 +120,7 @@ START_TEST(test_boot_and_stop)
                 "{\"attach\":{\"fs_type\":\"squashfs\",\"mount_options\":[\"ro\"],\"attach\":"
                 "{\"loopback\":{\"path\":\"%s\"}}}}]}}}",
                 image);
-        t0 = now_s();
+        t0 = test_now();
         c = call("POST", "/imageapi/v1/container", body, 201);
         ck_assert_str_eq(test_json_str(c, "state"), "running");
         pid = (pid_t)test_json_int(c, "pid");
@@ -139,11 +131,11 @@ START_TEST(test_boot_and_stop)
                 free(out);
                 out = in_container(pid, "systemctl is-system-running 2>&1");
                 if (strncmp(out, "running", 7) == 0 || strncmp(out, "degraded", 8) == 0 ||
-                    now_s() - t0 > 90)
+                    test_now() - t0 > 90)
                         break;
                 usleep(20000);
         }
-        boot = now_s() - t0;
+        boot = test_now() - t0;
         if (strncmp(out, "running", 7) != 0) {
                 char *failed =
                         in_container(pid, "systemctl --failed --no-pager 2>&1; "
@@ -179,19 +171,19 @@ START_TEST(test_boot_and_stop)
         json_decref(c);
 
         /* PATCH exited: SIGRTMIN+3, and systemd halts on its own within the timeout. */
-        t0 = now_s();
+        t0 = test_now();
         c = call("PATCH", "/imageapi/v1/container?name=debian&state=exited", NULL, 200);
         ck_assert_str_eq(test_json_str(c, "state"), "stopping");
         json_decref(c);
         for (;;) {
                 c = call("GET", "/imageapi/v1/container?name=debian", NULL, 200);
                 if (streq(test_json_str(json_array_get(c, 0), "state"), "exited") ||
-                    now_s() - t0 > 20)
+                    test_now() - t0 > 20)
                         break;
                 json_decref(c);
                 usleep(50000);
         }
-        stop = now_s() - t0;
+        stop = test_now() - t0;
         ck_assert_str_eq(test_json_str(json_array_get(c, 0), "state"), "exited");
         ck_assert_int_ne(json_integer_value(json_object_get(json_array_get(c, 0), "signal")), 9);
         ck_assert_msg(stop < 10, "systemd took %.1f s to stop", stop);
@@ -219,7 +211,7 @@ START_TEST(test_debian_shell)
 {
         char body[2048], *log = NULL;
         json_t *c;
-        double t0 = now_s();
+        double t0 = test_now();
 
         (void)snprintf(
                 body, sizeof(body),
@@ -236,7 +228,7 @@ START_TEST(test_debian_shell)
         for (;;) {
                 c = call("GET", "/imageapi/v1/container?name=debian", NULL, 200);
                 if (streq(test_json_str(json_array_get(c, 0), "state"), "exited") ||
-                    now_s() - t0 > 30)
+                    test_now() - t0 > 30)
                         break;
                 json_decref(c);
                 usleep(20000);
