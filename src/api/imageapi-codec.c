@@ -962,26 +962,36 @@ json_t *imageapi_error_body(int status, const char *msg)
         return json_pack("{s:i, s:s}", "code", status, "message", msg ? msg : "");
 }
 
-int imageapi_decode_mount_target_v01(json_t *j, uint64_t *ret_id, struct berth_error *err)
+int imageapi_decode_mount_target_v01(json_t *j, uint64_t *ret_id, enum berth_mount_kind *ret_kind,
+                                     struct berth_error *err)
 {
         static const char *const keys[] = { "mount_id", "kind", "overlay", "rbd", "id", NULL };
+        static const char *const kinds[] = { "overlay", "rbd" };
         uint64_t id = 0;
-        int r;
+        int r, kind = -1;
 
         r = jdec_expect_object(j, "", err);
         if (r >= 0)
                 r = jdec_check_keys(j, "", keys, err);
         if (r >= 0)
+                r = kind = jdec_enum(j, "", "kind", kinds, ELEMENTSOF(kinds), false, err);
+        if (r == -ENOENT)
+                r = 0;
+        if (r >= 0)
                 r = jdec_u64(j, "", "mount_id", &id, err);
         if (r == 0)
                 r = jdec_u64(j, "", "id", &id, err);
         /* Or the id inside the definition, as the v0.1 server also looked there. */
-        for (const char *const *k = keys + 2; r == 0 && k < keys + 4; k++)
+        for (const char *const *k = kinds; r == 0 && k < kinds + ELEMENTSOF(kinds); k++)
                 if (json_is_object(json_object_get(j, *k)))
                         r = jdec_u64(json_object_get(j, *k), *k, "id", &id, err);
         if (r < 0)
                 return r;
         /* None given: mount 0, whose id a Go client leaves out. */
         *ret_id = id;
+        /* An rbd mount is an attach mount (of an rbd attachment). */
+        *ret_kind = kind < 0    ? _BERTH_MOUNT_KIND_INVALID
+                    : kind == 0 ? BERTH_MOUNT_OVERLAY
+                                : BERTH_MOUNT_ATTACH;
         return 0;
 }

@@ -37,8 +37,10 @@ int imageapi_decode_mount(json_t *j, const char *path, unsigned depth, unsigned 
                           struct berth_mount_spec **ret, struct berth_error *err);
 
 /* The body of v0.1's DELETE /mount: which mount (mount_id, id, or the id in its
- * definition; 0 when none is given). */
-int imageapi_decode_mount_target_v01(json_t *j, uint64_t *ret_id, struct berth_error *err);
+ * definition; 0 when none is given), and of which kind (overlay; rbd, an attach mount;
+ * _BERTH_MOUNT_KIND_INVALID when kind is left out). */
+int imageapi_decode_mount_target_v01(json_t *j, uint64_t *ret_id, enum berth_mount_kind *ret_kind,
+                                     struct berth_error *err);
 
 /* Body of the seed's POST /mount/overlay: {"lower":[0, …]}. */
 int imageapi_decode_overlay_v01(json_t *j, struct berth_mount_spec **ret, struct berth_error *err);

@@ -235,6 +235,24 @@ fail:
         (void)berth_http_reply_berror(req, &err);
 }
 
+/* A v0.1 path (or body) only knows objects of its kind; kinds never change. Replies 404
+ * when the object is of another kind. */
+static bool reply_wrong_kind(struct berth_http_request *req, struct imageapi *api,
+                             enum berth_obj_type type, uint64_t id, enum shape shape)
+{
+        struct encode_ctx probe = { .shape = shape, .kind = -1, .only_shape = true };
+
+        if (shape == SHAPE_V02)
+                return false;
+        (void)berth_store_visit_one(api->store, type, id, visit_one, &probe);
+        json_decref(probe.out);
+        if (!probe.wrong_kind)
+                return false;
+        (void)berth_http_reply_error(req, 404, "%s %llu is not %s", berth_obj_type_to_string(type),
+                                     (unsigned long long)id, shape_noun(shape));
+        return true;
+}
+
 static void delete_one(struct berth_http_request *req, struct imageapi *api,
                        enum berth_obj_type type, enum shape shape, const char *path_id)
 {
@@ -265,19 +283,8 @@ static void delete_one(struct berth_http_request *req, struct imageapi *api,
         if (r < 0)
                 goto fail;
 
-        if (c.only_shape) {
-                /* A v0.1 path only knows objects of its kind; kinds never change. */
-                struct encode_ctx probe = { .shape = shape, .kind = -1, .only_shape = true };
-
-                (void)berth_store_visit_one(api->store, type, id, visit_one, &probe);
-                json_decref(probe.out);
-                if (probe.wrong_kind) {
-                        (void)berth_http_reply_error(req, 404, "%s %llu is not %s",
-                                                     berth_obj_type_to_string(type),
-                                                     (unsigned long long)id, shape_noun(shape));
-                        return;
-                }
-        }
+        if (reply_wrong_kind(req, api, type, id, shape))
+                return;
         r = berth_store_delete(api->store, type, id, force, visit_one, &c, &err);
         if (r == -ENOENT) {
                 json_decref(c.out);
@@ -320,6 +327,7 @@ static void h_mount_post(struct berth_http_request *req, void *userdata)
 static void delete_mount_v01(struct berth_http_request *req, struct imageapi *api)
 {
         struct encode_ctx c = { .shape = SHAPE_V02, .kind = -1 };
+        enum berth_mount_kind kind = _BERTH_MOUNT_KIND_INVALID;
         struct berth_error err = {};
         json_t *j = NULL;
         uint64_t id = 0;
@@ -332,8 +340,13 @@ static void delete_mount_v01(struct berth_http_request *req, struct imageapi *ap
         else
                 r = berth_http_read_json(req, api->max_body, &j, &err);
         if (r >= 0)
-                r = imageapi_decode_mount_target_v01(j, &id, &err);
+                r = imageapi_decode_mount_target_v01(j, &id, &kind, &err);
         json_decref(j);
+        if (r >= 0 && reply_wrong_kind(req, api, BERTH_OBJ_MOUNT, id,
+                                       kind == BERTH_MOUNT_OVERLAY  ? SHAPE_V01_OVERLAY
+                                       : kind == BERTH_MOUNT_ATTACH ? SHAPE_V01_MOUNT_RBD
+                                                                    : SHAPE_V02))
+                return;
         if (r >= 0)
                 r = berth_store_delete(api->store, BERTH_OBJ_MOUNT, id, false, visit_one, &c, &err);
         if (r == -ENOENT && !err.msg[0]) {

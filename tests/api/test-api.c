@@ -384,6 +384,77 @@ START_TEST(test_queries)
 }
 END_TEST
 
+/* v0.1's DELETE /mount names the mount in its body: the same strict decoding, limits
+ * and errors as every body, and nothing happens on a bad one. */
+START_TEST(test_delete_mount_v01_body)
+{
+        static const struct {
+                const char *path, *content_type, *body;
+                long status;
+                const char *needle;
+        } cases[] = {
+                { "/imageapi/v1/mount", NULL, "{\"kind\":\"overlay\",\"mount_id\":\"0\"}", 422,
+                  "mount_id must be a non-negative integer" },
+                { "/imageapi/v1/mount", NULL, "{\"kind\":\"overlay\",\"mount_id\":-1}", 422,
+                  "mount_id must be a non-negative integer" },
+                { "/imageapi/v1/mount", NULL,
+                  "{\"kind\":\"overlay\",\"overlay\":{\"id\":\"../..\"}}", 422,
+                  "overlay.id must be a non-negative integer" },
+                { "/imageapi/v1/mount", NULL,
+                  "{\"kind\":\"overlay\",\"mount_id\":0,\"force\":true}", 422,
+                  "force: unknown field" },
+                { "/imageapi/v1/mount", NULL, "{\"kind\":\"overlay; rm -rf /\",\"mount_id\":0}",
+                  422, "kind must be one of overlay, rbd" },
+                { "/imageapi/v1/mount", NULL, "{\"kind\":\"$(reboot)\",\"mount_id\":0}", 422,
+                  "kind must be one of overlay, rbd" },
+                { "/imageapi/v1/mount", NULL, "{\"kind\":\"bind\",\"mount_id\":0}", 422,
+                  "kind must be one of overlay, rbd" },
+                { "/imageapi/v1/mount", NULL, "[0]", 422, "must be an object" },
+                { "/imageapi/v1/mount", NULL, "{\"kind\":\"overlay\",", 400, "malformed JSON" },
+                { "/imageapi/v1/mount", NULL, "{\"mount_id\":1,\"mount_id\":2}", 400, "duplicate" },
+                { "/imageapi/v1/mount", "text/plain", "{\"kind\":\"overlay\",\"mount_id\":0}", 415,
+                  "application/json" },
+                { "/imageapi/v1/mount?id=0", NULL, "{\"kind\":\"overlay\",\"mount_id\":0}", 422,
+                  "not both" },
+                { "/imageapi/v1/mount", NULL, "{\"kind\":\"rbd\",\"mount_id\":7}", 404,
+                  "mount 7 not found" },
+                { "/imageapi/v1/mount", NULL, "{}", 404, "mount 0 not found" },
+        };
+        struct test_snapshot before;
+        struct test_reply r;
+        size_t n = 2u << 20;
+        _cleanup_free_ char *big = malloc(n + 1);
+
+        test_snapshot_take(&before, "/does/not/exist");
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                test_http(&d, "DELETE", cases[i].path, cases[i].content_type ?: "application/json",
+                          cases[i].body, strlen(cases[i].body), i % 2 == 1, &r);
+                if (r.status != cases[i].status)
+                        ck_abort_msg("case %zu: DELETE %s %s: expected %ld, got %ld %s", i,
+                                     cases[i].path, cases[i].body, cases[i].status, r.status,
+                                     r.body);
+                test_assert_error(&r, cases[i].status, cases[i].needle);
+                test_reply_done(&r);
+        }
+
+        /* The same body limit as every route. */
+        ck_assert(big);
+        memset(big, ' ', n);
+        big[0] = '{';
+        big[n - 1] = '}';
+        big[n] = 0;
+        test_http(&d, "DELETE", "/imageapi/v1/mount", "application/json", big, n, false, &r);
+        test_assert_error(&r, 413, "limit");
+        test_reply_done(&r);
+
+        test_snapshot_assert_same(&before);
+        test_snapshot_done(&before);
+        test_get(&d, "/imageapi/v1/mount", &r);
+        ck_assert_str_eq(r.body, "[]\n");
+        test_reply_done(&r);
+}
+END_TEST
+
 START_TEST(test_unix_socket)
 {
         struct test_reply r;
@@ -778,6 +849,7 @@ START_TEST(test_auth_token)
                 { "GET", "/imageapi/v1/mount", NULL },
                 { "POST", "/imageapi/v1/mount", "{\"bind\":{\"path\":\"/etc\"}}" },
                 { "DELETE", "/imageapi/v1/mount?id=0", NULL },
+                { "DELETE", "/imageapi/v1/mount", "{\"kind\":\"overlay\",\"mount_id\":0}" },
                 { "GET", "/imageapi/v1/mount/overlay", NULL },
                 { "POST", "/imageapi/v1/mount/overlay", "{\"lower\":[0]}" },
                 { "GET", "/imageapi/v1/attach/rbd/0", NULL },
@@ -1110,6 +1182,7 @@ static Suite *api_suite(void)
         tcase_add_test(tc, test_body_limit);
         tcase_add_test(tc, test_bad_bodies);
         tcase_add_test(tc, test_queries);
+        tcase_add_test(tc, test_delete_mount_v01_body);
         tcase_add_test(tc, test_unix_socket);
         tcase_add_test(tc, test_unix_raw);
         tcase_add_test(tc, test_expect_continue);

@@ -289,6 +289,18 @@ START_TEST(test_seed_overlay)
                 test_delete(&d, "/imageapi/v1/mount/overlay/0", &r);
                 test_assert_error(&r, 404, "not an overlay");
                 test_reply_done(&r);
+                /* Nor for v0.1's DELETE /mount, whose body names the kind. */
+                static const char *const wrong[][2] = {
+                        { "{\"kind\":\"overlay\",\"mount_id\":0}", "mount 0 is not an overlay" },
+                        { "{\"kind\":\"rbd\",\"mount_id\":0}", "mount 0 is not an rbd mount" },
+                        { "{\"kind\":\"rbd\",\"mount_id\":1}", "mount 1 is not an rbd mount" },
+                };
+                for (size_t i = 0; i < ELEMENTSOF(wrong); i++) {
+                        test_http(&d, "DELETE", "/imageapi/v1/mount", "application/json",
+                                  wrong[i][0], strlen(wrong[i][0]), false, &r);
+                        test_assert_error(&r, 404, wrong[i][1]);
+                        test_reply_done(&r);
+                }
         }
 
         /* Records exist while the objects do. */
