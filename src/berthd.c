@@ -100,6 +100,14 @@ static void start_zygotes(const struct berthd_config *cfg, struct berth_store *s
                          "cannot do cheaply");
                 return;
         }
+        /* A zygote keeps the default profile's capabilities, CAP_MKNOD among them, which
+         * only a container whose devices its groups confine may have (container_caps()):
+         * a zygote's groups are v1 only, so a v1 devices hierarchy is needed. */
+        if (!cs || !cs->v1[BERTH_CG_DEVICES]) {
+                log_info("Zygotes are off: there is no cgroup v1 devices hierarchy to confine "
+                         "their containers' devices");
+                return;
+        }
         r = berth_zygotes_start(store->launcher, store->cgroups, store->staging_dir, cfg->zygotes,
                                 &store->zygotes);
         if (r < 0)

@@ -10,6 +10,8 @@
 #include <curl/curl.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <linux/capability.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <sched.h>
@@ -1065,6 +1067,43 @@ START_TEST(test_shutdown_containers)
 }
 END_TEST
 
+/* A host with no cgroups mounted (this test's own mount namespace, with /sys/fs/cgroup
+ * taken away): containers run, without CAP_MKNOD (no devices group confines them), so
+ * without zygotes, which keep it. */
+START_TEST(test_no_cgroups)
+{
+        _cleanup_free_ char *b =
+                container_body("bare", "running",
+                               "[\"sh\",\"-c\",\"mknod /tmp/disk b 7 0; echo mknod=$?; grep CapBnd "
+                               "/proc/self/status\"]",
+                               NULL);
+        _cleanup_free_ char *blog = NULL;
+        uint64_t capbnd = 0;
+        json_t *c;
+        char *log, *at;
+
+        ck_assert_int_eq(unshare(CLONE_NEWNS), 0);
+        ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+        ck_assert_int_eq(umount2("/sys/fs/cgroup", MNT_DETACH), 0);
+        test_berthd_start(&d, false, (const char *[]){ "--zygotes", "1", NULL });
+
+        json_decref(post("/imageapi/v1/container", b, 201));
+        c = test_wait_container_state(&d, 0, "exited", 10);
+        ck_assert_int_eq(test_json_int(c, "exit_code"), 0);
+        log = read_log(c);
+        ck_assert_msg(strstr(log, "mknod=1"), "mknod without a devices group: %s", log);
+        at = strstr(log, "CapBnd:\t");
+        ck_assert_msg(at && sscanf(at, "CapBnd:\t%" SCNx64, &capbnd) == 1, "%s", log);
+        ck_assert_msg(capbnd == (BERTH_CAPS_ZYGOTE & ~(1ull << CAP_MKNOD)), "CapBnd %" PRIx64,
+                      capbnd);
+        free(log);
+        json_decref(c);
+        ck_assert_int_ge(read_file(d.log_path, 1 << 22, &blog, NULL), 0);
+        ck_assert_msg(strstr(blog, "cgroups: none layout") && strstr(blog, "Zygotes are off"), "%s",
+                      blog);
+}
+END_TEST
+
 static Suite *containers_suite(void)
 {
         Suite *s = suite_create("priv-containers");
@@ -1105,6 +1144,13 @@ static Suite *containers_suite(void)
         tcase_add_test(tc, test_namespaces_and_root);
         tcase_add_test(tc, test_security);
         tcase_add_test(tc, test_mount_namespace_held);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("no-cgroups");
+        tcase_add_unchecked_fixture(tc, build_images, NULL);
+        tcase_add_checked_fixture(tc, NULL, teardown);
+        tcase_set_timeout(tc, 60);
+        tcase_add_test(tc, test_no_cgroups);
         suite_add_tcase(s, tc);
         return s;
 }
