@@ -71,7 +71,7 @@ void berth_rbd_spec_clear(struct berth_rbd_spec *s)
         free(s->opt.fsid);
         free(s->opt.ip);
         free(s->opt.name);
-        rbd_free_secret_string(s->opt.secret);
+        erase_and_free(s->opt.secret);
         free(s->opt.ns);
         *s = (struct berth_rbd_spec){};
 }
@@ -158,14 +158,6 @@ int rbd_monitor_check(const char *m)
                         return -EINVAL;
         }
         return 0;
-}
-
-void rbd_free_secret_string(char *p)
-{
-        if (!p)
-                return;
-        explicit_bzero(p, strlen(p));
-        free(p);
 }
 
 /* ---- krbd ---------------------------------------------------------------------------- */
@@ -275,7 +267,7 @@ static char *ceph_ini_get(const char *path, const char *const *sections, const c
                         if (!dup)
                                 break;
                         if (found)
-                                rbd_free_secret_string(found);
+                                erase_and_free(found);
                         found = dup;
                         best = cur;
                 }
@@ -459,7 +451,7 @@ int krbd_map(const char *sysfs_root, const char *dev_root, const struct berth_rb
         if (!line)
                 return -ENOMEM;
         r = bus_write(sysfs_root, "add_single_major", "add", line);
-        rbd_free_secret_string(line);
+        erase_and_free(line);
         if (r < 0)
                 /* The kernel's own reason is in its log (dmesg); the errno says enough
                  * for the common ones. Never the line: it holds the key. */

@@ -92,7 +92,7 @@ int rbd_monitor_check(const char *m);
 /* The cephx key of client.<name> from a Ceph configuration: a key= in it, or the
  * keyring it names (else the usual /etc/ceph keyrings). The kernel client reads no
  * configuration, so krbd without options.secret needs this. Returns 0 and a string
- * to free with rbd_free_secret_string, -ENOENT (no conf) or -ENOKEY. */
+ * to free with erase_and_free, -ENOENT (no conf) or -ENOKEY. */
 int rbd_key_from_conf(const char *conf, const char *name, char **ret);
 
 /* ---- krbd (sysfs) ----------------------------------------------------------------- */
@@ -102,9 +102,8 @@ bool krbd_available(const char *sysfs_root);
 
 /* Build the line for add_single_major. Every option the kernel knows is passed;
  * force is an unmap option and not part of it. Returns a new string (which holds the
- * secret: free it with rbd_free_secret_string) or NULL. */
+ * secret: free it with erase_and_free) or NULL. */
 char *krbd_add_line(const struct berth_rbd_spec *s);
-void rbd_free_secret_string(char *p);
 
 /* The id of a mapped device of this image (pool, image, namespace and snapshot; the
  * head when no snapshot is given), or -ENOENT. */

@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
-#include <netdb.h>
 #include <stdint.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -395,7 +393,8 @@ static int parse_name_flag(struct berthd_config *c, const char *v)
         return set_str(&c->cgroup_parent, v);
 }
 
-/* The flags that take a number or a size. */
+/* The flags that take a number or a size: 0, -EINVAL (said on stderr), or 1 when opt is
+ * not one of them. */
 static int parse_number_flag(struct berthd_config *c, int opt, const char *v)
 {
         size_t size;
@@ -489,7 +488,7 @@ static int parse_number_flag(struct berthd_config *c, int opt, const char *v)
                 }
                 return 0;
         default:
-                return -EINVAL;
+                return 1; /* not a number flag */
         }
 }
 
@@ -498,10 +497,8 @@ static char **string_flag(struct berthd_config *c, int opt)
 {
         switch (opt) {
         case ARG_HOST:
-                c->tcp_flags_given = true;
                 return &c->host;
         case ARG_TLS_HOST:
-                c->tcp_flags_given = true;
                 return &c->tls_host;
         case ARG_SOCKET_PATH:
                 return &c->socket_path;
@@ -531,9 +528,15 @@ static char **string_flag(struct berthd_config *c, int opt)
 static int parse_one(struct berthd_config *c, int opt, const char *arg, char *const *argv)
 {
         char **dst = string_flag(c, opt);
+        int r;
 
+        if (opt == ARG_HOST || opt == ARG_TLS_HOST)
+                c->tcp_flags_given = true;
         if (dst)
                 return set_str(dst, arg);
+        r = parse_number_flag(c, opt, arg);
+        if (r <= 0)
+                return r;
         switch (opt) {
         case ARG_SCHEME:
                 return add_scheme(c, arg);
@@ -543,19 +546,6 @@ static int parse_one(struct berthd_config *c, int opt, const char *arg, char *co
                 return add_host(c, arg);
         case ARG_CGROUP_PARENT:
                 return parse_name_flag(c, arg);
-        case ARG_PORT:
-        case ARG_TLS_PORT:
-        case ARG_ZYGOTES:
-        case ARG_THREADS:
-        case ARG_LOG_MAX:
-        case ARG_LOGS_KEPT:
-        case ARG_OVERLAY_SIZE:
-        case ARG_READ_TIMEOUT:
-        case ARG_WRITE_TIMEOUT:
-        case ARG_MAX_BODY:
-        case ARG_MAX_HEADER:
-        case ARG_LOG_LEVEL:
-                return parse_number_flag(c, opt, arg);
         case ARG_SHUTDOWN_CONTAINERS:
                 c->shutdown_containers = true;
                 return 0;
@@ -652,31 +642,24 @@ int berthd_config_parse(int argc, char *argv[], struct berthd_config *c)
 /* 127.0.0.0/8 after resolving the name (as the transport will). */
 static bool is_loopback(const char *host)
 {
-        struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM };
-        struct addrinfo *res = NULL;
-        bool loop = false;
+        struct in_addr a;
 
-        if (getaddrinfo(host, NULL, &hints, &res) != 0 || !res)
-                return false;
-        loop = (ntohl(((struct sockaddr_in *)res->ai_addr)->sin_addr.s_addr) >> 24) == 127;
-        freeaddrinfo(res);
-        return loop;
+        return berth_http_resolve_ipv4(host, &a) == 0 && berth_http_in4_is_loopback(a);
 }
 
 int berthd_config_check_exposure(const struct berthd_config *c, char *warn, size_t size)
 {
         const char *hosts[2] = { NULL, NULL };
-        bool authenticated = c->token_file || c->tls_ca;
 
         warn[0] = 0;
         if (c->listen.schemes & BERTH_SCHEME_HTTP)
-                hosts[0] = c->host;
+                hosts[0] = berth_http_listen_host(&c->listen, BERTH_SCHEME_HTTP);
         if (c->listen.schemes & BERTH_SCHEME_HTTPS)
-                hosts[1] = c->tls_host ? c->tls_host : c->host;
-        for (size_t i = 0; i < ELEMENTSOF(hosts); i++) {
+                hosts[1] = berth_http_listen_host(&c->listen, BERTH_SCHEME_HTTPS);
+        for (size_t i = 0; !c->token_file && !c->tls_ca && i < ELEMENTSOF(hosts); i++) {
                 const char *scheme = i == 0 ? "http" : "https";
 
-                if (!hosts[i] || authenticated)
+                if (!hosts[i])
                         continue;
                 if (!is_loopback(hosts[i])) {
                         if (!c->insecure) {

@@ -148,7 +148,7 @@ static int secure_state_dir(const struct berthd_config *cfg)
 /* What browsers may send (berth_http_router_set_browser_policy()). */
 static int set_browser_policy(const struct berthd_config *cfg, struct berth_http_router *router)
 {
-        _cleanup_strv_free_ char **hosts = strv_copy(cfg->allow_hosts ?: (char *const[]){ NULL });
+        _cleanup_strv_free_ char **hosts = strv_copy(cfg->allow_hosts);
         struct in_addr a;
 
         if (!hosts)
@@ -345,8 +345,7 @@ static int run(struct berthd_config *cfg)
                 r = read_token(cfg->token_file, &token, &err);
                 if (r >= 0) {
                         r = berth_http_router_set_token(router, token);
-                        explicit_bzero(token, strlen(token));
-                        free(token);
+                        erase_and_free(token);
                 }
                 if (r < 0) {
                         log_error("%s", err.msg[0] ? err.msg : strerror(-r));

@@ -434,10 +434,12 @@ static int decode_lower_v01(json_t *item, const char *path, struct berth_mount_s
 static int decode_overlay(json_t *j, const char *path, unsigned depth, unsigned flags,
                           struct berth_mount_spec *s, struct berth_error *err)
 {
-        /* id, mountpoint and refs: v0.1's mount_overlay, read-only (zero) as its
-         * clients echo them. */
         static const char *const keys[] = { "lower", "upperdir",   "workdir", "upper_size", "dev",
                                             "id",    "mountpoint", "refs",    NULL };
+        /* The server's; and v0.1's mount_overlay's id, mountpoint and refs, as its
+         * clients echo them (zero). */
+        static const char *const readonly[] = { "upperdir",   "workdir", "id",
+                                                "mountpoint", "refs",    NULL };
         char p[JDEC_PATH_MAX];
         json_t *lower, *item;
         size_t i;
@@ -446,11 +448,7 @@ static int decode_overlay(json_t *j, const char *path, unsigned depth, unsigned 
         r = jdec_expect_object(j, path, err);
         if (r >= 0)
                 r = jdec_check_keys(j, path, keys, err);
-        if (r >= 0)
-                r = jdec_readonly(j, path, "upperdir", err);
-        if (r >= 0)
-                r = jdec_readonly(j, path, "workdir", err);
-        for (const char *const *k = keys + 5; r >= 0 && *k; k++)
+        for (const char *const *k = readonly; r >= 0 && *k; k++)
                 r = jdec_readonly(j, path, *k, err);
         if (r >= 0)
                 r = jdec_bool(j, path, "dev", &s->overlay.dev, err);
@@ -459,9 +457,9 @@ static int decode_overlay(json_t *j, const char *path, unsigned depth, unsigned 
                 s->overlay.upper_size_set = true;
                 if (r >= 0 && s->overlay.upper_size > 0 && s->overlay.upper_size < (1u << 20))
                         r = berth_error_set(err, EINVAL,
-                                            "%s%supper_size must be 0 (no tmpfs of its own) or "
-                                            "at least 1048576 bytes",
-                                            path, *path ? "." : "");
+                                            "%s must be 0 (no tmpfs of its own) or at least "
+                                            "1048576 bytes",
+                                            jdec_join(p, path, "upper_size"));
         }
         if (r < 0)
                 return r;
@@ -531,6 +529,44 @@ static int decode_bind(json_t *j, const char *path, unsigned depth, unsigned fla
         return 0;
 }
 
+/* v0.1's mount kinds, and what each is here (an rbd mount is an attach mount of an rbd
+ * attachment): the index from jdec_enum(), or a negative one for none. */
+static const char *const kinds_v01[] = { "overlay", "rbd" };
+
+static enum berth_mount_kind mount_kind_v01(int kind)
+{
+        return kind < 0    ? _BERTH_MOUNT_KIND_INVALID
+               : kind == 0 ? BERTH_MOUNT_OVERLAY
+                           : BERTH_MOUNT_ATTACH;
+}
+
+/* v0.1's mount_overlay {id, lower, mountpoint, refs, upperdir, workdir}: lower as in
+ * the v0.2 overlay definition, the rest read-only (zero, as its clients echo them). */
+static int decode_overlay_v01(json_t *o, const char *path, unsigned depth, unsigned flags,
+                              struct berth_mount_spec *s, struct berth_error *err)
+{
+        static const char *const keys[] = { "id",      "lower", "mountpoint", "upperdir",
+                                            "workdir", "refs",  NULL };
+        json_t *def;
+        int r;
+
+        r = jdec_expect_object(o, path, err);
+        if (r >= 0)
+                r = jdec_check_keys(o, path, keys, err);
+        for (const char *const *k = keys; r >= 0 && *k; k++)
+                if (!streq(*k, "lower"))
+                        r = jdec_readonly(o, path, *k, err);
+        if (r < 0)
+                return r;
+        /* Same shape as the v0.2 overlay definition (no upper_size or dev here). */
+        def = json_pack("{s:O?}", "lower", json_object_get(o, "lower"));
+        if (!def)
+                return -ENOMEM;
+        r = decode_overlay(def, path, depth, flags | IMAGEAPI_DECODE_V01, s, err);
+        json_decref(def);
+        return r;
+}
+
 /* The v0.1 mount model (upstream v0.1.x, and Kraken's copy of it):
  * {kind: "overlay"|"rbd", mount_id, overlay: mount_overlay, rbd: mount_rbd}. With
  * mount_id, kind and id reference an existing mount (a definition is ignored, as the
@@ -548,7 +584,6 @@ static int decode_mount_v01(json_t *j, const char *path, unsigned depth, unsigne
                             struct berth_mount_spec **ret, struct berth_error *err)
 {
         static const char *const keys[] = { "mount_id", "kind", "overlay", "rbd", NULL };
-        static const char *const kinds[] = { "overlay", "rbd" };
         _cleanup_(berth_mount_spec_freep) struct berth_mount_spec *s = NULL;
         char p[JDEC_PATH_MAX];
         uint64_t id = 0;
@@ -561,43 +596,26 @@ static int decode_mount_v01(json_t *j, const char *path, unsigned depth, unsigne
         if (has_id < 0)
                 return has_id;
         /* kind is required but for a bare {"mount_id":N}, as the seed's lower items. */
-        kind = jdec_enum(j, path, "kind", kinds, ELEMENTSOF(kinds), !has_id, err);
+        kind = jdec_enum(j, path, "kind", kinds_v01, ELEMENTSOF(kinds_v01), !has_id, err);
         if (kind == -EINVAL)
                 return kind;
         s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
-        s->kind = kind < 0    ? _BERTH_MOUNT_KIND_INVALID
-                  : kind == 0 ? BERTH_MOUNT_OVERLAY
-                              : BERTH_MOUNT_ATTACH;
-        if (has_id || !jdec_has(j, kinds[kind])) {
+        s->kind = mount_kind_v01(kind);
+        if (has_id || !jdec_has(j, kinds_v01[kind])) {
                 if (depth == 0 && !has_id)
                         return berth_error_set(err, EINVAL, "%s is required for kind %s",
-                                               jdec_join(p, path, kinds[kind]), kinds[kind]);
+                                               jdec_join(p, path, kinds_v01[kind]),
+                                               kinds_v01[kind]);
                 s->is_ref = true;
                 s->ref_id = id;
                 *ret = TAKE_PTR(s);
                 return 0;
         }
-        jdec_join(p, path, kinds[kind]);
+        jdec_join(p, path, kinds_v01[kind]);
         if (kind == 0) {
-                /* mount_overlay: {id, lower, mountpoint, refs, upperdir, workdir}. */
-                json_t *o = json_object_get(j, "overlay");
-                static const char *const okeys[] = { "id",       "lower",   "mountpoint", "refs",
-                                                     "upperdir", "workdir", NULL };
-                r = jdec_expect_object(o, p, err);
-                if (r >= 0)
-                        r = jdec_check_keys(o, p, okeys, err);
-                for (const char *const *k = okeys; r >= 0 && *k; k++)
-                        if (!streq(*k, "lower"))
-                                r = jdec_readonly(o, p, *k, err);
-                if (r >= 0) {
-                        json_t *def = json_pack("{s:O?}", "lower", json_object_get(o, "lower"));
-                        if (!def)
-                                return -ENOMEM;
-                        r = decode_overlay(def, p, depth, flags | IMAGEAPI_DECODE_V01, s, err);
-                        json_decref(def);
-                }
+                r = decode_overlay_v01(json_object_get(j, "overlay"), p, depth, flags, s, err);
         } else {
                 _cleanup_(berth_mount_spec_freep) struct berth_mount_spec *m = NULL;
                 r = imageapi_decode_mount_rbd_v01(json_object_get(j, "rbd"), &m, err);
@@ -703,31 +721,13 @@ int imageapi_decode_mount(json_t *j, const char *path, unsigned depth, unsigned 
 
 int imageapi_decode_overlay_v01(json_t *j, struct berth_mount_spec **ret, struct berth_error *err)
 {
-        static const char *const keys[] = { "id",      "lower", "mountpoint", "upperdir",
-                                            "workdir", "refs",  NULL };
-        _cleanup_(berth_mount_spec_freep) struct berth_mount_spec *s = NULL;
+        _cleanup_(berth_mount_spec_freep) struct berth_mount_spec *s = calloc(1, sizeof(*s));
         int r;
 
-        r = jdec_expect_object(j, "", err);
-        if (r >= 0)
-                r = jdec_check_keys(j, "", keys, err);
-        for (const char *const *k = keys; r >= 0 && *k; k++)
-                if (!streq(*k, "lower"))
-                        r = jdec_readonly(j, "", *k, err);
-        if (r < 0)
-                return r;
-        s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
         s->kind = BERTH_MOUNT_OVERLAY;
-        /* Same shape as the v0.2 overlay definition, minus the read-only fields. */
-        {
-                json_t *o = json_pack("{s:O?}", "lower", json_object_get(j, "lower"));
-                if (!o)
-                        return -ENOMEM;
-                r = decode_overlay(o, "", 0, IMAGEAPI_DECODE_V01, s, err);
-                json_decref(o);
-        }
+        r = decode_overlay_v01(j, "", 0, 0, s, err);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(s);
@@ -966,7 +966,6 @@ int imageapi_decode_mount_target_v01(json_t *j, uint64_t *ret_id, enum berth_mou
                                      struct berth_error *err)
 {
         static const char *const keys[] = { "mount_id", "kind", "overlay", "rbd", "id", NULL };
-        static const char *const kinds[] = { "overlay", "rbd" };
         uint64_t id = 0;
         int r, kind = -1;
 
@@ -974,7 +973,7 @@ int imageapi_decode_mount_target_v01(json_t *j, uint64_t *ret_id, enum berth_mou
         if (r >= 0)
                 r = jdec_check_keys(j, "", keys, err);
         if (r >= 0)
-                r = kind = jdec_enum(j, "", "kind", kinds, ELEMENTSOF(kinds), false, err);
+                r = kind = jdec_enum(j, "", "kind", kinds_v01, ELEMENTSOF(kinds_v01), false, err);
         if (r == -ENOENT)
                 r = 0;
         if (r >= 0)
@@ -982,16 +981,13 @@ int imageapi_decode_mount_target_v01(json_t *j, uint64_t *ret_id, enum berth_mou
         if (r == 0)
                 r = jdec_u64(j, "", "id", &id, err);
         /* Or the id inside the definition, as the v0.1 server also looked there. */
-        for (const char *const *k = kinds; r == 0 && k < kinds + ELEMENTSOF(kinds); k++)
+        for (const char *const *k = kinds_v01; r == 0 && k < kinds_v01 + ELEMENTSOF(kinds_v01); k++)
                 if (json_is_object(json_object_get(j, *k)))
                         r = jdec_u64(json_object_get(j, *k), *k, "id", &id, err);
         if (r < 0)
                 return r;
         /* None given: mount 0, whose id a Go client leaves out. */
         *ret_id = id;
-        /* An rbd mount is an attach mount (of an rbd attachment). */
-        *ret_kind = kind < 0    ? _BERTH_MOUNT_KIND_INVALID
-                    : kind == 0 ? BERTH_MOUNT_OVERLAY
-                                : BERTH_MOUNT_ATTACH;
+        *ret_kind = mount_kind_v01(kind);
         return 0;
 }

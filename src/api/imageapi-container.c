@@ -224,8 +224,7 @@ static void h_create(struct berth_http_request *req, void *userdata)
         if (r < 0)
                 return reply_err(req, &err, r);
         r = imageapi_decode_container(j, &spec, &err);
-        berth_http_json_wipe(j);
-        json_decref(j);
+        berth_http_json_release(j);
         if (r < 0)
                 return reply_err(req, &err, r);
         r = berth_container_create(api->store, spec, visit_one, &c, &err);
@@ -236,8 +235,7 @@ static void h_create(struct berth_http_request *req, void *userdata)
         (void)berth_http_reply_json(req, 201, c.out);
 }
 
-static void do_delete(struct berth_http_request *req, struct imageapi *api, uint64_t id, bool force,
-                      bool as_array)
+static void do_delete(struct berth_http_request *req, struct imageapi *api, uint64_t id, bool force)
 {
         struct berth_error err = {};
         struct ctx c = {};
@@ -304,7 +302,7 @@ static void h_delete(struct berth_http_request *req, void *userdata)
         berth_http_query_done(&q);
         if (r < 0)
                 return reply_err(req, &err, r);
-        do_delete(req, api, id, force, false);
+        do_delete(req, api, id, force);
 }
 
 static void h_patch(struct berth_http_request *req, void *userdata)
@@ -396,7 +394,7 @@ static void v01_delete(struct berth_http_request *req, struct imageapi *api, boo
         }
         if (r < 0)
                 return reply_err(req, &err, r);
-        do_delete(req, api, id, force, false);
+        do_delete(req, api, id, force);
 }
 
 static void v01_state(struct berth_http_request *req, struct imageapi *api, bool byname)

@@ -217,8 +217,7 @@ static void create(struct berth_http_request *req, struct imageapi *api, enum be
                 r = imageapi_decode_mount_rbd_v01(j, &ms, &err);
         else
                 r = imageapi_decode_mount(j, "", 0, 0, &ms, &err);
-        berth_http_json_wipe(j);
-        json_decref(j);
+        berth_http_json_release(j);
         if (r < 0)
                 goto fail;
 
@@ -253,6 +252,32 @@ static bool reply_wrong_kind(struct berth_http_request *req, struct imageapi *ap
         return true;
 }
 
+/* Delete object id (of the kind a v0.1 path or body names: probe) and answer with it as
+ * it was, in c's shape. */
+static void delete_and_reply(struct berth_http_request *req, struct imageapi *api,
+                             enum berth_obj_type type, uint64_t id, bool force, enum shape probe,
+                             struct encode_ctx *c)
+{
+        struct berth_error err = {};
+        int r;
+
+        if (reply_wrong_kind(req, api, type, id, probe))
+                return;
+        r = berth_store_delete(api->store, type, id, force, visit_one, c, &err);
+        if (r >= 0) {
+                (void)berth_http_reply_json(req, 200, c->out);
+                return;
+        }
+        /* The visitor may have encoded the object before the delete failed. */
+        json_decref(c->out);
+        if (r == -ENOENT)
+                reply_not_found(req, type, id);
+        else {
+                berth_error_ensure(&err, r, "delete");
+                (void)berth_http_reply_berror(req, &err);
+        }
+}
+
 static void delete_one(struct berth_http_request *req, struct imageapi *api,
                        enum berth_obj_type type, enum shape shape, const char *path_id)
 {
@@ -283,21 +308,9 @@ static void delete_one(struct berth_http_request *req, struct imageapi *api,
         if (r < 0)
                 goto fail;
 
-        if (reply_wrong_kind(req, api, type, id, shape))
-                return;
-        r = berth_store_delete(api->store, type, id, force, visit_one, &c, &err);
-        if (r == -ENOENT) {
-                json_decref(c.out);
-                reply_not_found(req, type, id);
-                return;
-        }
-        if (r < 0)
-                goto fail;
-        (void)berth_http_reply_json(req, 200, c.out);
+        delete_and_reply(req, api, type, id, force, shape, &c);
         return;
 fail:
-        /* The visitor may have encoded the object before the delete failed. */
-        json_decref(c.out);
         berth_error_ensure(&err, r, "delete");
         (void)berth_http_reply_berror(req, &err);
 }
@@ -341,32 +354,22 @@ static void delete_mount_v01(struct berth_http_request *req, struct imageapi *ap
                 r = berth_http_read_json(req, api->max_body, &j, &err);
         if (r >= 0)
                 r = imageapi_decode_mount_target_v01(j, &id, &kind, &err);
-        json_decref(j);
-        if (r >= 0 && reply_wrong_kind(req, api, BERTH_OBJ_MOUNT, id,
-                                       kind == BERTH_MOUNT_OVERLAY  ? SHAPE_V01_OVERLAY
-                                       : kind == BERTH_MOUNT_ATTACH ? SHAPE_V01_MOUNT_RBD
-                                                                    : SHAPE_V02))
-                return;
-        if (r >= 0)
-                r = berth_store_delete(api->store, BERTH_OBJ_MOUNT, id, false, visit_one, &c, &err);
-        if (r == -ENOENT && !err.msg[0]) {
-                json_decref(c.out);
-                reply_not_found(req, BERTH_OBJ_MOUNT, id);
-                return;
-        }
+        berth_http_json_release(j);
         if (r < 0) {
-                json_decref(c.out);
                 berth_error_ensure(&err, r, "delete");
                 (void)berth_http_reply_berror(req, &err);
                 return;
         }
-        (void)berth_http_reply_json(req, 200, c.out);
+        delete_and_reply(req, api, BERTH_OBJ_MOUNT, id, false,
+                         kind == BERTH_MOUNT_OVERLAY  ? SHAPE_V01_OVERLAY
+                         : kind == BERTH_MOUNT_ATTACH ? SHAPE_V01_MOUNT_RBD
+                                                      : SHAPE_V02,
+                         &c);
 }
 
 static void h_mount_delete(struct berth_http_request *req, void *userdata)
 {
-        if (req->content_length > 0 ||
-            (req->content_length < 0 && berth_http_header(req, "Transfer-Encoding")))
+        if (berth_http_has_body(req))
                 delete_mount_v01(req, userdata);
         else
                 delete_one(req, userdata, BERTH_OBJ_MOUNT, SHAPE_V02, NULL);

@@ -148,10 +148,12 @@ int berth_http_reply_berror(struct berth_http_request *req, const struct berth_e
  * Returns 0 / -errno with err set. */
 int berth_http_read_json(struct berth_http_request *req, size_t max, json_t **ret,
                          struct berth_error *err);
-/* Zero every string of a decoded request body (a Ceph key, say) before it is freed. */
-void berth_http_json_wipe(json_t *j);
+/* Free a decoded request body, every string zeroed first (a Ceph key, say). */
+void berth_http_json_release(json_t *j);
 /* Refuse a body on a request that takes none (DELETE): -EINVAL (422). */
 int berth_http_expect_no_body(struct berth_http_request *req, struct berth_error *err);
+/* Did the client send a body (a length above 0, or a chunked one)? */
+bool berth_http_has_body(struct berth_http_request *req);
 
 const char *berth_http_header(struct berth_http_request *req, const char *name);
 

@@ -13,6 +13,7 @@
 #include "error.h"
 #include "http.h"
 #include "macro.h"
+#include "strbuf.h"
 
 int berth_http_status_from_errno(int r)
 {
@@ -281,70 +282,52 @@ static bool content_type_is_json(const char *ct)
         return n == strlen("application/json") && strncasecmp(ct, "application/json", n) == 0;
 }
 
-static int read_body(struct berth_http_request *req, size_t max, char **ret, size_t *ret_len,
+/* Into b (the caller wipes it: the body may carry a Ceph key), NUL-terminated. */
+static int read_body(struct berth_http_request *req, size_t max, struct strbuf *b,
                      struct berth_error *err)
 {
-        _cleanup_free_ char *buf = NULL;
-        size_t len = 0, size;
+        /* Bytes to read before the buffer grows: all of them when the length is known. */
+        size_t cap = req->content_length >= 0 ? (size_t)req->content_length : 4096;
 
         if (req->content_length >= 0 && (unsigned long long)req->content_length > max)
                 return berth_error_set(err, EMSGSIZE,
                                        "request body of %lld bytes is over the limit of %zu",
                                        req->content_length, max);
-        size = req->content_length >= 0 ? (size_t)req->content_length : 4096;
-        buf = malloc(size + 1);
-        if (!buf)
+        if (strbuf_grow(b, cap + 1) < 0)
                 return -ENOMEM;
         for (;;) {
                 ssize_t n;
 
-                if (len == size) {
-                        char *nb;
+                if (b->len == cap) {
                         if (req->content_length >= 0)
                                 break;
-                        if (size > max)
+                        if (cap > max)
                                 return berth_error_set(err, EMSGSIZE,
                                                        "request body is over the limit of %zu "
                                                        "bytes",
                                                        max);
-                        size = MIN(size * 2, max + 1);
-                        /* Not realloc(): the old copy may hold a secret, wiped first. */
-                        nb = malloc(size + 1);
-                        if (!nb)
+                        cap = MIN(cap * 2, max + 1);
+                        if (strbuf_grow(b, cap + 1) < 0)
                                 return -ENOMEM;
-                        memcpy(nb, buf, len);
-                        explicit_bzero(buf, len);
-                        free(buf);
-                        buf = nb;
                 }
-                n = req->transport->read(req->conn, buf + len, size - len);
+                n = req->transport->read(req->conn, b->p + b->len, cap - b->len);
                 if (n < 0)
                         return berth_error_set_errno(err, (int)-n, "read request body");
                 if (n == 0)
                         break;
-                len += (size_t)n;
+                b->len += (size_t)n;
         }
-        if (len > max)
+        b->p[b->len] = 0;
+        if (b->len > max)
                 return berth_error_set(err, EMSGSIZE, "request body is over the limit of %zu bytes",
                                        max);
-        if (req->content_length >= 0 && len < (size_t)req->content_length)
+        if (req->content_length >= 0 && b->len < (size_t)req->content_length)
                 return berth_error_set(err, EBADMSG, "request body ended after %zu of %lld bytes",
-                                       len, req->content_length);
-        buf[len] = 0;
-        *ret = TAKE_PTR(buf);
-        *ret_len = len;
+                                       b->len, req->content_length);
         return 0;
 }
 
-static void erase_and_freep(char **p)
-{
-        if (*p) {
-                explicit_bzero(*p, strlen(*p));
-                free(*p);
-        }
-}
-
-void berth_http_json_wipe(json_t *j)
+static void json_wipe(json_t *j)
 {
         const char *key;
         json_t *v;
@@ -354,20 +337,25 @@ void berth_http_json_wipe(json_t *j)
                 explicit_bzero((char *)json_string_value(j), json_string_length(j));
         else if (json_is_object(j))
                 json_object_foreach (j, key, v)
-                        berth_http_json_wipe(v);
+                        json_wipe(v);
         else if (json_is_array(j))
                 json_array_foreach (j, i, v)
-                        berth_http_json_wipe(v);
+                        json_wipe(v);
+}
+
+void berth_http_json_release(json_t *j)
+{
+        json_wipe(j);
+        json_decref(j);
 }
 
 int berth_http_read_json(struct berth_http_request *req, size_t max, json_t **ret,
                          struct berth_error *err)
 {
         /* Request bodies may carry Ceph keys: nothing of them stays in freed memory. */
-        __attribute__((cleanup(erase_and_freep))) char *body = NULL;
+        _cleanup_(strbuf_wipe) struct strbuf body = {};
         const char *ct = berth_http_header(req, "Content-Type");
         json_error_t jerr;
-        size_t len = 0;
         json_t *j;
         int r;
 
@@ -380,17 +368,23 @@ int berth_http_read_json(struct berth_http_request *req, size_t max, json_t **re
                                        "unsupported media type \"%.64s\", only "
                                        "[application/json] is allowed",
                                        ct ? ct : "application/octet-stream");
-        r = read_body(req, max, &body, &len, err);
+        r = read_body(req, max, &body, err);
         if (r < 0)
                 return r;
-        if (strspn(body, " \t\r\n") == len)
+        if (strspn(body.p, " \t\r\n") == body.len)
                 return berth_error_set(err, EINVAL, "a request body is required");
-        j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+        j = json_loadb(body.p, body.len, JSON_REJECT_DUPLICATES, &jerr);
         if (!j)
                 return berth_error_set(err, EBADMSG, "malformed JSON at line %d, column %d: %s",
                                        jerr.line, jerr.column, jerr.text);
         *ret = j;
         return 0;
+}
+
+bool berth_http_has_body(struct berth_http_request *req)
+{
+        return req->content_length > 0 ||
+               (req->content_length < 0 && berth_http_header(req, "Transfer-Encoding"));
 }
 
 int berth_http_expect_no_body(struct berth_http_request *req, struct berth_error *err)

@@ -14,6 +14,7 @@
 #include "http.h"
 #include "log.h"
 #include "macro.h"
+#include "server.h"
 #include "strv.h"
 
 /* Requests by route (method + pattern, so that ids do not make new series) and status. */
@@ -91,10 +92,7 @@ struct berth_http_router *berth_http_router_free(struct berth_http_router *r)
                 strv_free(r->allow_origins);
                 strv_free(r->allow_hosts);
                 pthread_mutex_destroy(&r->stats_lock);
-                if (r->token) {
-                        explicit_bzero(r->token, strlen(r->token));
-                        free(r->token);
-                }
+                erase_and_free(r->token);
                 free(r);
         }
         return NULL;
@@ -106,10 +104,7 @@ int berth_http_router_set_token(struct berth_http_router *r, const char *token)
 
         if (token && !t)
                 return -ENOMEM;
-        if (r->token) {
-                explicit_bzero(r->token, strlen(r->token));
-                free(r->token);
-        }
+        erase_and_free(r->token);
         r->token = t;
         return 0;
 }
@@ -117,8 +112,8 @@ int berth_http_router_set_token(struct berth_http_router *r, const char *token)
 int berth_http_router_set_browser_policy(struct berth_http_router *r, char *const *allow_origins,
                                          char *const *allow_hosts)
 {
-        char **o = strv_copy(allow_origins ?: (char *const[]){ NULL });
-        char **h = strv_copy(allow_hosts ?: (char *const[]){ NULL });
+        char **o = strv_copy(allow_origins);
+        char **h = strv_copy(allow_hosts);
 
         if (!o || !h) {
                 strv_free(o);
@@ -164,7 +159,7 @@ bool berth_http_host_allowed(const char *host, char *const *allow_hosts)
                 return true;
         if (streq(name, "[::1]"))
                 return true;
-        return inet_pton(AF_INET, name, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
+        return inet_pton(AF_INET, name, &a) == 1 && berth_http_in4_is_loopback(a);
 }
 
 /* Requests a browser sends for a web page (berth_http_router_set_browser_policy()): the

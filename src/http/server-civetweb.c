@@ -228,18 +228,15 @@ static int http_error(struct mg_connection *conn, int status, const char *msg)
 
 static int resolve_ipv4(const char *host, char *buf, size_t size, struct berth_error *err)
 {
-        struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM };
-        struct addrinfo *res = NULL;
-        int r;
+        struct in_addr a;
+        int r = berth_http_resolve_ipv4(host, &a);
 
-        r = getaddrinfo(host, NULL, &hints, &res);
-        if (r != 0 || !res)
+        if (r != 0)
                 return berth_error_set(err, EINVAL,
                                        "--host '%s' does not resolve to an IPv4 address "
                                        "(IPv6 is not supported by this civetweb build): %s",
                                        host, gai_strerror(r));
-        inet_ntop(AF_INET, &((struct sockaddr_in *)res->ai_addr)->sin_addr, buf, (socklen_t)size);
-        freeaddrinfo(res);
+        inet_ntop(AF_INET, &a, buf, (socklen_t)size);
         return 0;
 }
 
@@ -270,7 +267,7 @@ int berth_http_civetweb_start(const struct berth_http_listen *cfg, struct berth_
         }
         if (cfg->schemes & BERTH_SCHEME_HTTPS) {
                 size_t l = strlen(ports);
-                r = resolve_ipv4(cfg->tls_host ? cfg->tls_host : cfg->host, tls_host,
+                r = resolve_ipv4(berth_http_listen_host(cfg, BERTH_SCHEME_HTTPS), tls_host,
                                  sizeof(tls_host), err);
                 if (r < 0)
                         return r;
@@ -335,7 +332,7 @@ int berth_http_civetweb_start(const struct berth_http_listen *cfg, struct berth_
         opts[n++] = "keep_alive_timeout_ms";
         opts[n++] = "30000";
         (void)snprintf(timeout, sizeof(timeout), "%u",
-                       cfg->read_timeout_ms ? cfg->read_timeout_ms : 30000);
+                       cfg->read_timeout_ms ?: BERTH_HTTP_TIMEOUT_MS_DEFAULT);
         opts[n++] = "request_timeout_ms";
         opts[n++] = timeout;
         opts[n++] = "tcp_nodelay";

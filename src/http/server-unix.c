@@ -33,10 +33,6 @@
  */
 
 #define UNIX_IDLE_TIMEOUT_MS 30000
-/* Defaults of --read-timeout and --write-timeout: a request must arrive whole (head and
- * body) within the first, and every reply's send may wait the second for a stalled
- * reader, so that no client pins a worker or an /events slot. */
-#define UNIX_TIMEOUT_MS_DEFAULT 30000
 
 struct berth_http_unix {
         int fd;
@@ -515,9 +511,8 @@ static int remove_stale(const char *path, struct berth_error *err)
         return RET_NERRNO(unlink(path));
 }
 
-int berth_http_unix_start(const struct berth_http_listen *cfg, unsigned max_conns,
-                          struct berth_http_router *router, struct berth_http_unix **ret,
-                          struct berth_error *err)
+int berth_http_unix_start(const struct berth_http_listen *cfg, struct berth_http_router *router,
+                          struct berth_http_unix **ret, struct berth_error *err)
 {
         const char *path = cfg->socket_path, *group = cfg->socket_group;
         size_t max_header_bytes = cfg->max_header_bytes;
@@ -541,11 +536,10 @@ int berth_http_unix_start(const struct berth_http_listen *cfg, unsigned max_conn
         u->fd = -EBADF;
         u->stop_pipe[0] = u->stop_pipe[1] = -EBADF;
         u->router = router;
-        u->max_conns = max_conns ? max_conns : 64;
+        u->max_conns = cfg->threads ? cfg->threads * 2 : 64;
         u->max_header = max_header_bytes ? max_header_bytes : 16384;
-        u->read_timeout_ms = cfg->read_timeout_ms ? cfg->read_timeout_ms : UNIX_TIMEOUT_MS_DEFAULT;
-        u->write_timeout_ms =
-                cfg->write_timeout_ms ? cfg->write_timeout_ms : UNIX_TIMEOUT_MS_DEFAULT;
+        u->read_timeout_ms = cfg->read_timeout_ms ?: BERTH_HTTP_TIMEOUT_MS_DEFAULT;
+        u->write_timeout_ms = cfg->write_timeout_ms ?: BERTH_HTTP_TIMEOUT_MS_DEFAULT;
         pthread_mutex_init(&u->lock, NULL);
         pthread_cond_init(&u->idle, NULL);
         u->path = strdup(path);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,22 @@
 #include "error.h"
 #include "macro.h"
 #include "server.h"
+
+int berth_http_resolve_ipv4(const char *host, struct in_addr *ret)
+{
+        struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM };
+        struct addrinfo *res = NULL;
+        int r;
+
+        r = getaddrinfo(host, NULL, &hints, &res);
+        if (r == 0 && !res)
+                r = EAI_NONAME;
+        if (r == 0)
+                *ret = ((struct sockaddr_in *)res->ai_addr)->sin_addr;
+        if (res)
+                freeaddrinfo(res);
+        return r;
+}
 
 struct berth_http_server {
         struct berth_http_civetweb *civetweb;
@@ -34,7 +51,7 @@ int berth_http_server_start(const struct berth_http_listen *cfg, struct berth_ht
         if (cfg->schemes & BERTH_SCHEME_UNIX) {
                 size_t l = strlen(s->urls);
 
-                r = berth_http_unix_start(cfg, cfg->threads * 2, router, &s->unix_socket, err);
+                r = berth_http_unix_start(cfg, router, &s->unix_socket, err);
                 if (r < 0)
                         goto fail;
                 (void)snprintf(s->urls + l, sizeof(s->urls) - l, "unix:%s\n", cfg->socket_path);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -26,9 +28,30 @@ struct berth_http_listen {
         const char *tls_ca;
         unsigned threads;
         size_t max_header_bytes;
-        unsigned read_timeout_ms;  /* a request must arrive whole within this (0: 30 s) */
-        unsigned write_timeout_ms; /* a send may wait this long for the reader (0: 30 s) */
+        unsigned read_timeout_ms;  /* a request must arrive whole within this (0: default) */
+        unsigned write_timeout_ms; /* a send may wait this long for the reader (0: default) */
 };
+
+/* Defaults of --read-timeout and --write-timeout: a request must arrive whole (head and
+ * body) within the first, and every reply's send may wait the second for a stalled
+ * reader, so that no client pins a worker or an /events slot. */
+#define BERTH_HTTP_TIMEOUT_MS_DEFAULT 30000u
+
+/* The address a TCP scheme binds: --host, or --tls-host for https when it is given. */
+static inline const char *berth_http_listen_host(const struct berth_http_listen *cfg,
+                                                 unsigned scheme)
+{
+        return scheme == BERTH_SCHEME_HTTPS && cfg->tls_host ? cfg->tls_host : cfg->host;
+}
+
+/* host resolved as the TCP transport resolves it (IPv4 only): 0, or getaddrinfo()'s
+ * error (EAI_*, for gai_strerror()). */
+int berth_http_resolve_ipv4(const char *host, struct in_addr *ret);
+
+static inline bool berth_http_in4_is_loopback(struct in_addr a)
+{
+        return (ntohl(a.s_addr) >> 24) == 127;
+}
 
 struct berth_http_server;
 
@@ -50,7 +73,6 @@ int berth_http_civetweb_start(const struct berth_http_listen *cfg, struct berth_
 void berth_http_civetweb_stop(struct berth_http_civetweb *c);
 
 struct berth_http_unix;
-int berth_http_unix_start(const struct berth_http_listen *cfg, unsigned max_conns,
-                          struct berth_http_router *router, struct berth_http_unix **ret,
-                          struct berth_error *err);
+int berth_http_unix_start(const struct berth_http_listen *cfg, struct berth_http_router *router,
+                          struct berth_http_unix **ret, struct berth_error *err);
 void berth_http_unix_stop(struct berth_http_unix *u);

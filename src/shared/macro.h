@@ -64,6 +64,16 @@ static inline void *mfree(void *p)
         return NULL;
 }
 
+/* Zero a string that held a secret (a token, a key) and free it: NULL. */
+static inline void *erase_and_free(char *s)
+{
+        if (s) {
+                explicit_bzero(s, strlen(s));
+                free(s);
+        }
+        return NULL;
+}
+
 static inline void freep(void *p)
 {
         free(*(void **)p);

@@ -1,12 +1,37 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "strbuf.h"
+
+int strbuf_grow(struct strbuf *b, size_t size)
+{
+        char *q;
+
+        if (b->oom)
+                return -ENOMEM;
+        if (b->p && b->size >= size)
+                return 0;
+        q = malloc(size);
+        if (!q) {
+                b->oom = true;
+                return -ENOMEM;
+        }
+        if (b->p) {
+                memcpy(q, b->p, b->len + 1);
+                explicit_bzero(b->p, b->size);
+                free(b->p);
+        } else
+                q[0] = 0;
+        b->p = q;
+        b->size = size;
+        return 0;
+}
 
 void strbuf_printf(struct strbuf *b, const char *fmt, ...)
 {
@@ -27,22 +52,8 @@ void strbuf_printf(struct strbuf *b, const char *fmt, ...)
                         b->len += (size_t)n;
                         return;
                 }
-                {
-                        size_t want = MAX(b->size * 2, b->len + (size_t)n + 1024);
-                        char *q = malloc(want);
-                        if (!q) {
-                                b->oom = true;
-                                return;
-                        }
-                        if (b->p) {
-                                memcpy(q, b->p, b->len + 1);
-                                explicit_bzero(b->p, b->size);
-                                free(b->p);
-                        } else
-                                q[0] = 0;
-                        b->p = q;
-                        b->size = want;
-                }
+                if (strbuf_grow(b, MAX(b->size * 2, b->len + (size_t)n + 1024)) < 0)
+                        return;
         }
 }
 

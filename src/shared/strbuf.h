@@ -19,5 +19,7 @@ struct strbuf {
 };
 
 _printf_(2, 3) void strbuf_printf(struct strbuf *b, const char *fmt, ...);
+/* Make the buffer at least size bytes (the old one wiped): 0, or -ENOMEM (and oom set). */
+int strbuf_grow(struct strbuf *b, size_t size);
 /* Wipe and free the buffer; the struct is empty again. */
 void strbuf_wipe(struct strbuf *b);

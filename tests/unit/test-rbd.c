@@ -74,7 +74,7 @@ START_TEST(test_decode)
                                "nocrc,cephx_require_signatures,ro,queue_depth=64,name=kraken,"
                                "secret=AQBtestkeytestkeytestkeytestkeytestkey==,_pool_ns=ns1 "
                                "rbd sys.sqsh -");
-        rbd_free_secret_string(line);
+        erase_and_free(line);
         /* The librbd path cannot set a queue depth, and says so. */
         ck_assert_str_eq(rbd_helper_unsupported(&s->rbd), "queue_depth");
         berth_attach_spec_free(s);
@@ -87,7 +87,7 @@ START_TEST(test_decode)
                          0);
         line = krbd_add_line(&s->rbd);
         ck_assert_str_eq(line, "127.0.0.1 name=admin p i s1");
-        rbd_free_secret_string(line);
+        erase_and_free(line);
         ck_assert(rbd_spec_read_only(&s->rbd)); /* a snapshot */
         ck_assert_ptr_null(rbd_helper_unsupported(&s->rbd));
         berth_attach_spec_free(s);
@@ -301,10 +301,10 @@ START_TEST(test_key_from_conf)
 
         ck_assert_int_eq(rbd_key_from_conf(conf, NULL, &k), 0);
         ck_assert_str_eq(k, "AQBadminadminadminadminadminadminadmin==");
-        rbd_free_secret_string(k);
+        erase_and_free(k);
         ck_assert_int_eq(rbd_key_from_conf(conf, "foo", &k), 0);
         ck_assert_str_eq(k, "AQBfoo");
-        rbd_free_secret_string(k);
+        erase_and_free(k);
         ck_assert_int_eq(rbd_key_from_conf(conf, "nobody", &k), -ENOKEY);
         ck_assert_int_eq(rbd_key_from_conf("/nonexistent/ceph.conf", NULL, &k), -ENOENT);
         test_rm_rf(dir);
