@@ -150,6 +150,13 @@ int mountfs_umount(const char *target, bool lazy, struct berth_error *err)
         return 0;
 }
 
+void mountfs_umount_all(const char *target)
+{
+        while (mountfs_is_mountpoint(target) > 0)
+                if (mountfs_umount(target, /* lazy= */ true, NULL) < 0)
+                        break;
+}
+
 int mountfs_is_mountpoint(const char *path)
 {
         struct statx sx, psx;

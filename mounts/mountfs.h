@@ -29,6 +29,10 @@ int mountfs_mount(const char *source, const char *target, const char *fstype, co
  * that is no longer a mount point is -EINVAL. Returns 0 / -errno. */
 int mountfs_umount(const char *target, bool lazy, struct berth_error *err);
 
+/* Detach every mount stacked on target, lazily (a busy one lives on until its last
+ * user is gone). */
+void mountfs_umount_all(const char *target);
+
 /* Is path the root of a mount in this namespace? 1 / 0 / -errno. */
 int mountfs_is_mountpoint(const char *path);
 

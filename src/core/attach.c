@@ -181,11 +181,9 @@ static int loopback_attach(struct berth_store *s, struct berth_attach *a,
         fd = open_backing(a, spec, ro_hint, &ro, err);
         if (fd < 0)
                 return fd;
+        /* A regular file (open_backing()); its device and inode name it below. */
         if (fstat(fd, &st) < 0)
                 return berth_error_set_errno(err, errno, "stat '%s'", spec->loopback.path);
-        if (!S_ISREG(st.st_mode))
-                return berth_error_set(err, EINVAL, "loopback.path '%s' is not a regular file",
-                                       spec->loopback.path);
 
         (void)snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
         n = readlink(link, target, sizeof(target) - 1);
@@ -305,7 +303,7 @@ static int rbd_attach_krbd(struct berth_store *s, struct berth_attach *a,
                                                s->ceph_conf, rs->opt.name ? rs->opt.name : "admin");
                 r = berth_rbd_spec_copy(&keyed, rs);
                 if (r < 0) {
-                        rbd_free_secret_string(key);
+                        erase_and_free(key);
                         return r;
                 }
                 keyed.opt.secret = key;

@@ -35,6 +35,8 @@ int container_resolve_exec(const struct berth_container *c, char **ret, struct b
 /* <state>/containers/<id> and the log file. */
 int container_prepare_files(struct berth_store *s, struct berth_container *c,
                             struct berth_error *err);
+/* <log>.1, where the log rotates to (created): an fd, or -1 with errno set, as open(2). */
+int container_open_log_old(const struct berth_container *c);
 /* keep_log: the log stays, within the budget of kept logs (logkeep.h). */
 void container_remove_files(struct berth_store *s, struct berth_container *c, bool keep_log);
 /* exec_path: args[0] resolved by the caller just before (taken over), or NULL. */

@@ -173,17 +173,28 @@ void container_remove_files(struct berth_store *s, struct berth_container *c, bo
 
 /* ---- start ------------------------------------------------------------------------ */
 
+int container_open_log_old(const struct berth_container *c)
+{
+        _cleanup_free_ char *old = NULL;
+
+        if (asprintf(&old, "%s.1", c->logfile) < 0) {
+                errno = ENOMEM;
+                return -1;
+        }
+        return open(old, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+}
+
 static int open_launch_fds(struct berth_container *c, struct berth_launch_fds *fds,
                            struct berth_error *err)
 {
-        _cleanup_free_ char *status = NULL, *old = NULL;
+        _cleanup_free_ char *status = NULL;
 
         *fds = (struct berth_launch_fds){ -EBADF, -EBADF, -EBADF, -EBADF };
-        if (asprintf(&status, "%s/exit.json", c->dir) < 0 || asprintf(&old, "%s.1", c->logfile) < 0)
+        if (asprintf(&status, "%s/exit.json", c->dir) < 0)
                 return -ENOMEM;
         /* Readable too: berth-init copies it into <log>.1 when it rotates. */
         fds->log = open(c->logfile, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
-        fds->log_old = open(old, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+        fds->log_old = container_open_log_old(c);
         /* Truncate only a status left by an earlier run: on ext4, closing a file that
          * was truncated starts its writeback (auto_da_alloc), a cost on every exit. */
         fds->status = open(status, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);

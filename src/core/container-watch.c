@@ -199,11 +199,8 @@ static void console_to_log(const struct berth_store *s, const struct berth_conta
         if (log < 0)
                 return;
         if (s->log_max && fstat(log, &st) >= 0 && (uint64_t)st.st_size + n > s->log_max) {
-                _cleanup_free_ char *old = NULL;
-                _cleanup_close_ int old_fd = -EBADF;
+                _cleanup_close_ int old_fd = container_open_log_old(c);
 
-                if (asprintf(&old, "%s.1", c->logfile) >= 0)
-                        old_fd = open(old, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
                 if (old_fd >= 0)
                         (void)log_rotate_fd(log, old_fd);
         }

@@ -387,9 +387,7 @@ static void overlay_upper_release(struct berth_mount *m)
 {
         if (!m->overlay.upper_mount)
                 return;
-        while (mountfs_is_mountpoint(m->overlay.upper_mount) > 0)
-                if (mountfs_umount(m->overlay.upper_mount, /* lazy= */ true, NULL) < 0)
-                        break;
+        mountfs_umount_all(m->overlay.upper_mount);
         if (rmdir(m->overlay.upper_mount) < 0 && errno != ENOENT)
                 log_warning_errno(errno, "Failed to remove '%s', ignoring: %m",
                                   m->overlay.upper_mount);

@@ -241,9 +241,7 @@ static unsigned sweep_dir(const char *dir, char *const *known)
                         break;
                 if (strv_contains(known, p))
                         continue;
-                while (mountfs_is_mountpoint(p) > 0)
-                        if (mountfs_umount(p, /* lazy= */ true, NULL) < 0)
-                                break;
+                mountfs_umount_all(p);
                 if (rm_rf_physical(p) < 0)
                         (void)unlink(p);
                 log_info("Removed '%s': no record names it (left by a berthd that died)", p);
