@@ -60,13 +60,13 @@ static const char *const counter_names[_BERTH_OBJ_TYPE_MAX] = {
  * handed out after the last record may be gone with their objects. */
 static void rebuild_counters(struct berth_persist *p, const char *state_dir, uint64_t next_id[])
 {
-        const char *const dirs[2] = { p->dir, NULL };
         _cleanup_free_ char *logs = NULL;
+        const char *dirs[2] = { p->dir, NULL };
 
-        if (asprintf(&logs, "%s/logs", state_dir) < 0)
-                return;
-        for (int k = 0; k < 2; k++) {
-                DIR *d = opendir(k == 0 ? dirs[0] : logs);
+        if (asprintf(&logs, "%s/logs", state_dir) >= 0)
+                dirs[1] = logs;
+        for (size_t k = 0; k < ELEMENTSOF(dirs); k++) {
+                DIR *d = dirs[k] ? opendir(dirs[k]) : NULL;
                 struct dirent *de;
 
                 if (!d)
@@ -76,16 +76,13 @@ static void rebuild_counters(struct berth_persist *p, const char *state_dir, uin
                         char type[32];
                         int t;
 
-                        if (k == 1) {
-                                /* <id>-<unixtime>.log: containers */
-                                if (sscanf(de->d_name, "%llu-", &id) == 1)
-                                        next_id[BERTH_OBJ_CONTAINER] =
-                                                MAX(next_id[BERTH_OBJ_CONTAINER], id + 1);
+                        /* Records, <type>-<id>.json; container logs, <id>-<unixtime>.log. */
+                        if (sscanf(de->d_name, "%31[a-z]-%llu.json", type, &id) == 2)
+                                t = berth_obj_type_from_string(type);
+                        else if (sscanf(de->d_name, "%llu-", &id) == 1)
+                                t = BERTH_OBJ_CONTAINER;
+                        else
                                 continue;
-                        }
-                        if (sscanf(de->d_name, "%31[a-z]-%llu.json", type, &id) != 2)
-                                continue;
-                        t = berth_obj_type_from_string(type);
                         if (t >= 0 && t < _BERTH_OBJ_TYPE_MAX)
                                 next_id[t] = MAX(next_id[t], (uint64_t)id + 1);
                 }
