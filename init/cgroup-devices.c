@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "cgroup-devices.h"
+#include "cgroup.h"
 #include "error.h"
+#include "fileio.h"
 #include "macro.h"
 
 /* Character devices a container may open (minor -1: all of that major). */
@@ -25,40 +27,22 @@ static const struct {
         { 10, 200 },                                         /* net/tun */
 };
 
-static int write_str(const char *dir, const char *file, const char *value)
-{
-        char path[4096];
-        _cleanup_close_ int fd = -EBADF;
-        size_t len = strlen(value);
-
-        if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, file) >= sizeof(path))
-                return -ENAMETOOLONG;
-        fd = open(path, O_WRONLY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        return write(fd, value, len) == (ssize_t)len ? 0 : -errno;
-}
-
 /* Does the group allow everything (the default of a group nobody restricted)? */
 static bool allows_all(const char *dir)
 {
-        char path[4096], buf[256] = "";
-        _cleanup_close_ int fd = -EBADF;
-        ssize_t n;
+        char path[4096], buf[256];
 
         if ((size_t)snprintf(path, sizeof(path), "%s/devices.list", dir) >= sizeof(path))
                 return true;
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
+        if (read_one_line(path, buf, sizeof(buf)) < 0)
                 return true;
-        n = read(fd, buf, sizeof(buf) - 1);
-        return n <= 0 || strncmp(buf, "a *:* rwm", 9) == 0;
+        return !buf[0] || strncmp(buf, "a *:* rwm", 9) == 0;
 }
 
 int berth_devices_v1_set(const char *dir)
 {
         char rule[64];
-        int r = write_str(dir, "devices.deny", "a");
+        int r = berth_cgroup_write(dir, "devices.deny", "a");
 
         /* The kernel refuses to change a group's default while it has children (the
          * containers a restarted berthd re-adopts): fine when it denies already. */
@@ -71,12 +55,12 @@ int berth_devices_v1_set(const char *dir)
                 else
                         (void)snprintf(rule, sizeof(rule), "c %d:%d rwm", allowed[i].major,
                                        allowed[i].minor);
-                r = write_str(dir, "devices.allow", rule);
+                r = berth_cgroup_write(dir, "devices.allow", rule);
         }
         if (r >= 0)
-                r = write_str(dir, "devices.allow", "c *:* m");
+                r = berth_cgroup_write(dir, "devices.allow", "c *:* m");
         if (r >= 0)
-                r = write_str(dir, "devices.allow", "b *:* m");
+                r = berth_cgroup_write(dir, "devices.allow", "b *:* m");
         return r;
 }
 

@@ -41,7 +41,7 @@ const char *berth_cgroup_layout_to_string(enum berth_cgroup_layout l)
         return l < _BERTH_CGROUP_LAYOUT_MAX ? layout_names[l] : NULL;
 }
 
-static int write_str(const char *dir, const char *file, const char *value)
+int berth_cgroup_write(const char *dir, const char *file, const char *value)
 {
         _cleanup_free_ char *p = NULL;
         _cleanup_close_ int fd = -EBADF;
@@ -160,18 +160,34 @@ struct berth_cgroup_system *berth_cgroup_system_free(struct berth_cgroup_system 
         return NULL;
 }
 
+/* Make berth's parent group in hierarchy hier, unless it exists; *ret_path: its path.
+ * Returns 1 when made, 0 when it existed, -errno (err set, but not for ENOMEM). */
+static int make_parent(const struct berth_cgroup_system *cs, const char *hier, char **ret_path,
+                       struct berth_error *err)
+{
+        char *p;
+
+        if (asprintf(&p, "%s/%s", hier, cs->parent) < 0)
+                return -ENOMEM;
+        *ret_path = p;
+        if (mkdir(p, 0755) >= 0)
+                return 1;
+        if (errno != EEXIST)
+                return berth_error_set_errno(err, errno, "create cgroup '%s'", p);
+        return 0;
+}
+
 int berth_cgroup_system_prepare(struct berth_cgroup_system *cs, struct berth_error *err)
 {
         int r;
 
         if (cs->v1[BERTH_CG_DEVICES]) {
                 _cleanup_free_ char *p = NULL;
-                if (asprintf(&p, "%s/%s", cs->v1[BERTH_CG_DEVICES], cs->parent) < 0)
-                        return -ENOMEM;
                 /* Whoever made the parent before (another version, an operator), its list
                  * is berth's from now on; the kernel narrows the groups below with it. */
-                if (mkdir(p, 0755) < 0 && errno != EEXIST)
-                        return berth_error_set_errno(err, errno, "create cgroup '%s'", p);
+                r = make_parent(cs, cs->v1[BERTH_CG_DEVICES], &p, err);
+                if (r < 0)
+                        return r;
                 r = berth_devices_v1_set(p);
                 if (r < 0)
                         return berth_error_set_errno(err, -r, "set the device allow-list in '%s'",
@@ -186,14 +202,14 @@ int berth_cgroup_system_prepare(struct berth_cgroup_system *cs, struct berth_err
         return 0;
 }
 
-/* rmdir, waiting (bounded) while a group is busy: its last process may still be
- * exiting. */
-static int rmdir_group(const char *path, int tries)
+/* rmdir, waiting (up to tries times, sleep_ns each) while a group is busy: its last
+ * process may still be exiting. Returns 0 / -errno. */
+static int rmdir_group(const char *path, int tries, long sleep_ns)
 {
         while (rmdir(path) < 0) {
                 if (errno != EBUSY || tries-- <= 0)
                         return -errno;
-                (void)nanosleep(&(struct timespec){ .tv_nsec = 1000 * 1000 }, NULL);
+                (void)nanosleep(&(struct timespec){ .tv_nsec = sleep_ns }, NULL);
         }
         return 0;
 }
@@ -213,7 +229,7 @@ static void prune_zygote_groups(const char *parent)
                     strspn(de->d_name + 1, "0123456789") != strlen(de->d_name + 1) ||
                     asprintf(&p, "%s/%s", parent, de->d_name) < 0)
                         continue;
-                (void)rmdir_group(p, 2000);
+                (void)rmdir_group(p, 2000, 1000 * 1000);
         }
         if (d)
                 closedir(d);
@@ -275,7 +291,8 @@ static int cpuset_inherit(const char *dir)
         mems[strcspn(mems, "\n")] = 0;
         if (!*cpus || !*mems)
                 return -EINVAL;
-        if (write_str(dir, "cpuset.cpus", cpus) < 0 || write_str(dir, "cpuset.mems", mems) < 0)
+        if (berth_cgroup_write(dir, "cpuset.cpus", cpus) < 0 ||
+            berth_cgroup_write(dir, "cpuset.mems", mems) < 0)
                 return -EIO;
         return 0;
 }
@@ -284,14 +301,10 @@ static int ensure_parent(const struct berth_cgroup_system *cs, const char *hier,
                          enum berth_cgroup_ctrl c, struct berth_error *err)
 {
         _cleanup_free_ char *p = NULL;
+        int r = make_parent(cs, hier, &p, err);
 
-        if (asprintf(&p, "%s/%s", hier, cs->parent) < 0)
-                return -ENOMEM;
-        if (mkdir(p, 0755) < 0) {
-                if (errno != EEXIST)
-                        return berth_error_set_errno(err, errno, "create cgroup '%s'", p);
-                return 0;
-        }
+        if (r <= 0)
+                return r;
         if (c == BERTH_CG_CPUSET)
                 (void)cpuset_inherit(p);
         /* The device allow-list is set on the parent (and again by
@@ -304,8 +317,8 @@ static int ensure_parent(const struct berth_cgroup_system *cs, const char *hier,
                  * a controller that cannot be enabled just has no limit. */
                 static const char *const enable[] = { "+memory", "+pids", "+cpu" };
                 for (size_t i = 0; i < ELEMENTSOF(enable); i++) {
-                        (void)write_str(hier, "cgroup.subtree_control", enable[i]);
-                        (void)write_str(p, "cgroup.subtree_control", enable[i]);
+                        (void)berth_cgroup_write(hier, "cgroup.subtree_control", enable[i]);
+                        (void)berth_cgroup_write(p, "cgroup.subtree_control", enable[i]);
                 }
         }
         return 0;
@@ -342,15 +355,16 @@ static int set_limits(struct berth_cgroup *cg, const struct berth_limits *l,
                                                "limits.memory: this host has no memory cgroup "
                                                "controller");
                 (void)snprintf(v, sizeof(v), "%llu", (unsigned long long)l->memory);
-                r = write_str(cg->memory, cg->memory_v2 ? "memory.max" : "memory.limit_in_bytes",
-                              v);
+                r = berth_cgroup_write(cg->memory,
+                                       cg->memory_v2 ? "memory.max" : "memory.limit_in_bytes", v);
                 if (r < 0)
                         return berth_error_set_errno(err, -r, "set memory limit in '%s'",
                                                      cg->memory);
                 /* No swap beyond the limit either (v1: memsw; v2: swap.max). */
-                (void)write_str(cg->memory,
-                                cg->memory_v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes",
-                                cg->memory_v2 ? "0" : v);
+                (void)berth_cgroup_write(cg->memory,
+                                         cg->memory_v2 ? "memory.swap.max"
+                                                       : "memory.memsw.limit_in_bytes",
+                                         cg->memory_v2 ? "0" : v);
         }
         if (l->pids) {
                 if (!cg->pids)
@@ -358,7 +372,7 @@ static int set_limits(struct berth_cgroup *cg, const struct berth_limits *l,
                                                "limits.pids: this host has no pids cgroup "
                                                "controller");
                 (void)snprintf(v, sizeof(v), "%llu", (unsigned long long)l->pids);
-                r = write_str(cg->pids, "pids.max", v);
+                r = berth_cgroup_write(cg->pids, "pids.max", v);
                 if (r < 0)
                         return berth_error_set_errno(err, -r, "set pids limit in '%s'", cg->pids);
         }
@@ -377,7 +391,7 @@ static int set_limits(struct berth_cgroup *cg, const struct berth_limits *l,
                                 (void)snprintf(v, sizeof(v), "%u", l->cpu_weight);
                         else
                                 (void)snprintf(v, sizeof(v), "%llu", shares);
-                        r = write_str(cg->cpu, v2 ? "cpu.weight" : "cpu.shares", v);
+                        r = berth_cgroup_write(cg->cpu, v2 ? "cpu.weight" : "cpu.shares", v);
                         if (r < 0)
                                 return berth_error_set_errno(err, -r, "set cpu weight in '%s'",
                                                              cg->cpu);
@@ -386,13 +400,13 @@ static int set_limits(struct berth_cgroup *cg, const struct berth_limits *l,
                         uint32_t period = l->cpu_period_us ? l->cpu_period_us : 100000;
                         if (v2) {
                                 (void)snprintf(v, sizeof(v), "%u %u", l->cpu_quota_us, period);
-                                r = write_str(cg->cpu, "cpu.max", v);
+                                r = berth_cgroup_write(cg->cpu, "cpu.max", v);
                         } else {
                                 (void)snprintf(v, sizeof(v), "%u", period);
-                                r = write_str(cg->cpu, "cpu.cfs_period_us", v);
+                                r = berth_cgroup_write(cg->cpu, "cpu.cfs_period_us", v);
                                 (void)snprintf(v, sizeof(v), "%u", l->cpu_quota_us);
                                 if (r >= 0)
-                                        r = write_str(cg->cpu, "cpu.cfs_quota_us", v);
+                                        r = berth_cgroup_write(cg->cpu, "cpu.cfs_quota_us", v);
                         }
                         if (r < 0)
                                 return berth_error_set_errno(err, -r, "set cpu quota in '%s'",
@@ -575,7 +589,7 @@ int berth_cgroup_open(const struct berth_cgroup_system *cs, const char *name,
 static int remove_tree(const char *path)
 {
         DIR *d = opendir(path);
-        int r = 0, tries = 0;
+        int r = 0;
 
         if (!d)
                 return errno == ENOENT ? 0 : -errno;
@@ -595,14 +609,8 @@ static int remove_tree(const char *path)
         closedir(d);
         if (r < 0)
                 return r;
-        while (rmdir(path) < 0) {
-                if (errno == ENOENT)
-                        return 0;
-                if (errno != EBUSY || ++tries > 2000)
-                        return -errno;
-                (void)nanosleep(&(struct timespec){ .tv_nsec = 500 * 1000 }, NULL);
-        }
-        return 0;
+        r = rmdir_group(path, 2000, 500 * 1000);
+        return r == -ENOENT ? 0 : r;
 }
 
 int berth_cgroup_remove(struct berth_cgroup *cg)
@@ -641,9 +649,9 @@ int berth_cgroup_freeze(struct berth_cgroup *cg, bool freeze, struct berth_error
         if (!cg || !cg->freezer)
                 return berth_error_set(err, EOPNOTSUPP, "this host has no cgroup freezer");
         if (cg->freezer_v2)
-                r = write_str(cg->freezer, "cgroup.freeze", freeze ? "1" : "0");
+                r = berth_cgroup_write(cg->freezer, "cgroup.freeze", freeze ? "1" : "0");
         else
-                r = write_str(cg->freezer, "freezer.state", freeze ? "FROZEN" : "THAWED");
+                r = berth_cgroup_write(cg->freezer, "freezer.state", freeze ? "FROZEN" : "THAWED");
         if (r < 0)
                 return berth_error_set_errno(err, -r, "%s '%s'", freeze ? "freeze" : "thaw",
                                              cg->freezer);
@@ -689,7 +697,7 @@ int berth_cgroup_kill_all(struct berth_cgroup *cg)
 {
         if (!cg)
                 return 0;
-        if (cg->v2 && write_str(cg->v2, "cgroup.kill", "1") >= 0)
+        if (cg->v2 && berth_cgroup_write(cg->v2, "cgroup.kill", "1") >= 0)
                 return 0;
         /* Without cgroup.kill (kernel < 5.14, or v1): freeze so nothing forks while we
          * kill, then thaw so SIGKILL is delivered. */

@@ -68,6 +68,9 @@ struct berth_cgroup {
         bool devices_confined; /* a v1 devices group, or the device program on its v2 group */
 };
 
+/* Write value into the file of the group at dir (one write(2)). Returns 0 / -errno. */
+int berth_cgroup_write(const char *dir, const char *file, const char *value);
+
 /* Find the layout under root (normally /sys/fs/cgroup) from mountinfo. */
 int berth_cgroup_system_detect(const char *root, const char *parent,
                                struct berth_cgroup_system **ret, struct berth_error *err);

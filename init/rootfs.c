@@ -392,6 +392,25 @@ static int move_api_mounts(int st_fd, int root_fd, struct berth_error *err)
         return 0;
 }
 
+/* Make every mount private, mount the staging tmpfs (named source) on path, an empty
+ * directory, and open it. path is NULL when the launch spec has none. Returns the fd /
+ * -errno. */
+static int staging_open(const char *path, const char *source, struct berth_error *err)
+{
+        int fd;
+
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                return berth_error_set_errno(err, errno, "make / private");
+        if (!path)
+                return berth_error_set(err, EINVAL, "launch spec: no staging directory");
+        if (mount(source, path, "tmpfs", MS_NOSUID | MS_NODEV, STAGING_TMPFS_OPTS) < 0)
+                return berth_error_set_errno(err, errno, "mount the staging tmpfs on '%s'", path);
+        fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return berth_error_set_errno(err, errno, "open '%s'", path);
+        return fd;
+}
+
 int rootfs_setup(const struct berth_launch *l, struct berth_error *err)
 {
         _cleanup_close_ int root_fd = -EBADF, st_fd = -EBADF;
@@ -399,17 +418,9 @@ int rootfs_setup(const struct berth_launch *l, struct berth_error *err)
         int r;
 
         init_log("making all mounts private");
-        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-                return berth_error_set_errno(err, errno, "make / private");
-        if (!l->staging)
-                return berth_error_set(err, EINVAL, "launch spec: no staging directory");
-        if (mount("berth-staging", l->staging, "tmpfs", MS_NOSUID | MS_NODEV, STAGING_TMPFS_OPTS) <
-            0)
-                return berth_error_set_errno(err, errno, "mount the staging tmpfs on '%s'",
-                                             l->staging);
-        st_fd = open(l->staging, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        st_fd = staging_open(l->staging, "berth-staging", err);
         if (st_fd < 0)
-                return berth_error_set_errno(err, errno, "open '%s'", l->staging);
+                return st_fd;
 
         init_log("preparing image");
         root_fd = open(l->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -444,14 +455,9 @@ int rootfs_zygote_prepare(const char *staging, struct berth_error *err)
         _cleanup_close_ int st = -EBADF;
         int r;
 
-        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-                return berth_error_set_errno(err, errno, "make / private");
-        if (mount("berth-zygote", staging, "tmpfs", MS_NOSUID | MS_NODEV, STAGING_TMPFS_OPTS) < 0)
-                return berth_error_set_errno(err, errno, "mount the staging tmpfs on '%s'",
-                                             staging);
-        st = open(staging, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        st = staging_open(staging, "berth-zygote", err);
         if (st < 0)
-                return berth_error_set_errno(err, errno, "open '%s'", staging);
+                return st;
         r = api_mounts(st, &def, err);
         if (r < 0)
                 return r;

@@ -427,10 +427,11 @@ static const char *const init_only[] = { "mount",         "umount2",
                                          "mount_setattr", "sethostname",
                                          "setdomainname", NULL };
 
-/* Known calls no profile allows: EPERM (the rest of what is not allowed: ENOSYS). Never
- * allowed whatever the capabilities: loading kernels and modules, bpf (a program could
- * detach the device filter), perf, the key rings (ENOSYS for systemd, which treats that as
- * "not available"), swap, io_uring, userfaultfd. */
+/* Known calls no profile allows: EPERM, as for the calls of the capabilities a profile
+ * lacks (the rest of what is not allowed: ENOSYS). Never allowed whatever the
+ * capabilities: loading kernels and modules, bpf (a program could detach the device
+ * filter), perf, the key rings (ENOSYS for systemd, which treats that as "not available"),
+ * swap, io_uring, userfaultfd. */
 static const char *const refused[] = {
         "kexec_load",
         "kexec_file_load",
@@ -466,38 +467,6 @@ static const char *const refused[] = {
         "userfaultfd",
         "listmount",
         "statmount",
-        /* capability-gated: refused unless a group above allows them */
-        "fsconfig",
-        "fsmount",
-        "fsopen",
-        "fspick",
-        "lookup_dcookie",
-        "mount",
-        "mount_setattr",
-        "move_mount",
-        "open_tree",
-        "pivot_root",
-        "quotactl",
-        "quotactl_fd",
-        "setdomainname",
-        "sethostname",
-        "setns",
-        "umount",
-        "umount2",
-        "fanotify_init",
-        "kcmp",
-        "pidfd_getfd",
-        "process_madvise",
-        "get_mempolicy",
-        "mbind",
-        "set_mempolicy",
-        "set_mempolicy_home_node",
-        "migrate_pages",
-        "move_pages",
-        "reboot",
-        "chroot",
-        "vhangup",
-        "open_by_handle_at",
         NULL,
 };
 
@@ -541,8 +510,6 @@ bool berth_seccomp_allows(enum berth_seccomp_profile p, const char *name)
 
         if (p == BERTH_SECCOMP_FINISH)
                 return !in_list(init_only, name);
-        if (streq(name, "bpf") || streq(name, "io_uring_setup") || streq(name, "userfaultfd"))
-                return false;
         if (in_list(base, name))
                 return true;
         if (p == BERTH_SECCOMP_ZYGOTE && in_list(init_only, name))
@@ -579,7 +546,8 @@ static int add_list(scmp_filter_ctx ctx, uint32_t action, const char *const *nam
 }
 
 /* clone() and unshare() where namespaces are not the profile's to make: allowed without
- * namespace flags, EPERM with any of them (setns() is on the refused list). */
+ * namespace flags, EPERM with any of them (setns() is refused with the other
+ * CAP_SYS_ADMIN calls). */
 static int namespace_rules(scmp_filter_ctx ctx, struct berth_error *err)
 {
         static const uint64_t bits[] = {
@@ -627,6 +595,27 @@ static int argument_rules(scmp_filter_ctx ctx, struct berth_error *err)
         return r;
 }
 
+/* EPERM (ENOSYS for some in systemd mode) for each of names that profile p does not allow.
+ * unshare() is left out: without CAP_SYS_ADMIN, namespace_rules() has its rules (a rule for
+ * the whole call would override them). */
+static int refuse_list(scmp_filter_ctx ctx, enum berth_seccomp_profile p, const char *const *names,
+                       struct berth_error *err)
+{
+        for (; *names; names++) {
+                uint32_t action = p == BERTH_SECCOMP_SYSTEMD && enosys_in_systemd_mode(*names)
+                                          ? SCMP_ACT_ERRNO(ENOSYS)
+                                          : SCMP_ACT_ERRNO(EPERM);
+                int r;
+
+                if (streq(*names, "unshare") || berth_seccomp_allows(p, *names))
+                        continue;
+                r = rule(ctx, action, *names, 0, NULL, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static int allow_list(scmp_filter_ctx ctx, enum berth_seccomp_profile p, struct berth_error *err)
 {
         uint64_t caps = profile_caps(p);
@@ -646,13 +635,11 @@ static int allow_list(scmp_filter_ctx ctx, enum berth_seccomp_profile p, struct 
                 r = namespace_rules(ctx, err);
         if (r >= 0)
                 r = argument_rules(ctx, err);
-        for (const char *const *n = refused; r >= 0 && *n; n++) {
-                uint32_t action = p == BERTH_SECCOMP_SYSTEMD && enosys_in_systemd_mode(*n)
-                                          ? SCMP_ACT_ERRNO(ENOSYS)
-                                          : SCMP_ACT_ERRNO(EPERM);
-                if (!berth_seccomp_allows(p, *n))
-                        r = rule(ctx, action, *n, 0, NULL, err);
-        }
+        if (r >= 0)
+                r = refuse_list(ctx, p, refused, err);
+        /* and the calls of the capabilities the profile lacks */
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(cap_groups); i++)
+                r = refuse_list(ctx, p, cap_groups[i].names, err);
         return r;
 }
 
