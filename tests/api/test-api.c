@@ -631,74 +631,46 @@ END_TEST
 
 /* ---- the daemon's command line and life cycle ------------------------------------ */
 
-static int run_berthd(const char *const *args, char *out, size_t size)
-{
-        int p[2], status;
-        pid_t pid;
-        size_t len = 0;
-        ssize_t n;
-
-        ck_assert_int_eq(pipe(p), 0);
-        pid = fork();
-        if (pid == 0) {
-                const char *argv[16] = { test_berthd_path() };
-                size_t k = 1;
-                for (size_t i = 0; args[i] && k < 15; i++)
-                        argv[k++] = args[i];
-                dup2(p[1], 1);
-                dup2(p[1], 2);
-                close(p[0]);
-                execv(argv[0], (char *const *)argv);
-                _exit(127);
-        }
-        close(p[1]);
-        while ((n = read(p[0], out + len, size - 1 - len)) > 0)
-                len += (size_t)n;
-        out[len] = 0;
-        close(p[0]);
-        waitpid(pid, &status, 0);
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 START_TEST(test_flags)
 {
         char out[8192];
         int r;
 
-        r = run_berthd((const char *[]){ "--help", NULL }, out, sizeof(out));
+        r = test_berthd_run((const char *[]){ "--help", NULL }, out, sizeof(out));
         ck_assert_int_eq(r, 0);
         ck_assert_msg(strstr(out, "--socket-path") && strstr(out, "--tls-certificate") &&
                               strstr(out, "--state-dir"),
                       "%s", out);
 
-        r = run_berthd((const char *[]){ "--version", NULL }, out, sizeof(out));
+        r = test_berthd_run((const char *[]){ "--version", NULL }, out, sizeof(out));
         ck_assert_int_eq(r, 0);
         ck_assert_msg(strncmp(out, "berthd ", 7) == 0, "%s", out);
 
-        r = run_berthd((const char *[]){ "--bogus", NULL }, out, sizeof(out));
+        r = test_berthd_run((const char *[]){ "--bogus", NULL }, out, sizeof(out));
         ck_assert_int_eq(r, 2);
         ck_assert_msg(strstr(out, "'--bogus'") && !strchr(strchr(out, '\n') + 1, '\n'),
                       "want one line naming the flag: %s", out);
 
-        r = run_berthd((const char *[]){ "--port", "http", NULL }, out, sizeof(out));
+        r = test_berthd_run((const char *[]){ "--port", "http", NULL }, out, sizeof(out));
         ck_assert_int_eq(r, 2);
         ck_assert_msg(strstr(out, "port"), "%s", out);
 
-        r = run_berthd((const char *[]){ "--scheme", "ftp", NULL }, out, sizeof(out));
+        r = test_berthd_run((const char *[]){ "--scheme", "ftp", NULL }, out, sizeof(out));
         ck_assert_int_eq(r, 2);
         ck_assert_msg(strstr(out, "ftp"), "%s", out);
 
-        r = run_berthd((const char *[]){ "--scheme", "https", "--port", "0", NULL }, out,
-                       sizeof(out));
+        r = test_berthd_run((const char *[]){ "--scheme", "https", "--port", "0", NULL }, out,
+                            sizeof(out));
         ck_assert_int_eq(r, 2);
         ck_assert_msg(strstr(out, "--tls-certificate"), "%s", out);
 
-        r = run_berthd((const char *[]){ "--state-dir", "relative/dir", NULL }, out, sizeof(out));
+        r = test_berthd_run((const char *[]){ "--state-dir", "relative/dir", NULL }, out,
+                            sizeof(out));
         ck_assert_int_eq(r, 2);
 
-        r = run_berthd((const char *[]){ "--state-dir", "/proc/berth-cannot-be-here", "--scheme",
-                                         "http", "--port", "0", NULL },
-                       out, sizeof(out));
+        r = test_berthd_run((const char *[]){ "--state-dir", "/proc/berth-cannot-be-here",
+                                              "--scheme", "http", "--port", "0", NULL },
+                            out, sizeof(out));
         ck_assert_int_eq(r, 1);
         ck_assert_msg(strstr(out, "/proc/berth-cannot-be-here") && strstr(out, "not usable"), "%s",
                       out);
@@ -718,7 +690,7 @@ START_TEST(test_port_in_use)
         ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
         (void)snprintf(port, sizeof(port), "%d", ntohs(sa.sin_port));
 
-        r = run_berthd(
+        r = test_berthd_run(
                 (const char *[]){ "--state-dir", dir, "--scheme", "http", "--port", port, NULL },
                 out, sizeof(out));
         ck_assert_int_eq(r, 1);
@@ -734,9 +706,9 @@ START_TEST(test_one_daemon_per_state_dir)
         char out[4096];
         int r;
 
-        r = run_berthd((const char *[]){ "--state-dir", d.state_dir, "--scheme", "http", "--port",
-                                         "0", NULL },
-                       out, sizeof(out));
+        r = test_berthd_run((const char *[]){ "--state-dir", d.state_dir, "--scheme", "http",
+                                              "--port", "0", NULL },
+                            out, sizeof(out));
         ck_assert_int_eq(r, 1);
         ck_assert_msg(strstr(out, "Another berthd"), "%s", out);
 
@@ -940,20 +912,20 @@ START_TEST(test_auth_token_file_errors)
         (void)snprintf(spaced, sizeof(spaced), "%s/spaced", dir);
         ck_assert_int_eq(write_file_atomic(empty, "\n", 1, 0600), 0);
         ck_assert_int_eq(write_file_atomic(spaced, "a b\n", 4, 0600), 0);
-        r = run_berthd((const char *[]){ "--state-dir", dir, "--scheme", "http", "--port", "0",
-                                         "--token-file", empty, NULL },
-                       out, sizeof(out));
+        r = test_berthd_run((const char *[]){ "--state-dir", dir, "--scheme", "http", "--port", "0",
+                                              "--token-file", empty, NULL },
+                            out, sizeof(out));
         ck_assert_int_ne(r, 0);
         ck_assert_msg(strstr(out, "is empty"), "%s", out);
-        r = run_berthd((const char *[]){ "--state-dir", dir, "--scheme", "http", "--port", "0",
-                                         "--token-file", spaced, NULL },
-                       out, sizeof(out));
+        r = test_berthd_run((const char *[]){ "--state-dir", dir, "--scheme", "http", "--port", "0",
+                                              "--token-file", spaced, NULL },
+                            out, sizeof(out));
         ck_assert_int_ne(r, 0);
         ck_assert_msg(strstr(out, "printable characters without spaces") && !strstr(out, "a b"),
                       "%s", out);
-        r = run_berthd((const char *[]){ "--state-dir", dir, "--scheme", "http", "--port", "0",
-                                         "--token-file", "/nonexistent/token", NULL },
-                       out, sizeof(out));
+        r = test_berthd_run((const char *[]){ "--state-dir", dir, "--scheme", "http", "--port", "0",
+                                              "--token-file", "/nonexistent/token", NULL },
+                            out, sizeof(out));
         ck_assert_int_ne(r, 0);
         ck_assert_msg(strstr(out, "/nonexistent/token"), "%s", out);
         test_rm_rf(dir);
@@ -1158,9 +1130,10 @@ START_TEST(test_socket_group)
 
         {
                 _cleanup_free_ char *dir = test_tmpdir("berth-group-");
-                r = run_berthd((const char *[]){ "--state-dir", dir, "--scheme", "unix",
-                                                 "--socket-group", "no-such-group-berth", NULL },
-                               out, sizeof(out));
+                r = test_berthd_run((const char *[]){ "--state-dir", dir, "--scheme", "unix",
+                                                      "--socket-group", "no-such-group-berth",
+                                                      NULL },
+                                    out, sizeof(out));
                 ck_assert_int_ne(r, 0);
                 ck_assert_msg(strstr(out, "--socket-group 'no-such-group-berth' is not a group"),
                               "%s", out);

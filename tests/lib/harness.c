@@ -71,27 +71,26 @@ double test_now(void)
         return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-void test_berthd_start(struct test_berthd *t, bool use_unix, const char *const *extra)
+/* A new state directory, then the first start. */
+static void berthd_start(struct test_berthd *t, bool use_unix, bool unix_only,
+                         const char *const *extra)
 {
-        char *dir;
+        _cleanup_free_ char *dir = test_tmpdir("berth-test-");
 
         memset(t, 0, sizeof(*t));
-        dir = test_tmpdir("berth-test-");
         (void)snprintf(t->state_dir, sizeof(t->state_dir), "%s", dir);
-        free(dir);
+        t->unix_only = unix_only;
         test_berthd_spawn(t, use_unix, extra);
+}
+
+void test_berthd_start(struct test_berthd *t, bool use_unix, const char *const *extra)
+{
+        berthd_start(t, use_unix, false, extra);
 }
 
 void test_berthd_start_unix_only(struct test_berthd *t, const char *const *extra)
 {
-        char *dir;
-
-        memset(t, 0, sizeof(*t));
-        dir = test_tmpdir("berth-test-");
-        (void)snprintf(t->state_dir, sizeof(t->state_dir), "%s", dir);
-        free(dir);
-        t->unix_only = true;
-        test_berthd_spawn(t, true, extra);
+        berthd_start(t, true, true, extra);
 }
 
 void test_berthd_spawn(struct test_berthd *t, bool use_unix, const char *const *extra)
@@ -147,22 +146,19 @@ void test_berthd_spawn(struct test_berthd *t, bool use_unix, const char *const *
         deadline = test_now() + 10;
         while (test_now() < deadline) {
                 _cleanup_free_ char *text = NULL;
+                const char *url;
                 int status;
 
-                if (t->unix_only && read_file(listen, 4096, &text, NULL) >= 0 &&
-                    strstr(text, "unix:"))
-                        return;
-                if (read_file(listen, 4096, &text, NULL) >= 0 &&
-                    (strstr(text, "http://") || strstr(text, "https://"))) {
-                        char *nl;
+                if (read_file(listen, 4096, &text, NULL) >= 0) {
+                        if (t->unix_only && strstr(text, "unix:"))
+                                return;
                         /* https when berthd serves it (a test asked for it). */
-                        (void)snprintf(t->url, sizeof(t->url), "%s",
-                                       strstr(text, "https://") ? strstr(text, "https://")
-                                                                : strstr(text, "http://"));
-                        nl = strchr(t->url, '\n');
-                        if (nl)
-                                *nl = 0;
-                        return;
+                        url = strstr(text, "https://") ?: strstr(text, "http://");
+                        if (url) {
+                                (void)snprintf(t->url, sizeof(t->url), "%.*s",
+                                               (int)strcspn(url, "\n"), url);
+                                return;
+                        }
                 }
                 if (waitpid(t->pid, &status, WNOHANG) == t->pid) {
                         _cleanup_free_ char *log = NULL;
@@ -264,9 +260,9 @@ static void trim(char *s)
 
 static bool http_may_fail;
 
-void test_http(const struct test_berthd *t, const char *method, const char *path,
-               const char *content_type, const char *body, size_t body_len, bool unix_socket,
-               struct test_reply *ret)
+static void http_request(const struct test_berthd *t, const char *method, const char *path,
+                         const char *content_type, const char *body, size_t body_len,
+                         bool unix_socket, const char *const *headers, struct test_reply *ret)
 {
         CURL *c = curl_easy_init();
         struct curl_slist *h = NULL;
@@ -311,6 +307,8 @@ void test_http(const struct test_berthd *t, const char *method, const char *path
         h = curl_slist_append(h, "Expect:");
         if (t->auth[0])
                 h = curl_slist_append(h, t->auth);
+        for (size_t i = 0; headers && headers[i]; i++)
+                h = curl_slist_append(h, headers[i]);
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
         cr = curl_easy_perform(c);
         ck_assert_msg(cr == CURLE_OK || http_may_fail, "%s %s: %s", method, url,
@@ -324,6 +322,19 @@ void test_http(const struct test_berthd *t, const char *method, const char *path
         ret->body = b.data ? b.data : strdup("");
         ret->len = b.len;
         ret->json = json_loadb(ret->body, ret->len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, NULL);
+}
+
+void test_http(const struct test_berthd *t, const char *method, const char *path,
+               const char *content_type, const char *body, size_t body_len, bool unix_socket,
+               struct test_reply *ret)
+{
+        http_request(t, method, path, content_type, body, body_len, unix_socket, NULL, ret);
+}
+
+void test_http_headers(const struct test_berthd *t, const char *method, const char *path,
+                       const char *body, const char *const *headers, struct test_reply *ret)
+{
+        http_request(t, method, path, NULL, body, body ? strlen(body) : 0, false, headers, ret);
 }
 
 json_t *test_call(const struct test_berthd *t, const char *method, const char *path,
@@ -439,21 +450,36 @@ json_t *test_get_container(const struct test_berthd *t, long long id)
         return c;
 }
 
-json_t *test_wait_container_state(const struct test_berthd *t, long long id, const char *state,
-                                  double timeout)
+json_t *test_wait_state_at(const struct test_berthd *t, const char *path, const char *state,
+                           double timeout, void (*check)(json_t *reply))
 {
         double deadline = test_now() + timeout;
 
         for (;;) {
-                json_t *c = test_get_container(t, id);
+                json_t *j = test_call(t, "GET", path, NULL, 200), *c;
+
+                if (check)
+                        check(j);
+                /* ?id= and ?name= answer a list of one. */
+                c = json_incref(json_is_array(j) ? json_array_get(j, 0) : j);
+                json_decref(j);
                 if (streq(test_json_str(c, "state"), state))
                         return c;
                 if (test_now() > deadline)
-                        ck_abort_msg("container %lld: state %s, waited %.1f s for %s", id,
+                        ck_abort_msg("GET %s: state %s, waited %.1f s for %s", path,
                                      test_json_str(c, "state"), timeout, state);
                 json_decref(c);
                 usleep(20000);
         }
+}
+
+json_t *test_wait_container_state(const struct test_berthd *t, long long id, const char *state,
+                                  double timeout)
+{
+        char path[128];
+
+        (void)snprintf(path, sizeof(path), "/imageapi/v1/container?id=%lld", id);
+        return test_wait_state_at(t, path, state, timeout, NULL);
 }
 
 /* ---- kernel state ---------------------------------------------------------------- */
@@ -642,6 +668,84 @@ int test_run_output(const char *const *argv, bool with_stderr, char **ret)
         (void)snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
         ck_assert_int_ge(read_file(path, 1 << 22, ret, NULL), 0);
         return r;
+}
+
+int test_berthd_run(const char *const *args, char *out, size_t size)
+{
+        const char *argv[32] = { test_berthd_path() };
+        size_t n = 1, len = 0;
+        int p[2], status;
+        pid_t pid;
+
+        for (size_t i = 0; args[i] && n < ELEMENTSOF(argv) - 1; i++)
+                argv[n++] = args[i];
+        ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                dup2(p[1], STDOUT_FILENO);
+                dup2(p[1], STDERR_FILENO);
+                execv(argv[0], (char *const *)argv);
+                _exit(127);
+        }
+        close(p[1]);
+        /* To its end, past size: a berthd blocked on a full pipe would never exit. */
+        for (;;) {
+                char scratch[4096];
+                bool room = len + 1 < size;
+                ssize_t r = read(p[0], room ? out + len : scratch,
+                                 room ? size - 1 - len : sizeof(scratch));
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r <= 0)
+                        break;
+                if (room)
+                        len += (size_t)r;
+        }
+        out[len] = 0;
+        close(p[0]);
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int test_children_of(pid_t parent, const char *comm, pid_t *out, size_t max)
+{
+        DIR *dir = opendir("/proc");
+        struct dirent *de;
+        int n = 0;
+
+        ck_assert_ptr_nonnull(dir);
+        while ((de = readdir(dir))) {
+                _cleanup_free_ char *stat = NULL;
+                const char *lp, *rp;
+                char p[300], state;
+                int ppid;
+
+                if (de->d_name[0] < '1' || de->d_name[0] > '9')
+                        continue;
+                (void)snprintf(p, sizeof(p), "/proc/%s/stat", de->d_name);
+                /* "pid (comm) state ppid ...": comm may hold spaces and parentheses. */
+                if (read_file(p, 4096, &stat, NULL) < 0 || !(lp = strchr(stat, '(')) ||
+                    !(rp = strrchr(stat, ')')) || sscanf(rp + 1, " %c %d", &state, &ppid) != 2)
+                        continue;
+                if (ppid != parent || state == 'Z' || (size_t)(rp - lp - 1) != strlen(comm) ||
+                    strncmp(lp + 1, comm, strlen(comm)) != 0)
+                        continue;
+                if (out && (size_t)n < max)
+                        out[n] = (pid_t)atoi(de->d_name);
+                n++;
+        }
+        closedir(dir);
+        return n;
+}
+
+int test_wait_children(pid_t parent, const char *comm, int want, pid_t *out, size_t max)
+{
+        int n = 0;
+
+        for (int i = 0; i < 500 && (n = test_children_of(parent, comm, out, max)) != want; i++)
+                usleep(10000);
+        return n;
 }
 
 bool test_holds_fd_on(pid_t holder, const char *link)
@@ -896,6 +1000,22 @@ void test_remove_all(struct test_berthd *t, const char *collection)
                 test_reply_done(&rr);
         }
         test_reply_done(&r);
+}
+
+void test_assert_clean(const char *state_dir, const char *images, const char *cgroup_parent)
+{
+        char p[512];
+
+        (void)snprintf(p, sizeof(p), "%s/", state_dir);
+        ck_assert_msg(test_count_mounts_under(p) == 0, "mounts left under %s", p);
+        /* Cleared when its last user lets go (a namespace being cloned holds a copy of
+         * every mount for a moment). */
+        ck_assert_msg(test_wait_loops_gone(images) == 0, "loop devices left on %s", images);
+        (void)snprintf(p, sizeof(p), "%s/mounts", state_dir);
+        ck_assert_msg(test_count_dir_entries(p) == 0, "directories left in %s", p);
+        if (cgroup_parent)
+                ck_assert_msg(test_wait_container_cgroups_gone(cgroup_parent) == 0,
+                              "cgroups left under %s", cgroup_parent);
 }
 
 void test_remove_everything_and_stop(struct test_berthd *t)

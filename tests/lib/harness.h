@@ -62,6 +62,11 @@ void test_http(const struct test_berthd *t, const char *method, const char *path
                const char *content_type, const char *body, size_t body_len, bool unix_socket,
                struct test_reply *ret);
 
+/* The same with a JSON body (or NULL), over TCP, and extra header lines ("Name: value",
+ * NULL-terminated; may be NULL) after the usual ones. */
+void test_http_headers(const struct test_berthd *t, const char *method, const char *path,
+                       const char *body, const char *const *headers, struct test_reply *ret);
+
 /* Shorthands: JSON body, TCP. */
 void test_get(const struct test_berthd *t, const char *path, struct test_reply *ret);
 void test_post(const struct test_berthd *t, const char *path, const char *json,
@@ -106,6 +111,10 @@ json_t *test_get_container(const struct test_berthd *t, long long id);
 /* Poll until the container is in state; fails the test after timeout seconds. */
 json_t *test_wait_container_state(const struct test_berthd *t, long long id, const char *state,
                                   double timeout);
+/* The same for the container at path (a container, or a list of one: ?name=, ?id=);
+ * check, when not NULL, is called on every reply. */
+json_t *test_wait_state_at(const struct test_berthd *t, const char *path, const char *state,
+                           double timeout, void (*check)(json_t *reply));
 
 /* ---- kernel state ---------------------------------------------------------------- */
 
@@ -141,6 +150,15 @@ int test_count_dir_entries(const char *dir);
 int test_run(const char *const *argv);
 /* The same, returning its stdout (and stderr when with_stderr) in *ret. */
 int test_run_output(const char *const *argv, bool with_stderr, char **ret);
+/* Run berthd with args (NULL-terminated) to its end: its exit status (-1 when killed by
+ * a signal), its stdout and stderr in out (cut to size). */
+int test_berthd_run(const char *const *args, char *out, size_t size);
+/* Living children (no zombies) of parent whose name (/proc/PID/comm) is comm, such as
+ * berthd's waiting zygotes ("berth-zygote": a claimed one is renamed "berth-init") or
+ * its "berth-rbd" helpers: how many; the first max of them in out (may be NULL). */
+int test_children_of(pid_t parent, const char *comm, pid_t *out, size_t max);
+/* The same, after waiting (up to 5 s) for there to be want of them. */
+int test_wait_children(pid_t parent, const char *comm, int want, pid_t *out, size_t max);
 /* Alive and not a zombie. */
 bool test_pid_alive(pid_t pid);
 /* Has process holder an open fd whose /proc link reads link (such as a namespace's
@@ -184,6 +202,10 @@ int test_count_container_cgroups(const char *cgroup_parent);
  * container's last process is gone. */
 int test_wait_container_cgroups_gone(const char *cgroup_parent);
 
+/* Nothing of a test is left: no mount under state_dir, no loop device on a file under
+ * images (after waiting for the kernel), nothing in state_dir/mounts, and (unless
+ * cgroup_parent is NULL) no container's cgroup under cgroup_parent (after waiting). */
+void test_assert_clean(const char *state_dir, const char *images, const char *cgroup_parent);
 /* After a failed test: force-delete every object of a collection ("/imageapi/v1/mount"),
  * newest first, so the next test starts clean. */
 void test_remove_all(struct test_berthd *t, const char *collection);

@@ -81,15 +81,7 @@ static void teardown(void)
 /* Nothing of the test is left: mounts, loop devices, cgroups. */
 static void assert_clean(void)
 {
-        char p[512];
-
-        (void)snprintf(p, sizeof(p), "%s/", d.state_dir);
-        ck_assert_msg(test_count_mounts_under(p) == 0, "mounts left under %s", p);
-        ck_assert_msg(test_wait_loops_gone(images) == 0, "loop devices left");
-        (void)snprintf(p, sizeof(p), "%s/mounts", d.state_dir);
-        ck_assert_msg(test_count_dir_entries(p) == 0, "directories left in %s", p);
-        ck_assert_msg(test_wait_container_cgroups_gone(cgparent) == 0, "cgroups left under %s",
-                      cgparent);
+        test_assert_clean(d.state_dir, images, cgparent);
 }
 
 /* ---- helpers ----------------------------------------------------------------------- */
@@ -803,49 +795,6 @@ START_TEST(test_survives_berthd)
 }
 END_TEST
 
-/* berthd's waiting zygotes (berth-init --zygote children of berthd, but not the
- * container that a claimed one has become). */
-static size_t zygotes_of(pid_t parent, pid_t except, pid_t *out, size_t max)
-{
-        DIR *dir = opendir("/proc");
-        struct dirent *de;
-        size_t n = 0;
-
-        while (dir && (de = readdir(dir)) && n < max) {
-                _cleanup_free_ char *cmd = NULL, *stat = NULL;
-                char p[300];
-                size_t len = 0;
-                int ppid = 0;
-
-                if (de->d_name[0] < '1' || de->d_name[0] > '9')
-                        continue;
-                (void)snprintf(p, sizeof(p), "/proc/%s/cmdline", de->d_name);
-                if (read_file(p, 4096, &cmd, &len) < 0 || len < 20)
-                        continue;
-                for (size_t i = 0; i + 1 < len; i++)
-                        if (cmd[i] == 0)
-                                cmd[i] = ' ';
-                (void)snprintf(p, sizeof(p), "/proc/%s/stat", de->d_name);
-                if (!strstr(cmd, "berth-init --zygote") || read_file(p, 4096, &stat, NULL) < 0 ||
-                    sscanf(strrchr(stat, ')') + 1, " %*c %d", &ppid) != 1)
-                        continue;
-                if ((parent == 0 || ppid == parent) && atoi(de->d_name) != except)
-                        out[n++] = (pid_t)atoi(de->d_name);
-        }
-        if (dir)
-                closedir(dir);
-        return n;
-}
-
-static size_t wait_zygotes(pid_t parent, pid_t except, size_t want, pid_t *out)
-{
-        size_t n = 0;
-
-        for (int i = 0; i < 500 && (n = zygotes_of(parent, except, out, 8)) < want; i++)
-                usleep(10000);
-        return n;
-}
-
 /* Zygotes: ready processes for the default profile that hold no host mount, wait in
  * cgroups of their own, become containers (groups renamed to the container's id), are
  * replaced, are skipped when dead, and end with berthd, even a killed one. */
@@ -856,9 +805,9 @@ START_TEST(test_zygotes)
         pid_t z[8], z2[8], pid;
         char p[300], want[128];
         json_t *c;
-        size_t n;
+        int n;
 
-        ck_assert_int_eq(wait_zygotes(d.pid, 0, 2, z), 2);
+        ck_assert_int_eq(test_wait_children(d.pid, "berth-zygote", 2, z, ELEMENTSOF(z)), 2);
         /* The default profile's restrictions are on before any claim: no_new_privs, the
          * bounding set and the seccomp filter. */
         {
@@ -913,15 +862,17 @@ START_TEST(test_zygotes)
         }
 
         /* Refilled; and a killed berthd takes its zygotes with it (not its container). */
-        ck_assert_int_eq(wait_zygotes(d.pid, pid, 2, z2), 2);
+        ck_assert_int_eq(test_wait_children(d.pid, "berth-zygote", 2, z2, ELEMENTSOF(z2)), 2);
+        ck_assert(z2[0] != pid && z2[1] != pid);
         test_berthd_crash(&d);
         for (int i = 0; i < 300 && (test_pid_alive(z2[0]) || test_pid_alive(z2[1])); i++)
                 usleep(10000);
         ck_assert(!test_pid_alive(z2[0]) && !test_pid_alive(z2[1]));
         ck_assert(test_pid_alive(pid));
         test_berthd_spawn(&d, false, (const char *[]){ "--cgroup-parent", cgparent, NULL });
-        n = wait_zygotes(d.pid, pid, 2, z2);
+        n = test_wait_children(d.pid, "berth-zygote", 2, z2, ELEMENTSOF(z2));
         ck_assert_int_eq(n, 2);
+        ck_assert(z2[0] != pid && z2[1] != pid);
         json_decref(call("DELETE", "/imageapi/v1/container?id=0&force=true", 200));
         ck_assert(!test_pid_alive(pid));
         assert_clean();

@@ -105,13 +105,7 @@ static void assert_clean(void)
 {
         char p[512];
 
-        (void)snprintf(p, sizeof(p), "%s/", d.state_dir);
-        ck_assert_msg(test_count_mounts_under(p) == 0, "mounts left under %s", p);
-        /* Cleared when its last user lets go (a namespace being cloned holds a copy of
-         * every mount for a moment). */
-        ck_assert_msg(test_wait_loops_gone(images) == 0, "loop devices left on %s", images);
-        (void)snprintf(p, sizeof(p), "%s/mounts", d.state_dir);
-        ck_assert_msg(test_count_dir_entries(p) == 0, "directories left in %s", p);
+        test_assert_clean(d.state_dir, images, NULL);
         (void)snprintf(p, sizeof(p), "%s/db", d.state_dir);
         ck_assert_msg(test_count_dir_entries(p) <= 1, "records left in %s", p);
 }

@@ -134,30 +134,21 @@ static void teardown(void)
 
 /* ---- helpers ----------------------------------------------------------------------- */
 
+/* No reply ever carries a key. */
+static void assert_no_key(json_t *j)
+{
+        _cleanup_free_ char *text = j ? json_dumps(j, 0) : NULL;
+
+        ck_assert_msg(!text || (!strstr(text, admin_key) && !strstr(text, client_key)),
+                      "a key in the reply: %s", text);
+}
+
 static json_t *request(const char *method, const char *path, const char *body, long want)
 {
         json_t *j = test_call(&d, method, path, body, want);
-        _cleanup_free_ char *text = j ? json_dumps(j, 0) : NULL;
 
-        /* No reply ever carries a key. */
-        ck_assert_msg(!text || (!strstr(text, admin_key) && !strstr(text, client_key)),
-                      "a key in the reply: %s", text);
+        assert_no_key(j);
         return j;
-}
-
-/* Poll a container's path until its state is "exited" (5 s at most): the reply. */
-static json_t *wait_exited(const char *path)
-{
-        for (int i = 0; i < 500; i++) {
-                json_t *j = request("GET", path, NULL, 200);
-
-                if (streq(test_json_str(j, "state"), "exited"))
-                        return j;
-                json_decref(j);
-                usleep(10000);
-        }
-        ck_abort_msg("%s did not reach exited", path);
-        return NULL;
 }
 
 /* POST a container that must be running: its pid, after a look inside (busybox is there).
@@ -201,29 +192,7 @@ static char *admin_options(bool ro)
 /* berth-rbd helpers that are children of our berthd. */
 static int count_helpers(void)
 {
-        DIR *dir = opendir("/proc");
-        struct dirent *de;
-        int n = 0;
-
-        while (dir && (de = readdir(dir))) {
-                char p[300], comm[64];
-                int ppid = 0;
-                FILE *f;
-
-                if (de->d_name[0] < '0' || de->d_name[0] > '9')
-                        continue;
-                (void)snprintf(p, sizeof(p), "/proc/%s/stat", de->d_name);
-                f = fopen(p, "re");
-                if (!f)
-                        continue;
-                if (fscanf(f, "%*d (%63[^)]) %*c %d", comm, &ppid) == 2 &&
-                    streq(comm, "berth-rbd") && ppid == d.pid && test_pid_alive(atoi(de->d_name)))
-                        n++;
-                fclose(f);
-        }
-        if (dir)
-                closedir(dir);
-        return n;
+        return test_children_of(d.pid, "berth-rbd", NULL, 0);
 }
 
 static void assert_clean(void)
@@ -231,9 +200,8 @@ static void assert_clean(void)
         char p[600];
 
         (void)snprintf(p, sizeof(p), "%s/", d.state_dir);
-        for (int i = 0; i < 500 && count_helpers() > 0; i++)
-                usleep(10000);
-        ck_assert_msg(count_helpers() == 0, "berth-rbd helpers left");
+        ck_assert_msg(test_wait_children(d.pid, "berth-rbd", 0, NULL, 0) == 0,
+                      "berth-rbd helpers left");
         ck_assert_msg(test_count_mounts_under(p) == 0, "mounts left under %s", p);
         ck_assert_msg(test_wait_loops_gone(p) == 0, "loop devices left on FUSE files");
         (void)snprintf(p, sizeof(p), "%s/rbd", d.state_dir);
@@ -335,8 +303,9 @@ START_TEST(test_seed_walkthrough)
                 request("GET", "/imageapi/v1/container/byname/test-container/exited", NULL, 200),
                 "container"));
         /* "stopping" until the exit is handled, then "exited". */
-        json_decref(
-                test_assert_imageapi_shape(wait_exited("/imageapi/v1/container/0"), "container"));
+        json_decref(test_assert_imageapi_shape(
+                test_wait_state_at(&d, "/imageapi/v1/container/0", "exited", 10, assert_no_key),
+                "container"));
         ck_assert(!test_pid_alive(pid));
 
         /* Every v0.1 reply has its model's types. */
@@ -428,7 +397,8 @@ START_TEST(test_kraken_v01_client)
         json_decref(test_assert_imageapi_shape(
                 request("GET", "/imageapi/v1/container/byname/kraken-node/exited", NULL, 200),
                 "container"));
-        json_decref(wait_exited("/imageapi/v1/container/byname/kraken-node"));
+        json_decref(test_wait_state_at(&d, "/imageapi/v1/container/byname/kraken-node", "exited",
+                                       10, assert_no_key));
         ck_assert(!test_pid_alive(pid));
         json_decref(test_assert_imageapi_shape(
                 request("DELETE", "/imageapi/v1/container/byname/kraken-node", NULL, 200),

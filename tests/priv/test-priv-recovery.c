@@ -61,15 +61,9 @@ static void assert_clean(void)
 {
         char p[512];
 
-        (void)snprintf(p, sizeof(p), "%s/", d.state_dir);
-        ck_assert_msg(test_count_mounts_under(p) == 0, "mounts left under %s", p);
-        ck_assert_msg(test_wait_loops_gone(images) == 0, "loop devices left");
-        (void)snprintf(p, sizeof(p), "%s/mounts", d.state_dir);
-        ck_assert_msg(test_count_dir_entries(p) == 0, "directories left in %s", p);
+        test_assert_clean(d.state_dir, images, cgparent);
         (void)snprintf(p, sizeof(p), "%s/rbd", d.state_dir);
-        ck_assert_msg(test_count_dir_entries(p) <= 0, "directories left in %s", p);
-        ck_assert_msg(test_wait_container_cgroups_gone(cgparent) == 0, "cgroups left under %s",
-                      cgparent);
+        ck_assert_msg(test_count_dir_entries(p) == 0, "directories left in %s", p);
 }
 
 /* ---- helpers ----------------------------------------------------------------------- */
@@ -501,32 +495,6 @@ END_TEST
 
 /* ---- two berthds on one host ---------------------------------------------------- */
 
-/* Children of berthd pid named berth-zygote (its waiting zygotes). */
-static int zygotes_of(pid_t berthd, pid_t *ret, int max)
-{
-        DIR *dir = opendir("/proc");
-        struct dirent *de;
-        int n = 0;
-
-        while (dir && (de = readdir(dir)) && n < max) {
-                _cleanup_free_ char *stat = NULL;
-                char p[64], comm[32];
-                int ppid;
-
-                if (!isdigit((unsigned char)de->d_name[0]))
-                        continue;
-                (void)snprintf(p, sizeof(p), "/proc/%s/stat", de->d_name);
-                if (read_file(p, 4096, &stat, NULL) < 0 ||
-                    sscanf(stat, "%*d (%31[^)]) %*c %d", comm, &ppid) != 2)
-                        continue;
-                if (ppid == berthd && streq(comm, "berth-zygote"))
-                        ret[n++] = (pid_t)atoi(de->d_name);
-        }
-        if (dir)
-                closedir(dir);
-        return n;
-}
-
 static char *cgroup_of(pid_t pid)
 {
         char p[64], *text = NULL;
@@ -547,11 +515,8 @@ static void snapshot_instance(struct instance *in)
 {
         char p[400];
 
-        in->n_zygotes = 0;
-        for (int i = 0; i < 200 && in->n_zygotes < 2; i++) {
-                in->n_zygotes = zygotes_of(in->t->pid, in->zygotes, 8);
-                usleep(10000);
-        }
+        in->n_zygotes = test_wait_children(in->t->pid, "berth-zygote", 2, in->zygotes,
+                                           ELEMENTSOF(in->zygotes));
         ck_assert_int_eq(in->n_zygotes, 2);
         (void)snprintf(p, sizeof(p), "%s/", in->t->state_dir);
         in->n_mounts = test_count_mounts_under(p);
@@ -622,36 +587,17 @@ START_TEST(test_two_berthds)
         {
                 const char *name = strstr(ia.cgroup, ":memory:/");
                 char parent[64] = "", out[4096] = "";
-                struct test_berthd c3 = {};
-                _cleanup_free_ char *log = NULL;
-                int status = 0;
+                _cleanup_free_ char *dir = test_tmpdir("berth-c3-");
+                int r;
 
                 ck_assert_ptr_nonnull(name);
                 (void)sscanf(name + 9, "%63[^/]", parent);
-                c3.unix_only = true;
-                {
-                        _cleanup_free_ char *dir = test_tmpdir("berth-c3-");
-                        (void)snprintf(c3.state_dir, sizeof(c3.state_dir), "%s", dir);
-                }
-                (void)snprintf(c3.log_path, sizeof(c3.log_path), "%s.log", c3.state_dir);
-                {
-                        pid_t pid = fork();
-                        if (pid == 0) {
-                                int fd = open(c3.log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-                                dup2(fd, 2);
-                                execl(test_berthd_path(), "berthd", "--state-dir", c3.state_dir,
-                                      "--cgroup-parent", parent, (char *)NULL);
-                                _exit(127);
-                        }
-                        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-                }
-                ck_assert_int_ge(read_file(c3.log_path, 1 << 16, &log, NULL), 0);
-                (void)snprintf(out, sizeof(out), "%s", log);
-                ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) != 0 &&
-                                      strstr(out, "is in use by another berthd"),
+                r = test_berthd_run(
+                        (const char *[]){ "--state-dir", dir, "--cgroup-parent", parent, NULL },
+                        out, sizeof(out));
+                ck_assert_msg(r > 0 && strstr(out, "is in use by another berthd"),
                               "a second berthd on cgroup parent %s: %s", parent, out);
-                (void)unlink(c3.log_path);
-                test_rm_rf(c3.state_dir);
+                test_rm_rf(dir);
         }
         assert_untouched(&ia, "after the refused third berthd");
         assert_untouched(&ib, "after the refused third berthd");

@@ -74,26 +74,31 @@ static void build_images(void)
                 0);
 }
 
-static void start(const char *const *extra)
+/* berthd on its unix socket and TCP (or, unix_only, as it starts by default: its
+ * socket only), in the test's cgroup parent, with extra arguments. */
+static void start_with(bool unix_only, const char *const *extra)
 {
         const char *argv[24] = { "--cgroup-parent", cgparent, "--log-max-size", "65536" };
-        size_t n = 4;
+        size_t n = unix_only ? 2 : 4;
 
         (void)test_sweep(cgparent);
         for (size_t i = 0; extra && extra[i] && n < ELEMENTSOF(argv) - 1; i++)
                 argv[n++] = extra[i];
-        test_berthd_start(&d, true, argv);
+        argv[n] = NULL;
+        if (unix_only)
+                test_berthd_start_unix_only(&d, argv);
+        else
+                test_berthd_start(&d, true, argv);
+}
+
+static void start(const char *const *extra)
+{
+        start_with(false, extra);
 }
 
 static void start_unix_only(const char *const *extra)
 {
-        const char *argv[24] = { "--cgroup-parent", cgparent };
-        size_t n = 2;
-
-        (void)test_sweep(cgparent);
-        for (size_t i = 0; extra && extra[i] && n < ELEMENTSOF(argv) - 1; i++)
-                argv[n++] = extra[i];
-        test_berthd_start_unix_only(&d, argv);
+        start_with(true, extra);
 }
 
 static void teardown(void)
@@ -105,17 +110,11 @@ static void teardown(void)
  * mounts, loop devices, directories, cgroups. */
 static void finish(void)
 {
-        char p[512], state[256];
+        char state[256];
 
         (void)snprintf(state, sizeof(state), "%s", d.state_dir);
         test_remove_everything_and_stop(&d);
-        (void)snprintf(p, sizeof(p), "%s/", state);
-        ck_assert_msg(test_count_mounts_under(p) == 0, "mounts left under %s", p);
-        ck_assert_msg(test_wait_loops_gone(images) == 0, "loop devices left");
-        (void)snprintf(p, sizeof(p), "%s/mounts", state);
-        ck_assert_msg(test_count_dir_entries(p) == 0, "directories left in %s", p);
-        ck_assert_msg(test_wait_container_cgroups_gone(cgparent) == 0, "cgroups left under %s",
-                      cgparent);
+        test_assert_clean(state, images, cgparent);
 }
 
 /* ---- helpers ----------------------------------------------------------------------- */
@@ -158,43 +157,18 @@ static char *run_container(const char *args_json, const char *extra, const char 
                       (log))
 
 /* An HTTP request over TCP with extra header lines ("Name: value", NULL-terminated):
- * the status. */
+ * the status. A refusal has the API's error body. */
 static long http_headers(const char *method, const char *path, const char *body,
-                         const char *const *headers, char **ret_body)
+                         const char *const *headers)
 {
-        CURL *c = curl_easy_init();
-        struct curl_slist *h = NULL;
-        char url[512];
-        long status = 0;
-        FILE *f;
-        char *out = NULL;
-        size_t out_len = 0;
+        struct test_reply r;
+        long status;
 
-        ck_assert(c);
-        f = open_memstream(&out, &out_len);
-        (void)snprintf(url, sizeof(url), "%s%s", d.url, path);
-        curl_easy_setopt(c, CURLOPT_URL, url);
-        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-        curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-        curl_easy_setopt(c, CURLOPT_WRITEDATA, f);
-        curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-        h = curl_slist_append(h, "Expect:");
-        if (body) {
-                curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-                h = curl_slist_append(h, "Content-Type: application/json");
-        }
-        for (size_t i = 0; headers && headers[i]; i++)
-                h = curl_slist_append(h, headers[i]);
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-        ck_assert_int_eq(curl_easy_perform(c), CURLE_OK);
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-        curl_slist_free_all(h);
-        curl_easy_cleanup(c);
-        fclose(f);
-        if (ret_body)
-                *ret_body = out;
-        else
-                free(out);
+        test_http_headers(&d, method, path, body, headers, &r);
+        status = r.status;
+        if (status >= 400)
+                test_assert_error(&r, status, NULL);
+        test_reply_done(&r);
         return status;
 }
 
@@ -376,20 +350,24 @@ START_TEST(test_browser_requests)
 {
         _cleanup_free_ char *b = container_body("[\"sleep\",\"1000\"]",
                                                 "\"name\":\"web\",\"state\":\"created\",", NULL);
+        static const char *const page_posts[] = { "Origin: https://evil.example",
+                                                  "Sec-Fetch-Site: cross-site",
+                                                  "Host: rebind.attacker.example:8080" };
+        static const struct {
+                const char *path, *header;
+        } page_starts[] = {
+                { "/imageapi/v1/container/byname/web/running", "Sec-Fetch-Site: same-site" },
+                { "/imageapi/v1/container/0/running", "Host: evil.example" },
+        };
         json_t *c, *l;
+        long status;
 
         start(NULL);
-        ck_assert_int_eq(http_headers("POST", "/imageapi/v1/container", b,
-                                      (const char *[]){ "Origin: https://evil.example", NULL },
-                                      NULL),
-                         403);
-        ck_assert_int_eq(http_headers("POST", "/imageapi/v1/container", b,
-                                      (const char *[]){ "Sec-Fetch-Site: cross-site", NULL }, NULL),
-                         403);
-        ck_assert_int_eq(
-                http_headers("POST", "/imageapi/v1/container", b,
-                             (const char *[]){ "Host: rebind.attacker.example:8080", NULL }, NULL),
-                403);
+        for (size_t i = 0; i < ELEMENTSOF(page_posts); i++) {
+                status = http_headers("POST", "/imageapi/v1/container", b,
+                                      (const char *[]){ page_posts[i], NULL });
+                ck_assert_msg(status == 403, "POST with %s: %ld, not 403", page_posts[i], status);
+        }
         l = test_call(&d, "GET", "/imageapi/v1/container", NULL, 200);
         ck_assert_uint_eq(json_array_size(l), 0);
         json_decref(l);
@@ -400,19 +378,18 @@ START_TEST(test_browser_requests)
         /* The v0.1 GET that starts a container, from a page: refused, still created. */
         c = test_call(&d, "POST", "/imageapi/v1/container", b, 201);
         json_decref(c);
-        ck_assert_int_eq(http_headers("GET", "/imageapi/v1/container/byname/web/running", NULL,
-                                      (const char *[]){ "Sec-Fetch-Site: same-site", NULL }, NULL),
-                         403);
-        ck_assert_int_eq(http_headers("GET", "/imageapi/v1/container/0/running", NULL,
-                                      (const char *[]){ "Host: evil.example", NULL }, NULL),
-                         403);
+        for (size_t i = 0; i < ELEMENTSOF(page_starts); i++) {
+                status = http_headers("GET", page_starts[i].path, NULL,
+                                      (const char *[]){ page_starts[i].header, NULL });
+                ck_assert_msg(status == 403, "GET %s with %s: %ld, not 403", page_starts[i].path,
+                              page_starts[i].header, status);
+        }
         c = test_get_container(&d, 0);
         ck_assert_str_eq(test_json_str(c, "state"), "created");
         json_decref(c);
         /* The documents stay readable from a browser. */
         ck_assert_int_eq(http_headers("GET", "/openapi/imageapi.json", NULL,
-                                      (const char *[]){ "Sec-Fetch-Site: same-origin", NULL },
-                                      NULL),
+                                      (const char *[]){ "Sec-Fetch-Site: same-origin", NULL }),
                          200);
         test_remove_everything_and_stop(&d);
 
@@ -420,12 +397,10 @@ START_TEST(test_browser_requests)
         start((const char *[]){ "--allow-origin", "https://ui.example", NULL });
         ck_assert_int_eq(http_headers("GET", "/imageapi/v1/container", NULL,
                                       (const char *[]){ "Origin: https://ui.example",
-                                                        "Sec-Fetch-Site: cross-site", NULL },
-                                      NULL),
+                                                        "Sec-Fetch-Site: cross-site", NULL }),
                          200);
         ck_assert_int_eq(http_headers("GET", "/imageapi/v1/container", NULL,
-                                      (const char *[]){ "Origin: https://ui.example.evil", NULL },
-                                      NULL),
+                                      (const char *[]){ "Origin: https://ui.example.evil", NULL }),
                          403);
         finish();
 }

@@ -29,42 +29,15 @@ static char image[512];
 static char cgparent[64];
 static struct test_berthd d;
 
-static char *run_capture(const char *const *argv)
-{
-        char path[] = "/tmp/berth-systemd-out-XXXXXX", *out = NULL;
-        int fd = mkstemp(path), status;
-        pid_t pid;
-
-        ck_assert_int_ge(fd, 0);
-        pid = fork();
-        if (pid == 0) {
-                dup2(fd, 1);
-                dup2(fd, 2);
-                execvp(argv[0], (char *const *)argv);
-                _exit(127);
-        }
-        close(fd);
-        waitpid(pid, &status, 0);
-        ck_assert_int_ge(read_file(path, 1 << 20, &out, NULL), 0);
-        unlink(path);
-        return out;
-}
-
-static char *in_container(pid_t pid, const char *cmd)
-{
-        char p[16];
-
-        (void)snprintf(p, sizeof(p), "%d", (int)pid);
-        return run_capture(
-                (const char *[]){ "nsenter", "-t", p, "-a", "/bin/sh", "-c", cmd, NULL });
-}
-
 /* Every cgroup directory on the host outside berth's parent group. */
 static char *host_cgroups(void)
 {
         const char *const argv[] = { "find", "/sys/fs/cgroup", "-mindepth", "1",         "-type",
                                      "d",    "-not",           "-path",     "*/berth-*", NULL };
-        return run_capture(argv);
+        char *out = NULL;
+
+        (void)test_run_output(argv, true, &out);
+        return out;
 }
 
 static json_t *call(const char *method, const char *path, const char *body, long want)
@@ -107,6 +80,7 @@ START_TEST(test_boot_and_stop)
         _cleanup_free_ char *pid_max = NULL, *cgroups_before = NULL, *cgroups_after = NULL;
         char body[2048], *out = NULL, *log = NULL;
         double t0, boot, stop;
+        long long id;
         json_t *c;
         pid_t pid;
 
@@ -123,13 +97,14 @@ START_TEST(test_boot_and_stop)
         t0 = test_now();
         c = call("POST", "/imageapi/v1/container", body, 201);
         ck_assert_str_eq(test_json_str(c, "state"), "running");
+        id = test_json_int(c, "id");
         pid = (pid_t)test_json_int(c, "pid");
         json_decref(c);
 
         /* Until systemd says the system is up (or gives up). */
         for (;;) {
                 free(out);
-                out = in_container(pid, "systemctl is-system-running 2>&1");
+                out = test_in_container(pid, "systemctl is-system-running 2>&1");
                 if (strncmp(out, "running", 7) == 0 || strncmp(out, "degraded", 8) == 0 ||
                     test_now() - t0 > 90)
                         break;
@@ -137,15 +112,15 @@ START_TEST(test_boot_and_stop)
         }
         boot = test_now() - t0;
         if (strncmp(out, "running", 7) != 0) {
-                char *failed =
-                        in_container(pid, "systemctl --failed --no-pager 2>&1; "
-                                          "journalctl -b --no-pager -p warning 2>&1 | tail -40");
+                char *failed = test_in_container(
+                        pid, "systemctl --failed --no-pager 2>&1; "
+                             "journalctl -b --no-pager -p warning 2>&1 | tail -40");
                 ck_abort_msg("systemd is '%.20s' after %.1f s:\n%s", out, boot, failed);
         }
         free(out);
         fprintf(stderr, "test-priv-systemd: boot to running in %.3f s\n", boot);
-        out = in_container(pid, "systemctl --failed --no-legend --no-pager; cat /proc/1/comm; "
-                                "hostname; cat /etc/machine-id; cat /proc/self/cgroup");
+        out = test_in_container(pid, "systemctl --failed --no-legend --no-pager; cat /proc/1/comm; "
+                                     "hostname; cat /etc/machine-id; cat /proc/self/cgroup");
         ck_assert_msg(strstr(out, "systemd\n") && strstr(out, "debian\n"), "%s", out);
         /* A cgroup namespace: systemd sees its own group as the root. */
         ck_assert_msg(strstr(out, "0::/"), "%s", out);
@@ -175,20 +150,11 @@ START_TEST(test_boot_and_stop)
         c = call("PATCH", "/imageapi/v1/container?name=debian&state=exited", NULL, 200);
         ck_assert_str_eq(test_json_str(c, "state"), "stopping");
         json_decref(c);
-        for (;;) {
-                c = call("GET", "/imageapi/v1/container?name=debian", NULL, 200);
-                if (streq(test_json_str(json_array_get(c, 0), "state"), "exited") ||
-                    test_now() - t0 > 20)
-                        break;
-                json_decref(c);
-                usleep(50000);
-        }
+        c = test_wait_container_state(&d, id, "exited", 20);
         stop = test_now() - t0;
-        ck_assert_str_eq(test_json_str(json_array_get(c, 0), "state"), "exited");
-        ck_assert_int_ne(json_integer_value(json_object_get(json_array_get(c, 0), "signal")), 9);
+        ck_assert_int_ne(json_integer_value(json_object_get(c, "signal")), 9);
         ck_assert_msg(stop < 10, "systemd took %.1f s to stop", stop);
-        ck_assert_int_ge(
-                read_file(test_json_str(json_array_get(c, 0), "logfile"), 1 << 22, &log, NULL), 0);
+        ck_assert_int_ge(read_file(test_json_str(c, "logfile"), 1 << 22, &log, NULL), 0);
         ck_assert_msg(!strstr(log, "stop timeout"), "systemd had to be killed: %s", log);
         free(log);
         json_decref(c);
@@ -210,8 +176,8 @@ END_TEST
 START_TEST(test_debian_shell)
 {
         char body[2048], *log = NULL;
+        long long id;
         json_t *c;
-        double t0 = test_now();
 
         (void)snprintf(
                 body, sizeof(body),
@@ -224,20 +190,13 @@ START_TEST(test_debian_shell)
                 "\"fs_type\":\"squashfs\",\"mount_options\":[\"ro\"],\"attach\":{\"loopback\":"
                 "{\"path\":\"%s\"}}}}]}}}",
                 image);
-        json_decref(call("POST", "/imageapi/v1/container", body, 201));
-        for (;;) {
-                c = call("GET", "/imageapi/v1/container?name=debian", NULL, 200);
-                if (streq(test_json_str(json_array_get(c, 0), "state"), "exited") ||
-                    test_now() - t0 > 30)
-                        break;
-                json_decref(c);
-                usleep(20000);
-        }
-        ck_assert_int_ge(
-                read_file(test_json_str(json_array_get(c, 0), "logfile"), 1 << 22, &log, NULL), 0);
-        ck_assert_msg(json_integer_value(json_object_get(json_array_get(c, 0), "exit_code")) == 0 &&
-                              strstr(log, "DEBIAN-SHELL-OK"),
-                      "%s", log);
+        c = call("POST", "/imageapi/v1/container", body, 201);
+        id = test_json_int(c, "id");
+        json_decref(c);
+        c = test_wait_container_state(&d, id, "exited", 30);
+        ck_assert_int_ge(read_file(test_json_str(c, "logfile"), 1 << 22, &log, NULL), 0);
+        ck_assert_msg(test_json_int(c, "exit_code") == 0 && strstr(log, "DEBIAN-SHELL-OK"), "%s",
+                      log);
         free(log);
         json_decref(c);
         json_decref(call("DELETE", "/imageapi/v1/container?name=debian", NULL, 200));
@@ -260,9 +219,6 @@ static Suite *systemd_suite(void)
 
 int main(void)
 {
-        SRunner *sr;
-        int failed;
-
         test_require_root("test-priv-systemd");
         if (access("/usr/sbin/debootstrap", X_OK) < 0 &&
             access("/var/cache/berth-tools/images/systemd-bookworm.sqsh", R_OK) < 0 &&
@@ -276,20 +232,6 @@ int main(void)
         }
         test_priv_begin("test-priv-systemd", "systemd");
         (void)snprintf(cgparent, sizeof(cgparent), "berth-systemd-%d", (int)getpid());
-        sr = srunner_create(systemd_suite());
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        {
-                static const char *const hier[] = { "unified", "memory",  "pids",   "cpu",
-                                                    "cpuacct", "freezer", "devices" };
-                for (size_t i = 0; i < ELEMENTSOF(hier); i++) {
-                        char p[256];
-                        (void)snprintf(p, sizeof(p), "/sys/fs/cgroup/%s/%s", hier[i], cgparent);
-                        (void)rmdir(p);
-                }
-        }
-        test_run_dir_leave(cgparent);
-        curl_global_cleanup();
-        return failed ? 1 : 0;
+        /* The cgroup parent goes with the run directory (test_sweep). */
+        return test_priv_run(systemd_suite(), "test-priv-systemd", NULL, cgparent);
 }
