@@ -28,10 +28,14 @@
 #include "macro.h"
 
 static struct test_berthd d;
+/* A failed check ends the test's process group with SIGKILL, berthd included, which
+ * leaves its cgroup parent: every berthd here has this one, swept at the end. */
+static char cgparent[64];
 
 static void setup(void)
 {
-        test_berthd_start(&d, /* use_unix= */ true, NULL);
+        test_berthd_start(&d, /* use_unix= */ true,
+                          (const char *[]){ "--cgroup-parent", cgparent, NULL });
 }
 
 static void teardown(void)
@@ -736,7 +740,8 @@ START_TEST(test_rbd_krbd_fake_sysfs)
 
         fake_krbd_start(&f);
         test_berthd_start(&b, false,
-                          (const char *[]){ "--sysfs-root", f.sys, "--dev-root", f.dev, NULL });
+                          (const char *[]){ "--sysfs-root", f.sys, "--dev-root", f.dev,
+                                            "--cgroup-parent", cgparent, NULL });
         (void)snprintf(body, sizeof(body),
                        "{\"kind\":\"rbd\",\"rbd\":{\"monitors\":[\"127.0.0.1:6789\",\"[::1]\"],"
                        "\"pool\":\"rbd\",\"image\":\"img\",\"options\":{\"ro\":true,\"secret\":"
@@ -856,7 +861,9 @@ START_TEST(test_auth_token)
         ck_assert_int_eq(write(fd, token, strlen(token)), (ssize_t)strlen(token));
         ck_assert_int_eq(write(fd, "\n", 1), 1);
         close(fd);
-        test_berthd_start(&b, true, (const char *[]){ "--token-file", file, NULL });
+        test_berthd_start(
+                &b, true,
+                (const char *[]){ "--token-file", file, "--cgroup-parent", cgparent, NULL });
 
         for (size_t w = 0; w < ELEMENTSOF(wrong); w++)
                 for (size_t i = 0; i < ELEMENTSOF(routes); i++) {
@@ -1065,7 +1072,7 @@ START_TEST(test_https_client_certificates)
         test_berthd_start(&b, false,
                           (const char *[]){ "--scheme", "https", "--tls-port", "0",
                                             "--tls-certificate", cert, "--tls-key", key, "--tls-ca",
-                                            ca, NULL });
+                                            ca, "--cgroup-parent", cgparent, NULL });
         ck_assert_msg(strncmp(b.url, "https://", 8) == 0, "%s", b.url);
         (void)snprintf(b.tls_ca, sizeof(b.tls_ca), "%s", ca);
 
@@ -1122,7 +1129,9 @@ START_TEST(test_socket_group)
         int r;
 
         (void)snprintf(gid, sizeof(gid), "%u", (unsigned)getegid());
-        test_berthd_start(&b, true, (const char *[]){ "--socket-group", gid, NULL });
+        test_berthd_start(
+                &b, true,
+                (const char *[]){ "--socket-group", gid, "--cgroup-parent", cgparent, NULL });
         ck_assert_int_eq(stat(b.socket_path, &st), 0);
         ck_assert_int_eq(st.st_mode & 0777, 0660);
         ck_assert_int_eq(st.st_gid, getegid());
@@ -1184,12 +1193,13 @@ int main(void)
         int failed;
 
         curl_global_init(CURL_GLOBAL_DEFAULT);
+        (void)snprintf(cgparent, sizeof(cgparent), "berth-test-%d", (int)getpid());
         test_run_dir_enter("api");
         sr = srunner_create(api_suite());
         srunner_run_all(sr, CK_NORMAL);
         failed = srunner_ntests_failed(sr);
         srunner_free(sr);
-        test_run_dir_leave(NULL);
+        test_run_dir_leave(cgparent);
         curl_global_cleanup();
         return failed ? 1 : 0;
 }
