@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "error.h"
 #include "imageapi-codec.h"
 #include "jdec.h"
+#include "json-util.h"
 #include "macro.h"
 #include "store.h"
 #include "strv.h"
@@ -34,6 +36,43 @@ static const char *const bases[_BERTH_BASE_MAX] = {
 static const char *const attach_def_keys[] = { "iscsi", "local", "loopback", "rbd", NULL };
 static const char *const mount_def_keys[] = { "attach", "bind", "nfs", "overlay", NULL };
 
+/* What the head of an attach or a mount is decoded against. */
+struct kind_set {
+        const char *what;         /* "attachment", "mount" */
+        const char *const *kinds; /* by enum value */
+        size_t n_kinds;
+        const char *const *def_keys;
+        const char *choices;  /* the kinds named when a definition has none */
+        unsigned def_missing; /* 1u << kind: kinds that may come without their definition */
+};
+
+static const struct kind_set attach_set = {
+        .what = "attachment",
+        .kinds = attach_kinds,
+        .n_kinds = _BERTH_ATTACH_KIND_MAX,
+        .def_keys = attach_def_keys,
+        .choices = "iscsi, local, loopback, rbd",
+        /* Not supported by this build: the core answers 501. */
+        .def_missing = 1u << BERTH_ATTACH_ISCSI,
+};
+
+static const struct kind_set mount_set = {
+        .what = "mount",
+        .kinds = mount_kinds,
+        .n_kinds = _BERTH_MOUNT_KIND_MAX,
+        .def_keys = mount_def_keys,
+        .choices = "attach, bind, overlay",
+        .def_missing = (1u << BERTH_MOUNT_NFS) | (1u << BERTH_MOUNT_URI),
+};
+
+/* The head: a reference to an existing object, or a definition and its kind. */
+struct head {
+        int kind; /* index into kinds; -1 when a reference gives none */
+        bool is_ref;
+        uint64_t ref_id;
+        const char *def; /* the definition's key, NULL when none is given */
+};
+
 static int present_def(json_t *j, const char *const *keys, const char **ret)
 {
         int n = 0;
@@ -48,12 +87,10 @@ static int present_def(json_t *j, const char *const *keys, const char **ret)
         return n;
 }
 
-/* Reference or definition? Shared by attach and mount. Returns 1 for a reference
- * (id in *ret_id), 0 for a definition. */
-static int classify(json_t *j, const char *path, const char *what, unsigned depth,
-                    const char *const *def_keys, uint64_t *ret_id, struct berth_error *err)
+/* Reference or definition? Sets h->is_ref and h->ref_id, or h->def. */
+static int classify(json_t *j, const char *path, unsigned depth, const struct kind_set *ks,
+                    struct head *h, struct berth_error *err)
 {
-        const char *def;
         char p[JDEC_PATH_MAX];
         uint64_t id = 0;
         int has_id, n_defs, r;
@@ -64,31 +101,73 @@ static int classify(json_t *j, const char *path, const char *what, unsigned dept
         r = jdec_readonly(j, path, "refs", err);
         if (r < 0)
                 return r;
-        n_defs = present_def(j, def_keys, &def);
+        n_defs = present_def(j, ks->def_keys, &h->def);
         if (n_defs > 1)
                 return berth_error_set(err, EINVAL, "%s: give one definition, not several",
-                                       path && *path ? path : what);
+                                       path && *path ? path : ks->what);
         if (has_id && n_defs == 0) {
                 if (depth == 0)
                         return berth_error_set(err, EINVAL,
                                                "id is read-only: a POST creates a new %s; "
                                                "reference existing ones by id from a parent",
-                                               what);
-                *ret_id = id;
-                return 1;
+                                               ks->what);
+                h->is_ref = true;
+                h->ref_id = id;
+                return 0;
         }
         /* Go clients (go-swagger models, Kraken's) leave out every zero field, ids
          * included: an embedded object that has its kind and nothing else is their
          * reference to object 0. */
         if (!has_id && n_defs == 0 && depth > 0 && jdec_has(j, "kind")) {
-                *ret_id = 0;
-                return 1;
+                h->is_ref = true;
+                return 0;
         }
         if (has_id && id != 0)
                 return berth_error_set(err, EINVAL,
                                        "%s: a definition cannot carry an id (ids are assigned by "
                                        "berthd); send either {\"id\":N} or a definition",
                                        jdec_join(p, path, "id"));
+        return 0;
+}
+
+static int kind_index(const struct kind_set *ks, const char *name)
+{
+        for (size_t i = 0; i < ks->n_kinds; i++)
+                if (ks->kinds[i] && streq(ks->kinds[i], name))
+                        return (int)i;
+        return -1;
+}
+
+/* The head of an attach or a mount, shared by both: kind, then reference or
+ * definition. A definition's kind is the one given, or else that of its definition;
+ * the two must agree, and the definition is there unless its kind may go without. */
+static int decode_head(json_t *j, const char *path, unsigned depth, const struct kind_set *ks,
+                       struct head *ret, struct berth_error *err)
+{
+        char p[JDEC_PATH_MAX];
+        int r;
+
+        *ret = (struct head){ .kind = -1 };
+        r = jdec_enum(j, path, "kind", ks->kinds, ks->n_kinds, false, err);
+        if (r == -EINVAL)
+                return r;
+        ret->kind = r >= 0 ? r : -1;
+        r = classify(j, path, depth, ks, ret, err);
+        if (r < 0 || ret->is_ref)
+                return r;
+        if (ret->kind < 0) {
+                if (!ret->def)
+                        return berth_error_set(err, EINVAL,
+                                               "%s is required (one of %s), with its definition",
+                                               jdec_join(p, path, "kind"), ks->choices);
+                ret->kind = kind_index(ks, ret->def);
+        } else if (ret->def && !streq(ret->def, ks->kinds[ret->kind]))
+                return berth_error_set(err, EINVAL, "%s is given but kind is '%s'",
+                                       jdec_join(p, path, ret->def), ks->kinds[ret->kind]);
+        if (!ret->def && !(ks->def_missing & (1u << ret->kind)))
+                return berth_error_set(err, EINVAL, "%s is required for kind %s",
+                                       jdec_join(p, path, ks->kinds[ret->kind]),
+                                       ks->kinds[ret->kind]);
         return 0;
 }
 
@@ -101,9 +180,7 @@ static int decode_loopback(json_t *j, const char *path, unsigned depth, unsigned
         bool ro = false;
         int r;
 
-        r = jdec_expect_object(j, path, err);
-        if (r >= 0)
-                r = jdec_check_keys(j, path, keys, err);
+        r = jdec_object(j, path, keys, err);
         if (r >= 0)
                 r = jdec_string(j, path, "path", true, IMAGEAPI_PATH_MAX, &s->loopback.path, err);
         if (r < 0)
@@ -142,9 +219,7 @@ static int decode_local(json_t *j, const char *path, struct berth_attach_spec *s
         static const char *const keys[] = { "path", NULL };
         int r;
 
-        r = jdec_expect_object(j, path, err);
-        if (r >= 0)
-                r = jdec_check_keys(j, path, keys, err);
+        r = jdec_object(j, path, keys, err);
         if (r >= 0)
                 r = jdec_string(j, path, "path", true, IMAGEAPI_PATH_MAX, &s->local.path, err);
         return r;
@@ -189,9 +264,7 @@ static int decode_rbd_options(json_t *j, const char *path, struct berth_rbd_spec
         for (size_t i = 0; i < ELEMENTSOF(strs); i++)
                 keys[n++] = strs[i];
         keys[n] = NULL;
-        r = jdec_expect_object(j, path, err);
-        if (r >= 0)
-                r = jdec_check_keys(j, path, keys, err);
+        r = jdec_object(j, path, keys, err);
         for (int o = 0; r >= 0 && o < _RBD_BOOL_OPT_MAX; o++) {
                 bool v = false;
                 r = jdec_bool(j, path, rbd_bool_opt_names[o], &v, err);
@@ -261,9 +334,7 @@ static int decode_rbd(json_t *j, const char *path, struct berth_attach_spec *s,
         char p[JDEC_PATH_MAX];
         int r;
 
-        r = jdec_expect_object(j, path, err);
-        if (r >= 0)
-                r = jdec_check_keys(j, path, keys, err);
+        r = jdec_object(j, path, keys, err);
         if (r >= 0)
                 r = jdec_readonly(j, path, "device_id", err);
         if (r >= 0)
@@ -302,71 +373,41 @@ int imageapi_decode_attach(json_t *j, const char *path, unsigned depth, unsigned
                                             "local", "loopback", "rbd",         NULL };
         _cleanup_(berth_attach_spec_freep) struct berth_attach_spec *s = NULL;
         char p[JDEC_PATH_MAX];
-        const char *def;
-        uint64_t id;
-        int r, kind;
+        struct head h;
+        int r;
 
         if (depth > IMAGEAPI_DEPTH_MAX)
                 return berth_error_set(err, EINVAL, "%s: nested more than %d levels deep", path,
                                        IMAGEAPI_DEPTH_MAX);
-        r = jdec_expect_object(j, path, err);
-        if (r >= 0)
-                r = jdec_check_keys(j, path, keys, err);
+        r = jdec_object(j, path, keys, err);
         if (r >= 0)
                 r = jdec_readonly(j, path, "device_file", err);
+        if (r < 0)
+                return r;
+        r = decode_head(j, path, depth, &attach_set, &h, err);
         if (r < 0)
                 return r;
         s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
         s->loopback.ro = -1;
-
-        kind = jdec_enum(j, path, "kind", attach_kinds, _BERTH_ATTACH_KIND_MAX, false, err);
-        if (kind == -EINVAL)
-                return kind;
-        s->kind = kind >= 0 ? (enum berth_attach_kind)kind : _BERTH_ATTACH_KIND_INVALID;
-
-        r = classify(j, path, "attachment", depth, attach_def_keys, &id, err);
-        if (r < 0)
-                return r;
-        if (r > 0) {
+        s->kind = h.kind >= 0 ? (enum berth_attach_kind)h.kind : _BERTH_ATTACH_KIND_INVALID;
+        if (h.is_ref) {
                 s->is_ref = true;
-                s->ref_id = id;
+                s->ref_id = h.ref_id;
                 *ret = TAKE_PTR(s);
                 return 0;
         }
 
-        (void)present_def(j, attach_def_keys, &def);
-        if (s->kind < 0) {
-                /* The kind follows from the one definition given. */
-                if (!def)
-                        return berth_error_set(err, EINVAL,
-                                               "%s is required (one of iscsi, local, loopback, "
-                                               "rbd), with its definition",
-                                               jdec_join(p, path, "kind"));
-                s->kind = berth_attach_kind_from_string(def);
-        } else if (def && !streq(def, attach_kinds[s->kind]))
-                return berth_error_set(err, EINVAL, "%s is given but kind is '%s'",
-                                       jdec_join(p, path, def), attach_kinds[s->kind]);
-
         switch (s->kind) {
         case BERTH_ATTACH_LOOPBACK:
-                if (!def)
-                        return berth_error_set(err, EINVAL, "%s is required for kind loopback",
-                                               jdec_join(p, path, "loopback"));
                 r = decode_loopback(json_object_get(j, "loopback"), jdec_join(p, path, "loopback"),
                                     depth, flags, s, err);
                 break;
         case BERTH_ATTACH_LOCAL:
-                if (!def)
-                        return berth_error_set(err, EINVAL, "%s is required for kind local",
-                                               jdec_join(p, path, "local"));
                 r = decode_local(json_object_get(j, "local"), jdec_join(p, path, "local"), s, err);
                 break;
         case BERTH_ATTACH_RBD:
-                if (!def)
-                        return berth_error_set(err, EINVAL, "%s is required for kind rbd",
-                                               jdec_join(p, path, "rbd"));
                 r = decode_rbd(json_object_get(j, "rbd"), jdec_join(p, path, "rbd"), s, err);
                 break;
         case BERTH_ATTACH_ISCSI:
@@ -394,9 +435,7 @@ static int decode_mount_attach(json_t *j, const char *path, unsigned depth, unsi
         char p[JDEC_PATH_MAX];
         int r;
 
-        r = jdec_expect_object(j, path, err);
-        if (r >= 0)
-                r = jdec_check_keys(j, path, keys, err);
+        r = jdec_object(j, path, keys, err);
         if (r >= 0)
                 r = jdec_string(j, path, "fs_type", true, 32, &s->attach.fs_type, err);
         if (r >= 0)
@@ -445,9 +484,7 @@ static int decode_overlay(json_t *j, const char *path, unsigned depth, unsigned 
         size_t i;
         int r;
 
-        r = jdec_expect_object(j, path, err);
-        if (r >= 0)
-                r = jdec_check_keys(j, path, keys, err);
+        r = jdec_object(j, path, keys, err);
         for (const char *const *k = readonly; r >= 0 && *k; k++)
                 r = jdec_readonly(j, path, *k, err);
         if (r >= 0)
@@ -500,9 +537,7 @@ static int decode_bind(json_t *j, const char *path, unsigned depth, unsigned fla
         char p[JDEC_PATH_MAX];
         int r;
 
-        r = jdec_expect_object(j, path, err);
-        if (r >= 0)
-                r = jdec_check_keys(j, path, keys, err);
+        r = jdec_object(j, path, keys, err);
         if (r >= 0)
                 r = jdec_string(j, path, "path", true, IMAGEAPI_PATH_MAX, &s->bind.path, err);
         if (r >= 0)
@@ -550,9 +585,7 @@ static int decode_overlay_v01(json_t *o, const char *path, unsigned depth, unsig
         json_t *def;
         int r;
 
-        r = jdec_expect_object(o, path, err);
-        if (r >= 0)
-                r = jdec_check_keys(o, path, keys, err);
+        r = jdec_object(o, path, keys, err);
         for (const char *const *k = keys; r >= 0 && *k; k++)
                 if (!streq(*k, "lower"))
                         r = jdec_readonly(o, path, *k, err);
@@ -637,9 +670,8 @@ int imageapi_decode_mount(json_t *j, const char *path, unsigned depth, unsigned 
                                             "bind", "nfs",  "overlay",    NULL };
         _cleanup_(berth_mount_spec_freep) struct berth_mount_spec *s = NULL;
         char p[JDEC_PATH_MAX];
-        const char *def;
-        uint64_t id;
-        int r, kind;
+        struct head h;
+        int r;
 
         if (depth > IMAGEAPI_DEPTH_MAX)
                 return berth_error_set(err, EINVAL, "%s: nested more than %d levels deep", path,
@@ -654,40 +686,19 @@ int imageapi_decode_mount(json_t *j, const char *path, unsigned depth, unsigned 
                 r = jdec_readonly(j, path, "mountpoint", err);
         if (r < 0)
                 return r;
+        r = decode_head(j, path, depth, &mount_set, &h, err);
+        if (r < 0)
+                return r;
         s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
-
-        kind = jdec_enum(j, path, "kind", mount_kinds, _BERTH_MOUNT_KIND_MAX, false, err);
-        if (kind == -EINVAL)
-                return kind;
-        s->kind = kind >= 0 ? (enum berth_mount_kind)kind : _BERTH_MOUNT_KIND_INVALID;
-
-        r = classify(j, path, "mount", depth, mount_def_keys, &id, err);
-        if (r < 0)
-                return r;
-        if (r > 0) {
+        s->kind = h.kind >= 0 ? (enum berth_mount_kind)h.kind : _BERTH_MOUNT_KIND_INVALID;
+        if (h.is_ref) {
                 s->is_ref = true;
-                s->ref_id = id;
+                s->ref_id = h.ref_id;
                 *ret = TAKE_PTR(s);
                 return 0;
         }
-
-        (void)present_def(j, mount_def_keys, &def);
-        if (s->kind < 0) {
-                if (!def)
-                        return berth_error_set(err, EINVAL,
-                                               "%s is required (one of attach, bind, overlay), "
-                                               "with its definition",
-                                               jdec_join(p, path, "kind"));
-                s->kind = berth_mount_kind_from_string(def);
-        } else if (def && !streq(def, mount_kinds[s->kind]))
-                return berth_error_set(err, EINVAL, "%s is given but kind is '%s'",
-                                       jdec_join(p, path, def), mount_kinds[s->kind]);
-        if (!def && s->kind != BERTH_MOUNT_URI && s->kind != BERTH_MOUNT_NFS)
-                return berth_error_set(err, EINVAL, "%s is required for kind %s",
-                                       jdec_join(p, path, mount_kinds[s->kind]),
-                                       mount_kinds[s->kind]);
 
         switch (s->kind) {
         case BERTH_MOUNT_ATTACH:
@@ -772,15 +783,6 @@ json_t *imageapi_encode_attach(const struct berth_attach *a, unsigned depth)
         return j;
 }
 
-static json_t *strv_to_json(char *const *l)
-{
-        json_t *a = json_array();
-
-        STRV_FOREACH (s, l)
-                json_array_append_new(a, json_string(*s));
-        return a;
-}
-
 json_t *imageapi_encode_mount(const struct berth_mount *m, unsigned depth)
 {
         json_t *j, *def = NULL;
@@ -793,7 +795,7 @@ json_t *imageapi_encode_mount(const struct berth_mount *m, unsigned depth)
         switch (m->kind) {
         case BERTH_MOUNT_ATTACH:
                 def = json_pack("{s:s, s:o}", "fs_type", m->attach.fs_type, "mount_options",
-                                strv_to_json(m->attach.options));
+                                berth_strv_to_json(m->attach.options));
                 if (def && m->attach.attach && depth < ENCODE_DEPTH_MAX)
                         json_object_set_new(def, "attach",
                                             imageapi_encode_attach(m->attach.attach, depth + 1));
@@ -888,9 +890,7 @@ int imageapi_decode_mount_rbd_v01(json_t *j, struct berth_mount_spec **ret, stru
         uint64_t id = 0;
         int r, has_id = 0, has_rbd_id = 0;
 
-        r = jdec_expect_object(j, "", err);
-        if (r >= 0)
-                r = jdec_check_keys(j, "", keys, err);
+        r = jdec_object(j, "", keys, err);
         if (r >= 0)
                 r = jdec_readonly(j, "", "mountpoint", err);
         if (r >= 0)
@@ -947,19 +947,30 @@ json_t *imageapi_encode_rbd_v01(const struct berth_attach *a)
 
 json_t *imageapi_encode_mount_rbd_v01(const struct berth_mount *m)
 {
-        json_t *opts = json_array();
-
-        STRV_FOREACH (o, m->attach.options)
-                json_array_append_new(opts, json_string(*o));
         return json_pack("{s:I, s:s?, s:I, s:I, s:s, s:o}", "id", (json_int_t)m->obj.id,
                          "mountpoint", m->mountpoint, "refs", (json_int_t)berth_obj_refs(&m->obj),
                          "rbd_id", (json_int_t)m->attach.attach->obj.id, "fs_type",
-                         m->attach.fs_type, "mount_options", opts);
+                         m->attach.fs_type, "mount_options", berth_strv_to_json(m->attach.options));
 }
 
-json_t *imageapi_error_body(int status, const char *msg)
+json_t *imageapi_error_body(const struct berth_http_request *req, int *status, const char *msg)
 {
-        return json_pack("{s:i, s:s}", "code", status, "message", msg ? msg : "");
+        return json_pack("{s:i, s:s}", "code", *status, "message", msg ? msg : "");
+}
+
+int imageapi_decode_path_id(const char *s, uint64_t *ret, struct berth_error *err)
+{
+        char *end;
+        unsigned long long v;
+
+        errno = 0;
+        if (!s || !isdigit((unsigned char)s[0]) || (v = strtoull(s, &end, 10), errno) || *end ||
+            v > INT64_MAX)
+                return berth_error_set(err, EINVAL,
+                                       "id in path must be a non-negative integer: \"%.32s\"",
+                                       s ? s : "");
+        *ret = v;
+        return 0;
 }
 
 int imageapi_decode_mount_target_v01(json_t *j, uint64_t *ret_id, enum berth_mount_kind *ret_kind,
@@ -969,9 +980,7 @@ int imageapi_decode_mount_target_v01(json_t *j, uint64_t *ret_id, enum berth_mou
         uint64_t id = 0;
         int r, kind = -1;
 
-        r = jdec_expect_object(j, "", err);
-        if (r >= 0)
-                r = jdec_check_keys(j, "", keys, err);
+        r = jdec_object(j, "", keys, err);
         if (r >= 0)
                 r = kind = jdec_enum(j, "", "kind", kinds_v01, ELEMENTSOF(kinds_v01), false, err);
         if (r == -ENOENT)

@@ -58,7 +58,14 @@ int imageapi_decode_mount_rbd_v01(json_t *j, struct berth_mount_spec **ret,
 json_t *imageapi_encode_rbd_v01(const struct berth_attach *a);
 json_t *imageapi_encode_mount_rbd_v01(const struct berth_mount *m);
 
-json_t *imageapi_error_body(int status, const char *msg);
+/* The ImageAPI's error body (http.h): {"code":<status>,"message":msg}, status as it
+ * is. */
+struct berth_http_request;
+json_t *imageapi_error_body(const struct berth_http_request *req, int *status, const char *msg);
+
+/* The {id} of a path ("/mount/overlay/{id}", "/container/{id}"): a non-negative
+ * decimal integer. Returns 0 / -EINVAL. */
+int imageapi_decode_path_id(const char *s, uint64_t *ret, struct berth_error *err);
 
 /* Containers (imageapi-container-codec.c). command is split like a shell word list
  * (quotes group and are removed); args is the alternative as an argv array. */

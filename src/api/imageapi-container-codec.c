@@ -92,9 +92,7 @@ static int decode_limits(json_t *j, struct berth_limits *l, struct berth_error *
         *l = (struct berth_limits){};
         if (!lim || json_is_null(lim))
                 return 0;
-        r = jdec_expect_object(lim, "limits", err);
-        if (r >= 0)
-                r = jdec_check_keys(lim, "limits", keys, err);
+        r = jdec_object(lim, "limits", keys, err);
         if (r < 0)
                 return r;
         if (jdec_u64(lim, "limits", "memory", &l->memory, err) < 0)
@@ -164,9 +162,7 @@ int imageapi_decode_container(json_t *j, struct berth_container_spec **ret, stru
         uint64_t timeout;
         int r;
 
-        r = jdec_expect_object(j, "", err);
-        if (r >= 0)
-                r = jdec_check_keys(j, "", keys, err);
+        r = jdec_object(j, "", keys, err);
         for (const char *const *k = read_only; r >= 0 && *k; k++)
                 r = jdec_readonly(j, "", *k, err);
         if (r < 0)

@@ -3,7 +3,6 @@
 
 #include <pthread.h>
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,22 +45,6 @@ static int visit_one(struct berth_obj *o, void *userdata)
         json_decref(c->out);
         c->out = imageapi_encode_container((struct berth_container *)o);
         return c->out ? 0 : -ENOMEM;
-}
-
-static int parse_id(const char *s, uint64_t *ret, const char *where, struct berth_error *err)
-{
-        char *end;
-        unsigned long long v;
-
-        errno = 0;
-        if (!s || !isdigit((unsigned char)s[0]) || (v = strtoull(s, &end, 10), errno) || *end ||
-            v > INT64_MAX)
-                return berth_error_set(err, EINVAL,
-                                       "id in %s must be a non-negative integer: "
-                                       "\"%.32s\"",
-                                       where, s ? s : "");
-        *ret = v;
-        return 0;
 }
 
 /* id wins over name (as in the Go server); one of them is required when need. */
@@ -110,50 +93,52 @@ static struct {
 
 static bool reply_cached_list(struct berth_http_request *req)
 {
-        char *copy = NULL;
+        _cleanup_free_ char *copy = NULL;
         size_t len = 0;
 
         pthread_mutex_lock(&list_cache.lock);
         if (list_cache.text && list_cache.gen == berth_store_gen()) {
-                copy = malloc(list_cache.len);
-                if (copy) {
-                        memcpy(copy, list_cache.text, list_cache.len);
-                        len = list_cache.len;
-                }
+                copy = strndup(list_cache.text, list_cache.len);
+                len = list_cache.len;
         }
         pthread_mutex_unlock(&list_cache.lock);
         if (!copy)
                 return false;
-        (void)berth_http_reply(req, 200, "application/json", copy, len, NULL, 0);
-        free(copy);
+        (void)berth_http_reply_json_text(req, 200, copy, len);
         return true;
 }
 
-static void cache_list(json_t *list, uint64_t gen)
+/* Keeps a copy of text (JSON: no NUL inside). */
+static void cache_list(const char *text, size_t len, uint64_t gen)
 {
-        char *text = json_dumps(list, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(10));
-        size_t len;
+        char *copy = strndup(text, len);
 
-        if (!text)
+        if (!copy)
                 return;
-        len = strlen(text);
-        {
-                /* The same bytes as berth_http_reply_json(): one trailing newline. */
-                char *t = realloc(text, len + 2);
-                if (!t) {
-                        free(text);
-                        return;
-                }
-                text = t;
-                text[len++] = '\n';
-                text[len] = 0;
-        }
         pthread_mutex_lock(&list_cache.lock);
         free(list_cache.text);
-        list_cache.text = text;
+        list_cache.text = copy;
         list_cache.len = len;
         list_cache.gen = gen;
         pthread_mutex_unlock(&list_cache.lock);
+}
+
+/* The whole list, sent and kept for the next request (when it asks for nothing else). */
+static void reply_list(struct berth_http_request *req, json_t *list, uint64_t gen)
+{
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        int r;
+
+        r = berth_http_json_format(list, &text, &len);
+        json_decref(list);
+        if (r < 0) {
+                (void)berth_http_reply_error(req, 500, "out of memory encoding the reply");
+                return;
+        }
+        if (!req->query)
+                cache_list(text, len, gen);
+        (void)berth_http_reply_json_text(req, 200, text, len);
 }
 
 static void h_list(struct berth_http_request *req, void *userdata)
@@ -206,9 +191,7 @@ static void h_list(struct berth_http_request *req, void *userdata)
                 (void)berth_http_reply_error(req, 500, "encode reply");
                 return;
         }
-        if (!req->query)
-                cache_list(c.out, gen);
-        (void)berth_http_reply_json(req, 200, c.out);
+        reply_list(req, c.out, gen);
 }
 
 static void h_create(struct berth_http_request *req, void *userdata)
@@ -346,7 +329,7 @@ static int path_target(struct berth_http_request *req, struct imageapi *api, boo
         if (r < 0)
                 return r;
         if (!byname)
-                return parse_id(req->captures[0], ret_id, "path", err);
+                return imageapi_decode_path_id(req->captures[0], ret_id, err);
         r = berth_container_find(api->store, req->captures[0], ret_id);
         if (r < 0)
                 return berth_error_set(err, ENOENT, "no container by name: %.128s",

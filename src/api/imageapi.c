@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,22 +120,6 @@ static int query_kind(const struct berth_http_query *q, enum berth_obj_type type
                                        type == BERTH_OBJ_ATTACH ? "iscsi local loopback rbd"
                                                                 : "attach bind nfs overlay uri");
         return k;
-}
-
-/* {id} of a v0.1 path. */
-static int path_id_parse(const char *s, uint64_t *ret, struct berth_error *err)
-{
-        char *end;
-        unsigned long long v;
-
-        errno = 0;
-        if (!s || !isdigit((unsigned char)s[0]) || (v = strtoull(s, &end, 10), errno) || *end ||
-            v > INT64_MAX)
-                return berth_error_set(err, EINVAL,
-                                       "id in path must be a non-negative integer: \"%.32s\"",
-                                       s ? s : "");
-        *ret = v;
-        return 0;
 }
 
 static void reply_not_found(struct berth_http_request *req, enum berth_obj_type type, uint64_t id)
@@ -296,7 +279,7 @@ static void delete_one(struct berth_http_request *req, struct imageapi *api,
         if (r < 0)
                 goto fail;
         if (path_id) {
-                r = path_id_parse(path_id, &id, &err);
+                r = imageapi_decode_path_id(path_id, &id, &err);
         } else {
                 r = berth_http_query_u64(&q, "id", &id, &err);
                 if (r == 0)
@@ -412,7 +395,7 @@ static void get_v01(struct berth_http_request *req, struct imageapi *api, enum b
         r = berth_http_query_parse(req->query, (const char *const[]){ NULL }, &q, &err);
         if (r >= 0) {
                 berth_http_query_done(&q);
-                r = path_id_parse(req->captures[0], &id, &err);
+                r = imageapi_decode_path_id(req->captures[0], &id, &err);
         }
         if (r < 0) {
                 (void)berth_http_reply_berror(req, &err);

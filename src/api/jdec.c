@@ -48,6 +48,13 @@ int jdec_check_keys(json_t *o, const char *prefix, const char *const *allowed,
         return 0;
 }
 
+int jdec_object(json_t *j, const char *prefix, const char *const *allowed, struct berth_error *err)
+{
+        int r = jdec_expect_object(j, prefix, err);
+
+        return r < 0 ? r : jdec_check_keys(j, prefix, allowed, err);
+}
+
 bool jdec_has(json_t *o, const char *key)
 {
         json_t *v = json_object_get(o, key);

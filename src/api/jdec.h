@@ -26,6 +26,8 @@ int jdec_expect_object(json_t *j, const char *prefix, struct berth_error *err);
 /* Every key of o must be in allowed (NULL-terminated). */
 int jdec_check_keys(json_t *o, const char *prefix, const char *const *allowed,
                     struct berth_error *err);
+/* Both: j must be an object, and every key of it in allowed. */
+int jdec_object(json_t *j, const char *prefix, const char *const *allowed, struct berth_error *err);
 
 /* Present and not null? */
 bool jdec_has(json_t *o, const char *key);

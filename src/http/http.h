@@ -56,8 +56,13 @@ struct berth_http_api {
         const char *prefix; /* paths under it use this API's error format */
         const struct berth_http_route *routes;
         size_t n_routes;
-        /* Build the error body; NULL = {"code":status,"message":msg}. */
-        json_t *(*error_body)(int status, const char *msg);
+        /* The body of every error reply for this API, from its handlers, the router or
+         * the transport (req->path may then be NULL). It may change *status (a JSON-RPC
+         * door answers 200 with an error object) and read req->door_data. When it returns
+         * NULL (out of memory, msg not UTF-8), the reply becomes its 500 "out of memory
+         * encoding the reply", without a body if that fails too. NULL hook:
+         * {"code":status,"message":msg}. */
+        json_t *(*error_body)(const struct berth_http_request *req, int *status, const char *msg);
         void *userdata;
         /* Public, read-only documents (the OpenAPI documents, /docs, /healthz): a browser
          * may fetch them from any page (the links of /docs), so the rules for requests
@@ -68,8 +73,8 @@ struct berth_http_api {
 #define BERTH_HTTP_CAPTURES_MAX 4
 
 struct berth_http_request {
-        const char *method;
-        const char *path;         /* percent-decoded, without the query */
+        const char *method;       /* NULL when the request line could not be read */
+        const char *path;         /* percent-decoded, without the query; NULL when unknown */
         const char *query;        /* raw, NULL when absent */
         long long content_length; /* -1 when unknown (chunked) */
         const char *remote;       /* "127.0.0.1:5555", "unix" */
@@ -77,9 +82,16 @@ struct berth_http_request {
         const struct berth_http_transport *transport;
         void *conn;
 
-        const struct berth_http_api *api;
+        /* Set by the transport: an error reply before routing takes the error format of
+         * the API whose prefix the path is under. */
+        struct berth_http_router *router;
+        const struct berth_http_api *api;        /* of the route, NULL until routed */
         char *captures[BERTH_HTTP_CAPTURES_MAX]; /* percent-decoded {…} segments */
         size_t n_captures;
+        /* The door's own state for this request (a JSON-RPC call's id), for its
+         * error_body; NULL by default. The door owns it; the dispatcher resets it to
+         * NULL when the handler returns. */
+        void *door_data;
 
         uint64_t id;
         int status; /* of the reply, 0 until sent */
@@ -110,9 +122,19 @@ int berth_http_router_set_browser_policy(struct berth_http_router *r, char *cons
                                          char *const *allow_hosts);
 /* Is Host acceptable without a token (exposed for unit tests)? */
 bool berth_http_host_allowed(const char *host, char *const *allow_hosts);
+/* The API whose prefix is the longest one path starts with; the first API added when
+ * none; NULL without APIs. */
+const struct berth_http_api *berth_http_router_api_for_path(const struct berth_http_router *r,
+                                                            const char *path);
 
 /* Entry point for every transport: match, handle 404/405/OPTIONS, call the handler,
- * make sure something was sent, log. */
+ * make sure something was sent, log. Of the routes whose pattern matches the path and
+ * whose method is the request's (GET for HEAD), the most specific takes the request,
+ * whatever the order the APIs and routes were added in: patterns are compared segment by
+ * segment, and at the first segment where one has a literal and the other a {capture},
+ * the literal wins. Equal patterns go by the order they were added in. When the path
+ * matches but no route has the method: 405, Allow listing the methods of all the routes
+ * that match the path. */
 void berth_http_dispatch(struct berth_http_router *r, struct berth_http_request *req);
 
 /* ---- helpers for handlers -------------------------------------------------------- */
@@ -134,6 +156,12 @@ int berth_http_reply(struct berth_http_request *req, int status, const char *con
                      size_t n_extra);
 /* Steals j. Compact JSON with a trailing newline, like the Go server. */
 int berth_http_reply_json(struct berth_http_request *req, int status, json_t *j);
+/* The text berth_http_reply_json() sends for j (which stays the caller's), in a new
+ * NUL-terminated buffer: for replies kept to be sent again. Returns 0 / -ENOMEM. */
+int berth_http_json_format(const json_t *j, char **ret, size_t *ret_len);
+/* Reply with such a text. */
+int berth_http_reply_json_text(struct berth_http_request *req, int status, const char *text,
+                               size_t len);
 int berth_http_reply_error(struct berth_http_request *req, int status, const char *fmt, ...)
         _printf_(3, 4);
 /* The same with extra headers (405 with Allow). */

@@ -150,63 +150,108 @@ int berth_http_reply(struct berth_http_request *req, int status, const char *con
         req->status = status;
         req->reply_bytes = len;
         /* HEAD: headers as for GET, no body. */
-        if (streq(req->method, "HEAD"))
+        if (streq_ptr(req->method, "HEAD"))
                 return req->transport->respond(req->conn, status, h, n, NULL, len);
         return req->transport->respond(req->conn, status, h, n, body, len);
 }
 
-static int reply_json_headers(struct berth_http_request *req, int status, json_t *j,
-                              const struct berth_http_header *extra, size_t n_extra);
-
-int berth_http_reply_json(struct berth_http_request *req, int status, json_t *j)
-{
-        return reply_json_headers(req, status, j, NULL, 0);
-}
-
-static int reply_json_headers(struct berth_http_request *req, int status, json_t *j,
-                              const struct berth_http_header *extra, size_t n_extra)
+int berth_http_json_format(const json_t *j, char **ret, size_t *ret_len)
 {
         _cleanup_free_ char *text = NULL;
         size_t len;
-        int r;
+        char *t;
 
-        if (!j)
-                return berth_http_reply_error(req, 500, "out of memory encoding the reply");
         text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(10));
-        json_decref(j);
         if (!text)
-                return berth_http_reply_error(req, 500, "out of memory encoding the reply");
+                return -ENOMEM;
         len = strlen(text);
         /* One trailing newline, as Go's encoding/json writes; friendlier to curl. */
-        {
-                char *t = realloc(text, len + 2);
-                if (!t)
-                        return berth_http_reply_error(req, 500, "out of memory");
-                text = t;
-                text[len++] = '\n';
-                text[len] = 0;
-        }
-        r = berth_http_reply(req, status, "application/json", text, len, extra, n_extra);
-        return r;
+        t = realloc(text, len + 2);
+        if (!t)
+                return -ENOMEM;
+        text = t;
+        text[len++] = '\n';
+        text[len] = 0;
+        *ret = TAKE_PTR(text);
+        *ret_len = len;
+        return 0;
 }
 
-static int reply_errorv(struct berth_http_request *req, int status,
-                        const struct berth_http_header *extra, size_t n_extra, const char *fmt,
-                        va_list ap) _printf_(5, 0);
+int berth_http_reply_json_text(struct berth_http_request *req, int status, const char *text,
+                               size_t len)
+{
+        return berth_http_reply(req, status, "application/json", text, len, NULL, 0);
+}
 
-static int reply_errorv(struct berth_http_request *req, int status,
-                        const struct berth_http_header *extra, size_t n_extra, const char *fmt,
-                        va_list ap)
+int berth_http_reply_json(struct berth_http_request *req, int status, json_t *j)
+{
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        int r;
+
+        r = j ? berth_http_json_format(j, &text, &len) : -ENOMEM;
+        json_decref(j);
+        if (r < 0)
+                return berth_http_reply_error(req, 500, "out of memory encoding the reply");
+        return berth_http_reply_json_text(req, status, text, len);
+}
+
+/* The API an error reply speaks for: the route's, or before routing the one whose
+ * prefix the path is under. */
+static const struct berth_http_api *error_api(const struct berth_http_request *req)
+{
+        if (req->api)
+                return req->api;
+        if (req->router && req->path)
+                return berth_http_router_api_for_path(req->router, req->path);
+        return NULL;
+}
+
+/* The error body for the API of the request (NULL: the default), as text. */
+static int error_text(const struct berth_http_request *req, int *status, const char *msg,
+                      char **ret, size_t *ret_len)
+{
+        const struct berth_http_api *api = error_api(req);
+        json_auto_t *j = NULL;
+
+        if (api && api->error_body)
+                j = api->error_body(req, status, msg);
+        else
+                j = json_pack("{s:i, s:s}", "code", *status, "message", msg);
+        return j ? berth_http_json_format(j, ret, ret_len) : -ENOMEM;
+}
+
+/* Every error reply, from a handler, the router or a transport, goes through here: the
+ * API shapes the body and may change the status. A body that cannot be encoded (out of
+ * memory, a message that is not UTF-8) makes it a 500 as any other reply; when that fails
+ * too, the reply has no body. */
+static int reply_error_msg(struct berth_http_request *req, int status,
+                           const struct berth_http_header *extra, size_t n_extra, const char *msg)
+{
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        int r;
+
+        r = error_text(req, &status, msg, &text, &len);
+        if (r < 0) {
+                status = 500;
+                extra = NULL;
+                n_extra = 0;
+                r = error_text(req, &status, "out of memory encoding the reply", &text, &len);
+        }
+        if (r < 0)
+                return berth_http_reply(req, status, NULL, NULL, 0, extra, n_extra);
+        return berth_http_reply(req, status, "application/json", text, len, extra, n_extra);
+}
+
+_printf_(5, 0) static int reply_errorv(struct berth_http_request *req, int status,
+                                       const struct berth_http_header *extra, size_t n_extra,
+                                       const char *fmt, va_list ap)
 {
         char msg[BERTH_ERROR_MSG_MAX];
-        json_t *j;
 
         (void)vsnprintf(msg, sizeof(msg), fmt, ap);
-        if (req->api && req->api->error_body)
-                j = req->api->error_body(status, msg);
-        else
-                j = json_pack("{s:i, s:s}", "code", status, "message", msg);
-        return reply_json_headers(req, status, j, extra, n_extra);
+        return reply_error_msg(req, status, extra, n_extra, msg);
 }
 
 int berth_http_reply_error(struct berth_http_request *req, int status, const char *fmt, ...)

@@ -25,9 +25,20 @@ struct route_stat {
         double seconds;
 };
 
+/* A route with its API, and how specific its pattern is: bit 63 - i is set when
+ * segment i is a literal. Two patterns that match the same path have as many segments,
+ * and the larger rank is the one with a literal where the other first has a capture. */
+struct route_entry {
+        const struct berth_http_route *rt;
+        const struct berth_http_api *api;
+        uint64_t rank;
+};
+
 struct berth_http_router {
         const struct berth_http_api **apis;
         size_t n_apis;
+        struct route_entry *routes; /* by rank, highest first; in order added within a rank */
+        size_t n_routes;
         char *token; /* --token-file; NULL: no authentication */
         char **allow_origins;
         char **allow_hosts;
@@ -88,6 +99,7 @@ struct berth_http_router *berth_http_router_free(struct berth_http_router *r)
 {
         if (r) {
                 free(r->apis);
+                free(r->routes);
                 free(r->stats);
                 strv_free(r->allow_origins);
                 strv_free(r->allow_hosts);
@@ -233,14 +245,54 @@ static bool authorized(struct berth_http_router *r, struct berth_http_request *r
         return false;
 }
 
+static uint64_t pattern_rank(const char *pattern)
+{
+        uint64_t rank = 0;
+        unsigned i = 0;
+
+        for (const char *p = pattern; *p && i < 64; i++) {
+                p += *p == '/';
+                if (*p != '{')
+                        rank |= UINT64_C(1) << (63 - i);
+                p += strcspn(p, "/");
+        }
+        return rank;
+}
+
+/* Into r->routes, after every route of the same or a higher rank: the table stays
+ * sorted once for all requests, and equal ranks keep the order they were added in. */
+static void insert_route(struct berth_http_router *r, struct route_entry e)
+{
+        size_t i = r->n_routes;
+
+        while (i > 0 && r->routes[i - 1].rank < e.rank) {
+                r->routes[i] = r->routes[i - 1];
+                i--;
+        }
+        r->routes[i] = e;
+        r->n_routes++;
+}
+
 int berth_http_router_add_api(struct berth_http_router *r, const struct berth_http_api *api)
 {
         const struct berth_http_api **n = realloc(r->apis, sizeof(*n) * (r->n_apis + 1));
+        struct route_entry *t;
 
         if (!n)
                 return -ENOMEM;
         r->apis = n;
+        if (api->n_routes > 0) {
+                t = realloc(r->routes, sizeof(*t) * (r->n_routes + api->n_routes));
+                if (!t)
+                        return -ENOMEM;
+                r->routes = t;
+        }
         n[r->n_apis++] = api;
+        for (size_t i = 0; i < api->n_routes; i++) {
+                const struct berth_http_route *rt = &api->routes[i];
+
+                insert_route(r, (struct route_entry){ rt, api, pattern_rank(rt->pattern) });
+        }
         return 0;
 }
 
@@ -289,7 +341,8 @@ fail:
         return false;
 }
 
-static const struct berth_http_api *api_for_path(struct berth_http_router *r, const char *path)
+const struct berth_http_api *berth_http_router_api_for_path(const struct berth_http_router *r,
+                                                            const char *path)
 {
         const struct berth_http_api *best = r->n_apis ? r->apis[0] : NULL;
         size_t best_len = 0;
@@ -321,30 +374,23 @@ static double now_ms(void)
         return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* The route for the request: its API and pattern, or NULL with the methods the path
- * allows (404 when none, 405 otherwise). */
-static const struct berth_http_route *find_route(struct berth_http_router *r,
-                                                 struct berth_http_request *req,
-                                                 const struct berth_http_api **ret_api, char *allow,
-                                                 size_t allow_size)
+/* The route for the request, or NULL with the methods the path allows (404 when none,
+ * 405 otherwise). The table is by rank: the first route that matches both path and
+ * method is the most specific one. */
+static const struct route_entry *find_route(struct berth_http_router *r,
+                                            struct berth_http_request *req, char *allow,
+                                            size_t allow_size)
 {
         bool is_head = streq(req->method, "HEAD");
 
-        for (size_t a = 0; a < r->n_apis; a++) {
-                const struct berth_http_api *api = r->apis[a];
+        for (size_t i = 0; i < r->n_routes; i++) {
+                const struct berth_http_route *rt = r->routes[i].rt;
 
-                for (size_t i = 0; i < api->n_routes; i++) {
-                        const struct berth_http_route *rt = &api->routes[i];
-
-                        if (!match(rt->pattern, req->path, req, false))
-                                continue;
-                        add_allow(allow, allow_size, rt->method);
-                        if (!streq(rt->method, req->method) &&
-                            !(is_head && streq(rt->method, "GET")))
-                                continue;
-                        *ret_api = api;
-                        return rt;
-                }
+                if (!match(rt->pattern, req->path, req, false))
+                        continue;
+                add_allow(allow, allow_size, rt->method);
+                if (streq(rt->method, req->method) || (is_head && streq(rt->method, "GET")))
+                        return &r->routes[i];
         }
         return NULL;
 }
@@ -374,57 +420,67 @@ static bool admit(struct berth_http_router *r, struct berth_http_request *req,
         return true;
 }
 
+/* Call the route's handler on an admitted request; something is sent in any case. */
+static void handle(struct berth_http_request *req, const struct route_entry *e)
+{
+        if (!match(e->rt->pattern, req->path, req, true)) {
+                (void)berth_http_reply_error(req, 500, "out of memory");
+                return;
+        }
+        e->rt->fn(req, e->api->userdata);
+        req->door_data = NULL;
+        if (!req->status)
+                (void)berth_http_reply_error(req, 500, "handler sent no response");
+}
+
+/* No route takes the request: 404, 405, or the answer to OPTIONS. */
+static void reply_unrouted(struct berth_http_request *req, const char *allow)
+{
+        struct berth_http_header h = { "Allow", allow };
+
+        if (!allow[0])
+                (void)berth_http_reply_error(req, 404, "path %s was not found", req->path);
+        else if (streq(req->method, "OPTIONS"))
+                (void)berth_http_reply(req, 204, NULL, NULL, 0, &h, 1);
+        else
+                (void)berth_http_reply_error_headers(req, 405, &h, 1,
+                                                     "method %s is not allowed, but [%s] are",
+                                                     req->method, allow);
+}
+
+static void log_request(const struct berth_http_request *req, double ms)
+{
+        bool quiet = streq(req->method, "GET") || streq(req->method, "HEAD");
+        int level = req->status >= 500 ? LOG_ERR : quiet ? LOG_DEBUG : LOG_INFO;
+
+        log_full(level, "%s %s%s%s -> %d (%zu bytes, %.2f ms) req=%llx from %s", req->method,
+                 req->path, req->query ? "?" : "", req->query ? req->query : "", req->status,
+                 req->reply_bytes, ms, (unsigned long long)req->id,
+                 req->remote ? req->remote : "?");
+}
+
 void berth_http_dispatch(struct berth_http_router *r, struct berth_http_request *req)
 {
-        const struct berth_http_route *rt;
-        const struct berth_http_api *api = NULL;
-        const char *pattern = NULL;
+        const struct route_entry *e;
         char allow[128] = "";
         double t0 = now_ms();
-        bool is_head = streq(req->method, "HEAD");
 
-        req->api = api_for_path(r, req->path);
-        rt = find_route(r, req, &api, allow, sizeof(allow));
-        if (rt)
-                req->api = api;
-        if (!admit(r, req, api))
-                rt = NULL;
-        else if (rt && !match(rt->pattern, req->path, req, true))
-                (void)berth_http_reply_error(req, 500, "out of memory");
-        else if (rt) {
-                pattern = rt->pattern;
-                rt->fn(req, api->userdata);
-                if (!req->status)
-                        (void)berth_http_reply_error(req, 500, "handler sent no response");
-        }
-
-        if (!req->status) {
-                if (!allow[0])
-                        (void)berth_http_reply_error(req, 404, "path %s was not found", req->path);
-                else if (streq(req->method, "OPTIONS")) {
-                        struct berth_http_header h = { "Allow", allow };
-                        (void)berth_http_reply(req, 204, NULL, NULL, 0, &h, 1);
-                } else {
-                        struct berth_http_header h = { "Allow", allow };
-                        (void)berth_http_reply_error_headers(
-                                req, 405, &h, 1, "method %s is not allowed, but [%s] are",
-                                req->method, allow);
-                }
-        }
+        req->router = r;
+        req->api = NULL;
+        e = find_route(r, req, allow, sizeof(allow));
+        if (e)
+                req->api = e->api;
+        if (!admit(r, req, e ? e->api : NULL))
+                e = NULL;
+        else if (e)
+                handle(req, e);
+        if (!req->status)
+                reply_unrouted(req, allow);
 
         for (size_t i = 0; i < req->n_captures; i++)
                 req->captures[i] = mfree(req->captures[i]);
         req->n_captures = 0;
-        record(r, pattern ? req->method : "*", pattern ? pattern : "(no route)", req->status,
+        record(r, e ? req->method : "*", e ? e->rt->pattern : "(no route)", req->status,
                now_ms() - t0);
-
-        {
-                int level = req->status >= 500                       ? LOG_ERR
-                            : (streq(req->method, "GET") || is_head) ? LOG_DEBUG
-                                                                     : LOG_INFO;
-                log_full(level, "%s %s%s%s -> %d (%zu bytes, %.2f ms) req=%llx from %s",
-                         req->method, req->path, req->query ? "?" : "",
-                         req->query ? req->query : "", req->status, req->reply_bytes, now_ms() - t0,
-                         (unsigned long long)req->id, req->remote ? req->remote : "?");
-        }
+        log_request(req, now_ms() - t0);
 }

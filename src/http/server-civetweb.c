@@ -208,21 +208,29 @@ static int log_message(const struct mg_connection *conn, const char *message)
         return 1;
 }
 
-/* civetweb's own error replies (malformed request line, headers too large) in the
- * ImageAPI error shape. */
+/* civetweb's own error replies (malformed request line, headers too large), in the
+ * error shape of the API the path is under when civetweb got as far as the path (it
+ * has no request info before a request line was read, and no local_uri before the
+ * target was). */
 static int http_error(struct mg_connection *conn, int status, const char *msg)
 {
-        char body[512];
-        int n;
+        struct berth_http_civetweb *c = mg_get_user_data(mg_get_context(conn));
+        const struct mg_request_info *ri = mg_get_request_info(conn);
+        bool parsed = ri && ri->local_uri;
+        struct berth_http_request req = {
+                .method = ri ? ri->request_method : NULL,
+                .path = parsed ? (ri->local_uri_raw ?: ri->local_uri) : NULL,
+                .content_length = -1,
+                .transport = &civetweb_transport,
+                .conn = conn,
+                .router = c->router,
+        };
 
-        n = snprintf(body, sizeof(body), "{\"code\":%d,\"message\":\"%s\"}\n", status,
-                     status == 431 || status == 413 ? "request header too large"
-                     : status == 400                ? "malformed HTTP request"
-                                                    : "request failed");
         (void)msg;
-        (void)cw_respond(conn, status,
-                         &(struct berth_http_header){ "Content-Type", "application/json" }, 1, body,
-                         (size_t)n);
+        (void)berth_http_reply_error(&req, status, "%s",
+                                     status == 431 || status == 413 ? "request header too large"
+                                     : status == 400                ? "malformed HTTP request"
+                                                                    : "request failed");
         return 0;
 }
 

@@ -266,15 +266,11 @@ static const struct berth_http_transport unix_transport = {
         .stream_write = unix_stream_write,
 };
 
-static void simple_error(struct uconn *c, int status, const char *msg)
+/* A request that cannot be served: the reply, and the connection ends. */
+static void refuse(struct uconn *c, struct berth_http_request *req, int status, const char *msg)
 {
-        char body[256];
-        int n = snprintf(body, sizeof(body), "{\"code\":%d,\"message\":\"%s\"}\n", status, msg);
-
         c->keep_alive = false;
-        (void)unix_respond(c, status,
-                           &(struct berth_http_header){ "Content-Type", "application/json" }, 1,
-                           body, (size_t)n);
+        (void)berth_http_reply_error(req, status, "%s", msg);
 }
 
 /* Wait for a complete header block; returns its length (up to and including the
@@ -372,6 +368,7 @@ static void serve(struct uconn *c)
                         .conn = c,
                         .remote = "unix",
                         .id = ++unix_counter,
+                        .router = c->u->router,
                 };
                 _cleanup_free_ char *head = NULL, *path = NULL;
                 ssize_t hl;
@@ -379,7 +376,7 @@ static void serve(struct uconn *c)
 
                 hl = read_head(c);
                 if (hl == -ENOBUFS) {
-                        simple_error(c, 431, "request header too large");
+                        refuse(c, &req, 431, "request header too large");
                         return;
                 }
                 if (hl <= 0)
@@ -391,11 +388,11 @@ static void serve(struct uconn *c)
 
                 r = setup_request(c, head, &req);
                 if (r < 0) {
-                        simple_error(c, r == -E2BIG ? 431 : 400, "malformed HTTP request");
+                        refuse(c, &req, r == -E2BIG ? 431 : 400, "malformed HTTP request");
                         return;
                 }
                 if (berth_http_target_split(c->head.target, &path, &req.query) < 0) {
-                        simple_error(c, 400, "malformed request target");
+                        refuse(c, &req, 400, "malformed request target");
                         return;
                 }
                 req.path = path;

@@ -272,9 +272,9 @@ static const struct berth_http_api v1_api = {
 };
 
 /* A second API with its own error schema. */
-static json_t *v2_error_body(int status, const char *msg)
+static json_t *v2_error_body(const struct berth_http_request *req, int *status, const char *msg)
 {
-        return json_pack("{s:{s:i, s:s}}", "error", "status", status, "detail", msg);
+        return json_pack("{s:{s:i, s:s}}", "error", "status", *status, "detail", msg);
 }
 
 static void h_v2_busy(struct berth_http_request *req, void *userdata)
@@ -947,6 +947,392 @@ START_TEST(test_reply_berror)
 }
 END_TEST
 
+/* ---- precedence: literal segments win over captures ------------------------------- */
+
+static void h_named(struct berth_http_request *req, void *userdata, const char *name, int status)
+{
+        record(req, userdata, name);
+        (void)berth_http_reply(req, status, NULL, NULL, 0, NULL, 0);
+}
+
+static void h_src(struct berth_http_request *req, void *userdata)
+{
+        h_named(req, userdata, "src", 200);
+}
+
+static void h_src_list(struct berth_http_request *req, void *userdata)
+{
+        h_named(req, userdata, "src-list", 200);
+}
+
+static void h_src_deep(struct berth_http_request *req, void *userdata)
+{
+        h_named(req, userdata, "src-deep", 200);
+}
+
+static void h_pod_list(struct berth_http_request *req, void *userdata)
+{
+        h_named(req, userdata, "pod-list", 200);
+}
+
+static void h_pod_create(struct berth_http_request *req, void *userdata)
+{
+        h_named(req, userdata, "pod-create", 201);
+}
+
+static void h_api_verb(struct berth_http_request *req, void *userdata)
+{
+        h_named(req, userdata, "api-verb", 200);
+}
+
+/* A front door of captures only (SRC's /{facility}/{verb}). */
+static const struct berth_http_route capture_routes[] = {
+        { "POST", "/{facility}/{verb}", h_src },
+        { "GET", "/{facility}/list", h_src_list },
+        { "POST", "/{facility}/v2/{verb}", h_src_deep },
+};
+
+static const struct berth_http_api capture_api = {
+        .name = "src",
+        .prefix = "/",
+        .routes = capture_routes,
+        .n_routes = ELEMENTSOF(capture_routes),
+        .userdata = &state,
+};
+
+/* A door of literal paths beside it (the pods door). */
+static const struct berth_http_route literal_routes[] = {
+        { "GET", "/api/v2/pod", h_pod_list },
+        { "POST", "/api/v2/pod", h_pod_create },
+        { "GET", "/api/{verb}", h_api_verb },
+};
+
+static const struct berth_http_api literal_api = {
+        .name = "pods",
+        .prefix = "/api",
+        .routes = literal_routes,
+        .n_routes = ELEMENTSOF(literal_routes),
+        .userdata = &state,
+};
+
+static void precedence_setup(void)
+{
+        state = (struct api_state){};
+        router = NULL;
+}
+
+static void router_with(const struct berth_http_api *first, const struct berth_http_api *second)
+{
+        router = berth_http_router_free(router);
+        ck_assert_int_eq(berth_http_router_new(&router), 0);
+        ck_assert_int_eq(berth_http_router_add_api(router, first), 0);
+        ck_assert_int_eq(berth_http_router_add_api(router, second), 0);
+}
+
+/* Dispatch; the handler that ran (NULL: none) and the status. */
+static void routes_to(const char *method, const char *path, const char *handler, int status)
+{
+        struct fake_conn c = {};
+        int calls = state.calls;
+
+        state.handler = NULL;
+        dispatch(&c, method, path, NULL, NULL);
+        ck_assert_msg(c.status == status, "%s %s: status %d, not %d", method, path, c.status,
+                      status);
+        if (handler) {
+                ck_assert_int_eq(state.calls, calls + 1);
+                ck_assert_msg(state.handler && streq(state.handler, handler),
+                              "%s %s: handler %s, not %s", method, path,
+                              state.handler ? state.handler : "(none)", handler);
+        } else
+                ck_assert_int_eq(state.calls, calls);
+        fake_done(&c);
+}
+
+static void allows(const char *method, const char *path, const char *allow)
+{
+        struct fake_conn c = {};
+
+        dispatch(&c, method, path, NULL, NULL);
+        ck_assert_int_eq(c.status, 405);
+        ck_assert_str_eq(sent_header(&c, "Allow"), allow);
+        fake_done(&c);
+}
+
+static void check_precedence(void)
+{
+        /* Literal paths are the literal door's, though its routes were added last. */
+        routes_to("POST", "/api/v2/pod", "pod-create", 201);
+        routes_to("GET", "/api/v2/pod", "pod-list", 200);
+        routes_to("HEAD", "/api/v2/pod", "pod-list", 200);
+        /* The first segment where they differ decides: "api" against {facility}, though
+         * the capture route has a literal after it. */
+        routes_to("GET", "/api/list", "api-verb", 200);
+        ck_assert_uint_eq(state.n_captures, 1);
+        ck_assert_str_eq(state.captures[0], "list");
+
+        /* Where no literal matches, the captures still do. */
+        routes_to("POST", "/sys/status", "src", 200);
+        ck_assert_uint_eq(state.n_captures, 2);
+        ck_assert_str_eq(state.captures[0], "sys");
+        ck_assert_str_eq(state.captures[1], "status");
+        routes_to("GET", "/sys/list", "src-list", 200);
+        routes_to("POST", "/ops/v2/restart", "src-deep", 200);
+        ck_assert_str_eq(state.captures[1], "restart");
+
+        /* A method the literal routes of a path lack goes to a capture route that has it. */
+        routes_to("POST", "/api/list", "src", 200);
+        ck_assert_str_eq(state.captures[0], "api");
+
+        /* 405: the path matches, the method does not; Allow has every method that would. */
+        allows("DELETE", "/api/v2/pod", "GET, POST");
+        allows("DELETE", "/api/list", "GET, POST");
+        allows("GET", "/sys/status", "POST");
+        allows("DELETE", "/sys/list", "GET, POST");
+        routes_to("PUT", "/ops/v2/restart", NULL, 405);
+
+        /* 404: no pattern matches. */
+        routes_to("GET", "/api/v2/pod/x", NULL, 404);
+        routes_to("POST", "/a/b/c/d", NULL, 404);
+        routes_to("POST", "/sys", NULL, 404);
+}
+
+START_TEST(test_literal_wins_added_last)
+{
+        router_with(&capture_api, &literal_api);
+        check_precedence();
+}
+END_TEST
+
+START_TEST(test_literal_wins_added_first)
+{
+        router_with(&literal_api, &capture_api);
+        check_precedence();
+}
+END_TEST
+
+struct stat_find {
+        const char *route;
+        int status;
+        uint64_t count;
+        size_t n;
+};
+
+static int find_stat(const char *route, int status, uint64_t count, double seconds, void *userdata)
+{
+        struct stat_find *f = userdata;
+
+        f->n++;
+        if (streq(route, f->route) && status == f->status)
+                f->count = count;
+        return 0;
+}
+
+/* Requests counted for a route and status; how many series there are. */
+static uint64_t stat_count(const char *route, int status, size_t *ret_n)
+{
+        struct stat_find f = { .route = route, .status = status };
+
+        ck_assert_int_eq(berth_http_router_stats(router, find_stat, &f), 0);
+        if (ret_n)
+                *ret_n = f.n;
+        return f.count;
+}
+
+START_TEST(test_precedence_stats)
+{
+        size_t n = 0;
+
+        /* Statistics name the route that took the request. */
+        router_with(&capture_api, &literal_api);
+        routes_to("POST", "/api/v2/pod", "pod-create", 201);
+        routes_to("POST", "/sys/status", "src", 200);
+        routes_to("POST", "/ops/status", "src", 200);
+        routes_to("GET", "/a/b/c/d", NULL, 404);
+        ck_assert_uint_eq(stat_count("POST /api/v2/pod", 201, &n), 1);
+        ck_assert_uint_eq(n, 3);
+        ck_assert_uint_eq(stat_count("POST /{facility}/{verb}", 200, NULL), 2);
+        ck_assert_uint_eq(stat_count("* (no route)", 404, NULL), 1);
+}
+END_TEST
+
+/* ---- error bodies are the door's ------------------------------------------------- */
+
+/* A JSON-RPC door: errors are HTTP 200 with an error object that carries the call's
+ * id, which the handler keeps in door_data. */
+struct rpc_call {
+        int id;
+};
+
+static json_t *rpc_error_body(const struct berth_http_request *req, int *status, const char *msg)
+{
+        const struct rpc_call *call = req->door_data;
+        json_t *j = json_pack("{s:s, s:o, s:{s:i, s:s, s:{s:i}}}", "jsonrpc", "2.0", "id",
+                              call ? json_integer(call->id) : json_null(), "error", "code", -32000,
+                              "message", msg, "data", "http_status", *status);
+
+        *status = 200;
+        return j;
+}
+
+static void h_rpc(struct berth_http_request *req, void *userdata)
+{
+        struct rpc_call call = { .id = 7 };
+
+        record(req, userdata, "rpc");
+        req->door_data = &call;
+        (void)berth_http_reply_error(req, 422, "no method %s", "pod.frobnicate");
+}
+
+static void h_rpc_silent(struct berth_http_request *req, void *userdata)
+{
+        static struct rpc_call call = { .id = 9 };
+
+        /* Forgets to reply; the dispatcher's 500 must not see this call's state. */
+        record(req, userdata, "rpc-silent");
+        req->door_data = &call;
+}
+
+static const struct berth_http_route rpc_routes[] = {
+        { "POST", "/rpc", h_rpc },
+        { "POST", "/rpc/silent", h_rpc_silent },
+};
+
+static const struct berth_http_api rpc_api = {
+        .name = "jsonrpc",
+        .prefix = "/rpc",
+        .routes = rpc_routes,
+        .n_routes = ELEMENTSOF(rpc_routes),
+        .error_body = rpc_error_body,
+        .userdata = &state,
+};
+
+static void door_setup(void)
+{
+        state = (struct api_state){};
+        ck_assert_int_eq(berth_http_router_new(&router), 0);
+        ck_assert_int_eq(berth_http_router_add_api(router, &v1_api), 0);
+        ck_assert_int_eq(berth_http_router_add_api(router, &rpc_api), 0);
+}
+
+/* The reply is HTTP 200 with the door's error object. */
+static void assert_rpc_error(const struct fake_conn *c, json_t *id, int http_status,
+                             const char *msg)
+{
+        json_t *j = sent_json(c);
+        json_t *want =
+                json_pack("{s:s, s:o, s:{s:i, s:s, s:{s:i}}}", "jsonrpc", "2.0", "id", id, "error",
+                          "code", -32000, "message", msg, "data", "http_status", http_status);
+
+        ck_assert_int_eq(c->status, 200);
+        ck_assert_str_eq(sent_header(c, "Content-Type"), "application/json");
+        ck_assert_msg(json_equal(j, want), "unexpected error body %s", c->out);
+        json_decref(want);
+        json_decref(j);
+}
+
+START_TEST(test_door_error_body)
+{
+        struct fake_conn c = {};
+
+        /* A handler's error: status and body are the door's, with what it stashed. */
+        dispatch(&c, "POST", "/rpc", "{}", "application/json");
+        ck_assert_str_eq(state.handler, "rpc");
+        assert_rpc_error(&c, json_integer(7), 422, "no method pod.frobnicate");
+        fake_done(&c);
+
+        /* The dispatcher's 500 after the handler: door_data is gone by then. */
+        dispatch(&c, "POST", "/rpc/silent", "{}", "application/json");
+        ck_assert_str_eq(state.handler, "rpc-silent");
+        assert_rpc_error(&c, json_null(), 500, "handler sent no response");
+        fake_done(&c);
+
+        /* The router's 404 and 405 under the door's prefix. */
+        dispatch(&c, "POST", "/rpc/nothing", "{}", "application/json");
+        assert_rpc_error(&c, json_null(), 404, "path /rpc/nothing was not found");
+        fake_done(&c);
+        dispatch(&c, "GET", "/rpc", NULL, NULL);
+        assert_rpc_error(&c, json_null(), 405, "method GET is not allowed, but [POST] are");
+        ck_assert_str_eq(sent_header(&c, "Allow"), "POST");
+        fake_done(&c);
+
+        /* Other APIs keep theirs. */
+        dispatch(&c, "GET", "/v1/nothing", NULL, NULL);
+        assert_default_error(&c, 404, "path /v1/nothing was not found");
+        fake_done(&c);
+        ck_assert_int_eq(state.calls, 2);
+}
+END_TEST
+
+START_TEST(test_door_error_body_policy)
+{
+        struct fake_conn c = {};
+
+        /* The token policy's 401, before any handler: the door's body. */
+        ck_assert_int_eq(berth_http_router_set_token(router, "s3cret"), 0);
+        dispatch_headers(&c, false, "POST", "/rpc", NULL);
+        assert_rpc_error(&c, json_null(), 401,
+                         "a valid token is required (header 'token: ...' or 'Authorization: "
+                         "Bearer ...')");
+        ck_assert_ptr_nonnull(sent_header(&c, "WWW-Authenticate"));
+        fake_done(&c);
+
+        /* The browser policy's 403, for a path under the prefix that no route has. */
+        dispatch_headers(&c, false, "POST", "/rpc/x/y", "Origin", "https://evil.example", "token",
+                         "s3cret", NULL);
+        ck_assert_int_eq(c.status, 200);
+        ck_assert_ptr_nonnull(strstr(c.out, "\"http_status\":403"));
+        fake_done(&c);
+
+        dispatch_headers(&c, false, "GET", "/v1/things", NULL);
+        ck_assert_int_eq(c.status, 401);
+        fake_done(&c);
+        ck_assert_int_eq(state.calls, 0);
+}
+END_TEST
+
+/* A transport's own error (a malformed request, before the router): the door of the
+ * path when the path is known, the default body when it is not. */
+static void transport_error(struct fake_conn *c, const char *method, const char *path)
+{
+        struct berth_http_request req = {
+                .method = method,
+                .path = path,
+                .content_length = -1,
+                .transport = &fake_transport,
+                .conn = c,
+                .router = router,
+        };
+
+        ck_assert_int_eq(berth_http_reply_error(&req, 400, "%s", "malformed HTTP request"), 0);
+        ck_assert_int_eq(req.status, c->status);
+}
+
+START_TEST(test_transport_error_body)
+{
+        struct fake_conn c = {};
+
+        transport_error(&c, "POST", "/rpc");
+        assert_rpc_error(&c, json_null(), 400, "malformed HTTP request");
+        fake_done(&c);
+
+        transport_error(&c, NULL, NULL);
+        assert_default_error(&c, 400, "malformed HTTP request");
+        ck_assert_str_eq(c.out, "{\"code\":400,\"message\":\"malformed HTTP request\"}\n");
+        fake_done(&c);
+
+        transport_error(&c, "GET", "/v1/things");
+        assert_default_error(&c, 400, "malformed HTTP request");
+        fake_done(&c);
+
+        /* HEAD: no body, as for any reply. */
+        transport_error(&c, "HEAD", "/elsewhere");
+        ck_assert_int_eq(c.status, 400);
+        ck_assert(c.body_null);
+        fake_done(&c);
+}
+END_TEST
+
 /* ---- request bodies ---------------------------------------------------------------- */
 
 static int read_json(struct fake_conn *c, const char *ct, const char *body, long long clen,
@@ -1408,6 +1794,20 @@ static Suite *http_suite(void)
         tcase_add_test(tc, test_reply_berror);
         tcase_add_test(tc, test_host_allowed);
         tcase_add_test(tc, test_browser_policy);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("precedence");
+        tcase_add_checked_fixture(tc, precedence_setup, router_teardown);
+        tcase_add_test(tc, test_literal_wins_added_last);
+        tcase_add_test(tc, test_literal_wins_added_first);
+        tcase_add_test(tc, test_precedence_stats);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("doors");
+        tcase_add_checked_fixture(tc, door_setup, router_teardown);
+        tcase_add_test(tc, test_door_error_body);
+        tcase_add_test(tc, test_door_error_body_policy);
+        tcase_add_test(tc, test_transport_error_body);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("body");

@@ -13,6 +13,7 @@
 #include "docs.h"
 #include "error.h"
 #include "imageapi-codec.h"
+#include "json-util.h"
 #include "macro.h"
 #include "store.h"
 #include "strv.h"
@@ -434,10 +435,170 @@ START_TEST(test_encode)
         free(text);
         json_decref(j);
 
-        j = imageapi_error_body(409, "mount 0 is in use by mount 1");
+        j = imageapi_error_body(NULL, &(int){ 409 }, "mount 0 is in use by mount 1");
         text = json_dumps(j, JSON_COMPACT);
         ck_assert_str_eq(text, "{\"code\":409,\"message\":\"mount 0 is in use by mount 1\"}");
         free(text);
+        json_decref(j);
+}
+END_TEST
+
+/* The head of an attach or a mount (kind, reference or definition): the exact messages,
+ * the same for both. */
+static void head_msg(bool attach, const char *text, const char *want)
+{
+        struct berth_attach_spec *as = NULL;
+        struct berth_mount_spec *ms = NULL;
+        struct berth_error err = {};
+        json_t *j = parse(text);
+        int r = attach ? imageapi_decode_attach(j, "", 0, 0, &as, &err)
+                       : imageapi_decode_mount(j, "", 0, 0, &ms, &err);
+
+        json_decref(j);
+        berth_attach_spec_free(as);
+        berth_mount_spec_free(ms);
+        ck_assert_msg(r == -EINVAL, "%s: expected -EINVAL, got %d", text, r);
+        ck_assert_str_eq(err.msg, want);
+}
+
+START_TEST(test_head_messages)
+{
+        head_msg(true, "{}",
+                 "kind is required (one of iscsi, local, loopback, rbd), with its definition");
+        head_msg(false, "{}",
+                 "kind is required (one of attach, bind, overlay), with its definition");
+        head_msg(true, "{\"kind\":\"disk\"}", "kind must be one of iscsi, local, loopback, rbd");
+        head_msg(false, "{\"kind\":\"disk\"}",
+                 "kind must be one of attach, bind, nfs, overlay, uri");
+        head_msg(true, "{\"kind\":\"local\"}", "local is required for kind local");
+        head_msg(true, "{\"kind\":\"rbd\"}", "rbd is required for kind rbd");
+        head_msg(false, "{\"kind\":\"bind\"}", "bind is required for kind bind");
+        head_msg(true, "{\"kind\":\"local\",\"loopback\":{\"path\":\"/a\"}}",
+                 "loopback is given but kind is 'local'");
+        head_msg(true, "{\"local\":{\"path\":\"/a\"},\"loopback\":{\"path\":\"/b\"}}",
+                 "attachment: give one definition, not several");
+        head_msg(false, "{\"id\":3}",
+                 "id is read-only: a POST creates a new mount; reference existing ones by id "
+                 "from a parent");
+        head_msg(true, "{\"id\":3,\"kind\":\"local\"}",
+                 "id is read-only: a POST creates a new attachment; reference existing ones by "
+                 "id from a parent");
+        head_msg(true, "{\"id\":3,\"local\":{\"path\":\"/a\"}}",
+                 "id: a definition cannot carry an id (ids are assigned by berthd); send either "
+                 "{\"id\":N} or a definition");
+        head_msg(true, "{\"refs\":2,\"local\":{\"path\":\"/a\"}}",
+                 "refs is read-only; berthd sets it");
+        head_msg(false, "{\"kind\":\"attach\",\"attach\":{\"fs_type\":\"ext4\",\"attach\":{}}}",
+                 "attach.attach.kind is required (one of iscsi, local, loopback, rbd), with its "
+                 "definition");
+        head_msg(false,
+                 "{\"kind\":\"overlay\",\"overlay\":{\"lower\":[{\"id\":0},{\"bind\":{\"path\":"
+                 "\"/a\"},\"attach\":{}}]}}",
+                 "overlay.lower[1]: give one definition, not several");
+        head_msg(false,
+                 "{\"kind\":\"overlay\",\"overlay\":{\"lower\":[{\"id\":1,\"kind\":\"x\"}]}}",
+                 "overlay.lower[0].kind must be one of attach, bind, nfs, overlay, uri");
+}
+END_TEST
+
+START_TEST(test_head_kinds)
+{
+        struct berth_attach_spec *a;
+        struct berth_mount_spec *m;
+
+        /* The kind follows from the definition; kinds of this build without one pass. */
+        a = attach_ok("{\"local\":{\"path\":\"/a\"}}");
+        ck_assert_int_eq(a->kind, BERTH_ATTACH_LOCAL);
+        ck_assert(!a->is_ref);
+        berth_attach_spec_free(a);
+        a = attach_ok("{\"kind\":\"iscsi\"}");
+        ck_assert_int_eq(a->kind, BERTH_ATTACH_ISCSI);
+        berth_attach_spec_free(a);
+        m = mount_ok("{\"kind\":\"nfs\"}", 0);
+        ck_assert_int_eq(m->kind, BERTH_MOUNT_NFS);
+        berth_mount_spec_free(m);
+
+        /* References: by id with or without kind, and kind alone (a Go client's id 0). */
+        m = mount_ok("{\"kind\":\"overlay\",\"overlay\":{\"lower\":[{\"id\":4},{\"id\":5,"
+                     "\"kind\":\"bind\"},{\"kind\":\"attach\"}]}}",
+                     0);
+        ck_assert_uint_eq(m->overlay.n_lower, 3);
+        ck_assert(m->overlay.lower[0]->is_ref);
+        ck_assert_uint_eq(m->overlay.lower[0]->ref_id, 4);
+        ck_assert_int_eq(m->overlay.lower[0]->kind, _BERTH_MOUNT_KIND_INVALID);
+        ck_assert_uint_eq(m->overlay.lower[1]->ref_id, 5);
+        ck_assert_int_eq(m->overlay.lower[1]->kind, BERTH_MOUNT_BIND);
+        ck_assert(m->overlay.lower[2]->is_ref);
+        ck_assert_uint_eq(m->overlay.lower[2]->ref_id, 0);
+        ck_assert_int_eq(m->overlay.lower[2]->kind, BERTH_MOUNT_ATTACH);
+        berth_mount_spec_free(m);
+}
+END_TEST
+
+START_TEST(test_path_id)
+{
+        static const char *const bad[] = {
+                "", "-1", "+1", "1x", "0x10", " 1", "9223372036854775808", "99999999999999999999"
+        };
+        struct berth_error err = {};
+        uint64_t id = 42;
+
+        ck_assert_int_eq(imageapi_decode_path_id("0", &id, &err), 0);
+        ck_assert_uint_eq(id, 0);
+        ck_assert_int_eq(imageapi_decode_path_id("9223372036854775807", &id, &err), 0);
+        ck_assert_uint_eq(id, INT64_MAX);
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                id = 42;
+                ck_assert_int_eq(imageapi_decode_path_id(bad[i], &id, &err), -EINVAL);
+                ck_assert_uint_eq(id, 42);
+        }
+        ck_assert_int_eq(imageapi_decode_path_id("abc", &id, &err), -EINVAL);
+        ck_assert_str_eq(err.msg, "id in path must be a non-negative integer: \"abc\"");
+        ck_assert_int_eq(imageapi_decode_path_id(NULL, &id, &err), -EINVAL);
+        ck_assert_str_eq(err.msg, "id in path must be a non-negative integer: \"\"");
+}
+END_TEST
+
+static void strv_json_eq(char *const *l, const char *want)
+{
+        json_t *j = berth_strv_to_json(l);
+        char *text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+
+        ck_assert_str_eq(text, want);
+        free(text);
+        json_decref(j);
+}
+
+START_TEST(test_strv_json)
+{
+        char *const two[] = { (char *)"a", (char *)"b c", NULL };
+        char *const bad_utf8[] = { (char *)"a", (char *)"\xff", (char *)"b", NULL };
+        char *const empty[] = { NULL };
+        char **l = NULL;
+        json_t *j;
+
+        strv_json_eq(two, "[\"a\",\"b c\"]");
+        strv_json_eq(empty, "[]");
+        strv_json_eq(NULL, "[]");
+        strv_json_eq(bad_utf8, "[\"a\",\"b\"]");
+
+        j = parse("[\"x\", 1, null, \"y\"]");
+        ck_assert_int_eq(berth_strv_from_json(j, &l), 0);
+        ck_assert_uint_eq(strv_length(l), 2);
+        ck_assert_str_eq(l[0], "x");
+        ck_assert_str_eq(l[1], "y");
+        l = strv_free(l);
+        json_decref(j);
+        /* Not an array, or none: an empty list, never NULL. */
+        ck_assert_int_eq(berth_strv_from_json(NULL, &l), 0);
+        ck_assert_ptr_nonnull(l);
+        ck_assert_uint_eq(strv_length(l), 0);
+        l = strv_free(l);
+        j = parse("{\"a\":\"b\"}");
+        ck_assert_int_eq(berth_strv_from_json(j, &l), 0);
+        ck_assert_ptr_nonnull(l);
+        ck_assert_uint_eq(strv_length(l), 0);
+        l = strv_free(l);
         json_decref(j);
 }
 END_TEST
@@ -552,6 +713,10 @@ static Suite *codec_suite(void)
         tcase_add_test(tc, test_overlay_v01);
         tcase_add_test(tc, test_go_client_zero_ids);
         tcase_add_test(tc, test_v01_mount_model);
+        tcase_add_test(tc, test_head_messages);
+        tcase_add_test(tc, test_head_kinds);
+        tcase_add_test(tc, test_path_id);
+        tcase_add_test(tc, test_strv_json);
         suite_add_tcase(s, tc);
         tc = tcase_create("encode");
         tcase_add_test(tc, test_encode);
