@@ -4,11 +4,13 @@
  *
  * berthd clone()s into new namespaces and execs this program at once, with the launch
  * spec and a few file descriptors at fixed numbers (launch-spec.h). It finishes the
- * set-up (cgroups, mounts, pivot_root, devices, hostname, console), then either execs
- * systemd (systemd mode), or forks the payload with a reduced capability bounding
- * set, no_new_privs and the seccomp filter, and stays PID 1: it forwards signals,
- * reaps zombies, copies the payload's output and the console into the log (rotating
- * it), records how the payload ended, and exits with its status.
+ * set-up (cgroups, mounts, pivot_root, the extra mounts, devices, hostname, console),
+ * then either execs systemd (systemd mode), or forks the payload with its umask, OOM
+ * score, resource limits, working directory, a reduced capability bounding set,
+ * no_new_privs, its user and groups, its capability sets and the seccomp filter, and
+ * stays PID 1: it forwards signals, reaps zombies, copies the payload's output and the
+ * console into the log (rotating it), records how the payload ended, and exits with
+ * its status.
  *
  * Privilege: root in the host's user namespace (or in the container's own), inside
  * the container's new namespaces. Single-threaded; no allocation constraints.
@@ -23,11 +25,13 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -92,19 +96,49 @@ static _noreturn_ void fail(const struct berth_error *err)
  * the default namespaces, with only the sync socket and the seccomp program. It joins
  * the v1 cgroup directories given (through "tasks", as itself: no global lock), builds /proc,
  * /dev and /sys in STAGING and pivots there, says "ZYGOTE", and waits for "CLAIM"
- * with the spec, log, old log, status file and the root file system's tree; then it
- * goes on like a freshly started berth-init. When berthd goes before the claim (the
- * socket closes), it exits. Returns the tree fd. */
+ * with the spec, log, old log, status file, the root file system's tree and the bind
+ * mounts' sources (launch.h); then it goes on like a freshly started berth-init. When
+ * berthd goes before the claim (the socket closes), it exits. Returns the tree fd. */
 static int join_cgroups_at(char *const *dirs, struct berth_error *err);
 static int zygote_prepare_more(struct berth_error *err);
 
-static int zygote_wait(const char *staging, char *const *cgroups)
+#define CLAIM_FDS 5 /* spec, log, old log, status, root tree; then the bind sources */
+static struct rootfs_binds claim_binds;
+
+/* A claimed zygote is a container's PID 1 like any other, so its command line becomes a
+ * fresh berth-init's (argv of berth_launch_start(): "berth-init") in place of the
+ * zygote's, whose staging directory and cgroup paths are gone by now (ps in the
+ * container, /proc/PID/cmdline). The argument area is overwritten in place, as
+ * systemd's rename_process() does, and PR_SET_MM ends it after the new name. Without
+ * CAP_SYS_RESOURCE for that, the area's last byte is made non-NUL instead: the kernel
+ * then reads the command line up to its first NUL (setproctitle(3)'s convention,
+ * get_mm_proctitle() in fs/proc/base.c): the same bytes. */
+static void rename_claimed(int argc, char **argv)
+{
+        static const char name[] = "berth-init";
+        char *start = argv[0], *end = argv[0];
+
+        (void)prctl(PR_SET_NAME, name, 0, 0, 0);
+        for (int i = 0; i < argc; i++) {
+                if (argv[i] != end)
+                        return; /* not the kernel's contiguous strings: leave them */
+                end += strlen(argv[i]) + 1;
+        }
+        if ((size_t)(end - start) <= sizeof(name))
+                return;
+        memset(start, 0, (size_t)(end - start));
+        memcpy(start, name, sizeof(name));
+        if (prctl(PR_SET_MM, PR_SET_MM_ARG_END, (unsigned long)(start + sizeof(name)), 0, 0) < 0)
+                end[-1] = ' ';
+}
+
+static int zygote_wait(int argc, char **argv)
 {
         struct berth_error err = {};
         char buf[64];
         union {
                 struct cmsghdr h;
-                char buf[CMSG_SPACE(5 * sizeof(int))];
+                char buf[CMSG_SPACE((CLAIM_FDS + LAUNCH_MOUNTS_MAX) * sizeof(int))];
         } u = {};
         struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) - 1 };
         struct msghdr mh = { .msg_iov = &iov,
@@ -112,7 +146,8 @@ static int zygote_wait(const char *staging, char *const *cgroups)
                              .msg_control = u.buf,
                              .msg_controllen = sizeof(u.buf) };
         struct cmsghdr *c;
-        int fds[5];
+        int fds[CLAIM_FDS + LAUNCH_MOUNTS_MAX];
+        size_t n_fds = 0;
         ssize_t n;
 
         /* Named apart while unclaimed: a restarted berthd never takes a zygote whose
@@ -121,7 +156,7 @@ static int zygote_wait(const char *staging, char *const *cgroups)
         /* Its own cgroups first, while the host's /sys/fs/cgroup is still in view; then
          * everything of the start that needs no spec: mounts, console, the seccomp
          * program. */
-        if (join_cgroups_at(cgroups, &err) < 0 || rootfs_zygote_prepare(staging, &err) < 0 ||
+        if (join_cgroups_at(argv + 3, &err) < 0 || rootfs_zygote_prepare(argv[2], &err) < 0 ||
             zygote_prepare_more(&err) < 0)
                 fail(&err);
         sync_send("ZYGOTE", -1);
@@ -131,14 +166,17 @@ static int zygote_wait(const char *staging, char *const *cgroups)
         if (n <= 0)
                 _exit(0); /* berthd went away: never claimed */
         buf[n] = 0;
-        (void)prctl(PR_SET_NAME, "berth-init", 0, 0, 0);
+        rename_claimed(argc, argv);
         c = CMSG_FIRSTHDR(&mh);
-        if (!streq(buf, "CLAIM") || !c || c->cmsg_type != SCM_RIGHTS ||
-            c->cmsg_len != CMSG_LEN(sizeof(fds))) {
+        if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+                n_fds = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        if (!streq(buf, "CLAIM") || n_fds < CLAIM_FDS || (mh.msg_flags & MSG_CTRUNC)) {
                 berth_error_set(&err, EPROTO, "zygote: unexpected message from berthd");
                 fail(&err);
         }
-        memcpy(fds, CMSG_DATA(c), sizeof(fds));
+        memcpy(fds, CMSG_DATA(c), n_fds * sizeof(int));
+        for (size_t i = CLAIM_FDS; i < n_fds; i++)
+                claim_binds.fd[claim_binds.n++] = fds[i];
         /* Into the places a freshly started berth-init finds them (launch-spec.h). */
         if (dup2(fds[0], LAUNCH_FD_SPEC) < 0 || dup2(fds[1], LAUNCH_FD_LOG) < 0 ||
             dup2(fds[1], 2) < 0 || dup2(fds[2], LAUNCH_FD_LOG_OLD) < 0 ||
@@ -224,10 +262,34 @@ static int join_cgroups(struct berth_error *err)
  * memory (vfork) until its execve(). */
 struct restrictions {
         uint64_t drop;                         /* capabilities to drop from the bounding set */
-        struct __user_cap_data_struct caps[2]; /* effective = permitted = the kept ones */
+        struct __user_cap_data_struct caps[2]; /* effective, permitted, inheritable */
+        uint64_t ambient;                      /* raised after the user change */
         struct sock_fprog seccomp;             /* .filter NULL: none */
         struct sock_fprog finish;              /* on top of seccomp, for the payload */
         uint64_t ignored;                      /* signals ignored now, to reset (bit s-1) */
+        char oom_score_adj[16];                /* written to /proc/self/oom_score_adj; "": no */
+};
+
+/* Where apply_restrictions() failed, for the message (restrict_error()). The payload's
+ * process writes it into berth-init's memory (vfork), as its only write: volatile, so
+ * that berth-init reads what the child wrote. */
+enum restrict_step {
+        STEP_NONE,
+        STEP_OOM_SCORE_ADJ,
+        STEP_RLIMIT,
+        STEP_CWD,
+        STEP_NO_NEW_PRIVS,
+        STEP_BOUNDING_SET,
+        STEP_USER,
+        STEP_CAPS,
+        STEP_SECCOMP,
+        STEP_EXEC,
+};
+
+struct restrict_failure {
+        enum restrict_step step;
+        size_t index; /* STEP_RLIMIT: which */
+        int error;
 };
 
 /* The seccomp program and the ignored signals: no spec needed (a zygote reads them
@@ -293,16 +355,31 @@ static int prepare_fixed_restrictions(struct restrictions *rs, struct berth_erro
         return 0;
 }
 
+static void set_bit(struct __user_cap_data_struct *caps, size_t field_offset, unsigned c)
+{
+        *(uint32_t *)((char *)&caps[c / 32] + field_offset) |= 1u << (c % 32);
+}
+
+/* The payload's sets: the spec's, or effective = permitted = the bounding set. */
 static void set_capabilities(struct restrictions *rs)
 {
+        uint64_t eff = spec.cap_sets ? spec.cap_effective : spec.caps;
+        uint64_t perm = spec.cap_sets ? spec.cap_permitted : spec.caps;
+        uint64_t inh = spec.cap_sets ? spec.cap_inheritable : 0;
+
         rs->drop = 0;
+        rs->ambient = spec.cap_sets ? spec.cap_ambient : 0;
         memset(rs->caps, 0, sizeof(rs->caps));
-        for (unsigned c = 0; c < 64; c++)
-                if (spec.caps & (1ull << c)) {
-                        rs->caps[c / 32].effective |= 1u << (c % 32);
-                        rs->caps[c / 32].permitted |= 1u << (c % 32);
-                } else
+        for (unsigned c = 0; c < 64; c++) {
+                if (eff & (1ull << c))
+                        set_bit(rs->caps, offsetof(struct __user_cap_data_struct, effective), c);
+                if (perm & (1ull << c))
+                        set_bit(rs->caps, offsetof(struct __user_cap_data_struct, permitted), c);
+                if (inh & (1ull << c))
+                        set_bit(rs->caps, offsetof(struct __user_cap_data_struct, inheritable), c);
+                if (!(spec.caps & (1ull << c)))
                         rs->drop |= 1ull << c;
+        }
 }
 
 /* Prepared by a zygote before its claim (prepared set). */
@@ -367,17 +444,73 @@ static int prepare_restrictions(struct restrictions *rs, struct berth_error *err
         }
         set_capabilities(rs);
         if (early)
-                rs->drop = 0; /* the bounding set is the default profile's already */
+                /* The bounding set is the default profile's already: drop only what the
+                 * spec takes away from it. */
+                rs->drop &= BERTH_CAPS_ZYGOTE;
+        if (spec.oom_score_adj_set)
+                (void)snprintf(rs->oom_score_adj, sizeof(rs->oom_score_adj), "%d",
+                               spec.oom_score_adj);
+        return 0;
+}
+
+static int failed(volatile struct restrict_failure *f, enum restrict_step step, size_t index)
+{
+        f->step = step;
+        f->index = index;
+        f->error = errno ? errno : EIO;
+        return -1;
+}
+
+/* What takes root's capabilities, before the user changes: lowering the OOM score and
+ * raising a hard limit take CAP_SYS_RESOURCE. The working directory is tried as root
+ * too, as runc does (one root can reach and the user cannot still works); *ret_cwd
+ * says whether it is done. */
+static int apply_as_root(const struct restrictions *rs, volatile struct restrict_failure *f,
+                         bool *ret_cwd)
+{
+        if (spec.umask_set)
+                (void)umask(spec.umask);
+        if (rs->oom_score_adj[0]) {
+                int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+                size_t len = strlen(rs->oom_score_adj);
+
+                if (fd < 0 || write(fd, rs->oom_score_adj, len) != (ssize_t)len)
+                        return failed(f, STEP_OOM_SCORE_ADJ, 0);
+                (void)close(fd);
+        }
+        for (size_t i = 0; i < spec.n_rlimits; i++) {
+                const struct berth_launch_rlimit *l = &spec.rlimits[i];
+                struct rlimit rl = { .rlim_cur = l->soft, .rlim_max = l->hard };
+
+                if (setrlimit(l->resource, &rl) < 0)
+                        return failed(f, STEP_RLIMIT, i);
+        }
+        *ret_cwd = !spec.cwd || chdir(spec.cwd) >= 0;
+        return 0;
+}
+
+/* The user (crun's order): with PR_SET_KEEPCAPS the permitted set survives the uid
+ * change (the effective one does not: capset() sets it again after). Raw system calls:
+ * glibc's set*id wrappers would signal other threads, and this may be a vfork child. */
+static int change_user(volatile struct restrict_failure *f)
+{
+        if (spec.uid != 0 && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+                return failed(f, STEP_USER, 0);
+        if (syscall(SYS_setgroups, spec.n_gids, spec.gids) < 0 ||
+            syscall(SYS_setresgid, spec.gid, spec.gid, spec.gid) < 0 ||
+            syscall(SYS_setresuid, spec.uid, spec.uid, spec.uid) < 0)
+                return failed(f, STEP_USER, 0);
         return 0;
 }
 
 /* In the payload's process (or in PID 1 itself, in systemd mode): system calls only.
- * Order: signals, no_new_privs (which also lets an unprivileged filter install),
- * capabilities, seccomp last so the filter need not allow the calls before it.
- * Returns 0 or an errno. */
-static int apply_restrictions(const struct restrictions *rs)
+ * Order: signals, what needs root, no_new_privs (which also lets an unprivileged filter
+ * install), the bounding set, the user, the capability sets, seccomp last so the filter
+ * need not allow the calls before it. Returns 0, or -1 with f set. */
+static int apply_restrictions(const struct restrictions *rs, volatile struct restrict_failure *f)
 {
         struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        bool cwd_done = false;
         sigset_t none;
 
         for (int sig = 1; sig < NSIG && sig <= 64; sig++)
@@ -386,27 +519,70 @@ static int apply_restrictions(const struct restrictions *rs)
         sigemptyset(&none);
         (void)sigprocmask(SIG_SETMASK, &none, NULL);
 
+        if (apply_as_root(rs, f, &cwd_done) < 0)
+                return -1;
         if (spec.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-                return errno;
+                return failed(f, STEP_NO_NEW_PRIVS, 0);
         /* One prctl per dropped capability; EINVAL past the kernel's last one. */
         for (unsigned c = 0; c < 64; c++)
                 if ((rs->drop & (1ull << c)) &&
                     prctl(PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) < 0) {
                         if (errno == EINVAL)
                                 break;
-                        return errno;
+                        return failed(f, STEP_BOUNDING_SET, 0);
                 }
-        /* Effective and permitted follow the bounding set; nothing inheritable or
-         * ambient crosses into the payload. */
-        if (syscall(SYS_capset, &hdr, rs->caps) < 0)
-                return errno;
-        (void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+        if (change_user(f) < 0)
+                return -1;
+        if (!cwd_done && chdir(spec.cwd) < 0)
+                return failed(f, STEP_CWD, 0);
+        /* Nothing ambient crosses into the payload but what the spec raises. */
+        if (syscall(SYS_capset, &hdr, rs->caps) < 0 ||
+            prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+                return failed(f, STEP_CAPS, 0);
+        for (unsigned c = 0; c < 64; c++)
+                if ((rs->ambient & (1ull << c)) &&
+                    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long)c, 0, 0) < 0)
+                        return failed(f, STEP_CAPS, 0);
         if (rs->seccomp.filter && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &rs->seccomp) < 0)
-                return errno;
+                return failed(f, STEP_SECCOMP, 0);
         /* What berth-init itself still needed (mount, pivot_root, …), refused from here. */
         if (rs->finish.filter && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &rs->finish) < 0)
-                return errno;
+                return failed(f, STEP_SECCOMP, 0);
         return 0;
+}
+
+/* The message for a failure of apply_restrictions() or of the payload's execve(). */
+static int restrict_error(const struct restrict_failure *f, struct berth_error *err)
+{
+        switch (f->step) {
+        case STEP_OOM_SCORE_ADJ:
+                return berth_error_set_errno(err, f->error, "set oom_score_adj to %d",
+                                             spec.oom_score_adj);
+        case STEP_RLIMIT:
+                return berth_error_set_errno(
+                        err, f->error, "set %s to %llu (hard %llu)",
+                        berth_rlimit_to_string(spec.rlimits[f->index].resource),
+                        (unsigned long long)spec.rlimits[f->index].soft,
+                        (unsigned long long)spec.rlimits[f->index].hard);
+        case STEP_CWD:
+                return berth_error_set_errno(err, f->error, "change to the working directory '%s'",
+                                             spec.cwd);
+        case STEP_NO_NEW_PRIVS:
+                return berth_error_set_errno(err, f->error, "set no_new_privs");
+        case STEP_BOUNDING_SET:
+                return berth_error_set_errno(err, f->error, "drop from the bounding set");
+        case STEP_USER:
+                return berth_error_set_errno(err, f->error, "become uid %u gid %u (%zu groups)",
+                                             (unsigned)spec.uid, (unsigned)spec.gid, spec.n_gids);
+        case STEP_CAPS:
+                return berth_error_set_errno(err, f->error, "set the capabilities");
+        case STEP_SECCOMP:
+                return berth_error_set_errno(err, f->error, "install the seccomp filter");
+        case STEP_NONE:
+        case STEP_EXEC:
+                break;
+        }
+        return berth_error_set_errno(err, f->error, "execute '%s'", spec.exec_path);
 }
 
 /* ---- systemd mode --------------------------------------------------------------- */
@@ -442,13 +618,13 @@ static _noreturn_ void exec_systemd(int console)
                 (void)close(tty);
         {
                 struct restrictions rs;
-                int e;
+                struct restrict_failure f = {};
 
                 if (prepare_restrictions(&rs, &err) < 0)
                         fail(&err);
-                e = apply_restrictions(&rs);
-                if (e != 0) {
-                        berth_error_set_errno(&err, e, "restrict systemd");
+                if (apply_restrictions(&rs, &f) < 0) {
+                        restrict_error(&f, &err);
+                        berth_error_prefix(&err, "restrict systemd");
                         fail(&err);
                 }
         }
@@ -529,7 +705,7 @@ static void write_status(int wstatus, const char *error)
 static pid_t start_payload(int out_w, struct berth_error *err)
 {
         struct restrictions rs;
-        volatile int e = 0;
+        volatile struct restrict_failure f = {};
         pid_t pid;
         int r;
 
@@ -539,7 +715,7 @@ static pid_t start_payload(int out_w, struct berth_error *err)
         init_log("executing %s", spec.exec_path);
         init_log_flush();
         /* vfork: no copy of this process's memory for a child that execs at once; the
-         * child writes nothing but e (and errno) before execve() or _exit(). */
+         * child writes nothing but f (and errno) before execve() or _exit(). */
         pid = vfork();
         if (pid < 0) {
                 free(rs.seccomp.filter);
@@ -547,28 +723,28 @@ static pid_t start_payload(int out_w, struct berth_error *err)
                 return berth_error_set_errno(err, errno, "start the payload");
         }
         if (pid == 0) {
-                int k;
-
-                if (setsid() < 0 || dup2(out_w, 1) < 0 || dup2(out_w, 2) < 0 ||
-                    (spec.cwd && chdir(spec.cwd) < 0)) {
-                        e = errno;
+                if (setsid() < 0 || dup2(out_w, 1) < 0 || dup2(out_w, 2) < 0) {
+                        f.error = errno;
+                        f.step = STEP_EXEC;
                         _exit(127);
                 }
-                k = apply_restrictions(&rs);
-                if (k != 0) {
-                        e = k;
+                if (apply_restrictions(&rs, &f) < 0)
                         _exit(127);
-                }
                 execve(spec.exec_path, spec.args, spec.env);
-                e = errno;
+                f.error = errno;
+                f.step = STEP_EXEC;
                 _exit(127);
         }
-        /* The child has exec'd or ended: e says which. */
+        /* The child has exec'd or ended: f says which. */
         free(rs.seccomp.filter);
         free(rs.finish.filter);
-        if (e != 0) {
+        if (f.step != STEP_NONE) {
+                struct restrict_failure copy = { .step = f.step,
+                                                 .index = f.index,
+                                                 .error = f.error };
+
                 (void)waitpid(pid, NULL, 0);
-                return berth_error_set_errno(err, e, "execute '%s'", spec.exec_path);
+                return restrict_error(&copy, err);
         }
         return pid;
 }
@@ -634,12 +810,18 @@ int main(int argc, char *argv[])
         for (int fd = LAUNCH_FD_SPEC; fd < _LAUNCH_FD_MAX; fd++)
                 (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
         if (argc >= 3 && streq(argv[1], "--zygote"))
-                tree = zygote_wait(argv[2], argv + 3);
+                tree = zygote_wait(argc, argv);
         if (read_spec(&err) < 0)
                 fail(&err);
-        if (tree >= 0 && (spec.systemd || spec.namespaces != 0 || spec.caps != BERTH_CAPS_ZYGOTE ||
-                          !spec.no_new_privs)) {
+        /* A zygote's bounding set is the default profile's already: a claim may take
+         * capabilities away from it, never add any. */
+        if (tree >= 0 && (spec.systemd || spec.namespaces != 0 ||
+                          (spec.caps & ~BERTH_CAPS_ZYGOTE) != 0 || !spec.no_new_privs)) {
                 berth_error_set(&err, EINVAL, "zygote: only the default profile");
+                fail(&err);
+        }
+        if (spec.systemd && spec.uid != 0) {
+                berth_error_set(&err, EINVAL, "launch spec: systemd mode needs 'uid' 0");
                 fail(&err);
         }
         if (spec.namespaces & LAUNCH_NS_USER) {
@@ -651,7 +833,8 @@ int main(int argc, char *argv[])
                 }
         }
         if (join_cgroups(&err) < 0 ||
-            (tree >= 0 ? rootfs_zygote_claim(tree, &err) : rootfs_setup(&spec, &err)) < 0)
+            (tree >= 0 ? rootfs_zygote_claim(tree, &spec, &claim_binds, &err)
+                       : rootfs_setup(&spec, &err)) < 0)
                 fail(&err);
         if (tree >= 0)
                 (void)close(tree);

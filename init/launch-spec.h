@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct berth_error;
 
@@ -36,6 +39,48 @@ enum {
         LAUNCH_NS_CGROUP = 1u << 2,
 };
 
+/* Extra mounts (struct berth_launch_mount.flags). */
+enum {
+        LAUNCH_MOUNT_READ_ONLY = 1u << 0,
+        LAUNCH_MOUNT_RECURSIVE = 1u << 1, /* bind: with the submounts (rbind) */
+        LAUNCH_MOUNT_NOSUID = 1u << 2,
+        LAUNCH_MOUNT_NODEV = 1u << 3,
+        LAUNCH_MOUNT_NOEXEC = 1u << 4,
+};
+
+enum launch_mount_type {
+        LAUNCH_MOUNT_BIND,  /* JSON "bind" */
+        LAUNCH_MOUNT_TMPFS, /* JSON "tmpfs" */
+        _LAUNCH_MOUNT_TYPE_MAX,
+        _LAUNCH_MOUNT_TYPE_INVALID = -EINVAL,
+};
+
+/* At most this many extra mounts (a zygote receives the bind sources in one message). */
+#define LAUNCH_MOUNTS_MAX 64
+
+/* A mount made in the container once its root is in place (after /proc, /dev, /sys and
+ * the pivot), in the order given, so that one may go inside an earlier one. */
+struct berth_launch_mount {
+        enum launch_mount_type type;
+        char *source;      /* bind: an absolute host path, a directory or a file */
+        char *destination; /* absolute, inside the container (never "/"); made when missing:
+                            * a directory, or an empty file for a file's bind */
+        unsigned flags;    /* LAUNCH_MOUNT_*; a read-only recursive bind is read-only
+                            * throughout */
+        /* MS_PRIVATE, MS_SLAVE, MS_SHARED or MS_UNBINDABLE, with MS_REC for the submounts
+         * too (JSON "private", "rslave", …); 0: private (rprivate for a recursive bind). */
+        unsigned long propagation;
+        uint64_t size; /* tmpfs: bytes; 0: the kernel's default (half the RAM) */
+        unsigned mode; /* tmpfs: its root's mode (07777 at most); 0: the kernel's 01777 */
+};
+
+/* A resource limit of the payload (JSON {"type": "RLIMIT_NOFILE" or "nofile", "soft",
+ * "hard"}; "unlimited" or -1 for RLIM_INFINITY). */
+struct berth_launch_rlimit {
+        int resource; /* RLIMIT_* */
+        uint64_t soft, hard;
+};
+
 struct berth_launch {
         uint64_t id;
         char *name;
@@ -47,7 +92,7 @@ struct berth_launch {
         char **args;     /* argv; args[0] as given */
         char *exec_path; /* args[0] resolved inside the root file system */
         char **env;
-        char *cwd;
+        char *cwd; /* absolute, inside the root; NULL: "/" */
         bool systemd;
         unsigned namespaces; /* LAUNCH_NS_* */
         char **cgroups;      /* directories whose cgroup.procs berth-init joins */
@@ -56,11 +101,46 @@ struct berth_launch {
         bool no_new_privs;
         uint64_t log_max; /* rotate the log beyond this many bytes; 0 = never */
         char *machine_id; /* 32 hex digits, passed as container_uuid */
+
+        /* The payload's user: it runs with exactly these ids and supplementary groups
+         * (0, 0 and none by default). systemd mode needs uid 0. */
+        uid_t uid;
+        gid_t gid;
+        gid_t *gids;
+        size_t n_gids;
+        bool umask_set; /* else the payload inherits berth-init's (berthd's) umask */
+        mode_t umask;
+        /* The payload's capability sets (masks of CAP_*, each within caps). Without
+         * them (cap_sets false), effective = permitted = caps and inheritable = ambient
+         * = 0. As with crun, execve(2) decides what the payload keeps: uid 0 gets the
+         * bounding set, any other uid the ambient set (no file capabilities). */
+        bool cap_sets;
+        uint64_t cap_effective, cap_permitted, cap_inheritable, cap_ambient;
+        struct berth_launch_mount *mounts;
+        size_t n_mounts;
+        struct berth_launch_rlimit *rlimits; /* each resource once */
+        size_t n_rlimits;
+        bool oom_score_adj_set; /* else the payload inherits berth-init's */
+        int oom_score_adj;      /* -1000..1000 */
 };
 
 void berth_launch_done(struct berth_launch *l);
+/* Returns NULL only for OOM. */
 json_t *berth_launch_to_json(const struct berth_launch *l);
+/* Strict: an unknown field, a missing required one or a value out of range is
+ * -EINVAL with a message naming the field ("launch spec: 'rlimits[0].type': …"). */
 int berth_launch_from_json(json_t *j, struct berth_launch *ret, struct berth_error *err);
+
+/* The source of a bind mount as a detached tree (open_tree(2) with OPEN_TREE_CLONE,
+ * AT_RECURSIVE for a recursive one), in the caller's mount namespace: berthd opens
+ * them for a zygote, which cannot see the host's tree, and berth-init for itself
+ * before it makes its mounts private. Returns the fd / -errno. */
+int berth_launch_mount_open_source(const struct berth_launch_mount *m);
+
+/* "RLIMIT_NOFILE" for RLIMIT_NOFILE; NULL when unknown. */
+const char *berth_rlimit_to_string(int resource);
+/* "RLIMIT_NOFILE", "NOFILE" or "nofile" (any case): the RLIMIT_*, or -EINVAL. */
+int berth_rlimit_from_string(const char *s);
 
 /* Messages on LAUNCH_FD_SYNC, one per datagram:
  *   "READY <payload pid inside the namespace>"   (the payload has been exec'd)

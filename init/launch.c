@@ -481,23 +481,52 @@ int berth_zygote_start(struct berth_launcher *L, const char *staging, char *cons
         return 0;
 }
 
+/* The claim's files, then the sources of the bind mounts (berth-init's zygote_wait()). */
+#define CLAIM_FDS 5
+
+static void close_fds(int *fds, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                safe_close(fds[i]);
+}
+
+/* The bind sources of spec, opened here: the zygote has no view of the host's tree. */
+static int open_bind_sources(const struct berth_launch *spec, int *fds, size_t *n,
+                             struct berth_error *err)
+{
+        if (spec->n_mounts > LAUNCH_MOUNTS_MAX)
+                return berth_error_set(err, EINVAL, "more than %d extra mounts", LAUNCH_MOUNTS_MAX);
+        for (size_t i = 0; i < spec->n_mounts; i++) {
+                int fd;
+
+                if (spec->mounts[i].type != LAUNCH_MOUNT_BIND)
+                        continue;
+                fd = berth_launch_mount_open_source(&spec->mounts[i]);
+                if (fd < 0)
+                        return berth_error_set_errno(err, -fd, "open the bind source '%s'",
+                                                     spec->mounts[i].source);
+                fds[(*n)++] = fd;
+        }
+        return 0;
+}
+
 int berth_zygote_claim_send(struct berth_zygote *z, const struct berth_launch *spec,
                             const struct berth_launch_fds *fds, int tree_fd,
                             struct berth_error *err)
 {
         struct berth_launch zs = *spec;
         _cleanup_close_ int spec_fd = -EBADF;
-        int pass[5] = { -EBADF, fds->log, fds->log_old, fds->status, tree_fd };
+        int pass[CLAIM_FDS + LAUNCH_MOUNTS_MAX] = { -EBADF, fds->log, fds->log_old, fds->status,
+                                                    tree_fd };
+        size_t n_binds = 0;
         union {
                 struct cmsghdr h;
                 char buf[CMSG_SPACE(sizeof(pass))];
         } u = {};
         struct iovec iov = { .iov_base = (void *)"CLAIM", .iov_len = 5 };
-        struct msghdr mh = { .msg_iov = &iov,
-                             .msg_iovlen = 1,
-                             .msg_control = u.buf,
-                             .msg_controllen = sizeof(u.buf) };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf };
         struct cmsghdr *c;
+        int r;
 
         /* The zygote joined its groups itself before it pivoted. */
         zs.cgroups = NULL;
@@ -505,14 +534,21 @@ int berth_zygote_claim_send(struct berth_zygote *z, const struct berth_launch *s
         if (spec_fd < 0)
                 return berth_error_set_errno(err, -spec_fd, "write the launch spec");
         pass[0] = spec_fd;
-        c = CMSG_FIRSTHDR(&mh);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(pass));
-        memcpy(CMSG_DATA(c), pass, sizeof(pass));
-        if (sendmsg(z->sync_fd, &mh, MSG_NOSIGNAL) != 5)
-                return berth_error_set_errno(err, errno, "hand the container to a zygote");
-        return 0;
+        r = open_bind_sources(spec, pass + CLAIM_FDS, &n_binds, err);
+        if (r >= 0) {
+                size_t len = (CLAIM_FDS + n_binds) * sizeof(int);
+
+                mh.msg_controllen = CMSG_SPACE(len);
+                c = CMSG_FIRSTHDR(&mh);
+                c->cmsg_level = SOL_SOCKET;
+                c->cmsg_type = SCM_RIGHTS;
+                c->cmsg_len = CMSG_LEN(len);
+                memcpy(CMSG_DATA(c), pass, len);
+                if (sendmsg(z->sync_fd, &mh, MSG_NOSIGNAL) != 5)
+                        r = berth_error_set_errno(err, errno, "hand the container to a zygote");
+        }
+        close_fds(pass + CLAIM_FDS, n_binds);
+        return r < 0 ? r : 0;
 }
 
 int berth_zygote_claim_wait(struct berth_zygote *z, int timeout_ms, struct berth_launched *ret,

@@ -64,13 +64,14 @@ int berth_launch_start(struct berth_launcher *L, const struct berth_launch *spec
  * Zygotes: berth-init started ahead of any request in the default namespaces (mount,
  * pid, uts, ipc), in v1 cgroups of its own, with /proc, /dev and /sys of the default
  * profile built in a tmpfs it has pivoted into (rootfs.h). A claim hands it a
- * container: the spec, log and
- * status files, and the root file system as a detached tree (open_tree(2)); it
- * attaches that, pivots into it and starts the
- * payload as a fresh berth-init would. The clone, the exec of berth-init and most of
- * the mounts are then off the start's path. Only for the default profile (no systemd,
- * no extra namespaces) and no v2 group (its migration costs an RCU grace period). A
- * zygote ends when its socket closes (berthd went away before claiming it).
+ * container: the spec, log and status files, the root file system as a detached tree
+ * (open_tree(2)), and the sources of the spec's bind mounts as detached trees too (it
+ * no longer sees the host's tree); it attaches them, pivots into the root and starts
+ * the payload as a fresh berth-init would, under the same command line ("berth-init").
+ * The clone, the exec of berth-init and most of the mounts are then off the start's
+ * path. Only for the default profile (no systemd, no extra namespaces, a bounding set
+ * within BERTH_CAPS_ZYGOTE) and no v2 group (its migration costs an RCU grace period).
+ * A zygote ends when its socket closes (berthd went away before claiming it).
  */
 struct berth_zygote {
         pid_t pid;

@@ -5,6 +5,7 @@
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -411,12 +412,189 @@ static int staging_open(const char *path, const char *source, struct berth_error
         return fd;
 }
 
+/* ---- extra mounts ------------------------------------------------------------------ */
+
+void rootfs_binds_close(struct rootfs_binds *b)
+{
+        for (size_t i = 0; i < b->n; i++)
+                b->fd[i] = safe_close(b->fd[i]);
+        b->n = 0;
+}
+
+static int open_binds(const struct berth_launch *l, struct rootfs_binds *b, struct berth_error *err)
+{
+        for (size_t i = 0; i < l->n_mounts; i++) {
+                const struct berth_launch_mount *m = &l->mounts[i];
+                int fd;
+
+                if (m->type != LAUNCH_MOUNT_BIND)
+                        continue;
+                fd = berth_launch_mount_open_source(m);
+                if (fd < 0)
+                        return berth_error_set_errno(err, -fd, "open the bind source '%s'",
+                                                     m->source);
+                b->fd[b->n++] = fd;
+        }
+        return 0;
+}
+
+/* An empty file at path inside the root (and the directories above it), unless there is
+ * something already. Returns its O_PATH fd / -errno. */
+static int ensure_file(int root_fd, const char *path)
+{
+        _cleanup_free_ char *parent = strdup(path);
+        _cleanup_close_ int dir = -EBADF;
+        char *slash;
+        int fd = open_in_root(root_fd, path, O_PATH, 0);
+
+        if (fd != -ENOENT)
+                return fd;
+        if (!parent)
+                return -ENOMEM;
+        slash = strrchr(parent, '/');
+        *slash = 0;
+        dir = ensure_dir(root_fd, parent[0] ? parent : "/");
+        if (dir < 0)
+                return dir;
+        fd = openat(dir, slash + 1, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0 && errno != EEXIST)
+                return -errno;
+        safe_close(fd);
+        return open_in_root(root_fd, path, O_PATH, 0);
+}
+
+static uint64_t mount_attrs(unsigned flags)
+{
+        return (flags & LAUNCH_MOUNT_READ_ONLY ? MOUNT_ATTR_RDONLY : 0) |
+               (flags & LAUNCH_MOUNT_NOSUID ? MOUNT_ATTR_NOSUID : 0) |
+               (flags & LAUNCH_MOUNT_NODEV ? MOUNT_ATTR_NODEV : 0) |
+               (flags & LAUNCH_MOUNT_NOEXEC ? MOUNT_ATTR_NOEXEC : 0);
+}
+
+/* The propagation m asks for (private, rprivate for a recursive bind, by default), on
+ * the mount at fd, once attached: a detached tree cannot join a peer group. */
+static int set_propagation(int fd, const struct berth_launch_mount *m, struct berth_error *err)
+{
+        unsigned long p = m->propagation;
+        struct mount_attr attr = {};
+
+        if (p == 0)
+                p = MS_PRIVATE | (m->flags & LAUNCH_MOUNT_RECURSIVE ? MS_REC : 0);
+        attr.propagation = p & ~(unsigned long)MS_REC;
+        if (mount_setattr(fd, "", AT_EMPTY_PATH | (p & MS_REC ? AT_RECURSIVE : 0), &attr,
+                          sizeof(attr)) < 0)
+                return berth_error_set_errno(err, errno, "set the propagation of '%s'",
+                                             m->destination);
+        return 0;
+}
+
+/* tree_fd: the source as a detached tree. Its options are set while nothing can see it
+ * yet (read-only throughout for a recursive bind); then it is attached on a mount
+ * point resolved inside the root, and tree_fd is the attached mount. */
+static int mount_bind(int root_fd, const struct berth_launch_mount *m, int tree_fd,
+                      struct berth_error *err)
+{
+        struct mount_attr attr = { .attr_set = mount_attrs(m->flags) };
+        _cleanup_close_ int target = -EBADF;
+        struct stat st;
+
+        if (fstat(tree_fd, &st) < 0)
+                return berth_error_set_errno(err, errno, "stat the bind source '%s'", m->source);
+        if (attr.attr_set != 0 &&
+            mount_setattr(tree_fd, "",
+                          AT_EMPTY_PATH | (m->flags & LAUNCH_MOUNT_RECURSIVE ? AT_RECURSIVE : 0),
+                          &attr, sizeof(attr)) < 0)
+                return berth_error_set_errno(err, errno, "set the options of the bind of '%s'",
+                                             m->source);
+        target = S_ISDIR(st.st_mode) ? ensure_dir(root_fd, m->destination)
+                                     : ensure_file(root_fd, m->destination);
+        if (target < 0)
+                return berth_error_set_errno(
+                        err, -target, "make the mount point '%s' in the container", m->destination);
+        if (move_mount(tree_fd, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) <
+            0)
+                return berth_error_set_errno(err, errno, "bind '%s' to '%s'", m->source,
+                                             m->destination);
+        return set_propagation(tree_fd, m, err);
+}
+
+static int mount_tmpfs(int root_fd, const struct berth_launch_mount *m, struct berth_error *err)
+{
+        unsigned long flags = (m->flags & LAUNCH_MOUNT_READ_ONLY ? MS_RDONLY : 0) |
+                              (m->flags & LAUNCH_MOUNT_NOSUID ? MS_NOSUID : 0) |
+                              (m->flags & LAUNCH_MOUNT_NODEV ? MS_NODEV : 0) |
+                              (m->flags & LAUNCH_MOUNT_NOEXEC ? MS_NOEXEC : 0);
+        _cleanup_close_ int fd = -EBADF;
+        char data[64] = "";
+        struct fdpath b;
+        int n = 0;
+
+        if (m->size > 0)
+                n = snprintf(data, sizeof(data), "size=%llu,", (unsigned long long)m->size);
+        if (m->mode > 0)
+                (void)snprintf(data + n, sizeof(data) - (size_t)n, "mode=%o,", m->mode);
+        if (data[0])
+                data[strlen(data) - 1] = 0;
+        fd = ensure_dir(root_fd, m->destination);
+        if (fd < 0)
+                return berth_error_set_errno(err, -fd, "make the mount point '%s' in the container",
+                                             m->destination);
+        if (mount("tmpfs", fdpath(&b, fd), "tmpfs", flags, data[0] ? data : NULL) < 0)
+                return berth_error_set_errno(err, errno, "mount a tmpfs on '%s'", m->destination);
+        /* Now the tmpfs, found again as bind_read_only() does. */
+        fd = safe_close(fd);
+        fd = open_in_root(root_fd, m->destination, O_PATH | O_DIRECTORY, 0);
+        if (fd < 0)
+                return berth_error_set_errno(err, -fd, "open '%s'", m->destination);
+        return set_propagation(fd, m, err);
+}
+
+/* After the pivot: the container's "/" is the root, and its /proc is where fdpath()
+ * looks. binds: one tree per bind mount of l, in order, each closed once used. */
+static int extra_mounts(const struct berth_launch *l, struct rootfs_binds *binds,
+                        struct berth_error *err)
+{
+        _cleanup_close_ int root_fd = -EBADF;
+        size_t b = 0;
+
+        for (size_t i = 0; i < l->n_mounts; i++)
+                b += l->mounts[i].type == LAUNCH_MOUNT_BIND;
+        if (b != binds->n)
+                return berth_error_set(err, EPROTO, "%zu bind mounts but %zu sources", b, binds->n);
+        if (l->n_mounts == 0)
+                return 0;
+        root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root_fd < 0)
+                return berth_error_set_errno(err, errno, "open /");
+        b = 0;
+        for (size_t i = 0; i < l->n_mounts; i++) {
+                const struct berth_launch_mount *m = &l->mounts[i];
+                int r;
+
+                init_log("mounting %s on %s", m->type == LAUNCH_MOUNT_BIND ? m->source : "tmpfs",
+                         m->destination);
+                if (m->type == LAUNCH_MOUNT_BIND) {
+                        r = mount_bind(root_fd, m, binds->fd[b], err);
+                        binds->fd[b] = safe_close(binds->fd[b]);
+                        b++;
+                } else
+                        r = mount_tmpfs(root_fd, m, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 int rootfs_setup(const struct berth_launch *l, struct berth_error *err)
 {
+        _cleanup_(rootfs_binds_close) struct rootfs_binds binds = {};
         _cleanup_close_ int root_fd = -EBADF, st_fd = -EBADF;
         struct fdpath b;
         int r;
 
+        r = open_binds(l, &binds, err);
+        if (r < 0)
+                return r;
         init_log("making all mounts private");
         st_fd = staging_open(l->staging, "berth-staging", err);
         if (st_fd < 0)
@@ -439,10 +617,12 @@ int rootfs_setup(const struct berth_launch *l, struct berth_error *err)
                 r = move_api_mounts(st_fd, root_fd, err);
         if (r >= 0 && l->systemd)
                 r = systemd_mounts(root_fd, err);
-        if (r < 0)
-                return r;
         /* The old root goes with the (now empty) staging tmpfs on it. */
-        return pivot(root_fd, err);
+        if (r >= 0)
+                r = pivot(root_fd, err);
+        if (r >= 0)
+                r = extra_mounts(l, &binds, err);
+        return r;
 }
 
 /* ---- zygotes ------------------------------------------------------------------------ */
@@ -471,11 +651,13 @@ int rootfs_zygote_prepare(const char *staging, struct berth_error *err)
         return pivot(st, err);
 }
 
-int rootfs_zygote_claim(int tree_fd, struct berth_error *err)
+int rootfs_zygote_claim(int tree_fd, const struct berth_launch *l, struct rootfs_binds *binds,
+                        struct berth_error *err)
 {
         struct mount_attr attr = { .propagation = MS_PRIVATE };
         _cleanup_close_ int root_fd = -EBADF;
         struct fdpath b;
+        int r;
 
         /* The root file system arrives as a detached tree (open_tree(2) in berthd);
          * private, so that nothing mounted below it propagates to the host. */
@@ -494,7 +676,8 @@ int rootfs_zygote_claim(int tree_fd, struct berth_error *err)
                         return berth_error_set_errno(err, errno, "move %s into the image",
                                                      api_dirs[i]);
         }
-        return pivot_keep_old(root_fd, err);
+        r = pivot_keep_old(root_fd, err);
+        return r < 0 ? r : extra_mounts(l, binds, err);
 }
 
 int rootfs_zygote_detach_old_root(struct berth_error *err)

@@ -10,6 +10,14 @@ struct berth_error;
 void init_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void init_log_flush(void);
 
+/* The sources of a launch's bind mounts as detached trees (open_tree(2)), in the order
+ * of its bind mounts; closed by rootfs_binds_close() (and one by one once attached). */
+struct rootfs_binds {
+        int fd[LAUNCH_MOUNTS_MAX];
+        size_t n;
+};
+void rootfs_binds_close(struct rootfs_binds *b);
+
 /*
  * Privilege: PID 1 of fresh mount, pid, uts and ipc namespaces (as root in the host's
  * user namespace, or in its own user namespace when asked), still seeing the host's
@@ -17,7 +25,9 @@ void init_log_flush(void);
  * systems mounted inside the root, devices made, /proc and /sys read-only where it
  * matters and the dangerous /proc files masked, then pivot_root into it with the old
  * root detached. Every target is resolved inside the root (a symlink in the image
- * cannot point a mount at the host).
+ * cannot point a mount at the host). Last, the launch's extra mounts (launch-spec.h),
+ * whose bind sources it opens first, while the host's mounts are still peers of its
+ * own (so that "slave" and "shared" mean what they say).
  *
  * On return the current directory and root are the container's "/".
  * Returns 0 / -errno with err set.
@@ -33,9 +43,12 @@ int rootfs_setup(const struct berth_launch *l, struct berth_error *err);
  * berth-init calls once the payload runs: a detach waits for an RCU grace period
  * (synchronize_rcu_expedited() in the kernel's namespace_unlock(), a few hundred
  * microseconds on this kind of machine), which then is off the start's path. Until
- * then berth-init's working directory must stay where the claim left it. */
+ * then berth-init's working directory must stay where the claim left it. The claim
+ * makes l's extra mounts after the pivot, the binds from the trees berthd sent
+ * (binds: one per bind mount of l, in order; the zygote cannot see the host's tree). */
 int rootfs_zygote_prepare(const char *staging, struct berth_error *err);
-int rootfs_zygote_claim(int tree_fd, struct berth_error *err);
+int rootfs_zygote_claim(int tree_fd, const struct berth_launch *l, struct rootfs_binds *binds,
+                        struct berth_error *err);
 int rootfs_zygote_detach_old_root(struct berth_error *err);
 
 /* A pty for /dev/console (after rootfs_setup): returns the master fd, binds the slave

@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The launch spec's JSON (init/launch-spec.h): every field survives
+ * berth_launch_to_json() → text → berth_launch_from_json(), a launch without the
+ * workload fields keeps its defaults, and each bad value is refused with a message
+ * naming its field.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+
+#include "error.h"
+#include "launch-spec.h"
+#include "macro.h"
+#include "strv.h"
+
+static void base_init(struct berth_launch *l)
+{
+        *l = (struct berth_launch){
+                .id = 7,
+                .caps = BERTH_CAPS_DEFAULT,
+                .no_new_privs = true,
+                .log_max = 65536,
+                .rootfs = strdup("/var/lib/berth/mounts/1"),
+                .staging = strdup("/run/berth/staging"),
+                .exec_path = strdup("/bin/sh"),
+                .cgroups = calloc(1, sizeof(char *)),
+        };
+        ck_assert_int_ge(strv_extend(&l->args, "sh"), 0);
+        ck_assert_int_ge(strv_extend(&l->env, "PATH=/bin"), 0);
+}
+
+/* to_json, text, from_json. */
+static void round_trip(const struct berth_launch *in, struct berth_launch *out)
+{
+        struct berth_error err = {};
+        _cleanup_free_ char *text = NULL;
+        json_t *j = berth_launch_to_json(in), *back;
+
+        ck_assert_ptr_nonnull(j);
+        text = json_dumps(j, JSON_COMPACT);
+        json_decref(j);
+        ck_assert_ptr_nonnull(text);
+        back = json_loads(text, 0, NULL);
+        ck_assert_ptr_nonnull(back);
+        ck_assert_msg(berth_launch_from_json(back, out, &err) == 0, "%s: %s", err.msg, text);
+        json_decref(back);
+}
+
+START_TEST(test_round_trip_all_fields)
+{
+        struct berth_launch l, r;
+
+        base_init(&l);
+        l.cwd = strdup("/srv/app");
+        l.uid = 1000;
+        l.gid = 1001;
+        l.gids = calloc(3, sizeof(gid_t));
+        l.gids[0] = 10;
+        l.gids[1] = 4294967294u;
+        l.n_gids = 2;
+        l.umask_set = true;
+        l.umask = 027;
+        l.oom_score_adj_set = true;
+        l.oom_score_adj = -999;
+        l.cap_sets = true;
+        l.cap_effective = 1u << 10;
+        l.cap_permitted = (1u << 10) | 1u;
+        l.cap_inheritable = 1u << 10;
+        l.cap_ambient = 1u << 10;
+        l.mounts = calloc(3, sizeof(*l.mounts));
+        l.mounts[0] = (struct berth_launch_mount){
+                .type = LAUNCH_MOUNT_BIND,
+                .source = strdup("/srv/data"),
+                .destination = strdup("/data"),
+                .flags = LAUNCH_MOUNT_READ_ONLY | LAUNCH_MOUNT_RECURSIVE | LAUNCH_MOUNT_NOSUID,
+                .propagation = MS_SLAVE | MS_REC,
+        };
+        l.mounts[1] = (struct berth_launch_mount){
+                .type = LAUNCH_MOUNT_TMPFS,
+                .destination = strdup("/scratch"),
+                .flags = LAUNCH_MOUNT_NODEV | LAUNCH_MOUNT_NOEXEC,
+                .size = 1 << 20,
+                .mode = 01777,
+        };
+        l.mounts[2] = (struct berth_launch_mount){
+                .type = LAUNCH_MOUNT_BIND,
+                .source = strdup("/etc/resolv.conf"),
+                .destination = strdup("/etc/resolv.conf"),
+                .propagation = MS_SHARED,
+        };
+        l.n_mounts = 3;
+        l.rlimits = calloc(2, sizeof(*l.rlimits));
+        l.rlimits[0] = (struct berth_launch_rlimit){ RLIMIT_NOFILE, 1024, 4096 };
+        l.rlimits[1] = (struct berth_launch_rlimit){ RLIMIT_CORE, 0, RLIM_INFINITY };
+        l.n_rlimits = 2;
+
+        round_trip(&l, &r);
+        ck_assert_str_eq(r.cwd, "/srv/app");
+        ck_assert_uint_eq(r.uid, 1000);
+        ck_assert_uint_eq(r.gid, 1001);
+        ck_assert_uint_eq(r.n_gids, 2);
+        ck_assert_uint_eq(r.gids[0], 10);
+        ck_assert_uint_eq(r.gids[1], 4294967294u);
+        ck_assert(r.umask_set && r.umask == 027);
+        ck_assert(r.oom_score_adj_set && r.oom_score_adj == -999);
+        ck_assert(r.cap_sets);
+        ck_assert_uint_eq(r.cap_effective, l.cap_effective);
+        ck_assert_uint_eq(r.cap_permitted, l.cap_permitted);
+        ck_assert_uint_eq(r.cap_inheritable, l.cap_inheritable);
+        ck_assert_uint_eq(r.cap_ambient, l.cap_ambient);
+        ck_assert_uint_eq(r.n_mounts, 3);
+        for (size_t i = 0; i < 3; i++) {
+                ck_assert_int_eq(r.mounts[i].type, l.mounts[i].type);
+                ck_assert_pstr_eq(r.mounts[i].source, l.mounts[i].source);
+                ck_assert_str_eq(r.mounts[i].destination, l.mounts[i].destination);
+                ck_assert_uint_eq(r.mounts[i].flags, l.mounts[i].flags);
+                ck_assert_uint_eq(r.mounts[i].propagation, l.mounts[i].propagation);
+                ck_assert_uint_eq(r.mounts[i].size, l.mounts[i].size);
+                ck_assert_uint_eq(r.mounts[i].mode, l.mounts[i].mode);
+        }
+        ck_assert_uint_eq(r.n_rlimits, 2);
+        for (size_t i = 0; i < 2; i++) {
+                ck_assert_int_eq(r.rlimits[i].resource, l.rlimits[i].resource);
+                ck_assert_uint_eq(r.rlimits[i].soft, l.rlimits[i].soft);
+                ck_assert_uint_eq(r.rlimits[i].hard, l.rlimits[i].hard);
+        }
+        /* And what was there before. */
+        ck_assert_uint_eq(r.id, 7);
+        ck_assert_uint_eq(r.caps, BERTH_CAPS_DEFAULT);
+        ck_assert(r.no_new_privs);
+        ck_assert_str_eq(r.exec_path, "/bin/sh");
+        ck_assert_str_eq(r.args[0], "sh");
+        berth_launch_done(&l);
+        berth_launch_done(&r);
+}
+END_TEST
+
+/* A launch that sets none of the workload fields: no optional key in its JSON, and the
+ * defaults back (root, no groups, inherited umask and OOM score, no cap sets). */
+START_TEST(test_defaults)
+{
+        struct berth_launch l, r;
+        json_t *j;
+
+        base_init(&l);
+        j = berth_launch_to_json(&l);
+        ck_assert_ptr_nonnull(j);
+        ck_assert_ptr_null(json_object_get(j, "umask"));
+        ck_assert_ptr_null(json_object_get(j, "oom_score_adj"));
+        ck_assert_ptr_null(json_object_get(j, "cap_effective"));
+        json_decref(j);
+        round_trip(&l, &r);
+        ck_assert(r.uid == 0 && r.gid == 0 && r.n_gids == 0 && !r.umask_set &&
+                  !r.oom_score_adj_set && !r.cap_sets && r.n_mounts == 0 && r.n_rlimits == 0 &&
+                  !r.cwd);
+        berth_launch_done(&l);
+        berth_launch_done(&r);
+}
+END_TEST
+
+/* Names as an OCI config or a person writes them; "unlimited" and -1. */
+START_TEST(test_rlimit_names)
+{
+        static const char *const json =
+                "[{\"type\":\"nofile\",\"soft\":10,\"hard\":-1},"
+                "{\"type\":\"RLIMIT_NPROC\",\"soft\":\"unlimited\",\"hard\":\"unlimited\"},"
+                "{\"type\":\"Stack\",\"soft\":8388608,\"hard\":8388608}]";
+        struct berth_error err = {};
+        struct berth_launch l, r;
+        json_t *j;
+
+        ck_assert_int_eq(berth_rlimit_from_string("RLIMIT_RTTIME"), RLIMIT_RTTIME);
+        ck_assert_int_eq(berth_rlimit_from_string("as"), RLIMIT_AS);
+        ck_assert_int_eq(berth_rlimit_from_string("RLIMIT_"), -EINVAL);
+        ck_assert_int_eq(berth_rlimit_from_string("bogus"), -EINVAL);
+        ck_assert_str_eq(berth_rlimit_to_string(RLIMIT_MEMLOCK), "RLIMIT_MEMLOCK");
+        ck_assert_ptr_null(berth_rlimit_to_string(99));
+
+        base_init(&l);
+        j = berth_launch_to_json(&l);
+        json_object_set_new(j, "rlimits", json_loads(json, 0, NULL));
+        ck_assert_msg(berth_launch_from_json(j, &r, &err) == 0, "%s", err.msg);
+        json_decref(j);
+        ck_assert_uint_eq(r.n_rlimits, 3);
+        ck_assert_int_eq(r.rlimits[0].resource, RLIMIT_NOFILE);
+        ck_assert_uint_eq(r.rlimits[0].soft, 10);
+        ck_assert_uint_eq(r.rlimits[0].hard, RLIM_INFINITY);
+        ck_assert_int_eq(r.rlimits[1].resource, RLIMIT_NPROC);
+        ck_assert_uint_eq(r.rlimits[1].soft, RLIM_INFINITY);
+        ck_assert_int_eq(r.rlimits[2].resource, RLIMIT_STACK);
+        berth_launch_done(&l);
+        berth_launch_done(&r);
+}
+END_TEST
+
+/* A trailing slash on a destination is dropped. */
+START_TEST(test_mount_destination_slash)
+{
+        struct berth_error err = {};
+        struct berth_launch l, r;
+        json_t *j;
+
+        base_init(&l);
+        j = berth_launch_to_json(&l);
+        json_object_set_new(
+                j, "mounts",
+                json_loads("[{\"type\":\"tmpfs\",\"destination\":\"/run/x//\"}]", 0, NULL));
+        ck_assert_msg(berth_launch_from_json(j, &r, &err) == 0, "%s", err.msg);
+        ck_assert_str_eq(r.mounts[0].destination, "/run/x");
+        ck_assert_uint_eq(r.mounts[0].propagation, 0);
+        json_decref(j);
+        berth_launch_done(&l);
+        berth_launch_done(&r);
+}
+END_TEST
+
+struct bad_case {
+        const char *key;   /* set in a valid spec … */
+        const char *value; /* … to this JSON (NULL: delete the key) */
+        const char *want;  /* in the message */
+};
+
+static const struct bad_case bad_cases[] = {
+        { "bogus", "1", "unknown field 'bogus'" },
+        { "exec", NULL, "'exec' is missing" },
+        { "args", "[]", "'args' is empty" },
+        { "args", "[1]", "'args[0]' must be a string" },
+        { "caps", "\"all\"", "'caps' must be an integer" },
+        { "namespaces", "64", "'namespaces'" },
+        { "cwd", "\"relative/dir\"", "'cwd' must be an absolute path" },
+        { "uid", "-1", "'uid' must be an integer from 0 to 4294967294" },
+        { "gid", "4294967295", "'gid' must be an integer from 0 to 4294967294" },
+        { "gids", "[1, \"wheel\"]", "'gids[1]' must be an integer" },
+        { "umask", "512", "'umask' must be an integer from 0 to 511" },
+        { "oom_score_adj", "1001", "'oom_score_adj' must be an integer from -1000 to 1000" },
+        { "cap_ambient", "0",
+          "'cap_effective', 'cap_permitted', 'cap_inheritable' and "
+          "'cap_ambient' go together" },
+        { "rlimits", "[{\"type\":\"RLIMIT_BOGUS\",\"soft\":1,\"hard\":1}]",
+          "'rlimits[0].type': unknown resource limit 'RLIMIT_BOGUS'" },
+        { "rlimits", "[{\"type\":5,\"soft\":1,\"hard\":1}]",
+          "'rlimits[0].type': unknown resource limit 5" },
+        { "rlimits", "[{\"type\":\"nofile\",\"soft\":1}]",
+          "'rlimits[0]' needs type, soft and hard" },
+        { "rlimits", "[{\"type\":\"nofile\",\"soft\":2,\"hard\":1}]",
+          "'rlimits[0]': soft 2 is above hard 1" },
+        { "rlimits", "[{\"type\":\"nofile\",\"soft\":-2,\"hard\":1}]", "'rlimits[0].soft'" },
+        { "rlimits", "[{\"type\":\"nofile\",\"soft\":1,\"hard\":1,\"max\":3}]",
+          "unknown field 'rlimits[0].max'" },
+        { "rlimits",
+          "[{\"type\":\"nofile\",\"soft\":1,\"hard\":1},{\"type\":\"NOFILE\",\"soft\":1,\"hard\":1}"
+          "]",
+          "'rlimits[1].type': NOFILE is given twice" },
+        { "mounts", "[{\"type\":\"overlay\",\"destination\":\"/x\"}]",
+          "'mounts[0].type' must be \"bind\" or \"tmpfs\"" },
+        { "mounts", "[{\"destination\":\"/x\"}]", "'mounts[0].type' is missing" },
+        { "mounts", "[{\"type\":\"tmpfs\"}]", "'mounts[0].destination' must be a path other" },
+        { "mounts", "[{\"type\":\"tmpfs\",\"destination\":\"/\"}]",
+          "'mounts[0].destination' must be a path other than '/'" },
+        { "mounts", "[{\"type\":\"tmpfs\",\"destination\":\"x\"}]",
+          "'mounts[0].destination' must be an absolute path" },
+        { "mounts", "[{\"type\":\"bind\",\"destination\":\"/x\"}]",
+          "'mounts[0].source' is missing" },
+        { "mounts", "[{\"type\":\"bind\",\"source\":\"/a\",\"destination\":\"/x\",\"size\":1}]",
+          "'mounts[0]': size and mode are for tmpfs" },
+        { "mounts", "[{\"type\":\"tmpfs\",\"source\":\"/a\",\"destination\":\"/x\"}]",
+          "'mounts[0]': source and recursive are for bind mounts" },
+        { "mounts", "[{\"type\":\"tmpfs\",\"destination\":\"/x\",\"propagation\":\"master\"}]",
+          "'mounts[0].propagation' must be one of" },
+        { "mounts", "[{\"type\":\"tmpfs\",\"destination\":\"/x\",\"mode\":4096}]",
+          "'mounts[0].mode' must be an integer from 0 to 4095" },
+        { "mounts", "[{\"type\":\"tmpfs\",\"destination\":\"/x\",\"read_only\":1}]",
+          "'mounts[0].read_only' must be true or false" },
+        { "mounts", "[{\"type\":\"tmpfs\",\"destination\":\"/x\",\"options\":[]}]",
+          "unknown field 'mounts[0].options'" },
+        { "mounts", "{}", "'mounts' must be an array" },
+};
+
+START_TEST(test_bad_values)
+{
+        const struct bad_case *c = &bad_cases[_i];
+        struct berth_error err = {};
+        struct berth_launch l, r;
+        json_t *j;
+        int ret;
+
+        base_init(&l);
+        j = berth_launch_to_json(&l);
+        berth_launch_done(&l);
+        if (c->value) {
+                json_t *v = json_loads(c->value, JSON_DECODE_ANY, NULL);
+                ck_assert_ptr_nonnull(v);
+                json_object_set_new(j, c->key, v);
+        } else
+                json_object_del(j, c->key);
+        ret = berth_launch_from_json(j, &r, &err);
+        json_decref(j);
+        ck_assert_int_eq(ret, -EINVAL);
+        ck_assert_int_eq(err.code, -EINVAL);
+        ck_assert_msg(strncmp(err.msg, "launch spec: ", 13) == 0 && strstr(err.msg, c->want),
+                      "%s=%s: want '%s', got '%s'", c->key, c->value ? c->value : "(deleted)",
+                      c->want, err.msg);
+}
+END_TEST
+
+/* Cap sets that capset(2) or PR_CAP_AMBIENT_RAISE would refuse. */
+START_TEST(test_bad_cap_sets)
+{
+        static const struct {
+                uint64_t eff, perm, inh, amb;
+                const char *want;
+        } cases[] = {
+                { 1ull << 21, 1ull << 21, 0, 0, "beyond the bounding set 'caps'" },
+                { 1, 0, 0, 0, "'cap_effective' must be within 'cap_permitted'" },
+                { 0, 1, 0, 1, "'cap_ambient' must be within 'cap_permitted' and" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                struct berth_error err = {};
+                struct berth_launch l, r;
+                json_t *j;
+
+                base_init(&l);
+                l.cap_sets = true;
+                l.cap_effective = cases[i].eff;
+                l.cap_permitted = cases[i].perm;
+                l.cap_inheritable = cases[i].inh;
+                l.cap_ambient = cases[i].amb;
+                j = berth_launch_to_json(&l);
+                berth_launch_done(&l);
+                ck_assert_int_eq(berth_launch_from_json(j, &r, &err), -EINVAL);
+                json_decref(j);
+                ck_assert_msg(strstr(err.msg, cases[i].want), "%s", err.msg);
+        }
+}
+END_TEST
+
+static Suite *launch_spec_suite(void)
+{
+        Suite *s = suite_create("launch-spec");
+        TCase *tc = tcase_create("json");
+
+        tcase_add_test(tc, test_round_trip_all_fields);
+        tcase_add_test(tc, test_defaults);
+        tcase_add_test(tc, test_rlimit_names);
+        tcase_add_test(tc, test_mount_destination_slash);
+        tcase_add_loop_test(tc, test_bad_values, 0, ELEMENTSOF(bad_cases));
+        tcase_add_test(tc, test_bad_cap_sets);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+int main(void)
+{
+        SRunner *sr = srunner_create(launch_spec_suite());
+        int failed;
+
+        srunner_run_all(sr, CK_NORMAL);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed ? 1 : 0;
+}
