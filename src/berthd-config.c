@@ -56,14 +56,9 @@ enum {
         ARG_VERSION,
 };
 
-void berthd_config_help(const char *argv0)
+static void help_listening(void)
 {
-        printf("Usage: %s [OPTIONS]\n"
-               "\n"
-               "berth node agent: attaches system images, mounts them and runs containers on\n"
-               "them, driven by the ImageAPI over HTTP.\n"
-               "\n"
-               "Listening (compatible with imageapi-server):\n"
+        printf("Listening (compatible with imageapi-server):\n"
                "      --scheme=SCHEME          http, https or unix; repeatable (default: unix\n"
                "                               only: the socket at --socket-path, mode 0600)\n"
                "      --host=ADDR              address for http (default: 127.0.0.1; env HOST)\n"
@@ -75,8 +70,13 @@ void berthd_config_help(const char *argv0)
                "      --tls-key=FILE           PEM private key for https\n"
                "      --tls-ca=FILE            CA bundle; when given, clients must present a\n"
                "                               certificate signed by it\n"
-               "\n"
-               "Who may call (the API is root on this host; see the README's Security):\n"
+               "\n",
+               DEFAULT_PORT, DEFAULT_TLS_PORT);
+}
+
+static void help_access(void)
+{
+        printf("Who may call (the API is root on this host; see the README's Security):\n"
                "      --token-file=FILE        require the token in FILE on every request\n"
                "                               (header 'token:' or 'Authorization: Bearer')\n"
                "      --socket-group=GROUP     the unix socket is 0660 and GROUP's, and the\n"
@@ -94,8 +94,12 @@ void berthd_config_help(const char *argv0)
                "                               loopback names and addresses; repeatable\n"
                "      --refuse-privileged      refuse privileged containers (systemd mode):\n"
                "                               for nodes that run untrusted images\n"
-               "\n"
-               "berth:\n"
+               "\n");
+}
+
+static void help_berth(void)
+{
+        printf("berth:\n"
                "      --state-dir=DIR          runtime state: mounts, logs, records\n"
                "                               (default: /run/berth)\n"
                "      --log-level=LEVEL        error, warn, info, debug (default: info;\n"
@@ -126,15 +130,28 @@ void berthd_config_help(const char *argv0)
                "                               (default: they all stay up)\n"
                "  -h, --help                   show this help\n"
                "      --version                show the version\n"
+               "\n",
+               DEFAULT_THREADS);
+}
+
+void berthd_config_help(const char *argv0)
+{
+        printf("Usage: %s [OPTIONS]\n"
                "\n"
-               "      --read-timeout=DURATION  a request must arrive whole within this\n"
+               "berth node agent: attaches system images, mounts them and runs containers on\n"
+               "them, driven by the ImageAPI over HTTP.\n"
+               "\n",
+               argv0);
+        help_listening();
+        help_access();
+        help_berth();
+        printf("      --read-timeout=DURATION  a request must arrive whole within this\n"
                "                               (default: 30s)\n"
                "      --write-timeout=DURATION a reply may wait this long for a reader that\n"
                "                               does not read (default: 30s)\n"
                "\n"
                "imageapi-server's other timeout and limit flags (--cleanup-timeout,\n"
-               "--keep-alive, --listen-limit and their --tls- twins) are accepted and ignored.\n",
-               argv0, DEFAULT_PORT, DEFAULT_TLS_PORT, DEFAULT_THREADS);
+               "--keep-alive, --listen-limit and their --tls- twins) are accepted and ignored.\n");
 }
 
 int parse_size(const char *s, size_t *ret)
@@ -226,32 +243,8 @@ static int set_str(char **dst, const char *v)
         return *dst ? 0 : -ENOMEM;
 }
 
-static int add_scheme(struct berthd_config *c, const char *v)
+static int set_defaults(struct berthd_config *c)
 {
-        _cleanup_free_ char *copy = strdup(v);
-        char *save = NULL;
-
-        if (!copy)
-                return -ENOMEM;
-        for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-                if (streq(t, "http"))
-                        c->listen.schemes |= BERTH_SCHEME_HTTP;
-                else if (streq(t, "https"))
-                        c->listen.schemes |= BERTH_SCHEME_HTTPS;
-                else if (streq(t, "unix"))
-                        c->listen.schemes |= BERTH_SCHEME_UNIX;
-                else {
-                        fprintf(stderr, "berthd: --scheme '%s': must be http, https or unix\n", t);
-                        return -EINVAL;
-                }
-        }
-        return 0;
-}
-
-static int defaults_from_env(struct berthd_config *c)
-{
-        const char *e;
-
         c->listen.port = DEFAULT_PORT;
         c->listen.tls_port = DEFAULT_TLS_PORT;
         c->listen.threads = DEFAULT_THREADS;
@@ -265,6 +258,13 @@ static int defaults_from_env(struct berthd_config *c)
         if (set_str(&c->state_dir, "/run/berth") < 0 || set_str(&c->sysfs_root, "/sys") < 0 ||
             set_str(&c->host, "127.0.0.1") < 0 || set_str(&c->cgroup_parent, "berth") < 0)
                 return -ENOMEM;
+        return 0;
+}
+
+/* imageapi-server's environment, which the flags override. */
+static int parse_env(struct berthd_config *c)
+{
+        const char *e;
 
         e = getenv("IMAGEAPI_LOGLEVEL");
         if (e) {
@@ -290,6 +290,341 @@ static int defaults_from_env(struct berthd_config *c)
         return 0;
 }
 
+/* One command line flag: getopt's view of it, and how its value is parsed into the
+ * config member at offset field (as systemd's configuration tables). A parser returns
+ * 0, -ENOMEM, or -EINVAL after saying why on stderr. */
+struct flag {
+        const char *name;
+        int has_arg;
+        int id;
+        int (*parse)(const struct flag *f, const char *v, void *field, struct berthd_config *c);
+        size_t field;
+};
+
+#define FIELD(member) offsetof(struct berthd_config, member)
+
+static int parse_string(const struct flag *f, const char *v, void *field, struct berthd_config *c)
+{
+        return set_str(field, v);
+}
+
+/* --host and --tls-host: a TCP address, which needs a TCP scheme. */
+static int parse_tcp_host(const struct flag *f, const char *v, void *field, struct berthd_config *c)
+{
+        c->tcp_flags_given = true;
+        return set_str(field, v);
+}
+
+static int parse_true(const struct flag *f, const char *v, void *field, struct berthd_config *c)
+{
+        *(bool *)field = true;
+        return 0;
+}
+
+static int parse_ignored(const struct flag *f, const char *v, void *field, struct berthd_config *c)
+{
+        return 0;
+}
+
+static int parse_scheme(const struct flag *f, const char *v, void *field, struct berthd_config *c)
+{
+        _cleanup_free_ char *copy = strdup(v);
+        unsigned *schemes = field;
+        char *save = NULL;
+
+        if (!copy)
+                return -ENOMEM;
+        for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                if (streq(t, "http"))
+                        *schemes |= BERTH_SCHEME_HTTP;
+                else if (streq(t, "https"))
+                        *schemes |= BERTH_SCHEME_HTTPS;
+                else if (streq(t, "unix"))
+                        *schemes |= BERTH_SCHEME_UNIX;
+                else {
+                        fprintf(stderr, "berthd: --scheme '%s': must be http, https or unix\n", t);
+                        return -EINVAL;
+                }
+        }
+        return 0;
+}
+
+/* --port and --tls-port. */
+static int parse_tcp_port(const struct flag *f, const char *v, void *field, struct berthd_config *c)
+{
+        c->tcp_flags_given = true;
+        if (parse_port(v, field) < 0) {
+                fprintf(stderr, "berthd: --%s '%s' is not a port number\n", f->name, v);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int parse_log_level(const struct flag *f, const char *v, void *field,
+                           struct berthd_config *c)
+{
+        int l = log_level_from_string(v);
+
+        if (l < 0) {
+                fprintf(stderr, "berthd: --%s '%s': must be error, warn, info or debug\n", f->name,
+                        v);
+                return -EINVAL;
+        }
+        *(int *)field = l;
+        return 0;
+}
+
+/* An origin as browsers send it: scheme://host[:port], nothing after. */
+static int parse_origin(const struct flag *f, const char *v, void *field, struct berthd_config *c)
+{
+        const char *rest = strncmp(v, "http://", 7) == 0    ? v + 7
+                           : strncmp(v, "https://", 8) == 0 ? v + 8
+                                                            : NULL;
+
+        if (!rest || !*rest || strpbrk(rest, "/?#@ \t") || strlen(v) > 255) {
+                fprintf(stderr,
+                        "berthd: --%s '%s' must be an origin such as "
+                        "'https://ui.example:8443' (scheme, host, port; no path)\n",
+                        f->name, v);
+                return -EINVAL;
+        }
+        return strv_extend(field, v);
+}
+
+static int parse_allowed_host(const struct flag *f, const char *v, void *field,
+                              struct berthd_config *c)
+{
+        if (!*v || strlen(v) > 255 ||
+            strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-:[]") !=
+                    strlen(v)) {
+                fprintf(stderr,
+                        "berthd: --%s '%s' must be a host name or address, with an "
+                        "optional :port\n",
+                        f->name, v);
+                return -EINVAL;
+        }
+        return strv_extend(field, v);
+}
+
+static int parse_cgroup_parent(const struct flag *f, const char *v, void *field,
+                               struct berthd_config *c)
+{
+        if (!*v || strlen(v) > 64 ||
+            strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
+                    strlen(v) ||
+            v[0] == '.') {
+                fprintf(stderr, "berthd: --%s '%s' must be a name of [A-Za-z0-9._-]\n", f->name, v);
+                return -EINVAL;
+        }
+        c->cgroup_parent_given = true;
+        return set_str(field, v);
+}
+
+static int parse_zygotes(const struct flag *f, const char *v, void *field, struct berthd_config *c)
+{
+        char *end;
+        long n = strtol(v, &end, 10);
+
+        if (!*v || *end || n < 0 || n > 8) {
+                fprintf(stderr, "berthd: --%s '%s' must be 0 to 8\n", f->name, v);
+                return -EINVAL;
+        }
+        *(unsigned *)field = (unsigned)n;
+        return 0;
+}
+
+static int parse_threads(const struct flag *f, const char *v, void *field, struct berthd_config *c)
+{
+        char *end;
+        long n = strtol(v, &end, 10);
+
+        if (*end || n < 1 || n > 1024) {
+                fprintf(stderr, "berthd: --%s '%s' must be 1..1024\n", f->name, v);
+                return -EINVAL;
+        }
+        *(unsigned *)field = (unsigned)n;
+        return 0;
+}
+
+/* --read-timeout and --write-timeout. */
+static int parse_timeout(const struct flag *f, const char *v, void *field, struct berthd_config *c)
+{
+        uint64_t ms;
+
+        if (parse_duration_ms(v, &ms) < 0 || ms < 100 || ms > 3600000) {
+                fprintf(stderr,
+                        "berthd: --%s '%s' must be a duration from 100ms to 1h (Go's "
+                        "form: 30s, 1m, 1m30s, 500ms)\n",
+                        f->name, v);
+                return -EINVAL;
+        }
+        *(unsigned *)field = (unsigned)ms;
+        return 0;
+}
+
+/* --max-body-size and --max-header-size. */
+static int parse_request_limit(const struct flag *f, const char *v, void *field,
+                               struct berthd_config *c)
+{
+        size_t size;
+
+        if (parse_size(v, &size) < 0 || size < 1024 || size > (64u << 20)) {
+                fprintf(stderr, "berthd: --%s '%s' must be a size from 1KiB to 64MiB\n", f->name,
+                        v);
+                return -EINVAL;
+        }
+        *(size_t *)field = size;
+        return 0;
+}
+
+static int parse_log_max(const struct flag *f, const char *v, void *field, struct berthd_config *c)
+{
+        size_t size;
+
+        if (parse_size(v, &size) < 0 || size < 4096) {
+                fprintf(stderr, "berthd: --%s '%s' must be a size of at least 4KiB\n", f->name, v);
+                return -EINVAL;
+        }
+        *(size_t *)field = size;
+        return 0;
+}
+
+static int parse_logs_kept(const struct flag *f, const char *v, void *field,
+                           struct berthd_config *c)
+{
+        size_t size;
+
+        if (parse_size(v, &size) < 0) {
+                fprintf(stderr, "berthd: --%s '%s' must be a size\n", f->name, v);
+                return -EINVAL;
+        }
+        *(size_t *)field = size;
+        return 0;
+}
+
+static int parse_overlay_size(const struct flag *f, const char *v, void *field,
+                              struct berthd_config *c)
+{
+        size_t size;
+
+        if (parse_size(v, &size) < 0 || (size > 0 && size < (1u << 20))) {
+                fprintf(stderr, "berthd: --%s '%s' must be 0 or a size of at least 1MiB\n", f->name,
+                        v);
+                return -EINVAL;
+        }
+        *(size_t *)field = size;
+        return 0;
+}
+
+#define REQ required_argument
+static const struct flag flags[] = {
+        { "scheme", REQ, ARG_SCHEME, parse_scheme, FIELD(listen.schemes) },
+        { "host", REQ, ARG_HOST, parse_tcp_host, FIELD(host) },
+        { "port", REQ, ARG_PORT, parse_tcp_port, FIELD(listen.port) },
+        { "socket-path", REQ, ARG_SOCKET_PATH, parse_string, FIELD(socket_path) },
+        { "tls-host", REQ, ARG_TLS_HOST, parse_tcp_host, FIELD(tls_host) },
+        { "tls-port", REQ, ARG_TLS_PORT, parse_tcp_port, FIELD(listen.tls_port) },
+        { "tls-certificate", REQ, ARG_TLS_CERTIFICATE, parse_string, FIELD(tls_certificate) },
+        { "tls-key", REQ, ARG_TLS_KEY, parse_string, FIELD(tls_key) },
+        { "tls-ca", REQ, ARG_TLS_CA, parse_string, FIELD(tls_ca) },
+        { "state-dir", REQ, ARG_STATE_DIR, parse_string, FIELD(state_dir) },
+        { "log-level", REQ, ARG_LOG_LEVEL, parse_log_level, FIELD(log_level) },
+        { "max-body-size", REQ, ARG_MAX_BODY, parse_request_limit, FIELD(max_body) },
+        { "max-header-size", REQ, ARG_MAX_HEADER, parse_request_limit,
+          FIELD(listen.max_header_bytes) },
+        { "threads", REQ, ARG_THREADS, parse_threads, FIELD(listen.threads) },
+        { "sysfs-root", REQ, ARG_SYSFS_ROOT, parse_string, FIELD(sysfs_root) },
+        { "dev-root", REQ, ARG_DEV_ROOT, parse_string, FIELD(dev_root) },
+        { "ceph-conf", REQ, ARG_CEPH_CONF, parse_string, FIELD(ceph_conf) },
+        { "token-file", REQ, ARG_TOKEN_FILE, parse_string, FIELD(token_file) },
+        { "socket-group", REQ, ARG_SOCKET_GROUP, parse_string, FIELD(socket_group) },
+        { "shutdown-containers", no_argument, ARG_SHUTDOWN_CONTAINERS, parse_true,
+          FIELD(shutdown_containers) },
+        { "cgroup-parent", REQ, ARG_CGROUP_PARENT, parse_cgroup_parent, FIELD(cgroup_parent) },
+        { "log-max-size", REQ, ARG_LOG_MAX, parse_log_max, FIELD(log_max) },
+        { "logs-kept-size", REQ, ARG_LOGS_KEPT, parse_logs_kept, FIELD(logs_kept) },
+        { "zygotes", REQ, ARG_ZYGOTES, parse_zygotes, FIELD(zygotes) },
+        { "insecure", no_argument, ARG_INSECURE, parse_true, FIELD(insecure) },
+        { "allow-origin", REQ, ARG_ALLOW_ORIGIN, parse_origin, FIELD(allow_origins) },
+        { "allow-host", REQ, ARG_ALLOW_HOST, parse_allowed_host, FIELD(allow_hosts) },
+        { "refuse-privileged", no_argument, ARG_REFUSE_PRIVILEGED, parse_true,
+          FIELD(refuse_privileged) },
+        { "overlay-size", REQ, ARG_OVERLAY_SIZE, parse_overlay_size, FIELD(overlay_upper_size) },
+        { "cleanup-timeout", REQ, ARG_IGNORED, parse_ignored, 0 },
+        { "graceful-timeout", REQ, ARG_IGNORED, parse_ignored, 0 },
+        { "keep-alive", REQ, ARG_IGNORED, parse_ignored, 0 },
+        { "read-timeout", REQ, ARG_READ_TIMEOUT, parse_timeout, FIELD(listen.read_timeout_ms) },
+        { "write-timeout", REQ, ARG_WRITE_TIMEOUT, parse_timeout, FIELD(listen.write_timeout_ms) },
+        { "listen-limit", REQ, ARG_IGNORED, parse_ignored, 0 },
+        { "tls-keep-alive", REQ, ARG_IGNORED, parse_ignored, 0 },
+        { "tls-read-timeout", REQ, ARG_IGNORED, parse_ignored, 0 },
+        { "tls-write-timeout", REQ, ARG_IGNORED, parse_ignored, 0 },
+        { "tls-listen-limit", REQ, ARG_IGNORED, parse_ignored, 0 },
+        { "help", no_argument, 'h', parse_true, FIELD(show_help) },
+        { "version", no_argument, ARG_VERSION, parse_true, FIELD(show_version) },
+};
+#undef REQ
+#undef FIELD
+
+static const struct flag *flag_by_id(int id)
+{
+        for (size_t i = 0; i < ELEMENTSOF(flags); i++)
+                if (flags[i].id == id)
+                        return &flags[i];
+        return NULL;
+}
+
+/* What getopt_long() returned: a flag of the table, or a mistake (':' a missing value,
+ * '?' a flag that does not exist or takes no value). */
+static int parse_flag(struct berthd_config *c, int id, const char *arg, char *const *argv)
+{
+        const struct flag *f = flag_by_id(id);
+
+        if (f)
+                return f->parse(f, arg, (uint8_t *)c + f->field, c);
+        if (id == ':')
+                fprintf(stderr, "berthd: option '%s' needs a value\n", argv[optind - 1]);
+        else
+                fprintf(stderr, "berthd: unknown option '%s' (see --help)\n", argv[optind - 1]);
+        return -EINVAL;
+}
+
+static int parse_argv(struct berthd_config *c, int argc, char *argv[])
+{
+        struct option options[ELEMENTSOF(flags) + 1] = {};
+        int id, r;
+
+        for (size_t i = 0; i < ELEMENTSOF(flags); i++)
+                options[i] = (struct option){ flags[i].name, flags[i].has_arg, NULL, flags[i].id };
+        optind = 0;
+        opterr = 0;
+        while ((id = getopt_long(argc, argv, ":h", options, NULL)) >= 0) {
+                r = parse_flag(c, id, optarg, argv);
+                if (r < 0)
+                        return r == -ENOMEM ? r : -EINVAL;
+        }
+        if (optind < argc) {
+                fprintf(stderr, "berthd: unexpected argument '%s' (see --help)\n", argv[optind]);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+/* The API is root on this host: without a scheme asked for, only the 0600 unix socket
+ * (as Docker's), never a TCP port. */
+static int check_schemes(struct berthd_config *c)
+{
+        if (!c->listen.schemes)
+                c->listen.schemes = BERTH_SCHEME_UNIX;
+        if (c->tcp_flags_given && !(c->listen.schemes & (BERTH_SCHEME_HTTP | BERTH_SCHEME_HTTPS))) {
+                fprintf(stderr, "berthd: --host/--port/--tls-host/--tls-port without --scheme "
+                                "http or https: berthd listens on its unix socket only unless a "
+                                "TCP scheme is given\n");
+                return -EINVAL;
+        }
+        return 0;
+}
+
 static int check_state_dir(const char *d)
 {
         /* overlayfs options are separated by ',' and lowerdirs by ':': the state
@@ -304,40 +639,53 @@ static int check_state_dir(const char *d)
         return 0;
 }
 
-static int finish(struct berthd_config *c)
+static int check_tls(const struct berthd_config *c)
 {
-        /* The API is root on this host: without a scheme asked for, only the 0600 unix
-         * socket (as Docker's), never a TCP port. */
-        if (!c->listen.schemes)
-                c->listen.schemes = BERTH_SCHEME_UNIX;
-        if (c->tcp_flags_given && !(c->listen.schemes & (BERTH_SCHEME_HTTP | BERTH_SCHEME_HTTPS))) {
-                fprintf(stderr, "berthd: --host/--port/--tls-host/--tls-port without --scheme "
-                                "http or https: berthd listens on its unix socket only unless a "
-                                "TCP scheme is given\n");
-                return -EINVAL;
-        }
-        if (check_state_dir(c->state_dir) < 0)
-                return -EINVAL;
-        /* Two berthds on one host must not share cgroups (the recovery sweep of one
-         * would take the other's groups for leftovers): without the flag, a state
-         * directory other than the default gets a parent of its own. */
-        if (!c->cgroup_parent_given && !streq(c->state_dir, "/run/berth")) {
-                uint32_t h = 2166136261u; /* FNV-1a */
-                char name[32];
-                for (const char *p = c->state_dir; *p; p++)
-                        h = (h ^ (unsigned char)*p) * 16777619u;
-                (void)snprintf(name, sizeof(name), "berth-%08x", h);
-                if (set_str(&c->cgroup_parent, name) < 0)
-                        return -ENOMEM;
-        }
-        if (!c->socket_path && asprintf(&c->socket_path, "%s/berthd.sock", c->state_dir) < 0) {
-                c->socket_path = NULL;
-                return -ENOMEM;
-        }
         if ((c->listen.schemes & BERTH_SCHEME_HTTPS) && (!c->tls_certificate || !c->tls_key)) {
                 fprintf(stderr, "berthd: --scheme=https needs --tls-certificate and --tls-key\n");
                 return -EINVAL;
         }
+        return 0;
+}
+
+/* The rules between flags, in the order their messages take precedence. */
+static int validate(struct berthd_config *c)
+{
+        if (check_schemes(c) < 0 || check_state_dir(c->state_dir) < 0 || check_tls(c) < 0)
+                return -EINVAL;
+        return 0;
+}
+
+/* Two berthds on one host must not share cgroups (the recovery sweep of one would take
+ * the other's groups for leftovers): without the flag, a state directory other than the
+ * default gets a parent of its own. */
+static int default_cgroup_parent(struct berthd_config *c)
+{
+        uint32_t h = 2166136261u; /* FNV-1a */
+        char name[32];
+
+        if (c->cgroup_parent_given || streq(c->state_dir, "/run/berth"))
+                return 0;
+        for (const char *p = c->state_dir; *p; p++)
+                h = (h ^ (unsigned char)*p) * 16777619u;
+        (void)snprintf(name, sizeof(name), "berth-%08x", h);
+        return set_str(&c->cgroup_parent, name);
+}
+
+static int default_socket_path(struct berthd_config *c)
+{
+        if (!c->socket_path && asprintf(&c->socket_path, "%s/berthd.sock", c->state_dir) < 0) {
+                c->socket_path = NULL;
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+/* What depends on other flags, and the transport's view of the strings. */
+static int complete(struct berthd_config *c)
+{
+        if (default_cgroup_parent(c) < 0 || default_socket_path(c) < 0)
+                return -ENOMEM;
         c->listen.host = c->host;
         c->listen.socket_path = c->socket_path;
         c->listen.socket_group = c->socket_group;
@@ -348,295 +696,21 @@ static int finish(struct berthd_config *c)
         return 0;
 }
 
-/* An origin as browsers send it: scheme://host[:port], nothing after. */
-static int add_origin(struct berthd_config *c, const char *v)
-{
-        const char *rest = strncmp(v, "http://", 7) == 0    ? v + 7
-                           : strncmp(v, "https://", 8) == 0 ? v + 8
-                                                            : NULL;
-
-        if (!rest || !*rest || strpbrk(rest, "/?#@ \t") || strlen(v) > 255) {
-                fprintf(stderr,
-                        "berthd: --allow-origin '%s' must be an origin such as "
-                        "'https://ui.example:8443' (scheme, host, port; no path)\n",
-                        v);
-                return -EINVAL;
-        }
-        return strv_extend(&c->allow_origins, v);
-}
-
-static int add_host(struct berthd_config *c, const char *v)
-{
-        if (!*v || strlen(v) > 255 ||
-            strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-:[]") !=
-                    strlen(v)) {
-                fprintf(stderr,
-                        "berthd: --allow-host '%s' must be a host name or address, with an "
-                        "optional :port\n",
-                        v);
-                return -EINVAL;
-        }
-        return strv_extend(&c->allow_hosts, v);
-}
-
-static int parse_name_flag(struct berthd_config *c, const char *v)
-{
-        if (!*v || strlen(v) > 64 ||
-            strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
-                    strlen(v) ||
-            v[0] == '.') {
-                fprintf(stderr, "berthd: --cgroup-parent '%s' must be a name of [A-Za-z0-9._-]\n",
-                        v);
-                return -EINVAL;
-        }
-        c->cgroup_parent_given = true;
-        return set_str(&c->cgroup_parent, v);
-}
-
-/* The flags that take a number or a size: 0, -EINVAL (said on stderr), or 1 when opt is
- * not one of them. */
-static int parse_number_flag(struct berthd_config *c, int opt, const char *v)
-{
-        size_t size;
-        char *end;
-        long n;
-
-        switch (opt) {
-        case ARG_ZYGOTES:
-                n = strtol(v, &end, 10);
-                if (!*v || *end || n < 0 || n > 8) {
-                        fprintf(stderr, "berthd: --zygotes '%s' must be 0 to 8\n", v);
-                        return -EINVAL;
-                }
-                c->zygotes = (unsigned)n;
-                return 0;
-        case ARG_THREADS:
-                n = strtol(v, &end, 10);
-                if (*end || n < 1 || n > 1024) {
-                        fprintf(stderr, "berthd: --threads '%s' must be 1..1024\n", v);
-                        return -EINVAL;
-                }
-                c->listen.threads = (unsigned)n;
-                return 0;
-        case ARG_LOG_MAX:
-                if (parse_size(v, &size) < 0 || size < 4096) {
-                        fprintf(stderr,
-                                "berthd: --log-max-size '%s' must be a size of at least 4KiB\n", v);
-                        return -EINVAL;
-                }
-                c->log_max = size;
-                return 0;
-        case ARG_READ_TIMEOUT:
-        case ARG_WRITE_TIMEOUT: {
-                uint64_t ms;
-                if (parse_duration_ms(v, &ms) < 0 || ms < 100 || ms > 3600000) {
-                        fprintf(stderr,
-                                "berthd: --%s '%s' must be a duration from 100ms to 1h (Go's "
-                                "form: 30s, 1m, 1m30s, 500ms)\n",
-                                opt == ARG_READ_TIMEOUT ? "read-timeout" : "write-timeout", v);
-                        return -EINVAL;
-                }
-                *(opt == ARG_READ_TIMEOUT ? &c->listen.read_timeout_ms
-                                          : &c->listen.write_timeout_ms) = (unsigned)ms;
-                return 0;
-        }
-        case ARG_OVERLAY_SIZE:
-                if (parse_size(v, &size) < 0 || (size > 0 && size < (1u << 20))) {
-                        fprintf(stderr,
-                                "berthd: --overlay-size '%s' must be 0 or a size of at least "
-                                "1MiB\n",
-                                v);
-                        return -EINVAL;
-                }
-                c->overlay_upper_size = size;
-                return 0;
-        case ARG_LOGS_KEPT:
-                if (parse_size(v, &size) < 0) {
-                        fprintf(stderr, "berthd: --logs-kept-size '%s' must be a size\n", v);
-                        return -EINVAL;
-                }
-                c->logs_kept = size;
-                return 0;
-        case ARG_MAX_BODY:
-        case ARG_MAX_HEADER:
-                if (parse_size(v, &size) < 0 || size < 1024 || size > (64u << 20)) {
-                        fprintf(stderr, "berthd: --%s '%s' must be a size from 1KiB to 64MiB\n",
-                                opt == ARG_MAX_BODY ? "max-body-size" : "max-header-size", v);
-                        return -EINVAL;
-                }
-                if (opt == ARG_MAX_BODY)
-                        c->max_body = size;
-                else
-                        c->listen.max_header_bytes = size;
-                return 0;
-        case ARG_PORT:
-        case ARG_TLS_PORT:
-                c->tcp_flags_given = true;
-                if (parse_port(v, opt == ARG_PORT ? &c->listen.port : &c->listen.tls_port) < 0) {
-                        fprintf(stderr, "berthd: --%s '%s' is not a port number\n",
-                                opt == ARG_PORT ? "port" : "tls-port", v);
-                        return -EINVAL;
-                }
-                return 0;
-        case ARG_LOG_LEVEL:
-                c->log_level = log_level_from_string(v);
-                if (c->log_level < 0) {
-                        fprintf(stderr,
-                                "berthd: --log-level '%s': must be error, warn, info or debug\n",
-                                v);
-                        return -EINVAL;
-                }
-                return 0;
-        default:
-                return 1; /* not a number flag */
-        }
-}
-
-/* Where each flag that takes a string goes. */
-static char **string_flag(struct berthd_config *c, int opt)
-{
-        switch (opt) {
-        case ARG_HOST:
-                return &c->host;
-        case ARG_TLS_HOST:
-                return &c->tls_host;
-        case ARG_SOCKET_PATH:
-                return &c->socket_path;
-        case ARG_TLS_CERTIFICATE:
-                return &c->tls_certificate;
-        case ARG_TLS_KEY:
-                return &c->tls_key;
-        case ARG_TLS_CA:
-                return &c->tls_ca;
-        case ARG_STATE_DIR:
-                return &c->state_dir;
-        case ARG_SYSFS_ROOT:
-                return &c->sysfs_root;
-        case ARG_DEV_ROOT:
-                return &c->dev_root;
-        case ARG_CEPH_CONF:
-                return &c->ceph_conf;
-        case ARG_TOKEN_FILE:
-                return &c->token_file;
-        case ARG_SOCKET_GROUP:
-                return &c->socket_group;
-        default:
-                return NULL;
-        }
-}
-
-static int parse_one(struct berthd_config *c, int opt, const char *arg, char *const *argv)
-{
-        char **dst = string_flag(c, opt);
-        int r;
-
-        if (opt == ARG_HOST || opt == ARG_TLS_HOST)
-                c->tcp_flags_given = true;
-        if (dst)
-                return set_str(dst, arg);
-        r = parse_number_flag(c, opt, arg);
-        if (r <= 0)
-                return r;
-        switch (opt) {
-        case ARG_SCHEME:
-                return add_scheme(c, arg);
-        case ARG_ALLOW_ORIGIN:
-                return add_origin(c, arg);
-        case ARG_ALLOW_HOST:
-                return add_host(c, arg);
-        case ARG_CGROUP_PARENT:
-                return parse_name_flag(c, arg);
-        case ARG_SHUTDOWN_CONTAINERS:
-                c->shutdown_containers = true;
-                return 0;
-        case ARG_INSECURE:
-                c->insecure = true;
-                return 0;
-        case ARG_REFUSE_PRIVILEGED:
-                c->refuse_privileged = true;
-                return 0;
-        case ARG_IGNORED:
-                return 0;
-        case 'h':
-                c->show_help = true;
-                return 0;
-        case ARG_VERSION:
-                c->show_version = true;
-                return 0;
-        case ':':
-                fprintf(stderr, "berthd: option '%s' needs a value\n", argv[optind - 1]);
-                return -EINVAL;
-        default:
-                fprintf(stderr, "berthd: unknown option '%s' (see --help)\n", argv[optind - 1]);
-                return -EINVAL;
-        }
-}
-
 int berthd_config_parse(int argc, char *argv[], struct berthd_config *c)
 {
-        static const struct option options[] = {
-                { "scheme", required_argument, NULL, ARG_SCHEME },
-                { "host", required_argument, NULL, ARG_HOST },
-                { "port", required_argument, NULL, ARG_PORT },
-                { "socket-path", required_argument, NULL, ARG_SOCKET_PATH },
-                { "tls-host", required_argument, NULL, ARG_TLS_HOST },
-                { "tls-port", required_argument, NULL, ARG_TLS_PORT },
-                { "tls-certificate", required_argument, NULL, ARG_TLS_CERTIFICATE },
-                { "tls-key", required_argument, NULL, ARG_TLS_KEY },
-                { "tls-ca", required_argument, NULL, ARG_TLS_CA },
-                { "state-dir", required_argument, NULL, ARG_STATE_DIR },
-                { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
-                { "max-body-size", required_argument, NULL, ARG_MAX_BODY },
-                { "max-header-size", required_argument, NULL, ARG_MAX_HEADER },
-                { "threads", required_argument, NULL, ARG_THREADS },
-                { "sysfs-root", required_argument, NULL, ARG_SYSFS_ROOT },
-                { "dev-root", required_argument, NULL, ARG_DEV_ROOT },
-                { "ceph-conf", required_argument, NULL, ARG_CEPH_CONF },
-                { "token-file", required_argument, NULL, ARG_TOKEN_FILE },
-                { "socket-group", required_argument, NULL, ARG_SOCKET_GROUP },
-                { "shutdown-containers", no_argument, NULL, ARG_SHUTDOWN_CONTAINERS },
-                { "cgroup-parent", required_argument, NULL, ARG_CGROUP_PARENT },
-                { "log-max-size", required_argument, NULL, ARG_LOG_MAX },
-                { "logs-kept-size", required_argument, NULL, ARG_LOGS_KEPT },
-                { "zygotes", required_argument, NULL, ARG_ZYGOTES },
-                { "insecure", no_argument, NULL, ARG_INSECURE },
-                { "allow-origin", required_argument, NULL, ARG_ALLOW_ORIGIN },
-                { "allow-host", required_argument, NULL, ARG_ALLOW_HOST },
-                { "refuse-privileged", no_argument, NULL, ARG_REFUSE_PRIVILEGED },
-                { "overlay-size", required_argument, NULL, ARG_OVERLAY_SIZE },
-                { "cleanup-timeout", required_argument, NULL, ARG_IGNORED },
-                { "graceful-timeout", required_argument, NULL, ARG_IGNORED },
-                { "keep-alive", required_argument, NULL, ARG_IGNORED },
-                { "read-timeout", required_argument, NULL, ARG_READ_TIMEOUT },
-                { "write-timeout", required_argument, NULL, ARG_WRITE_TIMEOUT },
-                { "listen-limit", required_argument, NULL, ARG_IGNORED },
-                { "tls-keep-alive", required_argument, NULL, ARG_IGNORED },
-                { "tls-read-timeout", required_argument, NULL, ARG_IGNORED },
-                { "tls-write-timeout", required_argument, NULL, ARG_IGNORED },
-                { "tls-listen-limit", required_argument, NULL, ARG_IGNORED },
-                { "help", no_argument, NULL, 'h' },
-                { "version", no_argument, NULL, ARG_VERSION },
-                {},
-        };
-        int opt, r;
+        int r;
 
         *c = (struct berthd_config){};
-        r = defaults_from_env(c);
-        if (r < 0)
-                return r;
-
-        optind = 0;
-        opterr = 0;
-        while ((opt = getopt_long(argc, argv, ":h", options, NULL)) >= 0) {
-                r = parse_one(c, opt, optarg, argv);
-                if (r < 0)
-                        return r == -ENOMEM ? r : -EINVAL;
-        }
-        if (optind < argc) {
-                fprintf(stderr, "berthd: unexpected argument '%s' (see --help)\n", argv[optind]);
-                return -EINVAL;
-        }
-        return finish(c);
+        r = set_defaults(c);
+        if (r >= 0)
+                r = parse_env(c);
+        if (r >= 0)
+                r = parse_argv(c, argc, argv);
+        if (r >= 0)
+                r = validate(c);
+        if (r >= 0)
+                r = complete(c);
+        return r;
 }
 
 /* 127.0.0.0/8 after resolving the name (as the transport will). */

@@ -36,6 +36,33 @@
 #include "strv.h"
 #include "supervisor.h"
 
+/* What berthd set up, in the order setup_steps[] sets it up. berthd_done() takes down
+ * whatever was: pointers start NULL and fds -EBADF, so that a start that stopped half
+ * way is taken down as a whole one is. */
+struct berthd {
+        const struct berthd_config *cfg;
+        struct berth_http_listen listen; /* cfg's, with the socket group as its gid */
+        sigset_t signals;                /* blocked in every thread; sigwait() takes them */
+        struct berth_events events;
+        struct berth_store *store;
+        int lock_fd;
+        int parent_fd;
+        bool socket_gid_known;
+        gid_t socket_gid;
+        char socket_gid_str[16];
+        struct berth_launcher *launcher;
+        struct berth_cgroup_system *cgroups;
+        struct berth_supervisor *supervisor;
+        struct berth_http_router *router;
+        struct imageapi imageapi;
+        struct berth_http_api containers_http;
+        struct berth_events_api events_api;
+        struct berth_docs docs;
+        struct berth_metrics metrics;
+        struct berth_http_server *server;
+        bool listen_file; /* STATE_DIR/listen is ours to remove */
+};
+
 /* Tell systemd (Type=notify) without linking libsystemd. */
 static void sd_notify_ready(const char *status)
 {
@@ -58,93 +85,6 @@ static void sd_notify_ready(const char *status)
         (void)sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa, len);
 }
 
-/* One berthd per state directory: two would hand out the same ids. */
-static int lock_state_dir(const char *state_dir, int *ret_fd)
-{
-        _cleanup_free_ char *path = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        char pid[32];
-
-        if (asprintf(&path, "%s/berthd.lock", state_dir) < 0)
-                return -ENOMEM;
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (fd < 0)
-                return log_error_errno(errno, "State directory '%s' is not usable: %m", state_dir);
-        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-                char other[32] = "";
-                ssize_t n = pread(fd, other, sizeof(other) - 1, 0);
-                other[n > 0 ? n : 0] = 0;
-                other[strcspn(other, "\n")] = 0;
-                log_error("Another berthd (pid %s) is using state directory '%s'",
-                          other[0] ? other : "?", state_dir);
-                return -EBUSY;
-        }
-        (void)snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
-        if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, strlen(pid), 0) < 0)
-                return log_error_errno(errno, "Failed to write '%s': %m", path);
-        *ret_fd = TAKE_FD(fd);
-        return 0;
-}
-
-/* Containers of the default profile start from a pool of zygotes (launch.h), where no
- * v2 group must be joined: hosts with v1 controllers. */
-static void start_zygotes(const struct berthd_config *cfg, struct berth_store *store)
-{
-        const struct berth_cgroup_system *cs = store->cgroups;
-        int r;
-
-        if (cfg->zygotes == 0 || !store->launcher)
-                return;
-        if (!berth_cgroup_v2_avoidable(cs)) {
-                log_info("Zygotes are off: containers here join a v2 cgroup, which a zygote "
-                         "cannot do cheaply");
-                return;
-        }
-        /* A zygote keeps the default profile's capabilities, CAP_MKNOD among them, which
-         * only a container whose devices its groups confine may have (container_caps()):
-         * a zygote's groups are v1 only, so a v1 devices hierarchy is needed. */
-        if (!cs || !cs->v1[BERTH_CG_DEVICES]) {
-                log_info("Zygotes are off: there is no cgroup v1 devices hierarchy to confine "
-                         "their containers' devices");
-                return;
-        }
-        r = berth_zygotes_start(store->launcher, store->cgroups, store->staging_dir, cfg->zygotes,
-                                &store->zygotes);
-        if (r < 0)
-                log_warning_errno(r, "Zygotes are off: %m");
-}
-
-/* The state directory holds the socket, the records, the logs and the containers' root
- * file systems: root's alone (0700), or traversable by --socket-group's members (0710)
- * when the socket is in it, so that they can connect; every directory below it stays
- * 0700. Whatever mode an earlier run or an operator left is corrected. */
-static int secure_state_dir(const struct berthd_config *cfg)
-{
-        bool group = cfg->socket_group && (cfg->listen.schemes & BERTH_SCHEME_UNIX);
-        gid_t gid = 0;
-        struct stat st;
-
-        if (group) {
-                size_t n = strlen(cfg->state_dir);
-                /* Only when the socket lives right in the state directory. */
-                group = strncmp(cfg->socket_path, cfg->state_dir, n) == 0 &&
-                        cfg->socket_path[n] == '/' && !strchr(cfg->socket_path + n + 1, '/');
-        }
-        if (group && group_lookup(cfg->socket_group, &gid) < 0)
-                return log_error_errno(ENOENT, "--socket-group '%s' is not a group",
-                                       cfg->socket_group);
-        if (lstat(cfg->state_dir, &st) < 0)
-                return log_error_errno(errno, "State directory '%s': %m", cfg->state_dir);
-        if (!S_ISDIR(st.st_mode) || st.st_uid != 0)
-                return log_error_errno(EPERM,
-                                       "State directory '%s' must be a directory owned by root",
-                                       cfg->state_dir);
-        if (chown(cfg->state_dir, 0, gid) < 0 || chmod(cfg->state_dir, group ? 0710 : 0700) < 0)
-                return log_error_errno(errno, "Failed to secure state directory '%s': %m",
-                                       cfg->state_dir);
-        return 0;
-}
-
 /* What browsers may send (berth_http_router_set_browser_policy()). */
 static int set_browser_policy(const struct berthd_config *cfg, struct berth_http_router *router)
 {
@@ -163,35 +103,6 @@ static int set_browser_policy(const struct berthd_config *cfg, struct berth_http
         return berth_http_router_set_browser_policy(router, cfg->allow_origins, hosts);
 }
 
-/* The cgroup parent is this berthd's alone: its recovery sweep removes whatever groups
- * under it no record names, so a second berthd there would take the first one's
- * containers and zygotes for leftovers. Claimed by an abstract socket name, which the
- * kernel frees with the process. */
-static int claim_cgroup_parent(const char *parent, int *ret_fd)
-{
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        _cleanup_close_ int fd = -EBADF;
-        socklen_t len;
-        int n;
-
-        n = snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1, "berthd/cgroup-parent/%s", parent);
-        len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
-        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return log_error_errno(errno, "Failed to claim the cgroup parent: %m");
-        if (bind(fd, (struct sockaddr *)&sa, len) < 0) {
-                if (errno == EADDRINUSE)
-                        return log_error_errno(EBUSY,
-                                               "cgroup parent '%s' is in use by another berthd "
-                                               "(another state directory): give each berthd its "
-                                               "own --cgroup-parent",
-                                               parent);
-                return log_error_errno(errno, "Failed to claim the cgroup parent: %m");
-        }
-        *ret_fd = TAKE_FD(fd);
-        return 0;
-}
-
 static int write_listen_file(const char *state_dir, const char *urls)
 {
         _cleanup_free_ char *path = NULL;
@@ -199,6 +110,20 @@ static int write_listen_file(const char *state_dir, const char *urls)
         if (asprintf(&path, "%s/listen", state_dir) < 0)
                 return -ENOMEM;
         return write_file_atomic(path, urls, strlen(urls), 0644);
+}
+
+static void remove_listen_file(struct berthd *d)
+{
+        _cleanup_free_ char *path = NULL;
+
+        if (!d->listen_file)
+                return;
+        d->listen_file = false;
+        if (asprintf(&path, "%s/listen", d->cfg->state_dir) < 0) {
+                path = NULL;
+                return;
+        }
+        (void)unlink(path);
 }
 
 /* The token of --token-file: one line of printable characters without spaces (its
@@ -243,8 +168,22 @@ static int read_token(const char *path, char **ret, struct berth_error *err)
         return *ret ? 0 : -ENOMEM;
 }
 
-static int run(struct berthd_config *cfg)
+/* Every thread started from here on inherits the blocked set; the main thread takes
+ * the signals with sigwait(). */
+static int block_signals(struct berthd *d)
 {
+        sigemptyset(&d->signals);
+        sigaddset(&d->signals, SIGTERM);
+        sigaddset(&d->signals, SIGINT);
+        sigaddset(&d->signals, SIGHUP);
+        pthread_sigmask(SIG_BLOCK, &d->signals, NULL);
+        signal(SIGPIPE, SIG_IGN);
+        return 0;
+}
+
+static int open_store(struct berthd *d)
+{
+        const struct berthd_config *cfg = d->cfg;
         struct berth_store_config scfg = { .state_dir = cfg->state_dir,
                                            .sysfs_root = cfg->sysfs_root,
                                            .dev_root = cfg->dev_root,
@@ -253,181 +192,407 @@ static int run(struct berthd_config *cfg)
                                            .refuse_privileged = cfg->refuse_privileged,
                                            .overlay_upper_size = cfg->overlay_upper_size,
                                            .logs_kept = cfg->logs_kept };
-        struct berth_launcher *launcher = NULL;
-        struct berth_cgroup_system *cgroups = NULL;
-        struct berth_supervisor *supervisor = NULL;
-        struct berth_events events;
-        struct berth_events_api events_api;
-        struct berth_http_api containers_http;
-        _cleanup_close_ int lock_fd = -EBADF, parent_fd = -EBADF;
-        struct berth_http_router *router = NULL;
-        struct berth_http_server *server = NULL;
-        struct berth_store *store = NULL;
         struct berth_error err = {};
-        struct imageapi imageapi;
-        struct berth_docs docs;
-        struct berth_metrics metrics;
-        _cleanup_free_ char *listen_path = NULL;
-        sigset_t mask;
-        int r, sig;
+        int r;
 
-        /* Every thread started from here on inherits the blocked set; the main
-         * thread takes the signals with sigwait(). */
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGINT);
-        sigaddset(&mask, SIGHUP);
-        pthread_sigmask(SIG_BLOCK, &mask, NULL);
-        signal(SIGPIPE, SIG_IGN);
-        berth_events_init(&events);
-
-        r = berth_store_new(&scfg, &store, &err);
+        r = berth_store_new(&scfg, &d->store, &err);
         if (r < 0) {
                 log_error("%s", err.msg);
-                berth_events_done(&events);
                 return r;
         }
-        r = lock_state_dir(cfg->state_dir, &lock_fd);
-        if (r >= 0)
-                r = claim_cgroup_parent(cfg->cgroup_parent, &parent_fd);
-        if (r >= 0)
-                r = secure_state_dir(cfg);
-        if (r < 0)
-                goto out;
+        d->store->events = &d->events;
+        return 0;
+}
 
-        /* Containers: the launcher (berth-init and the seccomp programs), the host's
-         * cgroups, the supervisor thread and the event bus. Without berth-init berthd
-         * still serves attachments and mounts; container requests then get 501. */
-        store->events = &events;
-        r = berth_launcher_new(&launcher, &err);
-        if (r < 0) {
+/* One berthd per state directory: two would hand out the same ids. */
+static int lock_state_dir(struct berthd *d)
+{
+        const char *state_dir = d->cfg->state_dir;
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        char pid[32];
+
+        if (asprintf(&path, "%s/berthd.lock", state_dir) < 0)
+                return -ENOMEM;
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return log_error_errno(errno, "State directory '%s' is not usable: %m", state_dir);
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                char other[32] = "";
+                ssize_t n = pread(fd, other, sizeof(other) - 1, 0);
+                other[n > 0 ? n : 0] = 0;
+                other[strcspn(other, "\n")] = 0;
+                log_error("Another berthd (pid %s) is using state directory '%s'",
+                          other[0] ? other : "?", state_dir);
+                return -EBUSY;
+        }
+        (void)snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+        if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, strlen(pid), 0) < 0)
+                return log_error_errno(errno, "Failed to write '%s': %m", path);
+        d->lock_fd = TAKE_FD(fd);
+        return 0;
+}
+
+/* The cgroup parent is this berthd's alone: its recovery sweep removes whatever groups
+ * under it no record names, so a second berthd there would take the first one's
+ * containers and zygotes for leftovers. Claimed by an abstract socket name, which the
+ * kernel frees with the process. */
+static int claim_cgroup_parent(struct berthd *d)
+{
+        const char *parent = d->cfg->cgroup_parent;
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        _cleanup_close_ int fd = -EBADF;
+        socklen_t len;
+        int n;
+
+        n = snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1, "berthd/cgroup-parent/%s", parent);
+        len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return log_error_errno(errno, "Failed to claim the cgroup parent: %m");
+        if (bind(fd, (struct sockaddr *)&sa, len) < 0) {
+                if (errno == EADDRINUSE)
+                        return log_error_errno(EBUSY,
+                                               "cgroup parent '%s' is in use by another berthd "
+                                               "(another state directory): give each berthd its "
+                                               "own --cgroup-parent",
+                                               parent);
+                return log_error_errno(errno, "Failed to claim the cgroup parent: %m");
+        }
+        d->parent_fd = TAKE_FD(fd);
+        return 0;
+}
+
+/* --socket-group, looked up once for the state directory and the socket, when the
+ * first of them needs it. The transport takes a group by name or by number: it gets
+ * the number, so that it does not look the name up again. */
+static int lookup_socket_group(struct berthd *d)
+{
+        const char *group = d->cfg->socket_group;
+
+        if (d->socket_gid_known)
+                return 0;
+        if (group_lookup(group, &d->socket_gid) < 0)
+                return log_error_errno(ENOENT, "--socket-group '%s' is not a group", group);
+        d->socket_gid_known = true;
+        (void)snprintf(d->socket_gid_str, sizeof(d->socket_gid_str), "%u", (unsigned)d->socket_gid);
+        d->listen.socket_group = d->socket_gid_str;
+        return 0;
+}
+
+/* Is the state directory --socket-group's too? Only when the socket lives right in it. */
+static bool state_dir_is_groups(const struct berthd_config *cfg)
+{
+        size_t n = strlen(cfg->state_dir);
+
+        if (!cfg->socket_group || !(cfg->listen.schemes & BERTH_SCHEME_UNIX))
+                return false;
+        return strncmp(cfg->socket_path, cfg->state_dir, n) == 0 && cfg->socket_path[n] == '/' &&
+               !strchr(cfg->socket_path + n + 1, '/');
+}
+
+/* The state directory holds the socket, the records, the logs and the containers' root
+ * file systems: root's alone (0700), or traversable by --socket-group's members (0710)
+ * when the socket is in it, so that they can connect; every directory below it stays
+ * 0700. Whatever mode an earlier run or an operator left is corrected. */
+static int secure_state_dir(struct berthd *d)
+{
+        const char *state_dir = d->cfg->state_dir;
+        bool group = state_dir_is_groups(d->cfg);
+        struct stat st;
+        int r;
+
+        if (group) {
+                r = lookup_socket_group(d);
+                if (r < 0)
+                        return r;
+        }
+        if (lstat(state_dir, &st) < 0)
+                return log_error_errno(errno, "State directory '%s': %m", state_dir);
+        if (!S_ISDIR(st.st_mode) || st.st_uid != 0)
+                return log_error_errno(
+                        EPERM, "State directory '%s' must be a directory owned by root", state_dir);
+        if (chown(state_dir, 0, group ? d->socket_gid : 0) < 0 ||
+            chmod(state_dir, group ? 0710 : 0700) < 0)
+                return log_error_errno(errno, "Failed to secure state directory '%s': %m",
+                                       state_dir);
+        return 0;
+}
+
+/* Containers: the launcher (berth-init and the seccomp programs), the host's cgroups
+ * and the supervisor thread. Without berth-init berthd still serves attachments and
+ * mounts; container requests then get 501. */
+static int open_launcher(struct berthd *d)
+{
+        struct berth_error err = {};
+
+        if (berth_launcher_new(&d->launcher, &err) < 0)
                 log_warning("Containers are not available: %s", err.msg);
-                berth_error_clear(&err);
-        }
-        store->launcher = launcher;
-        r = berth_cgroup_system_detect("/sys/fs/cgroup", cfg->cgroup_parent, &cgroups, &err);
-        if (r < 0) {
+        d->store->launcher = d->launcher;
+        return 0;
+}
+
+static void prepare_cgroups(struct berth_cgroup_system *cs)
+{
+        struct berth_error err = {};
+
+        log_info("cgroups: %s layout%s%s", berth_cgroup_layout_to_string(cs->layout),
+                 cs->v2 ? ", v2 at " : "", cs->v2 ? cs->v2 : "");
+        if (berth_cgroup_system_prepare(cs, &err) < 0)
+                log_warning("Containers' devices are confined by v1 groups only, and "
+                            "containers without one get no CAP_MKNOD: %s",
+                            err.msg);
+}
+
+static int detect_cgroups(struct berthd *d)
+{
+        struct berth_error err = {};
+
+        if (berth_cgroup_system_detect("/sys/fs/cgroup", d->cfg->cgroup_parent, &d->cgroups, &err) <
+            0)
                 log_warning("Containers run without cgroups: %s", err.msg);
-                berth_error_clear(&err);
-        } else {
-                log_info("cgroups: %s layout%s%s", berth_cgroup_layout_to_string(cgroups->layout),
-                         cgroups->v2 ? ", v2 at " : "", cgroups->v2 ? cgroups->v2 : "");
-                if (berth_cgroup_system_prepare(cgroups, &err) < 0) {
-                        log_warning("Containers' devices are confined by v1 groups only, and "
-                                    "containers without one get no CAP_MKNOD: %s",
-                                    err.msg);
-                        berth_error_clear(&err);
-                }
-        }
-        store->cgroups = cgroups;
-        r = berth_supervisor_start(store, &supervisor);
-        if (r < 0) {
-                log_error_errno(r, "Failed to start the supervisor thread: %m");
-                goto out;
-        }
-        store->supervisor = supervisor;
+        else
+                prepare_cgroups(d->cgroups);
+        d->store->cgroups = d->cgroups;
+        return 0;
+}
 
-        /* Everything an earlier berthd left: re-adopted before the first request. */
-        r = berth_store_recover(store);
-        if (r < 0) {
-                log_error_errno(r, "Failed to recover the state in '%s': %m", cfg->state_dir);
-                goto out;
-        }
-        start_zygotes(cfg, store);
+static int start_supervisor(struct berthd *d)
+{
+        int r;
 
-        r = berth_http_router_new(&router);
-        if (r >= 0)
-                r = set_browser_policy(cfg, router);
+        r = berth_supervisor_start(d->store, &d->supervisor);
         if (r < 0)
-                goto out;
-        if (cfg->token_file) {
-                char *token = NULL;
-                r = read_token(cfg->token_file, &token, &err);
-                if (r >= 0) {
-                        r = berth_http_router_set_token(router, token);
-                        erase_and_free(token);
-                }
-                if (r < 0) {
-                        log_error("%s", err.msg[0] ? err.msg : strerror(-r));
-                        goto out;
-                }
-        }
-        imageapi_init(&imageapi, store, cfg->max_body);
-        imageapi_containers_init(&imageapi, &containers_http);
-        berth_events_api_init(&events_api, &events, 16);
-        berth_docs_init(&docs);
-        berth_metrics_init(&metrics, store, router);
-        if (berth_http_router_add_api(router, &imageapi.http) < 0 ||
-            berth_http_router_add_api(router, &containers_http) < 0 ||
-            berth_http_router_add_api(router, &events_api.http) < 0 ||
-            berth_http_router_add_api(router, &docs.http) < 0 ||
-            berth_http_router_add_api(router, &metrics.http) < 0) {
-                r = -ENOMEM;
-                goto out;
-        }
+                return log_error_errno(r, "Failed to start the supervisor thread: %m");
+        d->store->supervisor = d->supervisor;
+        return 0;
+}
 
-        r = berth_http_server_start(&cfg->listen, router, &server, &err);
+/* Everything an earlier berthd left: re-adopted before the first request. */
+static int recover_state(struct berthd *d)
+{
+        int r;
+
+        r = berth_store_recover(d->store);
+        if (r < 0)
+                return log_error_errno(r, "Failed to recover the state in '%s': %m",
+                                       d->cfg->state_dir);
+        return 0;
+}
+
+/* Containers of the default profile start from a pool of zygotes (launch.h), where no
+ * v2 group must be joined: hosts with v1 controllers. Without them containers start
+ * the slower way, so nothing here stops berthd. */
+static int start_zygotes(struct berthd *d)
+{
+        struct berth_store *store = d->store;
+        const struct berth_cgroup_system *cs = store->cgroups;
+        int r;
+
+        if (d->cfg->zygotes == 0 || !store->launcher)
+                return 0;
+        if (!berth_cgroup_v2_avoidable(cs)) {
+                log_info("Zygotes are off: containers here join a v2 cgroup, which a zygote "
+                         "cannot do cheaply");
+                return 0;
+        }
+        /* A zygote keeps the default profile's capabilities, CAP_MKNOD among them, which
+         * only a container whose devices its groups confine may have (container_caps()):
+         * a zygote's groups are v1 only, so a v1 devices hierarchy is needed. */
+        if (!cs || !cs->v1[BERTH_CG_DEVICES]) {
+                log_info("Zygotes are off: there is no cgroup v1 devices hierarchy to confine "
+                         "their containers' devices");
+                return 0;
+        }
+        r = berth_zygotes_start(store->launcher, store->cgroups, store->staging_dir,
+                                d->cfg->zygotes, &store->zygotes);
+        if (r < 0)
+                log_warning_errno(r, "Zygotes are off: %m");
+        return 0;
+}
+
+static int make_router(struct berthd *d)
+{
+        int r;
+
+        r = berth_http_router_new(&d->router);
+        if (r < 0)
+                return r;
+        return set_browser_policy(d->cfg, d->router);
+}
+
+static int require_token(struct berthd *d)
+{
+        const char *path = d->cfg->token_file;
+        struct berth_error err = {};
+        char *token = NULL;
+        int r;
+
+        if (!path)
+                return 0;
+        r = read_token(path, &token, &err);
+        if (r >= 0) {
+                r = berth_http_router_set_token(d->router, token);
+                erase_and_free(token);
+        }
+        if (r < 0)
+                log_error("%s", err.msg[0] ? err.msg : strerror(-r));
+        return r;
+}
+
+static int add_apis(struct berthd *d)
+{
+        imageapi_init(&d->imageapi, d->store, d->cfg->max_body);
+        imageapi_containers_init(&d->imageapi, &d->containers_http);
+        berth_events_api_init(&d->events_api, &d->events, 16);
+        berth_docs_init(&d->docs);
+        berth_metrics_init(&d->metrics, d->store, d->router);
+        if (berth_http_router_add_api(d->router, &d->imageapi.http) < 0 ||
+            berth_http_router_add_api(d->router, &d->containers_http) < 0 ||
+            berth_http_router_add_api(d->router, &d->events_api.http) < 0 ||
+            berth_http_router_add_api(d->router, &d->docs.http) < 0 ||
+            berth_http_router_add_api(d->router, &d->metrics.http) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+static int start_http_server(struct berthd *d)
+{
+        struct berth_error err = {};
+        int r;
+
+        if (d->cfg->socket_group && (d->listen.schemes & BERTH_SCHEME_UNIX)) {
+                r = lookup_socket_group(d);
+                if (r < 0)
+                        return r;
+        }
+        r = berth_http_server_start(&d->listen, d->router, &d->server, &err);
         if (r < 0) {
                 log_error("%s", err.msg);
-                goto out;
+                return r;
         }
-        r = write_listen_file(cfg->state_dir, berth_http_server_urls(server));
-        if (r < 0)
-                log_warning_errno(r, "Failed to write '%s/listen', ignoring: %m", cfg->state_dir);
+        d->listen_file = true;
+        return 0;
+}
 
-        {
-                char urls[1024];
-                snprintf(urls, sizeof(urls), "%s", berth_http_server_urls(server));
-                for (char *p = urls; *p; p++)
-                        if (*p == '\n')
-                                *p = p[1] ? ' ' : 0;
-                log_info("berthd %s listening on %s (state in %s)", PACKAGE_VERSION, urls,
-                         cfg->state_dir);
-                sd_notify_ready(urls);
+/* Where berthd listens: in STATE_DIR/listen for clients and tests, in the log, and to
+ * systemd, which then takes berthd for started. */
+static int announce(struct berthd *d)
+{
+        const char *state_dir = d->cfg->state_dir;
+        char urls[1024];
+        int r;
+
+        r = write_listen_file(state_dir, berth_http_server_urls(d->server));
+        if (r < 0)
+                log_warning_errno(r, "Failed to write '%s/listen', ignoring: %m", state_dir);
+        (void)snprintf(urls, sizeof(urls), "%s", berth_http_server_urls(d->server));
+        for (char *p = urls; *p; p++)
+                if (*p == '\n')
+                        *p = p[1] ? ' ' : 0;
+        log_info("berthd %s listening on %s (state in %s)", PACKAGE_VERSION, urls, state_dir);
+        sd_notify_ready(urls);
+        return 0;
+}
+
+/* berthd's start, in order. Each step logs why it failed; the first failure ends the
+ * start, and berthd_done() takes down what the steps before it set up. */
+static int (*const setup_steps[])(struct berthd *d) = {
+        block_signals, open_store,     lock_state_dir,   claim_cgroup_parent, secure_state_dir,
+        open_launcher, detect_cgroups, start_supervisor, recover_state,       start_zygotes,
+        make_router,   require_token,  add_apis,         start_http_server,   announce,
+};
+
+static void berthd_init(struct berthd *d, const struct berthd_config *cfg)
+{
+        *d = (struct berthd){
+                .cfg = cfg,
+                .listen = cfg->listen,
+                .lock_fd = -EBADF,
+                .parent_fd = -EBADF,
+        };
+        berth_events_init(&d->events);
+}
+
+static int berthd_setup(struct berthd *d)
+{
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(setup_steps); i++) {
+                r = setup_steps[i](d);
+                if (r < 0)
+                        return r;
         }
+        return 0;
+}
+
+/* SIGTERM or SIGINT; SIGHUP has nothing to reload. */
+static int wait_for_signal(struct berthd *d)
+{
+        int sig;
 
         for (;;) {
-                if (sigwait(&mask, &sig) != 0)
+                if (sigwait(&d->signals, &sig) != 0)
                         continue;
-                if (sig == SIGHUP) {
-                        log_info("SIGHUP: nothing to reload");
-                        continue;
-                }
-                break;
+                if (sig != SIGHUP)
+                        return sig;
+                log_info("SIGHUP: nothing to reload");
         }
-        if (cfg->shutdown_containers) {
-                /* No new requests while everything is taken down. */
-                log_info("Received %s, shutting down: stopping every container, then removing "
-                         "every container, mount and attachment",
-                         strsignal(sig));
-                berth_events_close(&events); /* event streams end, so the server can stop */
-                berth_http_server_stop(server);
-                server = NULL;
-                if (asprintf(&listen_path, "%s/listen", cfg->state_dir) >= 0)
-                        (void)unlink(listen_path);
-                r = berth_store_shutdown(store);
-                log_info("Everything %s",
-                         r < 0 ? "stopped, but not everything was removed (see above)"
-                               : "stopped and removed");
-        } else
+}
+
+/* What a signal ends: berthd alone, or with --shutdown-containers everything it runs. */
+static void shut_down(struct berthd *d, int sig)
+{
+        int r;
+
+        if (!d->cfg->shutdown_containers) {
                 log_info("Received %s, shutting down; mounts, devices and containers stay up",
                          strsignal(sig));
-        r = 0;
-out:
+                return;
+        }
+        /* No new requests while everything is taken down. */
+        log_info("Received %s, shutting down: stopping every container, then removing "
+                 "every container, mount and attachment",
+                 strsignal(sig));
+        berth_events_close(&d->events); /* event streams end, so the server can stop */
+        berth_http_server_stop(d->server);
+        d->server = NULL;
+        remove_listen_file(d);
+        r = berth_store_shutdown(d->store);
+        log_info("Everything %s", r < 0 ? "stopped, but not everything was removed (see above)"
+                                        : "stopped and removed");
+}
+
+static void berthd_done(struct berthd *d)
+{
         /* Event streams first, so that their worker threads return. */
-        berth_events_close(&events);
-        berth_http_server_stop(server);
-        berth_http_router_free(router);
-        berth_zygotes_stop(store ? store->zygotes : NULL);
-        berth_supervisor_stop(supervisor);
-        if (server && !listen_path && asprintf(&listen_path, "%s/listen", cfg->state_dir) >= 0)
-                (void)unlink(listen_path);
-        berth_store_free(store);
-        berth_launcher_free(launcher);
-        berth_cgroup_system_prune(cgroups);
-        berth_cgroup_system_free(cgroups);
-        berth_events_done(&events);
-        return r;
+        berth_events_close(&d->events);
+        berth_http_server_stop(d->server);
+        d->server = NULL;
+        berth_http_router_free(d->router);
+        berth_zygotes_stop(d->store ? d->store->zygotes : NULL);
+        berth_supervisor_stop(d->supervisor);
+        remove_listen_file(d);
+        berth_store_free(d->store);
+        berth_launcher_free(d->launcher);
+        berth_cgroup_system_prune(d->cgroups);
+        berth_cgroup_system_free(d->cgroups);
+        berth_events_done(&d->events);
+        d->parent_fd = safe_close(d->parent_fd);
+        d->lock_fd = safe_close(d->lock_fd);
+}
+
+static int run(const struct berthd_config *cfg)
+{
+        struct berthd d;
+        int r;
+
+        berthd_init(&d, cfg);
+        r = berthd_setup(&d);
+        if (r >= 0)
+                shut_down(&d, wait_for_signal(&d));
+        berthd_done(&d);
+        return r < 0 ? r : 0;
 }
 
 int main(int argc, char *argv[])

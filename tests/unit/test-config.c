@@ -360,6 +360,51 @@ START_TEST(test_other_flags)
 }
 END_TEST
 
+/* The flags no other test gives: each lands in its own member (the flag table names
+ * members by offset), and the number flags refuse what is out of range. */
+START_TEST(test_flag_members)
+{
+        struct berthd_config c;
+
+        parse_ok(&c, "--dev-root=/tmp/dev", "--ceph-conf=/tmp/ceph.conf", "--socket-group=wheel",
+                 "--tls-ca=/tmp/ca.pem", "--token-file=/tmp/token", "--shutdown-containers",
+                 "--zygotes=0", "--overlay-size=0", "--cgroup-parent=berth-test");
+        ck_assert_str_eq(c.dev_root, "/tmp/dev");
+        ck_assert_str_eq(c.ceph_conf, "/tmp/ceph.conf");
+        ck_assert_str_eq(c.socket_group, "wheel");
+        ck_assert_str_eq(c.listen.socket_group, "wheel");
+        ck_assert_str_eq(c.tls_ca, "/tmp/ca.pem");
+        ck_assert_str_eq(c.listen.tls_ca, "/tmp/ca.pem");
+        ck_assert_str_eq(c.token_file, "/tmp/token");
+        ck_assert(c.shutdown_containers);
+        ck_assert(!c.insecure);
+        ck_assert(!c.refuse_privileged);
+        ck_assert(!c.show_help);
+        ck_assert_uint_eq(c.zygotes, 0);
+        ck_assert_uint_eq(c.overlay_upper_size, 0);
+        ck_assert_str_eq(c.cgroup_parent, "berth-test");
+        ck_assert(c.cgroup_parent_given);
+        berthd_config_done(&c);
+
+        parse_ok(&c, "--zygotes=8", "--overlay-size=1MiB");
+        ck_assert_uint_eq(c.zygotes, 8);
+        ck_assert_uint_eq(c.overlay_upper_size, 1u << 20);
+        ck_assert(!c.shutdown_containers);
+        ck_assert(!c.cgroup_parent_given);
+        berthd_config_done(&c);
+
+        parse_bad("--zygotes=9");
+        parse_bad("--zygotes=-1");
+        parse_bad("--zygotes=");
+        parse_bad("--zygotes=2x");
+        parse_bad("--overlay-size=1000");
+        parse_bad("--overlay-size=big");
+        parse_bad("--cgroup-parent=.hidden");
+        parse_bad("--cgroup-parent=a/b");
+        parse_bad("--max-header-size=100");
+}
+END_TEST
+
 /* Exposure of c as berthd would judge it at start. */
 static int exposure(char *w, size_t size, ...)
 {
@@ -547,6 +592,7 @@ static Suite *config_suite(void)
         tcase_add_test(tc, test_host_port_env);
         tcase_add_test(tc, test_ignored_compat_flags);
         tcase_add_test(tc, test_other_flags);
+        tcase_add_test(tc, test_flag_members);
         tcase_add_test(tc, test_rejects);
         tcase_add_test(tc, test_exposure);
         tcase_add_test(tc, test_durations);
