@@ -30,6 +30,10 @@ enum {
         LAUNCH_FD_SECCOMP_FINISH = 8, /* memfd: a second program the payload installs on top
                                        * (BERTH_SECCOMP_FINISH), or /dev/null */
         _LAUNCH_FD_MAX,
+        /* exec mode ("berth-init --exec", launch.h): the container's PID 1 as a pidfd, in
+         * place of the status file; stdout and stderr are the output pipe, the old log and
+         * the second program /dev/null. */
+        LAUNCH_FD_EXEC_PIDFD = LAUNCH_FD_STATUS,
 };
 
 /* Namespaces beyond the four every container gets (mount, pid, uts, ipc). */
@@ -131,6 +135,14 @@ json_t *berth_launch_to_json(const struct berth_launch *l);
  * -EINVAL with a message naming the field ("launch spec: 'rlimits[0].type': …"). */
 int berth_launch_from_json(json_t *j, struct berth_launch *ret, struct berth_error *err);
 
+/* The exec spec (launch.h) as berth-init reads it: namespaces, cgroups, args, env, cwd,
+ * uid and gid (only when user_set), caps and no_new_privs; the pidfd and the seccomp
+ * profile travel as fds. Strict as berth_launch_from_json(). */
+struct berth_exec_spec;
+/* Returns NULL only for OOM. */
+json_t *berth_exec_spec_to_json(const struct berth_exec_spec *s);
+int berth_exec_spec_from_json(json_t *j, struct berth_exec_spec *ret, struct berth_error *err);
+
 /* The source of a bind mount as a detached tree (open_tree(2) with OPEN_TREE_CLONE,
  * AT_RECURSIVE for a recursive one), in the caller's mount namespace: berthd opens
  * them for a zygote, which cannot see the host's tree, and berth-init for itself
@@ -146,6 +158,8 @@ int berth_rlimit_from_string(const char *s);
  *   "READY <payload pid inside the namespace>"   (the payload has been exec'd)
  *   "CONSOLE" with the console pty master attached (SCM_RIGHTS), sent before READY
  *   "ERROR <errno> <message>"                     (set-up failed; berth-init exits 127)
+ *   exec mode: "READY <pid>" once the command has been exec'd (its pid in berthd's
+ *   namespace), or "ERROR …" when it could not be
  *   "GO"  berthd → berth-init: user namespace maps written, go on */
 #define LAUNCH_MSG_MAX 1024
 

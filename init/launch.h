@@ -98,3 +98,92 @@ int berth_zygote_claim_send(struct berth_zygote *z, const struct berth_launch *s
 int berth_zygote_claim_wait(struct berth_zygote *z, int timeout_ms, struct berth_launched *ret,
                             struct berth_error *err);
 void berth_zygote_kill(struct berth_zygote *z);
+
+/*
+ * exec: a command inside a running container. berth-init is started (as for a launch,
+ * clone + exec, so no berthd thread runs code between the two) in exec mode: it joins
+ * the container's groups, enters its namespaces through PID 1's pidfd (setns), forks
+ * into its pid namespace, and the child takes the container's capabilities, seccomp
+ * filter and no_new_privs, changes to cwd (and user) and execs args[0] (looked up on
+ * the PATH of env). stdout and stderr go to one pipe, whose read end berthd gets.
+ *
+ * Details:
+ *  - berth-init runs as "berth-init --exec" with the spec (JSON, berth_exec_spec_to_json())
+ *    at LAUNCH_FD_SPEC, the container's pidfd at LAUNCH_FD_EXEC_PIDFD and the seccomp
+ *    program at LAUNCH_FD_SECCOMP (launch-spec.h); stdin is /dev/null.
+ *  - The groups are joined by berth-init itself, before setns() (while the host's
+ *    /sys/fs/cgroup is in view): a v1 directory through "tasks", a v2 one (no "tasks")
+ *    through "cgroup.procs". berth-init stays in them (one more process in pids.max).
+ *  - The seccomp filter is the one the container's payload runs under: systemd-nspawn's
+ *    when privileged, else the user-namespace profile when the container has a user
+ *    namespace, else Docker's default (a zygote's payload runs ZYGOTE + FINISH, which
+ *    is the default profile).
+ *  - The command starts in a session of its own, with a clean signal mask and the
+ *    ignored signals reset, and keeps berthd's umask, resource limits and OOM score
+ *    (an exec spec has none of its own). user_set: exactly uid and gid, no supplementary
+ *    groups; else uid 0, gid 0. Its capabilities follow the launch's rules (launch-spec.h):
+ *    uid 0 gets caps as effective and permitted set, any other uid none.
+ *  - With no cwd, the command starts in the container's root directory.
+ *  - berth-init stays outside the pid namespace as the command's parent and ends as the
+ *    command does: with its exit code, or killed by the same signal (berth-init re-raises
+ *    it on itself, without a core dump). The command dies with berth-init
+ *    (PR_SET_PDEATHSIG); what it started in the background stays in the container.
+ *    berth-init blocks every other signal: SIGKILL (the deadline, berth_exec_proc_done())
+ *    is the way to end it early.
+ */
+struct berth_exec_spec {
+        int pidfd;           /* the container's PID 1 (not taken over) */
+        unsigned namespaces; /* LAUNCH_NS_* it has beyond mount, pid, uts and ipc */
+        char **cgroups;      /* its group directories (v2 and v1), joined first */
+        char **args;
+        char **env;
+        char *cwd;
+        bool user_set; /* else root */
+        uid_t uid;
+        gid_t gid;
+        uint64_t caps; /* capability bounding set */
+        bool no_new_privs;
+        bool privileged; /* systemd-nspawn's seccomp profile, else Docker's default */
+};
+void berth_exec_spec_done(struct berth_exec_spec *s); /* frees the strings; pidfd stays open */
+
+struct berth_exec_proc {
+        pid_t pid; /* berth-init in exec mode */
+        int pidfd;
+        int out_fd; /* read end of stdout and stderr */
+};
+void berth_exec_proc_done(struct berth_exec_proc *p); /* closes; kills it if still running */
+
+struct berth_exec_status {
+        int exit_code; /* -1 when killed by a signal */
+        int signal;
+        bool timed_out;
+        char *output; /* NUL-terminated */
+        size_t output_len;
+        size_t output_dropped; /* bytes beyond output_max, read and counted */
+};
+
+/* Start it; returns once the command has been exec'd in the container (or with
+ * berth-init's message when it could not get there: no such command, a namespace it
+ * cannot enter). */
+/* Returns 0 with *ret (release it with berth_exec_proc_done()), or -errno with err
+ * "exec: …" and nothing left running: -ENOENT "exec: 'cmd' not found in the container"
+ * (no directory of PATH has it; PATH is Docker's default when env has none), or
+ * "exec: execute '/path': …" for a path; -ESRCH "exec: enter the container's
+ * namespaces: …" when PID 1 is gone; "exec: join cgroup '…'", "exec: change to the
+ * working directory '…'", …; -EIO when berth-init did not get there within 10 s. */
+int berth_exec_start(struct berth_launcher *L, const struct berth_exec_spec *spec,
+                     struct berth_exec_proc *ret, struct berth_error *err);
+/* Read its output (up to output_max bytes kept) until it ends; at timeout_ms it is
+ * killed (SIGKILL) and timed_out set. */
+/* Once per start. timeout_ms < 0: no deadline. It ends when berth-init has ended (and
+ * is reaped: p's fds are closed, berth_exec_proc_done() has nothing left to kill) and
+ * the pipe is at its end, or has been silent for 200 ms after that (what the command
+ * left running in the background may hold it). The status is berth-init's, which is the
+ * command's: exit_code its exit status and signal 0, or exit_code -1 and signal the
+ * one that killed it (SIGKILL also when the container ended under it); at the deadline,
+ * timed_out and (unless it ended in the same moment) SIGKILL. ret->output belongs to
+ * the caller (free()), also when empty (""). Returns 0 / -errno (-ENOMEM; -ECHILD when
+ * waited for already); on an error nothing is left running either. */
+int berth_exec_wait(struct berth_exec_proc *p, int timeout_ms, size_t output_max,
+                    struct berth_exec_status *ret, struct berth_error *err);

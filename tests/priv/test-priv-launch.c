@@ -9,6 +9,10 @@
  *
  * The tests that take a loop index run twice: 0 starts berth-init afresh, 1 claims a
  * zygote (the two paths berth-init sets a container up by).
+ *
+ * The exec tests (berth_exec_start()) run commands in such a container and read what
+ * they see; the groups they make (v1 pids and v2, below a parent named after this
+ * process) are removed by each test, and swept at the end after a failure.
  */
 #include "config.h"
 
@@ -26,6 +30,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -38,7 +43,8 @@
 #define TIMEOUT_MS 20000
 
 static char *images;
-static char lower[600]; /* the busybox image, unpacked */
+static char lower[600];   /* the busybox image, unpacked */
+static char cgparent[64]; /* the exec tests' groups go below it (swept at the end) */
 
 /* Per test (in its forked process). */
 static struct berth_launcher *L;
@@ -165,7 +171,8 @@ static int start(const struct berth_launch *l, bool zygote, struct berth_launche
                 struct berth_zygote z;
                 _cleanup_close_ int tree = -EBADF;
 
-                r = berth_zygote_start(L, zstaging, /* cgroups= */ NULL, TIMEOUT_MS, &z, err);
+                /* A zygote joins v1 groups only (the exec tests give it no other). */
+                r = berth_zygote_start(L, zstaging, l->cgroups, TIMEOUT_MS, &z, err);
                 ck_assert_msg(r >= 0, "zygote: %s", err->msg);
                 tree = (int)syscall(SYS_open_tree, AT_FDCWD, root,
                                     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
@@ -550,6 +557,436 @@ START_TEST(test_zygote_cmdline)
 }
 END_TEST
 
+/* ---- exec ------------------------------------------------------------------------- */
+
+/* Groups for a container below cgparent: a v1 one (pids) and, unless v1_only, a v2 one.
+ * launch: what berth-init joins (v2 by "cgroup.procs"); exec: the directories. */
+struct test_groups {
+        char v1[256], v2[256];
+        char **launch, **exec;
+};
+
+static void groups_make(struct test_groups *g, const char *name, bool v1_only)
+{
+        char p[512];
+
+        *g = (struct test_groups){ .launch = calloc(1, sizeof(char *)),
+                                   .exec = calloc(1, sizeof(char *)) };
+        ck_assert(g->launch && g->exec);
+        if (access("/sys/fs/cgroup/pids/tasks", F_OK) == 0) {
+                (void)snprintf(p, sizeof(p), "/sys/fs/cgroup/pids/%s", cgparent);
+                (void)mkdir(p, 0755);
+                (void)snprintf(g->v1, sizeof(g->v1), "%s/%s", p, name);
+                ck_assert_int_eq(mkdir(g->v1, 0755), 0);
+                ck_assert_int_ge(strv_extend(&g->launch, g->v1), 0);
+                ck_assert_int_ge(strv_extend(&g->exec, g->v1), 0);
+        }
+        if (!v1_only && access("/sys/fs/cgroup/unified/cgroup.procs", F_OK) == 0) {
+                (void)snprintf(p, sizeof(p), "/sys/fs/cgroup/unified/%s", cgparent);
+                (void)mkdir(p, 0755);
+                (void)snprintf(g->v2, sizeof(g->v2), "%s/%s", p, name);
+                ck_assert_int_eq(mkdir(g->v2, 0755), 0);
+                (void)snprintf(p, sizeof(p), "%s/cgroup.procs", g->v2);
+                ck_assert_int_ge(strv_extend(&g->launch, p), 0);
+                ck_assert_int_ge(strv_extend(&g->exec, g->v2), 0);
+        }
+}
+
+/* Once every process of the groups is gone (a group is busy while its last one exits). */
+static void groups_remove(struct test_groups *g)
+{
+        char *dirs[] = { g->v1, g->v2 };
+
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+                if (!dirs[i][0])
+                        continue;
+                for (int tries = 0; rmdir(dirs[i]) < 0; tries++) {
+                        ck_assert_msg(errno == EBUSY && tries < 400, "rmdir '%s': %m", dirs[i]);
+                        usleep(5000);
+                }
+                /* cgparent too, which the end of the run would count as a leftover. */
+                (void)rmdir(dirname(dirs[i]));
+        }
+        strv_free(g->launch);
+        strv_free(g->exec);
+}
+
+/* A running container (sleep) of the default profile; its groups in g when g. */
+static void start_sleeper(bool zygote, struct test_groups *g, struct berth_launched *ret)
+{
+        struct berth_error err = {};
+        struct berth_launch l;
+
+        spec_init(&l, "sleep 1000");
+        if (g) {
+                strv_free(l.cgroups);
+                l.cgroups = strv_copy(g->launch);
+                ck_assert_ptr_nonnull(l.cgroups);
+        }
+        ck_assert_msg(start(&l, zygote, ret, &err) >= 0, "start: %s", err.msg);
+        berth_launch_done(&l);
+}
+
+/* An exec spec for the container of res: root, the container's bounding set and
+ * no_new_privs, PATH in env; args NULL-terminated. */
+static void exec_spec_init(struct berth_exec_spec *x, const struct berth_launched *res,
+                           const char *const *args)
+{
+        *x = (struct berth_exec_spec){
+                .pidfd = res->pidfd,
+                .caps = BERTH_CAPS_ZYGOTE,
+                .no_new_privs = true,
+                .cgroups = calloc(1, sizeof(char *)),
+        };
+        for (; *args; args++)
+                ck_assert_int_ge(strv_extend(&x->args, *args), 0);
+        ck_assert_int_ge(strv_extend(&x->env, "PATH=/usr/bin:/bin"), 0);
+        ck_assert_int_ge(strv_extend(&x->env, "HOME=/root"), 0);
+}
+
+/* Run x to its end (or timeout_ms): 0 with *ret, or berth_exec_start()'s error. */
+static int exec_run(struct berth_exec_spec *x, int timeout_ms, size_t output_max,
+                    struct berth_exec_status *ret, struct berth_error *err)
+{
+        struct berth_exec_proc p = { .pidfd = -EBADF, .out_fd = -EBADF };
+        int r;
+
+        r = berth_exec_start(L, x, &p, err);
+        berth_exec_spec_done(x);
+        if (r < 0)
+                return r;
+        ck_assert_int_gt(p.pid, 0);
+        r = berth_exec_wait(&p, timeout_ms, output_max, ret, err);
+        ck_assert_msg(r >= 0, "wait: %s", err->msg);
+        ck_assert_int_lt(p.pidfd, 0);
+        berth_exec_proc_done(&p);
+        return 0;
+}
+
+/* `sh -c script` in the container of res, to its end: its status (output kept). */
+static struct berth_exec_status exec_sh(const struct berth_launched *res, const char *script)
+{
+        struct berth_error err = {};
+        struct berth_exec_status st;
+        struct berth_exec_spec x;
+
+        exec_spec_init(&x, res, (const char *[]){ "sh", "-c", script, NULL });
+        ck_assert_msg(exec_run(&x, TIMEOUT_MS, 1 << 20, &st, &err) >= 0, "exec: %s", err.msg);
+        return st;
+}
+
+/* Exit code and output; a signal as the command's end. */
+START_TEST(test_exec_output)
+{
+        struct berth_launched res;
+        struct berth_exec_status st;
+
+        start_sleeper(_i, NULL, &res);
+        st = exec_sh(&res, "echo out; echo err >&2; exit 3");
+        ck_assert_int_eq(st.exit_code, 3);
+        ck_assert_int_eq(st.signal, 0);
+        ck_assert(!st.timed_out);
+        ck_assert_str_eq(st.output, "out\nerr\n");
+        ck_assert_int_eq(st.output_len, 8);
+        ck_assert_int_eq(st.output_dropped, 0);
+        free(st.output);
+
+        st = exec_sh(&res, "echo before; kill -TERM $$; echo after");
+        ck_assert_int_eq(st.exit_code, -1);
+        ck_assert_int_eq(st.signal, SIGTERM);
+        ck_assert_str_eq(st.output, "before\n");
+        free(st.output);
+
+        st = exec_sh(&res, "exit 0");
+        ck_assert_int_eq(st.exit_code, 0);
+        ck_assert_int_eq(st.signal, 0);
+        ck_assert_str_eq(st.output, "");
+        free(st.output);
+        stop(&res);
+}
+END_TEST
+
+/* readlink /proc/<pid>/ns/<name> */
+static char *ns_of(pid_t pid, const char *name)
+{
+        char p[64], buf[128];
+        ssize_t n;
+
+        (void)snprintf(p, sizeof(p), "/proc/%d/ns/%s", (int)pid, name);
+        n = readlink(p, buf, sizeof(buf) - 1);
+        ck_assert_int_gt(n, 0);
+        buf[n] = 0;
+        return strdup(buf);
+}
+
+/* The command runs in the container's namespaces (pid, mount, uts, ipc), in its groups,
+ * under its bounding set, seccomp filter and no_new_privs, where cwd says; as another
+ * user, with no capability left. Loop 1: a zygote's container (v1 groups only). */
+START_TEST(test_exec_inside)
+{
+        static const char script[] =
+                "echo \"@pidns=$(readlink /proc/self/ns/pid)\"; "
+                "echo \"@mntns=$(readlink /proc/self/ns/mnt)\"; "
+                "echo \"@ipcns=$(readlink /proc/self/ns/ipc)\"; "
+                "echo \"@ppid=$PPID\"; "
+                "echo \"@fds=$(ls /proc/self/fd | tr '\\n' ' ')\"; "
+                "echo \"@pid1=$(cat /proc/1/comm)\"; "
+                "echo \"@marker=$(cat /exec-marker)\"; "
+                "echo \"@host=$(hostname)\"; "
+                "echo \"@pwd=$(pwd)\"; "
+                "for k in CapBnd CapEff Seccomp NoNewPrivs; do "
+                "echo \"@$k=$(sed -n \"s/^$k:[[:space:]]*//p\" /proc/self/status)\"; done; "
+                "echo \"@cgroup=$(cat /proc/self/cgroup | tr '\\n' ' ')\"";
+        _cleanup_free_ char *pidns = NULL, *mntns = NULL, *ipcns = NULL, *cg = NULL, *marker = NULL;
+        char want[600], bnd[32];
+        struct berth_error err = {};
+        struct berth_launched res;
+        struct berth_exec_status st;
+        struct berth_exec_spec x;
+        struct test_groups g;
+
+        ck_assert_int_ge(asprintf(&marker, "%s/exec-marker", root), 0);
+        write_host_file(marker, "only-in-the-container");
+        groups_make(&g, "exec-inside", _i);
+        start_sleeper(_i, &g, &res);
+        pidns = ns_of(res.pid, "pid");
+        mntns = ns_of(res.pid, "mnt");
+        ipcns = ns_of(res.pid, "ipc");
+        (void)snprintf(want, sizeof(want), "/proc/%d/cgroup", (int)res.pid);
+        ck_assert_int_ge(read_file(want, 4096, &cg, NULL), 0);
+        for (char *c = cg; *c; c++)
+                if (*c == '\n')
+                        *c = ' ';
+
+        exec_spec_init(&x, &res, (const char *[]){ "sh", "-c", script, NULL });
+        strv_free(x.cgroups);
+        x.cgroups = strv_copy(g.exec);
+        x.cwd = strdup("/etc");
+        ck_assert_msg(exec_run(&x, TIMEOUT_MS, 1 << 20, &st, &err) >= 0, "exec: %s", err.msg);
+        ck_assert_msg(st.exit_code == 0, "exit %d: %s", st.exit_code, st.output);
+        (void)snprintf(bnd, sizeof(bnd), "%016llx", (unsigned long long)BERTH_CAPS_ZYGOTE);
+        assert_line(st.output, "pidns", pidns);
+        assert_line(st.output, "mntns", mntns);
+        assert_line(st.output, "ipcns", ipcns);
+        /* Its parent, berth-init, is outside the container's pid namespace. */
+        assert_line(st.output, "ppid", "0");
+        /* Nothing of berth-init's (ls's directory is 3). */
+        assert_line(st.output, "fds", "0 1 2 3 ");
+        assert_line(st.output, "pid1", "berth-init");
+        assert_line(st.output, "marker", "only-in-the-container");
+        assert_line(st.output, "host", "launch-test");
+        assert_line(st.output, "pwd", "/etc");
+        assert_line(st.output, "CapBnd", bnd);
+        assert_line(st.output, "CapEff", bnd);
+        assert_line(st.output, "Seccomp", "2");
+        assert_line(st.output, "NoNewPrivs", "1");
+        assert_line(st.output, "cgroup", cg);
+        if (g.v1[0])
+                ck_assert_msg(strstr(cg, g.v1 + strlen("/sys/fs/cgroup/pids")), "%s", cg);
+        if (g.v2[0])
+                ck_assert_msg(strstr(cg, g.v2 + strlen("/sys/fs/cgroup/unified")), "%s", cg);
+        free(st.output);
+
+        /* Another user: exactly its ids, no capability (the launch's rules). */
+        exec_spec_init(&x, &res,
+                       (const char *[]){ "sh", "-c",
+                                         "echo \"@id=$(id -u) $(id -g) $(id -G)\"; "
+                                         "echo \"@CapEff=$(sed -n 's/^CapEff:\\t//p' "
+                                         "/proc/self/status)\"",
+                                         NULL });
+        x.user_set = true;
+        x.uid = 1000;
+        x.gid = 1001;
+        ck_assert_msg(exec_run(&x, TIMEOUT_MS, 1 << 20, &st, &err) >= 0, "exec: %s", err.msg);
+        ck_assert_int_eq(st.exit_code, 0);
+        assert_line(st.output, "id", "1000 1001 1001");
+        assert_line(st.output, "CapEff", "0000000000000000");
+        free(st.output);
+
+        stop(&res);
+        groups_remove(&g);
+}
+END_TEST
+
+/* A container with user, network and cgroup namespaces of its own: the command is in
+ * each (the user-namespace seccomp profile). */
+START_TEST(test_exec_user_ns)
+{
+        static const char script[] = "for n in user net cgroup pid; do "
+                                     "echo \"@$n=$(readlink /proc/self/ns/$n)\"; done; "
+                                     "echo \"@Seccomp=$(sed -n 's/^Seccomp:\\t//p' "
+                                     "/proc/self/status)\"";
+        static const char *const ns[] = { "user", "net", "cgroup", "pid" };
+        struct berth_error err = {};
+        struct berth_launched res;
+        struct berth_exec_status st;
+        struct berth_exec_spec x;
+        struct berth_launch l;
+
+        spec_init(&l, "sleep 1000");
+        l.namespaces = LAUNCH_NS_USER | LAUNCH_NS_NET | LAUNCH_NS_CGROUP;
+        ck_assert_msg(start(&l, false, &res, &err) >= 0, "start: %s", err.msg);
+        berth_launch_done(&l);
+
+        exec_spec_init(&x, &res, (const char *[]){ "sh", "-c", script, NULL });
+        x.namespaces = LAUNCH_NS_USER | LAUNCH_NS_NET | LAUNCH_NS_CGROUP;
+        ck_assert_msg(exec_run(&x, TIMEOUT_MS, 1 << 20, &st, &err) >= 0, "exec: %s", err.msg);
+        ck_assert_msg(st.exit_code == 0, "exit %d: %s", st.exit_code, st.output);
+        for (size_t i = 0; i < ELEMENTSOF(ns); i++) {
+                _cleanup_free_ char *want = ns_of(res.pid, ns[i]);
+
+                assert_line(st.output, ns[i], want);
+        }
+        assert_line(st.output, "Seccomp", "2");
+        free(st.output);
+        stop(&res);
+}
+END_TEST
+
+static int64_t now_ms(void)
+{
+        struct timespec ts;
+
+        (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The processes of the container whose command line is exactly cmd. */
+static int count_in_container(pid_t pid1, const char *cmd)
+{
+        _cleanup_free_ char *ps = test_in_container(pid1, "ps -o args");
+        int n = 0;
+
+        ck_assert_ptr_nonnull(ps);
+        for (const char *p = ps; (p = strstr(p, cmd)); p += strlen(cmd))
+                if ((p == ps || p[-1] == '\n') && p[strlen(cmd)] == '\n')
+                        n++;
+        return n;
+}
+
+/* A command that does not end is killed at the deadline: SIGKILL, timed_out, and
+ * nothing of it left in the container; what it wrote before is kept. */
+START_TEST(test_exec_timeout)
+{
+        struct berth_error err = {};
+        struct berth_launched res;
+        struct berth_exec_status st;
+        struct berth_exec_spec x;
+        struct berth_exec_proc p;
+        int64_t t0, ms;
+        int n = -1;
+
+        start_sleeper(false, NULL, &res);
+        exec_spec_init(&x, &res,
+                       (const char *[]){ "sh", "-c", "echo started; exec sleep 100", NULL });
+        t0 = now_ms();
+        ck_assert_msg(exec_run(&x, 500, 1 << 20, &st, &err) >= 0, "exec: %s", err.msg);
+        ms = now_ms() - t0;
+        ck_assert(st.timed_out);
+        ck_assert_int_eq(st.exit_code, -1);
+        ck_assert_int_eq(st.signal, SIGKILL);
+        ck_assert_str_eq(st.output, "started\n");
+        ck_assert_msg(ms >= 450 && ms < 5000, "waited %lld ms", (long long)ms);
+        free(st.output);
+        /* PDEATHSIG: the command's SIGKILL goes out as berth-init ends. */
+        for (int tries = 0; tries < 200 && (n = count_in_container(res.pid, "sleep 100")) > 0;
+             tries++)
+                usleep(10000);
+        ck_assert_int_eq(n, 0);
+
+        /* The same as another user (a uid change clears PR_SET_PDEATHSIG). */
+        exec_spec_init(&x, &res, (const char *[]){ "sleep", "100", NULL });
+        x.user_set = true;
+        x.uid = x.gid = 1000;
+        ck_assert_msg(exec_run(&x, 300, 1 << 20, &st, &err) >= 0, "exec: %s", err.msg);
+        ck_assert(st.timed_out);
+        ck_assert_int_eq(st.signal, SIGKILL);
+        free(st.output);
+        for (int tries = 0; tries < 200 && (n = count_in_container(res.pid, "sleep 100")) > 0;
+             tries++)
+                usleep(10000);
+        ck_assert_int_eq(n, 0);
+        ck_assert_int_eq(count_in_container(res.pid, "sleep 1000"), 1);
+
+        /* The container ends under a running command: the command is killed with it. */
+        exec_spec_init(&x, &res, (const char *[]){ "sleep", "100", NULL });
+        ck_assert_msg(berth_exec_start(L, &x, &p, &err) >= 0, "exec: %s", err.msg);
+        berth_exec_spec_done(&x);
+        stop(&res);
+        ck_assert_msg(berth_exec_wait(&p, TIMEOUT_MS, 1024, &st, &err) >= 0, "%s", err.msg);
+        ck_assert(!st.timed_out);
+        ck_assert_int_eq(st.exit_code, -1);
+        ck_assert_int_eq(st.signal, SIGKILL);
+        free(st.output);
+        berth_exec_proc_done(&p);
+}
+END_TEST
+
+/* A command the container does not have: the start fails and names it. */
+START_TEST(test_exec_missing)
+{
+        struct berth_error err = {};
+        struct berth_launched res;
+        struct berth_exec_status st;
+        struct berth_exec_spec x;
+
+        start_sleeper(false, NULL, &res);
+        exec_spec_init(&x, &res, (const char *[]){ "nosuch", "arg", NULL });
+        ck_assert_int_eq(exec_run(&x, TIMEOUT_MS, 1024, &st, &err), -ENOENT);
+        ck_assert_str_eq(err.msg, "exec: 'nosuch' not found in the container");
+
+        exec_spec_init(&x, &res, (const char *[]){ "/no/such/cmd", NULL });
+        ck_assert_int_eq(exec_run(&x, TIMEOUT_MS, 1024, &st, &err), -ENOENT);
+        ck_assert_msg(strstr(err.msg, "execute '/no/such/cmd': No such file"), "%s", err.msg);
+
+        exec_spec_init(&x, &res, (const char *[]){ "true", NULL });
+        x.cwd = strdup("/nope");
+        ck_assert_int_eq(exec_run(&x, TIMEOUT_MS, 1024, &st, &err), -ENOENT);
+        ck_assert_msg(strstr(err.msg, "change to the working directory '/nope'"), "%s", err.msg);
+
+        /* No exec process left behind. */
+        ck_assert_int_eq(test_children_of(getpid(), "berth-init", NULL, 0), 1);
+
+        /* A container that is gone: its namespaces cannot be entered. */
+        ck_assert_int_eq(syscall(SYS_pidfd_send_signal, res.pidfd, SIGKILL, NULL, 0), 0);
+        ck_assert_int_eq(waitid(P_PIDFD, (id_t)res.pidfd, &(siginfo_t){}, WEXITED), 0);
+        exec_spec_init(&x, &res, (const char *[]){ "true", NULL });
+        ck_assert_int_eq(exec_run(&x, TIMEOUT_MS, 1024, &st, &err), -ESRCH);
+        ck_assert_msg(strstr(err.msg, "exec: enter the container's namespaces: No such process"),
+                      "%s", err.msg);
+        close_launched(&res);
+}
+END_TEST
+
+/* Output beyond output_max is read (the command never blocks on the pipe) and counted. */
+START_TEST(test_exec_output_max)
+{
+        struct berth_error err = {};
+        struct berth_launched res;
+        struct berth_exec_status st;
+        struct berth_exec_spec x;
+
+        start_sleeper(false, NULL, &res);
+        exec_spec_init(&x, &res,
+                       (const char *[]){ "sh", "-c", "yes abcd | head -c 1000000; exit 7", NULL });
+        ck_assert_msg(exec_run(&x, TIMEOUT_MS, 1000, &st, &err) >= 0, "exec: %s", err.msg);
+        ck_assert_int_eq(st.exit_code, 7);
+        ck_assert_int_eq(st.output_len, 1000);
+        ck_assert_int_eq(strlen(st.output), 1000);
+        ck_assert_int_eq(st.output_dropped, 1000000 - 1000);
+        ck_assert_mem_eq(st.output, "abcd\nabcd\n", 10);
+        free(st.output);
+
+        exec_spec_init(&x, &res, (const char *[]){ "echo", "hello", NULL });
+        ck_assert_msg(exec_run(&x, TIMEOUT_MS, 0, &st, &err) >= 0, "exec: %s", err.msg);
+        ck_assert_int_eq(st.exit_code, 0);
+        ck_assert_str_eq(st.output, "");
+        ck_assert_int_eq(st.output_dropped, 6);
+        free(st.output);
+        stop(&res);
+}
+END_TEST
+
 static Suite *launch_suite(void)
 {
         Suite *s = suite_create("priv-launch");
@@ -568,6 +1005,12 @@ static Suite *launch_suite(void)
         tcase_add_loop_test(tc, test_bad_mounts, 0, 2);
         tcase_add_test(tc, test_user_namespace);
         tcase_add_test(tc, test_zygote_cmdline);
+        tcase_add_loop_test(tc, test_exec_output, 0, 2);
+        tcase_add_loop_test(tc, test_exec_inside, 0, 2);
+        tcase_add_test(tc, test_exec_user_ns);
+        tcase_add_test(tc, test_exec_timeout);
+        tcase_add_test(tc, test_exec_missing);
+        tcase_add_test(tc, test_exec_output_max);
         suite_add_tcase(s, tc);
         return s;
 }
@@ -584,5 +1027,6 @@ int main(void)
                 if (d && asprintf(&p, "%s/berth-init", dirname(d)) >= 0)
                         (void)setenv("BERTH_INIT", p, 1);
         }
-        return test_priv_run(launch_suite(), "test-priv-launch", images, NULL);
+        (void)snprintf(cgparent, sizeof(cgparent), "berth-test-launch-%d", (int)getpid());
+        return test_priv_run(launch_suite(), "test-priv-launch", images, cgparent);
 }
