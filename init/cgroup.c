@@ -41,22 +41,6 @@ const char *berth_cgroup_layout_to_string(enum berth_cgroup_layout l)
         return l < _BERTH_CGROUP_LAYOUT_MAX ? layout_names[l] : NULL;
 }
 
-int berth_cgroup_write(const char *dir, const char *file, const char *value)
-{
-        _cleanup_free_ char *p = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        size_t len = strlen(value);
-
-        if (asprintf(&p, "%s/%s", dir, file) < 0)
-                return -ENOMEM;
-        fd = open(p, O_WRONLY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        if (write(fd, value, len) != (ssize_t)len)
-                return -errno;
-        return 0;
-}
-
 static int read_str(const char *dir, const char *file, char **ret)
 {
         _cleanup_free_ char *p = NULL;
@@ -844,4 +828,50 @@ struct berth_cgroup *berth_cgroup_destroy(struct berth_cgroup *cg)
                 (void)berth_cgroup_kill_all(cg);
         (void)berth_cgroup_remove(cg);
         return berth_cgroup_free(cg);
+}
+
+/* A number in a file of the group ("max" is 0, as "no limit"). */
+static int read_u64(const char *dir, const char *file, uint64_t *ret)
+{
+        _cleanup_free_ char *text = NULL;
+        int r = read_str(dir, file, &text);
+
+        if (r < 0)
+                return r;
+        *ret = strncmp(text, "max", 3) == 0 ? 0 : strtoull(text, NULL, 10);
+        return 0;
+}
+
+int berth_cgroup_stats(struct berth_cgroup *cg, struct berth_cgroup_stats *ret)
+{
+        _cleanup_free_ char *stat = NULL;
+
+        *ret = (struct berth_cgroup_stats){};
+        if (!cg)
+                return -EOPNOTSUPP;
+        if (cg->memory) {
+                ret->memory_set =
+                        read_u64(cg->memory,
+                                 cg->memory_v2 ? "memory.current" : "memory.usage_in_bytes",
+                                 &ret->memory_bytes) >= 0;
+                (void)read_u64(cg->memory, cg->memory_v2 ? "memory.max" : "memory.limit_in_bytes",
+                               &ret->memory_limit);
+                if (ret->memory_limit >= (1ull << 62)) /* v1's "no limit" */
+                        ret->memory_limit = 0;
+        }
+        if (cg->pids) {
+                ret->pids_set = read_u64(cg->pids, "pids.current", &ret->pids) >= 0;
+                (void)read_u64(cg->pids, "pids.max", &ret->pids_limit);
+        }
+        if (cg->cpu && cg->cpu_v2) {
+                const char *k;
+                if (read_str(cg->cpu, "cpu.stat", &stat) >= 0 &&
+                    (k = strstr(stat, "usage_usec "))) {
+                        ret->cpu_usage_ns = strtoull(k + strlen("usage_usec "), NULL, 10) * 1000;
+                        ret->cpu_set = true;
+                }
+        } else if (cg->cpu)
+                /* v1: cpuacct is mounted with cpu ("cpu,cpuacct") on the hosts berth knows. */
+                ret->cpu_set = read_u64(cg->cpu, "cpuacct.usage", &ret->cpu_usage_ns) >= 0;
+        return 0;
 }

@@ -133,3 +133,13 @@ int berth_cgroup_kill_all(struct berth_cgroup *cg);
 int berth_cgroup_oom_kills(struct berth_cgroup *cg, uint64_t *ret);
 /* Are there processes left in the group? */
 int berth_cgroup_is_empty(struct berth_cgroup *cg);
+
+/* What a container's groups use now; *_set tells what could be read. A limit of 0 is
+ * none. Returns 0 / -EOPNOTSUPP (no groups). */
+struct berth_cgroup_stats {
+        uint64_t memory_bytes, memory_limit;
+        uint64_t cpu_usage_ns;
+        uint64_t pids, pids_limit;
+        bool memory_set, cpu_set, pids_set;
+};
+int berth_cgroup_stats(struct berth_cgroup *cg, struct berth_cgroup_stats *ret);

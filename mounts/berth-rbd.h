@@ -69,12 +69,15 @@ void free_arg_set(void);
 /* One write(2) per line, so that lines of worker threads do not interleave. A user value cannot
  * forge a second line: control characters become '?'. */
 _printf_(1, 0) void log_msgv(const char *fmt, va_list ap);
+/* libfuse's log lines (notices and worse) through log_msgv(). */
+void fuse_log_to_stderr(enum fuse_log_level level, const char *fmt, va_list ap);
 _printf_(1, 2) void log_msg(const char *fmt, ...);
 /* The single READY/ERROR line (the first caller wins); closes --ready-fd. */
 void report_error(int code, const char *msg);
 void report_ready(uint64_t size);
 bool was_reported(void);
 /* Arm for `seconds` from now; the message is what the ERROR line says when it fires. */
+int watchdog_start(void);
 _printf_(2, 3) void watchdog_arm(unsigned seconds, const char *fmt, ...);
 void watchdog_disarm(void);
 

@@ -29,8 +29,10 @@
 #include "log.h"
 #include "macro.h"
 #include "persist.h"
+#include "attach.h"
+#include "mount.h"
+#include "native.h"
 #include "recover.h"
-#include "zygotes.h"
 #include "server.h"
 #include "store.h"
 #include "strv.h"
@@ -49,10 +51,10 @@ struct berthd {
         int parent_fd;
         bool socket_gid_known;
         gid_t socket_gid;
-        char socket_gid_str[16];
         struct berth_launcher *launcher;
         struct berth_cgroup_system *cgroups;
         struct berth_supervisor *supervisor;
+        struct berth_engine *native; /* NULL without berth-init */
         struct berth_http_router *router;
         struct imageapi imageapi;
         struct berth_http_api containers_http;
@@ -184,14 +186,7 @@ static int block_signals(struct berthd *d)
 static int open_store(struct berthd *d)
 {
         const struct berthd_config *cfg = d->cfg;
-        struct berth_store_config scfg = { .state_dir = cfg->state_dir,
-                                           .sysfs_root = cfg->sysfs_root,
-                                           .dev_root = cfg->dev_root,
-                                           .ceph_conf = cfg->ceph_conf,
-                                           .log_max = cfg->log_max,
-                                           .refuse_privileged = cfg->refuse_privileged,
-                                           .overlay_upper_size = cfg->overlay_upper_size,
-                                           .logs_kept = cfg->logs_kept };
+        struct berth_store_config scfg = { .state_dir = cfg->state_dir };
         struct berth_error err = {};
         int r;
 
@@ -264,8 +259,7 @@ static int claim_cgroup_parent(struct berthd *d)
 }
 
 /* --socket-group, looked up once for the state directory and the socket, when the
- * first of them needs it. The transport takes a group by name or by number: it gets
- * the number, so that it does not look the name up again. */
+ * first of them needs it; the transport gets the gid with the name. */
 static int lookup_socket_group(struct berthd *d)
 {
         const char *group = d->cfg->socket_group;
@@ -275,8 +269,8 @@ static int lookup_socket_group(struct berthd *d)
         if (group_lookup(group, &d->socket_gid) < 0)
                 return log_error_errno(ENOENT, "--socket-group '%s' is not a group", group);
         d->socket_gid_known = true;
-        (void)snprintf(d->socket_gid_str, sizeof(d->socket_gid_str), "%u", (unsigned)d->socket_gid);
-        d->listen.socket_group = d->socket_gid_str;
+        d->listen.socket_gid_set = true;
+        d->listen.socket_gid = d->socket_gid;
         return 0;
 }
 
@@ -328,7 +322,6 @@ static int open_launcher(struct berthd *d)
 
         if (berth_launcher_new(&d->launcher, &err) < 0)
                 log_warning("Containers are not available: %s", err.msg);
-        d->store->launcher = d->launcher;
         return 0;
 }
 
@@ -353,18 +346,71 @@ static int detect_cgroups(struct berthd *d)
                 log_warning("Containers run without cgroups: %s", err.msg);
         else
                 prepare_cgroups(d->cgroups);
-        d->store->cgroups = d->cgroups;
+        return 0;
+}
+
+static int new_supervisor(struct berthd *d)
+{
+        int r = berth_supervisor_new(&d->supervisor);
+
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the supervisor: %m");
+        return 0;
+}
+
+/* The object types, each with its own settings, and the engines that run containers
+ * (the native one when there is a launcher). */
+static int register_types(struct berthd *d)
+{
+        const struct berthd_config *cfg = d->cfg;
+        struct berth_error err = {};
+        int r;
+
+        r = berth_attach_type_register(d->store,
+                                       &(struct berth_attach_config){
+                                               .sysfs_root = cfg->sysfs_root,
+                                               .dev_root = cfg->dev_root,
+                                               .ceph_conf = cfg->ceph_conf,
+                                       },
+                                       d->supervisor, &err);
+        if (r >= 0)
+                r = berth_mount_type_register(
+                        d->store,
+                        &(struct berth_mount_config){ .overlay_upper_size =
+                                                              cfg->overlay_upper_size },
+                        &err);
+        if (r >= 0)
+                r = berth_container_type_register(
+                        d->store,
+                        &(struct berth_container_config){ .logs_kept = cfg->logs_kept,
+                                                          .refuse_privileged =
+                                                                  cfg->refuse_privileged },
+                        &err);
+        if (r >= 0 && d->launcher)
+                r = berth_native_engine_new(d->store,
+                                            &(struct berth_native_config){
+                                                    .launcher = d->launcher,
+                                                    .cgroups = d->cgroups,
+                                                    .supervisor = d->supervisor,
+                                                    .log_max = cfg->log_max,
+                                            },
+                                            &d->native, &err);
+        if (r >= 0 && d->native)
+                r = berth_container_add_engine(d->store, d->native);
+        if (r < 0) {
+                log_error("Failed to set up the object types: %s",
+                          err.msg[0] ? err.msg : strerror(-r));
+                return r;
+        }
         return 0;
 }
 
 static int start_supervisor(struct berthd *d)
 {
-        int r;
+        int r = berth_supervisor_start(d->supervisor);
 
-        r = berth_supervisor_start(d->store, &d->supervisor);
         if (r < 0)
                 return log_error_errno(r, "Failed to start the supervisor thread: %m");
-        d->store->supervisor = d->supervisor;
         return 0;
 }
 
@@ -380,34 +426,15 @@ static int recover_state(struct berthd *d)
         return 0;
 }
 
-/* Containers of the default profile start from a pool of zygotes (launch.h), where no
- * v2 group must be joined: hosts with v1 controllers. Without them containers start
- * the slower way, so nothing here stops berthd. */
+/* Containers of the default profile start from a pool of zygotes (launch.h) where the
+ * host allows it (the native engine decides). Without them containers start the slower
+ * way, so nothing here stops berthd. */
 static int start_zygotes(struct berthd *d)
 {
-        struct berth_store *store = d->store;
-        const struct berth_cgroup_system *cs = store->cgroups;
-        int r;
+        struct berth_error err = {};
 
-        if (d->cfg->zygotes == 0 || !store->launcher)
-                return 0;
-        if (!berth_cgroup_v2_avoidable(cs)) {
-                log_info("Zygotes are off: containers here join a v2 cgroup, which a zygote "
-                         "cannot do cheaply");
-                return 0;
-        }
-        /* A zygote keeps the default profile's capabilities, CAP_MKNOD among them, which
-         * only a container whose devices its groups confine may have (container_caps()):
-         * a zygote's groups are v1 only, so a v1 devices hierarchy is needed. */
-        if (!cs || !cs->v1[BERTH_CG_DEVICES]) {
-                log_info("Zygotes are off: there is no cgroup v1 devices hierarchy to confine "
-                         "their containers' devices");
-                return 0;
-        }
-        r = berth_zygotes_start(store->launcher, store->cgroups, store->staging_dir,
-                                d->cfg->zygotes, &store->zygotes);
-        if (r < 0)
-                log_warning_errno(r, "Zygotes are off: %m");
+        if (d->native && berth_native_engine_zygotes(d->native, d->cfg->zygotes, &err) < 0)
+                log_warning("Zygotes are off: %s", err.msg);
         return 0;
 }
 
@@ -498,9 +525,10 @@ static int announce(struct berthd *d)
 /* berthd's start, in order. Each step logs why it failed; the first failure ends the
  * start, and berthd_done() takes down what the steps before it set up. */
 static int (*const setup_steps[])(struct berthd *d) = {
-        block_signals, open_store,     lock_state_dir,   claim_cgroup_parent, secure_state_dir,
-        open_launcher, detect_cgroups, start_supervisor, recover_state,       start_zygotes,
-        make_router,   require_token,  add_apis,         start_http_server,   announce,
+        block_signals,     open_store,     lock_state_dir, claim_cgroup_parent, secure_state_dir,
+        open_launcher,     detect_cgroups, new_supervisor, register_types,      start_supervisor,
+        recover_state,     start_zygotes,  make_router,    require_token,       add_apis,
+        start_http_server, announce,
 };
 
 static void berthd_init(struct berthd *d, const struct berthd_config *cfg)
@@ -570,10 +598,12 @@ static void berthd_done(struct berthd *d)
         berth_http_server_stop(d->server);
         d->server = NULL;
         berth_http_router_free(d->router);
-        berth_zygotes_stop(d->store ? d->store->zygotes : NULL);
-        berth_supervisor_stop(d->supervisor);
+        d->supervisor = berth_supervisor_free(d->supervisor);
         remove_listen_file(d);
-        berth_store_free(d->store);
+        d->store = berth_store_free(d->store);
+        /* After the store: its containers use the engine until they are freed. */
+        berth_native_engine_free(d->native);
+        d->native = NULL;
         berth_launcher_free(d->launcher);
         berth_cgroup_system_prune(d->cgroups);
         berth_cgroup_system_free(d->cgroups);

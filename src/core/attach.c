@@ -25,40 +25,15 @@
 #include "pidref.h"
 #include "log.h"
 #include "rbd.h"
-#include "store-internal.h"
+#include "attach-internal.h"
 #include "strv.h"
-
-static int attach_ref(struct berth_store *s, const struct berth_attach_spec *spec,
-                      struct berth_obj *holder, struct berth_attach **ret, struct berth_error *err)
-{
-        struct berth_obj *o;
-        int r;
-
-        if (!holder)
-                return berth_error_set(err, EINVAL,
-                                       "id: a POST creates an attachment; it cannot reference one");
-        pthread_mutex_lock(&s->lock);
-        r = store_lookup(s, BERTH_OBJ_ATTACH, spec->ref_id, &o, err);
-        if (r >= 0 && spec->kind >= 0 && ((struct berth_attach *)o)->kind != spec->kind)
-                r = berth_error_set(err, EINVAL, "attach.kind: attachment %llu is %s, not %s",
-                                    (unsigned long long)spec->ref_id,
-                                    berth_attach_kind_to_string(((struct berth_attach *)o)->kind),
-                                    berth_attach_kind_to_string(spec->kind));
-        if (r >= 0)
-                r = obj_claim(o, holder, /* owner= */ false);
-        pthread_mutex_unlock(&s->lock);
-        if (r < 0)
-                return r;
-        *ret = (struct berth_attach *)o;
-        return 0;
-}
 
 /* A read-write attachment of a file that berth already has attached (or any second
  * attachment of a file attached read-write) would let two writers corrupt it. A
  * second read-only attachment shares the first one's loop device: one squashfs
  * superblock, one cache of decompressed blocks for every container of that image.
  * Returns a dup of the device fd to share, -1 when there is none, or -errno. */
-static int check_not_attached(struct berth_store *s, const struct berth_attach *self, dev_t dev,
+int attach_check_not_attached(struct berth_store *s, const struct berth_attach *self, dev_t dev,
                               ino_t ino, bool ro, bool partscan, int *ret_nr,
                               struct berth_error *err)
 {
@@ -173,9 +148,12 @@ static int loopback_attach(struct berth_store *s, struct berth_attach *a,
                 if (!spec->loopback.mount)
                         return berth_error_set(err, EINVAL,
                                                "loopback.mount is required when base is 'mount'");
-                r = mount_build(s, spec->loopback.mount, &a->obj, &a->loopback.mount, err);
+                struct berth_obj *m;
+                r = store_build(s, BERTH_OBJ_MOUNT, spec->loopback.mount, &a->obj,
+                                /* ro_hint= */ false, &m, err);
                 if (r < 0)
                         return berth_error_prefix(err, "loopback.mount");
+                a->loopback.mount = berth_obj_to_mount(m);
         }
 
         fd = open_backing(a, spec, ro_hint, &ro, err);
@@ -196,8 +174,8 @@ static int loopback_attach(struct berth_store *s, struct berth_attach *a,
         if (!a->loopback.backing_file)
                 return -ENOMEM;
 
-        r = check_not_attached(s, a, st.st_dev, st.st_ino, ro, spec->loopback.read_partitions,
-                               &a->loopback.loop_nr, err);
+        r = attach_check_not_attached(s, a, st.st_dev, st.st_ino, ro,
+                                      spec->loopback.read_partitions, &a->loopback.loop_nr, err);
         if (r < -1)
                 return r;
         if (r >= 0)
@@ -286,21 +264,22 @@ static int rbd_attach_krbd(struct berth_store *s, struct berth_attach *a,
         _cleanup_(berth_rbd_spec_clear) struct berth_rbd_spec keyed = {};
 
         /* Someone else's mapping of this image first: that is a 409 whatever the key. */
-        id = krbd_find(s->sysfs_root, rs);
+        id = krbd_find(actx(s)->sysfs_root, rs);
         if (id >= 0)
                 return berth_error_set(err, EBUSY,
                                        "rbd image %s/%s is already mapped on this node as %s/rbd%d "
                                        "(not by berth)",
-                                       rs->pool, rs->image, s->dev_root, id);
+                                       rs->pool, rs->image, actx(s)->dev_root, id);
         if (!rs->opt.secret) {
                 /* The kernel reads no Ceph configuration: take the key from it here. */
                 char *key = NULL;
-                r = rbd_key_from_conf(s->ceph_conf, rs->opt.name, &key);
+                r = rbd_key_from_conf(actx(s)->ceph_conf, rs->opt.name, &key);
                 if (r < 0)
                         return berth_error_set(err, EINVAL,
                                                "rbd.options.secret is not given and %s has no "
                                                "key for client.%s",
-                                               s->ceph_conf, rs->opt.name ? rs->opt.name : "admin");
+                                               actx(s)->ceph_conf,
+                                               rs->opt.name ? rs->opt.name : "admin");
                 r = berth_rbd_spec_copy(&keyed, rs);
                 if (r < 0) {
                         erase_and_free(key);
@@ -310,9 +289,10 @@ static int rbd_attach_krbd(struct berth_store *s, struct berth_attach *a,
                 rs = &keyed;
         }
         /* One map at a time: the new device is found by listing before and after. */
-        pthread_mutex_lock(&s->krbd_lock);
-        r = krbd_map(s->sysfs_root, s->dev_root, rs, timeout_s * 1000, &id, &a->device_file, err);
-        pthread_mutex_unlock(&s->krbd_lock);
+        pthread_mutex_lock(&actx(s)->krbd_lock);
+        r = krbd_map(actx(s)->sysfs_root, actx(s)->dev_root, rs, timeout_s * 1000, &id,
+                     &a->device_file, err);
+        pthread_mutex_unlock(&actx(s)->krbd_lock);
         if (r < 0)
                 return r;
         a->rbd.krbd = true;
@@ -337,11 +317,12 @@ static int rbd_attach_helper(struct berth_store *s, struct berth_attach *a,
                                        "rbd kernel driver, and librbd (berth-rbd) has no such "
                                        "setting",
                                        bad);
-        if (!s->rbd_helper)
+        if (!actx(s)->rbd_helper)
                 return berth_error_set(err, EOPNOTSUPP,
                                        "this node has no rbd kernel driver and berth-rbd is not "
                                        "installed");
-        r = rbd_helper_start(s->rbd_helper, s->rbd_dir, s->ceph_conf, rs, &a->rbd.helper, err);
+        r = rbd_helper_start(actx(s)->rbd_helper, actx(s)->rbd_dir, actx(s)->ceph_conf, rs,
+                             &a->rbd.helper, err);
         if (r < 0)
                 return r;
         if (asprintf(&file, "%s/image", a->rbd.helper.mountpoint) < 0) {
@@ -391,7 +372,7 @@ static int rbd_attach(struct berth_store *s, struct berth_attach *a,
         if (r < 0)
                 return r;
         a->read_only = rbd_spec_read_only(rs);
-        if (krbd_available(s->sysfs_root))
+        if (krbd_available(actx(s)->sysfs_root))
                 r = rbd_attach_krbd(s, a, rs, err);
         else
                 r = rbd_attach_helper(s, a, rs, err);
@@ -428,15 +409,17 @@ static bool rbd_linger(struct berth_store *s, struct berth_attach *a)
 {
         struct berth_linger *l;
 
-        if (!s->supervisor || a->rbd.helper.pidfd < 0 || !loop_still_bound(a->rbd.loop_nr))
+        struct attach_ctx *A = actx(s);
+
+        if (!A->supervisor || a->rbd.helper.pidfd < 0 || !loop_still_bound(a->rbd.loop_nr))
                 return false;
         l = calloc(1, sizeof(*l));
         if (!l)
                 return false;
         pthread_mutex_lock(&s->lock);
-        l->id = ++s->next_linger;
-        if (berth_supervisor_watch(s->supervisor, a->rbd.helper.pidfd, BERTH_WATCH_RBD_LINGER,
-                                   l->id) < 0) {
+        l->id = ++actx(s)->next_linger;
+        if (berth_supervisor_watch(A->supervisor, a->rbd.helper.pidfd, A->watch_linger, l->id) <
+            0) {
                 pthread_mutex_unlock(&s->lock);
                 free(l);
                 return false;
@@ -444,8 +427,8 @@ static bool rbd_linger(struct berth_store *s, struct berth_attach *a)
         /* The helper is the lingering entry's now. */
         l->helper = a->rbd.helper;
         a->rbd.helper = (struct rbd_helper){ .pidfd = -EBADF };
-        l->next = s->lingering;
-        s->lingering = l;
+        l->next = actx(s)->lingering;
+        actx(s)->lingering = l;
         pthread_mutex_unlock(&s->lock);
         (void)syscall(SYS_pidfd_send_signal, l->helper.pidfd, SIGUSR1, NULL, 0);
         log_info("attachment %llu was deleted while %s is still in use: berth-rbd (pid %d) "
@@ -454,19 +437,20 @@ static bool rbd_linger(struct berth_store *s, struct berth_attach *a)
         return true;
 }
 
-void berth_store_handle_linger_exit(struct berth_store *s, uint64_t id)
+void attach_linger_exited(void *userdata, uint64_t id)
 {
+        struct berth_store *s = userdata;
         struct berth_linger **pp, *l = NULL;
 
         pthread_mutex_lock(&s->lock);
-        for (pp = &s->lingering; *pp; pp = &(*pp)->next)
+        for (pp = &actx(s)->lingering; *pp; pp = &(*pp)->next)
                 if ((*pp)->id == id) {
                         l = *pp;
                         *pp = l->next;
                         break;
                 }
-        if (l && s->supervisor)
-                berth_supervisor_unwatch(s->supervisor, l->helper.pidfd);
+        if (l && actx(s)->supervisor)
+                berth_supervisor_unwatch(actx(s)->supervisor, l->helper.pidfd);
         pthread_mutex_unlock(&s->lock);
         if (!l)
                 return;
@@ -477,12 +461,12 @@ void berth_store_handle_linger_exit(struct berth_store *s, uint64_t id)
         free(l);
 }
 
-void berth_store_free_lingering(struct berth_store *s)
+void attach_free_lingering(struct attach_ctx *A)
 {
         /* berthd stops; the helpers go on serving and end by themselves. */
-        while (s->lingering) {
-                struct berth_linger *l = s->lingering;
-                s->lingering = l->next;
+        while (A->lingering) {
+                struct berth_linger *l = A->lingering;
+                A->lingering = l->next;
                 rbd_helper_clear(&l->helper);
                 free(l);
         }
@@ -496,15 +480,15 @@ static int rbd_detach(struct berth_store *s, struct berth_attach *a, bool lazy,
 
         if (a->rbd.krbd) {
                 if (a->rbd.device_id >= 0)
-                        r = krbd_unmap(s->sysfs_root, a->rbd.device_id, force, err);
+                        r = krbd_unmap(actx(s)->sysfs_root, a->rbd.device_id, force, err);
                 if (r >= 0)
                         a->rbd.device_id = -1;
                 return r;
         }
         pthread_mutex_lock(&s->lock);
         a->rbd.stopping = true;
-        if (a->rbd.watched && s->supervisor)
-                berth_supervisor_unwatch(s->supervisor, a->rbd.helper.pidfd);
+        if (a->rbd.watched && actx(s)->supervisor)
+                berth_supervisor_unwatch(actx(s)->supervisor, a->rbd.helper.pidfd);
         a->rbd.watched = false;
         pthread_mutex_unlock(&s->lock);
         /* Loop device, then FUSE mount and helper, in that order. */
@@ -522,15 +506,28 @@ static int rbd_detach(struct berth_store *s, struct berth_attach *a, bool lazy,
         return 0;
 }
 
+static void free_fields(struct berth_attach *a)
+{
+        free(a->loopback.path);
+        free(a->loopback.backing_file);
+        free(a->local.path);
+        free(a->device_file);
+        berth_rbd_spec_clear(&a->rbd.spec);
+        rbd_helper_clear(&a->rbd.helper);
+}
+
 /* ---- a helper that dies --------------------------------------------------------------- */
 
-void attach_committed(struct berth_store *s, struct berth_attach *a)
+void attach_committed(struct berth_store *s, struct berth_obj *o)
 {
-        if (a->kind != BERTH_ATTACH_RBD || a->rbd.krbd || a->rbd.helper.pidfd < 0 || !s->supervisor)
+        struct berth_attach *a = attach_of(o);
+        struct attach_ctx *A = actx(s);
+
+        if (a->kind != BERTH_ATTACH_RBD || a->rbd.krbd || a->rbd.helper.pidfd < 0 || !A->supervisor)
                 return;
         pthread_mutex_lock(&s->lock);
-        a->rbd.watched = berth_supervisor_watch(s->supervisor, a->rbd.helper.pidfd,
-                                                BERTH_WATCH_RBD_HELPER, a->obj.id) >= 0;
+        a->rbd.watched = berth_supervisor_watch(A->supervisor, a->rbd.helper.pidfd, A->watch_helper,
+                                                a->obj.id) >= 0;
         pthread_mutex_unlock(&s->lock);
 }
 
@@ -552,7 +549,8 @@ static void *recover_helper(void *userdata)
         int r, fd = -EBADF;
 
         /* Not under op_lock: reaching the cluster may take the whole mount timeout. */
-        r = rbd_helper_start(s->rbd_helper, s->rbd_dir, s->ceph_conf, &rec->spec, &h, &err);
+        r = rbd_helper_start(actx(s)->rbd_helper, actx(s)->rbd_dir, actx(s)->ceph_conf, &rec->spec,
+                             &h, &err);
         if (r >= 0) {
                 char file[600];
                 (void)snprintf(file, sizeof(file), "%s/image", h.mountpoint);
@@ -579,14 +577,14 @@ static void *recover_helper(void *userdata)
                         h = (struct rbd_helper){ .pidfd = -EBADF };
                         a->rbd.restarts++;
                         a->rbd.watched =
-                                s->supervisor &&
-                                berth_supervisor_watch(s->supervisor, a->rbd.helper.pidfd,
-                                                       BERTH_WATCH_RBD_HELPER, rec->id) >= 0;
+                                actx(s)->supervisor &&
+                                berth_supervisor_watch(actx(s)->supervisor, a->rbd.helper.pidfd,
+                                                       actx(s)->watch_helper, rec->id) >= 0;
                 }
         }
         pthread_mutex_unlock(&s->lock);
         if (a && r >= 0) {
-                (void)berth_persist_save(s->persist, &a->obj, NULL);
+                (void)store_save(s, &a->obj, NULL);
                 log_info("berth-rbd of attachment %llu restarted (pid %d); %s kept its mounts",
                          (unsigned long long)rec->id, (int)a->rbd.helper.pid, a->device_file);
         } else if (a)
@@ -607,8 +605,9 @@ static void *recover_helper(void *userdata)
         return NULL;
 }
 
-void berth_attach_handle_helper_exit(struct berth_store *s, uint64_t id)
+void attach_helper_exited(void *userdata, uint64_t id)
 {
+        struct berth_store *s = userdata;
         struct recovery *rec = NULL;
         struct berth_attach *a;
         struct berth_obj *o;
@@ -621,8 +620,8 @@ void berth_attach_handle_helper_exit(struct berth_store *s, uint64_t id)
                 return;
         }
         a = (struct berth_attach *)o;
-        if (a->rbd.watched && s->supervisor)
-                berth_supervisor_unwatch(s->supervisor, a->rbd.helper.pidfd);
+        if (a->rbd.watched && actx(s)->supervisor)
+                berth_supervisor_unwatch(actx(s)->supervisor, a->rbd.helper.pidfd);
         a->rbd.watched = false;
         (void)waitid(P_PIDFD, (id_t)a->rbd.helper.pidfd, &si, WEXITED | WNOHANG);
         if (a->rbd.stopping || a->rbd.recovering) {
@@ -666,30 +665,25 @@ void berth_attach_handle_helper_exit(struct berth_store *s, uint64_t id)
 
 struct berth_attach *attach_alloc(struct berth_store *s, enum berth_attach_kind kind, bool user)
 {
-        struct berth_attach *a = calloc(1, sizeof(*a));
+        struct berth_attach *a =
+                (struct berth_attach *)store_alloc(s, BERTH_OBJ_ATTACH, sizeof(*a), user);
 
         if (!a)
                 return NULL;
-        a->obj.type = BERTH_OBJ_ATTACH;
-        a->obj.user = user;
         a->kind = kind;
         a->loopback.fd = -EBADF;
         a->rbd.fd = -EBADF;
         a->rbd.device_id = -1;
         a->rbd.helper.pidfd = -EBADF;
-        store_link(s, &a->obj);
         return a;
 }
 
-int attach_build(struct berth_store *s, const struct berth_attach_spec *spec,
-                 struct berth_obj *holder, bool ro_hint, struct berth_attach **ret,
-                 struct berth_error *err)
+int attach_build(struct berth_store *s, const void *userspec, struct berth_obj *holder,
+                 bool ro_hint, struct berth_obj **ret, struct berth_error *err)
 {
+        const struct berth_attach_spec *spec = userspec;
         struct berth_attach *a;
         int r;
-
-        if (spec->is_ref)
-                return attach_ref(s, spec, holder, ret, err);
 
         a = attach_alloc(s, spec->kind, /* user= */ !holder);
         if (!a)
@@ -717,27 +711,25 @@ int attach_build(struct berth_store *s, const struct berth_attach_spec *spec,
                 break;
         }
         if (r >= 0 && holder)
-                r = obj_claim(&a->obj, holder, /* owner= */ true);
+                r = obj_claim(s, &a->obj, holder, /* owner= */ true);
         if (r < 0) {
                 (void)attach_drop_device(s, a);
                 if (a->kind == BERTH_ATTACH_RBD)
                         (void)rbd_detach(s, a, false, NULL);
-                attach_release(s, a);
-                store_unlink(s, &a->obj);
-                free(a->obj.holders);
-                free(a);
+                store_free_obj(s, &a->obj);
                 return berth_error_ensure(err, r, "attach");
         }
-        *ret = a;
+        *ret = &a->obj;
         return 0;
 }
 
-int attach_teardown(struct berth_store *s, struct berth_attach *a, bool lazy,
+int attach_teardown(struct berth_store *s, struct berth_obj *o, bool lazy, bool defer,
                     struct berth_error *err)
 {
+        struct berth_attach *a = attach_of(o);
         int r;
 
-        (void)lazy;
+        (void)defer;
         if (a->kind == BERTH_ATTACH_RBD)
                 return rbd_detach(s, a, lazy, err);
         if (a->kind != BERTH_ATTACH_LOOPBACK)
@@ -748,223 +740,44 @@ int attach_teardown(struct berth_store *s, struct berth_attach *a, bool lazy,
         return 0;
 }
 
-int attach_busy(struct berth_store *s, struct berth_attach *a, char *why, size_t size)
+/* Is it in use outside berth (mounted or held by someone else)? 1 / 0 / -errno. */
+static int attach_busy(struct berth_store *s, struct berth_attach *a, char *why, size_t size)
 {
         if (a->kind == BERTH_ATTACH_RBD && a->rdev)
-                return blockdev_users(s->sysfs_root, a->rdev, s->mounts_dir, why, size);
+                return blockdev_users(actx(s)->sysfs_root, a->rdev, actx(s)->mounts_dir, why, size);
         if (a->kind != BERTH_ATTACH_LOOPBACK || a->loopback.fd < 0)
                 return 0;
         /* Mounts under berth's own directory belong to other attachments sharing the
          * device. */
-        return blockdev_users(s->sysfs_root, a->rdev, s->mounts_dir, why, size);
+        return blockdev_users(actx(s)->sysfs_root, a->rdev, actx(s)->mounts_dir, why, size);
 }
 
-void attach_release(struct berth_store *s, struct berth_attach *a)
+int attach_check_delete(struct berth_store *s, struct berth_obj *o, bool force,
+                        struct berth_error *err)
 {
+        char desc[64], why[384];
+
+        if (force || attach_busy(s, attach_of(o), why, sizeof(why)) <= 0)
+                return 0;
+        berth_error_set(err, EBUSY, "%s is in use outside berth: %s",
+                        berth_obj_describe(o, desc, sizeof(desc)), why);
+        return berth_error_hint(err, BERTH_HINT_FORCE | BERTH_HINT_WAIT);
+}
+
+void attach_release(struct berth_store *s, struct berth_obj *o)
+{
+        struct berth_attach *a = attach_of(o);
+
         if (a->loopback.mount)
                 obj_unclaim(s, &a->loopback.mount->obj, &a->obj);
         a->loopback.mount = NULL;
-        attach_free_fields(a);
+        free_fields(a);
 }
 
-void attach_free_fields(struct berth_attach *a)
+void attach_free_fields(struct berth_obj *o)
 {
-        free(a->loopback.path);
-        free(a->loopback.backing_file);
-        free(a->local.path);
-        free(a->device_file);
-        berth_rbd_spec_clear(&a->rbd.spec);
-        rbd_helper_clear(&a->rbd.helper);
-}
+        struct berth_attach *a = attach_of(o);
 
-void attach_for_each_child(struct berth_attach *a, obj_child_fn fn, void *userdata)
-{
-        if (a->loopback.mount)
-                fn(&a->loopback.mount->obj, userdata);
-}
-
-int berth_attach_create(struct berth_store *s, const struct berth_attach_spec *spec,
-                        berth_obj_visit_fn fn, void *userdata, struct berth_error *err)
-{
-        struct berth_attach *a;
-        int r;
-
-        pthread_mutex_lock(&s->op_lock);
-        r = attach_build(s, spec, /* holder= */ NULL, /* ro_hint= */ false, &a, err);
-        if (r >= 0) {
-                r = store_commit(s, &a->obj, err);
-                if (r < 0)
-                        store_abort(s, &a->obj);
-        }
-        if (r >= 0 && fn) {
-                pthread_mutex_lock(&s->lock);
-                r = fn(&a->obj, userdata);
-                pthread_mutex_unlock(&s->lock);
-        }
-        pthread_mutex_unlock(&s->op_lock);
-        return r;
-}
-
-/* ---- re-adoption after a restart of berthd (recover.c) ------------------------------ */
-
-/* An fd of /dev/loopNR if the device still has the file dev:ino, else -ESTALE. */
-static int loop_open_checked(int nr, bool ro, dev_t dev, ino_t ino)
-{
-        struct loop_info64 info = {};
-        char p[64];
-        int fd;
-
-        if (nr < 0)
-                return -ENOENT;
-        (void)snprintf(p, sizeof(p), "/dev/loop%d", nr);
-        fd = open(p, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        if (ioctl(fd, LOOP_GET_STATUS64, &info) < 0 || info.lo_device != (uint64_t)dev ||
-            info.lo_inode != (uint64_t)ino) {
-                (void)close(fd);
-                return -ESTALE;
-        }
-        return fd;
-}
-
-/* The file of a loop device that vanished (autoclear: nothing had it mounted when the
- * old berthd's fd closed) is attached again, if it is still the same file. */
-static int loop_reattach(struct berth_store *s, struct berth_attach *a, const char *file, dev_t dev,
-                         ino_t ino, bool partscan, int *nr, int *ret_fd, struct berth_error *err)
-{
-        _cleanup_close_ int fd = -EBADF;
-        struct stat st;
-        int r;
-
-        {
-                _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-                fd = root < 0 ? -errno
-                              : open_regular_in_root(root, file, a->read_only ? O_RDONLY : O_RDWR);
-        }
-        if (fd < 0)
-                return berth_error_set_errno(err, -fd, "open '%s'", file);
-        if (fstat(fd, &st) < 0)
-                return berth_error_set_errno(err, errno, "stat '%s'", file);
-        if (st.st_dev != dev || st.st_ino != ino)
-                return berth_error_set(err, ESTALE, "'%s' is not the file that was attached", file);
-        r = check_not_attached(s, a, dev, ino, a->read_only, partscan, nr, err);
-        if (r < -1)
-                return r;
-        if (r >= 0) {
-                *ret_fd = r;
-                return 0;
-        }
-        return loop_attach(fd, file, a->read_only, partscan, nr, ret_fd, err);
-}
-
-static int set_device(struct berth_attach *a, int fd, int nr)
-{
-        struct stat st;
-
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        free(a->device_file);
-        if (asprintf(&a->device_file, "/dev/loop%d", nr) < 0) {
-                a->device_file = NULL;
-                return -ENOMEM;
-        }
-        a->rdev = st.st_rdev;
-        return 0;
-}
-
-static int loopback_readopt(struct berth_store *s, struct berth_attach *a, bool may_rebuild,
-                            struct berth_error *err)
-{
-        int fd, r;
-
-        fd = loop_open_checked(a->loopback.loop_nr, a->read_only, a->loopback.backing_dev,
-                               a->loopback.backing_ino);
-        if (fd >= 0) {
-                a->loopback.fd = fd;
-                return set_device(a, fd, a->loopback.loop_nr);
-        }
-        if (!may_rebuild)
-                return berth_error_set(err, ENODEV, "%s is gone and its base mount too",
-                                       a->device_file);
-        r = loop_reattach(s, a, a->loopback.backing_file, a->loopback.backing_dev,
-                          a->loopback.backing_ino, a->loopback.read_partitions,
-                          &a->loopback.loop_nr, &a->loopback.fd, err);
-        if (r < 0)
-                return r;
-        r = set_device(a, a->loopback.fd, a->loopback.loop_nr);
-        return r < 0 ? r : 1;
-}
-
-static int rbd_readopt(struct berth_store *s, struct berth_attach *a, struct berth_error *err)
-{
-        _cleanup_free_ char *image = NULL;
-        struct stat st;
-        int fd, r;
-
-        if (a->rbd.krbd) {
-                char dev[128];
-                int id = krbd_find(s->sysfs_root, &a->rbd.spec);
-                if (id < 0)
-                        return berth_error_set(err, ENODEV, "rbd image %s/%s is no longer mapped",
-                                               a->rbd.spec.pool, a->rbd.spec.image);
-                (void)snprintf(dev, sizeof(dev), "%s/rbd%d", s->dev_root, id);
-                free(a->device_file);
-                a->device_file = strdup(dev);
-                if (!a->device_file)
-                        return -ENOMEM;
-                if (stat(dev, &st) >= 0)
-                        a->rdev = st.st_rdev;
-                r = id == a->rbd.device_id ? 0 : 1;
-                a->rbd.device_id = id;
-                return r;
-        }
-        /* berth-rbd: the same process (pid and start time) with its FUSE mount. */
-        fd = pidfd_open_checked(a->rbd.helper.pid, a->rbd.helper.starttime);
-        if (fd < 0 || !a->rbd.helper.mountpoint ||
-            mountfs_is_mountpoint(a->rbd.helper.mountpoint) <= 0) {
-                safe_close(fd);
-                return berth_error_set(err, ESRCH, "berth-rbd (pid %d) of rbd image %s/%s is gone",
-                                       (int)a->rbd.helper.pid, a->rbd.spec.pool, a->rbd.spec.image);
-        }
-        a->rbd.helper.pidfd = fd;
-        if (asprintf(&image, "%s/image", a->rbd.helper.mountpoint) < 0)
-                return -ENOMEM;
-        if (stat(image, &st) < 0)
-                return berth_error_set_errno(err, errno, "stat '%s'", image);
-        fd = loop_open_checked(a->rbd.loop_nr, a->read_only, st.st_dev, st.st_ino);
-        if (fd >= 0) {
-                a->rbd.fd = fd;
-                return set_device(a, fd, a->rbd.loop_nr);
-        }
-        r = loop_reattach(s, a, image, st.st_dev, st.st_ino, false, &a->rbd.loop_nr, &a->rbd.fd,
-                          err);
-        if (r < 0)
-                return r;
-        r = set_device(a, a->rbd.fd, a->rbd.loop_nr);
-        return r < 0 ? r : 1;
-}
-
-int attach_readopt(struct berth_store *s, struct berth_attach *a, bool may_rebuild,
-                   struct berth_error *err)
-{
-        struct stat st;
-
-        switch (a->kind) {
-        case BERTH_ATTACH_LOOPBACK:
-                return loopback_readopt(s, a, may_rebuild, err);
-        case BERTH_ATTACH_LOCAL:
-                if (stat(a->local.path, &st) < 0 || !S_ISBLK(st.st_mode))
-                        return berth_error_set(err, ENODEV, "'%s' is no longer a block device",
-                                               a->local.path);
-                a->rdev = st.st_rdev;
-                return 0;
-        case BERTH_ATTACH_RBD:
-                return rbd_readopt(s, a, err);
-        case BERTH_ATTACH_ISCSI:
-        case _BERTH_ATTACH_KIND_MAX:
-        case _BERTH_ATTACH_KIND_INVALID:
-                break;
-        }
-        return berth_error_set(err, EINVAL, "unknown attachment kind");
+        a->loopback.fd = safe_close(a->loopback.fd);
+        free_fields(a);
 }

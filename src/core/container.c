@@ -1,35 +1,145 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The container object: its life as a client sees it (create, state changes, exec,
+ * delete), its log lines, events and record. Its engine (engine.h) does the running;
+ * this file knows no engine. The type's registration, records and recovery are in
+ * container-type.c.
+ */
 #include "config.h"
 
-#include <linux/capability.h>
-#include <signal.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
-#include "container.h"
 #include "container-internal.h"
 #include "error.h"
 #include "log.h"
 #include "macro.h"
-#include "store-internal.h"
+#include "persist.h"
 #include "strv.h"
 
-#define FORCE_STOP_WAIT_S 10
+static const char *const state_names[_BERTH_CONTAINER_STATE_MAX] = {
+        [BERTH_CONTAINER_CREATED] = "created", [BERTH_CONTAINER_RUNNING] = "running",
+        [BERTH_CONTAINER_PAUSED] = "paused",   [BERTH_CONTAINER_STOPPING] = "stopping",
+        [BERTH_CONTAINER_EXITED] = "exited",   [BERTH_CONTAINER_DEAD] = "dead",
+};
 
-struct berth_container_spec *berth_container_spec_free(struct berth_container_spec *s)
+const char *berth_container_state_to_string(enum berth_container_state s)
 {
-        if (!s)
-                return NULL;
-        free(s->name);
-        berth_mount_spec_free(s->mount);
-        free(s->command);
-        strv_free(s->args);
-        strv_free(s->env);
-        free(s->hostname);
-        free(s);
+        return s >= 0 && s < _BERTH_CONTAINER_STATE_MAX ? state_names[s] : NULL;
+}
+
+enum berth_container_state berth_container_state_from_string(const char *s)
+{
+        for (int i = 0; s && i < _BERTH_CONTAINER_STATE_MAX; i++)
+                if (streq(state_names[i], s))
+                        return (enum berth_container_state)i;
+        return _BERTH_CONTAINER_STATE_INVALID;
+}
+
+void berth_container_log(const struct berth_container *c, const char *fmt, ...)
+{
+        char line[2048], msg[1024], prefix[96], tbuf[32];
+        time_t now = time(NULL);
+        size_t len = 0;
+        struct tm tm;
+        va_list ap;
+        int fd;
+
+        if (!c->logfile)
+                return;
+        (void)localtime_r(&now, &tm);
+        (void)strftime(tbuf, sizeof(tbuf), "%Y/%m/%d %H:%M:%S", &tm);
+        (void)snprintf(prefix, sizeof(prefix), "%s container(%llu): ", tbuf,
+                       (unsigned long long)c->obj.id);
+        va_start(ap, fmt);
+        (void)vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        /* One line per line of the message, each with the prefix; one write. */
+        for (char *m = msg, *nl;; m = nl + 1) {
+                nl = strchr(m, '\n');
+                len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%.*s\n", prefix,
+                                        nl ? (int)(nl - m) : (int)strlen(m), m);
+                if (!nl || len >= sizeof(line) - 1)
+                        break;
+        }
+        len = MIN(len, sizeof(line) - 1);
+        fd = open(c->logfile, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return;
+        (void)!write(fd, line, len);
+        (void)close(fd);
+}
+
+/* ---- what engines use ------------------------------------------------------------- */
+
+void berth_container_publish(struct berth_store *s, const struct berth_container *c,
+                             const char *what)
+{
+        store_publish(s, (struct berth_obj *)&c->obj, what);
+}
+
+void berth_container_set_state_locked(struct berth_store *s, struct berth_container *c,
+                                      enum berth_container_state st)
+{
+        c->state = st;
+        berth_store_changed(s);
+        pthread_cond_broadcast(&s->cond);
+}
+
+void berth_container_persist(struct berth_store *s, struct berth_container *c)
+{
+        json_t *j;
+
+        pthread_mutex_lock(&s->lock);
+        j = store_record(s, &c->obj);
+        pthread_mutex_unlock(&s->lock);
+        if (berth_persist_write(s->persist, BERTH_OBJ_CONTAINER, c->obj.id, j, NULL) < 0)
+                log_warning("Failed to write the record of container %llu",
+                            (unsigned long long)c->obj.id);
+}
+
+struct berth_container *berth_container_lookup_locked(struct berth_store *s, uint64_t id)
+{
+        struct berth_obj *o;
+
+        return store_lookup(s, BERTH_OBJ_CONTAINER, id, &o, NULL) >= 0 ? container_of(o) : NULL;
+}
+
+const char *berth_container_state_dir(struct berth_store *s)
+{
+        return s->state_dir;
+}
+
+struct berth_logkeep *berth_container_logkeep(struct berth_store *s)
+{
+        return cctx(s)->logkeep;
+}
+
+/* ---- engines ---------------------------------------------------------------------- */
+
+int berth_container_add_engine(struct berth_store *s, struct berth_engine *e)
+{
+        struct container_ctx *C = cctx(s);
+
+        if (!C || C->n_engines >= BERTH_ENGINES_MAX)
+                return -ENOSPC;
+        C->engines[C->n_engines++] = e;
+        return 0;
+}
+
+struct berth_engine *berth_container_engine(struct berth_store *s, const char *name)
+{
+        struct container_ctx *C = cctx(s);
+
+        for (size_t i = 0; C && i < C->n_engines; i++)
+                if (!name || streq(C->engines[i]->name, name))
+                        return C->engines[i];
         return NULL;
 }
 
@@ -38,8 +148,7 @@ struct berth_container_spec *berth_container_spec_free(struct berth_container_sp
 static struct berth_container *find_by_name_locked(struct berth_store *s, const char *name)
 {
         for (size_t i = 0; i < s->n_table[BERTH_OBJ_CONTAINER]; i++) {
-                struct berth_container *c =
-                        (struct berth_container *)s->table[BERTH_OBJ_CONTAINER][i];
+                struct berth_container *c = container_of(s->table[BERTH_OBJ_CONTAINER][i]);
                 if (streq_ptr(c->name, name))
                         return c;
         }
@@ -90,105 +199,128 @@ static char *hostname_from(const char *name)
         return strdup(n ? h : "berth");
 }
 
-struct berth_container *container_alloc(struct berth_store *s,
-                                        const struct berth_container_spec *spec)
+struct berth_container *container_alloc(struct berth_store *s, const char *name,
+                                        const struct berth_workload *w, struct berth_engine *e)
 {
-        struct berth_container *c = calloc(1, sizeof(*c));
+        struct berth_container *c = container_of(
+                store_alloc(s, BERTH_OBJ_CONTAINER, sizeof(struct berth_container), true));
 
         if (!c)
                 return NULL;
-        c->obj.type = BERTH_OBJ_CONTAINER;
-        c->obj.user = true;
-        c->pidfd = c->console_fd = c->console_slave = c->timer_fd = c->mntns_fd = -EBADF;
         c->exit_code = -1;
         c->state = BERTH_CONTAINER_CREATED;
-        c->systemd = spec->systemd;
-        c->namespaces = spec->namespaces;
-        c->stop_timeout_ms = spec->stop_timeout_ms;
-        c->limits = spec->limits;
+        c->engine = e;
+        berth_workload_init(&c->w);
         machine_id(c->machine_id);
         (void)clock_gettime(CLOCK_REALTIME, &c->created_at);
-        store_link(s, &c->obj);
-        c->name = strdup_or_null(spec->name);
-        c->command = strdup_or_null(spec->command);
-        c->args = strv_copy(spec->args);
-        c->env_extra = strv_copy(spec->env ? spec->env : (char *[]){ NULL });
-        if (!c->hostname) {
-                /* Checked with the other allocations by the caller. */
+        c->name = name ? strdup(name) : NULL;
+        if ((name && !c->name) || (w && berth_workload_copy(&c->w, w) < 0) ||
+            (!c->w.hostname && !(c->w.hostname = hostname_from(name))) ||
+            (e->ops->state_new && e->ops->state_new(e, c) < 0)) {
+                store_free_obj(s, &c->obj);
+                return NULL;
         }
-        c->hostname = spec->hostname ? strdup(spec->hostname) : hostname_from(spec->name);
         return c;
 }
 
-int berth_container_create(struct berth_store *s, const struct berth_container_spec *spec,
-                           berth_obj_visit_fn fn, void *userdata, struct berth_error *err)
+static int check_def(struct berth_store *s, const struct berth_container_def *def,
+                     struct berth_engine **ret, struct berth_error *err)
 {
-        _cleanup_free_ char *exec_path = NULL;
-        uint64_t saved[_BERTH_OBJ_TYPE_MAX];
-        struct berth_container *c;
-        bool committed = false;
-        int r;
-
-        if (!s->launcher)
-                return berth_error_set(err, EOPNOTSUPP, "this berthd has no container launcher");
-        if (spec->systemd && s->refuse_privileged)
+        *ret = berth_container_engine(s, def->engine);
+        if (!*ret)
+                return def->engine ? berth_error_set(err, EOPNOTSUPP,
+                                                     "this berthd has no engine '%s'", def->engine)
+                                   : berth_error_set(err, EOPNOTSUPP,
+                                                     "this berthd has no container engine");
+        if (def->workload->systemd && cctx(s)->refuse_privileged)
                 return berth_error_set(err, EPERM,
                                        "systemd mode makes a privileged container "
                                        "(CAP_SYS_ADMIN, no no_new_privs), and this berthd "
                                        "refuses those (--refuse-privileged)");
-        pthread_mutex_lock(&s->op_lock);
+        return 0;
+}
+
+/* The object, its root and what its engine needs, registered; not started. */
+static int create_locked(struct berth_store *s, const struct berth_container_def *def,
+                         struct berth_engine *e, struct berth_container **ret,
+                         struct berth_error *err)
+{
+        uint64_t saved[_BERTH_OBJ_TYPE_MAX];
+        struct berth_container *c;
+        struct berth_obj *m;
+        int r;
+
         pthread_mutex_lock(&s->lock);
-        c = spec->name ? find_by_name_locked(s, spec->name) : NULL;
+        c = def->name ? find_by_name_locked(s, def->name) : NULL;
         if (c)
                 r = berth_error_set(err, EEXIST, "a container named '%s' exists (container %llu)",
-                                    spec->name, (unsigned long long)c->obj.id);
+                                    def->name, (unsigned long long)c->obj.id);
         memcpy(saved, s->next_id, sizeof(saved));
         pthread_mutex_unlock(&s->lock);
         if (c)
-                goto out;
+                return r;
 
-        c = container_alloc(s, spec);
-        if (!c || !c->args || !c->env_extra || !c->hostname || (spec->name && !c->name)) {
-                r = -ENOMEM;
-                goto fail;
+        c = container_alloc(s, def->name, def->workload, e);
+        if (!c)
+                return -ENOMEM;
+        r = def->root ? store_build(s, BERTH_OBJ_MOUNT, def->root, &c->obj, /* ro_hint= */ false,
+                                    &m, err)
+                      : 0;
+        if (r >= 0) {
+                c->mount = def->root ? berth_obj_to_mount(m) : NULL;
+                r = e->ops->validate ? e->ops->validate(e, c, err) : 0;
         }
-        r = mount_build(s, spec->mount, &c->obj, &c->mount, err);
+        if (r >= 0)
+                r = store_commit(s, &c->obj, err);
+        if (r < 0) {
+                store_abort(s, &c->obj);
+                return r;
+        }
+        r = e->ops->create ? e->ops->create(e, c, err) : 0;
+        if (r < 0) {
+                /* Nothing of a failed request stays: not its files, records, ids, or the
+                 * mounts it defined. */
+                store_uncommit(s, &c->obj, saved);
+                (void)e->ops->remove(e, c, BERTH_REMOVE_DISCARD, NULL);
+                store_abort(s, &c->obj);
+                return r;
+        }
+        *ret = c;
+        return 0;
+}
+
+int berth_container_create(struct berth_store *s, const struct berth_container_def *def,
+                           berth_obj_visit_fn fn, void *userdata, struct berth_error *err)
+{
+        uint64_t saved[_BERTH_OBJ_TYPE_MAX];
+        struct berth_container *c = NULL;
+        struct berth_engine *e;
+        int r;
+
+        r = check_def(s, def, &e, err);
         if (r < 0)
-                goto fail;
-        r = container_resolve_exec(c, &exec_path, err);
+                return r;
+        pthread_mutex_lock(&s->op_lock);
+        memcpy(saved, s->next_id, sizeof(saved));
+        r = create_locked(s, def, e, &c, err);
         if (r < 0)
-                goto fail;
-        r = store_commit(s, &c->obj, err);
-        if (r < 0)
-                goto fail;
-        committed = true;
-        r = container_prepare_files(s, c, err);
-        if (r < 0)
-                goto fail;
-        container_log(c, "container created");
-        container_publish(s, c, "created");
-        if (spec->state == BERTH_CONTAINER_RUNNING) {
-                r = container_start(s, c, TAKE_PTR(exec_path), err);
-                if (r < 0)
-                        goto fail;
+                goto out;
+        berth_container_log(c, "container created");
+        berth_container_publish(s, c, "created");
+        if (def->start) {
+                r = e->ops->start(e, c, err);
+                if (r < 0) {
+                        store_uncommit(s, &c->obj, saved);
+                        (void)e->ops->remove(e, c, BERTH_REMOVE_DISCARD, NULL);
+                        store_abort(s, &c->obj);
+                        goto out;
+                }
         } else
-                container_persist(s, c);
+                berth_container_persist(s, c);
         if (fn) {
                 pthread_mutex_lock(&s->lock);
                 r = fn(&c->obj, userdata);
                 pthread_mutex_unlock(&s->lock);
-        }
-        goto out;
-
-fail:
-        if (c) {
-                /* Nothing of a failed request stays: not its files, records, ids, or the
-                 * mounts it defined. */
-                if (committed) {
-                        store_uncommit(s, &c->obj, saved);
-                        container_remove_files(s, c, false);
-                }
-                store_abort(s, &c->obj);
         }
 out:
         pthread_mutex_unlock(&s->op_lock);
@@ -197,73 +329,67 @@ out:
 
 /* ---- state changes ---------------------------------------------------------------- */
 
-static int container_stop(struct berth_store *s, struct berth_container *c, struct berth_error *err)
+static int start_or_die(struct berth_store *s, struct berth_container *c, struct berth_error *err)
 {
-        /* SIGTERM for a plain payload (berth-init forwards it); systemd stops on
-         * SIGRTMIN+3 and ignores SIGTERM. */
-        int sig = c->systemd ? SIGRTMIN + 3 : SIGTERM;
-        bool paused = c->state == BERTH_CONTAINER_PAUSED;
-        enum berth_container_state prev = c->state;
-        int r;
+        int r = c->engine->ops->start(c->engine, c, err);
 
-        /* Recorded before the signal goes: a berthd restarted from here on finishes the
-         * stop (container_adopted()). */
-        pthread_mutex_lock(&s->lock);
-        c->stop_requested = true;
-        container_set_state_locked(s, c, BERTH_CONTAINER_STOPPING);
-        pthread_mutex_unlock(&s->lock);
-        container_persist(s, c);
-        pthread_mutex_lock(&s->lock);
-        r = 0;
-        if (c->state == BERTH_CONTAINER_STOPPING && !c->exit_handled) {
-                r = container_signal(c, sig);
-                if (r >= 0 || r == -ESRCH)
-                        r = container_arm_timer(s, c, c->stop_timeout_ms);
-                else {
-                        c->stop_requested = false;
-                        container_set_state_locked(s, c, prev);
-                }
+        if (r < 0) {
+                pthread_mutex_lock(&s->lock);
+                free(c->error);
+                c->error = strdup(err ? err->msg : "start failed");
+                berth_container_set_state_locked(s, c, BERTH_CONTAINER_DEAD);
+                pthread_mutex_unlock(&s->lock);
+                berth_container_persist(s, c);
+                berth_container_publish(s, c, "dead");
         }
-        pthread_mutex_unlock(&s->lock);
-        if (r < 0)
-                return berth_error_set_errno(err, -r, "stop container %llu",
-                                             (unsigned long long)c->obj.id);
-        /* A frozen payload cannot act on the signal until it is thawed. */
-        if (paused) {
-                struct berth_cgroup *cg = container_cg_pin(s, c);
-
-                if (cg)
-                        (void)berth_cgroup_freeze(cg, false, NULL);
-                container_cg_unpin(s, c, cg);
-        }
-        container_log(c, "stopping container (signal %d, timeout %llu ms)", sig,
-                      (unsigned long long)c->stop_timeout_ms);
-        container_publish(s, c, "stopping");
-        return 0;
+        return r;
 }
 
-static int container_pause(struct berth_store *s, struct berth_container *c, bool pause,
-                           struct berth_error *err)
+static int not_running(struct berth_container *c, struct berth_error *err)
 {
-        struct berth_cgroup *cg = container_cg_pin(s, c);
-        int r = cg ? berth_cgroup_freeze(cg, pause, err)
-                   : berth_error_set(err, EOPNOTSUPP, "the container has no cgroup freezer");
+        return berth_error_set(err, EBUSY, "container %llu is %s, not running",
+                               (unsigned long long)c->obj.id,
+                               berth_container_state_to_string(c->state));
+}
 
-        container_cg_unpin(s, c, cg);
-        if (r < 0)
-                return r;
-        pthread_mutex_lock(&s->lock);
-        container_set_state_locked(s, c, pause ? BERTH_CONTAINER_PAUSED : BERTH_CONTAINER_RUNNING);
-        pthread_mutex_unlock(&s->lock);
-        container_log(c, pause ? "container paused" : "container resumed");
-        container_publish(s, c, pause ? "paused" : "running");
-        return 0;
+static int set_state(struct berth_store *s, struct berth_container *c,
+                     enum berth_container_state target, struct berth_error *err)
+{
+        struct berth_engine *e = c->engine;
+
+        switch (target) {
+        case BERTH_CONTAINER_RUNNING:
+                if (c->state == BERTH_CONTAINER_PAUSED)
+                        return e->ops->resume(e, c, err);
+                if (c->state == BERTH_CONTAINER_STOPPING)
+                        return berth_error_set(err, EBUSY, "container %llu is stopping",
+                                               (unsigned long long)c->obj.id);
+                if (c->state != BERTH_CONTAINER_RUNNING)
+                        return start_or_die(s, c, err);
+                return 0;
+        case BERTH_CONTAINER_EXITED:
+                if (c->state == BERTH_CONTAINER_RUNNING || c->state == BERTH_CONTAINER_PAUSED)
+                        return e->ops->stop(e, c, err);
+                return 0;
+        case BERTH_CONTAINER_PAUSED:
+                if (c->state == BERTH_CONTAINER_RUNNING)
+                        return e->ops->pause(e, c, err);
+                return c->state == BERTH_CONTAINER_PAUSED ? 0 : not_running(c, err);
+        case BERTH_CONTAINER_CREATED:
+        case BERTH_CONTAINER_STOPPING:
+        case BERTH_CONTAINER_DEAD:
+        case _BERTH_CONTAINER_STATE_MAX:
+        case _BERTH_CONTAINER_STATE_INVALID:
+        default:
+                return berth_error_set(err, EINVAL,
+                                       "a container can be set running, exited or "
+                                       "paused");
+        }
 }
 
 int berth_container_set_state(struct berth_store *s, uint64_t id, enum berth_container_state target,
                               berth_obj_visit_fn fn, void *userdata, struct berth_error *err)
 {
-        struct berth_container *c;
         struct berth_obj *o;
         int r;
 
@@ -271,158 +397,96 @@ int berth_container_set_state(struct berth_store *s, uint64_t id, enum berth_con
         pthread_mutex_lock(&s->lock);
         r = store_lookup(s, BERTH_OBJ_CONTAINER, id, &o, err);
         pthread_mutex_unlock(&s->lock);
-        if (r < 0)
-                goto out;
-        c = (struct berth_container *)o;
-
-        switch (target) {
-        case BERTH_CONTAINER_RUNNING:
-                if (c->state == BERTH_CONTAINER_PAUSED)
-                        r = container_pause(s, c, false, err);
-                else if (c->state == BERTH_CONTAINER_STOPPING)
-                        r = berth_error_set(err, EBUSY, "container %llu is stopping",
-                                            (unsigned long long)id);
-                else if (c->state != BERTH_CONTAINER_RUNNING) {
-                        r = container_start(s, c, NULL, err);
-                        if (r < 0) {
-                                pthread_mutex_lock(&s->lock);
-                                free(c->error);
-                                c->error = strdup(err ? err->msg : "start failed");
-                                container_set_state_locked(s, c, BERTH_CONTAINER_DEAD);
-                                pthread_mutex_unlock(&s->lock);
-                                container_persist(s, c);
-                                container_publish(s, c, "dead");
-                        }
-                }
-                break;
-        case BERTH_CONTAINER_EXITED:
-                if (c->state == BERTH_CONTAINER_RUNNING || c->state == BERTH_CONTAINER_PAUSED)
-                        r = container_stop(s, c, err);
-                break;
-        case BERTH_CONTAINER_PAUSED:
-                if (c->state == BERTH_CONTAINER_RUNNING)
-                        r = container_pause(s, c, true, err);
-                else if (c->state != BERTH_CONTAINER_PAUSED)
-                        r = berth_error_set(err, EBUSY, "container %llu is %s, not running",
-                                            (unsigned long long)id,
-                                            berth_container_state_to_string(c->state));
-                break;
-        case BERTH_CONTAINER_CREATED:
-        case BERTH_CONTAINER_STOPPING:
-        case BERTH_CONTAINER_DEAD:
-        case _BERTH_CONTAINER_STATE_MAX:
-        case _BERTH_CONTAINER_STATE_INVALID:
-        default:
-                r = berth_error_set(err, EINVAL, "state must be running, exited or paused");
-                break;
-        }
+        if (r >= 0)
+                r = set_state(s, container_of(o), target, err);
         if (r >= 0 && fn) {
                 pthread_mutex_lock(&s->lock);
-                r = fn(&c->obj, userdata);
+                r = fn(o, userdata);
                 pthread_mutex_unlock(&s->lock);
         }
-out:
+        pthread_mutex_unlock(&s->op_lock);
+        return r;
+}
+
+int berth_container_exec(struct berth_store *s, uint64_t id, const struct berth_exec *x,
+                         struct berth_exec_result *ret, struct berth_error *err)
+{
+        struct berth_container *c;
+        struct berth_obj *o;
+        int r;
+
+        /* Under op_lock only to pin the object: a delete waits for the exec. */
+        pthread_mutex_lock(&s->op_lock);
+        pthread_mutex_lock(&s->lock);
+        r = store_lookup(s, BERTH_OBJ_CONTAINER, id, &o, err);
+        c = r >= 0 ? container_of(o) : NULL;
+        if (c && c->state != BERTH_CONTAINER_RUNNING)
+                r = not_running(c, err);
+        pthread_mutex_unlock(&s->lock);
+        if (r >= 0)
+                r = c->engine->ops->exec
+                            ? c->engine->ops->exec(c->engine, c, x, ret, err)
+                            : berth_error_set(err, EOPNOTSUPP, "the %s engine has no exec",
+                                              c->engine->name);
         pthread_mutex_unlock(&s->op_lock);
         return r;
 }
 
 /* ---- delete ----------------------------------------------------------------------- */
 
-static bool container_live(const struct berth_container *c)
+bool container_live(const struct berth_container *c)
 {
         return c->state == BERTH_CONTAINER_RUNNING || c->state == BERTH_CONTAINER_PAUSED ||
                c->state == BERTH_CONTAINER_STOPPING;
 }
 
-int container_check_deletable(struct berth_container *c, bool force, struct berth_error *err)
+int container_check_delete(struct berth_store *s, struct berth_obj *o, bool force,
+                           struct berth_error *err)
 {
-        if (container_live(c) && !force)
-                return berth_error_set(err, EBUSY,
-                                       "container %llu is %s: stop it first (state=exited) or "
-                                       "use force=true",
-                                       (unsigned long long)c->obj.id,
-                                       berth_container_state_to_string(c->state));
-        return 0;
+        struct berth_container *c = container_of(o);
+
+        (void)s;
+        if (!container_live(c) || force)
+                return 0;
+        berth_error_set(err, EBUSY, "container %llu is %s: stop it first",
+                        (unsigned long long)c->obj.id, berth_container_state_to_string(c->state));
+        return berth_error_hint(err, BERTH_HINT_FORCE);
 }
 
-int container_teardown(struct berth_store *s, struct berth_container *c, bool force,
+int container_teardown(struct berth_store *s, struct berth_obj *o, bool force, bool defer,
                        struct berth_error *err)
 {
-        bool live = container_live(c);
+        struct berth_container *c = container_of(o);
         int r;
 
-        r = container_check_deletable(c, force, err);
-        if (r < 0)
-                return r;
-        if (live) {
-                struct berth_cgroup *cg;
-                struct timespec deadline;
-
-                pthread_mutex_lock(&s->lock);
-                c->stop_requested = true;
-                (void)container_signal(c, SIGKILL);
-                pthread_mutex_unlock(&s->lock);
-                /* The exit handler may run (and drop the cgroups) meanwhile. */
-                cg = container_cg_pin(s, c);
-                if (cg) {
-                        (void)berth_cgroup_kill_all(cg);
-                        (void)berth_cgroup_freeze(cg, false, NULL);
-                }
-                container_cg_unpin(s, c, cg);
-                (void)clock_gettime(CLOCK_MONOTONIC, &deadline);
-                deadline.tv_sec += FORCE_STOP_WAIT_S;
-                pthread_mutex_lock(&s->lock);
-                while (!c->exit_handled)
-                        if (pthread_cond_timedwait(&s->cond, &s->lock, &deadline) != 0)
-                                break;
-                live = !c->exit_handled;
-                pthread_mutex_unlock(&s->lock);
-                if (live)
-                        return berth_error_set(err, EIO,
-                                               "container %llu did not end within %d s of SIGKILL",
-                                               (unsigned long long)c->obj.id, FORCE_STOP_WAIT_S);
-        }
-        /* The supervisor may still be finishing with it (log, event, record). */
-        pthread_mutex_lock(&s->lock);
-        while (c->busy > 0)
-                pthread_cond_wait(&s->cond, &s->lock);
-        pthread_mutex_unlock(&s->lock);
-        container_log(c, "container deleted");
-        container_remove_files(s, c, /* keep_log= */ true);
-        return 0;
+        (void)defer;
+        r = container_check_delete(s, o, force, err);
+        if (r >= 0)
+                r = c->engine->ops->remove(c->engine, c, 0, err);
+        return r;
 }
 
-void container_release(struct berth_store *s, struct berth_container *c)
+void container_free_fields(struct berth_obj *o)
 {
-        if (c->mount)
-                obj_unclaim(s, &c->mount->obj, &c->obj);
-        c->mount = NULL;
-        container_free_fields(c);
-}
+        struct berth_container *c = container_of(o);
 
-void container_free_fields(struct berth_container *c)
-{
+        if (c->engine && c->engine->ops->state_free)
+                c->engine->ops->state_free(c->engine, c);
         free(c->name);
-        free(c->command);
-        strv_free(c->args);
-        strv_free(c->env_extra);
-        free(c->hostname);
+        berth_workload_done(&c->w);
         free(c->logfile);
         free(c->dir);
         free(c->error);
-        safe_close(c->pidfd);
-        safe_close(c->console_fd);
-        safe_close(c->console_slave);
-        safe_close(c->timer_fd);
-        safe_close(c->mntns_fd);
-        berth_cgroup_free(c->cg);
 }
 
-void container_for_each_child(struct berth_container *c, void (*fn)(struct berth_obj *, void *),
-                              void *userdata)
+void container_release(struct berth_store *s, struct berth_obj *o)
 {
+        struct berth_container *c = container_of(o);
+
         if (c->mount)
-                fn(&c->mount->obj, userdata);
+                obj_unclaim(s, &c->mount->obj, &c->obj);
+        c->mount = NULL;
+        container_free_fields(o);
 }
 
 /* ---- stopping everything (berthd --shutdown-containers) ---------------------------- */
@@ -431,21 +495,17 @@ struct ids {
         uint64_t *v;
         size_t n;
         uint64_t max_stop_ms;
-        bool live_only;
 };
 
-static int collect(struct berth_obj *o, void *userdata)
+static int collect_live(struct berth_obj *o, void *userdata)
 {
+        struct berth_container *c = container_of(o);
         struct ids *ids = userdata;
         uint64_t *n;
 
-        if (ids->live_only) {
-                struct berth_container *c = (struct berth_container *)o;
-                if (c->state != BERTH_CONTAINER_RUNNING && c->state != BERTH_CONTAINER_PAUSED &&
-                    c->state != BERTH_CONTAINER_STOPPING)
-                        return 0;
-                ids->max_stop_ms = MAX(ids->max_stop_ms, c->stop_timeout_ms);
-        }
+        if (!container_live(c))
+                return 0;
+        ids->max_stop_ms = MAX(ids->max_stop_ms, c->w.stop_timeout_ms);
         n = realloc(ids->v, sizeof(*n) * (ids->n + 1));
         if (!n)
                 return -ENOMEM;
@@ -454,28 +514,24 @@ static int collect(struct berth_obj *o, void *userdata)
         return 0;
 }
 
-static int count_live(struct berth_obj *o, void *userdata)
+static unsigned count_live_locked(struct berth_store *s)
 {
-        struct berth_container *c = (struct berth_container *)o;
+        unsigned n = 0;
 
-        if (c->state == BERTH_CONTAINER_RUNNING || c->state == BERTH_CONTAINER_PAUSED ||
-            c->state == BERTH_CONTAINER_STOPPING)
-                (*(unsigned *)userdata)++;
-        return 0;
+        for (size_t i = 0; i < s->n_table[BERTH_OBJ_CONTAINER]; i++)
+                n += container_live(container_of(s->table[BERTH_OBJ_CONTAINER][i]));
+        return n;
 }
 
 int berth_store_shutdown(struct berth_store *s)
 {
-        static const enum berth_obj_type order[] = { BERTH_OBJ_CONTAINER, BERTH_OBJ_MOUNT,
-                                                     BERTH_OBJ_ATTACH };
-        struct ids live = { .live_only = true };
+        struct ids live = {};
         struct timespec deadline;
         unsigned left = 0;
-        int failed = 0;
 
         /* Every container is asked to stop at once (its stop signal, SIGKILL after its
-         * stop_timeout, as a PATCH does), then all are waited for together. */
-        if (berth_store_visit_all(s, BERTH_OBJ_CONTAINER, collect, &live) < 0)
+         * stop timeout), then all are waited for together. */
+        if (berth_store_visit_all(s, BERTH_OBJ_CONTAINER, collect_live, &live) < 0)
                 return -ENOMEM;
         for (size_t i = 0; i < live.n; i++) {
                 struct berth_error err = {};
@@ -488,37 +544,11 @@ int berth_store_shutdown(struct berth_store *s)
         (void)clock_gettime(CLOCK_MONOTONIC, &deadline);
         deadline.tv_sec += (time_t)(live.max_stop_ms / 1000) + 10;
         pthread_mutex_lock(&s->lock);
-        for (;;) {
-                left = 0;
-                for (size_t i = 0; i < s->n_table[BERTH_OBJ_CONTAINER]; i++)
-                        (void)count_live(s->table[BERTH_OBJ_CONTAINER][i], &left);
-                if (left == 0 || pthread_cond_timedwait(&s->cond, &s->lock, &deadline) != 0)
-                        break;
-        }
+        while ((left = count_live_locked(s)) > 0 &&
+               pthread_cond_timedwait(&s->cond, &s->lock, &deadline) == 0)
+                ;
         pthread_mutex_unlock(&s->lock);
         if (left > 0)
                 log_warning("%u containers did not stop in time; they are killed", left);
-
-        /* Then every object, newest first within each kind: a container takes what it
-         * was created with along, an overlay goes before the mounts under it. */
-        for (size_t t = 0; t < ELEMENTSOF(order); t++) {
-                struct ids all = {};
-                if (berth_store_visit_all(s, order[t], collect, &all) < 0) {
-                        free(all.v);
-                        return -ENOMEM;
-                }
-                for (size_t i = all.n; i > 0; i--) {
-                        struct berth_error err = {};
-                        int r = berth_store_delete(s, order[t], all.v[i - 1], /* force= */ true,
-                                                   NULL, NULL, &err);
-                        if (r < 0 && r != -ENOENT) {
-                                log_warning("Removing %s %llu: %s",
-                                            berth_obj_type_to_string(order[t]),
-                                            (unsigned long long)all.v[i - 1], err.msg);
-                                failed++;
-                        }
-                }
-                free(all.v);
-        }
-        return failed ? -EBUSY : 0;
+        return berth_store_remove_all(s);
 }

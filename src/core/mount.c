@@ -15,37 +15,11 @@
 #include "macro.h"
 #include "mountfs.h"
 #include "mountopts.h"
-#include "store-internal.h"
+#include "mount-internal.h"
 #include "strv.h"
 
 /* overlayfs takes its options in one page; 64 lowers of ~40 bytes each fit. */
 #define OVERLAY_LOWER_MAX 64
-
-static int mount_ref(struct berth_store *s, const struct berth_mount_spec *spec,
-                     struct berth_obj *holder, struct berth_mount **ret, struct berth_error *err)
-{
-        struct berth_obj *o;
-        int r;
-
-        if (!holder)
-                return berth_error_set(err, EINVAL,
-                                       "id: a POST creates a mount; it cannot "
-                                       "reference one");
-        pthread_mutex_lock(&s->lock);
-        r = store_lookup(s, BERTH_OBJ_MOUNT, spec->ref_id, &o, err);
-        if (r >= 0 && spec->kind >= 0 && ((struct berth_mount *)o)->kind != spec->kind)
-                r = berth_error_set(err, EINVAL, "mount.kind: mount %llu is %s, not %s",
-                                    (unsigned long long)spec->ref_id,
-                                    berth_mount_kind_to_string(((struct berth_mount *)o)->kind),
-                                    berth_mount_kind_to_string(spec->kind));
-        if (r >= 0)
-                r = obj_claim(o, holder, /* owner= */ false);
-        pthread_mutex_unlock(&s->lock);
-        if (r < 0)
-                return r;
-        *ret = (struct berth_mount *)o;
-        return 0;
-}
 
 static int make_mountpoint(struct berth_store *s, struct berth_mount *m, bool file,
                            struct berth_error *err)
@@ -53,12 +27,12 @@ static int make_mountpoint(struct berth_store *s, struct berth_mount *m, bool fi
         int r;
 
         if (!file) {
-                r = mkdtemp_in(s->mounts_dir, "mount_", 0755, &m->mountpoint);
+                r = mkdtemp_in(mctx(s)->mounts_dir, "mount_", 0755, &m->mountpoint);
         } else {
                 _cleanup_free_ char *p = NULL;
                 int fd;
 
-                if (asprintf(&p, "%s/mount_XXXXXX", s->mounts_dir) < 0)
+                if (asprintf(&p, "%s/mount_XXXXXX", mctx(s)->mounts_dir) < 0)
                         return -ENOMEM;
                 fd = mkostemp(p, O_CLOEXEC);
                 r = fd < 0 ? -errno : 0;
@@ -70,7 +44,8 @@ static int make_mountpoint(struct berth_store *s, struct berth_mount *m, bool fi
                 }
         }
         if (r < 0)
-                return berth_error_set_errno(err, -r, "create a mountpoint in '%s'", s->mounts_dir);
+                return berth_error_set_errno(err, -r, "create a mountpoint in '%s'",
+                                             mctx(s)->mounts_dir);
         return 0;
 }
 
@@ -86,7 +61,7 @@ static void remove_mountpoint(struct berth_mount *m)
 
 /* The mount(2) of each kind, from the object's fields: at build, and again when a
  * restarted berthd finds a recorded mount gone. */
-static int attach_mount_do(struct berth_mount *m, struct berth_error *err)
+int mount_attach_do(struct berth_mount *m, struct berth_error *err)
 {
         _cleanup_free_ char *opts = NULL;
         bool ro;
@@ -99,7 +74,7 @@ static int attach_mount_do(struct berth_mount *m, struct berth_error *err)
                              ro ? MOUNTFS_READ_ONLY : 0, err);
 }
 
-static int overlay_do(struct berth_mount *m, struct berth_error *err)
+int mount_overlay_do(struct berth_mount *m, struct berth_error *err)
 {
         _cleanup_free_ char *lowerdir = NULL, *opts = NULL;
         size_t len = 1;
@@ -126,7 +101,7 @@ static int overlay_do(struct berth_mount *m, struct berth_error *err)
 
 /* src: the resolved source as /proc/self/fd/N, so a symlink swapped in meanwhile cannot
  * redirect the bind. */
-static int bind_do(struct berth_mount *m, const char *src, struct berth_error *err)
+int mount_bind_do(struct berth_mount *m, const char *src, struct berth_error *err)
 {
         return mountfs_mount(src, m->mountpoint, NULL, NULL,
                              MOUNTFS_BIND | MOUNTFS_NO_CANONICALIZE |
@@ -139,6 +114,7 @@ static int attach_mount_build(struct berth_store *s, struct berth_mount *m,
                               const struct berth_mount_spec *spec, struct berth_error *err)
 {
         _cleanup_free_ char *opts = NULL;
+        struct berth_obj *child;
         bool ro;
         int r;
 
@@ -157,10 +133,11 @@ static int attach_mount_build(struct berth_store *s, struct berth_mount *m,
         if (!m->attach.fs_type || !m->attach.options)
                 return -ENOMEM;
 
-        r = attach_build(s, spec->attach.attach, &m->obj,
-                         ro || fstype_is_read_only(spec->attach.fs_type), &m->attach.attach, err);
+        r = store_build(s, BERTH_OBJ_ATTACH, spec->attach.attach, &m->obj,
+                        ro || fstype_is_read_only(spec->attach.fs_type), &child, err);
         if (r < 0)
                 return berth_error_prefix(err, "attach.attach");
+        m->attach.attach = berth_obj_to_attach(child);
 
         /* The kernel would quietly mount a read-only device read-only; say so instead. */
         if (!ro && m->attach.attach->read_only && !fstype_is_read_only(m->attach.fs_type))
@@ -172,7 +149,7 @@ static int attach_mount_build(struct berth_store *s, struct berth_mount *m,
         r = make_mountpoint(s, m, /* file= */ false, err);
         if (r < 0)
                 return r;
-        return attach_mount_do(m, err);
+        return mount_attach_do(m, err);
 }
 
 /* The upper and work directories on a tmpfs of their own, upper_size bytes: a container
@@ -184,10 +161,10 @@ static int overlay_upper_tmpfs(struct berth_store *s, struct berth_mount *m,
         char opts[64];
         int r;
 
-        r = mkdtemp_in(s->mounts_dir, "ovl_", 0755, &m->overlay.upper_mount);
+        r = mkdtemp_in(mctx(s)->mounts_dir, "ovl_", 0755, &m->overlay.upper_mount);
         if (r < 0)
                 return berth_error_set_errno(err, -r, "create an overlay directory in '%s'",
-                                             s->mounts_dir);
+                                             mctx(s)->mounts_dir);
         (void)snprintf(opts, sizeof(opts), "size=%llu,mode=0755%s",
                        (unsigned long long)m->overlay.upper_size, m->overlay.dev ? "" : ",nodev");
         r = mountfs_mount("tmpfs", m->overlay.upper_mount, "tmpfs", opts, 0, err);
@@ -219,33 +196,34 @@ static int overlay_build(struct berth_store *s, struct berth_mount *m,
         if (!m->overlay.lower)
                 return -ENOMEM;
         for (size_t i = 0; i < spec->overlay.n_lower; i++) {
-                struct berth_mount *l;
+                struct berth_obj *l;
 
-                r = mount_build(s, spec->overlay.lower[i], &m->obj, &l, err);
+                r = store_build(s, BERTH_OBJ_MOUNT, spec->overlay.lower[i], &m->obj,
+                                /* ro_hint= */ true, &l, err);
                 if (r < 0)
                         return berth_error_prefix(err, "overlay.lower[%zu]", i);
-                m->overlay.lower[m->overlay.n_lower++] = l;
+                m->overlay.lower[m->overlay.n_lower++] = berth_obj_to_mount(l);
         }
 
         m->overlay.dev = spec->overlay.dev;
-        m->overlay.upper_size =
-                spec->overlay.upper_size_set ? spec->overlay.upper_size : s->overlay_upper_size;
+        m->overlay.upper_size = spec->overlay.upper_size_set ? spec->overlay.upper_size
+                                                             : mctx(s)->overlay_upper_size;
         if (m->overlay.upper_size > 0)
                 r = overlay_upper_tmpfs(s, m, err);
         else {
-                r = mkdtemp_in(s->mounts_dir, "upper_", 0755, &m->overlay.upperdir);
+                r = mkdtemp_in(mctx(s)->mounts_dir, "upper_", 0755, &m->overlay.upperdir);
                 if (r >= 0)
-                        r = mkdtemp_in(s->mounts_dir, "work_", 0755, &m->overlay.workdir);
+                        r = mkdtemp_in(mctx(s)->mounts_dir, "work_", 0755, &m->overlay.workdir);
                 if (r < 0)
                         r = berth_error_set_errno(err, -r, "create overlay directories in '%s'",
-                                                  s->mounts_dir);
+                                                  mctx(s)->mounts_dir);
         }
         if (r < 0)
                 return r;
         r = make_mountpoint(s, m, /* file= */ false, err);
         if (r < 0)
                 return r;
-        return overlay_do(m, err);
+        return mount_overlay_do(m, err);
 }
 
 static int bind_build(struct berth_store *s, struct berth_mount *m,
@@ -268,9 +246,12 @@ static int bind_build(struct berth_store *s, struct berth_mount *m,
                 if (!spec->bind.mount)
                         return berth_error_set(err, EINVAL,
                                                "bind.mount is required when base is 'mount'");
-                r = mount_build(s, spec->bind.mount, &m->obj, &m->bind.mount, err);
+                struct berth_obj *b;
+                r = store_build(s, BERTH_OBJ_MOUNT, spec->bind.mount, &m->obj,
+                                /* ro_hint= */ false, &b, err);
                 if (r < 0)
                         return berth_error_prefix(err, "bind.mount");
+                m->bind.mount = berth_obj_to_mount(b);
                 base = m->bind.mount->mountpoint;
         }
 
@@ -298,39 +279,27 @@ static int bind_build(struct berth_store *s, struct berth_mount *m,
         r = make_mountpoint(s, m, /* file= */ !S_ISDIR(st.st_mode), err);
         if (r < 0)
                 return r;
-        return bind_do(m, src, err);
-}
-
-static void mount_free(struct berth_store *s, struct berth_mount *m)
-{
-        mount_release(s, m);
-        store_unlink(s, &m->obj);
-        free(m->obj.holders);
-        free(m);
+        return mount_bind_do(m, src, err);
 }
 
 struct berth_mount *mount_alloc(struct berth_store *s, enum berth_mount_kind kind, bool user)
 {
-        struct berth_mount *m = calloc(1, sizeof(*m));
+        struct berth_mount *m =
+                (struct berth_mount *)store_alloc(s, BERTH_OBJ_MOUNT, sizeof(*m), user);
 
-        if (!m)
-                return NULL;
-        m->obj.type = BERTH_OBJ_MOUNT;
-        m->obj.user = user;
-        m->kind = kind;
-        store_link(s, &m->obj);
+        if (m)
+                m->kind = kind;
         return m;
 }
 
-int mount_build(struct berth_store *s, const struct berth_mount_spec *spec,
-                struct berth_obj *holder, struct berth_mount **ret, struct berth_error *err)
+int mount_build(struct berth_store *s, const void *userspec, struct berth_obj *holder, bool ro_hint,
+                struct berth_obj **ret, struct berth_error *err)
 {
+        const struct berth_mount_spec *spec = userspec;
         struct berth_mount *m;
         int r;
 
-        if (spec->is_ref)
-                return mount_ref(s, spec, holder, ret, err);
-
+        (void)ro_hint;
         m = mount_alloc(s, spec->kind, /* user= */ !holder);
         if (!m)
                 return -ENOMEM;
@@ -365,18 +334,18 @@ int mount_build(struct berth_store *s, const struct berth_mount_spec *spec,
                 }
         }
         if (r >= 0 && holder)
-                r = obj_claim(&m->obj, holder, /* owner= */ true);
+                r = obj_claim(s, &m->obj, holder, /* owner= */ true);
         if (r < 0) {
                 /* Undo in reverse: the mount (if it happened), its directories, then the
                  * children through mount_release(). */
                 if (m->mountpoint && mountfs_is_mountpoint(m->mountpoint) > 0)
                         (void)mountfs_umount(m->mountpoint, /* lazy= */ false, NULL);
                 remove_mountpoint(m);
-                mount_finalize_dirs(m);
-                mount_free(s, m);
+                mount_finalize(s, &m->obj);
+                store_free_obj(s, &m->obj);
                 return berth_error_ensure(err, r, "mount");
         }
-        *ret = m;
+        *ret = &m->obj;
         return 0;
 }
 
@@ -396,12 +365,12 @@ static void overlay_upper_release(struct berth_mount *m)
         m->overlay.workdir = mfree(m->overlay.workdir);
 }
 
-int mount_teardown(struct berth_store *s, struct berth_mount *m, bool lazy, bool defer,
+int mount_teardown(struct berth_store *s, struct berth_obj *o, bool lazy, bool defer,
                    struct berth_error *err)
 {
+        struct berth_mount *m = mount_of(o);
         int r;
 
-        (void)s;
         if (m->mountpoint && !m->detached) {
                 r = mountfs_umount(m->mountpoint, lazy, err);
                 if (r == -EINVAL && mountfs_is_mountpoint(m->mountpoint) == 0) {
@@ -415,14 +384,16 @@ int mount_teardown(struct berth_store *s, struct berth_mount *m, bool lazy, bool
                 overlay_upper_release(m);
         }
         if (!defer)
-                mount_finalize_dirs(m);
+                mount_finalize(s, o);
         return 0;
 }
 
-void mount_finalize_dirs(struct berth_mount *m)
+void mount_finalize(struct berth_store *s, struct berth_obj *o)
 {
+        struct berth_mount *m = mount_of(o);
         const char *dirs[2];
 
+        (void)s;
         overlay_upper_release(m);
         dirs[0] = m->overlay.upperdir;
         dirs[1] = m->overlay.workdir;
@@ -438,8 +409,10 @@ void mount_finalize_dirs(struct berth_mount *m)
         m->overlay.workdir = mfree(m->overlay.workdir);
 }
 
-void mount_release(struct berth_store *s, struct berth_mount *m)
+void mount_release(struct berth_store *s, struct berth_obj *o)
 {
+        struct berth_mount *m = mount_of(o);
+
         if (m->attach.attach)
                 obj_unclaim(s, &m->attach.attach->obj, &m->obj);
         m->attach.attach = NULL;
@@ -449,11 +422,13 @@ void mount_release(struct berth_store *s, struct berth_mount *m)
         if (m->bind.mount)
                 obj_unclaim(s, &m->bind.mount->obj, &m->obj);
         m->bind.mount = NULL;
-        mount_free_fields(m);
+        mount_free_fields(o);
 }
 
-void mount_free_fields(struct berth_mount *m)
+void mount_free_fields(struct berth_obj *o)
 {
+        struct berth_mount *m = mount_of(o);
+
         free(m->mountpoint);
         free(m->attach.fs_type);
         strv_free(m->attach.options);
@@ -463,128 +438,4 @@ void mount_free_fields(struct berth_mount *m)
         free(m->overlay.upper_mount);
         free(m->bind.path);
         free(m->bind.source);
-}
-
-void mount_for_each_child(struct berth_mount *m, obj_child_fn fn, void *userdata)
-{
-        if (m->attach.attach)
-                fn(&m->attach.attach->obj, userdata);
-        for (size_t i = 0; i < m->overlay.n_lower; i++)
-                fn(&m->overlay.lower[i]->obj, userdata);
-        if (m->bind.mount)
-                fn(&m->bind.mount->obj, userdata);
-}
-
-int berth_mount_create(struct berth_store *s, const struct berth_mount_spec *spec,
-                       berth_obj_visit_fn fn, void *userdata, struct berth_error *err)
-{
-        struct berth_mount *m;
-        int r;
-
-        pthread_mutex_lock(&s->op_lock);
-        r = mount_build(s, spec, /* holder= */ NULL, &m, err);
-        if (r >= 0) {
-                r = store_commit(s, &m->obj, err);
-                if (r < 0)
-                        store_abort(s, &m->obj);
-        }
-        if (r >= 0 && fn) {
-                pthread_mutex_lock(&s->lock);
-                r = fn(&m->obj, userdata);
-                pthread_mutex_unlock(&s->lock);
-        }
-        pthread_mutex_unlock(&s->op_lock);
-        return r;
-}
-
-/* ---- re-adoption after a restart of berthd (recover.c) ------------------------------ */
-
-/* Is the recorded mount still there, and on what it should be on? */
-static bool mount_present(struct berth_mount *m)
-{
-        struct stat st;
-
-        if (mountfs_is_mountpoint(m->mountpoint) <= 0)
-                return false;
-        if (m->kind == BERTH_MOUNT_ATTACH && m->attach.attach->rdev)
-                return stat(m->mountpoint, &st) >= 0 && st.st_dev == m->attach.attach->rdev;
-        return true;
-}
-
-int mount_readopt(struct berth_store *s, struct berth_mount *m, bool may_rebuild,
-                  struct berth_error *err)
-{
-        _cleanup_close_ int base_fd = -EBADF, fd = -EBADF;
-        struct stat st;
-        char src[64];
-        int r;
-
-        (void)s;
-        if (m->detached)
-                return 0;
-        m->mountpoint_is_file = lstat(m->mountpoint, &st) >= 0 && S_ISREG(st.st_mode);
-        r = 0;
-        if (mount_present(m))
-                goto done;
-
-        /* Gone (unmounted behind berth's back, or never made: berthd died in between):
-         * mounted again from the record, on the same mountpoint. */
-        if (!may_rebuild)
-                return berth_error_set(err, ENOENT,
-                                       "'%s' is no longer mounted and what it "
-                                       "was made of is gone",
-                                       m->mountpoint);
-        if (mountfs_is_mountpoint(m->mountpoint) > 0)
-                return berth_error_set(err, EBUSY, "'%s' has another file system mounted on it",
-                                       m->mountpoint);
-        switch (m->kind) {
-        case BERTH_MOUNT_ATTACH:
-                if (mkdir(m->mountpoint, 0755) < 0 && errno != EEXIST)
-                        return berth_error_set_errno(err, errno, "create '%s'", m->mountpoint);
-                r = attach_mount_do(m, err);
-                break;
-        case BERTH_MOUNT_OVERLAY:
-                if (!m->overlay.upperdir || access(m->overlay.upperdir, F_OK) < 0)
-                        return berth_error_set(err, ENOENT,
-                                               "the overlay's upper directory is gone");
-                if (mkdir(m->mountpoint, 0755) < 0 && errno != EEXIST)
-                        return berth_error_set_errno(err, errno, "create '%s'", m->mountpoint);
-                r = overlay_do(m, err);
-                break;
-        case BERTH_MOUNT_BIND:
-                base_fd = open(m->bind.mount ? m->bind.mount->mountpoint : "/",
-                               O_PATH | O_DIRECTORY | O_CLOEXEC);
-                if (base_fd < 0)
-                        return berth_error_set_errno(err, errno, "open the base of bind.path");
-                fd = open_in_root(base_fd, m->bind.path, O_PATH, 0);
-                if (fd < 0 || fstat(fd, &st) < 0)
-                        return berth_error_set(err, ENOENT, "bind.path '%s' is gone", m->bind.path);
-                if (S_ISDIR(st.st_mode))
-                        r = RET_NERRNO(mkdir(m->mountpoint, 0755));
-                else
-                        r = RET_NERRNO(open(m->mountpoint,
-                                            O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
-                if (r >= 0 && !S_ISDIR(st.st_mode))
-                        (void)close(r);
-                if (r < 0 && r != -EEXIST)
-                        return berth_error_set_errno(err, -r, "create '%s'", m->mountpoint);
-                m->mountpoint_is_file = !S_ISDIR(st.st_mode);
-                (void)snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
-                r = bind_do(m, src, err);
-                break;
-        case BERTH_MOUNT_NFS:
-        case BERTH_MOUNT_URI:
-        case _BERTH_MOUNT_KIND_MAX:
-        case _BERTH_MOUNT_KIND_INVALID:
-        default:
-                r = berth_error_set(err, EINVAL, "unknown mount kind");
-                break;
-        }
-        if (r < 0)
-                return r;
-        r = 1;
-done:
-        if (mountfs_is_read_only(m->mountpoint) >= 0)
-                m->read_only = mountfs_is_read_only(m->mountpoint) > 0;
-        return r;
 }

@@ -14,8 +14,6 @@
 #include "log.h"
 #include "macro.h"
 #include "persist.h"
-#include "record.h"
-#include "store-internal.h"
 
 /* Ids are reserved in blocks: ids.json holds a high-water mark, written only when a
  * block is used up, and the exact counters at a clean shutdown. A crash wastes the
@@ -48,12 +46,6 @@ static int write_json(struct berth_persist *p, const char *path, json_t *j)
                 return -ENOMEM;
         return write_file_atomic_full(path, text, strlen(text), 0600, p->durable);
 }
-
-static const char *const counter_names[_BERTH_OBJ_TYPE_MAX] = {
-        [BERTH_OBJ_ATTACH] = "attachment",
-        [BERTH_OBJ_MOUNT] = "mount",
-        [BERTH_OBJ_CONTAINER] = "container",
-};
 
 /* ids.json is unreadable (empty after a power cut, say): the counters are rebuilt
  * past every id a record or a container log names, plus a reserved block, since ids
@@ -112,7 +104,7 @@ static int load_counters(struct berth_persist *p, const char *state_dir, uint64_
                 return 1;
         }
         for (int t = 0; t < _BERTH_OBJ_TYPE_MAX; t++) {
-                json_t *v = json_object_get(j, counter_names[t]);
+                json_t *v = json_object_get(j, berth_obj_type_to_string((enum berth_obj_type)t));
                 if (json_is_integer(v) && json_integer_value(v) >= 0)
                         next_id[t] = (uint64_t)json_integer_value(v);
         }
@@ -131,7 +123,8 @@ static int save_counters(struct berth_persist *p, const uint64_t next_id[])
                 return -ENOMEM;
         }
         for (int t = 0; t < _BERTH_OBJ_TYPE_MAX; t++)
-                json_object_set_new(j, counter_names[t], json_integer((json_int_t)next_id[t]));
+                json_object_set_new(j, berth_obj_type_to_string((enum berth_obj_type)t),
+                                    json_integer((json_int_t)next_id[t]));
         r = write_json(p, path, j);
         json_decref(j);
         return r;
@@ -211,57 +204,24 @@ int berth_persist_write(struct berth_persist *p, enum berth_obj_type type, uint6
         return 0;
 }
 
-int berth_persist_save(struct berth_persist *p, struct berth_obj *o, struct berth_error *err)
+int berth_persist_reserve(struct berth_persist *p, const uint64_t next_id[_BERTH_OBJ_TYPE_MAX],
+                          struct berth_error *err)
 {
-        return berth_persist_write(p, o->type, o->id, berth_record_from_obj(o), err);
-}
-
-struct save_ctx {
-        struct berth_persist *p;
-        struct berth_obj *parent;
-        int r;
-        struct berth_error *err;
-};
-
-static void save_one(struct berth_obj *o, void *userdata)
-{
-        struct save_ctx *c = userdata;
-        struct save_ctx sub = { .p = c->p, .parent = o, .err = c->err };
+        uint64_t want[_BERTH_OBJ_TYPE_MAX];
+        bool need = false;
         int r;
 
-        if (c->r < 0 || (c->parent && o->owner != c->parent))
-                return;
-        obj_for_each_child(o, save_one, &sub);
-        if (sub.r < 0) {
-                c->r = sub.r;
-                return;
-        }
-        r = berth_persist_save(c->p, o, c->err);
-        if (r < 0)
-                c->r = r;
-}
-
-int berth_persist_save_tree(struct berth_persist *p, struct berth_obj *root,
-                            const uint64_t next_id[_BERTH_OBJ_TYPE_MAX], struct berth_error *err)
-{
-        struct save_ctx c = { .p = p, .parent = NULL, .err = err };
-        int r;
-
-        /* Counters first: a crash after this point wastes ids but never reuses one. */
         for (int t = 0; t < _BERTH_OBJ_TYPE_MAX; t++)
-                if (next_id[t] > p->reserved[t]) {
-                        uint64_t want[_BERTH_OBJ_TYPE_MAX];
-                        for (int k = 0; k < _BERTH_OBJ_TYPE_MAX; k++)
-                                want[k] = MAX(p->reserved[k], next_id[k] + ID_BLOCK);
-                        r = save_counters(p, want);
-                        if (r < 0)
-                                return berth_error_set_errno(err, -r, "write id counters in '%s'",
-                                                             p->dir);
-                        memcpy(p->reserved, want, sizeof(want));
-                        break;
-                }
-        save_one(root, &c);
-        return c.r;
+                need = need || next_id[t] > p->reserved[t];
+        if (!need)
+                return 0;
+        for (int k = 0; k < _BERTH_OBJ_TYPE_MAX; k++)
+                want[k] = MAX(p->reserved[k], next_id[k] + ID_BLOCK);
+        r = save_counters(p, want);
+        if (r < 0)
+                return berth_error_set_errno(err, -r, "write id counters in '%s'", p->dir);
+        memcpy(p->reserved, want, sizeof(want));
+        return 0;
 }
 
 void berth_persist_remove(struct berth_persist *p, enum berth_obj_type type, uint64_t id)

@@ -32,12 +32,11 @@ struct berth_persist *berth_persist_free(struct berth_persist *p);
 int berth_persist_flush_counters(struct berth_persist *p,
                                  const uint64_t next_id[_BERTH_OBJ_TYPE_MAX]);
 
-/* Write the records of root and of every object it owns, then the counters. */
-int berth_persist_save_tree(struct berth_persist *p, struct berth_obj *root,
-                            const uint64_t next_id[_BERTH_OBJ_TYPE_MAX], struct berth_error *err);
-int berth_persist_save(struct berth_persist *p, struct berth_obj *o, struct berth_error *err);
-/* Write a record encoded earlier (berth_record_from_obj() under the store's lock);
- * steals j. */
+/* Before records with ids up to next_id[] are written: a crash after this point
+ * wastes ids but never reuses one. */
+int berth_persist_reserve(struct berth_persist *p, const uint64_t next_id[_BERTH_OBJ_TYPE_MAX],
+                          struct berth_error *err);
+/* Write a record (berth_record_encode(), under the store's lock); steals j. */
 int berth_persist_write(struct berth_persist *p, enum berth_obj_type type, uint64_t id, json_t *j,
                         struct berth_error *err);
 void berth_persist_remove(struct berth_persist *p, enum berth_obj_type type, uint64_t id);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdint.h>
+
 struct berth_store;
 
 /*
@@ -30,3 +32,7 @@ struct berth_store;
  * Runs before the API serves; needs the store's launcher, cgroups and supervisor.
  */
 int berth_store_recover(struct berth_store *s);
+
+/* For the types' sweeps: unmount (lazily) and remove every entry of dir that known
+ * does not name; returns how many. */
+unsigned berth_sweep_dir(const char *dir, char *const *known);

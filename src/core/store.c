@@ -7,14 +7,13 @@
 #include <sys/stat.h>
 
 #include "error.h"
+#include "events.h"
 #include "fileio.h"
 #include "log.h"
-#include "logkeep.h"
 #include "macro.h"
 #include "persist.h"
 #include "pidref.h"
-#include "container.h"
-#include "events.h"
+#include "record.h"
 #include "store-internal.h"
 
 const char *berth_obj_describe(const struct berth_obj *o, char *buf, size_t size)
@@ -42,43 +41,13 @@ int berth_store_new(const struct berth_store_config *cfg, struct berth_store **r
                 pthread_cond_init(&s->cond, &a);
                 pthread_condattr_destroy(&a);
         }
-        s->log_max = cfg->log_max;
-        s->refuse_privileged = cfg->refuse_privileged;
-        s->overlay_upper_size = cfg->overlay_upper_size;
-        s->logkeep = berth_logkeep_new(cfg->logs_kept);
         (void)boot_id(s->boot_id);
         s->state_dir = strdup(cfg->state_dir ? cfg->state_dir : "/run/berth");
-        s->sysfs_root = strdup(cfg->sysfs_root ? cfg->sysfs_root : "/sys");
-        s->dev_root = strdup(cfg->dev_root ? cfg->dev_root : "/dev");
-        s->ceph_conf = strdup(cfg->ceph_conf ? cfg->ceph_conf : "/etc/ceph/ceph.conf");
-        s->rbd_helper =
-                cfg->rbd_helper ? strdup(cfg->rbd_helper) : find_helper("berth-rbd", "BERTH_RBD");
-        pthread_mutex_init(&s->krbd_lock, NULL);
-        if (!s->logkeep || !s->state_dir || !s->sysfs_root || !s->dev_root || !s->ceph_conf ||
-            asprintf(&s->mounts_dir, "%s/mounts", s->state_dir) < 0 ||
-            asprintf(&s->rbd_dir, "%s/rbd", s->state_dir) < 0 ||
-            asprintf(&s->staging_dir, "%s/staging", s->state_dir) < 0) {
-                s->mounts_dir = NULL;
-                s->staging_dir = NULL;
+        if (!s->state_dir) {
                 berth_store_free(s);
                 return -ENOMEM;
         }
-
         r = mkdir_p(s->state_dir, 0700);
-        if (r >= 0)
-                r = mkdir_p(s->mounts_dir, 0700);
-        if (r >= 0) {
-                _cleanup_free_ char *logs = NULL, *containers = NULL;
-                if (asprintf(&logs, "%s/logs", s->state_dir) < 0 ||
-                    asprintf(&containers, "%s/containers", s->state_dir) < 0)
-                        r = -ENOMEM;
-                if (r >= 0)
-                        r = mkdir_p(logs, 0700);
-                if (r >= 0)
-                        r = mkdir_p(containers, 0700);
-                if (r >= 0)
-                        r = mkdir_p(s->staging_dir, 0700);
-        }
         if (r >= 0 && access(s->state_dir, W_OK) < 0)
                 r = -errno;
         if (r < 0) {
@@ -86,7 +55,6 @@ int berth_store_new(const struct berth_store_config *cfg, struct berth_store **r
                 berth_store_free(s);
                 return r;
         }
-
         r = berth_persist_open(s->state_dir, s->next_id, &s->persist, err);
         if (r < 0) {
                 berth_store_free(s);
@@ -96,49 +64,57 @@ int berth_store_new(const struct berth_store_config *cfg, struct berth_store **r
         return 0;
 }
 
+int berth_store_register_type(struct berth_store *s, enum berth_obj_type type,
+                              const struct berth_obj_ops *ops, void *data)
+{
+        if (type < 0 || type >= _BERTH_OBJ_TYPE_MAX || s->types[type].ops || !ops ||
+            !ops->for_each_child || !ops->release || !ops->free_fields)
+                return -EINVAL;
+        s->types[type].ops = ops;
+        s->types[type].data = data;
+        return 0;
+}
+
 struct berth_store *berth_store_free(struct berth_store *s)
 {
         if (!s)
                 return NULL;
-        /* Only memory: the kernel objects stay up, and their records with them. Loop
-         * fds are dropped without clearing the devices; the mounts that use them keep
-         * them attached (autoclear). */
+        /* Only memory: the kernel objects stay up, and their records with them. */
         while (s->all) {
                 struct berth_obj *o = s->all;
 
                 s->all = o->all_next;
-                if (o->type == BERTH_OBJ_ATTACH) {
-                        struct berth_attach *a = (struct berth_attach *)o;
-                        a->loopback.fd = safe_close(a->loopback.fd);
-                        attach_free_fields(a);
-                } else if (o->type == BERTH_OBJ_MOUNT)
-                        mount_free_fields((struct berth_mount *)o);
-                else if (o->type == BERTH_OBJ_CONTAINER)
-                        container_free_fields((struct berth_container *)o);
+                store_ops(s, o->type)->free_fields(o);
                 free(o->holders);
                 free(o);
         }
-        for (int t = 0; t < _BERTH_OBJ_TYPE_MAX; t++)
+        for (int t = 0; t < _BERTH_OBJ_TYPE_MAX; t++) {
                 free(s->table[t]);
+                if (s->types[t].ops && s->types[t].ops->done)
+                        s->types[t].ops->done(s, s->types[t].data);
+        }
         if (s->persist)
                 (void)berth_persist_flush_counters(s->persist, s->next_id);
         berth_persist_free(s->persist);
-        berth_logkeep_free(s->logkeep);
         pthread_mutex_destroy(&s->op_lock);
         pthread_mutex_destroy(&s->lock);
         pthread_cond_destroy(&s->cond);
         free(s->state_dir);
-        free(s->mounts_dir);
-        free(s->staging_dir);
-        free(s->sysfs_root);
-        free(s->dev_root);
-        free(s->ceph_conf);
-        free(s->rbd_helper);
-        free(s->rbd_dir);
-        berth_store_free_lingering(s);
-        pthread_mutex_destroy(&s->krbd_lock);
         free(s);
         return NULL;
+}
+
+struct berth_obj *store_alloc(struct berth_store *s, enum berth_obj_type type, size_t size,
+                              bool user)
+{
+        struct berth_obj *o = calloc(1, size);
+
+        if (!o)
+                return NULL;
+        o->type = type;
+        o->user = user;
+        store_link(s, o);
+        return o;
 }
 
 void store_link(struct berth_store *s, struct berth_obj *o)
@@ -185,8 +161,6 @@ static ssize_t table_find(struct berth_store *s, enum berth_obj_type type, uint6
         return -1;
 }
 
-uint64_t berth_store_generation;
-
 static int table_add(struct berth_store *s, struct berth_obj *o)
 {
         struct berth_obj **n;
@@ -197,7 +171,7 @@ static int table_add(struct berth_store *s, struct berth_obj *o)
         s->table[o->type] = n;
         /* Ids grow monotonically, so appending keeps the table sorted. */
         n[s->n_table[o->type]++] = o;
-        berth_store_changed();
+        berth_store_changed(s);
         return 0;
 }
 
@@ -210,7 +184,7 @@ static void table_remove(struct berth_store *s, struct berth_obj *o)
         memmove(&s->table[o->type][i], &s->table[o->type][i + 1],
                 sizeof(struct berth_obj *) * (s->n_table[o->type] - (size_t)i - 1));
         s->n_table[o->type]--;
-        berth_store_changed();
+        berth_store_changed(s);
 }
 
 int store_lookup(struct berth_store *s, enum berth_obj_type type, uint64_t id,
@@ -266,7 +240,7 @@ int store_register(struct berth_store *s, struct berth_obj *o)
 
 /* ---- claims --------------------------------------------------------------------- */
 
-int obj_claim(struct berth_obj *o, struct berth_obj *holder, bool owner)
+int obj_claim(struct berth_store *s, struct berth_obj *o, struct berth_obj *holder, bool owner)
 {
         struct berth_obj **n;
 
@@ -277,29 +251,31 @@ int obj_claim(struct berth_obj *o, struct berth_obj *holder, bool owner)
         n[o->n_holders++] = holder;
         if (owner)
                 o->owner = holder;
-        berth_store_changed(); /* refs */
+        berth_store_changed(s); /* refs */
         return 0;
 }
 
 void store_free_obj(struct berth_store *s, struct berth_obj *o)
 {
-        switch (o->type) {
-        case BERTH_OBJ_ATTACH:
-                attach_release(s, (struct berth_attach *)o);
-                break;
-        case BERTH_OBJ_MOUNT:
-                mount_release(s, (struct berth_mount *)o);
-                break;
-        case BERTH_OBJ_CONTAINER:
-                container_release(s, (struct berth_container *)o);
-                break;
-        case _BERTH_OBJ_TYPE_MAX:
-        case _BERTH_OBJ_TYPE_INVALID:
-                break;
-        }
+        store_ops(s, o->type)->release(s, o);
         store_unlink(s, o);
         free(o->holders);
         free(o);
+}
+
+int store_save(struct berth_store *s, struct berth_obj *o, struct berth_error *err)
+{
+        json_t *j;
+
+        pthread_mutex_lock(&s->lock);
+        j = store_record(s, o);
+        pthread_mutex_unlock(&s->lock);
+        return berth_persist_write(s->persist, o->type, o->id, j, err);
+}
+
+json_t *store_record(struct berth_store *s, const struct berth_obj *o)
+{
+        return berth_record_encode(store_ops(s, o->type), o);
 }
 
 /* Take o out of the table. Its record stays (marked removed) while holders keep it
@@ -312,7 +288,7 @@ static void unregister(struct berth_store *s, struct berth_obj *o)
         pthread_mutex_unlock(&s->lock);
         store_publish(s, o, "deleted");
         if (o->n_holders > 0)
-                (void)berth_persist_save(s->persist, o, NULL);
+                (void)store_save(s, o, NULL);
         else
                 berth_persist_remove(s->persist, o->type, o->id);
 }
@@ -320,18 +296,9 @@ static void unregister(struct berth_store *s, struct berth_obj *o)
 static int teardown(struct berth_store *s, struct berth_obj *o, bool lazy, bool defer,
                     struct berth_error *err)
 {
-        switch (o->type) {
-        case BERTH_OBJ_ATTACH:
-                return attach_teardown(s, (struct berth_attach *)o, lazy, err);
-        case BERTH_OBJ_MOUNT:
-                return mount_teardown(s, (struct berth_mount *)o, lazy, defer, err);
-        case BERTH_OBJ_CONTAINER:
-                return container_teardown(s, (struct berth_container *)o, lazy, err);
-        case _BERTH_OBJ_TYPE_MAX:
-        case _BERTH_OBJ_TYPE_INVALID:
-                break;
-        }
-        return 0;
+        const struct berth_obj_ops *ops = store_ops(s, o->type);
+
+        return ops->teardown ? ops->teardown(s, o, lazy, defer, err) : 0;
 }
 
 static void obj_destroy(struct berth_store *s, struct berth_obj *o);
@@ -371,8 +338,8 @@ static void obj_destroy(struct berth_store *s, struct berth_obj *o)
                 if (o->registered)
                         unregister(s, o);
         } else {
-                if (o->type == BERTH_OBJ_MOUNT)
-                        mount_finalize_dirs((struct berth_mount *)o);
+                if (store_ops(s, o->type)->finalize)
+                        store_ops(s, o->type)->finalize(s, o);
                 if (o->registered)
                         berth_persist_remove(s->persist, o->type, o->id);
         }
@@ -387,7 +354,7 @@ void obj_unclaim(struct berth_store *s, struct berth_obj *o, struct berth_obj *h
                         memmove(&o->holders[i], &o->holders[i + 1],
                                 sizeof(*o->holders) * (o->n_holders - i - 1));
                         o->n_holders--;
-                        berth_store_changed(); /* refs */
+                        berth_store_changed(s); /* refs */
                         break;
                 }
         if (o->owner == holder)
@@ -398,40 +365,21 @@ void obj_unclaim(struct berth_store *s, struct berth_obj *o, struct berth_obj *h
                 obj_destroy(s, o);
 }
 
-void obj_for_each_child(struct berth_obj *o, obj_child_fn fn, void *userdata)
+void obj_for_each_child(struct berth_store *s, struct berth_obj *o, obj_child_fn fn, void *userdata)
 {
-        switch (o->type) {
-        case BERTH_OBJ_ATTACH:
-                attach_for_each_child((struct berth_attach *)o, fn, userdata);
-                break;
-        case BERTH_OBJ_MOUNT:
-                mount_for_each_child((struct berth_mount *)o, fn, userdata);
-                break;
-        case BERTH_OBJ_CONTAINER:
-                container_for_each_child((struct berth_container *)o, fn, userdata);
-                break;
-        case _BERTH_OBJ_TYPE_MAX:
-        case _BERTH_OBJ_TYPE_INVALID:
-                break;
-        }
+        store_ops(s, o->type)->for_each_child(o, fn, userdata);
 }
 
 void store_publish(struct berth_store *s, struct berth_obj *o, const char *what)
 {
+        const struct berth_obj_ops *ops = store_ops(s, o->type);
         struct berth_event e = { .type = o->type, .id = o->id, .exit_code = -1 };
 
         if (!s->events)
                 return;
         (void)snprintf(e.event, sizeof(e.event), "%s", what);
-        if (o->type == BERTH_OBJ_CONTAINER) {
-                struct berth_container *c = (struct berth_container *)o;
-                (void)snprintf(e.name, sizeof(e.name), "%s", c->name ? c->name : "");
-                (void)snprintf(e.state, sizeof(e.state), "%s",
-                               berth_container_state_to_string(c->state));
-                e.exit_code = c->exit_code;
-                e.signal = c->signal;
-                e.oom_killed = c->oom_killed;
-        }
+        if (ops->event)
+                ops->event(o, &e);
         berth_events_publish(s->events, &e);
 }
 
@@ -446,10 +394,10 @@ static void publish_tree(struct berth_obj *o, void *userdata)
                 return;
         sub.s = c->s;
         sub.parent = o;
-        obj_for_each_child(o, publish_tree, &sub);
-        if (o->type == BERTH_OBJ_ATTACH)
-                attach_committed(c->s, (struct berth_attach *)o);
-        if (o->type != BERTH_OBJ_CONTAINER)
+        obj_for_each_child(c->s, o, publish_tree, &sub);
+        if (store_ops(c->s, o->type)->committed)
+                store_ops(c->s, o->type)->committed(c->s, o);
+        if (!store_ops(c->s, o->type)->own_created_event)
                 store_publish(c->s, o, "created");
 }
 
@@ -468,7 +416,7 @@ static void commit_children(struct berth_obj *o, struct commit_ctx *c)
 {
         struct commit_ctx sub = { .s = c->s, .parent = o, .err = c->err };
 
-        obj_for_each_child(o, commit_one, &sub);
+        obj_for_each_child(c->s, o, commit_one, &sub);
         if (sub.r < 0 && c->r >= 0)
                 c->r = sub.r;
 }
@@ -501,13 +449,36 @@ static void rollback_one(struct berth_obj *o, void *userdata)
 
         if (!o->registered || (c->parent && o->owner != c->parent))
                 return;
-        obj_for_each_child(o, rollback_one, &sub);
+        obj_for_each_child(c->s, o, rollback_one, &sub);
         pthread_mutex_lock(&c->s->lock);
         table_remove(c->s, o);
         o->registered = false;
         pthread_mutex_unlock(&c->s->lock);
         berth_persist_remove(c->s->persist, o->type, o->id);
         store_publish(c->s, o, "deleted");
+}
+
+static void save_one(struct berth_obj *o, void *userdata)
+{
+        struct commit_ctx *c = userdata;
+        struct commit_ctx sub = { .s = c->s, .parent = o, .err = c->err };
+
+        if (c->r < 0 || (c->parent && o->owner != c->parent))
+                return;
+        obj_for_each_child(c->s, o, save_one, &sub);
+        c->r = sub.r < 0 ? sub.r : store_save(c->s, o, c->err);
+}
+
+/* The records of root and of every object it owns, after the counters. */
+static int save_tree(struct berth_store *s, struct berth_obj *root, struct berth_error *err)
+{
+        struct commit_ctx c = { .s = s, .parent = NULL, .err = err };
+        int r = berth_persist_reserve(s->persist, s->next_id, err);
+
+        if (r < 0)
+                return r;
+        save_one(root, &c);
+        return c.r;
 }
 
 int store_commit(struct berth_store *s, struct berth_obj *root, struct berth_error *err)
@@ -522,7 +493,7 @@ int store_commit(struct berth_store *s, struct berth_obj *root, struct berth_err
         if (r < 0)
                 berth_error_set(err, -r, "register %s", berth_obj_type_to_string(root->type));
         else
-                r = berth_persist_save_tree(s->persist, root, s->next_id, err);
+                r = save_tree(s, root, err);
         if (r < 0) {
                 /* Nothing of a failed request may remain, its ids included. */
                 struct commit_ctx rb = { .s = s, .parent = NULL };
@@ -579,11 +550,31 @@ static void describe_holders(const struct berth_obj *o, char *buf, size_t size)
         }
 }
 
+static int check_delete(struct berth_store *s, struct berth_obj *o, bool force,
+                        struct berth_error *err)
+{
+        const struct berth_obj_ops *ops = store_ops(s, o->type);
+        char desc[64], why[384];
+
+        berth_obj_describe(o, desc, sizeof(desc));
+        if (!force && !o->user && o->owner) {
+                char od[64];
+                berth_error_set(err, EBUSY, "%s was created as part of %s and is deleted with it",
+                                desc, berth_obj_describe(o->owner, od, sizeof(od)));
+                return berth_error_hint(err, BERTH_HINT_FORCE);
+        }
+        if (!force && o->n_holders > 0) {
+                describe_holders(o, why, sizeof(why));
+                return berth_error_set(err, EBUSY, "%s is in use by %s", desc, why);
+        }
+        return ops->check_delete ? ops->check_delete(s, o, force, err) : 0;
+}
+
 int berth_store_delete(struct berth_store *s, enum berth_obj_type type, uint64_t id, bool force,
                        berth_obj_visit_fn fn, void *userdata, struct berth_error *err)
 {
         struct berth_obj *o;
-        char desc[64], why[384];
+        char desc[64];
         int r;
 
         pthread_mutex_lock(&s->op_lock);
@@ -594,35 +585,9 @@ int berth_store_delete(struct berth_store *s, enum berth_obj_type type, uint64_t
                 goto out;
         berth_obj_describe(o, desc, sizeof(desc));
 
-        if (!force && !o->user && o->owner) {
-                char od[64];
-                r = berth_error_set(err, EBUSY,
-                                    "%s was created as part of %s and is deleted with it (or use "
-                                    "force=true)",
-                                    desc, berth_obj_describe(o->owner, od, sizeof(od)));
+        r = check_delete(s, o, force, err);
+        if (r < 0)
                 goto out;
-        }
-        if (!force && o->n_holders > 0) {
-                describe_holders(o, why, sizeof(why));
-                r = berth_error_set(err, EBUSY, "%s is in use by %s", desc, why);
-                goto out;
-        }
-        if (o->type == BERTH_OBJ_CONTAINER) {
-                r = container_check_deletable((struct berth_container *)o, force, err);
-                if (r < 0)
-                        goto out;
-        }
-        if (!force && o->type == BERTH_OBJ_ATTACH) {
-                r = attach_busy(s, (struct berth_attach *)o, why, sizeof(why));
-                if (r > 0) {
-                        r = berth_error_set(err, EBUSY,
-                                            "%s is in use outside berth: %s (use force=true to "
-                                            "detach it once that user is gone)",
-                                            desc, why);
-                        goto out;
-                }
-        }
-
         if (fn) {
                 pthread_mutex_lock(&s->lock);
                 r = fn(o, userdata);
@@ -635,13 +600,9 @@ int berth_store_delete(struct berth_store *s, enum berth_obj_type type, uint64_t
 
         r = teardown(s, o, force, /* defer= */ o->n_holders > 0, err);
         if (r < 0) {
+                berth_error_prefix(err, "%s could not be removed", desc);
                 if (r == -EBUSY)
-                        berth_error_prefix(err,
-                                           "%s could not be removed (use force=true to "
-                                           "detach it lazily)",
-                                           desc);
-                else
-                        berth_error_prefix(err, "%s could not be removed", desc);
+                        berth_error_hint(err, BERTH_HINT_FORCE | BERTH_HINT_LAZY);
                 goto out;
         }
         unregister(s, o);
@@ -655,4 +616,125 @@ int berth_store_delete(struct berth_store *s, enum berth_obj_type type, uint64_t
 out:
         pthread_mutex_unlock(&s->op_lock);
         return r;
+}
+
+/* ---- build and create ------------------------------------------------------------ */
+
+static int resolve_ref(struct berth_store *s, enum berth_obj_type type, const struct berth_ref *ref,
+                       struct berth_obj *holder, struct berth_obj **ret, struct berth_error *err)
+{
+        const struct berth_obj_ops *ops = store_ops(s, type);
+        struct berth_obj *o;
+        int r;
+
+        if (!holder)
+                return berth_error_set(err, EINVAL,
+                                       "a new %s cannot be a reference to an existing one",
+                                       berth_obj_type_to_string(type));
+        pthread_mutex_lock(&s->lock);
+        r = store_lookup(s, type, ref->id, &o, err);
+        if (r >= 0 && ref->kind >= 0 && ops->kind && ops->kind(o) != ref->kind)
+                r = berth_error_set(err, EINVAL, "%s %llu is %s, not %s",
+                                    berth_obj_type_to_string(type), (unsigned long long)ref->id,
+                                    ops->kind_name(ops->kind(o)), ops->kind_name(ref->kind));
+        if (r >= 0)
+                r = obj_claim(s, o, holder, /* owner= */ false);
+        pthread_mutex_unlock(&s->lock);
+        if (r < 0)
+                return r;
+        *ret = o;
+        return 0;
+}
+
+int store_build(struct berth_store *s, enum berth_obj_type type, const void *spec,
+                struct berth_obj *holder, bool ro_hint, struct berth_obj **ret,
+                struct berth_error *err)
+{
+        const struct berth_obj_ops *ops = store_ops(s, type);
+        struct berth_ref ref = { .kind = -1 };
+
+        if (!ops || !ops->build)
+                return berth_error_set(err, EOPNOTSUPP, "this berthd has no %s objects",
+                                       berth_obj_type_to_string(type));
+        if (ops->spec_ref)
+                ops->spec_ref(spec, &ref);
+        if (ref.is_ref)
+                return resolve_ref(s, type, &ref, holder, ret, err);
+        return ops->build(s, spec, holder, ro_hint, ret, err);
+}
+
+int berth_store_create(struct berth_store *s, enum berth_obj_type type, const void *spec,
+                       berth_obj_visit_fn fn, void *userdata, struct berth_error *err)
+{
+        struct berth_obj *o;
+        int r;
+
+        pthread_mutex_lock(&s->op_lock);
+        r = store_build(s, type, spec, /* holder= */ NULL, /* ro_hint= */ false, &o, err);
+        if (r >= 0) {
+                r = store_commit(s, o, err);
+                if (r < 0)
+                        store_abort(s, o);
+        }
+        if (r >= 0 && fn) {
+                pthread_mutex_lock(&s->lock);
+                r = fn(o, userdata);
+                pthread_mutex_unlock(&s->lock);
+        }
+        pthread_mutex_unlock(&s->op_lock);
+        return r;
+}
+
+void berth_store_metrics(struct berth_store *s, berth_metric_fn fn, void *userdata)
+{
+        for (int t = 0; t < _BERTH_OBJ_TYPE_MAX; t++)
+                if (s->types[t].ops && s->types[t].ops->metrics)
+                        s->types[t].ops->metrics(s, fn, userdata);
+}
+
+struct ids {
+        uint64_t *v;
+        size_t n;
+};
+
+static int collect_id(struct berth_obj *o, void *userdata)
+{
+        struct ids *ids = userdata;
+        uint64_t *n = realloc(ids->v, sizeof(*n) * (ids->n + 1));
+
+        if (!n)
+                return -ENOMEM;
+        ids->v = n;
+        n[ids->n++] = o->id;
+        return 0;
+}
+
+int berth_store_remove_all(struct berth_store *s)
+{
+        int failed = 0;
+
+        /* Types that hold others first (a container its mount, a mount its attachment),
+         * newest first within each: an object takes what it was created with along. */
+        for (int t = _BERTH_OBJ_TYPE_MAX - 1; t >= 0; t--) {
+                struct ids all = {};
+                if (!s->types[t].ops)
+                        continue;
+                if (berth_store_visit_all(s, (enum berth_obj_type)t, collect_id, &all) < 0) {
+                        free(all.v);
+                        return -ENOMEM;
+                }
+                for (size_t i = all.n; i > 0; i--) {
+                        struct berth_error err = {};
+                        int r = berth_store_delete(s, (enum berth_obj_type)t, all.v[i - 1],
+                                                   /* force= */ true, NULL, NULL, &err);
+                        if (r < 0 && r != -ENOENT) {
+                                log_warning("Removing %s %llu: %s",
+                                            berth_obj_type_to_string((enum berth_obj_type)t),
+                                            (unsigned long long)all.v[i - 1], err.msg);
+                                failed++;
+                        }
+                }
+                free(all.v);
+        }
+        return failed ? -EBUSY : 0;
 }

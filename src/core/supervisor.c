@@ -6,12 +6,23 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "container.h"
 #include "log.h"
 #include "macro.h"
 #include "supervisor.h"
 
+/* An event's data: the handler's number in the top byte, the id below. 0 is the
+ * wake-up fd. */
 #define WATCH_SHIFT 56
+
+static void dispatch(struct berth_supervisor *sup, uint64_t data)
+{
+        unsigned h = (unsigned)(data >> WATCH_SHIFT);
+        uint64_t id = data & ((1ull << WATCH_SHIFT) - 1);
+
+        if (h == 0 || h > __atomic_load_n(&sup->n_handlers, __ATOMIC_ACQUIRE))
+                return;
+        sup->handlers[h - 1].fn(sup->handlers[h - 1].userdata, id);
+}
 
 static void *run(void *userdata)
 {
@@ -28,69 +39,47 @@ static void *run(void *userdata)
                         break;
                 }
                 for (int i = 0; i < n; i++) {
-                        uint64_t data = evs[i].data.u64;
-                        enum berth_watch what = (enum berth_watch)(data >> WATCH_SHIFT);
-                        uint64_t id = data & ((1ull << WATCH_SHIFT) - 1);
-
-                        switch (what) {
-                        case BERTH_WATCH_EXIT:
-                                container_handle_exit(sup->store, id);
-                                break;
-                        case BERTH_WATCH_TIMER:
-                                container_handle_timer(sup->store, id);
-                                break;
-                        case BERTH_WATCH_CONSOLE:
-                                container_handle_console(sup->store, id);
-                                break;
-                        case BERTH_WATCH_RBD_HELPER:
-                                berth_attach_handle_helper_exit(sup->store, id);
-                                break;
-                        case BERTH_WATCH_RBD_LINGER:
-                                berth_store_handle_linger_exit(sup->store, id);
-                                break;
-                        default:
+                        if (evs[i].data.u64 == 0)
                                 return NULL; /* the wake-up fd: stop */
-                        }
+                        dispatch(sup, evs[i].data.u64);
                 }
         }
         return NULL;
 }
 
-int berth_supervisor_start(struct berth_store *s, struct berth_supervisor **ret)
+int berth_supervisor_new(struct berth_supervisor **ret)
 {
         struct berth_supervisor *sup = calloc(1, sizeof(*sup));
         struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 0 };
-        int r;
 
         if (!sup)
                 return -ENOMEM;
-        sup->store = s;
         sup->epfd = epoll_create1(EPOLL_CLOEXEC);
         sup->wake_fd = eventfd(0, EFD_CLOEXEC);
         if (sup->epfd < 0 || sup->wake_fd < 0 ||
             epoll_ctl(sup->epfd, EPOLL_CTL_ADD, sup->wake_fd, &ev) < 0) {
-                r = -errno;
-                safe_close(sup->epfd);
-                safe_close(sup->wake_fd);
-                free(sup);
+                int r = -errno;
+                berth_supervisor_free(sup);
                 return r;
         }
-        r = -pthread_create(&sup->thread, NULL, run, sup);
-        if (r < 0) {
-                safe_close(sup->epfd);
-                safe_close(sup->wake_fd);
-                free(sup);
-                return r;
-        }
-        sup->running = true;
         *ret = sup;
         return 0;
 }
 
-void berth_supervisor_stop(struct berth_supervisor *sup)
+int berth_supervisor_start(struct berth_supervisor *sup)
+{
+        int r = -pthread_create(&sup->thread, NULL, run, sup);
+
+        if (r < 0)
+                return r;
+        sup->running = true;
+        return 0;
+}
+
+struct berth_supervisor *berth_supervisor_free(struct berth_supervisor *sup)
 {
         if (!sup)
-                return;
+                return NULL;
         if (sup->running) {
                 (void)!write(sup->wake_fd, &(uint64_t){ 1 }, sizeof(uint64_t));
                 pthread_join(sup->thread, NULL);
@@ -98,20 +87,35 @@ void berth_supervisor_stop(struct berth_supervisor *sup)
         safe_close(sup->epfd);
         safe_close(sup->wake_fd);
         free(sup);
+        return NULL;
 }
 
-int berth_supervisor_watch(struct berth_supervisor *sup, int fd, enum berth_watch what, uint64_t id)
+int berth_supervisor_handler(struct berth_supervisor *sup, berth_watch_fn fn, void *userdata)
+{
+        unsigned n = sup->n_handlers;
+
+        if (n >= BERTH_SUPERVISOR_HANDLERS_MAX)
+                return -ENOSPC;
+        sup->handlers[n].fn = fn;
+        sup->handlers[n].userdata = userdata;
+        __atomic_store_n(&sup->n_handlers, n + 1, __ATOMIC_RELEASE);
+        return (int)n + 1;
+}
+
+int berth_supervisor_watch(struct berth_supervisor *sup, int fd, int handler, uint64_t id)
 {
         struct epoll_event ev = {
                 .events = EPOLLIN,
-                .data.u64 = ((uint64_t)what << WATCH_SHIFT) | id,
+                .data.u64 = ((uint64_t)handler << WATCH_SHIFT) | id,
         };
 
+        if (handler <= 0 || id >> WATCH_SHIFT)
+                return -EINVAL;
         return RET_NERRNO(epoll_ctl(sup->epfd, EPOLL_CTL_ADD, fd, &ev));
 }
 
 void berth_supervisor_unwatch(struct berth_supervisor *sup, int fd)
 {
-        if (fd >= 0)
+        if (sup && fd >= 0)
                 (void)epoll_ctl(sup->epfd, EPOLL_CTL_DEL, fd, NULL);
 }

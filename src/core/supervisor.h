@@ -2,35 +2,42 @@
 #pragma once
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 
-struct berth_store;
-
 /*
- * One thread that waits on every container's pidfd, stop timer and console: when PID
- * 1 exits it records how, when a stop times out it escalates to SIGKILL, and it copies
- * systemd's console into the log. It holds no lock while waiting.
+ * One thread that waits on file descriptors (a container's pidfd, its stop timer and
+ * console, a berth-rbd helper's pidfd …) and calls back whoever watches them. It holds
+ * no lock while waiting and knows none of its callers: each module registers its
+ * handlers, and a watch names a handler and an id (the object's) that the handler is
+ * given back.
  */
 
-enum berth_watch {
-        BERTH_WATCH_EXIT = 1,
-        BERTH_WATCH_TIMER,
-        BERTH_WATCH_CONSOLE,
-        BERTH_WATCH_RBD_HELPER, /* id: an attachment whose berth-rbd ended */
-        BERTH_WATCH_RBD_LINGER, /* id: a lingering helper of a deleted attachment */
-};
+/* Called on the supervisor's thread when the watched fd is readable. */
+typedef void (*berth_watch_fn)(void *userdata, uint64_t id);
+
+#define BERTH_SUPERVISOR_HANDLERS_MAX 32
 
 struct berth_supervisor {
-        struct berth_store *store;
         int epfd;
         int wake_fd;
         pthread_t thread;
         bool running;
+        unsigned n_handlers; /* atomic */
+        struct {
+                berth_watch_fn fn;
+                void *userdata;
+        } handlers[BERTH_SUPERVISOR_HANDLERS_MAX];
 };
 
-int berth_supervisor_start(struct berth_store *s, struct berth_supervisor **ret);
-void berth_supervisor_stop(struct berth_supervisor *sup);
+int berth_supervisor_new(struct berth_supervisor **ret);
+/* Stop the thread (when started) and free. */
+struct berth_supervisor *berth_supervisor_free(struct berth_supervisor *sup);
+int berth_supervisor_start(struct berth_supervisor *sup);
 
-int berth_supervisor_watch(struct berth_supervisor *sup, int fd, enum berth_watch what,
-                           uint64_t id);
+/* A handler's number (> 0) for berth_supervisor_watch(), or -errno. */
+int berth_supervisor_handler(struct berth_supervisor *sup, berth_watch_fn fn, void *userdata);
+
+/* Ids are below 2^56. */
+int berth_supervisor_watch(struct berth_supervisor *sup, int fd, int handler, uint64_t id);
 void berth_supervisor_unwatch(struct berth_supervisor *sup, int fd);

@@ -82,9 +82,9 @@ struct berth_http_request {
         const struct berth_http_transport *transport;
         void *conn;
 
-        /* Set by the transport: an error reply before routing takes the error format of
-         * the API whose prefix the path is under. */
-        struct berth_http_router *router;
+        /* The API whose prefix the path is under (the router's, or the transport's for
+         * an error before routing): the error format of a reply no route gave. */
+        const struct berth_http_api *error_api;
         const struct berth_http_api *api;        /* of the route, NULL until routed */
         char *captures[BERTH_HTTP_CAPTURES_MAX]; /* percent-decoded {…} segments */
         size_t n_captures;

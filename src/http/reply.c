@@ -200,11 +200,7 @@ int berth_http_reply_json(struct berth_http_request *req, int status, json_t *j)
  * prefix the path is under. */
 static const struct berth_http_api *error_api(const struct berth_http_request *req)
 {
-        if (req->api)
-                return req->api;
-        if (req->router && req->path)
-                return berth_http_router_api_for_path(req->router, req->path);
-        return NULL;
+        return req->api ? req->api : req->error_api;
 }
 
 /* The error body for the API of the request (NULL: the default), as text. */

@@ -14,7 +14,7 @@
 #include "http.h"
 #include "log.h"
 #include "macro.h"
-#include "server.h"
+#include "listen.h"
 #include "strv.h"
 
 /* Requests by route (method + pattern, so that ids do not make new series) and status. */
@@ -465,7 +465,7 @@ void berth_http_dispatch(struct berth_http_router *r, struct berth_http_request 
         char allow[128] = "";
         double t0 = now_ms();
 
-        req->router = r;
+        req->error_api = req->path ? berth_http_router_api_for_path(r, req->path) : NULL;
         req->api = NULL;
         e = find_route(r, req, allow, sizeof(allow));
         if (e)

@@ -20,6 +20,7 @@
 #include "http.h"
 #include "log.h"
 #include "macro.h"
+#include "listen.h"
 #include "server.h"
 
 /* The TCP and TLS transport: civetweb's worker threads call handle() for every
@@ -223,10 +224,11 @@ static int http_error(struct mg_connection *conn, int status, const char *msg)
                 .content_length = -1,
                 .transport = &civetweb_transport,
                 .conn = conn,
-                .router = c->router,
         };
 
         (void)msg;
+        if (req.path)
+                req.error_api = berth_http_router_api_for_path(c->router, req.path);
         (void)berth_http_reply_error(&req, status, "%s",
                                      status == 431 || status == 413 ? "request header too large"
                                      : status == 400                ? "malformed HTTP request"

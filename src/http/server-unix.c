@@ -23,6 +23,7 @@
 #include "log.h"
 #include "macro.h"
 #include "request-parse.h"
+#include "listen.h"
 #include "server.h"
 
 /*
@@ -368,7 +369,6 @@ static void serve(struct uconn *c)
                         .conn = c,
                         .remote = "unix",
                         .id = ++unix_counter,
-                        .router = c->u->router,
                 };
                 _cleanup_free_ char *head = NULL, *path = NULL;
                 ssize_t hl;
@@ -519,7 +519,9 @@ int berth_http_unix_start(const struct berth_http_listen *cfg, struct berth_http
         mode_t old;
         int r;
 
-        if (group && group_lookup(group, &gid) < 0)
+        if (group && cfg->socket_gid_set)
+                gid = cfg->socket_gid;
+        else if (group && group_lookup(group, &gid) < 0)
                 return berth_error_set(err, EINVAL, "--socket-group '%s' is not a group", group);
         if (strlen(path) >= sizeof(sa.sun_path))
                 return berth_error_set(err, EINVAL, "--socket-path '%s' is too long", path);

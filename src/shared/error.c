@@ -20,6 +20,7 @@ int berth_error_setv(struct berth_error *err, int errnum, const char *fmt, va_li
         if (!err)
                 return code;
         err->code = code;
+        err->hint = 0;
         (void)vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
         return code;
 }
@@ -86,5 +87,14 @@ void berth_error_clear(struct berth_error *err)
         if (!err)
                 return;
         err->code = 0;
+        err->hint = 0;
         err->msg[0] = 0;
+}
+
+int berth_error_hint(struct berth_error *err, unsigned hint)
+{
+        if (!err)
+                return -EIO;
+        err->hint |= hint;
+        return err->code ? err->code : -EIO;
 }

@@ -14,8 +14,20 @@
 #define BERTH_ERROR_MSG_MAX 512
 
 struct berth_error {
-        int code; /* -errno; 0 when unset */
+        int code;      /* -errno; 0 when unset */
+        unsigned hint; /* BERTH_HINT_*: what the client could do about it */
         char msg[BERTH_ERROR_MSG_MAX];
+};
+
+/*
+ * The core words its errors about objects ("mount 3 is in use by container 1") and
+ * never about a door's wire format. What a client can do about an error is a hint,
+ * and each door words the hint for its clients (the ImageAPI: "use force=true").
+ */
+enum {
+        BERTH_HINT_FORCE = 1u << 0, /* a forced delete would do it */
+        BERTH_HINT_LAZY = 1u << 1,  /* … detaching lazily */
+        BERTH_HINT_WAIT = 1u << 2,  /* … once the user outside berth is gone */
 };
 
 /*
@@ -48,6 +60,9 @@ int berth_error_prefix(struct berth_error *err, const char *fmt, ...) _printf_(2
 int berth_error_ensure(struct berth_error *err, int r, const char *what);
 
 void berth_error_clear(struct berth_error *err);
+
+/* Add a hint (BERTH_HINT_*); returns err->code (or -EIO). */
+int berth_error_hint(struct berth_error *err, unsigned hint);
 
 static inline int berth_error_code(const struct berth_error *err)
 {

@@ -671,14 +671,11 @@ static void fixture_init(struct fixture *f)
                 .c = {
                         .obj = { .type = BERTH_OBJ_CONTAINER, .id = 7, .user = true },
                         .name = (char *)"web",
-                        .command = (char *)"/bin/sh -c \"exit 3\"",
-                        .stop_timeout_ms = 10000,
+                        .w = { .command_line = (char *)"/bin/sh -c \"exit 3\"",
+                               .stop_timeout_ms = 10000 },
                         .state = BERTH_CONTAINER_CREATED,
                         .logfile = (char *)"/var/lib/berth/containers/7/log",
                         .exit_code = -1,
-                        .pidfd = -1,
-                        .console_fd = -1,
-                        .timer_fd = -1,
                 },
         };
         f->lowers[0] = &f->lower;
@@ -694,8 +691,8 @@ static void fixture_init(struct fixture *f)
         f->m.obj.holders = f->m_holders;
         f->m.obj.n_holders = 1;
         f->c.mount = &f->m;
-        f->c.args = f->args;
-        f->c.env_extra = f->env;
+        f->c.w.args = f->args;
+        f->c.w.env = f->env;
 }
 
 static json_t *encode(const struct berth_container *c)
@@ -864,18 +861,18 @@ START_TEST(test_encode_namespaces)
 
         fixture_init(&f);
         assert_namespaces(&f.c, "[\"ipc\",\"mnt\",\"pid\",\"uts\"]");
-        f.c.systemd = true;
+        f.c.w.systemd = true;
         assert_namespaces(&f.c, "[\"cgroup\",\"ipc\",\"mnt\",\"pid\",\"uts\"]");
-        f.c.namespaces = BERTH_NS_CGROUP;
+        f.c.w.namespaces = BERTH_NS_CGROUP;
         assert_namespaces(&f.c, "[\"cgroup\",\"ipc\",\"mnt\",\"pid\",\"uts\"]");
-        f.c.systemd = false;
+        f.c.w.systemd = false;
         assert_namespaces(&f.c, "[\"cgroup\",\"ipc\",\"mnt\",\"pid\",\"uts\"]");
-        f.c.namespaces = BERTH_NS_NET;
+        f.c.w.namespaces = BERTH_NS_NET;
         assert_namespaces(&f.c, "[\"ipc\",\"mnt\",\"pid\",\"uts\",\"net\"]");
-        f.c.namespaces = BERTH_NS_USER;
+        f.c.w.namespaces = BERTH_NS_USER;
         assert_namespaces(&f.c, "[\"ipc\",\"mnt\",\"pid\",\"uts\",\"user\"]");
-        f.c.namespaces = BERTH_NS_NET | BERTH_NS_USER | BERTH_NS_CGROUP;
-        f.c.systemd = true;
+        f.c.w.namespaces = BERTH_NS_NET | BERTH_NS_USER | BERTH_NS_CGROUP;
+        f.c.w.systemd = true;
         assert_namespaces(&f.c, "[\"cgroup\",\"ipc\",\"mnt\",\"pid\",\"uts\",\"net\",\"user\"]");
 }
 END_TEST
@@ -886,11 +883,11 @@ START_TEST(test_encode_limits)
         json_t *j, *l;
 
         fixture_init(&f);
-        f.c.limits = (struct berth_limits){ .memory = 64u << 20,
-                                            .pids = 100,
-                                            .cpu_weight = 200,
-                                            .cpu_quota_us = 50000,
-                                            .cpu_period_us = 100000 };
+        f.c.w.limits = (struct berth_limits){ .memory = 64u << 20,
+                                              .pids = 100,
+                                              .cpu_weight = 200,
+                                              .cpu_quota_us = 50000,
+                                              .cpu_period_us = 100000 };
         j = encode(&f.c);
         l = json_object_get(j, "limits");
         ck_assert_int_eq(json_object_size(l), 4);
@@ -902,14 +899,14 @@ START_TEST(test_encode_limits)
         json_decref(j);
 
         /* Only what is set; a quota without a period is per 100 ms. */
-        f.c.limits = (struct berth_limits){ .cpu_quota_us = 150000 };
+        f.c.w.limits = (struct berth_limits){ .cpu_quota_us = 150000 };
         j = encode(&f.c);
         l = json_object_get(j, "limits");
         ck_assert_int_eq(json_object_size(l), 1);
         ck_assert(json_real_value(json_object_get(l, "cpus")) == 1.5);
         json_decref(j);
 
-        f.c.limits = (struct berth_limits){ .pids = 1 };
+        f.c.w.limits = (struct berth_limits){ .pids = 1 };
         j = encode(&f.c);
         l = json_object_get(j, "limits");
         ck_assert_int_eq(json_object_size(l), 1);
@@ -925,19 +922,19 @@ START_TEST(test_encode_names_and_defaults)
 
         /* hostname wins over the name. */
         fixture_init(&f);
-        f.c.hostname = (char *)"box.example";
+        f.c.w.hostname = (char *)"box.example";
         j = encode(&f.c);
         ck_assert_str_eq(str_of(j, "hostname"), "box.example");
         ck_assert_str_eq(str_of(j, "name"), "web");
         json_decref(j);
 
         /* No name and no hostname: "berth"; no command (args were given): null. */
-        f.c.hostname = NULL;
+        f.c.w.hostname = NULL;
         f.c.name = NULL;
-        f.c.command = NULL;
-        f.c.env_extra = NULL;
+        f.c.w.command_line = NULL;
+        f.c.w.env = NULL;
         f.c.logfile = NULL;
-        f.c.stop_timeout_ms = 0;
+        f.c.w.stop_timeout_ms = 0;
         j = encode(&f.c);
         ck_assert_str_eq(str_of(j, "hostname"), "berth");
         assert_null(j, "name");
@@ -951,7 +948,7 @@ START_TEST(test_encode_names_and_defaults)
 
         /* stop_timeout is in seconds; refs counts the user and every holder. */
         fixture_init(&f);
-        f.c.stop_timeout_ms = 3600000;
+        f.c.w.stop_timeout_ms = 3600000;
         f.c.obj.user = false;
         j = encode(&f.c);
         assert_int(j, "stop_timeout", 3600);
@@ -982,14 +979,14 @@ START_TEST(test_encode_decode_agree)
                          "'stop_timeout':30,'limits':{'memory':2097152,'cpus':0.25}}");
         fixture_init(&f);
         f.c.name = s->name;
-        f.c.command = s->command;
-        f.c.args = s->args;
-        f.c.env_extra = s->env;
-        f.c.hostname = s->hostname;
-        f.c.systemd = s->systemd;
-        f.c.namespaces = s->namespaces;
-        f.c.stop_timeout_ms = s->stop_timeout_ms;
-        f.c.limits = s->limits;
+        f.c.w.command_line = s->command;
+        f.c.w.args = s->args;
+        f.c.w.env = s->env;
+        f.c.w.hostname = s->hostname;
+        f.c.w.systemd = s->systemd;
+        f.c.w.namespaces = s->namespaces;
+        f.c.w.stop_timeout_ms = s->stop_timeout_ms;
+        f.c.w.limits = s->limits;
         f.c.state = s->state;
         j = encode(&f.c);
         ck_assert_str_eq(str_of(j, "name"), "agree");

@@ -1301,7 +1301,8 @@ static void transport_error(struct fake_conn *c, const char *method, const char 
                 .content_length = -1,
                 .transport = &fake_transport,
                 .conn = c,
-                .router = router,
+                /* As the transports do when they know the path. */
+                .error_api = path ? berth_http_router_api_for_path(router, path) : NULL,
         };
 
         ck_assert_int_eq(berth_http_reply_error(&req, 400, "%s", "malformed HTTP request"), 0);

@@ -6,8 +6,6 @@
 #include <string.h>
 
 #include "container.h"
-#include "imageapi-codec.h"
-#include "logkeep.h"
 #include "macro.h"
 #include "metrics.h"
 #include "store.h"
@@ -34,6 +32,13 @@ static int count(struct berth_obj *o, void *userdata)
         return 0;
 }
 
+static void add_metric(const char *name, const char *help, bool counter, uint64_t value,
+                       void *userdata)
+{
+        strbuf_printf(userdata, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name,
+                      counter ? "counter" : "gauge", name, (unsigned long long)value);
+}
+
 static int add_route(const char *route, int status, uint64_t n, double seconds, void *userdata)
 {
         struct strbuf *t = userdata;
@@ -50,15 +55,9 @@ static void h_metrics(struct berth_http_request *req, void *userdata)
         struct berth_metrics *m = userdata;
         struct counts c = {};
         struct strbuf t = {};
-        uint64_t starts, exits, ooms;
 
         for (int type = 0; type < _BERTH_OBJ_TYPE_MAX; type++)
                 (void)berth_store_visit_all(m->store, (enum berth_obj_type)type, count, &c);
-        pthread_mutex_lock(&m->store->lock);
-        starts = m->store->stats.container_starts;
-        exits = m->store->stats.container_exits;
-        ooms = m->store->stats.container_oom_kills;
-        pthread_mutex_unlock(&m->store->lock);
 
         strbuf_printf(
                 &t,
@@ -79,34 +78,8 @@ static void h_metrics(struct berth_http_request *req, void *userdata)
                 strbuf_printf(&t, "berth_containers{state=\"%s\"} %u\n",
                               berth_container_state_to_string((enum berth_container_state)k),
                               c.n[BERTH_OBJ_CONTAINER][k]);
-        strbuf_printf(
-                &t,
-                "# HELP berth_container_starts_total Containers started.\n"
-                "# TYPE berth_container_starts_total counter\nberth_container_starts_total %llu\n",
-                (unsigned long long)starts);
-        strbuf_printf(
-                &t,
-                "# HELP berth_container_exits_total Container exits seen.\n"
-                "# TYPE berth_container_exits_total counter\nberth_container_exits_total %llu\n",
-                (unsigned long long)exits);
-        strbuf_printf(
-                &t,
-                "# HELP berth_container_oom_kills_total Containers whose process the OOM killer "
-                "killed.\n# TYPE berth_container_oom_kills_total counter\n"
-                "berth_container_oom_kills_total %llu\n",
-                (unsigned long long)ooms);
-        {
-                uint64_t files = 0, bytes = 0;
-                if (m->store->logkeep)
-                        berth_logkeep_stats(m->store->logkeep, &files, &bytes);
-                strbuf_printf(&t,
-                              "# HELP berth_kept_logs_files Logs of deleted containers kept "
-                              "(--logs-kept-size).\n# TYPE berth_kept_logs_files gauge\n"
-                              "berth_kept_logs_files %llu\n"
-                              "# HELP berth_kept_logs_bytes What they take.\n"
-                              "# TYPE berth_kept_logs_bytes gauge\nberth_kept_logs_bytes %llu\n",
-                              (unsigned long long)files, (unsigned long long)bytes);
-        }
+        /* The types' own: the engines' counters, the kept logs. */
+        berth_store_metrics(m->store, add_metric, &t);
         strbuf_printf(&t, "# HELP berth_http_requests_total HTTP requests by route and status.\n"
                           "# TYPE berth_http_requests_total counter\n"
                           "# HELP berth_http_request_seconds_total Time spent answering them.\n"
@@ -137,7 +110,7 @@ int berth_metrics_init(struct berth_metrics *m, struct berth_store *store,
                                 .prefix = "/metrics",
                                 .routes = metrics_routes,
                                 .n_routes = ELEMENTSOF(metrics_routes),
-                                .error_body = imageapi_error_body,
+                                .error_body = NULL, /* the default {"code","message"} */
                         },
                 .store = store,
                 .router = router,

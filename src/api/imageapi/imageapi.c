@@ -7,7 +7,9 @@
 #include "error.h"
 #include "http.h"
 #include "imageapi-codec.h"
+#include "attach.h"
 #include "imageapi.h"
+#include "mount.h"
 #include "macro.h"
 #include "store.h"
 
@@ -174,7 +176,7 @@ static void list(struct berth_http_request *req, struct imageapi *api, enum bert
         (void)berth_http_reply_json(req, 200, c.out);
         return;
 fail:
-        (void)berth_http_reply_berror(req, &err);
+        (void)imageapi_reply_error(req, &err);
 }
 
 static void create(struct berth_http_request *req, struct imageapi *api, enum berth_obj_type type,
@@ -214,7 +216,7 @@ static void create(struct berth_http_request *req, struct imageapi *api, enum be
         return;
 fail:
         berth_error_ensure(&err, r, "create");
-        (void)berth_http_reply_berror(req, &err);
+        (void)imageapi_reply_error(req, &err);
 }
 
 /* A v0.1 path (or body) only knows objects of its kind; kinds never change. Replies 404
@@ -257,7 +259,7 @@ static void delete_and_reply(struct berth_http_request *req, struct imageapi *ap
                 reply_not_found(req, type, id);
         else {
                 berth_error_ensure(&err, r, "delete");
-                (void)berth_http_reply_berror(req, &err);
+                (void)imageapi_reply_error(req, &err);
         }
 }
 
@@ -295,7 +297,7 @@ static void delete_one(struct berth_http_request *req, struct imageapi *api,
         return;
 fail:
         berth_error_ensure(&err, r, "delete");
-        (void)berth_http_reply_berror(req, &err);
+        (void)imageapi_reply_error(req, &err);
 }
 
 static void h_attach_get(struct berth_http_request *req, void *userdata)
@@ -340,7 +342,7 @@ static void delete_mount_v01(struct berth_http_request *req, struct imageapi *ap
         berth_http_json_release(j);
         if (r < 0) {
                 berth_error_ensure(&err, r, "delete");
-                (void)berth_http_reply_berror(req, &err);
+                (void)imageapi_reply_error(req, &err);
                 return;
         }
         delete_and_reply(req, api, BERTH_OBJ_MOUNT, id, false,
@@ -370,7 +372,7 @@ static void list_v01(struct berth_http_request *req, struct imageapi *api, enum 
 
         r = berth_http_query_parse(req->query, (const char *const[]){ NULL }, &q, &err);
         if (r < 0) {
-                (void)berth_http_reply_berror(req, &err);
+                (void)imageapi_reply_error(req, &err);
                 return;
         }
         c.out = json_array();
@@ -398,7 +400,7 @@ static void get_v01(struct berth_http_request *req, struct imageapi *api, enum b
                 r = imageapi_decode_path_id(req->captures[0], &id, &err);
         }
         if (r < 0) {
-                (void)berth_http_reply_berror(req, &err);
+                (void)imageapi_reply_error(req, &err);
                 return;
         }
         r = berth_store_visit_one(api->store, type, id, visit_one, &c);

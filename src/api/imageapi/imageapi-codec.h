@@ -3,6 +3,7 @@
 
 #include <jansson.h>
 
+#include "container.h"
 #include "objects.h"
 
 struct berth_error;
@@ -67,10 +68,42 @@ json_t *imageapi_error_body(const struct berth_http_request *req, int *status, c
  * decimal integer. Returns 0 / -EINVAL. */
 int imageapi_decode_path_id(const char *s, uint64_t *ret, struct berth_error *err);
 
+/* What the client can do about an error (err->hint), in the ImageAPI's words:
+ * appended to the message. */
+void imageapi_word_hint(struct berth_error *err);
+struct berth_http_request;
+/* imageapi_word_hint(), then the error reply. */
+int imageapi_reply_error(struct berth_http_request *req, struct berth_error *err);
+
 /* Containers (imageapi-container-codec.c). command is split like a shell word list
  * (quotes group and are removed); args is the alternative as an argv array. */
-struct berth_container_spec;
 struct berth_container;
+
+/* A container as an ImageAPI request describes it; translated into a workload by
+ * imageapi_container_workload(). */
+struct berth_container_spec {
+        char *name;
+        struct berth_mount_spec *mount;
+        char *command; /* as given; split into args by the codec */
+        char **args;
+        char **env; /* "KEY=value" */
+        char *hostname;
+        bool systemd;
+        enum berth_container_state state; /* CREATED or RUNNING */
+        unsigned namespaces;
+        uint64_t stop_timeout_ms;
+        struct berth_limits limits;
+};
+
+struct berth_container_spec *berth_container_spec_free(struct berth_container_spec *s);
+static inline void berth_container_spec_freep(struct berth_container_spec **s)
+{
+        berth_container_spec_free(*s);
+}
+
+/* The workload of a spec (its strings are borrowed: do not berth_workload_done() it). */
+void imageapi_container_workload(const struct berth_container_spec *s, struct berth_workload *w);
+
 int imageapi_decode_container(json_t *j, struct berth_container_spec **ret,
                               struct berth_error *err);
 json_t *imageapi_encode_container(const struct berth_container *c);

@@ -77,6 +77,7 @@ static int target(struct imageapi *api, const struct berth_http_query *q, bool n
 static void reply_err(struct berth_http_request *req, struct berth_error *err, int r)
 {
         berth_error_ensure(err, r, "container");
+        imageapi_word_hint(err);
         (void)berth_http_reply_berror(req, err);
 }
 
@@ -91,13 +92,13 @@ static struct {
         uint64_t gen;
 } list_cache = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
-static bool reply_cached_list(struct berth_http_request *req)
+static bool reply_cached_list(struct berth_http_request *req, uint64_t gen)
 {
         _cleanup_free_ char *copy = NULL;
         size_t len = 0;
 
         pthread_mutex_lock(&list_cache.lock);
-        if (list_cache.text && list_cache.gen == berth_store_gen()) {
+        if (list_cache.text && list_cache.gen == gen) {
                 copy = strndup(list_cache.text, list_cache.len);
                 len = list_cache.len;
         }
@@ -180,9 +181,9 @@ static void h_list(struct berth_http_request *req, void *userdata)
                         (void)berth_http_reply_error(req, 500, "encode reply");
                 return;
         }
-        if (!req->query && reply_cached_list(req))
+        if (!req->query && reply_cached_list(req, berth_store_gen(api->store)))
                 return;
-        gen = berth_store_gen();
+        gen = berth_store_gen(api->store);
         c.out = json_array();
         r = c.out ? berth_store_visit_all(api->store, BERTH_OBJ_CONTAINER, visit_append, &c)
                   : -ENOMEM;
@@ -210,7 +211,18 @@ static void h_create(struct berth_http_request *req, void *userdata)
         berth_http_json_release(j);
         if (r < 0)
                 return reply_err(req, &err, r);
-        r = berth_container_create(api->store, spec, visit_one, &c, &err);
+        {
+                struct berth_workload w;
+                imageapi_container_workload(spec, &w);
+                r = berth_container_create(api->store,
+                                           &(struct berth_container_def){
+                                                   .name = spec->name,
+                                                   .root = spec->mount,
+                                                   .workload = &w,
+                                                   .start = spec->state == BERTH_CONTAINER_RUNNING,
+                                           },
+                                           visit_one, &c, &err);
+        }
         if (r < 0) {
                 json_decref(c.out);
                 return reply_err(req, &err, r);

@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "docs.h"
-#include "imageapi-codec.h"
 #include "macro.h"
 
 static void h_imageapi_json(struct berth_http_request *req, void *userdata)
@@ -46,7 +45,7 @@ int berth_docs_init(struct berth_docs *d)
                                 .prefix = "/",
                                 .routes = docs_routes,
                                 .n_routes = ELEMENTSOF(docs_routes),
-                                .error_body = imageapi_error_body,
+                                .error_body = NULL, /* the default {"code","message"} */
                                 .browser_safe = true,
                         },
         };

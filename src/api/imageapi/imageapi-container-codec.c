@@ -12,6 +12,7 @@
 #include "error.h"
 #include "imageapi-codec.h"
 #include "jdec.h"
+#include "json-util.h"
 #include "macro.h"
 #include "strv.h"
 
@@ -19,6 +20,22 @@
 #define ENV_LEN_MAX 32768
 #define ARGS_MAX 1024
 #define STOP_TIMEOUT_MAX_S 3600
+
+void imageapi_container_workload(const struct berth_container_spec *s, struct berth_workload *w)
+{
+        static char *const none[] = { NULL };
+
+        berth_workload_init(w);
+        w->args = s->args;
+        w->env = s->env ? s->env : (char **)none;
+        w->command_line = s->command;
+        w->hostname = s->hostname;
+        w->systemd = s->systemd;
+        w->seccomp = s->systemd ? BERTH_WL_SECCOMP_PRIVILEGED : BERTH_WL_SECCOMP_DEFAULT;
+        w->namespaces = s->namespaces;
+        w->stop_timeout_ms = s->stop_timeout_ms;
+        w->limits = s->limits;
+}
 
 static int decode_namespaces(json_t *j, unsigned *ret, struct berth_error *err)
 {
@@ -253,54 +270,46 @@ static json_t *timestamp(const struct timespec *ts)
         return json_string(buf);
 }
 
-static json_t *strv_array(char *const *l)
-{
-        json_t *a = json_array();
-
-        STRV_FOREACH (e, l)
-                json_array_append_new(a, json_string(*e));
-        return a;
-}
-
 json_t *imageapi_encode_container(const struct berth_container *c)
 {
+        const struct berth_workload *w = &c->w;
         json_t *j, *ns, *limits;
 
         ns = json_pack("[s,s,s,s]", "ipc", "mnt", "pid", "uts");
-        if (ns && ((c->namespaces & BERTH_NS_CGROUP) || c->systemd))
+        if (ns && ((w->namespaces & BERTH_NS_CGROUP) || w->systemd))
                 json_array_insert_new(ns, 0, json_string("cgroup"));
-        if (ns && (c->namespaces & BERTH_NS_NET))
+        if (ns && (w->namespaces & BERTH_NS_NET))
                 json_array_append_new(ns, json_string("net"));
-        if (ns && (c->namespaces & BERTH_NS_USER))
+        if (ns && (w->namespaces & BERTH_NS_USER))
                 json_array_append_new(ns, json_string("user"));
         limits = json_object();
-        if (limits && c->limits.memory)
-                json_object_set_new(limits, "memory", json_integer((json_int_t)c->limits.memory));
-        if (limits && c->limits.pids)
-                json_object_set_new(limits, "pids", json_integer((json_int_t)c->limits.pids));
-        if (limits && c->limits.cpu_weight)
-                json_object_set_new(limits, "cpu_weight", json_integer(c->limits.cpu_weight));
-        if (limits && c->limits.cpu_quota_us)
+        if (limits && w->limits.memory)
+                json_object_set_new(limits, "memory", json_integer((json_int_t)w->limits.memory));
+        if (limits && w->limits.pids)
+                json_object_set_new(limits, "pids", json_integer((json_int_t)w->limits.pids));
+        if (limits && w->limits.cpu_weight)
+                json_object_set_new(limits, "cpu_weight", json_integer(w->limits.cpu_weight));
+        if (limits && w->limits.cpu_quota_us)
                 json_object_set_new(limits, "cpus",
-                                    json_real((double)c->limits.cpu_quota_us /
-                                              (double)(c->limits.cpu_period_us ?: 100000)));
+                                    json_real((double)w->limits.cpu_quota_us /
+                                              (double)(w->limits.cpu_period_us ?: 100000)));
 
         j = json_pack("{s:I, s:s?, s:o, s:s?, s:o, s:b, s:s, s:o, s:s?, s:I, s:o, s:o, s:o, s:b, "
                       "s:o, s:o, s:o, s:s, s:I, s:o}",
                       "id", (json_int_t)c->obj.id, "name", c->name, "mount",
-                      imageapi_encode_mount(c->mount, 0), "command", c->command, "args",
-                      strv_array(c->args), "systemd", c->systemd, "state",
+                      imageapi_encode_mount(c->mount, 0), "command", w->command_line, "args",
+                      berth_strv_to_json(w->args), "systemd", w->systemd, "state",
                       berth_container_state_to_string(c->state), "namespaces", ns, "logfile",
                       c->logfile, "refs", (json_int_t)berth_obj_refs(&c->obj), "pid",
                       c->pid > 0 ? json_integer(c->pid) : json_null(), "exit_code",
                       c->exit_code >= 0 ? json_integer(c->exit_code) : json_null(), "signal",
                       c->signal > 0 ? json_integer(c->signal) : json_null(), "oom_killed",
                       c->oom_killed, "started_at", timestamp(&c->started_at), "finished_at",
-                      timestamp(&c->finished_at), "env", strv_array(c->env_extra), "hostname",
-                      c->hostname ? c->hostname
+                      timestamp(&c->finished_at), "env", berth_strv_to_json(w->env), "hostname",
+                      w->hostname ? w->hostname
                       : c->name   ? c->name
                                   : "berth",
-                      "stop_timeout", (json_int_t)(c->stop_timeout_ms / 1000), "limits", limits);
+                      "stop_timeout", (json_int_t)(w->stop_timeout_ms / 1000), "limits", limits);
         if (j && c->error)
                 json_object_set_new(j, "error", json_string(c->error));
         return j;

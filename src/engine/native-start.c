@@ -15,15 +15,14 @@
 #include <unistd.h>
 
 #include "chase.h"
-#include "container.h"
-#include "container-internal.h"
 #include "error.h"
 #include "fileio.h"
 #include "launch.h"
 #include "logkeep.h"
 #include "macro.h"
+#include "native-internal.h"
 #include "pidref.h"
-#include "store-internal.h"
+#include "store.h"
 #include "strv.h"
 #include "supervisor.h"
 #include "zygotes.h"
@@ -44,7 +43,7 @@ static const char *env_get(char *const *env, const char *key)
 }
 
 /* The environment: berth's defaults, then what the request sets (its keys win). */
-static char **build_env(const struct berth_container *c)
+static char **build_env(const struct berth_workload *w, const char *machine_id)
 {
         char **env = NULL;
         char uuid[64];
@@ -55,15 +54,15 @@ static char **build_env(const struct berth_container *c)
                 size_t k = strcspn(defaults[i], "=");
                 char key[16];
                 (void)snprintf(key, sizeof(key), "%.*s", (int)k, defaults[i]);
-                if (!env_get(c->env_extra, key) && strv_extend(&env, defaults[i]) < 0)
+                if (!env_get(w->env, key) && strv_extend(&env, defaults[i]) < 0)
                         return strv_free(env);
         }
-        if (c->systemd) {
-                (void)snprintf(uuid, sizeof(uuid), "container_uuid=%s", c->machine_id);
+        if (w->systemd) {
+                (void)snprintf(uuid, sizeof(uuid), "container_uuid=%s", machine_id);
                 if (strv_extend(&env, uuid) < 0)
                         return strv_free(env);
         }
-        STRV_FOREACH (e, c->env_extra)
+        STRV_FOREACH (e, w->env)
                 if (strv_extend(&env, *e) < 0)
                         return strv_free(env);
         if (!env)
@@ -73,11 +72,11 @@ static char **build_env(const struct berth_container *c)
 
 /* Resolve args[0] inside the container's root the way execvp() will after
  * pivot_root: a path with a slash as is, a bare name along PATH. */
-int container_resolve_exec(const struct berth_container *c, char **ret, struct berth_error *err)
+int native_resolve_exec(const struct berth_container *c, char **ret, struct berth_error *err)
 {
         _cleanup_close_ int root = -EBADF;
-        _cleanup_strv_free_ char **env = build_env(c);
-        const char *argv0 = c->args[0], *path;
+        _cleanup_strv_free_ char **env = build_env(&c->w, c->machine_id);
+        const char *argv0 = c->w.args[0], *path;
         bool found_non_exec = false;
         _cleanup_free_ char *copy = NULL;
         char *save = NULL;
@@ -131,16 +130,15 @@ int container_resolve_exec(const struct berth_container *c, char **ret, struct b
 
 /* ---- files ------------------------------------------------------------------------ */
 
-int container_prepare_files(struct berth_store *s, struct berth_container *c,
-                            struct berth_error *err)
+int native_prepare_files(struct berth_container *c, struct berth_error *err)
 {
+        const char *state_dir = berth_container_state_dir(NAT(c)->store);
         _cleanup_close_ int fd = -EBADF;
         int r;
 
-        if (asprintf(&c->dir, "%s/containers/%llu", s->state_dir, (unsigned long long)c->obj.id) <
-                    0 ||
-            asprintf(&c->logfile, "%s/logs/%llu-%lld.log", s->state_dir,
-                     (unsigned long long)c->obj.id, (long long)c->created_at.tv_sec) < 0)
+        if (asprintf(&c->dir, "%s/containers/%llu", state_dir, (unsigned long long)c->obj.id) < 0 ||
+            asprintf(&c->logfile, "%s/logs/%llu-%lld.log", state_dir, (unsigned long long)c->obj.id,
+                     (long long)c->created_at.tv_sec) < 0)
                 return -ENOMEM;
         /* <state-dir>/containers exists unless someone removed it: one mkdir, not a
          * walk from the root. */
@@ -157,12 +155,14 @@ int container_prepare_files(struct berth_store *s, struct berth_container *c,
         return 0;
 }
 
-void container_remove_files(struct berth_store *s, struct berth_container *c, bool keep_log)
+void native_remove_files(struct berth_container *c, bool keep_log)
 {
+        struct berth_logkeep *k = berth_container_logkeep(NAT(c)->store);
+
         if (c->dir)
                 (void)rm_rf_physical(c->dir);
-        if (keep_log && s->logkeep)
-                berth_logkeep_add(s->logkeep, c->logfile);
+        if (keep_log && k)
+                berth_logkeep_add(k, c->logfile);
         else if (c->logfile) {
                 _cleanup_free_ char *old = NULL;
                 (void)unlink(c->logfile);
@@ -173,7 +173,7 @@ void container_remove_files(struct berth_store *s, struct berth_container *c, bo
 
 /* ---- start ------------------------------------------------------------------------ */
 
-int container_open_log_old(const struct berth_container *c)
+int native_open_log_old(const struct berth_container *c)
 {
         _cleanup_free_ char *old = NULL;
 
@@ -194,16 +194,16 @@ static int open_launch_fds(struct berth_container *c, struct berth_launch_fds *f
                 return -ENOMEM;
         /* Readable too: berth-init copies it into <log>.1 when it rotates. */
         fds->log = open(c->logfile, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
-        fds->log_old = container_open_log_old(c);
+        fds->log_old = native_open_log_old(c);
         /* Truncate only a status left by an earlier run: on ext4, closing a file that
          * was truncated starts its writeback (auto_da_alloc), a cost on every exit. */
         fds->status = open(status, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fds->status < 0 && errno == EEXIST)
                 fds->status = open(status, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
-        if (c->cg && c->cg->v2)
-                fds->cgroup_v2 = open(c->cg->v2, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (N(c)->cg && N(c)->cg->v2)
+                fds->cgroup_v2 = open(N(c)->cg->v2, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fds->log < 0 || fds->log_old < 0 || fds->status < 0 ||
-            (c->cg && c->cg->v2 && fds->cgroup_v2 < 0)) {
+            (N(c)->cg && N(c)->cg->v2 && fds->cgroup_v2 < 0)) {
                 int r = berth_error_set_errno(err, errno, "open the log or status files of '%s'",
                                               c->dir);
                 fds->log = safe_close(fds->log);
@@ -219,68 +219,183 @@ static int open_launch_fds(struct berth_container *c, struct berth_launch_fds *f
  * in the host's, raw sockets would sniff loopback traffic, the API's token included.
  * CAP_MKNOD only where a device allow-list confines the container (cgroup-devices.h):
  * without one, a node made for the host's disk would open it. */
-static uint64_t container_caps(const struct berth_container *c)
+uint64_t berth_native_caps(const struct berth_workload *w, const struct berth_cgroup *cg)
 {
-        uint64_t caps = c->systemd ? BERTH_CAPS_SYSTEMD : BERTH_CAPS_DEFAULT;
+        uint64_t caps = w->caps_set  ? w->caps
+                        : w->systemd ? BERTH_CAPS_SYSTEMD
+                                     : BERTH_CAPS_DEFAULT;
 
-        if (c->namespaces & BERTH_NS_NET)
-                caps |= 1ull << CAP_NET_RAW;
+        if (w->namespaces & BERTH_NS_NET)
+                caps |= (1ull << CAP_NET_RAW) & (w->caps_set ? w->caps : ~0ull);
         else
                 caps &= ~(1ull << CAP_NET_RAW);
-        if (!c->cg || !c->cg->devices_confined)
+        if (!cg || !cg->devices_confined)
                 caps &= ~(1ull << CAP_MKNOD);
         return caps;
 }
 
-static int fill_launch(struct berth_store *s, struct berth_container *c, char *exec_path,
-                       struct berth_launch *l)
+/* The user, the capability sets and the process's limits. */
+static int fill_process(const struct berth_workload *w, struct berth_launch *l,
+                        struct berth_error *err)
 {
+        if (w->user_set) {
+                l->uid = w->uid;
+                l->gid = w->gid;
+                if (w->n_gids > 0) {
+                        l->gids = calloc(w->n_gids, sizeof(gid_t));
+                        if (!l->gids)
+                                return -ENOMEM;
+                        memcpy(l->gids, w->gids, w->n_gids * sizeof(gid_t));
+                        l->n_gids = w->n_gids;
+                }
+        }
+        if (w->systemd && l->uid != 0)
+                return berth_error_set(err, EINVAL, "user: systemd runs as root");
+        l->umask_set = w->umask >= 0;
+        l->umask = w->umask >= 0 ? (mode_t)w->umask : 0;
+        l->cap_sets = w->cap_sets;
+        l->cap_effective = w->cap_effective & l->caps;
+        l->cap_permitted = w->cap_permitted & l->caps;
+        l->cap_inheritable = w->cap_inheritable & l->caps;
+        l->cap_ambient = w->cap_ambient & l->caps;
+        l->oom_score_adj_set = w->oom_score_adj_set;
+        l->oom_score_adj = w->oom_score_adj;
+        if (w->n_rlimits > 0 && !(l->rlimits = calloc(w->n_rlimits, sizeof(*l->rlimits))))
+                return -ENOMEM;
+        for (size_t i = 0; i < w->n_rlimits; i++) {
+                int res = berth_rlimit_from_string(w->rlimits[i].type);
+                if (res < 0)
+                        return berth_error_set(err, EINVAL,
+                                               "rlimits[%zu].type: unknown resource "
+                                               "limit '%s'",
+                                               i, w->rlimits[i].type);
+                l->rlimits[l->n_rlimits++] = (struct berth_launch_rlimit){
+                        .resource = res, .soft = w->rlimits[i].soft, .hard = w->rlimits[i].hard
+                };
+        }
+        return 0;
+}
+
+_Static_assert((unsigned)BERTH_WL_MOUNT_RO == (unsigned)LAUNCH_MOUNT_READ_ONLY &&
+                       (unsigned)BERTH_WL_MOUNT_RECURSIVE == (unsigned)LAUNCH_MOUNT_RECURSIVE &&
+                       (unsigned)BERTH_WL_MOUNT_NOSUID == (unsigned)LAUNCH_MOUNT_NOSUID &&
+                       (unsigned)BERTH_WL_MOUNT_NODEV == (unsigned)LAUNCH_MOUNT_NODEV &&
+                       (unsigned)BERTH_WL_MOUNT_NOEXEC == (unsigned)LAUNCH_MOUNT_NOEXEC,
+               "workload mount flags are the launch's");
+
+static int fill_mounts(const struct berth_workload *w, struct berth_launch *l,
+                       struct berth_error *err)
+{
+        if (w->n_mounts > LAUNCH_MOUNTS_MAX)
+                return berth_error_set(err, EINVAL, "mounts: at most %d", LAUNCH_MOUNTS_MAX);
+        if (w->n_mounts > 0 && !(l->mounts = calloc(w->n_mounts, sizeof(*l->mounts))))
+                return -ENOMEM;
+        for (size_t i = 0; i < w->n_mounts; i++) {
+                const struct berth_wl_mount *m = &w->mounts[i];
+                struct berth_launch_mount *d = &l->mounts[l->n_mounts++];
+
+                *d = (struct berth_launch_mount){
+                        .type = m->kind == BERTH_WL_TMPFS ? LAUNCH_MOUNT_TMPFS : LAUNCH_MOUNT_BIND,
+                        .flags = m->flags, /* the same bits (workload.h, launch-spec.h) */
+                        .propagation = m->propagation,
+                        .size = m->size,
+                        .mode = m->mode,
+                };
+                d->destination = strdup(m->destination);
+                d->source = m->source ? strdup(m->source) : NULL;
+                if (!d->destination || (m->source && !d->source))
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+int berth_native_launch_from_workload(const struct berth_native_launch_in *in,
+                                      struct berth_launch *l, struct berth_error *err)
+{
+        const struct berth_workload *w = in->w;
+        const struct berth_cgroup *cg = in->cg;
+        int r;
+
         *l = (struct berth_launch){
-                .id = c->obj.id,
-                .systemd = c->systemd,
-                .caps = container_caps(c),
-                .no_new_privs = !c->systemd,
-                .log_max = s->log_max,
-                .exec_path = exec_path,
+                .id = in->id,
+                .systemd = w->systemd,
+                .caps = berth_native_caps(w, cg),
+                .no_new_privs = w->no_new_privs_set ? w->no_new_privs : !w->systemd,
+                .log_max = w->log_max ? w->log_max : in->log_max,
+                .exec_path = in->exec_path,
         };
-        if (c->namespaces & BERTH_NS_NET)
+        r = fill_process(w, l, err);
+        if (r >= 0)
+                r = fill_mounts(w, l, err);
+        if (r < 0)
+                return r;
+        if (w->namespaces & BERTH_NS_NET)
                 l->namespaces |= LAUNCH_NS_NET;
-        if (c->namespaces & BERTH_NS_USER)
+        if (w->namespaces & BERTH_NS_USER)
                 l->namespaces |= LAUNCH_NS_USER;
         /* systemd manages its own cgroup tree: it gets a cgroup namespace and cgroup2
          * at /sys/fs/cgroup (reference/systemd-in-container.md). */
-        if ((c->namespaces & BERTH_NS_CGROUP) || c->systemd)
+        if ((w->namespaces & BERTH_NS_CGROUP) || w->systemd)
                 l->namespaces |= LAUNCH_NS_CGROUP;
-        l->cgroup2_inside = c->systemd && c->cg && c->cg->v2;
-        l->hostname = strdup(c->hostname);
-        l->name = strdup_or_null(c->name);
-        l->rootfs = strdup(c->mount->mountpoint);
-        l->staging = strdup(s->staging_dir);
-        l->args = strv_copy(c->args);
-        l->env = build_env(c);
-        l->cwd = strdup("/");
+        l->cgroup2_inside = w->systemd && cg && cg->v2;
+        l->hostname = strdup(w->hostname ? w->hostname : "berth");
+        l->name = in->name ? strdup(in->name) : NULL;
+        l->rootfs = strdup(in->rootfs);
+        l->staging = strdup(in->staging);
+        l->args = strv_copy(w->args);
+        l->env = build_env(w, in->machine_id);
+        l->cwd = strdup(w->cwd ? w->cwd : "/");
         /* The v2 group is joined at clone time; berth-init joins the v1 ones. */
         l->cgroups = calloc(1, sizeof(char *));
-        for (size_t i = 0; c->cg && l->cgroups && i < c->cg->n_paths; i++)
-                if (!streq_ptr(c->cg->paths[i], c->cg->v2) &&
-                    strv_extend(&l->cgroups, c->cg->paths[i]) < 0)
+        for (size_t i = 0; cg && l->cgroups && i < cg->n_paths; i++)
+                if (!streq_ptr(cg->paths[i], cg->v2) && strv_extend(&l->cgroups, cg->paths[i]) < 0)
                         l->cgroups = strv_free(l->cgroups);
-        l->machine_id = strdup(c->machine_id);
-        if (!l->hostname || !l->rootfs || !l->staging || !l->args || !l->env || !l->cwd ||
-            !l->cgroups || !l->machine_id)
+        l->machine_id = strdup(in->machine_id);
+        if (!l->hostname || (in->name && !l->name) || !l->rootfs || !l->staging || !l->args ||
+            !l->env || !l->cwd || !l->cgroups || !l->machine_id)
                 return -ENOMEM;
         return 0;
 }
 
-int container_start(struct berth_store *s, struct berth_container *c, char *exec_path,
-                    struct berth_error *err)
+static int fill_launch(struct berth_container *c, char *exec_path, struct berth_launch *l,
+                       struct berth_error *err)
 {
+        struct berth_native_launch_in in = {
+                .w = &c->w,
+                .id = c->obj.id,
+                .name = c->name,
+                .rootfs = c->mount->mountpoint,
+                .staging = NAT(c)->staging_dir,
+                .exec_path = exec_path,
+                .machine_id = c->machine_id,
+                .log_max = NAT(c)->log_max,
+                .cg = N(c)->cg,
+        };
+
+        return berth_native_launch_from_workload(&in, l, err);
+}
+
+/* A zygote serves the default profile: no systemd, no namespaces beyond the four, and
+ * capabilities within what it prepared (its groups confine devices). */
+static bool zygote_fits(const struct berth_workload *w)
+{
+        const struct berth_cgroup confined = { .devices_confined = true };
+
+        return !w->systemd && w->namespaces == 0 &&
+               (berth_native_caps(w, &confined) & ~BERTH_CAPS_ZYGOTE) == 0;
+}
+
+int native_start(struct berth_engine *e, struct berth_container *c, struct berth_error *err)
+{
+        struct native *nat = e->data;
+        struct berth_store *s = nat->store;
+        char *exec_path = TAKE_PTR(N(c)->exec_path);
         struct berth_launch_fds fds;
         struct berth_launch l = {};
         struct berth_launched res;
         struct berth_zygote_ready z = {};
         char cgname[64];
-        bool zygote = s->zygotes && !c->systemd && c->namespaces == 0;
+        bool zygote = nat->zygotes && zygote_fits(&c->w);
         int r;
 
         if (c->mount->obj.removed || c->mount->detached) {
@@ -293,60 +408,60 @@ int container_start(struct berth_store *s, struct berth_container *c, char *exec
         }
         /* The exit handler of an earlier run may still be removing its cgroups. */
         pthread_mutex_lock(&s->lock);
-        while (c->busy > 0)
+        while (N(c)->busy > 0)
                 pthread_cond_wait(&s->cond, &s->lock);
         pthread_mutex_unlock(&s->lock);
 
-        container_log(c, "starting container\nvalidating image\nvalidating init");
+        berth_container_log(c, "starting container\nvalidating image\nvalidating init");
         if (!exec_path) {
-                r = container_resolve_exec(c, &exec_path, err);
+                r = native_resolve_exec(c, &exec_path, err);
                 if (r < 0)
                         return r;
         }
 
         (void)snprintf(cgname, sizeof(cgname), "%llu", (unsigned long long)c->obj.id);
-        zygote = zygote && berth_zygotes_take(s->zygotes, &z);
+        zygote = zygote && berth_zygotes_take(nat->zygotes, &z);
         if (zygote && z.cg) {
                 /* The zygote waits in groups of its own: they become the container's
                  * (renamed below, while it starts the payload). */
-                r = berth_cgroup_apply_limits(z.cg, &c->limits, err);
+                r = berth_cgroup_apply_limits(z.cg, &c->w.limits, err);
                 if (r < 0) {
-                        berth_zygotes_discard(s->zygotes, &z);
+                        berth_zygotes_discard(nat->zygotes, &z);
                         free(exec_path);
                         return r;
                 }
-                c->cg = TAKE_PTR(z.cg);
-                c->oom_base = 0; /* a zygote's groups have no limits: no OOM kill yet */
-        } else if (s->cgroups && s->cgroups->layout != BERTH_CGROUP_NONE) {
+                N(c)->cg = TAKE_PTR(z.cg);
+                N(c)->oom_base = 0; /* a zygote's groups have no limits: no OOM kill yet */
+        } else if (nat->cgroups && nat->cgroups->layout != BERTH_CGROUP_NONE) {
                 /* A zygote cannot join a v2 group cheaply: where it is optional (a
                  * hybrid host), containers of the default profile go without, zygote
                  * or not. */
                 unsigned flags =
-                        !s->zygotes || c->systemd || c->namespaces != 0 ? BERTH_CGROUP_V2 : 0;
+                        !nat->zygotes || !zygote_fits(&c->w) ? BERTH_CGROUP_V2 : 0;
                 /* systemd has CAP_SYS_ADMIN and may mount cgroup v1 hierarchies. */
-                if (c->systemd)
+                if (c->w.systemd)
                         flags |= BERTH_CGROUP_EVERY_V1;
-                r = berth_cgroup_create(s->cgroups, cgname, flags, &c->limits, &c->cg, err);
+                r = berth_cgroup_create(nat->cgroups, cgname, flags, &c->w.limits, &N(c)->cg, err);
                 if (r < 0) {
                         free(exec_path);
                         return r;
                 }
-                (void)berth_cgroup_oom_kills(c->cg, &c->oom_base);
-        } else if (c->limits.memory || c->limits.pids || c->limits.cpu_weight ||
-                   c->limits.cpu_quota_us) {
+                (void)berth_cgroup_oom_kills(N(c)->cg, &N(c)->oom_base);
+        } else if (c->w.limits.memory || c->w.limits.pids || c->w.limits.cpu_weight ||
+                   c->w.limits.cpu_quota_us) {
                 if (zygote)
-                        berth_zygotes_discard(s->zygotes, &z);
+                        berth_zygotes_discard(nat->zygotes, &z);
                 free(exec_path);
                 return berth_error_set(err, EOPNOTSUPP, "limits: this host has no cgroups mounted");
         }
 
-        r = fill_launch(s, c, exec_path, &l);
+        r = fill_launch(c, exec_path, &l, err);
         if (r >= 0)
                 r = open_launch_fds(c, &fds, err);
         if (r < 0) {
                 berth_launch_done(&l);
                 if (zygote)
-                        berth_zygotes_discard(s->zygotes, &z);
+                        berth_zygotes_discard(nat->zygotes, &z);
                 goto fail_cg;
         }
         if (zygote)
@@ -356,9 +471,9 @@ int container_start(struct berth_store *s, struct berth_container *c, char *exec
         c->signal = 0;
         c->oom_killed = false;
         c->stop_requested = false;
-        c->exit_handled = false;
+        N(c)->exit_handled = false;
         c->error = mfree(c->error);
-        berth_store_changed();
+        berth_store_changed(s);
         if (zygote) {
                 /* The root file system goes to the zygote as a detached tree. */
                 _cleanup_close_ int tree =
@@ -367,23 +482,24 @@ int container_start(struct berth_store *s, struct berth_container *c, char *exec
                 r = tree < 0 ? berth_error_set_errno(err, errno, "open_tree '%s'",
                                                      c->mount->mountpoint)
                              : berth_zygote_claim_send(&z.z, &l, &fds, tree, err);
-                if (r >= 0 && c->cg)
-                        r = berth_cgroup_rename(c->cg, cgname, err);
+                if (r >= 0 && N(c)->cg)
+                        r = berth_cgroup_rename(N(c)->cg, cgname, err);
                 if (r >= 0)
                         r = berth_zygote_claim_wait(&z.z, START_TIMEOUT_MS, &res, err);
                 if (r < 0)
-                        berth_zygote_kill(&z.z); /* its groups are c->cg now */
-                berth_zygotes_refill(s->zygotes);
+                        berth_zygote_kill(&z.z); /* its groups are N(c)->cg now */
+                berth_zygotes_refill(nat->zygotes);
         } else
-                r = berth_launch_start(s->launcher, &l, &fds, START_TIMEOUT_MS, &res, err);
+                r = berth_launch_start(nat->launcher, &l, &fds, START_TIMEOUT_MS, &res, err);
         if (r == -EOPNOTSUPP && fds.cgroup_v2 >= 0) {
                 /* A kernel before 5.7: join the v2 group by writing cgroup.procs. */
                 char *p = NULL;
                 fds.cgroup_v2 = safe_close(fds.cgroup_v2);
                 berth_error_clear(err);
-                if (asprintf(&p, "%s/cgroup.procs", c->cg->v2) >= 0 &&
+                if (asprintf(&p, "%s/cgroup.procs", N(c)->cg->v2) >= 0 &&
                     strv_consume(&l.cgroups, p) >= 0)
-                        r = berth_launch_start(s->launcher, &l, &fds, START_TIMEOUT_MS, &res, err);
+                        r = berth_launch_start(nat->launcher, &l, &fds, START_TIMEOUT_MS, &res,
+                                               err);
         }
         safe_close(fds.log);
         safe_close(fds.log_old);
@@ -391,36 +507,36 @@ int container_start(struct berth_store *s, struct berth_container *c, char *exec
         safe_close(fds.cgroup_v2);
         berth_launch_done(&l);
         if (r < 0) {
-                container_log(c, "start failed: %s", err ? err->msg : "error");
+                berth_container_log(c, "start failed: %s", err ? err->msg : "error");
                 goto fail_cg;
         }
 
         pthread_mutex_lock(&s->lock);
         c->pid = res.pid;
-        c->pidfd = res.pidfd;
-        c->pid_starttime = zygote ? z.starttime : 0;
-        if (c->pid_starttime == 0)
-                (void)pid_starttime(res.pid, &c->pid_starttime);
-        memcpy(c->boot_id, s->boot_id, sizeof(c->boot_id));
-        c->payload_pid = res.payload_pid;
-        c->console_fd = res.console_fd;
-        c->console_slave = res.console_slave;
-        c->mntns_fd = res.mntns_fd;
+        N(c)->pidfd = res.pidfd;
+        N(c)->pid_starttime = zygote ? z.starttime : 0;
+        if (N(c)->pid_starttime == 0)
+                (void)pid_starttime(res.pid, &N(c)->pid_starttime);
+        memcpy(N(c)->boot_id, s->boot_id, sizeof(N(c)->boot_id));
+        N(c)->payload_pid = res.payload_pid;
+        N(c)->console_fd = res.console_fd;
+        N(c)->console_slave = res.console_slave;
+        N(c)->mntns_fd = res.mntns_fd;
         (void)clock_gettime(CLOCK_REALTIME, &c->started_at);
         c->finished_at = (struct timespec){};
-        container_set_state_locked(s, c, BERTH_CONTAINER_RUNNING);
-        s->stats.container_starts++;
+        berth_container_set_state_locked(s, c, BERTH_CONTAINER_RUNNING);
+        nat->stats.starts++;
         pthread_mutex_unlock(&s->lock);
-        (void)berth_supervisor_watch(s->supervisor, c->pidfd, BERTH_WATCH_EXIT, c->obj.id);
-        if (c->console_fd >= 0)
-                (void)berth_supervisor_watch(s->supervisor, c->console_fd, BERTH_WATCH_CONSOLE,
+        (void)berth_supervisor_watch(nat->supervisor, N(c)->pidfd, nat->watch_exit, c->obj.id);
+        if (N(c)->console_fd >= 0)
+                (void)berth_supervisor_watch(nat->supervisor, N(c)->console_fd, nat->watch_console,
                                              c->obj.id);
-        container_log(c, "container running (pid %d)", (int)c->pid);
-        container_persist(s, c);
-        container_publish(s, c, "running");
+        berth_container_log(c, "container running (pid %d)", (int)c->pid);
+        berth_container_persist(s, c);
+        berth_container_publish(s, c, "running");
         return 0;
 
 fail_cg:
-        c->cg = berth_cgroup_destroy(c->cg);
+        N(c)->cg = berth_cgroup_destroy(N(c)->cg);
         return berth_error_ensure(err, r, "start the container");
 }

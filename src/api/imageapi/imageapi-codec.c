@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "http.h"
 #include "imageapi-codec.h"
 #include "jdec.h"
 #include "json-util.h"
@@ -999,4 +1000,42 @@ int imageapi_decode_mount_target_v01(json_t *j, uint64_t *ret_id, enum berth_mou
         *ret_id = id;
         *ret_kind = mount_kind_v01(kind);
         return 0;
+}
+
+void imageapi_word_hint(struct berth_error *err)
+{
+        const char *w;
+        size_t n;
+
+        if (!err || !err->hint)
+                return;
+        if (err->hint & BERTH_HINT_WAIT)
+                w = " (use force=true to detach it once that user is gone)";
+        else if (err->hint & BERTH_HINT_LAZY)
+                w = " (use force=true to detach it lazily)";
+        else
+                w = " (or use force=true)";
+        n = strlen(err->msg);
+        (void)snprintf(err->msg + n, sizeof(err->msg) - n, "%s", w);
+        err->hint = 0;
+}
+
+int imageapi_reply_error(struct berth_http_request *req, struct berth_error *err)
+{
+        imageapi_word_hint(err);
+        return berth_http_reply_berror(req, err);
+}
+
+struct berth_container_spec *berth_container_spec_free(struct berth_container_spec *s)
+{
+        if (!s)
+                return NULL;
+        free(s->name);
+        berth_mount_spec_free(s->mount);
+        free(s->command);
+        strv_free(s->args);
+        strv_free(s->env);
+        free(s->hostname);
+        free(s);
+        return NULL;
 }

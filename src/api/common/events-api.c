@@ -10,7 +10,6 @@
 #include "error.h"
 #include "events-api.h"
 #include "events.h"
-#include "imageapi-codec.h"
 #include "macro.h"
 
 /* Also how soon a vanished client's slot is noticed and freed. */
@@ -147,7 +146,7 @@ void berth_events_api_init(struct berth_events_api *a, struct berth_events *even
                 .prefix = "/events",
                 .routes = events_routes,
                 .n_routes = ELEMENTSOF(events_routes),
-                .error_body = imageapi_error_body,
+                .error_body = NULL, /* the default {"code","message"} */
                 .userdata = a,
         };
 }

@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "json-util.h"
+#include "macro.h"
+#include "strv.h"
+#include "workload.h"
+
+static const char *const restart_names[_BERTH_RESTART_MAX] = {
+        [BERTH_RESTART_NO] = "no",
+        [BERTH_RESTART_ALWAYS] = "always",
+        [BERTH_RESTART_UNLESS_STOPPED] = "unless-stopped",
+        [BERTH_RESTART_ON_FAILURE] = "on-failure",
+};
+
+const char *berth_restart_to_string(enum berth_restart r)
+{
+        return r >= 0 && r < _BERTH_RESTART_MAX ? restart_names[r] : NULL;
+}
+
+enum berth_restart berth_restart_from_string(const char *s)
+{
+        for (int i = 0; s && i < _BERTH_RESTART_MAX; i++)
+                if (streq(s, restart_names[i]))
+                        return (enum berth_restart)i;
+        return _BERTH_RESTART_INVALID;
+}
+
+void berth_workload_init(struct berth_workload *w)
+{
+        *w = (struct berth_workload){
+                .umask = -1,
+                .stop_timeout_ms = BERTH_STOP_TIMEOUT_DEFAULT_MS,
+        };
+}
+
+static void wl_mount_done(struct berth_wl_mount *m)
+{
+        free(m->source);
+        free(m->destination);
+}
+
+void berth_workload_done(struct berth_workload *w)
+{
+        strv_free(w->args);
+        strv_free(w->env);
+        free(w->cwd);
+        free(w->command_line);
+        free(w->gids);
+        free(w->hostname);
+        free(w->root_path);
+        free(w->image);
+        for (size_t i = 0; i < w->n_mounts; i++)
+                wl_mount_done(&w->mounts[i]);
+        free(w->mounts);
+        for (size_t i = 0; i < w->n_rlimits; i++)
+                free(w->rlimits[i].type);
+        free(w->rlimits);
+        strv_free(w->labels);
+        berth_workload_init(w);
+}
+
+/* NULL stays NULL; else a copy, or -ENOMEM. */
+static int dup_str(char **dst, const char *src)
+{
+        *dst = NULL;
+        if (!src)
+                return 0;
+        *dst = strdup(src);
+        return *dst ? 0 : -ENOMEM;
+}
+
+static int dup_strv(char ***dst, char *const *src)
+{
+        *dst = NULL;
+        if (!src)
+                return 0;
+        *dst = strv_copy(src);
+        return *dst ? 0 : -ENOMEM;
+}
+
+int berth_workload_copy(struct berth_workload *dst, const struct berth_workload *src)
+{
+        int r = 0;
+
+        *dst = *src;
+        dst->gids = NULL;
+        dst->mounts = NULL;
+        dst->rlimits = NULL;
+        dst->n_mounts = dst->n_rlimits = 0;
+        r |= dup_strv(&dst->args, src->args);
+        r |= dup_strv(&dst->env, src->env);
+        r |= dup_strv(&dst->labels, src->labels);
+        r |= dup_str(&dst->cwd, src->cwd);
+        r |= dup_str(&dst->command_line, src->command_line);
+        r |= dup_str(&dst->hostname, src->hostname);
+        r |= dup_str(&dst->root_path, src->root_path);
+        r |= dup_str(&dst->image, src->image);
+        if (src->n_gids) {
+                dst->gids = calloc(src->n_gids, sizeof(gid_t));
+                if (dst->gids)
+                        memcpy(dst->gids, src->gids, src->n_gids * sizeof(gid_t));
+                else
+                        r = -ENOMEM;
+        }
+        if (src->n_mounts && !(dst->mounts = calloc(src->n_mounts, sizeof(*dst->mounts))))
+                r = -ENOMEM;
+        for (size_t i = 0; dst->mounts && i < src->n_mounts; i++) {
+                const struct berth_wl_mount *m = &src->mounts[i];
+                struct berth_wl_mount *d = &dst->mounts[dst->n_mounts++];
+                *d = *m;
+                r |= dup_str(&d->source, m->source);
+                r |= dup_str(&d->destination, m->destination);
+        }
+        if (src->n_rlimits && !(dst->rlimits = calloc(src->n_rlimits, sizeof(*dst->rlimits))))
+                r = -ENOMEM;
+        for (size_t i = 0; dst->rlimits && i < src->n_rlimits; i++) {
+                dst->rlimits[dst->n_rlimits] = src->rlimits[i];
+                r |= dup_str(&dst->rlimits[dst->n_rlimits++].type, src->rlimits[i].type);
+        }
+        if (r < 0) {
+                berth_workload_done(dst);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+int berth_workload_stop_signal(const struct berth_workload *w)
+{
+        /* systemd stops on SIGRTMIN+3 and ignores SIGTERM. */
+        if (w->stop_signal > 0)
+                return w->stop_signal;
+        return w->systemd ? SIGRTMIN + 3 : SIGTERM;
+}
+
+/* ---- records ------------------------------------------------------------------------- */
+
+static const char *const wl_mount_kinds[_BERTH_WL_MOUNT_KIND_MAX] = {
+        [BERTH_WL_BIND] = "bind",
+        [BERTH_WL_TMPFS] = "tmpfs",
+};
+
+static json_t *mounts_to_json(const struct berth_workload *w)
+{
+        json_t *a = json_array();
+
+        for (size_t i = 0; a && i < w->n_mounts; i++) {
+                const struct berth_wl_mount *m = &w->mounts[i];
+                json_array_append_new(
+                        a, json_pack("{s:s, s:s?, s:s, s:I, s:I, s:I, s:I}", "kind",
+                                     wl_mount_kinds[m->kind], "source", m->source, "destination",
+                                     m->destination, "flags", (json_int_t)m->flags, "propagation",
+                                     (json_int_t)m->propagation, "size", (json_int_t)m->size,
+                                     "mode", (json_int_t)m->mode));
+        }
+        return a;
+}
+
+static json_t *rlimits_to_json(const struct berth_workload *w)
+{
+        json_t *a = json_array();
+
+        for (size_t i = 0; a && i < w->n_rlimits; i++)
+                json_array_append_new(a, json_pack("{s:s, s:I, s:I}", "type", w->rlimits[i].type,
+                                                   "soft", (json_int_t)w->rlimits[i].soft, "hard",
+                                                   (json_int_t)w->rlimits[i].hard));
+        return a;
+}
+
+static json_t *gids_to_json(const struct berth_workload *w)
+{
+        json_t *a = json_array();
+
+        for (size_t i = 0; a && i < w->n_gids; i++)
+                json_array_append_new(a, json_integer((json_int_t)w->gids[i]));
+        return a;
+}
+
+json_t *berth_workload_to_json(const struct berth_workload *w)
+{
+        const struct berth_limits *l = &w->limits;
+
+        return json_pack(
+                "{s:o, s:o, s:s?, s:s?, s:b, s:I, s:I, s:o, s:s?, s:s?, s:s?, s:o, s:I, s:b, "
+                "s:{s:I, s:I, s:I, s:I, s:I}, s:b, s:I, s:b, s:{s:I, s:I, s:I, s:I}, s:b, s:b, "
+                "s:i, s:o, s:i, s:b, s:i, s:i, s:I, "
+                "s:s, s:I, s:I, s:o}",
+                "args", berth_strv_to_json(w->args), "env", berth_strv_to_json(w->env), "cwd",
+                w->cwd, "command_line", w->command_line, "user_set", w->user_set, "uid",
+                (json_int_t)w->uid, "gid", (json_int_t)w->gid, "gids", gids_to_json(w), "hostname",
+                w->hostname, "root_path", w->root_path, "image", w->image, "mounts",
+                mounts_to_json(w), "namespaces", (json_int_t)w->namespaces, "systemd", w->systemd,
+                "limits", "memory", (json_int_t)l->memory, "pids", (json_int_t)l->pids,
+                "cpu_weight", (json_int_t)l->cpu_weight, "cpu_quota_us",
+                (json_int_t)l->cpu_quota_us, "cpu_period_us", (json_int_t)l->cpu_period_us,
+                "caps_set", w->caps_set, "caps", (json_int_t)w->caps, "cap_sets", w->cap_sets,
+                "cap_sets_v", "effective", (json_int_t)w->cap_effective, "permitted",
+                (json_int_t)w->cap_permitted, "inheritable", (json_int_t)w->cap_inheritable,
+                "ambient", (json_int_t)w->cap_ambient, "no_new_privs_set", w->no_new_privs_set,
+                "no_new_privs", w->no_new_privs, "seccomp", (int)w->seccomp, "rlimits",
+                rlimits_to_json(w), "umask", w->umask, "oom_score_adj_set", w->oom_score_adj_set,
+                "oom_score_adj", w->oom_score_adj, "stop_signal", w->stop_signal, "stop_timeout_ms",
+                (json_int_t)w->stop_timeout_ms, "restart", berth_restart_to_string(w->restart),
+                "restart_max", (json_int_t)w->restart_max, "log_max", (json_int_t)w->log_max,
+                "labels", berth_strv_to_json(w->labels));
+}
+
+static char *jstrdup(json_t *j, const char *key, int *r)
+{
+        const char *v = json_string_value(json_object_get(j, key));
+        char *s = v ? strdup(v) : NULL;
+
+        if (v && !s)
+                *r = -ENOMEM;
+        return s;
+}
+
+static uint64_t juint(json_t *j, const char *key)
+{
+        json_t *v = json_object_get(j, key);
+
+        return json_is_integer(v) && json_integer_value(v) >= 0 ? (uint64_t)json_integer_value(v)
+                                                                : 0;
+}
+
+static char **jstrv(json_t *j, const char *key, int *r)
+{
+        char **l = NULL;
+
+        if (json_object_get(j, key) && berth_strv_from_json(json_object_get(j, key), &l) < 0)
+                *r = -ENOMEM;
+        return l;
+}
+
+static int mounts_from_json(json_t *a, struct berth_workload *w)
+{
+        json_t *v;
+        size_t i;
+        int r = 0;
+
+        if (json_array_size(a) == 0)
+                return 0;
+        w->mounts = calloc(json_array_size(a), sizeof(*w->mounts));
+        if (!w->mounts)
+                return -ENOMEM;
+        json_array_foreach (a, i, v) {
+                struct berth_wl_mount *m = &w->mounts[w->n_mounts++];
+                const char *kind = json_string_value(json_object_get(v, "kind"));
+
+                m->kind = kind && streq(kind, "tmpfs") ? BERTH_WL_TMPFS : BERTH_WL_BIND;
+                m->source = jstrdup(v, "source", &r);
+                m->destination = jstrdup(v, "destination", &r);
+                m->propagation = (unsigned long)juint(v, "propagation");
+                m->flags = (unsigned)juint(v, "flags");
+                m->size = juint(v, "size");
+                m->mode = (uint32_t)juint(v, "mode");
+                if (!m->destination && r >= 0)
+                        r = -EINVAL;
+        }
+        return r;
+}
+
+static int rlimits_from_json(json_t *a, struct berth_workload *w)
+{
+        json_t *v;
+        size_t i;
+        int r = 0;
+
+        if (json_array_size(a) == 0)
+                return 0;
+        w->rlimits = calloc(json_array_size(a), sizeof(*w->rlimits));
+        if (!w->rlimits)
+                return -ENOMEM;
+        json_array_foreach (a, i, v) {
+                struct berth_wl_rlimit *l = &w->rlimits[w->n_rlimits++];
+                l->type = jstrdup(v, "type", &r);
+                l->soft = juint(v, "soft");
+                l->hard = juint(v, "hard");
+                if (!l->type && r >= 0)
+                        r = -EINVAL;
+        }
+        return r;
+}
+
+int berth_workload_from_json(json_t *j, struct berth_workload *w, struct berth_error *err)
+{
+        json_t *lim = json_object_get(j, "limits"), *gids = json_object_get(j, "gids"), *v;
+        size_t i;
+        int r = 0;
+
+        berth_workload_init(w);
+        if (!json_is_object(j))
+                return berth_error_set(err, EINVAL, "workload: not an object");
+        w->args = jstrv(j, "args", &r);
+        w->env = jstrv(j, "env", &r);
+        w->labels = jstrv(j, "labels", &r);
+        w->cwd = jstrdup(j, "cwd", &r);
+        w->command_line = jstrdup(j, "command_line", &r);
+        w->hostname = jstrdup(j, "hostname", &r);
+        w->root_path = jstrdup(j, "root_path", &r);
+        w->image = jstrdup(j, "image", &r);
+        w->user_set = json_is_true(json_object_get(j, "user_set"));
+        w->uid = (uid_t)juint(j, "uid");
+        w->gid = (gid_t)juint(j, "gid");
+        if (json_array_size(gids) > 0 && r >= 0) {
+                w->gids = calloc(json_array_size(gids), sizeof(gid_t));
+                if (!w->gids)
+                        r = -ENOMEM;
+                json_array_foreach (gids, i, v)
+                        if (w->gids)
+                                w->gids[w->n_gids++] = (gid_t)json_integer_value(v);
+        }
+        if (r >= 0)
+                r = mounts_from_json(json_object_get(j, "mounts"), w);
+        if (r >= 0)
+                r = rlimits_from_json(json_object_get(j, "rlimits"), w);
+        w->namespaces = (unsigned)juint(j, "namespaces");
+        w->systemd = json_is_true(json_object_get(j, "systemd"));
+        w->limits = (struct berth_limits){
+                .memory = juint(lim, "memory"),
+                .pids = juint(lim, "pids"),
+                .cpu_weight = (uint32_t)juint(lim, "cpu_weight"),
+                .cpu_quota_us = (uint32_t)juint(lim, "cpu_quota_us"),
+                .cpu_period_us = (uint32_t)juint(lim, "cpu_period_us"),
+        };
+        w->caps_set = json_is_true(json_object_get(j, "caps_set"));
+        w->caps = juint(j, "caps");
+        w->cap_sets = json_is_true(json_object_get(j, "cap_sets"));
+        {
+                json_t *cs = json_object_get(j, "cap_sets_v");
+                w->cap_effective = juint(cs, "effective");
+                w->cap_permitted = juint(cs, "permitted");
+                w->cap_inheritable = juint(cs, "inheritable");
+                w->cap_ambient = juint(cs, "ambient");
+        }
+        w->no_new_privs_set = json_is_true(json_object_get(j, "no_new_privs_set"));
+        w->no_new_privs = json_is_true(json_object_get(j, "no_new_privs"));
+        w->seccomp = juint(j, "seccomp") == BERTH_WL_SECCOMP_PRIVILEGED
+                             ? BERTH_WL_SECCOMP_PRIVILEGED
+                             : BERTH_WL_SECCOMP_DEFAULT;
+        w->umask = json_is_integer(json_object_get(j, "umask"))
+                           ? (int)json_integer_value(json_object_get(j, "umask"))
+                           : -1;
+        w->oom_score_adj_set = json_is_true(json_object_get(j, "oom_score_adj_set"));
+        w->oom_score_adj = (int)json_integer_value(json_object_get(j, "oom_score_adj"));
+        w->stop_signal = (int)json_integer_value(json_object_get(j, "stop_signal"));
+        if (json_object_get(j, "stop_timeout_ms"))
+                w->stop_timeout_ms = juint(j, "stop_timeout_ms");
+        w->restart = berth_restart_from_string(json_string_value(json_object_get(j, "restart")));
+        if (w->restart < 0)
+                w->restart = BERTH_RESTART_NO;
+        w->restart_max = (unsigned)juint(j, "restart_max");
+        w->log_max = juint(j, "log_max");
+        if (r >= 0 && (!w->args || !w->args[0]))
+                r = -EINVAL;
+        if (r < 0) {
+                berth_workload_done(w);
+                return r == -ENOMEM ? r
+                                    : berth_error_set(err, EINVAL,
+                                                      "workload: args, a mount's destination or "
+                                                      "an rlimit's type is missing");
+        }
+        return 0;
+}

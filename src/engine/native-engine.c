@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The native engine: its ops table, the state of a container's PID 1, its records and
+ * the engine itself. Control of a running container is native-ctl.c; starting
+ * native-start.c; the supervisor's side and re-adoption native-watch.c; exec, stats and
+ * logs native-exec.c.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "events.h"
+#include "fileio.h"
+#include "json-util.h"
+#include "log.h"
+#include "macro.h"
+#include "native-internal.h"
+#include "store.h"
+#include "strv.h"
+#include "supervisor.h"
+#include "zygotes.h"
+
+/* ---- the container's state -------------------------------------------------------- */
+
+static int native_state_new(struct berth_engine *e, struct berth_container *c)
+{
+        struct native_ctr *n = calloc(1, sizeof(*n));
+
+        (void)e;
+        if (!n)
+                return -ENOMEM;
+        n->pidfd = n->console_fd = n->console_slave = n->timer_fd = n->mntns_fd = -EBADF;
+        c->engine_state = n;
+        return 0;
+}
+
+static void native_state_free(struct berth_engine *e, struct berth_container *c)
+{
+        struct native_ctr *n = N(c);
+
+        (void)e;
+        if (!n)
+                return;
+        safe_close(n->pidfd);
+        safe_close(n->console_fd);
+        safe_close(n->console_slave);
+        safe_close(n->timer_fd);
+        safe_close(n->mntns_fd);
+        berth_cgroup_free(n->cg);
+        free(n->exec_path);
+        free(n);
+        c->engine_state = NULL;
+}
+
+/* What the native engine cannot honour yet fails before anything is made. */
+static int native_validate(struct berth_engine *e, struct berth_container *c,
+                           struct berth_error *err)
+{
+        const struct berth_workload *w = &c->w;
+
+        (void)e;
+        if (w->restart != BERTH_RESTART_NO)
+                return berth_error_set(err, EOPNOTSUPP,
+                                       "restart policy '%s': the native engine does not restart "
+                                       "containers yet",
+                                       berth_restart_to_string(w->restart));
+        if (w->root_path)
+                return berth_error_set(err, EOPNOTSUPP,
+                                       "a host path as the root is not supported by the native "
+                                       "engine yet; give the root as a mount");
+        if (w->image)
+                return berth_error_set(err, EOPNOTSUPP,
+                                       "image '%s': the native engine runs a root file system "
+                                       "(a mount), not an image",
+                                       w->image);
+        if (!c->mount)
+                return berth_error_set(err, EINVAL, "the native engine needs a root: a mount");
+        free(N(c)->exec_path);
+        N(c)->exec_path = NULL;
+        return native_resolve_exec(c, &N(c)->exec_path, err);
+}
+
+static int native_create(struct berth_engine *e, struct berth_container *c, struct berth_error *err)
+{
+        (void)e;
+        return native_prepare_files(c, err);
+}
+
+/* ---- records ------------------------------------------------------------------------- */
+
+static json_t *native_encode(struct berth_engine *e, const struct berth_container *c)
+{
+        struct native_ctr *n = N(c);
+        json_t *j;
+
+        (void)e;
+        j = json_pack("{s:I, s:s}", "pid_starttime", (json_int_t)n->pid_starttime, "boot_id",
+                      n->boot_id);
+        if (j && n->cg)
+                json_object_set_new(j, "cgroups", berth_strv_to_json(n->cg->paths));
+        return j;
+}
+
+static int native_decode(struct berth_engine *e, struct berth_container *c, json_t *j)
+{
+        json_t *v = json_object_get(j, "pid_starttime");
+        const char *b = json_string_value(json_object_get(j, "boot_id"));
+
+        (void)e;
+        N(c)->pid_starttime = json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
+        (void)snprintf(N(c)->boot_id, sizeof(N(c)->boot_id), "%s", b ? b : "");
+        return 0;
+}
+
+static void native_metrics(struct berth_engine *e,
+                           void (*fn)(const char *name, const char *help, bool counter,
+                                      uint64_t value, void *userdata),
+                           void *userdata)
+{
+        struct native *nat = e->data;
+        uint64_t starts, exits, ooms;
+
+        pthread_mutex_lock(&nat->store->lock);
+        starts = nat->stats.starts;
+        exits = nat->stats.exits;
+        ooms = nat->stats.oom_kills;
+        pthread_mutex_unlock(&nat->store->lock);
+        fn("berth_container_starts_total", "Containers started.", true, starts, userdata);
+        fn("berth_container_exits_total", "Container exits seen.", true, exits, userdata);
+        fn("berth_container_oom_kills_total", "Containers whose process the OOM killer killed.",
+           true, ooms, userdata);
+}
+
+static int native_list(struct berth_engine *e, berth_engine_list_fn fn, void *userdata)
+{
+        struct native *nat = e->data;
+        struct berth_store *s = nat->store;
+        int r = 0;
+
+        pthread_mutex_lock(&s->lock);
+        for (size_t i = 0; i < s->n_table[BERTH_OBJ_CONTAINER] && r >= 0; i++) {
+                struct berth_container *c =
+                        (struct berth_container *)s->table[BERTH_OBJ_CONTAINER][i];
+                char id[24];
+
+                if (c->engine != e)
+                        continue;
+                (void)snprintf(id, sizeof(id), "%llu", (unsigned long long)c->obj.id);
+                r = fn(id, c->name, berth_container_state_to_string(c->state), userdata);
+        }
+        pthread_mutex_unlock(&s->lock);
+        return r;
+}
+
+/* The store's bus carries every container's events; the native engine has no other. */
+static int native_events(struct berth_engine *e, uint64_t after, int timeout_ms,
+                         struct berth_event *out, size_t max)
+{
+        struct native *nat = e->data;
+        bool lost;
+
+        if (!nat->store->events)
+                return -EOPNOTSUPP;
+        return berth_events_wait(nat->store->events, after, timeout_ms, out, max, &lost);
+}
+
+static const struct berth_engine_ops native_ops = {
+        .state_new = native_state_new,
+        .state_free = native_state_free,
+        .validate = native_validate,
+        .create = native_create,
+        .start = native_start,
+        .stop = native_stop,
+        .kill = native_kill,
+        .pause = native_pause,
+        .resume = native_resume,
+        .exec = native_exec,
+        .stats = native_stats,
+        .logs = native_logs,
+        .remove = native_remove,
+        .list = native_list,
+        .events = native_events,
+        .encode = native_encode,
+        .decode = native_decode,
+        .readopt = native_readopt,
+        .adopted = native_adopted,
+        .forget = native_forget,
+        .sweep = native_sweep,
+        .metrics = native_metrics,
+};
+
+/* ---- the engine ----------------------------------------------------------------------- */
+
+int berth_native_engine_new(struct berth_store *s, const struct berth_native_config *cfg,
+                            struct berth_engine **ret, struct berth_error *err)
+{
+        struct native *nat = calloc(1, sizeof(*nat));
+        int r;
+
+        if (!nat)
+                return -ENOMEM;
+        nat->engine = (struct berth_engine){ .name = "native", .ops = &native_ops, .data = nat };
+        nat->store = s;
+        nat->launcher = cfg->launcher;
+        nat->cgroups = cfg->cgroups;
+        nat->supervisor = cfg->supervisor;
+        nat->log_max = cfg->log_max;
+        if (asprintf(&nat->staging_dir, "%s/staging", s->state_dir) < 0) {
+                free(nat);
+                return -ENOMEM;
+        }
+        r = mkdir_p(nat->staging_dir, 0700);
+        if (r < 0) {
+                berth_error_set_errno(err, -r, "create '%s'", nat->staging_dir);
+                berth_native_engine_free(&nat->engine);
+                return r;
+        }
+        nat->watch_exit = berth_supervisor_handler(nat->supervisor, native_handle_exit, s);
+        nat->watch_timer = berth_supervisor_handler(nat->supervisor, native_handle_timer, s);
+        nat->watch_console = berth_supervisor_handler(nat->supervisor, native_handle_console, s);
+        if (nat->watch_exit < 0 || nat->watch_timer < 0 || nat->watch_console < 0) {
+                berth_native_engine_free(&nat->engine);
+                return berth_error_set(err, ENOSPC, "no supervisor handler left");
+        }
+        *ret = &nat->engine;
+        return 0;
+}
+
+int berth_native_engine_zygotes(struct berth_engine *e, unsigned n, struct berth_error *err)
+{
+        struct native *nat = e->data;
+        int r;
+
+        if (n == 0 || !nat->launcher)
+                return 0;
+        if (!berth_cgroup_v2_avoidable(nat->cgroups)) {
+                log_info("Zygotes are off: containers here join a v2 cgroup, which a zygote "
+                         "cannot do cheaply");
+                return 0;
+        }
+        /* A zygote keeps the default profile's capabilities, CAP_MKNOD among them, which
+         * only a container whose devices its groups confine may have (berth_native_caps()):
+         * a zygote's groups are v1 only, so a v1 devices hierarchy is needed. */
+        if (!nat->cgroups || !nat->cgroups->v1[BERTH_CG_DEVICES]) {
+                log_info("Zygotes are off: there is no cgroup v1 devices hierarchy to confine "
+                         "their containers' devices");
+                return 0;
+        }
+        r = berth_zygotes_start(nat->launcher, nat->cgroups, nat->staging_dir, n, &nat->zygotes);
+        if (r < 0)
+                return berth_error_set_errno(err, -r, "start zygotes");
+        return 0;
+}
+
+void berth_native_engine_free(struct berth_engine *e)
+{
+        struct native *nat;
+
+        if (!e)
+                return;
+        nat = e->data;
+        berth_zygotes_stop(nat->zygotes);
+        free(nat->staging_dir);
+        free(nat);
+}

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * What the native engine's files share:
+ *   native-engine.c the ops table, the container's state and records, the engine
+ *   native-ctl.c    signals, the stop timer, stop/kill/pause/resume/remove
+ *   native-start.c  what to run (args[0] in the image, the environment), the
+ *                   container's files, the workload as a launch, starting PID 1
+ *   native-watch.c  the supervisor's side (exit, stop timer, console), re-adoption
+ *   native-exec.c   exec, stats and logs
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cgroup.h"
+#include "container.h"
+#include "engine.h"
+#include "error.h"
+#include "launch.h"
+#include "native.h"
+
+struct berth_zygotes;
+
+struct native {
+        struct berth_engine engine; /* engine.data is this */
+        struct berth_store *store;
+        struct berth_launcher *launcher;
+        struct berth_cgroup_system *cgroups; /* NULL: none */
+        struct berth_zygotes *zygotes;       /* NULL: containers start without zygotes */
+        struct berth_supervisor *supervisor;
+        int watch_exit, watch_timer, watch_console; /* the supervisor's handlers */
+        char *staging_dir; /* <state>/staging: where each container (and zygote) builds its
+                              /proc, /dev and /sys, in a tmpfs of its own mount namespace */
+        uint64_t log_max;
+        struct {
+                uint64_t starts, exits, oom_kills; /* with the store's lock */
+        } stats;
+};
+
+/* A container's PID 1 and what goes with it. */
+struct native_ctr {
+        uint64_t pid_starttime; /* with pid and boot_id, names PID 1 across a berthd restart */
+        char boot_id[37];
+        int pidfd;
+        pid_t payload_pid;
+        int console_fd;
+        int console_slave; /* held open so that the console never hangs up */
+        int mntns_fd;      /* its mount namespace until its end is handled (launch.h) */
+        int timer_fd;
+        struct berth_cgroup *cg;
+        unsigned cg_pins; /* request handlers using cg outside the lock (with the lock) */
+        uint64_t oom_base;
+        unsigned busy; /* supervisor handlers using this container right now (with the lock) */
+        bool exit_handled;
+        char *exec_path; /* args[0] resolved at create, taken by the first start */
+};
+
+static inline struct native *NAT(const struct berth_container *c)
+{
+        return c->engine->data;
+}
+
+static inline struct native_ctr *N(const struct berth_container *c)
+{
+        return c->engine_state;
+}
+
+int native_stop(struct berth_engine *e, struct berth_container *c, struct berth_error *err);
+int native_kill(struct berth_engine *e, struct berth_container *c, int sig,
+                struct berth_error *err);
+int native_pause(struct berth_engine *e, struct berth_container *c, struct berth_error *err);
+int native_resume(struct berth_engine *e, struct berth_container *c, struct berth_error *err);
+int native_remove(struct berth_engine *e, struct berth_container *c, unsigned flags,
+                  struct berth_error *err);
+
+/* The store's lock held. */
+int native_signal(struct berth_container *c, int sig);
+int native_arm_timer(struct berth_container *c, uint64_t ms);
+/* A request handler that uses a live container's cgroups outside the lock pins them:
+ * the exit handler, which may run meanwhile, then leaves freeing them to the last pin.
+ * NULL when the container has none (or has ended). */
+struct berth_cgroup *native_cg_pin(struct berth_container *c);
+void native_cg_unpin(struct berth_container *c, struct berth_cgroup *cg);
+
+/* args[0] looked up in the image, with the container's PATH. */
+int native_resolve_exec(const struct berth_container *c, char **ret, struct berth_error *err);
+/* <state>/containers/<id> and the log file. */
+int native_prepare_files(struct berth_container *c, struct berth_error *err);
+/* <log>.1, where the log rotates to (created): an fd, or -1 with errno set, as open(2). */
+int native_open_log_old(const struct berth_container *c);
+/* keep_log: the log stays, within the budget of kept logs (logkeep.h). */
+void native_remove_files(struct berth_container *c, bool keep_log);
+int native_start(struct berth_engine *e, struct berth_container *c, struct berth_error *err);
+
+/* The supervisor's handlers (the id is the container's). */
+void native_handle_exit(void *userdata, uint64_t id);
+void native_handle_timer(void *userdata, uint64_t id);
+void native_handle_console(void *userdata, uint64_t id);
+int native_readopt(struct berth_engine *e, struct berth_container *c, struct berth_error *err);
+void native_adopted(struct berth_engine *e, struct berth_container *c, bool changed);
+void native_forget(struct berth_engine *e, struct berth_container *c);
+unsigned native_sweep(struct berth_engine *e);
+
+int native_exec(struct berth_engine *e, struct berth_container *c, const struct berth_exec *x,
+                struct berth_exec_result *ret, struct berth_error *err);
+int native_stats(struct berth_engine *e, struct berth_container *c, struct berth_stats *ret,
+                 struct berth_error *err);
+int native_logs(struct berth_engine *e, struct berth_container *c, const struct berth_logs_query *q,
+                berth_log_line_fn fn, void *userdata, struct berth_error *err);
