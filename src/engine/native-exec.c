@@ -58,7 +58,7 @@ static int exec_spec_locked(struct berth_container *c, const struct berth_exec *
                 spec->namespaces |= LAUNCH_NS_CGROUP;
         spec->cgroups = n->cg ? strv_copy(n->cg->paths) : calloc(1, sizeof(char *));
         spec->args = strv_copy(x->args);
-        spec->env = strv_copy(w->env ? w->env : (char *[]){ NULL });
+        spec->env = native_env(c);
         STRV_FOREACH (e, x->env)
                 if (spec->env && strv_extend(&spec->env, *e) < 0)
                         spec->env = strv_free(spec->env);

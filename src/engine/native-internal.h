@@ -84,6 +84,8 @@ int native_arm_timer(struct berth_container *c, uint64_t ms);
 struct berth_cgroup *native_cg_pin(struct berth_container *c);
 void native_cg_unpin(struct berth_container *c, struct berth_cgroup *cg);
 
+/* The container's environment: berth's defaults (PATH, HOME …), then the workload's. */
+char **native_env(const struct berth_container *c);
 /* args[0] looked up in the image, with the container's PATH. */
 int native_resolve_exec(const struct berth_container *c, char **ret, struct berth_error *err);
 /* <state>/containers/<id> and the log file. */

@@ -72,6 +72,11 @@ static char **build_env(const struct berth_workload *w, const char *machine_id)
 
 /* Resolve args[0] inside the container's root the way execvp() will after
  * pivot_root: a path with a slash as is, a bare name along PATH. */
+char **native_env(const struct berth_container *c)
+{
+        return build_env(&c->w, c->machine_id);
+}
+
 int native_resolve_exec(const struct berth_container *c, char **ret, struct berth_error *err)
 {
         _cleanup_close_ int root = -EBADF;
@@ -436,8 +441,7 @@ int native_start(struct berth_engine *e, struct berth_container *c, struct berth
                 /* A zygote cannot join a v2 group cheaply: where it is optional (a
                  * hybrid host), containers of the default profile go without, zygote
                  * or not. */
-                unsigned flags =
-                        !nat->zygotes || !zygote_fits(&c->w) ? BERTH_CGROUP_V2 : 0;
+                unsigned flags = !nat->zygotes || !zygote_fits(&c->w) ? BERTH_CGROUP_V2 : 0;
                 /* systemd has CAP_SYS_ADMIN and may mount cgroup v1 hierarchies. */
                 if (c->w.systemd)
                         flags |= BERTH_CGROUP_EVERY_V1;

@@ -547,7 +547,8 @@ START_TEST(test_workload_json)
         wl.restart_max = 3;
         wl.image = strdup("registry.local/app:1");
         wl.mounts = calloc(1, sizeof(*wl.mounts));
-        wl.mounts[0] = (struct berth_wl_mount){ .kind = BERTH_WL_BIND, .source = strdup("/srv"),
+        wl.mounts[0] = (struct berth_wl_mount){ .kind = BERTH_WL_BIND,
+                                                .source = strdup("/srv"),
                                                 .destination = strdup("/data"),
                                                 .flags = BERTH_WL_MOUNT_RO };
         wl.n_mounts = 1;
