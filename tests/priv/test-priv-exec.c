@@ -357,8 +357,8 @@ START_TEST(test_stats_and_logs)
         struct berth_stats st;
         struct berth_error err = {};
         _cleanup_strv_free_ char **lines = NULL;
-        _cleanup_free_ char *out = exec_out(id, "echo hello");
 
+        free(exec_out(id, "echo hello"));
         pthread_mutex_lock(&store->lock);
         c = berth_container_lookup_locked(store, id);
         pthread_mutex_unlock(&store->lock);
