@@ -763,19 +763,41 @@ static _noreturn_ void exec_end_as(int wstatus)
         _exit(WEXITSTATUS(wstatus));
 }
 
+/* Wait for the command, killing it when berthd's deadline (SIGTERM) comes; its wait
+ * status. */
+static int exec_wait_command(pid_t pid, const sigset_t *blocked)
+{
+        int ws = 0;
+
+        for (;;) {
+                siginfo_t si;
+                pid_t w = waitpid(pid, &ws, WNOHANG);
+
+                if (w == pid)
+                        return ws;
+                if (w < 0 && errno != EINTR)
+                        _exit(127);
+                if (sigwaitinfo(blocked, &si) == SIGTERM)
+                        (void)kill(pid, SIGKILL);
+        }
+}
+
 static _noreturn_ void exec_main(void)
 {
         struct berth_error err = {};
         char **cgroups = NULL; /* no cleanup: this function ends the process */
         struct restrictions rs;
         char msg[LAUNCH_MSG_MAX];
-        int errpipe[2], ws = 0;
+        int errpipe[2];
         ssize_t n;
         pid_t pid;
         sigset_t all;
 
-        /* Whatever mask the launcher left: only SIGKILL ends berth-init early (berthd's
-         * deadline), and the command dies with it. The command gets a clean mask. */
+        /* Whatever mask the launcher left: every signal is blocked, and taken with
+         * sigwaitinfo() once the command runs: SIGTERM is berthd's deadline (the command is
+         * killed and reaped here, so that no zombie is left to the host's init), SIGCHLD
+         * its end. A SIGKILL from berthd ends berth-init, and the command dies with it
+         * (PDEATHSIG). The command gets a clean mask. */
         sigfillset(&all);
         (void)sigprocmask(SIG_BLOCK, &all, NULL);
         /* The restrictions first: they read /proc/self, which is berthd's /proc only
@@ -812,10 +834,7 @@ static _noreturn_ void exec_main(void)
         (void)snprintf(msg, sizeof(msg), "READY %d", (int)pid);
         sync_send(msg, -1);
         (void)close(LAUNCH_FD_SYNC);
-        while (waitpid(pid, &ws, 0) < 0)
-                if (errno != EINTR)
-                        _exit(127);
-        exec_end_as(ws);
+        exec_end_as(exec_wait_command(pid, &all));
 }
 
 /* ---- systemd mode --------------------------------------------------------------- */

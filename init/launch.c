@@ -747,6 +747,21 @@ static int exec_reap(int pidfd, int flags, siginfo_t *si)
         return 0;
 }
 
+/* The deadline: SIGTERM asks berth-init to SIGKILL the command and reap it (a command
+ * whose parent vanished would be left to the host's init, a zombie in the container
+ * until that reaps it); if it has not ended within EXEC_KILL_GRACE_MS, SIGKILL ends it,
+ * and the command with it (PDEATHSIG). */
+#define EXEC_KILL_GRACE_MS 2000
+static int exec_kill(int pidfd, siginfo_t *si)
+{
+        struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+        (void)syscall(SYS_pidfd_send_signal, pidfd, SIGTERM, NULL, 0);
+        if (poll(&p, 1, EXEC_KILL_GRACE_MS) <= 0)
+                (void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+        return exec_reap(pidfd, 0, si);
+}
+
 /* Read the output and reap berth-init, killing it at the deadline. Returns 0 with *si
  * and *timed_out, or -errno with berth-init not reaped. */
 static int exec_collect(struct berth_exec_proc *p, int64_t deadline, struct exec_output *o,
@@ -766,9 +781,7 @@ static int exec_collect(struct berth_exec_proc *p, int64_t deadline, struct exec
                 if (n == 0 && exited)
                         return 0; /* the pipe stayed silent (or the deadline came) */
                 if (n == 0) {
-                        /* The deadline: the command dies with berth-init (PDEATHSIG). */
-                        (void)syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, NULL, 0);
-                        r = exec_reap(p->pidfd, 0, si);
+                        r = exec_kill(p->pidfd, si);
                         if (r < 0)
                                 return berth_error_set_errno(err, -r, "exec: reap berth-init");
                         *timed_out = true;
