@@ -70,7 +70,10 @@ static void setup(void)
         struct berth_error err = {};
         char from[700], state[700];
 
-        (void)snprintf(dir, sizeof(dir), "%s", test_tmpdir("berth-exec-"));
+        {
+                _cleanup_free_ char *t = test_tmpdir("berth-exec-");
+                (void)snprintf(dir, sizeof(dir), "%s", t);
+        }
         (void)snprintf(root, sizeof(root), "%s/root", dir);
         (void)snprintf(state, sizeof(state), "%s/state", dir);
         ck_assert_int_eq(mkdir(root, 0755), 0);

@@ -83,7 +83,10 @@ static void setup(void)
         /* Everything mounted here goes with this process's mount namespace. */
         ck_assert_int_eq(unshare(CLONE_NEWNS), 0);
         ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
-        (void)snprintf(dir, sizeof(dir), "%s", test_tmpdir("berth-launch-"));
+        {
+                _cleanup_free_ char *t = test_tmpdir("berth-launch-");
+                (void)snprintf(dir, sizeof(dir), "%s", t);
+        }
         mkdir_in(root, sizeof(root), "root");
         mkdir_in(staging, sizeof(staging), "staging");
         mkdir_in(zstaging, sizeof(zstaging), "zstaging");
