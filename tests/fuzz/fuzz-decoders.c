@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libFuzzer target for every request decoder, the command-line splitter, the
- * mount-option parser and the unix socket's HTTP request parser. The first byte picks the decoder;
- * the rest is its input (JSON for the decoders, text for the others). Seeds: the request examples
- * of the OpenAPI document (tests/fuzz/make-corpus.py). `make fuzz` runs it; with --enable-fuzz,
+ * mount-option parser, the unix socket's HTTP request parser and berth-init's launch and
+ * exec specs. The first byte picks the decoder; the rest is its input (JSON for the decoders,
+ * text for the others). Seeds: the request examples of the OpenAPI document and valid launch
+ * and exec specs (tests/fuzz/make-corpus.py). `make fuzz` runs it; with --enable-fuzz,
  * `make check` runs it briefly (tests/fuzz/run.sh).
  */
 #include "config.h"
@@ -17,6 +18,8 @@
 #include "container.h"
 #include "error.h"
 #include "imageapi-codec.h"
+#include "launch-spec.h"
+#include "launch.h"
 #include "macro.h"
 #include "mountopts.h"
 #include "request-parse.h"
@@ -63,6 +66,103 @@ static void decode_json(unsigned which, const char *text, size_t len)
         json_decref(j);
 }
 
+/* A spec refused: -EINVAL (or -ENOMEM) with a terminated message of its own. */
+static void check_refusal(int r, const struct berth_error *err)
+{
+        if ((r != -EINVAL && r != -ENOMEM) || err->code != r ||
+            strlen(err->msg) >= sizeof(err->msg) || strncmp(err->msg, "launch spec: ", 13) != 0)
+                abort();
+}
+
+/* Sorted, so that equal specs give equal text. Takes j. */
+static char *spec_text(json_t *j)
+{
+        char *text;
+
+        /* The encoders return NULL for OOM only: a decoded spec has all they need. */
+        if (!j)
+                abort();
+        text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+        json_decref(j);
+        if (!text)
+                abort();
+        return text;
+}
+
+/* What berth-init reads back from what berthd wrote: it must decode. */
+static json_t *spec_reload(const char *text)
+{
+        json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+
+        if (!j)
+                abort();
+        return j;
+}
+
+/* berth-init's decoders get the text loaded as berth-init loads it (duplicate keys allowed,
+ * the last wins; any value, not only objects). What they accept goes round: berthd encodes,
+ * berth-init decodes, and the second encoding is the first. */
+static void decode_launch(const char *text, size_t len)
+{
+        struct berth_launch a, b;
+        struct berth_error err = {};
+        _cleanup_free_ char *t1 = NULL, *t2 = NULL;
+        json_t *j = json_loadb(text, len, JSON_DECODE_ANY, NULL);
+        int r;
+
+        if (!j)
+                return;
+        r = berth_launch_from_json(j, &a, &err);
+        json_decref(j);
+        if (r < 0) {
+                check_refusal(r, &err);
+                return;
+        }
+        t1 = spec_text(berth_launch_to_json(&a));
+        j = spec_reload(t1);
+        r = berth_launch_from_json(j, &b, &err);
+        json_decref(j);
+        if (r < 0)
+                abort();
+        t2 = spec_text(berth_launch_to_json(&b));
+        if (!streq(t1, t2))
+                abort();
+        berth_launch_done(&a);
+        berth_launch_done(&b);
+}
+
+static void decode_exec(const char *text, size_t len)
+{
+        struct berth_exec_spec a, b;
+        struct berth_error err = {};
+        _cleanup_free_ char *t1 = NULL, *t2 = NULL;
+        json_t *j = json_loadb(text, len, JSON_DECODE_ANY, NULL);
+        int r;
+
+        if (!j)
+                return;
+        r = berth_exec_spec_from_json(j, &a, &err);
+        json_decref(j);
+        if (r < 0) {
+                check_refusal(r, &err);
+                return;
+        }
+        /* The pidfd travels as an fd, never in the JSON. */
+        if (a.pidfd != -EBADF)
+                abort();
+        t1 = spec_text(berth_exec_spec_to_json(&a));
+        j = spec_reload(t1);
+        r = berth_exec_spec_from_json(j, &b, &err);
+        json_decref(j);
+        if (r < 0)
+                abort();
+        t2 = spec_text(berth_exec_spec_to_json(&b));
+        if (!streq(t1, t2))
+                abort();
+        berth_exec_spec_done(&a);
+        berth_exec_spec_done(&b);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         unsigned which;
@@ -70,7 +170,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         if (size < 1 || size > (1 << 16))
                 return 0;
-        which = data[0] % 9;
+        which = data[0] % 11;
         text = malloc(size);
         if (!text)
                 return 0;
@@ -99,7 +199,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         free(path);
                 }
                 (void)berth_http_chunk_size_parse((const char *)data + 1, size - 1, &v);
-        } else {
+        } else if (which == 9)
+                decode_launch(text, size - 1);
+        else if (which == 10)
+                decode_exec(text, size - 1);
+        else {
                 /* Mount options, comma-separated as a client would list them. */
                 char **opts = NULL, *joined = NULL, *save = NULL;
                 bool ro = false;

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Seed corpus for tests/fuzz/fuzz-decoders from the OpenAPI document's request examples.
+"""Seed corpus for tests/fuzz/fuzz-decoders from the OpenAPI document's request examples,
+plus valid launch and exec specs for berth-init (init/launch-spec.h).
 
     make-corpus.py OUTDIR openapi/imageapi.yaml
 
@@ -30,6 +31,87 @@ EXTRA = [
     (8, b"1a;ext=1"),
 ]
 
+LAUNCH, EXEC = 9, 10
+CAPS_DEFAULT, CAPS_SYSTEMD = 0xA80425FB, 0xFCECAFFF  # BERTH_CAPS_* (launch-spec.h)
+CAP_NET_BIND_SERVICE, CAP_CHOWN = 1 << 10, 1 << 0
+RLIMITS = ["CPU", "FSIZE", "DATA", "STACK", "CORE", "RSS", "NPROC", "NOFILE", "MEMLOCK", "AS",
+           "LOCKS", "SIGPENDING", "MSGQUEUE", "NICE", "RTPRIO", "RTTIME"]
+PROPAGATIONS = ["private", "rprivate", "slave", "rslave", "shared", "rshared", "unbindable",
+                "runbindable"]
+
+# Only the required fields, the optional strings null.
+LAUNCH_MINIMAL = {
+    "id": 1, "name": None, "hostname": None, "rootfs": "/var/lib/berth/mounts/1",
+    "staging": None, "args": ["sh"], "exec": "/bin/sh", "env": [], "cwd": None,
+    "systemd": False, "namespaces": 0, "cgroups": [], "cgroup2_inside": False,
+    "caps": CAPS_DEFAULT, "no_new_privs": True, "log_max": 0, "machine_id": None,
+}
+# Every field: the user, umask, OOM score, capability sets, mounts with every option and
+# resource limits in each spelling the decoder takes.
+LAUNCH_FULL = dict(LAUNCH_MINIMAL, **{
+    "id": 7, "name": "web", "hostname": "web-1", "staging": "/run/berth/staging/7",
+    "args": ["/bin/sh", "-c", "exec httpd -f -p 80"], "env": ["PATH=/usr/bin:/bin", "TERM=xterm"],
+    "cwd": "/srv/app", "namespaces": 7, "cgroups": ["/sys/fs/cgroup/berth/7"],
+    "log_max": 1 << 20, "machine_id": "0123456789abcdef0123456789abcdef",
+    "uid": 1000, "gid": 1001, "gids": [10, 4294967294], "umask": 0o027,
+    "cap_effective": CAP_NET_BIND_SERVICE, "cap_permitted": CAP_NET_BIND_SERVICE | CAP_CHOWN,
+    "cap_inheritable": CAP_NET_BIND_SERVICE, "cap_ambient": CAP_NET_BIND_SERVICE,
+    "mounts": [
+        {"type": "bind", "source": "/srv/data", "destination": "/data", "read_only": True,
+         "recursive": True, "nosuid": True, "nodev": True, "noexec": True,
+         "propagation": "rslave"},
+        {"type": "tmpfs", "destination": "/scratch/", "read_only": False, "nosuid": True,
+         "nodev": True, "noexec": False, "propagation": "private", "size": 1 << 20,
+         "mode": 0o1777},
+        {"type": "bind", "source": "/etc/resolv.conf", "destination": "/etc/resolv.conf",
+         "recursive": False},
+    ],
+    "rlimits": [
+        {"type": "RLIMIT_NOFILE", "soft": 1024, "hard": 4096},
+        {"type": "core", "soft": 0, "hard": "unlimited"},
+        {"type": "Stack", "soft": 8388608, "hard": -1},
+        {"type": "NPROC", "soft": "infinity", "hard": "unlimited"},
+    ],
+    "oom_score_adj": -999,
+})
+# systemd mode: root, cgroup2 inside, every propagation and every resource limit.
+LAUNCH_SYSTEMD = dict(LAUNCH_MINIMAL, **{
+    "id": 9, "name": "sd", "hostname": "sd", "args": ["/sbin/init"], "exec": "/sbin/init",
+    "env": ["container=berth"], "systemd": True, "namespaces": 5,
+    "cgroups": ["/sys/fs/cgroup/berth/9", "/sys/fs/cgroup/pids/berth/9"],
+    "cgroup2_inside": True, "caps": CAPS_SYSTEMD, "no_new_privs": False, "uid": 0, "gid": 0,
+    "gids": [], "umask": 0o022, "oom_score_adj": 1000,
+    "cap_effective": CAPS_SYSTEMD, "cap_permitted": CAPS_SYSTEMD, "cap_inheritable": 0,
+    "cap_ambient": 0,
+    "mounts": [{"type": "tmpfs", "destination": "/run/p%d" % i, "propagation": p}
+               for i, p in enumerate(PROPAGATIONS)],
+    "rlimits": [{"type": n, "soft": i, "hard": i + 1} for i, n in enumerate(RLIMITS)],
+})
+EXEC_MINIMAL = {
+    "namespaces": 0, "cgroups": [], "args": ["ls"], "env": [], "cwd": None, "caps": 0,
+    "no_new_privs": False,
+}
+EXEC_FULL = {
+    "namespaces": 7, "cgroups": ["/sys/fs/cgroup/berth/7", "/sys/fs/cgroup/pids/berth/7"],
+    "args": ["/bin/sh", "-c", "id; pwd"], "env": ["PATH=/usr/bin:/bin", "HOME=/root"],
+    "cwd": "/srv/app", "caps": CAPS_DEFAULT, "no_new_privs": True, "uid": 1000, "gid": 1001,
+}
+SPECS = [
+    (LAUNCH, "minimal", LAUNCH_MINIMAL),
+    (LAUNCH, "full", LAUNCH_FULL),
+    (LAUNCH, "systemd", LAUNCH_SYSTEMD),
+    (EXEC, "minimal", EXEC_MINIMAL),
+    (EXEC, "full", EXEC_FULL),
+    (EXEC, "root", dict(EXEC_FULL, uid=0, gid=0, cwd=None, namespaces=2)),
+    # Refusals that byte-wise mutation seldom builds (one JSON type swapped for another).
+    (LAUNCH, "bad-args", dict(LAUNCH_MINIMAL, args=[])),
+    (LAUNCH, "bad-mount", dict(LAUNCH_MINIMAL, mounts=[[]])),
+    (LAUNCH, "bad-rlimit", dict(LAUNCH_MINIMAL, rlimits=["nofile"])),
+    (LAUNCH, "bad-rlimit-type", dict(LAUNCH_MINIMAL, rlimits=[{"type": True, "soft": 1,
+                                                                 "hard": 1}])),
+    (EXEC, "bad-args", dict(EXEC_MINIMAL, args=[])),
+]
+
 
 def main():
     out, doc = sys.argv[1], yaml.safe_load(open(sys.argv[2]))
@@ -46,10 +128,13 @@ def main():
             with open(os.path.join(out, "%d-%s" % (which, name)), "wb") as f:
                 f.write(bytes([which]) + body)
             n += 1
+    for which, name, spec in SPECS:
+        with open(os.path.join(out, "%d-spec-%s" % (which, name)), "wb") as f:
+            f.write(bytes([which]) + json.dumps(spec, separators=(",", ":")).encode())
     for i, (which, text) in enumerate(EXTRA):
         with open(os.path.join(out, "%d-extra-%d" % (which, i)), "wb") as f:
             f.write(bytes([which]) + text)
-    print("make-corpus.py: %d examples" % n)
+    print("make-corpus.py: %d examples, %d specs" % (n, len(SPECS)))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
  * The launch spec's JSON (init/launch-spec.h): every field survives
  * berth_launch_to_json() → text → berth_launch_from_json(), a launch without the
  * workload fields keeps its defaults, and each bad value is refused with a message
- * naming its field.
+ * naming its field. The same for the exec spec (berth_exec_spec_to_json() →
+ * berth_exec_spec_from_json()), whose pidfd and seccomp choice never travel in the JSON.
  */
 #include "config.h"
 
@@ -15,6 +16,7 @@
 
 #include "error.h"
 #include "launch-spec.h"
+#include "launch.h"
 #include "macro.h"
 #include "strv.h"
 
@@ -340,6 +342,182 @@ START_TEST(test_bad_cap_sets)
 }
 END_TEST
 
+/* ---- the exec spec ----------------------------------------------------------------- */
+
+static void exec_init(struct berth_exec_spec *s)
+{
+        *s = (struct berth_exec_spec){
+                .pidfd = 42, /* never opened: only its absence from the JSON is tested */
+                .namespaces = LAUNCH_NS_NET | LAUNCH_NS_USER | LAUNCH_NS_CGROUP,
+                .caps = BERTH_CAPS_DEFAULT,
+                .no_new_privs = true,
+                .privileged = true,
+        };
+        ck_assert_int_ge(strv_extend(&s->cgroups, "/sys/fs/cgroup/berth/7"), 0);
+        ck_assert_int_ge(strv_extend(&s->cgroups, "/sys/fs/cgroup/pids/berth/7"), 0);
+        ck_assert_int_ge(strv_extend(&s->args, "/bin/sh"), 0);
+        ck_assert_int_ge(strv_extend(&s->args, "-c"), 0);
+        ck_assert_int_ge(strv_extend(&s->args, "id; pwd"), 0);
+        ck_assert_int_ge(strv_extend(&s->env, "PATH=/usr/bin:/bin"), 0);
+        ck_assert_int_ge(strv_extend(&s->env, "HOME=/root"), 0);
+}
+
+static bool strv_same(char *const *a, char *const *b)
+{
+        size_t i = 0;
+
+        for (; a[i] && b[i]; i++)
+                if (!streq(a[i], b[i]))
+                        return false;
+        return !a[i] && !b[i];
+}
+
+static void exec_round_trip(const struct berth_exec_spec *in, struct berth_exec_spec *out)
+{
+        struct berth_error err = {};
+        _cleanup_free_ char *text = NULL;
+        json_t *j = berth_exec_spec_to_json(in), *back;
+
+        ck_assert_ptr_nonnull(j);
+        /* The pidfd is an fd of its own (LAUNCH_FD_EXEC_PIDFD), the profile a memfd. */
+        ck_assert_ptr_null(json_object_get(j, "pidfd"));
+        ck_assert_ptr_null(json_object_get(j, "privileged"));
+        text = json_dumps(j, JSON_COMPACT);
+        json_decref(j);
+        ck_assert_ptr_nonnull(text);
+        back = json_loads(text, 0, NULL);
+        ck_assert_ptr_nonnull(back);
+        ck_assert_msg(berth_exec_spec_from_json(back, out, &err) == 0, "%s: %s", err.msg, text);
+        json_decref(back);
+}
+
+START_TEST(test_exec_round_trip)
+{
+        struct berth_exec_spec s, r;
+
+        exec_init(&s);
+        s.cwd = strdup("/srv/app");
+        s.user_set = true;
+        s.uid = 1000;
+        s.gid = 4294967294u;
+        exec_round_trip(&s, &r);
+        ck_assert_int_eq(r.pidfd, -EBADF);
+        ck_assert(!r.privileged);
+        ck_assert_uint_eq(r.namespaces, s.namespaces);
+        ck_assert(strv_same(r.cgroups, s.cgroups));
+        ck_assert(strv_same(r.args, s.args));
+        ck_assert(strv_same(r.env, s.env));
+        ck_assert_str_eq(r.cwd, "/srv/app");
+        ck_assert(r.user_set);
+        ck_assert_uint_eq(r.uid, 1000);
+        ck_assert_uint_eq(r.gid, 4294967294u);
+        ck_assert_uint_eq(r.caps, BERTH_CAPS_DEFAULT);
+        ck_assert(r.no_new_privs);
+        berth_exec_spec_done(&s);
+        berth_exec_spec_done(&r);
+}
+END_TEST
+
+/* Root, no cwd, no namespace beyond the four, no groups, no caps: uid and gid stay out of
+ * the JSON and come back unset. */
+START_TEST(test_exec_defaults)
+{
+        struct berth_exec_spec s = { .pidfd = -EBADF }, r;
+        json_t *j;
+
+        ck_assert_int_ge(strv_extend(&s.args, "ls"), 0);
+        s.cgroups = calloc(1, sizeof(char *));
+        s.env = calloc(1, sizeof(char *));
+        s.uid = 1000; /* ignored without user_set */
+        j = berth_exec_spec_to_json(&s);
+        ck_assert_ptr_nonnull(j);
+        ck_assert_ptr_null(json_object_get(j, "uid"));
+        ck_assert_ptr_null(json_object_get(j, "gid"));
+        ck_assert(json_is_null(json_object_get(j, "cwd")));
+        json_decref(j);
+        exec_round_trip(&s, &r);
+        ck_assert(!r.user_set && r.uid == 0 && r.gid == 0 && !r.cwd && r.namespaces == 0 &&
+                  r.caps == 0 && !r.no_new_privs);
+        ck_assert_str_eq(r.args[0], "ls");
+        ck_assert_ptr_null(r.args[1]);
+        ck_assert_ptr_null(r.cgroups[0]);
+        ck_assert_ptr_null(r.env[0]);
+        berth_exec_spec_done(&s);
+        berth_exec_spec_done(&r);
+}
+END_TEST
+
+static const struct bad_case exec_bad_cases[] = {
+        { "bogus", "1", "unknown field 'bogus'" },
+        { "pidfd", "3", "unknown field 'pidfd'" },
+        { "namespaces", NULL, "'namespaces' is missing" },
+        { "cgroups", NULL, "'cgroups' is missing" },
+        { "args", NULL, "'args' is missing" },
+        { "env", NULL, "'env' is missing" },
+        { "caps", NULL, "'caps' is missing" },
+        { "no_new_privs", NULL, "'no_new_privs' is missing" },
+        { "namespaces", "8", "'namespaces' must be an integer from 0 to 7" },
+        { "cgroups", "\"/sys/fs/cgroup\"", "'cgroups' must be an array of strings" },
+        { "args", "[]", "'args' is empty" },
+        { "args", "null", "'args' must be an array of strings" },
+        { "args", "[\"sh\", 1]", "'args[1]' must be a string" },
+        { "env", "[{}]", "'env[0]' must be a string" },
+        { "cwd", "\"srv\"", "'cwd' must be an absolute path" },
+        { "cwd", "1", "'cwd' must be a string" },
+        { "uid", "1000", "'uid' and 'gid' go together" },
+        { "gid", "1000", "'uid' and 'gid' go together" },
+        { "uid", "-1", "'uid' must be an integer from 0 to 4294967294" },
+        { "gid", "4294967295", "'gid' must be an integer from 0 to 4294967294" },
+        { "caps", "-1", "'caps' must be an integer from 0 to" },
+        { "caps", "1.5", "'caps' must be an integer" },
+        { "no_new_privs", "1", "'no_new_privs' must be true or false" },
+};
+
+START_TEST(test_exec_bad_values)
+{
+        const struct bad_case *c = &exec_bad_cases[_i];
+        struct berth_error err = {};
+        struct berth_exec_spec s, r;
+        json_t *j;
+        int ret;
+
+        exec_init(&s);
+        j = berth_exec_spec_to_json(&s);
+        berth_exec_spec_done(&s);
+        ck_assert_ptr_nonnull(j);
+        if (c->value) {
+                json_t *v = json_loads(c->value, JSON_DECODE_ANY, NULL);
+                ck_assert_ptr_nonnull(v);
+                json_object_set_new(j, c->key, v);
+        } else
+                json_object_del(j, c->key);
+        ret = berth_exec_spec_from_json(j, &r, &err);
+        json_decref(j);
+        ck_assert_int_eq(ret, -EINVAL);
+        ck_assert_int_eq(err.code, -EINVAL);
+        ck_assert_msg(strncmp(err.msg, "launch spec: ", 13) == 0 && strstr(err.msg, c->want),
+                      "%s=%s: want '%s', got '%s'", c->key, c->value ? c->value : "(deleted)",
+                      c->want, err.msg);
+        /* Nothing is left to free, and the pidfd is not one. */
+        ck_assert_ptr_null(r.args);
+        ck_assert_ptr_null(r.cwd);
+        ck_assert_int_eq(r.pidfd, -EBADF);
+}
+END_TEST
+
+START_TEST(test_exec_not_object)
+{
+        struct berth_error err = {};
+        struct berth_exec_spec r;
+        json_t *j = json_array();
+
+        ck_assert_int_eq(berth_exec_spec_from_json(j, &r, &err), -EINVAL);
+        json_decref(j);
+        ck_assert_str_eq(err.msg, "launch spec: not a JSON object");
+        ck_assert_int_eq(r.pidfd, -EBADF);
+}
+END_TEST
+
 static Suite *launch_spec_suite(void)
 {
         Suite *s = suite_create("launch-spec");
@@ -351,6 +529,13 @@ static Suite *launch_spec_suite(void)
         tcase_add_test(tc, test_mount_destination_slash);
         tcase_add_loop_test(tc, test_bad_values, 0, ELEMENTSOF(bad_cases));
         tcase_add_test(tc, test_bad_cap_sets);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("exec");
+        tcase_add_test(tc, test_exec_round_trip);
+        tcase_add_test(tc, test_exec_defaults);
+        tcase_add_loop_test(tc, test_exec_bad_values, 0, ELEMENTSOF(exec_bad_cases));
+        tcase_add_test(tc, test_exec_not_object);
         suite_add_tcase(s, tc);
         return s;
 }
