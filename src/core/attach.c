@@ -756,12 +756,14 @@ int attach_check_delete(struct berth_store *s, struct berth_obj *o, bool force,
                         struct berth_error *err)
 {
         char desc[64], why[384];
+        int r;
 
         if (force || attach_busy(s, attach_of(o), why, sizeof(why)) <= 0)
                 return 0;
-        berth_error_set(err, EBUSY, "%s is in use outside berth: %s",
-                        berth_obj_describe(o, desc, sizeof(desc)), why);
-        return berth_error_hint(err, BERTH_HINT_FORCE | BERTH_HINT_WAIT);
+        r = berth_error_set(err, EBUSY, "%s is in use outside berth: %s",
+                            berth_obj_describe(o, desc, sizeof(desc)), why);
+        (void)berth_error_hint(err, BERTH_HINT_FORCE | BERTH_HINT_WAIT);
+        return r;
 }
 
 void attach_release(struct berth_store *s, struct berth_obj *o)

@@ -232,7 +232,7 @@ static int check_def(struct berth_store *s, const struct berth_container_def *de
                                                      "this berthd has no engine '%s'", def->engine)
                                    : berth_error_set(err, EOPNOTSUPP,
                                                      "this berthd has no container engine");
-        if (def->workload->systemd && cctx(s)->refuse_privileged)
+        if (def->workload && def->workload->systemd && cctx(s)->refuse_privileged)
                 return berth_error_set(err, EPERM,
                                        "systemd mode makes a privileged container "
                                        "(CAP_SYS_ADMIN, no no_new_privs), and this berthd "
@@ -444,13 +444,16 @@ int container_check_delete(struct berth_store *s, struct berth_obj *o, bool forc
                            struct berth_error *err)
 {
         struct berth_container *c = container_of(o);
+        int r;
 
         (void)s;
         if (!container_live(c) || force)
                 return 0;
-        berth_error_set(err, EBUSY, "container %llu is %s: stop it first",
-                        (unsigned long long)c->obj.id, berth_container_state_to_string(c->state));
-        return berth_error_hint(err, BERTH_HINT_FORCE);
+        r = berth_error_set(err, EBUSY, "container %llu is %s: stop it first",
+                            (unsigned long long)c->obj.id,
+                            berth_container_state_to_string(c->state));
+        (void)berth_error_hint(err, BERTH_HINT_FORCE);
+        return r;
 }
 
 int container_teardown(struct berth_store *s, struct berth_obj *o, bool force, bool defer,
@@ -531,8 +534,10 @@ int berth_store_shutdown(struct berth_store *s)
 
         /* Every container is asked to stop at once (its stop signal, SIGKILL after its
          * stop timeout), then all are waited for together. */
-        if (berth_store_visit_all(s, BERTH_OBJ_CONTAINER, collect_live, &live) < 0)
+        if (berth_store_visit_all(s, BERTH_OBJ_CONTAINER, collect_live, &live) < 0) {
+                free(live.v);
                 return -ENOMEM;
+        }
         for (size_t i = 0; i < live.n; i++) {
                 struct berth_error err = {};
                 if (berth_container_set_state(s, live.v[i], BERTH_CONTAINER_EXITED, NULL, NULL,

@@ -59,6 +59,7 @@ static int load_one(const char *path, json_t *j, const char *error, void *userda
         struct recovery *rc = userdata;
         struct berth_error err = {};
         struct berth_obj *o = NULL;
+        size_t n_links = rc->links.n;
         struct item *v;
         int r;
 
@@ -69,6 +70,8 @@ static int load_one(const char *path, json_t *j, const char *error, void *userda
         if (r >= 0) {
                 v = realloc(rc->items, sizeof(*v) * (rc->n_items + 1));
                 if (!v) {
+                        /* Its links would name a freed object. */
+                        rc->links.n = n_links;
                         store_free_obj(rc->s, o);
                         return -ENOMEM;
                 }

@@ -559,9 +559,13 @@ static int check_delete(struct berth_store *s, struct berth_obj *o, bool force,
         berth_obj_describe(o, desc, sizeof(desc));
         if (!force && !o->user && o->owner) {
                 char od[64];
-                berth_error_set(err, EBUSY, "%s was created as part of %s and is deleted with it",
-                                desc, berth_obj_describe(o->owner, od, sizeof(od)));
-                return berth_error_hint(err, BERTH_HINT_FORCE);
+                int r = berth_error_set(err, EBUSY,
+                                        "%s was created as part of %s and is deleted with it", desc,
+                                        berth_obj_describe(o->owner, od, sizeof(od)));
+
+                /* Not berth_error_hint()'s result: -EIO when err is NULL. */
+                (void)berth_error_hint(err, BERTH_HINT_FORCE);
+                return r;
         }
         if (!force && o->n_holders > 0) {
                 describe_holders(o, why, sizeof(why));

@@ -83,6 +83,9 @@ static int native_validate(struct berth_engine *e, struct berth_container *c,
                                        w->image);
         if (!c->mount)
                 return berth_error_set(err, EINVAL, "the native engine needs a root: a mount");
+        if (strv_length(w->args) == 0 || !w->args[0][0])
+                return berth_error_set(err, EINVAL,
+                                       "args: the native engine needs a program to run");
         free(N(c)->exec_path);
         N(c)->exec_path = NULL;
         return native_resolve_exec(c, &N(c)->exec_path, err);

@@ -37,18 +37,27 @@ static int exec_spec_locked(struct berth_container *c, const struct berth_exec *
 {
         struct native_ctr *n = N(c);
         const struct berth_workload *w = &c->w;
+        int pidfd;
 
         if (n->pidfd < 0 || n->exit_handled)
                 return berth_error_set(err, EBUSY, "container %llu has no PID 1",
                                        (unsigned long long)c->obj.id);
+        /* A copy of its own: the exit handler closes PID 1's pidfd when it ends (busy or
+         * not), and that number may name another file by the time berth-init gets it. */
+        pidfd = fcntl(n->pidfd, F_DUPFD_CLOEXEC, 3);
+        if (pidfd < 0)
+                return berth_error_set_errno(err, errno, "exec: the pidfd of container %llu",
+                                             (unsigned long long)c->obj.id);
+        /* As PID 1's payload was launched (berth_native_launch_from_workload()): its
+         * no_new_privs, and its user unless the exec names one (engine.h). */
         *spec = (struct berth_exec_spec){
-                .pidfd = n->pidfd,
+                .pidfd = pidfd,
                 .caps = berth_native_caps(w, n->cg),
-                .no_new_privs = !w->systemd,
+                .no_new_privs = w->no_new_privs_set ? w->no_new_privs : !w->systemd,
                 .privileged = w->systemd,
-                .user_set = x->user_set,
-                .uid = x->uid,
-                .gid = x->gid,
+                .user_set = x->user_set || w->user_set,
+                .uid = x->user_set ? x->uid : w->uid,
+                .gid = x->user_set ? x->gid : w->gid,
         };
         if (w->namespaces & BERTH_NS_NET)
                 spec->namespaces |= LAUNCH_NS_NET;
@@ -73,17 +82,19 @@ int native_exec(struct berth_engine *e, struct berth_container *c, const struct 
 {
         struct native *nat = e->data;
         struct berth_store *s = nat->store;
-        struct berth_exec_spec spec = {};
+        struct berth_exec_spec spec = { .pidfd = -EBADF };
         struct berth_exec_proc p = { .pidfd = -EBADF, .out_fd = -EBADF };
         struct berth_exec_status st = {};
         int r;
 
         if (strv_length(x->args) == 0)
                 return berth_error_set(err, EINVAL, "exec: a command is required");
+        if (!nat->launcher)
+                return berth_error_set(err, EOPNOTSUPP, "this berthd has no container launcher");
         pthread_mutex_lock(&s->lock);
         r = exec_spec_locked(c, x, &spec, err);
         if (r >= 0)
-                N(c)->busy++; /* its PID 1's pidfd stays open while we use it */
+                N(c)->busy++; /* a delete waits for the exec */
         pthread_mutex_unlock(&s->lock);
         if (r >= 0) {
                 r = berth_exec_start(nat->launcher, &spec, &p, err);
@@ -97,6 +108,7 @@ int native_exec(struct berth_engine *e, struct berth_container *c, const struct 
                 pthread_cond_broadcast(&s->cond);
                 pthread_mutex_unlock(&s->lock);
         }
+        spec.pidfd = safe_close(spec.pidfd);
         berth_exec_spec_done(&spec);
         if (r < 0)
                 return berth_error_prefix(err, "exec in container %llu",

@@ -403,6 +403,18 @@ int native_start(struct berth_engine *e, struct berth_container *c, struct berth
         bool zygote = nat->zygotes && zygote_fits(&c->w);
         int r;
 
+        /* A record may name no root (an engine that runs images writes none). */
+        if (!c->mount) {
+                free(exec_path);
+                return berth_error_set(err, EINVAL,
+                                       "container %llu has no root: the native engine needs a "
+                                       "mount",
+                                       (unsigned long long)c->obj.id);
+        }
+        if (!nat->launcher) {
+                free(exec_path);
+                return berth_error_set(err, EOPNOTSUPP, "this berthd has no container launcher");
+        }
         if (c->mount->obj.removed || c->mount->detached) {
                 free(exec_path);
                 return berth_error_set(err, EBUSY,
@@ -471,6 +483,8 @@ int native_start(struct berth_engine *e, struct berth_container *c, struct berth
         if (zygote)
                 /* Already in its groups. */
                 l.cgroups = strv_free(l.cgroups);
+        /* Under the lock: a reply being encoded may be reading c->error. */
+        pthread_mutex_lock(&s->lock);
         c->exit_code = -1;
         c->signal = 0;
         c->oom_killed = false;
@@ -478,6 +492,7 @@ int native_start(struct berth_engine *e, struct berth_container *c, struct berth
         N(c)->exit_handled = false;
         c->error = mfree(c->error);
         berth_store_changed(s);
+        pthread_mutex_unlock(&s->lock);
         if (zygote) {
                 /* The root file system goes to the zygote as a detached tree. */
                 _cleanup_close_ int tree =

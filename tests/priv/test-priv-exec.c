@@ -12,6 +12,7 @@
 
 #include <check.h>
 #include <libgen.h>
+#include <linux/capability.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -117,29 +118,36 @@ static void teardown(void)
         test_rm_rf(dir);
 }
 
-/* A running container "c" of busybox `sleep 1000`; its id. */
-static uint64_t run_container(void)
+/* A running container "c" of busybox `sleep 1000` with the rest of w; its id. */
+static uint64_t run_workload(struct berth_workload *w)
 {
         struct berth_mount_spec ms = { .kind = BERTH_MOUNT_BIND,
                                        .bind = { .path = root, .base = BERTH_BASE_ROOT } };
         char *args[] = { (char *)"sleep", (char *)"1000", NULL };
-        struct berth_workload w;
         struct berth_error err = {};
         uint64_t id;
 
-        berth_workload_init(&w);
-        w.args = args;
+        w->args = args;
         ck_assert_msg(berth_container_create(store,
                                              &(struct berth_container_def){
                                                      .name = "c",
                                                      .root = &ms,
-                                                     .workload = &w,
+                                                     .workload = w,
                                                      .start = true,
                                              },
                                              NULL, NULL, &err) >= 0,
                       "%s", err.msg);
+        w->args = NULL;
         ck_assert_int_eq(berth_container_find(store, "c", &id), 0);
         return id;
+}
+
+static uint64_t run_container(void)
+{
+        struct berth_workload w;
+
+        berth_workload_init(&w);
+        return run_workload(&w);
 }
 
 static pid_t pid_of(uint64_t id)
@@ -277,6 +285,50 @@ START_TEST(test_exec_confinement)
 }
 END_TEST
 
+/* A command that names no user runs as the container's, one that names one as that;
+ * no_new_privs is PID 1's payload's, also where the workload turns it off. */
+START_TEST(test_exec_as_the_container)
+{
+        char *args[] = { (char *)"id", (char *)"-u", NULL };
+        struct berth_exec_result res;
+        struct berth_error err = {};
+        struct berth_workload w;
+        uint64_t id;
+
+        berth_workload_init(&w);
+        w.user_set = true;
+        w.uid = 1000;
+        w.gid = 1001;
+        id = run_workload(&w);
+        {
+                _cleanup_free_ char *out = exec_out(id, "echo $(id -u):$(id -g)");
+                ck_assert_str_eq(out, "1000:1001\n");
+        }
+        ck_assert_msg(berth_container_exec(store, id,
+                                           &(struct berth_exec){ .args = args, .user_set = true },
+                                           &res, &err) >= 0,
+                      "%s", err.msg);
+        ck_assert_str_eq(res.output, "0\n");
+        berth_exec_result_done(&res);
+        delete_container(id);
+
+        /* Without no_new_privs a filter needs CAP_SYS_ADMIN to be installed. */
+        berth_workload_init(&w);
+        w.no_new_privs_set = true;
+        w.no_new_privs = false;
+        w.caps_set = true;
+        w.caps = BERTH_CAPS_DEFAULT | (1ull << CAP_SYS_ADMIN);
+        id = run_workload(&w);
+        {
+                _cleanup_free_ char *nnp = status_line(payload_of(pid_of(id)), "NoNewPrivs:");
+                _cleanup_free_ char *out = exec_out(id, "grep NoNewPrivs: /proc/self/status");
+                ck_assert_str_eq(nnp, "NoNewPrivs:\t0");
+                ck_assert_msg(strstr(out, nnp), "%s, PID 1's payload has %s", out, nnp);
+        }
+        delete_container(id);
+}
+END_TEST
+
 /* Processes named sleep in the container, zombies included (its payload is one). */
 static unsigned count_sleeps(uint64_t id)
 {
@@ -396,6 +448,7 @@ static Suite *exec_suite(void)
         tcase_set_timeout(tc, 120);
         tcase_add_test(tc, test_exec_output_and_code);
         tcase_add_test(tc, test_exec_confinement);
+        tcase_add_test(tc, test_exec_as_the_container);
         tcase_add_test(tc, test_exec_deadline);
         tcase_add_test(tc, test_exec_not_running);
         tcase_add_test(tc, test_stats_and_logs);

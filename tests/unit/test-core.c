@@ -433,6 +433,115 @@ START_TEST(test_records_recover)
 }
 END_TEST
 
+/* Without a launcher nothing starts: the start is refused, and the request leaves
+ * nothing behind. A workload the native engine cannot run (no program, or none at
+ * all) is refused by name. */
+START_TEST(test_container_native_refusals)
+{
+        struct world w;
+        struct berth_error err = {};
+        _cleanup_free_ char *root = make_root();
+        struct berth_mount_spec ms = bind_spec(root);
+        struct berth_workload wl = app_workload(), empty;
+        struct berth_container_def def = {
+                .name = "web", .root = &ms, .workload = &wl, .start = true
+        };
+        uint64_t id;
+
+        world_open(&w);
+        ck_assert_int_eq(berth_container_create(w.s, &def, NULL, NULL, &err), -EOPNOTSUPP);
+        ck_assert_msg(strstr(err.msg, "no container launcher"), "%s", err.msg);
+        ck_assert_int_eq(berth_container_find(w.s, "web", &id), -ENOENT);
+        ck_assert_uint_eq(w.s->next_id[BERTH_OBJ_CONTAINER], 0);
+        ck_assert_uint_eq(w.s->n_table[BERTH_OBJ_MOUNT], 0);
+        ck_assert_uint_eq(calls.torn_down, 1);
+
+        def.start = false;
+        berth_workload_init(&empty);
+        def.workload = &empty;
+        ck_assert_int_eq(berth_container_create(w.s, &def, NULL, NULL, &err), -EINVAL);
+        ck_assert_msg(strstr(err.msg, "args"), "%s", err.msg);
+        def.workload = NULL;
+        ck_assert_int_eq(berth_container_create(w.s, &def, NULL, NULL, &err), -EINVAL);
+        ck_assert_msg(strstr(err.msg, "args"), "%s", err.msg);
+        ck_assert_int_eq(berth_container_find(w.s, "web", &id), -ENOENT);
+        ck_assert_uint_eq(w.s->n_table[BERTH_OBJ_MOUNT], 0);
+        berth_workload_done(&wl);
+        world_close(&w);
+}
+END_TEST
+
+/* A delete that is refused says -EBUSY whether or not the caller wants the message. */
+START_TEST(test_delete_busy_without_error)
+{
+        struct world w;
+        struct berth_error err = {};
+        _cleanup_free_ char *root = make_root();
+        struct berth_mount_spec ms = bind_spec(root);
+        struct berth_workload wl = app_workload();
+        struct berth_container_def def = { .name = "web", .root = &ms, .workload = &wl };
+        uint64_t id;
+
+        world_open(&w);
+        ck_assert_int_eq(berth_container_create(w.s, &def, NULL, NULL, &err), 0);
+        ck_assert_int_eq(berth_container_find(w.s, "web", &id), 0);
+        /* Its mount was created as part of it. */
+        ck_assert_int_eq(berth_store_delete(w.s, BERTH_OBJ_MOUNT, 0, false, NULL, NULL, &err),
+                         -EBUSY);
+        ck_assert(err.hint & BERTH_HINT_FORCE);
+        ck_assert_int_eq(berth_store_delete(w.s, BERTH_OBJ_MOUNT, 0, false, NULL, NULL, NULL),
+                         -EBUSY);
+        ck_assert_uint_eq(w.s->n_table[BERTH_OBJ_MOUNT], 1);
+        ck_assert_int_eq(berth_store_delete(w.s, BERTH_OBJ_CONTAINER, id, false, NULL, NULL, NULL),
+                         0);
+        berth_workload_done(&wl);
+        world_close(&w);
+}
+END_TEST
+
+/* A record that names no root (as an engine that runs images writes it) comes back
+ * with none, and a start on the native engine says so. */
+START_TEST(test_record_without_root)
+{
+        struct world w;
+        struct berth_error err = {};
+        _cleanup_free_ char *root = make_root(), *rec = NULL;
+        struct berth_mount_spec ms = bind_spec(root);
+        struct berth_workload wl = app_workload();
+        struct berth_container_def def = { .name = "web", .root = &ms, .workload = &wl };
+        struct berth_obj *o;
+        struct berth_container *c;
+        json_t *j;
+        uint64_t id;
+
+        world_open(&w);
+        ck_assert_int_eq(berth_container_create(w.s, &def, NULL, NULL, &err), 0);
+        ck_assert_int_eq(berth_container_find(w.s, "web", &id), 0);
+        world_close(&w);
+        ck_assert_int_ge(asprintf(&rec, "%s/db/container-%llu.json", dir, (unsigned long long)id),
+                         0);
+        j = json_load_file(rec, 0, NULL);
+        ck_assert_ptr_nonnull(j);
+        ck_assert_int_eq(json_object_set_new(json_object_get(j, "object"), "mount", json_null()),
+                         0);
+        ck_assert_int_eq(json_dump_file(j, rec, 0), 0);
+        json_decref(j);
+
+        world_open(&w);
+        ck_assert_int_eq(berth_store_recover(w.s), 0);
+        ck_assert_int_eq(store_lookup(w.s, BERTH_OBJ_CONTAINER, id, &o, NULL), 0);
+        c = berth_obj_to_container(o);
+        ck_assert_ptr_null(c->mount);
+        ck_assert_int_eq(
+                berth_container_set_state(w.s, id, BERTH_CONTAINER_RUNNING, NULL, NULL, &err),
+                -EINVAL);
+        ck_assert_msg(strstr(err.msg, "has no root"), "%s", err.msg);
+        ck_assert_int_eq(c->state, BERTH_CONTAINER_DEAD);
+        berth_workload_done(&wl);
+        world_close(&w);
+}
+END_TEST
+
 /* ---- the translation of a workload into a launch ------------------------------------- */
 
 START_TEST(test_launch_from_workload)
@@ -589,6 +698,9 @@ static Suite *core_suite(void)
         tcase_add_test(tc, test_store_through_ops);
         tcase_add_test(tc, test_container_native_create);
         tcase_add_test(tc, test_records_recover);
+        tcase_add_test(tc, test_container_native_refusals);
+        tcase_add_test(tc, test_delete_busy_without_error);
+        tcase_add_test(tc, test_record_without_root);
         suite_add_tcase(s, tc);
         tc = tcase_create("native");
         tcase_add_test(tc, test_launch_from_workload);
