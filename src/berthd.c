@@ -386,7 +386,9 @@ static int register_types(struct berthd *d)
                                                           .refuse_privileged =
                                                                   cfg->refuse_privileged },
                         &err);
-        if (r >= 0 && d->launcher)
+        /* Without a launcher too: its containers are re-adopted and can be stopped
+         * and deleted; a start or an exec is refused (501). */
+        if (r >= 0)
                 r = berth_native_engine_new(d->store,
                                             &(struct berth_native_config){
                                                     .launcher = d->launcher,

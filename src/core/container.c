@@ -408,27 +408,65 @@ int berth_container_set_state(struct berth_store *s, uint64_t id, enum berth_con
         return r;
 }
 
-int berth_container_exec(struct berth_store *s, uint64_t id, const struct berth_exec *x,
-                         struct berth_exec_result *ret, struct berth_error *err)
+/* A request that uses a container outside op_lock (exec, logs) pins it: a delete
+ * ends it first (its engine's remove), then waits for the pins to go before the object
+ * is freed. */
+static int pin(struct berth_store *s, uint64_t id, bool running, struct berth_container **ret,
+               struct berth_error *err)
 {
         struct berth_container *c;
         struct berth_obj *o;
         int r;
 
-        /* Under op_lock only to pin the object: a delete waits for the exec. */
-        pthread_mutex_lock(&s->op_lock);
         pthread_mutex_lock(&s->lock);
         r = store_lookup(s, BERTH_OBJ_CONTAINER, id, &o, err);
         c = r >= 0 ? container_of(o) : NULL;
-        if (c && c->state != BERTH_CONTAINER_RUNNING)
+        if (c && running && c->state != BERTH_CONTAINER_RUNNING)
                 r = not_running(c, err);
-        pthread_mutex_unlock(&s->lock);
         if (r >= 0)
-                r = c->engine->ops->exec
-                            ? c->engine->ops->exec(c->engine, c, x, ret, err)
-                            : berth_error_set(err, EOPNOTSUPP, "the %s engine has no exec",
-                                              c->engine->name);
-        pthread_mutex_unlock(&s->op_lock);
+                c->pins++;
+        pthread_mutex_unlock(&s->lock);
+        *ret = c;
+        return r;
+}
+
+static void unpin(struct berth_store *s, struct berth_container *c)
+{
+        pthread_mutex_lock(&s->lock);
+        c->pins--;
+        pthread_cond_broadcast(&s->cond);
+        pthread_mutex_unlock(&s->lock);
+}
+
+int berth_container_exec(struct berth_store *s, uint64_t id, const struct berth_exec *x,
+                         struct berth_exec_result *ret, struct berth_error *err)
+{
+        struct berth_container *c;
+        int r;
+
+        r = pin(s, id, /* running= */ true, &c, err);
+        if (r < 0)
+                return r;
+        r = c->engine->ops->exec ? c->engine->ops->exec(c->engine, c, x, ret, err)
+                                 : berth_error_set(err, EOPNOTSUPP, "the %s engine has no exec",
+                                                   c->engine->name);
+        unpin(s, c);
+        return r;
+}
+
+int berth_container_logs(struct berth_store *s, uint64_t id, const struct berth_logs_query *q,
+                         berth_log_line_fn fn, void *userdata, struct berth_error *err)
+{
+        struct berth_container *c;
+        int r;
+
+        r = pin(s, id, /* running= */ false, &c, err);
+        if (r < 0)
+                return r;
+        r = c->engine->ops->logs ? c->engine->ops->logs(c->engine, c, q, fn, userdata, err)
+                                 : berth_error_set(err, EOPNOTSUPP, "the %s engine keeps no logs",
+                                                   c->engine->name);
+        unpin(s, c);
         return r;
 }
 
@@ -464,9 +502,24 @@ int container_teardown(struct berth_store *s, struct berth_obj *o, bool force, b
 
         (void)defer;
         r = container_check_delete(s, o, force, err);
-        if (r >= 0)
-                r = c->engine->ops->remove(c->engine, c, 0, err);
-        return r;
+        if (r < 0)
+                return r;
+        pthread_mutex_lock(&s->lock);
+        c->deleting = true;
+        pthread_mutex_unlock(&s->lock);
+        r = c->engine->ops->remove(c->engine, c, 0, err);
+        if (r < 0) {
+                pthread_mutex_lock(&s->lock);
+                c->deleting = false;
+                pthread_mutex_unlock(&s->lock);
+                return r;
+        }
+        /* An exec or a log reader ends with the container; the object goes after them. */
+        pthread_mutex_lock(&s->lock);
+        while (c->pins > 0)
+                pthread_cond_wait(&s->cond, &s->lock);
+        pthread_mutex_unlock(&s->lock);
+        return 0;
 }
 
 void container_free_fields(struct berth_obj *o)

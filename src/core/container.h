@@ -65,6 +65,8 @@ struct berth_container {
         bool stop_requested;
         struct timespec created_at, started_at, finished_at;
         char *error;
+        unsigned pins; /* requests using it outside op_lock (exec, logs), with the lock */
+        bool deleting; /* its delete has begun: a log reader stops following (lock) */
 };
 
 static inline struct berth_container *berth_obj_to_container(struct berth_obj *o)
@@ -97,10 +99,16 @@ int berth_container_find(struct berth_store *s, const char *name, uint64_t *ret_
 int berth_container_set_state(struct berth_store *s, uint64_t id, enum berth_container_state target,
                               berth_obj_visit_fn fn, void *userdata, struct berth_error *err);
 
-/* Run x inside the running container (its engine's exec). -EBUSY when it is not
- * running (paused, exited …), with a message that says its state. */
+/* Run x inside the running container (its engine's exec), without op_lock: other
+ * requests go on meanwhile, and a delete of the container ends it and waits for it.
+ * -EBUSY when it is not running (paused, exited …), with a message that says its state. */
 int berth_container_exec(struct berth_store *s, uint64_t id, const struct berth_exec *x,
                          struct berth_exec_result *ret, struct berth_error *err);
+
+/* Its log (its engine's), as lines; with q->follow until fn returns < 0 or the
+ * container has ended. Runs without op_lock: a delete waits for it. */
+int berth_container_logs(struct berth_store *s, uint64_t id, const struct berth_logs_query *q,
+                         berth_log_line_fn fn, void *userdata, struct berth_error *err);
 
 /* berthd --shutdown-containers: stop every container (each with its stop signal and
  * timeout, all at once), then remove every object. 0, or -EBUSY when something could

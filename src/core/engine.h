@@ -85,12 +85,14 @@ struct berth_engine_ops {
                     struct berth_error *err);
         int (*pause)(struct berth_engine *e, struct berth_container *c, struct berth_error *err);
         int (*resume)(struct berth_engine *e, struct berth_container *c, struct berth_error *err);
-        /* Without op_lock: runs while other requests go on. */
+        /* Without op_lock (the container is pinned: a delete ends it, then waits): runs
+         * while other requests go on. */
         int (*exec)(struct berth_engine *e, struct berth_container *c, const struct berth_exec *x,
                     struct berth_exec_result *ret, struct berth_error *err);
         int (*stats)(struct berth_engine *e, struct berth_container *c, struct berth_stats *ret,
                      struct berth_error *err);
-        /* Without op_lock. */
+        /* Without op_lock, pinned as exec; follow ends when the container has ended or
+         * its delete has begun. */
         int (*logs)(struct berth_engine *e, struct berth_container *c,
                     const struct berth_logs_query *q, berth_log_line_fn fn, void *userdata,
                     struct berth_error *err);

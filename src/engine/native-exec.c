@@ -210,15 +210,23 @@ static int follow(struct berth_container *c, int fd, char *pending, size_t n_pen
                 n_pending = 0; /* a line that long is cut */
         memmove(buf, pending, n_pending);
         for (;;) {
-                bool ended = c->state == BERTH_CONTAINER_EXITED || c->state == BERTH_CONTAINER_DEAD;
-                ssize_t k = read(fd, buf + n_pending, sizeof(buf) - n_pending);
-                ssize_t used;
+                ssize_t k, used;
+                bool ended;
+
+                /* Before the read: what it read after the end is all there is. */
+                pthread_mutex_lock(&NAT(c)->store->lock);
+                ended = c->state == BERTH_CONTAINER_EXITED || c->state == BERTH_CONTAINER_DEAD ||
+                        c->deleting;
+                pthread_mutex_unlock(&NAT(c)->store->lock);
+                k = read(fd, buf + n_pending, sizeof(buf) - n_pending);
 
                 if (k < 0)
                         return -errno;
                 if (k == 0) {
-                        if (ended)
-                                return each_line(buf, n_pending, true, fn, userdata) < 0 ? 0 : 0;
+                        if (ended) {
+                                (void)each_line(buf, n_pending, true, fn, userdata);
+                                return 0;
+                        }
                         (void)poll(NULL, 0, 200);
                         continue;
                 }

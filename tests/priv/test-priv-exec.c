@@ -13,6 +13,7 @@
 #include <check.h>
 #include <libgen.h>
 #include <linux/capability.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "attach.h"
@@ -160,6 +162,14 @@ static pid_t pid_of(uint64_t id)
         pid = c ? c->pid : 0;
         pthread_mutex_unlock(&store->lock);
         return pid;
+}
+
+static double now_s(void)
+{
+        struct timespec ts;
+
+        (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int exec_sh(uint64_t id, const char *script, uint64_t timeout_ms,
@@ -438,6 +448,55 @@ START_TEST(test_stats_and_logs)
 }
 END_TEST
 
+struct bg_exec {
+        uint64_t id;
+        const char *script;
+        int r;
+        struct berth_exec_result res;
+        struct berth_error err;
+};
+
+static void *bg_exec(void *userdata)
+{
+        struct bg_exec *b = userdata;
+
+        b->r = exec_sh(b->id, b->script, 60000, &b->res, &b->err);
+        return NULL;
+}
+
+/* An exec holds no lock other requests need, and a delete ends it and waits for it. */
+START_TEST(test_exec_beside_requests)
+{
+        uint64_t id = run_container();
+        struct bg_exec b = { .id = id, .script = "sleep 100" };
+        struct berth_error err = {};
+        pthread_t t;
+        double t0;
+
+        ck_assert_int_eq(pthread_create(&t, NULL, bg_exec, &b), 0);
+        usleep(300000);
+        /* A state change (which takes op_lock) answers while the exec runs. */
+        t0 = now_s();
+        ck_assert_msg(
+                berth_container_set_state(store, id, BERTH_CONTAINER_PAUSED, NULL, NULL, &err) >= 0,
+                "%s", err.msg);
+        ck_assert_msg(berth_container_set_state(store, id, BERTH_CONTAINER_RUNNING, NULL, NULL,
+                                                &err) >= 0,
+                      "%s", err.msg);
+        ck_assert_msg(now_s() - t0 < 5, "pause and resume took %.1f s", now_s() - t0);
+        /* A forced delete kills the container, the exec's command with it. */
+        t0 = now_s();
+        delete_container(id);
+        ck_assert_int_eq(pthread_join(t, NULL), 0);
+        ck_assert_msg(now_s() - t0 < 20, "the delete took %.1f s", now_s() - t0);
+        ck_assert_msg(b.r >= 0, "%s", b.err.msg);
+        ck_assert(!b.res.timed_out);
+        ck_assert_msg(b.res.signal == SIGKILL || b.res.exit_code != 0, "exit %d, signal %d",
+                      b.res.exit_code, b.res.signal);
+        berth_exec_result_done(&b.res);
+}
+END_TEST
+
 static Suite *exec_suite(void)
 {
         Suite *s = suite_create("priv-exec");
@@ -452,6 +511,7 @@ static Suite *exec_suite(void)
         tcase_add_test(tc, test_exec_deadline);
         tcase_add_test(tc, test_exec_not_running);
         tcase_add_test(tc, test_stats_and_logs);
+        tcase_add_test(tc, test_exec_beside_requests);
         suite_add_tcase(s, tc);
         return s;
 }
