@@ -58,6 +58,22 @@ char *test_tmpdir(const char *prefix)
         return p;
 }
 
+char *test_busybox_rootfs(const char *prefix, char *rootfs, size_t size)
+{
+        const char *src = getenv("BERTH_SRCDIR");
+        char script[512], image[600];
+        char *dir = test_tmpdir(prefix);
+
+        (void)snprintf(image, sizeof(image), "%s/busybox.sqsh", dir);
+        (void)snprintf(rootfs, size, "%s/rootfs", dir);
+        (void)snprintf(script, sizeof(script), "%s/contrib/mkimage-busybox.sh", src ? src : ".");
+        ck_assert_int_eq(test_run((const char *[]){ script, image, NULL }), 0);
+        ck_assert_int_eq(test_run((const char *[]){ "unsquashfs", "-no-progress", "-quiet",
+                                                    "-no-xattrs", "-d", rootfs, image, NULL }),
+                         0);
+        return dir;
+}
+
 void test_rm_rf(const char *path)
 {
         (void)rm_rf_physical(path);

@@ -169,6 +169,10 @@ char *test_in_container(pid_t pid, const char *cmd);
 
 /* mkdtemp under $TMPDIR or /var/tmp; returns a static-lifetime copy. */
 char *test_tmpdir(const char *prefix);
+/* A new directory (test_tmpdir(prefix), returned) with the busybox test image
+ * (contrib/mkimage-busybox.sh) as busybox.sqsh and unpacked into rootfs/, whose path is
+ * written to rootfs. */
+char *test_busybox_rootfs(const char *prefix, char *rootfs, size_t size);
 /* rm -rf without crossing mounts. */
 void test_rm_rf(const char *path);
 /* CLOCK_MONOTONIC in seconds. */

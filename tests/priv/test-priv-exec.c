@@ -53,19 +53,8 @@ static struct berth_engine *native;
 
 static void build_rootfs(void)
 {
-        const char *src = getenv("BERTH_SRCDIR");
-        char script[512], image[600];
-
-        if (images)
-                return;
-        images = test_tmpdir("berth-eimages-");
-        (void)snprintf(image, sizeof(image), "%s/busybox.sqsh", images);
-        (void)snprintf(lower, sizeof(lower), "%s/rootfs", images);
-        (void)snprintf(script, sizeof(script), "%s/contrib/mkimage-busybox.sh", src ? src : ".");
-        ck_assert_int_eq(test_run((const char *[]){ script, image, NULL }), 0);
-        ck_assert_int_eq(test_run((const char *[]){ "unsquashfs", "-no-progress", "-quiet",
-                                                    "-no-xattrs", "-d", lower, image, NULL }),
-                         0);
+        if (!images)
+                images = test_busybox_rootfs("berth-eimages-", lower, sizeof(lower));
 }
 
 static void setup(void)
@@ -162,14 +151,6 @@ static pid_t pid_of(uint64_t id)
         pid = c ? c->pid : 0;
         pthread_mutex_unlock(&store->lock);
         return pid;
-}
-
-static double now_s(void)
-{
-        struct timespec ts;
-
-        (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int exec_sh(uint64_t id, const char *script, uint64_t timeout_ms,
@@ -476,19 +457,19 @@ START_TEST(test_exec_beside_requests)
         ck_assert_int_eq(pthread_create(&t, NULL, bg_exec, &b), 0);
         usleep(300000);
         /* A state change (which takes op_lock) answers while the exec runs. */
-        t0 = now_s();
+        t0 = test_now();
         ck_assert_msg(
                 berth_container_set_state(store, id, BERTH_CONTAINER_PAUSED, NULL, NULL, &err) >= 0,
                 "%s", err.msg);
         ck_assert_msg(berth_container_set_state(store, id, BERTH_CONTAINER_RUNNING, NULL, NULL,
                                                 &err) >= 0,
                       "%s", err.msg);
-        ck_assert_msg(now_s() - t0 < 5, "pause and resume took %.1f s", now_s() - t0);
+        ck_assert_msg(test_now() - t0 < 5, "pause and resume took %.1f s", test_now() - t0);
         /* A forced delete kills the container, the exec's command with it. */
-        t0 = now_s();
+        t0 = test_now();
         delete_container(id);
         ck_assert_int_eq(pthread_join(t, NULL), 0);
-        ck_assert_msg(now_s() - t0 < 20, "the delete took %.1f s", now_s() - t0);
+        ck_assert_msg(test_now() - t0 < 20, "the delete took %.1f s", test_now() - t0);
         ck_assert_msg(b.r >= 0, "%s", b.err.msg);
         ck_assert(!b.res.timed_out);
         ck_assert_msg(b.res.signal == SIGKILL || b.res.exit_code != 0, "exit %d, signal %d",

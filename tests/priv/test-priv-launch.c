@@ -54,19 +54,8 @@ static char dir[512], root[600], staging[600], zstaging[600], logpath[600], host
 
 static void build_rootfs(void)
 {
-        const char *src = getenv("BERTH_SRCDIR");
-        char script[512], image[600];
-
-        if (images)
-                return;
-        images = test_tmpdir("berth-limages-");
-        (void)snprintf(image, sizeof(image), "%s/busybox.sqsh", images);
-        (void)snprintf(lower, sizeof(lower), "%s/rootfs", images);
-        (void)snprintf(script, sizeof(script), "%s/contrib/mkimage-busybox.sh", src ? src : ".");
-        ck_assert_int_eq(test_run((const char *[]){ script, image, NULL }), 0);
-        ck_assert_int_eq(test_run((const char *[]){ "unsquashfs", "-no-progress", "-quiet",
-                                                    "-no-xattrs", "-d", lower, image, NULL }),
-                         0);
+        if (!images)
+                images = test_busybox_rootfs("berth-limages-", lower, sizeof(lower));
 }
 
 static void mkdir_in(char *buf, size_t size, const char *name)
