@@ -23,6 +23,7 @@
 
 #include "container.h"
 #include "error.h"
+#include "fileio.h"
 #include "launch.h"
 #include "macro.h"
 #include "native.h"
@@ -542,6 +543,61 @@ START_TEST(test_record_without_root)
 }
 END_TEST
 
+/* A container record as the berthd before workloads wrote it (flat fields, no engine):
+ * a berthd upgraded over running containers re-adopts them with the same workload. */
+START_TEST(test_record_before_workloads)
+{
+        static const char *const v0_fmt =
+                "{\"version\":1,\"type\":\"container\",\"id\":4,\"user\":true,"
+                "\"removed\":false,\"object\":{\"name\":\"old\",\"mount\":{\"id\":0,"
+                "\"owned\":true},\"command\":\"/bin/app -v\",\"args\":[\"/bin/app\",\"-v\"],"
+                "\"env\":[\"A=1\"],\"hostname\":\"oldhost\",\"systemd\":false,"
+                "\"namespaces\":1,\"stop_timeout_ms\":3000,\"state\":\"exited\","
+                "\"logfile\":\"%s/logs/4-1.log\",\"dir\":\"%s/containers/4\","
+                "\"pid\":0,\"exit_code\":0,\"signal\":0,\"oom_killed\":false,"
+                "\"stop_requested\":true,\"machine_id\":\"0123456789abcdef0123456789abcdef\","
+                "\"limits_memory\":1048576,\"limits_pids\":10,\"limits_cpu_weight\":0,"
+                "\"limits_cpu_quota_us\":0,\"started_at\":1,\"pid_starttime\":5,"
+                "\"boot_id\":\"x\",\"created_at\":1,\"finished_at\":2}}";
+        static const char *const mount0 = "{\"version\":1,\"type\":\"mount\",\"id\":0,"
+                                          "\"user\":false,\"removed\":false,"
+                                          "\"object\":{\"path\":\"/srv/old\"}}";
+        _cleanup_free_ char *db = NULL, *p1 = NULL, *p2 = NULL, *v0 = NULL;
+        struct world w;
+        struct berth_obj *o;
+        struct berth_container *c;
+
+        ck_assert_int_ge(asprintf(&v0, v0_fmt, dir, dir), 0);
+        ck_assert_int_ge(asprintf(&db, "%s/db", dir), 0);
+        ck_assert_int_ge(asprintf(&p1, "%s/container-4.json", db), 0);
+        ck_assert_int_ge(asprintf(&p2, "%s/mount-0.json", db), 0);
+        ck_assert_int_eq(mkdir(db, 0700), 0);
+        ck_assert_int_eq(write_file_atomic(p1, v0, strlen(v0), 0600), 0);
+        ck_assert_int_eq(write_file_atomic(p2, mount0, strlen(mount0), 0600), 0);
+
+        world_open(&w);
+        ck_assert_int_eq(berth_store_recover(w.s), 0);
+        ck_assert_int_eq(store_lookup(w.s, BERTH_OBJ_CONTAINER, 4, &o, NULL), 0);
+        c = berth_obj_to_container(o);
+        ck_assert_str_eq(c->engine->name, "native");
+        ck_assert_str_eq(c->name, "old");
+        ck_assert_str_eq(c->mount->bind.path, "/srv/old");
+        ck_assert_str_eq(c->w.args[0], "/bin/app");
+        ck_assert_str_eq(c->w.args[1], "-v");
+        ck_assert_str_eq(c->w.env[0], "A=1");
+        ck_assert_str_eq(c->w.command_line, "/bin/app -v");
+        ck_assert_str_eq(c->w.hostname, "oldhost");
+        ck_assert_uint_eq(c->w.namespaces, BERTH_NS_NET);
+        ck_assert_uint_eq(c->w.stop_timeout_ms, 3000);
+        ck_assert_uint_eq(c->w.limits.memory, 1048576);
+        ck_assert_uint_eq(c->w.limits.pids, 10);
+        ck_assert_int_eq(c->state, BERTH_CONTAINER_EXITED);
+        ck_assert_int_eq(c->exit_code, 0);
+        ck_assert_str_eq(c->machine_id, "0123456789abcdef0123456789abcdef");
+        world_close(&w);
+}
+END_TEST
+
 /* ---- the translation of a workload into a launch ------------------------------------- */
 
 START_TEST(test_launch_from_workload)
@@ -701,6 +757,7 @@ static Suite *core_suite(void)
         tcase_add_test(tc, test_container_native_refusals);
         tcase_add_test(tc, test_delete_busy_without_error);
         tcase_add_test(tc, test_record_without_root);
+        tcase_add_test(tc, test_record_before_workloads);
         suite_add_tcase(s, tc);
         tc = tcase_create("native");
         tcase_add_test(tc, test_launch_from_workload);
