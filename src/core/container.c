@@ -368,7 +368,8 @@ static int set_state(struct berth_store *s, struct berth_container *c,
                         return start_or_die(s, c, err);
                 return 0;
         case BERTH_CONTAINER_EXITED:
-                if (c->state == BERTH_CONTAINER_RUNNING || c->state == BERTH_CONTAINER_PAUSED)
+                /* Also when it is not running: the engine may have a restart to cancel. */
+                if (c->state != BERTH_CONTAINER_STOPPING)
                         return e->ops->stop(e, c, err);
                 return 0;
         case BERTH_CONTAINER_PAUSED:

@@ -79,7 +79,9 @@ struct berth_engine_ops {
         /* The object has its id: make what it needs before a start (files, the log). */
         int (*create)(struct berth_engine *e, struct berth_container *c, struct berth_error *err);
         int (*start)(struct berth_engine *e, struct berth_container *c, struct berth_error *err);
-        /* Ask it to stop (its stop signal; SIGKILL after its timeout); returns at once. */
+        /* Ask it to stop (its stop signal; SIGKILL after its timeout); returns at once.
+         * Also called for a container that is not running (created, exited, dead): the
+         * engine cancels what would start it again (a restart its policy scheduled). */
         int (*stop)(struct berth_engine *e, struct berth_container *c, struct berth_error *err);
         int (*kill)(struct berth_engine *e, struct berth_container *c, int sig,
                     struct berth_error *err);

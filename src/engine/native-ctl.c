@@ -85,6 +85,14 @@ int native_stop(struct berth_engine *e, struct berth_container *c, struct berth_
         int r;
 
         (void)e;
+        if (c->state != BERTH_CONTAINER_RUNNING && c->state != BERTH_CONTAINER_PAUSED) {
+                /* Not running: what a stop can still do is cancel a restart to come. */
+                if (N(c)->restart_pending) {
+                        native_restart_cancel(c);
+                        berth_container_persist(s, c);
+                }
+                return 0;
+        }
         /* Recorded before the signal goes: a berthd restarted from here on finishes the
          * stop (native_adopted()). */
         pthread_mutex_lock(&s->lock);
@@ -213,6 +221,7 @@ int native_remove(struct berth_engine *e, struct berth_container *c, unsigned fl
         int r;
 
         (void)e;
+        native_restart_cancel(c);
         if (flags & BERTH_REMOVE_DISCARD) {
                 native_remove_files(c, /* keep_log= */ false);
                 return 0;

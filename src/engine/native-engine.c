@@ -38,6 +38,7 @@ static int native_state_new(struct berth_engine *e, struct berth_container *c)
         if (!n)
                 return -ENOMEM;
         n->pidfd = n->console_fd = n->console_slave = n->timer_fd = n->mntns_fd = -EBADF;
+        n->restart_fd = -EBADF;
         c->engine_state = n;
         return 0;
 }
@@ -54,6 +55,7 @@ static void native_state_free(struct berth_engine *e, struct berth_container *c)
         safe_close(n->console_slave);
         safe_close(n->timer_fd);
         safe_close(n->mntns_fd);
+        safe_close(n->restart_fd);
         berth_cgroup_free(n->cg);
         free(n->exec_path);
         free(n);
@@ -67,11 +69,6 @@ static int native_validate(struct berth_engine *e, struct berth_container *c,
         const struct berth_workload *w = &c->w;
 
         (void)e;
-        if (w->restart != BERTH_RESTART_NO)
-                return berth_error_set(err, EOPNOTSUPP,
-                                       "restart policy '%s': the native engine does not restart "
-                                       "containers yet",
-                                       berth_restart_to_string(w->restart));
         if (w->root_path)
                 return berth_error_set(err, EOPNOTSUPP,
                                        "a host path as the root is not supported by the native "
@@ -105,8 +102,8 @@ static json_t *native_encode(struct berth_engine *e, const struct berth_containe
         json_t *j;
 
         (void)e;
-        j = json_pack("{s:I, s:s}", "pid_starttime", (json_int_t)n->pid_starttime, "boot_id",
-                      n->boot_id);
+        j = json_pack("{s:I, s:s, s:i}", "pid_starttime", (json_int_t)n->pid_starttime, "boot_id",
+                      n->boot_id, "restarts", (int)n->restarts);
         if (j && n->cg)
                 json_object_set_new(j, "cgroups", berth_strv_to_json(n->cg->paths));
         return j;
@@ -120,6 +117,10 @@ static int native_decode(struct berth_engine *e, struct berth_container *c, json
         (void)e;
         N(c)->pid_starttime = json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
         (void)snprintf(N(c)->boot_id, sizeof(N(c)->boot_id), "%s", b ? b : "");
+        v = json_object_get(j, "restarts");
+        N(c)->restarts = json_is_integer(v) && json_integer_value(v) > 0
+                                 ? (unsigned)json_integer_value(v)
+                                 : 0;
         return 0;
 }
 
@@ -229,7 +230,9 @@ int berth_native_engine_new(struct berth_store *s, const struct berth_native_con
         nat->watch_exit = berth_supervisor_handler(nat->supervisor, native_handle_exit, s);
         nat->watch_timer = berth_supervisor_handler(nat->supervisor, native_handle_timer, s);
         nat->watch_console = berth_supervisor_handler(nat->supervisor, native_handle_console, s);
-        if (nat->watch_exit < 0 || nat->watch_timer < 0 || nat->watch_console < 0) {
+        nat->watch_restart = berth_supervisor_handler(nat->supervisor, native_handle_restart, s);
+        if (nat->watch_exit < 0 || nat->watch_timer < 0 || nat->watch_console < 0 ||
+            nat->watch_restart < 0) {
                 berth_native_engine_free(&nat->engine);
                 return berth_error_set(err, ENOSPC, "no supervisor handler left");
         }

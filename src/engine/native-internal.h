@@ -30,7 +30,7 @@ struct native {
         struct berth_cgroup_system *cgroups; /* NULL: none */
         struct berth_zygotes *zygotes;       /* NULL: containers start without zygotes */
         struct berth_supervisor *supervisor;
-        int watch_exit, watch_timer, watch_console; /* the supervisor's handlers */
+        int watch_exit, watch_timer, watch_console, watch_restart; /* the supervisor's handlers */
         char *staging_dir; /* <state>/staging: where each container (and zygote) builds its
                               /proc, /dev and /sys, in a tmpfs of its own mount namespace */
         uint64_t log_max;
@@ -54,6 +54,15 @@ struct native_ctr {
         uint64_t oom_base;
         unsigned busy; /* supervisor handlers using this container right now (with the lock) */
         bool exit_handled;
+        /* The restart policy (native-restart.c): the timer of a restart to come, how many
+         * were made since the last start a client asked for, the backoff, and when PID 1
+         * started (CLOCK_MONOTONIC, ms). With the store's lock. */
+        int restart_fd;
+        bool restart_pending;
+        bool restarting; /* the start under way is a restart */
+        unsigned restarts;
+        uint64_t backoff_ms;
+        uint64_t started_ms;
         char *exec_path; /* args[0] resolved at create, taken by the first start */
 };
 
@@ -104,6 +113,15 @@ int native_readopt(struct berth_engine *e, struct berth_container *c, struct ber
 void native_adopted(struct berth_engine *e, struct berth_container *c, bool changed);
 void native_forget(struct berth_engine *e, struct berth_container *c);
 unsigned native_sweep(struct berth_engine *e);
+
+/* The restart policy (native-restart.c). After PID 1's end was handled (supervisor
+ * thread): arm a restart when the policy asks for one. After a restart of berthd: the
+ * same for a container that ended meanwhile. cancel: a client stopped or deletes it. */
+void native_restart_after_exit(struct berth_container *c);
+void native_restart_after_adopt(struct berth_container *c);
+void native_restart_cancel(struct berth_container *c);
+void native_handle_restart(void *userdata, uint64_t id);
+uint64_t native_now_ms(void);
 
 int native_exec(struct berth_engine *e, struct berth_container *c, const struct berth_exec *x,
                 struct berth_exec_result *ret, struct berth_error *err);

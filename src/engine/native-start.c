@@ -543,6 +543,12 @@ int native_start(struct berth_engine *e, struct berth_container *c, struct berth
         N(c)->mntns_fd = res.mntns_fd;
         (void)clock_gettime(CLOCK_REALTIME, &c->started_at);
         c->finished_at = (struct timespec){};
+        N(c)->started_ms = native_now_ms();
+        if (!N(c)->restarting) {
+                /* A start a client asked for: the policy counts from here. */
+                N(c)->restarts = 0;
+                N(c)->backoff_ms = 0;
+        }
         berth_container_set_state_locked(s, c, BERTH_CONTAINER_RUNNING);
         nat->stats.starts++;
         pthread_mutex_unlock(&s->lock);

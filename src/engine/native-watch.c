@@ -160,6 +160,7 @@ void native_handle_exit(void *userdata, uint64_t id)
                 native_cg_unpin(c, cg);
         }
         berth_container_persist(s, c);
+        native_restart_after_exit(c);
         unbusy(s, c);
 }
 
@@ -353,6 +354,8 @@ void native_adopted(struct berth_engine *e, struct berth_container *c, bool chan
                 berth_container_persist(s, c);
         if (changed)
                 berth_container_publish(s, c, berth_container_state_to_string(c->state));
+        /* It ended while no berthd watched (or before): its policy decides. */
+        native_restart_after_adopt(c);
 }
 
 void native_forget(struct berth_engine *e, struct berth_container *c)

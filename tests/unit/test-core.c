@@ -369,10 +369,10 @@ START_TEST(test_container_native_create)
         /* What the engine cannot do yet is refused with the field's name. */
         free(wl.args[0]);
         wl.args[0] = strdup("app");
-        wl.restart = BERTH_RESTART_ALWAYS;
+        wl.image = strdup("registry.local/app:1");
         ck_assert_int_eq(berth_container_create(w.s, &def, NULL, NULL, &err), -EOPNOTSUPP);
-        ck_assert_msg(strstr(err.msg, "restart policy 'always'"), "%s", err.msg);
-        wl.restart = BERTH_RESTART_NO;
+        ck_assert_msg(strstr(err.msg, "image 'registry.local/app:1'"), "%s", err.msg);
+        wl.image = mfree(wl.image);
 
         /* Exec into a container that is not running is a clear error. */
         {

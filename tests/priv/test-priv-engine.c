@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * exec on the native engine, end to end and in process: a store with the real
- * attachment, mount and container types, the native engine with berthd's launcher,
- * the host's cgroups (under a parent group of this run) and a supervisor thread, as
- * berthd sets them up. A container runs busybox on a bind mount of a copy of the busybox
- * image; commands are run in it with berth_container_exec() and what they see is
- * compared with what its PID 1 has. Each test removes its container; the run's cgroup
- * parent is swept at the end.
+ * The native engine, end to end and in process (exec, stats, logs, restart policies): a store with
+ * the real attachment, mount and container types, the native engine with berthd's launcher, the
+ * host's cgroups (under a parent group of this run) and a supervisor thread, as berthd sets them
+ * up. A container runs busybox on a bind mount of a copy of the busybox image; commands are run in
+ * it with berth_container_exec() and what they see is compared with what its PID 1 has. Each test
+ * removes its container; the run's cgroup parent is swept at the end.
  */
 #include "config.h"
 
@@ -33,6 +32,7 @@
 #include "launch.h"
 #include "macro.h"
 #include "mount.h"
+#include "native-internal.h"
 #include "native.h"
 #include "store.h"
 #include "strv.h"
@@ -116,9 +116,11 @@ static uint64_t run_workload(struct berth_workload *w)
                                        .bind = { .path = root, .base = BERTH_BASE_ROOT } };
         char *args[] = { (char *)"sleep", (char *)"1000", NULL };
         struct berth_error err = {};
+        char **given = w->args;
         uint64_t id;
 
-        w->args = args;
+        if (!w->args)
+                w->args = args;
         ck_assert_msg(berth_container_create(store,
                                              &(struct berth_container_def){
                                                      .name = "c",
@@ -128,7 +130,7 @@ static uint64_t run_workload(struct berth_workload *w)
                                              },
                                              NULL, NULL, &err) >= 0,
                       "%s", err.msg);
-        w->args = NULL;
+        w->args = given;
         ck_assert_int_eq(berth_container_find(store, "c", &id), 0);
         return id;
 }
@@ -478,9 +480,157 @@ START_TEST(test_exec_beside_requests)
 }
 END_TEST
 
+/* ---- restart policies ---------------------------------------------------------------- */
+
+struct snap {
+        enum berth_container_state state;
+        pid_t pid;
+        unsigned restarts;
+        bool pending;
+        uint64_t backoff_ms;
+};
+
+static struct snap snap_of(uint64_t id)
+{
+        struct berth_container *c;
+        struct snap v = {};
+
+        pthread_mutex_lock(&store->lock);
+        c = berth_container_lookup_locked(store, id);
+        ck_assert_ptr_nonnull(c);
+        v = (struct snap){ c->state, c->pid, N(c)->restarts, N(c)->restart_pending,
+                           N(c)->backoff_ms };
+        pthread_mutex_unlock(&store->lock);
+        return v;
+}
+
+static bool ended(enum berth_container_state st)
+{
+        return st == BERTH_CONTAINER_EXITED || st == BERTH_CONTAINER_DEAD;
+}
+
+/* on-failure:2: two restarts, then it stays dead. */
+START_TEST(test_restart_on_failure)
+{
+        char *args[] = { (char *)"sh", (char *)"-c", (char *)"exit 3", NULL };
+        struct berth_workload w;
+        struct snap v = {};
+        uint64_t id;
+
+        berth_workload_init(&w);
+        w.args = args;
+        w.restart = BERTH_RESTART_ON_FAILURE;
+        w.restart_max = 2;
+        id = run_workload(&w);
+        for (int i = 0; i < 100; i++) {
+                v = snap_of(id);
+                if (v.restarts == 2 && ended(v.state) && !v.pending)
+                        break;
+                usleep(50000);
+        }
+        ck_assert_msg(v.restarts == 2 && ended(v.state) && !v.pending,
+                      "restarts %u, state %d, pending %d", v.restarts, (int)v.state, v.pending);
+        usleep(800000); /* well past the next backoff (400 ms) */
+        v = snap_of(id);
+        ck_assert_uint_eq(v.restarts, 2);
+        ck_assert_int_eq(v.state, BERTH_CONTAINER_DEAD);
+        ck_assert(!v.pending);
+        delete_container(id);
+}
+END_TEST
+
+/* always: a payload killed behind berth's back comes back. */
+START_TEST(test_restart_always)
+{
+        struct berth_workload w;
+        struct snap v = {};
+        uint64_t id;
+        pid_t first;
+
+        berth_workload_init(&w);
+        w.restart = BERTH_RESTART_ALWAYS;
+        id = run_workload(&w);
+        first = pid_of(id);
+        ck_assert_int_gt(first, 0);
+        ck_assert_int_eq(kill(first, SIGKILL), 0);
+        for (int i = 0; i < 100; i++) {
+                v = snap_of(id);
+                if (v.state == BERTH_CONTAINER_RUNNING && v.pid != first && v.pid > 0)
+                        break;
+                usleep(50000);
+        }
+        ck_assert_msg(v.state == BERTH_CONTAINER_RUNNING && v.pid != first,
+                      "state %d, pid %d (was %d)", (int)v.state, (int)v.pid, (int)first);
+        ck_assert_uint_eq(v.restarts, 1);
+        delete_container(id);
+}
+END_TEST
+
+/* unless-stopped: a container a client stopped stays stopped. */
+START_TEST(test_restart_unless_stopped)
+{
+        struct berth_workload w;
+        struct berth_error err = {};
+        struct snap v = {};
+        uint64_t id;
+
+        berth_workload_init(&w);
+        w.restart = BERTH_RESTART_UNLESS_STOPPED;
+        w.stop_timeout_ms = 2000;
+        id = run_workload(&w);
+        ck_assert_int_eq(
+                berth_container_set_state(store, id, BERTH_CONTAINER_EXITED, NULL, NULL, &err), 0);
+        for (int i = 0; i < 100 && !ended(v.state); i++) {
+                v = snap_of(id);
+                usleep(50000);
+        }
+        ck_assert_int_eq(v.state, BERTH_CONTAINER_EXITED);
+        usleep(600000);
+        v = snap_of(id);
+        ck_assert_int_eq(v.state, BERTH_CONTAINER_EXITED);
+        ck_assert_uint_eq(v.restarts, 0);
+        ck_assert(!v.pending);
+        delete_container(id);
+}
+END_TEST
+
+/* always, with a payload that ends at once: the delay doubles, and a stop while a
+ * restart waits cancels it. */
+START_TEST(test_restart_backoff_and_cancel)
+{
+        char *args[] = { (char *)"true", NULL };
+        struct berth_workload w;
+        struct berth_error err = {};
+        struct snap v = {};
+        uint64_t id;
+
+        berth_workload_init(&w);
+        w.args = args;
+        w.restart = BERTH_RESTART_ALWAYS;
+        id = run_workload(&w);
+        for (int i = 0; i < 200; i++) {
+                v = snap_of(id);
+                if (v.pending && v.backoff_ms >= 800)
+                        break;
+                usleep(20000);
+        }
+        ck_assert_msg(v.pending && v.backoff_ms >= 800, "pending %d, backoff %llu ms", v.pending,
+                      (unsigned long long)v.backoff_ms);
+        ck_assert_uint_ge(v.restarts, 3);
+        ck_assert_int_eq(
+                berth_container_set_state(store, id, BERTH_CONTAINER_EXITED, NULL, NULL, &err), 0);
+        v = snap_of(id);
+        ck_assert(!v.pending);
+        usleep(2000000);
+        ck_assert_uint_eq(snap_of(id).restarts, v.restarts);
+        ck_assert(ended(snap_of(id).state));
+        delete_container(id);
+}
+END_TEST
+
 static Suite *exec_suite(void)
 {
-        Suite *s = suite_create("priv-exec");
+        Suite *s = suite_create("priv-engine");
         TCase *tc = tcase_create("exec");
 
         tcase_add_unchecked_fixture(tc, build_rootfs, NULL);
@@ -493,6 +643,10 @@ static Suite *exec_suite(void)
         tcase_add_test(tc, test_exec_not_running);
         tcase_add_test(tc, test_stats_and_logs);
         tcase_add_test(tc, test_exec_beside_requests);
+        tcase_add_test(tc, test_restart_on_failure);
+        tcase_add_test(tc, test_restart_always);
+        tcase_add_test(tc, test_restart_unless_stopped);
+        tcase_add_test(tc, test_restart_backoff_and_cancel);
         suite_add_tcase(s, tc);
         return s;
 }
@@ -501,8 +655,8 @@ int main(void)
 {
         const char *berthd = getenv("BERTHD");
 
-        test_require_root("test-priv-exec");
-        test_priv_begin("test-priv-exec", "exec");
+        test_require_root("test-priv-engine");
+        test_priv_begin("test-priv-engine", "engine");
         (void)snprintf(cg_parent, sizeof(cg_parent), "berth-test-exec-%d", (int)getpid());
         /* berth-init is built next to berthd (find_helper()). */
         if (berthd && !getenv("BERTH_INIT")) {
@@ -510,5 +664,5 @@ int main(void)
                 if (d && asprintf(&p, "%s/berth-init", dirname(d)) >= 0)
                         (void)setenv("BERTH_INIT", p, 1);
         }
-        return test_priv_run(exec_suite(), "test-priv-exec", images, cg_parent);
+        return test_priv_run(exec_suite(), "test-priv-engine", images, cg_parent);
 }
