@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * What berth-init's files share (the berth-init program only):
+ *   berth-init.c       PID 1 of a container: set-up, zygote claims, systemd mode, the
+ *                      payload and the supervision loop, the restrictions
+ *   berth-init-exec.c  berth-init --exec: a command in a running container
+ */
+
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <stdint.h>
+
+#include "launch-spec.h"
+#include "macro.h"
+
+struct berth_error;
+
+/* The launch spec (or an exec spec's translation). */
+extern struct berth_launch spec;
+
+/* A message to berthd on LAUNCH_FD_SYNC, with an fd attached (or -1). */
+void sync_send(const char *msg, int fd_to_pass);
+/* The JSON at LAUNCH_FD_SPEC (closed after). */
+int read_spec_json(json_t **ret, struct berth_error *err);
+/* Into these groups (a v1 directory through "tasks", a v2 one through "cgroup.procs"). */
+int join_cgroups_at(char *const *dirs, struct berth_error *err);
+
+/* Everything the payload's restrictions need, computed before the payload's process
+ * exists, so that the child itself makes system calls only: it shares berth-init's
+ * memory (vfork) until its execve(). */
+struct restrictions {
+        uint64_t drop;                         /* capabilities to drop from the bounding set */
+        struct __user_cap_data_struct caps[2]; /* effective, permitted, inheritable */
+        uint64_t ambient;                      /* raised after the user change */
+        struct sock_fprog seccomp;             /* .filter NULL: none */
+        struct sock_fprog finish;              /* on top of seccomp, for the payload */
+        uint64_t ignored;                      /* signals ignored now, to reset (bit s-1) */
+        char oom_score_adj[16];                /* written to /proc/self/oom_score_adj; "": no */
+};
+
+/* Where apply_restrictions() failed, for the message (restrict_error()). The payload's
+ * process writes it into berth-init's memory (vfork), as its only write: volatile, so
+ * that berth-init reads what the child wrote. */
+enum restrict_step {
+        STEP_NONE,
+        STEP_OOM_SCORE_ADJ,
+        STEP_RLIMIT,
+        STEP_CWD,
+        STEP_NO_NEW_PRIVS,
+        STEP_BOUNDING_SET,
+        STEP_USER,
+        STEP_CAPS,
+        STEP_SECCOMP,
+        STEP_EXEC,
+};
+
+struct restrict_failure {
+        enum restrict_step step;
+        size_t index; /* STEP_RLIMIT: which */
+        int error;
+};
+
+/* Computed from spec before the payload's process exists. */
+int prepare_restrictions(struct restrictions *rs, struct berth_error *err);
+/* In the payload's process (system calls only); where it failed in f. */
+int apply_restrictions(const struct restrictions *rs, volatile struct restrict_failure *f);
+/* f in words. */
+int restrict_error(const struct restrict_failure *f, struct berth_error *err);
+
+/* berth-init --exec (berth-init-exec.c). */
+_noreturn_ void exec_main(void);
