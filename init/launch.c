@@ -231,25 +231,17 @@ static int recv_msg(int fd, char *buf, size_t size, int *ret_fd)
         return (int)n;
 }
 
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-
-        (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Read berth-init's messages until READY, ERROR, or its end. what: "the container",
  * "the command". */
 static int wait_ready(int sync_fd, int pidfd, int timeout_ms, const char *what,
                       struct berth_launched *res, struct berth_error *err)
 {
-        int64_t deadline = now_ms() + timeout_ms;
+        int64_t deadline = monotonic_ms() + timeout_ms;
 
         for (;;) {
                 struct pollfd p = { .fd = sync_fd, .events = POLLIN };
                 char msg[LAUNCH_MSG_MAX];
-                int fd = -1, n, left = (int)(deadline - now_ms());
+                int fd = -1, n, left = (int)(deadline - monotonic_ms());
 
                 if (left <= 0 || poll(&p, 1, left) == 0)
                         /* 500, not 504: a timeout of berth's own, not of a peer. */
@@ -722,7 +714,7 @@ static int ms_left(int64_t until)
 
         if (until == INT64_MAX)
                 return -1;
-        left = until - now_ms();
+        left = until - monotonic_ms();
         return left <= 0 ? 0 : (int)MIN(left, (int64_t)INT_MAX);
 }
 
@@ -799,7 +791,7 @@ static int exec_collect(struct berth_exec_proc *p, int64_t deadline, struct exec
                         if (r < 0)
                                 return berth_error_set_errno(err, -r, "exec: reap berth-init");
                         exited = si->si_pid != 0;
-                        linger = now_ms() + EXEC_LINGER_MS;
+                        linger = monotonic_ms() + EXEC_LINGER_MS;
                 }
         }
         return 0;
@@ -815,7 +807,7 @@ int berth_exec_wait(struct berth_exec_proc *p, int timeout_ms, size_t output_max
 
         if (p->pidfd < 0)
                 return berth_error_set(err, ECHILD, "exec: the command was waited for already");
-        r = exec_collect(p, timeout_ms < 0 ? INT64_MAX : now_ms() + timeout_ms, &o, &si,
+        r = exec_collect(p, timeout_ms < 0 ? INT64_MAX : monotonic_ms() + timeout_ms, &o, &si,
                          &st.timed_out, err);
         if (r < 0)
                 /* Nothing of it may be left. */

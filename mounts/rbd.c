@@ -399,18 +399,10 @@ static int bus_write(const char *sysfs_root, const char *single, const char *leg
         return (size_t)n == len ? 0 : -EIO;
 }
 
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-
-        (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int wait_device(const char *sysfs_root, const char *dev_root, int id, int timeout_ms,
                        char **ret)
 {
-        int64_t deadline = now_ms() + timeout_ms, make_at = now_ms() + MIN(timeout_ms / 4, 1000);
+        int64_t deadline = monotonic_ms() + timeout_ms, make_at = monotonic_ms() + MIN(timeout_ms / 4, 1000);
         char dev[64], name[16], v[64];
         struct stat st;
 
@@ -421,7 +413,7 @@ static int wait_device(const char *sysfs_root, const char *dev_root, int id, int
                         *ret = strdup(dev);
                         return *ret ? 0 : -ENOMEM;
                 }
-                if (now_ms() >= make_at &&
+                if (monotonic_ms() >= make_at &&
                     read_attr(sysfs_root, name, "major", v, sizeof(v)) >= 0) {
                         /* No udev (an initramfs, a container): make the node ourselves,
                          * from the numbers the driver published. */
@@ -431,7 +423,7 @@ static int wait_device(const char *sysfs_root, const char *dev_root, int id, int
                         if (mknod(dev, S_IFBLK | 0660, makedev(maj, min)) == 0 || errno == EEXIST)
                                 continue;
                 }
-                if (now_ms() >= deadline)
+                if (monotonic_ms() >= deadline)
                         return -ETIMEDOUT;
                 (void)nanosleep(&(struct timespec){ .tv_nsec = 5 * 1000 * 1000 }, NULL);
         }
@@ -459,7 +451,7 @@ int krbd_map(const char *sysfs_root, const char *dev_root, const struct berth_rb
                                              s->pool, s->image);
         /* The kernel lists the device before the write returns; allow a moment for
          * anything slower (the test suite's fake sysfs). */
-        for (int64_t until = now_ms() + 1000; id < 0;) {
+        for (int64_t until = monotonic_ms() + 1000; id < 0;) {
                 r = list_ids(sysfs_root, after);
                 for (int i = 0; r >= 0 && i < KRBD_MAX_IDS && id < 0; i++) {
                         char name[16];
@@ -469,7 +461,7 @@ int krbd_map(const char *sysfs_root, const char *dev_root, const struct berth_rb
                         if (device_matches(sysfs_root, name, s))
                                 id = i;
                 }
-                if (id >= 0 || now_ms() >= until)
+                if (id >= 0 || monotonic_ms() >= until)
                         break;
                 (void)nanosleep(&(struct timespec){ .tv_nsec = 2 * 1000 * 1000 }, NULL);
         }
@@ -634,12 +626,12 @@ static char **helper_argv(const char *helper_path, const char *ceph_conf,
  * timeout_ms. */
 static int read_ready(int fd, int timeout_ms, char *buf, size_t size)
 {
-        int64_t deadline = now_ms() + timeout_ms;
+        int64_t deadline = monotonic_ms() + timeout_ms;
         size_t len = 0;
 
         for (;;) {
                 struct pollfd p = { .fd = fd, .events = POLLIN };
-                int left = (int)(deadline - now_ms()), n;
+                int left = (int)(deadline - monotonic_ms()), n;
                 ssize_t k;
 
                 if (left <= 0)

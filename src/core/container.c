@@ -409,6 +409,12 @@ int berth_container_set_state(struct berth_store *s, uint64_t id, enum berth_con
         return r;
 }
 
+void berth_exec_result_done(struct berth_exec_result *r)
+{
+        free(r->output);
+        *r = (struct berth_exec_result){ .exit_code = -1 };
+}
+
 /* A request that uses a container outside op_lock (exec, logs) pins it: a delete
  * ends it first (its engine's remove), then waits for the pins to go before the object
  * is freed. */

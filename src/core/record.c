@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "json-util.h"
 #include "macro.h"
 #include "record.h"
 #include "store.h"
@@ -54,14 +55,9 @@ bool berth_record_bool(json_t *j, const char *key)
 
 char **berth_record_strv(json_t *j, const char *key)
 {
-        json_t *a = json_object_get(j, key), *v;
-        char **l = calloc(1, sizeof(char *));
-        size_t i;
+        char **l = NULL;
 
-        json_array_foreach (a, i, v)
-                if (l && json_is_string(v) && strv_extend(&l, json_string_value(v)) < 0)
-                        return strv_free(l);
-        return l;
+        return berth_strv_from_json(json_object_get(j, key), &l) < 0 ? NULL : l;
 }
 
 int berth_record_add_link(struct berth_record_links *l, struct berth_obj *parent, unsigned slot,

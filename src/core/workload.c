@@ -68,11 +68,8 @@ void berth_workload_done(struct berth_workload *w)
 /* NULL stays NULL; else a copy, or -ENOMEM. */
 static int dup_str(char **dst, const char *src)
 {
-        *dst = NULL;
-        if (!src)
-                return 0;
-        *dst = strdup(src);
-        return *dst ? 0 : -ENOMEM;
+        *dst = strdup_or_null(src);
+        return src && !*dst ? -ENOMEM : 0;
 }
 
 static int dup_strv(char ***dst, char *const *src)

@@ -22,12 +22,6 @@
 #define EXEC_TIMEOUT_MS_DEFAULT 10000
 #define EXEC_OUTPUT_MAX_DEFAULT (1u << 20)
 
-void berth_exec_result_done(struct berth_exec_result *r)
-{
-        free(r->output);
-        *r = (struct berth_exec_result){ .exit_code = -1 };
-}
-
 /* ---- exec ------------------------------------------------------------------------------- */
 
 /* The container as it runs: its namespaces, groups, capabilities and filter (the store's
@@ -59,12 +53,7 @@ static int exec_spec_locked(struct berth_container *c, const struct berth_exec *
                 .uid = x->user_set ? x->uid : w->uid,
                 .gid = x->user_set ? x->gid : w->gid,
         };
-        if (w->namespaces & BERTH_NS_NET)
-                spec->namespaces |= LAUNCH_NS_NET;
-        if (w->namespaces & BERTH_NS_USER)
-                spec->namespaces |= LAUNCH_NS_USER;
-        if ((w->namespaces & BERTH_NS_CGROUP) || w->systemd)
-                spec->namespaces |= LAUNCH_NS_CGROUP;
+        spec->namespaces = native_launch_namespaces(w);
         spec->cgroups = n->cg ? strv_copy(n->cg->paths) : calloc(1, sizeof(char *));
         spec->args = strv_copy(x->args);
         spec->env = native_env(c);

@@ -87,6 +87,10 @@ int native_remove(struct berth_engine *e, struct berth_container *c, unsigned fl
 /* The store's lock held. */
 int native_signal(struct berth_container *c, int sig);
 int native_arm_timer(struct berth_container *c, uint64_t ms);
+/* Arm the timer *fd (made and watched with handler the first time) to fire in ms. */
+int native_timer_arm(struct berth_container *c, int *fd, int handler, uint64_t ms);
+/* The namespaces a workload's container has beyond the four (LAUNCH_NS_*). */
+unsigned native_launch_namespaces(const struct berth_workload *w);
 /* A request handler that uses a live container's cgroups outside the lock pins them:
  * the exit handler, which may run meanwhile, then leaves freeing them to the last pin.
  * NULL when the container has none (or has ended). */
@@ -121,7 +125,6 @@ void native_restart_after_exit(struct berth_container *c);
 void native_restart_after_adopt(struct berth_container *c);
 void native_restart_cancel(struct berth_container *c);
 void native_handle_restart(void *userdata, uint64_t id);
-uint64_t native_now_ms(void);
 
 int native_exec(struct berth_engine *e, struct berth_container *c, const struct berth_exec *x,
                 struct berth_exec_result *ret, struct berth_error *err);

@@ -32,14 +32,6 @@
 #define BACKOFF_RESET_AFTER_MS 10000u
 #define OP_LOCK_RETRY_MS 50u
 
-uint64_t native_now_ms(void)
-{
-        struct timespec ts;
-
-        (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* Does the policy want it back? (the store's lock held) */
 static bool wants_restart(const struct berth_container *c, bool at_berthd_start)
 {
@@ -65,28 +57,14 @@ static bool wants_restart(const struct berth_container *c, bool at_berthd_start)
 
 static int arm(struct berth_container *c, uint64_t ms)
 {
-        struct native_ctr *n = N(c);
-        struct itimerspec its = { .it_value = { .tv_sec = (time_t)(ms / 1000),
-                                                .tv_nsec = (long)(ms % 1000) * 1000000 + 1 } };
-
-        if (n->restart_fd < 0) {
-                n->restart_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-                if (n->restart_fd < 0)
-                        return -errno;
-                if (berth_supervisor_watch(NAT(c)->supervisor, n->restart_fd, NAT(c)->watch_restart,
-                                           c->obj.id) < 0) {
-                        n->restart_fd = safe_close(n->restart_fd);
-                        return -errno;
-                }
-        }
-        return RET_NERRNO(timerfd_settime(n->restart_fd, 0, &its, NULL));
+        return native_timer_arm(c, &N(c)->restart_fd, NAT(c)->watch_restart, ms);
 }
 
 /* The store's lock held. */
 static void schedule(struct berth_container *c, bool at_berthd_start)
 {
         struct native_ctr *n = N(c);
-        uint64_t ran = n->started_ms ? native_now_ms() - n->started_ms : 0;
+        uint64_t ran = n->started_ms ? (uint64_t)monotonic_ms() - n->started_ms : 0;
 
         if (!wants_restart(c, at_berthd_start))
                 return;

@@ -314,6 +314,21 @@ static int fill_mounts(const struct berth_workload *w, struct berth_launch *l,
         return 0;
 }
 
+unsigned native_launch_namespaces(const struct berth_workload *w)
+{
+        unsigned ns = 0;
+
+        if (w->namespaces & BERTH_NS_NET)
+                ns |= LAUNCH_NS_NET;
+        if (w->namespaces & BERTH_NS_USER)
+                ns |= LAUNCH_NS_USER;
+        /* systemd manages its own cgroup tree: it gets a cgroup namespace and cgroup2
+         * at /sys/fs/cgroup (reference/systemd-in-container.md). */
+        if ((w->namespaces & BERTH_NS_CGROUP) || w->systemd)
+                ns |= LAUNCH_NS_CGROUP;
+        return ns;
+}
+
 int berth_native_launch_from_workload(const struct berth_native_launch_in *in,
                                       struct berth_launch *l, struct berth_error *err)
 {
@@ -334,14 +349,7 @@ int berth_native_launch_from_workload(const struct berth_native_launch_in *in,
                 r = fill_mounts(w, l, err);
         if (r < 0)
                 return r;
-        if (w->namespaces & BERTH_NS_NET)
-                l->namespaces |= LAUNCH_NS_NET;
-        if (w->namespaces & BERTH_NS_USER)
-                l->namespaces |= LAUNCH_NS_USER;
-        /* systemd manages its own cgroup tree: it gets a cgroup namespace and cgroup2
-         * at /sys/fs/cgroup (reference/systemd-in-container.md). */
-        if ((w->namespaces & BERTH_NS_CGROUP) || w->systemd)
-                l->namespaces |= LAUNCH_NS_CGROUP;
+        l->namespaces = native_launch_namespaces(w);
         l->cgroup2_inside = w->systemd && cg && cg->v2;
         l->hostname = strdup(w->hostname ? w->hostname : "berth");
         l->name = in->name ? strdup(in->name) : NULL;
@@ -543,7 +551,7 @@ int native_start(struct berth_engine *e, struct berth_container *c, struct berth
         N(c)->mntns_fd = res.mntns_fd;
         (void)clock_gettime(CLOCK_REALTIME, &c->started_at);
         c->finished_at = (struct timespec){};
-        N(c)->started_ms = native_now_ms();
+        N(c)->started_ms = (uint64_t)monotonic_ms();
         if (!N(c)->restarting) {
                 /* A start a client asked for: the policy counts from here. */
                 N(c)->restarts = 0;

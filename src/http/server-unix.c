@@ -63,14 +63,6 @@ struct uconn {
         int64_t deadline; /* CLOCK_MONOTONIC ms by which the request must be read */
 };
 
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-
-        (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static atomic_ullong unix_counter = 1ull << 62;
 
 static ssize_t fill(struct uconn *c)
@@ -88,7 +80,7 @@ static ssize_t fill(struct uconn *c)
         }
         for (;;) {
                 struct pollfd p = { .fd = c->fd, .events = POLLIN };
-                int64_t left = c->deadline - now_ms();
+                int64_t left = c->deadline - monotonic_ms();
 
                 if (left <= 0)
                         return -ETIMEDOUT;
@@ -289,7 +281,7 @@ static ssize_t read_head(struct uconn *c)
                 if (n <= 0)
                         return 0;
         }
-        c->deadline = now_ms() + c->u->read_timeout_ms;
+        c->deadline = monotonic_ms() + c->u->read_timeout_ms;
         for (;;) {
                 char *end = c->len > c->pos
                                     ? memmem(c->buf + c->pos, c->len - c->pos, "\r\n\r\n", 4)

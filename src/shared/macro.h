@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
@@ -108,6 +110,15 @@ static inline void fclosep(FILE **f)
                 if (*p)                         \
                         func(*p);               \
         }
+
+/* CLOCK_MONOTONIC in milliseconds. */
+static inline int64_t monotonic_ms(void)
+{
+        struct timespec ts;
+
+        (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* Duplicate a string or return NULL; NULL in gives NULL out. */
 static inline char *strdup_or_null(const char *s)
