@@ -30,10 +30,15 @@ static char cgparent[64];
 static struct test_berthd d;
 
 /* Every cgroup directory on the host outside berth's parent group. */
+/* The host's groups, but berth's own and those of this machine's command runner, which
+ * makes and removes a group per command it runs (memory/process_api/<hash>) while the
+ * test runs: seen to fail the comparison twice, once in a helper's run and once in CI. */
 static char *host_cgroups(void)
 {
-        const char *const argv[] = { "find", "/sys/fs/cgroup", "-mindepth", "1",         "-type",
-                                     "d",    "-not",           "-path",     "*/berth-*", NULL };
+        const char *const argv[] = {
+                "find",  "/sys/fs/cgroup", "-mindepth", "1",     "-type",           "d", "-not",
+                "-path", "*/berth-*",      "-not",      "-path", "*/process_api/*", NULL
+        };
         char *out = NULL;
 
         (void)test_run_output(argv, true, &out);
