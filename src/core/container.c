@@ -477,6 +477,36 @@ int berth_container_logs(struct berth_store *s, uint64_t id, const struct berth_
         return r;
 }
 
+static int pinned_call(struct berth_store *s, uint64_t id, bool top, json_t **ret,
+                       struct berth_error *err)
+{
+        struct berth_container *c;
+        int (*fn)(struct berth_engine *, struct berth_container *, json_t **, struct berth_error *);
+        int r;
+
+        *ret = NULL;
+        r = pin(s, id, /* running= */ false, &c, err);
+        if (r < 0)
+                return r;
+        fn = top ? c->engine->ops->top : c->engine->ops->inspect;
+        r = fn ? fn(c->engine, c, ret, err)
+               : berth_error_set(err, EOPNOTSUPP, "the %s engine has no %s", c->engine->name,
+                                 top ? "process list" : "inspect");
+        unpin(s, c);
+        return r;
+}
+
+int berth_container_top(struct berth_store *s, uint64_t id, json_t **ret, struct berth_error *err)
+{
+        return pinned_call(s, id, true, ret, err);
+}
+
+int berth_container_inspect(struct berth_store *s, uint64_t id, json_t **ret,
+                            struct berth_error *err)
+{
+        return pinned_call(s, id, false, ret, err);
+}
+
 /* ---- delete ----------------------------------------------------------------------- */
 
 bool container_live(const struct berth_container *c)

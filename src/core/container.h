@@ -110,6 +110,12 @@ int berth_container_exec(struct berth_store *s, uint64_t id, const struct berth_
 int berth_container_logs(struct berth_store *s, uint64_t id, const struct berth_logs_query *q,
                          berth_log_line_fn fn, void *userdata, struct berth_error *err);
 
+/* Its processes and what its engine knows of it (engine.h: top, inspect); pinned,
+ * without op_lock. -EOPNOTSUPP when the engine has no such call. */
+int berth_container_top(struct berth_store *s, uint64_t id, json_t **ret, struct berth_error *err);
+int berth_container_inspect(struct berth_store *s, uint64_t id, json_t **ret,
+                            struct berth_error *err);
+
 /* berthd --shutdown-containers: stop every container (each with its stop signal and
  * timeout, all at once), then remove every object. 0, or -EBUSY when something could
  * not be removed (logged). */

@@ -98,6 +98,15 @@ struct berth_engine_ops {
         int (*logs)(struct berth_engine *e, struct berth_container *c,
                     const struct berth_logs_query *q, berth_log_line_fn fn, void *userdata,
                     struct berth_error *err);
+        /* Without op_lock, pinned as exec (optional): its processes as `ps` shows them,
+         * {"Titles": [..], "Processes": [[..], ..]} (Docker's /top shape). */
+        int (*top)(struct berth_engine *e, struct berth_container *c, json_t **ret,
+                   struct berth_error *err);
+        /* Without op_lock, pinned as exec (optional): what the engine knows of it beyond
+         * the object: {"id": the engine's id, "ports": [{"host_ip", "host_port", "port",
+         * "proto"}], "health": "healthy"|..., "restart_count": n, "image": ...}. */
+        int (*inspect)(struct berth_engine *e, struct berth_container *c, json_t **ret,
+                       struct berth_error *err);
         /* End it (SIGKILL when live) and remove what create made; BERTH_REMOVE_DISCARD:
          * a create that failed, keep nothing (not even the log). */
         int (*remove)(struct berth_engine *e, struct berth_container *c, unsigned flags,

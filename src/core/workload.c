@@ -62,6 +62,20 @@ void berth_workload_done(struct berth_workload *w)
                 free(w->rlimits[i].type);
         free(w->rlimits);
         strv_free(w->labels);
+        strv_free(w->entrypoint);
+        free(w->user_name);
+        free(w->network_mode);
+        free(w->network);
+        strv_free(w->network_aliases);
+        for (size_t i = 0; i < w->n_ports; i++) {
+                free(w->ports[i].host_ip);
+                free(w->ports[i].proto);
+        }
+        free(w->ports);
+        if (w->health)
+                strv_free(w->health->test);
+        free(w->health);
+        strv_free(w->devices);
         berth_workload_init(w);
 }
 
@@ -89,7 +103,9 @@ int berth_workload_copy(struct berth_workload *dst, const struct berth_workload 
         dst->gids = NULL;
         dst->mounts = NULL;
         dst->rlimits = NULL;
-        dst->n_mounts = dst->n_rlimits = 0;
+        dst->n_mounts = dst->n_rlimits = dst->n_ports = 0;
+        dst->ports = NULL;
+        dst->health = NULL;
         r |= dup_strv(&dst->args, src->args);
         r |= dup_strv(&dst->env, src->env);
         r |= dup_strv(&dst->labels, src->labels);
@@ -98,6 +114,28 @@ int berth_workload_copy(struct berth_workload *dst, const struct berth_workload 
         r |= dup_str(&dst->hostname, src->hostname);
         r |= dup_str(&dst->root_path, src->root_path);
         r |= dup_str(&dst->image, src->image);
+        r |= dup_strv(&dst->entrypoint, src->entrypoint);
+        r |= dup_str(&dst->user_name, src->user_name);
+        r |= dup_str(&dst->network_mode, src->network_mode);
+        r |= dup_str(&dst->network, src->network);
+        r |= dup_strv(&dst->network_aliases, src->network_aliases);
+        r |= dup_strv(&dst->devices, src->devices);
+        if (src->n_ports && !(dst->ports = calloc(src->n_ports, sizeof(*dst->ports))))
+                r = -ENOMEM;
+        for (size_t i = 0; dst->ports && i < src->n_ports; i++) {
+                struct berth_wl_port *d = &dst->ports[dst->n_ports++];
+                *d = src->ports[i];
+                r |= dup_str(&d->host_ip, src->ports[i].host_ip);
+                r |= dup_str(&d->proto, src->ports[i].proto);
+        }
+        if (src->health) {
+                dst->health = calloc(1, sizeof(*dst->health));
+                if (dst->health) {
+                        *dst->health = *src->health;
+                        r |= dup_strv(&dst->health->test, src->health->test);
+                } else
+                        r = -ENOMEM;
+        }
         if (src->n_gids) {
                 dst->gids = calloc(src->n_gids, sizeof(gid_t));
                 if (dst->gids)
@@ -178,7 +216,58 @@ static json_t *gids_to_json(const struct berth_workload *w)
         return a;
 }
 
+static json_t *ports_to_json(const struct berth_workload *w)
+{
+        json_t *a = json_array();
+
+        for (size_t i = 0; a && i < w->n_ports; i++) {
+                const struct berth_wl_port *p = &w->ports[i];
+                json_array_append_new(
+                        a, json_pack("{s:s?, s:i, s:i, s:i, s:i, s:s?}", "host_ip", p->host_ip,
+                                     "host_port", p->host_port, "host_port_end", p->host_port_end,
+                                     "port", p->port, "port_end", p->port_end, "proto", p->proto));
+        }
+        return a;
+}
+
+/* What only engines that run images read; omitted when none of it is set, so records
+ * of other workloads stay as they were. */
+static json_t *image_opts_to_json(const struct berth_workload *w)
+{
+        json_t *o;
+
+        if (!w->entrypoint && !w->user_name && !w->network_mode && !w->network &&
+            !w->network_aliases && !w->n_ports && !w->health && !w->privileged && !w->devices)
+                return NULL;
+        o = json_pack("{s:o, s:s?, s:s?, s:s?, s:o, s:o, s:b, s:o}", "entrypoint",
+                      berth_strv_to_json(w->entrypoint), "user_name", w->user_name,
+                      "network_mode", w->network_mode, "network", w->network, "network_aliases",
+                      berth_strv_to_json(w->network_aliases), "ports", ports_to_json(w),
+                      "privileged", w->privileged, "devices", berth_strv_to_json(w->devices));
+        if (o && w->health)
+                json_object_set_new(
+                        o, "health",
+                        json_pack("{s:o, s:I, s:I, s:I, s:i}", "test",
+                                  berth_strv_to_json(w->health->test), "interval_ns",
+                                  (json_int_t)w->health->interval_ns, "timeout_ns",
+                                  (json_int_t)w->health->timeout_ns, "start_period_ns",
+                                  (json_int_t)w->health->start_period_ns, "retries",
+                                  (int)w->health->retries));
+        return o;
+}
+
+static json_t *workload_json_base(const struct berth_workload *w);
+
 json_t *berth_workload_to_json(const struct berth_workload *w)
+{
+        json_t *j = workload_json_base(w), *o;
+
+        if (j && (o = image_opts_to_json(w)))
+                json_object_set_new(j, "image_opts", o);
+        return j;
+}
+
+static json_t *workload_json_base(const struct berth_workload *w)
 {
         const struct berth_limits *l = &w->limits;
 
@@ -284,6 +373,48 @@ static int rlimits_from_json(json_t *a, struct berth_workload *w)
         return r;
 }
 
+static int image_opts_from_json(json_t *o, struct berth_workload *w)
+{
+        json_t *a = json_object_get(o, "ports"), *h = json_object_get(o, "health"), *v;
+        size_t i;
+        int r = 0;
+
+        if (!json_is_object(o))
+                return 0;
+        w->entrypoint = jstrv(o, "entrypoint", &r);
+        w->user_name = jstrdup(o, "user_name", &r);
+        w->network_mode = jstrdup(o, "network_mode", &r);
+        w->network = jstrdup(o, "network", &r);
+        w->network_aliases = jstrv(o, "network_aliases", &r);
+        w->devices = jstrv(o, "devices", &r);
+        w->privileged = json_is_true(json_object_get(o, "privileged"));
+        if (json_array_size(a) > 0 && r >= 0) {
+                w->ports = calloc(json_array_size(a), sizeof(*w->ports));
+                if (!w->ports)
+                        return -ENOMEM;
+                json_array_foreach (a, i, v) {
+                        struct berth_wl_port *p = &w->ports[w->n_ports++];
+                        p->host_ip = jstrdup(v, "host_ip", &r);
+                        p->proto = jstrdup(v, "proto", &r);
+                        p->host_port = (uint16_t)juint(v, "host_port");
+                        p->host_port_end = (uint16_t)juint(v, "host_port_end");
+                        p->port = (uint16_t)juint(v, "port");
+                        p->port_end = (uint16_t)juint(v, "port_end");
+                }
+        }
+        if (json_is_object(h) && r >= 0) {
+                w->health = calloc(1, sizeof(*w->health));
+                if (!w->health)
+                        return -ENOMEM;
+                w->health->test = jstrv(h, "test", &r);
+                w->health->interval_ns = juint(h, "interval_ns");
+                w->health->timeout_ns = juint(h, "timeout_ns");
+                w->health->start_period_ns = juint(h, "start_period_ns");
+                w->health->retries = (unsigned)juint(h, "retries");
+        }
+        return r;
+}
+
 int berth_workload_from_json(json_t *j, struct berth_workload *w, struct berth_error *err)
 {
         json_t *lim = json_object_get(j, "limits"), *gids = json_object_get(j, "gids"), *v;
@@ -353,7 +484,10 @@ int berth_workload_from_json(json_t *j, struct berth_workload *w, struct berth_e
                 w->restart = BERTH_RESTART_NO;
         w->restart_max = (unsigned)juint(j, "restart_max");
         w->log_max = juint(j, "log_max");
-        if (r >= 0 && (!w->args || !w->args[0]))
+        if (r >= 0)
+                r = image_opts_from_json(json_object_get(j, "image_opts"), w);
+        /* An image brings its own command; anything else needs args. */
+        if (r >= 0 && !w->image && (!w->args || !w->args[0]))
                 r = -EINVAL;
         if (r < 0) {
                 berth_workload_done(w);

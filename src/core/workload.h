@@ -74,6 +74,21 @@ struct berth_wl_rlimit {
         uint64_t soft, hard;
 };
 
+/* A published port (engines with their own networks: docker). */
+struct berth_wl_port {
+        char *host_ip; /* NULL: every address of the host */
+        uint16_t host_port, host_port_end; /* a range; 0: the engine picks one */
+        uint16_t port, port_end;           /* in the container */
+        char *proto;                       /* "tcp", "udp" or "sctp" */
+};
+
+/* A health check (engines that run one: docker). */
+struct berth_wl_health {
+        char **test; /* ["CMD", argv...], ["CMD-SHELL", "cmd"] or ["NONE"] */
+        uint64_t interval_ns, timeout_ns, start_period_ns;
+        unsigned retries;
+};
+
 struct berth_workload {
         char **args;        /* argv; args[0] is looked up on PATH in the root */
         char **env;         /* "KEY=value", what the request set (the engine adds PATH, HOME …) */
@@ -115,6 +130,21 @@ struct berth_workload {
         unsigned restart_max; /* on-failure:N */
         uint64_t log_max;     /* 0: the engine's default */
         char **labels;        /* "key=value" */
+
+        /* For engines that run images (docker); the native engine refuses what it
+         * cannot honour. */
+        char **entrypoint;     /* replaces the image's (args then replaces its command);
+                                  NULL: the image's */
+        char *user_name;       /* "user[:group]" as written (names resolved in the image) */
+        char *network_mode;    /* NULL or "bridge": the engine's network (below); "host",
+                                  "none" */
+        char *network;         /* the network to join: a name (NULL: the engine's default) */
+        char **network_aliases;
+        struct berth_wl_port *ports;
+        size_t n_ports;
+        struct berth_wl_health *health; /* NULL: the image's */
+        bool privileged;
+        char **devices; /* "host[:container[:perms]]" */
 };
 
 #define BERTH_STOP_TIMEOUT_DEFAULT_MS 10000u
