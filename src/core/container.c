@@ -409,6 +409,54 @@ int berth_container_set_state(struct berth_store *s, uint64_t id, enum berth_con
         return r;
 }
 
+int berth_container_kill(struct berth_store *s, uint64_t id, int sig, struct berth_error *err)
+{
+        struct berth_container *c;
+        struct berth_obj *o;
+        int r;
+
+        pthread_mutex_lock(&s->op_lock);
+        pthread_mutex_lock(&s->lock);
+        r = store_lookup(s, BERTH_OBJ_CONTAINER, id, &o, err);
+        c = r >= 0 ? container_of(o) : NULL;
+        if (c && !container_live(c))
+                r = not_running(c, err);
+        pthread_mutex_unlock(&s->lock);
+        if (r >= 0)
+                r = c->engine->ops->kill(c->engine, c, sig, err);
+        pthread_mutex_unlock(&s->op_lock);
+        return r;
+}
+
+int berth_container_wait_ended(struct berth_store *s, uint64_t id, uint64_t timeout_ms)
+{
+        struct timespec deadline;
+        int r = 0;
+
+        clock_gettime(CLOCK_MONOTONIC, &deadline);
+        deadline.tv_sec += (time_t)(timeout_ms / 1000);
+        deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+        if (deadline.tv_nsec >= 1000000000L) {
+                deadline.tv_sec++;
+                deadline.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&s->lock);
+        for (;;) {
+                struct berth_container *c = berth_container_lookup_locked(s, id);
+                if (!c || !container_live(c))
+                        break;
+                r = pthread_cond_timedwait(&s->cond, &s->lock, &deadline);
+                if (r == ETIMEDOUT) {
+                        c = berth_container_lookup_locked(s, id);
+                        r = c && container_live(c) ? -ETIMEDOUT : 0;
+                        break;
+                }
+                r = 0;
+        }
+        pthread_mutex_unlock(&s->lock);
+        return r;
+}
+
 void berth_exec_result_done(struct berth_exec_result *r)
 {
         free(r->output);

@@ -99,6 +99,14 @@ int berth_container_find(struct berth_store *s, const char *name, uint64_t *ret_
 int berth_container_set_state(struct berth_store *s, uint64_t id, enum berth_container_state target,
                               berth_obj_visit_fn fn, void *userdata, struct berth_error *err);
 
+/* Send sig to its processes (its engine's kill): -EBUSY when it is not running or
+ * paused. A kill is not a stop: a restart policy may start it again. */
+int berth_container_kill(struct berth_store *s, uint64_t id, int sig, struct berth_error *err);
+
+/* Wait until it is not running, paused or stopping (or gone), at most timeout_ms:
+ * 0, -ETIMEDOUT. No lock held by the caller. */
+int berth_container_wait_ended(struct berth_store *s, uint64_t id, uint64_t timeout_ms);
+
 /* Run x inside the running container (its engine's exec), without op_lock: other
  * requests go on meanwhile, and a delete of the container ends it and waits for it.
  * -EBUSY when it is not running (paused, exited …), with a message that says its state. */

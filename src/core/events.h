@@ -18,6 +18,7 @@ struct berth_event {
         uint64_t seq; /* increasing, also across berthd restarts */
         double time;  /* seconds since the epoch */
         enum berth_obj_type type;
+        char kind[12]; /* "" for store objects (type); else what it is about ("pod") */
         uint64_t id;
         char name[BERTH_NAME_MAX + 1];
         char event[16]; /* created, running, paused, stopping, exited, dead, oom, deleted */

@@ -240,19 +240,18 @@ static json_t *image_opts_to_json(const struct berth_workload *w)
             !w->network_aliases && !w->n_ports && !w->health && !w->privileged && !w->devices)
                 return NULL;
         o = json_pack("{s:o, s:s?, s:s?, s:s?, s:o, s:o, s:b, s:o}", "entrypoint",
-                      berth_strv_to_json(w->entrypoint), "user_name", w->user_name,
-                      "network_mode", w->network_mode, "network", w->network, "network_aliases",
+                      berth_strv_to_json(w->entrypoint), "user_name", w->user_name, "network_mode",
+                      w->network_mode, "network", w->network, "network_aliases",
                       berth_strv_to_json(w->network_aliases), "ports", ports_to_json(w),
                       "privileged", w->privileged, "devices", berth_strv_to_json(w->devices));
         if (o && w->health)
-                json_object_set_new(
-                        o, "health",
-                        json_pack("{s:o, s:I, s:I, s:I, s:i}", "test",
-                                  berth_strv_to_json(w->health->test), "interval_ns",
-                                  (json_int_t)w->health->interval_ns, "timeout_ns",
-                                  (json_int_t)w->health->timeout_ns, "start_period_ns",
-                                  (json_int_t)w->health->start_period_ns, "retries",
-                                  (int)w->health->retries));
+                json_object_set_new(o, "health",
+                                    json_pack("{s:o, s:I, s:I, s:I, s:i}", "test",
+                                              berth_strv_to_json(w->health->test), "interval_ns",
+                                              (json_int_t)w->health->interval_ns, "timeout_ns",
+                                              (json_int_t)w->health->timeout_ns, "start_period_ns",
+                                              (json_int_t)w->health->start_period_ns, "retries",
+                                              (int)w->health->retries));
         return o;
 }
 

@@ -76,7 +76,7 @@ struct berth_wl_rlimit {
 
 /* A published port (engines with their own networks: docker). */
 struct berth_wl_port {
-        char *host_ip; /* NULL: every address of the host */
+        char *host_ip;                     /* NULL: every address of the host */
         uint16_t host_port, host_port_end; /* a range; 0: the engine picks one */
         uint16_t port, port_end;           /* in the container */
         char *proto;                       /* "tcp", "udp" or "sctp" */
@@ -133,12 +133,12 @@ struct berth_workload {
 
         /* For engines that run images (docker); the native engine refuses what it
          * cannot honour. */
-        char **entrypoint;     /* replaces the image's (args then replaces its command);
-                                  NULL: the image's */
-        char *user_name;       /* "user[:group]" as written (names resolved in the image) */
-        char *network_mode;    /* NULL or "bridge": the engine's network (below); "host",
-                                  "none" */
-        char *network;         /* the network to join: a name (NULL: the engine's default) */
+        char **entrypoint;  /* replaces the image's (args then replaces its command);
+                               NULL: the image's */
+        char *user_name;    /* "user[:group]" as written (names resolved in the image) */
+        char *network_mode; /* NULL or "bridge": the engine's network (below); "host",
+                               "none" */
+        char *network;      /* the network to join: a name (NULL: the engine's default) */
         char **network_aliases;
         struct berth_wl_port *ports;
         size_t n_ports;

@@ -15,6 +15,11 @@
 /* Also how soon a vanished client's slot is noticed and freed. */
 #define KEEPALIVE_MS 5000
 
+static const char *event_type(const struct berth_event *e)
+{
+        return e->kind[0] ? e->kind : berth_obj_type_to_string(e->type);
+}
+
 static json_t *event_json(const struct berth_event *e)
 {
         char when[64];
@@ -27,15 +32,14 @@ static json_t *event_json(const struct berth_event *e)
                        tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                        (int)((e->time - (double)sec) * 1000));
         j = json_pack("{s:I, s:s, s:s, s:I, s:s}", "seq", (json_int_t)e->seq, "time", when, "type",
-                      berth_obj_type_to_string(e->type), "id", (json_int_t)e->id, "event",
-                      e->event);
+                      event_type(e), "id", (json_int_t)e->id, "event", e->event);
         if (!j)
                 return NULL;
         if (e->name[0])
                 json_object_set_new(j, "name", json_string(e->name));
         if (e->state[0])
                 json_object_set_new(j, "state", json_string(e->state));
-        if (e->type == BERTH_OBJ_CONTAINER) {
+        if (e->type == BERTH_OBJ_CONTAINER && !e->kind[0]) {
                 json_object_set_new(j, "exit_code",
                                     e->exit_code >= 0 ? json_integer(e->exit_code) : json_null());
                 json_object_set_new(j, "signal", e->signal ? json_integer(e->signal) : json_null());
@@ -56,8 +60,8 @@ static int send_event(struct berth_http_request *req, const struct berth_event *
         json_decref(j);
         if (!data)
                 return -ENOMEM;
-        n = asprintf(&frame, "id: %" PRIu64 "\nevent: %s\ndata: %s\n\n", e->seq,
-                     berth_obj_type_to_string(e->type), data);
+        n = asprintf(&frame, "id: %" PRIu64 "\nevent: %s\ndata: %s\n\n", e->seq, event_type(e),
+                     data);
         if (n < 0)
                 return -ENOMEM;
         return berth_http_stream_write(req, frame, (size_t)n);

@@ -28,6 +28,7 @@ struct berth_pods_config {
         const char *data_root;   /* the pod data root, where ./rel volumes go */
         const char *recipes_dir; /* the catalogue (recipes.h) */
         const char *prefix;      /* pod names carry it: "od-pod-" */
+        const char *ceph_conf;   /* rbd:// images: the monitors and key (NULL: /etc/ceph) */
         bool allow_host_paths, allow_privileged;
 };
 
@@ -43,8 +44,7 @@ const struct berth_pods_config *berth_pods_config(const struct berth_pods *p);
 
 /* "x" or "<prefix>x" → "<prefix>x"; the rest of the name: letters, digits, '_' and
  * '-', 1 to 48 characters, starting with a letter or digit (-EINVAL quoting the rule). */
-int berth_pod_name(const struct berth_pods *p, const char *in, char **ret,
-                   struct berth_error *err);
+int berth_pod_name(const struct berth_pods *p, const char *in, char **ret, struct berth_error *err);
 
 enum berth_pod_state {
         BERTH_POD_ONLINE,   /* enabled, and running */
@@ -94,6 +94,10 @@ const char *berth_pod_verb_to_string(enum berth_pod_verb v);
 /* One step per container, as compose reports it ("Pausing <container> ... done"):
  * error NULL on success, else what went wrong. */
 typedef void (*berth_pod_step_fn)(const char *container, const char *error, void *userdata);
+/* destroy, with a step per container removed. */
+int berth_pod_destroy_steps(struct berth_pods *p, const char *name, berth_pod_step_fn fn,
+                            void *userdata, struct berth_error *err);
+
 /* Apply v to the pod (services in start order; stop, pause and kill in reverse). A
  * container that fails does not stop the others: the call fails (-EIO, naming it) when
  * any did. */
