@@ -40,6 +40,9 @@ int berth_docker_engine_new(struct berth_store *s, const struct berth_docker_con
  * An engine that is down is not an error: the thread reconnects (with a backoff) and
  * catches up from the last event it saw (since=). */
 int berth_docker_engine_start(struct berth_engine *e, struct berth_error *err);
+/* Stop following events and wait for the thread (before the store is freed: the
+ * thread changes its objects). Idempotent; free calls it too. */
+void berth_docker_engine_stop(struct berth_engine *e);
 void berth_docker_engine_free(struct berth_engine *e);
 
 /* Beyond the container ops, for the doors that manage what containers need. */
