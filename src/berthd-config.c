@@ -52,6 +52,14 @@ enum {
         ARG_OVERLAY_SIZE,
         ARG_READ_TIMEOUT,
         ARG_WRITE_TIMEOUT,
+        ARG_DOCKER_HOST,
+        ARG_DATA_DIR,
+        ARG_POD_DATA_ROOT,
+        ARG_POD_PREFIX,
+        ARG_RECIPES_DIR,
+        ARG_DOCKER_DAEMON_JSON,
+        ARG_PODS_ALLOW_HOST_PATHS,
+        ARG_PODS_ALLOW_PRIVILEGED,
         ARG_IGNORED, /* go-swagger flags accepted for compatibility */
         ARG_VERSION,
 };
@@ -125,6 +133,19 @@ static void help_berth(void)
                "      --zygotes=N              keep N container processes started ahead for\n"
                "                               containers of the default profile (default: 2;\n"
                "                               0 turns them off)\n"
+               "      --data-dir=DIR           what outlives a reboot: pods.db (pods, their\n"
+               "                               history, settings) (default: /var/lib/berth)\n"
+               "      --docker-host=unix:///PATH  the Docker engine for pod services with Docker\n"
+               "                               images (default: unix:///var/run/docker.sock)\n"
+               "      --pod-data-root=DIR      pods' ./volumes go to DIR/<pod>/<service>/, and\n"
+               "                               bind sources must lie below DIR\n"
+               "                               (default: /usr/share/canteen/data)\n"
+               "      --pod-prefix=PREFIX      pod names carry it (default: od-pod-)\n"
+               "      --recipes-dir=DIR        the recipe catalogue (default: " RECIPESDIR ")\n"
+               "      --docker-daemon-json=FILE  the engine's daemon.json, for /api/v2/pod/config\n"
+               "                               (default: /etc/docker/daemon.json)\n"
+               "      --pods-allow-host-paths  pods may bind any host path\n"
+               "      --pods-allow-privileged  pods may ask for privileged: true and devices\n"
                "      --shutdown-containers    on SIGTERM/SIGINT stop every container, then\n"
                "                               remove every container, mount and attachment\n"
                "                               (default: they all stay up)\n"
@@ -256,7 +277,12 @@ static int set_defaults(struct berthd_config *c)
         c->overlay_upper_size = 1u << 30;
         c->zygotes = 2;
         if (set_str(&c->state_dir, "/run/berth") < 0 || set_str(&c->sysfs_root, "/sys") < 0 ||
-            set_str(&c->host, "127.0.0.1") < 0 || set_str(&c->cgroup_parent, "berth") < 0)
+            set_str(&c->host, "127.0.0.1") < 0 || set_str(&c->cgroup_parent, "berth") < 0 ||
+            set_str(&c->docker_host, "unix:///var/run/docker.sock") < 0 ||
+            set_str(&c->data_dir, "/var/lib/berth") < 0 ||
+            set_str(&c->pod_data_root, "/usr/share/canteen/data") < 0 ||
+            set_str(&c->pod_prefix, "od-pod-") < 0 || set_str(&c->recipes_dir, RECIPESDIR) < 0 ||
+            set_str(&c->docker_daemon_json, "/etc/docker/daemon.json") < 0)
                 return -ENOMEM;
         return 0;
 }
@@ -516,6 +542,48 @@ static int parse_overlay_size(const struct flag *f, const char *v, void *field,
         return 0;
 }
 
+/* An absolute path without "..": where berthd keeps or reads things as root. */
+static int parse_abs_path(const struct flag *f, const char *v, void *field, struct berthd_config *c)
+{
+        if (v[0] != '/' || strstr(v, "/../") ||
+            (strlen(v) >= 3 && streq(v + strlen(v) - 3, "/..")) || strlen(v) >= 4096) {
+                fprintf(stderr, "berthd: --%s '%s' must be an absolute path without '..'\n",
+                        f->name, v);
+                return -EINVAL;
+        }
+        return set_str(field, v);
+}
+
+/* Only a unix socket: the Engine API is root on the engine's host, and plain TCP to it
+ * would hand that to the network. */
+static int parse_docker_host(const struct flag *f, const char *v, void *field,
+                             struct berthd_config *c)
+{
+        if (strncmp(v, "unix:///", 8) != 0 || strlen(v + 7) >= 108) {
+                fprintf(stderr,
+                        "berthd: --%s '%s' must be unix:///PATH (a unix socket; an engine over "
+                        "TCP is not supported)\n",
+                        f->name, v);
+                return -EINVAL;
+        }
+        return set_str(field, v);
+}
+
+static int parse_pod_prefix(const struct flag *f, const char *v, void *field,
+                            struct berthd_config *c)
+{
+        size_t n = strlen(v);
+
+        if (n > 32 || v[strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789_-")]) {
+                fprintf(stderr,
+                        "berthd: --%s '%s' must be up to 32 lower-case letters, digits, '_' or "
+                        "'-'\n",
+                        f->name, v);
+                return -EINVAL;
+        }
+        return set_str(field, v);
+}
+
 #define REQ required_argument
 static const struct flag flags[] = {
         { "scheme", REQ, ARG_SCHEME, parse_scheme, FIELD(listen.schemes) },
@@ -550,6 +618,17 @@ static const struct flag flags[] = {
         { "refuse-privileged", no_argument, ARG_REFUSE_PRIVILEGED, parse_true,
           FIELD(refuse_privileged) },
         { "overlay-size", REQ, ARG_OVERLAY_SIZE, parse_overlay_size, FIELD(overlay_upper_size) },
+        { "docker-host", REQ, ARG_DOCKER_HOST, parse_docker_host, FIELD(docker_host) },
+        { "data-dir", REQ, ARG_DATA_DIR, parse_abs_path, FIELD(data_dir) },
+        { "pod-data-root", REQ, ARG_POD_DATA_ROOT, parse_abs_path, FIELD(pod_data_root) },
+        { "pod-prefix", REQ, ARG_POD_PREFIX, parse_pod_prefix, FIELD(pod_prefix) },
+        { "recipes-dir", REQ, ARG_RECIPES_DIR, parse_abs_path, FIELD(recipes_dir) },
+        { "docker-daemon-json", REQ, ARG_DOCKER_DAEMON_JSON, parse_abs_path,
+          FIELD(docker_daemon_json) },
+        { "pods-allow-host-paths", no_argument, ARG_PODS_ALLOW_HOST_PATHS, parse_true,
+          FIELD(pods_allow_host_paths) },
+        { "pods-allow-privileged", no_argument, ARG_PODS_ALLOW_PRIVILEGED, parse_true,
+          FIELD(pods_allow_privileged) },
         { "cleanup-timeout", REQ, ARG_IGNORED, parse_ignored, 0 },
         { "graceful-timeout", REQ, ARG_IGNORED, parse_ignored, 0 },
         { "keep-alive", REQ, ARG_IGNORED, parse_ignored, 0 },
@@ -783,4 +862,10 @@ void berthd_config_done(struct berthd_config *c)
         free(c->tls_ca);
         strv_free(c->allow_origins);
         strv_free(c->allow_hosts);
+        free(c->docker_host);
+        free(c->data_dir);
+        free(c->pod_data_root);
+        free(c->pod_prefix);
+        free(c->recipes_dir);
+        free(c->docker_daemon_json);
 }

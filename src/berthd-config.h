@@ -37,6 +37,15 @@ struct berthd_config {
         size_t logs_kept;          /* --logs-kept-size: deleted containers' logs kept, bytes */
         size_t overlay_upper_size; /* --overlay-size: an overlay's upper tmpfs, bytes */
         unsigned zygotes;          /* --zygotes: pool size, 0 = none */
+        /* pods and the docker engine */
+        char *docker_host;        /* --docker-host: unix:///path */
+        char *data_dir;           /* --data-dir: pods.db (default /var/lib/berth) */
+        char *pod_data_root;      /* --pod-data-root (default /usr/share/canteen/data) */
+        char *pod_prefix;         /* --pod-prefix (default od-pod-) */
+        char *recipes_dir;        /* --recipes-dir */
+        char *docker_daemon_json; /* --docker-daemon-json (default /etc/docker/daemon.json) */
+        bool pods_allow_host_paths;
+        bool pods_allow_privileged;
         bool show_help;
         bool show_version;
 };

@@ -111,8 +111,8 @@ void test_berthd_start_unix_only(struct test_berthd *t, const char *const *extra
 
 void test_berthd_spawn(struct test_berthd *t, bool use_unix, const char *const *extra)
 {
-        const char *argv[32];
-        char listen[300];
+        const char *argv[40];
+        char listen[300], data_dir[300], pod_root[300], docker_host[300];
         size_t n = 0;
         double deadline;
 
@@ -135,6 +135,20 @@ void test_berthd_spawn(struct test_berthd *t, bool use_unix, const char *const *
         }
         argv[n++] = "--log-level";
         argv[n++] = "debug";
+        /* What outlives a reboot, and the pods' data, beside the state directory (never
+         * the host's /var/lib/berth); the suite's dockerd when there is one. */
+        (void)snprintf(data_dir, sizeof(data_dir), "%s.data", t->state_dir);
+        (void)snprintf(pod_root, sizeof(pod_root), "%s.pods", t->state_dir);
+        argv[n++] = "--data-dir";
+        argv[n++] = data_dir;
+        argv[n++] = "--pod-data-root";
+        argv[n++] = pod_root;
+        if (getenv("BERTH_TEST_DOCKER_HOST")) {
+                (void)snprintf(docker_host, sizeof(docker_host), "%s",
+                               getenv("BERTH_TEST_DOCKER_HOST"));
+                argv[n++] = "--docker-host";
+                argv[n++] = docker_host;
+        }
         if (use_unix && !t->unix_only) {
                 argv[n++] = "--scheme";
                 argv[n++] = "unix";
@@ -211,6 +225,11 @@ void test_berthd_stop(struct test_berthd *t)
                 return;
         (void)snprintf(mounts, sizeof(mounts), "%s/", t->state_dir);
         if (test_count_mounts_under(mounts) == 0) {
+                char extra[300];
+                (void)snprintf(extra, sizeof(extra), "%s.data", t->state_dir);
+                test_rm_rf(extra);
+                (void)snprintf(extra, sizeof(extra), "%s.pods", t->state_dir);
+                test_rm_rf(extra);
                 test_rm_rf(t->state_dir);
                 (void)unlink(t->log_path);
                 t->state_dir[0] = 0;
