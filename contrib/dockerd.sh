@@ -5,20 +5,28 @@
 #                                  start dockerd on DIR/docker.sock (its data, state and
 #                                  containerd under DIR), and on 127.0.0.1:PORT when one
 #                                  is given (for wrk); prints DOCKER_HOST=unix://...
-#   contrib/dockerd.sh stop DIR    remove its containers, stop it and its containerd (by
-#                                  pid), unmount what is under DIR, remove what it made
-#                                  outside DIR; DIR itself stays (rm -rf it afterwards)
+#   contrib/dockerd.sh stop DIR    remove its containers and networks, stop it and its
+#                                  containerd (by pid), unmount what is under DIR, remove
+#                                  what it made outside DIR; DIR itself stays (rm -rf it)
+#   contrib/dockerd.sh import DIR TAR REPO:TAG [CMD-JSON]
+#                                  import a root file system tar as an image (unless the
+#                                  engine has REPO:TAG), with CMD-JSON ('["sh"]') as its CMD
 #
 # As root, with Debian 12's docker.io (apt-get install docker.io; its package scripts do
 # not start a daemon here). The engine changes nothing else on the host: no iptables
-# rules, no IP forwarding, no bridge (--bridge=none: containers get their own loopback
-# or, with --network host, the host's network). Keep DIR short: containerd puts unix
-# sockets below it (108-byte limit). Processes are stopped by the pid they wrote, checked
+# rules, no IP forwarding, no default bridge (--bridge=none: a container on the default
+# network gets its own loopback only). User-defined networks work (`docker network
+# create`, compose's <project>_default): dockerd makes a br-<id> bridge for each, with
+# an address from a pool of this DIR's own (10.N.0.0/16, N from a hash of DIR, so that
+# two engines do not hand out the same subnet), and ports published on them are served
+# by docker-proxy (-p 127.0.0.1:H:C); `stop` removes those networks, and their bridges
+# with them. --network host works too. Keep DIR short: containerd puts unix sockets
+# below it (108-byte limit). Processes are stopped by the pid they wrote, checked
 # against their command line, never by name.
 set -eu
 
 cmd=${1:-}
-dir=${2:?usage: contrib/dockerd.sh start|stop DIR [PORT]}
+dir=${2:?usage: contrib/dockerd.sh start|stop|import DIR ...}
 port=${3:-}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
@@ -79,11 +87,14 @@ start() {
         rm -f "$sock"
         tcp=
         [ -n "$port" ] && tcp="-H tcp://127.0.0.1:$port"
+        # The subnets of its user networks: 10.N.0.0/16 (N in 100..249) of this DIR.
+        n=$(($(printf '%s' "$dir" | cksum | cut -d' ' -f1) % 150 + 100))
         # shellcheck disable=SC2086
         setsid dockerd -H "unix://$sock" $tcp --data-root "$dir/data" --exec-root "$dir/exec" \
                 --pidfile "$dir/docker.pid" --config-file "$dir/daemon.json" --log-level warn \
                 --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
-                --bridge=none >>"$dir/dockerd.log" 2>&1 </dev/null &
+                --bridge=none --default-address-pool "base=10.$n.0.0/16,size=24" \
+                >>"$dir/dockerd.log" 2>&1 </dev/null &
         echo $! >"$dir/launcher.pid"
         i=0
         while ! ping_ok; do
@@ -99,12 +110,27 @@ start() {
         echo "DOCKER_HOST=unix://$sock"
 }
 
+# The ids of the user networks (not bridge, host, none).
+user_networks() {
+        curl -s --max-time 10 --unix-socket "$sock" "http://d/networks" |
+                grep -o '"Name":"[^"]*","Id":"[0-9a-f]\{64\}"' |
+                grep -v -e '"Name":"bridge"' -e '"Name":"host"' -e '"Name":"none"' |
+                grep -o '[0-9a-f]\{64\}'
+}
+
 stop() {
+        bridges=
         if ping_ok; then
                 for id in $(curl -s --max-time 10 --unix-socket "$sock" \
                         "http://d/containers/json?all=1" | grep -o '"Id":"[0-9a-f]\{64\}"' | cut -d'"' -f4); do
                         curl -s --max-time 30 --unix-socket "$sock" -X DELETE \
                                 "http://d/containers/$id?force=1&v=1" >/dev/null || true
+                done
+                # A network's bridge outlives the engine unless the network is removed.
+                for id in $(user_networks); do
+                        bridges="$bridges br-$(echo "$id" | cut -c1-12)"
+                        curl -s --max-time 30 --unix-socket "$sock" -X DELETE \
+                                "http://d/networks/$id" >/dev/null || true
                 done
         fi
         cpid=$(pid_of "$dir/exec/containerd/containerd.pid" "$dir/exec/containerd" || true)
@@ -136,14 +162,53 @@ stop() {
                 done
                 rm -f "$dir/made-outside"
         fi
+        # A bridge of its own that a network's removal did not take (ours by its id).
+        for b in $bridges; do
+                if [ -e "/sys/class/net/$b" ]; then
+                        ip link delete "$b" 2>/dev/null || say "cannot remove bridge $b"
+                fi
+        done
         rm -f "$sock" "$dir/docker.pid" "$dir/launcher.pid"
+}
+
+# import DIR TAR REPO:TAG [CMD-JSON]: POST /images/create?fromSrc=- unless it is there.
+import_image() {
+        tar=${3:?usage: contrib/dockerd.sh import DIR TAR REPO:TAG [CMD-JSON]}
+        ref=${4:?usage: contrib/dockerd.sh import DIR TAR REPO:TAG [CMD-JSON]}
+        cmdjson=${5:-}
+        case "$ref" in
+        *:*) repo=${ref%:*} tag=${ref##*:} ;;
+        *) repo=$ref tag=latest ;;
+        esac
+        ping_ok || {
+                say "no engine answers on $sock"
+                exit 1
+        }
+        code=$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$sock" \
+                "http://d/v1.41/images/$repo:$tag/json")
+        [ "$code" = 200 ] && return 0
+        changes=
+        if [ -n "$cmdjson" ]; then
+                changes="&changes=$(printf 'CMD %s' "$cmdjson" | od -An -tx1 -v | tr -d ' \n' |
+                        sed 's/../%&/g')"
+        fi
+        out=$(curl -s --max-time 120 --unix-socket "$sock" -X POST \
+                -H 'Content-Type: application/x-tar' --data-binary @"$tar" \
+                "http://d/v1.41/images/create?fromSrc=-&repo=$repo&tag=$tag$changes")
+        code=$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$sock" \
+                "http://d/v1.41/images/$repo:$tag/json")
+        if [ "$code" != 200 ]; then
+                say "import of $tar as $repo:$tag failed: $out"
+                exit 1
+        fi
 }
 
 case "$cmd" in
 start) start ;;
 stop) stop ;;
+import) import_image "$@" ;;
 *)
-        sed -n '2,10p' "$0" >&2
+        sed -n '2,13p' "$0" >&2
         exit 2
         ;;
 esac

@@ -1,3 +1,208 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* (being written: the suite's shared dockerd) */
+/*
+ * The suite's Docker engine: the one contrib/run-tests.sh started (BERTH_TEST_DOCKER_HOST),
+ * or one of this test program's own (contrib/dockerd.sh in a short directory under
+ * /var/tmp, for its unix sockets), stopped and removed when the program exits. Images
+ * come in from the busybox test rootfs through the Engine API (nothing is pulled). These
+ * run in main() and at exit, outside any test: no ck_* call here (Check's assertions
+ * exit the program there), hence a run() of its own beside test_run().
+ */
+#include "config.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "harness.h"
+#include "macro.h"
+
+static pid_t started_by; /* atexit handlers run in Check's forked tests too */
+static char started_dir[64];
+static char started_host[128];
+
+static size_t discard(char *data, size_t size, size_t nmemb, void *userdata)
+{
+        (void)data, (void)userdata;
+        return size * nmemb;
+}
+
+/* One call to the engine at host: the HTTP status, 0 when it does not answer. */
+static long engine_call(const char *host, const char *method, const char *path, const char *upload)
+{
+        char url[1024];
+        struct curl_slist *h = NULL;
+        FILE *f = NULL;
+        long status = 0;
+        struct stat st;
+        CURL *c;
+
+        if (strncmp(host, "unix://", 7) != 0)
+                return 0;
+        c = curl_easy_init();
+        if (!c)
+                return 0;
+        (void)snprintf(url, sizeof(url), "http://docker/v1.41%s", path);
+        curl_easy_setopt(c, CURLOPT_URL, url);
+        curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, host + 7);
+        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 120000L);
+        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+        if (upload) {
+                f = fopen(upload, "re");
+                if (!f || fstat(fileno(f), &st) < 0) {
+                        if (f)
+                                fclose(f);
+                        curl_easy_cleanup(c);
+                        return 0;
+                }
+                h = curl_slist_append(h, "Content-Type: application/x-tar");
+                curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+                curl_easy_setopt(c, CURLOPT_POST, 1L);
+                curl_easy_setopt(c, CURLOPT_READDATA, f);
+                curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)st.st_size);
+        } else if (!streq(method, "GET"))
+                curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+        if (curl_easy_perform(c) == CURLE_OK)
+                curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        curl_slist_free_all(h);
+        curl_easy_cleanup(c);
+        if (f)
+                fclose(f);
+        return status;
+}
+
+/* Run argv (its output to /dev/null): its exit status, -1 when it could not be run. */
+static int run(const char *const *argv)
+{
+        int status;
+        pid_t pid = fork();
+
+        if (pid < 0)
+                return -1;
+        if (pid == 0) {
+                int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+                if (fd >= 0)
+                        (void)dup2(fd, STDOUT_FILENO);
+                execvp(argv[0], (char *const *)argv);
+                _exit(127);
+        }
+        if (waitpid(pid, &status, 0) != pid)
+                return -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static const char *src_path(const char *rel, char *buf, size_t size)
+{
+        const char *src = getenv("BERTH_SRCDIR");
+
+        (void)snprintf(buf, size, "%s/%s", src ? src : ".", rel);
+        return buf;
+}
+
+static const char *dockerd_script(char *buf, size_t size)
+{
+        return src_path("contrib/dockerd.sh", buf, size);
+}
+
+static void stop_dockerd(void)
+{
+        char script[512];
+
+        if (!started_dir[0] || getpid() != started_by)
+                return;
+        (void)run((const char *[]){ dockerd_script(script, sizeof(script)), "stop", started_dir,
+                                    NULL });
+        test_rm_rf(started_dir);
+        started_dir[0] = 0;
+}
+
+int test_docker_host(char *buf, size_t size)
+{
+        const char *env = getenv("BERTH_TEST_DOCKER_HOST");
+        char script[512];
+
+        if (env && env[0]) {
+                (void)snprintf(buf, size, "%s", env);
+                return engine_call(env, "GET", "/_ping", NULL) == 200 ? 0 : -EHOSTDOWN;
+        }
+        if (started_dir[0]) {
+                (void)snprintf(buf, size, "%s", started_host);
+                return 0;
+        }
+        if (geteuid() != 0)
+                return -EPERM;
+        /* Short, and not under /var/tmp/berth-*, which the harness's sweeps unmount. */
+        (void)snprintf(started_dir, sizeof(started_dir), "/var/tmp/bdk-%d", (int)getpid());
+        if (mkdir(started_dir, 0700) < 0 && errno != EEXIST) {
+                started_dir[0] = 0;
+                return -errno;
+        }
+        started_by = getpid();
+        if (run((const char *[]){ dockerd_script(script, sizeof(script)), "start", started_dir,
+                                  NULL }) != 0) {
+                stop_dockerd();
+                return -EHOSTDOWN;
+        }
+        (void)snprintf(started_host, sizeof(started_host), "unix://%s/docker.sock", started_dir);
+        (void)atexit(stop_dockerd);
+        (void)snprintf(buf, size, "%s", started_host);
+        return 0;
+}
+
+int test_docker_busybox_image(const char *host, const char *ref)
+{
+        const char *colon = strrchr(ref, ':');
+        char path[600], rootfs[600], tar[700], sqsh[700], script[512], repo[256], tag[128];
+        char *dir = NULL;
+        long status;
+
+        (void)snprintf(path, sizeof(path), "/images/%s/json", ref);
+        if (engine_call(host, "GET", path, NULL) == 200)
+                return 0;
+        if (colon && !strchr(colon, '/')) {
+                (void)snprintf(repo, sizeof(repo), "%.*s", (int)(colon - ref), ref);
+                (void)snprintf(tag, sizeof(tag), "%s", colon + 1);
+        } else {
+                (void)snprintf(repo, sizeof(repo), "%s", ref);
+                (void)snprintf(tag, sizeof(tag), "latest");
+        }
+        /* The busybox test image (contrib/mkimage-busybox.sh), unpacked, as a tar. */
+        if (asprintf(&dir, "%s/berth-dimage-XXXXXX",
+                     getenv("TMPDIR") && getenv("TMPDIR")[0] ? getenv("TMPDIR") : "/var/tmp") < 0)
+                return -ENOMEM;
+        if (!mkdtemp(dir)) {
+                free(dir);
+                return -errno;
+        }
+        (void)snprintf(sqsh, sizeof(sqsh), "%s/busybox.sqsh", dir);
+        (void)snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir);
+        (void)snprintf(tar, sizeof(tar), "%s/rootfs.tar", dir);
+        if (run((const char *[]){ src_path("contrib/mkimage-busybox.sh", script, sizeof(script)),
+                                  sqsh, NULL }) != 0 ||
+            run((const char *[]){ "unsquashfs", "-no-progress", "-quiet", "-no-xattrs", "-d",
+                                  rootfs, sqsh, NULL }) != 0 ||
+            run((const char *[]){ "tar", "--numeric-owner", "-C", rootfs, "-cf", tar, ".",
+                                  NULL }) != 0) {
+                test_rm_rf(dir);
+                free(dir);
+                return -EIO;
+        }
+        /* CMD ["sh"], as the Hub's busybox has. */
+        (void)snprintf(path, sizeof(path),
+                       "/images/create?fromSrc=-&repo=%s&tag=%s&changes=CMD%%20%%5B%%22sh%%22%%5D",
+                       repo, tag);
+        status = engine_call(host, "POST", path, tar);
+        test_rm_rf(dir);
+        free(dir);
+        if (status != 200)
+                return -EIO;
+        (void)snprintf(path, sizeof(path), "/images/%s/json", ref);
+        return engine_call(host, "GET", path, NULL) == 200 ? 0 : -EIO;
+}

@@ -216,3 +216,14 @@ void test_remove_all(struct test_berthd *t, const char *collection);
 /* A test case's teardown: every container, mount and attachment removed (when berthd
  * still runs), then berthd stopped. */
 void test_remove_everything_and_stop(struct test_berthd *t);
+
+/* ---- the suite's Docker engine (contrib/dockerd.sh) ------------------------------- */
+
+/* Its host ("unix:///…/docker.sock") into buf: BERTH_TEST_DOCKER_HOST when set (the
+ * one contrib/run-tests.sh started), else one this program starts (as root) in a short
+ * directory under /var/tmp, stopped and removed when the program exits. 0, or < 0 when
+ * there is no engine (not root, no docker.io, it does not answer). Call from main(). */
+int test_docker_host(char *buf, size_t size);
+/* The busybox test rootfs (test_busybox_rootfs()) imported as ref (CMD ["sh"]) unless
+ * the engine has it: 0 or < 0. */
+int test_docker_busybox_image(const char *host, const char *ref);
