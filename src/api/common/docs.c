@@ -13,6 +13,13 @@ static void h_imageapi_json(struct berth_http_request *req, void *userdata)
                                strlen(berth_openapi_imageapi_json), NULL, 0);
 }
 
+static void h_pods_json(struct berth_http_request *req, void *userdata)
+{
+        (void)userdata;
+        (void)berth_http_reply(req, 200, "application/json", berth_openapi_pods_json,
+                               strlen(berth_openapi_pods_json), NULL, 0);
+}
+
 static void h_docs(struct berth_http_request *req, void *userdata)
 {
         (void)userdata;
@@ -31,6 +38,10 @@ static void h_healthz(struct berth_http_request *req, void *userdata)
 static const struct berth_http_route docs_routes[] = {
         { "GET", "/imageapi/v1/swagger.json", h_imageapi_json },
         { "GET", "/openapi/imageapi.json", h_imageapi_json },
+        { "GET", "/openapi/pods.json", h_pods_json },
+        /* Beside the API it describes, as /imageapi/v1/swagger.json is (a pod name has no
+         * '.', so no pod route takes it). */
+        { "GET", "/api/v2/pod/openapi.json", h_pods_json },
         { "GET", "/docs", h_docs },
         { "GET", "/imageapi/v1/docs", h_docs },
         { "GET", "/healthz", h_healthz },

@@ -14,6 +14,10 @@ struct berth_error;
  *
  * Recipe names: letters, digits, '_' and '-', 1 to 64 characters, not starting with
  * '-' (-EINVAL naming the rule); an unknown one is -ENOENT.
+ *
+ * A recipe's "x-*" keys (where YAML anchors live, as in compose files) are accepted and
+ * left out of the recipe returned; any other key beside the five is -EINVAL. Symbolic
+ * links in the catalogue are not followed.
  */
 
 /* The sorted names (a JSON array of strings); a missing directory is an empty list. */
@@ -22,6 +26,9 @@ int pod_recipes_list(const char *dir, json_t **ret, struct berth_error *err);
 int pod_recipe_get(const char *dir, const char *name, json_t **ret, struct berth_error *err);
 /* Add the services of the named recipes (a JSON array of names) to the compose
  * document's "services" (created when missing); a service the document already has is
- * left as the document has it. -ENOENT names an unknown recipe. */
+ * left as the document has it. -ENOENT names an unknown recipe.
+ * "Already has": by name, or under another name as a service that runs the same image or
+ * builds the same context (the seed's "my-website", built from "static_site/image/",
+ * with "recipes": ["static_site"]). Nothing changes when a recipe fails. */
 int pod_recipes_merge(const char *dir, json_t *recipes, json_t *file_contents,
                       struct berth_error *err);
