@@ -42,7 +42,7 @@ ping_ok() {
 pid_of() {
         p=$(cat "$1" 2>/dev/null) || return 1
         [ -n "$p" ] && [ -r "/proc/$p/cmdline" ] || return 1
-        tr '\0' ' ' <"/proc/$p/cmdline" | grep -qF -- "$2" || return 1
+        tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | grep -qF -- "$2" || return 1
         echo "$p"
 }
 
@@ -144,7 +144,8 @@ stop() {
         for f in /proc/[0-9]*/cmdline; do
                 p=${f#/proc/}
                 p=${p%/cmdline}
-                if tr '\0' ' ' <"$f" 2>/dev/null | grep -qF -- "-address $dir/exec/containerd/containerd.sock"; then
+                # (a process that ended meanwhile has no cmdline: 2>/dev/null first)
+                if tr '\0' ' ' 2>/dev/null <"$f" | grep -qF -- "-address $dir/exec/containerd/containerd.sock"; then
                         stop_pid "$p" 5
                 fi
         done

@@ -35,6 +35,18 @@ show_logs() {
 }
 
 cd "$top"
+# One Docker engine for the whole run (contrib/dockerd.sh: no iptables, no forwarding),
+# which the tests that need one share (BERTH_TEST_DOCKER_HOST); stopped at the end.
+stop_dockerd() {
+        "$top/contrib/dockerd.sh" stop "$docker_dir" >/dev/null 2>&1 || true
+        rm -rf --one-file-system "$docker_dir"
+}
+if [ "$(id -u)" = 0 ] && command -v dockerd >/dev/null 2>&1; then
+        docker_dir=/var/tmp/bdk-suite-$$
+        trap stop_dockerd EXIT
+        "$top/contrib/dockerd.sh" start "$docker_dir" >/dev/null
+        export BERTH_TEST_DOCKER_HOST="unix://$docker_dir/docker.sock"
+fi
 [ -x configure ] || autoreconf -fi
 # Every lane builds out of tree (build/<lane>); an in-tree configuration would stop
 # them, so clear it.

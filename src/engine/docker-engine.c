@@ -52,6 +52,14 @@ void docker_unpin(struct berth_container *c)
         pthread_mutex_unlock(&s->lock);
 }
 
+int docker_need_id(const struct berth_container *c, struct berth_error *err)
+{
+        if (D(c)->id[0])
+                return 0;
+        return berth_error_set(err, ENOENT, "container %s has no docker container",
+                               c->name ? c->name : "");
+}
+
 /* ---- the container's state and record -------------------------------------------------- */
 
 static int docker_state_new(struct berth_engine *e, struct berth_container *c)
@@ -153,6 +161,8 @@ static int call_on(struct berth_container *c, const char *method, const char *ac
 {
         char path[200];
 
+        if (docker_need_id(c, err) < 0)
+                return -ENOENT;
         (void)snprintf(path, sizeof(path), "/containers/%s/%s%s", D(c)->id, action,
                        query ? query : "");
         return docker_call(DK(c)->client, method, path, NULL, ret, err, "%s container %s",

@@ -129,6 +129,8 @@ int docker_exec(struct berth_engine *e, struct berth_container *c, const struct 
         *ret = (struct berth_exec_result){ .exit_code = -1 };
         if (strv_length(x->args) == 0)
                 return berth_error_set(err, EINVAL, "exec: a command is required");
+        if (docker_need_id(c, err) < 0)
+                return -ENOENT;
         body = exec_body(x);
         start = json_pack("{s:b, s:b}", "Detach", 0, "Tty", 0);
         if (!body || !start)
@@ -218,6 +220,8 @@ int docker_stats(struct berth_engine *e, struct berth_container *c, struct berth
                 return berth_error_set(err, EBUSY, "container %llu is %s: it has no stats",
                                        (unsigned long long)c->obj.id,
                                        berth_container_state_to_string(st));
+        if (docker_need_id(c, err) < 0)
+                return -ENOENT;
         /* one-shot: one sample, without the second one Docker waits a second for. */
         (void)snprintf(path, sizeof(path), "/containers/%s/stats?stream=false&one-shot=true",
                        D(c)->id);
@@ -283,6 +287,8 @@ int docker_logs(struct berth_engine *e, struct berth_container *c, const struct 
         char path[200], tail[24];
         int r;
 
+        if (docker_need_id(c, err) < 0)
+                return -ENOENT;
         if (q->tail)
                 (void)snprintf(tail, sizeof(tail), "%zu", q->tail);
         else
@@ -322,6 +328,9 @@ int docker_top(struct berth_engine *e, struct berth_container *c, json_t **ret,
         char path[160];
         int r;
 
+        *ret = NULL;
+        if (docker_need_id(c, err) < 0)
+                return -ENOENT;
         (void)snprintf(path, sizeof(path), "/containers/%s/top", D(c)->id);
         r = docker_call(dk->client, "GET", path, NULL, ret, err, "processes of container %s",
                         c->name);
@@ -369,6 +378,8 @@ int docker_inspect(struct berth_engine *e, struct berth_container *c, json_t **r
         int r;
 
         *ret = NULL;
+        if (docker_need_id(c, err) < 0)
+                return -ENOENT;
         (void)snprintf(path, sizeof(path), "/containers/%s/json", D(c)->id);
         r = docker_call(dk->client, "GET", path, NULL, &j, err, "inspect container %s", c->name);
         if (r < 0)

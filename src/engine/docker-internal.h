@@ -68,6 +68,8 @@ static inline struct docker_ctr *D(const struct berth_container *c)
 
 /* docker-engine.c */
 extern const struct berth_engine_ops docker_ops;
+/* 0, or -ENOENT when Docker never made the container (a record of a create cut short). */
+int docker_need_id(const struct berth_container *c, struct berth_error *err);
 /* Pin c (the store's lock held): false when its delete has begun. */
 bool docker_pin_locked(struct berth_container *c);
 void docker_unpin(struct berth_container *c);

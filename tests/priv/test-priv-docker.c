@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/capability.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,6 +41,7 @@
 #define IMAGE "berth-test/busybox:1"
 
 static char docker_host[300];
+static pid_t main_pid; /* names start with bt<main_pid>x: what failed tests left is found */
 
 /* Per test (in its forked process). */
 static char dir[512], state[600], prefix[32];
@@ -81,7 +84,7 @@ static void setup(void)
                 (void)snprintf(dir, sizeof(dir), "%s", t);
         }
         (void)snprintf(state, sizeof(state), "%s/state", dir);
-        (void)snprintf(prefix, sizeof(prefix), "bt%d", (int)getpid());
+        (void)snprintf(prefix, sizeof(prefix), "bt%dx%d", (int)main_pid, (int)getpid());
         ck_assert_int_eq(docker_client_new(docker_host, &dc, &err), 0);
         open_store(docker_host);
         ck_assert_msg(berth_docker_engine_start(engine, &err) >= 0, "%s", err.msg);
@@ -440,6 +443,26 @@ START_TEST(test_create_start)
                 (void)snprintf(path, sizeof(path), "/containers/%s/json", v.id);
                 ck_assert_int_eq(dget(path, NULL), 404);
         }
+
+        /* On the host's network: it serves on the host's loopback itself. */
+        {
+                uint16_t port = free_port();
+                char script[128];
+                (void)snprintf(script, sizeof(script), "exec httpd -f -p 127.0.0.1:%u -h /etc",
+                               port);
+                berth_workload_done(&w);
+                workload(&w, script);
+                w.network_mode = strdup("host");
+                id = run("host", &w, true);
+                v = wait_state(id, BERTH_CONTAINER_RUNNING, 5);
+                j = inspect_docker(v.id);
+                ck_assert_str_eq(jstr(j, "HostConfig", "NetworkMode"), "host");
+                json_decref(j);
+                (void)snprintf(url, sizeof(url), "http://127.0.0.1:%u/os-release", port);
+                ck_assert_int_eq(http_get(url, 10, &b), 200);
+                ck_assert_ptr_nonnull(strstr(b.buf, "berth"));
+                delete_container(id);
+        }
         ck_assert_int_eq(berth_docker_network_remove(engine, net, &err), 0);
         ck_assert_int_eq(berth_docker_network_remove(engine, net, &err), 0);
         berth_workload_done(&w);
@@ -698,7 +721,8 @@ START_TEST(test_logs)
         double t0;
         uint64_t id;
 
-        workload(&w, "for i in 1 2 3 4 5; do echo line$i; done; echo oops >&2; "
+        /* stdout and stderr are copied apart: the pause keeps their order. */
+        workload(&w, "for i in 1 2 3 4 5; do echo line$i; done; sleep 0.2; echo oops >&2; "
                      "while [ ! -e /tmp/go ]; do sleep 0.05; done; echo second; "
                      "while [ ! -e /tmp/end ]; do sleep 0.05; done; echo last");
         id = run("logs", &w, true);
@@ -1111,6 +1135,135 @@ END_TEST
 /* ---- the client's stream shapes (no engine)
  * ------------------------------------------------------ */
 
+START_TEST(test_create_body)
+{
+        struct docker dk = { .owner = (char *)"/run/berth-x" };
+        struct berth_container c = { .obj = { .id = 42 }, .name = (char *)"od-pod-x_web_1" };
+        struct berth_wl_port ports[] = {
+                { .port = 8000,
+                  .port_end = 8001,
+                  .host_port = 9000,
+                  .host_port_end = 9001,
+                  .host_ip = (char *)"127.0.0.1",
+                  .proto = (char *)"tcp" },
+                { .port = 53, .proto = (char *)"udp" },
+                { .port = 80, .host_port = 7000, .host_port_end = 7010, .proto = (char *)"tcp" },
+        };
+        struct berth_wl_mount mounts[] = {
+                { .kind = BERTH_WL_BIND,
+                  .source = (char *)"/srv/a",
+                  .destination = (char *)"/a",
+                  .flags = BERTH_WL_MOUNT_RO,
+                  .propagation = MS_SLAVE | MS_REC },
+                { .kind = BERTH_WL_TMPFS,
+                  .destination = (char *)"/t",
+                  .size = 1 << 20,
+                  .mode = 01777,
+                  .flags = BERTH_WL_MOUNT_NOEXEC },
+        };
+        struct berth_wl_rlimit rl = { .type = (char *)"RLIMIT_NOFILE",
+                                      .soft = 1024,
+                                      .hard = UINT64_MAX };
+        struct berth_wl_health health = { .test = (char *[]){ (char *)"CMD-SHELL", (char *)"true",
+                                                              NULL },
+                                          .interval_ns = 1000000000,
+                                          .retries = 3 };
+        struct berth_error err = {};
+        _cleanup_free_ char *text = NULL;
+        json_t *j, *hc;
+
+        berth_workload_init(&c.w);
+        c.w.image = (char *)IMAGE;
+        c.w.entrypoint = (char *[]){ (char *)"/bin/sh", (char *)"-c", NULL };
+        c.w.user_set = true;
+        c.w.uid = 1000;
+        c.w.gid = 100;
+        c.w.ports = ports;
+        c.w.n_ports = ELEMENTSOF(ports);
+        c.w.mounts = mounts;
+        c.w.n_mounts = ELEMENTSOF(mounts);
+        c.w.rlimits = &rl;
+        c.w.n_rlimits = 1;
+        c.w.health = &health;
+        c.w.caps_set = true;
+        c.w.caps = ((UINT64_C(1) << CAP_CHOWN) | (UINT64_C(1) << CAP_SYS_ADMIN));
+        c.w.limits = (struct berth_limits){
+                .memory = 64 << 20, .pids = 100, .cpu_quota_us = 50000, .cpu_period_us = 100000
+        };
+        c.w.restart = BERTH_RESTART_ON_FAILURE;
+        c.w.restart_max = 2;
+        c.w.stop_timeout_ms = 2500;
+        c.w.labels = (char *[]){ (char *)"a=b=c", NULL };
+        c.w.network = (char *)"od-pod-x_default";
+        c.w.network_aliases = (char *[]){ (char *)"web", NULL };
+        ck_assert_msg(docker_check_workload(&c, &err) >= 0, "%s", err.msg);
+        j = docker_create_body(&dk, &c);
+        ck_assert_ptr_nonnull(j);
+        text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+        hc = json_object_get(j, "HostConfig");
+        /* No Cmd: the image's; the entrypoint given. */
+        ck_assert_ptr_null(json_object_get(j, "Cmd"));
+        ck_assert_ptr_nonnull(strstr(text, "\"Entrypoint\":[\"/bin/sh\",\"-c\"]"));
+        ck_assert_str_eq(jstr(j, "User", NULL), "1000:100");
+        ck_assert_str_eq(jstr(j, "StopSignal", NULL), "SIGTERM");
+        ck_assert_int_eq(json_integer_value(json_object_get(j, "StopTimeout")), 3);
+        ck_assert_str_eq(jstr(j, "Labels", "a"), "b=c");
+        ck_assert_str_eq(jstr(j, "Labels", "io.berth.id"), "42");
+        ck_assert_str_eq(jstr(j, "Labels", "io.berth.owner"), "/run/berth-x");
+        /* Ports: ranges expanded pairwise, HostPort a string, a host range for one port. */
+        ck_assert_ptr_nonnull(strstr(text, "\"8000/tcp\":[{\"HostIp\":\"127.0.0.1\","
+                                           "\"HostPort\":\"9000\"}]"));
+        ck_assert_ptr_nonnull(strstr(text, "\"8001/tcp\":[{\"HostIp\":\"127.0.0.1\","
+                                           "\"HostPort\":\"9001\"}]"));
+        ck_assert_ptr_nonnull(strstr(text, "\"53/udp\":[{\"HostIp\":\"\",\"HostPort\":\"\"}]"));
+        ck_assert_ptr_nonnull(strstr(text, "\"80/tcp\":[{\"HostIp\":\"\",\"HostPort\":"
+                                           "\"7000-7010\"}]"));
+        ck_assert_int_eq(json_object_size(json_object_get(j, "ExposedPorts")), 4);
+        ck_assert_str_eq(json_string_value(json_array_get(json_object_get(hc, "Binds"), 0)),
+                         "/srv/a:/a:ro,rslave");
+        ck_assert_str_eq(jstr(hc, "Tmpfs", "/t"), "size=1048576,mode=1777,noexec");
+        ck_assert_str_eq(jstr(hc, "NetworkMode", NULL), "od-pod-x_default");
+        ck_assert_ptr_nonnull(strstr(text, "\"EndpointsConfig\":{\"od-pod-x_default\":"
+                                           "{\"Aliases\":[\"web\"]}}"));
+        ck_assert_str_eq(jstr(hc, "RestartPolicy", "Name"), "on-failure");
+        ck_assert_ptr_nonnull(strstr(text, "\"MaximumRetryCount\":2"));
+        ck_assert_int_eq(json_integer_value(json_object_get(hc, "Memory")), 64 << 20);
+        ck_assert_int_eq(json_integer_value(json_object_get(hc, "PidsLimit")), 100);
+        ck_assert_int_eq(json_integer_value(json_object_get(hc, "NanoCpus")), 500000000);
+        ck_assert_ptr_nonnull(strstr(text, "\"Ulimits\":[{\"Hard\":-1,\"Name\":\"nofile\","
+                                           "\"Soft\":1024}]"));
+        /* Capabilities against Docker's default set. */
+        ck_assert_ptr_nonnull(strstr(text, "\"CapAdd\":[\"CAP_SYS_ADMIN\"]"));
+        ck_assert_ptr_nonnull(strstr(text, "\"CAP_NET_RAW\""));
+        ck_assert_ptr_null(strstr(text, "\"CAP_CHOWN\""));
+        ck_assert_int_eq(json_array_size(json_object_get(hc, "CapDrop")), 13);
+        ck_assert_ptr_nonnull(strstr(text, "\"Test\":[\"CMD-SHELL\",\"true\"]"));
+        ck_assert_ptr_nonnull(strstr(text, "\"max-size\":\"8388608\""));
+        ck_assert(json_is_false(json_object_get(hc, "Init")));
+        json_decref(j);
+
+        /* What Docker cannot do is refused, naming the field. */
+        c.w.ports[0].host_port_end = 9005;
+        ck_assert_int_eq(docker_check_workload(&c, &err), -EINVAL);
+        ck_assert_ptr_nonnull(strstr(err.msg, "ports[0]"));
+        c.w.ports[0].host_port_end = 9001;
+        c.w.mounts[0].flags |= BERTH_WL_MOUNT_NOSUID;
+        ck_assert_int_eq(docker_check_workload(&c, &err), -EOPNOTSUPP);
+        ck_assert_ptr_nonnull(strstr(err.msg, "mounts[0]"));
+        c.w.mounts[0].flags = 0;
+        c.w.cap_sets = true;
+        ck_assert_int_eq(docker_check_workload(&c, &err), -EOPNOTSUPP);
+        c.w.cap_sets = false;
+        c.w.seccomp = BERTH_WL_SECCOMP_PRIVILEGED;
+        ck_assert_int_eq(docker_check_workload(&c, &err), -EOPNOTSUPP);
+        ck_assert_ptr_nonnull(strstr(err.msg, "seccomp"));
+        c.w.seccomp = BERTH_WL_SECCOMP_DEFAULT;
+        rl.type = (char *)"RLIMIT_BOGUS";
+        ck_assert_int_eq(docker_check_workload(&c, &err), -EINVAL);
+        ck_assert_ptr_nonnull(strstr(err.msg, "rlimits[0]"));
+}
+END_TEST
+
 static int demux_collect(int stream, const char *buf, size_t len, void *userdata)
 {
         char *out = userdata;
@@ -1196,7 +1349,9 @@ static Suite *docker_suite(void)
         Suite *s = suite_create("priv-docker");
         TCase *tc;
 
-        tcase_add_test(tcase(s, "client"), test_client_shapes);
+        tc = tcase(s, "client");
+        tcase_add_test(tc, test_client_shapes);
+        tcase_add_test(tc, test_create_body);
         tc = tcase(s, "refusals");
         tcase_add_test(tc, test_refusals);
         tcase_add_test(tc, test_engine_down);
@@ -1214,8 +1369,63 @@ static Suite *docker_suite(void)
         return s;
 }
 
+/* After the runner: what failed tests left (Check runs no teardown after a failure in a
+ * forked test), found by the names this program gives: containers, networks, images. No
+ * ck_* call here. */
+static void sweep_docker(void)
+{
+        struct docker_client *d = NULL;
+        json_t *l = NULL, *o;
+        char p[32], path[400];
+        size_t i;
+
+        if (docker_client_new(docker_host, &d, NULL) < 0)
+                return;
+        (void)snprintf(p, sizeof(p), "bt%dx", (int)main_pid);
+        if (docker_call(d, "GET", "/containers/json?all=1", NULL, &l, NULL, "list") >= 0)
+                json_array_foreach (l, i, o) {
+                        const char *n =
+                                json_string_value(json_array_get(json_object_get(o, "Names"), 0));
+                        if (!n || strncmp(n + 1, p, strlen(p)) != 0)
+                                continue;
+                        (void)snprintf(path, sizeof(path), "/containers/%s?force=1&v=1",
+                                       json_string_value(json_object_get(o, "Id")));
+                        (void)docker_call(d, "DELETE", path, NULL, NULL, NULL, "remove");
+                        fprintf(stderr, "test-priv-docker: removed container %s\n", n);
+                }
+        l = (json_decref(l), NULL);
+        if (docker_call(d, "GET", "/networks", NULL, &l, NULL, "list") >= 0)
+                json_array_foreach (l, i, o) {
+                        const char *n = json_string_value(json_object_get(o, "Name"));
+                        if (!n || strncmp(n, p, strlen(p)) != 0)
+                                continue;
+                        (void)snprintf(path, sizeof(path), "/networks/%s", n);
+                        (void)docker_call(d, "DELETE", path, NULL, NULL, NULL, "remove");
+                        fprintf(stderr, "test-priv-docker: removed network %s\n", n);
+                }
+        l = (json_decref(l), NULL);
+        if (docker_call(d, "GET", "/images/json", NULL, &l, NULL, "list") >= 0)
+                json_array_foreach (l, i, o) {
+                        size_t k;
+                        json_t *t;
+                        json_array_foreach (json_object_get(o, "RepoTags"), k, t) {
+                                const char *n = json_string_value(t);
+                                if (!n || strncmp(n, "berth-test/", 11) != 0 ||
+                                    strncmp(n + 11, p, strlen(p)) != 0)
+                                        continue;
+                                (void)snprintf(path, sizeof(path), "/images/%s?force=1", n);
+                                (void)docker_call(d, "DELETE", path, NULL, NULL, NULL, "rmi");
+                                fprintf(stderr, "test-priv-docker: removed image %s\n", n);
+                        }
+                }
+        json_decref(l);
+        docker_client_free(d);
+}
+
 int main(void)
 {
+        int r;
+
         test_require_root("test-priv-docker");
         test_priv_begin("test-priv-docker", "docker");
         if (test_docker_host(docker_host, sizeof(docker_host)) < 0 ||
@@ -1223,5 +1433,8 @@ int main(void)
                 fprintf(stderr, "test-priv-docker: no docker engine\n");
                 return getenv("BERTH_TESTS_MUST_RUN") ? 1 : 77;
         }
-        return test_priv_run(docker_suite(), "test-priv-docker", NULL, NULL);
+        main_pid = getpid();
+        r = test_priv_run(docker_suite(), "test-priv-docker", NULL, NULL);
+        sweep_docker();
+        return r;
 }
