@@ -9,12 +9,15 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "container.h"
 #include "error.h"
+#include "events.h"
 #include "http.h"
 #include "jdec.h"
 #include "json-util.h"
@@ -30,8 +33,8 @@
 
 #define PREFIX "/api/v2/pod"
 #define CT_JSON "application/json; charset=utf-8"
-/* A log reply (not followed) stops here and says so: the tail of a chatty container
- * is what ?tail=N is for. */
+/* A log reply (not followed) stops near here and says so: the tail of a chatty
+ * container is what ?tail=N is for. */
 #define LOG_REPLY_MAX (1u << 20)
 #define MOUNTINFO "/proc/self/mountinfo"
 #define DAEMON_JSON_DEFAULT "/etc/docker/daemon.json"
@@ -359,6 +362,7 @@ struct member {
         char *service, *container, *engine;
         uint64_t id;
         /* from the store, when the object exists */
+        const char *project; /* found by name: its project label must be this */
         bool exists;
         enum berth_container_state state;
         int exit_code, signal;
@@ -438,9 +442,9 @@ static int copy_ports(struct member *x, const struct berth_workload *w)
                 return -ENOMEM;
         for (size_t i = 0; i < w->n_ports && x->n_ports < n; i++) {
                 const struct berth_wl_port *p = &w->ports[i];
+                unsigned last = MAX(p->port_end, p->port);
 
-                for (unsigned k = 0; p->port + k <= MAX(p->port_end, p->port) && x->n_ports < n;
-                     k++) {
+                for (unsigned k = 0; p->port + k <= last && x->n_ports < n; k++) {
                         struct pods_port *o = &x->ports[x->n_ports++];
 
                         o->port = p->port + k;
@@ -460,13 +464,24 @@ static int copy_ports(struct member *x, const struct berth_workload *w)
         return 0;
 }
 
+/* The label compose (and pod.c) put on a pod's containers. */
+static bool has_project_label(const struct berth_container *c, const char *project)
+{
+        static const char key[] = "com.docker.compose.project=";
+
+        STRV_FOREACH (l, c->w.labels)
+                if (strncmp(*l, key, strlen(key)) == 0 && streq(*l + strlen(key), project))
+                        return true;
+        return false;
+}
+
 /* Under the store's lock: what the tables need of the object. */
 static int snapshot(struct berth_obj *o, void *userdata)
 {
         struct berth_container *c = berth_obj_to_container(o);
         struct member *x = userdata;
 
-        if (!c)
+        if (!c || (x->project && !has_project_label(c, x->project)))
                 return -ENOENT;
         x->exists = true;
         x->state = c->state;
@@ -486,8 +501,13 @@ static int members_get(struct berth_pods_api *api, const char *name, struct memb
 
         r = berth_pod_members(api->pods, name, add_member, &m, err);
         for (size_t i = 0; r >= 0 && i < m.n; i++) {
-                if (m.v[i].id == 0)
-                        continue;
+                /* pod.h gives 0 for "no container", which is also the first object's
+                 * id: look the name up (its project label must be the pod's). */
+                if (m.v[i].id == 0) {
+                        if (berth_container_find(api->store, m.v[i].container, &m.v[i].id) < 0)
+                                continue;
+                        m.v[i].project = name;
+                }
                 r = berth_store_visit_one(api->store, BERTH_OBJ_CONTAINER, m.v[i].id, snapshot,
                                           &m.v[i]);
                 if (r == -ENOENT) /* deleted meanwhile */
@@ -530,12 +550,18 @@ static void h_destroy(struct berth_http_request *req, void *userdata)
                 reply_steps_error(req, &err, r, &b);
                 goto out;
         }
-        stopped = calloc(m.n + 1, sizeof(char *));
+        stopped = calloc(st.n + 1, sizeof(char *));
         removed = calloc(st.n + 1, sizeof(char *));
         if (stopped && removed) {
-                for (size_t i = 0; i < m.n; i++)
-                        if (m.v[i].exists && state_live(m.v[i].state))
-                                stopped[n_stopped++] = m.v[i].container;
+                /* In the order the destroy went (compose's down: the reverse of the
+                 * start order). */
+                for (size_t i = 0; i < st.n; i++)
+                        for (size_t k = 0; k < m.n; k++)
+                                if (m.v[k].exists && state_live(m.v[k].state) &&
+                                    streq(m.v[k].container, st.v[i].container)) {
+                                        stopped[n_stopped++] = m.v[k].container;
+                                        break;
+                                }
                 for (size_t i = 0; i < st.n; i++)
                         removed[i] = st.v[i].container;
                 pods_text_down(&b, stopped, n_stopped, removed, st.n);
@@ -620,14 +646,13 @@ static unsigned port_number(const json_t *v)
 
 static int ports_from_inspect(struct member *x, const json_t *ports)
 {
-        size_t n = MIN(json_array_size(ports), (size_t)WORKLOAD_PORTS_MAX);
-        struct pods_port *v = n ? calloc(n, sizeof(*v)) : NULL;
+        size_t n = MIN(json_array_size(ports), (size_t)WORKLOAD_PORTS_MAX), i, k = 0;
+        struct pods_port *v = NULL;
         const json_t *p;
-        size_t i, k = 0;
 
         if (!json_is_array(ports))
                 return 0; /* the engine does not say: the workload's stay */
-        if (n && !v)
+        if (n && !(v = calloc(n, sizeof(*v))))
                 return -ENOMEM;
         json_array_foreach (ports, i, p) {
                 const char *ip = json_string_value(json_object_get(p, "host_ip"));
@@ -872,20 +897,16 @@ out:
 
 /* ---- log ------------------------------------------------------------------------- */
 
+/* A log reply being built (not followed). */
 struct log_ctx {
         const struct member *x;
         char *label;  /* compose's prefix: "<service>_1" or the container's name */
         size_t width; /* the longest service name + 3 */
         bool json;
-        /* a reply */
         struct strbuf *text;
         json_t *lines;
         size_t bytes;
         bool truncated;
-        /* a stream (follow): one writer at a time */
-        struct berth_http_request *req;
-        pthread_mutex_t *lock;
-        bool *gone;
 };
 
 static void append_bytes(struct strbuf *b, const char *s, size_t len)
@@ -899,7 +920,7 @@ static void append_bytes(struct strbuf *b, const char *s, size_t len)
         b->p[b->len] = 0;
 }
 
-static json_t *line_json(const struct log_ctx *c, const char *line, size_t len)
+static json_t *line_json(const char *container, const char *service, const char *line, size_t len)
 {
         _cleanup_free_ char *clean = NULL;
         size_t clen = 0;
@@ -907,111 +928,216 @@ static json_t *line_json(const struct log_ctx *c, const char *line, size_t len)
         clean = pods_text_utf8(line, len, &clen);
         if (!clean)
                 return NULL;
-        /* The engines give lines only: which stream and when are not known here. */
-        return json_pack("{s:s, s:s, s:n, s:n, s:s%}", "container", c->x->container, "service",
-                         c->x->service, "stream", "time", "line", clean, clen);
+        /* The engines give lines only (engine.h): which stream and when are not known
+         * here. */
+        return json_pack("{s:s, s:s, s:n, s:n, s:s%}", "container", container, "service", service,
+                         "stream", "time", "line", clean, clen);
 }
 
 static int log_line(const char *line, size_t len, void *userdata)
 {
         struct log_ctx *c = userdata;
+        /* What the line adds to the reply: its prefix, or its object's keys. */
+        size_t cost = len + (c->json ? strlen(c->x->container) + strlen(c->x->service) + 80
+                                     : MAX(c->width, strlen(c->label)) + 4);
 
-        if (c->bytes + len > LOG_REPLY_MAX) {
+        if (c->bytes + cost > LOG_REPLY_MAX) {
                 c->truncated = true;
                 return -1;
         }
-        c->bytes += len + 1;
-        if (c->json)
-                return json_array_append_new(c->lines, line_json(c, line, len)) < 0 ? -ENOMEM : 0;
+        c->bytes += cost;
+        if (c->json) {
+                json_t *j = line_json(c->x->container, c->x->service, line, len);
+                return json_array_append_new(c->lines, j) < 0 ? -ENOMEM : 0;
+        }
         pods_text_log_prefix(c->text, c->label, c->width);
         append_bytes(c->text, line, len);
         append_bytes(c->text, "\n", 1);
         return c->text->oom ? -ENOMEM : 0;
 }
 
-static int log_line_stream(const char *line, size_t len, void *userdata)
+/*
+ * ?follow: one thread per container, each writing its lines to the stream as they
+ * come (one writer at a time). The request ends when every container's log has ended
+ * or a write failed (the client is gone); the threads of containers that stay silent
+ * then learn it at their next line (or when their container ends or is deleted) and
+ * end on their own: the request does not wait for them, and nothing of it is touched
+ * after it returned (gone is set first).
+ */
+struct follow_shared {
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        unsigned refs;    /* the request, and each follower */
+        unsigned running; /* followers still following */
+        bool gone;        /* the client is gone, or the request has returned */
+        struct berth_http_request *req;
+};
+
+struct follower {
+        struct follow_shared *sh;
+        struct berth_store *store;
+        uint64_t id;
+        struct berth_logs_query q;
+        char *label, *container, *service;
+        size_t width;
+        bool json;
+};
+
+static void follow_unref(struct follow_shared *sh)
 {
-        struct log_ctx *c = userdata;
+        bool last;
+
+        pthread_mutex_lock(&sh->lock);
+        last = --sh->refs == 0;
+        pthread_mutex_unlock(&sh->lock);
+        if (!last)
+                return;
+        pthread_mutex_destroy(&sh->lock);
+        pthread_cond_destroy(&sh->cond);
+        free(sh);
+}
+
+static void follower_free(struct follower *f)
+{
+        free(f->label);
+        free(f->container);
+        free(f->service);
+        free(f);
+}
+
+static int follow_line(const char *line, size_t len, void *userdata)
+{
+        struct follower *f = userdata;
+        struct follow_shared *sh = f->sh;
         _cleanup_free_ char *dump = NULL;
         struct strbuf b = {};
         int r;
 
-        if (c->json) {
-                json_t *j = line_json(c, line, len);
+        if (f->json) {
+                json_t *j = line_json(f->container, f->service, line, len);
                 dump = j ? json_dumps(j, JSON_COMPACT) : NULL;
                 json_decref(j);
                 if (dump)
                         strbuf_printf(&b, "%s\n", dump);
         } else {
-                pods_text_log_prefix(&b, c->label, c->width);
+                pods_text_log_prefix(&b, f->label, f->width);
                 append_bytes(&b, line, len);
                 append_bytes(&b, "\n", 1);
         }
-        pthread_mutex_lock(c->lock);
-        r = *c->gone        ? -EPIPE
-            : b.oom || !b.p ? -ENOMEM
-                            : berth_http_stream_write(c->req, b.p, b.len);
-        if (r < 0)
-                *c->gone = true;
-        pthread_mutex_unlock(c->lock);
+        pthread_mutex_lock(&sh->lock);
+        if (sh->gone)
+                r = -EPIPE;
+        else if (b.oom || !b.p)
+                r = -ENOMEM;
+        else
+                r = berth_http_stream_write(sh->req, b.p, b.len);
+        if (r < 0 && !sh->gone) {
+                sh->gone = true;
+                pthread_cond_broadcast(&sh->cond);
+        }
+        pthread_mutex_unlock(&sh->lock);
         strbuf_wipe(&b);
         return r < 0 ? -1 : 0;
 }
 
-struct follower {
-        struct berth_pods_api *api;
-        struct log_ctx ctx;
-        struct berth_logs_query q;
-        pthread_t thread;
-        bool started;
-};
-
 static void *follow_one(void *userdata)
 {
         struct follower *f = userdata;
+        struct follow_shared *sh = f->sh;
         struct berth_error e = {};
 
-        /* Until the client is gone (the next line's write fails) or the container has
-         * ended; a container deleted meanwhile ends it too. */
-        (void)berth_container_logs(f->api->store, f->ctx.x->id, &f->q, log_line_stream, &f->ctx,
-                                   &e);
+        (void)berth_container_logs(f->store, f->id, &f->q, follow_line, f, &e);
+        pthread_mutex_lock(&sh->lock);
+        sh->running--;
+        pthread_cond_broadcast(&sh->cond);
+        pthread_mutex_unlock(&sh->lock);
+        follower_free(f);
+        follow_unref(sh);
         return NULL;
 }
 
-/* A stream of every container's lines as they come, one thread per container (the
- * core pins each container meanwhile; no lock of the store or the pods is held). */
-static void log_follow(struct berth_http_request *req, struct berth_pods_api *api,
-                       struct members *m, const struct log_ctx *ctx, size_t tail,
-                       const struct strbuf *attaching)
+static struct follower *follower_new(struct follow_shared *sh, struct berth_pods_api *api,
+                                     const struct member *x, const struct log_ctx *c, size_t tail)
 {
-        _cleanup_free_ struct follower *f = calloc(m->n + 1, sizeof(*f));
-        pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-        bool gone = false;
-        int r;
+        struct follower *f = calloc(1, sizeof(*f));
 
         if (!f)
-                return reply_msg(req, 500, "out of memory");
-        r = berth_http_stream_begin(
-                req, 200, ctx[0].json ? "application/x-ndjson" : "text/plain; charset=utf-8");
-        if (r >= 0 && !ctx[0].json)
-                r = berth_http_stream_write(req, attaching->p, attaching->len);
-        if (r < 0)
-                return;
-        for (size_t i = 0; i < m->n; i++) {
-                f[i] = (struct follower){ .api = api, .ctx = ctx[i], .q = { tail, true } };
-                f[i].ctx.req = req;
-                f[i].ctx.lock = &lock;
-                f[i].ctx.gone = &gone;
-                if (m->v[i].exists)
-                        f[i].started = pthread_create(&f[i].thread, NULL, follow_one, &f[i]) == 0;
+                return NULL;
+        *f = (struct follower){
+                .sh = sh,
+                .store = api->store,
+                .id = x->id,
+                .q = { .tail = tail, .follow = true },
+                .label = strdup(c->label),
+                .container = strdup(x->container),
+                .service = strdup(x->service),
+                .width = c->width,
+                .json = c->json,
+        };
+        if (!f->label || !f->container || !f->service) {
+                follower_free(f);
+                return NULL;
         }
-        /* Without a thread, in this one, after the others have begun. */
-        for (size_t i = 0; i < m->n; i++)
-                if (m->v[i].exists && !f[i].started)
-                        (void)follow_one(&f[i]);
-        for (size_t i = 0; i < m->n; i++)
-                if (f[i].started)
-                        (void)pthread_join(f[i].thread, NULL);
+        return f;
+}
+
+/* berthd is stopping (its event bus is closed): a stream ends then, so that the HTTP
+ * server's stop does not wait for it. */
+static bool shutting_down(struct berth_pods_api *api)
+{
+        bool lost;
+
+        return api->store->events && berth_events_wait(api->store->events, UINT64_MAX - 1, 0, NULL,
+                                                       0, &lost) == -ESHUTDOWN;
+}
+
+static void log_follow(struct berth_http_request *req, struct berth_pods_api *api,
+                       struct members *m, const struct log_ctx *ctx, bool json, size_t tail,
+                       const struct strbuf *attaching)
+{
+        struct follow_shared *sh = calloc(1, sizeof(*sh));
+        sigset_t all, old;
+        int r;
+
+        if (!sh)
+                return reply_msg(req, 500, "out of memory");
+        *sh = (struct follow_shared){ .refs = 1, .req = req };
+        pthread_mutex_init(&sh->lock, NULL);
+        pthread_cond_init(&sh->cond, NULL);
+        r = berth_http_stream_begin(req, 200,
+                                    json ? "application/x-ndjson" : "text/plain; charset=utf-8");
+        if (r >= 0 && !json)
+                r = berth_http_stream_write(req, attaching->p, attaching->len);
+        /* The followers take no signal (berthd's main thread waits for them). */
+        (void)sigfillset(&all);
+        (void)pthread_sigmask(SIG_BLOCK, &all, &old);
+        for (size_t i = 0; r >= 0 && i < m->n; i++) {
+                struct follower *f;
+                pthread_t t;
+
+                if (!m->v[i].exists || !(f = follower_new(sh, api, &m->v[i], &ctx[i], tail)))
+                        continue;
+                pthread_mutex_lock(&sh->lock);
+                sh->refs++;
+                sh->running++;
+                pthread_mutex_unlock(&sh->lock);
+                if (pthread_create(&t, NULL, follow_one, f) == 0)
+                        (void)pthread_detach(t);
+                else
+                        (void)follow_one(f); /* no thread: here, the others wait */
+        }
+        (void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+        pthread_mutex_lock(&sh->lock);
+        while (r >= 0 && sh->running > 0 && !sh->gone && !shutting_down(api)) {
+                struct timespec t;
+
+                (void)clock_gettime(CLOCK_REALTIME, &t);
+                t.tv_sec += 1;
+                (void)pthread_cond_timedwait(&sh->cond, &sh->lock, &t);
+        }
+        sh->gone = true; /* from here on no follower touches req */
+        pthread_mutex_unlock(&sh->lock);
+        follow_unref(sh);
 }
 
 static int log_query(struct berth_http_request *req, size_t *ret_tail, bool *ret_json,
@@ -1086,7 +1212,7 @@ static void h_log(struct berth_http_request *req, void *userdata)
         }
         /* HEAD: the headers of the reply, never a stream. */
         if (follow && !streq_ptr(req->method, "HEAD")) {
-                log_follow(req, api, &m, ctx, tail, &text);
+                log_follow(req, api, &m, ctx, json, tail, &text);
                 goto out;
         }
         for (size_t i = 0, bytes = 0; i < m.n && !truncated; i++) {
@@ -1110,9 +1236,9 @@ static void h_log(struct berth_http_request *req, void *userdata)
         else {
                 if (truncated)
                         strbuf_printf(&text,
-                                      "(berth: the reply stops at %u bytes of log lines; "
-                                      "ask for the last ones with ?tail=N)\n",
-                                      LOG_REPLY_MAX);
+                                      "(berth: the reply stops at %u KiB; ask for the last "
+                                      "lines with ?tail=N)\n",
+                                      LOG_REPLY_MAX / 1024);
                 if (text.oom)
                         reply_msg(req, 500, "out of memory");
                 else
