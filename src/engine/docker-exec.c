@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "docker-internal.h"
+#include "fileio.h"
 #include "macro.h"
 #include "store.h"
 #include "strv.h"
@@ -95,9 +96,24 @@ static int exec_state(struct docker *dk, const char *eid, int wait_ms, int *ret_
         }
 }
 
+/* Is the process of pidfd (pid) in the groups of Docker's container id? A berthd in
+ * another pid namespace than dockerd's sees other processes under those numbers: only a
+ * process of that container's is ever signalled. */
+static bool in_container(int pidfd, pid_t pid, const char *id)
+{
+        _cleanup_free_ char *text = NULL;
+        char path[64];
+
+        (void)snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+        if (read_file(path, 1 << 16, &text, NULL) < 0 || !strstr(text, id))
+                return false;
+        /* Still alive after the read: the file was that process's. */
+        return syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) == 0;
+}
+
 /* The deadline passed: the command is killed (Docker has no call for it; the exec's pid
  * is the host's), then waited for. */
-static void exec_kill(struct docker *dk, const char *eid)
+static void exec_kill(struct docker *dk, const char *container, const char *eid)
 {
         int code = -1, fd;
         pid_t pid = 0;
@@ -107,8 +123,7 @@ static void exec_kill(struct docker *dk, const char *eid)
         fd = (int)syscall(SYS_pidfd_open, pid, 0);
         if (fd < 0)
                 return;
-        /* Still that process: the exec has not ended (its pid not reused). */
-        if (exec_state(dk, eid, 0, &code, &pid) == -EBUSY)
+        if (in_container(fd, pid, container))
                 (void)syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0);
         (void)close(fd);
         (void)exec_state(dk, eid, EXEC_END_WAIT_MS, &code, &pid);
@@ -161,7 +176,7 @@ int docker_exec(struct berth_engine *e, struct berth_container *c, const struct 
                 r = docker_error(&reply, err, "exec in container %s", c->name);
         if (r == -ETIMEDOUT && reply.timed_out) {
                 berth_error_clear(err);
-                exec_kill(dk, eid);
+                exec_kill(dk, D(c)->id, eid);
                 *ret = (struct berth_exec_result){ .exit_code = -1,
                                                    .signal = SIGKILL,
                                                    .timed_out = true };

@@ -13,6 +13,7 @@
 #include <check.h>
 #include <curl/curl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include <sys/capability.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -319,6 +321,23 @@ static long http_get(const char *url, double timeout, struct body *b)
         return status;
 }
 
+struct metrics {
+        uint64_t calls, events, up;
+};
+
+static void metric(const char *name, const char *help, bool counter, uint64_t value, void *userdata)
+{
+        struct metrics *m = userdata;
+
+        (void)help, (void)counter;
+        if (streq(name, "berth_docker_calls_total"))
+                m->calls = value;
+        else if (streq(name, "berth_docker_events_total"))
+                m->events = value;
+        else if (streq(name, "berth_docker_engine_up"))
+                m->up = value;
+}
+
 /* ---- create, start, what Docker has ----------------------------------------------------- */
 
 START_TEST(test_create_start)
@@ -403,6 +422,17 @@ START_TEST(test_create_start)
         ck_assert_str_eq(jstr(pb, "HostPort", NULL), key);
         ck_assert(json_is_false(json_object_get(json_object_get(j, "Config"), "Tty")));
         json_decref(j);
+
+        /* The events are followed, and counted. */
+        {
+                struct metrics mt = {};
+                for (double end = test_now() + 5;
+                     (mt.up == 0 || mt.events == 0) && test_now() < end; usleep(20000))
+                        engine->ops->metrics(engine, metric, &mt);
+                ck_assert_uint_eq(mt.up, 1);
+                ck_assert_uint_gt(mt.events, 0);
+                ck_assert_uint_gt(mt.calls, 2);
+        }
 
         /* It serves on 127.0.0.1 through docker-proxy. */
         (void)snprintf(url, sizeof(url), "http://127.0.0.1:%u/index.html", p.host_port);
@@ -1050,6 +1080,181 @@ START_TEST(test_engine_down)
 }
 END_TEST
 
+/* ---- the engine goes away and comes back ---------------------------------------------------- */
+
+/* A unix socket in front of Docker's, that can be cut (every connection shut down, new
+ * ones closed at once) and restored. */
+struct proxy {
+        char path[600];
+        int fd;
+        pthread_t thread;
+        pthread_mutex_t lock;
+        bool down, stop;
+        int conns[64];
+        size_t n;
+};
+
+struct pipe_pair {
+        struct proxy *p;
+        int a, b;
+};
+
+static void *pump_main(void *userdata)
+{
+        struct pipe_pair *pp = userdata;
+        struct pollfd f[2] = { { .fd = pp->a, .events = POLLIN },
+                               { .fd = pp->b, .events = POLLIN } };
+        char buf[16384];
+
+        for (;;) {
+                ssize_t n;
+                if (poll(f, 2, 200) < 0)
+                        break;
+                if (__atomic_load_n(&pp->p->stop, __ATOMIC_SEQ_CST))
+                        break;
+                if (f[0].revents) {
+                        n = read(pp->a, buf, sizeof(buf));
+                        if (n <= 0 || write(pp->b, buf, (size_t)n) != n)
+                                break;
+                }
+                if (f[1].revents) {
+                        n = read(pp->b, buf, sizeof(buf));
+                        if (n <= 0 || write(pp->a, buf, (size_t)n) != n)
+                                break;
+                }
+        }
+        pthread_mutex_lock(&pp->p->lock);
+        for (size_t i = 0; i < pp->p->n; i++)
+                if (pp->p->conns[i] == pp->a || pp->p->conns[i] == pp->b)
+                        pp->p->conns[i] = -1;
+        pthread_mutex_unlock(&pp->p->lock);
+        close(pp->a);
+        close(pp->b);
+        free(pp);
+        return NULL;
+}
+
+static void *proxy_main(void *userdata)
+{
+        struct proxy *p = userdata;
+        struct sockaddr_un up = { .sun_family = AF_UNIX };
+
+        (void)snprintf(up.sun_path, sizeof(up.sun_path), "%s", docker_host + 7);
+        while (!__atomic_load_n(&p->stop, __ATOMIC_SEQ_CST)) {
+                struct pollfd f = { .fd = p->fd, .events = POLLIN };
+                struct pipe_pair *pp;
+                pthread_t t;
+                int c, u;
+
+                if (poll(&f, 1, 100) <= 0)
+                        continue;
+                c = accept4(p->fd, NULL, NULL, SOCK_CLOEXEC);
+                if (c < 0)
+                        continue;
+                pthread_mutex_lock(&p->lock);
+                if (p->down || p->n + 2 > ELEMENTSOF(p->conns)) {
+                        pthread_mutex_unlock(&p->lock);
+                        close(c);
+                        continue;
+                }
+                u = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                if (u < 0 || connect(u, (struct sockaddr *)&up, sizeof(up)) < 0) {
+                        pthread_mutex_unlock(&p->lock);
+                        close(c);
+                        if (u >= 0)
+                                close(u);
+                        continue;
+                }
+                p->conns[p->n++] = c;
+                p->conns[p->n++] = u;
+                pthread_mutex_unlock(&p->lock);
+                pp = malloc(sizeof(*pp));
+                ck_assert_ptr_nonnull(pp);
+                *pp = (struct pipe_pair){ .p = p, .a = c, .b = u };
+                ck_assert_int_eq(pthread_create(&t, NULL, pump_main, pp), 0);
+                pthread_detach(t);
+        }
+        return NULL;
+}
+
+static void proxy_cut(struct proxy *p, bool down)
+{
+        pthread_mutex_lock(&p->lock);
+        p->down = down;
+        for (size_t i = 0; down && i < p->n; i++)
+                if (p->conns[i] >= 0)
+                        shutdown(p->conns[i], SHUT_RDWR);
+        pthread_mutex_unlock(&p->lock);
+}
+
+START_TEST(test_engine_comes_back)
+{
+        struct proxy p = { .lock = PTHREAD_MUTEX_INITIALIZER };
+        struct sockaddr_un a = { .sun_family = AF_UNIX };
+        struct berth_error err = {};
+        struct berth_workload w;
+        struct metrics mt = {};
+        char host[700], path[200];
+        struct snap v;
+        uint64_t id;
+
+        (void)snprintf(p.path, sizeof(p.path), "%s/proxy.sock", dir);
+        (void)snprintf(a.sun_path, sizeof(a.sun_path), "%s", p.path);
+        p.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        ck_assert_int_ge(p.fd, 0);
+        ck_assert_int_eq(bind(p.fd, (struct sockaddr *)&a, sizeof(a)), 0);
+        ck_assert_int_eq(listen(p.fd, 16), 0);
+        ck_assert_int_eq(pthread_create(&p.thread, NULL, proxy_main, &p), 0);
+        (void)snprintf(host, sizeof(host), "unix://%s", p.path);
+        close_store();
+        open_store(host);
+        ck_assert_int_eq(berth_docker_engine_start(engine, &err), 0);
+
+        workload(&w, "trap 'exit 5' TERM; while :; do sleep 0.1; done");
+        id = run("back", &w, true);
+        v = wait_state(id, BERTH_CONTAINER_RUNNING, 5);
+
+        /* The engine goes away: the stream ends, the metric says so. */
+        proxy_cut(&p, true);
+        for (double end = test_now() + 5; test_now() < end; usleep(20000)) {
+                engine->ops->metrics(engine, metric, &mt);
+                if (mt.up == 0)
+                        break;
+        }
+        ck_assert_uint_eq(mt.up, 0);
+        ck_assert_int_eq(berth_docker_ping(engine, &err), -EHOSTDOWN);
+        /* Meanwhile the container ends, unseen. */
+        (void)snprintf(path, sizeof(path), "/containers/%s/stop?t=5", v.id);
+        ck_assert_int_eq(docker_call(dc, "POST", path, NULL, NULL, &err, "stop"), 204);
+        usleep(300000);
+        ck_assert_int_eq(snap_of(id).state, BERTH_CONTAINER_RUNNING);
+
+        /* It comes back: the thread reconnects and brings the object in line. */
+        proxy_cut(&p, false);
+        v = wait_state(id, BERTH_CONTAINER_EXITED, 10);
+        ck_assert_int_eq(v.exit_code, 5);
+        for (double end = test_now() + 5; test_now() < end; usleep(20000)) {
+                engine->ops->metrics(engine, metric, &mt);
+                if (mt.up == 1)
+                        break;
+        }
+        ck_assert_uint_eq(mt.up, 1);
+        /* And events flow again. */
+        ck_assert_msg(set_state(id, BERTH_CONTAINER_RUNNING, &err) >= 0, "%s", err.msg);
+        ck_assert_msg(lookup(id)->engine->ops->kill(engine, lookup(id), SIGKILL, &err) >= 0, "%s",
+                      err.msg);
+        ck_assert_int_eq(wait_state(id, BERTH_CONTAINER_EXITED, 10).exit_code, 137);
+        delete_container(id);
+        berth_workload_done(&w);
+
+        close_store();
+        __atomic_store_n(&p.stop, true, __ATOMIC_SEQ_CST);
+        ck_assert_int_eq(pthread_join(p.thread, NULL), 0);
+        close(p.fd);
+        usleep(300000); /* the pumps see the stop */
+}
+END_TEST
+
 /* ---- images and networks ------------------------------------------------------------------------
  */
 
@@ -1355,6 +1560,7 @@ static Suite *docker_suite(void)
         tc = tcase(s, "refusals");
         tcase_add_test(tc, test_refusals);
         tcase_add_test(tc, test_engine_down);
+        tcase_add_test(tcase(s, "reconnect"), test_engine_comes_back);
         tc = tcase(s, "lifecycle");
         tcase_add_test(tc, test_create_start);
         tcase_add_test(tc, test_stop_kill);
