@@ -238,9 +238,18 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *userdata)
 }
 
 static int fail_curl(struct docker_client *d, CURLcode c, const char *errbuf, bool connected,
-                     struct berth_error *err)
+                     long os_errno, struct berth_error *err)
 {
-        const char *why = errbuf[0] ? errbuf : curl_easy_strerror(c);
+        char buf[CURL_ERROR_SIZE + 64];
+        const char *why = buf;
+
+        /* The system's word when there is one (refused, no such socket): curl's names a
+         * host and port that do not exist here. */
+        if (os_errno > 0)
+                (void)snprintf(buf, sizeof(buf), "%s (%s)", strerror((int)os_errno),
+                               curl_easy_strerror(c));
+        else
+                why = errbuf[0] ? errbuf : curl_easy_strerror(c);
 
         /* Refused, no socket, or the engine went away in the middle. */
         if (c == CURLE_COULDNT_CONNECT || c == CURLE_COULDNT_RESOLVE_HOST ||
@@ -313,7 +322,7 @@ int docker_request(struct docker_client *d, const struct docker_request *q,
         struct curl_slist *hdrs = NULL;
         const char *method = q->method ? q->method : "GET";
         curl_off_t connect_us = 0;
-        long status = 0, timeout;
+        long status = 0, timeout, os_errno = 0;
         CURLcode c;
         int r;
 
@@ -360,6 +369,7 @@ int docker_request(struct docker_client *d, const struct docker_request *q,
         c = curl_easy_perform(x.h);
         (void)curl_easy_getinfo(x.h, CURLINFO_RESPONSE_CODE, &status);
         (void)curl_easy_getinfo(x.h, CURLINFO_CONNECT_TIME_T, &connect_us);
+        (void)curl_easy_getinfo(x.h, CURLINFO_OS_ERRNO, &os_errno);
 
         pthread_mutex_lock(&d->lock);
         for (struct call **p = &d->calls; *p; p = &(*p)->next)
@@ -381,7 +391,7 @@ int docker_request(struct docker_client *d, const struct docker_request *q,
                 r = berth_error_set(err, ECANCELED, "docker: %s %s: cancelled", method, q->path);
         else if (c != CURLE_OK) {
                 ret->timed_out = c == CURLE_OPERATION_TIMEDOUT;
-                r = fail_curl(d, c, errbuf, connect_us > 0 && status > 0, err);
+                r = fail_curl(d, c, errbuf, connect_us > 0 && status > 0, os_errno, err);
         } else
                 r = (int)status;
         curl_slist_free_all(hdrs);
@@ -473,7 +483,7 @@ int docker_call(struct docker_client *d, const char *method, const char *path, j
                 *ret = NULL;
         r = docker_request(d, &q, &reply, err);
         if (r < 0)
-                return berth_error_prefix(err, "%s", what);
+                return berth_error_prefix(err, "docker: %s", what);
         if (r == 304 || (r >= 200 && r < 300)) {
                 if (ret)
                         *ret = TAKE_PTR(reply.json);

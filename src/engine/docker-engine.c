@@ -320,12 +320,15 @@ static int docker_stop(struct berth_engine *e, struct berth_container *c, struct
         int r;
 
         if (!live) {
-                /* Not running here: Docker may still have it restarting by its policy. */
+                /* Not running here: Docker may still have it restarting by its policy
+                 * (a stop ends that). Nothing to stop is no error, whatever Docker says. */
                 pthread_mutex_lock(&s->lock);
                 c->stop_requested = true;
                 pthread_mutex_unlock(&s->lock);
-                r = call_on(c, "POST", "stop", "?t=0", NULL, err);
-                return r == -ENOENT ? 0 : MIN(r, 0);
+                struct berth_error e2 = {};
+                if (call_on(c, "POST", "stop", "?t=0", NULL, &e2) < 0)
+                        log_debug("Container %llu: %s", (unsigned long long)c->obj.id, e2.msg);
+                return 0;
         }
         pthread_mutex_lock(&s->lock);
         c->stop_requested = true;

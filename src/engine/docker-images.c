@@ -173,7 +173,7 @@ static int post_stream(struct docker *dk, const char *path, const void *data, si
         else if (nd.error < 0)
                 r = berth_error_set(err, EIO, "docker: %s: %s", what, nd.msg);
         else if (r < 0)
-                (void)berth_error_prefix(err, "%s", what);
+                (void)berth_error_prefix(err, "docker: %s", what);
         docker_reply_done(&reply);
         if (r >= 0 && ret_output) {
                 *ret_output = p.out ? TAKE_PTR(p.out) : strdup("");
