@@ -10,8 +10,10 @@
 #include "config.h"
 
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +125,33 @@ static void stop_dockerd(void)
         started_dir[0] = 0;
 }
 
+/* The engines of test programs that were killed before their exit (a timeout): each in
+ * /var/tmp/bdk-<pid> of a program that is gone. */
+static void stop_stale(void)
+{
+        char script[512], path[64];
+        struct dirent *de;
+        DIR *d = opendir("/var/tmp");
+
+        while (d && (de = readdir(d))) {
+                char *end;
+                long pid;
+
+                if (strncmp(de->d_name, "bdk-", 4) != 0)
+                        continue;
+                pid = strtol(de->d_name + 4, &end, 10);
+                if (*end || end == de->d_name + 4 || pid <= 0 || kill((pid_t)pid, 0) == 0 ||
+                    errno != ESRCH)
+                        continue;
+                (void)snprintf(path, sizeof(path), "/var/tmp/%s", de->d_name);
+                (void)run((const char *[]){ dockerd_script(script, sizeof(script)), "stop", path,
+                                            NULL });
+                test_rm_rf(path);
+        }
+        if (d)
+                closedir(d);
+}
+
 int test_docker_host(char *buf, size_t size)
 {
         const char *env = getenv("BERTH_TEST_DOCKER_HOST");
@@ -138,6 +167,7 @@ int test_docker_host(char *buf, size_t size)
         }
         if (geteuid() != 0)
                 return -EPERM;
+        stop_stale();
         /* Short, and not under /var/tmp/berth-*, which the harness's sweeps unmount. */
         (void)snprintf(started_dir, sizeof(started_dir), "/var/tmp/bdk-%d", (int)getpid());
         if (mkdir(started_dir, 0700) < 0 && errno != EEXIST) {
