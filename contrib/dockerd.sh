@@ -181,6 +181,10 @@ import_image() {
         *:*) repo=${ref%:*} tag=${ref##*:} ;;
         *) repo=$ref tag=latest ;;
         esac
+        [ -f "$tar" ] && [ -r "$tar" ] || {
+                say "cannot read $tar" # (Docker would import an empty body as an image)
+                exit 1
+        }
         ping_ok || {
                 say "no engine answers on $sock"
                 exit 1
