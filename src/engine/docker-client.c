@@ -312,6 +312,32 @@ static struct curl_slist *set_body(CURL *h, const struct docker_request *q, char
         return hdrs;
 }
 
+static void set_options(struct ctx *x, const char *url, const char *method, long timeout,
+                        struct curl_slist *hdrs, char *errbuf)
+{
+        (void)curl_easy_setopt(x->h, CURLOPT_URL, url);
+        (void)curl_easy_setopt(x->h, CURLOPT_UNIX_SOCKET_PATH, x->d->socket);
+        (void)curl_easy_setopt(x->h, CURLOPT_NOSIGNAL, 1L);
+        (void)curl_easy_setopt(x->h, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
+        (void)curl_easy_setopt(x->h, CURLOPT_TIMEOUT_MS, timeout);
+        (void)curl_easy_setopt(x->h, CURLOPT_ERRORBUFFER, errbuf);
+        (void)curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, hdrs);
+        if (!streq(method, "GET") && !streq(method, "POST"))
+                (void)curl_easy_setopt(x->h, CURLOPT_CUSTOMREQUEST, method);
+        (void)curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, on_write);
+        (void)curl_easy_setopt(x->h, CURLOPT_WRITEDATA, x);
+        /* The sockets are ours, so that cancel_all can shut them down. */
+        (void)curl_easy_setopt(x->h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+        (void)curl_easy_setopt(x->h, CURLOPT_OPENSOCKETDATA, x);
+        (void)curl_easy_setopt(x->h, CURLOPT_CLOSESOCKETFUNCTION, close_socket);
+        (void)curl_easy_setopt(x->h, CURLOPT_CLOSESOCKETDATA, x);
+        (void)curl_easy_setopt(x->h, CURLOPT_NOPROGRESS, 0L);
+        (void)curl_easy_setopt(x->h, CURLOPT_XFERINFOFUNCTION, progress);
+        (void)curl_easy_setopt(x->h, CURLOPT_XFERINFODATA, x);
+        /* One connection per call, closed after it: nothing is shared between threads. */
+        (void)curl_easy_setopt(x->h, CURLOPT_FORBID_REUSE, 1L);
+}
+
 int docker_request(struct docker_client *d, const struct docker_request *q,
                    struct docker_reply *ret, struct berth_error *err)
 {
@@ -339,26 +365,7 @@ int docker_request(struct docker_client *d, const struct docker_request *q,
                 return r < 0 ? r : -ENOMEM;
         }
         timeout = q->timeout_ms ? q->timeout_ms : q->on_data ? 0 : CALL_TIMEOUT_MS;
-        (void)curl_easy_setopt(x.h, CURLOPT_URL, url);
-        (void)curl_easy_setopt(x.h, CURLOPT_UNIX_SOCKET_PATH, d->socket);
-        (void)curl_easy_setopt(x.h, CURLOPT_NOSIGNAL, 1L);
-        (void)curl_easy_setopt(x.h, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
-        (void)curl_easy_setopt(x.h, CURLOPT_TIMEOUT_MS, timeout);
-        (void)curl_easy_setopt(x.h, CURLOPT_ERRORBUFFER, errbuf);
-        (void)curl_easy_setopt(x.h, CURLOPT_HTTPHEADER, hdrs);
-        if (!streq(method, "GET") && !streq(method, "POST"))
-                (void)curl_easy_setopt(x.h, CURLOPT_CUSTOMREQUEST, method);
-        (void)curl_easy_setopt(x.h, CURLOPT_WRITEFUNCTION, on_write);
-        (void)curl_easy_setopt(x.h, CURLOPT_WRITEDATA, &x);
-        (void)curl_easy_setopt(x.h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
-        (void)curl_easy_setopt(x.h, CURLOPT_OPENSOCKETDATA, &x);
-        (void)curl_easy_setopt(x.h, CURLOPT_CLOSESOCKETFUNCTION, close_socket);
-        (void)curl_easy_setopt(x.h, CURLOPT_CLOSESOCKETDATA, &x);
-        (void)curl_easy_setopt(x.h, CURLOPT_NOPROGRESS, 0L);
-        (void)curl_easy_setopt(x.h, CURLOPT_XFERINFOFUNCTION, progress);
-        (void)curl_easy_setopt(x.h, CURLOPT_XFERINFODATA, &x);
-        /* One connection per call, closed after it: nothing is shared between threads. */
-        (void)curl_easy_setopt(x.h, CURLOPT_FORBID_REUSE, 1L);
+        set_options(&x, url, method, timeout, hdrs, errbuf);
 
         pthread_mutex_lock(&d->lock);
         x.call.next = d->calls;
