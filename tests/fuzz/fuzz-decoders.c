@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libFuzzer target for every request decoder, the command-line splitter, the
- * mount-option parser, the unix socket's HTTP request parser and berth-init's launch and
- * exec specs. The first byte picks the decoder; the rest is its input (JSON for the decoders,
- * text for the others). Seeds: the request examples of the OpenAPI document and valid launch
- * and exec specs (tests/fuzz/make-corpus.py). `make fuzz` runs it; with --enable-fuzz,
- * `make check` runs it briefly (tests/fuzz/run.sh).
+ * mount-option parser, the unix socket's HTTP request parser, berth-init's launch and
+ * exec specs, and compose documents (YAML, and JSON as a pod's fileContents). The first
+ * byte picks the decoder; the rest is its input (JSON for the decoders, text for the
+ * others). Seeds: the request examples of the OpenAPI document, valid launch and exec
+ * specs and compose documents (tests/fuzz/make-corpus.py). `make fuzz` runs it; with
+ * --enable-fuzz, `make check` runs it briefly (tests/fuzz/run.sh).
  */
 #include "config.h"
 
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "cmdline.h"
+#include "compose.h"
 #include "container.h"
 #include "error.h"
 #include "imageapi-codec.h"
@@ -163,6 +165,82 @@ static void decode_exec(const char *text, size_t len)
         berth_exec_spec_done(&b);
 }
 
+/* What a service must be once loaded: names, a 64-hex hash, data directories and bind
+ * sources below the data root (host paths are not allowed here). */
+static void compose_check_service(const struct pod_service *s, const char *root)
+{
+        size_t n = strlen(root);
+
+        if (!s->name || !s->container_name || !s->image || !s->config_hash ||
+            strlen(s->config_hash) != 64 || strspn(s->config_hash, "0123456789abcdef") != 64)
+                abort();
+        STRV_FOREACH (d, s->data_dirs)
+                if (strncmp(*d, root, n) != 0 || (*d)[n] != '/' || strstr(*d, "/../") ||
+                    strstr(*d, "//"))
+                        abort();
+        for (size_t i = 0; i < s->w.n_mounts; i++)
+                if (strncmp(s->w.mounts[i].source, root, n) != 0 || s->w.mounts[i].source[n] != '/')
+                        abort();
+        if (s->engine == POD_ENGINE_NATIVE && (!s->w.args || !s->w.args[0] || s->w.n_ports))
+                abort();
+}
+
+/* A compose document: refused with a message of its own, or loaded; what loads gives a
+ * normalized document that loads again to the same document and hashes. */
+static void decode_compose(json_t *j)
+{
+        const struct pod_compose_opts o = {
+                .project = "od-pod-fuzz",
+                .data_root = "/usr/share/canteen/data",
+                .build_root = "/usr/share/berth/recipes",
+        };
+        struct pod_compose a = {}, b = {};
+        struct berth_error err = {};
+        int r;
+
+        r = pod_compose_load(j, &o, &a, &err);
+        if (r < 0) {
+                if ((r != -EINVAL && r != -EPERM && r != -ENOMEM) || err.code != r ||
+                    strlen(err.msg) >= sizeof(err.msg) || !err.msg[0] || a.doc)
+                        abort();
+                return;
+        }
+        if (!json_is_string(json_object_get(a.doc, "version")) || a.n_services == 0)
+                abort();
+        for (size_t i = 0; i < a.n_services; i++) {
+                compose_check_service(&a.services[i], o.data_root);
+                if (pod_compose_service(&a, a.services[i].name) != &a.services[i])
+                        abort();
+        }
+        if (pod_compose_load(a.doc, &o, &b, &err) < 0 || !json_equal(a.doc, b.doc) ||
+            a.n_services != b.n_services)
+                abort();
+        for (size_t i = 0; i < a.n_services; i++)
+                if (!streq(a.services[i].name, b.services[i].name) ||
+                    !streq(a.services[i].config_hash, b.services[i].config_hash))
+                        abort();
+        pod_compose_done(&a);
+        pod_compose_done(&b);
+}
+
+static void decode_yaml(const char *text, size_t len)
+{
+        struct berth_error err = {};
+        json_t *j = NULL;
+        int r = berth_yaml_to_json(text, len, &j, &err);
+
+        if (r < 0) {
+                if ((r != -EINVAL && r != -ENOMEM) || err.code != r || !err.msg[0] ||
+                    strlen(err.msg) >= sizeof(err.msg) || j)
+                        abort();
+                return;
+        }
+        if (!json_is_object(j) && !json_is_array(j))
+                abort();
+        decode_compose(j);
+        json_decref(j);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         unsigned which;
@@ -170,7 +248,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         if (size < 1 || size > (1 << 16))
                 return 0;
-        which = data[0] % 11;
+        which = data[0] % 13;
         text = malloc(size);
         if (!text)
                 return 0;
@@ -203,7 +281,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 decode_launch(text, size - 1);
         else if (which == 10)
                 decode_exec(text, size - 1);
-        else {
+        else if (which == 11)
+                decode_yaml(text, size - 1);
+        else if (which == 12) {
+                json_t *j = json_loadb(text, size - 1, JSON_REJECT_DUPLICATES, NULL);
+                if (j)
+                        decode_compose(j);
+                json_decref(j);
+        } else {
                 /* Mount options, comma-separated as a client would list them. */
                 char **opts = NULL, *joined = NULL, *save = NULL;
                 bool ro = false;

@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Seed corpus for tests/fuzz/fuzz-decoders from the OpenAPI document's request examples,
-plus valid launch and exec specs for berth-init (init/launch-spec.h).
+plus valid launch and exec specs for berth-init (init/launch-spec.h) and compose documents
+(src/api/pods/compose.h: YAML, and JSON as a pod's fileContents; the seed's bodies, every
+key, and the recipes of contrib/recipes/ when they are there).
 
     make-corpus.py OUTDIR openapi/imageapi.yaml
 
 Each file is one byte selecting the decoder (as fuzz-decoders.c does) and the example.
 """
+import glob
 import json
 import os
 import sys
@@ -112,6 +115,103 @@ SPECS = [
     (EXEC, "bad-args", dict(EXEC_MINIMAL, args=[])),
 ]
 
+YAML, COMPOSE = 11, 12
+# The seed's fileContents (set; details of postgres_latest; folding_at_home's recipe).
+COMPOSE_DOCS = [
+    ("seed-set", {"version": "3", "services": {
+        "hello_world": {"image": "ubuntu", "command": ["/bin/echo", "Hello world"]},
+        "my-website": {"build": "static_site/image/", "ports": ["3001:3000"],
+                       "volumes": ["/usr/share/canteen/data/od-pod-hello-site/static_site/www/:/www/"],
+                       "restart": "always"}}}),
+    ("seed-postgres", {"version": "3", "services": {"postgres_pg": {
+        "network_mode": "host", "image": "postgres:latest", "ports": ["5432:5432"],
+        "volumes": ["/usr/share/canteen/data/od-pod-postgres_latest/postgres_pg/data:"
+                    "/var/lib/postgresql/data"],
+        "environment": {"POSTGRES_PASSWORD": "postgres", "POSTGRES_USER": "postgres"}}}}),
+    ("seed-folding", {"version": "3", "services": {"folding_at_home": {
+        "image": "linuxserver/foldingathome", "container_name": "foldingathome",
+        "environment": ["PUID=1000", "PGID=1000", "TZ=America/LosAngeles",
+                        "NVIDIA_VISIBLE_DEVICES=none"],
+        "volumes": ["./foldingathome/config:/config"], "ports": ["7396:7396"],
+        "restart": "unless-stopped"}}}),
+    # Every key honoured, on both engines.
+    ("every-key", {"version": "3.8", "x-top": {"a": 1}, "services": {
+        "web": {"image": "registry.example.com:5000/team/web:1.0",
+                "build": {"context": "static_site/image", "dockerfile": "Dockerfile"},
+                "command": "sh -c 'echo \"hi\"; exec httpd -f'", "entrypoint": ["/bin/tini", "--"],
+                "environment": ["A=1", "B", "C="], "labels": {"tier": "front", "n": 2},
+                "ports": ["127.0.0.1:8000-8001:9000-9001/udp", "[::1]:53:53/udp", 8443,
+                          {"target": 90, "published": "9090", "protocol": "tcp"}],
+                "volumes": ["./data:/data:ro", "cache:/cache:rw,rshared",
+                            {"type": "bind", "source": "./long", "target": "/long",
+                             "read_only": True}],
+                "restart": "on-failure:3", "network_mode": "bridge", "container_name": "web-1",
+                "depends_on": {"db": {"condition": "service_started"}}, "user": "1000:1000",
+                "working_dir": "/srv", "cap_add": ["NET_ADMIN"], "cap_drop": ["CAP_MKNOD"],
+                "mem_limit": "512m", "cpus": "1.5", "pids_limit": 100,
+                "healthcheck": {"test": ["CMD", "true"], "interval": "1m30s", "timeout": "10s",
+                                "start_period": "500ms", "retries": 3},
+                "privileged": False, "devices": [], "x-note": "kept"},
+        "db": {"image": "file:///srv/images/db.sqsh", "command": ["postgres"], "user": "999",
+               "network_mode": "none", "depends_on": ["cache"]},
+        "cache": {"image": "rbd://rbd/cache@snap1", "entrypoint": "redis-server",
+                  "network_mode": "host", "cap_drop": ["ALL"], "cap_add": ["SETUID"]}}}),
+    # Refusals that byte-wise mutation seldom builds.
+    ("bad-host-path", {"services": {"a": {"image": "x", "volumes": ["/etc:/etc"]}}}),
+    ("bad-cycle", {"services": {"a": {"image": "x", "depends_on": ["b"]},
+                                "b": {"image": "x", "depends_on": ["a"]}}}),
+    ("bad-ports-host", {"services": {"a": {"image": "x", "network_mode": "host",
+                                           "ports": ["80:8080"]}}}),
+]
+YAML_DOCS = [
+    ("anchors", b"""x-common: &common
+  restart: always
+  environment:
+    TZ: UTC
+services:
+  web:
+    <<: *common
+    image: nginx:1.25
+    ports: ["8080:80", 22:22]
+  db:
+    <<: [*common, {user: '999'}]
+    image: postgres
+    healthcheck:
+      test: pg_isready
+      interval: 10s
+"""),
+    ("scalars", b"a: [~, null, true, False, 0x1F, 0o17, -12, 1.5e3, .inf, !!str 5, '8']\n"),
+    ("bomb", b"a: &a [x, x, x, x]\nb: &b [*a, *a, *a, *a]\nc: &c [*b, *b, *b, *b]\nd: [*c, *c]\n"),
+    ("duplicate", b"services:\n  web:\n    image: a\n    image: b\n"),
+]
+
+
+def compose_seeds(out, top):
+    n = 0
+    for name, doc in COMPOSE_DOCS:
+        body = json.dumps(doc, separators=(",", ":")).encode()
+        for which in (COMPOSE, YAML):  # JSON is YAML too
+            with open(os.path.join(out, "%d-compose-%s" % (which, name)), "wb") as f:
+                f.write(bytes([which]) + body)
+            n += 1
+    for name, text in YAML_DOCS:
+        with open(os.path.join(out, "%d-yaml-%s" % (YAML, name)), "wb") as f:
+            f.write(bytes([YAML]) + text)
+        n += 1
+    # The catalogue's recipes: their services as a pod's document.
+    for path in sorted(glob.glob(os.path.join(top, "contrib", "recipes", "*", "recipe.y*ml"))):
+        try:
+            recipe = yaml.safe_load(open(path))
+            services = {s["service_name"]: s["service_config"] for s in recipe["services"]}
+        except (yaml.YAMLError, KeyError, TypeError):
+            continue
+        body = yaml.safe_dump({"version": "3", "services": services}).encode()
+        name = os.path.basename(os.path.dirname(path))
+        with open(os.path.join(out, "%d-recipe-%s" % (YAML, name)), "wb") as f:
+            f.write(bytes([YAML]) + body)
+        n += 1
+    return n
+
 
 def main():
     out, doc = sys.argv[1], yaml.safe_load(open(sys.argv[2]))
@@ -134,7 +234,9 @@ def main():
     for i, (which, text) in enumerate(EXTRA):
         with open(os.path.join(out, "%d-extra-%d" % (which, i)), "wb") as f:
             f.write(bytes([which]) + text)
-    print("make-corpus.py: %d examples, %d specs" % (n, len(SPECS)))
+    top = os.path.dirname(os.path.dirname(os.path.abspath(sys.argv[2])))
+    docs = compose_seeds(out, top)
+    print("make-corpus.py: %d examples, %d specs, %d compose documents" % (n, len(SPECS), docs))
 
 
 if __name__ == "__main__":

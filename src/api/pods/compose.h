@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <errno.h> /* workload.h uses EINVAL */
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -30,8 +31,8 @@ int berth_yaml_to_json(const char *buf, size_t len, json_t **ret, struct berth_e
 int berth_yaml_file_to_json(const char *path, json_t **ret, struct berth_error *err);
 
 struct pod_compose_opts {
-        const char *project;   /* the pod's full name, "od-pod-x": the compose project */
-        const char *data_root; /* the pod data root (absolute) */
+        const char *project;    /* the pod's full name, "od-pod-x": the compose project */
+        const char *data_root;  /* the pod data root (absolute) */
         const char *build_root; /* relative build: contexts resolve here (the recipes
                                    directory); absolute ones must be below it too */
         bool allow_host_paths;  /* bind sources anywhere on the host */
@@ -47,9 +48,9 @@ struct pod_service {
         char *name;           /* the key under services: */
         char *container_name; /* "<project>_<name>_1", or container_name: */
         enum pod_engine engine;
-        char *image;         /* docker: the reference ("<project>_<name>" for build:);
-                                native: the file:// or rbd:// URL as written */
-        char *build_context; /* absolute directory (below build_root), NULL: no build */
+        char *image;            /* docker: the reference ("<project>_<name>" for build:);
+                                   native: the file:// or rbd:// URL as written */
+        char *build_context;    /* absolute directory (below build_root), NULL: no build */
         char *build_dockerfile; /* relative to the context, NULL: Dockerfile */
         char **depends_on;      /* service names */
         char *config_hash;      /* sha256 hex of the canonical JSON of the normalized service
