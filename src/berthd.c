@@ -23,9 +23,12 @@
 #include "fileio.h"
 #include "user.h"
 #include "http.h"
+#include "docker.h"
 #include "imageapi.h"
 #include "launch.h"
 #include "metrics.h"
+#include "pod.h"
+#include "pods-api.h"
 #include "log.h"
 #include "macro.h"
 #include "persist.h"
@@ -55,10 +58,13 @@ struct berthd {
         struct berth_cgroup_system *cgroups;
         struct berth_supervisor *supervisor;
         struct berth_engine *native; /* NULL without berth-init */
+        struct berth_engine *docker;
+        struct berth_pods *pods; /* NULL when its database could not be opened */
         struct berth_http_router *router;
         struct imageapi imageapi;
         struct berth_http_api containers_http;
         struct berth_events_api events_api;
+        struct berth_pods_api pods_api;
         struct berth_docs docs;
         struct berth_metrics metrics;
         struct berth_http_server *server;
@@ -399,6 +405,16 @@ static int register_types(struct berthd *d)
                                             &d->native, &err);
         if (r >= 0 && d->native)
                 r = berth_container_add_engine(d->store, d->native);
+        /* A client of the engine: nothing is contacted until a container needs it. */
+        if (r >= 0)
+                r = berth_docker_engine_new(d->store,
+                                            &(struct berth_docker_config){
+                                                    .host = cfg->docker_host,
+                                                    .owner = cfg->state_dir,
+                                            },
+                                            &d->docker, &err);
+        if (r >= 0)
+                r = berth_container_add_engine(d->store, d->docker);
         if (r < 0) {
                 log_error("Failed to set up the object types: %s",
                           err.msg[0] ? err.msg : strerror(-r));
@@ -425,6 +441,39 @@ static int recover_state(struct berthd *d)
         if (r < 0)
                 return log_error_errno(r, "Failed to recover the state in '%s': %m",
                                        d->cfg->state_dir);
+        return 0;
+}
+
+/* The docker engine's events keep its containers' states; pods that are enabled come
+ * back (what a reboot took is made again; what runs is left alone). A pods database
+ * that cannot be opened turns the pods off, not berthd. */
+static int start_pods(struct berthd *d)
+{
+        const struct berthd_config *cfg = d->cfg;
+        struct berth_error err = {};
+        int r;
+
+        r = berth_docker_engine_start(d->docker, &err);
+        if (r < 0)
+                log_warning("The docker engine's events are not followed: %s", err.msg);
+        r = berth_pods_new(d->store,
+                           &(struct berth_pods_config){
+                                   .data_dir = cfg->data_dir,
+                                   .data_root = cfg->pod_data_root,
+                                   .recipes_dir = cfg->recipes_dir,
+                                   .prefix = cfg->pod_prefix,
+                                   .ceph_conf = cfg->ceph_conf,
+                                   .allow_host_paths = cfg->pods_allow_host_paths,
+                                   .allow_privileged = cfg->pods_allow_privileged,
+                           },
+                           &d->pods, &err);
+        if (r < 0) {
+                log_warning("Pods are off: %s", err.msg[0] ? err.msg : strerror(-r));
+                return 0;
+        }
+        err = (struct berth_error){};
+        if (berth_pods_recover(d->pods, &err) < 0)
+                log_warning("Pods: %s", err.msg);
         return 0;
 }
 
@@ -474,11 +523,14 @@ static int add_apis(struct berthd *d)
         imageapi_init(&d->imageapi, d->store, d->cfg->max_body);
         imageapi_containers_init(&d->imageapi, &d->containers_http);
         berth_events_api_init(&d->events_api, &d->events, 16);
+        berth_pods_api_init(&d->pods_api, d->pods, d->store, d->cfg->docker_daemon_json,
+                            d->cfg->max_body);
         berth_docs_init(&d->docs);
         berth_metrics_init(&d->metrics, d->store, d->router);
         if (berth_http_router_add_api(d->router, &d->imageapi.http) < 0 ||
             berth_http_router_add_api(d->router, &d->containers_http) < 0 ||
             berth_http_router_add_api(d->router, &d->events_api.http) < 0 ||
+            berth_http_router_add_api(d->router, &d->pods_api.http) < 0 ||
             berth_http_router_add_api(d->router, &d->docs.http) < 0 ||
             berth_http_router_add_api(d->router, &d->metrics.http) < 0)
                 return -ENOMEM;
@@ -527,10 +579,10 @@ static int announce(struct berthd *d)
 /* berthd's start, in order. Each step logs why it failed; the first failure ends the
  * start, and berthd_done() takes down what the steps before it set up. */
 static int (*const setup_steps[])(struct berthd *d) = {
-        block_signals,     open_store,     lock_state_dir, claim_cgroup_parent, secure_state_dir,
-        open_launcher,     detect_cgroups, new_supervisor, register_types,      start_supervisor,
-        recover_state,     start_zygotes,  make_router,    require_token,       add_apis,
-        start_http_server, announce,
+        block_signals, open_store,        lock_state_dir, claim_cgroup_parent, secure_state_dir,
+        open_launcher, detect_cgroups,    new_supervisor, register_types,      start_supervisor,
+        recover_state, start_pods,        start_zygotes,  make_router,         require_token,
+        add_apis,      start_http_server, announce,
 };
 
 static void berthd_init(struct berthd *d, const struct berthd_config *cfg)
@@ -600,12 +652,17 @@ static void berthd_done(struct berthd *d)
         berth_http_server_stop(d->server);
         d->server = NULL;
         berth_http_router_free(d->router);
+        berth_pods_free(d->pods);
+        d->pods = NULL;
+        berth_docker_engine_stop(d->docker);
         d->supervisor = berth_supervisor_free(d->supervisor);
         remove_listen_file(d);
         d->store = berth_store_free(d->store);
         /* After the store: its containers use the engine until they are freed. */
         berth_native_engine_free(d->native);
         d->native = NULL;
+        berth_docker_engine_free(d->docker);
+        d->docker = NULL;
         berth_launcher_free(d->launcher);
         berth_cgroup_system_prune(d->cgroups);
         berth_cgroup_system_free(d->cgroups);

@@ -130,5 +130,9 @@ int native_exec(struct berth_engine *e, struct berth_container *c, const struct 
                 struct berth_exec_result *ret, struct berth_error *err);
 int native_stats(struct berth_engine *e, struct berth_container *c, struct berth_stats *ret,
                  struct berth_error *err);
+int native_top(struct berth_engine *e, struct berth_container *c, json_t **ret,
+               struct berth_error *err);
+int native_inspect(struct berth_engine *e, struct berth_container *c, json_t **ret,
+                   struct berth_error *err);
 int native_logs(struct berth_engine *e, struct berth_container *c, const struct berth_logs_query *q,
                 berth_log_line_fn fn, void *userdata, struct berth_error *err);

@@ -116,6 +116,22 @@ json_t *test_wait_container_state(const struct test_berthd *t, long long id, con
 json_t *test_wait_state_at(const struct test_berthd *t, const char *path, const char *state,
                            double timeout, void (*check)(json_t *reply));
 
+/* ---- a Ceph cluster (contrib/ceph-cluster.sh) ------------------------------------- */
+
+struct test_ceph {
+        char dir[600];
+        char conf[700]; /* its configuration, with the keyring: --ceph-conf */
+        char mon[128];  /* msgr1 ip:port */
+        char admin_key[128], client[64], client_key[128];
+        bool owned; /* started here (else the suite's, BERTH_TEST_CEPH_DIR) */
+};
+/* Start one in work/ceph, or find the suite's; fails the test when it cannot. */
+void test_ceph_start(struct test_ceph *c, const char *work);
+/* rbd import of file into the pool as image (replacing it). */
+void test_ceph_import(const struct test_ceph *c, const char *file, const char *image);
+/* Stop it when it was started here (no ck_* calls: fine after a failed start). */
+void test_ceph_stop(struct test_ceph *c);
+
 /* ---- kernel state ---------------------------------------------------------------- */
 
 /* A snapshot of what matters for leaks: mounts (mountinfo lines) and configured loop

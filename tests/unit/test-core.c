@@ -737,11 +737,77 @@ START_TEST(test_workload_json)
         ck_assert(back.cap_sets);
         ck_assert_uint_eq(back.cap_ambient, 1u << 10);
         berth_workload_done(&back);
+        /* an image brings its own command; anything else needs args */
         json_object_del(j, "args");
+        ck_assert_int_eq(berth_workload_from_json(j, &back, &err), 0);
+        ck_assert_ptr_null(back.args);
+        berth_workload_done(&back);
+        json_object_del(j, "image");
         ck_assert_int_eq(berth_workload_from_json(j, &back, &err), -EINVAL);
         ck_assert_msg(strstr(err.msg, "args"), "%s", err.msg);
         json_decref(j);
         berth_workload_done(&wl);
+}
+END_TEST
+
+/* What only engines that run images read survives a record, and a workload without
+ * any of it writes no image_opts (records of other workloads are as they were). */
+START_TEST(test_workload_image_opts)
+{
+        struct berth_workload wl, back, copy;
+        struct berth_error err = {};
+        char s_ep[] = "/entry", s_web[] = "web", s_cmd[] = "CMD-SHELL", s_true[] = "true";
+        char s_ip[] = "127.0.0.1", s_tcp[] = "tcp", s_img[] = "busybox:1", s_user[] = "nobody";
+        char s_bridge[] = "bridge", s_net[] = "od-pod-x_default";
+        char *ep[] = { s_ep, NULL }, *aliases[] = { s_web, NULL },
+             *test[] = { s_cmd, s_true, NULL };
+        struct berth_wl_port port = { .host_ip = s_ip,
+                                      .host_port = 3001,
+                                      .host_port_end = 3001,
+                                      .port = 3000,
+                                      .port_end = 3000,
+                                      .proto = s_tcp };
+        struct berth_wl_health health = { .test = test,
+                                          .interval_ns = 5000000000ull,
+                                          .retries = 3 };
+        json_t *j;
+
+        berth_workload_init(&wl);
+        wl.image = s_img;
+        j = berth_workload_to_json(&wl);
+        ck_assert_ptr_null(json_object_get(j, "image_opts"));
+        json_decref(j);
+
+        wl.entrypoint = ep;
+        wl.user_name = s_user;
+        wl.network_mode = s_bridge;
+        wl.network = s_net;
+        wl.network_aliases = aliases;
+        wl.ports = &port;
+        wl.n_ports = 1;
+        wl.health = &health;
+        j = berth_workload_to_json(&wl);
+        ck_assert_ptr_nonnull(json_object_get(j, "image_opts"));
+        ck_assert_int_eq(berth_workload_from_json(j, &back, &err), 0);
+        json_decref(j);
+        ck_assert_str_eq(back.entrypoint[0], "/entry");
+        ck_assert_str_eq(back.user_name, "nobody");
+        ck_assert_str_eq(back.network, "od-pod-x_default");
+        ck_assert_str_eq(back.network_aliases[0], "web");
+        ck_assert_uint_eq(back.n_ports, 1);
+        ck_assert_str_eq(back.ports[0].host_ip, "127.0.0.1");
+        ck_assert_uint_eq(back.ports[0].host_port, 3001);
+        ck_assert_uint_eq(back.ports[0].port, 3000);
+        ck_assert_str_eq(back.ports[0].proto, "tcp");
+        ck_assert_ptr_nonnull(back.health);
+        ck_assert_str_eq(back.health->test[1], "true");
+        ck_assert_uint_eq(back.health->interval_ns, 5000000000ull);
+        ck_assert_uint_eq(back.health->retries, 3);
+        ck_assert_int_eq(berth_workload_copy(&copy, &back), 0);
+        ck_assert_str_eq(copy.ports[0].host_ip, "127.0.0.1");
+        ck_assert_str_eq(copy.health->test[0], "CMD-SHELL");
+        berth_workload_done(&copy);
+        berth_workload_done(&back);
 }
 END_TEST
 
@@ -762,6 +828,7 @@ static Suite *core_suite(void)
         tc = tcase_create("native");
         tcase_add_test(tc, test_launch_from_workload);
         tcase_add_test(tc, test_workload_json);
+        tcase_add_test(tc, test_workload_image_opts);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -640,6 +640,7 @@ struct steps {
         berth_pod_step_fn fn;
         void *userdata;
         unsigned failed;
+        int first_code; /* -errno of the first failure */
         char first[BERTH_ERROR_MSG_MAX];
 };
 
@@ -647,8 +648,10 @@ static void step(struct steps *st, const char *container, int r, const struct be
 {
         const char *msg = r < 0 ? (e->msg[0] ? e->msg : strerror(-r)) : NULL;
 
-        if (r < 0 && st->failed++ == 0)
+        if (r < 0 && st->failed++ == 0) {
+                st->first_code = r;
                 (void)snprintf(st->first, sizeof(st->first), "%s: %s", container, msg);
+        }
         if (st->fn)
                 st->fn(container, msg, st->userdata);
 }
@@ -658,8 +661,9 @@ static int steps_result(const struct steps *st, const char *pod, const char *ver
 {
         if (st->failed == 0)
                 return 0;
-        return berth_error_set(err, EIO, "pod %s: %s failed for %u container%s: %s", pod, verb,
-                               st->failed, st->failed == 1 ? "" : "s", st->first);
+        /* The first failure's kind (an engine that does not answer stays a 503). */
+        return berth_error_set(err, -st->first_code, "pod %s: %s failed for %u container%s: %s",
+                               pod, verb, st->failed, st->failed == 1 ? "" : "s", st->first);
 }
 
 /* Bring every service up: make what is missing or outdated, start what is not

@@ -444,7 +444,7 @@ static int copy_ports(struct member *x, const struct berth_workload *w)
                 const struct berth_wl_port *p = &w->ports[i];
                 unsigned last = MAX(p->port_end, p->port);
 
-                for (unsigned k = 0; p->port + k <= last && x->n_ports < n; k++) {
+                for (unsigned k = 0; (unsigned)p->port + k <= last && x->n_ports < n; k++) {
                         struct pods_port *o = &x->ports[x->n_ports++];
 
                         o->port = p->port + k;
