@@ -35,17 +35,30 @@ show_logs() {
 }
 
 cd "$top"
-# One Docker engine for the whole run (contrib/dockerd.sh: no iptables, no forwarding),
-# which the tests that need one share (BERTH_TEST_DOCKER_HOST); stopped at the end.
-stop_dockerd() {
-        "$top/contrib/dockerd.sh" stop "$docker_dir" >/dev/null 2>&1 || true
-        rm -rf --one-file-system "$docker_dir"
+# One Docker engine and one Ceph cluster for the whole run, which the tests that need them
+# share (BERTH_TEST_DOCKER_HOST, BERTH_TEST_CEPH_DIR; contrib/dockerd.sh: no iptables, no
+# forwarding; contrib/ceph-cluster.sh: 127.0.0.1 only); stopped at the end, by pid.
+docker_dir=
+ceph_dir=
+stop_daemons() {
+        if [ -n "$docker_dir" ]; then
+                "$top/contrib/dockerd.sh" stop "$docker_dir" >/dev/null 2>&1 || true
+                rm -rf --one-file-system "$docker_dir"
+        fi
+        if [ -n "$ceph_dir" ]; then
+                "$top/contrib/ceph-cluster.sh" stop "$ceph_dir" >/dev/null 2>&1 || true
+        fi
 }
+trap stop_daemons EXIT
 if [ "$(id -u)" = 0 ] && command -v dockerd >/dev/null 2>&1; then
         docker_dir=/var/tmp/bdk-suite-$$
-        trap stop_dockerd EXIT
         "$top/contrib/dockerd.sh" start "$docker_dir" >/dev/null
         export BERTH_TEST_DOCKER_HOST="unix://$docker_dir/docker.sock"
+fi
+if [ "$(id -u)" = 0 ] && command -v ceph-mon >/dev/null 2>&1; then
+        ceph_dir=/var/tmp/bceph-suite-$$
+        "$top/contrib/ceph-cluster.sh" start "$ceph_dir" >/dev/null
+        export BERTH_TEST_CEPH_DIR="$ceph_dir"
 fi
 [ -x configure ] || autoreconf -fi
 # Every lane builds out of tree (build/<lane>); an in-tree configuration would stop

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -168,6 +169,48 @@ static int free_port(void)
         port = ntohs(a.sin_port);
         close(fd);
         return port;
+}
+
+/* ---- /events, raw (server-sent events) -------------------------------------------- */
+
+static int events_open(void)
+{
+        struct sockaddr_in sa = { .sin_family = AF_INET };
+        char req[128];
+        int fd, port;
+
+        ck_assert_int_eq(sscanf(d.url, "http://127.0.0.1:%d", &port), 1);
+        sa.sin_port = htons((uint16_t)port);
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        (void)snprintf(req, sizeof(req), "GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        ck_assert_int_eq(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+        (void)fcntl(fd, F_SETFL, O_NONBLOCK);
+        return fd;
+}
+
+/* Read the stream into buf until it holds every needle (bounded). */
+static void events_wait(int fd, char *buf, size_t size, const char *const *needles)
+{
+        double deadline = test_now() + 10;
+        size_t len = strlen(buf);
+
+        for (;;) {
+                bool all = true;
+                for (size_t i = 0; needles[i]; i++)
+                        all &= strstr(buf, needles[i]) != NULL;
+                if (all)
+                        return;
+                ck_assert_msg(test_now() < deadline, "events: %s", buf);
+                ssize_t n = read(fd, buf + len, size - 1 - len);
+                if (n > 0) {
+                        len += (size_t)n;
+                        buf[len] = 0;
+                } else
+                        usleep(10000);
+        }
 }
 
 /* ---- the pods API ------------------------------------------------------------------ */
@@ -688,11 +731,21 @@ START_TEST(native_walk)
         (void)snprintf(page, sizeof(page), "%s/index.html", www);
         ck_assert_int_eq(write_file_atomic(page, "native pod page\n", 16, 0644), 0);
 
+        int efd = events_open();
+        char ebuf[65536] = "";
+
+        usleep(100000);
         j = pod_call("POST", "native", "set", doc, 200);
         json_decref(j);
         j = pod_call("POST", "native", "enable", "{}", 200);
         json_decref(j);
         wait_pod_state("native", "online", 30);
+        /* pod state changes go on /events */
+        events_wait(efd, ebuf, sizeof(ebuf),
+                    (const char *const[]){ "event: pod", "\"name\":\"od-pod-native\"",
+                                           "\"event\":\"created\"", "\"event\":\"enable\"",
+                                           "\"state\":\"online\"", NULL });
+        close(efd);
         wait_port_says(port, "native pod page", 20);
 
         /* its containers are ImageAPI containers too, on an overlay of the image */

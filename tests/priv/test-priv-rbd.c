@@ -28,12 +28,10 @@
 
 static struct test_berthd d;
 static char *work; /* images and the cluster's directory */
-static char ceph_dir[600];
-static char mon[128], admin_key[128], client[64], client_key[128], ceph_conf[700];
+static struct test_ceph ceph;
 static char cgparent[64];
 
-/* ---- fixture ----------------------------------------------------------------------- */
-
+/* A script of contrib/. */
 static const char *script(const char *name)
 {
         static char p[512];
@@ -43,41 +41,13 @@ static const char *script(const char *name)
         return p;
 }
 
-/* KEY='value' lines from ceph-cluster.sh start. */
-static void env_value(const char *text, const char *key, char *buf, size_t size)
-{
-        char needle[64];
-        const char *p;
-        size_t n;
-
-        (void)snprintf(needle, sizeof(needle), "%s='", key);
-        p = strstr(text, needle);
-        ck_assert_msg(p && (p == text || p[-1] == '\n'), "%s missing in: %s", key, text);
-        p += strlen(needle);
-        n = strcspn(p, "'");
-        ck_assert(n < size);
-        memcpy(buf, p, n);
-        buf[n] = 0;
-}
-
 /* An unchecked fixture: runs once, in the runner's process, before the tests. */
 static void cluster_start(void)
 {
-        _cleanup_free_ char *out = NULL;
         char sqsh[600], junk[600], of[620];
-        int r;
 
         work = test_tmpdir("berth-rbdwork-");
-        (void)snprintf(ceph_dir, sizeof(ceph_dir), "%s/ceph", work);
-        r = test_run_output((const char *[]){ script("ceph-cluster.sh"), "start", ceph_dir, NULL },
-                            false, &out);
-        ck_assert_msg(r == 0, "ceph-cluster.sh start failed (%d)", r);
-        env_value(out, "CEPH_MON", mon, sizeof(mon));
-        env_value(out, "CEPH_ADMIN_KEY", admin_key, sizeof(admin_key));
-        env_value(out, "CEPH_CLIENT", client, sizeof(client));
-        env_value(out, "CEPH_CLIENT_KEY", client_key, sizeof(client_key));
-        env_value(out, "CEPH_CONF", ceph_conf, sizeof(ceph_conf));
-
+        test_ceph_start(&ceph, work);
         (void)snprintf(sqsh, sizeof(sqsh), "%s/busybox.sqsh", work);
         (void)snprintf(junk, sizeof(junk), "%s/junk.img", work);
         (void)snprintf(of, sizeof(of), "of=%s", junk);
@@ -85,39 +55,21 @@ static void cluster_start(void)
         ck_assert_int_eq(test_run((const char *[]){ "dd", "if=/dev/urandom", of, "bs=64k",
                                                     "count=16", "status=none", NULL }),
                          0);
-        ck_assert_int_eq(test_run((const char *[]){ script("ceph-cluster.sh"), "import", ceph_dir,
-                                                    sqsh, "busybox.sqsh", NULL }),
-                         0);
-        ck_assert_int_eq(test_run((const char *[]){ script("ceph-cluster.sh"), "import", ceph_dir,
-                                                    junk, "junk.img", NULL }),
-                         0);
+        test_ceph_import(&ceph, sqsh, "busybox.sqsh");
+        test_ceph_import(&ceph, junk, "junk.img");
         /* A second image: one RBD image is attached once. */
-        ck_assert_int_eq(test_run((const char *[]){ script("ceph-cluster.sh"), "import", ceph_dir,
-                                                    sqsh, "busybox2.sqsh", NULL }),
-                         0);
+        test_ceph_import(&ceph, sqsh, "busybox2.sqsh");
 }
 
 /* Also from main(), after a failed start: no ck_* calls here. Stopping a cluster that
  * is not running is fine. */
 static void cluster_stop(void)
 {
-        pid_t pid;
-        int status;
-
-        if (!ceph_dir[0])
-                return;
-        pid = fork();
-        if (pid == 0) {
-                execl(script("ceph-cluster.sh"), "ceph-cluster.sh", "stop", ceph_dir, (char *)NULL);
-                _exit(127);
-        }
-        if (pid > 0)
-                (void)waitpid(pid, &status, 0);
-        ceph_dir[0] = 0;
+        test_ceph_stop(&ceph);
 }
 
 /* The cluster's configuration names its keyring: attachments without a secret use it. */
-static const char *extra[] = { "--cgroup-parent", cgparent, "--ceph-conf", ceph_conf, NULL };
+static const char *extra[] = { "--cgroup-parent", cgparent, "--ceph-conf", ceph.conf, NULL };
 
 static void setup(void)
 {
@@ -139,7 +91,7 @@ static void assert_no_key(json_t *j)
 {
         _cleanup_free_ char *text = j ? json_dumps(j, 0) : NULL;
 
-        ck_assert_msg(!text || (!strstr(text, admin_key) && !strstr(text, client_key)),
+        ck_assert_msg(!text || (!strstr(text, ceph.admin_key) && !strstr(text, ceph.client_key)),
                       "a key in the reply: %s", text);
 }
 
@@ -176,7 +128,7 @@ static char *rbd_def(const char *image, const char *options)
         ck_assert(asprintf(&b,
                            "{\"monitors\":[\"%s\"],\"pool\":\"rbd\",\"image\":\"%s\","
                            "\"options\":{%s}}",
-                           mon, image, options) > 0);
+                           ceph.mon, image, options) > 0);
         return b;
 }
 
@@ -185,7 +137,7 @@ static char *admin_options(bool ro)
         char *o;
 
         ck_assert(asprintf(&o, "\"ro\":%s,\"name\":\"admin\",\"secret\":\"%s\"",
-                           ro ? "true" : "false", admin_key) > 0);
+                           ro ? "true" : "false", ceph.admin_key) > 0);
         return o;
 }
 
@@ -218,7 +170,8 @@ static void assert_log_has_no_key(void)
         _cleanup_free_ char *log = NULL;
 
         ck_assert_int_ge(read_file(d.log_path, 1 << 24, &log, NULL), 0);
-        ck_assert_msg(!strstr(log, admin_key) && !strstr(log, client_key), "a key in the log");
+        ck_assert_msg(!strstr(log, ceph.admin_key) && !strstr(log, ceph.client_key),
+                      "a key in the log");
 }
 
 /* ---- tests ------------------------------------------------------------------------- */
@@ -344,8 +297,8 @@ START_TEST(test_nested_and_cascade)
         json_t *j;
         pid_t pid;
 
-        ck_assert(asprintf(&opts, "\"ro\":true,\"name\":\"%s\",\"secret\":\"%s\"", client,
-                           client_key) > 0);
+        ck_assert(asprintf(&opts, "\"ro\":true,\"name\":\"%s\",\"secret\":\"%s\"", ceph.client,
+                           ceph.client_key) > 0);
         def = rbd_def("busybox.sqsh", opts);
         ck_assert(
                 asprintf(
@@ -488,7 +441,7 @@ START_TEST(test_bad_input)
                            "\"ro\":true,\"name\":\"admin\","
                            "\"secret\":\"AQCKtEdmAAAAABAAk1Qm0fYpQoMmkx9y0AyL5A==\"") > 0);
         ck_assert(asprintf(&cases[1].options, "\"ro\":true,\"name\":\"nobody\",\"secret\":\"%s\"",
-                           admin_key) > 0);
+                           ceph.admin_key) > 0);
         ck_assert(asprintf(&cases[2].options, "%s", good) > 0);
         ck_assert(asprintf(&cases[3].options, "%s", good) > 0);
         ck_assert(asprintf(&cases[4].options, "%s,\"mount_timeout\":3", good) > 0);
@@ -503,12 +456,12 @@ START_TEST(test_bad_input)
                         asprintf(&b,
                                  "{\"kind\":\"rbd\",\"rbd\":{\"monitors\":[\"%s\"],\"pool\":\"%s\","
                                  "\"image\":\"%s\",\"options\":{%s}}}",
-                                 cases[i].monitor ? cases[i].monitor : mon, i == 2 ? "nope" : "rbd",
-                                 cases[i].image, cases[i].options) > 0);
+                                 cases[i].monitor ? cases[i].monitor : ceph.mon,
+                                 i == 2 ? "nope" : "rbd", cases[i].image, cases[i].options) > 0);
                 test_post(&d, "/imageapi/v1/attach", b, &r);
                 dt = test_now() - t0;
                 test_assert_error(&r, cases[i].status, cases[i].msg);
-                ck_assert_msg(!strstr(r.body, admin_key) && !strstr(r.body, "AQCKtEdm"),
+                ck_assert_msg(!strstr(r.body, ceph.admin_key) && !strstr(r.body, "AQCKtEdm"),
                               "a key in the reply: %s", r.body);
                 ck_assert_msg(dt < cases[i].max_s, "case %zu took %.1f s", i, dt);
                 fprintf(stderr, "case %zu: %ld in %.2f s: %s\n", i, r.status, dt, r.body);
