@@ -51,9 +51,18 @@ struct berth_stats {
         bool memory_set, cpu_set, pids_set; /* what the engine could read */
 };
 
+/* Where a line came from, when the engine knows. */
+struct berth_log_meta {
+        int stream;  /* 1 stdout, 2 stderr; 0: not known */
+        double time; /* when it was written, seconds since the epoch; 0: not known */
+};
+
 struct berth_logs_query {
         size_t tail; /* the last N lines; 0: all */
         bool follow; /* keep calling fn as lines come until it returns < 0 */
+        /* Not NULL: the engine fills it in before each call of fn (0s when it cannot
+         * tell: the native engine keeps one log of both streams, without times). */
+        struct berth_log_meta *meta;
 };
 /* A line of a container's log (without its newline); return < 0 to stop. */
 typedef int (*berth_log_line_fn)(const char *line, size_t len, void *userdata);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "docker-internal.h"
@@ -268,6 +269,55 @@ struct log_demux {
         struct docker_lines out, err;
 };
 
+/* A stream's lines for the caller, with where they came from and when (the time is
+ * Docker's RFC 3339 prefix, asked for with timestamps=1, and taken off the line). */
+struct log_stream {
+        int stream;
+        struct berth_log_meta *meta;
+        berth_log_line_fn fn;
+        void *userdata;
+};
+
+/* "2026-12-04T18:10:00.123456789Z": seconds since the epoch, or 0. */
+static double rfc3339_time(const char *s, size_t len)
+{
+        char buf[64], *end;
+        struct tm tm = {};
+        double frac = 0;
+
+        if (len == 0 || len >= sizeof(buf))
+                return 0;
+        memcpy(buf, s, len);
+        buf[len] = 0;
+        end = strptime(buf, "%Y-%m-%dT%H:%M:%S", &tm);
+        if (!end)
+                return 0;
+        if (*end == '.') {
+                char *f = end;
+                frac = strtod(f, &end);
+        }
+        if (!streq(end, "Z"))
+                return 0;
+        return (double)timegm(&tm) + frac;
+}
+
+static int stream_line(const char *line, size_t len, void *userdata)
+{
+        struct log_stream *ls = userdata;
+
+        if (ls->meta) {
+                const char *sp = memchr(line, ' ', len);
+                double t = sp ? rfc3339_time(line, (size_t)(sp - line)) : 0;
+                ls->meta->stream = ls->stream;
+                ls->meta->time = t;
+                if (t > 0) {
+                        len -= (size_t)(sp + 1 - line);
+                        line = sp + 1;
+                }
+        }
+        return ls->fn(line, len, ls->userdata);
+}
+
 static int demux_line(int stream, const char *buf, size_t len, void *userdata)
 {
         struct log_demux *m = userdata;
@@ -293,9 +343,10 @@ int docker_logs(struct berth_engine *e, struct berth_container *c, const struct 
 {
         struct docker *dk = e->data;
         struct follow f = { .s = dk->store, .c = c };
+        struct log_stream out = { 1, q->meta, fn, userdata }, errs = { 2, q->meta, fn, userdata };
         struct log_demux lm = {
-                .out = { .fn = fn, .userdata = userdata },
-                .err = { .fn = fn, .userdata = userdata },
+                .out = { .fn = stream_line, .userdata = &out },
+                .err = { .fn = stream_line, .userdata = &errs },
         };
         struct docker_demux dm = { .fn = demux_line, .userdata = &lm };
         struct docker_reply reply = {};
@@ -308,8 +359,9 @@ int docker_logs(struct berth_engine *e, struct berth_container *c, const struct 
                 (void)snprintf(tail, sizeof(tail), "%zu", q->tail);
         else
                 (void)snprintf(tail, sizeof(tail), "all");
-        (void)snprintf(path, sizeof(path), "/containers/%s/logs?stdout=1&stderr=1&tail=%s%s",
-                       D(c)->id, tail, q->follow ? "&follow=1" : "");
+        (void)snprintf(path, sizeof(path), "/containers/%s/logs?stdout=1&stderr=1&tail=%s%s%s",
+                       D(c)->id, tail, q->follow ? "&follow=1" : "",
+                       q->meta ? "&timestamps=1" : "");
         r = docker_request(dk->client,
                            &(struct docker_request){
                                    .path = path,

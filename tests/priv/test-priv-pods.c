@@ -450,6 +450,26 @@ START_TEST(docker_walk)
                 ck_assert_ptr_nonnull(strstr(json_string_value(j), "| worker-up"));
                 json_decref(j);
         }
+        /* and as JSON: which stream, and when (the engine's time) */
+        {
+                json_t *line;
+                size_t i;
+                bool seen = false;
+                j = pod_call("GET", "walk", "log?format=json", NULL, 200);
+                json_array_foreach (json_object_get(j, "lines"), i, line) {
+                        if (!streq_ptr(test_json_str(line, "line"), "worker-up"))
+                                continue;
+                        seen = true;
+                        ck_assert_str_eq(test_json_str(line, "container"), "od-pod-walk_worker_1");
+                        ck_assert_str_eq(test_json_str(line, "service"), "worker");
+                        ck_assert_str_eq(test_json_str(line, "stream"), "stdout");
+                        ck_assert_msg(test_json_str(line, "time") &&
+                                              strncmp(test_json_str(line, "time"), "20", 2) == 0,
+                                      "time: %s", test_json_str(line, "time"));
+                }
+                ck_assert(seen);
+                json_decref(j);
+        }
 
         /* pause / unpause: the seed's text, and the engine agrees */
         j = pod_call("POST", "walk", "pause", "{}", 200);
@@ -509,6 +529,30 @@ START_TEST(docker_walk)
         j = pod_call("POST", "nosuchpod", "test", doc2, 200);
         ck_assert(json_is_false(json_object_get(j, "exists")));
         json_decref(j);
+
+        /* restart: always — a payload killed behind everyone's back comes back, by the
+         * engine's restart manager, and the pod with it */
+        {
+                json_t *before = wait_docker_state("od-pod-walk_web_1", "running", 10), *after;
+                pid_t pid = (pid_t)json_integer_value(
+                        json_object_get(json_object_get(before, "State"), "Pid"));
+                double deadline = test_now() + 20;
+                ck_assert_int_gt(pid, 1);
+                ck_assert_int_eq(kill(pid, SIGKILL), 0);
+                json_decref(before);
+                for (;;) {
+                        after = docker_inspect("od-pod-walk_web_1", &status);
+                        if (json_integer_value(json_object_get(after, "RestartCount")) >= 1 &&
+                            streq_ptr(docker_state(after), "running"))
+                                break;
+                        json_decref(after);
+                        ck_assert_msg(test_now() < deadline, "web did not come back");
+                        usleep(100000);
+                }
+                json_decref(after);
+                wait_pod_state("walk", "online", 10);
+                wait_port_says(port, "hello from a pod", 20);
+        }
 
         /* kill: the seed's text */
         j = pod_call("POST", "walk", "kill", "{}", 200);

@@ -900,6 +900,7 @@ out:
 /* A log reply being built (not followed). */
 struct log_ctx {
         const struct member *x;
+        struct berth_log_meta meta;
         char *label;  /* compose's prefix: "<service>_1" or the container's name */
         size_t width; /* the longest service name + 3 */
         bool json;
@@ -920,18 +921,34 @@ static void append_bytes(struct strbuf *b, const char *s, size_t len)
         b->p[b->len] = 0;
 }
 
-static json_t *line_json(const char *container, const char *service, const char *line, size_t len)
+static json_t *line_json(const char *container, const char *service,
+                         const struct berth_log_meta *meta, const char *line, size_t len)
 {
         _cleanup_free_ char *clean = NULL;
         size_t clen = 0;
+        json_t *j;
 
         clean = pods_text_utf8(line, len, &clen);
         if (!clean)
                 return NULL;
-        /* The engines give lines only (engine.h): which stream and when are not known
-         * here. */
-        return json_pack("{s:s, s:s, s:n, s:n, s:s%}", "container", container, "service", service,
-                         "stream", "time", "line", clean, clen);
+        j = json_pack("{s:s, s:s, s:n, s:n, s:s%}", "container", container, "service", service,
+                      "stream", "time", "line", clean, clen);
+        /* What the engine could tell (the native engine keeps one log of both streams,
+         * without times: null). */
+        if (j && meta->stream > 0)
+                json_object_set_new(j, "stream",
+                                    json_string(meta->stream == 2 ? "stderr" : "stdout"));
+        if (j && meta->time > 0) {
+                char when[64];
+                time_t sec = (time_t)meta->time;
+                struct tm tm;
+                (void)gmtime_r(&sec, &tm);
+                (void)snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
+                               tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                               tm.tm_sec, (int)((meta->time - (double)sec) * 1e6));
+                json_object_set_new(j, "time", json_string(when));
+        }
+        return j;
 }
 
 static int log_line(const char *line, size_t len, void *userdata)
@@ -947,7 +964,7 @@ static int log_line(const char *line, size_t len, void *userdata)
         }
         c->bytes += cost;
         if (c->json) {
-                json_t *j = line_json(c->x->container, c->x->service, line, len);
+                json_t *j = line_json(c->x->container, c->x->service, &c->meta, line, len);
                 return json_array_append_new(c->lines, j) < 0 ? -ENOMEM : 0;
         }
         pods_text_log_prefix(c->text, c->label, c->width);
@@ -978,6 +995,7 @@ struct follower {
         struct berth_store *store;
         uint64_t id;
         struct berth_logs_query q;
+        struct berth_log_meta meta;
         char *label, *container, *service;
         size_t width;
         bool json;
@@ -1014,7 +1032,7 @@ static int follow_line(const char *line, size_t len, void *userdata)
         int r;
 
         if (f->json) {
-                json_t *j = line_json(f->container, f->service, line, len);
+                json_t *j = line_json(f->container, f->service, &f->meta, line, len);
                 dump = j ? json_dumps(j, JSON_COMPACT) : NULL;
                 json_decref(j);
                 if (dump)
@@ -1078,6 +1096,8 @@ static struct follower *follower_new(struct follow_shared *sh, struct berth_pods
                 follower_free(f);
                 return NULL;
         }
+        if (f->json)
+                f->q.meta = &f->meta;
         return f;
 }
 
@@ -1219,7 +1239,11 @@ static void h_log(struct berth_http_request *req, void *userdata)
                 if (!m.v[i].exists)
                         continue;
                 ctx[i].bytes = bytes;
-                r = berth_container_logs(api->store, m.v[i].id, &(struct berth_logs_query){ tail },
+                r = berth_container_logs(api->store, m.v[i].id,
+                                         &(struct berth_logs_query){
+                                                 .tail = tail,
+                                                 .meta = json ? &ctx[i].meta : NULL,
+                                         },
                                          log_line, &ctx[i], &err);
                 /* ENOENT: deleted meanwhile; a reply that is full stops the reading. */
                 if (r < 0 && r != -ENOENT && !ctx[i].truncated) {
