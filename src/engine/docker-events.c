@@ -326,9 +326,13 @@ void *docker_events_main(void *userdata)
                         dk->since_ns = t0;
                         pthread_mutex_unlock(&dk->lock);
                         set_connected(dk, true);
-                        backoff = 0;
                         r = follow(dk, &err);
                         set_connected(dk, false);
+                        /* A stream that lasted starts the backoff again; one that
+                         * fails at once (an engine that is gone: the resync needs no
+                         * call when there is nothing to resync) does not. */
+                        if (docker_now_ns() - t0 > 10 * (int64_t)1000000000)
+                                backoff = 0;
                 }
                 if (stopping(dk))
                         break;
