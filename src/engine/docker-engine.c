@@ -26,32 +26,6 @@
 
 #define STOP_GRACE_S 60
 
-int64_t docker_now_ns(void)
-{
-        struct timespec ts;
-
-        (void)clock_gettime(CLOCK_REALTIME, &ts);
-        return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-bool docker_pin_locked(struct berth_container *c)
-{
-        if (c->deleting)
-                return false;
-        D(c)->busy++;
-        return true;
-}
-
-void docker_unpin(struct berth_container *c)
-{
-        struct berth_store *s = DK(c)->store;
-
-        pthread_mutex_lock(&s->lock);
-        D(c)->busy--;
-        pthread_cond_broadcast(&s->cond);
-        pthread_mutex_unlock(&s->lock);
-}
-
 int docker_need_id(const struct berth_container *c, struct berth_error *err)
 {
         if (D(c)->id[0])

@@ -107,6 +107,34 @@ int docker_sync(struct docker *dk, uint64_t id)
 }
 
 /* Every container of ours in line with Docker's view. */
+/* What the event thread and the engine share: the time, and pins on a container that
+ * keep its delete waiting while a call on it is made without the store's lock. */
+int64_t docker_now_ns(void)
+{
+        struct timespec ts;
+
+        (void)clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+bool docker_pin_locked(struct berth_container *c)
+{
+        if (c->deleting)
+                return false;
+        D(c)->busy++;
+        return true;
+}
+
+void docker_unpin(struct berth_container *c)
+{
+        struct berth_store *s = DK(c)->store;
+
+        pthread_mutex_lock(&s->lock);
+        D(c)->busy--;
+        pthread_cond_broadcast(&s->cond);
+        pthread_mutex_unlock(&s->lock);
+}
+
 static int resync(struct docker *dk)
 {
         struct berth_store *s = dk->store;

@@ -30,25 +30,6 @@ int native_signal(struct berth_container *c, int sig)
         return RET_NERRNO((int)syscall(SYS_pidfd_send_signal, N(c)->pidfd, sig, NULL, 0));
 }
 
-int native_timer_arm(struct berth_container *c, int *fd, int handler, uint64_t ms)
-{
-        struct itimerspec its = { .it_value = { .tv_sec = (time_t)(ms / 1000),
-                                                .tv_nsec = (long)(ms % 1000) * 1000000 } };
-
-        if (*fd < 0) {
-                *fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-                if (*fd < 0)
-                        return -errno;
-                if (berth_supervisor_watch(NAT(c)->supervisor, *fd, handler, c->obj.id) < 0) {
-                        *fd = safe_close(*fd);
-                        return -errno;
-                }
-        }
-        if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
-                its.it_value.tv_nsec = 1;
-        return RET_NERRNO(timerfd_settime(*fd, 0, &its, NULL));
-}
-
 int native_arm_timer(struct berth_container *c, uint64_t ms)
 {
         return native_timer_arm(c, &N(c)->timer_fd, NAT(c)->watch_timer, ms);

@@ -33,6 +33,27 @@
 #define OP_LOCK_RETRY_MS 50u
 
 /* Does the policy want it back? (the store's lock held) */
+/* A one-shot timer of the container watched by the supervisor (handler): made on first
+ * use, set to ms from now (the stop timer and the restart timer). */
+int native_timer_arm(struct berth_container *c, int *fd, int handler, uint64_t ms)
+{
+        struct itimerspec its = { .it_value = { .tv_sec = (time_t)(ms / 1000),
+                                                .tv_nsec = (long)(ms % 1000) * 1000000 } };
+
+        if (*fd < 0) {
+                *fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+                if (*fd < 0)
+                        return -errno;
+                if (berth_supervisor_watch(NAT(c)->supervisor, *fd, handler, c->obj.id) < 0) {
+                        *fd = safe_close(*fd);
+                        return -errno;
+                }
+        }
+        if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
+                its.it_value.tv_nsec = 1;
+        return RET_NERRNO(timerfd_settime(*fd, 0, &its, NULL));
+}
+
 static bool wants_restart(const struct berth_container *c, bool at_berthd_start)
 {
         const struct berth_workload *w = &c->w;

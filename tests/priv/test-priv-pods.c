@@ -28,6 +28,32 @@
 
 #define BB_IMAGE "berth-test/busybox:1"
 
+/* The seed's request bodies (000), verbatim but for the spacing. */
+#define SEED_SET                                                                         \
+        "{\"fileContents\":{\"version\":\"3\",\"services\":{\"hello_world\":{\"image\":" \
+        "\"ubuntu\",\"command\":[\"/bin/echo\",\"Hello world\"]},\"my-website\":{\"buil" \
+        "d\":\"static_site/image/\",\"ports\":[\"3001:3000\"],\"volumes\":[\"/usr/share" \
+        "/canteen/data/od-pod-hello-site/static_site/www/:/www/\"],\"restart\":\"always" \
+        "\"}}},\"recipes\":[\"hello_world\",\"static_site\"]}"
+
+#define SEED_UPDATE                                                                      \
+        "{\"fileContents\":{\"version\":\"3\",\"services\":{\"hello_world\":{\"image\":" \
+        "\"ubuntu\",\"command\":[\"/bin/echo\",\"Hello world, how do you do?\"]},\"my-w" \
+        "ebsite\":{\"build\":\"static_site/image/\",\"ports\":[\"3002:3000\"],\"volumes" \
+        "\":[\"/usr/share/canteen/data/od-pod-hello-site/static_site/www/:/www/\"],\"re" \
+        "start\":\"always\"}}},\"recipes\":[]}"
+
+#define SEED_TEST                                                                        \
+        "{\"fileContents\":{\"version\":\"3\",\"services\":{\"hello_world\":{\"image\":" \
+        "\"ubuntu\",\"command\":[\"/bin/echo\",\"Hello world\"]},\"my-website\":{\"buil" \
+        "d\":\"static_site/image/\",\"ports\":[\"3002:3000\"],\"volumes\":[\"/usr/share" \
+        "/canteen/data/od-pod-test/static_site/www/:/www/\"],\"restart\":\"always\"}}}}"
+
+#define SEED_CONFIG                                                                       \
+        "{\"configJson\":{\"data-root\":\"/usr/share/docker\",\"storage-driver\":\"zfs\"" \
+        ",\"storage-opts\":[\"zfs.fsname=Pool1/myDockerImages\"]},\"podImageFs\":\"Pool"  \
+        "1/myDockerImages\",\"podDataFs\":\"Pool1/myDockerPods\"}"
+
 static char docker_host[300]; /* unix:///... */
 static char *images;          /* busybox.sqsh and its rootfs */
 static char recipes[512];     /* the prepared catalogue */
@@ -1025,6 +1051,114 @@ START_TEST(crash_keeps_pods)
 }
 END_TEST
 
+/* ---- the seed's own bodies, verbatim -------------------------------------------------- */
+
+static char daemon_json[600];
+
+/* The seed's documents name the seed's data root: this berthd has it (set, update and
+ * test make nothing there; nothing here is enabled), and a daemon.json of the test's. */
+static void setup_seed(void)
+{
+        const char *extra[] = { "--cgroup-parent",
+                                cg_parent,
+                                "--recipes-dir",
+                                recipes,
+                                "--docker-host",
+                                docker_host,
+                                "--pod-data-root",
+                                "/usr/share/canteen/data",
+                                "--docker-daemon-json",
+                                daemon_json,
+                                NULL };
+
+        (void)snprintf(daemon_json, sizeof(daemon_json), "%s/daemon.json", images);
+        (void)unlink(daemon_json);
+        (void)test_sweep(cg_parent);
+        test_berthd_start(&d, false, extra);
+}
+
+START_TEST(seed_bodies)
+{
+        json_t *j, *svc;
+        bool existed = access("/usr/share/canteen", F_OK) == 0;
+        _cleanup_free_ char *written = NULL;
+
+        /* test: valid, and no such pod yet */
+        j = pod_call("POST", "hello-world", "test", SEED_TEST, 200);
+        ck_assert_str_eq(test_json_str(j, "name"), "od-pod-hello-world");
+        ck_assert(json_is_false(json_object_get(j, "exists")));
+        ck_assert_ptr_nonnull(json_object_get(
+                json_object_get(json_object_get(j, "data"), "services"), "my-website"));
+        json_decref(j);
+
+        /* set with the seed's recipes: the reply is the seed's (the recipes' services are
+         * the document's already) */
+        j = pod_call("POST", "test", "set", SEED_SET, 200);
+        ck_assert_str_eq(test_json_str(j, "name"), "od-pod-test");
+        svc = json_object_get(json_object_get(j, "compose_file"), "services");
+        ck_assert_int_eq(json_object_size(svc), 2);
+        ck_assert_str_eq(
+                json_string_value(json_object_get(json_object_get(svc, "hello_world"), "image")),
+                "ubuntu");
+        ck_assert_str_eq(
+                json_string_value(json_object_get(json_object_get(svc, "my-website"), "build")),
+                "static_site/image/");
+        ck_assert_str_eq(details_state(j), "disabled");
+        json_decref(j);
+        j = pod_call("GET", "od-pod-test", "details", NULL, 200);
+        ck_assert_int_eq(
+                json_object_size(json_object_get(json_object_get(j, "compose_file"), "services")),
+                2);
+        json_decref(j);
+
+        /* update with the seed's body: the new command and port are the document's */
+        j = pod_call("POST", "test", "update", SEED_UPDATE, 200);
+        svc = json_object_get(json_object_get(j, "compose_file"), "services");
+        ck_assert_str_eq(
+                json_string_value(json_array_get(
+                        json_object_get(json_object_get(svc, "hello_world"), "command"), 1)),
+                "Hello world, how do you do?");
+        ck_assert_str_eq(json_string_value(json_array_get(
+                                 json_object_get(json_object_get(svc, "my-website"), "ports"), 0)),
+                         "3002:3000");
+        json_decref(j);
+        j = pod_call("POST", "test", "test", SEED_TEST, 200);
+        ck_assert(json_is_true(json_object_get(j, "exists")));
+        json_decref(j);
+
+        /* config: the seed's POST, then GET shows what was written */
+        j = pod_call("POST", NULL, "config", SEED_CONFIG, 200);
+        ck_assert_str_eq(test_json_str(j, "podImageFs"), "Pool1/myDockerImages");
+        ck_assert_str_eq(test_json_str(j, "podDataFs"), "Pool1/myDockerPods");
+        ck_assert(json_is_true(json_object_get(j, "restartRequired")));
+        json_decref(j);
+        ck_assert_int_ge(read_file(daemon_json, 1 << 16, &written, NULL), 0);
+        ck_assert_ptr_nonnull(strstr(written, "zfs.fsname=Pool1/myDockerImages"));
+        j = pod_call("GET", NULL, "config", NULL, 200);
+        ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "daemonJson"),
+                                                           "storage-driver")),
+                         "zfs");
+        json_decref(j);
+        /* the same again changes nothing: no restart needed */
+        j = pod_call("POST", NULL, "config", SEED_CONFIG, 200);
+        ck_assert(json_is_false(json_object_get(j, "restartRequired")));
+        json_decref(j);
+        /* an unknown daemon.json key is refused, naming it; the file stays */
+        j = pod_call("POST", NULL, "config",
+                     "{\"configJson\":{\"no-such-key\":1},\"podImageFs\":\"a\","
+                     "\"podDataFs\":\"b\"}",
+                     422);
+        ck_assert_ptr_nonnull(strstr(test_json_str(j, "message"), "no-such-key"));
+        json_decref(j);
+
+        j = pod_call("POST", "test", "destroy", "{}", 200);
+        json_decref(j);
+        /* nothing was made in the seed's data root */
+        if (!existed)
+                ck_assert_int_ne(access("/usr/share/canteen", F_OK), 0);
+}
+END_TEST
+
 /* ---- /pod/config -------------------------------------------------------------------- */
 
 START_TEST(config)
@@ -1054,6 +1188,13 @@ static Suite *pods_suite(void)
         tcase_add_test(tc, bad_input);
         tcase_add_test(tc, crash_keeps_pods);
         tcase_add_test(tc, config);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("seed");
+        tcase_add_unchecked_fixture(tc, prepare, NULL);
+        tcase_add_checked_fixture(tc, setup_seed, teardown);
+        tcase_set_timeout(tc, 60);
+        tcase_add_test(tc, seed_bodies);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("engine_down");
