@@ -1,0 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* (being written) */
+#include "src-format.h"
+extern int berth_stub_src_format;
