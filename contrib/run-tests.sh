@@ -35,11 +35,14 @@ show_logs() {
 }
 
 cd "$top"
-# One Docker engine and one Ceph cluster for the whole run, which the tests that need them
-# share (BERTH_TEST_DOCKER_HOST, BERTH_TEST_CEPH_DIR; contrib/dockerd.sh: no iptables, no
-# forwarding; contrib/ceph-cluster.sh: 127.0.0.1 only); stopped at the end, by pid.
+# One Docker engine, one Ceph cluster and one image registry for the whole run, which the
+# tests that need them share (BERTH_TEST_DOCKER_HOST, BERTH_TEST_CEPH_DIR,
+# BERTH_TEST_REGISTRY; contrib/dockerd.sh: no iptables, no forwarding;
+# contrib/ceph-cluster.sh and contrib/registry.sh: 127.0.0.1 only); stopped at the end, by
+# pid.
 docker_dir=
 ceph_dir=
+registry_dir=
 stop_daemons() {
         if [ -n "$docker_dir" ]; then
                 "$top/contrib/dockerd.sh" stop "$docker_dir" >/dev/null 2>&1 || true
@@ -47,6 +50,10 @@ stop_daemons() {
         fi
         if [ -n "$ceph_dir" ]; then
                 "$top/contrib/ceph-cluster.sh" stop "$ceph_dir" >/dev/null 2>&1 || true
+        fi
+        if [ -n "$registry_dir" ]; then
+                "$top/contrib/registry.sh" stop "$registry_dir" >/dev/null 2>&1 || true
+                rm -rf --one-file-system "$registry_dir"
         fi
 }
 trap stop_daemons EXIT
@@ -59,6 +66,12 @@ if [ "$(id -u)" = 0 ] && command -v ceph-mon >/dev/null 2>&1; then
         ceph_dir=/var/tmp/bceph-suite-$$
         "$top/contrib/ceph-cluster.sh" start "$ceph_dir" >/dev/null
         export BERTH_TEST_CEPH_DIR="$ceph_dir"
+fi
+if [ "$(id -u)" = 0 ] && command -v docker-registry >/dev/null 2>&1; then
+        registry_dir=/var/tmp/breg-suite-$$
+        "$top/contrib/registry.sh" start "$registry_dir" >/dev/null
+        BERTH_TEST_REGISTRY=$(cat "$registry_dir/address")
+        export BERTH_TEST_REGISTRY
 fi
 [ -x configure ] || autoreconf -fi
 # Every lane builds out of tree (build/<lane>); an in-tree configuration would stop

@@ -309,6 +309,8 @@ static struct curl_slist *set_body(CURL *h, const struct docker_request *q, char
                 (void)snprintf(line, sizeof(line), "Content-Type: %s", ct);
                 hdrs = curl_slist_append(hdrs, line);
         }
+        for (const char *const *line = q->headers; line && *line && hdrs; line++)
+                hdrs = curl_slist_append(hdrs, *line);
         return hdrs;
 }
 

@@ -54,6 +54,8 @@ struct docker_request {
         bool (*should_stop)(void *userdata);
         void *stop_userdata;
         long timeout_ms; /* 0: 60 s for a call, none for a stream */
+        /* Extra header lines ("X-Registry-Auth: e30="), NULL-terminated; may be NULL. */
+        const char *const *headers;
 };
 
 struct docker_reply {

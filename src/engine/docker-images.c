@@ -457,3 +457,210 @@ int berth_docker_build(struct berth_engine *e, const char *context_dir, const ch
         free(t.buf);
         return r;
 }
+
+/* ---- images by reference: list, pull, tag, push, remove ----------------------------------- */
+
+int berth_docker_images(struct berth_engine *e, json_t **ret, struct berth_error *err)
+{
+        struct docker *dk = e->data;
+        int r;
+
+        r = docker_call(dk->client, "GET", "/images/json", NULL, ret, err, "list images");
+        if (r >= 0 && !json_is_array(*ret)) {
+                *ret = (json_decref(*ret), NULL);
+                return berth_error_set(err, EIO, "docker: list images: the answer is not a list");
+        }
+        return MIN(r, 0);
+}
+
+/* ref as repository and tag: "[host[:port]/]path[:tag][@digest]"; the digest, when there
+ * is one, is the tag (Docker takes a digest there), else the tag, else "latest". */
+static int split_ref(const char *ref, char **ret_repo, char **ret_tag, struct berth_error *err)
+{
+        const char *at, *slash, *colon, *end;
+
+        if (!ref_ok(ref))
+                return berth_error_set(err, EINVAL, "image '%s': not an image reference",
+                                       ref ? ref : "");
+        at = strchr(ref, '@');
+        slash = strrchr(ref, '/');
+        colon = strrchr(ref, ':');
+        if (at) {
+                end = at;
+                /* repo:tag@digest: the digest says which. */
+                colon = memrchr(ref, ':', (size_t)(at - ref));
+                if (colon && (!slash || colon > slash))
+                        end = colon;
+                *ret_repo = strndup(ref, (size_t)(end - ref));
+                *ret_tag = strdup(at + 1);
+        } else if (colon && (!slash || colon > slash)) {
+                *ret_repo = strndup(ref, (size_t)(colon - ref));
+                *ret_tag = strdup(colon + 1);
+        } else {
+                *ret_repo = strdup(ref);
+                *ret_tag = strdup("latest");
+        }
+        if (!*ret_repo || !*ret_tag) {
+                *ret_repo = mfree(*ret_repo);
+                *ret_tag = mfree(*ret_tag);
+                return -ENOMEM;
+        }
+        if (!(*ret_repo)[0] || !(*ret_tag)[0] || strchr(*ret_tag, '/') ||
+            (*ret_repo)[strlen(*ret_repo) - 1] == '/' || strchr(*ret_repo, '@')) {
+                *ret_repo = mfree(*ret_repo);
+                *ret_tag = mfree(*ret_tag);
+                return berth_error_set(err, EINVAL, "image '%s': not an image reference", ref);
+        }
+        return 0;
+}
+
+/* base64url: letters, digits, -, _, = (and + / of plain base64, which Docker takes too). */
+static bool auth_ok(const char *a)
+{
+        return a[0] && strlen(a) < 8192 &&
+               strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=+/") ==
+                       strlen(a);
+}
+
+/* A POST whose 200 answer is a JSON-message stream (pull, push): read to its end, an
+ * error inside it fails. */
+static int post_messages(struct docker *dk, const char *path, const char *auth,
+                         struct berth_error *err, const char *what)
+{
+        _cleanup_free_ char *line = NULL;
+        struct docker_ndjson nd = { .scan_errors = true };
+        struct docker_reply reply;
+        int r;
+
+        if (asprintf(&line, "X-Registry-Auth: %s", auth) < 0)
+                return -ENOMEM;
+        r = docker_request(dk->client,
+                           &(struct docker_request){
+                                   .method = "POST",
+                                   .path = path,
+                                   .on_data = docker_ndjson_data,
+                                   .userdata = &nd,
+                                   .headers = (const char *const[]){ line, NULL },
+                           },
+                           &reply, err);
+        docker_ndjson_done(&nd);
+        if (r >= 0 && (r < 200 || r >= 300))
+                r = docker_error(&reply, err, "%s", what);
+        else if (nd.error < 0)
+                r = berth_error_set(err, EIO, "docker: %s: %s", what, nd.msg);
+        else if (r < 0)
+                (void)berth_error_prefix(err, "docker: %s", what);
+        docker_reply_done(&reply);
+        return MIN(r, 0);
+}
+
+int berth_docker_pull(struct berth_engine *e, const char *ref, const char *registry_auth,
+                      struct berth_error *err)
+{
+        struct docker *dk = e->data;
+        _cleanup_free_ char *repo = NULL, *tag = NULL, *r_esc = NULL, *t_esc = NULL;
+        _cleanup_free_ char *path = NULL;
+        char what[320];
+        int r;
+
+        r = split_ref(ref, &repo, &tag, err);
+        if (r < 0)
+                return r;
+        if (registry_auth && !auth_ok(registry_auth))
+                return berth_error_set(err, EINVAL,
+                                       "pull %s: the registry auth is not base64url text", ref);
+        r_esc = docker_escape(repo);
+        t_esc = docker_escape(tag);
+        if (!r_esc || !t_esc ||
+            asprintf(&path, "/images/create?fromImage=%s&tag=%s", r_esc, t_esc) < 0)
+                return -ENOMEM;
+        (void)snprintf(what, sizeof(what), "pull %s%s%s", repo, strchr(tag, ':') ? "@" : ":", tag);
+        /* Without credentials, the empty ones: Docker then asks the registry anonymously. */
+        return post_messages(dk, path, registry_auth ? registry_auth : "e30=", err, what);
+}
+
+int berth_docker_image_inspect(struct berth_engine *e, const char *ref, json_t **ret,
+                               struct berth_error *err)
+{
+        struct docker *dk = e->data;
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        *ret = NULL;
+        if (!ref_ok(ref))
+                return berth_error_set(err, EINVAL, "image '%s': not an image reference",
+                                       ref ? ref : "");
+        if (asprintf(&path, "/images/%s/json", ref) < 0)
+                return -ENOMEM;
+        r = docker_call(dk->client, "GET", path, NULL, ret, err, "inspect image %s", ref);
+        if (r >= 0 && !*ret)
+                return berth_error_set(err, EIO, "docker: inspect image %s: no document", ref);
+        return MIN(r, 0);
+}
+
+static bool tag_ok(const char *tag)
+{
+        return tag[0] && strlen(tag) <= 128 &&
+               strspn(tag, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
+                       strlen(tag) &&
+               tag[0] != '.' && tag[0] != '-';
+}
+
+int berth_docker_tag(struct berth_engine *e, const char *src, const char *repo, const char *tag,
+                     struct berth_error *err)
+{
+        struct docker *dk = e->data;
+        _cleanup_free_ char *path = NULL, *r_esc = NULL, *t_esc = NULL;
+        int r;
+
+        if (!tag)
+                tag = "latest";
+        if (!ref_ok(src) || !ref_ok(repo) || strchr(repo, '@') || !tag_ok(tag) ||
+            (strrchr(repo, ':') && (!strchr(repo, '/') || strrchr(repo, ':') > strrchr(repo, '/'))))
+                return berth_error_set(err, EINVAL, "tag '%s' as '%s:%s': not an image and a tag",
+                                       src ? src : "", repo ? repo : "", tag);
+        r_esc = docker_escape(repo);
+        t_esc = docker_escape(tag);
+        if (!r_esc || !t_esc ||
+            asprintf(&path, "/images/%s/tag?repo=%s&tag=%s", src, r_esc, t_esc) < 0)
+                return -ENOMEM;
+        r = docker_call(dk->client, "POST", path, NULL, NULL, err, "tag %s as %s:%s", src, repo,
+                        tag);
+        return MIN(r, 0);
+}
+
+int berth_docker_push(struct berth_engine *e, const char *repo, const char *tag,
+                      struct berth_error *err)
+{
+        struct docker *dk = e->data;
+        _cleanup_free_ char *path = NULL, *t_esc = NULL;
+        char what[320];
+
+        if (!tag)
+                tag = "latest";
+        if (!ref_ok(repo) || strchr(repo, '@') || !tag_ok(tag) ||
+            (strrchr(repo, ':') && (!strchr(repo, '/') || strrchr(repo, ':') > strrchr(repo, '/'))))
+                return berth_error_set(err, EINVAL, "push '%s:%s': not a repository and a tag",
+                                       repo ? repo : "", tag);
+        t_esc = docker_escape(tag);
+        if (!t_esc || asprintf(&path, "/images/%s/push?tag=%s", repo, t_esc) < 0)
+                return -ENOMEM;
+        (void)snprintf(what, sizeof(what), "push %s:%s", repo, tag);
+        return post_messages(dk, path, "e30=", err, what);
+}
+
+int berth_docker_image_remove(struct berth_engine *e, const char *ref, bool force,
+                              struct berth_error *err)
+{
+        struct docker *dk = e->data;
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        if (!ref_ok(ref))
+                return berth_error_set(err, EINVAL, "image '%s': not an image reference",
+                                       ref ? ref : "");
+        if (asprintf(&path, "/images/%s%s", ref, force ? "?force=1" : "") < 0)
+                return -ENOMEM;
+        r = docker_call(dk->client, "DELETE", path, NULL, NULL, err, "remove image %s", ref);
+        return MIN(r, 0);
+}

@@ -72,3 +72,80 @@ int berth_docker_import(struct berth_engine *e, const char *tar_path, const char
 const char *berth_docker_container_id(const struct berth_container *c);
 /* The socket path of the engine (for messages). */
 const char *berth_docker_socket(const struct berth_engine *e);
+
+/* ---- the engine beyond containers: the SRC door (issue 15) ---------------------------- */
+/*
+ * Calls that give Docker's own documents (a new reference in *ret), for a door that shows
+ * them as they are. Errors as above, with what failed and Docker's message; a swarm call
+ * to an engine that is not a swarm manager (Docker's 503) is -ENOTCONN, "… is not a swarm
+ * manager: <Docker's message>". Filters are Docker's map of lists
+ * ({"label":["k=v"],"name":["x"]}), NULL for none; they are URL-encoded here. Image
+ * references are [REGISTRY/]REPO[:TAG|@DIGEST]; a bad one is -EINVAL before any call.
+ */
+
+/* GET /info. */
+int berth_docker_info(struct berth_engine *e, json_t **ret, struct berth_error *err);
+/* From /info's Swarm: *active when its LocalNodeState is "active", *manager when it is
+ * and ControlAvailable. Either pointer may be NULL. */
+int berth_docker_swarm_mode(struct berth_engine *e, bool *manager, bool *active,
+                            struct berth_error *err);
+
+/* GET /images/json. */
+int berth_docker_images(struct berth_engine *e, json_t **ret, struct berth_error *err);
+/* POST /images/create?fromImage=REPO&tag=TAG: always with a tag (ref's, else "latest":
+ * an empty tag would pull every tag). registry_auth is X-Registry-Auth's value (base64url
+ * JSON), NULL for none. The 200 stream is read to its end: an "error"/"errorDetail" in it
+ * fails the pull (-EIO, "docker: pull REF: <the message>"). */
+int berth_docker_pull(struct berth_engine *e, const char *ref, const char *registry_auth,
+                      struct berth_error *err);
+/* GET /images/{ref}/json: -ENOENT when there is no such image. */
+int berth_docker_image_inspect(struct berth_engine *e, const char *ref, json_t **ret,
+                               struct berth_error *err);
+/* POST /images/{src}/tag?repo=&tag= (tag NULL: "latest"). */
+int berth_docker_tag(struct berth_engine *e, const char *src, const char *repo, const char *tag,
+                     struct berth_error *err);
+/* POST /images/{repo}/push?tag= (NULL: "latest"), with X-Registry-Auth e30= ({}); an error
+ * inside the stream fails it (-EIO). */
+int berth_docker_push(struct berth_engine *e, const char *repo, const char *tag,
+                      struct berth_error *err);
+/* DELETE /images/{ref}[?force=1]: -ENOENT when there is none, -EBUSY (409) when in use. */
+int berth_docker_image_remove(struct berth_engine *e, const char *ref, bool force,
+                              struct berth_error *err);
+
+/* Swarm (docker-swarm.c). POST /services/create of spec (Docker's ServiceSpec): 201, its
+ * ID in *ret_id (may be NULL); a name in use -EEXIST. No registry is asked about the
+ * image (the engine resolves nothing: a local image serves). */
+int berth_docker_service_create(struct berth_engine *e, const json_t *spec, char **ret_id,
+                                struct berth_error *err);
+/* DELETE /services/{name_or_id}; its tasks go with it. -ENOENT when there is none. */
+int berth_docker_service_remove(struct berth_engine *e, const char *name_or_id,
+                                struct berth_error *err);
+int berth_docker_service_inspect(struct berth_engine *e, const char *name_or_id, json_t **ret,
+                                 struct berth_error *err);
+/* GET /services, /tasks, /nodes with filters (may be NULL). */
+int berth_docker_services(struct berth_engine *e, const json_t *filters, json_t **ret,
+                          struct berth_error *err);
+int berth_docker_tasks(struct berth_engine *e, const json_t *filters, json_t **ret,
+                       struct berth_error *err);
+int berth_docker_nodes(struct berth_engine *e, const json_t *filters, json_t **ret,
+                       struct berth_error *err);
+int berth_docker_node_inspect(struct berth_engine *e, const char *id_or_name, json_t **ret,
+                              struct berth_error *err);
+/* POST /swarm/init on addr ("IP" or "IP:PORT", the port 2377 when none): listen,
+ * advertise and data path all there. A node already in a swarm is -EBUSY. For tests and
+ * set-ups; berthd never makes a swarm itself. */
+int berth_docker_swarm_init(struct berth_engine *e, const char *addr, struct berth_error *err);
+/* POST /swarm/leave[?force=1], then the docker_gwbridge network it leaves behind is
+ * removed (unless a container still uses it). A node in no swarm is -ENOTCONN. */
+int berth_docker_swarm_leave(struct berth_engine *e, bool force, struct berth_error *err);
+
+/* Containers as Docker has them, whoever made them: GET /containers/json[?all=1] with
+ * filters (may be NULL), GET /containers/{id}/json, and GET /containers/{id}/stats?
+ * stream=false (two samples, about a second: precpu_stats is filled, for docker stats's
+ * CPU %). */
+int berth_docker_containers(struct berth_engine *e, const json_t *filters, bool all, json_t **ret,
+                            struct berth_error *err);
+int berth_docker_container_inspect(struct berth_engine *e, const char *id_or_name, json_t **ret,
+                                   struct berth_error *err);
+int berth_docker_container_stats(struct berth_engine *e, const char *id, json_t **ret,
+                                 struct berth_error *err);

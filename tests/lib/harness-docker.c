@@ -236,3 +236,121 @@ int test_docker_busybox_image(const char *host, const char *ref)
         (void)snprintf(path, sizeof(path), "/images/%s/json", ref);
         return engine_call(host, "GET", path, NULL) == 200 ? 0 : -EIO;
 }
+
+/* ---- the suite's registry -------------------------------------------------------------- */
+
+static pid_t registry_started_by;
+static char registry_dir[64];
+static char registry_addr[64];
+
+static const char *registry_script(char *buf, size_t size)
+{
+        return src_path("contrib/registry.sh", buf, size);
+}
+
+/* GET http://addr/v2/ answers 200. */
+static bool registry_answers(const char *addr)
+{
+        char url[200];
+        long status = 0;
+        CURL *c = curl_easy_init();
+
+        if (!c)
+                return false;
+        (void)snprintf(url, sizeof(url), "http://%s/v2/", addr);
+        curl_easy_setopt(c, CURLOPT_URL, url);
+        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
+        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+        if (curl_easy_perform(c) == CURLE_OK)
+                curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        curl_easy_cleanup(c);
+        return status == 200;
+}
+
+static void stop_registry(void)
+{
+        char script[512];
+
+        if (!registry_dir[0] || getpid() != registry_started_by)
+                return;
+        (void)run((const char *[]){ registry_script(script, sizeof(script)), "stop", registry_dir,
+                                    NULL });
+        test_rm_rf(registry_dir);
+        registry_dir[0] = 0;
+}
+
+/* The registries of test programs that were killed before their exit: each in
+ * /var/tmp/breg-<pid> of a program that is gone. */
+static void stop_stale_registries(void)
+{
+        char script[512], path[64];
+        struct dirent *de;
+        DIR *d = opendir("/var/tmp");
+
+        while (d && (de = readdir(d))) {
+                char *end;
+                long pid;
+
+                if (strncmp(de->d_name, "breg-", 5) != 0)
+                        continue;
+                pid = strtol(de->d_name + 5, &end, 10);
+                if (*end || end == de->d_name + 5 || pid <= 0 || kill((pid_t)pid, 0) == 0 ||
+                    errno != ESRCH)
+                        continue;
+                (void)snprintf(path, sizeof(path), "/var/tmp/%s", de->d_name);
+                (void)run((const char *[]){ registry_script(script, sizeof(script)), "stop", path,
+                                            NULL });
+                test_rm_rf(path);
+        }
+        if (d)
+                closedir(d);
+}
+
+int test_registry(char *buf, size_t size)
+{
+        const char *env = getenv("BERTH_TEST_REGISTRY");
+        char script[512], path[128];
+        FILE *f;
+
+        if (env && env[0]) {
+                (void)snprintf(buf, size, "%s", env);
+                return registry_answers(env) ? 0 : -EHOSTDOWN;
+        }
+        if (registry_dir[0]) {
+                (void)snprintf(buf, size, "%s", registry_addr);
+                return 0;
+        }
+        stop_stale_registries();
+        (void)snprintf(registry_dir, sizeof(registry_dir), "/var/tmp/breg-%d", (int)getpid());
+        if (mkdir(registry_dir, 0700) < 0 && errno != EEXIST) {
+                registry_dir[0] = 0;
+                return -errno;
+        }
+        registry_started_by = getpid();
+        if (run((const char *[]){ registry_script(script, sizeof(script)), "start", registry_dir,
+                                  NULL }) != 0) {
+                stop_registry();
+                return -EHOSTDOWN;
+        }
+        (void)atexit(stop_registry);
+        /* registry.sh writes the address it serves on there. */
+        (void)snprintf(path, sizeof(path), "%s/address", registry_dir);
+        f = fopen(path, "re");
+        if (!f || !fgets(registry_addr, sizeof(registry_addr), f)) {
+                if (f)
+                        fclose(f);
+                stop_registry();
+                return -EIO;
+        }
+        fclose(f);
+        registry_addr[strcspn(registry_addr, "\n")] = 0;
+        if (!registry_answers(registry_addr)) {
+                stop_registry();
+                return -EHOSTDOWN;
+        }
+        (void)snprintf(buf, size, "%s", registry_addr);
+        return 0;
+}

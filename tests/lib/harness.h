@@ -243,3 +243,11 @@ int test_docker_host(char *buf, size_t size);
 /* The busybox test rootfs (test_busybox_rootfs()) imported as ref (CMD ["sh"]) unless
  * the engine has it: 0 or < 0. */
 int test_docker_busybox_image(const char *host, const char *ref);
+
+/* ---- the suite's image registry (contrib/registry.sh) ----------------------------- */
+
+/* Its address ("127.0.0.1:PORT") into buf: BERTH_TEST_REGISTRY when set (the one
+ * contrib/run-tests.sh started), else one this program starts in a short directory under
+ * /var/tmp, stopped and removed when the program exits (only the one it started). 0, or
+ * < 0 when there is none (no docker-registry, it does not answer). Call from main(). */
+int test_registry(char *buf, size_t size);
