@@ -56,7 +56,10 @@ struct src_uptime *src_uptime_free(struct src_uptime *u);
 /* Record that app became running (true) or not running (false) at time, because of the
  * engine event named by event (e.g. "start", "die"; may be NULL). The bookmark moves up
  * to time in the same transaction. Returns: 1 when recorded, 0 when the same
- * (app, time, running) was already there (nothing changes), -errno. */
+ * (app, time, running) was already there (nothing changes), -errno.
+ * A replay is recognised by the exact time (SQLite keeps the double as it is given), so
+ * the caller derives it from the event the same way every time (timeNano / 1e9); the
+ * stream followed again from the bookmark may repeat the bookmark's own events. */
 int src_uptime_record(struct src_uptime *u, const char *app, double time, bool running,
                       const char *event, struct berth_error *err);
 
