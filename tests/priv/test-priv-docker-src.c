@@ -36,6 +36,18 @@ static char swarm_marker[600]; /* there while a test of this program has a swarm
 static char prefix[32];
 static struct berth_engine *engine;
 
+/* Filters and specs made in a test, freed by its teardown (the calls do not take them). */
+static json_t *made[32];
+static size_t n_made;
+
+static json_t *keep(json_t *j)
+{
+        ck_assert_ptr_nonnull(j);
+        ck_assert_uint_lt(n_made, ELEMENTSOF(made));
+        made[n_made++] = j;
+        return j;
+}
+
 static void setup(void)
 {
         struct berth_error err = {};
@@ -51,6 +63,8 @@ static void setup(void)
 
 static void teardown(void)
 {
+        while (n_made > 0)
+                json_decref(made[--n_made]);
         if (engine)
                 berth_docker_engine_free(engine);
         engine = NULL;
@@ -160,19 +174,21 @@ START_TEST(test_info)
 
         /* Containers by filters: the image list has the test image, the filters are
          * encoded (a label nobody has finds nothing; a bad filter is Docker's 400). */
-        ck_assert_msg(berth_docker_containers(engine,
-                                              json_pack("{s:[s]}", "label", "io.berth.nobody=1"),
-                                              true, &l, &err) == 0,
+        ck_assert_msg(berth_docker_containers(
+                              engine, keep(json_pack("{s:[s]}", "label", "io.berth.nobody=1")),
+                              true, &l, &err) == 0,
                       "%s", err.msg);
         ck_assert_int_eq(json_array_size(l), 0);
         l = (json_decref(l), NULL);
-        ck_assert_int_eq(berth_docker_containers(engine, json_pack("{s:[s]}", "nosuchfilter", "x"),
+        ck_assert_int_eq(berth_docker_containers(engine,
+                                                 keep(json_pack("{s:[s]}", "nosuchfilter", "x")),
                                                  false, &l, &err),
                          -EINVAL);
         ck_assert_msg(strstr(err.msg, "list containers") && strstr(err.msg, "nosuchfilter"), "%s",
                       err.msg);
-        ck_assert_int_eq(berth_docker_containers(engine, json_pack("[s]", "x"), true, &l, &err),
-                         -EINVAL);
+        ck_assert_int_eq(
+                berth_docker_containers(engine, keep(json_pack("[s]", "x")), true, &l, &err),
+                -EINVAL);
         ck_assert_int_eq(berth_docker_container_inspect(engine, "nosuch-ctr", &l, &err), -ENOENT);
         ck_assert_msg(strstr(err.msg, "nosuch-ctr"), "%s", err.msg);
         ck_assert_int_eq(berth_docker_container_inspect(engine, "../x", &l, &err), -EINVAL);
@@ -316,11 +332,11 @@ static void swarm_teardown(void)
 static json_t *tasks_of(const char *svc)
 {
         struct berth_error err = {};
+        json_auto_t *f = json_pack("{s:[s]}", "service", svc);
         json_t *l = NULL;
 
-        ck_assert_msg(berth_docker_tasks(engine, json_pack("{s:[s]}", "service", svc), &l, &err) ==
-                              0,
-                      "%s", err.msg);
+        ck_assert_ptr_nonnull(f);
+        ck_assert_msg(berth_docker_tasks(engine, f, &l, &err) == 0, "%s", err.msg);
         return l;
 }
 
@@ -367,7 +383,8 @@ START_TEST(test_swarm)
         ck_assert_str_eq(json_string_value(json_object_get(ns, "ID")), node_id);
         /* Filters reach Docker: no worker here. */
         ck_assert_int_eq(
-                berth_docker_nodes(engine, json_pack("{s:[s]}", "role", "worker"), &l, &err), 0);
+                berth_docker_nodes(engine, keep(json_pack("{s:[s]}", "role", "worker")), &l, &err),
+                0);
         ck_assert_int_eq(json_array_size(l), 0);
         l = (json_decref(l), NULL);
         ck_assert_int_eq(berth_docker_node_inspect(engine, "nosuchnode", &l, &err), -ENOENT);
@@ -388,13 +405,14 @@ START_TEST(test_swarm)
         ck_assert_msg(berth_docker_service_inspect(engine, swarm_service, &svc, &err) == 0, "%s",
                       err.msg);
         ck_assert_str_eq(json_string_value(json_object_get(svc, "ID")), id);
-        ck_assert_msg(berth_docker_services(engine,
-                                            json_pack("{s:[s]}", "label", "io.berth.test=nobody"),
-                                            &l, &err) == 0,
+        ck_assert_msg(berth_docker_services(
+                              engine, keep(json_pack("{s:[s]}", "label", "io.berth.test=nobody")),
+                              &l, &err) == 0,
                       "%s", err.msg);
         ck_assert_int_eq(json_array_size(l), 0);
         l = (json_decref(l), NULL);
-        ck_assert_int_eq(berth_docker_services(engine, json_pack("{s:[s]}", "name", swarm_service),
+        ck_assert_int_eq(berth_docker_services(engine,
+                                               keep(json_pack("{s:[s]}", "name", swarm_service)),
                                                &l, &err),
                          0);
         ck_assert_int_eq(json_array_size(l), 1);
@@ -430,7 +448,8 @@ START_TEST(test_swarm)
                 char label[200];
                 (void)snprintf(label, sizeof(label), "com.docker.swarm.service.name=%s",
                                swarm_service);
-                ck_assert_msg(berth_docker_containers(engine, json_pack("{s:[s]}", "label", label),
+                ck_assert_msg(berth_docker_containers(engine,
+                                                      keep(json_pack("{s:[s]}", "label", label)),
                                                       false, &cl, &err) == 0,
                               "%s", err.msg);
                 ck_assert_int_eq(json_array_size(cl), 1);
