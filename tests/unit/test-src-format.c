@@ -166,7 +166,7 @@ START_TEST(test_stats_formulas)
         ck_assert_str_eq(field(o, "PIDs"), "82");
         ck_assert_str_eq(field(o, "Container"), "0123456789ab");
         ck_assert_str_eq(field(o, "Name"), "a--b");
-        json_decref(o);
+        json_decref(TAKE_PTR(o));
 
         /* cgroup v2 (no total_inactive_file), online_cpus wins, a zero system delta. */
         json_auto_t *v2 =
@@ -181,8 +181,12 @@ START_TEST(test_stats_formulas)
         ck_assert_str_eq(field(o, "MemPerc"), "0.00%");
         ck_assert_str_eq(field(o, "Container"), "mine");
         ck_assert_str_eq(field(o, "Name"), "--");
-        json_decref(o);
-        ck_assert_ptr_null(src_stats_json(json_array(), NULL));
+        json_decref(TAKE_PTR(o));
+        {
+                json_auto_t *a = json_array();
+
+                ck_assert_ptr_null(src_stats_json(a, NULL));
+        }
 }
 END_TEST
 
