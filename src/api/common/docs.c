@@ -20,6 +20,13 @@ static void h_pods_json(struct berth_http_request *req, void *userdata)
                                strlen(berth_openapi_pods_json), NULL, 0);
 }
 
+static void h_srcapp_json(struct berth_http_request *req, void *userdata)
+{
+        (void)userdata;
+        (void)berth_http_reply(req, 200, "application/json", berth_openapi_srcapp_json,
+                               strlen(berth_openapi_srcapp_json), NULL, 0);
+}
+
 static void h_docs(struct berth_http_request *req, void *userdata)
 {
         (void)userdata;
@@ -42,6 +49,8 @@ static const struct berth_http_route docs_routes[] = {
         /* Beside the API it describes, as /imageapi/v1/swagger.json is (a pod name has no
          * '.', so no pod route takes it). */
         { "GET", "/api/v2/pod/openapi.json", h_pods_json },
+        /* Not beside its API: every /{facility}/{verb} is the SRC door's. */
+        { "GET", "/openapi/srcapp.json", h_srcapp_json },
         { "GET", "/docs", h_docs },
         { "GET", "/imageapi/v1/docs", h_docs },
         { "GET", "/healthz", h_healthz },

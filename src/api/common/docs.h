@@ -13,4 +13,5 @@ int berth_docs_init(struct berth_docs *d);
 /* Generated from the YAML documents in openapi/ at build time (openapi/gen-embed.py). */
 extern const char berth_openapi_imageapi_json[];
 extern const char berth_openapi_pods_json[];
+extern const char berth_openapi_srcapp_json[];
 extern const char berth_docs_html[];
