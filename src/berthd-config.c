@@ -60,6 +60,10 @@ enum {
         ARG_DOCKER_DAEMON_JSON,
         ARG_PODS_ALLOW_HOST_PATHS,
         ARG_PODS_ALLOW_PRIVILEGED,
+        ARG_SRC_FACILITY,
+        ARG_SRC_MODE,
+        ARG_SRC_ADMIN_TOKEN_FILE,
+        ARG_SRC_ALLOWED_IMAGES,
         ARG_IGNORED, /* go-swagger flags accepted for compatibility */
         ARG_VERSION,
 };
@@ -146,6 +150,12 @@ static void help_berth(void)
                "                               (default: /etc/docker/daemon.json)\n"
                "      --pods-allow-host-paths  pods may bind any host path\n"
                "      --pods-allow-privileged  pods may ask for privileged: true and devices\n"
+               "      --src-facility=ID        a facility of the SRC apps door (/ID/...);\n"
+               "                               repeatable (default: demo)\n"
+               "      --src-mode=solo|swarm    the SRC door's mode (default: swarm on a swarm\n"
+               "                               manager, else solo)\n"
+               "      --src-admin-token-file=FILE  the token approve-image needs\n"
+               "      --src-allowed-images=FILE  approved image references, one a line\n"
                "      --shutdown-containers    on SIGTERM/SIGINT stop every container, then\n"
                "                               remove every container, mount and attachment\n"
                "                               (default: they all stay up)\n"
@@ -569,6 +579,30 @@ static int parse_docker_host(const struct flag *f, const char *v, void *field,
         return set_str(field, v);
 }
 
+/* A facility is a path segment of its own: no verb's characters can surprise. */
+static int parse_src_facility(const struct flag *f, const char *v, void *field,
+                              struct berthd_config *c)
+{
+        size_t n = strlen(v);
+
+        if (n == 0 || n > 64 ||
+            v[strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")]) {
+                fprintf(stderr, "berthd: --%s '%s' must be 1 to 64 letters, digits, '_' or '-'\n",
+                        f->name, v);
+                return -EINVAL;
+        }
+        return strv_extend(field, v);
+}
+
+static int parse_src_mode(const struct flag *f, const char *v, void *field, struct berthd_config *c)
+{
+        if (!streq(v, "solo") && !streq(v, "swarm")) {
+                fprintf(stderr, "berthd: --%s '%s' must be solo or swarm\n", f->name, v);
+                return -EINVAL;
+        }
+        return set_str(field, v);
+}
+
 static int parse_pod_prefix(const struct flag *f, const char *v, void *field,
                             struct berthd_config *c)
 {
@@ -629,6 +663,12 @@ static const struct flag flags[] = {
           FIELD(pods_allow_host_paths) },
         { "pods-allow-privileged", no_argument, ARG_PODS_ALLOW_PRIVILEGED, parse_true,
           FIELD(pods_allow_privileged) },
+        { "src-facility", REQ, ARG_SRC_FACILITY, parse_src_facility, FIELD(src_facilities) },
+        { "src-mode", REQ, ARG_SRC_MODE, parse_src_mode, FIELD(src_mode) },
+        { "src-admin-token-file", REQ, ARG_SRC_ADMIN_TOKEN_FILE, parse_abs_path,
+          FIELD(src_admin_token_file) },
+        { "src-allowed-images", REQ, ARG_SRC_ALLOWED_IMAGES, parse_abs_path,
+          FIELD(src_allowed_images) },
         { "cleanup-timeout", REQ, ARG_IGNORED, parse_ignored, 0 },
         { "graceful-timeout", REQ, ARG_IGNORED, parse_ignored, 0 },
         { "keep-alive", REQ, ARG_IGNORED, parse_ignored, 0 },
@@ -868,4 +908,8 @@ void berthd_config_done(struct berthd_config *c)
         free(c->pod_prefix);
         free(c->recipes_dir);
         free(c->docker_daemon_json);
+        strv_free(c->src_facilities);
+        free(c->src_mode);
+        free(c->src_admin_token_file);
+        free(c->src_allowed_images);
 }

@@ -46,6 +46,11 @@ struct berthd_config {
         char *docker_daemon_json; /* --docker-daemon-json (default /etc/docker/daemon.json) */
         bool pods_allow_host_paths;
         bool pods_allow_privileged;
+        /* the SRC apps door */
+        char **src_facilities;      /* --src-facility (repeatable; none: demo) */
+        char *src_mode;             /* --src-mode solo|swarm (NULL: from the engine) */
+        char *src_admin_token_file; /* --src-admin-token-file: approve-image's token */
+        char *src_allowed_images;   /* --src-allowed-images: approved references */
         bool show_help;
         bool show_version;
 };

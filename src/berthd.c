@@ -29,6 +29,8 @@
 #include "metrics.h"
 #include "pod.h"
 #include "pods-api.h"
+#include "srcapp-api.h"
+#include "srcapp.h"
 #include "log.h"
 #include "macro.h"
 #include "persist.h"
@@ -65,6 +67,9 @@ struct berthd {
         struct berth_http_api containers_http;
         struct berth_events_api events_api;
         struct berth_pods_api pods_api;
+        struct src_apps *src; /* NULL when the SRC door is off (src_off says why) */
+        char src_off[256];
+        struct berth_srcapp_api srcapp_api;
         struct berth_docs docs;
         struct berth_metrics metrics;
         struct berth_http_server *server;
@@ -136,7 +141,7 @@ static void remove_listen_file(struct berthd *d)
 
 /* The token of --token-file: one line of printable characters without spaces (its
  * trailing newline ignored). Never logged. */
-static int read_token(const char *path, char **ret, struct berth_error *err)
+static int read_token(const char *flag, const char *path, char **ret, struct berth_error *err)
 {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         char buf[4097];
@@ -145,15 +150,14 @@ static int read_token(const char *path, char **ret, struct berth_error *err)
         size_t len;
 
         if (fd < 0)
-                return berth_error_set_errno(err, errno, "--token-file '%s'", path);
+                return berth_error_set_errno(err, errno, "--%s '%s'", flag, path);
         if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-                return berth_error_set(err, EINVAL, "--token-file '%s' is not a regular file",
-                                       path);
+                return berth_error_set(err, EINVAL, "--%s '%s' is not a regular file", flag, path);
         n = read(fd, buf, sizeof(buf) - 1);
         if (n < 0)
-                return berth_error_set_errno(err, errno, "read --token-file '%s'", path);
+                return berth_error_set_errno(err, errno, "read --%s '%s'", flag, path);
         if ((size_t)n >= sizeof(buf) - 1)
-                return berth_error_set(err, EINVAL, "--token-file '%s' is longer than 4 KiB", path);
+                return berth_error_set(err, EINVAL, "--%s '%s' is longer than 4 KiB", flag, path);
         len = (size_t)n;
         while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
                 len--;
@@ -162,14 +166,14 @@ static int read_token(const char *path, char **ret, struct berth_error *err)
                 if (buf[i] <= ' ' || buf[i] > '~') {
                         explicit_bzero(buf, sizeof(buf));
                         return berth_error_set(err, EINVAL,
-                                               "--token-file '%s' must hold one token of "
+                                               "--%s '%s' must hold one token of "
                                                "printable characters without spaces",
-                                               path);
+                                               flag, path);
                 }
         if (len == 0)
-                return berth_error_set(err, EINVAL, "--token-file '%s' is empty", path);
+                return berth_error_set(err, EINVAL, "--%s '%s' is empty", flag, path);
         if (st.st_mode & 0077)
-                log_warning("--token-file '%s' can be read by others than its owner (mode %04o)",
+                log_warning("--%s '%s' can be read by others than its owner (mode %04o)", flag,
                             path, (unsigned)(st.st_mode & 07777));
         *ret = strdup(buf);
         explicit_bzero(buf, sizeof(buf));
@@ -477,6 +481,47 @@ static int start_pods(struct berthd *d)
         return 0;
 }
 
+/* The SRC apps door (seed 001). A database that cannot be opened turns the door off
+ * (it answers 503 saying why), not berthd; a flag's file that cannot be read stops the
+ * start, as --token-file's does. */
+static int start_src(struct berthd *d)
+{
+        const struct berthd_config *cfg = d->cfg;
+        struct berth_error err = {};
+        char *admin = NULL;
+        int r;
+
+        if (cfg->src_admin_token_file) {
+                r = read_token("src-admin-token-file", cfg->src_admin_token_file, &admin, &err);
+                if (r < 0) {
+                        log_error("%s", err.msg[0] ? err.msg : strerror(-r));
+                        return r;
+                }
+        }
+        r = src_apps_new(d->store,
+                         &(struct src_config){
+                                 .data_dir = cfg->data_dir,
+                                 .facilities = cfg->src_facilities,
+                                 .mode = !cfg->src_mode                  ? SRC_MODE_AUTO
+                                         : streq(cfg->src_mode, "swarm") ? SRC_MODE_SWARM
+                                                                         : SRC_MODE_SOLO,
+                                 .admin_token = admin,
+                                 .allowed_images = cfg->src_allowed_images,
+                         },
+                         &d->src, &err);
+        erase_and_free(admin);
+        if (r < 0 && cfg->src_allowed_images && strstr(err.msg, "--src-allowed-images")) {
+                log_error("%s", err.msg);
+                return r;
+        }
+        if (r < 0) {
+                (void)snprintf(d->src_off, sizeof(d->src_off), "%s",
+                               err.msg[0] ? err.msg : strerror(-r));
+                log_warning("The SRC apps are off: %s", d->src_off);
+        }
+        return 0;
+}
+
 /* Containers of the default profile start from a pool of zygotes (launch.h) where the
  * host allows it (the native engine decides). Without them containers start the slower
  * way, so nothing here stops berthd. */
@@ -508,7 +553,7 @@ static int require_token(struct berthd *d)
 
         if (!path)
                 return 0;
-        r = read_token(path, &token, &err);
+        r = read_token("token-file", path, &token, &err);
         if (r >= 0) {
                 r = berth_http_router_set_token(d->router, token);
                 erase_and_free(token);
@@ -525,12 +570,14 @@ static int add_apis(struct berthd *d)
         berth_events_api_init(&d->events_api, &d->events, 16);
         berth_pods_api_init(&d->pods_api, d->pods, d->store, d->cfg->docker_daemon_json,
                             d->cfg->max_body);
+        berth_srcapp_api_init(&d->srcapp_api, d->src, d->src_off);
         berth_docs_init(&d->docs);
         berth_metrics_init(&d->metrics, d->store, d->router);
         if (berth_http_router_add_api(d->router, &d->imageapi.http) < 0 ||
             berth_http_router_add_api(d->router, &d->containers_http) < 0 ||
             berth_http_router_add_api(d->router, &d->events_api.http) < 0 ||
             berth_http_router_add_api(d->router, &d->pods_api.http) < 0 ||
+            berth_http_router_add_api(d->router, &d->srcapp_api.http) < 0 ||
             berth_http_router_add_api(d->router, &d->docs.http) < 0 ||
             berth_http_router_add_api(d->router, &d->metrics.http) < 0)
                 return -ENOMEM;
@@ -579,10 +626,11 @@ static int announce(struct berthd *d)
 /* berthd's start, in order. Each step logs why it failed; the first failure ends the
  * start, and berthd_done() takes down what the steps before it set up. */
 static int (*const setup_steps[])(struct berthd *d) = {
-        block_signals, open_store,        lock_state_dir, claim_cgroup_parent, secure_state_dir,
-        open_launcher, detect_cgroups,    new_supervisor, register_types,      start_supervisor,
-        recover_state, start_pods,        start_zygotes,  make_router,         require_token,
-        add_apis,      start_http_server, announce,
+        block_signals,    open_store,        lock_state_dir, claim_cgroup_parent,
+        secure_state_dir, open_launcher,     detect_cgroups, new_supervisor,
+        register_types,   start_supervisor,  recover_state,  start_pods,
+        start_src,        start_zygotes,     make_router,    require_token,
+        add_apis,         start_http_server, announce,
 };
 
 static void berthd_init(struct berthd *d, const struct berthd_config *cfg)
@@ -654,6 +702,7 @@ static void berthd_done(struct berthd *d)
         berth_http_router_free(d->router);
         berth_pods_free(d->pods);
         d->pods = NULL;
+        d->src = src_apps_free(d->src);
         berth_docker_engine_stop(d->docker);
         d->supervisor = berth_supervisor_free(d->supervisor);
         remove_listen_file(d);

@@ -159,7 +159,9 @@ static int check_misc(const struct berth_workload *w, struct berth_error *err)
         STRV_FOREACH (l, w->labels) {
                 if (!strchr(*l, '=') || **l == '=')
                         return berth_error_set(err, EINVAL, "labels: '%s' is not key=value", *l);
-                if (strncmp(*l, "io.berth.", 9) == 0)
+                /* io.berth.src.* is the SRC door's (srcapp.h): its apps' facility,
+                 * image and user. */
+                if (strncmp(*l, "io.berth.", 9) == 0 && strncmp(*l, "io.berth.src.", 13) != 0)
                         return berth_error_set(
                                 err, EINVAL, "labels: '%s': io.berth.* labels are berth's own", *l);
         }
