@@ -241,7 +241,7 @@ START_TEST(facilities_and_outline)
         ck_assert_ptr_nonnull(strstr(r.body, "/demo/create-app?image="));
         ck_assert_ptr_nonnull(strstr(r.body, "/demo/get-node-info?hostname="));
         test_reply_done(&r);
-        call("GET", "/lab", NULL, 200, "/lab/get-app-status", NULL);
+        call("GET", "/lab/", NULL, 200, "/lab/get-app-status", NULL);
         /* A swarm verb on a node in no swarm: 409 naming the mode. */
         call("GET", "/demo/get-node-names", NULL, 409, "solo mode", NULL);
 }

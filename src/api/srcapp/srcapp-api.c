@@ -583,7 +583,8 @@ static struct berth_srcapp_api *door(struct berth_http_request *req, void *userd
         }
         if (!src_apps_has_facility(api->apps, facility)) {
                 char msg[400];
-                (void)snprintf(msg, sizeof(msg), "facility '%.64s' does not exist", facility);
+                (void)snprintf(msg, sizeof(msg), "facility '%.64s' does not exist (%.200s)",
+                               facility, req->path);
                 for (char *p = msg; *p; p++)
                         if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
                                 *p = '?';
@@ -681,7 +682,8 @@ static void h_verb(struct berth_http_request *req, void *userdata)
 }
 
 static const struct berth_http_route routes[] = {
-        { "GET", "/{facility}", h_outline },
+        /* "/{facility}/" only: "/x" stays the router's own 404. */
+        { "GET", "/{facility}/", h_outline },
         { "GET", "/{facility}/{verb}", h_verb },
         { "POST", "/{facility}/{verb}", h_verb },
 };
