@@ -21,6 +21,7 @@
 #include "src-format.h"
 #include "src-names.h"
 #include "srcapp-api.h"
+#include "srcapp-swarm.h"
 #include "srcapp.h"
 #include "strv.h"
 
@@ -48,16 +49,19 @@ struct verb {
 static void reply_msg(struct berth_http_request *req, int status, const char *msg)
 {
         _cleanup_free_ char *clean = strdup(msg ? msg : "");
+        json_t *probe;
 
         if (!clean) {
                 (void)berth_http_reply_error(req, 500, "out of memory");
                 return;
         }
         /* The engine's words may not be UTF-8: JSON needs them to be. */
-        if (!json_string(clean))
+        probe = json_string(clean);
+        if (!probe)
                 for (char *p = clean; *p; p++)
                         if ((unsigned char)*p >= 0x80)
                                 *p = '?';
+        json_decref(probe);
         (void)berth_http_reply_error(req, status, "%s", clean);
 }
 
@@ -563,12 +567,46 @@ static const char *verb_mode_name(enum verb_mode m)
         return m == MODE_SOLO ? "solo" : m == MODE_SWARM ? "swarm" : "both";
 }
 
-/* Verbs that exist for both modes but are done in solo mode only so far. */
+/* The verbs for both modes that swarm mode does its own way (h_swarm). */
 static bool swarm_pending(const struct verb *v)
 {
         return v->mode == MODE_BOTH &&
                (v->fn == h_action || v->fn == h_create || v->fn == h_status || v->fn == h_stats ||
                 v->fn == h_info || v->fn == h_names);
+}
+
+/* The both-modes app verbs in swarm mode (srcapp-swarm.h). */
+static void h_swarm(struct berth_srcapp_api *api, struct berth_http_request *req,
+                    const char *facility, const struct berth_http_query *q, const struct verb *v)
+{
+        const char *name = berth_http_query_get(q, "name");
+        struct berth_error err = {};
+        json_t *out = NULL;
+        int r;
+
+        if (v->fn == h_action || v->fn == h_info) {
+                name = required(req, q, "name");
+                if (!name)
+                        return;
+        }
+        if (v->fn == h_action) {
+                r = src_swarm_kill(api->apps, facility, name, &err);
+                out = r >= 0 ? json_string("Success") : NULL;
+        } else if (v->fn == h_create) {
+                r = src_swarm_create(api->apps, facility, berth_http_query_get(q, "image"),
+                                     berth_http_query_get(q, "user"), NULL, &err);
+                out = r >= 0 ? json_string("Success") : NULL;
+        } else if (v->fn == h_names)
+                r = src_swarm_names(api->apps, facility, streq(v->name, "get-users"), &out, &err);
+        else if (v->fn == h_status)
+                r = src_swarm_status(api->apps, facility, name, now_usec(), &out, &err);
+        else if (v->fn == h_stats)
+                r = src_swarm_stats(api->apps, facility, name, &out, &err);
+        else
+                r = src_swarm_info(api->apps, facility, name, &out, &err);
+        if (r < 0)
+                return reply_err(req, &err, r);
+        reply_json(req, out);
 }
 
 static struct berth_srcapp_api *door(struct berth_http_request *req, void *userdata,
@@ -671,11 +709,9 @@ static void h_verb(struct berth_http_request *req, void *userdata)
                 return reply_msg(req, 409, msg);
         }
         if (mode == SRC_MODE_SWARM && swarm_pending(v)) {
-                char msg[200];
-                (void)snprintf(msg, sizeof(msg), "%s in swarm mode is not implemented yet",
-                               v->name);
+                h_swarm(api, req, facility, &q, v);
                 berth_http_query_done(&q);
-                return reply_msg(req, 501, msg);
+                return;
         }
         v->fn(api, req, facility, &q, v);
         berth_http_query_done(&q);
