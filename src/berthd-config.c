@@ -64,6 +64,7 @@ enum {
         ARG_SRC_MODE,
         ARG_SRC_ADMIN_TOKEN_FILE,
         ARG_SRC_ALLOWED_IMAGES,
+        ARG_SRC_UPTIME_KEEP,
         ARG_IGNORED, /* go-swagger flags accepted for compatibility */
         ARG_VERSION,
 };
@@ -156,6 +157,7 @@ static void help_berth(void)
                "                               manager, else solo)\n"
                "      --src-admin-token-file=FILE  the token approve-image needs\n"
                "      --src-allowed-images=FILE  approved image references, one a line\n"
+               "      --src-uptime-keep=N[d|h|m|s]  uptime history kept (default: 90d)\n"
                "      --shutdown-containers    on SIGTERM/SIGINT stop every container, then\n"
                "                               remove every container, mount and attachment\n"
                "                               (default: they all stay up)\n"
@@ -603,6 +605,30 @@ static int parse_src_mode(const struct flag *f, const char *v, void *field, stru
         return set_str(field, v);
 }
 
+/* A number of days, or with a unit d, h, m or s: from a minute to 100 years. */
+static int parse_src_uptime_keep(const struct flag *f, const char *v, void *field,
+                                 struct berthd_config *c)
+{
+        char *end = NULL;
+        double n, mult = 86400;
+
+        (void)c;
+        n = v && isdigit((unsigned char)*v) ? strtod(v, &end) : -1;
+        if (end && *end && !end[1] && strchr("dhms", *end))
+                mult = *end == 'd' ? 86400 : *end == 'h' ? 3600 : *end == 'm' ? 60 : 1;
+        else if (end && *end)
+                n = -1;
+        if (!(n * mult >= 60 && n * mult <= 100 * 365.0 * 86400)) {
+                fprintf(stderr,
+                        "berthd: --%s '%s' must be a duration from 1m to 100 years: days, or "
+                        "a number with d, h, m or s (90d, 12h)\n",
+                        f->name, v ? v : "");
+                return -EINVAL;
+        }
+        *(double *)field = n * mult;
+        return 0;
+}
+
 static int parse_pod_prefix(const struct flag *f, const char *v, void *field,
                             struct berthd_config *c)
 {
@@ -669,6 +695,8 @@ static const struct flag flags[] = {
           FIELD(src_admin_token_file) },
         { "src-allowed-images", REQ, ARG_SRC_ALLOWED_IMAGES, parse_abs_path,
           FIELD(src_allowed_images) },
+        { "src-uptime-keep", REQ, ARG_SRC_UPTIME_KEEP, parse_src_uptime_keep,
+          FIELD(src_uptime_keep) },
         { "cleanup-timeout", REQ, ARG_IGNORED, parse_ignored, 0 },
         { "graceful-timeout", REQ, ARG_IGNORED, parse_ignored, 0 },
         { "keep-alive", REQ, ARG_IGNORED, parse_ignored, 0 },

@@ -51,6 +51,7 @@ struct berthd_config {
         char *src_mode;             /* --src-mode solo|swarm (NULL: from the engine) */
         char *src_admin_token_file; /* --src-admin-token-file: approve-image's token */
         char *src_allowed_images;   /* --src-allowed-images: approved references */
+        double src_uptime_keep;     /* --src-uptime-keep: seconds (0: 90 days) */
         bool show_help;
         bool show_version;
 };

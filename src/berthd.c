@@ -507,6 +507,7 @@ static int start_src(struct berthd *d)
                                                                          : SRC_MODE_SOLO,
                                  .admin_token = admin,
                                  .allowed_images = cfg->src_allowed_images,
+                                 .uptime_keep = cfg->src_uptime_keep,
                          },
                          &d->src, &err);
         erase_and_free(admin);

@@ -149,3 +149,12 @@ int berth_docker_container_inspect(struct berth_engine *e, const char *id_or_nam
                                    struct berth_error *err);
 int berth_docker_container_stats(struct berth_engine *e, const char *id, json_t **ret,
                                  struct berth_error *err);
+
+/* GET /events?since=SINCE[&filters=FILTERS] (since in seconds since the epoch, to the ns;
+ * filters_json Docker's map of lists as JSON text, NULL for none), followed as a stream:
+ * fn gets each event object (a return < 0 ends the stream with it). Returns 0 when the
+ * stream ended, -ECANCELED when should_stop (asked at least once a second, with ud; may
+ * be NULL) said so, -EHOSTDOWN when the engine does not answer, -errno. */
+int berth_docker_follow_events(struct berth_engine *e, double since, const char *filters_json,
+                               int (*fn)(json_t *event, void *ud), void *ud,
+                               bool (*should_stop)(void *ud), struct berth_error *err);

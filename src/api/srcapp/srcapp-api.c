@@ -21,6 +21,7 @@
 #include "src-format.h"
 #include "src-names.h"
 #include "srcapp-api.h"
+#include "srcapp-uptime.h"
 #include "srcapp-swarm.h"
 #include "srcapp.h"
 #include "strv.h"
@@ -508,6 +509,29 @@ static void h_nodes(struct berth_srcapp_api *api, struct berth_http_request *req
         reply_json(req, out);
 }
 
+/* ---- uptime (srcapp-uptime.h) ------------------------------------------------------ */
+
+static void h_uptime(struct berth_srcapp_api *api, struct berth_http_request *req,
+                     const char *facility, const struct berth_http_query *q, const struct verb *v)
+{
+        const char *name = required(req, q, "name");
+        const char *format = berth_http_query_get(q, "format");
+        struct berth_error err = {};
+        json_t *out = NULL;
+        int r;
+
+        (void)v;
+        if (!name)
+                return;
+        if (format && !streq(format, "summary") && !streq(format, "intervals"))
+                return reply_msg(req, 422, "format must be summary (the default) or intervals");
+        r = src_app_uptime(api->apps, facility, name, berth_http_query_get(q, "duration"),
+                           format && streq(format, "intervals"), &out, &err);
+        if (r < 0)
+                return reply_err(req, &err, r);
+        reply_json(req, out);
+}
+
 /* ---- the verbs ----------------------------------------------------------------------- */
 
 static const char *const q_name[] = { "name", NULL };
@@ -515,6 +539,7 @@ static const char *const q_none[] = { NULL };
 static const char *const q_create[] = { "image", "user", "version", NULL };
 static const char *const q_image[] = { "image", NULL };
 static const char *const q_host[] = { "hostname", NULL };
+static const char *const q_uptime[] = { "name", "duration", "format", NULL };
 
 static const struct verb verbs[] = {
         { "start-app", "POST", MODE_SOLO, q_name, h_action, SRC_OP_START,
@@ -560,6 +585,9 @@ static const struct verb verbs[] = {
           "get-image-requests: requested and approved images" },
         { "get-images", "GET", MODE_BOTH, q_none, h_images, 0,
           "get-images: the engine's images, with CreatedContainerCount" },
+        { "get-uptime-summary", "GET", MODE_BOTH, q_uptime, h_uptime, 0,
+          "get-uptime-summary?name=APP_NAME&duration=hour|day|week|month[&format=intervals]: "
+          "the app's running state over the window, from the engine's events" },
 };
 
 static const char *verb_mode_name(enum verb_mode m)
@@ -650,10 +678,6 @@ static void h_outline(struct berth_http_request *req, void *userdata)
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
                 fprintf(f, "<%s> /%s/%s\n    mode: %s\n", verbs[i].method, facility, verbs[i].usage,
                         verb_mode_name(verbs[i].mode));
-        fprintf(f,
-                "<GET> /%s/get-uptime-summary?name=APP_NAME&duration=hour|day|week|month\n"
-                "    mode: both (not served yet)\n",
-                facility);
         if (fclose(f) != 0)
                 return reply_msg(req, 500, "out of memory");
         (void)berth_http_reply(req, 200, "text/plain; charset=utf-8", text, len, NULL, 0);

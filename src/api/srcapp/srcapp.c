@@ -22,6 +22,7 @@
 #include "error.h"
 #include "macro.h"
 #include "src-names.h"
+#include "srcapp-uptime.h"
 #include "srcapp.h"
 #include "store.h"
 #include "strv.h"
@@ -37,6 +38,8 @@ struct src_apps {
         enum src_mode mode;
         char *admin_token;
         char **allowed; /* from the allow-list file, with their tags */
+        /* The uptime history (srcapp-uptime.c). */
+        struct src_recorder *recorder;
 };
 
 static const char schema[] = "PRAGMA journal_mode=WAL;"
@@ -170,6 +173,9 @@ int src_apps_new(struct berth_store *s, const struct src_config *cfg, struct src
                 if (r >= 0)
                         (void)chmod(path, 0600);
         }
+        if (r >= 0)
+                r = src_recorder_start(src_apps_engine(a), path, a->facilities, cfg->uptime_keep,
+                                       &a->recorder, err);
         if (r < 0) {
                 src_apps_free(a);
                 return berth_error_ensure(err, r, "SRC apps");
@@ -182,6 +188,7 @@ struct src_apps *src_apps_free(struct src_apps *a)
 {
         if (!a)
                 return NULL;
+        a->recorder = src_recorder_stop(a->recorder);
         sqlite3_close(a->db);
         strv_free(a->facilities);
         strv_free(a->allowed);
@@ -191,6 +198,11 @@ struct src_apps *src_apps_free(struct src_apps *a)
         }
         free(a);
         return NULL;
+}
+
+struct src_uptime *src_apps_uptime(struct src_apps *a)
+{
+        return src_recorder_uptime(a->recorder);
 }
 
 struct berth_engine *src_apps_engine(struct src_apps *a)

@@ -36,6 +36,7 @@ struct src_config {
         enum src_mode mode;         /* SRC_MODE_AUTO: asked of the engine */
         const char *admin_token;    /* NULL: approve-image is refused */
         const char *allowed_images; /* a file, one reference a line; NULL: none */
+        double uptime_keep;         /* seconds of uptime history kept (0: 90 days) */
 };
 
 enum src_op {
@@ -56,6 +57,8 @@ int src_apps_new(struct berth_store *s, const struct src_config *cfg, struct src
 struct src_apps *src_apps_free(struct src_apps *a);
 
 struct berth_engine *src_apps_engine(struct src_apps *a);
+/* The uptime history (srcapp-uptime.h), NULL when it is not open. */
+struct src_uptime *src_apps_uptime(struct src_apps *a);
 bool src_apps_has_facility(const struct src_apps *a, const char *facility);
 /* Is token the admin token (constant time)? false when none is configured. */
 bool src_apps_admin_token(const struct src_apps *a, const char *token);
