@@ -80,7 +80,8 @@ nav a{margin-right:1rem}
             parts.append("<pre>%s</pre>" % html.escape(info["description"]))
         base = ""
         for srv in doc.get("servers", []):
-            base = srv.get("url", "")
+            # "/" (a door at the root) and "/api/v2" join a path alike
+            base = srv.get("url", "").rstrip("/")
             break
         for path, item in doc.get("paths", {}).items():
             for method in ("get", "post", "patch", "put", "delete"):

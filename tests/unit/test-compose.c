@@ -1101,6 +1101,7 @@ START_TEST(test_container_names_and_labels)
         refuse_web("\"image\":\"a\",\"container_name\":\"a b\"", -EINVAL, N("container_name"));
         refuse_web("\"image\":\"a\",\"labels\":[\"com.docker.compose.project=x\"]", -EINVAL,
                    N("reserved"));
+        refuse_web("\"image\":\"a\",\"labels\":[\"io.berth.src.user=x\"]", -EINVAL, N("reserved"));
         refuse("{\"services\":{\"a\":{\"image\":\"x\",\"container_name\":\"same\"},"
                "\"b\":{\"image\":\"x\",\"container_name\":\"same\"}}}",
                -EINVAL, N("'a' and 'b'", "'same'"));

@@ -395,12 +395,20 @@ static int key_labels(struct compose_svc *v, const char *key, json_t *j)
         r = kv_list(v, key, j, true, &v->x->labels);
         if (r < 0)
                 return r;
-        STRV_FOREACH (l, v->x->labels)
+        STRV_FOREACH (l, v->x->labels) {
                 if (strncmp(*l, "com.docker.compose.", 19) == 0)
                         return compose_svc_fail(v, EINVAL,
                                                 "key 'labels': '%.*s' is reserved (berth sets the "
                                                 "com.docker.compose.* labels)",
                                                 (int)strcspn(*l, "="), *l);
+                /* berth's own: which berthd owns a container, and what other doors made
+                 * (an SRC app): a pod must not pass for either. */
+                if (strncmp(*l, "io.berth.", 9) == 0)
+                        return compose_svc_fail(v, EINVAL,
+                                                "key 'labels': '%.*s' is reserved (berth sets the "
+                                                "io.berth.* labels)",
+                                                (int)strcspn(*l, "="), *l);
+        }
         return 0;
 }
 
