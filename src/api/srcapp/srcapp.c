@@ -40,6 +40,11 @@ struct src_apps {
         char **allowed; /* from the allow-list file, with their tags */
         /* The uptime history (srcapp-uptime.c). */
         struct src_recorder *recorder;
+        /* The engine's mode, asked at most once a second (GET /info costs Docker tens
+         * of ms): a change of swarm state is seen within a second. */
+        pthread_mutex_t mode_lock;
+        int64_t mode_at_ms; /* 0: never asked */
+        enum src_mode mode_seen;
 };
 
 static const char schema[] = "PRAGMA journal_mode=WAL;"
@@ -138,6 +143,7 @@ int src_apps_new(struct berth_store *s, const struct src_config *cfg, struct src
                 return -ENOMEM;
         a->s = s;
         a->mode = cfg->mode;
+        pthread_mutex_init(&a->mode_lock, NULL);
         if (cfg->facilities && cfg->facilities[0]) {
                 for (char *const *f = cfg->facilities; *f && r >= 0; f++)
                         r = strv_extend(&a->facilities, *f);
@@ -189,6 +195,7 @@ struct src_apps *src_apps_free(struct src_apps *a)
         if (!a)
                 return NULL;
         a->recorder = src_recorder_stop(a->recorder);
+        pthread_mutex_destroy(&a->mode_lock);
         sqlite3_close(a->db);
         strv_free(a->facilities);
         strv_free(a->allowed);
@@ -248,6 +255,13 @@ int src_apps_mode(struct src_apps *a, enum src_mode *ret, struct berth_error *er
                 *ret = a->mode;
                 return 0;
         }
+        pthread_mutex_lock(&a->mode_lock);
+        if (a->mode_at_ms > 0 && monotonic_ms() - a->mode_at_ms < 1000) {
+                *ret = a->mode_seen;
+                pthread_mutex_unlock(&a->mode_lock);
+                return 0;
+        }
+        pthread_mutex_unlock(&a->mode_lock);
         r = need_engine(a, &e, err);
         if (r < 0)
                 return r;
@@ -255,6 +269,10 @@ int src_apps_mode(struct src_apps *a, enum src_mode *ret, struct berth_error *er
         if (r < 0)
                 return r;
         *ret = manager ? SRC_MODE_SWARM : SRC_MODE_SOLO;
+        pthread_mutex_lock(&a->mode_lock);
+        a->mode_seen = *ret;
+        a->mode_at_ms = monotonic_ms();
+        pthread_mutex_unlock(&a->mode_lock);
         return 0;
 }
 
