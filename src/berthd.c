@@ -703,8 +703,11 @@ static void berthd_done(struct berthd *d)
         berth_http_router_free(d->router);
         berth_pods_free(d->pods);
         d->pods = NULL;
-        d->src = src_apps_free(d->src);
+        /* The recorder is told first; cancelling the engine's calls ends its stream at
+         * once (no waiting for curl's next progress call), then it is joined. */
+        src_apps_stopping(d->src);
         berth_docker_engine_stop(d->docker);
+        d->src = src_apps_free(d->src);
         d->supervisor = berth_supervisor_free(d->supervisor);
         remove_listen_file(d);
         d->store = berth_store_free(d->store);

@@ -209,15 +209,22 @@ int src_recorder_start(struct berth_engine *e, const char *db_path, char *const 
         return 0;
 }
 
+void src_recorder_signal(struct src_recorder *r)
+{
+        if (!r || !r->started)
+                return;
+        pthread_mutex_lock(&r->lock);
+        r->stopping = true;
+        pthread_cond_broadcast(&r->cond);
+        pthread_mutex_unlock(&r->lock);
+}
+
 struct src_recorder *src_recorder_stop(struct src_recorder *r)
 {
         if (!r)
                 return NULL;
         if (r->started) {
-                pthread_mutex_lock(&r->lock);
-                r->stopping = true;
-                pthread_cond_broadcast(&r->cond);
-                pthread_mutex_unlock(&r->lock);
+                src_recorder_signal(r);
                 (void)pthread_join(r->thread, NULL);
         }
         src_uptime_free(r->u);

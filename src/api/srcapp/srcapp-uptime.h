@@ -25,6 +25,9 @@ struct src_recorder;
 int src_recorder_start(struct berth_engine *e, const char *db_path, char *const *facilities,
                        double keep, struct src_recorder **ret, struct berth_error *err);
 /* Stop the thread (promptly: the stream is cut) and close; accepts NULL, returns NULL. */
+/* Ask it to stop without waiting (its stream ends when the engine's calls are cancelled:
+ * berth_docker_engine_stop()); src_recorder_stop() then joins it at once. */
+void src_recorder_signal(struct src_recorder *r);
 struct src_recorder *src_recorder_stop(struct src_recorder *r);
 struct src_uptime *src_recorder_uptime(struct src_recorder *r);
 

@@ -190,6 +190,12 @@ int src_apps_new(struct berth_store *s, const struct src_config *cfg, struct src
         return 0;
 }
 
+void src_apps_stopping(struct src_apps *a)
+{
+        if (a)
+                src_recorder_signal(a->recorder);
+}
+
 struct src_apps *src_apps_free(struct src_apps *a)
 {
         if (!a)

@@ -54,6 +54,9 @@ struct src_apps;
 
 int src_apps_new(struct berth_store *s, const struct src_config *cfg, struct src_apps **ret,
                  struct berth_error *err);
+/* berthd is stopping: the uptime recorder is told to end (before the engine's calls
+ * are cancelled, so that its stream is not followed again). */
+void src_apps_stopping(struct src_apps *a);
 struct src_apps *src_apps_free(struct src_apps *a);
 
 struct berth_engine *src_apps_engine(struct src_apps *a);
