@@ -178,37 +178,36 @@ int berth_docker_service_create(struct berth_engine *e, const json_t *spec, char
         return 0;
 }
 
-int berth_docker_service_remove(struct berth_engine *e, const char *name_or_id,
-                                struct berth_error *err)
+/* METHOD /<collection>/<name>: a service or a node by name or id (checked first). */
+static int named_call(struct docker *dk, const char *method, const char *collection,
+                      const char *what, const char *verb, const char *name, json_t **ret,
+                      struct berth_error *err)
 {
-        struct docker *dk = e->data;
         _cleanup_free_ char *path = NULL;
         int r;
 
-        if (!name_ok(name_or_id))
-                return berth_error_set(err, EINVAL, "service '%s': not a service name or id",
-                                       name_or_id ? name_or_id : "");
-        if (asprintf(&path, "/services/%s", name_or_id) < 0)
+        if (ret)
+                *ret = NULL;
+        if (!name_ok(name))
+                return berth_error_set(err, EINVAL, "%s '%s': not a %s name or id", what,
+                                       name ? name : "", what);
+        if (asprintf(&path, "/%s/%s", collection, name) < 0)
                 return -ENOMEM;
-        r = swarm_call(dk, "DELETE", path, NULL, NULL, err, "remove service %s", name_or_id);
+        r = swarm_call(dk, method, path, NULL, ret, err, "%s %s %s", verb, what, name);
         return MIN(r, 0);
+}
+
+int berth_docker_service_remove(struct berth_engine *e, const char *name_or_id,
+                                struct berth_error *err)
+{
+        return named_call(e->data, "DELETE", "services", "service", "remove", name_or_id, NULL,
+                          err);
 }
 
 int berth_docker_service_inspect(struct berth_engine *e, const char *name_or_id, json_t **ret,
                                  struct berth_error *err)
 {
-        struct docker *dk = e->data;
-        _cleanup_free_ char *path = NULL;
-        int r;
-
-        *ret = NULL;
-        if (!name_ok(name_or_id))
-                return berth_error_set(err, EINVAL, "service '%s': not a service name or id",
-                                       name_or_id ? name_or_id : "");
-        if (asprintf(&path, "/services/%s", name_or_id) < 0)
-                return -ENOMEM;
-        r = swarm_call(dk, "GET", path, NULL, ret, err, "inspect service %s", name_or_id);
-        return MIN(r, 0);
+        return named_call(e->data, "GET", "services", "service", "inspect", name_or_id, ret, err);
 }
 
 int berth_docker_services(struct berth_engine *e, const json_t *filters, json_t **ret,
@@ -232,18 +231,7 @@ int berth_docker_nodes(struct berth_engine *e, const json_t *filters, json_t **r
 int berth_docker_node_inspect(struct berth_engine *e, const char *id_or_name, json_t **ret,
                               struct berth_error *err)
 {
-        struct docker *dk = e->data;
-        _cleanup_free_ char *path = NULL;
-        int r;
-
-        *ret = NULL;
-        if (!name_ok(id_or_name))
-                return berth_error_set(err, EINVAL, "node '%s': not a node name or id",
-                                       id_or_name ? id_or_name : "");
-        if (asprintf(&path, "/nodes/%s", id_or_name) < 0)
-                return -ENOMEM;
-        r = swarm_call(dk, "GET", path, NULL, ret, err, "inspect node %s", id_or_name);
-        return MIN(r, 0);
+        return named_call(e->data, "GET", "nodes", "node", "inspect", id_or_name, ret, err);
 }
 
 /* ---- a swarm made and left ------------------------------------------------------------------ */
