@@ -1,10 +1,20 @@
 #!/bin/sh
 # A private, throw-away Docker engine, for benchmarks that put berth beside it:
 #
-#   contrib/dockerd.sh start DIR [PORT]
+#   contrib/dockerd.sh start DIR [PORT] [--hostname NAME] [--tls ADDR:PORT CERTDIR]
+#                                  [--gwbridge BRIDGE]
 #                                  start dockerd on DIR/docker.sock (its data, state and
 #                                  containerd under DIR), and on 127.0.0.1:PORT when one
 #                                  is given (for wrk); prints DOCKER_HOST=unix://...
+#                                  --hostname: in a UTS namespace of its own named NAME
+#                                  (a second swarm node on this machine has a hostname
+#                                  of its own); --tls: also on ADDR:PORT with TLS, client
+#                                  certificates verified (CERTDIR/ca.pem, server-cert.pem,
+#                                  server-key.pem); --gwbridge: its docker_gwbridge
+#                                  network (a swarm node's, made when it joins, and left
+#                                  behind by Docker) made now on a bridge of that name,
+#                                  so that two swarm engines here do not share one;
+#                                  `stop` removes it
 #   contrib/dockerd.sh stop DIR    remove its containers and networks, stop it and its
 #                                  containerd (by pid), unmount what is under DIR, remove
 #                                  what it made outside DIR; DIR itself stays (rm -rf it)
@@ -27,7 +37,35 @@ set -eu
 
 cmd=${1:-}
 dir=${2:?usage: contrib/dockerd.sh start|stop|import DIR ...}
-port=${3:-}
+port=
+hostname=
+tls_addr=
+tls_dir=
+gwbridge=
+if [ "$cmd" = start ]; then
+        shift 2
+        while [ $# -gt 0 ]; do
+                case "$1" in
+                --hostname)
+                        hostname=${2:?--hostname NAME}
+                        shift 2
+                        ;;
+                --gwbridge)
+                        gwbridge=${2:?--gwbridge BRIDGE}
+                        shift 2
+                        ;;
+                --tls)
+                        tls_addr=${2:?--tls ADDR:PORT CERTDIR}
+                        tls_dir=${3:?--tls ADDR:PORT CERTDIR}
+                        shift 3
+                        ;;
+                *)
+                        port=$1
+                        shift
+                        ;;
+                esac
+        done
+fi
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 sock=$dir/docker.sock
@@ -83,14 +121,29 @@ start() {
                         echo "${h}docker" >>"$dir/made-outside"
                 fi
         done
+        # A swarm manager makes docker_gwbridge, which Docker leaves behind: removed at
+        # stop if it was not there before and nothing is attached to it any more (another
+        # engine here may have made it meanwhile, and be using it).
+        [ -e /sys/class/net/docker_gwbridge ] || echo "idle:docker_gwbridge" >>"$dir/made-outside"
         echo '{}' >"$dir/daemon.json"
         rm -f "$sock"
         tcp=
         [ -n "$port" ] && tcp="-H tcp://127.0.0.1:$port"
+        if [ -n "$tls_addr" ]; then
+                tcp="$tcp -H tcp://$tls_addr --tlsverify --tlscacert $tls_dir/ca.pem"
+                tcp="$tcp --tlscert $tls_dir/server-cert.pem --tlskey $tls_dir/server-key.pem"
+        fi
+        # The command that runs dockerd: in a UTS namespace of its own, named, or as is.
+        if [ -n "$hostname" ]; then
+                # shellcheck disable=SC2016
+                set -- unshare --uts -- sh -c 'hostname "$0" && exec "$@"' "$hostname"
+        else
+                set --
+        fi
         # The subnets of its user networks: 10.N.0.0/16 (N in 100..249) of this DIR.
         n=$(($(printf '%s' "$dir" | cksum | cut -d' ' -f1) % 150 + 100))
         # shellcheck disable=SC2086
-        setsid dockerd -H "unix://$sock" $tcp --data-root "$dir/data" --exec-root "$dir/exec" \
+        "$@" setsid dockerd -H "unix://$sock" $tcp --data-root "$dir/data" --exec-root "$dir/exec" \
                 --pidfile "$dir/docker.pid" --config-file "$dir/daemon.json" --log-level warn \
                 --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
                 --bridge=none --default-address-pool "base=10.$n.0.0/16,size=24" \
@@ -107,6 +160,19 @@ start() {
                 sleep 0.05
                 i=$((i + 1))
         done
+        if [ -n "$gwbridge" ]; then
+                echo "net:$gwbridge" >>"$dir/made-outside"
+                o='"com.docker.network.bridge'
+                code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 --unix-socket "$sock" \
+                        -X POST -H 'Content-Type: application/json' \
+                        -d "{\"Name\":\"docker_gwbridge\",\"Driver\":\"bridge\",\"Options\":{$o.name\":\"$gwbridge\",$o.enable_icc\":\"false\",$o.enable_ip_masquerade\":\"false\"}}" \
+                        http://d/v1.41/networks/create)
+                if [ "$code" != 201 ]; then
+                        stop
+                        say "cannot make docker_gwbridge on $gwbridge (HTTP $code)"
+                        exit 1
+                fi
+        fi
         echo "DOCKER_HOST=unix://$sock"
 }
 
@@ -157,6 +223,16 @@ stop() {
                 sort -r "$dir/made-outside" | while read -r x; do
                         if [ "$x" = /etc/docker/key.json ]; then
                                 rm -f "$x"
+                        elif [ "${x#idle:}" != "$x" ]; then
+                                b=/sys/class/net/${x#idle:}
+                                if [ -d "$b/brif" ] && [ -z "$(ls -A "$b/brif")" ]; then
+                                        ip link delete "${x#idle:}" 2>/dev/null || true
+                                fi
+                        elif [ "${x#net:}" != "$x" ]; then
+                                if [ -e "/sys/class/net/${x#net:}" ]; then
+                                        ip link delete "${x#net:}" 2>/dev/null ||
+                                                say "cannot remove ${x#net:}"
+                                fi
                         else
                                 rmdir "$x" 2>/dev/null || true
                         fi

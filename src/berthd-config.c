@@ -65,6 +65,8 @@ enum {
         ARG_SRC_ADMIN_TOKEN_FILE,
         ARG_SRC_ALLOWED_IMAGES,
         ARG_SRC_UPTIME_KEEP,
+        ARG_SRC_NODE_ENGINE,
+        ARG_SRC_NODE_TLS_DIR,
         ARG_IGNORED, /* go-swagger flags accepted for compatibility */
         ARG_VERSION,
 };
@@ -158,6 +160,11 @@ static void help_berth(void)
                "      --src-admin-token-file=FILE  the token approve-image needs\n"
                "      --src-allowed-images=FILE  approved image references, one a line\n"
                "      --src-uptime-keep=N[d|h|m|s]  uptime history kept (default: 90d)\n"
+               "      --src-node-engine=NODE=HOST  the engine of swarm node NODE (its hostname\n"
+               "                               or id), for its tasks' status and stats:\n"
+               "                               unix:///PATH or tcp://ADDR:PORT (with TLS);\n"
+               "                               repeatable (default: none, shown unavailable)\n"
+               "      --src-node-tls-dir=DIR   ca.pem, cert.pem, key.pem for tcp:// nodes\n"
                "      --shutdown-containers    on SIGTERM/SIGINT stop every container, then\n"
                "                               remove every container, mount and attachment\n"
                "                               (default: they all stay up)\n"
@@ -629,6 +636,27 @@ static int parse_src_uptime_keep(const struct flag *f, const char *v, void *fiel
         return 0;
 }
 
+/* NODE=HOST: a node's hostname or id, and unix:///PATH or tcp://ADDR:PORT (the client
+ * checks the rest when berthd starts). */
+static int parse_src_node_engine(const struct flag *f, const char *v, void *field,
+                                 struct berthd_config *c)
+{
+        const char *eq = strchr(v, '=');
+        size_t n = eq ? (size_t)(eq - v) : 0;
+
+        (void)c;
+        if (n == 0 || n > 253 ||
+            strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != n ||
+            (strncmp(eq + 1, "unix:///", 8) != 0 && strncmp(eq + 1, "tcp://", 6) != 0)) {
+                fprintf(stderr,
+                        "berthd: --%s '%s' must be NODE=unix:///PATH or NODE=tcp://ADDR:PORT "
+                        "(NODE: a node's hostname or id)\n",
+                        f->name, v);
+                return -EINVAL;
+        }
+        return strv_extend(field, v);
+}
+
 static int parse_pod_prefix(const struct flag *f, const char *v, void *field,
                             struct berthd_config *c)
 {
@@ -697,6 +725,9 @@ static const struct flag flags[] = {
           FIELD(src_allowed_images) },
         { "src-uptime-keep", REQ, ARG_SRC_UPTIME_KEEP, parse_src_uptime_keep,
           FIELD(src_uptime_keep) },
+        { "src-node-engine", REQ, ARG_SRC_NODE_ENGINE, parse_src_node_engine,
+          FIELD(src_node_engines) },
+        { "src-node-tls-dir", REQ, ARG_SRC_NODE_TLS_DIR, parse_abs_path, FIELD(src_node_tls_dir) },
         { "cleanup-timeout", REQ, ARG_IGNORED, parse_ignored, 0 },
         { "graceful-timeout", REQ, ARG_IGNORED, parse_ignored, 0 },
         { "keep-alive", REQ, ARG_IGNORED, parse_ignored, 0 },
@@ -940,4 +971,6 @@ void berthd_config_done(struct berthd_config *c)
         free(c->src_mode);
         free(c->src_admin_token_file);
         free(c->src_allowed_images);
+        strv_free(c->src_node_engines);
+        free(c->src_node_tls_dir);
 }

@@ -52,6 +52,8 @@ struct berthd_config {
         char *src_admin_token_file; /* --src-admin-token-file: approve-image's token */
         char *src_allowed_images;   /* --src-allowed-images: approved references */
         double src_uptime_keep;     /* --src-uptime-keep: seconds (0: 90 days) */
+        char **src_node_engines;    /* --src-node-engine NODE=HOST (repeatable) */
+        char *src_node_tls_dir;     /* --src-node-tls-dir: TLS files of tcp:// nodes */
         bool show_help;
         bool show_version;
 };

@@ -508,10 +508,14 @@ static int start_src(struct berthd *d)
                                  .admin_token = admin,
                                  .allowed_images = cfg->src_allowed_images,
                                  .uptime_keep = cfg->src_uptime_keep,
+                                 .node_engines = cfg->src_node_engines,
+                                 .node_tls_dir = cfg->src_node_tls_dir,
                          },
                          &d->src, &err);
         erase_and_free(admin);
-        if (r < 0 && cfg->src_allowed_images && strstr(err.msg, "--src-allowed-images")) {
+        /* The operator's own files and nodes are wrong: berthd does not start. */
+        if (r < 0 &&
+            (strstr(err.msg, "--src-allowed-images") || strstr(err.msg, "--src-node-engine"))) {
                 log_error("%s", err.msg);
                 return r;
         }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The Docker Engine API over its unix socket (docker-client.h): calls with libcurl, one
- * easy handle each; Docker's errors as berth's; the shapes of its streams (NDJSON, the
- * multiplexed frames of logs and exec, lines).
+ * The Docker Engine API over its unix socket, or over TCP with TLS (docker-client.h):
+ * calls with libcurl, one easy handle each; Docker's errors as berth's; the shapes of its streams
+ * (NDJSON, the multiplexed frames of logs and exec, lines).
  */
 #include "config.h"
 
@@ -21,7 +21,7 @@
 #include "error.h"
 #include "macro.h"
 
-#define API_PREFIX "http://docker/v1.41"
+#define API_VERSION "/v1.41"
 #define CONNECT_TIMEOUT_MS 2000L
 #define CALL_TIMEOUT_MS 60000L
 #define BODY_MAX (64u << 20)
@@ -36,52 +36,132 @@ struct call {
 };
 
 struct docker_client {
-        char *host;   /* unix:///path */
-        char *socket; /* /path */
+        char *host;            /* unix:///path or tcp://host:port */
+        char *socket;          /* /path, or NULL over TCP */
+        char *base;            /* http://docker/v1.41 or https://host:port/v1.41 */
+        char *ca, *cert, *key; /* TLS files (over TCP) */
+        bool ready;            /* the lock and curl are initialised */
         pthread_mutex_t lock;
         struct call *calls; /* with lock */
         bool closing;       /* with lock */
         uint64_t n_calls, n_errors;
 };
 
-int docker_client_new(const char *host, struct docker_client **ret, struct berth_error *err)
+/* tcp://HOST:PORT: a name or an IPv4 address, or an IPv6 one in brackets; a port. */
+static bool tcp_host_ok(const char *hp)
 {
-        struct docker_client *d;
-        const char *path;
+        const char *colon = strrchr(hp, ':'), *p;
+        char *end;
+        long port;
+
+        if (!colon || colon == hp)
+                return false;
+        if (hp[0] == '[') {
+                if (colon[-1] != ']' || colon - hp < 4)
+                        return false;
+                for (p = hp + 1; p < colon - 1; p++)
+                        if (!strchr("0123456789abcdefABCDEF:.", *p))
+                                return false;
+        } else
+                for (p = hp; p < colon; p++)
+                        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                                    ".-",
+                                    *p))
+                                return false;
+        errno = 0;
+        port = strtol(colon + 1, &end, 10);
+        return errno == 0 && *end == 0 && end != colon + 1 && port > 0 && port < 65536;
+}
+
+static int tls_file(const char *host, const char *dir, const char *name, char **ret,
+                    struct berth_error *err)
+{
+        if (asprintf(ret, "%s/%s", dir, name) < 0)
+                return -ENOMEM;
+        if (access(*ret, R_OK) < 0)
+                return berth_error_set_errno(err, errno, "docker host '%s': TLS file %s", host,
+                                             *ret);
+        return 0;
+}
+
+int docker_client_new_tls(const char *host, const char *tls_dir, struct docker_client **ret,
+                          struct berth_error *err)
+{
+        _cleanup_(docker_client_freep) struct docker_client *d = NULL;
+        const char *path = NULL;
+        int r;
 
         if (!host)
                 host = "unix:///var/run/docker.sock";
-        if (strncmp(host, "unix://", 7) != 0 || host[7] != '/')
+        if (strncmp(host, "unix://", 7) == 0 && host[7] == '/') {
+                path = host + 7;
+                if (strlen(path) >= sizeof(((struct sockaddr_un *)NULL)->sun_path))
+                        return berth_error_set(err, ENAMETOOLONG,
+                                               "docker host '%s': the socket path is too long",
+                                               host);
+        } else if (strncmp(host, "tcp://", 6) == 0) {
+                if (!tcp_host_ok(host + 6))
+                        return berth_error_set(err, EINVAL, "docker host '%s': not tcp://HOST:PORT",
+                                               host);
+                if (!tls_dir)
+                        return berth_error_set(err, EINVAL,
+                                               "docker host '%s': an engine over TCP needs TLS "
+                                               "(a directory with ca.pem, cert.pem and key.pem): "
+                                               "in clear text its API is root on that node for "
+                                               "anyone on the way",
+                                               host);
+        } else
                 return berth_error_set(err, EINVAL,
-                                       "docker host '%s': only unix:///path is supported", host);
-        path = host + 7;
-        if (strlen(path) >= sizeof(((struct sockaddr_un *)NULL)->sun_path))
-                return berth_error_set(err, ENAMETOOLONG,
-                                       "docker host '%s': the socket path is too long", host);
+                                       "docker host '%s': neither unix:///PATH nor tcp://HOST:PORT",
+                                       host);
+        d = calloc(1, sizeof(*d));
+        if (!d || !(d->host = strdup(host)))
+                return -ENOMEM;
+        if (path) {
+                d->socket = strdup(path);
+                d->base = strdup("http://docker" API_VERSION);
+                if (!d->socket || !d->base)
+                        return -ENOMEM;
+        } else {
+                if (asprintf(&d->base, "https://%s" API_VERSION, host + 6) < 0) {
+                        d->base = NULL;
+                        return -ENOMEM;
+                }
+                r = tls_file(host, tls_dir, "ca.pem", &d->ca, err);
+                if (r >= 0)
+                        r = tls_file(host, tls_dir, "cert.pem", &d->cert, err);
+                if (r >= 0)
+                        r = tls_file(host, tls_dir, "key.pem", &d->key, err);
+                if (r < 0)
+                        return r;
+        }
         if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
                 return berth_error_set(err, ENOMEM, "libcurl cannot be initialised");
-        d = calloc(1, sizeof(*d));
-        if (!d || !(d->host = strdup(host)) || !(d->socket = strdup(path))) {
-                docker_client_free(d);
-                curl_global_cleanup();
-                return -ENOMEM;
-        }
         pthread_mutex_init(&d->lock, NULL);
-        *ret = d;
+        d->ready = true;
+        *ret = TAKE_PTR(d);
         return 0;
+}
+
+int docker_client_new(const char *host, struct docker_client **ret, struct berth_error *err)
+{
+        return docker_client_new_tls(host, NULL, ret, err);
 }
 
 struct docker_client *docker_client_free(struct docker_client *d)
 {
         if (!d)
                 return NULL;
-        if (d->socket) {
-                /* Only a client made whole initialised the lock and curl. */
+        if (d->ready) {
                 pthread_mutex_destroy(&d->lock);
                 curl_global_cleanup();
         }
         free(d->host);
         free(d->socket);
+        free(d->base);
+        free(d->ca);
+        free(d->cert);
+        free(d->key);
         free(d);
         return NULL;
 }
@@ -318,7 +398,16 @@ static void set_options(struct ctx *x, const char *url, const char *method, long
                         struct curl_slist *hdrs, char *errbuf)
 {
         (void)curl_easy_setopt(x->h, CURLOPT_URL, url);
-        (void)curl_easy_setopt(x->h, CURLOPT_UNIX_SOCKET_PATH, x->d->socket);
+        if (x->d->socket)
+                (void)curl_easy_setopt(x->h, CURLOPT_UNIX_SOCKET_PATH, x->d->socket);
+        else {
+                (void)curl_easy_setopt(x->h, CURLOPT_CAINFO, x->d->ca);
+                (void)curl_easy_setopt(x->h, CURLOPT_SSLCERT, x->d->cert);
+                (void)curl_easy_setopt(x->h, CURLOPT_SSLKEY, x->d->key);
+                (void)curl_easy_setopt(x->h, CURLOPT_SSL_VERIFYPEER, 1L);
+                (void)curl_easy_setopt(x->h, CURLOPT_SSL_VERIFYHOST, 2L);
+                (void)curl_easy_setopt(x->h, CURLOPT_PROTOCOLS_STR, "https");
+        }
         (void)curl_easy_setopt(x->h, CURLOPT_NOSIGNAL, 1L);
         (void)curl_easy_setopt(x->h, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
         (void)curl_easy_setopt(x->h, CURLOPT_TIMEOUT_MS, timeout);
@@ -355,7 +444,7 @@ int docker_request(struct docker_client *d, const struct docker_request *q,
         int r;
 
         *ret = (struct docker_reply){};
-        if (asprintf(&url, API_PREFIX "%s", q->path) < 0)
+        if (asprintf(&url, "%s%s", d->base, q->path) < 0)
                 return -ENOMEM;
         x.h = curl_easy_init();
         if (!x.h)

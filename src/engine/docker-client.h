@@ -7,10 +7,13 @@
 
 #include <jansson.h>
 
+#include "macro.h"
+
 struct berth_error;
 
 /*
- * The Docker Engine API (v1.41) over the engine's unix socket, with libcurl: one easy
+ * The Docker Engine API (v1.41) over the engine's unix socket (or TCP with TLS, for
+ * another node's engine), with libcurl: one easy
  * handle per call, so that any number of threads call at once. Timeouts: 2 s to
  * connect, 60 s for a plain call, none for a stream (events, logs that follow, build,
  * exec, a stop that waits).
@@ -24,9 +27,17 @@ struct berth_error;
  */
 struct docker_client;
 
+/* host: unix:///PATH (NULL: /var/run/docker.sock). */
 int docker_client_new(const char *host, struct docker_client **ret, struct berth_error *err);
+/* Also tcp://HOST:PORT, which needs tls_dir: ca.pem (the CA that signed the engine's
+ * certificate, whose name or address must be HOST), cert.pem and key.pem (berthd's
+ * client certificate), as Docker's own client keeps them (DOCKER_CERT_PATH). In clear
+ * text, never: -EINVAL. */
+int docker_client_new_tls(const char *host, const char *tls_dir, struct docker_client **ret,
+                          struct berth_error *err);
 struct docker_client *docker_client_free(struct docker_client *d);
-/* "unix:///path" and "/path". */
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct docker_client *, docker_client_free);
+/* "unix:///path" (or "tcp://host:port") and "/path" (NULL over TCP). */
 const char *docker_client_host(const struct docker_client *d);
 const char *docker_client_socket(const struct docker_client *d);
 void docker_client_cancel_all(struct docker_client *d);

@@ -86,8 +86,10 @@ static int swarm_call(struct docker *dk, const char *method, const char *path, j
 }
 
 /* A list from GET path (a swarm call or not): an array, or an error. */
-static int get_list(struct docker *dk, bool swarm, const char *base, const json_t *filters,
-                    char sep, json_t **ret, struct berth_error *err, const char *what)
+/* A list from the engine of c, or through swarm_call() when swarm (a manager's call). */
+static int get_list(struct docker_client *c, struct docker *swarm, const char *base,
+                    const json_t *filters, char sep, json_t **ret, struct berth_error *err,
+                    const char *what)
 {
         _cleanup_free_ char *q = NULL, *path = NULL;
         int r;
@@ -98,8 +100,8 @@ static int get_list(struct docker *dk, bool swarm, const char *base, const json_
                 return r;
         if (asprintf(&path, "%s%s", base, q) < 0)
                 return -ENOMEM;
-        r = swarm ? swarm_call(dk, "GET", path, NULL, ret, err, "%s", what)
-                  : docker_call(dk->client, "GET", path, NULL, ret, err, "%s", what);
+        r = swarm ? swarm_call(swarm, "GET", path, NULL, ret, err, "%s", what)
+                  : docker_call(c, "GET", path, NULL, ret, err, "%s", what);
         if (r < 0)
                 return r;
         if (!json_is_array(*ret)) {
@@ -213,19 +215,19 @@ int berth_docker_service_inspect(struct berth_engine *e, const char *name_or_id,
 int berth_docker_services(struct berth_engine *e, const json_t *filters, json_t **ret,
                           struct berth_error *err)
 {
-        return get_list(e->data, true, "/services", filters, '?', ret, err, "list services");
+        return get_list(NULL, e->data, "/services", filters, '?', ret, err, "list services");
 }
 
 int berth_docker_tasks(struct berth_engine *e, const json_t *filters, json_t **ret,
                        struct berth_error *err)
 {
-        return get_list(e->data, true, "/tasks", filters, '?', ret, err, "list tasks");
+        return get_list(NULL, e->data, "/tasks", filters, '?', ret, err, "list tasks");
 }
 
 int berth_docker_nodes(struct berth_engine *e, const json_t *filters, json_t **ret,
                        struct berth_error *err)
 {
-        return get_list(e->data, true, "/nodes", filters, '?', ret, err, "list nodes");
+        return get_list(NULL, e->data, "/nodes", filters, '?', ret, err, "list nodes");
 }
 
 int berth_docker_node_inspect(struct berth_engine *e, const char *id_or_name, json_t **ret,
@@ -236,36 +238,94 @@ int berth_docker_node_inspect(struct berth_engine *e, const char *id_or_name, js
 
 /* ---- a swarm made and left ------------------------------------------------------------------ */
 
-int berth_docker_swarm_init(struct berth_engine *e, const char *addr, struct berth_error *err)
+/* addr "IP" or "IP:PORT" as *ip and *listen (the port 2377 when none). */
+static int swarm_addr(const char *what, const char *addr, char **ip, char **listen,
+                      struct berth_error *err)
 {
-        struct docker *dk = e->data;
-        _cleanup_free_ char *ip = NULL, *listen = NULL;
-        json_auto_t *body = NULL;
         const char *colon = addr ? strchr(addr, ':') : NULL;
-        int r;
 
         if (!addr || !addr[0] || strlen(addr) > 64 ||
             strspn(addr, "0123456789.:abcdefghijklmnopqrstuvwxyz-") != strlen(addr) ||
             (colon && (strchr(colon + 1, ':') || colon == addr || !colon[1] ||
                        strspn(colon + 1, "0123456789") != strlen(colon + 1))))
-                return berth_error_set(err, EINVAL, "swarm init on '%s': not an address[:port]",
+                return berth_error_set(err, EINVAL, "swarm %s on '%s': not an address[:port]", what,
                                        addr ? addr : "");
-        ip = colon ? strndup(addr, (size_t)(colon - addr)) : strdup(addr);
-        if (!ip || asprintf(&listen, "%s:%s", ip, colon ? colon + 1 : "2377") < 0)
+        *ip = colon ? strndup(addr, (size_t)(colon - addr)) : strdup(addr);
+        if (!*ip || asprintf(listen, "%s:%s", *ip, colon ? colon + 1 : "2377") < 0) {
+                *listen = NULL;
                 return -ENOMEM;
+        }
+        return 0;
+}
+
+/* Docker says "already part of a swarm" with a 503. */
+static int already_in_swarm(struct docker *dk, int r, const char *what, const char *listen,
+                            struct berth_error *err)
+{
+        if (r == -EIO && err && strstr(err->msg, "already part of a swarm"))
+                r = berth_error_set(err, EBUSY,
+                                    "docker: swarm %s on %s: the engine at %s is "
+                                    "already part of a swarm",
+                                    what, listen, docker_client_host(dk->client));
+        return MIN(r, 0);
+}
+
+int berth_docker_swarm_init(struct berth_engine *e, const char *addr, struct berth_error *err)
+{
+        struct docker *dk = e->data;
+        _cleanup_free_ char *ip = NULL, *listen = NULL;
+        json_auto_t *body = NULL;
+        int r;
+
+        r = swarm_addr("init", addr, &ip, &listen, err);
+        if (r < 0)
+                return r;
         body = json_pack("{s:s, s:s, s:s}", "ListenAddr", listen, "AdvertiseAddr", listen,
                          "DataPathAddr", ip);
         if (!body)
                 return -ENOMEM;
         r = docker_call(dk->client, "POST", "/swarm/init", body, NULL, err, "swarm init on %s",
                         listen);
-        /* Docker says "already part of a swarm" with a 503. */
-        if (r == -EIO && err && strstr(err->msg, "already part of a swarm"))
-                r = berth_error_set(err, EBUSY,
-                                    "docker: swarm init on %s: the engine at %s is "
-                                    "already part of a swarm",
-                                    listen, docker_client_host(dk->client));
-        return MIN(r, 0);
+        return already_in_swarm(dk, r, "init", listen, err);
+}
+
+int berth_docker_swarm_join_token(struct berth_engine *e, char **ret, struct berth_error *err)
+{
+        json_auto_t *sw = NULL;
+        const char *t;
+        int r;
+
+        r = swarm_call(e->data, "GET", "/swarm", NULL, &sw, err, "inspect the swarm");
+        if (r < 0)
+                return r;
+        t = json_string_value(json_object_get(json_object_get(sw, "JoinTokens"), "Worker"));
+        if (!t)
+                return berth_error_set(err, EIO, "docker: inspect the swarm: no worker join token");
+        *ret = strdup(t);
+        return *ret ? 0 : -ENOMEM;
+}
+
+int berth_docker_swarm_join(struct berth_engine *e, const char *addr, const char *manager,
+                            const char *token, struct berth_error *err)
+{
+        struct docker *dk = e->data;
+        _cleanup_free_ char *ip = NULL, *listen = NULL, *mip = NULL, *mlisten = NULL;
+        json_auto_t *body = NULL;
+        int r;
+
+        r = swarm_addr("join", addr, &ip, &listen, err);
+        if (r >= 0)
+                r = swarm_addr("join", manager, &mip, &mlisten, err);
+        if (r < 0)
+                return r;
+        body = json_pack("{s:s, s:s, s:s, s:[s], s:s}", "ListenAddr", listen, "AdvertiseAddr",
+                         listen, "DataPathAddr", ip, "RemoteAddrs", mlisten, "JoinToken",
+                         token ? token : "");
+        if (!body)
+                return -ENOMEM;
+        r = docker_call(dk->client, "POST", "/swarm/join", body, NULL, err,
+                        "swarm join of %s to %s", listen, mlisten);
+        return already_in_swarm(dk, r, "join", listen, err);
 }
 
 int berth_docker_swarm_leave(struct berth_engine *e, bool force, struct berth_error *err)
@@ -289,8 +349,15 @@ int berth_docker_swarm_leave(struct berth_engine *e, bool force, struct berth_er
 int berth_docker_containers(struct berth_engine *e, const json_t *filters, bool all, json_t **ret,
                             struct berth_error *err)
 {
-        return get_list(e->data, false, all ? "/containers/json?all=1" : "/containers/json",
-                        filters, all ? '&' : '?', ret, err, "list containers");
+        return berth_docker_client_containers(((struct docker *)e->data)->client, filters, all, ret,
+                                              err);
+}
+
+int berth_docker_client_containers(struct docker_client *c, const json_t *filters, bool all,
+                                   json_t **ret, struct berth_error *err)
+{
+        return get_list(c, NULL, all ? "/containers/json?all=1" : "/containers/json", filters,
+                        all ? '&' : '?', ret, err, "list containers");
 }
 
 int berth_docker_container_inspect(struct berth_engine *e, const char *id_or_name, json_t **ret,
@@ -314,7 +381,13 @@ int berth_docker_container_inspect(struct berth_engine *e, const char *id_or_nam
 int berth_docker_container_stats(struct berth_engine *e, const char *id, json_t **ret,
                                  struct berth_error *err)
 {
-        struct docker *dk = e->data;
+        return berth_docker_client_container_stats(((struct docker *)e->data)->client, id, ret,
+                                                   err);
+}
+
+int berth_docker_client_container_stats(struct docker_client *c, const char *id, json_t **ret,
+                                        struct berth_error *err)
+{
         _cleanup_free_ char *path = NULL;
         int r;
 
@@ -325,7 +398,7 @@ int berth_docker_container_stats(struct berth_engine *e, const char *id, json_t 
         /* Not one-shot: Docker waits for a second sample, so that precpu_stats is there. */
         if (asprintf(&path, "/containers/%s/stats?stream=false", id) < 0)
                 return -ENOMEM;
-        r = docker_call(dk->client, "GET", path, NULL, ret, err, "stats of container %s", id);
+        r = docker_call(c, "GET", path, NULL, ret, err, "stats of container %s", id);
         if (r >= 0 && !json_is_object(*ret)) {
                 *ret = (json_decref(*ret), NULL);
                 return berth_error_set(err, EIO, "docker: stats of container %s: no document", id);

@@ -53,8 +53,7 @@ int berth_docker_ping(struct berth_engine *e, struct berth_error *err);
 int berth_docker_network_ensure(struct berth_engine *e, const char *name, char *const *labels,
                                 struct berth_error *err);
 /* Remove a network; one that does not exist is not an error. */
-int berth_docker_network_remove(struct berth_engine *e, const char *name,
-                                struct berth_error *err);
+int berth_docker_network_remove(struct berth_engine *e, const char *name, struct berth_error *err);
 /* 1 when the engine has the image ref, 0 when not. */
 int berth_docker_image_exists(struct berth_engine *e, const char *ref, struct berth_error *err);
 /* POST /build of the directory context_dir (a tar made in memory; files only below
@@ -135,6 +134,12 @@ int berth_docker_node_inspect(struct berth_engine *e, const char *id_or_name, js
  * advertise and data path all there. A node already in a swarm is -EBUSY. For tests and
  * set-ups; berthd never makes a swarm itself. */
 int berth_docker_swarm_init(struct berth_engine *e, const char *addr, struct berth_error *err);
+/* The worker join token of the swarm this engine manages (GET /swarm), and POST
+ * /swarm/join of this engine as a worker: listening and advertising on addr (as init's),
+ * joining the manager at manager ("IP[:PORT]"). For tests and set-ups. */
+int berth_docker_swarm_join_token(struct berth_engine *e, char **ret, struct berth_error *err);
+int berth_docker_swarm_join(struct berth_engine *e, const char *addr, const char *manager,
+                            const char *token, struct berth_error *err);
 /* POST /swarm/leave[?force=1], then the docker_gwbridge network it leaves behind is
  * removed (unless a container still uses it). A node in no swarm is -ENOTCONN. */
 int berth_docker_swarm_leave(struct berth_engine *e, bool force, struct berth_error *err);
@@ -149,6 +154,13 @@ int berth_docker_container_inspect(struct berth_engine *e, const char *id_or_nam
                                    struct berth_error *err);
 int berth_docker_container_stats(struct berth_engine *e, const char *id, json_t **ret,
                                  struct berth_error *err);
+/* The same two of another node's engine, over a client of its own (docker-client.h):
+ * the SRC door's view of a swarm task on another node. */
+struct docker_client;
+int berth_docker_client_containers(struct docker_client *c, const json_t *filters, bool all,
+                                   json_t **ret, struct berth_error *err);
+int berth_docker_client_container_stats(struct docker_client *c, const char *id, json_t **ret,
+                                        struct berth_error *err);
 
 /* GET /events?since=SINCE[&filters=FILTERS] (since in seconds since the epoch, to the ns;
  * filters_json Docker's map of lists as JSON text, NULL for none), followed as a stream:

@@ -739,6 +739,17 @@ int test_priv_run(Suite *s, const char *program, char *images, const char *cgrou
         return failed ? 1 : 0;
 }
 
+TCase *test_tcase(Suite *s, const char *name, void (*setup)(void), void (*teardown)(void),
+                  double timeout)
+{
+        TCase *tc = tcase_create(name);
+
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_set_timeout(tc, timeout);
+        suite_add_tcase(s, tc);
+        return tc;
+}
+
 void test_remove_all(struct test_berthd *t, const char *collection)
 {
         struct test_reply r;

@@ -209,6 +209,12 @@ void test_run_dir_leave(const char *cgroup_parent);
  * program's exit status. */
 struct Suite;
 int test_priv_run(struct Suite *s, const char *program, char *images, const char *cgroup_parent);
+/* A test case name of s, each of its tests between setup and teardown (a checked
+ * fixture: in the test's own process; either may be NULL), timing out after timeout
+ * seconds. Its tests are added with tcase_add_test(). */
+struct TCase;
+struct TCase *test_tcase(struct Suite *s, const char *name, void (*setup)(void),
+                         void (*teardown)(void), double timeout);
 
 /* After the runner: a test that failed in a forked child never ran its teardown, and
  * Check killed its process group, berthd included, leaving containers, mounts and
@@ -240,9 +246,36 @@ void test_remove_everything_and_stop(struct test_berthd *t);
  * directory under /var/tmp, stopped and removed when the program exits. 0, or < 0 when
  * there is no engine (not root, no docker.io, it does not answer). Call from main(). */
 int test_docker_host(char *buf, size_t size);
+/* A second engine of this program's own, to be another node of a swarm on this machine
+ * (issue 15's tasks on other nodes): in a UTS namespace of its own named hostname, its
+ * API on a unix socket and, with TLS that verifies clients, on tls_ip:tls_port (give
+ * each swarm node its own loopback address). Certificates are made for it: a CA, the
+ * engine's (for tls_ip), a client's (client_tls: ca.pem, cert.pem, key.pem, as Docker's
+ * client keeps them) and a client of another CA (rogue_tls). Stopped and removed when
+ * the program exits. 0, or < 0 (-EBUSY: one is running already). Call from main(). */
+struct test_docker_node {
+        char host[128];       /* unix:///…/docker.sock */
+        char tcp[96];         /* tcp://tls_ip:tls_port */
+        char client_tls[256]; /* a client the engine trusts */
+        char rogue_tls[256];  /* a client of another CA: neither trusts the other */
+};
+int test_docker_node(const char *hostname, const char *tls_ip, const char *tls_port,
+                     struct test_docker_node *ret);
 /* The busybox test rootfs (test_busybox_rootfs()) imported as ref (CMD ["sh"]) unless
  * the engine has it: 0 or < 0. */
 int test_docker_busybox_image(const char *host, const char *ref);
+/* A client of the engine at host, whose containers are owner's (the io.berth.owner label;
+ * a test program's name): NULL when there is none, said on stderr. No ck_* call: fine in
+ * main() too. */
+struct berth_engine;
+struct berth_engine *test_docker_engine(const char *host, const char *owner);
+/* The start of main() of a test program on the engine: its host (test_docker_host())
+ * into host, with the busybox test image as image (test_docker_busybox_image()), and
+ * the registry's address (test_registry()) into registry unless that is NULL. 0, or
+ * what main() returns when one is missing, said on stderr: 77 (a skip), or 1 with
+ * BERTH_TESTS_MUST_RUN=1. */
+int test_docker_need(const char *program, char *host, size_t host_size, const char *image,
+                     char *registry, size_t registry_size);
 
 /* ---- the suite's image registry (contrib/registry.sh) ----------------------------- */
 
@@ -251,3 +284,32 @@ int test_docker_busybox_image(const char *host, const char *ref);
  * /var/tmp, stopped and removed when the program exits (only the one it started). 0, or
  * < 0 when there is none (no docker-registry, it does not answer). Call from main(). */
 int test_registry(char *buf, size_t size);
+/* A request without a body to the registry at addr ("127.0.0.1:PORT"), to
+ * http://addr/v2/path (its reply dropped): the HTTP status, 0 when it does not answer. No
+ * ck_* call. */
+long test_registry_call(const char *addr, const char *method, const char *path);
+
+/* ---- the SRC apps door (harness-src.c) ------------------------------------------- */
+
+/* One request to the door of berthd t, without a body, with header lines ("Name:
+ * value", NULL-terminated; may be NULL), that must answer want. An error (want >= 400)
+ * must be the door's error body, its message with needle in it (when not NULL); another
+ * status must have needle in its body (when not NULL). The parsed reply into *ret (a new
+ * reference, NULL when not JSON) when ret is not NULL. */
+void test_src_call(const struct test_berthd *t, const char *method, const char *path,
+                   const char *const *headers, long want, const char *needle, json_t **ret);
+/* A POST (with header lines, may be NULL) that must answer 200 and "Success". */
+void test_src_post_ok(const struct test_berthd *t, const char *path, const char *const *headers);
+/* A path from a format (a new string). */
+char *test_src_path(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Is the string s in the JSON array l? */
+bool test_json_has_string(json_t *l, const char *s);
+/* The image the door's tests make apps of: FROM from, CMD ["sleep", "3600"], built as
+ * ref by the engine at host; with push, pushed to the registry that ref names
+ * ("REGISTRY/REPO:TAG") and removed from the engine, so that approve-image really pulls.
+ * 0, or < 0 said on stderr (program's). No ck_* call: for main(), before the tests. */
+int test_src_image(const char *program, const char *host, const char *from, const char *ref,
+                   bool push);
+/* A file /var/tmp/<name>-<pid> (mode 0600) of line and a newline, such as the admin
+ * token or the allowed images; its path into path. 0 or < 0. No ck_* call. */
+int test_src_file(char *path, size_t size, const char *name, const char *line);

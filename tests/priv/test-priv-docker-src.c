@@ -11,7 +11,6 @@
 #include "config.h"
 
 #include <check.h>
-#include <curl/curl.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,15 +49,9 @@ static json_t *keep(json_t *j)
 
 static void setup(void)
 {
-        struct berth_error err = {};
-
         (void)snprintf(prefix, sizeof(prefix), "bs%dx%d", (int)main_pid, (int)getpid());
-        ck_assert_msg(berth_docker_engine_new(
-                              NULL,
-                              &(struct berth_docker_config){ .host = docker_host,
-                                                             .owner = "test-priv-docker-src" },
-                              &engine, &err) >= 0,
-                      "%s", err.msg);
+        engine = test_docker_engine(docker_host, "test-priv-docker-src");
+        ck_assert_ptr_nonnull(engine);
 }
 
 static void teardown(void)
@@ -72,39 +65,19 @@ static void teardown(void)
 
 /* ---- helpers (no ck_* in those the sweep uses) -------------------------------------------- */
 
-static size_t discard(char *data, size_t size, size_t nmemb, void *userdata)
-{
-        (void)data, (void)userdata;
-        return size * nmemb;
-}
-
 /* DELETE a manifest from the registry, by its digest reference "HOST:PORT/REPO@DIGEST":
  * the HTTP status, 0 when it did not answer. */
 static long registry_delete(const char *digest_ref)
 {
         const char *slash = strchr(digest_ref, '/'), *at = strrchr(digest_ref, '@');
-        char url[600];
-        long status = 0;
-        CURL *c;
+        char host[200], path[600];
 
         if (!slash || !at || at < slash)
                 return 0;
-        (void)snprintf(url, sizeof(url), "http://%.*s/v2/%.*s/manifests/%s",
-                       (int)(slash - digest_ref), digest_ref, (int)(at - slash - 1), slash + 1,
+        (void)snprintf(host, sizeof(host), "%.*s", (int)(slash - digest_ref), digest_ref);
+        (void)snprintf(path, sizeof(path), "%.*s/manifests/%s", (int)(at - slash - 1), slash + 1,
                        at + 1);
-        c = curl_easy_init();
-        if (!c)
-                return 0;
-        curl_easy_setopt(c, CURLOPT_URL, url);
-        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "DELETE");
-        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
-        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-        if (curl_easy_perform(c) == CURLE_OK)
-                curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-        curl_easy_cleanup(c);
-        return status;
+        return test_registry_call(host, "DELETE", path);
 }
 
 /* Every local reference of the images whose tags or digests start with repo_prefix
@@ -518,23 +491,10 @@ END_TEST
 static Suite *src_suite(void)
 {
         Suite *s = suite_create("priv-docker-src");
-        TCase *tc;
 
-        tc = tcase_create("engine");
-        tcase_add_checked_fixture(tc, setup, teardown);
-        tcase_set_timeout(tc, 60);
-        tcase_add_test(tc, test_info);
-        suite_add_tcase(s, tc);
-        tc = tcase_create("registry");
-        tcase_add_checked_fixture(tc, setup, teardown);
-        tcase_set_timeout(tc, 120);
-        tcase_add_test(tc, test_registry_round_trip);
-        suite_add_tcase(s, tc);
-        tc = tcase_create("swarm");
-        tcase_add_checked_fixture(tc, setup, swarm_teardown);
-        tcase_set_timeout(tc, 120);
-        tcase_add_test(tc, test_swarm);
-        suite_add_tcase(s, tc);
+        tcase_add_test(test_tcase(s, "engine", setup, teardown, 60), test_info);
+        tcase_add_test(test_tcase(s, "registry", setup, teardown, 120), test_registry_round_trip);
+        tcase_add_test(test_tcase(s, "swarm", setup, swarm_teardown, 120), test_swarm);
         return s;
 }
 
@@ -543,13 +503,10 @@ static Suite *src_suite(void)
  * this program's repositories. No ck_* call here. */
 static void sweep(void)
 {
-        struct berth_engine *e = NULL;
+        struct berth_engine *e = test_docker_engine(docker_host, "test-priv-docker-src");
         char repo[200];
 
-        if (berth_docker_engine_new(NULL,
-                                    &(struct berth_docker_config){
-                                            .host = docker_host, .owner = "test-priv-docker-src" },
-                                    &e, NULL) < 0)
+        if (!e)
                 return;
         if (access(swarm_marker, F_OK) == 0) {
                 fprintf(stderr, "test-priv-docker-src: leaving the swarm a failed test left\n");
@@ -567,16 +524,10 @@ int main(void)
 
         test_require_root("test-priv-docker-src");
         test_priv_begin("test-priv-docker-src", "docker-src");
-        if (test_docker_host(docker_host, sizeof(docker_host)) < 0 ||
-            test_docker_busybox_image(docker_host, IMAGE) < 0) {
-                fprintf(stderr, "test-priv-docker-src: no docker engine\n");
-                return getenv("BERTH_TESTS_MUST_RUN") ? 1 : 77;
-        }
-        if (test_registry(registry, sizeof(registry)) < 0) {
-                fprintf(stderr, "test-priv-docker-src: no registry (apt-get install "
-                                "docker-registry)\n");
-                return getenv("BERTH_TESTS_MUST_RUN") ? 1 : 77;
-        }
+        r = test_docker_need("test-priv-docker-src", docker_host, sizeof(docker_host), IMAGE,
+                             registry, sizeof(registry));
+        if (r != 0)
+                return r;
         main_pid = getpid();
         /* Not in the run directory: test_priv_run() removes it before the sweep. */
         (void)snprintf(swarm_marker, sizeof(swarm_marker), "/var/tmp/bsw-%d", (int)main_pid);

@@ -1532,9 +1532,19 @@ START_TEST(test_client_shapes)
         ck_assert_int_eq(docker_lines_flush(&l), 0);
         ck_assert_uint_eq(lines, 5); /* 100 bytes, then 199,899 in 64 KiB pieces */
         docker_lines_done(&l);
-        /* Hosts: unix only. */
+        /* Hosts: unix, or TCP with TLS only (in clear text an engine is root for anyone on
+         * the way); TLS files must be there. */
         ck_assert_int_eq(docker_client_new("tcp://127.0.0.1:2375", &d, &err), -EINVAL);
-        ck_assert_ptr_nonnull(strstr(err.msg, "unix://"));
+        ck_assert_ptr_nonnull(strstr(err.msg, "needs TLS"));
+        ck_assert_int_eq(docker_client_new("http://127.0.0.1:2375", &d, &err), -EINVAL);
+        ck_assert_ptr_nonnull(strstr(err.msg, "neither unix:///PATH nor tcp://HOST:PORT"));
+        ck_assert_int_eq(docker_client_new_tls("tcp://127.0.0.1:0", "/nonexistent", &d, &err),
+                         -EINVAL);
+        ck_assert_int_eq(docker_client_new_tls("tcp://a b:2376", "/nonexistent", &d, &err),
+                         -EINVAL);
+        ck_assert_int_eq(docker_client_new_tls("tcp://[::1]:2376", "/nonexistent", &d, &err),
+                         -ENOENT);
+        ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent/ca.pem"));
 }
 END_TEST
 

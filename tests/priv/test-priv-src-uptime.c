@@ -11,9 +11,7 @@
 
 #include <check.h>
 #include <curl/curl.h>
-#include <fcntl.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +19,6 @@
 #include <unistd.h>
 
 #include "docker.h"
-#include "error.h"
 #include "harness.h"
 #include "macro.h"
 
@@ -38,48 +35,12 @@ static struct test_berthd d;
 static struct berth_engine *engine;
 static const char *extra[10];
 
-static int make_image(void)
-{
-        struct berth_error err = {};
-        struct berth_engine *e = NULL;
-        char dir[] = "/var/tmp/bsrcu-XXXXXX", path[300];
-        FILE *f;
-        int r;
-
-        if (berth_docker_engine_new(NULL,
-                                    &(struct berth_docker_config){
-                                            .host = docker_host, .owner = "test-priv-src-uptime" },
-                                    &e, &err) < 0 ||
-            !mkdtemp(dir))
-                return -1;
-        (void)snprintf(path, sizeof(path), "%s/Dockerfile", dir);
-        f = fopen(path, "we");
-        if (!f)
-                return -1;
-        fprintf(f, "FROM %s\nCMD [\"sleep\", \"3600\"]\n", BB_IMAGE);
-        fclose(f);
-        (void)snprintf(ref, sizeof(ref), "berth-test/upsleeper:1");
-        r = berth_docker_build(e, dir, NULL, ref, NULL, NULL, &err);
-        if (r < 0)
-                fprintf(stderr, "test-priv-src-uptime: image %s: %s\n", ref, err.msg);
-        (void)unlink(path);
-        (void)rmdir(dir);
-        berth_docker_engine_free(e);
-        return r;
-}
-
 static void setup(void)
 {
-        struct berth_error err = {};
         size_t n = 0;
 
-        ck_assert_msg(berth_docker_engine_new(NULL,
-                                              &(struct berth_docker_config){
-                                                      .host = docker_host,
-                                                      .owner = "test-priv-src-uptime",
-                                              },
-                                              &engine, &err) >= 0,
-                      "%s", err.msg);
+        engine = test_docker_engine(docker_host, "test-priv-src-uptime");
+        ck_assert_ptr_nonnull(engine);
         extra[n++] = "--docker-host";
         extra[n++] = docker_host;
         extra[n++] = "--src-facility";
@@ -108,30 +69,6 @@ static void teardown(void)
 }
 
 /* ---- helpers ------------------------------------------------------------------------- */
-
-static json_t *get(const char *path, long want, const char *needle)
-{
-        struct test_reply r;
-        json_t *j;
-
-        test_http_headers(&d, "GET", path, NULL, NULL, &r);
-        ck_assert_msg(r.status == want, "GET %s: want %ld, got %ld: %s", path, want, r.status,
-                      r.body ? r.body : "");
-        if (want >= 400)
-                test_assert_error(&r, want, needle);
-        j = json_incref(r.json);
-        test_reply_done(&r);
-        return j;
-}
-
-static void post_ok(const char *path)
-{
-        struct test_reply r;
-
-        test_http_headers(&d, "POST", path, NULL, NULL, &r);
-        ck_assert_msg(r.status == 200, "POST %s: %ld: %s", path, r.status, r.body ? r.body : "");
-        test_reply_done(&r);
-}
 
 /* "2024-01-02T03:04:05[.123456789]" (UTC, Z or not) in seconds. */
 static double parse_iso(const char *s)
@@ -162,10 +99,12 @@ static void engine_times(double *started, double *finished)
 
 static json_t *intervals(void)
 {
-        json_t *j = get("/demo/get-uptime-summary?name=" APP "&duration=hour&format=intervals", 200,
-                        NULL);
-        json_t *l = json_object_get(j, "intervals");
+        json_t *j = NULL, *l;
 
+        test_src_call(&d, "GET",
+                      "/demo/get-uptime-summary?name=" APP "&duration=hour&format=intervals", NULL,
+                      200, NULL, &j);
+        l = json_object_get(j, "intervals");
         ck_assert_msg(json_is_array(l), "no intervals");
         json_incref(l);
         json_decref(j);
@@ -236,27 +175,27 @@ START_TEST(uptime_from_events)
         int inside = 0;
 
         (void)snprintf(path, sizeof(path), "/demo/create-app?image=%s&user=bob", ref);
-        post_ok(path);
+        test_src_post_ok(&d, path, NULL);
         /* Bad input: 422 listing the durations, 404 naming the app. */
-        j = get("/demo/get-uptime-summary?name=" APP "&duration=year", 422, "hour, day, week");
-        json_decref(j);
-        j = get("/demo/get-uptime-summary?name=nosuch--app&duration=hour", 404, "nosuch--app");
-        json_decref(j);
-        j = get("/demo/get-uptime-summary?name=" APP "&duration=hour&format=xml", 422, "format");
-        json_decref(j);
+        test_src_call(&d, "GET", "/demo/get-uptime-summary?name=" APP "&duration=year", NULL, 422,
+                      "hour, day, week", NULL);
+        test_src_call(&d, "GET", "/demo/get-uptime-summary?name=nosuch--app&duration=hour", NULL,
+                      404, "nosuch--app", NULL);
+        test_src_call(&d, "GET", "/demo/get-uptime-summary?name=" APP "&duration=hour&format=xml",
+                      NULL, 422, "format", NULL);
 
-        post_ok("/demo/start-app?name=" APP);
+        test_src_post_ok(&d, "/demo/start-app?name=" APP, NULL);
         engine_times(&started1, &finished);
         l = wait_intervals(1, false);
         assert_near(iv(l, 0, "start"), started1, "first start");
         json_decref(l);
 
         /* Stopped for over a minute: a point of the hour's summary is inside. */
-        post_ok("/demo/stop-app?name=" APP);
+        test_src_post_ok(&d, "/demo/stop-app?name=" APP, NULL);
         engine_times(&started1, &stopped1);
         while ((double)time(NULL) < stopped1 + 62)
                 usleep(200 * 1000);
-        post_ok("/demo/start-app?name=" APP);
+        test_src_post_ok(&d, "/demo/start-app?name=" APP, NULL);
         engine_times(&started2, &finished);
         ck_assert_double_eq(finished, stopped1); /* the engine's view of that stop */
         ck_assert(started2 > stopped1 + 61);
@@ -270,7 +209,8 @@ START_TEST(uptime_from_events)
         /* The summary's points (a minute apart, from now back): false inside the stop,
          * true inside the runs, at least one inside the stop. */
         sleep(2);
-        j = get("/demo/get-uptime-summary?name=" APP "&duration=hour", 200, NULL);
+        test_src_call(&d, "GET", "/demo/get-uptime-summary?name=" APP "&duration=hour", NULL, 200,
+                      NULL, &j);
         ck_assert_uint_eq(json_object_size(j), 61);
         json_object_foreach (j, key, v) {
                 double at = parse_iso(key);
@@ -300,50 +240,40 @@ START_TEST(uptime_from_events)
         assert_near(iv(l, 1, "end"), finished, "the stop while berthd was down");
         json_decref(l);
 
-        post_ok("/demo/delete-app?name=" APP);
+        test_src_post_ok(&d, "/demo/delete-app?name=" APP, NULL);
 }
 END_TEST
 
 static Suite *uptime_suite(void)
 {
         Suite *s = suite_create("src-uptime");
-        TCase *tc = tcase_create("uptime");
 
-        tcase_add_checked_fixture(tc, setup, teardown);
-        tcase_set_timeout(tc, 240);
-        tcase_add_test(tc, uptime_from_events);
-        suite_add_tcase(s, tc);
+        tcase_add_test(test_tcase(s, "uptime", setup, teardown, 240), uptime_from_events);
         return s;
 }
 
 int main(void)
 {
-        struct berth_engine *e = NULL;
-        int fd, r;
+        struct berth_engine *e;
+        int r;
 
         test_require_root("test-priv-src-uptime");
         test_priv_begin("test-priv-src-uptime", "src");
-        if (test_docker_host(docker_host, sizeof(docker_host)) < 0 ||
-            test_docker_busybox_image(docker_host, BB_IMAGE) < 0) {
-                fprintf(stderr, "test-priv-src-uptime: no docker engine\n");
-                return getenv("BERTH_TESTS_MUST_RUN") ? 1 : 77;
-        }
+        r = test_docker_need("test-priv-src-uptime", docker_host, sizeof(docker_host), BB_IMAGE,
+                             NULL, 0);
+        if (r != 0)
+                return r;
         (void)snprintf(socket_path, sizeof(socket_path), "%s",
                        strncmp(docker_host, "unix://", 7) == 0 ? docker_host + 7 : docker_host);
-        if (make_image() < 0)
+        /* The sleeper image, local only: allowed by the list, so no approval is needed. */
+        (void)snprintf(ref, sizeof(ref), "berth-test/upsleeper:1");
+        if (test_src_image("test-priv-src-uptime", docker_host, BB_IMAGE, ref, false) < 0 ||
+            test_src_file(allowed_file, sizeof(allowed_file), "bsrcu-allowed", ref) < 0)
                 return 1;
-        (void)snprintf(allowed_file, sizeof(allowed_file), "/var/tmp/bsrcu-allowed-%d",
-                       (int)getpid());
-        fd = open(allowed_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (fd < 0 || dprintf(fd, "%s\n", ref) < 0)
-                return 1;
-        close(fd);
         r = test_priv_run(uptime_suite(), "test-priv-src-uptime", NULL, NULL);
         (void)unlink(allowed_file);
-        if (berth_docker_engine_new(NULL,
-                                    &(struct berth_docker_config){
-                                            .host = docker_host, .owner = "test-priv-src-uptime" },
-                                    &e, NULL) >= 0)
+        e = test_docker_engine(docker_host, "test-priv-src-uptime");
+        if (e)
                 (void)berth_docker_image_remove(e, ref, true, NULL);
         berth_docker_engine_free(e);
         return r;

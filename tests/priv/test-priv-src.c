@@ -10,16 +10,12 @@
 #include "config.h"
 
 #include <check.h>
-#include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "docker.h"
-#include "error.h"
 #include "harness.h"
 #include "macro.h"
 
@@ -34,58 +30,6 @@ static char token_file[128]; /* the admin token */
 static struct test_berthd d;
 static struct berth_engine *engine;
 
-static struct berth_engine *engine_new(void)
-{
-        struct berth_error err = {};
-        struct berth_engine *e = NULL;
-
-        ck_assert_msg(berth_docker_engine_new(NULL,
-                                              &(struct berth_docker_config){
-                                                      .host = docker_host,
-                                                      .owner = "test-priv-src",
-                                              },
-                                              &e, &err) >= 0,
-                      "%s", err.msg);
-        return e;
-}
-
-/* The sleeper image in the registry, and not in the engine. Runs before the tests (no
- * ck_* outside a test: returns < 0). */
-static int make_image(void)
-{
-        struct berth_error err = {};
-        struct berth_engine *e = NULL;
-        char dir[] = "/var/tmp/bsrc-XXXXXX", path[300], repo[200];
-        FILE *f;
-        int r;
-
-        if (berth_docker_engine_new(
-                    NULL,
-                    &(struct berth_docker_config){ .host = docker_host, .owner = "test-priv-src" },
-                    &e, &err) < 0 ||
-            !mkdtemp(dir))
-                return -1;
-        (void)snprintf(path, sizeof(path), "%s/Dockerfile", dir);
-        f = fopen(path, "we");
-        if (!f)
-                return -1;
-        fprintf(f, "FROM %s\nCMD [\"sleep\", \"3600\"]\n", BB_IMAGE);
-        fclose(f);
-        (void)snprintf(repo, sizeof(repo), "%s/src%d/sleeper", registry, (int)getpid());
-        (void)snprintf(ref, sizeof(ref), "%s:1", repo);
-        r = berth_docker_build(e, dir, NULL, ref, NULL, NULL, &err);
-        if (r >= 0)
-                r = berth_docker_push(e, repo, "1", &err);
-        if (r >= 0)
-                r = berth_docker_image_remove(e, ref, false, &err);
-        if (r < 0)
-                fprintf(stderr, "test-priv-src: image %s: %s\n", ref, err.msg);
-        (void)unlink(path);
-        (void)rmdir(dir);
-        berth_docker_engine_free(e);
-        return r;
-}
-
 static void setup(void)
 {
         const char *extra[] = { "--docker-host",
@@ -98,7 +42,8 @@ static void setup(void)
                                 token_file,
                                 NULL };
 
-        engine = engine_new();
+        engine = test_docker_engine(docker_host, "test-priv-src");
+        ck_assert_ptr_nonnull(engine);
         test_berthd_start(&d, false, extra);
 }
 
@@ -136,47 +81,6 @@ static void teardown(void)
 }
 
 /* ---- helpers ------------------------------------------------------------------------- */
-
-static void call(const char *method, const char *path, const char *const *headers, long want,
-                 const char *needle, json_t **ret)
-{
-        struct test_reply r;
-
-        test_http_headers(&d, method, path, NULL, headers, &r);
-        ck_assert_msg(r.status == want, "%s %s: want %ld, got %ld: %s", method, path, want,
-                      r.status, r.body ? r.body : "");
-        if (want >= 400)
-                test_assert_error(&r, want, needle);
-        else if (needle)
-                ck_assert_msg(r.body && strstr(r.body, needle), "%s %s: '%s' not in %s", method,
-                              path, needle, r.body ? r.body : "");
-        if (ret)
-                *ret = json_incref(r.json);
-        test_reply_done(&r);
-}
-
-static void post_ok(const char *path)
-{
-        json_t *j = NULL;
-
-        call("POST", path, NULL, 200, NULL, &j);
-        ck_assert_msg(json_is_string(j) && streq(json_string_value(j), "Success"),
-                      "POST %s: not \"Success\"", path);
-        json_decref(j);
-}
-
-_printf_(1, 2) static char *path_of(const char *fmt, ...)
-{
-        va_list ap;
-        int r;
-        char *p = NULL;
-
-        va_start(ap, fmt);
-        r = vasprintf(&p, fmt, ap);
-        va_end(ap);
-        ck_assert_int_ge(r, 0);
-        return p;
-}
 
 /* The engine's state of a container, or NULL when there is none (a new string). */
 static char *engine_state(const char *name, char **ret_id)
@@ -232,18 +136,21 @@ START_TEST(facilities_and_outline)
 {
         struct test_reply r;
 
-        call("GET", "/nowhere/get-app-names", NULL, 404, "nowhere", NULL);
-        call("GET", "/demo/no-such-verb", NULL, 404, "no-such-verb", NULL);
-        call("GET", "/demo/start-app?name=a--b", NULL, 405, NULL, NULL);
+        test_src_call(&d, "GET", "/nowhere/get-app-names", NULL, 404, "nowhere", NULL);
+        test_src_call(&d, "GET", "/demo/no-such-verb", NULL, 404, "no-such-verb", NULL);
+        test_src_call(&d, "GET", "/demo/start-app?name=a--b", NULL, 405, NULL, NULL);
         test_http_headers(&d, "GET", "/demo/", NULL, NULL, &r);
         ck_assert_status(&r, 200);
         ck_assert_msg(strstr(r.content_type, "text/plain"), "%s", r.content_type);
         ck_assert_ptr_nonnull(strstr(r.body, "/demo/create-app?image="));
         ck_assert_ptr_nonnull(strstr(r.body, "/demo/get-node-info?hostname="));
         test_reply_done(&r);
-        call("GET", "/lab/", NULL, 200, "/lab/get-app-status", NULL);
-        /* A swarm verb on a node in no swarm: 409 naming the mode. */
-        call("GET", "/demo/get-node-names", NULL, 409, "solo mode", NULL);
+        test_src_call(&d, "GET", "/lab/", NULL, 200, "/lab/get-app-status", NULL);
+        /* The swarm verbs on a node in no swarm: 409 naming the mode. */
+        test_src_call(&d, "GET", "/demo/get-node-names", NULL, 409, "solo mode", NULL);
+        test_src_call(&d, "GET", "/demo/get-node-status", NULL, 409, "solo mode", NULL);
+        test_src_call(&d, "GET", "/demo/get-node-status?hostname=n1", NULL, 409, "solo mode", NULL);
+        test_src_call(&d, "GET", "/demo/get-node-info?hostname=n1", NULL, 409, "solo mode", NULL);
 }
 END_TEST
 
@@ -258,11 +165,11 @@ START_TEST(images_and_bad_input)
 
         ck_assert(!image_there());
         /* Not approved: 403 naming it, nothing made. */
-        free(p), p = path_of("/demo/create-app?image=%s&user=alice", ref);
-        call("POST", p, NULL, 403, ref, NULL);
-        free(p), p = path_of("/demo/request-image?image=%s", ref);
-        post_ok(p);
-        call("GET", "/demo/get-image-requests", NULL, 200, NULL, &l);
+        free(p), p = test_src_path("/demo/create-app?image=%s&user=alice", ref);
+        test_src_call(&d, "POST", p, NULL, 403, ref, NULL);
+        free(p), p = test_src_path("/demo/request-image?image=%s", ref);
+        test_src_post_ok(&d, p, NULL);
+        test_src_call(&d, "GET", "/demo/get-image-requests", NULL, 200, NULL, &l);
         json_array_foreach (l, i, o)
                 if (streq(json_string_value(json_object_get(o, "image")), ref)) {
                         found = true;
@@ -272,13 +179,13 @@ START_TEST(images_and_bad_input)
         ck_assert(found);
         json_decref(l);
         /* Approval needs the admin token: nothing is pulled without it. */
-        free(p), p = path_of("/demo/approve-image?image=%s", ref);
-        call("POST", p, NULL, 401, "admin token", NULL);
-        call("POST", p, wrong, 403, "admin token", NULL);
+        free(p), p = test_src_path("/demo/approve-image?image=%s", ref);
+        test_src_call(&d, "POST", p, NULL, 401, "admin token", NULL);
+        test_src_call(&d, "POST", p, wrong, 403, "admin token", NULL);
         ck_assert(!image_there());
-        call("POST", p, bearer, 200, "Success", NULL);
+        test_src_call(&d, "POST", p, bearer, 200, "Success", NULL);
         ck_assert_msg(image_there(), "approve-image did not pull %s", ref);
-        call("GET", "/demo/get-image-requests", NULL, 200, NULL, &l);
+        test_src_call(&d, "GET", "/demo/get-image-requests", NULL, 200, NULL, &l);
         found = false;
         json_array_foreach (l, i, o)
                 if (streq(json_string_value(json_object_get(o, "image")), ref)) {
@@ -291,25 +198,29 @@ START_TEST(images_and_bad_input)
         json_decref(l);
 
         /* Shell metacharacters and broken rules: 422 quoting the rule, no engine call. */
-        free(p), p = path_of("/demo/create-app?image=%s&user=a%%3Brm%%20-rf%%20%%2F", ref);
-        call("POST", p, NULL, 422, "cannot have double dashes", NULL);
-        free(p), p = path_of("/demo/create-app?image=%s&user=a--b", ref);
-        call("POST", p, NULL, 422, "double dashes", NULL);
-        free(p), p = path_of("/demo/create-app?image=%s&user=-x", ref);
-        call("POST", p, NULL, 422, "start with a dash", NULL);
-        call("POST", "/demo/create-app?image=%24(id)&user=bob", NULL, 422, NULL, NULL);
-        call("POST", "/demo/create-app?image=busybox%60id%60&user=bob", NULL, 422, NULL, NULL);
-        call("POST", "/demo/create-app?user=bob", NULL, 422, "image", NULL);
-        call("POST", "/demo/start-app?name=x%3By--bob", NULL, 422, NULL, NULL);
-        call("POST", "/demo/start-app?name=nodashes", NULL, 422, NULL, NULL);
-        call("POST", "/demo/request-image?image=a%7Cb", NULL, 422, NULL, NULL);
-        call("POST", "/demo/approve-image?image=a%26%26b", bearer, 422, NULL, NULL);
-        call("POST", "/demo/create-app?image=x&user=bob&extra=1", NULL, 422, "extra", NULL);
+        free(p), p = test_src_path("/demo/create-app?image=%s&user=a%%3Brm%%20-rf%%20%%2F", ref);
+        test_src_call(&d, "POST", p, NULL, 422, "cannot have double dashes", NULL);
+        free(p), p = test_src_path("/demo/create-app?image=%s&user=a--b", ref);
+        test_src_call(&d, "POST", p, NULL, 422, "double dashes", NULL);
+        free(p), p = test_src_path("/demo/create-app?image=%s&user=-x", ref);
+        test_src_call(&d, "POST", p, NULL, 422, "start with a dash", NULL);
+        test_src_call(&d, "POST", "/demo/create-app?image=%24(id)&user=bob", NULL, 422, NULL, NULL);
+        test_src_call(&d, "POST", "/demo/create-app?image=busybox%60id%60&user=bob", NULL, 422,
+                      NULL, NULL);
+        test_src_call(&d, "POST", "/demo/create-app?user=bob", NULL, 422, "image", NULL);
+        test_src_call(&d, "POST", "/demo/start-app?name=x%3By--bob", NULL, 422, NULL, NULL);
+        test_src_call(&d, "POST", "/demo/start-app?name=nodashes", NULL, 422, NULL, NULL);
+        test_src_call(&d, "POST", "/demo/request-image?image=a%7Cb", NULL, 422, NULL, NULL);
+        test_src_call(&d, "POST", "/demo/approve-image?image=a%26%26b", bearer, 422, NULL, NULL);
+        test_src_call(&d, "POST", "/demo/create-app?image=x&user=bob&extra=1", NULL, 422, "extra",
+                      NULL);
         ck_assert_uint_eq(count_src_containers(), 0);
         /* An unknown app: 404 naming it. */
-        call("POST", "/demo/start-app?name=ghost--bob", NULL, 404, "ghost--bob", NULL);
-        call("GET", "/demo/get-app-status?name=ghost--bob", NULL, 404, "ghost--bob", NULL);
-        call("GET", "/demo/get-app-info?name=ghost--bob", NULL, 404, "ghost--bob", NULL);
+        test_src_call(&d, "POST", "/demo/start-app?name=ghost--bob", NULL, 404, "ghost--bob", NULL);
+        test_src_call(&d, "GET", "/demo/get-app-status?name=ghost--bob", NULL, 404, "ghost--bob",
+                      NULL);
+        test_src_call(&d, "GET", "/demo/get-app-info?name=ghost--bob", NULL, 404, "ghost--bob",
+                      NULL);
 }
 END_TEST
 
@@ -321,11 +232,11 @@ START_TEST(solo_walk)
         size_t i;
         bool found = false;
 
-        free(p), p = path_of("/demo/approve-image?image=%s", ref);
-        call("POST", p, bearer, 200, "Success", NULL);
-        free(p), p = path_of("/demo/create-app?image=%s&user=alice", ref);
-        post_ok(p);
-        call("POST", p, NULL, 409, APP, NULL);
+        free(p), p = test_src_path("/demo/approve-image?image=%s", ref);
+        test_src_call(&d, "POST", p, bearer, 200, "Success", NULL);
+        free(p), p = test_src_path("/demo/create-app?image=%s&user=alice", ref);
+        test_src_post_ok(&d, p, NULL);
+        test_src_call(&d, "POST", p, NULL, 409, APP, NULL);
         /* Created, not started, with the labels. */
         st = engine_state(APP, &id1);
         ck_assert_msg(st && streq(st, "created"), "%s", st ? st : "(none)");
@@ -336,60 +247,60 @@ START_TEST(solo_walk)
         ck_assert_str_eq(json_string_value(json_object_get(o, "io.berth.src.user")), "alice");
         json_decref(j);
 
-        call("GET", "/demo/get-app-names", NULL, 200, NULL, &j);
+        test_src_call(&d, "GET", "/demo/get-app-names", NULL, 200, NULL, &j);
         ck_assert_uint_eq(json_array_size(j), 1);
         ck_assert_str_eq(json_string_value(json_array_get(j, 0)), APP);
         json_decref(j);
-        call("GET", "/demo/get-users", NULL, 200, NULL, &j);
+        test_src_call(&d, "GET", "/demo/get-users", NULL, 200, NULL, &j);
         ck_assert_uint_eq(json_array_size(j), 1);
         ck_assert_str_eq(json_string_value(json_array_get(j, 0)), "alice");
         json_decref(j);
         /* Another facility does not see it. */
-        call("GET", "/lab/get-app-names", NULL, 200, NULL, &j);
+        test_src_call(&d, "GET", "/lab/get-app-names", NULL, 200, NULL, &j);
         ck_assert_uint_eq(json_array_size(j), 0);
         json_decref(j);
-        call("POST", "/lab/start-app?name=" APP, NULL, 404, APP, NULL);
+        test_src_call(&d, "POST", "/lab/start-app?name=" APP, NULL, 404, APP, NULL);
 
-        post_ok("/demo/start-app?name=" APP);
+        test_src_post_ok(&d, "/demo/start-app?name=" APP, NULL);
         assert_state(APP, "running");
-        call("GET", "/demo/get-app-status?name=" APP, NULL, 200, NULL, &j);
+        test_src_call(&d, "GET", "/demo/get-app-status?name=" APP, NULL, 200, NULL, &j);
         ck_assert_str_eq(json_string_value(json_object_get(j, "State")), "running");
         ck_assert_msg(strncmp(json_string_value(json_object_get(j, "Status")), "Up", 2) == 0, "%s",
                       json_string_value(json_object_get(j, "Status")));
         ck_assert_str_eq(json_string_value(json_object_get(j, "Names")), APP);
         json_decref(j);
-        call("GET", "/demo/get-app-status", NULL, 200, NULL, &j);
+        test_src_call(&d, "GET", "/demo/get-app-status", NULL, 200, NULL, &j);
         ck_assert(json_is_array(j) && json_array_size(j) == 1);
         json_decref(j);
 
-        post_ok("/demo/pause-app?name=" APP);
+        test_src_post_ok(&d, "/demo/pause-app?name=" APP, NULL);
         assert_state(APP, "paused");
-        call("POST", "/demo/start-app?name=" APP, NULL, 409, "paused", NULL);
-        call("POST", "/demo/pause-app?name=" APP, NULL, 409, APP, NULL);
-        post_ok("/demo/unpause-app?name=" APP);
+        test_src_call(&d, "POST", "/demo/start-app?name=" APP, NULL, 409, "paused", NULL);
+        test_src_call(&d, "POST", "/demo/pause-app?name=" APP, NULL, 409, APP, NULL);
+        test_src_post_ok(&d, "/demo/unpause-app?name=" APP, NULL);
         assert_state(APP, "running");
-        call("POST", "/demo/unpause-app?name=" APP, NULL, 409, APP, NULL);
-        post_ok("/demo/restart-app?name=" APP);
+        test_src_call(&d, "POST", "/demo/unpause-app?name=" APP, NULL, 409, APP, NULL);
+        test_src_post_ok(&d, "/demo/restart-app?name=" APP, NULL);
         assert_state(APP, "running");
-        post_ok("/demo/stop-app?name=" APP);
+        test_src_post_ok(&d, "/demo/stop-app?name=" APP, NULL);
         assert_state(APP, "exited");
-        call("POST", "/demo/kill-app?name=" APP, NULL, 409, APP, NULL);
-        post_ok("/demo/start-app?name=" APP);
-        post_ok("/demo/kill-app?name=" APP);
+        test_src_call(&d, "POST", "/demo/kill-app?name=" APP, NULL, 409, APP, NULL);
+        test_src_post_ok(&d, "/demo/start-app?name=" APP, NULL);
+        test_src_post_ok(&d, "/demo/kill-app?name=" APP, NULL);
         assert_state(APP, "exited");
-        call("GET", "/demo/get-app-status?name=" APP, NULL, 200, NULL, &j);
+        test_src_call(&d, "GET", "/demo/get-app-status?name=" APP, NULL, 200, NULL, &j);
         ck_assert_str_eq(json_string_value(json_object_get(j, "State")), "exited");
         json_decref(j);
 
-        call("GET", "/demo/get-app-info?name=" APP, NULL, 200, NULL, &j);
+        test_src_call(&d, "GET", "/demo/get-app-info?name=" APP, NULL, 200, NULL, &j);
         ck_assert_str_eq(json_string_value(json_object_get(j, "Id")), id1);
         json_decref(j);
-        call("GET", "/demo/get-app-stats?name=" APP, NULL, 200, NULL, &j);
+        test_src_call(&d, "GET", "/demo/get-app-stats?name=" APP, NULL, 200, NULL, &j);
         ck_assert_str_eq(json_string_value(json_object_get(j, "Container")), APP);
         ck_assert_ptr_nonnull(json_string_value(json_object_get(j, "MemUsage")));
         json_decref(j);
 
-        call("GET", "/demo/get-images", NULL, 200, NULL, &j);
+        test_src_call(&d, "GET", "/demo/get-images", NULL, 200, NULL, &j);
         json_array_foreach (j, i, o) {
                 char repo[256];
                 (void)snprintf(repo, sizeof(repo), "%.*s", (int)(strlen(ref) - 2), ref);
@@ -404,16 +315,16 @@ START_TEST(solo_walk)
         json_decref(j);
 
         /* Hard reset: a new container from the same image, created. */
-        post_ok("/demo/start-app?name=" APP);
-        post_ok("/demo/hard-reset-app?name=" APP);
+        test_src_post_ok(&d, "/demo/start-app?name=" APP, NULL);
+        test_src_post_ok(&d, "/demo/hard-reset-app?name=" APP, NULL);
         free(st), st = engine_state(APP, &id2);
         ck_assert_msg(st && streq(st, "created"), "%s", st ? st : "(none)");
         ck_assert_str_ne(id1, id2);
 
-        post_ok("/demo/delete-app?name=" APP);
+        test_src_post_ok(&d, "/demo/delete-app?name=" APP, NULL);
         free(st), st = engine_state(APP, NULL);
         ck_assert_ptr_null(st);
-        call("POST", "/demo/delete-app?name=" APP, NULL, 404, APP, NULL);
+        test_src_call(&d, "POST", "/demo/delete-app?name=" APP, NULL, 404, APP, NULL);
         ck_assert_uint_eq(count_src_containers(), 0);
 }
 END_TEST
@@ -421,39 +332,29 @@ END_TEST
 static Suite *src_suite(void)
 {
         Suite *s = suite_create("src");
-        TCase *tc = tcase_create("solo");
+        TCase *tc = test_tcase(s, "solo", setup, teardown, 240);
 
-        tcase_add_checked_fixture(tc, setup, teardown);
-        tcase_set_timeout(tc, 240);
         tcase_add_test(tc, facilities_and_outline);
         tcase_add_test(tc, images_and_bad_input);
         tcase_add_test(tc, solo_walk);
-        suite_add_tcase(s, tc);
         return s;
 }
 
 int main(void)
 {
-        int fd, r;
+        int r;
 
         test_require_root("test-priv-src");
         test_priv_begin("test-priv-src", "src");
-        if (test_docker_host(docker_host, sizeof(docker_host)) < 0 ||
-            test_docker_busybox_image(docker_host, BB_IMAGE) < 0) {
-                fprintf(stderr, "test-priv-src: no docker engine\n");
-                return getenv("BERTH_TESTS_MUST_RUN") ? 1 : 77;
-        }
-        if (test_registry(registry, sizeof(registry)) < 0) {
-                fprintf(stderr, "test-priv-src: no registry (apt-get install docker-registry)\n");
-                return getenv("BERTH_TESTS_MUST_RUN") ? 1 : 77;
-        }
-        if (make_image() < 0)
+        r = test_docker_need("test-priv-src", docker_host, sizeof(docker_host), BB_IMAGE, registry,
+                             sizeof(registry));
+        if (r != 0)
+                return r;
+        /* The sleeper image in the registry, and not in the engine. */
+        (void)snprintf(ref, sizeof(ref), "%s/src%d/sleeper:1", registry, (int)getpid());
+        if (test_src_image("test-priv-src", docker_host, BB_IMAGE, ref, true) < 0 ||
+            test_src_file(token_file, sizeof(token_file), "bsrc-token", ADMIN_TOKEN) < 0)
                 return 1;
-        (void)snprintf(token_file, sizeof(token_file), "/var/tmp/bsrc-token-%d", (int)getpid());
-        fd = open(token_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (fd < 0 || write(fd, ADMIN_TOKEN "\n", strlen(ADMIN_TOKEN) + 1) < 0)
-                return 1;
-        close(fd);
         r = test_priv_run(src_suite(), "test-priv-src", NULL, NULL);
         (void)unlink(token_file);
         return r;

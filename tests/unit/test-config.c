@@ -15,6 +15,7 @@
 #include <syslog.h>
 
 #include "berthd-config.h"
+#include "strv.h"
 #include "macro.h"
 
 #define ARGS_MAX 32
@@ -485,6 +486,28 @@ START_TEST(test_browser_flags)
 }
 END_TEST
 
+/* Other nodes' engines for the SRC door: NODE=unix:///PATH or NODE=tcp://ADDR:PORT,
+ * repeatable; anything else is refused before berthd starts. */
+START_TEST(test_src_node_engines)
+{
+        struct berthd_config c;
+
+        parse_ok(&c, "--src-node-engine", "node-2=tcp://10.0.0.2:2376", "--src-node-engine",
+                 "k3x9=unix:///run/n2.sock", "--src-node-tls-dir", "/etc/berth/docker-tls");
+        ck_assert_uint_eq(strv_length(c.src_node_engines), 2);
+        ck_assert_str_eq(c.src_node_engines[0], "node-2=tcp://10.0.0.2:2376");
+        ck_assert_str_eq(c.src_node_tls_dir, "/etc/berth/docker-tls");
+        berthd_config_done(&c);
+        parse_bad("--src-node-engine", "tcp://10.0.0.2:2376");
+        parse_bad("--src-node-engine", "=tcp://10.0.0.2:2376");
+        parse_bad("--src-node-engine", "n2=ssh://root@n2");
+        parse_bad("--src-node-engine", "n2=http://10.0.0.2:2375");
+        parse_bad("--src-node-engine", "n 2=tcp://10.0.0.2:2376");
+        parse_bad("--src-node-engine", "n;2=unix:///x");
+        parse_bad("--src-node-tls-dir", "relative/dir");
+}
+END_TEST
+
 START_TEST(test_durations)
 {
         struct berthd_config c;
@@ -596,6 +619,7 @@ static Suite *config_suite(void)
         tcase_add_test(tc, test_rejects);
         tcase_add_test(tc, test_exposure);
         tcase_add_test(tc, test_durations);
+        tcase_add_test(tc, test_src_node_engines);
         tcase_add_test(tc, test_browser_flags);
         suite_add_tcase(s, tc);
 

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 
@@ -564,4 +565,15 @@ json_t *src_node_json(const json_t *node, const json_t *info)
         r |= set_title(o, "Status", str(json_object_get(node, "Status"), "State"));
         r |= set_str(o, "TLSStatus", tls);
         return r ? NULL : TAKE_PTR(o);
+}
+
+int src_json_add_unique(json_t *l, const char *s)
+{
+        json_t *x;
+        size_t i;
+
+        json_array_foreach (l, i, x)
+                if (json_is_string(x) && strcmp(json_string_value(x), s) == 0)
+                        return 0;
+        return json_array_append_new(l, json_string(s)) < 0 ? -ENOMEM : 0;
 }

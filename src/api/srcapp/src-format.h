@@ -24,6 +24,9 @@ json_t *src_stats_json(const json_t *stats, const char *container);
  * TLSStatus), may be NULL (Self false, TLSStatus "Unknown"). */
 json_t *src_node_json(const json_t *node, const json_t *info);
 
+/* s appended to the list of strings l unless it is there: 0, or -ENOMEM. */
+int src_json_add_unique(json_t *l, const char *s);
+
 /* go-units: HumanDuration, BytesSize (binary, "%.4g"), HumanSizeWithPrecision (decimal). */
 void src_human_duration(char *buf, size_t size, double seconds);
 void src_bytes_size(char *buf, size_t size, double bytes);

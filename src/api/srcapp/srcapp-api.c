@@ -177,16 +177,8 @@ static void h_names(struct berth_srcapp_api *api, struct berth_http_request *req
                 const char *s = users ? json_string_value(json_object_get(
                                                 json_object_get(item, "Labels"), SRC_LABEL_USER))
                                       : item_name(item);
-                bool seen = false;
-                size_t j;
-                json_t *x;
 
-                if (!s)
-                        continue;
-                json_array_foreach (out, j, x)
-                        if (streq(json_string_value(x), s))
-                                seen = true;
-                if (!seen && json_array_append_new(out, json_string(s)) < 0) {
+                if (s && src_json_add_unique(out, s) < 0) {
                         json_decref(out);
                         return reply_msg(req, 500, "out of memory");
                 }

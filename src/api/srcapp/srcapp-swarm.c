@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "docker-client.h"
 #include "docker.h"
 #include "error.h"
 #include "macro.h"
@@ -19,8 +20,93 @@
 #include "src-names.h"
 #include "srcapp-swarm.h"
 #include "srcapp.h"
+#include "strv.h"
 
 #define KILL_WAIT_MS 20000u
+
+/* ---- the engines of other nodes ------------------------------------------------------- */
+
+struct src_node_engine {
+        char *node; /* a hostname or a node id */
+        struct docker_client *c;
+};
+
+struct src_nodes {
+        struct src_node_engine *v;
+        size_t n;
+};
+
+int src_nodes_new(char *const *specs, const char *tls_dir, struct src_nodes **ret,
+                  struct berth_error *err)
+{
+        struct src_nodes *n = calloc(1, sizeof(*n));
+        size_t count = strv_length(specs);
+        int r = 0;
+
+        if (!n || (count && !(n->v = calloc(count, sizeof(*n->v))))) {
+                free(n);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < count && r >= 0; i++) {
+                const char *eq = strchr(specs[i], '=');
+
+                if (!eq || eq == specs[i]) {
+                        r = berth_error_set(err, EINVAL, "--src-node-engine '%s': not NODE=HOST",
+                                            specs[i]);
+                        break;
+                }
+                n->v[i].node = strndup(specs[i], (size_t)(eq - specs[i]));
+                if (!n->v[i].node) {
+                        r = -ENOMEM;
+                        break;
+                }
+                for (size_t j = 0; j < i; j++)
+                        if (streq(n->v[j].node, n->v[i].node))
+                                r = berth_error_set(err, EINVAL,
+                                                    "--src-node-engine: node '%s' is given twice",
+                                                    n->v[i].node);
+                n->n = i + 1;
+                if (r >= 0)
+                        r = docker_client_new_tls(eq + 1, tls_dir, &n->v[i].c, err);
+                if (r < 0)
+                        (void)berth_error_prefix(err, "--src-node-engine '%s'", specs[i]);
+        }
+        if (r < 0) {
+                src_nodes_free(n);
+                return r;
+        }
+        *ret = n;
+        return 0;
+}
+
+struct src_nodes *src_nodes_free(struct src_nodes *n)
+{
+        if (!n)
+                return NULL;
+        for (size_t i = 0; i < n->n; i++) {
+                free(n->v[i].node);
+                docker_client_free(n->v[i].c);
+        }
+        free(n->v);
+        free(n);
+        return NULL;
+}
+
+void src_nodes_cancel(struct src_nodes *n)
+{
+        for (size_t i = 0; n && i < n->n; i++)
+                if (n->v[i].c)
+                        docker_client_cancel_all(n->v[i].c);
+}
+
+/* The engine given for a node, by its id or its hostname; NULL: none. */
+static struct docker_client *node_client(struct src_nodes *n, const char *id, const char *hostname)
+{
+        for (size_t i = 0; n && i < n->n; i++)
+                if ((id && streq(n->v[i].node, id)) || (hostname && streq(n->v[i].node, hostname)))
+                        return n->v[i].c;
+        return NULL;
+}
 
 static int engine_of(struct src_apps *a, struct berth_engine **ret, struct berth_error *err)
 {
@@ -95,25 +181,9 @@ int src_swarm_create(struct src_apps *a, const char *facility, const char *image
         struct berth_engine *e;
         int r;
 
-        if (!image || !*image)
-                return berth_error_set(err, EINVAL, "image is required (?image=)");
-        if (!user || !*user)
-                return berth_error_set(err, EINVAL, "user is required (?user=)");
-        r = src_user_valid(user, err);
-        if (r >= 0)
-                r = src_image_with_tag(image, &ref, err);
-        if (r >= 0)
-                r = src_app_name(ref, user, &name, err);
+        r = src_create_checks(a, image, user, &ref, &name, err);
         if (r < 0)
                 return r;
-        r = src_image_approved(a, ref, err);
-        if (r < 0)
-                return r;
-        if (r == 0)
-                return berth_error_set(err, EACCES,
-                                       "image '%s' is not approved: request it (request-image) "
-                                       "and have it approved (approve-image)",
-                                       ref);
         r = engine_of(a, &e, err);
         if (r < 0)
                 return r;
@@ -218,16 +288,8 @@ int src_swarm_names(struct src_apps *a, const char *facility, bool users, json_t
         json_array_foreach (svcs, i, svc) {
                 const char *s =
                         users ? label(service_labels(svc), SRC_LABEL_USER) : service_name(svc);
-                bool seen = false;
-                size_t j;
-                json_t *x;
 
-                if (!s)
-                        continue;
-                json_array_foreach (out, j, x)
-                        if (streq(json_string_value(x), s))
-                                seen = true;
-                if (!seen && json_array_append_new(out, json_string(s)) < 0)
+                if (s && src_json_add_unique(out, s) < 0)
                         return -ENOMEM;
         }
         *ret = TAKE_PTR(out);
@@ -255,9 +317,9 @@ static json_t *unavailable_ps(const char *name, const json_t *task, const char *
         const char *tid = json_string_value(json_object_get(task, "ID"));
         const char *node = json_string_value(json_object_get(task, "NodeID"));
 
-        return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "Names", name, "ID", "--", "Image", "--",
-                         "Node", node ? node : "", "Task", tid ? tid : "", "State", "unavailable",
-                         "Status", why);
+        return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Names", name, "ID", "--", "Image",
+                         "--", "Node", node ? node : "", "Task", tid ? tid : "", "State",
+                         "unavailable", "Status", why);
 }
 
 static json_t *unavailable_stats(const char *name)
@@ -267,85 +329,162 @@ static json_t *unavailable_stats(const char *name)
                          "MemUsage", "--", "Name", name, "NetIO", "--", "PIDs", "--");
 }
 
-/* Each running task of each service asked for, as fn makes it: from its container on
- * this node, or unavailable. */
+/* Each running task of each service asked for: from its container on this node, from
+ * its node's engine (--src-node-engine), or unavailable. */
 enum what { WHAT_PS, WHAT_STATS };
+
+struct tasks_ctx {
+        struct src_apps *a;
+        struct berth_engine *e;
+        enum what what;
+        uint64_t now;
+        char *self;    /* this engine's node id */
+        json_t *nodes; /* GET /nodes, asked once, when a task runs elsewhere */
+};
+
+/* The hostname of node id ("" when the manager does not know it). */
+static const char *node_hostname(struct tasks_ctx *x, const char *id)
+{
+        json_t *node;
+        size_t i;
+
+        if (!x->nodes && berth_docker_nodes(x->e, NULL, &x->nodes, &(struct berth_error){}) < 0)
+                x->nodes = NULL;
+        json_array_foreach (x->nodes, i, node) {
+                const char *nid = json_string_value(json_object_get(node, "ID"));
+
+                if (nid && streq(nid, id))
+                        return json_string_value(json_object_get(
+                                       json_object_get(node, "Description"), "Hostname"))
+                                       ?: "";
+        }
+        return "";
+}
+
+/* The entry of a task whose container is cid, on this engine (c NULL) or on c. */
+static int task_entry(struct tasks_ctx *x, struct docker_client *c, const char *sname,
+                      const json_t *task, const char *cid, json_t **ret, struct berth_error *err)
+{
+        json_auto_t *filters = NULL, *l = NULL, *stats = NULL;
+        int r;
+
+        if (x->what == WHAT_STATS) {
+                r = c ? berth_docker_client_container_stats(c, cid, &stats, err)
+                      : berth_docker_container_stats(x->e, cid, &stats, err);
+                if (r == -ENOENT) {
+                        *ret = unavailable_stats(sname);
+                        return 0;
+                }
+                if (r < 0)
+                        return r;
+                *ret = src_stats_json(stats, sname);
+                return 0;
+        }
+        filters = json_pack("{s:[s]}", "id", cid);
+        if (!filters)
+                return -ENOMEM;
+        r = c ? berth_docker_client_containers(c, filters, true, &l, err)
+              : berth_docker_containers(x->e, filters, true, &l, err);
+        if (r < 0)
+                return r;
+        *ret = json_array_size(l) > 0 ? src_ps_json(json_array_get(l, 0), x->now)
+                                      : unavailable_ps(sname, task, "its container is gone");
+        return 0;
+}
+
+/* A task on another node: through that node's engine, or unavailable (why). */
+static int remote_entry(struct tasks_ctx *x, const char *sname, const json_t *task,
+                        const char *node, const char *cid, json_t **ret)
+{
+        const char *host = node_hostname(x, node);
+        struct docker_client *c = node_client(src_apps_nodes(x->a), node, host);
+        struct berth_error e = {};
+        char why[sizeof(e.msg) + 300];
+        int r;
+
+        if (!c) {
+                (void)snprintf(why, sizeof(why),
+                               "on node %s of the swarm, whose engine berthd was not given "
+                               "(--src-node-engine)",
+                               *host ? host : node);
+                r = -ENXIO;
+        } else
+                r = task_entry(x, c, sname, task, cid, ret, &e);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                if (c)
+                        (void)snprintf(why, sizeof(why), "on node %s: %s", *host ? host : node,
+                                       e.msg);
+                *ret = x->what == WHAT_PS ? unavailable_ps(sname, task, why)
+                                          : unavailable_stats(sname);
+        }
+        return 0;
+}
 
 static int per_task(struct src_apps *a, const char *facility, const char *name, enum what what,
                     uint64_t now, json_t **ret, struct berth_error *err)
 {
+        struct tasks_ctx x = { .a = a, .what = what, .now = now };
         json_auto_t *svcs = NULL, *out = json_array();
-        _cleanup_free_ char *self = NULL;
-        struct berth_engine *e;
         json_t *svc;
         size_t i;
         int r;
 
         if (!out)
                 return -ENOMEM;
-        r = engine_of(a, &e, err);
+        r = engine_of(a, &x.e, err);
         if (r >= 0)
-                r = services_of(e, facility, name, &svcs, err);
+                r = services_of(x.e, facility, name, &svcs, err);
         if (r >= 0)
-                r = self_node(e, &self, err);
-        if (r < 0)
-                return r;
+                r = self_node(x.e, &x.self, err);
         json_array_foreach (svcs, i, svc) {
                 const char *sname = service_name(svc);
                 json_auto_t *tfilters = NULL, *tasks = NULL;
                 json_t *task;
                 size_t j;
 
+                if (r < 0)
+                        break;
                 tfilters =
                         json_pack("{s:[s], s:[s]}", "service", sname, "desired-state", "running");
-                if (!tfilters)
-                        return -ENOMEM;
-                r = berth_docker_tasks(e, tfilters, &tasks, err);
-                if (r < 0)
-                        return berth_error_prefix(err, "app '%s': tasks", sname);
+                if (!tfilters) {
+                        r = -ENOMEM;
+                        break;
+                }
+                r = berth_docker_tasks(x.e, tfilters, &tasks, err);
+                if (r < 0) {
+                        r = berth_error_prefix(err, "app '%s': tasks", sname);
+                        break;
+                }
                 json_array_foreach (tasks, j, task) {
                         const json_t *st = json_object_get(task, "Status");
                         const char *state = json_string_value(json_object_get(st, "State"));
                         const char *node = json_string_value(json_object_get(task, "NodeID"));
                         const char *cid = json_string_value(json_object_get(
                                 json_object_get(st, "ContainerStatus"), "ContainerID"));
-                        json_auto_t *cl = NULL, *cf = NULL, *stats = NULL;
                         json_t *o = NULL;
 
                         /* Running tasks only (a starting one has no container yet). */
                         if (!state || !streq(state, "running"))
                                 continue;
-                        if (!node || !streq(node, self) || !cid || !*cid) {
+                        if (!cid || !*cid)
                                 o = what == WHAT_PS ? unavailable_ps(sname, task,
-                                                                     "on another node of the swarm")
+                                                                     "its container is not known")
                                                     : unavailable_stats(sname);
-                                if (!o || json_array_append_new(out, o) < 0)
-                                        return -ENOMEM;
-                                continue;
-                        }
-                        if (what == WHAT_PS) {
-                                cf = json_pack("{s:[s]}", "id", cid);
-                                if (!cf)
-                                        return -ENOMEM;
-                                r = berth_docker_containers(e, cf, true, &cl, err);
+                        else if (!node || !streq(node, x.self))
+                                r = remote_entry(&x, sname, task, node ? node : "", cid, &o);
+                        else {
+                                r = task_entry(&x, NULL, sname, task, cid, &o, err);
                                 if (r < 0)
-                                        return berth_error_prefix(err, "app '%s'", sname);
-                                o = json_array_size(cl) > 0
-                                            ? src_ps_json(json_array_get(cl, 0), now)
-                                            : unavailable_ps(sname, task, "its container is gone");
-                        } else {
-                                r = berth_docker_container_stats(e, cid, &stats, err);
-                                if (r == -ENOENT)
-                                        o = unavailable_stats(sname);
-                                else if (r < 0)
-                                        return berth_error_prefix(err, "app '%s': stats", sname);
-                                else
-                                        o = src_stats_json(stats, name);
+                                        r = berth_error_prefix(err, "app '%s'", sname);
                         }
-                        if (!o || json_array_append_new(out, o) < 0)
-                                return -ENOMEM;
+                        if (r >= 0 && (!o || json_array_append_new(out, o) < 0))
+                                r = -ENOMEM;
+                        if (r < 0)
+                                break;
                 }
-                if (name && json_array_size(out) == 0) {
+                if (r >= 0 && name && json_array_size(out) == 0) {
                         /* One app asked for, and no task of it runs. */
                         json_t *o = what == WHAT_PS
                                             ? json_pack("{s:s, s:s, s:s}", "Names", sname, "State",
@@ -353,9 +492,13 @@ static int per_task(struct src_apps *a, const char *facility, const char *name, 
                                                         "the service has no running task yet")
                                             : unavailable_stats(sname);
                         if (!o || json_array_append_new(out, o) < 0)
-                                return -ENOMEM;
+                                r = -ENOMEM;
                 }
         }
+        free(x.self);
+        json_decref(x.nodes);
+        if (r < 0)
+                return r;
         if (name) {
                 *ret = json_incref(json_array_get(out, 0));
                 return *ret ? 0 : -ENOMEM;

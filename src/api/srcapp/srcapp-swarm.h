@@ -13,10 +13,20 @@
  * service, and its tasks go with it. Errors as srcapp.h's.
  *
  * A task runs on some node of the swarm; this node's engine answers for its own task
- * containers. A task on another node is shown as "unavailable" (its engine is not
- * asked: berthd speaks to its own engine only), with "--" for what only that engine
- * knows.
+ * containers, and the engine of another node for its own when berthd was given it
+ * (--src-node-engine NODE=unix:///PATH or tcp://ADDR:PORT, over TLS only). A task on a
+ * node whose engine was not given, or does not answer, is shown as "unavailable" with
+ * the reason (and "--" in stats for what only that engine knows). Never over ssh.
  */
+
+/* The engines of other nodes, from "NODE=HOST" (NODE: a hostname or a node id) and the
+ * TLS files of tcp:// hosts. Errors name --src-node-engine. */
+struct src_nodes;
+int src_nodes_new(char *const *specs, const char *tls_dir, struct src_nodes **ret,
+                  struct berth_error *err);
+struct src_nodes *src_nodes_free(struct src_nodes *n);
+/* Ends the calls under way (berthd stops). */
+void src_nodes_cancel(struct src_nodes *n);
 
 /* create-app: the same checks as solo mode (an approved image; pulled when this engine
  * lacks it), then POST /services/create. No registry resolves the image. */

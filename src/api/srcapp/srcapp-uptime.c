@@ -15,6 +15,7 @@
 #include "error.h"
 #include "log.h"
 #include "macro.h"
+#include "srcapp-swarm.h"
 #include "srcapp-uptime.h"
 #include "srcapp.h"
 #include "strv.h"
@@ -105,7 +106,10 @@ static int handle_event(json_t *ev, void *userdata)
         struct src_recorder *r = userdata;
         json_t *actor = json_object_get(ev, "Actor"), *attrs = json_object_get(actor, "Attributes");
         const char *action = json_string_value(json_object_get(ev, "Action"));
-        const char *name = json_string_value(json_object_get(attrs, "name"));
+        /* A swarm task's container counts for its service, the app. */
+        const char *svc =
+                json_string_value(json_object_get(attrs, "com.docker.swarm.service.name"));
+        const char *name = svc ? svc : json_string_value(json_object_get(attrs, "name"));
         const char *facility = json_string_value(json_object_get(attrs, SRC_LABEL_FACILITY));
         json_t *tn = json_object_get(ev, "timeNano");
         struct berth_error err = {};
@@ -246,6 +250,7 @@ int src_app_uptime(struct src_apps *a, const char *facility, const char *name, c
         static const char *const durations[] = { "hour", "day", "week", "month", NULL };
         struct src_uptime *u = src_apps_uptime(a);
         json_auto_t *l = NULL;
+        enum src_mode mode;
         bool known = false;
         int k;
 
@@ -260,7 +265,10 @@ int src_app_uptime(struct src_apps *a, const char *facility, const char *name, c
         if (!u)
                 return berth_error_set(err, EHOSTDOWN, "the uptime history is not open");
         /* An app of the facility, as every verb: 404 naming it otherwise. */
-        k = src_app_list(a, facility, name, &l, err);
+        k = src_apps_mode(a, &mode, err);
+        if (k >= 0)
+                k = mode == SRC_MODE_SWARM ? src_swarm_info(a, facility, name, &l, err)
+                                           : src_app_list(a, facility, name, &l, err);
         if (k < 0)
                 return k;
         k = intervals ? src_uptime_intervals(u, name, duration, now_real(), ret, err)

@@ -22,6 +22,7 @@
 #include "error.h"
 #include "macro.h"
 #include "src-names.h"
+#include "srcapp-swarm.h"
 #include "srcapp-uptime.h"
 #include "srcapp.h"
 #include "store.h"
@@ -40,6 +41,7 @@ struct src_apps {
         char **allowed; /* from the allow-list file, with their tags */
         /* The uptime history (srcapp-uptime.c). */
         struct src_recorder *recorder;
+        struct src_nodes *nodes; /* other nodes' engines (swarm mode) */
         /* The engine's mode, asked at most once a second (GET /info costs Docker tens
          * of ms): a change of swarm state is seen within a second. */
         pthread_mutex_t mode_lock;
@@ -156,6 +158,8 @@ int src_apps_new(struct berth_store *s, const struct src_config *cfg, struct src
         }
         if (r >= 0 && cfg->allowed_images)
                 r = read_allowed(a, cfg->allowed_images, err);
+        if (r >= 0)
+                r = src_nodes_new(cfg->node_engines, cfg->node_tls_dir, &a->nodes, err);
         if (r >= 0 && asprintf(&path, "%s/src.db", cfg->data_dir) < 0)
                 r = -ENOMEM;
         if (r >= 0 && mkdir(cfg->data_dir, 0700) < 0 && errno != EEXIST)
@@ -192,8 +196,10 @@ int src_apps_new(struct berth_store *s, const struct src_config *cfg, struct src
 
 void src_apps_stopping(struct src_apps *a)
 {
-        if (a)
-                src_recorder_signal(a->recorder);
+        if (!a)
+                return;
+        src_recorder_signal(a->recorder);
+        src_nodes_cancel(a->nodes);
 }
 
 struct src_apps *src_apps_free(struct src_apps *a)
@@ -201,6 +207,7 @@ struct src_apps *src_apps_free(struct src_apps *a)
         if (!a)
                 return NULL;
         a->recorder = src_recorder_stop(a->recorder);
+        a->nodes = src_nodes_free(a->nodes);
         pthread_mutex_destroy(&a->mode_lock);
         sqlite3_close(a->db);
         strv_free(a->facilities);
@@ -216,6 +223,11 @@ struct src_apps *src_apps_free(struct src_apps *a)
 struct src_uptime *src_apps_uptime(struct src_apps *a)
 {
         return src_recorder_uptime(a->recorder);
+}
+
+struct src_nodes *src_apps_nodes(struct src_apps *a)
+{
+        return a->nodes;
 }
 
 struct berth_engine *src_apps_engine(struct src_apps *a)
@@ -551,15 +563,12 @@ static int make_app(struct src_apps *a, const char *facility, const char *ref, c
         return 0;
 }
 
-int src_app_create(struct src_apps *a, const char *facility, const char *image, const char *user,
-                   char **ret_name, struct berth_error *err)
+int src_create_checks(struct src_apps *a, const char *image, const char *user, char **ret_ref,
+                      char **ret_name, struct berth_error *err)
 {
         _cleanup_free_ char *ref = NULL, *name = NULL;
-        struct berth_engine *e;
-        uint64_t id;
         int r;
 
-        /* Every check before the engine hears of anything. */
         if (!image || !*image)
                 return berth_error_set(err, EINVAL, "image is required (?image=)");
         if (!user || !*user)
@@ -579,6 +588,23 @@ int src_app_create(struct src_apps *a, const char *facility, const char *image, 
                                        "image '%s' is not approved: request it (request-image) "
                                        "and have it approved (approve-image)",
                                        ref);
+        *ret_ref = TAKE_PTR(ref);
+        *ret_name = TAKE_PTR(name);
+        return 0;
+}
+
+int src_app_create(struct src_apps *a, const char *facility, const char *image, const char *user,
+                   char **ret_name, struct berth_error *err)
+{
+        _cleanup_free_ char *ref = NULL, *name = NULL;
+        struct berth_engine *e;
+        uint64_t id;
+        int r;
+
+        /* Every check before the engine hears of anything. */
+        r = src_create_checks(a, image, user, &ref, &name, err);
+        if (r < 0)
+                return r;
         if (berth_container_find(a->s, name, &id) >= 0)
                 return berth_error_set(err, EEXIST, "app '%s' already exists", name);
         r = need_engine(a, &e, err);

@@ -37,6 +37,8 @@ struct src_config {
         const char *admin_token;    /* NULL: approve-image is refused */
         const char *allowed_images; /* a file, one reference a line; NULL: none */
         double uptime_keep;         /* seconds of uptime history kept (0: 90 days) */
+        char *const *node_engines;  /* "NODE=HOST": swarm nodes' engines (NULL: none) */
+        const char *node_tls_dir;   /* ca.pem, cert.pem, key.pem for tcp:// nodes */
 };
 
 enum src_op {
@@ -60,6 +62,8 @@ void src_apps_stopping(struct src_apps *a);
 struct src_apps *src_apps_free(struct src_apps *a);
 
 struct berth_engine *src_apps_engine(struct src_apps *a);
+/* The engines of other swarm nodes (srcapp-swarm.h). */
+struct src_nodes *src_apps_nodes(struct src_apps *a);
 /* The uptime history (srcapp-uptime.h), NULL when it is not open. */
 struct src_uptime *src_apps_uptime(struct src_apps *a);
 bool src_apps_has_facility(const struct src_apps *a, const char *facility);
@@ -71,6 +75,11 @@ int src_apps_mode(struct src_apps *a, enum src_mode *ret, struct berth_error *er
 
 /* Create app IMAGE--USER of facility from an approved image (pulled when the engine
  * lacks it), not started. *ret_name (may be NULL) gets its name. */
+/* create-app's checks, in both modes, before the engine hears of anything: image and
+ * user given, the user's rules, the reference with its tag (*ret_ref) and the app's
+ * name (*ret_name), and the image approved (-EACCES naming it). */
+int src_create_checks(struct src_apps *a, const char *image, const char *user, char **ret_ref,
+                      char **ret_name, struct berth_error *err);
 int src_app_create(struct src_apps *a, const char *facility, const char *image, const char *user,
                    char **ret_name, struct berth_error *err);
 int src_app_do(struct src_apps *a, const char *facility, const char *name, enum src_op op,

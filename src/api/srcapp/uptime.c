@@ -7,6 +7,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -79,12 +80,34 @@ static int db_error(struct src_uptime *u, int rc, struct berth_error *err, const
                                u && u->db ? sqlite3_errmsg(u->db) : sqlite3_errstr(rc));
 }
 
+/* A statement with its parameters bound in order, as binds says: 't' a text (NULL binds
+ * NULL; the caller keeps it alive), 'd' a double, 'i' an int. */
 static int prepare(struct src_uptime *u, const char *sql, sqlite3_stmt **st,
-                   struct berth_error *err)
+                   struct berth_error *err, const char *binds, ...)
 {
         int rc = sqlite3_prepare_v2(u->db, sql, -1, st, NULL);
+        va_list ap;
 
-        return rc == SQLITE_OK ? 0 : db_error(u, rc, err, "prepare");
+        if (rc != SQLITE_OK)
+                return db_error(u, rc, err, "prepare");
+        va_start(ap, binds);
+        for (int i = 1; binds && binds[i - 1]; i++)
+                switch (binds[i - 1]) {
+                case 't': {
+                        const char *t = va_arg(ap, const char *);
+                        if (t)
+                                (void)sqlite3_bind_text(*st, i, t, -1, SQLITE_STATIC);
+                        break;
+                }
+                case 'd':
+                        (void)sqlite3_bind_double(*st, i, va_arg(ap, double));
+                        break;
+                default:
+                        (void)sqlite3_bind_int(*st, i, va_arg(ap, int));
+                        break;
+                }
+        va_end(ap);
+        return 0;
 }
 
 /* Step a statement that returns no row, and finalize it. */
@@ -197,10 +220,9 @@ static int bookmark_raise(struct src_uptime *u, double time, struct berth_error 
         r = prepare(u,
                     "INSERT INTO uptime_bookmark(id, time) VALUES (1, ?1) "
                     "ON CONFLICT(id) DO UPDATE SET time = max(time, excluded.time)",
-                    &st, err);
+                    &st, err, "d", time);
         if (r < 0)
                 return r;
-        sqlite3_bind_double(st, 1, time);
         return exec_stmt(u, st, err, "bookmark");
 }
 
@@ -213,14 +235,9 @@ static int record_locked(struct src_uptime *u, const char *app, double time, boo
         r = prepare(u,
                     "INSERT INTO uptime_changes(app, time, running, event) "
                     "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(app, time, running) DO NOTHING",
-                    &st, err);
+                    &st, err, "tdit", app, time, (int)running, event);
         if (r < 0)
                 return r;
-        sqlite3_bind_text(st, 1, app, -1, SQLITE_STATIC);
-        sqlite3_bind_double(st, 2, time);
-        sqlite3_bind_int(st, 3, running);
-        if (event)
-                sqlite3_bind_text(st, 4, event, -1, SQLITE_STATIC);
         r = exec_stmt(u, st, err, "record");
         if (r < 0)
                 return r;
@@ -271,7 +288,7 @@ int src_uptime_last_event(struct src_uptime *u, double *ret, struct berth_error 
         assert(u);
         assert(ret);
         pthread_mutex_lock(&u->lock);
-        r = prepare(u, "SELECT time FROM uptime_bookmark WHERE id = 1", &st, err);
+        r = prepare(u, "SELECT time FROM uptime_bookmark WHERE id = 1", &st, err, NULL);
         if (r >= 0) {
                 rc = sqlite3_step(st);
                 if (rc == SQLITE_ROW) {
@@ -316,11 +333,9 @@ static int load_window(struct src_uptime *u, const char *app, double start, doub
                     "SELECT EXISTS (SELECT 1 FROM uptime_changes WHERE app = ?1), "
                     "  (SELECT running FROM uptime_changes WHERE app = ?1 AND time <= ?2 "
                     "   ORDER BY time DESC, seq DESC LIMIT 1)",
-                    &st, err);
+                    &st, err, "td", app, start);
         if (r < 0)
                 return r;
-        sqlite3_bind_text(st, 1, app, -1, SQLITE_STATIC);
-        sqlite3_bind_double(st, 2, start);
         rc = sqlite3_step(st);
         if (rc != SQLITE_ROW) {
                 r = db_error(u, rc, err, "read");
@@ -337,12 +352,9 @@ static int load_window(struct src_uptime *u, const char *app, double start, doub
         r = prepare(u,
                     "SELECT time, running FROM uptime_changes "
                     "WHERE app = ?1 AND time > ?2 AND time <= ?3 ORDER BY time, seq",
-                    &st, err);
+                    &st, err, "tdd", app, start, end);
         if (r < 0)
                 return r;
-        sqlite3_bind_text(st, 1, app, -1, SQLITE_STATIC);
-        sqlite3_bind_double(st, 2, start);
-        sqlite3_bind_double(st, 3, end);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
                 struct change *nv = realloc(v, (n + 1) * sizeof(*v));
                 if (!nv) {
@@ -542,9 +554,8 @@ int src_uptime_prune(struct src_uptime *u, double older_than, struct berth_error
                     "DELETE FROM uptime_changes AS c WHERE c.time < ?1 AND EXISTS ("
                     "  SELECT 1 FROM uptime_changes AS l WHERE l.app = c.app AND l.time < ?1"
                     "  AND (l.time > c.time OR (l.time = c.time AND l.seq > c.seq)))",
-                    &st, err);
+                    &st, err, "d", older_than);
         if (r >= 0) {
-                sqlite3_bind_double(st, 1, older_than);
                 r = exec_stmt(u, st, err, "prune");
                 if (r >= 0)
                         r = sqlite3_changes(u->db);
@@ -563,9 +574,8 @@ int src_uptime_forget(struct src_uptime *u, const char *app, struct berth_error 
         if (r < 0)
                 return r;
         pthread_mutex_lock(&u->lock);
-        r = prepare(u, "DELETE FROM uptime_changes WHERE app = ?1", &st, err);
+        r = prepare(u, "DELETE FROM uptime_changes WHERE app = ?1", &st, err, "t", app);
         if (r >= 0) {
-                sqlite3_bind_text(st, 1, app, -1, SQLITE_STATIC);
                 r = exec_stmt(u, st, err, "forget");
                 if (r >= 0)
                         r = sqlite3_changes(u->db);
