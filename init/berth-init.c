@@ -564,6 +564,9 @@ int restrict_error(const struct restrict_failure *f, struct berth_error *err)
                 return berth_error_set_errno(err, f->error, "set the capabilities");
         case STEP_SECCOMP:
                 return berth_error_set_errno(err, f->error, "install the seccomp filter");
+        case STEP_TERMINAL:
+                return berth_error_set_errno(err, f->error,
+                                             "make /dev/console the payload's terminal");
         case STEP_NONE:
         case STEP_EXEC:
                 break;
@@ -642,7 +645,8 @@ static void rotate_log(void)
         log_size = 0;
 }
 
-static void relay_once(struct relay *r)
+/* One read's worth into the log: how many bytes (0 when nothing was there). */
+static ssize_t relay_once(struct relay *r)
 {
         char buf[16384];
         ssize_t n = read(r->fd, buf, sizeof(buf));
@@ -652,12 +656,13 @@ static void relay_once(struct relay *r)
                         r->open = false;
                         r->fd = safe_close(r->fd);
                 }
-                return;
+                return 0;
         }
         if (spec.log_max && log_size + (uint64_t)n > spec.log_max)
                 rotate_log();
         if (write(LAUNCH_FD_LOG, buf, (size_t)n) == n)
                 log_size += (uint64_t)n;
+        return n;
 }
 
 /* What berthd reads to learn how the payload ended, even after a restart of its own. */
@@ -688,6 +693,26 @@ static void write_status(int wstatus, const char *error)
         (void)!pwrite(LAUNCH_FD_STATUS, text, strlen(text), 0);
 }
 
+/* terminal: the console's slave (a pty whose master berth-init copies into the log)
+ * as the payload's stdin, stdout, stderr and controlling tty, as exec_systemd() makes
+ * it systemd's. In the payload's process, a session leader by now: system calls only.
+ * The fd itself is close-on-exec; its copies at 0, 1 and 2 are not. */
+static int take_terminal(void)
+{
+        int tty = open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+        if (tty < 0)
+                return -1;
+        if (ioctl(tty, TIOCSCTTY, 0) < 0 || dup2(tty, 0) < 0 || dup2(tty, 1) < 0 ||
+            dup2(tty, 2) < 0) {
+                int e = errno;
+                (void)close(tty);
+                errno = e;
+                return -1;
+        }
+        return 0;
+}
+
 static pid_t start_payload(int out_w, struct berth_error *err)
 {
         struct restrictions rs;
@@ -709,9 +734,15 @@ static pid_t start_payload(int out_w, struct berth_error *err)
                 return berth_error_set_errno(err, errno, "start the payload");
         }
         if (pid == 0) {
-                if (setsid() < 0 || dup2(out_w, 1) < 0 || dup2(out_w, 2) < 0) {
+                if (setsid() < 0 ||
+                    (!spec.terminal && (dup2(out_w, 1) < 0 || dup2(out_w, 2) < 0))) {
                         f.error = errno;
                         f.step = STEP_EXEC;
+                        _exit(127);
+                }
+                if (spec.terminal && take_terminal() < 0) {
+                        f.error = errno;
+                        f.step = STEP_TERMINAL;
                         _exit(127);
                 }
                 if (apply_restrictions(&rs, &f) < 0)
@@ -778,6 +809,13 @@ static int supervise(pid_t payload, int sfd, struct relay *out, struct relay *co
                         }
                 }
         }
+        /* What is left on the console: unlike the pipe, it never reaches its end
+         * (berth-init holds its slave open), and a terminal payload's output is all
+         * there. A read of a pty waits for the kernel's pending copies into it
+         * (n_tty_read()), so this finds what the payload wrote before it ended; the bound
+         * keeps a process left behind that keeps writing from holding PID 1 here. */
+        for (int i = 0; i < 64 && console->open && relay_once(console) > 0; i++)
+                ;
         return status;
 }
 
@@ -803,7 +841,7 @@ int main(int argc, char *argv[])
                 fail(&err);
         /* A zygote's bounding set is the default profile's already: a claim may take
          * capabilities away from it, never add any. */
-        if (tree >= 0 && (spec.systemd || spec.namespaces != 0 ||
+        if (tree >= 0 && (spec.systemd || spec.namespaces != 0 || spec.cgroup2_inside ||
                           (spec.caps & ~BERTH_CAPS_ZYGOTE) != 0 || !spec.no_new_privs)) {
                 berth_error_set(&err, EINVAL, "zygote: only the default profile");
                 fail(&err);

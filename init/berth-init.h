@@ -54,6 +54,7 @@ enum restrict_step {
         STEP_CAPS,
         STEP_SECCOMP,
         STEP_EXEC,
+        STEP_TERMINAL, /* terminal: /dev/console as stdin, stdout, stderr and tty */
 };
 
 struct restrict_failure {

@@ -40,6 +40,8 @@ void berth_launch_done(struct berth_launch *l)
         }
         free(l->mounts);
         free(l->rlimits);
+        strv_free(l->masked_paths);
+        strv_free(l->read_only_paths);
         memset(l, 0, sizeof(*l));
 }
 
@@ -168,6 +170,24 @@ static json_t *mount_json(const struct berth_launch_mount *m)
         return j;
 }
 
+/* What OCI bundles add: each only when set (its absence is the default). */
+static int oci_to_json(const struct berth_launch *l, json_t *j)
+{
+        int r = 0;
+
+        if (l->root_read_only)
+                r |= json_object_set_new(j, "root_read_only", json_true());
+        if (l->terminal)
+                r |= json_object_set_new(j, "terminal", json_true());
+        if (strv_length(l->masked_paths) > 0)
+                r |= json_object_set_new(j, "masked_paths", strv_json(l->masked_paths));
+        if (strv_length(l->read_only_paths) > 0)
+                r |= json_object_set_new(j, "read_only_paths", strv_json(l->read_only_paths));
+        if (l->cgroup2_read_only)
+                r |= json_object_set_new(j, "cgroup2_read_only", json_true());
+        return r ? -ENOMEM : 0;
+}
+
 /* The workload's fields. The optional ones (umask, OOM score, capability sets) only
  * when set: their absence is the default. */
 static int workload_to_json(const struct berth_launch *l, json_t *j)
@@ -219,7 +239,7 @@ json_t *berth_launch_to_json(const struct berth_launch *l)
                 l->cgroup2_inside, "caps", (json_int_t)l->caps, "no_new_privs", l->no_new_privs,
                 "log_max", (json_int_t)l->log_max, "machine_id", l->machine_id);
 
-        if (j && workload_to_json(l, j) < 0)
+        if (j && (workload_to_json(l, j) < 0 || oci_to_json(l, j) < 0))
                 j = (json_decref(j), NULL);
         return j;
 }
@@ -285,6 +305,36 @@ static int get_path(json_t *v, const char *field, char **ret, struct berth_error
         if (r >= 0 && (!*ret || (*ret)[0] != '/'))
                 return SPEC_ERROR(err, "'%s' must be an absolute path", field);
         return r;
+}
+
+/* A list of paths inside the container to mask or make read-only: absolute, not "/",
+ * without a ".." component (each names the place it means, and never the root). */
+static int get_path_list(json_t *a, const char *field, char ***ret, struct berth_error *err)
+{
+        json_t *v;
+        size_t i;
+        int r;
+
+        if (!json_is_array(a) || json_array_size(a) > LAUNCH_PATHS_MAX)
+                return SPEC_ERROR(err, "'%s' must be an array of at most %d paths", field,
+                                  LAUNCH_PATHS_MAX);
+        r = get_strv(a, field, ret, err);
+        if (r < 0)
+                return r;
+        json_array_foreach (a, i, v) {
+                const char *p = json_string_value(v);
+                size_t n = strlen(p);
+
+                if (p[0] != '/')
+                        return SPEC_ERROR(err, "'%s[%zu]' must be an absolute path", field, i);
+                if (strspn(p, "/") == n)
+                        return SPEC_ERROR(err, "'%s[%zu]' must be a path other than '/'", field, i);
+                for (const char *c = p; c; c = strchr(c + 1, '/'))
+                        if (strncmp(c, "/..", 3) == 0 && (c[3] == '/' || c[3] == 0))
+                                return SPEC_ERROR(err, "'%s[%zu]' must not have a '..' component",
+                                                  field, i);
+        }
+        return 0;
 }
 
 static int get_limit(json_t *v, const char *field, uint64_t *ret, struct berth_error *err)
@@ -555,6 +605,12 @@ static const struct field {
         { "mounts", FIELD_OTHER, 0, false },
         { "rlimits", FIELD_OTHER, 0, false },
         { "oom_score_adj", FIELD_OTHER, 0, false },
+        { "root_read_only", FIELD_BOOL, offsetof(struct berth_launch, root_read_only), false },
+        { "terminal", FIELD_BOOL, offsetof(struct berth_launch, terminal), false },
+        { "masked_paths", FIELD_OTHER, 0, false },
+        { "read_only_paths", FIELD_OTHER, 0, false },
+        { "cgroup2_read_only", FIELD_BOOL, offsetof(struct berth_launch, cgroup2_read_only),
+          false },
 };
 
 static int decode_other(struct berth_launch *l, const char *key, json_t *v, struct berth_error *err)
@@ -589,6 +645,10 @@ static int decode_other(struct berth_launch *l, const char *key, json_t *v, stru
         }
         if (streq(key, "mounts"))
                 return decode_mounts(l, v, err);
+        if (streq(key, "masked_paths"))
+                return get_path_list(v, key, &l->masked_paths, err);
+        if (streq(key, "read_only_paths"))
+                return get_path_list(v, key, &l->read_only_paths, err);
         assert(streq(key, "rlimits"));
         return decode_rlimits(l, v, err);
 }
@@ -637,6 +697,10 @@ static int check_launch(struct berth_launch *l, json_t *j, struct berth_error *e
         }
         if (!l->args[0])
                 return SPEC_ERROR(err, "'%s' is empty", "args");
+        /* Without a cgroup namespace, cgroup2 would show the host's whole tree. */
+        if (l->cgroup2_read_only && (!l->cgroup2_inside || !(l->namespaces & LAUNCH_NS_CGROUP)))
+                return SPEC_ERROR(err, "'%s' needs 'cgroup2_inside' and the cgroup namespace",
+                                  "cgroup2_read_only");
         for (size_t i = 0; i < ELEMENTSOF(cap_keys); i++)
                 n_caps += json_object_get(j, cap_keys[i]) != NULL;
         if (n_caps != 0 && n_caps != ELEMENTSOF(cap_keys))

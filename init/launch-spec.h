@@ -61,6 +61,8 @@ enum launch_mount_type {
 
 /* At most this many extra mounts (a zygote receives the bind sources in one message). */
 #define LAUNCH_MOUNTS_MAX 64
+/* At most this many masked_paths, and as many read_only_paths. */
+#define LAUNCH_PATHS_MAX 256
 
 /* A mount made in the container once its root is in place (after /proc, /dev, /sys and
  * the pivot), in the order given, so that one may go inside an earlier one. */
@@ -126,6 +128,18 @@ struct berth_launch {
         size_t n_rlimits;
         bool oom_score_adj_set; /* else the payload inherits berth-init's */
         int oom_score_adj;      /* -1000..1000 */
+
+        /* What OCI bundles ask beyond that (all optional in the JSON). */
+        bool root_read_only; /* "/" is made read-only once the extra mounts are made
+                              * (the API mounts keep their own flags) */
+        bool terminal;       /* the payload's stdin, stdout and stderr are /dev/console,
+                              * its controlling tty (the console goes to the log) */
+        /* Masked (as the built-in /proc/kcore …) or made read-only (as /proc/sys …)
+         * after the built-in ones and the extra mounts, inside the container; a path
+         * that does not exist is skipped. Absolute, never "/", no ".." component. */
+        char **masked_paths;
+        char **read_only_paths;
+        bool cgroup2_read_only; /* cgroup2_inside, read-only (needs LAUNCH_NS_CGROUP) */
 };
 
 void berth_launch_done(struct berth_launch *l);

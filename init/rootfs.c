@@ -20,6 +20,7 @@
 #include "error.h"
 #include "macro.h"
 #include "rootfs.h"
+#include "strv.h"
 
 static char log_buf[8192];
 static size_t log_len;
@@ -331,9 +332,13 @@ static int api_mounts(int root_fd, const struct berth_launch *l, struct berth_er
         else if (r >= 0)
                 r = mount_at(root_fd, "/sys", "sysfs", "sysfs",
                              MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
+        /* In the container's cgroup namespace (berth-init unshared it after joining its
+         * groups): the tree below its own v2 group. */
         if (r >= 0 && l->cgroup2_inside)
                 r = mount_at(root_fd, "/sys/fs/cgroup", "cgroup2", "cgroup2",
-                             MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
+                             MS_NOSUID | MS_NODEV | MS_NOEXEC |
+                                     (l->cgroup2_read_only ? MS_RDONLY : 0),
+                             NULL, err);
         if (r < 0)
                 return r;
 
@@ -585,6 +590,51 @@ static int extra_mounts(const struct berth_launch *l, struct rootfs_binds *binds
         return 0;
 }
 
+/* After the pivot and the extra mounts (so that their paths may lie in the image or in
+ * an extra mount as well as in /proc or /sys, and a zygote, whose /proc, /dev and /sys
+ * were built before any spec, applies them the same way): the launch's own read-only and
+ * masked paths, resolved inside the container's root, then the root itself read-only
+ * (non-recursively, as crun does: the API mounts and the extra mounts keep their own
+ * flags). mount_setattr() sets MOUNT_ATTR_RDONLY alone and keeps the flags the root has
+ * (nosuid, nodev and the ones locked in a user namespace), which a remount would have to
+ * restate. */
+static int finish_root(const struct berth_launch *l, struct berth_error *err)
+{
+        struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+        _cleanup_close_ int root_fd = -EBADF, null_fd = -EBADF;
+        int r;
+
+        if (strv_length(l->masked_paths) == 0 && strv_length(l->read_only_paths) == 0 &&
+            !l->root_read_only)
+                return 0;
+        root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root_fd < 0)
+                return berth_error_set_errno(err, errno, "open /");
+        STRV_FOREACH (p, l->read_only_paths) {
+                init_log("making %s read-only", *p);
+                r = bind_read_only(root_fd, *p, err);
+                if (r < 0)
+                        return r;
+        }
+        if (strv_length(l->masked_paths) > 0) {
+                null_fd = open_in_root(root_fd, "/dev/null", O_PATH, 0);
+                if (null_fd < 0)
+                        return berth_error_set_errno(err, -null_fd, "open /dev/null");
+        }
+        STRV_FOREACH (p, l->masked_paths) {
+                init_log("masking %s", *p);
+                r = mask(root_fd, null_fd, *p, err);
+                if (r < 0)
+                        return r;
+        }
+        if (!l->root_read_only)
+                return 0;
+        init_log("making the root file system read-only");
+        if (mount_setattr(root_fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+                return berth_error_set_errno(err, errno, "make the root file system read-only");
+        return 0;
+}
+
 int rootfs_setup(const struct berth_launch *l, struct berth_error *err)
 {
         _cleanup_(rootfs_binds_close) struct rootfs_binds binds = {};
@@ -622,6 +672,8 @@ int rootfs_setup(const struct berth_launch *l, struct berth_error *err)
                 r = pivot(root_fd, err);
         if (r >= 0)
                 r = extra_mounts(l, &binds, err);
+        if (r >= 0)
+                r = finish_root(l, err);
         return r;
 }
 
@@ -677,7 +729,9 @@ int rootfs_zygote_claim(int tree_fd, const struct berth_launch *l, struct rootfs
                                                      api_dirs[i]);
         }
         r = pivot_keep_old(root_fd, err);
-        return r < 0 ? r : extra_mounts(l, binds, err);
+        if (r >= 0)
+                r = extra_mounts(l, binds, err);
+        return r < 0 ? r : finish_root(l, err);
 }
 
 int rootfs_zygote_detach_old_root(struct berth_error *err)

@@ -25,9 +25,10 @@ void rootfs_binds_close(struct rootfs_binds *b);
  * systems mounted inside the root, devices made, /proc and /sys read-only where it
  * matters and the dangerous /proc files masked, then pivot_root into it with the old
  * root detached. Every target is resolved inside the root (a symlink in the image
- * cannot point a mount at the host). Last, the launch's extra mounts (launch-spec.h),
+ * cannot point a mount at the host). Then the launch's extra mounts (launch-spec.h),
  * whose bind sources it opens first, while the host's mounts are still peers of its
- * own (so that "slave" and "shared" mean what they say).
+ * own (so that "slave" and "shared" mean what they say); last the launch's own masked
+ * and read-only paths, and "/" read-only when the launch asks (root_read_only).
  *
  * On return the current directory and root are the container's "/".
  * Returns 0 / -errno with err set.
@@ -45,7 +46,8 @@ int rootfs_setup(const struct berth_launch *l, struct berth_error *err);
  * microseconds on this kind of machine), which then is off the start's path. Until
  * then berth-init's working directory must stay where the claim left it. The claim
  * makes l's extra mounts after the pivot, the binds from the trees berthd sent
- * (binds: one per bind mount of l, in order; the zygote cannot see the host's tree). */
+ * (binds: one per bind mount of l, in order; the zygote cannot see the host's tree),
+ * then l's masked and read-only paths and the read-only root, as rootfs_setup(). */
 int rootfs_zygote_prepare(const char *staging, struct berth_error *err);
 int rootfs_zygote_claim(int tree_fd, const struct berth_launch *l, struct rootfs_binds *binds,
                         struct berth_error *err);

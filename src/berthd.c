@@ -29,6 +29,8 @@
 #include "metrics.h"
 #include "pod.h"
 #include "pods-api.h"
+#include "ocicontainer-api.h"
+#include "ocicontainer.h"
 #include "srcapp-api.h"
 #include "srcapp.h"
 #include "log.h"
@@ -70,6 +72,8 @@ struct berthd {
         struct src_apps *src; /* NULL when the SRC door is off (src_off says why) */
         char src_off[256];
         struct berth_srcapp_api srcapp_api;
+        struct oci_containers *oci;
+        struct berth_ocicontainer_api oci_api;
         struct berth_docs docs;
         struct berth_metrics metrics;
         struct berth_http_server *server;
@@ -527,6 +531,22 @@ static int start_src(struct berthd *d)
         return 0;
 }
 
+/* org.rdk.OCIContainer (seed 004): its containers that ended while berthd was down are
+ * removed, then each one as it ends. */
+static int start_oci(struct berthd *d)
+{
+        int r;
+
+        r = oci_containers_new(
+                &(struct oci_containers_config){ .store = d->store, .cgroups = d->cgroups },
+                &d->oci);
+        if (r >= 0)
+                r = oci_containers_start(d->oci);
+        if (r < 0)
+                return log_error_errno(r, "Failed to start the OCIContainer door: %m");
+        return 0;
+}
+
 /* Containers of the default profile start from a pool of zygotes (launch.h) where the
  * host allows it (the native engine decides). Without them containers start the slower
  * way, so nothing here stops berthd. */
@@ -576,6 +596,7 @@ static int add_apis(struct berthd *d)
         berth_pods_api_init(&d->pods_api, d->pods, d->store, d->cfg->docker_daemon_json,
                             d->cfg->max_body);
         berth_srcapp_api_init(&d->srcapp_api, d->src, d->src_off);
+        berth_ocicontainer_api_init(&d->oci_api, d->oci, d->cfg->max_body);
         berth_docs_init(&d->docs);
         berth_metrics_init(&d->metrics, d->store, d->router);
         if (berth_http_router_add_api(d->router, &d->imageapi.http) < 0 ||
@@ -583,6 +604,7 @@ static int add_apis(struct berthd *d)
             berth_http_router_add_api(d->router, &d->events_api.http) < 0 ||
             berth_http_router_add_api(d->router, &d->pods_api.http) < 0 ||
             berth_http_router_add_api(d->router, &d->srcapp_api.http) < 0 ||
+            berth_http_router_add_api(d->router, &d->oci_api.http) < 0 ||
             berth_http_router_add_api(d->router, &d->docs.http) < 0 ||
             berth_http_router_add_api(d->router, &d->metrics.http) < 0)
                 return -ENOMEM;
@@ -631,11 +653,10 @@ static int announce(struct berthd *d)
 /* berthd's start, in order. Each step logs why it failed; the first failure ends the
  * start, and berthd_done() takes down what the steps before it set up. */
 static int (*const setup_steps[])(struct berthd *d) = {
-        block_signals,    open_store,        lock_state_dir, claim_cgroup_parent,
-        secure_state_dir, open_launcher,     detect_cgroups, new_supervisor,
-        register_types,   start_supervisor,  recover_state,  start_pods,
-        start_src,        start_zygotes,     make_router,    require_token,
-        add_apis,         start_http_server, announce,
+        block_signals, open_store,     lock_state_dir, claim_cgroup_parent, secure_state_dir,
+        open_launcher, detect_cgroups, new_supervisor, register_types,      start_supervisor,
+        recover_state, start_pods,     start_src,      start_oci,           start_zygotes,
+        make_router,   require_token,  add_apis,       start_http_server,   announce,
 };
 
 static void berthd_init(struct berthd *d, const struct berthd_config *cfg)
@@ -705,6 +726,8 @@ static void berthd_done(struct berthd *d)
         berth_http_server_stop(d->server);
         d->server = NULL;
         berth_http_router_free(d->router);
+        /* Its reaper has seen the bus close; it goes before the store. */
+        d->oci = oci_containers_free(d->oci);
         berth_pods_free(d->pods);
         d->pods = NULL;
         /* The recorder is told first; cancelling the engine's calls ends its stream at

@@ -62,6 +62,8 @@ void berth_workload_done(struct berth_workload *w)
                 free(w->rlimits[i].type);
         free(w->rlimits);
         strv_free(w->labels);
+        strv_free(w->masked_paths);
+        strv_free(w->readonly_paths);
         strv_free(w->entrypoint);
         free(w->user_name);
         free(w->network_mode);
@@ -120,6 +122,8 @@ int berth_workload_copy(struct berth_workload *dst, const struct berth_workload 
         r |= dup_str(&dst->network, src->network);
         r |= dup_strv(&dst->network_aliases, src->network_aliases);
         r |= dup_strv(&dst->devices, src->devices);
+        r |= dup_strv(&dst->masked_paths, src->masked_paths);
+        r |= dup_strv(&dst->readonly_paths, src->readonly_paths);
         if (src->n_ports && !(dst->ports = calloc(src->n_ports, sizeof(*dst->ports))))
                 r = -ENOMEM;
         for (size_t i = 0; dst->ports && i < src->n_ports; i++) {
@@ -255,6 +259,35 @@ static json_t *image_opts_to_json(const struct berth_workload *w)
         return o;
 }
 
+static json_t *oci_opts_to_json(const struct berth_workload *w)
+{
+        if (!w->terminal && !w->root_writable && !w->masked_paths && !w->readonly_paths &&
+            !w->cgroup_mount)
+                return NULL;
+        return json_pack("{s:b, s:b, s:o, s:o, s:b}", "terminal", w->terminal, "root_writable",
+                         w->root_writable, "masked_paths", berth_strv_to_json(w->masked_paths),
+                         "readonly_paths", berth_strv_to_json(w->readonly_paths), "cgroup_mount",
+                         w->cgroup_mount);
+}
+
+static int oci_opts_from_json(json_t *o, struct berth_workload *w)
+{
+        int r = 0;
+
+        if (!json_is_object(o))
+                return 0;
+        w->terminal = json_is_true(json_object_get(o, "terminal"));
+        w->root_writable = json_is_true(json_object_get(o, "root_writable"));
+        w->cgroup_mount = json_is_true(json_object_get(o, "cgroup_mount"));
+        if (json_array_size(json_object_get(o, "masked_paths")) > 0 &&
+            berth_strv_from_json(json_object_get(o, "masked_paths"), &w->masked_paths) < 0)
+                r = -ENOMEM;
+        if (json_array_size(json_object_get(o, "readonly_paths")) > 0 &&
+            berth_strv_from_json(json_object_get(o, "readonly_paths"), &w->readonly_paths) < 0)
+                r = -ENOMEM;
+        return r;
+}
+
 static json_t *workload_json_base(const struct berth_workload *w);
 
 json_t *berth_workload_to_json(const struct berth_workload *w)
@@ -263,6 +296,8 @@ json_t *berth_workload_to_json(const struct berth_workload *w)
 
         if (j && (o = image_opts_to_json(w)))
                 json_object_set_new(j, "image_opts", o);
+        if (j && (o = oci_opts_to_json(w)))
+                json_object_set_new(j, "oci_opts", o);
         return j;
 }
 
@@ -485,6 +520,8 @@ int berth_workload_from_json(json_t *j, struct berth_workload *w, struct berth_e
         w->log_max = juint(j, "log_max");
         if (r >= 0)
                 r = image_opts_from_json(json_object_get(j, "image_opts"), w);
+        if (r >= 0)
+                r = oci_opts_from_json(json_object_get(j, "oci_opts"), w);
         /* An image brings its own command; anything else needs args. */
         if (r >= 0 && !w->image && (!w->args || !w->args[0]))
                 r = -EINVAL;

@@ -145,6 +145,15 @@ struct berth_workload {
         struct berth_wl_health *health; /* NULL: the image's */
         bool privileged;
         char **devices; /* "host[:container[:perms]]" */
+
+        /* What OCI bundles ask beyond that (recorded under "oci_opts" when any is set). */
+        bool terminal;         /* stdin, stdout and stderr are the container's console (a
+                                * pty whose output goes to the log), as process.terminal */
+        bool root_writable;    /* root_path is mounted read-write (else read-only) */
+        char **masked_paths;   /* masked beyond the engine's own set (linux.maskedPaths) */
+        char **readonly_paths; /* read-only beyond the engine's own (linux.readonlyPaths) */
+        bool cgroup_mount;     /* /sys/fs/cgroup: the container's own cgroup2 tree, read-only
+                                * (with a cgroup namespace) */
 };
 
 #define BERTH_STOP_TIMEOUT_DEFAULT_MS 10000u

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -62,24 +63,72 @@ static void native_state_free(struct berth_engine *e, struct berth_container *c)
         c->engine_state = NULL;
 }
 
+/* A host directory as the root (an OCI bundle's rootfs): absolute, and there. */
+static int check_root_path(const struct berth_container *c, struct berth_error *err)
+{
+        const char *p = c->w.root_path;
+        struct stat st;
+
+        if (c->mount)
+                return berth_error_set(err, EINVAL,
+                                       "root_path '%s': the container has a root mount already; "
+                                       "give one root",
+                                       p);
+        if (p[0] != '/')
+                return berth_error_set(err, EINVAL, "root_path '%s' must be an absolute path", p);
+        if (stat(p, &st) < 0)
+                return berth_error_set_errno(err, errno, "root_path '%s'", p);
+        if (!S_ISDIR(st.st_mode))
+                return berth_error_set(err, ENOTDIR, "root_path '%s' is not a directory", p);
+        return 0;
+}
+
+/* masked_paths and readonly_paths name places in the container: absolute, not "/",
+ * without ".." (berth-init refuses the same in the launch spec, later). */
+static int check_paths(char *const *l, const char *field, struct berth_error *err)
+{
+        size_t i = 0;
+
+        STRV_FOREACH (p, l) {
+                bool dotdot = false;
+
+                for (const char *s = *p; s && !dotdot; s = strchr(s + 1, '/'))
+                        dotdot = strncmp(s, "/..", 3) == 0 && (s[3] == '/' || s[3] == 0);
+                if ((*p)[0] != '/' || strspn(*p, "/") == strlen(*p) || dotdot)
+                        return berth_error_set(err, EINVAL,
+                                               "%s[%zu]: '%s' must be an absolute path other "
+                                               "than '/', without '..'",
+                                               field, i, *p);
+                i++;
+        }
+        return 0;
+}
+
 /* What the native engine cannot honour yet fails before anything is made. */
 static int native_validate(struct berth_engine *e, struct berth_container *c,
                            struct berth_error *err)
 {
         const struct berth_workload *w = &c->w;
+        struct native *nat = e->data;
+        int r;
 
-        (void)e;
-        if (w->root_path)
-                return berth_error_set(err, EOPNOTSUPP,
-                                       "a host path as the root is not supported by the native "
-                                       "engine yet; give the root as a mount");
         if (w->image)
                 return berth_error_set(err, EOPNOTSUPP,
                                        "image '%s': the native engine runs a root file system "
-                                       "(a mount), not an image",
+                                       "(a mount or a root_path), not an image",
                                        w->image);
-        if (!c->mount)
-                return berth_error_set(err, EINVAL, "the native engine needs a root: a mount");
+        if (w->root_path && (r = check_root_path(c, err)) < 0)
+                return r;
+        if (!c->mount && !w->root_path)
+                return berth_error_set(err, EINVAL,
+                                       "the native engine needs a root: a mount or a root_path");
+        if ((r = check_paths(w->masked_paths, "masked_paths", err)) < 0 ||
+            (r = check_paths(w->readonly_paths, "readonly_paths", err)) < 0)
+                return r;
+        if (w->cgroup_mount && (!nat->cgroups || !nat->cgroups->v2))
+                return berth_error_set(err, EOPNOTSUPP,
+                                       "cgroup_mount: this host has no cgroup v2 tree to show the "
+                                       "container at /sys/fs/cgroup");
         if (strv_length(w->args) == 0 || !w->args[0][0])
                 return berth_error_set(err, EINVAL,
                                        "args: the native engine needs a program to run");

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,13 +71,28 @@ static char **build_env(const struct berth_workload *w, const char *machine_id)
         return env;
 }
 
-/* Resolve args[0] inside the container's root the way execvp() will after
- * pivot_root: a path with a slash as is, a bare name along PATH. */
 char **native_env(const struct berth_container *c)
 {
         return build_env(&c->w, c->machine_id);
 }
 
+/* The host directory that becomes the container's "/": its mount object's mount point,
+ * or the workload's root_path (an OCI bundle's rootfs), never both (native_validate()). */
+static const char *root_dir(const struct berth_container *c)
+{
+        return c->mount ? c->mount->mountpoint : c->w.root_path;
+}
+
+/* Where a root named in a message comes from: "mount 3", "root_path '/b/rootfs'". */
+static int root_origin(const struct berth_container *c, char *buf, size_t size)
+{
+        if (c->mount)
+                return snprintf(buf, size, "mount %llu", (unsigned long long)c->mount->obj.id);
+        return snprintf(buf, size, "root_path '%s'", c->w.root_path ? c->w.root_path : "");
+}
+
+/* Resolve args[0] inside the container's root the way execvp() will after
+ * pivot_root: a path with a slash as is, a bare name along PATH. */
 int native_resolve_exec(const struct berth_container *c, char **ret, struct berth_error *err)
 {
         _cleanup_close_ int root = -EBADF;
@@ -84,14 +100,17 @@ int native_resolve_exec(const struct berth_container *c, char **ret, struct bert
         const char *argv0 = c->w.args[0], *path;
         bool found_non_exec = false;
         _cleanup_free_ char *copy = NULL;
-        char *save = NULL;
+        char *save = NULL, origin[PATH_MAX + 32];
 
         if (!env)
                 return -ENOMEM;
-        root = open(c->mount->mountpoint, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (!root_dir(c))
+                return berth_error_set(err, EINVAL, "container %llu has no root",
+                                       (unsigned long long)c->obj.id);
+        root = open(root_dir(c), O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root < 0)
                 return berth_error_set_errno(err, errno, "open the root file system '%s'",
-                                             c->mount->mountpoint);
+                                             root_dir(c));
         path = strchr(argv0, '/') ? "" : (env_get(env, "PATH") ?: DEFAULT_PATH);
         copy = strdup(path);
         if (!copy)
@@ -126,10 +145,11 @@ int native_resolve_exec(const struct berth_container *c, char **ret, struct bert
                                        "command: '%s' is not an executable file in the "
                                        "container's root file system",
                                        argv0);
+        (void)root_origin(c, origin, sizeof(origin));
         return berth_error_set(err, EINVAL,
                                "command: '%s' does not exist in the container's root file system "
-                               "(mount %llu%s%s)",
-                               argv0, (unsigned long long)c->mount->obj.id,
+                               "(%s%s%s)",
+                               argv0, origin,
                                strchr(argv0, '/') ? "" : ", PATH=", strchr(argv0, '/') ? "" : path);
 }
 
@@ -314,6 +334,20 @@ static int fill_mounts(const struct berth_workload *w, struct berth_launch *l,
         return 0;
 }
 
+/* What OCI bundles add. A root_path is read-only unless the workload says otherwise
+ * (a root mount object has its own read-only flag, and is never a root_path:
+ * native_validate()). */
+static int fill_oci(const struct berth_workload *w, struct berth_launch *l)
+{
+        l->root_read_only = w->root_path && !w->root_writable;
+        l->terminal = w->terminal;
+        if (w->masked_paths && !(l->masked_paths = strv_copy(w->masked_paths)))
+                return -ENOMEM;
+        if (w->readonly_paths && !(l->read_only_paths = strv_copy(w->readonly_paths)))
+                return -ENOMEM;
+        return 0;
+}
+
 unsigned native_launch_namespaces(const struct berth_workload *w)
 {
         unsigned ns = 0;
@@ -323,8 +357,9 @@ unsigned native_launch_namespaces(const struct berth_workload *w)
         if (w->namespaces & BERTH_NS_USER)
                 ns |= LAUNCH_NS_USER;
         /* systemd manages its own cgroup tree: it gets a cgroup namespace and cgroup2
-         * at /sys/fs/cgroup (reference/systemd-in-container.md). */
-        if ((w->namespaces & BERTH_NS_CGROUP) || w->systemd)
+         * at /sys/fs/cgroup (reference/systemd-in-container.md); so does a cgroup_mount,
+         * read-only. */
+        if ((w->namespaces & BERTH_NS_CGROUP) || w->systemd || w->cgroup_mount)
                 ns |= LAUNCH_NS_CGROUP;
         return ns;
 }
@@ -350,7 +385,16 @@ int berth_native_launch_from_workload(const struct berth_native_launch_in *in,
         if (r < 0)
                 return r;
         l->namespaces = native_launch_namespaces(w);
-        l->cgroup2_inside = w->systemd && cg && cg->v2;
+        l->cgroup2_inside = (w->systemd || w->cgroup_mount) && cg && cg->v2;
+        /* systemd, which needs it writable, wins over a cgroup_mount. */
+        l->cgroup2_read_only = l->cgroup2_inside && !w->systemd;
+        if (w->cgroup_mount && !l->cgroup2_inside)
+                return berth_error_set(err, EOPNOTSUPP,
+                                       "cgroup_mount: the container has no cgroup v2 group to "
+                                       "show at /sys/fs/cgroup (this host has no cgroup v2 tree)");
+        r = fill_oci(w, l);
+        if (r < 0)
+                return r;
         l->hostname = strdup(w->hostname ? w->hostname : "berth");
         l->name = in->name ? strdup(in->name) : NULL;
         l->rootfs = strdup(in->rootfs);
@@ -377,7 +421,7 @@ static int fill_launch(struct berth_container *c, char *exec_path, struct berth_
                 .w = &c->w,
                 .id = c->obj.id,
                 .name = c->name,
-                .rootfs = c->mount->mountpoint,
+                .rootfs = root_dir(c),
                 .staging = NAT(c)->staging_dir,
                 .exec_path = exec_path,
                 .machine_id = c->machine_id,
@@ -388,13 +432,16 @@ static int fill_launch(struct berth_container *c, char *exec_path, struct berth_
         return berth_native_launch_from_workload(&in, l, err);
 }
 
-/* A zygote serves the default profile: no systemd, no namespaces beyond the four, and
- * capabilities within what it prepared (its groups confine devices). */
+/* A zygote serves the default profile: no systemd, no namespaces beyond the four (a
+ * cgroup_mount has a cgroup namespace, and a cgroup2 mount that a zygote's /sys, built
+ * before the claim, has not), and capabilities within what it prepared (its groups
+ * confine devices). A root_path, a read-only root, a terminal and extra masked or
+ * read-only paths are all made at the claim, as for a fresh start. */
 static bool zygote_fits(const struct berth_workload *w)
 {
         const struct berth_cgroup confined = { .devices_confined = true };
 
-        return !w->systemd && w->namespaces == 0 &&
+        return !w->systemd && w->namespaces == 0 && !w->cgroup_mount &&
                (berth_native_caps(w, &confined) & ~BERTH_CAPS_ZYGOTE) == 0;
 }
 
@@ -412,18 +459,18 @@ int native_start(struct berth_engine *e, struct berth_container *c, struct berth
         int r;
 
         /* A record may name no root (an engine that runs images writes none). */
-        if (!c->mount) {
+        if (!root_dir(c)) {
                 free(exec_path);
                 return berth_error_set(err, EINVAL,
                                        "container %llu has no root: the native engine needs a "
-                                       "mount",
+                                       "mount or a root_path",
                                        (unsigned long long)c->obj.id);
         }
         if (!nat->launcher) {
                 free(exec_path);
                 return berth_error_set(err, EOPNOTSUPP, "this berthd has no container launcher");
         }
-        if (c->mount->obj.removed || c->mount->detached) {
+        if (c->mount && (c->mount->obj.removed || c->mount->detached)) {
                 free(exec_path);
                 return berth_error_set(err, EBUSY,
                                        "mount %llu of container %llu was removed: it cannot "
@@ -504,10 +551,9 @@ int native_start(struct berth_engine *e, struct berth_container *c, struct berth
         if (zygote) {
                 /* The root file system goes to the zygote as a detached tree. */
                 _cleanup_close_ int tree =
-                        (int)syscall(SYS_open_tree, AT_FDCWD, c->mount->mountpoint,
+                        (int)syscall(SYS_open_tree, AT_FDCWD, root_dir(c),
                                      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-                r = tree < 0 ? berth_error_set_errno(err, errno, "open_tree '%s'",
-                                                     c->mount->mountpoint)
+                r = tree < 0 ? berth_error_set_errno(err, errno, "open_tree '%s'", root_dir(c))
                              : berth_zygote_claim_send(&z.z, &l, &fds, tree, err);
                 if (r >= 0 && N(c)->cg)
                         r = berth_cgroup_rename(N(c)->cg, cgname, err);

@@ -229,7 +229,7 @@ int test_count_container_cgroups(const char *cgroup_parent);
 int test_wait_container_cgroups_gone(const char *cgroup_parent);
 
 /* Nothing of a test is left: no mount under state_dir, no loop device on a file under
- * images (after waiting for the kernel), nothing in state_dir/mounts, and (unless
+ * images (after waiting for the kernel; images NULL: no image files), nothing in state_dir/mounts, and (unless
  * cgroup_parent is NULL) no container's cgroup under cgroup_parent (after waiting). */
 void test_assert_clean(const char *state_dir, const char *images, const char *cgroup_parent);
 /* After a failed test: force-delete every object of a collection ("/imageapi/v1/mount"),

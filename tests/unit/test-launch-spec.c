@@ -100,6 +100,14 @@ START_TEST(test_round_trip_all_fields)
         l.rlimits[0] = (struct berth_launch_rlimit){ RLIMIT_NOFILE, 1024, 4096 };
         l.rlimits[1] = (struct berth_launch_rlimit){ RLIMIT_CORE, 0, RLIM_INFINITY };
         l.n_rlimits = 2;
+        l.root_read_only = true;
+        l.terminal = true;
+        ck_assert_int_ge(strv_extend(&l.masked_paths, "/proc/cpuinfo"), 0);
+        ck_assert_int_ge(strv_extend(&l.masked_paths, "/srv/secret"), 0);
+        ck_assert_int_ge(strv_extend(&l.read_only_paths, "/proc/sysvipc"), 0);
+        l.namespaces = LAUNCH_NS_CGROUP;
+        l.cgroup2_inside = true;
+        l.cgroup2_read_only = true;
 
         round_trip(&l, &r);
         ck_assert_str_eq(r.cwd, "/srv/app");
@@ -131,6 +139,15 @@ START_TEST(test_round_trip_all_fields)
                 ck_assert_uint_eq(r.rlimits[i].soft, l.rlimits[i].soft);
                 ck_assert_uint_eq(r.rlimits[i].hard, l.rlimits[i].hard);
         }
+        ck_assert(r.root_read_only);
+        ck_assert(r.terminal);
+        ck_assert_uint_eq(strv_length(r.masked_paths), 2);
+        ck_assert_str_eq(r.masked_paths[0], "/proc/cpuinfo");
+        ck_assert_str_eq(r.masked_paths[1], "/srv/secret");
+        ck_assert_uint_eq(strv_length(r.read_only_paths), 1);
+        ck_assert_str_eq(r.read_only_paths[0], "/proc/sysvipc");
+        ck_assert_uint_eq(r.namespaces, LAUNCH_NS_CGROUP);
+        ck_assert(r.cgroup2_inside && r.cgroup2_read_only);
         /* And what was there before. */
         ck_assert_uint_eq(r.id, 7);
         ck_assert_uint_eq(r.caps, BERTH_CAPS_DEFAULT);
@@ -155,11 +172,18 @@ START_TEST(test_defaults)
         ck_assert_ptr_null(json_object_get(j, "umask"));
         ck_assert_ptr_null(json_object_get(j, "oom_score_adj"));
         ck_assert_ptr_null(json_object_get(j, "cap_effective"));
+        ck_assert_ptr_null(json_object_get(j, "root_read_only"));
+        ck_assert_ptr_null(json_object_get(j, "terminal"));
+        ck_assert_ptr_null(json_object_get(j, "masked_paths"));
+        ck_assert_ptr_null(json_object_get(j, "read_only_paths"));
+        ck_assert_ptr_null(json_object_get(j, "cgroup2_read_only"));
         json_decref(j);
         round_trip(&l, &r);
         ck_assert(r.uid == 0 && r.gid == 0 && r.n_gids == 0 && !r.umask_set &&
                   !r.oom_score_adj_set && !r.cap_sets && r.n_mounts == 0 && r.n_rlimits == 0 &&
                   !r.cwd);
+        ck_assert(!r.root_read_only && !r.terminal && !r.masked_paths && !r.read_only_paths &&
+                  !r.cgroup2_read_only);
         berth_launch_done(&l);
         berth_launch_done(&r);
 }
@@ -281,6 +305,20 @@ static const struct bad_case bad_cases[] = {
         { "mounts", "[{\"type\":\"tmpfs\",\"destination\":\"/x\",\"options\":[]}]",
           "unknown field 'mounts[0].options'" },
         { "mounts", "{}", "'mounts' must be an array" },
+        { "root_read_only", "\"yes\"", "'root_read_only' must be true or false" },
+        { "terminal", "1", "'terminal' must be true or false" },
+        { "masked_paths", "[\"proc/kcore\"]", "'masked_paths[0]' must be an absolute path" },
+        { "masked_paths", "[\"/proc/kcore\", \"\"]", "'masked_paths[1]' must be an absolute path" },
+        { "masked_paths", "[\"/proc\", 1]", "'masked_paths[1]' must be a string" },
+        { "masked_paths", "\"/proc/kcore\"", "'masked_paths' must be an array of at most" },
+        { "masked_paths", "[\"/srv/../etc/shadow\"]",
+          "'masked_paths[0]' must not have a '..' component" },
+        { "read_only_paths", "[\"relative\"]", "'read_only_paths[0]' must be an absolute path" },
+        { "read_only_paths", "[\"//\"]", "'read_only_paths[0]' must be a path other than '/'" },
+        { "read_only_paths", "[\"/srv/..\"]",
+          "'read_only_paths[0]' must not have a '..' component" },
+        { "cgroup2_read_only", "true",
+          "'cgroup2_read_only' needs 'cgroup2_inside' and the cgroup namespace" },
 };
 
 START_TEST(test_bad_values)

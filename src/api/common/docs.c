@@ -27,6 +27,13 @@ static void h_srcapp_json(struct berth_http_request *req, void *userdata)
                                strlen(berth_openapi_srcapp_json), NULL, 0);
 }
 
+static void h_ocicontainer_json(struct berth_http_request *req, void *userdata)
+{
+        (void)userdata;
+        (void)berth_http_reply(req, 200, "application/json", berth_openrpc_ocicontainer_json,
+                               strlen(berth_openrpc_ocicontainer_json), NULL, 0);
+}
+
 static void h_docs(struct berth_http_request *req, void *userdata)
 {
         (void)userdata;
@@ -51,6 +58,8 @@ static const struct berth_http_route docs_routes[] = {
         { "GET", "/api/v2/pod/openapi.json", h_pods_json },
         /* Not beside its API: every /{facility}/{verb} is the SRC door's. */
         { "GET", "/openapi/srcapp.json", h_srcapp_json },
+        /* The JSON-RPC door's methods (rpc.discover answers the same document). */
+        { "GET", "/openrpc/ocicontainer.json", h_ocicontainer_json },
         { "GET", "/docs", h_docs },
         { "GET", "/imageapi/v1/docs", h_docs },
         { "GET", "/healthz", h_healthz },

@@ -14,4 +14,6 @@ int berth_docs_init(struct berth_docs *d);
 extern const char berth_openapi_imageapi_json[];
 extern const char berth_openapi_pods_json[];
 extern const char berth_openapi_srcapp_json[];
+/* The OpenRPC document of org.rdk.OCIContainer (openapi/ocicontainer.openrpc.json). */
+extern const char berth_openrpc_ocicontainer_json[];
 extern const char berth_docs_html[];

@@ -297,10 +297,10 @@ json_t *imageapi_encode_container(const struct berth_container *c)
         j = json_pack("{s:I, s:s?, s:o, s:s?, s:o, s:b, s:s, s:o, s:s?, s:I, s:o, s:o, s:o, s:b, "
                       "s:o, s:o, s:o, s:s, s:I, s:o}",
                       "id", (json_int_t)c->obj.id, "name", c->name, "mount",
-                      imageapi_encode_mount(c->mount, 0), "command", w->command_line, "args",
-                      berth_strv_to_json(w->args), "systemd", w->systemd, "state",
-                      berth_container_state_to_string(c->state), "namespaces", ns, "logfile",
-                      c->logfile, "refs", (json_int_t)berth_obj_refs(&c->obj), "pid",
+                      c->mount ? imageapi_encode_mount(c->mount, 0) : json_null(), "command",
+                      w->command_line, "args", berth_strv_to_json(w->args), "systemd", w->systemd,
+                      "state", berth_container_state_to_string(c->state), "namespaces", ns,
+                      "logfile", c->logfile, "refs", (json_int_t)berth_obj_refs(&c->obj), "pid",
                       c->pid > 0 ? json_integer(c->pid) : json_null(), "exit_code",
                       c->exit_code >= 0 ? json_integer(c->exit_code) : json_null(), "signal",
                       c->signal > 0 ? json_integer(c->signal) : json_null(), "oom_killed",
@@ -312,5 +312,11 @@ json_t *imageapi_encode_container(const struct berth_container *c)
                       "stop_timeout", (json_int_t)(w->stop_timeout_ms / 1000), "limits", limits);
         if (j && c->error)
                 json_object_set_new(j, "error", json_string(c->error));
+        /* A container of another door whose root is not a berth mount: a host directory
+         * (an OCI bundle's) or an image (the docker engine's). */
+        if (j && !c->mount && w->root_path)
+                json_object_set_new(j, "root_path", json_string(w->root_path));
+        if (j && !c->mount && w->image)
+                json_object_set_new(j, "image", json_string(w->image));
         return j;
 }

@@ -1,0 +1,780 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * oci-config.h alone: the config.json that `crun spec` and `umoci unpack` wrote
+ * (tests/unit/oci-fixtures, copied as they were) into workloads, field by field; what
+ * the overrides add; every refusal with its errno and the field it names; and the
+ * command splitter. A temporary bundle directory with a rootfs/ and a directory beside
+ * it to escape to; no root.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <ftw.h>
+#include <linux/capability.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "macro.h"
+#include "oci-config.h"
+#include "strv.h"
+
+static char top[256], bundle[300], rootfs[320];
+
+static int rm_cb(const char *p, const struct stat *sb, int type, struct FTW *ftw)
+{
+        (void)sb;
+        (void)ftw;
+        return type == FTW_DP ? rmdir(p) : unlink(p);
+}
+
+/* <top>/bundle/rootfs, <top>/outside, and <top>/bundle/link -> ../outside. */
+static void bundle_setup(void)
+{
+        const char *t = getenv("TMPDIR");
+        char p[400];
+        char *real;
+
+        (void)snprintf(top, sizeof(top), "%s/berth-test-oci-XXXXXX", t && *t ? t : "/tmp");
+        ck_assert_msg(mkdtemp(top), "mkdtemp: %m");
+        /* The translation resolves the bundle: compare with resolved paths. */
+        real = realpath(top, NULL);
+        ck_assert_ptr_nonnull(real);
+        (void)snprintf(top, sizeof(top), "%s", real);
+        free(real);
+        (void)snprintf(bundle, sizeof(bundle), "%s/bundle", top);
+        (void)snprintf(rootfs, sizeof(rootfs), "%s/rootfs", bundle);
+        ck_assert_int_eq(mkdir(bundle, 0755), 0);
+        ck_assert_int_eq(mkdir(rootfs, 0755), 0);
+        (void)snprintf(p, sizeof(p), "%s/outside", top);
+        ck_assert_int_eq(mkdir(p, 0755), 0);
+        (void)snprintf(p, sizeof(p), "%s/link", bundle);
+        ck_assert_int_eq(symlink("../outside", p), 0);
+        (void)snprintf(p, sizeof(p), "%s/inner", bundle);
+        ck_assert_int_eq(symlink("rootfs", p), 0);
+}
+
+static void bundle_teardown(void)
+{
+        (void)nftw(top, rm_cb, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+static json_t *fixture(const char *name)
+{
+        const char *src = getenv("BERTH_SRCDIR");
+        char path[600];
+        json_error_t e;
+        json_t *j;
+
+        (void)snprintf(path, sizeof(path), "%s/tests/unit/oci-fixtures/%s", src ? src : ".", name);
+        j = json_load_file(path, JSON_REJECT_DUPLICATES, &e);
+        ck_assert_msg(j, "%s: %s", path, e.text);
+        return j;
+}
+
+static json_t *J(const char *text)
+{
+        json_error_t e;
+        json_t *j = json_loads(text, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &e);
+
+        ck_assert_msg(j, "bad JSON in the test: %s: %s", e.text, text);
+        return j;
+}
+
+/* Set the value at a dotted path ("linux.resources.cpu.cpus"), making objects on the
+ * way; "name[i]" steps into an array. The value is stolen. */
+static void set_at(json_t *root, const char *path, json_t *value)
+{
+        char *copy = strdup(path), *save = NULL, *tok, *next;
+        json_t *o = root;
+
+        ck_assert_ptr_nonnull(copy);
+        tok = strtok_r(copy, ".", &save);
+        for (; tok; tok = next) {
+                char *br = strchr(tok, '[');
+                size_t idx = 0;
+                json_t *child;
+
+                next = strtok_r(NULL, ".", &save);
+                if (br) {
+                        idx = strtoul(br + 1, NULL, 10);
+                        *br = 0;
+                }
+                if (!next && !br) {
+                        ck_assert_int_eq(json_object_set_new(o, tok, value), 0);
+                        break;
+                }
+                child = json_object_get(o, tok);
+                if (!child) {
+                        child = json_object();
+                        ck_assert_int_eq(json_object_set_new(o, tok, child), 0);
+                }
+                if (br) {
+                        ck_assert_msg(json_is_array(child), "%s is not an array", tok);
+                        if (!next) {
+                                if (idx >= json_array_size(child))
+                                        ck_assert_int_eq(json_array_append_new(child, value), 0);
+                                else
+                                        ck_assert_int_eq(json_array_set_new(child, idx, value), 0);
+                                break;
+                        }
+                        child = json_array_get(child, idx);
+                        ck_assert_ptr_nonnull(child);
+                }
+                o = child;
+        }
+        free(copy);
+}
+
+/* Remove the member at a dotted path of objects. */
+static void del_at(json_t *root, const char *path)
+{
+        char *copy = strdup(path), *save = NULL, *tok, *next;
+        json_t *o = root;
+
+        ck_assert_ptr_nonnull(copy);
+        for (tok = strtok_r(copy, ".", &save); (next = strtok_r(NULL, ".", &save)); tok = next)
+                ck_assert_ptr_nonnull(o = json_object_get(o, tok));
+        ck_assert_int_eq(json_object_del(o, tok), 0);
+        free(copy);
+}
+
+static void translate_ok(json_t *config, const struct oci_overrides *o, struct berth_workload *w,
+                         json_t **annotations)
+{
+        struct berth_error err = {};
+        int r = oci_config_to_workload(bundle, config, o, w, annotations, &err);
+
+        ck_assert_msg(r == 0, "translation failed (%d): %s", r, err.msg);
+}
+
+/* Translate base (crun spec's config) with path set to value (JSON text; NULL: path
+ * removed). Must fail with code and a message holding needle; nothing is left. */
+static void refuse(const char *path, const char *value, int code, const char *needle)
+{
+        json_t *c = fixture("crun-spec.json"), *ann = (json_t *)0x1;
+        struct berth_error err = {};
+        struct berth_workload w;
+        int r;
+
+        if (value)
+                set_at(c, path, J(value));
+        else
+                del_at(c, path);
+        r = oci_config_to_workload(bundle, c, NULL, &w, &ann, &err);
+        ck_assert_msg(r == code, "%s=%s: want %d, got %d (%s)", path, value ? value : "(none)",
+                      code, r, err.msg);
+        ck_assert_int_eq(err.code, code);
+        ck_assert_msg(strstr(err.msg, needle), "'%s' not in '%s'", needle, err.msg);
+        ck_assert_msg(!w.args && !w.env && !w.cwd && !w.mounts && !w.n_mounts && !w.root_path &&
+                              !w.rlimits && !w.masked_paths && !w.gids && !w.hostname,
+                      "workload not empty");
+        ck_assert_ptr_eq(ann, (json_t *)0x1);
+        json_decref(c);
+}
+
+#define CAP(c) (UINT64_C(1) << (c))
+
+/* ---- the real bundles ------------------------------------------------------------- */
+
+static void check_common(const struct berth_workload *w)
+{
+        const uint64_t three = CAP(CAP_AUDIT_WRITE) | CAP(CAP_KILL) | CAP(CAP_NET_BIND_SERVICE);
+        char want_root[400];
+
+        ck_assert_uint_eq(strv_length(w->args), 1);
+        ck_assert_str_eq(w->args[0], "sh");
+        ck_assert_ptr_null(w->command_line);
+        ck_assert_uint_eq(strv_length(w->env), 2);
+        ck_assert_str_eq(w->env[0],
+                         "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        ck_assert_str_eq(w->env[1], "TERM=xterm");
+        ck_assert_str_eq(w->cwd, "/");
+        ck_assert(w->user_set);
+        ck_assert_uint_eq(w->uid, 0);
+        ck_assert_uint_eq(w->gid, 0);
+        ck_assert_uint_eq(w->n_gids, 0);
+        ck_assert_int_eq(w->umask, -1);
+        ck_assert(w->terminal);
+        ck_assert(w->caps_set && w->cap_sets);
+        ck_assert_uint_eq(w->caps, three);
+        ck_assert_uint_eq(w->cap_effective, three);
+        ck_assert_uint_eq(w->cap_permitted, three);
+        /* ambient = what the kernel keeps: crun spec has no inheritable set, umoci does. */
+        ck_assert_uint_eq(w->cap_ambient, w->cap_inheritable & three);
+        ck_assert_uint_eq(w->n_rlimits, 1);
+        ck_assert_str_eq(w->rlimits[0].type, "RLIMIT_NOFILE");
+        ck_assert_uint_eq(w->rlimits[0].soft, 1024);
+        ck_assert_uint_eq(w->rlimits[0].hard, 1024);
+        ck_assert(w->no_new_privs_set && w->no_new_privs);
+        ck_assert(!w->oom_score_adj_set);
+        /* Every mount is one berth makes itself; /sys/fs/cgroup asks for the cgroup tree. */
+        ck_assert_uint_eq(w->n_mounts, 0);
+        ck_assert(w->cgroup_mount);
+        ck_assert_uint_eq(w->namespaces, BERTH_NS_NET | BERTH_NS_CGROUP);
+        (void)snprintf(want_root, sizeof(want_root), "%s/rootfs", bundle);
+        ck_assert_str_eq(w->root_path, want_root);
+        ck_assert(strv_contains(w->masked_paths, "/proc/kcore"));
+        ck_assert(strv_contains(w->masked_paths, "/sys/firmware"));
+        ck_assert(strv_contains(w->readonly_paths, "/proc/sys"));
+        ck_assert(strv_contains(w->readonly_paths, "/proc/sysrq-trigger"));
+        ck_assert_uint_eq(w->limits.memory, 0);
+        ck_assert_uint_eq(w->limits.pids, 0);
+        ck_assert_uint_eq(w->limits.cpu_weight, 0);
+        ck_assert_int_eq(w->seccomp, BERTH_WL_SECCOMP_DEFAULT);
+        ck_assert(!w->systemd);
+        ck_assert_int_eq(w->stop_signal, 0);
+}
+
+START_TEST(test_crun_spec)
+{
+        json_t *c = fixture("crun-spec.json"), *ann = NULL;
+        struct berth_workload w;
+
+        translate_ok(c, NULL, &w, &ann);
+        check_common(&w);
+        ck_assert_uint_eq(w.cap_inheritable, 0);
+        ck_assert(!w.root_writable); /* root.readonly: true */
+        ck_assert_str_eq(w.hostname, "crun");
+        ck_assert_uint_eq(strv_length(w.masked_paths), 10);
+        ck_assert_uint_eq(strv_length(w.readonly_paths), 5);
+        ck_assert(json_is_object(ann) && json_object_size(ann) == 0);
+        /* The translation reaches the records unchanged. */
+        {
+                json_t *j = berth_workload_to_json(&w);
+                struct berth_workload back;
+                struct berth_error err = {};
+
+                ck_assert_ptr_nonnull(j);
+                ck_assert_int_eq(berth_workload_from_json(j, &back, &err), 0);
+                ck_assert_str_eq(back.root_path, w.root_path);
+                ck_assert(back.terminal && back.cgroup_mount && !back.root_writable);
+                ck_assert_uint_eq(strv_length(back.masked_paths), 10);
+                berth_workload_done(&back);
+                json_decref(j);
+        }
+        json_decref(ann);
+        json_decref(c);
+        berth_workload_done(&w);
+}
+END_TEST
+
+START_TEST(test_umoci)
+{
+        json_t *c = fixture("umoci.json"), *ann = NULL;
+        struct berth_workload w;
+
+        translate_ok(c, NULL, &w, &ann);
+        check_common(&w);
+        ck_assert_uint_eq(w.cap_inheritable, w.caps);
+        ck_assert(w.root_writable); /* no root.readonly */
+        ck_assert_str_eq(w.hostname, "umoci-default");
+        ck_assert_uint_eq(strv_length(w.masked_paths), 7);
+        ck_assert_uint_eq(strv_length(w.readonly_paths), 6);
+        /* Annotations come back as they are; an empty stopSignal is the default. */
+        ck_assert_uint_eq(json_object_size(ann), 6);
+        ck_assert_str_eq(json_string_value(json_object_get(ann, "org.opencontainers.image.os")),
+                         "linux");
+        json_decref(ann);
+        berth_workload_done(&w);
+
+        /* Without ret_annotations, nothing is returned (and nothing leaks). */
+        translate_ok(c, NULL, &w, NULL);
+        berth_workload_done(&w);
+        json_decref(c);
+}
+END_TEST
+
+START_TEST(test_overrides)
+{
+        json_t *c = fixture("crun-spec.json");
+        char e0[] = "TERM=dumb", e1[] = "FOO=a b", e2[] = "WAYLAND_DISPLAY=other";
+        char *const envvar[] = { e0, e1, e2, NULL };
+        struct oci_overrides o = {
+                .command = "echo 'a b' \"c $HOME\" d\\ e",
+                .envvar = envvar,
+                .westeros_socket = "/run/westeros-0.sock",
+        };
+        struct berth_workload w;
+
+        translate_ok(c, &o, &w, NULL);
+        ck_assert_uint_eq(strv_length(w.args), 4);
+        ck_assert_str_eq(w.args[0], "echo");
+        ck_assert_str_eq(w.args[1], "a b");
+        ck_assert_str_eq(w.args[2], "c $HOME");
+        ck_assert_str_eq(w.args[3], "d e");
+        ck_assert_str_eq(w.command_line, o.command);
+        ck_assert(strv_contains(w.env, "TERM=dumb"));
+        ck_assert(!strv_contains(w.env, "TERM=xterm"));
+        ck_assert(strv_contains(w.env, "FOO=a b"));
+        ck_assert(strv_contains(w.env, "XDG_RUNTIME_DIR=/tmp"));
+        /* The caller's envvar comes last and wins. */
+        ck_assert(strv_contains(w.env, "WAYLAND_DISPLAY=other"));
+        ck_assert(!strv_contains(w.env, "WAYLAND_DISPLAY=westeros"));
+        ck_assert_uint_eq(strv_length(w.env), 5);
+        ck_assert_uint_eq(w.n_mounts, 1);
+        ck_assert_int_eq(w.mounts[0].kind, BERTH_WL_BIND);
+        ck_assert_str_eq(w.mounts[0].source, "/run/westeros-0.sock");
+        ck_assert_str_eq(w.mounts[0].destination, "/tmp/westeros");
+        berth_workload_done(&w);
+
+        o = (struct oci_overrides){ .westeros_socket = "/run/w.sock" };
+        translate_ok(c, &o, &w, NULL);
+        ck_assert(strv_contains(w.env, "WAYLAND_DISPLAY=westeros"));
+        ck_assert(strv_contains(w.env, "XDG_RUNTIME_DIR=/tmp"));
+        ck_assert_str_eq(w.args[0], "sh");
+        berth_workload_done(&w);
+
+        {
+                struct berth_error err = {};
+                char noequals[] = "NOEQUALS";
+                char *const bad[] = { noequals, NULL };
+
+                o = (struct oci_overrides){ .command = "echo 'open" };
+                ck_assert_int_eq(oci_config_to_workload(bundle, c, &o, &w, NULL, &err), -EINVAL);
+                ck_assert_ptr_nonnull(strstr(err.msg, "unterminated"));
+                ck_assert_ptr_null(w.args);
+                o = (struct oci_overrides){ .envvar = bad };
+                ck_assert_int_eq(oci_config_to_workload(bundle, c, &o, &w, NULL, &err), -EINVAL);
+                ck_assert_ptr_nonnull(strstr(err.msg, "envvar[0]"));
+                o = (struct oci_overrides){ .westeros_socket = "rel.sock" };
+                ck_assert_int_eq(oci_config_to_workload(bundle, c, &o, &w, NULL, &err), -EINVAL);
+                ck_assert_ptr_nonnull(strstr(err.msg, "westerosSocket"));
+                ck_assert_uint_eq(w.n_mounts, 0);
+        }
+        json_decref(c);
+}
+END_TEST
+
+/* What berth honours beyond the two real bundles. */
+START_TEST(test_fields)
+{
+        json_t *c = fixture("crun-spec.json"), *m;
+        struct berth_workload w;
+        char want[400];
+
+        set_at(c, "process.user",
+               J("{\"uid\":1000,\"gid\":100,\"umask\":18,"
+                 "\"additionalGids\":[5,4294967294]}"));
+        set_at(c, "process.oomScoreAdj", J("-500"));
+        set_at(c, "process.noNewPrivileges", J("false"));
+        set_at(c, "process.capabilities", J("{\"bounding\":[\"CAP_SYS_ADMIN\"]}"));
+        set_at(c, "process.apparmorProfile", J("\"\""));
+        set_at(c, "root", J("{\"path\":\"inner\",\"readonly\":false}"));
+        set_at(c, "domainname", J("\"\""));
+        set_at(c, "hooks", J("{\"prestart\":[]}"));
+        set_at(c, "linux.resources",
+               J("{\"memory\":{\"limit\":67108864,\"swap\":67108864,"
+                 "\"disableOOMKiller\":false},"
+                 "\"cpu\":{\"shares\":1024,\"quota\":50000,"
+                 "\"period\":100000,\"cpus\":\"\"},"
+                 "\"pids\":{\"limit\":64},"
+                 "\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]}"));
+        set_at(c, "linux.rootfsPropagation", J("\"rprivate\""));
+        set_at(c, "linux.namespaces",
+               J("[{\"type\":\"pid\"},{\"type\":\"mount\"},"
+                 "{\"type\":\"user\"}]"));
+        set_at(c, "linux.uidMappings", J("[{\"containerID\":0,\"hostID\":0,\"size\":4294967295}]"));
+        set_at(c, "linux.gidMappings", J("[{\"containerID\":0,\"hostID\":0,\"size\":4294967295}]"));
+        set_at(c, "linux.cgroupsPath", J("\"\""));
+        set_at(c, "annotations",
+               J("{\"org.opencontainers.image.stopSignal\":\"SIGRTMIN+3\","
+                 "\"x\":\"y\"}"));
+        m = json_object_get(c, "mounts");
+        json_array_remove(m, 6); /* no /sys/fs/cgroup */
+        json_array_append_new(m, J("{\"destination\":\"/data/\",\"type\":\"bind\","
+                                   "\"source\":\"vol\",\"options\":[\"rbind\",\"ro\","
+                                   "\"nosuid\",\"rslave\",\"relatime\"]}"));
+        json_array_append_new(m, J("{\"destination\":\"/host\",\"source\":\"/srv\","
+                                   "\"options\":[\"bind\",\"nodev\",\"noexec\"]}"));
+        json_array_append_new(m, J("{\"destination\":\"/tmp\",\"type\":\"tmpfs\","
+                                   "\"source\":\"tmpfs\",\"options\":[\"size=1m\","
+                                   "\"mode=1777\",\"nosuid\",\"strictatime\"]}"));
+        json_array_append_new(m, J("{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup2\","
+                                   "\"source\":\"cgroup\"}"));
+
+        translate_ok(c, NULL, &w, NULL);
+        ck_assert_uint_eq(w.uid, 1000);
+        ck_assert_uint_eq(w.gid, 100);
+        ck_assert_int_eq(w.umask, 022);
+        ck_assert_uint_eq(w.n_gids, 2);
+        ck_assert_uint_eq(w.gids[1], 4294967294u);
+        ck_assert(w.oom_score_adj_set);
+        ck_assert_int_eq(w.oom_score_adj, -500);
+        ck_assert(w.no_new_privs_set && !w.no_new_privs);
+        ck_assert_uint_eq(w.caps, CAP(CAP_SYS_ADMIN));
+        ck_assert_uint_eq(w.cap_effective | w.cap_permitted | w.cap_ambient, 0);
+        (void)snprintf(want, sizeof(want), "%s/rootfs", bundle); /* through the link */
+        ck_assert_str_eq(w.root_path, want);
+        ck_assert(w.root_writable);
+        ck_assert_uint_eq(w.limits.memory, 64u << 20);
+        ck_assert_uint_eq(w.limits.cpu_weight, 1 + (1022 * 9999) / 262142);
+        ck_assert_uint_eq(w.limits.cpu_quota_us, 50000);
+        ck_assert_uint_eq(w.limits.cpu_period_us, 100000);
+        ck_assert_uint_eq(w.limits.pids, 64);
+        ck_assert_uint_eq(w.namespaces, BERTH_NS_USER | BERTH_NS_CGROUP);
+        ck_assert(w.cgroup_mount);
+        ck_assert_int_eq(w.stop_signal, SIGRTMIN + 3);
+        ck_assert_uint_eq(w.n_mounts, 3);
+        ck_assert_int_eq(w.mounts[0].kind, BERTH_WL_BIND);
+        (void)snprintf(want, sizeof(want), "%s/vol", bundle);
+        ck_assert_str_eq(w.mounts[0].source, want);
+        ck_assert_str_eq(w.mounts[0].destination, "/data");
+        ck_assert_uint_eq(w.mounts[0].flags,
+                          BERTH_WL_MOUNT_RECURSIVE | BERTH_WL_MOUNT_RO | BERTH_WL_MOUNT_NOSUID);
+        ck_assert_uint_eq(w.mounts[0].propagation, MS_SLAVE | MS_REC);
+        ck_assert_str_eq(w.mounts[1].source, "/srv");
+        ck_assert_uint_eq(w.mounts[1].flags, BERTH_WL_MOUNT_NODEV | BERTH_WL_MOUNT_NOEXEC);
+        ck_assert_uint_eq(w.mounts[1].propagation, 0);
+        ck_assert_int_eq(w.mounts[2].kind, BERTH_WL_TMPFS);
+        ck_assert_ptr_null(w.mounts[2].source);
+        ck_assert_uint_eq(w.mounts[2].size, 1u << 20);
+        ck_assert_uint_eq(w.mounts[2].mode, 01777);
+        ck_assert_uint_eq(w.mounts[2].flags, BERTH_WL_MOUNT_NOSUID);
+        berth_workload_done(&w);
+
+        /* An absolute root inside the bundle, and no capabilities object: the engine's
+         * default set. */
+        (void)snprintf(want, sizeof(want), "%s/./rootfs/", bundle);
+        set_at(c, "root", json_pack("{s:s}", "path", want));
+        json_object_del(json_object_get(c, "process"), "capabilities");
+        translate_ok(c, NULL, &w, NULL);
+        ck_assert(!w.caps_set && !w.cap_sets);
+        ck_assert(w.root_writable);
+        berth_workload_done(&w);
+        json_decref(c);
+}
+END_TEST
+
+/* ---- refusals --------------------------------------------------------------------- */
+
+START_TEST(test_refuse_unknown)
+{
+        refuse("foo", "1", -EINVAL, "foo: unknown field");
+        refuse("process.foo", "1", -EINVAL, "process.foo: unknown field");
+        refuse("process.user.name", "\"x\"", -EINVAL, "process.user.name: unknown field");
+        refuse("linux.resources.memory.bar", "1", -EINVAL,
+               "linux.resources.memory.bar: unknown field");
+        refuse("mounts[0].flags", "[]", -EINVAL, "mounts[0].flags: unknown field");
+        refuse("linux.namespaces[0].join", "\"x\"", -EINVAL,
+               "linux.namespaces[0].join: unknown field");
+        refuse("process.rlimits[0].max", "1", -EINVAL, "process.rlimits[0].max: unknown field");
+        refuse("hooks", "{\"later\":[]}", -EINVAL, "hooks.later: unknown field");
+        refuse("windows", "{\"layerFolders\":[]}", -EOPNOTSUPP, "windows");
+}
+END_TEST
+
+START_TEST(test_refuse_version)
+{
+        refuse("ociVersion", "\"2.0.0\"", -EOPNOTSUPP, "ociVersion '2.0.0'");
+        refuse("ociVersion", "\"1.10.0\"", -EOPNOTSUPP, "ociVersion '1.10.0'");
+        refuse("ociVersion", "1", -EINVAL, "ociVersion");
+        refuse("ociVersion", NULL, -EINVAL, "ociVersion is required");
+}
+END_TEST
+
+START_TEST(test_version_ok)
+{
+        static const char *const ok[] = { "\"1.0.0\"", "\"1.0.2-dev\"", "\"1.1.0\"",
+                                          "\"1.1.0-rc.1\"", "\"1.0\"" };
+
+        for (size_t i = 0; i < ELEMENTSOF(ok); i++) {
+                json_t *c = fixture("crun-spec.json");
+                struct berth_workload w;
+
+                set_at(c, "ociVersion", J(ok[i]));
+                translate_ok(c, NULL, &w, NULL);
+                berth_workload_done(&w);
+                json_decref(c);
+        }
+}
+END_TEST
+
+START_TEST(test_refuse_root)
+{
+        char abs[400];
+
+        refuse("root.path", "\"../outside\"", -EINVAL, "root.path '../outside'");
+        refuse("root.path", "\"rootfs/../../outside\"", -EINVAL, "root.path");
+        refuse("root.path", "\"link\"", -EINVAL, "root.path 'link'");
+        refuse("root.path", "\"missing\"", -EINVAL, "root.path 'missing'");
+        refuse("root.path", "\".\"", -EINVAL, "not below the bundle");
+        refuse("root.path", "\"/\"", -EINVAL, "root.path '/'");
+        (void)snprintf(abs, sizeof(abs), "\"%s/../outside\"", bundle);
+        refuse("root.path", abs, -EINVAL, "root.path");
+        refuse("root", NULL, -EINVAL, "root is required");
+        refuse("root.readonly", "\"yes\"", -EINVAL, "root.readonly");
+}
+END_TEST
+
+START_TEST(test_refuse_process)
+{
+        refuse("process.cwd", "\"tmp\"", -EINVAL, "process.cwd 'tmp'");
+        refuse("process.cwd", NULL, -EINVAL, "process.cwd is required");
+        refuse("process.args", "[]", -EINVAL, "process.args");
+        refuse("process.args", "[\"\"]", -EINVAL, "process.args[0]");
+        refuse("process.args", "[\"sh\",1]", -EINVAL, "process.args[1]");
+        refuse("process.env", "[\"NOVALUE\"]", -EINVAL, "process.env[0] 'NOVALUE'");
+        refuse("process.capabilities.effective", "[\"CAP_KILL\",\"CAP_FOO\"]", -EINVAL,
+               "process.capabilities.effective: unknown capability 'CAP_FOO'");
+        refuse("process.capabilities.bounding", "[\"kill\"]", -EINVAL,
+               "process.capabilities.bounding: unknown capability 'kill'");
+        refuse("process.user.uid", "4294967295", -EINVAL, "process.user.uid");
+        refuse("process.user.gid", "-1", -EINVAL, "process.user.gid");
+        refuse("process.user.additionalGids", "[1,4294967295]", -EINVAL,
+               "process.user.additionalGids[1]");
+        refuse("process.user.umask", "512", -EINVAL, "process.user.umask");
+        refuse("process.user.username", "\"root\"", -EOPNOTSUPP, "process.user.username");
+        refuse("process.rlimits[0].type", "\"RLIMIT_FOO\"", -EINVAL, "process.rlimits[0].type");
+        refuse("process.rlimits[0].soft", "2048", -EINVAL, "process.rlimits[0]: soft 2048");
+        refuse("process.rlimits[1]", "{\"type\":\"RLIMIT_NOFILE\",\"soft\":1,\"hard\":1}", -EINVAL,
+               "process.rlimits[1].type: RLIMIT_NOFILE is given twice");
+        refuse("process.oomScoreAdj", "1001", -EINVAL, "process.oomScoreAdj");
+        refuse("process.apparmorProfile", "\"docker-default\"", -EOPNOTSUPP,
+               "process.apparmorProfile: not supported yet");
+        refuse("process.selinuxLabel", "\"x\"", -EOPNOTSUPP, "process.selinuxLabel");
+        refuse("process.consoleSize", "{\"height\":25,\"width\":80}", -EOPNOTSUPP,
+               "process.consoleSize");
+        refuse("process.ioPriority", "{\"class\":\"IOPRIO_CLASS_IDLE\"}", -EOPNOTSUPP,
+               "process.ioPriority");
+        refuse("process.scheduler", "{\"policy\":\"SCHED_FIFO\"}", -EOPNOTSUPP,
+               "process.scheduler");
+        refuse("process.execCPUAffinity", "{\"initial\":\"0\"}", -EOPNOTSUPP,
+               "process.execCPUAffinity");
+        refuse("process.terminal", "1", -EINVAL, "process.terminal");
+        refuse("process", NULL, -EINVAL, "process is required");
+        refuse("domainname", "\"example.org\"", -EOPNOTSUPP, "domainname");
+        refuse("hostname", "\"a/b\"", -EINVAL, "hostname 'a/b'");
+        refuse("annotations", "{\"x\":1}", -EINVAL, "annotations.x must be a string");
+        refuse("annotations", "[]", -EINVAL, "annotations must be an object");
+}
+END_TEST
+
+START_TEST(test_refuse_stop_signal)
+{
+        json_t *c = fixture("crun-spec.json");
+        struct berth_error err = {};
+        struct berth_workload w;
+
+        set_at(c, "annotations", J("{\"org.opencontainers.image.stopSignal\":\"SIGFOO\"}"));
+        ck_assert_int_eq(oci_config_to_workload(bundle, c, NULL, &w, NULL, &err), -EINVAL);
+        ck_assert_ptr_nonnull(strstr(err.msg, "org.opencontainers.image.stopSignal 'SIGFOO'"));
+
+        set_at(c, "annotations", J("{\"org.opencontainers.image.stopSignal\":\"TERM\"}"));
+        translate_ok(c, NULL, &w, NULL);
+        ck_assert_int_eq(w.stop_signal, SIGTERM);
+        berth_workload_done(&w);
+        set_at(c, "annotations", J("{\"org.opencontainers.image.stopSignal\":\"9\"}"));
+        translate_ok(c, NULL, &w, NULL);
+        ck_assert_int_eq(w.stop_signal, SIGKILL);
+        berth_workload_done(&w);
+        set_at(c, "annotations", J("{\"org.opencontainers.image.stopSignal\":\"SIGQUIT\"}"));
+        translate_ok(c, NULL, &w, NULL);
+        ck_assert_int_eq(w.stop_signal, SIGQUIT);
+        berth_workload_done(&w);
+        json_decref(c);
+}
+END_TEST
+
+START_TEST(test_refuse_mounts)
+{
+        refuse("mounts[7]", "{\"destination\":\"/mnt\",\"type\":\"nfs\",\"source\":\"h:/x\"}",
+               -EOPNOTSUPP, "mounts[7].type 'nfs'");
+        refuse("mounts[7]", "{\"destination\":\"/mnt\",\"type\":\"overlay\",\"source\":\"o\"}",
+               -EOPNOTSUPP, "mounts[7].type 'overlay'");
+        refuse("mounts[7]", "{\"destination\":\"/foo\",\"type\":\"proc\",\"source\":\"proc\"}",
+               -EOPNOTSUPP, "mounts[7]: type 'proc' at /foo");
+        refuse("mounts[7]", "{\"destination\":\"/dev/pts\",\"type\":\"sysfs\"}", -EOPNOTSUPP,
+               "mounts[7]: type 'sysfs' at /dev/pts");
+        refuse("mounts[0].options", "[\"hidepid=2\"]", -EOPNOTSUPP,
+               "mounts[0]: option 'hidepid=2' of proc at /proc");
+        refuse("mounts[1].options", "[\"size=1m\"]", -EOPNOTSUPP, "mounts[1]: option 'size=1m'");
+        refuse("mounts[5].options", "[\"rw\"]", -EOPNOTSUPP, "mounts[5]: option 'rw' of sysfs");
+        refuse("mounts[6].options", "[\"rw\"]", -EOPNOTSUPP, "mounts[6]: option 'rw' of cgroup");
+        refuse("mounts[7]", "{\"destination\":\"/proc\",\"type\":\"bind\",\"source\":\"/proc\"}",
+               -EOPNOTSUPP, "mounts[7]: a bind mount at /proc");
+        refuse("mounts[7]", "{\"destination\":\"/sys\",\"type\":\"tmpfs\"}", -EOPNOTSUPP,
+               "mounts[7]: a tmpfs mount at /sys");
+        refuse("mounts[7]",
+               "{\"destination\":\"/x\",\"type\":\"bind\",\"source\":\"/x\","
+               "\"options\":[\"nosymfollow\"]}",
+               -EOPNOTSUPP, "mounts[7]: option 'nosymfollow'");
+        refuse("mounts[7]", "{\"destination\":\"/x\",\"type\":\"tmpfs\",\"options\":[\"size=-1\"]}",
+               -EINVAL, "mounts[7]: option 'size=-1'");
+        refuse("mounts[7]",
+               "{\"destination\":\"/x\",\"type\":\"tmpfs\",\"options\":[\"size=50%\"]}",
+               -EOPNOTSUPP, "mounts[7]: option 'size=50%'");
+        refuse("mounts[7]", "{\"destination\":\"/x\",\"type\":\"tmpfs\",\"options\":[\"mode=9\"]}",
+               -EINVAL, "mounts[7]: option 'mode=9'");
+        refuse("mounts[7]", "{\"destination\":\"/x\",\"type\":\"tmpfs\",\"options\":[\"uid=5\"]}",
+               -EOPNOTSUPP, "mounts[7]: option 'uid=5'");
+        refuse("mounts[7]", "{\"destination\":\"x\",\"type\":\"tmpfs\"}", -EINVAL,
+               "mounts[7].destination 'x'");
+        refuse("mounts[7]", "{\"destination\":\"/a/../b\",\"type\":\"tmpfs\"}", -EINVAL,
+               "mounts[7].destination '/a/../b'");
+        refuse("mounts[7]", "{\"destination\":\"/x\",\"type\":\"bind\"}", -EINVAL,
+               "mounts[7].source is required");
+        refuse("mounts[7]", "{\"destination\":\"/x\"}", -EINVAL, "mounts[7].type is required");
+        refuse("mounts[7]", "{\"destination\":\"/x\",\"type\":\"tmpfs\",\"options\":[\"rbind\"]}",
+               -EINVAL, "mounts[7]: type 'tmpfs' with a bind option");
+        refuse("mounts[7]",
+               "{\"destination\":\"/x\",\"type\":\"bind\",\"source\":\"/x\","
+               "\"uidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":1}]}",
+               -EOPNOTSUPP, "mounts[7].uidMappings");
+}
+END_TEST
+
+START_TEST(test_refuse_linux)
+{
+        refuse("linux.namespaces[1]", "{\"type\":\"network\",\"path\":\"/proc/1/ns/net\"}",
+               -EOPNOTSUPP, "linux.namespaces[1].path");
+        refuse("linux.namespaces[5]", "{\"type\":\"pid\"}", -EINVAL,
+               "linux.namespaces[5]: the pid namespace is given twice");
+        refuse("linux.namespaces[5]", "{\"type\":\"foo\"}", -EINVAL, "linux.namespaces[5].type");
+        refuse("linux.namespaces[5]", "{\"type\":\"time\"}", -EOPNOTSUPP, "linux.namespaces[5]");
+        refuse("linux.namespaces", "[{\"type\":\"mount\"}]", -EOPNOTSUPP,
+               "linux.namespaces: no pid namespace");
+        refuse("linux.namespaces", "[{\"type\":\"pid\"}]", -EOPNOTSUPP,
+               "linux.namespaces: no mount namespace");
+        refuse("linux.namespaces[5]", "{\"type\":\"user\"}", -EINVAL,
+               "a user namespace needs uidMappings");
+        refuse("linux.uidMappings", "[{\"containerID\":0,\"hostID\":100000,\"size\":65536}]",
+               -EOPNOTSUPP, "linux.uidMappings: not supported yet");
+        refuse("linux.uidMappings", "[{\"containerID\":0,\"hostID\":0,\"size\":4294967295}]",
+               -EINVAL, "linux.uidMappings: mappings need a user namespace");
+        refuse("linux.seccomp", "{\"defaultAction\":\"SCMP_ACT_ALLOW\"}", -EOPNOTSUPP,
+               "linux.seccomp: not supported yet: berth's default seccomp profile");
+        refuse("linux.seccomp", "{}", -EOPNOTSUPP, "linux.seccomp");
+        refuse("linux.sysctl", "{\"net.ipv4.ip_forward\":\"1\"}", -EOPNOTSUPP,
+               "linux.sysctl: not supported yet");
+        refuse("hooks", "{\"prestart\":[{\"path\":\"/bin/true\"}]}", -EOPNOTSUPP,
+               "hooks.prestart: not supported yet");
+        refuse("hooks", "{\"poststop\":[{\"path\":\"/bin/true\"}]}", -EOPNOTSUPP, "hooks.poststop");
+        refuse("linux.cgroupsPath", "\"/machine/x\"", -EOPNOTSUPP,
+               "linux.cgroupsPath: not supported yet: berth places the container's cgroups");
+        refuse("linux.resources.devices[1]",
+               "{\"allow\":true,\"type\":\"c\",\"major\":10,\"minor\":200,\"access\":\"rwm\"}",
+               -EOPNOTSUPP, "linux.resources.devices[1]: allow device rules");
+        refuse("linux.resources.devices[0]", "{\"allow\":true,\"access\":\"rwm\"}", -EOPNOTSUPP,
+               "linux.resources.devices[0]");
+        refuse("linux.resources.cpu.cpus", "\"0-1\"", -EOPNOTSUPP,
+               "linux.resources.cpu.cpus: not supported yet");
+        refuse("linux.resources.cpu.mems", "\"0\"", -EOPNOTSUPP, "linux.resources.cpu.mems");
+        refuse("linux.resources.cpu.shares", "262145", -EINVAL, "linux.resources.cpu.shares");
+        refuse("linux.resources.memory", "{\"limit\":1048576,\"swap\":2097152}", -EOPNOTSUPP,
+               "linux.resources.memory.swap");
+        refuse("linux.resources.memory.reservation", "1048576", -EOPNOTSUPP,
+               "linux.resources.memory.reservation");
+        refuse("linux.resources.memory.limit", "-2", -EINVAL, "linux.resources.memory.limit");
+        refuse("linux.resources.blockIO", "{\"weight\":10}", -EOPNOTSUPP,
+               "linux.resources.blockIO");
+        refuse("linux.resources.unified", "{\"io.weight\":\"10\"}", -EOPNOTSUPP,
+               "linux.resources.unified");
+        refuse("linux.resources.hugepageLimits", "[{\"pageSize\":\"2MB\",\"limit\":1}]",
+               -EOPNOTSUPP, "linux.resources.hugepageLimits");
+        refuse("linux.devices",
+               "[{\"path\":\"/dev/fuse\",\"type\":\"c\",\"major\":10,"
+               "\"minor\":229}]",
+               -EOPNOTSUPP, "linux.devices");
+        refuse("linux.rootfsPropagation", "\"shared\"", -EOPNOTSUPP, "linux.rootfsPropagation");
+        refuse("linux.intelRdt", "{\"closID\":\"x\"}", -EOPNOTSUPP, "linux.intelRdt");
+        refuse("linux.personality", "{\"domain\":\"LINUX32\"}", -EOPNOTSUPP, "linux.personality");
+        refuse("linux.mountLabel", "\"system_u:object_r:x\"", -EOPNOTSUPP, "linux.mountLabel");
+        refuse("linux.maskedPaths", "[\"proc/kcore\"]", -EINVAL, "linux.maskedPaths[0]");
+        refuse("linux.readonlyPaths", "[\"/proc/../etc\"]", -EINVAL, "linux.readonlyPaths[0]");
+        refuse("linux", NULL, -EINVAL, "linux is required");
+}
+END_TEST
+
+/* ---- the command splitter --------------------------------------------------------- */
+
+static void split_ok(const char *line, const char *const *want)
+{
+        struct berth_error err = {};
+        char **l = NULL;
+        size_t n = 0;
+
+        ck_assert_msg(oci_split_command(line, &l, &err) == 0, "%s: %s", line, err.msg);
+        for (; want[n]; n++) {
+                ck_assert_ptr_nonnull(l[n]);
+                ck_assert_str_eq(l[n], want[n]);
+        }
+        ck_assert_ptr_null(l[n]);
+        strv_free(l);
+}
+
+static void split_bad(const char *line, const char *needle)
+{
+        struct berth_error err = {};
+        char **l = (char **)0x1;
+
+        ck_assert_int_eq(oci_split_command(line, &l, &err), -EINVAL);
+        ck_assert_msg(strstr(err.msg, needle), "'%s' not in '%s'", needle, err.msg);
+        ck_assert_ptr_eq(l, (char **)0x1);
+}
+
+START_TEST(test_split)
+{
+        split_ok("ls -l  /tmp\t x", (const char *const[]){ "ls", "-l", "/tmp", "x", NULL });
+        split_ok("echo 'a  b' \"c 'd'\"", (const char *const[]){ "echo", "a  b", "c 'd'", NULL });
+        split_ok("echo \"a \\\"q\\\" \\\\ \\x\"",
+                 (const char *const[]){ "echo", "a \"q\" \\ \\x", NULL });
+        split_ok("echo 'a\\b'", (const char *const[]){ "echo", "a\\b", NULL });
+        split_ok("a\\ b c\\'d", (const char *const[]){ "a b", "c'd", NULL });
+        split_ok("echo '' \"\" x''y", (const char *const[]){ "echo", "", "", "xy", NULL });
+        split_ok("echo $HOME * \"$HOME\" '*' `id`",
+                 (const char *const[]){ "echo", "$HOME", "*", "$HOME", "*", "`id`", NULL });
+        split_ok("a;b|c", (const char *const[]){ "a;b|c", NULL });
+        split_bad("echo 'open", "unterminated ' quote");
+        split_bad("echo \"open", "unterminated \" quote");
+        split_bad("echo \\", "backslash");
+        split_bad("", "empty");
+        split_bad("   \t", "empty");
+}
+END_TEST
+
+static Suite *oci_suite(void)
+{
+        Suite *s = suite_create("oci-config");
+        TCase *tc = tcase_create("bundles");
+
+        tcase_add_checked_fixture(tc, bundle_setup, bundle_teardown);
+        tcase_add_test(tc, test_crun_spec);
+        tcase_add_test(tc, test_umoci);
+        tcase_add_test(tc, test_overrides);
+        tcase_add_test(tc, test_fields);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("refusals");
+        tcase_add_checked_fixture(tc, bundle_setup, bundle_teardown);
+        tcase_add_test(tc, test_refuse_unknown);
+        tcase_add_test(tc, test_refuse_version);
+        tcase_add_test(tc, test_version_ok);
+        tcase_add_test(tc, test_refuse_root);
+        tcase_add_test(tc, test_refuse_process);
+        tcase_add_test(tc, test_refuse_stop_signal);
+        tcase_add_test(tc, test_refuse_mounts);
+        tcase_add_test(tc, test_refuse_linux);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("split");
+        tcase_add_test(tc, test_split);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+int main(void)
+{
+        SRunner *sr = srunner_create(oci_suite());
+        int failed;
+
+        srunner_run_all(sr, CK_NORMAL);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed ? 1 : 0;
+}
