@@ -57,6 +57,11 @@ stop_daemons() {
         fi
 }
 trap stop_daemons EXIT
+# A signal ends the run through exit, so that the EXIT trap stops the daemons (sh runs
+# no EXIT trap for a signal it does not trap).
+trap 'exit 143' TERM
+trap 'exit 130' INT
+trap 'exit 129' HUP
 if [ "$(id -u)" = 0 ] && command -v dockerd >/dev/null 2>&1; then
         docker_dir=/var/tmp/bdk-suite-$$
         "$top/contrib/dockerd.sh" start "$docker_dir" >/dev/null
