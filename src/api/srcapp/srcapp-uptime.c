@@ -29,6 +29,8 @@
 struct src_recorder {
         struct berth_engine *engine;
         struct src_uptime *u;
+        void (*on_node_event)(void *userdata);
+        void *userdata;
         char **facilities;
         double keep;
         double last_prune;
@@ -116,8 +118,16 @@ static int handle_event(json_t *ev, void *userdata)
         double t;
         int run, k;
 
-        if (!streq_ptr(json_string_value(json_object_get(ev, "Type")), "container") || !action ||
-            !json_is_integer(tn) || json_integer_value(tn) <= 0)
+        if (!action || !json_is_integer(tn) || json_integer_value(tn) <= 0)
+                return 0;
+        /* This node became a swarm node, or its role changed (Docker says nothing when
+         * it leaves a swarm: the door asks again after a second anyway). */
+        if (streq_ptr(json_string_value(json_object_get(ev, "Type")), "node")) {
+                if (r->on_node_event)
+                        r->on_node_event(r->userdata);
+                return 0;
+        }
+        if (!streq_ptr(json_string_value(json_object_get(ev, "Type")), "container"))
                 return 0;
         /* Always the same way: a replay is recognised by its exact time. */
         t = (double)json_integer_value(tn) / 1e9;
@@ -137,11 +147,11 @@ static void *recorder_main(void *userdata)
 {
         struct src_recorder *r = userdata;
         _cleanup_free_ char *filters = NULL;
-        json_t *f = json_pack("{s:[s], s:[s]}", "type", "container", "label", SRC_LABEL_FACILITY);
+        json_t *f = json_pack("{s:[s, s]}", "type", "container", "node");
         int backoff = 0;
 
-        /* One label key: Docker ANDs the values of a label filter, the facility is
-         * checked here. */
+        /* Containers and swarm nodes: a label filter would drop the nodes' events (Docker
+         * ANDs the keys), so the apps' facility label is checked here. */
         filters = f ? json_dumps(f, JSON_COMPACT) : NULL;
         json_decref(f);
         if (!filters) {
@@ -182,7 +192,8 @@ static void *recorder_main(void *userdata)
 }
 
 int src_recorder_start(struct berth_engine *e, const char *db_path, char *const *facilities,
-                       double keep, struct src_recorder **ret, struct berth_error *err)
+                       double keep, void (*on_node_event)(void *userdata), void *userdata,
+                       struct src_recorder **ret, struct berth_error *err)
 {
         struct src_recorder *r;
         int k = 0;
@@ -191,6 +202,8 @@ int src_recorder_start(struct berth_engine *e, const char *db_path, char *const 
         if (!r)
                 return -ENOMEM;
         r->engine = e;
+        r->on_node_event = on_node_event;
+        r->userdata = userdata;
         r->keep = keep > 0 ? keep : KEEP_DEFAULT_S;
         pthread_mutex_init(&r->lock, NULL);
         pthread_cond_init(&r->cond, NULL);

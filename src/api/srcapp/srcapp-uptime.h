@@ -21,9 +21,11 @@ struct src_uptime;
 struct src_recorder;
 
 /* Open the store at db_path and, with an engine (may be NULL: nothing is followed),
- * start the thread. keep <= 0: 90 days. */
+ * start the thread. keep <= 0: 90 days. The same stream's swarm node events call
+ * on_node_event (may be NULL) with userdata, from the thread. */
 int src_recorder_start(struct berth_engine *e, const char *db_path, char *const *facilities,
-                       double keep, struct src_recorder **ret, struct berth_error *err);
+                       double keep, void (*on_node_event)(void *userdata), void *userdata,
+                       struct src_recorder **ret, struct berth_error *err);
 /* Stop the thread (promptly: the stream is cut) and close; accepts NULL, returns NULL. */
 /* Ask it to stop without waiting (its stream ends when the engine's calls are cancelled:
  * berth_docker_engine_stop()); src_recorder_stop() then joins it at once. */

@@ -47,6 +47,7 @@ struct src_apps {
         pthread_mutex_t mode_lock;
         int64_t mode_at_ms; /* 0: never asked */
         enum src_mode mode_seen;
+        uint64_t mode_gen; /* counts the swarm node events */
 };
 
 static const char schema[] = "PRAGMA journal_mode=WAL;"
@@ -132,6 +133,8 @@ static int read_allowed(struct src_apps *a, const char *path, struct berth_error
         return r;
 }
 
+static void mode_changed(void *userdata);
+
 int src_apps_new(struct berth_store *s, const struct src_config *cfg, struct src_apps **ret,
                  struct berth_error *err)
 {
@@ -185,7 +188,7 @@ int src_apps_new(struct berth_store *s, const struct src_config *cfg, struct src
         }
         if (r >= 0)
                 r = src_recorder_start(src_apps_engine(a), path, a->facilities, cfg->uptime_keep,
-                                       &a->recorder, err);
+                                       mode_changed, a, &a->recorder, err);
         if (r < 0) {
                 src_apps_free(a);
                 return berth_error_ensure(err, r, "SRC apps");
@@ -267,6 +270,7 @@ int src_apps_mode(struct src_apps *a, enum src_mode *ret, struct berth_error *er
 {
         struct berth_engine *e;
         bool manager = false;
+        uint64_t gen;
         int r;
 
         if (a->mode != SRC_MODE_AUTO) {
@@ -279,6 +283,7 @@ int src_apps_mode(struct src_apps *a, enum src_mode *ret, struct berth_error *er
                 pthread_mutex_unlock(&a->mode_lock);
                 return 0;
         }
+        gen = a->mode_gen;
         pthread_mutex_unlock(&a->mode_lock);
         r = need_engine(a, &e, err);
         if (r < 0)
@@ -288,10 +293,24 @@ int src_apps_mode(struct src_apps *a, enum src_mode *ret, struct berth_error *er
                 return r;
         *ret = manager ? SRC_MODE_SWARM : SRC_MODE_SOLO;
         pthread_mutex_lock(&a->mode_lock);
-        a->mode_seen = *ret;
-        a->mode_at_ms = monotonic_ms();
+        /* Kept unless a node event came meanwhile (the answer may predate it). */
+        if (a->mode_gen == gen) {
+                a->mode_seen = *ret;
+                a->mode_at_ms = monotonic_ms();
+        }
         pthread_mutex_unlock(&a->mode_lock);
         return 0;
+}
+
+/* A swarm node event (the recorder's thread): the next request asks the engine. */
+static void mode_changed(void *userdata)
+{
+        struct src_apps *a = userdata;
+
+        pthread_mutex_lock(&a->mode_lock);
+        a->mode_at_ms = 0;
+        a->mode_gen++;
+        pthread_mutex_unlock(&a->mode_lock);
 }
 
 /* ---- images ------------------------------------------------------------------------ */
