@@ -17,6 +17,9 @@
  *                    the background, and an empty pool means a clone, as in berthd),
  *                    "no zygote" clones into the namespaces and execs berth-init
  *                    (berth_launch_start()); both with the container's cgroups
+ *   berth JSON-RPC   POST /jsonrpc org.rdk.OCIContainer.1.startContainer of the crun
+ *                    row's bundle (its config.json translated, the bundle's rootfs as
+ *                    the root) and the "exited" event of that container on GET /events
  *   crun run         crun --root DIR/berth-bench-crun run -b BUNDLE (cgroupfs; see
  *                    bench/run.sh for the hybrid cgroup work-around crun needs here);
  *                    DIR is --state-base (default /run), where bench/run.sh also puts
@@ -181,11 +184,19 @@ static void events_open(void)
         (void)!write(events_fd, req, strlen(req));
 }
 
+static void events_wait_needle(const char *needle);
+
 static void events_wait_exit(long long id)
 {
         char needle[96];
 
         (void)snprintf(needle, sizeof(needle), "\"id\":%lld,\"event\":\"exited\"", id);
+        events_wait_needle(needle);
+}
+
+/* Read the event stream until needle arrives. */
+static void events_wait_needle(const char *needle)
+{
         for (;;) {
                 char *hit = memmem(ev_buf, ev_len, needle, strlen(needle));
                 ssize_t n;
@@ -245,6 +256,39 @@ static void bench_api(struct row *row, double *t, long long mount_id)
                 }
                 (void)snprintf(path, sizeof(path), "/imageapi/v1/container?id=%lld", id);
                 (void)http("DELETE", path, NULL, NULL);
+        }
+        summarise(row, t, n);
+}
+
+/* startContainer of the crun bundle through the OCIContainer door, to its exit. */
+static void bench_jsonrpc(struct row *row, double *t)
+{
+        char body[1024], needle[96];
+        int n = 0;
+
+        for (int i = -5; i < arg_runs; i++) {
+                char *reply = NULL;
+                double t0 = now_ms();
+                long st;
+
+                (void)snprintf(body, sizeof(body),
+                               "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"org.rdk."
+                               "OCIContainer.1.startContainer\",\"params\":{\"containerId\":"
+                               "\"bench-%d\",\"bundlePath\":\"%s\"}}",
+                               i + 10, i + 10, arg_crun);
+                st = http("POST", "/jsonrpc", body, &reply);
+                if (st != 200 || !reply || !strstr(reply, "\"success\":true")) {
+                        if (row->failed++ == 0)
+                                fprintf(stderr, "startContainer: %s\n", reply ? reply : "");
+                        free(reply);
+                        continue;
+                }
+                free(reply);
+                (void)snprintf(needle, sizeof(needle), "\"event\":\"exited\",\"name\":\"bench-%d\"",
+                               i + 10);
+                events_wait_needle(needle);
+                if (i >= 0)
+                        t[n++] = now_ms() - t0;
         }
         summarise(row, t, n);
 }
@@ -661,6 +705,10 @@ int main(int argc, char *argv[])
         bench_launcher(&rows[nrows++], t, true);
         rows[nrows].name = "berth launcher, no zygote (library call)";
         bench_launcher(&rows[nrows++], t, false);
+        if (arg_crun) {
+                rows[nrows].name = "berth JSON-RPC startContainer (-> exited event)";
+                bench_jsonrpc(&rows[nrows++], t);
+        }
         if (arg_crun) {
                 char root[512];
                 (void)snprintf(root, sizeof(root), "%s/berth-bench-crun", arg_state);

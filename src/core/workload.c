@@ -64,6 +64,9 @@ void berth_workload_done(struct berth_workload *w)
         strv_free(w->labels);
         strv_free(w->masked_paths);
         strv_free(w->readonly_paths);
+        free(w->uid_map);
+        free(w->gid_map);
+        free(w->log_path);
         strv_free(w->entrypoint);
         free(w->user_name);
         free(w->network_mode);
@@ -124,6 +127,25 @@ int berth_workload_copy(struct berth_workload *dst, const struct berth_workload 
         r |= dup_strv(&dst->devices, src->devices);
         r |= dup_strv(&dst->masked_paths, src->masked_paths);
         r |= dup_strv(&dst->readonly_paths, src->readonly_paths);
+        r |= dup_str(&dst->log_path, src->log_path);
+        dst->uid_map = dst->gid_map = NULL;
+        dst->n_uid_map = dst->n_gid_map = 0;
+        if (src->n_uid_map) {
+                dst->uid_map = calloc(src->n_uid_map, sizeof(*dst->uid_map));
+                if (dst->uid_map) {
+                        memcpy(dst->uid_map, src->uid_map, src->n_uid_map * sizeof(*dst->uid_map));
+                        dst->n_uid_map = src->n_uid_map;
+                } else
+                        r = -ENOMEM;
+        }
+        if (src->n_gid_map) {
+                dst->gid_map = calloc(src->n_gid_map, sizeof(*dst->gid_map));
+                if (dst->gid_map) {
+                        memcpy(dst->gid_map, src->gid_map, src->n_gid_map * sizeof(*dst->gid_map));
+                        dst->n_gid_map = src->n_gid_map;
+                } else
+                        r = -ENOMEM;
+        }
         if (src->n_ports && !(dst->ports = calloc(src->n_ports, sizeof(*dst->ports))))
                 r = -ENOMEM;
         for (size_t i = 0; dst->ports && i < src->n_ports; i++) {
@@ -259,15 +281,48 @@ static json_t *image_opts_to_json(const struct berth_workload *w)
         return o;
 }
 
+static json_t *idmap_to_json(const struct berth_wl_idmap *m, size_t n)
+{
+        json_t *a = json_array();
+
+        for (size_t i = 0; a && i < n; i++)
+                if (json_array_append_new(a, json_pack("[I, I, I]", (json_int_t)m[i].inside,
+                                                       (json_int_t)m[i].outside,
+                                                       (json_int_t)m[i].count)) < 0)
+                        return json_decref(a), NULL;
+        return a;
+}
+
+static int idmap_from_json(json_t *a, struct berth_wl_idmap **ret, size_t *ret_n)
+{
+        json_t *v;
+        size_t i;
+
+        if (json_array_size(a) == 0)
+                return 0;
+        *ret = calloc(json_array_size(a), sizeof(**ret));
+        if (!*ret)
+                return -ENOMEM;
+        json_array_foreach (a, i, v)
+                (*ret)[(*ret_n)++] = (struct berth_wl_idmap){
+                        .inside = (uint32_t)json_integer_value(json_array_get(v, 0)),
+                        .outside = (uint32_t)json_integer_value(json_array_get(v, 1)),
+                        .count = (uint32_t)json_integer_value(json_array_get(v, 2)),
+                };
+        return 0;
+}
+
 static json_t *oci_opts_to_json(const struct berth_workload *w)
 {
         if (!w->terminal && !w->root_writable && !w->masked_paths && !w->readonly_paths &&
-            !w->cgroup_mount)
+            !w->cgroup_mount && !w->n_uid_map && !w->n_gid_map && !w->log_path)
                 return NULL;
-        return json_pack("{s:b, s:b, s:o, s:o, s:b}", "terminal", w->terminal, "root_writable",
-                         w->root_writable, "masked_paths", berth_strv_to_json(w->masked_paths),
-                         "readonly_paths", berth_strv_to_json(w->readonly_paths), "cgroup_mount",
-                         w->cgroup_mount);
+        return json_pack("{s:b, s:b, s:o, s:o, s:b, s:o, s:o, s:s?}", "terminal", w->terminal,
+                         "root_writable", w->root_writable, "masked_paths",
+                         berth_strv_to_json(w->masked_paths), "readonly_paths",
+                         berth_strv_to_json(w->readonly_paths), "cgroup_mount", w->cgroup_mount,
+                         "uid_map", idmap_to_json(w->uid_map, w->n_uid_map), "gid_map",
+                         idmap_to_json(w->gid_map, w->n_gid_map), "log_path", w->log_path);
 }
 
 static int oci_opts_from_json(json_t *o, struct berth_workload *w)
@@ -284,6 +339,13 @@ static int oci_opts_from_json(json_t *o, struct berth_workload *w)
                 r = -ENOMEM;
         if (json_array_size(json_object_get(o, "readonly_paths")) > 0 &&
             berth_strv_from_json(json_object_get(o, "readonly_paths"), &w->readonly_paths) < 0)
+                r = -ENOMEM;
+        if (r >= 0)
+                r = idmap_from_json(json_object_get(o, "uid_map"), &w->uid_map, &w->n_uid_map);
+        if (r >= 0)
+                r = idmap_from_json(json_object_get(o, "gid_map"), &w->gid_map, &w->n_gid_map);
+        if (r >= 0 && json_string_value(json_object_get(o, "log_path")) &&
+            !(w->log_path = strdup(json_string_value(json_object_get(o, "log_path")))))
                 r = -ENOMEM;
         return r;
 }

@@ -56,6 +56,11 @@ enum {
         BERTH_WL_MOUNT_NOEXEC = 1u << 4,
 };
 
+/* One line of a user namespace's uid_map or gid_map. */
+struct berth_wl_idmap {
+        uint32_t inside, outside, count;
+};
+
 /* An extra mount inside the root. */
 struct berth_wl_mount {
         enum berth_wl_mount_kind kind;
@@ -154,6 +159,11 @@ struct berth_workload {
         char **readonly_paths; /* read-only beyond the engine's own (linux.readonlyPaths) */
         bool cgroup_mount;     /* /sys/fs/cgroup: the container's own cgroup2 tree, read-only
                                 * (with a cgroup namespace) */
+        /* The user namespace's maps (with BERTH_NS_USER); none: every id to itself. */
+        struct berth_wl_idmap *uid_map, *gid_map;
+        size_t n_uid_map, n_gid_map;
+        char *log_path; /* the log at this absolute host path instead of the container's
+                         * directory (a Dobby spec's console.path); rotated as ever */
 };
 
 #define BERTH_STOP_TIMEOUT_DEFAULT_MS 10000u
