@@ -83,6 +83,7 @@ static void make_bundles(void)
                 test_run((const char *[]){ "umoci", "unpack", "--image", img, umoci_bundle, NULL }),
                 0);
         test_rm_rf(bb);
+        free(bb); /* test_tmpdir()'s copy */
 }
 
 /* ---- JSON-RPC ------------------------------------------------------------------------- */
@@ -272,7 +273,10 @@ START_TEST(crun_bundle_walk)
 
         /* It is a core container: the ImageAPI lists it. */
         r = test_call(&d, "GET", "/imageapi/v1/container", NULL, 200);
-        ck_assert_msg(strstr(json_dumps(r, JSON_COMPACT), "SleepTest"), "not in the ImageAPI list");
+        {
+                _cleanup_free_ char *text = json_dumps(r, JSON_COMPACT);
+                ck_assert_msg(text && strstr(text, "SleepTest"), "not in the ImageAPI list");
+        }
         json_decref(r);
 
         /* Pause and resume (the freezer), only from the right state. */
