@@ -12,8 +12,11 @@
  * console into the log (rotating it), records how the payload ended, and exits with
  * its status.
  *
- * Privilege: root in the host's user namespace (or in the container's own), inside
- * the container's new namespaces. Single-threaded; no allocation constraints.
+ * Privilege: root in the host's user namespace (or in the container's own: when that
+ * one's root is another host uid, first as the host's root with its capabilities
+ * ambient, for what lies in the host's tree, then as the namespace's root:
+ * become_userns_root()), inside the container's new namespaces. Single-threaded; no
+ * allocation constraints.
  */
 #include "config.h"
 
@@ -275,6 +278,27 @@ static int join_cgroups(struct berth_error *err)
                 return r;
         if ((spec.namespaces & LAUNCH_NS_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
                 return berth_error_set_errno(err, errno, "unshare the cgroup namespace");
+        return 0;
+}
+
+/* The uid/gid maps were written before this program was exec'd (the cloned child waits
+ * for berthd's GO), and they map 0. Under the identity map (or any that maps 0 to the
+ * host's root) berth-init is that root already; under another it came in as the host's
+ * root, an id the namespace does not map, with its capabilities ambient (launch.c), and
+ * has used that for what lies in the host's tree: the groups it joined, the bind sources,
+ * the staging tmpfs and the root file system (rootfs_open_host()), which may sit in
+ * directories of root's alone. Everything from here is made as the namespace's root: a
+ * file system mounted in the namespace takes no file from an id it does not map
+ * (EOVERFLOW), and the payload's ids are the namespace's. */
+static int become_userns_root(struct berth_error *err)
+{
+        if (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0)
+                return berth_error_set_errno(err, errno, "become root in the user namespace");
+        /* The change of ids made it dumpable again (suid_dumpable); and nothing ambient
+         * stays (the payload's sets are set afresh: apply_restrictions()). */
+        (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+                return berth_error_set_errno(err, errno, "clear the ambient capabilities");
         return 0;
 }
 
@@ -850,20 +874,21 @@ int main(int argc, char *argv[])
                 berth_error_set(&err, EINVAL, "launch spec: systemd mode needs 'uid' 0");
                 fail(&err);
         }
-        if (spec.namespaces & LAUNCH_NS_USER) {
-                /* The uid/gid maps were written before this program was exec'd (the
-                 * cloned child waits for berthd's GO), so root here is mapped. */
-                if (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0) {
-                        berth_error_set_errno(&err, errno, "become root in the user namespace");
-                        fail(&err);
-                }
-        }
-        if (join_cgroups(&err) < 0 ||
-            (tree >= 0 ? rootfs_zygote_claim(tree, &spec, &claim_binds, &err)
-                       : rootfs_setup(&spec, &err)) < 0)
+        if (join_cgroups(&err) < 0)
                 fail(&err);
-        if (tree >= 0)
+        if (tree >= 0) {
+                if (rootfs_zygote_claim(tree, &spec, &claim_binds, &err) < 0)
+                        fail(&err);
                 (void)close(tree);
+        } else {
+                struct rootfs_host host;
+
+                if (rootfs_open_host(&spec, &host, &err) < 0 ||
+                    ((spec.namespaces & LAUNCH_NS_USER) && become_userns_root(&err) < 0) ||
+                    rootfs_setup(&spec, &host, &err) < 0)
+                        fail(&err);
+                rootfs_host_close(&host);
+        }
         if (spec.hostname && sethostname(spec.hostname, strlen(spec.hostname)) < 0) {
                 berth_error_set_errno(&err, errno, "set the hostname");
                 fail(&err);

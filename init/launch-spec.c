@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -42,6 +43,8 @@ void berth_launch_done(struct berth_launch *l)
         free(l->rlimits);
         strv_free(l->masked_paths);
         strv_free(l->read_only_paths);
+        free(l->uid_map);
+        free(l->gid_map);
         memset(l, 0, sizeof(*l));
 }
 
@@ -111,6 +114,88 @@ int berth_launch_mount_open_source(const struct berth_launch_mount *m)
         return fd < 0 ? -errno : (int)fd;
 }
 
+/* ---- user namespace maps ---------------------------------------------------------- */
+
+static bool ranges_overlap(uint32_t a, uint32_t a_count, uint32_t b, uint32_t b_count)
+{
+        return (uint64_t)a < (uint64_t)b + b_count && (uint64_t)b < (uint64_t)a + a_count;
+}
+
+int berth_launch_idmap_check(const struct berth_launch_idmap *m, size_t n, const char *field,
+                             struct berth_error *err)
+{
+        _cleanup_free_ char *text = NULL;
+        long page = sysconf(_SC_PAGESIZE);
+
+        if (n > LAUNCH_IDMAP_MAX)
+                return berth_error_set(err, EINVAL, "%s: %zu lines, more than the kernel's %d",
+                                       field, n, LAUNCH_IDMAP_MAX);
+        for (size_t i = 0; i < n; i++) {
+                const struct berth_launch_idmap *x = &m[i];
+
+                if (x->count == 0)
+                        return berth_error_set(err, EINVAL, "%s[%zu]: the count must be at least 1",
+                                               field, i);
+                /* 4294967295 is no id ((uid_t)-1), and a range may not wrap around. */
+                if ((uint64_t)x->inside + x->count > UINT32_MAX ||
+                    (uint64_t)x->outside + x->count > UINT32_MAX)
+                        return berth_error_set(err, EINVAL,
+                                               "%s[%zu]: %" PRIu32 " %" PRIu32 " %" PRIu32
+                                               " goes beyond id 4294967294",
+                                               field, i, x->inside, x->outside, x->count);
+                for (size_t k = 0; k < i; k++) {
+                        if (ranges_overlap(x->inside, x->count, m[k].inside, m[k].count))
+                                return berth_error_set(err, EINVAL,
+                                                       "%s[%zu]: its ids inside overlap %s[%zu]'s",
+                                                       field, i, field, k);
+                        if (ranges_overlap(x->outside, x->count, m[k].outside, m[k].count))
+                                return berth_error_set(err, EINVAL,
+                                                       "%s[%zu]: its ids outside overlap %s[%zu]'s",
+                                                       field, i, field, k);
+                }
+        }
+        if (n > 0 && !berth_launch_idmap_maps(m, n, 0))
+                return berth_error_set(err, EINVAL,
+                                       "%s: maps no id to 0 inside (the container is set up as its "
+                                       "root)",
+                                       field);
+        text = berth_launch_idmap_format(m, n);
+        if (!text)
+                return -ENOMEM;
+        if (page > 0 && strlen(text) >= (size_t)page)
+                return berth_error_set(err, EINVAL,
+                                       "%s: %zu bytes as text, the kernel takes less than %ld",
+                                       field, strlen(text), page);
+        return 0;
+}
+
+bool berth_launch_idmap_maps(const struct berth_launch_idmap *m, size_t n, uint32_t id)
+{
+        if (n == 0)
+                return true;
+        for (size_t i = 0; i < n; i++)
+                if (id >= m[i].inside && (uint64_t)id < (uint64_t)m[i].inside + m[i].count)
+                        return true;
+        return false;
+}
+
+char *berth_launch_idmap_format(const struct berth_launch_idmap *m, size_t n)
+{
+        /* "4294967295 4294967295 4294967295\n" at most per line. */
+        size_t size = n == 0 ? 32 : n * 34 + 1, len = 0;
+        char *text = malloc(size);
+
+        if (!text)
+                return NULL;
+        if (n == 0)
+                len = (size_t)snprintf(text, size, "0 0 4294967295\n");
+        for (size_t i = 0; i < n; i++)
+                len += (size_t)snprintf(text + len, size - len,
+                                        "%" PRIu32 " %" PRIu32 " %" PRIu32 "\n", m[i].inside,
+                                        m[i].outside, m[i].count);
+        return text;
+}
+
 /* ---- encoding ---------------------------------------------------------------------- */
 
 static json_t *strv_json(char *const *l)
@@ -170,6 +255,18 @@ static json_t *mount_json(const struct berth_launch_mount *m)
         return j;
 }
 
+static json_t *idmap_json(const struct berth_launch_idmap *m, size_t n)
+{
+        json_t *a = json_array();
+
+        for (size_t i = 0; a && i < n; i++)
+                if (json_array_append_new(a, json_pack("[I, I, I]", (json_int_t)m[i].inside,
+                                                       (json_int_t)m[i].outside,
+                                                       (json_int_t)m[i].count)) < 0)
+                        a = (json_decref(a), NULL);
+        return a;
+}
+
 /* What OCI bundles add: each only when set (its absence is the default). */
 static int oci_to_json(const struct berth_launch *l, json_t *j)
 {
@@ -185,6 +282,10 @@ static int oci_to_json(const struct berth_launch *l, json_t *j)
                 r |= json_object_set_new(j, "read_only_paths", strv_json(l->read_only_paths));
         if (l->cgroup2_read_only)
                 r |= json_object_set_new(j, "cgroup2_read_only", json_true());
+        if (l->n_uid_map > 0)
+                r |= json_object_set_new(j, "uid_map", idmap_json(l->uid_map, l->n_uid_map));
+        if (l->n_gid_map > 0)
+                r |= json_object_set_new(j, "gid_map", idmap_json(l->gid_map, l->n_gid_map));
         return r ? -ENOMEM : 0;
 }
 
@@ -333,6 +434,41 @@ static int get_path_list(json_t *a, const char *field, char ***ret, struct berth
                         if (strncmp(c, "/..", 3) == 0 && (c[3] == '/' || c[3] == 0))
                                 return SPEC_ERROR(err, "'%s[%zu]' must not have a '..' component",
                                                   field, i);
+        }
+        return 0;
+}
+
+/* [[inside, outside, count], …]: the numbers here, the map as a whole in check_launch(). */
+static int get_idmap(json_t *a, const char *field, struct berth_launch_idmap **ret, size_t *ret_n,
+                     struct berth_error *err)
+{
+        json_t *v;
+        size_t i;
+
+        if (!json_is_array(a) || json_array_size(a) > LAUNCH_IDMAP_MAX)
+                return SPEC_ERROR(err,
+                                  "'%s' must be an array of at most %d [inside, outside, count]",
+                                  field, LAUNCH_IDMAP_MAX);
+        free(*ret);
+        *ret_n = 0;
+        *ret = calloc(json_array_size(a) + 1, sizeof(**ret));
+        if (!*ret)
+                return -ENOMEM;
+        json_array_foreach (a, i, v) {
+                json_int_t n[3];
+                char f[64];
+
+                if (!json_is_array(v) || json_array_size(v) != 3)
+                        return SPEC_ERROR(err, "'%s[%zu]' must be [inside, outside, count]", field,
+                                          i);
+                for (size_t k = 0; k < 3; k++) {
+                        (void)snprintf(f, sizeof(f), "%s[%zu][%zu]", field, i, k);
+                        if (get_int(json_array_get(v, k), f, 0, UINT32_MAX, &n[k], err) < 0)
+                                return -EINVAL;
+                }
+                (*ret)[(*ret_n)++] = (struct berth_launch_idmap){ .inside = (uint32_t)n[0],
+                                                                  .outside = (uint32_t)n[1],
+                                                                  .count = (uint32_t)n[2] };
         }
         return 0;
 }
@@ -611,6 +747,8 @@ static const struct field {
         { "read_only_paths", FIELD_OTHER, 0, false },
         { "cgroup2_read_only", FIELD_BOOL, offsetof(struct berth_launch, cgroup2_read_only),
           false },
+        { "uid_map", FIELD_OTHER, 0, false },
+        { "gid_map", FIELD_OTHER, 0, false },
 };
 
 static int decode_other(struct berth_launch *l, const char *key, json_t *v, struct berth_error *err)
@@ -649,6 +787,10 @@ static int decode_other(struct berth_launch *l, const char *key, json_t *v, stru
                 return get_path_list(v, key, &l->masked_paths, err);
         if (streq(key, "read_only_paths"))
                 return get_path_list(v, key, &l->read_only_paths, err);
+        if (streq(key, "uid_map"))
+                return get_idmap(v, key, &l->uid_map, &l->n_uid_map, err);
+        if (streq(key, "gid_map"))
+                return get_idmap(v, key, &l->gid_map, &l->n_gid_map, err);
         assert(streq(key, "rlimits"));
         return decode_rlimits(l, v, err);
 }
@@ -683,12 +825,45 @@ static int decode_field(struct berth_launch *l, const struct field *f, json_t *v
         return -EINVAL;
 }
 
+/* The maps as the kernel takes them, and the payload's ids in them (setresuid(2) of an id
+ * the namespace does not map is EINVAL, with no word of which). */
+static int check_idmaps(const struct berth_launch *l, struct berth_error *err)
+{
+        int r;
+
+        if (l->n_uid_map == 0 && l->n_gid_map == 0)
+                return 0;
+        if (!(l->namespaces & LAUNCH_NS_USER))
+                return SPEC_ERROR(err, "'%s' and '%s' need the user namespace", "uid_map",
+                                  "gid_map");
+        if (l->n_uid_map == 0 || l->n_gid_map == 0)
+                return SPEC_ERROR(err, "'%s' and '%s' go together", "uid_map", "gid_map");
+        r = berth_launch_idmap_check(l->uid_map, l->n_uid_map, "uid_map", err);
+        if (r >= 0)
+                r = berth_launch_idmap_check(l->gid_map, l->n_gid_map, "gid_map", err);
+        if (r < 0) {
+                if (r != -ENOMEM)
+                        (void)berth_error_prefix(err, "launch spec");
+                return r;
+        }
+        if (!berth_launch_idmap_maps(l->uid_map, l->n_uid_map, l->uid))
+                return SPEC_ERROR(err, "'uid' %u is not in 'uid_map'", (unsigned)l->uid);
+        if (!berth_launch_idmap_maps(l->gid_map, l->n_gid_map, l->gid))
+                return SPEC_ERROR(err, "'gid' %u is not in 'gid_map'", (unsigned)l->gid);
+        for (size_t i = 0; i < l->n_gids; i++)
+                if (!berth_launch_idmap_maps(l->gid_map, l->n_gid_map, l->gids[i]))
+                        return SPEC_ERROR(err, "'gids[%zu]' %u is not in 'gid_map'", i,
+                                          (unsigned)l->gids[i]);
+        return 0;
+}
+
 /* What no single field says. */
 static int check_launch(struct berth_launch *l, json_t *j, struct berth_error *err)
 {
         static const char *const cap_keys[] = { "cap_effective", "cap_permitted", "cap_inheritable",
                                                 "cap_ambient" };
         unsigned n_caps = 0;
+        int r;
 
         for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
                 json_t *v = json_object_get(j, fields[i].name);
@@ -701,6 +876,9 @@ static int check_launch(struct berth_launch *l, json_t *j, struct berth_error *e
         if (l->cgroup2_read_only && (!l->cgroup2_inside || !(l->namespaces & LAUNCH_NS_CGROUP)))
                 return SPEC_ERROR(err, "'%s' needs 'cgroup2_inside' and the cgroup namespace",
                                   "cgroup2_read_only");
+        r = check_idmaps(l, err);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < ELEMENTSOF(cap_keys); i++)
                 n_caps += json_object_get(j, cap_keys[i]) != NULL;
         if (n_caps != 0 && n_caps != ELEMENTSOF(cap_keys))

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <linux/sched.h>
 #include <poll.h>
 #include <pthread.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -123,20 +125,57 @@ struct child_args {
         const int *src; /* [_LAUNCH_FD_MAX] */
         int init_fd;
         bool wait_go;
+        bool keep_caps; /* after GO: every capability ambient (child_keep_caps()) */
         char *const *argv;
         char *const *envp;
 };
 
 #define CHILD_SYSCALL(...) syscall(__VA_ARGS__)
 
+/* The child of a user namespace whose root is not the host's: it is still the host's
+ * root, an id the namespace does not map, and the exec of a program without file
+ * capabilities by such an id keeps none (the kernel grants a non-root exec its ambient
+ * set only). So every capability it has in the namespace (all, as the namespace's
+ * creator, within the bounding set) becomes inheritable and ambient, and berth-init
+ * starts with them, as the host's root still; it becomes the namespace's root once it
+ * has done what needs the host's tree (berth-init.c), and clears the ambient set.
+ * Raw system calls only, as the rest of the child. Returns 0, or -1 with errno. */
+_no_sanitize_ static int child_keep_caps(void)
+{
+        struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct d[2];
+        uint64_t set = 0;
+
+        if (CHILD_SYSCALL(SYS_capget, &h, d) < 0)
+                return -1;
+        for (unsigned c = 0; c < 64; c++) {
+                long in_bset = CHILD_SYSCALL(SYS_prctl, PR_CAPBSET_READ, c, 0, 0, 0);
+
+                if (in_bset < 0)
+                        break; /* past the kernel's last capability */
+                if (in_bset > 0 && (d[c / 32].permitted & (1u << (c % 32))))
+                        set |= 1ull << c;
+        }
+        d[0].inheritable = (uint32_t)set;
+        d[1].inheritable = (uint32_t)(set >> 32);
+        if (CHILD_SYSCALL(SYS_capset, &h, d) < 0)
+                return -1;
+        for (unsigned c = 0; c < 64; c++)
+                if ((set & (1ull << c)) &&
+                    CHILD_SYSCALL(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
+                        return -1;
+        return 0;
+}
+
 /* The child side: raw system calls only (see launch.h). It may share berthd's memory
  * (CLONE_VM), so it writes nothing but its own stack, and never returns. */
 _no_sanitize_ static int child(void *arg)
 {
-        static const char prefix[] = "ERROR ", what[] = " cannot execute berth-init";
+        static const char prefix[] = "ERROR ";
+        const char *what = " cannot execute berth-init";
         const struct child_args *a = arg;
         int tmp[_LAUNCH_FD_MAX], tmp_init, sync_fd = a->src[LAUNCH_FD_SYNC];
-        char msg[64], digits[16];
+        char msg[96], digits[16];
         size_t n = 0, k = 0;
         long e;
 
@@ -159,6 +198,10 @@ _no_sanitize_ static int child(void *arg)
                 char go[4];
                 if (CHILD_SYSCALL(SYS_read, LAUNCH_FD_SYNC, go, sizeof(go)) <= 0)
                         CHILD_SYSCALL(SYS_exit_group, 127);
+                what = " cannot keep its capabilities in the user namespace";
+                if (a->keep_caps && child_keep_caps() < 0)
+                        goto fail;
+                what = " cannot execute berth-init";
         }
         CHILD_SYSCALL(SYS_execveat, _LAUNCH_FD_MAX, "", a->argv, a->envp, AT_EMPTY_PATH);
 fail:
@@ -170,7 +213,7 @@ fail:
                 msg[n++] = prefix[i];
         while (k)
                 msg[n++] = digits[--k];
-        for (size_t i = 0; i < sizeof(what) - 1; i++)
+        for (size_t i = 0; what[i] && n < sizeof(msg); i++)
                 msg[n++] = what[i];
         (void)CHILD_SYSCALL(SYS_write, sync_fd, msg, n);
         CHILD_SYSCALL(SYS_exit_group, 127);
@@ -280,7 +323,7 @@ static int wait_ready(int sync_fd, int pidfd, int timeout_ms, const char *what,
 /* Clone into new namespaces (flags) and exec berth-init with argv and the fds in src
  * at their fixed numbers. Sets *ret_pid and *ret_pidfd. */
 static int spawn_init(struct berth_launcher *L, uint64_t flags, const int *src, char *const *argv,
-                      bool wait_go, int cgroup_v2, pid_t *ret_pid, int *ret_pidfd,
+                      bool wait_go, bool keep_caps, int cgroup_v2, pid_t *ret_pid, int *ret_pidfd,
                       struct berth_error *err)
 {
         char *const envp[] = { NULL };
@@ -297,6 +340,7 @@ static int spawn_init(struct berth_launcher *L, uint64_t flags, const int *src, 
                 ca.cgroup = (uint64_t)cgroup_v2;
         }
         args.wait_go = wait_go;
+        args.keep_caps = keep_caps;
 #ifdef HAVE_CLONE3_VFORK
         if (!args.wait_go) {
                 /* The child's stack: a part of this thread's, which is idle until the
@@ -334,6 +378,37 @@ static int spawn_init(struct berth_launcher *L, uint64_t flags, const int *src, 
         return 0;
 }
 
+/* The spec's maps as text for /proc/PID/{uid,gid}_map, checked as the kernel would
+ * (launch-spec.h): a map it refuses is named here, not as an EINVAL of the write. */
+static int userns_maps(const struct berth_launch *spec, char **ret_uid, char **ret_gid,
+                       struct berth_error *err)
+{
+        int r;
+
+        if ((spec->n_uid_map == 0) != (spec->n_gid_map == 0))
+                return berth_error_set(err, EINVAL, "uid_map and gid_map go together");
+        r = berth_launch_idmap_check(spec->uid_map, spec->n_uid_map, "uid_map", err);
+        if (r >= 0)
+                r = berth_launch_idmap_check(spec->gid_map, spec->n_gid_map, "gid_map", err);
+        if (r < 0)
+                return r;
+        *ret_uid = berth_launch_idmap_format(spec->uid_map, spec->n_uid_map);
+        *ret_gid = berth_launch_idmap_format(spec->gid_map, spec->n_gid_map);
+        return *ret_uid && *ret_gid ? 0 : -ENOMEM;
+}
+
+/* Is the namespace's root the host's root (as under the identity map)? Then berth-init,
+ * exec'd as the host's root, is the namespace's root and keeps its capabilities. */
+static bool userns_root_is_root(const struct berth_launch *spec)
+{
+        if (spec->n_uid_map == 0)
+                return true;
+        for (size_t i = 0; i < spec->n_uid_map; i++)
+                if (spec->uid_map[i].inside == 0)
+                        return spec->uid_map[i].outside == 0;
+        return false;
+}
+
 static void kill_and_reap(int pidfd)
 {
         (void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
@@ -345,6 +420,7 @@ int berth_launch_start(struct berth_launcher *L, const struct berth_launch *spec
                        struct berth_launched *ret, struct berth_error *err)
 {
         _cleanup_close_ int spec_fd = -EBADF, devnull = -EBADF, pidfd = -EBADF;
+        _cleanup_free_ char *uid_map = NULL, *gid_map = NULL;
         int sync[2] = { -EBADF, -EBADF };
         char *const argv[] = { (char *)"berth-init", NULL };
         struct berth_launched res = { .console_fd = -EBADF,
@@ -381,23 +457,36 @@ int berth_launch_start(struct berth_launcher *L, const struct berth_launch *spec
                                                                     : BERTH_SECCOMP_DEFAULT];
         src[LAUNCH_FD_SECCOMP_FINISH] = devnull;
 
-        r = spawn_init(L, flags, src, argv, spec->namespaces & LAUNCH_NS_USER, fds->cgroup_v2, &pid,
-                       &pidfd, err);
+        if (spec->namespaces & LAUNCH_NS_USER) {
+                r = userns_maps(spec, &uid_map, &gid_map, err);
+                if (r < 0)
+                        goto out;
+        }
+        r = spawn_init(L, flags, src, argv, spec->namespaces & LAUNCH_NS_USER,
+                       (spec->namespaces & LAUNCH_NS_USER) && !userns_root_is_root(spec),
+                       fds->cgroup_v2, &pid, &pidfd, err);
         if (r < 0)
                 goto out;
 
         sync[1] = safe_close(sync[1]);
         if (spec->namespaces & LAUNCH_NS_USER) {
-                /* Identity map: root is root, but every capability is now relative to
-                 * the container's own user namespace. */
-                r = write_map(pid, "uid_map", "0 0 4294967295\n");
-                if (r >= 0)
-                        r = write_map(pid, "gid_map", "0 0 4294967295\n");
-                if (r < 0 || send(sync[0], "GO", 2, MSG_NOSIGNAL) != 2) {
-                        berth_error_set_errno(err, r < 0 ? -r : errno, "set up the user namespace");
-                        r = -EIO;
-                        goto kill;
+                /* Written by berthd, which has CAP_SETGID in the parent namespace: no "deny"
+                 * in setgroups is needed first, and the payload may still be given its
+                 * supplementary groups. Without maps, the identity: root is root, but every
+                 * capability is now relative to the container's own user namespace. */
+                r = write_map(pid, "uid_map", uid_map);
+                if (r < 0)
+                        berth_error_set_errno(err, -r, "write the uid_map of the user namespace");
+                else {
+                        r = write_map(pid, "gid_map", gid_map);
+                        if (r < 0)
+                                berth_error_set_errno(err, -r,
+                                                      "write the gid_map of the user namespace");
                 }
+                if (r >= 0 && send(sync[0], "GO", 2, MSG_NOSIGNAL) != 2)
+                        r = berth_error_set_errno(err, errno, "set up the user namespace");
+                if (r < 0)
+                        goto kill;
         }
         r = wait_ready(sync[0], pidfd, timeout_ms, "the container", &res, err);
         if (r < 0)
@@ -454,7 +543,7 @@ int berth_zygote_start(struct berth_launcher *L, const char *staging, char *cons
         src[LAUNCH_FD_SECCOMP] = L->seccomp_fd[BERTH_SECCOMP_ZYGOTE];
         src[LAUNCH_FD_SECCOMP_FINISH] = L->seccomp_fd[BERTH_SECCOMP_FINISH];
         r = spawn_init(L, CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC, src, argv,
-                       false, -1, &z.pid, &z.pidfd, err);
+                       false, false, -1, &z.pid, &z.pidfd, err);
         safe_close(sync[1]);
         z.sync_fd = sync[0];
         if (r < 0) {
@@ -629,7 +718,8 @@ int berth_exec_start(struct berth_launcher *L, const struct berth_exec_spec *spe
         src[LAUNCH_FD_SECCOMP] = L->seccomp_fd[exec_profile(spec)];
 
         /* No namespace of its own: berth-init joins the container's. */
-        r = spawn_init(L, 0, src, argv, false, /* cgroup_v2= */ -EBADF, &pid, &pidfd, err);
+        r = spawn_init(L, 0, src, argv, /* wait_go= */ false, /* keep_caps= */ false,
+                       /* cgroup_v2= */ -EBADF, &pid, &pidfd, err);
         sync[1] = safe_close(sync[1]);
         out[1] = safe_close(out[1]);
         if (r < 0)

@@ -13,10 +13,11 @@ struct berth_error;
  * Starting berth-init in new namespaces, from any berthd thread.
  *
  * Why a thread may clone() here: the child runs nothing but async-signal-safe
- * system calls (fcntl, dup2, close_range, execveat, write, _exit) — the contract of
- * posix_spawn() — so no lock another thread held at clone() time can matter. All
- * set-up that could allocate happens in berth-init after exec. This saves the round
- * trip through a separate launcher process that ../shared/style.md suggests.
+ * system calls (fcntl, dup2, close_range, execveat, write, _exit; read, capget, capset
+ * and prctl for a user namespace) — the contract of posix_spawn() — so no lock another
+ * thread held at clone() time can matter. All set-up that could allocate happens in
+ * berth-init after exec. This saves the round trip through a separate launcher process
+ * that ../shared/style.md suggests.
  */
 
 struct berth_launcher {
@@ -54,6 +55,9 @@ struct berth_launched {
 
 /* Clone, exec berth-init, wait until the payload runs (or set-up failed: then the
  * child is reaped and err carries berth-init's message). timeout_ms bounds the wait.
+ * With LAUNCH_NS_USER, the spec's uid_map and gid_map (or the identity) are written
+ * before berth-init runs; maps the kernel would refuse are -EINVAL naming them
+ * (berth_launch_idmap_check()), before any clone.
  * Returns 0 / -errno; -EOPNOTSUPP when the kernel has no CLONE_INTO_CGROUP (the
  * caller then lists the v2 group's cgroup.procs in spec->cgroups instead). */
 int berth_launch_start(struct berth_launcher *L, const struct berth_launch *spec,

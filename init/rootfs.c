@@ -316,9 +316,13 @@ static int api_mounts(int root_fd, const struct berth_launch *l, struct berth_er
                              "mode=755,size=65536k", err);
         if (r >= 0)
                 r = make_devices(root_fd, userns, err);
+        /* gid 5 is "tty"; a user namespace that does not map it refuses the option. */
         if (r >= 0)
                 r = mount_at(root_fd, "/dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
-                             "newinstance,ptmxmode=0666,mode=620,gid=5", err);
+                             !userns || berth_launch_idmap_maps(l->gid_map, l->n_gid_map, 5)
+                                     ? "newinstance,ptmxmode=0666,mode=620,gid=5"
+                                     : "newinstance,ptmxmode=0666,mode=620",
+                             err);
         if (r >= 0)
                 r = mount_at(root_fd, "/dev/shm", "tmpfs", "tmpfs",
                              MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k", err);
@@ -372,7 +376,10 @@ static int systemd_mounts(int root_fd, struct berth_error *err)
         return r;
 }
 
-#define STAGING_TMPFS_OPTS "mode=755,size=64k"
+/* uid and gid 0 as the mounter's namespace sees them: in a user namespace whose root is
+ * not the host's, berth-init mounts it as the host's root (an id the namespace does not
+ * map) and fills it as the namespace's root. */
+#define STAGING_TMPFS_OPTS "mode=755,size=64k,uid=0,gid=0"
 /* /proc last: the moves before it name their targets through /proc/self/fd. */
 static const char *const api_dirs[] = { "/dev", "/sys", "/proc" };
 
@@ -635,33 +642,47 @@ static int finish_root(const struct berth_launch *l, struct berth_error *err)
         return 0;
 }
 
-int rootfs_setup(const struct berth_launch *l, struct berth_error *err)
+void rootfs_host_close(struct rootfs_host *h)
 {
-        _cleanup_(rootfs_binds_close) struct rootfs_binds binds = {};
-        _cleanup_close_ int root_fd = -EBADF, st_fd = -EBADF;
+        rootfs_binds_close(&h->binds);
+        h->staging_fd = safe_close(h->staging_fd);
+        h->root_fd = safe_close(h->root_fd);
+}
+
+int rootfs_open_host(const struct berth_launch *l, struct rootfs_host *h, struct berth_error *err)
+{
         struct fdpath b;
         int r;
 
-        r = open_binds(l, &binds, err);
+        *h = (struct rootfs_host){ .staging_fd = -EBADF, .root_fd = -EBADF };
+        r = open_binds(l, &h->binds, err);
         if (r < 0)
                 return r;
         init_log("making all mounts private");
-        st_fd = staging_open(l->staging, "berth-staging", err);
-        if (st_fd < 0)
-                return st_fd;
+        h->staging_fd = staging_open(l->staging, "berth-staging", err);
+        if (h->staging_fd < 0)
+                return h->staging_fd;
 
         init_log("preparing image");
-        root_fd = open(l->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (root_fd < 0)
+        h->root_fd = open(l->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (h->root_fd < 0)
                 return berth_error_set_errno(err, errno, "open the root file system '%s'",
                                              l->rootfs);
         /* A mount of its own, so that it can be the new root for pivot_root(). */
-        if (mount(fdpath(&b, root_fd), fdpath(&b, root_fd), NULL, MS_BIND | MS_REC, NULL) < 0)
+        if (mount(fdpath(&b, h->root_fd), fdpath(&b, h->root_fd), NULL, MS_BIND | MS_REC, NULL) < 0)
                 return berth_error_set_errno(err, errno, "bind the root file system");
-        root_fd = safe_close(root_fd);
-        root_fd = open(l->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (root_fd < 0)
+        h->root_fd = safe_close(h->root_fd);
+        h->root_fd = open(l->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (h->root_fd < 0)
                 return berth_error_set_errno(err, errno, "open the root file system");
+        return 0;
+}
+
+int rootfs_setup(const struct berth_launch *l, struct rootfs_host *h, struct berth_error *err)
+{
+        int st_fd = h->staging_fd, root_fd = h->root_fd;
+        int r;
+
         r = api_mounts(st_fd, l, err);
         if (r >= 0)
                 r = move_api_mounts(st_fd, root_fd, err);
@@ -671,7 +692,7 @@ int rootfs_setup(const struct berth_launch *l, struct berth_error *err)
         if (r >= 0)
                 r = pivot(root_fd, err);
         if (r >= 0)
-                r = extra_mounts(l, &binds, err);
+                r = extra_mounts(l, &h->binds, err);
         if (r >= 0)
                 r = finish_root(l, err);
         return r;

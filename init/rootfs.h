@@ -30,10 +30,27 @@ void rootfs_binds_close(struct rootfs_binds *b);
  * own (so that "slave" and "shared" mean what they say); last the launch's own masked
  * and read-only paths, and "/" read-only when the launch asks (root_read_only).
  *
+ * In two steps. rootfs_open_host() does what reaches into the host's tree by path: it
+ * opens the bind sources, makes every mount private, mounts the staging tmpfs (owned
+ * by the namespace's uid and gid 0) and makes the root file system a mount of its own;
+ * in a user namespace whose root is not the host's, berth-init does that as the host's
+ * root (whose directories, such as berthd's state directory, may be root's alone), and
+ * only then becomes the namespace's root for rootfs_setup(), which does the rest in
+ * the staging tmpfs and the root.
+ *
  * On return the current directory and root are the container's "/".
  * Returns 0 / -errno with err set.
  */
-int rootfs_setup(const struct berth_launch *l, struct berth_error *err);
+struct rootfs_host {
+        struct rootfs_binds binds;
+        int staging_fd; /* the staging tmpfs */
+        int root_fd;    /* the root file system, a mount of its own */
+};
+int rootfs_open_host(const struct berth_launch *l, struct rootfs_host *ret,
+                     struct berth_error *err);
+int rootfs_setup(const struct berth_launch *l, struct rootfs_host *h, struct berth_error *err);
+/* Closes what is left of h (rootfs_setup() uses up the bind sources). */
+void rootfs_host_close(struct rootfs_host *h);
 
 /* Zygotes (berth-init --zygote, started ahead of any request): prepare mounts a tmpfs
  * on staging (an empty directory), builds /proc, /dev and /sys of the default profile

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +84,15 @@ static int check_root_path(const struct berth_container *c, struct berth_error *
         return 0;
 }
 
+/* Does path have a ".." component? */
+static bool has_dotdot(const char *path)
+{
+        for (const char *s = path; s; s = strchr(s + 1, '/'))
+                if (strncmp(s, "/..", 3) == 0 && (s[3] == '/' || s[3] == 0))
+                        return true;
+        return false;
+}
+
 /* masked_paths and readonly_paths name places in the container: absolute, not "/",
  * without ".." (berth-init refuses the same in the launch spec, later). */
 static int check_paths(char *const *l, const char *field, struct berth_error *err)
@@ -90,17 +100,109 @@ static int check_paths(char *const *l, const char *field, struct berth_error *er
         size_t i = 0;
 
         STRV_FOREACH (p, l) {
-                bool dotdot = false;
-
-                for (const char *s = *p; s && !dotdot; s = strchr(s + 1, '/'))
-                        dotdot = strncmp(s, "/..", 3) == 0 && (s[3] == '/' || s[3] == 0);
-                if ((*p)[0] != '/' || strspn(*p, "/") == strlen(*p) || dotdot)
+                if ((*p)[0] != '/' || strspn(*p, "/") == strlen(*p) || has_dotdot(*p))
                         return berth_error_set(err, EINVAL,
                                                "%s[%zu]: '%s' must be an absolute path other "
                                                "than '/', without '..'",
                                                field, i, *p);
                 i++;
         }
+        return 0;
+}
+
+/* log_path: an absolute path without "..", naming a file (no trailing '/') in a directory
+ * that exists, outside berth's state directory (whose files are berth's: a log there
+ * would be appended to and truncated at rotation), itself a regular file or nothing yet,
+ * never a symlink (opened with O_NOFOLLOW: native_log_open()). */
+static int check_log_path(const char *p, const char *state_dir, struct berth_error *err)
+{
+        _cleanup_free_ char *parent = strdup(p), *real = NULL, *state = NULL;
+        struct stat st;
+        size_t n;
+
+        if (!parent)
+                return -ENOMEM;
+        if (p[0] != '/' || has_dotdot(p) || p[strlen(p) - 1] == '/')
+                return berth_error_set(err, EINVAL,
+                                       "log_path '%s' must be an absolute path of a file, without "
+                                       "'..'",
+                                       p);
+        *strrchr(parent, '/') = 0;
+        if (stat(parent[0] ? parent : "/", &st) < 0)
+                return berth_error_set(err, EINVAL, "log_path '%s': its directory: %s", p,
+                                       strerror(errno));
+        if (!S_ISDIR(st.st_mode))
+                return berth_error_set(err, EINVAL, "log_path '%s': '%s' is not a directory", p,
+                                       parent);
+        real = realpath(parent[0] ? parent : "/", NULL);
+        state = realpath(state_dir, NULL);
+        n = state ? strlen(state) : 0;
+        if (real && state && strncmp(real, state, n) == 0 && (real[n] == '/' || real[n] == 0))
+                return berth_error_set(err, EINVAL,
+                                       "log_path '%s' is inside berth's state directory '%s'", p,
+                                       state_dir);
+        if (lstat(p, &st) < 0)
+                return errno == ENOENT ? 0
+                                       : berth_error_set(err, EINVAL, "log_path '%s': %s", p,
+                                                         strerror(errno));
+        if (S_ISLNK(st.st_mode))
+                return berth_error_set(err, EINVAL, "log_path '%s' is a symbolic link", p);
+        if (!S_ISREG(st.st_mode))
+                return berth_error_set(err, EINVAL, "log_path '%s' is not a regular file", p);
+        return 0;
+}
+
+/* The user namespace's maps: both or neither, only with a user namespace, each as the
+ * kernel takes it and mapping 0 (berth_launch_idmap_check()), and the workload's user in
+ * them (its setresuid(2) would fail with a bare EINVAL). */
+static int check_idmaps(const struct berth_workload *w, struct berth_error *err)
+{
+        _cleanup_free_ struct berth_launch_idmap *u = NULL, *g = NULL;
+        int r;
+
+        if (w->n_uid_map == 0 && w->n_gid_map == 0)
+                return 0;
+        /* As the launch will have them (the same layout: native-start.c). */
+        u = calloc(w->n_uid_map + 1, sizeof(*u));
+        g = calloc(w->n_gid_map + 1, sizeof(*g));
+        if (!u || !g)
+                return -ENOMEM;
+        if (w->n_uid_map > 0)
+                memcpy(u, w->uid_map, w->n_uid_map * sizeof(*u));
+        if (w->n_gid_map > 0)
+                memcpy(g, w->gid_map, w->n_gid_map * sizeof(*g));
+        if (!(w->namespaces & BERTH_NS_USER))
+                return berth_error_set(err, EINVAL,
+                                       "%s: the container has no user namespace to map ids in",
+                                       w->n_uid_map ? "uid_map" : "gid_map");
+        if (w->n_uid_map == 0 || w->n_gid_map == 0)
+                return berth_error_set(err, EINVAL, "%s: uid_map and gid_map go together",
+                                       w->n_uid_map ? "gid_map" : "uid_map");
+        r = berth_launch_idmap_check(u, w->n_uid_map, "uid_map", err);
+        if (r >= 0)
+                r = berth_launch_idmap_check(g, w->n_gid_map, "gid_map", err);
+        if (r < 0)
+                return r;
+        /* systemd manages its cgroup tree, whose files are the host root's: a root of the
+         * namespace that is another host uid could not write them. */
+        for (size_t i = 0; w->systemd && i < w->n_uid_map; i++)
+                if (u[i].inside == 0 && u[i].outside != 0)
+                        return berth_error_set(err, EINVAL,
+                                               "uid_map: systemd needs the host's root as the "
+                                               "container's root (it manages its cgroup tree, "
+                                               "whose files are root's)");
+        if (!w->user_set)
+                return 0;
+        if (!berth_launch_idmap_maps(u, w->n_uid_map, w->uid))
+                return berth_error_set(err, EINVAL, "user: uid %u is not in uid_map",
+                                       (unsigned)w->uid);
+        if (!berth_launch_idmap_maps(g, w->n_gid_map, w->gid))
+                return berth_error_set(err, EINVAL, "user: gid %u is not in gid_map",
+                                       (unsigned)w->gid);
+        for (size_t i = 0; i < w->n_gids; i++)
+                if (!berth_launch_idmap_maps(g, w->n_gid_map, w->gids[i]))
+                        return berth_error_set(err, EINVAL, "user: group %u is not in gid_map",
+                                               (unsigned)w->gids[i]);
         return 0;
 }
 
@@ -123,7 +225,11 @@ static int native_validate(struct berth_engine *e, struct berth_container *c,
                 return berth_error_set(err, EINVAL,
                                        "the native engine needs a root: a mount or a root_path");
         if ((r = check_paths(w->masked_paths, "masked_paths", err)) < 0 ||
-            (r = check_paths(w->readonly_paths, "readonly_paths", err)) < 0)
+            (r = check_paths(w->readonly_paths, "readonly_paths", err)) < 0 ||
+            (r = check_idmaps(w, err)) < 0)
+                return r;
+        if (w->log_path &&
+            (r = check_log_path(w->log_path, berth_container_state_dir(nat->store), err)) < 0)
                 return r;
         if (w->cgroup_mount && (!nat->cgroups || !nat->cgroups->v2))
                 return berth_error_set(err, EOPNOTSUPP,

@@ -66,6 +66,15 @@ static int exec_spec_locked(struct berth_container *c, const struct berth_exec *
         return 0;
 }
 
+/* Is id inside one of m's ranges? No map: every id is (the identity). */
+static bool wl_idmap_maps(const struct berth_wl_idmap *m, size_t n, uint32_t id)
+{
+        for (size_t i = 0; i < n; i++)
+                if (id >= m[i].inside && (uint64_t)id < (uint64_t)m[i].inside + m[i].count)
+                        return true;
+        return n == 0;
+}
+
 int native_exec(struct berth_engine *e, struct berth_container *c, const struct berth_exec *x,
                 struct berth_exec_result *ret, struct berth_error *err)
 {
@@ -80,6 +89,14 @@ int native_exec(struct berth_engine *e, struct berth_container *c, const struct 
                 return berth_error_set(err, EINVAL, "exec: a command is required");
         if (!nat->launcher)
                 return berth_error_set(err, EOPNOTSUPP, "this berthd has no container launcher");
+        /* The workload's own user was checked at create (native_validate()). */
+        if (x->user_set && (c->w.namespaces & BERTH_NS_USER) &&
+            (!wl_idmap_maps(c->w.uid_map, c->w.n_uid_map, x->uid) ||
+             !wl_idmap_maps(c->w.gid_map, c->w.n_gid_map, x->gid)))
+                return berth_error_set(err, EINVAL,
+                                       "exec: user %u:%u is not in the container's uid_map and "
+                                       "gid_map",
+                                       (unsigned)x->uid, (unsigned)x->gid);
         pthread_mutex_lock(&s->lock);
         r = exec_spec_locked(c, x, &spec, err);
         if (r >= 0)
@@ -228,6 +245,48 @@ static int follow(struct berth_container *c, int fd, char *pending, size_t n_pen
         }
 }
 
+/* read_file() of an open fd (at its start): at most max bytes, NUL-terminated, its
+ * offset at the end of what was read; -EFBIG when larger. */
+static int read_log(int fd, size_t max, char **ret, size_t *ret_len)
+{
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0, size = MIN((size_t)65536, max);
+
+        /* One byte more than max fits, so that a longer file is noticed. */
+        buf = malloc(size + 2);
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t n;
+
+                if (len == size + 1) {
+                        char *nb;
+
+                        if (size >= max)
+                                return -EFBIG;
+                        size = MIN(size * 2, max);
+                        nb = realloc(buf, size + 2);
+                        if (!nb)
+                                return -ENOMEM;
+                        buf = nb;
+                }
+                n = read(fd, buf + len, size + 1 - len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        break;
+                len += (size_t)n;
+        }
+        if (len > max)
+                return -EFBIG;
+        buf[len] = 0;
+        *ret = TAKE_PTR(buf);
+        *ret_len = len;
+        return 0;
+}
+
 int native_logs(struct berth_engine *e, struct berth_container *c, const struct berth_logs_query *q,
                 berth_log_line_fn fn, void *userdata, struct berth_error *err)
 {
@@ -241,11 +300,12 @@ int native_logs(struct berth_engine *e, struct berth_container *c, const struct 
         if (!c->logfile)
                 return berth_error_set(err, ENOENT, "container %llu has no log",
                                        (unsigned long long)c->obj.id);
-        fd = open(c->logfile, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        fd = native_log_open(c->logfile, O_RDONLY);
         if (fd < 0)
                 return berth_error_set_errno(err, errno, "open the log of container %llu",
                                              (unsigned long long)c->obj.id);
-        r = read_file(c->logfile, 64u << 20, &text, &len);
+        /* From the fd, not the path again: a log_path is in a directory of the user's. */
+        r = read_log(fd, 64u << 20, &text, &len);
         if (r < 0)
                 return berth_error_set_errno(err, -r, "read the log of container %llu",
                                              (unsigned long long)c->obj.id);

@@ -103,6 +103,11 @@ char **native_env(const struct berth_container *c);
 int native_resolve_exec(const struct berth_container *c, char **ret, struct berth_error *err);
 /* <state>/containers/<id> and the log file. */
 int native_prepare_files(struct berth_container *c, struct berth_error *err);
+/* A log file (the container's, or its .1) opened with flags (and O_NOFOLLOW, O_CLOEXEC;
+ * mode 0640 when created), a regular file only: a FIFO or device at a workload's
+ * log_path neither blocks berthd nor is written to (EINVAL). An fd, or -1 with errno set
+ * (ELOOP: a symlink). */
+int native_log_open(const char *path, int flags);
 /* <log>.1, where the log rotates to (created): an fd, or -1 with errno set, as open(2). */
 int native_open_log_old(const struct berth_container *c);
 /* keep_log: the log stays, within the budget of kept logs (logkeep.h). */

@@ -4,8 +4,10 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <linux/capability.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,16 +157,73 @@ int native_resolve_exec(const struct berth_container *c, char **ret, struct bert
 
 /* ---- files ------------------------------------------------------------------------ */
 
+int native_log_open(const char *path, int flags)
+{
+        int fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0640);
+        struct stat st;
+
+        if (fd < 0)
+                return -1;
+        if (fstat(fd, &st) < 0) {
+                int e = errno;
+                (void)close(fd);
+                errno = e;
+                return -1;
+        }
+        if (!S_ISREG(st.st_mode)) {
+                (void)close(fd);
+                errno = EINVAL;
+                return -1;
+        }
+        /* Nothing to wait for in a regular file: the flag was for the open. */
+        (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+        return fd;
+}
+
+/* A workload's log_path: berth's own log unless it names one (native_validate() checked
+ * it as a path), its parent an existing directory and it a regular file or nothing yet,
+ * never a symlink. Created here (mode 0640, root's), appended to ever after. */
+static int open_log_path(const char *p, struct berth_error *err)
+{
+        _cleanup_free_ char *parent = strdup(p);
+        _cleanup_close_ int dir = -EBADF, fd = -EBADF;
+
+        if (!parent)
+                return -ENOMEM;
+        dir = open(dirname(parent), O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dir < 0)
+                return berth_error_set_errno(err, errno, "log_path '%s': its directory '%s'", p,
+                                             parent);
+        fd = native_log_open(p, O_WRONLY | O_CREAT | O_APPEND);
+        if (fd < 0 && errno == ELOOP)
+                return berth_error_set(err, EINVAL, "log_path '%s' is a symbolic link", p);
+        if (fd < 0 && errno == EINVAL)
+                return berth_error_set(err, EINVAL, "log_path '%s' is not a regular file", p);
+        if (fd < 0)
+                return berth_error_set_errno(err, errno, "log_path '%s'", p);
+        return 0;
+}
+
 int native_prepare_files(struct berth_container *c, struct berth_error *err)
 {
         const char *state_dir = berth_container_state_dir(NAT(c)->store);
         _cleanup_close_ int fd = -EBADF;
         int r;
 
-        if (asprintf(&c->dir, "%s/containers/%llu", state_dir, (unsigned long long)c->obj.id) < 0 ||
-            asprintf(&c->logfile, "%s/logs/%llu-%lld.log", state_dir, (unsigned long long)c->obj.id,
-                     (long long)c->created_at.tv_sec) < 0)
+        if (asprintf(&c->dir, "%s/containers/%llu", state_dir, (unsigned long long)c->obj.id) < 0)
                 return -ENOMEM;
+        if (c->w.log_path)
+                c->logfile = strdup(c->w.log_path);
+        else if (asprintf(&c->logfile, "%s/logs/%llu-%lld.log", state_dir,
+                          (unsigned long long)c->obj.id, (long long)c->created_at.tv_sec) < 0)
+                c->logfile = NULL;
+        if (!c->logfile)
+                return -ENOMEM;
+        if (c->w.log_path) {
+                r = open_log_path(c->w.log_path, err);
+                if (r < 0)
+                        return r;
+        }
         /* <state-dir>/containers exists unless someone removed it: one mkdir, not a
          * walk from the root. */
         r = RET_NERRNO(mkdir(c->dir, 0700));
@@ -174,7 +233,9 @@ int native_prepare_files(struct berth_container *c, struct berth_error *err)
                 r = 0;
         if (r < 0)
                 return berth_error_set_errno(err, -r, "create '%s'", c->dir);
-        fd = open(c->logfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
+        if (c->w.log_path)
+                return 0;
+        fd = native_log_open(c->logfile, O_WRONLY | O_CREAT | O_APPEND);
         if (fd < 0)
                 return berth_error_set_errno(err, errno, "create the log file '%s'", c->logfile);
         return 0;
@@ -186,6 +247,10 @@ void native_remove_files(struct berth_container *c, bool keep_log)
 
         if (c->dir)
                 (void)rm_rf_physical(c->dir);
+        /* A log_path is the user's file, and so is its .1: they stay where they are, out
+         * of the budget of kept logs, which are berth's (<state>/logs). */
+        if (c->w.log_path)
+                return;
         if (keep_log && k)
                 berth_logkeep_add(k, c->logfile);
         else if (c->logfile) {
@@ -206,7 +271,7 @@ int native_open_log_old(const struct berth_container *c)
                 errno = ENOMEM;
                 return -1;
         }
-        return open(old, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+        return native_log_open(old, O_RDWR | O_CREAT);
 }
 
 static int open_launch_fds(struct berth_container *c, struct berth_launch_fds *fds,
@@ -218,7 +283,7 @@ static int open_launch_fds(struct berth_container *c, struct berth_launch_fds *f
         if (asprintf(&status, "%s/exit.json", c->dir) < 0)
                 return -ENOMEM;
         /* Readable too: berth-init copies it into <log>.1 when it rotates. */
-        fds->log = open(c->logfile, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+        fds->log = native_log_open(c->logfile, O_RDWR | O_APPEND | O_CREAT);
         fds->log_old = native_open_log_old(c);
         /* Truncate only a status left by an earlier run: on ext4, closing a file that
          * was truncated starts its writeback (auto_da_alloc), a cost on every exit. */
@@ -348,6 +413,37 @@ static int fill_oci(const struct berth_workload *w, struct berth_launch *l)
         return 0;
 }
 
+_Static_assert(sizeof(struct berth_wl_idmap) == sizeof(struct berth_launch_idmap) &&
+                       offsetof(struct berth_wl_idmap, outside) ==
+                               offsetof(struct berth_launch_idmap, outside) &&
+                       offsetof(struct berth_wl_idmap, count) ==
+                               offsetof(struct berth_launch_idmap, count),
+               "workload id maps are the launch's");
+
+static int copy_idmap(const struct berth_wl_idmap *m, size_t n, struct berth_launch_idmap **ret,
+                      size_t *ret_n)
+{
+        if (n == 0)
+                return 0;
+        *ret = calloc(n, sizeof(**ret));
+        if (!*ret)
+                return -ENOMEM;
+        memcpy(*ret, m, n * sizeof(**ret));
+        *ret_n = n;
+        return 0;
+}
+
+/* The user namespace's maps (berthd writes them: launch.c); none without one. */
+static int fill_idmaps(const struct berth_workload *w, struct berth_launch *l)
+{
+        if (!(w->namespaces & BERTH_NS_USER))
+                return 0;
+        if (copy_idmap(w->uid_map, w->n_uid_map, &l->uid_map, &l->n_uid_map) < 0 ||
+            copy_idmap(w->gid_map, w->n_gid_map, &l->gid_map, &l->n_gid_map) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
 unsigned native_launch_namespaces(const struct berth_workload *w)
 {
         unsigned ns = 0;
@@ -393,6 +489,8 @@ int berth_native_launch_from_workload(const struct berth_native_launch_in *in,
                                        "cgroup_mount: the container has no cgroup v2 group to "
                                        "show at /sys/fs/cgroup (this host has no cgroup v2 tree)");
         r = fill_oci(w, l);
+        if (r >= 0)
+                r = fill_idmaps(w, l);
         if (r < 0)
                 return r;
         l->hostname = strdup(w->hostname ? w->hostname : "berth");

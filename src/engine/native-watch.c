@@ -191,7 +191,7 @@ static void console_to_log(const struct berth_container *c, const void *buf, siz
         _cleanup_close_ int log = -EBADF;
         struct stat st;
 
-        log = open(c->logfile, O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+        log = native_log_open(c->logfile, O_RDWR | O_APPEND);
         if (log < 0)
                 return;
         if (log_max && fstat(log, &st) >= 0 && (uint64_t)st.st_size + n > log_max) {

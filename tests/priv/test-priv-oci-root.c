@@ -4,7 +4,9 @@
  * a host directory as the root (root_path, an unpacked busybox image in a directory of
  * the test's own), read-only unless root_writable; the console as the payload's terminal
  * (its output in the log); masked and read-only paths beyond the engine's own; and
- * cgroup_mount, the container's own cgroup2 tree read-only at /sys/fs/cgroup. A store
+ * cgroup_mount, the container's own cgroup2 tree read-only at /sys/fs/cgroup; a user
+ * namespace with maps of its own (uid_map, gid_map: the container's root an unprivileged
+ * host uid, exec included); and log_path, the log at a host path of the user's. A store
  * with the real container type, the native engine with berthd's launcher, the host's
  * cgroups (under a parent group of this run) and a supervisor thread, as berthd sets
  * them up (test-priv-engine.c). Each payload reports what it sees as "@key=value" lines
@@ -162,23 +164,21 @@ static int create(struct berth_workload *w, const char *script, uint64_t *ret_id
         return r;
 }
 
-/* Run w to its end: its exit code; its log (the payload's output among berth-init's and
- * berthd's lines) in *ret_log. The container is deleted, and nothing of it is left. */
-static int run(struct berth_workload *w, const char *script, char **ret_log)
+/* The log file the container reported last (c->logfile), as finish() read it. */
+static char last_logfile[700];
+
+/* Wait for container id to end: its exit code; its log (the payload's output among
+ * berth-init's and berthd's lines) in *ret_log. The container is deleted, and nothing of
+ * it is left. */
+static int finish(uint64_t id, char **ret_log)
 {
         struct berth_error err = {};
         struct berth_container *c;
         _cleanup_free_ char *logfile = NULL;
         char p[600];
-        uint64_t id;
         int code = -1;
         bool done = false;
 
-        if (zygotes)
-                /* One is ready: the start does not fall back to a fresh one for want of
-                 * it. */
-                ck_assert_int_eq(test_wait_children(getpid(), "berth-zygote", 1, NULL, 0), 1);
-        ck_assert_msg(create(w, script, &id, &err) >= 0, "%s", err.msg);
         for (int i = 0; i < 400 && !done; i++) {
                 pthread_mutex_lock(&store->lock);
                 c = berth_container_lookup_locked(store, id);
@@ -192,6 +192,7 @@ static int run(struct berth_workload *w, const char *script, char **ret_log)
                         usleep(25000);
         }
         ck_assert_msg(done, "container %llu did not end", (unsigned long long)id);
+        (void)snprintf(last_logfile, sizeof(last_logfile), "%s", logfile);
         ck_assert_int_ge(read_file(logfile, 1 << 20, ret_log, NULL), 0);
         ck_assert_msg(berth_store_delete(store, BERTH_OBJ_CONTAINER, id, true, NULL, NULL, &err) >=
                               0,
@@ -202,6 +203,20 @@ static int run(struct berth_workload *w, const char *script, char **ret_log)
         (void)snprintf(p, sizeof(p), "%s/", dir);
         ck_assert_int_eq(test_count_mounts_under(p), 0);
         return code;
+}
+
+/* Run w to its end (finish()). */
+static int run(struct berth_workload *w, const char *script, char **ret_log)
+{
+        struct berth_error err = {};
+        uint64_t id;
+
+        if (zygotes)
+                /* One is ready: the start does not fall back to a fresh one for want of
+                 * it. */
+                ck_assert_int_eq(test_wait_children(getpid(), "berth-zygote", 1, NULL, 0), 1);
+        ck_assert_msg(create(w, script, &id, &err) >= 0, "%s", err.msg);
+        return finish(id, ret_log);
 }
 
 /* The line of log that starts with "@<key>=" must be "@<key>=<want>" (a terminal's
@@ -439,6 +454,262 @@ START_TEST(test_refused)
 }
 END_TEST
 
+/* Wait (up to 10 s) for a file in the test's rootfs. */
+static bool wait_host_file(const char *name)
+{
+        for (int i = 0; i < 400; i++) {
+                if (host_file_exists(name))
+                        return true;
+                usleep(25000);
+        }
+        return false;
+}
+
+static void assert_host_owner(const char *name, uid_t uid, gid_t gid)
+{
+        struct stat st;
+        char p[700];
+
+        (void)snprintf(p, sizeof(p), "%s/%s", rootfs, name);
+        ck_assert_msg(stat(p, &st) == 0, "%s: %m", p);
+        ck_assert_msg(st.st_uid == uid && st.st_gid == gid, "%s: %u:%u, want %u:%u", p,
+                      (unsigned)st.st_uid, (unsigned)st.st_gid, (unsigned)uid, (unsigned)gid);
+}
+
+/* A host uid and gid that nothing here uses, with ten more gids after it. */
+static uid_t unused_id(void)
+{
+        return 100000 + (uid_t)(getpid() % 1000) * 16;
+}
+
+/* A user namespace with maps of its own, as Dobby gives them: the container's root is an
+ * unprivileged host uid ("0 U 1") and its gids 0..9 ten host gids ("0 G 10"). berth-init
+ * reaches the rootfs and the state directory, both in the test's directory (0700, root's),
+ * as the host's root, and sets the container up as the namespace's root; the payload runs
+ * as 0:0 inside, with devpts, /dev and the console as usual. What it makes in a directory
+ * of U's is U's on the host, and so is what an exec makes: the exec runs there as the same
+ * root. */
+START_TEST(test_userns_maps)
+{
+        static const char script[] =
+                INIT_SECCOMP "echo \"@id=$(id -u):$(id -g)\"; "
+                             "echo \"@uidmap=$(awk '{print $1, $2, $3}' /proc/self/uid_map)\"; "
+                             "echo \"@gidmap=$(awk '{print $1, $2, $3}' /proc/self/gid_map)\"; "
+                             "echo \"@ptmx=$(test -c /dev/pts/ptmx && echo yes)\"; "
+                             "echo \"@null=$(echo x > /dev/null && echo ok)\"; "
+                             "touch /shared/made && echo @made=ok; "
+                             "while [ ! -e /shared/stop ]; do sleep 1; done; exit 5";
+        char *exec_args[] = { (char *)"sh", (char *)"-c",
+                              (char *)"echo \"$(id -u):$(id -g)\"; "
+                                      "awk '{print $1, $2, $3}' /proc/self/uid_map; "
+                                      "touch /shared/by-exec",
+                              NULL };
+        uid_t u = unused_id();
+        gid_t g = (gid_t)u;
+        struct berth_wl_idmap um = { 0, u, 1 }, gm = { 0, g, 10 };
+        _cleanup_free_ char *log = NULL, *want = NULL;
+        struct berth_exec_result res = { .exit_code = -1 };
+        struct berth_error err = {};
+        struct berth_workload w;
+        char p[700];
+        uint64_t id;
+
+        (void)snprintf(p, sizeof(p), "%s/shared", rootfs);
+        ck_assert_int_eq(mkdir(p, 0755), 0);
+        ck_assert_int_eq(chown(p, u, g), 0);
+        berth_workload_init(&w);
+        w.namespaces = BERTH_NS_USER;
+        w.uid_map = &um;
+        w.n_uid_map = 1;
+        w.gid_map = &gm;
+        w.n_gid_map = 1;
+        w.root_writable = true;
+        ck_assert_msg(create(&w, script, &id, &err) >= 0, "%s", err.msg);
+        ck_assert_msg(wait_host_file("shared/made"), "the payload made no file");
+        assert_host_owner("shared/made", u, g);
+
+        ck_assert_msg(berth_container_exec(store, id, &(struct berth_exec){ .args = exec_args },
+                                           &res, &err) >= 0,
+                      "%s", err.msg);
+        ck_assert_int_gt(asprintf(&want, "0:0\n0 %u 1\n", (unsigned)u), 0);
+        ck_assert_msg(res.exit_code == 0 && streq(res.output, want), "exec: %d '%s'", res.exit_code,
+                      res.output);
+        berth_exec_result_done(&res);
+        assert_host_owner("shared/by-exec", u, g);
+
+        (void)snprintf(p, sizeof(p), "%s/shared/stop", rootfs);
+        ck_assert_int_eq(write_file_atomic(p, "", 0, 0644), 0);
+        ck_assert_int_eq(finish(id, &log), 5);
+        assert_started_by(log, false);
+        assert_line(log, "id", "0:0");
+        free(want);
+        ck_assert_int_gt(asprintf(&want, "0 %u 1", (unsigned)u), 0);
+        assert_line(log, "uidmap", want);
+        free(want);
+        ck_assert_int_gt(asprintf(&want, "0 %u 10", (unsigned)g), 0);
+        assert_line(log, "gidmap", want);
+        assert_line(log, "ptmx", "yes");
+        assert_line(log, "null", "ok");
+        assert_line(log, "made", "ok");
+}
+END_TEST
+
+/* The narrowest maps: one uid, one gid. The container's devpts then goes without gid 5
+ * ("tty", which the namespace does not map), and its console still works; a cgroup
+ * namespace made by berth-init while it was the host's root is the container's, and
+ * cgroup2 mounts there. */
+START_TEST(test_userns_narrow_maps)
+{
+        static const char script[] =
+                INIT_SECCOMP "echo \"@id=$(id -u):$(id -g)\"; "
+                             "echo \"@tty=$(tty)\"; "
+                             /* The last: the host's /sys (bound, without a network
+                              * namespace) has its own /sys/fs/cgroup under it. */
+                             "echo \"@cgtype=$(grep ' /sys/fs/cgroup ' /proc/self/mountinfo | "
+                             "tail -n 1 | sed 's/.* - //' | cut -d' ' -f1)\"; "
+                             "echo \"@gidmap=$(awk '{print $1, $2, $3}' /proc/self/gid_map)\"";
+        uid_t u = unused_id() + 1;
+        struct berth_wl_idmap um = { 0, u, 1 }, gm = { 0, (gid_t)u, 1 };
+        _cleanup_free_ char *log = NULL, *want = NULL;
+        struct berth_workload w;
+
+        berth_workload_init(&w);
+        w.namespaces = BERTH_NS_USER;
+        w.uid_map = &um;
+        w.n_uid_map = 1;
+        w.gid_map = &gm;
+        w.n_gid_map = 1;
+        w.terminal = true;
+        w.cgroup_mount = true;
+        ck_assert_int_eq(run(&w, script, &log), 0);
+        assert_started_by(log, false);
+        assert_line(log, "id", "0:0");
+        assert_line(log, "tty", "/dev/console");
+        assert_line(log, "cgtype", "cgroup2");
+        ck_assert_int_gt(asprintf(&want, "0 %u 1", (unsigned)u), 0);
+        assert_line(log, "gidmap", want);
+}
+END_TEST
+
+/* The container's log at a host path of the user's: the payload's output (and berthd's
+ * lines) land there, rotated into <path>.1 beyond log_max; c->logfile is that path, and
+ * the files stay when the container goes (nothing of them in berth's state directory). */
+START_TEST(test_log_path)
+{
+        static const char script[] =
+                "i=0; while [ $i -lt 200 ]; do "
+                "echo \"@line$i=$i-padding-padding-padding-padding\"; i=$((i+1)); done; "
+                "echo @done=yes";
+        _cleanup_free_ char *log = NULL, *old_log = NULL;
+        char logs[600], path[700], old[710], state_logs[700];
+        struct berth_workload w;
+
+        (void)snprintf(logs, sizeof(logs), "%s/user-logs", dir);
+        ck_assert_int_eq(mkdir(logs, 0755), 0);
+        (void)snprintf(path, sizeof(path), "%s/app.log", logs);
+        (void)snprintf(old, sizeof(old), "%s.1", path);
+        berth_workload_init(&w);
+        w.log_path = path;
+        w.log_max = 4096;
+        ck_assert_int_eq(run(&w, script, &log), 0);
+        ck_assert_str_eq(last_logfile, path);
+        assert_line(log, "done", "yes");
+        ck_assert_msg(strstr(log, "process ended"), "berthd's lines are not in %s", path);
+        /* Rotated at least once (how often depends on how the output came in): the first
+         * lines are gone from the log, and <path>.1 has what was there at the last time. */
+        ck_assert_msg(!strstr(log, "container created"), "not rotated: %s", log);
+        ck_assert_int_ge(read_file(old, 1 << 20, &old_log, NULL), 0);
+        ck_assert_msg(strlen(old_log) > 0, "%s is empty", old);
+        /* Deleted, and both files are where they were (the deletion's line the last in
+         * it); none in berth's logs. */
+        free(log);
+        ck_assert_int_ge(read_file(path, 1 << 20, &log, NULL), 0);
+        ck_assert_msg(strstr(log, "container deleted"), "%s", log);
+        ck_assert_int_eq(access(old, F_OK), 0);
+        (void)snprintf(state_logs, sizeof(state_logs), "%s/state/logs", dir);
+        ck_assert_int_eq(dir_is_empty(state_logs), 1);
+}
+END_TEST
+
+/* uid_map, gid_map and log_path as the engine refuses them at create, naming the field,
+ * with nothing left of the container. */
+START_TEST(test_refused_maps_and_log_path)
+{
+        static const struct berth_wl_idmap root_u = { 0, 200000, 1 }, root_g = { 0, 200000, 10 },
+                                           zero = { 0, 200000, 0 }, no_root = { 1, 200000, 5 },
+                                           wraps = { 0, 4294967290u, 10 },
+                                           two[2] = { { 0, 200000, 10 }, { 5, 300000, 1 } };
+        struct {
+                bool userns;
+                const struct berth_wl_idmap *u, *g;
+                size_t nu, ng;
+                bool user_set;
+                uid_t uid;
+                const char *log_path, *want;
+                bool systemd;
+        } cases[] = {
+                { false, &root_u, &root_g, 1, 1, false, 0, NULL,
+                  "uid_map: the container has no user namespace" },
+                { true, &root_u, NULL, 1, 0, false, 0, NULL, "uid_map and gid_map go together" },
+                { true, &zero, &root_g, 1, 1, false, 0, NULL, "uid_map[0]: the count must be" },
+                { true, &no_root, &root_g, 1, 1, false, 0, NULL, "uid_map: maps no id to 0" },
+                { true, &wraps, &root_g, 1, 1, false, 0, NULL, "uid_map[0]: 0 4294967290 10 goes" },
+                { true, &root_u, two, 1, 2, false, 0, NULL, "gid_map[1]: its ids inside overlap" },
+                { true, &root_u, &root_g, 1, 1, true, 1000, NULL, "user: uid 1000 is not in" },
+                { true, &root_u, &root_g, 1, 1, false, 0, NULL,
+                  "uid_map: systemd needs the host's root", true },
+                { false, NULL, NULL, 0, 0, false, 0, "relative.log", "log_path 'relative.log'" },
+                { false, NULL, NULL, 0, 0, false, 0, "/tmp/../etc/x.log", "without '..'" },
+                { false, NULL, NULL, 0, 0, false, 0, "/nonexistent-berth-dir/x.log",
+                  "log_path '/nonexistent-berth-dir/x.log': its directory" },
+                { false, NULL, NULL, 0, 0, false, 0, "@link", "is a symbolic link" },
+                { false, NULL, NULL, 0, 0, false, 0, "@dir", "is not a regular file" },
+                { false, NULL, NULL, 0, 0, false, 0, "@state", "inside berth's state directory" },
+        };
+        char target[600], link[600], subdir[600], state_log[700];
+
+        (void)snprintf(target, sizeof(target), "%s/target.log", dir);
+        ck_assert_int_eq(write_file_atomic(target, "mine\n", 5, 0644), 0);
+        (void)snprintf(link, sizeof(link), "%s/link.log", dir);
+        ck_assert_int_eq(symlink(target, link), 0);
+        (void)snprintf(subdir, sizeof(subdir), "%s/a-dir", dir);
+        ck_assert_int_eq(mkdir(subdir, 0755), 0);
+        (void)snprintf(state_log, sizeof(state_log), "%s/state/x.log", dir);
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                struct berth_error err = {};
+                struct berth_workload w;
+                const char *lp = cases[i].log_path;
+                uint64_t id;
+
+                berth_workload_init(&w);
+                w.namespaces = cases[i].userns ? BERTH_NS_USER : 0;
+                w.uid_map = (struct berth_wl_idmap *)cases[i].u;
+                w.n_uid_map = cases[i].nu;
+                w.gid_map = (struct berth_wl_idmap *)cases[i].g;
+                w.n_gid_map = cases[i].ng;
+                w.user_set = cases[i].user_set;
+                w.systemd = cases[i].systemd;
+                w.uid = cases[i].uid;
+                w.log_path = !lp                   ? NULL
+                             : streq(lp, "@link")  ? link
+                             : streq(lp, "@dir")   ? subdir
+                             : streq(lp, "@state") ? state_log
+                                                   : (char *)lp;
+                ck_assert_int_lt(create(&w, "true", &id, &err), 0);
+                ck_assert_msg(strstr(err.msg, cases[i].want), "case %zu: want '%s', got '%s'", i,
+                              cases[i].want, err.msg);
+                ck_assert_int_lt(berth_container_find(store, "c", &id), 0);
+        }
+        /* The symlink's target is untouched. */
+        {
+                _cleanup_free_ char *t = NULL;
+                ck_assert_int_ge(read_file(target, 1024, &t, NULL), 0);
+                ck_assert_str_eq(t, "mine\n");
+        }
+        ck_assert_int_eq(test_count_container_cgroups(cg_parent), 0);
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
         tcase_add_unchecked_fixture(tc, build_rootfs, NULL);
@@ -449,6 +720,10 @@ static void add_tests(TCase *tc)
         tcase_add_test(tc, test_masked_and_read_only_paths);
         tcase_add_test(tc, test_cgroup_mount);
         tcase_add_test(tc, test_refused);
+        tcase_add_test(tc, test_userns_maps);
+        tcase_add_test(tc, test_userns_narrow_maps);
+        tcase_add_test(tc, test_log_path);
+        tcase_add_test(tc, test_refused_maps_and_log_path);
 }
 
 static Suite *oci_root_suite(void)

@@ -5,6 +5,9 @@
  * workload fields keeps its defaults, and each bad value is refused with a message
  * naming its field. The same for the exec spec (berth_exec_spec_to_json() →
  * berth_exec_spec_from_json()), whose pidfd and seccomp choice never travel in the JSON.
+ * The user namespace's maps: as the kernel takes them or refused naming the field, as
+ * text for /proc/PID/uid_map, from a workload (whose record keeps them, and log_path)
+ * into the launch.
  */
 #include "config.h"
 
@@ -18,7 +21,9 @@
 #include "launch-spec.h"
 #include "launch.h"
 #include "macro.h"
+#include "native.h"
 #include "strv.h"
+#include "workload.h"
 
 static void base_init(struct berth_launch *l)
 {
@@ -380,6 +385,232 @@ START_TEST(test_bad_cap_sets)
 }
 END_TEST
 
+/* ---- user namespace maps ------------------------------------------------------------ */
+
+static struct berth_launch_idmap *idmap_dup(const struct berth_launch_idmap *m, size_t n)
+{
+        struct berth_launch_idmap *c = calloc(n, sizeof(*c));
+
+        ck_assert_ptr_nonnull(c);
+        memcpy(c, m, n * sizeof(*c));
+        return c;
+}
+
+/* Both maps travel (each line in order), and the payload's ids in them pass. */
+START_TEST(test_idmap_round_trip)
+{
+        static const struct berth_launch_idmap u[] = { { 0, 100000, 1 }, { 1, 200000, 65535 } },
+                                               g[] = { { 0, 100000, 10 } };
+        struct berth_launch l, r;
+        json_t *j;
+
+        base_init(&l);
+        l.namespaces = LAUNCH_NS_USER;
+        l.uid_map = idmap_dup(u, 2);
+        l.n_uid_map = 2;
+        l.gid_map = idmap_dup(g, 1);
+        l.n_gid_map = 1;
+        l.uid = 65535;
+        l.gid = 9;
+        l.gids = calloc(1, sizeof(gid_t));
+        l.gids[0] = 5;
+        l.n_gids = 1;
+        j = berth_launch_to_json(&l);
+        ck_assert_ptr_nonnull(j);
+        ck_assert_uint_eq(json_array_size(json_object_get(j, "uid_map")), 2);
+        json_decref(j);
+        round_trip(&l, &r);
+        ck_assert_uint_eq(r.n_uid_map, 2);
+        ck_assert_uint_eq(r.n_gid_map, 1);
+        ck_assert_int_eq(memcmp(r.uid_map, u, sizeof(u)), 0);
+        ck_assert_int_eq(memcmp(r.gid_map, g, sizeof(g)), 0);
+        berth_launch_done(&l);
+        berth_launch_done(&r);
+
+        /* None: no key, and none back (the identity). */
+        base_init(&l);
+        l.namespaces = LAUNCH_NS_USER;
+        j = berth_launch_to_json(&l);
+        ck_assert_ptr_null(json_object_get(j, "uid_map"));
+        ck_assert_ptr_null(json_object_get(j, "gid_map"));
+        json_decref(j);
+        round_trip(&l, &r);
+        ck_assert(r.n_uid_map == 0 && !r.uid_map && r.n_gid_map == 0 && !r.gid_map);
+        berth_launch_done(&l);
+        berth_launch_done(&r);
+}
+END_TEST
+
+/* What the kernel would refuse (or berth-init could not use), named. Each case sets these
+ * keys (a JSON object) in a valid spec with a user namespace. */
+static const struct {
+        const char *set, *want;
+} bad_idmaps[] = {
+        { "{\"namespaces\":0,\"uid_map\":[[0,1000,1]],\"gid_map\":[[0,1000,1]]}",
+          "'uid_map' and 'gid_map' need the user namespace" },
+        { "{\"uid_map\":[[0,1000,1]]}", "'uid_map' and 'gid_map' go together" },
+        { "{\"uid_map\":{},\"gid_map\":[[0,1000,1]]}", "'uid_map' must be an array of at most" },
+        { "{\"uid_map\":[[0,1000]],\"gid_map\":[[0,1000,1]]}",
+          "'uid_map[0]' must be [inside, outside, count]" },
+        { "{\"uid_map\":[[0,-1,1]],\"gid_map\":[[0,1000,1]]}",
+          "'uid_map[0][1]' must be an integer from 0 to 4294967295" },
+        { "{\"uid_map\":[[0,1000,1]],\"gid_map\":[[0,\"1000\",1]]}", "'gid_map[0][1]'" },
+        { "{\"uid_map\":[[0,1000,0]],\"gid_map\":[[0,1000,1]]}",
+          "launch spec: uid_map[0]: the count must be at least 1" },
+        { "{\"uid_map\":[[0,4294967295,1]],\"gid_map\":[[0,1000,1]]}",
+          "uid_map[0]: 0 4294967295 1 goes beyond id 4294967294" },
+        { "{\"uid_map\":[[4294967290,0,6],[0,1,1]],\"gid_map\":[[0,1000,1]]}",
+          "uid_map[0]: 4294967290 0 6 goes beyond" },
+        { "{\"uid_map\":[[0,1000,10],[5,2000,1]],\"gid_map\":[[0,1000,1]]}",
+          "uid_map[1]: its ids inside overlap uid_map[0]'s" },
+        { "{\"uid_map\":[[0,1000,10],[10,1009,1]],\"gid_map\":[[0,1000,1]]}",
+          "uid_map[1]: its ids outside overlap uid_map[0]'s" },
+        { "{\"uid_map\":[[0,1000,1]],\"gid_map\":[[1,1000,1]]}",
+          "gid_map: maps no id to 0 inside" },
+        { "{\"uid_map\":[[0,1000,1]],\"gid_map\":[[0,1000,1]],\"uid\":1}",
+          "'uid' 1 is not in 'uid_map'" },
+        { "{\"uid_map\":[[0,1000,1]],\"gid_map\":[[0,1000,10]],\"gid\":10}",
+          "'gid' 10 is not in 'gid_map'" },
+        { "{\"uid_map\":[[0,1000,1]],\"gid_map\":[[0,1000,10]],\"gids\":[9,10]}",
+          "'gids[1]' 10 is not in 'gid_map'" },
+};
+
+START_TEST(test_bad_idmaps)
+{
+        struct berth_error err = {};
+        struct berth_launch l, r;
+        json_t *j, *set;
+        int ret;
+
+        base_init(&l);
+        l.namespaces = LAUNCH_NS_USER;
+        j = berth_launch_to_json(&l);
+        berth_launch_done(&l);
+        set = json_loads(bad_idmaps[_i].set, 0, NULL);
+        ck_assert_ptr_nonnull(set);
+        ck_assert_int_eq(json_object_update(j, set), 0);
+        json_decref(set);
+        ret = berth_launch_from_json(j, &r, &err);
+        json_decref(j);
+        ck_assert_int_eq(ret, -EINVAL);
+        ck_assert_msg(strncmp(err.msg, "launch spec: ", 13) == 0 &&
+                              strstr(err.msg, bad_idmaps[_i].want),
+                      "%s: want '%s', got '%s'", bad_idmaps[_i].set, bad_idmaps[_i].want, err.msg);
+}
+END_TEST
+
+/* More lines than the kernel takes, and a text beyond a page (one write(2) of the map). */
+START_TEST(test_idmap_limits)
+{
+        struct berth_launch_idmap m[LAUNCH_IDMAP_MAX + 1];
+        struct berth_error err = {};
+        _cleanup_free_ char *text = NULL;
+
+        for (uint32_t i = 0; i < ELEMENTSOF(m); i++)
+                m[i] = (struct berth_launch_idmap){ i, 1000 + i, 1 };
+        ck_assert_int_eq(berth_launch_idmap_check(m, LAUNCH_IDMAP_MAX, "uid_map", &err), 0);
+        ck_assert_int_eq(berth_launch_idmap_check(m, LAUNCH_IDMAP_MAX + 1, "uid_map", &err),
+                         -EINVAL);
+        ck_assert_str_eq(err.msg, "uid_map: 341 lines, more than the kernel's 340");
+        /* Long numbers: 340 lines of ~30 bytes. */
+        for (uint32_t i = 0; i < LAUNCH_IDMAP_MAX; i++)
+                m[i] = (struct berth_launch_idmap){ i == 0 ? 0 : 4000000000u + i, 3000000000u + i,
+                                                    1 };
+        ck_assert_int_eq(berth_launch_idmap_check(m, LAUNCH_IDMAP_MAX, "gid_map", &err), -EINVAL);
+        ck_assert_msg(strstr(err.msg, "gid_map: ") && strstr(err.msg, "bytes as text, the kernel "
+                                                                      "takes less than"),
+                      "%s", err.msg);
+
+        /* The text berthd writes. */
+        m[0] = (struct berth_launch_idmap){ 0, 100000, 1 };
+        m[1] = (struct berth_launch_idmap){ 1, 4294967293u, 2 };
+        text = berth_launch_idmap_format(m, 2);
+        ck_assert_str_eq(text, "0 100000 1\n1 4294967293 2\n");
+        ck_assert_int_eq(berth_launch_idmap_check(m, 2, "uid_map", &err), 0);
+        free(text);
+        text = berth_launch_idmap_format(NULL, 0);
+        ck_assert_str_eq(text, "0 0 4294967295\n");
+        ck_assert(berth_launch_idmap_maps(NULL, 0, 4242));
+        ck_assert(berth_launch_idmap_maps(m, 2, 2));
+        ck_assert(!berth_launch_idmap_maps(m, 2, 3));
+}
+END_TEST
+
+/* The workload's record keeps the maps and log_path (src/core/workload.c), and the native
+ * engine gives the maps to the launch with a user namespace only. */
+START_TEST(test_workload_idmaps)
+{
+        struct berth_wl_idmap u[] = { { 0, 100000, 1 }, { 1, 300000, 10 } },
+                              g[] = { { 0, 100000, 10 } };
+        char *args[] = { (char *)"sh", NULL };
+        struct berth_workload w, back, copy;
+        struct berth_error err = {};
+        struct berth_launch l;
+        json_t *j;
+
+        berth_workload_init(&w);
+        w.args = args;
+        w.namespaces = BERTH_NS_USER;
+        w.uid_map = u;
+        w.n_uid_map = 2;
+        w.gid_map = g;
+        w.n_gid_map = 1;
+        w.log_path = (char *)"/var/log/app/console.log";
+        j = berth_workload_to_json(&w);
+        ck_assert_ptr_nonnull(j);
+        berth_workload_init(&back);
+        ck_assert_msg(berth_workload_from_json(j, &back, &err) >= 0, "%s", err.msg);
+        json_decref(j);
+        ck_assert_uint_eq(back.n_uid_map, 2);
+        ck_assert_uint_eq(back.n_gid_map, 1);
+        ck_assert_int_eq(memcmp(back.uid_map, u, sizeof(u)), 0);
+        ck_assert_int_eq(memcmp(back.gid_map, g, sizeof(g)), 0);
+        ck_assert_str_eq(back.log_path, "/var/log/app/console.log");
+        ck_assert_int_ge(berth_workload_copy(&copy, &back), 0);
+        ck_assert_uint_eq(copy.n_uid_map, 2);
+        ck_assert_int_eq(memcmp(copy.uid_map, u, sizeof(u)), 0);
+        ck_assert_str_eq(copy.log_path, "/var/log/app/console.log");
+        berth_workload_done(&copy);
+
+        ck_assert_msg(berth_native_launch_from_workload(
+                              &(struct berth_native_launch_in){
+                                      .w = &back,
+                                      .id = 3,
+                                      .rootfs = "/srv/root",
+                                      .staging = "/run/berth/staging",
+                                      .exec_path = strdup("/bin/sh"),
+                                      .machine_id = "0123456789abcdef0123456789abcdef",
+                              },
+                              &l, &err) >= 0,
+                      "%s", err.msg);
+        ck_assert_uint_eq(l.namespaces, LAUNCH_NS_USER);
+        ck_assert_uint_eq(l.n_uid_map, 2);
+        ck_assert_uint_eq(l.uid_map[1].inside, 1);
+        ck_assert_uint_eq(l.uid_map[1].outside, 300000);
+        ck_assert_uint_eq(l.uid_map[1].count, 10);
+        ck_assert_uint_eq(l.n_gid_map, 1);
+        ck_assert_uint_eq(l.gid_map[0].count, 10);
+        berth_launch_done(&l);
+
+        /* Without the user namespace, no maps (native_validate() refuses such a workload). */
+        back.namespaces = 0;
+        ck_assert_msg(berth_native_launch_from_workload(
+                              &(struct berth_native_launch_in){
+                                      .w = &back,
+                                      .id = 3,
+                                      .rootfs = "/srv/root",
+                                      .staging = "/run/berth/staging",
+                                      .exec_path = strdup("/bin/sh"),
+                                      .machine_id = "0123456789abcdef0123456789abcdef",
+                              },
+                              &l, &err) >= 0,
+                      "%s", err.msg);
+        ck_assert(l.n_uid_map == 0 && !l.uid_map && l.n_gid_map == 0 && !l.gid_map);
+        berth_launch_done(&l);
+        berth_workload_done(&back);
+}
+END_TEST
+
 /* ---- the exec spec ----------------------------------------------------------------- */
 
 static void exec_init(struct berth_exec_spec *s)
@@ -567,6 +798,10 @@ static Suite *launch_spec_suite(void)
         tcase_add_test(tc, test_mount_destination_slash);
         tcase_add_loop_test(tc, test_bad_values, 0, ELEMENTSOF(bad_cases));
         tcase_add_test(tc, test_bad_cap_sets);
+        tcase_add_test(tc, test_idmap_round_trip);
+        tcase_add_loop_test(tc, test_bad_idmaps, 0, ELEMENTSOF(bad_idmaps));
+        tcase_add_test(tc, test_idmap_limits);
+        tcase_add_test(tc, test_workload_idmaps);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("exec");
