@@ -29,6 +29,7 @@
 #include "metrics.h"
 #include "pod.h"
 #include "pods-api.h"
+#include "oci-events.h"
 #include "ocicontainer-api.h"
 #include "ocicontainer.h"
 #include "srcapp-api.h"
@@ -73,6 +74,7 @@ struct berthd {
         char src_off[256];
         struct berth_srcapp_api srcapp_api;
         struct oci_containers *oci;
+        struct oci_events *oci_events;
         struct berth_ocicontainer_api oci_api;
         struct berth_docs docs;
         struct berth_metrics metrics;
@@ -542,6 +544,11 @@ static int start_oci(struct berthd *d)
                 &d->oci);
         if (r >= 0)
                 r = oci_containers_start(d->oci);
+        if (r >= 0)
+                r = oci_events_new(&(struct oci_events_config){ .store = d->store },
+                                   &d->oci_events);
+        if (r >= 0)
+                r = oci_events_start(d->oci_events);
         if (r < 0)
                 return log_error_errno(r, "Failed to start the OCIContainer door: %m");
         return 0;
@@ -597,6 +604,7 @@ static int add_apis(struct berthd *d)
                             d->cfg->max_body);
         berth_srcapp_api_init(&d->srcapp_api, d->src, d->src_off);
         berth_ocicontainer_api_init(&d->oci_api, d->oci, d->cfg->max_body);
+        berth_ocicontainer_api_set_events(&d->oci_api, d->oci_events);
         berth_docs_init(&d->docs);
         berth_metrics_init(&d->metrics, d->store, d->router);
         if (berth_http_router_add_api(d->router, &d->imageapi.http) < 0 ||
@@ -727,6 +735,7 @@ static void berthd_done(struct berthd *d)
         d->server = NULL;
         berth_http_router_free(d->router);
         /* Its reaper has seen the bus close; it goes before the store. */
+        d->oci_events = oci_events_free(d->oci_events);
         d->oci = oci_containers_free(d->oci);
         berth_pods_free(d->pods);
         d->pods = NULL;

@@ -93,6 +93,89 @@ static int root_origin(const struct berth_container *c, char *buf, size_t size)
         return snprintf(buf, size, "root_path '%s'", c->w.root_path ? c->w.root_path : "");
 }
 
+/* The bind mount of w whose destination holds path (the longest), or NULL; *ret_rest is
+ * what of path is below its destination ("" for the destination itself). */
+static const struct berth_wl_mount *bind_of(const struct berth_workload *w, const char *path,
+                                            const char **ret_rest)
+{
+        const struct berth_wl_mount *best = NULL;
+        size_t best_n = 0;
+
+        for (size_t i = 0; i < w->n_mounts; i++) {
+                const struct berth_wl_mount *m = &w->mounts[i];
+                size_t n = strlen(m->destination);
+
+                if (m->kind == BERTH_WL_BIND && n > best_n &&
+                    strncmp(path, m->destination, n) == 0 && (path[n] == '/' || path[n] == 0)) {
+                        best = m;
+                        best_n = n;
+                }
+        }
+        *ret_rest = path + best_n;
+        return best;
+}
+
+/* Open path (absolute) as the container will see it once its bind mounts are made:
+ * below the bind that holds it, in that bind's source; else in the root, where a link
+ * on the way may lead into a bind (a merged /usr's /bin -> usr/bin). A link whose
+ * target has ".." is not followed here (-ENOENT: not found before the start). Returns
+ * an O_PATH fd / -errno. */
+static int open_in_container(const struct berth_workload *w, int root, const char *path)
+{
+        char buf[PATH_MAX];
+
+        if (strlen(path) >= sizeof(buf))
+                return -ENAMETOOLONG;
+        strcpy(buf, path);
+        for (int hops = 0; hops < 40; hops++) {
+                const char *rest;
+                const struct berth_wl_mount *m = bind_of(w, buf, &rest);
+                bool relinked = false;
+                size_t i = 1;
+
+                if (m) {
+                        _cleanup_close_ int src = open(m->source, O_PATH | O_CLOEXEC);
+
+                        if (src < 0)
+                                return -errno;
+                        return *rest ? open_in_root(src, rest, O_PATH, 0) : TAKE_FD(src);
+                }
+                /* The first component that is a link, replaced by its target. */
+                while (!relinked) {
+                        size_t end = i + strcspn(buf + i, "/");
+                        char c = buf[end], target[PATH_MAX], next[PATH_MAX];
+                        _cleanup_close_ int fd = -EBADF;
+                        struct stat st;
+                        ssize_t n;
+
+                        buf[end] = 0;
+                        fd = open_in_root(root, buf, O_PATH | O_NOFOLLOW, 0);
+                        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISLNK(st.st_mode)) {
+                                buf[end] = c;
+                                if (fd < 0 || c == 0)
+                                        return fd < 0 ? fd : open_in_root(root, buf, O_PATH, 0);
+                                i = end + 1;
+                                continue;
+                        }
+                        n = readlinkat(fd, "", target, sizeof(target) - 1);
+                        if (n <= 0)
+                                return -ENOENT;
+                        target[n] = 0;
+                        if (strstr(target, ".."))
+                                return -ENOENT;
+                        /* Relative to the link's directory (buf up to its last '/'). */
+                        *strrchr(buf, '/') = 0;
+                        if (snprintf(next, sizeof(next), "%s/%s%s%s", target[0] == '/' ? "" : buf,
+                                     target[0] == '/' ? target + 1 : target, c ? "/" : "",
+                                     c ? buf + end + 1 : "") >= (int)sizeof(next))
+                                return -ENAMETOOLONG;
+                        strcpy(buf, next);
+                        relinked = true;
+                }
+        }
+        return -ELOOP;
+}
+
 /* Resolve args[0] inside the container's root the way execvp() will after
  * pivot_root: a path with a slash as is, a bare name along PATH. */
 int native_resolve_exec(const struct berth_container *c, char **ret, struct berth_error *err)
@@ -132,7 +215,7 @@ int native_resolve_exec(const struct berth_container *c, char **ret, struct bert
                         free(cand);
                         cand = abs;
                 }
-                fd = open_in_root(root, cand, O_PATH, 0);
+                fd = open_in_container(&c->w, root, cand);
                 if (fd < 0 || fstat(fd, &st) < 0)
                         continue;
                 if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111)) {

@@ -40,6 +40,12 @@ struct berth_http_transport {
         int (*stream_begin)(void *conn, int status, const struct berth_http_header *headers,
                             size_t n_headers);
         int (*stream_write)(void *conn, const void *buf, size_t len);
+        /* Hand the connection over for a protocol upgrade (a websocket): a socket of the
+         * caller's own (a new fd) and a copy of the bytes read past the request head
+         * (NULL when none). The transport sends nothing more on it, and closes it once
+         * the handler returns. -EOPNOTSUPP where it cannot (TLS: civetweb keeps the
+         * stream); NULL: the same. */
+        int (*take_over)(void *conn, int *ret_fd, char **ret_rest, size_t *ret_n_rest);
 };
 
 /* An API (front door): its routes and how it shapes error bodies. */
@@ -189,6 +195,65 @@ const char *berth_http_header(struct berth_http_request *req, const char *name);
  * has gone. */
 int berth_http_stream_begin(struct berth_http_request *req, int status, const char *content_type);
 int berth_http_stream_write(struct berth_http_request *req, const void *buf, size_t len);
+
+/* ---- websockets (RFC 6455) ---------------------------------------------------------- */
+
+/*
+ * A websocket on a GET route, served by berth itself on the connection its transport
+ * hands over (the unix socket and plain http; not https). The handler that accepts one
+ * holds its thread for the connection's life, as an /events stream does: the route's
+ * door caps how many it takes. Frames from the client must be masked, messages are text
+ * (UTF-8) of at most max_message bytes, fragmented or not; pings are answered, and a
+ * close is answered and ends the connection. What breaks the protocol closes it with
+ * 1002 (1003 for a binary message, 1007 for text that is not UTF-8, 1009 for one that
+ * is too long).
+ */
+struct berth_http_websocket;
+
+struct berth_http_websocket_config {
+        /* The subprotocols spoken (NULL-terminated, may be NULL): the first that the
+         * client offers is echoed; none offered, none echoed; only unknown ones: 400. */
+        const char *const *subprotocols;
+        size_t max_message; /* 0: 64 KiB */
+        /* Bytes sent and not yet read by the client beyond which it is too slow and the
+         * connection is dropped (0: 1 MiB). */
+        size_t max_queue;
+        /* After this long without a frame from the client, a ping; as long again without
+         * one: closed (1001). 0: 30 s. */
+        unsigned ping_ms;
+};
+
+/* The upgrade of the request (a GET, admitted by the router): the handshake is checked
+ * (400; 426 without "Upgrade: websocket" or for another version than 13), the connection
+ * taken over from its transport (501 where it cannot be) and 101 sent. 0 with *ret, or
+ * -errno once an error was replied (or, past the take-over, once the connection is
+ * dropped: out of memory, a client that takes no 101). */
+int berth_http_websocket_accept(struct berth_http_request *req,
+                                const struct berth_http_websocket_config *cfg,
+                                struct berth_http_websocket **ret);
+/* The subprotocol echoed (one of cfg's), or NULL. */
+const char *berth_http_websocket_subprotocol(const struct berth_http_websocket *ws);
+
+/* A text message: text is NUL-terminated (len bytes, UTF-8, without NULs it may still
+ * hold). < 0 closes the connection with 1011. */
+typedef int (*berth_http_websocket_text_fn)(struct berth_http_websocket *ws, const char *text,
+                                            size_t len, void *userdata);
+/* Serve the connection in the calling thread until it closes; each text message goes
+ * to fn in turn. Returns the close code sent or received (1006 when the connection just
+ * ended). */
+int berth_http_websocket_run(struct berth_http_websocket *ws, berth_http_websocket_text_fn fn,
+                             void *userdata);
+/* Send a text message, from any thread, until the websocket is freed: it never blocks
+ * (what the socket does not take at once waits in the websocket's queue). -EPIPE once
+ * closing, -ENOBUFS when the client is too slow (the connection is then dropped),
+ * -ENOMEM. */
+int berth_http_websocket_send_text(struct berth_http_websocket *ws, const char *text, size_t len);
+/* Begin the closing handshake from any thread (a code an endpoint may send; the reason
+ * at most 123 bytes of UTF-8): run() returns once the client answers, or after a
+ * second. Later calls do nothing. */
+void berth_http_websocket_close(struct berth_http_websocket *ws, unsigned code, const char *reason);
+/* The connection closed (nothing is sent past this), memory freed. NULL. */
+struct berth_http_websocket *berth_http_websocket_free(struct berth_http_websocket *ws);
 
 /* ---- query strings ------------------------------------------------------------- */
 

@@ -49,6 +49,8 @@ int berth_http_status_from_errno(int r)
 const char *berth_http_reason(int status)
 {
         switch (status) {
+        case 101:
+                return "Switching Protocols";
         case 200:
                 return "OK";
         case 201:
@@ -77,6 +79,8 @@ const char *berth_http_reason(int status)
                 return "Unsupported Media Type";
         case 422:
                 return "Unprocessable Entity";
+        case 426:
+                return "Upgrade Required";
         case 431:
                 return "Request Header Fields Too Large";
         case 500:

@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <civetweb.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -160,6 +161,69 @@ static int cw_stream_write(void *conn, const void *buf, size_t len)
         return mg_write(conn, buf, len) == (int)len ? 0 : -EPIPE;
 }
 
+DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
+
+/* Is fd the TCP connection from remote:remote_port to our server_port? */
+static bool is_connection(int fd, const struct in_addr *remote, int remote_port, int server_port)
+{
+        struct sockaddr_in local, peer;
+        socklen_t ll = sizeof(local), pl = sizeof(peer);
+        int type = 0, listening = 1;
+        socklen_t tl = sizeof(type), al = sizeof(listening);
+
+        return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) == 0 && type == SOCK_STREAM &&
+               getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &al) == 0 && !listening &&
+               getsockname(fd, (struct sockaddr *)&local, &ll) == 0 &&
+               local.sin_family == AF_INET && ntohs(local.sin_port) == server_port &&
+               getpeername(fd, (struct sockaddr *)&peer, &pl) == 0 && peer.sin_family == AF_INET &&
+               ntohs(peer.sin_port) == remote_port && peer.sin_addr.s_addr == remote->s_addr;
+}
+
+/* A websocket is framed by berth (websocket.c), on the socket itself: civetweb 1.15
+ * reads nothing past a GET's head for a handler, and has no call that gives a
+ * connection's socket. The socket is found among the process's by its addresses (unique
+ * for a TCP connection) and duplicated; civetweb's worker stays in the handler, so
+ * nothing else uses the connection until it returns, and civetweb closes its own
+ * descriptor then (keep-alive is off). A client sends nothing after its handshake until
+ * it has the 101 (RFC 6455 §4.1): civetweb has buffered nothing of it. Over TLS the
+ * stream is civetweb's: -EOPNOTSUPP.
+ *
+ * Other descriptors are only asked about, never duplicated: closing a duplicate of a
+ * file would drop the POSIX locks the process holds on it (SQLite's). The one that
+ * matches is this worker's connection, which nothing closes while the handler runs. */
+static int cw_take_over(void *conn, int *ret_fd, char **ret_rest, size_t *ret_n_rest)
+{
+        const struct mg_request_info *ri = mg_get_request_info(conn);
+        _cleanup_(closedirp) DIR *d = NULL;
+        struct in_addr remote;
+        struct dirent *de;
+
+        if (ri->is_ssl)
+                return -EOPNOTSUPP;
+        if (inet_pton(AF_INET, ri->remote_addr, &remote) != 1)
+                return -EAFNOSUPPORT;
+        d = opendir("/proc/self/fd");
+        if (!d)
+                return -errno;
+        while ((de = readdir(d))) {
+                int fd, n;
+
+                if (de->d_name[0] == '.' || (n = atoi(de->d_name)) < 0 || n == dirfd(d))
+                        continue;
+                if (!is_connection(n, &remote, ri->remote_port, ri->server_port))
+                        continue;
+                fd = fcntl(n, F_DUPFD_CLOEXEC, 3);
+                if (fd < 0)
+                        return -errno;
+                mg_disable_connection_keep_alive(conn);
+                *ret_fd = fd;
+                *ret_rest = NULL;
+                *ret_n_rest = 0;
+                return 0;
+        }
+        return -ENOTCONN;
+}
+
 static const struct berth_http_transport civetweb_transport = {
         .name = "civetweb",
         .read = cw_read,
@@ -167,6 +231,7 @@ static const struct berth_http_transport civetweb_transport = {
         .header = cw_header,
         .stream_begin = cw_stream_begin,
         .stream_write = cw_stream_write,
+        .take_over = cw_take_over,
 };
 
 static int handle(struct mg_connection *conn, void *userdata)
@@ -200,6 +265,16 @@ static int handle(struct mg_connection *conn, void *userdata)
         berth_http_dispatch(c->router, &req);
         mg_set_user_connection_data(conn, NULL);
         return req.status ? req.status : 500;
+}
+
+/* civetweb 1.15 answers a websocket handshake itself when a websocket handler is
+ * registered for the path, and 404 when none is, before a request handler runs: an
+ * upgrade goes to the router from here, before civetweb looks at it. */
+static int begin_request(struct mg_connection *conn)
+{
+        if (!mg_get_header(conn, "Upgrade"))
+                return 0;
+        return handle(conn, mg_get_user_data(mg_get_context(conn)));
 }
 
 static int log_message(const struct mg_connection *conn, const char *message)
@@ -257,7 +332,9 @@ int berth_http_civetweb_start(const struct berth_http_listen *cfg, struct berth_
         char host[64], tls_host[64], ports[256] = "", threads[16], maxhdr[32], pem_path[64] = "",
                                      timeout[16];
         const char *opts[32];
-        struct mg_callbacks cb = { .log_message = log_message, .http_error = http_error };
+        struct mg_callbacks cb = { .begin_request = begin_request,
+                                   .log_message = log_message,
+                                   .http_error = http_error };
         struct mg_init_data init = { .callbacks = &cb };
         char etext[256] = "";
         unsigned ecode = 0;

@@ -249,6 +249,33 @@ static int unix_stream_write(void *conn, const void *buf, size_t len)
         return send_all(c->fd, buf, len);
 }
 
+/* The connection for a websocket (http.h): a duplicate of the socket, and what was
+ * read past the request head. The connection thread closes its own descriptor once the
+ * handler returns. */
+static int unix_take_over(void *conn, int *ret_fd, char **ret_rest, size_t *ret_n_rest)
+{
+        struct uconn *c = conn;
+        size_t n = c->len - c->pos;
+        _cleanup_free_ char *rest = NULL;
+        int fd;
+
+        if (n > 0) {
+                rest = malloc(n);
+                if (!rest)
+                        return -ENOMEM;
+                memcpy(rest, c->buf + c->pos, n);
+        }
+        fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+                return -errno;
+        c->pos = c->len;
+        c->keep_alive = false;
+        *ret_fd = fd;
+        *ret_rest = TAKE_PTR(rest);
+        *ret_n_rest = n;
+        return 0;
+}
+
 static const struct berth_http_transport unix_transport = {
         .name = "unix",
         .unix_socket = true,
@@ -257,6 +284,7 @@ static const struct berth_http_transport unix_transport = {
         .header = unix_header,
         .stream_begin = unix_stream_begin,
         .stream_write = unix_stream_write,
+        .take_over = unix_take_over,
 };
 
 /* A request that cannot be served: the reply, and the connection ends. */

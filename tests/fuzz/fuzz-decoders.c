@@ -2,7 +2,8 @@
 /*
  * libFuzzer target for every request decoder, the command-line splitter, the
  * mount-option parser, the unix socket's HTTP request parser, berth-init's launch and
- * exec specs, and compose documents (YAML, and JSON as a pod's fileContents). The first
+ * exec specs, compose documents (YAML, and JSON as a pod's fileContents), JSON-RPC
+ * requests and OCI bundles' config.json (org.rdk.OCIContainer). The first
  * byte picks the decoder; the rest is its input (JSON for the decoders, text for the
  * others). Seeds: the request examples of the OpenAPI document, valid launch and exec
  * specs and compose documents (tests/fuzz/make-corpus.py). `make fuzz` runs it; with
@@ -12,18 +13,24 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cmdline.h"
 #include "compose.h"
 #include "container.h"
+#include "dobby-spec.h"
 #include "error.h"
 #include "imageapi-codec.h"
 #include "launch-spec.h"
 #include "launch.h"
 #include "macro.h"
+#include "jsonrpc.h"
 #include "mountopts.h"
+#include "oci-config.h"
 #include "request-parse.h"
 #include "strv.h"
 
@@ -241,6 +248,115 @@ static void decode_yaml(const char *text, size_t len)
         json_decref(j);
 }
 
+/* A JSON-RPC body: refused with one of the envelope's codes and a terminated message,
+ * or a request with a method; either way its reply encodes. */
+static void decode_jsonrpc(const char *text, size_t len)
+{
+        struct jsonrpc_request req = {};
+        struct jsonrpc_error e = {};
+        const char *m = NULL;
+        json_t *reply;
+        int r;
+
+        r = jsonrpc_request_parse(text, len, &req, &e);
+        if (r < 0) {
+                if (r == -ENOMEM)
+                        return;
+                if ((e.code != JSONRPC_PARSE_ERROR && e.code != JSONRPC_INVALID_REQUEST &&
+                     e.code != JSONRPC_INVALID_PARAMS) ||
+                    strlen(e.message) >= sizeof(e.message) || req.root)
+                        abort();
+                reply = jsonrpc_error_to_json(&e);
+                if (!reply)
+                        abort();
+                json_decref(reply);
+                jsonrpc_error_done(&e);
+                return;
+        }
+        if (!req.method)
+                abort();
+        (void)jsonrpc_thunder_method(req.method, "org.rdk.OCIContainer", 1, &m);
+        reply = jsonrpc_result_new(req.id, json_true());
+        if (!reply)
+                abort();
+        json_decref(reply);
+        jsonrpc_request_done(&req);
+}
+
+static char bundle[300];
+
+/* An OCI config.json, on a bundle of this program's own (an empty rootfs): refused with
+ * a message of its own, or translated into a workload that records and reloads. */
+static void decode_oci(const char *text, size_t len)
+{
+        struct berth_workload w, w2;
+        struct berth_error err = {};
+        json_t *j, *ann = NULL, *rec;
+        int r;
+
+        if (!bundle[0]) {
+                char root[320];
+                /* In run.sh's directory, which it removes (libFuzzer's exit runs no
+                 * atexit handler). */
+                const char *dir = getenv("BERTH_FUZZ_DIR");
+
+                (void)snprintf(bundle, sizeof(bundle), "%s/bundle-XXXXXX",
+                               dir && *dir ? dir : "/tmp");
+                if (!mkdtemp(bundle))
+                        abort();
+                (void)snprintf(root, sizeof(root), "%s/rootfs", bundle);
+                if (mkdir(root, 0755) < 0)
+                        abort();
+        }
+        j = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
+        if (!j)
+                return;
+        r = oci_config_to_workload(bundle, j, &(struct oci_overrides){}, &w, &ann, &err);
+        json_decref(j);
+        if (r < 0) {
+                if ((r != -EINVAL && r != -EOPNOTSUPP && r != -ENOMEM) || err.code != r ||
+                    !err.msg[0] || strlen(err.msg) >= sizeof(err.msg) || ann)
+                        abort();
+                return;
+        }
+        rec = berth_workload_to_json(&w);
+        if (!rec || berth_workload_from_json(rec, &w2, &err) < 0)
+                abort();
+        json_decref(rec);
+        berth_workload_done(&w2);
+        berth_workload_done(&w);
+        json_decref(ann);
+}
+
+/* A Dobby legacy spec: refused with a message of its own, or a workload that records
+ * and reloads. Pure (dobby-spec.h): no root is made. */
+static void decode_dobby(const char *text, size_t len)
+{
+        const struct dobby_host host = { .ncpus = 2, .cgroup2 = true };
+        struct dobby_spec spec = {};
+        struct berth_workload w2;
+        struct berth_error err = {};
+        json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL), *rec;
+        int r;
+
+        if (!j)
+                return;
+        r = dobby_spec_translate(j, NULL, &host, &spec, &err);
+        json_decref(j);
+        if (r < 0) {
+                if ((r != -EINVAL && r != -EOPNOTSUPP && r != -ENOMEM) || err.code != r ||
+                    !err.msg[0] || strlen(err.msg) >= sizeof(err.msg))
+                        abort();
+                return;
+        }
+        rec = berth_workload_to_json(&spec.w);
+        if (!rec || berth_workload_from_json(rec, &w2, &err) < 0)
+                abort();
+        json_decref(rec);
+        berth_workload_done(&w2);
+        dobby_spec_done(&spec);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         unsigned which;
@@ -248,7 +364,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         if (size < 1 || size > (1 << 16))
                 return 0;
-        which = data[0] % 13;
+        which = data[0] % 16;
         text = malloc(size);
         if (!text)
                 return 0;
@@ -283,6 +399,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 decode_exec(text, size - 1);
         else if (which == 11)
                 decode_yaml(text, size - 1);
+        else if (which == 13)
+                decode_jsonrpc(text, size - 1);
+        else if (which == 14)
+                decode_oci(text, size - 1);
+        else if (which == 15)
+                decode_dobby(text, size - 1);
         else if (which == 12) {
                 json_t *j = json_loadb(text, size - 1, JSON_REJECT_DUPLICATES, NULL);
                 if (j)

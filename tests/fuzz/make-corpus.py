@@ -32,7 +32,12 @@ EXTRA = [
     (8, b"POST /imageapi/v1/mount?id=1 HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n"),
     (8, b"GET /events HTTP/1.1\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n"),
     (8, b"1a;ext=1"),
+    (13, b'{"jsonrpc":"2.0","id":3,"method":"org.rdk.OCIContainer.1.listContainers"}'),
+    (13, b'{"jsonrpc":"2.0","id":3,"method":"org.rdk.OCIContainer.1.executeCommand",'
+         b'"params":{"containerId":"SleepTest","options":"","command":"ls"}}'),
+    (13, b'[{"jsonrpc":"2.0","id":"a","method":"x","params":[1]}]'),
 ]
+OCI_FIXTURES = ["crun-spec.json", "umoci.json"]  # tests/unit/oci-fixtures, selector 14
 
 LAUNCH, EXEC = 9, 10
 CAPS_DEFAULT, CAPS_SYSTEMD = 0xA80425FB, 0xFCECAFFF  # BERTH_CAPS_* (launch-spec.h)
@@ -235,6 +240,15 @@ def main():
         with open(os.path.join(out, "%d-extra-%d" % (which, i)), "wb") as f:
             f.write(bytes([which]) + text)
     top = os.path.dirname(os.path.dirname(os.path.abspath(sys.argv[2])))
+    dobby = os.path.join(top, "tests", "unit", "dobby-fixtures", "seed-004.json")
+    if os.path.exists(dobby):  # selector 15
+        with open(dobby, "rb") as src, open(os.path.join(out, "15-dobby-seed"), "wb") as f:
+            f.write(bytes([15]) + src.read())
+    for name in OCI_FIXTURES:
+        path = os.path.join(top, "tests", "unit", "oci-fixtures", name)
+        if os.path.exists(path):
+            with open(path, "rb") as src, open(os.path.join(out, "14-oci-%s" % name), "wb") as f:
+                f.write(bytes([14]) + src.read())
     docs = compose_seeds(out, top)
     print("make-corpus.py: %d examples, %d specs, %d compose documents" % (n, len(SPECS), docs))
 

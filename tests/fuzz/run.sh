@@ -10,5 +10,6 @@ trap 'rm -rf "$work"' EXIT INT TERM
 python3 "$top/tests/fuzz/make-corpus.py" "$work/seeds" "$top/openapi/imageapi.yaml"
 mkdir -p "$work/corpus"
 # Findings (crash-*, leak-*, timeout-*) are kept in the build directory.
-./tests/fuzz/fuzz-decoders -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=1024 \
+# The OCI bundle the config.json decoder reads goes in work too (removed with it).
+BERTH_FUZZ_DIR=$work ./tests/fuzz/fuzz-decoders -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=1024 \
         -artifact_prefix=./fuzz- -print_final_stats=1 "$work/corpus" "$work/seeds"

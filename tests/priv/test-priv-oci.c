@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "harness-oci.h"
 #include "harness.h"
 #include "macro.h"
 
@@ -28,62 +29,18 @@ static char umoci_bundle[300]; /* umoci unpack of an image of the same rootfs */
 
 /* ---- bundles -------------------------------------------------------------------------- */
 
-/* The config.json of bundle, with process.args set to args (a JSON array). */
-static int set_args(const char *bundle, const char *args)
-{
-        char path[400];
-        json_auto_t *c = NULL, *a = json_loads(args, 0, NULL);
-
-        (void)snprintf(path, sizeof(path), "%s/config.json", bundle);
-        c = json_load_file(path, 0, NULL);
-        if (!c || !a || json_object_set(json_object_get(c, "process"), "args", a) < 0)
-                return -1;
-        return json_dump_file(c, path, JSON_INDENT(2));
-}
-
 /* The bundles, made by the first test's setup (in the run directory, which outlives
  * the forked tests): crun spec's config with its args changed, and umoci's unpack of
- * an OCI image of the same rootfs. */
+ * an OCI image of the same rootfs (tests/lib/harness-oci.h). */
 static void make_bundles(void)
 {
-        char rootfs[300], tar[400], layout[400], img[420], dst[400], cfg[400];
-        char *bb;
+        char cfg[400];
 
         (void)snprintf(cfg, sizeof(cfg), "%s/config.json", umoci_bundle);
         if (access(cfg, F_OK) == 0)
                 return;
-        bb = test_busybox_rootfs("boci-", rootfs, sizeof(rootfs));
-        ck_assert_ptr_nonnull(bb);
-        /* The rootfs copied in (a link out of the bundle is refused). */
-        (void)snprintf(dst, sizeof(dst), "%s/rootfs", crun_bundle);
-        ck_assert_int_eq(test_run((const char *[]){ "mkdir", "-p", crun_bundle, NULL }), 0);
-        ck_assert_int_eq(test_run((const char *[]){ "cp", "-a", rootfs, dst, NULL }), 0);
-        ck_assert_int_eq(
-                test_run((const char *[]){ "crun", "spec", "--bundle", crun_bundle, NULL }), 0);
-        ck_assert_int_eq(
-                set_args(crun_bundle, "[\"sh\", \"-c\", \"echo started; exec sleep 300\"]"), 0);
-        (void)snprintf(tar, sizeof(tar), "%s/layer.tar", work);
-        (void)snprintf(layout, sizeof(layout), "%s/layout", work);
-        (void)snprintf(img, sizeof(img), "%s:bb", layout);
-        ck_assert_int_eq(test_run((const char *[]){ "tar", "--numeric-owner", "-C", rootfs, "-cf",
-                                                    tar, ".", NULL }),
-                         0);
-        ck_assert_int_eq(test_run((const char *[]){ "umoci", "init", "--layout", layout, NULL }),
-                         0);
-        ck_assert_int_eq(test_run((const char *[]){ "umoci", "new", "--image", img, NULL }), 0);
-        ck_assert_int_eq(test_run((const char *[]){ "umoci", "raw", "add-layer", "--image", img,
-                                                    tar, NULL }),
-                         0);
-        ck_assert_int_eq(
-                test_run((const char *[]){ "umoci", "config", "--image", img, "--config.cmd", "sh",
-                                           "--config.cmd", "-c", "--config.cmd",
-                                           "echo umoci; exec sleep 300", NULL }),
-                0);
-        ck_assert_int_eq(
-                test_run((const char *[]){ "umoci", "unpack", "--image", img, umoci_bundle, NULL }),
-                0);
-        test_rm_rf(bb);
-        free(bb); /* test_tmpdir()'s copy */
+        test_oci_crun_bundle(crun_bundle, "[\"sh\", \"-c\", \"echo started; exec sleep 300\"]");
+        test_oci_umoci_bundle(umoci_bundle, work, "echo umoci; exec sleep 300");
 }
 
 /* ---- JSON-RPC ------------------------------------------------------------------------- */

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -471,8 +472,12 @@ START_TEST(test_methods_and_params_errors)
                      -32602, "params.x: unknown field", "5");
         assert_error("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"" M(
                              "startContainerFromDobbySpec") "\",\"params\":{\"containerId\":\"a\","
-                                                            "\"dobbySpec\":\"{}\"}}",
+                                                            "\"dobbySpec\":\"[1]\"}}",
                      -32602, "params.dobbySpec must be an object", "5");
+        assert_error("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"" M(
+                             "startContainerFromDobbySpec") "\",\"params\":{\"containerId\":\"a\","
+                                                            "\"dobbySpec\":\"{\\\"x\"}}",
+                     -32602, "params.dobbySpec: line 1", "5");
         assert_error("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"" M(
                              "executeCommand") "\",\"params\":{\"containerId\":\"a\",\"command\":"
                                                "\"ls\",\"timeout\":301}}",
@@ -526,7 +531,11 @@ START_TEST(test_unknown_containers)
         fails(M("resumeContainer"), "{\"containerId\":\"SleepTest\"}", "no container 'SleepTest'");
         fails(M("startContainerFromDobbySpec"),
               "{\"containerId\":\"SleepTest\",\"dobbySpec\":{\"version\":\"1.0\"}}",
-              "startContainerFromDobbySpec is not implemented yet");
+              "missing mandatory fields: args, user, memLimit");
+        /* A spec may come as a string that holds it (Thunder's documentation). */
+        fails(M("startContainerFromDobbySpec"),
+              "{\"containerId\":\"SleepTest\",\"dobbySpec\":\"{\\\"version\\\":\\\"2.0\\\"}\"}",
+              "version '2.0' is not supported");
 }
 END_TEST
 
@@ -789,6 +798,78 @@ START_TEST(test_foreign_and_ended)
 }
 END_TEST
 
+#define DOBBY_SPEC(extra)                                                                        \
+        "{\"version\":\"1.0\",\"args\":[\"sleep\",\"60\"],\"user\":{\"uid\":1000,\"gid\":1000}," \
+        "\"memLimit\":41943040" extra "}"
+
+static int dir_entries(const char *path)
+{
+        DIR *d = opendir(path);
+        struct dirent *de;
+        int n = 0;
+
+        if (!d)
+                return 0;
+        while ((de = readdir(d)))
+                n += !streq(de->d_name, ".") && !streq(de->d_name, "..");
+        closedir(d);
+        return n;
+}
+
+/* A Dobby spec's container has a root of its own in the state directory, which goes
+ * with it (stopped, failed to start, ended); one that restarts on failure stays through
+ * restart_max (10) failures and goes at the next. */
+START_TEST(test_dobby_roots)
+{
+        struct berth_error err = {};
+        char roots[600];
+        uint64_t id;
+        int i;
+
+        (void)snprintf(roots, sizeof(roots), "%s/oci-roots", dir);
+        json_decref(ok(M("startContainerFromDobbySpec"),
+                       "{\"containerId\":\"spec\",\"dobbySpec\":" DOBBY_SPEC("") "}"));
+        ck_assert_int_eq(dir_entries(roots), 1);
+        json_decref(ok(M("stopContainer"), "{\"containerId\":\"spec\",\"force\":true}"));
+        ck_assert_int_eq(dir_entries(roots), 0);
+        /* The engine cannot start it: no root is left. */
+        fails(M("startContainerFromDobbySpec"),
+              "{\"containerId\":\"spec\",\"command\":\"fail\",\"dobbySpec\":" DOBBY_SPEC("") "}",
+              "cannot start 'fail'");
+        ck_assert_int_eq(dir_entries(roots), 0);
+
+        json_decref(ok(M("startContainerFromDobbySpec"),
+                       "{\"containerId\":\"crashy\",\"dobbySpec\":" DOBBY_SPEC(
+                               ",\"restartOnCrash\":true") "}"));
+        ck_assert_int_eq(berth_container_find(store, "crashy", &id), 0);
+        for (i = 0; i <= 10; i++) {
+                /* What the engine's restart does (the fake engine has none). */
+                if (i > 0)
+                        ck_assert_int_eq(berth_container_set_state(store, id,
+                                                                   BERTH_CONTAINER_RUNNING, NULL,
+                                                                   NULL, &err),
+                                         0);
+                ck_assert_int_eq(berth_container_kill(store, id, SIGSEGV, &err), 0);
+                usleep(20 * 1000);
+        }
+        for (i = 0; i < 200 && berth_container_find(store, "crashy", &id) == 0; i++)
+                usleep(10 * 1000);
+        ck_assert_int_eq(berth_container_find(store, "crashy", &id), -ENOENT);
+        /* Gone for a call too, root and all. */
+        json_decref(ok(M("listContainers"), NULL));
+        ck_assert_int_eq(dir_entries(roots), 0);
+
+        /* One removed by another door: its root goes at the next call. */
+        json_decref(ok(M("startContainerFromDobbySpec"),
+                       "{\"containerId\":\"spec\",\"dobbySpec\":" DOBBY_SPEC("") "}"));
+        ck_assert_int_eq(berth_container_find(store, "spec", &id), 0);
+        ck_assert_int_eq(berth_store_delete(store, BERTH_OBJ_CONTAINER, id, true, NULL, NULL, &err),
+                         0);
+        json_decref(ok(M("listContainers"), NULL));
+        ck_assert_int_eq(dir_entries(roots), 0);
+}
+END_TEST
+
 START_TEST(test_pause_resume)
 {
         _cleanup_free_ char *b = make_bundle("b1", CONFIG("[\"sleep\",\"60\"]"));
@@ -1009,6 +1090,7 @@ static Suite *oci_suite(void)
         tcase_add_test(tc, test_token_and_size);
         tcase_add_test(tc, test_start_list_state_stop);
         tcase_add_test(tc, test_foreign_and_ended);
+        tcase_add_test(tc, test_dobby_roots);
         tcase_add_test(tc, test_pause_resume);
         tcase_add_test(tc, test_exec);
         tcase_add_test(tc, test_info_without_cgroups);

@@ -39,7 +39,10 @@ static json_t *event_json(const struct berth_event *e)
                 json_object_set_new(j, "name", json_string(e->name));
         if (e->state[0])
                 json_object_set_new(j, "state", json_string(e->state));
-        if (e->type == BERTH_OBJ_CONTAINER && !e->kind[0]) {
+        /* A container's end; org.rdk.OCIContainer's stop (kind "oci", oci-events.h) says
+         * it again for its descriptor. */
+        if (e->type == BERTH_OBJ_CONTAINER &&
+            (!e->kind[0] || (streq(e->kind, "oci") && streq(e->event, "stopped")))) {
                 json_object_set_new(j, "exit_code",
                                     e->exit_code >= 0 ? json_integer(e->exit_code) : json_null());
                 json_object_set_new(j, "signal", e->signal ? json_integer(e->signal) : json_null());

@@ -13,10 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include "cgroup.h"
 #include "container.h"
+#include "dobby-root.h"
+#include "dobby-spec.h"
 #include "error.h"
 #include "events.h"
 #include "fileio.h"
@@ -39,6 +42,12 @@
 #define REAPER_POLL_MS 250
 #define PARAM_MAX 4096
 
+/* A container of the door that restarts on failure, and how often it failed. */
+struct crashes {
+        uint64_t id;
+        unsigned n;
+};
+
 struct oci_containers {
         struct berth_store *store;
         const struct berth_cgroup_system *cgroups;
@@ -50,6 +59,21 @@ struct oci_containers {
         pthread_t reaper;
         bool reaper_running;
         bool stopping; /* atomic */
+        /* The roots of Dobby specs' containers (dobby-root.h): <state>/oci-roots, or
+         * NULL without a state directory. roots_lock is held while a root is made and by
+         * a sweep of the roots, which also keeps those in making: made, and not yet (or
+         * no longer) a container's. Taken before start_lock. */
+        char *roots;
+        pthread_mutex_t roots_lock;
+        char **making; /* roots_lock */
+        /* Held from the removal of a container to that of its root, so that a call that
+         * finds the container gone finds its root gone too (the reaper may have come
+         * first), and by a sweep of the roots. Taken after start_lock and roots_lock. */
+        pthread_mutex_t reap_lock;
+        /* The failures seen of containers that restart on failure (restartOnCrash). */
+        pthread_mutex_t crash_lock; /* taken inside the store's lock, never around it */
+        struct crashes *crashes;
+        size_t n_crashes;
 };
 
 const char *const oci_container_methods[] = {
@@ -117,9 +141,61 @@ static int ours_locked(const struct oci_containers *oc, const struct berth_conta
         return d < 0 ? -ENOENT : d;
 }
 
+/* ---- failures of containers that restart on failure ---------------------------------- */
+
+static struct crashes *crashes_find_locked(struct oci_containers *oc, uint64_t id)
+{
+        for (size_t i = 0; i < oc->n_crashes; i++)
+                if (oc->crashes[i].id == id)
+                        return &oc->crashes[i];
+        return NULL;
+}
+
+static unsigned crashes_of(struct oci_containers *oc, uint64_t id)
+{
+        struct crashes *k;
+        unsigned n;
+
+        pthread_mutex_lock(&oc->crash_lock);
+        k = crashes_find_locked(oc, id);
+        n = k ? k->n : 0;
+        pthread_mutex_unlock(&oc->crash_lock);
+        return n;
+}
+
+static void crashes_add(struct oci_containers *oc, uint64_t id)
+{
+        struct crashes *k, *n;
+
+        pthread_mutex_lock(&oc->crash_lock);
+        k = crashes_find_locked(oc, id);
+        if (!k) {
+                n = reallocarray(oc->crashes, oc->n_crashes + 1, sizeof(*n));
+                if (n) {
+                        oc->crashes = n;
+                        k = &n[oc->n_crashes++];
+                        *k = (struct crashes){ .id = id };
+                }
+        }
+        if (k)
+                k->n++;
+        pthread_mutex_unlock(&oc->crash_lock);
+}
+
+static void crashes_forget(struct oci_containers *oc, uint64_t id)
+{
+        struct crashes *k;
+
+        pthread_mutex_lock(&oc->crash_lock);
+        k = crashes_find_locked(oc, id);
+        if (k)
+                *k = oc->crashes[--oc->n_crashes];
+        pthread_mutex_unlock(&oc->crash_lock);
+}
+
 /* Has it ended, and will nothing start it again (the store's lock held)? A restart
  * policy that may still restart it keeps it (the native engine's rules, restart.c). */
-static bool ended_for_good(const struct berth_container *c)
+static bool ended_for_good(struct oci_containers *oc, const struct berth_container *c)
 {
         if (c->state != BERTH_CONTAINER_EXITED && c->state != BERTH_CONTAINER_DEAD)
                 return false;
@@ -127,7 +203,13 @@ static bool ended_for_good(const struct berth_container *c)
         case BERTH_RESTART_NO:
                 return true;
         case BERTH_RESTART_ON_FAILURE:
-                return c->stop_requested || (c->exit_code == 0 && c->signal == 0);
+                /* After restart_max restarts the engine gives up, which the door tells
+                 * from the failures it saw. FIXME: a failure whose event fell out of the
+                 * ring is not counted, a restarted berthd counts from 0 (as the engine
+                 * does), and a restart that could not start (the engine tries no more) is
+                 * one failure more, not the end: such a container stays until a stop. */
+                return c->stop_requested || (c->exit_code == 0 && c->signal == 0) ||
+                       (c->w.restart_max > 0 && crashes_of(oc, c->obj.id) > c->w.restart_max);
         case BERTH_RESTART_ALWAYS:
         case BERTH_RESTART_UNLESS_STOPPED:
         case _BERTH_RESTART_MAX:
@@ -158,30 +240,148 @@ static const char *thunder_state(enum berth_container_state s)
         }
 }
 
-/* Remove it if it is one of the door's and has ended for good. The plain delete refuses
- * a container that runs again meanwhile (a restart won the race). */
+/* ---- Dobby roots ---------------------------------------------------------------------- */
+
+/* Its Dobby root, when it has one: a copy, or NULL. */
+static char *root_of(struct oci_containers *oc, uint64_t id)
+{
+        struct berth_container *c;
+        char *root = NULL;
+
+        pthread_mutex_lock(&oc->store->lock);
+        c = berth_container_lookup_locked(oc->store, id);
+        if (c && dobby_root_is_below(oc->roots, c->w.root_path))
+                root = strdup(c->w.root_path);
+        pthread_mutex_unlock(&oc->store->lock);
+        return root;
+}
+
+/* The root of a container that is gone (NULL: none): its processes are, and its
+ * mounts were in its own namespace. */
+static void remove_root(struct oci_containers *oc, const char *root)
+{
+        int r;
+
+        if (!root)
+                return;
+        r = dobby_root_remove(oc->roots, root);
+        if (r < 0)
+                log_warning("OCIContainer: the root '%s' could not be removed: %s", root,
+                            strerror(-r));
+}
+
+struct roots_keep {
+        const struct oci_containers *oc;
+        char **keep;
+};
+
+static int visit_roots(struct berth_obj *o, void *userdata)
+{
+        struct roots_keep *k = userdata;
+        struct berth_container *c = berth_obj_to_container(o);
+
+        if (!dobby_root_is_below(k->oc->roots, c->w.root_path))
+                return 0;
+        return strv_extend(&k->keep, c->w.root_path);
+}
+
+/* Remove the roots that no container has: those of containers removed by another door
+ * (the ImageAPI), or left by a crash. */
+static void sweep_roots(struct oci_containers *oc)
+{
+        struct roots_keep k = { .oc = oc };
+        int r = 0;
+
+        if (!oc->roots)
+                return;
+        pthread_mutex_lock(&oc->roots_lock);
+        /* After a removal under way, which removes its root itself. Without the whole
+         * list, nothing can be told to be unused. */
+        pthread_mutex_lock(&oc->reap_lock);
+        STRV_FOREACH (m, oc->making)
+                if (r >= 0)
+                        r = strv_extend(&k.keep, *m);
+        if (r >= 0 && berth_store_visit_all(oc->store, BERTH_OBJ_CONTAINER, visit_roots, &k) >= 0)
+                dobby_roots_sweep(oc->roots, k.keep);
+        pthread_mutex_unlock(&oc->reap_lock);
+        pthread_mutex_unlock(&oc->roots_lock);
+        strv_free(k.keep);
+}
+
+/* Forget root among those in making (roots_lock taken here). */
+static void making_done(struct oci_containers *oc, const char *root)
+{
+        pthread_mutex_lock(&oc->roots_lock);
+        for (char **m = oc->making; m && *m; m++)
+                if (streq(*m, root)) {
+                        free(*m);
+                        memmove(m, m + 1, (strv_length(m + 1) + 1) * sizeof(char *));
+                        break;
+                }
+        pthread_mutex_unlock(&oc->roots_lock);
+}
+
+/* ---- reaping ---------------------------------------------------------------------------- */
+
+/* Delete it (force: SIGKILL first), and when it is gone, its root. reap_lock held. */
+static int delete_locked(struct oci_containers *oc, uint64_t id, bool force,
+                         struct berth_error *err)
+{
+        _cleanup_free_ char *root = root_of(oc, id);
+        int r;
+
+        r = berth_store_delete(oc->store, BERTH_OBJ_CONTAINER, id, force, NULL, NULL, err);
+        if (r >= 0) {
+                crashes_forget(oc, id);
+                remove_root(oc, root);
+        }
+        return r;
+}
+
+/* Remove it if it is one of the door's and has ended for good, and its root with it. The
+ * plain delete refuses a container that runs again meanwhile (a restart won the race).
+ * Called with start_lock held too: the root goes here, not by a sweep. */
 static void reap(struct oci_containers *oc, uint64_t id)
 {
         struct berth_store *s = oc->store;
         struct berth_error err = {};
         struct berth_container *c;
         bool ended;
-        int r;
+        int r = 0;
 
+        pthread_mutex_lock(&oc->reap_lock);
         pthread_mutex_lock(&s->lock);
         c = berth_container_lookup_locked(s, id);
-        ended = c && ours_locked(oc, c) >= 0 && ended_for_good(c);
+        ended = c && ours_locked(oc, c) >= 0 && ended_for_good(oc, c);
         pthread_mutex_unlock(&s->lock);
-        if (!ended)
-                return;
-        r = berth_store_delete(s, BERTH_OBJ_CONTAINER, id, /* force= */ false, NULL, NULL, &err);
+        if (ended)
+                r = delete_locked(oc, id, /* force= */ false, &err);
+        pthread_mutex_unlock(&oc->reap_lock);
         if (r < 0 && r != -ENOENT && r != -EBUSY)
                 log_warning("OCIContainer: container %llu has ended but could not be removed: %s",
                             (unsigned long long)id, err.msg);
 }
 
+/* A failure of one of the door's containers that restarts on failure, as its event tells
+ * it (a failed end is "dead"). */
+static void count_crash(struct oci_containers *oc, const struct berth_event *e)
+{
+        struct berth_container *c;
+        bool counts;
+
+        if (e->exit_code == 0 && e->signal == 0)
+                return;
+        pthread_mutex_lock(&oc->store->lock);
+        c = berth_container_lookup_locked(oc->store, e->id);
+        counts = c && ours_locked(oc, c) >= 0 && c->w.restart == BERTH_RESTART_ON_FAILURE &&
+                 !c->stop_requested;
+        pthread_mutex_unlock(&oc->store->lock);
+        if (counts)
+                crashes_add(oc, e->id);
+}
+
 struct ids {
-        const struct oci_containers *oc;
+        struct oci_containers *oc;
         uint64_t *ids;
         size_t n;
 };
@@ -192,7 +392,7 @@ static int visit_ended(struct berth_obj *o, void *userdata)
         struct berth_container *c = berth_obj_to_container(o);
         uint64_t *n;
 
-        if (ours_locked(l->oc, c) < 0 || !ended_for_good(c))
+        if (ours_locked(l->oc, c) < 0 || !ended_for_good(l->oc, c))
                 return 0;
         n = reallocarray(l->ids, l->n + 1, sizeof(uint64_t));
         if (!n)
@@ -202,7 +402,8 @@ static int visit_ended(struct berth_obj *o, void *userdata)
         return 0;
 }
 
-/* Remove every container of the door that has ended for good. */
+/* Remove every container of the door that has ended for good, and the roots nothing
+ * has. */
 static void sweep(struct oci_containers *oc)
 {
         struct ids l = { .oc = oc };
@@ -211,6 +412,7 @@ static void sweep(struct oci_containers *oc)
         for (size_t i = 0; i < l.n; i++)
                 reap(oc, l.ids[i]);
         free(l.ids);
+        sweep_roots(oc);
 }
 
 static void *reaper_main(void *userdata)
@@ -232,9 +434,13 @@ static void *reaper_main(void *userdata)
                         const struct berth_event *e = &buf[i];
 
                         after = e->seq;
-                        if (e->type == BERTH_OBJ_CONTAINER && !e->kind[0] &&
-                            (streq(e->event, "exited") || streq(e->event, "dead")))
+                        if (e->type != BERTH_OBJ_CONTAINER || e->kind[0])
+                                continue;
+                        if (streq(e->event, "exited") || streq(e->event, "dead")) {
+                                count_crash(oc, e);
                                 reap(oc, e->id);
+                        } else if (streq(e->event, "deleted"))
+                                sweep_roots(oc);
                 }
         }
         return NULL;
@@ -953,30 +1159,117 @@ static int m_start(struct oci_containers *oc, json_t *params, json_t **ret, stru
         return *ret ? 0 : -ENOMEM;
 }
 
+/* ---- startContainerFromDobbySpec ------------------------------------------------------ */
+
+/* dobbySpec: an object, or a string that holds one (Thunder's code takes an object, its
+ * documentation a string). A new reference. */
+static int param_spec(json_t *params, json_t **ret, struct berth_error *err)
+{
+        json_t *v = json_object_get(params, "dobbySpec");
+        json_error_t jerr;
+
+        *ret = NULL;
+        if (!v || json_is_null(v))
+                return berth_error_set(err, EINVAL, "params.dobbySpec is required");
+        if (json_is_string(v)) {
+                *ret = json_loadb(json_string_value(v), json_string_length(v),
+                                  JSON_REJECT_DUPLICATES, &jerr);
+                if (!*ret)
+                        return berth_error_set(err, EINVAL,
+                                               "params.dobbySpec: line %d, column %d: %s",
+                                               jerr.line, jerr.column, jerr.text);
+        } else
+                *ret = json_incref(v);
+        if (json_is_object(*ret))
+                return 0;
+        json_decref(TAKE_PTR(*ret));
+        return berth_error_set(err, EINVAL,
+                               "params.dobbySpec must be an object (or a string that holds one)");
+}
+
+/* The spec as a workload of the door (without its descriptor or root). */
+static int prepare_dobby(struct oci_containers *oc, const struct start_req *q, json_t *spec,
+                         struct dobby_spec *d, struct berth_error *why)
+{
+        const struct dobby_host host = {
+                .ncpus = (unsigned)MAX(get_nprocs(), 1),
+                .cgroup2 = oc->cgroups && oc->cgroups->v2,
+        };
+        char *l = NULL;
+        int r;
+
+        r = dobby_spec_translate(spec, &q->o, &host, d, why);
+        if (r < 0)
+                return r;
+        if (asprintf(&l, "%s=%s", OCI_LABEL_ID, q->cid) < 0)
+                return -ENOMEM;
+        return strv_consume(&d->w.labels, l);
+}
+
+/* Its root, then the container on it; the root goes again when the container could not
+ * be made. A sweep of the roots keeps it meanwhile (making). */
+static int create_dobby(struct oci_containers *oc, const struct start_req *q, struct dobby_spec *d,
+                        struct berth_error *why)
+{
+        int r;
+
+        if (!oc->roots)
+                return berth_error_set(why, EOPNOTSUPP,
+                                       "this berthd has no state directory for Dobby roots");
+        pthread_mutex_lock(&oc->roots_lock);
+        r = dobby_root_make(oc->roots, q->cid, /* host= */ NULL, d, why);
+        if (r >= 0 && strv_extend(&oc->making, d->w.root_path) < 0) {
+                remove_root(oc, d->w.root_path);
+                r = -ENOMEM;
+        }
+        pthread_mutex_unlock(&oc->roots_lock);
+        if (r < 0)
+                return r;
+        r = create(oc, q, &d->w, why);
+        if (r < 0)
+                remove_root(oc, d->w.root_path);
+        making_done(oc, d->w.root_path);
+        return r;
+}
+
 static int m_start_dobby(struct oci_containers *oc, json_t *params, json_t **ret,
                          struct berth_error *err)
 {
-        static const char *const keys[] = { "containerId", "dobbySpec", "command", "westerosSocket",
-                                            NULL };
-        const char *cid, *s;
+        static const char *const keys[] = { "containerId",    "dobbySpec", "command",
+                                            "westerosSocket", "envvar",    NULL };
+        _cleanup_(json_decrefp) json_t *spec = NULL;
+        _cleanup_(dobby_spec_done) struct dobby_spec d = {};
+        _cleanup_strv_free_ char **envvar = NULL;
+        struct berth_error why = {};
+        struct start_req q = {};
         int r;
 
-        (void)oc;
         r = check_params(params, keys, err);
         if (r >= 0)
-                r = param_cid(params, &cid, err);
-        if (r >= 0 && !json_is_object(json_object_get(params, "dobbySpec")))
-                r = berth_error_set(err, EINVAL,
-                                    json_object_get(params, "dobbySpec")
-                                            ? "params.dobbySpec must be an object"
-                                            : "params.dobbySpec is required");
+                r = param_cid(params, &q.cid, err);
         if (r >= 0)
-                r = param_str(params, "command", false, &s, err);
+                r = param_spec(params, &spec, err);
         if (r >= 0)
-                r = param_str(params, "westerosSocket", false, &s, err);
+                r = param_str(params, "command", false, &q.o.command, err);
+        if (r >= 0)
+                r = param_str(params, "westerosSocket", false, &q.o.westeros_socket, err);
+        if (r >= 0)
+                r = jdec_strv(params, "params", "envvar", 1024, PARAM_MAX, &envvar, err);
         if (r < 0)
                 return r;
-        return failed(ret, "startContainerFromDobbySpec is not implemented yet");
+        q.o.envvar = envvar;
+
+        r = check_new_id(q.cid, &why);
+        if (r >= 0)
+                r = prepare_dobby(oc, &q, spec, &d, &why);
+        if (r >= 0)
+                r = create_dobby(oc, &q, &d, &why);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return failed(ret, why.msg[0] ? why.msg : strerror(-r));
+        *ret = json_pack("{s:i, s:b}", "descriptor", r, "success", 1);
+        return *ret ? 0 : -ENOMEM;
 }
 
 /* ---- stop, pause, resume ------------------------------------------------------------- */
@@ -1003,8 +1296,9 @@ static int m_stop(struct oci_containers *oc, json_t *params, json_t **ret, struc
         if (force) {
                 /* SIGKILL now (thawed first when paused), and it is gone when the delete
                  * returns: what a Dobby container is once it has stopped. */
-                r = berth_store_delete(oc->store, BERTH_OBJ_CONTAINER, t.id, /* force= */ true,
-                                       NULL, NULL, &why);
+                pthread_mutex_lock(&oc->reap_lock);
+                r = delete_locked(oc, t.id, /* force= */ true, &why);
+                pthread_mutex_unlock(&oc->reap_lock);
                 if (r < 0 && r != -ENOENT)
                         return failedf(ret, "container '%s' could not be stopped: %s", t.name,
                                        why.msg);
@@ -1311,11 +1605,18 @@ int oci_containers_new(const struct oci_containers_config *cfg, struct oci_conta
         oc->cgroups = cfg->cgroups;
         oc->engine = strdup(cfg->engine ? cfg->engine : "native");
         oc->next_descriptor = 1;
-        if (!oc->engine) {
+        if (berth_container_state_dir(cfg->store) &&
+            asprintf(&oc->roots, "%s/" DOBBY_ROOTS_DIR, berth_container_state_dir(cfg->store)) < 0)
+                oc->roots = NULL;
+        if (!oc->engine || (berth_container_state_dir(cfg->store) && !oc->roots)) {
+                free(oc->engine);
                 free(oc);
                 return -ENOMEM;
         }
         pthread_mutex_init(&oc->start_lock, NULL);
+        pthread_mutex_init(&oc->roots_lock, NULL);
+        pthread_mutex_init(&oc->reap_lock, NULL);
+        pthread_mutex_init(&oc->crash_lock, NULL);
         *ret = oc;
         return 0;
 }
@@ -1350,6 +1651,12 @@ struct oci_containers *oci_containers_free(struct oci_containers *oc)
         if (oc->reaper_running)
                 (void)pthread_join(oc->reaper, NULL);
         pthread_mutex_destroy(&oc->start_lock);
+        pthread_mutex_destroy(&oc->roots_lock);
+        pthread_mutex_destroy(&oc->reap_lock);
+        pthread_mutex_destroy(&oc->crash_lock);
+        free(oc->crashes);
+        strv_free(oc->making);
+        free(oc->roots);
         free(oc->engine);
         free(oc);
         return NULL;

@@ -1,0 +1,1101 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A Dobby legacy spec as a workload (dobby-spec.h): the fields DobbySpecConfig.cpp reads,
+ * then the fixed parts of its template (OciConfigJson1.0.2-dobby). Where Dobby would
+ * paste a string into the template, berth copies it; where Dobby would ignore a field or
+ * hand it to a plugin berth lacks, berth refuses it by name. Pure.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/capability.h>
+
+#include "error.h"
+#include "jdec.h"
+#include "macro.h"
+#include "oci-config-mounts.h"
+#include "dobby-spec.h"
+#include "strv.h"
+
+#define FIELD_MAX JDEC_PATH_MAX
+#define ID_MAX 65534 /* user.uid and user.gid are below 65535 */
+#define MEM_LIMIT_MIN (UINT64_C(256) << 10)
+#define RT_PRIORITY_MAX 99
+#define CORES_MAX 8 /* Dobby's bitset */
+#define NOFILE_MAX 4096
+#define NPROC_MAX 300
+#define RESTART_MAX 10
+#define WESTEROS_PATH "/tmp/westeros"
+#define DBUS_SYSTEM_ADDRESS "DBUS_SYSTEM_BUS_ADDRESS=unix:path=" DOBBY_DBUS_SYSTEM_SOCKET
+
+/* Dobby's template: what every container may have, and what a spec may add to the
+ * bounding set alone. */
+#define CAPS_BASE                                                       \
+        ((UINT64_C(1) << CAP_AUDIT_WRITE) | (UINT64_C(1) << CAP_KILL) | \
+         (UINT64_C(1) << CAP_NET_BIND_SERVICE))
+
+static const struct {
+        const char *name;
+        int cap;
+} extra_caps[] = {
+        { "CAP_NET_BIND_SERVICE", CAP_NET_BIND_SERVICE },
+        { "CAP_NET_BROADCAST", CAP_NET_BROADCAST },
+        { "CAP_NET_RAW", CAP_NET_RAW },
+};
+
+static const char *const etc_keys[_DOBBY_ETC_MAX] = {
+        [DOBBY_ETC_PASSWD] = "passwd",         [DOBBY_ETC_GROUP] = "group",
+        [DOBBY_ETC_HOSTS] = "hosts",           [DOBBY_ETC_SERVICES] = "services",
+        [DOBBY_ETC_LD_PRELOAD] = "ld-preload",
+};
+
+static const char *const etc_names[_DOBBY_ETC_MAX] = {
+        [DOBBY_ETC_PASSWD] = "passwd",
+        [DOBBY_ETC_GROUP] = "group",
+        [DOBBY_ETC_HOSTS] = "hosts",
+        [DOBBY_ETC_SERVICES] = "services",
+        [DOBBY_ETC_LD_PRELOAD] = "ld.so.preload",
+};
+
+const char *dobby_etc_file_name(enum dobby_etc_file f)
+{
+        return f >= 0 && f < _DOBBY_ETC_MAX ? etc_names[f] : NULL;
+}
+
+/* The host's directories that the root binds read-only (dobby-root.c): nothing may be
+ * mounted inside them. */
+static const char *const host_dirs[] = { "/usr",   "/bin",   "/sbin",  "/lib",
+                                         "/lib32", "/lib64", "/libx32" };
+
+/* ---- JSON values ------------------------------------------------------------------ */
+
+static const char *idx_path(char buf[FIELD_MAX], const char *prefix, size_t i)
+{
+        (void)snprintf(buf, FIELD_MAX, "%s[%zu]", prefix, i);
+        return buf;
+}
+
+static bool absent(json_t *v)
+{
+        return !v || json_is_null(v);
+}
+
+/* A string without NUL bytes, or NULL. */
+static const char *json_str(json_t *v)
+{
+        const char *s = json_string_value(v);
+
+        return s && strlen(s) == json_string_length(v) ? s : NULL;
+}
+
+/* Absent or null gives NULL. */
+static int get_str(json_t *o, const char *prefix, const char *key, const char **ret,
+                   struct berth_error *err)
+{
+        json_t *v = json_object_get(o, key);
+        char p[FIELD_MAX];
+
+        *ret = NULL;
+        if (absent(v))
+                return 0;
+        *ret = json_str(v);
+        if (!*ret)
+                return berth_error_set(err, EINVAL, "%s must be a string without NUL bytes",
+                                       jdec_join(p, prefix, key));
+        return 0;
+}
+
+/* An integer from min to max: 1 when present, 0 (and *ret untouched) when absent. */
+static int get_int(json_t *o, const char *prefix, const char *key, int64_t min, int64_t max,
+                   int64_t *ret, struct berth_error *err)
+{
+        json_t *v = json_object_get(o, key);
+        char p[FIELD_MAX];
+
+        if (absent(v))
+                return 0;
+        if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
+                return berth_error_set(err, EINVAL, "%s must be an integer from %lld to %lld",
+                                       jdec_join(p, prefix, key), (long long)min, (long long)max);
+        *ret = json_integer_value(v);
+        return 1;
+}
+
+/* An array of strings without NUL bytes, copied as they are: absent or null gives NULL,
+ * [] an empty vector. */
+static int get_strv(json_t *o, const char *prefix, const char *key, char ***ret,
+                    struct berth_error *err)
+{
+        _cleanup_strv_free_ char **l = NULL;
+        json_t *a = json_object_get(o, key), *v;
+        char p[FIELD_MAX], q[FIELD_MAX];
+        size_t i;
+
+        *ret = NULL;
+        jdec_join(p, prefix, key);
+        if (absent(a))
+                return 0;
+        if (!json_is_array(a))
+                return berth_error_set(err, EINVAL, "%s must be an array of strings", p);
+        l = calloc(1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        json_array_foreach (a, i, v) {
+                const char *s = json_str(v);
+
+                if (!s)
+                        return berth_error_set(err, EINVAL, "%s must be a string without NUL bytes",
+                                               idx_path(q, p, i));
+                if (strv_extend(&l, s) < 0)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+/* An object with only these keys; absent or null gives NULL. */
+static int get_object(json_t *o, const char *prefix, const char *key, const char *const *keys,
+                      json_t **ret, struct berth_error *err)
+{
+        json_t *v = json_object_get(o, key);
+        char p[FIELD_MAX];
+
+        *ret = NULL;
+        if (absent(v))
+                return 0;
+        *ret = v;
+        return jdec_object(v, jdec_join(p, prefix, key), keys, err);
+}
+
+/* An array; absent or null gives NULL. */
+static int get_array(json_t *o, const char *key, json_t **ret, struct berth_error *err)
+{
+        json_t *v = json_object_get(o, key);
+
+        *ret = NULL;
+        if (absent(v))
+                return 0;
+        if (!json_is_array(v))
+                return berth_error_set(err, EINVAL, "%s must be an array", key);
+        *ret = v;
+        return 0;
+}
+
+/* ---- paths and the environment ------------------------------------------------------ */
+
+/* The clean form of an absolute path: no empty or "." components, no trailing slash;
+ * "..", or a relative path, is -EINVAL. */
+static int path_clean(const char *p, char **ret)
+{
+        _cleanup_free_ char *out = NULL;
+        size_t n = 0;
+
+        if (!p || p[0] != '/')
+                return -EINVAL;
+        out = malloc(strlen(p) + 2);
+        if (!out)
+                return -ENOMEM;
+        while (*p) {
+                size_t len;
+
+                p += strspn(p, "/");
+                len = strcspn(p, "/");
+                if (len == 2 && p[0] == '.' && p[1] == '.')
+                        return -EINVAL;
+                if (len > 0 && !(len == 1 && p[0] == '.')) {
+                        out[n++] = '/';
+                        memcpy(out + n, p, len);
+                        n += len;
+                }
+                p += len;
+        }
+        if (n == 0)
+                out[n++] = '/';
+        out[n] = 0;
+        *ret = TAKE_PTR(out);
+        return 0;
+}
+
+static int clean_field(const char *field, const char *p, char **ret, struct berth_error *err)
+{
+        int r = path_clean(p, ret);
+
+        if (r == -EINVAL)
+                return berth_error_set(err, EINVAL, "%s '%s' must be an absolute path without '..'",
+                                       field, p);
+        return r;
+}
+
+/* path is dir or below it (both clean). */
+static bool path_at_or_below(const char *path, const char *dir)
+{
+        size_t n = strlen(dir);
+
+        return strncmp(path, dir, n) == 0 && (path[n] == 0 || path[n] == '/');
+}
+
+static bool env_entry_valid(const char *e)
+{
+        const char *eq = strchr(e, '=');
+
+        return eq && eq != e;
+}
+
+static bool env_has(char *const *env, const char *entry)
+{
+        size_t k = strcspn(entry, "=");
+
+        STRV_FOREACH (e, env)
+                if (strncmp(*e, entry, k) == 0 && (*e)[k] == '=')
+                        return true;
+        return false;
+}
+
+/* Set "KEY=value", replacing an entry of the same KEY. */
+static int env_set(char ***env, const char *entry)
+{
+        size_t k = strcspn(entry, "=");
+
+        for (char **e = *env; e && *e; e++)
+                if (strncmp(*e, entry, k) == 0 && (*e)[k] == '=') {
+                        char *c = strdup(entry);
+
+                        if (!c)
+                                return -ENOMEM;
+                        free(*e);
+                        *e = c;
+                        return 0;
+                }
+        return strv_extend(env, entry);
+}
+
+/* Set it unless the spec or the caller did (Dobby's template puts its own last, where
+ * the first of two entries wins). */
+static int env_default(char ***env, const char *entry)
+{
+        return env_has(*env, entry) ? 0 : strv_extend(env, entry);
+}
+
+/* ---- the envelope ------------------------------------------------------------------ */
+
+static const char *const top_keys[] = {
+        "version",   "args",         "env",     "cwd",     "user",   "userNs",     "memLimit",
+        "swapLimit", "console",      "etc",     "network", "mounts", "plugins",    "rdkPlugins",
+        "gpu",       "vpu",          "dbus",    "syslog",  "cpu",    "rtPriority", "restartOnCrash",
+        "devices",   "capabilities", "seccomp", NULL,
+};
+
+/* "1.0" or "1.1", first: rtPriority's syntax depends on it. */
+static int decode_version(json_t *spec, bool *ret_v11, struct berth_error *err)
+{
+        json_t *v = json_object_get(spec, "version");
+        const char *s = json_str(v);
+
+        if (absent(v))
+                return berth_error_set(err, EINVAL, "version is required: \"1.0\" or \"1.1\"");
+        if (!s)
+                return berth_error_set(err, EINVAL,
+                                       "version must be the string \"1.0\" or \"1.1\"");
+        if (!streq(s, "1.0") && !streq(s, "1.1"))
+                return berth_error_set(err, EOPNOTSUPP,
+                                       "version '%.32s' is not supported: \"1.0\" or \"1.1\"", s);
+        *ret_v11 = streq(s, "1.1");
+        return 0;
+}
+
+/* Joined into msg after what it has: ", "-separated. */
+static void list_add(char *msg, size_t size, const char *item)
+{
+        size_t n = strlen(msg);
+
+        (void)snprintf(msg + n, size - n, "%s%.64s", n ? ", " : "", item);
+}
+
+/* Unknown fields, every one named; then the mandatory ones that are missing, every one
+ * named (as Dobby lists them). */
+static int check_fields(json_t *spec, struct berth_error *err)
+{
+        static const char *const mandatory[] = { "args", "user", "memLimit" };
+        char unknown[BERTH_ERROR_MSG_MAX / 2] = "", missing[64] = "";
+        const char *key;
+        json_t *v;
+
+        json_object_foreach (spec, key, v) {
+                const char *const *k = top_keys;
+
+                while (*k && !streq(*k, key))
+                        k++;
+                if (!*k)
+                        list_add(unknown, sizeof(unknown), key);
+        }
+        if (unknown[0])
+                return berth_error_set(err, EINVAL,
+                                       "unknown fields: %s (Dobby ignores them; berth refuses "
+                                       "what it does not know)",
+                                       unknown);
+        for (size_t i = 0; i < ELEMENTSOF(mandatory); i++)
+                if (absent(json_object_get(spec, mandatory[i])))
+                        list_add(missing, sizeof(missing), mandatory[i]);
+        if (missing[0])
+                return berth_error_set(err, EINVAL, "missing mandatory fields: %s", missing);
+        return 0;
+}
+
+/* ---- the process ------------------------------------------------------------------- */
+
+static int decode_args_env(json_t *spec, struct berth_workload *w, struct berth_error *err)
+{
+        const char *cwd;
+        int r;
+
+        r = get_strv(spec, "", "args", &w->args, err);
+        if (r >= 0)
+                r = get_strv(spec, "", "env", &w->env, err);
+        if (r >= 0)
+                r = get_str(spec, "", "cwd", &cwd, err);
+        if (r < 0)
+                return r;
+        if (strv_length(w->args) == 0)
+                return berth_error_set(err, EINVAL, "args must have at least one item");
+        if (!w->args[0][0])
+                return berth_error_set(err, EINVAL, "args[0] must not be empty");
+        STRV_FOREACH (e, w->env)
+                if (!env_entry_valid(*e))
+                        return berth_error_set(err, EINVAL, "env[%zu] '%.128s' must be KEY=value",
+                                               (size_t)(e - w->env), *e);
+        /* Dobby renders no default (an empty cwd); "/" is what runtimes take for it. */
+        if (cwd && cwd[0] != '/')
+                return berth_error_set(err, EINVAL, "cwd '%.256s' must be an absolute path", cwd);
+        w->cwd = strdup(cwd ? cwd : "/");
+        return w->cwd ? 0 : -ENOMEM;
+}
+
+static int idmap_one(struct berth_wl_idmap **ret, size_t *n, uint32_t outside, uint32_t count)
+{
+        *ret = calloc(1, sizeof(**ret));
+        if (!*ret)
+                return -ENOMEM;
+        **ret = (struct berth_wl_idmap){ .inside = 0, .outside = outside, .count = count };
+        *n = 1;
+        return 0;
+}
+
+/* With a user namespace (the default, and always in Dobby's production builds) the
+ * process is root inside, and that root is user.uid outside: uid_map "0 uid 1", and
+ * gid_map "0 gid 10" as Dobby writes it. Without one it runs as uid:gid on the host.
+ * Root itself is refused either way. */
+static int decode_user(json_t *spec, struct berth_workload *w, struct berth_error *err)
+{
+        static const char *const keys[] = { "uid", "gid", NULL };
+        int64_t uid = -1, gid = -1;
+        bool userns = true;
+        json_t *u;
+        int r;
+
+        r = get_object(spec, "", "user", keys, &u, err);
+        if (r >= 0)
+                r = get_int(u, "user", "uid", 0, ID_MAX, &uid, err);
+        if (r >= 0)
+                r = get_int(u, "user", "gid", 0, ID_MAX, &gid, err);
+        if (r >= 0)
+                r = jdec_bool(spec, "", "userNs", &userns, err);
+        if (r < 0)
+                return r;
+        if (uid < 0 || gid < 0)
+                return berth_error_set(err, EINVAL, "user.%s is required", uid < 0 ? "uid" : "gid");
+        if (uid == 0)
+                return berth_error_set(err, EINVAL,
+                                       "user.uid 0 is refused: a Dobby container never runs as "
+                                       "root on the host");
+        w->user_set = true;
+        if (!userns) {
+                w->uid = (uid_t)uid;
+                w->gid = (gid_t)gid;
+                return 0;
+        }
+        w->namespaces |= BERTH_NS_USER;
+        w->uid = 0;
+        w->gid = 0;
+        r = idmap_one(&w->uid_map, &w->n_uid_map, (uint32_t)uid, 1);
+        if (r >= 0)
+                r = idmap_one(&w->gid_map, &w->n_gid_map, (uint32_t)gid, 10);
+        return r;
+}
+
+/* memLimit in 64 bits (Dobby holds 32); swapLimit only where berth's memory plus swap
+ * is what it asks. */
+static int decode_memory(json_t *spec, struct berth_workload *w, struct berth_error *err)
+{
+        int64_t mem = 0, swap = 0;
+        int r;
+
+        r = get_int(spec, "", "memLimit", 0, INT64_MAX, &mem, err);
+        if (r < 0)
+                return r;
+        if ((uint64_t)mem < MEM_LIMIT_MIN)
+                return berth_error_set(err, EINVAL,
+                                       "memLimit %lld is below 262144 bytes (256 KiB), too little "
+                                       "for any process",
+                                       (long long)mem);
+        w->limits.memory = (uint64_t)mem;
+        r = get_int(spec, "", "swapLimit", 0, INT64_MAX, &swap, err);
+        if (r <= 0)
+                return r;
+        if (swap < mem)
+                return berth_error_set(err, EINVAL, "swapLimit %lld must be at least memLimit %lld",
+                                       (long long)swap, (long long)mem);
+        if (swap != mem)
+                return berth_error_set(err, EOPNOTSUPP,
+                                       "swapLimit: not supported yet: berth's memory plus swap is "
+                                       "the memory limit (give swapLimit equal to memLimit, or "
+                                       "none)");
+        return 0;
+}
+
+/* console.path receives the output (log_path), rotated at limit (-1: never). Without a
+ * path the log stays in berth's state directory, where the ImageAPI's logs read it
+ * (Dobby sends it to /dev/null). */
+static int decode_console(json_t *spec, struct berth_workload *w, struct berth_error *err)
+{
+        static const char *const keys[] = { "path", "limit", NULL };
+        _cleanup_free_ char *clean = NULL;
+        int64_t limit = -1;
+        const char *path;
+        json_t *c;
+        int r;
+
+        r = get_object(spec, "", "console", keys, &c, err);
+        if (r >= 0)
+                r = get_str(c, "console", "path", &path, err);
+        if (r >= 0)
+                r = get_int(c, "console", "limit", INT32_MIN, INT64_MAX, &limit, err);
+        if (r < 0 || !c || !path)
+                return r;
+        r = clean_field("console.path", path, &clean, err);
+        if (r < 0)
+                return r;
+        if (streq(clean, "/"))
+                return berth_error_set(err, EINVAL, "console.path must name a file");
+        if (limit == 0)
+                return berth_error_set(err, EINVAL,
+                                       "console.limit must be -1 (no limit) or a positive number "
+                                       "of bytes");
+        /* As Dobby: any negative limit is none. berth rotates into <path>.1 there. */
+        w->log_max = limit < 0 ? (uint64_t)INT64_MAX : (uint64_t)limit;
+        w->log_path = TAKE_PTR(clean);
+        return 0;
+}
+
+static int decode_etc(json_t *spec, struct dobby_spec *d, struct berth_error *err)
+{
+        static const char *const keys[] = { "passwd",   "group",      "hosts",
+                                            "services", "ld-preload", NULL };
+        json_t *etc;
+        int r;
+
+        r = get_object(spec, "", "etc", keys, &etc, err);
+        for (int f = 0; r >= 0 && etc && f < _DOBBY_ETC_MAX; f++)
+                r = get_strv(etc, "etc", etc_keys[f], &d->etc[f], err);
+        return r;
+}
+
+static int decode_network(json_t *spec, struct berth_workload *w, struct berth_error *err)
+{
+        const char *n;
+        int r;
+
+        r = get_str(spec, "", "network", &n, err);
+        if (r < 0)
+                return r;
+        /* Without the field Dobby makes a network namespace too. */
+        if (!n || streq(n, "private")) {
+                w->namespaces |= BERTH_NS_NET;
+                return 0;
+        }
+        if (streq(n, "open"))
+                return 0;
+        if (streq(n, "nat"))
+                return berth_error_set(err, EOPNOTSUPP,
+                                       "network \"nat\" is not supported yet (\"private\" and "
+                                       "\"open\" are)");
+        return berth_error_set(err, EINVAL,
+                               "network '%.64s' must be \"nat\", \"open\" or \"private\"", n);
+}
+
+/* RLIMIT_RTPRIO is the limit (0 without the field, as Dobby's template has it); a
+ * default priority above 0 needs a real-time scheduling policy, which berth does not
+ * set. */
+static int decode_rt(json_t *spec, bool v11, int64_t *ret_limit, struct berth_error *err)
+{
+        static const char *const keys[] = { "default", "limit", NULL };
+        int64_t def = 0, limit = 0;
+        json_t *rt;
+        int r;
+
+        *ret_limit = 0;
+        if (!v11) {
+                r = get_int(spec, "", "rtPriority", 0, RT_PRIORITY_MAX, &def, err);
+                if (r < 0)
+                        return r;
+                limit = def;
+        } else {
+                r = get_object(spec, "", "rtPriority", keys, &rt, err);
+                if (r >= 0)
+                        r = get_int(rt, "rtPriority", "default", 0, RT_PRIORITY_MAX, &def, err);
+                if (r >= 0)
+                        r = get_int(rt, "rtPriority", "limit", 0, RT_PRIORITY_MAX, &limit, err);
+                if (r < 0)
+                        return r;
+                if (def > limit)
+                        return berth_error_set(err, EINVAL,
+                                               "rtPriority.default %lld is above its limit %lld",
+                                               (long long)def, (long long)limit);
+        }
+        if (def > 0)
+                return berth_error_set(err, EOPNOTSUPP,
+                                       "%s %lld: not supported yet: berth starts no process with a "
+                                       "real-time scheduling policy (a limit alone is honoured)",
+                                       v11 ? "rtPriority.default" : "rtPriority", (long long)def);
+        *ret_limit = limit;
+        return 0;
+}
+
+/* RLIMIT_NOFILE and RLIMIT_NPROC of the template, and RLIMIT_RTPRIO. */
+static int add_rlimits(struct berth_workload *w, int64_t rtprio)
+{
+        static const char *const types[] = { "RLIMIT_NOFILE", "RLIMIT_NPROC", "RLIMIT_RTPRIO" };
+        const uint64_t values[] = { NOFILE_MAX, NPROC_MAX, (uint64_t)rtprio };
+
+        w->rlimits = calloc(ELEMENTSOF(types), sizeof(*w->rlimits));
+        if (!w->rlimits)
+                return -ENOMEM;
+        for (size_t i = 0; i < ELEMENTSOF(types); i++) {
+                w->rlimits[i].type = strdup(types[i]);
+                if (!w->rlimits[i].type)
+                        return -ENOMEM;
+                w->rlimits[i].soft = w->rlimits[i].hard = values[i];
+                w->n_rlimits++;
+        }
+        return 0;
+}
+
+/* cores in Dobby's syntax ("0-1,3", cpus below 8) into a mask. */
+static int parse_cores(const char *s, unsigned *ret)
+{
+        unsigned mask = 0;
+
+        for (const char *p = s;;) {
+                char *end;
+                unsigned long a, b;
+
+                if (*p < '0' || *p > '9')
+                        return -EINVAL;
+                a = b = strtoul(p, &end, 10);
+                if (*end == '-') {
+                        p = end + 1;
+                        if (*p < '0' || *p > '9')
+                                return -EINVAL;
+                        b = strtoul(p, &end, 10);
+                }
+                if (a > b || b >= CORES_MAX)
+                        return -EINVAL;
+                for (unsigned long i = a; i <= b; i++)
+                        mask |= 1u << i;
+                if (*end == 0)
+                        break;
+                if (*end != ',')
+                        return -EINVAL;
+                p = end + 1;
+        }
+        *ret = mask;
+        return 0;
+}
+
+/* shares: a percentage of 1024, as Dobby's cpu.shares, then crun's conversion of v1
+ * shares to a v2 weight (as oci-config.c). cores: honoured only where it confines
+ * nothing: once trimmed to the host's cpus (as Dobby trims it), none or all of them. */
+static int decode_cpu(json_t *spec, const struct dobby_host *host, struct berth_workload *w,
+                      struct berth_error *err)
+{
+        static const char *const keys[] = { "shares", "cores", NULL };
+        unsigned mask = 0, all;
+        const char *cores;
+        int64_t pct = 0;
+        json_t *c;
+        int r;
+
+        r = get_object(spec, "", "cpu", keys, &c, err);
+        if (r >= 0)
+                r = get_int(c, "cpu", "shares", 1, 100, &pct, err);
+        if (r >= 0)
+                r = get_str(c, "cpu", "cores", &cores, err);
+        if (r < 0)
+                return r;
+        if (pct > 0) {
+                int64_t shares = 1024 * pct / 100;
+
+                w->limits.cpu_weight = (uint32_t)(1 + ((MAX(shares, 2) - 2) * 9999) / 262142);
+        }
+        if (!cores)
+                return 0;
+        if (parse_cores(cores, &mask) < 0)
+                return berth_error_set(err, EINVAL,
+                                       "cpu.cores '%.64s' must list cpus from 0 to 7 and ranges of "
+                                       "them (\"0-1,3\")",
+                                       cores);
+        all = host->ncpus >= CORES_MAX ? 0xffu : (1u << host->ncpus) - 1;
+        mask &= all;
+        if (host->ncpus <= CORES_MAX && (mask == 0 || mask == all))
+                return 0;
+        return berth_error_set(err, EOPNOTSUPP,
+                               "cpu.cores '%.64s': not supported yet: berth does not confine a "
+                               "container to some of the node's %u cpus",
+                               cores, host->ncpus);
+}
+
+/* Dobby's template set in every set; a spec's extra ones in the bounding set alone, and
+ * then no no_new_privs (so that a program's file capabilities can raise them). */
+static int decode_caps(json_t *spec, struct berth_workload *w, struct berth_error *err)
+{
+        _cleanup_strv_free_ char **names = NULL;
+        uint64_t extra = 0;
+        int r;
+
+        r = get_strv(spec, "", "capabilities", &names, err);
+        if (r < 0)
+                return r;
+        STRV_FOREACH (n, names) {
+                size_t i = 0;
+
+                while (i < ELEMENTSOF(extra_caps) && !streq(extra_caps[i].name, *n))
+                        i++;
+                if (i == ELEMENTSOF(extra_caps))
+                        return berth_error_set(err, EINVAL,
+                                               "capabilities[%zu] '%.64s' is not allowed: only "
+                                               "CAP_NET_BIND_SERVICE, CAP_NET_BROADCAST and "
+                                               "CAP_NET_RAW are",
+                                               (size_t)(n - names), *n);
+                extra |= UINT64_C(1) << extra_caps[i].cap;
+        }
+        w->caps_set = w->cap_sets = true;
+        w->caps = CAPS_BASE | extra;
+        w->cap_effective = w->cap_permitted = w->cap_inheritable = w->cap_ambient = CAPS_BASE;
+        w->no_new_privs_set = true;
+        w->no_new_privs = !names;
+        return 0;
+}
+
+static bool syscall_name_valid(const char *s)
+{
+        size_t n = strlen(s);
+
+        return n > 0 && n <= 64 && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
+}
+
+static int seccomp_action(json_t *o, const char *prefix, const char *key, struct berth_error *err)
+{
+        const char *a;
+        char p[FIELD_MAX];
+        int r;
+
+        r = get_str(o, prefix, key, &a, err);
+        if (r < 0)
+                return r;
+        if (!a || (!streq(a, "SCMP_ACT_ALLOW") && !streq(a, "SCMP_ACT_ERRNO")))
+                return berth_error_set(err, EINVAL,
+                                       "%s must be \"SCMP_ACT_ALLOW\" or \"SCMP_ACT_ERRNO\"",
+                                       jdec_join(p, prefix, key));
+        return 0;
+}
+
+/* Checked in full (Dobby pastes the names into its template unescaped), then refused:
+ * berth's own profile always applies. */
+static int decode_seccomp(json_t *spec, struct berth_error *err)
+{
+        static const char *const keys[] = { "defaultAction", "syscalls", NULL };
+        static const char *const sys_keys[] = { "names", "action", NULL };
+        _cleanup_strv_free_ char **names = NULL;
+        json_t *s, *sys;
+        int r;
+
+        r = get_object(spec, "", "seccomp", keys, &s, err);
+        if (r < 0 || !s)
+                return r;
+        r = seccomp_action(s, "seccomp", "defaultAction", err);
+        if (r >= 0)
+                r = get_object(s, "seccomp", "syscalls", sys_keys, &sys, err);
+        if (r >= 0 && !sys)
+                r = berth_error_set(err, EINVAL, "seccomp.syscalls is required");
+        if (r >= 0)
+                r = seccomp_action(sys, "seccomp.syscalls", "action", err);
+        if (r >= 0)
+                r = get_strv(sys, "seccomp.syscalls", "names", &names, err);
+        if (r < 0)
+                return r;
+        if (strv_length(names) == 0)
+                return berth_error_set(err, EINVAL, "seccomp.syscalls.names must not be empty");
+        STRV_FOREACH (n, names)
+                if (!syscall_name_valid(*n))
+                        return berth_error_set(err, EINVAL,
+                                               "seccomp.syscalls.names[%zu] '%.64s' is not a "
+                                               "system call name",
+                                               (size_t)(n - names), *n);
+        return berth_error_set(err, EOPNOTSUPP,
+                               "seccomp: not supported yet: berth's default seccomp profile "
+                               "always applies");
+}
+
+/* gpu and vpu: nodes with them would name their devices; berth knows none. */
+static int decode_accel(json_t *spec, struct berth_error *err)
+{
+        static const char *const gpu_keys[] = { "enable", "memLimit", NULL };
+        static const char *const vpu_keys[] = { "enable", NULL };
+        bool gpu = false, vpu = false;
+        int64_t mem = 0;
+        json_t *g, *v;
+        int r;
+
+        r = get_object(spec, "", "gpu", gpu_keys, &g, err);
+        if (r >= 0)
+                r = jdec_bool(g, "gpu", "enable", &gpu, err);
+        if (r >= 0)
+                r = get_int(g, "gpu", "memLimit", 0, INT64_MAX, &mem, err);
+        if (r >= 0)
+                r = get_object(spec, "", "vpu", vpu_keys, &v, err);
+        if (r >= 0)
+                r = jdec_bool(v, "vpu", "enable", &vpu, err);
+        if (r < 0)
+                return r;
+        if (gpu || vpu)
+                return berth_error_set(err, EOPNOTSUPP, "%s.enable: this node has no %s",
+                                       gpu ? "gpu" : "vpu", gpu ? "GPU" : "VPU");
+        return 0;
+}
+
+/* What berth has nothing for yet: accepted only when it asks for nothing. */
+static int decode_refused(json_t *spec, struct berth_error *err)
+{
+        static const struct {
+                const char *key, *why;
+        } refused[] = {
+                { "devices", "berth allows only the standard devices it makes" },
+                { "plugins", "berth runs no Dobby plugins" },
+                { "rdkPlugins", "berth runs no Dobby plugins" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(refused); i++) {
+                json_t *v = json_object_get(spec, refused[i].key);
+                bool array = !streq(refused[i].key, "rdkPlugins");
+
+                if (absent(v))
+                        continue;
+                if (array ? !json_is_array(v) : !json_is_object(v))
+                        return berth_error_set(err, EINVAL, "%s must be an %s", refused[i].key,
+                                               array ? "array" : "object");
+                if (array ? json_array_size(v) > 0 : json_object_size(v) > 0)
+                        return berth_error_set(err, EOPNOTSUPP, "%s: not supported yet: %s",
+                                               refused[i].key, refused[i].why);
+        }
+        return 0;
+}
+
+/* ---- mounts ------------------------------------------------------------------------ */
+
+/* A mount of w (room made by the caller) and the field that names it. */
+static int add_mount(struct dobby_spec *d, const char *field, enum berth_wl_mount_kind kind,
+                     const char *source, const char *destination, unsigned flags,
+                     struct berth_wl_mount **ret)
+{
+        struct berth_wl_mount *m = &d->w.mounts[d->w.n_mounts];
+
+        *m = (struct berth_wl_mount){ .kind = kind, .flags = flags };
+        d->w.n_mounts++;
+        m->source = source ? strdup(source) : NULL;
+        m->destination = strdup(destination);
+        if ((source && !m->source) || !m->destination || strv_extend(&d->mount_fields, field) < 0)
+                return -ENOMEM;
+        if (ret)
+                *ret = m;
+        return 0;
+}
+
+/* Where a spec's mount may not go: "/", where berth mounts something itself, below
+ * /proc or /sys, and into the host's read-only directories. */
+static int check_destination(const char *dest, const char *p, struct berth_error *err)
+{
+        if (streq(dest, "/"))
+                return berth_error_set(err, EINVAL, "%s.destination must not be /", p);
+        if (oci_api_destination(dest))
+                return berth_error_set(err, EOPNOTSUPP, "%s.destination %s: berth mounts %s itself",
+                                       p, dest, dest);
+        if (path_at_or_below(dest, "/proc") || path_at_or_below(dest, "/sys"))
+                return berth_error_set(err, EOPNOTSUPP,
+                                       "%s.destination %.256s: below %s, which berth mounts itself",
+                                       p, dest, path_at_or_below(dest, "/proc") ? "/proc" : "/sys");
+        for (size_t i = 0; i < ELEMENTSOF(host_dirs); i++)
+                if (path_at_or_below(dest, host_dirs[i]))
+                        return berth_error_set(err, EINVAL,
+                                               "%s.destination %.256s: in the host's %s, which the "
+                                               "container sees read-only",
+                                               p, dest, host_dirs[i]);
+        return 0;
+}
+
+static int decode_mount(json_t *v, const char *p, struct dobby_spec *d, struct berth_error *err)
+{
+        static const char *const keys[] = { "source",  "destination", "type",
+                                            "options", "fstype",      NULL };
+        _cleanup_free_ char *dest = NULL, *src = NULL;
+        _cleanup_strv_free_ char **options = NULL;
+        const char *type, *source, *destination;
+        struct berth_wl_mount *m;
+        char q[FIELD_MAX];
+        bool bind;
+        int r;
+
+        r = jdec_object(v, p, keys, err);
+        if (r >= 0)
+                r = get_str(v, p, "type", &type, err);
+        if (r >= 0)
+                r = get_str(v, p, "source", &source, err);
+        if (r >= 0)
+                r = get_str(v, p, "destination", &destination, err);
+        if (r >= 0)
+                r = get_strv(v, p, "options", &options, err);
+        if (r < 0)
+                return r;
+        if (streq_ptr(type, "loop"))
+                return berth_error_set(err, EOPNOTSUPP,
+                                       "%s.type 'loop': not supported yet (bind and tmpfs are)", p);
+        if (!absent(json_object_get(v, "fstype")))
+                return berth_error_set(err, EINVAL, "%s.fstype is for loop mounts", p);
+        if (!type || !destination)
+                return berth_error_set(err, EINVAL, "%s.%s is required", p,
+                                       !type ? "type" : "destination");
+        bind = streq(type, "bind") || strv_contains(options, "bind") ||
+               strv_contains(options, "rbind");
+        if (bind && !streq(type, "bind") && !streq(type, "none") && *type)
+                return berth_error_set(err, EINVAL, "%s: type '%.64s' with a bind option", p, type);
+        if (!bind && !streq(type, "tmpfs"))
+                return berth_error_set(err, EOPNOTSUPP,
+                                       "%s.type '%.64s': not supported yet (bind and tmpfs are)", p,
+                                       type);
+        r = clean_field(jdec_join(q, p, "destination"), destination, &dest, err);
+        if (r >= 0)
+                r = check_destination(dest, p, err);
+        if (r >= 0 && bind && !source)
+                r = berth_error_set(err, EINVAL, "%s.source is required for a bind mount", p);
+        if (r >= 0 && bind)
+                r = clean_field(jdec_join(q, p, "source"), source, &src, err);
+        if (r < 0)
+                return r;
+        r = add_mount(d, p, bind ? BERTH_WL_BIND : BERTH_WL_TMPFS, src, dest, 0, &m);
+        if (r < 0)
+                return r;
+        return oci_mount_options(options, p, m, err);
+}
+
+/* The spec's mounts, then /dev/log (syslog), the system bus (dbus) and the westeros
+ * socket. */
+static int decode_mounts(json_t *spec, const struct oci_overrides *o, struct dobby_spec *d,
+                         struct berth_error *err)
+{
+        static const char *const dbus_keys[] = { "system", "session", "debug", NULL };
+        const char *system = NULL;
+        bool syslog = false;
+        json_t *a, *v, *dbus;
+        size_t i;
+        int r;
+
+        r = get_array(spec, "mounts", &a, err);
+        if (r >= 0)
+                r = jdec_bool(spec, "", "syslog", &syslog, err);
+        if (r >= 0)
+                r = get_object(spec, "", "dbus", dbus_keys, &dbus, err);
+        if (r >= 0)
+                r = get_str(dbus, "dbus", "system", &system, err);
+        if (r < 0)
+                return r;
+        for (const char *const *k = dbus_keys; *k; k++) {
+                const char *bus = json_str(json_object_get(dbus, *k));
+
+                if (absent(json_object_get(dbus, *k)) ||
+                    (streq(*k, "system") && streq_ptr(bus, "system")))
+                        continue;
+                if (!bus || (!streq(bus, "system") && !streq(bus, "ai-public") &&
+                             !streq(bus, "ai-private")))
+                        return berth_error_set(err, EINVAL,
+                                               "dbus.%s must be \"system\", \"ai-public\" or "
+                                               "\"ai-private\"",
+                                               *k);
+                return berth_error_set(err, EOPNOTSUPP,
+                                       "dbus.%s '%s': not supported yet (dbus.system \"system\" "
+                                       "is)",
+                                       *k, bus);
+        }
+        d->w.mounts = calloc(json_array_size(a) + 3, sizeof(*d->w.mounts));
+        if (!d->w.mounts)
+                return -ENOMEM;
+        json_array_foreach (a, i, v) {
+                char p[FIELD_MAX];
+
+                r = decode_mount(v, idx_path(p, "mounts", i), d, err);
+                if (r < 0)
+                        return r;
+        }
+        if (syslog && (r = add_mount(d, "syslog", BERTH_WL_BIND, "/dev/log", "/dev/log",
+                                     BERTH_WL_MOUNT_RO, NULL)) < 0)
+                return r;
+        if (system &&
+            ((r = add_mount(d, "dbus.system", BERTH_WL_BIND, DOBBY_DBUS_SYSTEM_SOCKET,
+                            DOBBY_DBUS_SYSTEM_SOCKET,
+                            BERTH_WL_MOUNT_NOSUID | BERTH_WL_MOUNT_NODEV | BERTH_WL_MOUNT_NOEXEC,
+                            NULL)) < 0 ||
+             (r = env_default(&d->w.env, DBUS_SYSTEM_ADDRESS)) < 0))
+                return r;
+        if (!o || !o->westeros_socket)
+                return 0;
+        if (o->westeros_socket[0] != '/')
+                return berth_error_set(err, EINVAL,
+                                       "westerosSocket '%.256s' must be an absolute path",
+                                       o->westeros_socket);
+        r = add_mount(d, "westerosSocket", BERTH_WL_BIND, o->westeros_socket, WESTEROS_PATH,
+                      BERTH_WL_MOUNT_NOSUID | BERTH_WL_MOUNT_NODEV | BERTH_WL_MOUNT_NOEXEC, NULL);
+        if (r >= 0)
+                r = env_set(&d->w.env, "XDG_RUNTIME_DIR=/tmp");
+        if (r >= 0)
+                r = env_set(&d->w.env, "WAYLAND_DISPLAY=westeros");
+        return r;
+}
+
+/* ---- the whole ----------------------------------------------------------------------- */
+
+static int apply_overrides(const struct oci_overrides *o, struct berth_workload *w,
+                           struct berth_error *err)
+{
+        int r;
+
+        if (o && o->command) {
+                char **args = NULL;
+
+                r = oci_split_command(o->command, &args, err);
+                if (r < 0)
+                        return r;
+                strv_free(w->args);
+                w->args = args;
+                w->command_line = strdup(o->command);
+                if (!w->command_line)
+                        return -ENOMEM;
+        }
+        for (size_t i = 0; o && o->envvar && o->envvar[i]; i++) {
+                if (!env_entry_valid(o->envvar[i]))
+                        return berth_error_set(err, EINVAL,
+                                               "envvar[%zu] '%.128s' must be KEY=value", i,
+                                               o->envvar[i]);
+                r = env_set(&w->env, o->envvar[i]);
+                if (r < 0)
+                        return r;
+        }
+        /* Dobby's template adds these after the spec's environment. */
+        r = env_default(&w->env, "HOME=/home/private");
+        if (r >= 0)
+                r = env_default(&w->env, "PATH=/usr/sbin:/usr/bin:/sbin:/bin");
+        return r;
+}
+
+/* The fixed parts of Dobby's template that the fields do not decide. Its masked and
+ * read-only /proc paths are within berth's own (/proc/asound masked rather than
+ * read-only); its /tmp, /usr, /bin … are dobby-root.c's. */
+static int fixed_parts(const struct dobby_host *host, int64_t rtprio, struct berth_workload *w)
+{
+        w->hostname = strdup("dobby");
+        if (!w->hostname)
+                return -ENOMEM;
+        /* Its cgroup mount: the container's own tree, where the node has a v2 one. */
+        if (host->cgroup2) {
+                w->cgroup_mount = true;
+                w->namespaces |= BERTH_NS_CGROUP;
+        }
+        return add_rlimits(w, rtprio);
+}
+
+static int translate(json_t *spec, const struct oci_overrides *o, const struct dobby_host *host,
+                     struct dobby_spec *d, struct berth_error *err)
+{
+        struct berth_workload *w = &d->w;
+        bool v11 = false, restart = false;
+        int64_t rtprio = 0;
+        int r;
+
+        if (!json_is_object(spec))
+                return berth_error_set(err, EINVAL, "the Dobby spec must be a JSON object");
+        r = decode_version(spec, &v11, err);
+        if (r >= 0)
+                r = check_fields(spec, err);
+        if (r >= 0)
+                r = decode_args_env(spec, w, err);
+        if (r >= 0)
+                r = decode_user(spec, w, err);
+        if (r >= 0)
+                r = decode_memory(spec, w, err);
+        if (r >= 0)
+                r = decode_console(spec, w, err);
+        if (r >= 0)
+                r = decode_etc(spec, d, err);
+        if (r >= 0)
+                r = decode_network(spec, w, err);
+        if (r >= 0)
+                r = decode_mounts(spec, o, d, err);
+        if (r >= 0)
+                r = decode_accel(spec, err);
+        if (r >= 0)
+                r = decode_cpu(spec, host, w, err);
+        if (r >= 0)
+                r = decode_rt(spec, v11, &rtprio, err);
+        if (r >= 0)
+                r = jdec_bool(spec, "", "restartOnCrash", &restart, err);
+        if (r >= 0)
+                r = decode_refused(spec, err);
+        if (r >= 0)
+                r = decode_caps(spec, w, err);
+        if (r >= 0)
+                r = decode_seccomp(spec, err);
+        if (r >= 0)
+                r = apply_overrides(o, w, err);
+        if (r < 0)
+                return r;
+        /* Dobby restarts a crashed one until 10 restarts came each within 5 minutes of
+         * the one before; berth's on-failure:10 gives up after 10, however far apart. */
+        if (restart) {
+                w->restart = BERTH_RESTART_ON_FAILURE;
+                w->restart_max = RESTART_MAX;
+        }
+        return fixed_parts(host, rtprio, w);
+}
+
+void dobby_spec_done(struct dobby_spec *s)
+{
+        berth_workload_done(&s->w);
+        berth_workload_init(&s->w);
+        s->mount_fields = strv_free(s->mount_fields);
+        for (int f = 0; f < _DOBBY_ETC_MAX; f++)
+                s->etc[f] = strv_free(s->etc[f]);
+}
+
+int dobby_spec_translate(json_t *spec, const struct oci_overrides *o, const struct dobby_host *host,
+                         struct dobby_spec *ret, struct berth_error *err)
+{
+        int r;
+
+        *ret = (struct dobby_spec){};
+        berth_workload_init(&ret->w);
+        r = translate(spec, o, host, ret, err);
+        if (r < 0) {
+                dobby_spec_done(ret);
+                return r == -ENOMEM ? berth_error_set(err, ENOMEM, "out of memory") : r;
+        }
+        return 0;
+}

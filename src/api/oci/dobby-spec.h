@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <errno.h> /* workload.h needs it */
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "oci-config.h"
+#include "workload.h"
+
+struct berth_error;
+
+/*
+ * A Dobby legacy spec (peers.md §1.3; issue 16, "startContainerFromDobbySpec") as a
+ * workload for the native engine, and what the door builds around it: the root file
+ * system with its constructed /etc (dobby-root.h). Pure.
+ *
+ * Every field is honoured or refused by name, unknown ones included (Dobby ignores
+ * them). Strings reach the process byte for byte: nothing is pasted into a template,
+ * and berth-init, PID 1 of every container, takes DobbyInit's place.
+ */
+
+/* The files of the constructed /etc that a spec's "etc" writes. */
+enum dobby_etc_file {
+        DOBBY_ETC_PASSWD,
+        DOBBY_ETC_GROUP,
+        DOBBY_ETC_HOSTS,
+        DOBBY_ETC_SERVICES,
+        DOBBY_ETC_LD_PRELOAD,
+        _DOBBY_ETC_MAX,
+};
+
+struct dobby_spec {
+        /* Everything but the root: dobby_root_make() adds root_path, the host's /usr,
+         * /bin … and /tmp in front of the spec's own mounts. */
+        struct berth_workload w;
+        /* Parallel to w.mounts: what names each mount in messages ("mounts[2]",
+         * "syslog", "dbus.system", "westerosSocket"). */
+        char **mount_fields;
+        /* The lines of each /etc file (NULL: not given, Dobby's default content). */
+        char **etc[_DOBBY_ETC_MAX];
+};
+
+/* What the translation needs to know of the node. */
+struct dobby_host {
+        unsigned ncpus; /* online cpus: cpu.cores is honoured only when it covers them */
+        bool cgroup2;   /* a cgroup v2 tree to show read-only at /sys/fs/cgroup */
+};
+
+/* spec: the parsed spec. o: the method's params (command replaces args; envvar adds
+ * environment; westerosSocket binds that socket at /tmp/westeros), or NULL. Fills *ret
+ * (emptied first). -EINVAL (a bad value) or -EOPNOTSUPP (a field berth does not honour
+ * yet), err naming the field; *ret is then empty. */
+int dobby_spec_translate(json_t *spec, const struct oci_overrides *o, const struct dobby_host *host,
+                         struct dobby_spec *ret, struct berth_error *err);
+void dobby_spec_done(struct dobby_spec *s);
+
+/* "passwd", "group", "hosts", "services", "ld.so.preload": the file's name in /etc. */
+const char *dobby_etc_file_name(enum dobby_etc_file f);
+
+/* Where Dobby's rootfs mounts the host's system bus (dbus.system "system"). */
+#define DOBBY_DBUS_SYSTEM_SOCKET "/run/dbus/system_bus_socket"

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness-oci.h"
+#include "harness.h"
+#include "macro.h"
+
+int test_oci_config_set(const char *bundle, const char *const *path, json_t *value)
+{
+        char file[600];
+        json_auto_t *c = NULL;
+        json_t *o;
+        size_t n = 0;
+
+        while (path[n])
+                n++;
+        (void)snprintf(file, sizeof(file), "%s/config.json", bundle);
+        c = json_load_file(file, 0, NULL);
+        o = c;
+        for (size_t i = 0; o && i + 1 < n; i++) {
+                json_t *next = json_object_get(o, path[i]);
+
+                if (!next && json_object_set_new(o, path[i], next = json_object()) < 0)
+                        next = NULL;
+                o = json_is_object(next) ? next : NULL;
+        }
+        if (n == 0 || !o || !value) {
+                json_decref(value);
+                return -1;
+        }
+        if (json_object_set_new(o, path[n - 1], value) < 0)
+                return -1;
+        return json_dump_file(c, file, JSON_INDENT(2));
+}
+
+void test_oci_crun_bundle(const char *dir, const char *args)
+{
+        char rootfs[300], dst[600];
+        char *bb = test_busybox_rootfs("boci-", rootfs, sizeof(rootfs));
+
+        ck_assert_ptr_nonnull(bb);
+        (void)snprintf(dst, sizeof(dst), "%s/rootfs", dir);
+        ck_assert_int_eq(test_run((const char *[]){ "mkdir", "-p", dir, NULL }), 0);
+        ck_assert_int_eq(test_run((const char *[]){ "cp", "-a", rootfs, dst, NULL }), 0);
+        ck_assert_int_eq(test_run((const char *[]){ "crun", "spec", "--bundle", dir, NULL }), 0);
+        ck_assert_int_eq(test_oci_config_set(dir, (const char *[]){ "process", "args", NULL },
+                                             json_loads(args, 0, NULL)),
+                         0);
+        test_rm_rf(bb);
+        free(bb);
+}
+
+void test_oci_umoci_bundle(const char *dir, const char *work, const char *cmd)
+{
+        char rootfs[300], tar[600], layout[600], img[620];
+        char *bb = test_busybox_rootfs("boci-", rootfs, sizeof(rootfs));
+
+        ck_assert_ptr_nonnull(bb);
+        (void)snprintf(tar, sizeof(tar), "%s/layer.tar", work);
+        (void)snprintf(layout, sizeof(layout), "%s/layout", work);
+        (void)snprintf(img, sizeof(img), "%s:bb", layout);
+        ck_assert_int_eq(test_run((const char *[]){ "mkdir", "-p", work, NULL }), 0);
+        ck_assert_int_eq(test_run((const char *[]){ "tar", "--numeric-owner", "-C", rootfs, "-cf",
+                                                    tar, ".", NULL }),
+                         0);
+        ck_assert_int_eq(test_run((const char *[]){ "umoci", "init", "--layout", layout, NULL }),
+                         0);
+        ck_assert_int_eq(test_run((const char *[]){ "umoci", "new", "--image", img, NULL }), 0);
+        ck_assert_int_eq(test_run((const char *[]){ "umoci", "raw", "add-layer", "--image", img,
+                                                    tar, NULL }),
+                         0);
+        ck_assert_int_eq(
+                test_run((const char *[]){ "umoci", "config", "--image", img, "--config.cmd", "sh",
+                                           "--config.cmd", "-c", "--config.cmd", cmd, NULL }),
+                0);
+        ck_assert_int_eq(test_run((const char *[]){ "umoci", "unpack", "--image", img, dir, NULL }),
+                         0);
+        test_rm_rf(bb);
+        free(bb);
+}

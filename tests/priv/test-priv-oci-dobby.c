@@ -1,0 +1,541 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * startContainerFromDobbySpec end to end (seed 004, issue 16): a real berthd, the seed's
+ * curl body as it is but for its network ("private": nat comes next) and its console
+ * path (in the test's directory). The container runs the host's programs in Dobby's
+ * root file system (<state>/oci-roots/<id>.<random>): /bin/sh is there, /etc/passwd
+ * holds the spec's line, the process is root inside and user.uid (1000) on the host,
+ * its output lands in console.path, and the root goes with the container: after a stop,
+ * after a removal through the ImageAPI, and at a restart of berthd; restartOnCrash
+ * starts a crashed one again. Bad specs get an
+ * errorReason naming the field and leave nothing: no container, root, cgroup or mount.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "macro.h"
+
+static struct test_berthd d;
+static char cgparent[64];
+static char work[300]; /* console logs */
+
+/* The seed's "Start (Dobby Spec)" body, byte for byte. */
+static const char seed_body[] =
+        "{\n"
+        "\"jsonrpc\":\"2.0\",\n"
+        "\"id\":3,\n"
+        "\"method\":\"org.rdk.OCIContainer.1.startContainerFromDobbySpec\",\n"
+        "\"params\":{\n"
+        "\"containerId\": \"SleepTest\",\n"
+        "\"dobbySpec\":{\n"
+        "\"version\": \"1.0\",\n"
+        "\"cwd\": \"/\",\n"
+        "\"args\": [\n"
+        "\"sleep\",\n"
+        "\"60\"\n"
+        "],\n"
+        "\"env\": [\n"
+        "],\n"
+        "\"user\": {\n"
+        "\"uid\": 1000,\n"
+        "\"gid\": 1000\n"
+        "},\n"
+        "\"console\": {\n"
+        "\"limit\": 65536,\n"
+        "\"path\": \"/tmp/container.log\"\n"
+        "},\n"
+        "\"etc\": {\n"
+        "\"group\": [\n"
+        "\"root:x:0:\"\n"
+        "],\n"
+        "\"passwd\": [\n"
+        "\"root::0:0:root:/:/bin/false\"\n"
+        "]\n"
+        "},\n"
+        "\"memLimit\": 41943040,\n"
+        "\"network\": \"nat\",\n"
+        "\"mounts\": [\n"
+        "]\n"
+        "}\n"
+        "}\n"
+        "}";
+
+/* s with the one occurrence of from replaced by to. */
+static char *replace(const char *s, const char *from, const char *to)
+{
+        const char *at = strstr(s, from);
+        char *out = NULL;
+
+        ck_assert_ptr_nonnull(at);
+        ck_assert_int_ge(asprintf(&out, "%.*s%s%s", (int)(at - s), s, to, at + strlen(from)), 0);
+        return out;
+}
+
+/* The seed's body with network "private" and the console in the test's directory
+ * (console.log). */
+static char *seed_private(void)
+{
+        _cleanup_free_ char *a =
+                replace(seed_body, "\"network\": \"nat\"", "\"network\": \"private\"");
+        char path[400];
+
+        (void)snprintf(path, sizeof(path), "\"path\": \"%s/console.log\"", work);
+        return replace(a, "\"path\": \"/tmp/container.log\"", path);
+}
+
+/* ---- JSON-RPC ------------------------------------------------------------------------- */
+
+static void setup(void)
+{
+        const char *extra[] = { "--cgroup-parent", cgparent, NULL };
+
+        (void)test_sweep(cgparent);
+        ck_assert_int_eq(test_run((const char *[]){ "mkdir", "-p", work, NULL }), 0);
+        test_berthd_start(&d, false, extra);
+}
+
+static void teardown(void)
+{
+        test_remove_everything_and_stop(&d);
+}
+
+static json_t *post_rpc(const char *body)
+{
+        struct test_reply r;
+        json_t *j;
+
+        test_http_headers(&d, "POST", "/jsonrpc/", body, NULL, &r);
+        ck_assert_msg(r.status == 200, "POST %s: HTTP %ld: %s", body, r.status,
+                      r.body ? r.body : "");
+        ck_assert_msg(r.json, "POST: not JSON: %s", r.body ? r.body : "");
+        j = json_incref(r.json);
+        test_reply_done(&r);
+        return j;
+}
+
+/* The result of a call (a JSON-RPC error fails). */
+static json_t *result_of(const char *body)
+{
+        json_auto_t *reply = post_rpc(body);
+        json_t *result = json_incref(json_object_get(reply, "result"));
+
+        ck_assert_msg(result, "no result: %s", json_dumps(reply, JSON_COMPACT));
+        ck_assert_int_eq(json_integer_value(json_object_get(reply, "id")), 3);
+        return result;
+}
+
+_printf_(2, 3) static json_t *rpc(const char *method, const char *params_fmt, ...)
+{
+        _cleanup_free_ char *params = NULL, *body = NULL;
+        va_list ap;
+
+        va_start(ap, params_fmt);
+        ck_assert_int_ge(vasprintf(&params, params_fmt, ap), 0);
+        va_end(ap);
+        ck_assert_int_ge(asprintf(&body,
+                                  "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":"
+                                  "\"org.rdk.OCIContainer.1.%s\",\"params\":%s}",
+                                  method, params),
+                         0);
+        return result_of(body);
+}
+
+static bool ok(const json_t *result)
+{
+        return json_is_true(json_object_get(result, "success"));
+}
+
+#define rpc_ok(method, ...)                                                            \
+        ({                                                                             \
+                json_t *_r = rpc(method, __VA_ARGS__);                                 \
+                ck_assert_msg(ok(_r), "%s: %s", method, json_dumps(_r, JSON_COMPACT)); \
+                _r;                                                                    \
+        })
+
+/* startContainerFromDobbySpec of body (a whole request) must fail naming needle. */
+static void start_fails(const char *body, const char *needle)
+{
+        json_auto_t *r = result_of(body);
+        const char *why = json_string_value(json_object_get(r, "errorReason"));
+
+        ck_assert_msg(!ok(r), "%s succeeded", body);
+        ck_assert_msg(why && strstr(why, needle), "errorReason '%s' lacks '%s'", why ? why : "",
+                      needle);
+}
+
+static int start_ok(const char *body)
+{
+        json_auto_t *r = result_of(body);
+        json_t *desc = json_object_get(r, "descriptor");
+
+        ck_assert_msg(ok(r), "start: %s", json_dumps(r, JSON_COMPACT));
+        ck_assert_msg(json_is_integer(desc) && json_integer_value(desc) > 0, "descriptor");
+        return (int)json_integer_value(desc);
+}
+
+/* The spec of a request with containerId id and the members of extra (a JSON object's
+ * text) set in its dobbySpec. */
+static char *spec_with(const char *id, const char *extra)
+{
+        _cleanup_free_ char *base = seed_private();
+        json_auto_t *req = json_loads(base, 0, NULL), *x = json_loads(extra, 0, NULL);
+        json_t *params;
+
+        ck_assert_ptr_nonnull(req);
+        ck_assert_msg(x, "bad JSON in the test: %s", extra);
+        params = json_object_get(req, "params");
+        ck_assert_int_eq(json_object_set_new(params, "containerId", json_string(id)), 0);
+        ck_assert_int_eq(json_object_update(json_object_get(params, "dobbySpec"), x), 0);
+        return json_dumps(req, JSON_COMPACT);
+}
+
+static char *exec_out(const char *id, const char *command)
+{
+        json_auto_t *c = json_string(command);
+        _cleanup_free_ char *cs = json_dumps(c, JSON_ENCODE_ANY);
+        json_auto_t *r =
+                rpc_ok("executeCommand", "{\"containerId\":\"%s\",\"command\":%s}", id, cs);
+
+        ck_assert_msg(json_integer_value(json_object_get(r, "exitCode")) == 0, "%s: %s", command,
+                      json_dumps(r, JSON_COMPACT));
+        return strdup(json_string_value(json_object_get(r, "output")) ?: "");
+}
+
+static char roots_dir[400];
+
+static int n_roots(void)
+{
+        (void)snprintf(roots_dir, sizeof(roots_dir), "%s/oci-roots", d.state_dir);
+        return test_count_dir_entries(roots_dir);
+}
+
+static size_t n_listed(void)
+{
+        json_auto_t *r = rpc_ok("listContainers", "{}");
+
+        return json_array_size(json_object_get(r, "containers"));
+}
+
+/* Nothing of the door's containers is left. */
+static void assert_nothing(void)
+{
+        ck_assert_uint_eq(n_listed(), 0);
+        ck_assert_int_eq(n_roots(), 0);
+        test_assert_clean(d.state_dir, NULL, cgparent);
+}
+
+/* Field value of "Key:\tv1\tv2 …" in /proc/pid/status (the first number). */
+static long status_field(pid_t pid, const char *key)
+{
+        char path[64], line[256];
+        size_t n = strlen(key);
+        long v = -1;
+        FILE *f;
+
+        (void)snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+        f = fopen(path, "re");
+        ck_assert_ptr_nonnull(f);
+        while (fgets(line, sizeof(line), f))
+                if (strncmp(line, key, n) == 0 && line[n] == ':')
+                        v = strtol(line + n + 1, NULL, 10);
+        fclose(f);
+        return v;
+}
+
+/* The names of the network interfaces in /proc/net/dev text, sorted, one per line. */
+static char *ifaces(const char *text)
+{
+        char *out = calloc(1, 1), *copy = strdup(text), *save = NULL;
+        size_t len = 0;
+
+        ck_assert_ptr_nonnull(copy);
+        for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                char *colon = strchr(l, ':');
+
+                if (!colon || strchr(l, '|'))
+                        continue;
+                *colon = 0;
+                l += strspn(l, " ");
+                out = realloc(out, len + strlen(l) + 2);
+                len += (size_t)sprintf(out + len, "%s\n", l);
+        }
+        free(copy);
+        return out;
+}
+
+/* The start of a file into buf ("" when there is none). */
+static void slurp(const char *path, char *buf, size_t size)
+{
+        FILE *f = fopen(path, "re");
+        size_t n = 0;
+
+        if (f) {
+                n = fread(buf, 1, size - 1, f);
+                fclose(f);
+        }
+        buf[n] = 0;
+}
+
+/* ---- the tests ------------------------------------------------------------------------ */
+
+/* The seed's body, network private: everything Dobby's root promises. */
+START_TEST(seed_spec)
+{
+        _cleanup_free_ char *body = seed_private(), *out = NULL;
+        json_auto_t *info = NULL;
+        json_t *pids;
+        size_t i;
+        int desc;
+
+        ck_assert_int_eq(n_roots(), 0);
+        desc = start_ok(body);
+        ck_assert_int_eq(n_roots(), 1);
+        {
+                json_auto_t *st = rpc_ok("getContainerState", "{\"containerId\":\"SleepTest\"}");
+                ck_assert_str_eq(json_string_value(json_object_get(st, "state")), "Running");
+        }
+        (void)desc;
+
+        /* Root inside, user.uid and user.gid outside. */
+        info = rpc_ok("getContainerInfo", "{\"containerId\":\"SleepTest\"}");
+        pids = json_object_get(json_object_get(info, "info"), "pids");
+        ck_assert_uint_ge(json_array_size(pids), 1);
+        for (i = 0; i < json_array_size(pids); i++) {
+                pid_t pid = (pid_t)json_integer_value(json_array_get(pids, i));
+
+                ck_assert_int_eq(status_field(pid, "Uid"), 1000);
+                ck_assert_int_eq(status_field(pid, "Gid"), 1000);
+        }
+        out = exec_out("SleepTest", "sh -c 'id -u; id -g'");
+        ck_assert_str_eq(out, "0\n0\n");
+        free(out);
+
+        /* The constructed /etc, the host's programs, Dobby's hostname and HOME. */
+        out = exec_out("SleepTest", "cat /etc/passwd /etc/group");
+        ck_assert_str_eq(out, "root::0:0:root:/:/bin/false\nroot:x:0:\n");
+        free(out);
+        out = exec_out("SleepTest",
+                       "sh -c 'test -x /bin/sh && hostname && echo $HOME && ls /usr/bin/env'");
+        ck_assert_str_eq(out, "dobby\n/home/private\n/usr/bin/env\n");
+        free(out);
+        /* Read-only root, and a writable /tmp. */
+        out = exec_out("SleepTest",
+                       "sh -c 'touch /x 2>/dev/null || echo ro; touch /tmp/x && echo tmp'");
+        ck_assert_str_eq(out, "ro\ntmp\n");
+        free(out);
+        /* Only lo in its network namespace. */
+        out = exec_out("SleepTest", "cat /proc/net/dev");
+        {
+                _cleanup_free_ char *names = ifaces(out);
+                ck_assert_str_eq(names, "lo\n");
+        }
+        free(out);
+        out = NULL;
+
+        /* Stop: the container and its root are gone. */
+        json_decref(rpc_ok("stopContainer", "{\"containerId\":\"SleepTest\"}"));
+        assert_nothing();
+}
+END_TEST
+
+/* The console's output lands in console.path. */
+START_TEST(console_path)
+{
+        _cleanup_free_ char *body = spec_with(
+                "console-test",
+                "{\"args\": [\"sh\", \"-c\", \"echo 'hello a\\\"b' \\\"$HOME\\\"; sleep 60\"]}");
+        char path[400], log[65536] = "";
+
+        (void)snprintf(path, sizeof(path), "%s/console.log", work);
+        (void)unlink(path);
+        (void)start_ok(body);
+        for (int i = 0; i < 100 && !strstr(log, "hello a\"b /home/private\n"); i++) {
+                usleep(50000);
+                slurp(path, log, sizeof(log));
+        }
+        ck_assert_msg(strstr(log, "hello a\"b /home/private\n"), "console.log ends: '%s'",
+                      strlen(log) > 600 ? log + strlen(log) - 600 : log);
+        json_decref(rpc_ok("stopContainer", "{\"containerId\":\"console-test\",\"force\":true}"));
+        assert_nothing();
+        /* The log is the user's: it stays. */
+        ck_assert_int_eq(access(path, F_OK), 0);
+}
+END_TEST
+
+/* network "open" is the host's network. */
+START_TEST(network_open)
+{
+        _cleanup_free_ char *body = spec_with("open-net", "{\"network\": \"open\"}");
+        _cleanup_free_ char *out = NULL, *host = NULL, *mine = NULL, *theirs = NULL;
+
+        (void)start_ok(body);
+        out = exec_out("open-net", "cat /proc/net/dev");
+        ck_assert_int_eq(
+                test_run_output((const char *[]){ "cat", "/proc/net/dev", NULL }, false, &host), 0);
+        mine = ifaces(host);
+        theirs = ifaces(out);
+        ck_assert_str_eq(theirs, mine);
+        json_decref(rpc_ok("stopContainer", "{\"containerId\":\"open-net\"}"));
+        assert_nothing();
+}
+END_TEST
+
+/* Bad specs: an errorReason naming the field, and nothing left. */
+START_TEST(bad_specs)
+{
+        static const struct {
+                const char *extra, *needle;
+        } cases[] = {
+                { "{\"user\": {\"uid\": 0, \"gid\": 0}}", "user.uid 0" },
+                { "{\"userNs\": false, \"user\": {\"uid\": 0, \"gid\": 0}}", "user.uid 0" },
+                { "{\"frobnicate\": true}", "unknown fields: frobnicate" },
+                { "{\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": {\"names\": "
+                  "[\"getpid\\\"], \\\"x\\\": [\\\"\"], \"action\": \"SCMP_ACT_ERRNO\"}}}",
+                  "seccomp.syscalls.names[0] 'getpid\"], \"x\": [\"' is not a system call name" },
+                { "{\"gpu\": {\"enable\": true}}", "gpu.enable: this node has no GPU" },
+                { "{\"network\": \"nat\"}", "network \"nat\" is not supported yet" },
+                { "{\"mounts\": [{\"source\": \"/x.img\", \"destination\": \"/d\", \"type\": "
+                  "\"loop\", \"fstype\": \"ext4\"}]}",
+                  "mounts[0].type 'loop': not supported yet" },
+                /* Past the translation: the root (a bind source the host lacks), then the
+                 * engine (a program the root lacks). */
+                { "{\"mounts\": [{\"source\": \"/nonexistent\", \"destination\": \"/d\", "
+                  "\"type\": \"bind\"}]}",
+                  "mounts[0].source '/nonexistent'" },
+                { "{\"args\": [\"no-such-program\"]}", "no-such-program" },
+        };
+        _cleanup_free_ char *missing = NULL;
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *body = spec_with("bad", cases[i].extra);
+
+                start_fails(body, cases[i].needle);
+                assert_nothing();
+        }
+        /* The mandatory fields, all named. */
+        missing = replace(seed_body, "\"memLimit\": 41943040,", "");
+        {
+                _cleanup_free_ char *m2 = replace(missing,
+                                                  "\"user\": {\n\"uid\": 1000,\n\"gid\": "
+                                                  "1000\n},",
+                                                  "");
+                start_fails(m2, "missing mandatory fields: user, memLimit");
+        }
+        /* The seed verbatim: nat comes next. */
+        start_fails(seed_body, "network \"nat\"");
+        assert_nothing();
+}
+END_TEST
+
+/* The root goes with the container whichever door removes it, and a restarted berthd
+ * keeps the roots of its containers and removes any other. */
+START_TEST(roots_follow_containers)
+{
+        const char *extra[] = { "--cgroup-parent", cgparent, NULL };
+        _cleanup_free_ char *a = spec_with("keep-a", "{}"), *b = spec_with("keep-b", "{}");
+        json_auto_t *list = NULL;
+        char stray[500];
+        long long id = -1;
+
+        (void)start_ok(a);
+        (void)start_ok(b);
+        ck_assert_int_eq(n_roots(), 2);
+        test_berthd_kill(&d);
+        (void)snprintf(stray, sizeof(stray), "%s/oci-roots/left.abcdef", d.state_dir);
+        ck_assert_int_eq(mkdir(stray, 0755), 0);
+        test_berthd_spawn(&d, false, extra);
+        ck_assert_int_eq(n_roots(), 2);
+        ck_assert_int_eq(access(stray, F_OK), -1);
+        ck_assert_uint_eq(n_listed(), 2);
+        {
+                _cleanup_free_ char *out = exec_out("keep-a", "cat /etc/passwd");
+                ck_assert_str_eq(out, "root::0:0:root:/:/bin/false\n");
+        }
+
+        /* Removed through the ImageAPI: its root follows. */
+        list = test_call(&d, "GET", "/imageapi/v1/container", NULL, 200);
+        for (size_t i = 0; i < json_array_size(list); i++) {
+                json_t *c = json_array_get(list, i);
+                if (streq(test_json_str(c, "name") ?: "", "keep-b"))
+                        id = test_json_int(c, "id");
+        }
+        ck_assert_int_ge(id, 0);
+        {
+                char path[64];
+                struct test_reply r;
+
+                (void)snprintf(path, sizeof(path), "/imageapi/v1/container?force=true&id=%lld", id);
+                test_delete(&d, path, &r);
+                ck_assert_int_lt(r.status, 300);
+                test_reply_done(&r);
+        }
+        for (int i = 0; i < 100 && n_roots() != 1; i++)
+                usleep(20000);
+        ck_assert_int_eq(n_roots(), 1);
+        json_decref(rpc_ok("stopContainer", "{\"containerId\":\"keep-a\",\"force\":true}"));
+        assert_nothing();
+}
+END_TEST
+
+/* restartOnCrash: a crash starts it again (it is not removed as it ends); a stop
+ * removes it for good. */
+START_TEST(restart_on_crash)
+{
+        _cleanup_free_ char *body = spec_with(
+                "crashy",
+                "{\"restartOnCrash\": true, \"args\": [\"sh\", \"-c\", \"sleep 0.3; exit 3\"]}");
+        char path[400], text[65536] = "";
+        int starts = 0;
+
+        (void)snprintf(path, sizeof(path), "%s/console.log", work);
+        (void)unlink(path);
+        (void)start_ok(body);
+        /* Each start writes "container running" into the console's file. */
+        for (int i = 0; i < 100 && starts < 3; i++) {
+                usleep(50000);
+                slurp(path, text, sizeof(text));
+                starts = 0;
+                for (const char *p = text; (p = strstr(p, "container running")); p++)
+                        starts++;
+        }
+        ck_assert_msg(starts >= 3, "started %d times, %zu listed: %s", starts, n_listed(),
+                      strlen(text) > 1500 ? text + strlen(text) - 1500 : text);
+        ck_assert_uint_eq(n_listed(), 1);
+        json_decref(rpc_ok("stopContainer", "{\"containerId\":\"crashy\",\"force\":true}"));
+        assert_nothing();
+}
+END_TEST
+
+static Suite *dobby_suite(void)
+{
+        Suite *s = suite_create("oci-dobby");
+
+        tcase_add_test(test_tcase(s, "seed", setup, teardown, 60), seed_spec);
+        tcase_add_test(test_tcase(s, "console", setup, teardown, 60), console_path);
+        tcase_add_test(test_tcase(s, "open", setup, teardown, 60), network_open);
+        tcase_add_test(test_tcase(s, "bad", setup, teardown, 60), bad_specs);
+        tcase_add_test(test_tcase(s, "roots", setup, teardown, 60), roots_follow_containers);
+        tcase_add_test(test_tcase(s, "restart", setup, teardown, 60), restart_on_crash);
+        return s;
+}
+
+int main(void)
+{
+        const char *tmp;
+
+        test_require_root("test-priv-oci-dobby");
+        test_priv_begin("test-priv-oci-dobby", "oci-dobby");
+        (void)snprintf(cgparent, sizeof(cgparent), "berth-test-%d", (int)getpid());
+        tmp = getenv("TMPDIR");
+        (void)snprintf(work, sizeof(work), "%s/dobby", tmp && *tmp ? tmp : "/var/tmp");
+        return test_priv_run(dobby_suite(), "test-priv-oci-dobby", NULL, cgparent);
+}
