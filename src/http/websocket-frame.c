@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "macro.h"
+#include "utf8.h"
 #include "websocket-frame.h"
 
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -196,55 +197,10 @@ int berth_ws_close_parse(const void *p, size_t n, uint16_t *ret_code)
         if (n == 1 || n > BERTH_WS_CONTROL_MAX)
                 return -EBADMSG;
         code = (unsigned)b[0] << 8 | b[1];
-        if (!berth_ws_close_code_valid(code) || !berth_ws_utf8_valid(b + 2, n - 2))
+        if (!berth_ws_close_code_valid(code) || !utf8_valid(b + 2, n - 2))
                 return -EBADMSG;
         *ret_code = (uint16_t)code;
         return 0;
-}
-
-/* Length of the well-formed UTF-8 sequence at s (at most n bytes), 0 when there is none. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-        unsigned char c = s[0];
-        unsigned lo = 0x80, hi = 0xbf;
-        size_t len;
-
-        if (c < 0x80)
-                return 1;
-        if (c >= 0xc2 && c <= 0xdf)
-                len = 2;
-        else if (c >= 0xe0 && c <= 0xef) {
-                len = 3;
-                if (c == 0xe0)
-                        lo = 0xa0;
-                else if (c == 0xed)
-                        hi = 0x9f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-                len = 4;
-                if (c == 0xf0)
-                        lo = 0x90;
-                else if (c == 0xf4)
-                        hi = 0x8f;
-        } else
-                return 0;
-        if (n < len || s[1] < lo || s[1] > hi)
-                return 0;
-        for (size_t i = 2; i < len; i++)
-                if (s[i] < 0x80 || s[i] > 0xbf)
-                        return 0;
-        return len;
-}
-
-bool berth_ws_utf8_valid(const void *p, size_t n)
-{
-        const unsigned char *s = p;
-
-        for (size_t i = 0, l; i < n; i += l) {
-                l = utf8_seq(s + i, n - i);
-                if (l == 0)
-                        return false;
-        }
-        return true;
 }
 
 /* The next comma-separated item of *p, without blanks around it: its start and length;

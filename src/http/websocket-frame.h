@@ -7,8 +7,8 @@
 
 /*
  * RFC 6455 (websockets) without I/O: frame heads, the handshake's key, the close
- * payload, UTF-8 and header token lists. Pure, so that it is unit-tested apart from the
- * connection code (websocket.c).
+ * payload and header token lists (UTF-8 is utf8.h's). Pure, so that it is unit-tested
+ * apart from the connection code (websocket.c).
  */
 
 enum {
@@ -66,9 +66,6 @@ int berth_ws_accept_key(const char *key, char ret[BERTH_WS_ACCEPT_LEN + 1]);
 int berth_ws_close_parse(const void *p, size_t n, uint16_t *ret_code);
 /* May an endpoint send this code? */
 bool berth_ws_close_code_valid(unsigned code);
-
-/* Well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF)? */
-bool berth_ws_utf8_valid(const void *p, size_t n);
 
 /* Is token one of the comma-separated tokens of value (case-insensitive, blanks around
  * them ignored)? value may be NULL. */

@@ -27,6 +27,7 @@
 #include "http.h"
 #include "log.h"
 #include "macro.h"
+#include "utf8.h"
 #include "websocket-frame.h"
 
 #define MAX_MESSAGE_DEFAULT (64u << 10)
@@ -225,7 +226,7 @@ static int data_frame(struct berth_http_websocket *ws, const struct berth_ws_hea
         ws->in_message = !h->fin;
         if (!h->fin)
                 return 0;
-        if (!berth_ws_utf8_valid(ws->msg, ws->msg_len))
+        if (!utf8_valid(ws->msg, ws->msg_len))
                 return fail(ws, BERTH_WS_CLOSE_BAD_DATA, "text that is not UTF-8");
         ws->msg[ws->msg_len] = 0;
         r = ws->close_sent ? 0 : fn(ws, (const char *)ws->msg, ws->msg_len, userdata);

@@ -70,6 +70,16 @@ bool strv_contains(char *const *l, const char *s)
         return false;
 }
 
+const char *strv_env_get(char *const *l, const char *key)
+{
+        size_t n = strlen(key);
+
+        STRV_FOREACH (i, l)
+                if (strncmp(*i, key, n) == 0 && (*i)[n] == '=')
+                        return *i + n + 1;
+        return NULL;
+}
+
 char *strv_join(char *const *l, const char *sep)
 {
         size_t n = 0, k = strlen(sep);

@@ -13,6 +13,9 @@ int strv_extend(char ***l, const char *s);
 int strv_consume(char ***l, char *s);
 char **strv_copy(char *const *l);
 bool strv_contains(char *const *l, const char *s);
+/* The value of the first "key=value" entry (environments, labels), borrowed; NULL when
+ * there is none. */
+const char *strv_env_get(char *const *l, const char *key);
 /* Join with sep; returns NULL on OOM. */
 char *strv_join(char *const *l, const char *sep);
 

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,4 +84,53 @@ void test_oci_umoci_bundle(const char *dir, const char *work, const char *cmd)
                          0);
         test_rm_rf(bb);
         free(bb);
+}
+
+json_t *test_oci_post(struct test_berthd *d, const char *path, const char *body)
+{
+        struct test_reply r;
+        json_t *j;
+
+        test_http_headers(d, "POST", path, body, NULL, &r);
+        ck_assert_msg(r.status == 200, "POST %s %s: HTTP %ld: %s", path, body, r.status,
+                      r.body ? r.body : "");
+        ck_assert_msg(r.json, "POST %s: not JSON: %s", path, r.body ? r.body : "");
+        j = json_incref(r.json);
+        test_reply_done(&r);
+        return j;
+}
+
+json_t *test_oci_result(struct test_berthd *d, const char *path, const char *body)
+{
+        json_auto_t *reply = test_oci_post(d, path, body);
+        json_t *result;
+
+        ck_assert_msg(json_integer_value(json_object_get(reply, "id")) == 3, "%s: id", body);
+        result = json_incref(json_object_get(reply, "result"));
+        ck_assert_msg(result, "%s: no result: %s", body, json_dumps(reply, JSON_COMPACT));
+        return result;
+}
+
+json_t *test_oci_rpc(struct test_berthd *d, const char *path, const char *method,
+                     const char *params_fmt, ...)
+{
+        _cleanup_free_ char *params = NULL, *body = NULL;
+        va_list ap;
+
+        if (params_fmt) {
+                va_start(ap, params_fmt);
+                ck_assert_int_ge(vasprintf(&params, params_fmt, ap), 0);
+                va_end(ap);
+        }
+        ck_assert_int_ge(asprintf(&body,
+                                  "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":"
+                                  "\"org.rdk.OCIContainer.1.%s\"%s%s}",
+                                  method, params ? ",\"params\":" : "", params ? params : ""),
+                         0);
+        return test_oci_result(d, path, body);
+}
+
+bool test_oci_ok(const json_t *result)
+{
+        return json_is_true(json_object_get(result, "success"));
 }

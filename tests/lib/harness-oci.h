@@ -2,6 +2,11 @@
 #pragma once
 
 #include <jansson.h>
+#include <stdbool.h>
+
+#include "macro.h"
+
+struct test_berthd;
 
 /*
  * OCI bundles for the org.rdk.OCIContainer tests (issue 16), made at test time from the
@@ -20,3 +25,25 @@ void test_oci_umoci_bundle(const char *dir, const char *work, const char *cmd);
 /* Set the member at path (keys from the top, NULL-terminated; objects are made as
  * needed) of bundle/config.json to value (stolen). Returns 0, or -1. */
 int test_oci_config_set(const char *bundle, const char *const *path, json_t *value);
+
+/* POST body to path of d: the reply's JSON (HTTP 200, else the test fails). */
+json_t *test_oci_post(struct test_berthd *d, const char *path, const char *body);
+
+/* POST body, a call with id 3, to path of d: its result (a JSON-RPC error fails). */
+json_t *test_oci_result(struct test_berthd *d, const char *path, const char *body);
+
+/* org.rdk.OCIContainer.1.<method> with params (JSON text; NULL: none) to path of d: its
+ * result (a JSON-RPC error fails). */
+_printf_(4, 5) json_t *test_oci_rpc(struct test_berthd *d, const char *path, const char *method,
+                                    const char *params_fmt, ...);
+
+/* Is result success:true? */
+bool test_oci_ok(const json_t *result);
+
+/* A result that must be success:true. */
+#define test_oci_rpc_ok(d, path, method, ...)                                                   \
+        ({                                                                                      \
+                json_t *_r = test_oci_rpc(d, path, method, __VA_ARGS__);                        \
+                ck_assert_msg(test_oci_ok(_r), "%s: %s", method, json_dumps(_r, JSON_COMPACT)); \
+                _r;                                                                             \
+        })

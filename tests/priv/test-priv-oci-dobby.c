@@ -14,13 +14,13 @@
 
 #include <check.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "harness-oci.h"
 #include "harness.h"
 #include "macro.h"
 
@@ -108,76 +108,27 @@ static void teardown(void)
         test_remove_everything_and_stop(&d);
 }
 
-static json_t *post_rpc(const char *body)
-{
-        struct test_reply r;
-        json_t *j;
-
-        test_http_headers(&d, "POST", "/jsonrpc/", body, NULL, &r);
-        ck_assert_msg(r.status == 200, "POST %s: HTTP %ld: %s", body, r.status,
-                      r.body ? r.body : "");
-        ck_assert_msg(r.json, "POST: not JSON: %s", r.body ? r.body : "");
-        j = json_incref(r.json);
-        test_reply_done(&r);
-        return j;
-}
-
-/* The result of a call (a JSON-RPC error fails). */
-static json_t *result_of(const char *body)
-{
-        json_auto_t *reply = post_rpc(body);
-        json_t *result = json_incref(json_object_get(reply, "result"));
-
-        ck_assert_msg(result, "no result: %s", json_dumps(reply, JSON_COMPACT));
-        ck_assert_int_eq(json_integer_value(json_object_get(reply, "id")), 3);
-        return result;
-}
-
-_printf_(2, 3) static json_t *rpc(const char *method, const char *params_fmt, ...)
-{
-        _cleanup_free_ char *params = NULL, *body = NULL;
-        va_list ap;
-
-        va_start(ap, params_fmt);
-        ck_assert_int_ge(vasprintf(&params, params_fmt, ap), 0);
-        va_end(ap);
-        ck_assert_int_ge(asprintf(&body,
-                                  "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":"
-                                  "\"org.rdk.OCIContainer.1.%s\",\"params\":%s}",
-                                  method, params),
-                         0);
-        return result_of(body);
-}
-
-static bool ok(const json_t *result)
-{
-        return json_is_true(json_object_get(result, "success"));
-}
-
-#define rpc_ok(method, ...)                                                            \
-        ({                                                                             \
-                json_t *_r = rpc(method, __VA_ARGS__);                                 \
-                ck_assert_msg(ok(_r), "%s: %s", method, json_dumps(_r, JSON_COMPACT)); \
-                _r;                                                                    \
-        })
+/* org.rdk.OCIContainer's calls to d's /jsonrpc/ (harness-oci.h). */
+#define rpc(...) test_oci_rpc(&d, "/jsonrpc/", __VA_ARGS__)
+#define rpc_ok(...) test_oci_rpc_ok(&d, "/jsonrpc/", __VA_ARGS__)
 
 /* startContainerFromDobbySpec of body (a whole request) must fail naming needle. */
 static void start_fails(const char *body, const char *needle)
 {
-        json_auto_t *r = result_of(body);
+        json_auto_t *r = test_oci_result(&d, "/jsonrpc/", body);
         const char *why = json_string_value(json_object_get(r, "errorReason"));
 
-        ck_assert_msg(!ok(r), "%s succeeded", body);
+        ck_assert_msg(!test_oci_ok(r), "%s succeeded", body);
         ck_assert_msg(why && strstr(why, needle), "errorReason '%s' lacks '%s'", why ? why : "",
                       needle);
 }
 
 static int start_ok(const char *body)
 {
-        json_auto_t *r = result_of(body);
+        json_auto_t *r = test_oci_result(&d, "/jsonrpc/", body);
         json_t *desc = json_object_get(r, "descriptor");
 
-        ck_assert_msg(ok(r), "start: %s", json_dumps(r, JSON_COMPACT));
+        ck_assert_msg(test_oci_ok(r), "start: %s", json_dumps(r, JSON_COMPACT));
         ck_assert_msg(json_is_integer(desc) && json_integer_value(desc) > 0, "descriptor");
         return (int)json_integer_value(desc);
 }

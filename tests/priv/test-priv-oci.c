@@ -11,7 +11,6 @@
 
 #include <check.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,59 +58,9 @@ static void teardown(void)
         test_remove_everything_and_stop(&d);
 }
 
-/* POST body to /jsonrpc: the reply's JSON (HTTP 200). */
-static json_t *post_rpc(const char *path, const char *body)
-{
-        struct test_reply r;
-        json_t *j;
-
-        test_http_headers(&d, "POST", path, body, NULL, &r);
-        ck_assert_msg(r.status == 200, "POST %s %s: HTTP %ld: %s", path, body, r.status,
-                      r.body ? r.body : "");
-        ck_assert_msg(r.json, "POST %s: not JSON: %s", path, r.body ? r.body : "");
-        j = json_incref(r.json);
-        test_reply_done(&r);
-        return j;
-}
-
-/* method with params (JSON text or NULL): its result (a JSON-RPC error fails). */
-_printf_(2, 3) static json_t *rpc(const char *method, const char *params_fmt, ...)
-{
-        _cleanup_free_ char *params = NULL, *body = NULL;
-        json_t *reply, *result;
-        va_list ap;
-
-        if (params_fmt) {
-                va_start(ap, params_fmt);
-                ck_assert_int_ge(vasprintf(&params, params_fmt, ap), 0);
-                va_end(ap);
-        }
-        ck_assert_int_ge(asprintf(&body,
-                                  "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":"
-                                  "\"org.rdk.OCIContainer.1.%s\"%s%s}",
-                                  method, params ? ",\"params\":" : "", params ? params : ""),
-                         0);
-        reply = post_rpc("/jsonrpc", body);
-        ck_assert_msg(json_integer_value(json_object_get(reply, "id")) == 3, "%s: id", method);
-        result = json_incref(json_object_get(reply, "result"));
-        ck_assert_msg(result, "%s %s: no result: %s", method, params ? params : "",
-                      json_dumps(reply, JSON_COMPACT));
-        json_decref(reply);
-        return result;
-}
-
-static bool ok(const json_t *result)
-{
-        return json_is_true(json_object_get(result, "success"));
-}
-
-/* A result that must be success:true. */
-#define rpc_ok(method, ...)                                                            \
-        ({                                                                             \
-                json_t *_r = rpc(method, __VA_ARGS__);                                 \
-                ck_assert_msg(ok(_r), "%s: %s", method, json_dumps(_r, JSON_COMPACT)); \
-                _r;                                                                    \
-        })
+/* org.rdk.OCIContainer's calls to d's /jsonrpc (harness-oci.h). */
+#define rpc(...) test_oci_rpc(&d, "/jsonrpc", __VA_ARGS__)
+#define rpc_ok(...) test_oci_rpc_ok(&d, "/jsonrpc", __VA_ARGS__)
 
 /* A result that must be success:false with an errorReason containing needle. */
 static void rpc_fails(const char *needle, const char *method, const char *params)
@@ -119,7 +68,7 @@ static void rpc_fails(const char *needle, const char *method, const char *params
         json_auto_t *r = rpc(method, "%s", params);
         const char *why = json_string_value(json_object_get(r, "errorReason"));
 
-        ck_assert_msg(!ok(r), "%s %s succeeded", method, params);
+        ck_assert_msg(!test_oci_ok(r), "%s %s succeeded", method, params);
         ck_assert_msg(why && strstr(why, needle), "%s %s: errorReason '%s' lacks '%s'", method,
                       params, why ? why : "(none)", needle);
 }
@@ -130,7 +79,8 @@ static const char *state_of(const char *id)
         json_auto_t *r = rpc("getContainerState", "{\"containerId\":\"%s\"}", id);
 
         (void)snprintf(buf, sizeof(buf), "%s",
-                       ok(r) ? json_string_value(json_object_get(r, "state")) ?: "?" : "(none)");
+                       test_oci_ok(r) ? json_string_value(json_object_get(r, "state")) ?: "?"
+                                      : "(none)");
         return buf;
 }
 
@@ -173,8 +123,9 @@ START_TEST(crun_bundle_walk)
         }
 
         /* listContainers, verbatim from the seed (no params). */
-        r = post_rpc("/jsonrpc/", "{\"jsonrpc\": \"2.0\", \"id\": 3, \"method\": "
-                                  "\"org.rdk.OCIContainer.1.listContainers\"}");
+        r = test_oci_post(&d, "/jsonrpc/",
+                          "{\"jsonrpc\": \"2.0\", \"id\": 3, \"method\": "
+                          "\"org.rdk.OCIContainer.1.listContainers\"}");
         c = json_object_get(json_object_get(r, "result"), "containers");
         ck_assert_uint_eq(json_array_size(c), 1);
         ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(c, 0), "Descriptor")),
@@ -261,9 +212,10 @@ START_TEST(umoci_bundle_runs)
 
         (void)start_bundle("umoci.app", umoci_bundle);
         ck_assert_str_eq(state_of("umoci.app"), "Running");
-        r = post_rpc("/jsonrpc", "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":"
-                                 "\"org.rdk.OCIContainer.executeCommand\",\"params\":{"
-                                 "\"containerId\":\"umoci.app\",\"command\":\"hostname\"}}");
+        r = test_oci_post(&d, "/jsonrpc",
+                          "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":"
+                          "\"org.rdk.OCIContainer.executeCommand\",\"params\":{"
+                          "\"containerId\":\"umoci.app\",\"command\":\"hostname\"}}");
         ck_assert_int_eq(json_integer_value(json_object_get(r, "id")), 7);
         s = json_string_value(json_object_get(json_object_get(r, "result"), "output"));
         /* Its config's hostname. */
@@ -385,7 +337,7 @@ START_TEST(jsonrpc_errors)
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-                json_auto_t *r = post_rpc("/jsonrpc", cases[i].body);
+                json_auto_t *r = test_oci_post(&d, "/jsonrpc", cases[i].body);
                 json_t *e = json_object_get(r, "error");
                 _cleanup_free_ char *id = json_dumps(json_object_get(r, "id"), JSON_ENCODE_ANY);
 

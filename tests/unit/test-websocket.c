@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "macro.h"
+#include "utf8.h"
 #include "websocket-frame.h"
 
 START_TEST(accept_key)
@@ -92,14 +93,14 @@ END_TEST
 
 START_TEST(utf8)
 {
-        ck_assert(berth_ws_utf8_valid("", 0));
-        ck_assert(berth_ws_utf8_valid("plain", 5));
-        ck_assert(berth_ws_utf8_valid("\xc3\xa9\xe2\x82\xac\xf0\x9f\x90\xb3", 9));
-        ck_assert(!berth_ws_utf8_valid("\xc0\x80", 2));         /* overlong NUL */
-        ck_assert(!berth_ws_utf8_valid("\xed\xa0\x80", 3));     /* a surrogate */
-        ck_assert(!berth_ws_utf8_valid("\xf4\x90\x80\x80", 4)); /* beyond U+10FFFF */
-        ck_assert(!berth_ws_utf8_valid("\xe2\x82", 2));         /* cut short */
-        ck_assert(!berth_ws_utf8_valid("\xff", 1));
+        ck_assert(utf8_valid("", 0));
+        ck_assert(utf8_valid("plain", 5));
+        ck_assert(utf8_valid("\xc3\xa9\xe2\x82\xac\xf0\x9f\x90\xb3", 9));
+        ck_assert(!utf8_valid("\xc0\x80", 2));         /* overlong NUL */
+        ck_assert(!utf8_valid("\xed\xa0\x80", 3));     /* a surrogate */
+        ck_assert(!utf8_valid("\xf4\x90\x80\x80", 4)); /* beyond U+10FFFF */
+        ck_assert(!utf8_valid("\xe2\x82", 2));         /* cut short */
+        ck_assert(!utf8_valid("\xff", 1));
 }
 END_TEST
 

@@ -17,6 +17,7 @@
 #include "jdec.h"
 #include "macro.h"
 #include "oci-config-mounts.h"
+#include "oci-util.h"
 #include "dobby-spec.h"
 #include "strv.h"
 
@@ -72,88 +73,9 @@ static const char *const host_dirs[] = { "/usr",   "/bin",   "/sbin",  "/lib",
 
 /* ---- JSON values ------------------------------------------------------------------ */
 
-static const char *idx_path(char buf[FIELD_MAX], const char *prefix, size_t i)
-{
-        (void)snprintf(buf, FIELD_MAX, "%s[%zu]", prefix, i);
-        return buf;
-}
-
 static bool absent(json_t *v)
 {
         return !v || json_is_null(v);
-}
-
-/* A string without NUL bytes, or NULL. */
-static const char *json_str(json_t *v)
-{
-        const char *s = json_string_value(v);
-
-        return s && strlen(s) == json_string_length(v) ? s : NULL;
-}
-
-/* Absent or null gives NULL. */
-static int get_str(json_t *o, const char *prefix, const char *key, const char **ret,
-                   struct berth_error *err)
-{
-        json_t *v = json_object_get(o, key);
-        char p[FIELD_MAX];
-
-        *ret = NULL;
-        if (absent(v))
-                return 0;
-        *ret = json_str(v);
-        if (!*ret)
-                return berth_error_set(err, EINVAL, "%s must be a string without NUL bytes",
-                                       jdec_join(p, prefix, key));
-        return 0;
-}
-
-/* An integer from min to max: 1 when present, 0 (and *ret untouched) when absent. */
-static int get_int(json_t *o, const char *prefix, const char *key, int64_t min, int64_t max,
-                   int64_t *ret, struct berth_error *err)
-{
-        json_t *v = json_object_get(o, key);
-        char p[FIELD_MAX];
-
-        if (absent(v))
-                return 0;
-        if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
-                return berth_error_set(err, EINVAL, "%s must be an integer from %lld to %lld",
-                                       jdec_join(p, prefix, key), (long long)min, (long long)max);
-        *ret = json_integer_value(v);
-        return 1;
-}
-
-/* An array of strings without NUL bytes, copied as they are: absent or null gives NULL,
- * [] an empty vector. */
-static int get_strv(json_t *o, const char *prefix, const char *key, char ***ret,
-                    struct berth_error *err)
-{
-        _cleanup_strv_free_ char **l = NULL;
-        json_t *a = json_object_get(o, key), *v;
-        char p[FIELD_MAX], q[FIELD_MAX];
-        size_t i;
-
-        *ret = NULL;
-        jdec_join(p, prefix, key);
-        if (absent(a))
-                return 0;
-        if (!json_is_array(a))
-                return berth_error_set(err, EINVAL, "%s must be an array of strings", p);
-        l = calloc(1, sizeof(char *));
-        if (!l)
-                return -ENOMEM;
-        json_array_foreach (a, i, v) {
-                const char *s = json_str(v);
-
-                if (!s)
-                        return berth_error_set(err, EINVAL, "%s must be a string without NUL bytes",
-                                               idx_path(q, p, i));
-                if (strv_extend(&l, s) < 0)
-                        return -ENOMEM;
-        }
-        *ret = TAKE_PTR(l);
-        return 0;
 }
 
 /* An object with only these keys; absent or null gives NULL. */
@@ -170,64 +92,7 @@ static int get_object(json_t *o, const char *prefix, const char *key, const char
         return jdec_object(v, jdec_join(p, prefix, key), keys, err);
 }
 
-/* An array; absent or null gives NULL. */
-static int get_array(json_t *o, const char *key, json_t **ret, struct berth_error *err)
-{
-        json_t *v = json_object_get(o, key);
-
-        *ret = NULL;
-        if (absent(v))
-                return 0;
-        if (!json_is_array(v))
-                return berth_error_set(err, EINVAL, "%s must be an array", key);
-        *ret = v;
-        return 0;
-}
-
 /* ---- paths and the environment ------------------------------------------------------ */
-
-/* The clean form of an absolute path: no empty or "." components, no trailing slash;
- * "..", or a relative path, is -EINVAL. */
-static int path_clean(const char *p, char **ret)
-{
-        _cleanup_free_ char *out = NULL;
-        size_t n = 0;
-
-        if (!p || p[0] != '/')
-                return -EINVAL;
-        out = malloc(strlen(p) + 2);
-        if (!out)
-                return -ENOMEM;
-        while (*p) {
-                size_t len;
-
-                p += strspn(p, "/");
-                len = strcspn(p, "/");
-                if (len == 2 && p[0] == '.' && p[1] == '.')
-                        return -EINVAL;
-                if (len > 0 && !(len == 1 && p[0] == '.')) {
-                        out[n++] = '/';
-                        memcpy(out + n, p, len);
-                        n += len;
-                }
-                p += len;
-        }
-        if (n == 0)
-                out[n++] = '/';
-        out[n] = 0;
-        *ret = TAKE_PTR(out);
-        return 0;
-}
-
-static int clean_field(const char *field, const char *p, char **ret, struct berth_error *err)
-{
-        int r = path_clean(p, ret);
-
-        if (r == -EINVAL)
-                return berth_error_set(err, EINVAL, "%s '%s' must be an absolute path without '..'",
-                                       field, p);
-        return r;
-}
 
 /* path is dir or below it (both clean). */
 static bool path_at_or_below(const char *path, const char *dir)
@@ -235,13 +100,6 @@ static bool path_at_or_below(const char *path, const char *dir)
         size_t n = strlen(dir);
 
         return strncmp(path, dir, n) == 0 && (path[n] == 0 || path[n] == '/');
-}
-
-static bool env_entry_valid(const char *e)
-{
-        const char *eq = strchr(e, '=');
-
-        return eq && eq != e;
 }
 
 static bool env_has(char *const *env, const char *entry)
@@ -252,24 +110,6 @@ static bool env_has(char *const *env, const char *entry)
                 if (strncmp(*e, entry, k) == 0 && (*e)[k] == '=')
                         return true;
         return false;
-}
-
-/* Set "KEY=value", replacing an entry of the same KEY. */
-static int env_set(char ***env, const char *entry)
-{
-        size_t k = strcspn(entry, "=");
-
-        for (char **e = *env; e && *e; e++)
-                if (strncmp(*e, entry, k) == 0 && (*e)[k] == '=') {
-                        char *c = strdup(entry);
-
-                        if (!c)
-                                return -ENOMEM;
-                        free(*e);
-                        *e = c;
-                        return 0;
-                }
-        return strv_extend(env, entry);
 }
 
 /* Set it unless the spec or the caller did (Dobby's template puts its own last, where
@@ -292,7 +132,7 @@ static const char *const top_keys[] = {
 static int decode_version(json_t *spec, bool *ret_v11, struct berth_error *err)
 {
         json_t *v = json_object_get(spec, "version");
-        const char *s = json_str(v);
+        const char *s = oci_json_str(v);
 
         if (absent(v))
                 return berth_error_set(err, EINVAL, "version is required: \"1.0\" or \"1.1\"");
@@ -351,11 +191,11 @@ static int decode_args_env(json_t *spec, struct berth_workload *w, struct berth_
         const char *cwd;
         int r;
 
-        r = get_strv(spec, "", "args", &w->args, err);
+        r = oci_get_strv(spec, "", "args", &w->args, err);
         if (r >= 0)
-                r = get_strv(spec, "", "env", &w->env, err);
+                r = oci_get_strv(spec, "", "env", &w->env, err);
         if (r >= 0)
-                r = get_str(spec, "", "cwd", &cwd, err);
+                r = oci_get_str(spec, "", "cwd", false, &cwd, err);
         if (r < 0)
                 return r;
         if (strv_length(w->args) == 0)
@@ -363,7 +203,7 @@ static int decode_args_env(json_t *spec, struct berth_workload *w, struct berth_
         if (!w->args[0][0])
                 return berth_error_set(err, EINVAL, "args[0] must not be empty");
         STRV_FOREACH (e, w->env)
-                if (!env_entry_valid(*e))
+                if (!oci_env_entry_valid(*e))
                         return berth_error_set(err, EINVAL, "env[%zu] '%.128s' must be KEY=value",
                                                (size_t)(e - w->env), *e);
         /* Dobby renders no default (an empty cwd); "/" is what runtimes take for it. */
@@ -397,9 +237,9 @@ static int decode_user(json_t *spec, struct berth_workload *w, struct berth_erro
 
         r = get_object(spec, "", "user", keys, &u, err);
         if (r >= 0)
-                r = get_int(u, "user", "uid", 0, ID_MAX, &uid, err);
+                r = oci_get_int(u, "user", "uid", 0, ID_MAX, &uid, err);
         if (r >= 0)
-                r = get_int(u, "user", "gid", 0, ID_MAX, &gid, err);
+                r = oci_get_int(u, "user", "gid", 0, ID_MAX, &gid, err);
         if (r >= 0)
                 r = jdec_bool(spec, "", "userNs", &userns, err);
         if (r < 0)
@@ -432,7 +272,7 @@ static int decode_memory(json_t *spec, struct berth_workload *w, struct berth_er
         int64_t mem = 0, swap = 0;
         int r;
 
-        r = get_int(spec, "", "memLimit", 0, INT64_MAX, &mem, err);
+        r = oci_get_int(spec, "", "memLimit", 0, INT64_MAX, &mem, err);
         if (r < 0)
                 return r;
         if ((uint64_t)mem < MEM_LIMIT_MIN)
@@ -441,7 +281,7 @@ static int decode_memory(json_t *spec, struct berth_workload *w, struct berth_er
                                        "for any process",
                                        (long long)mem);
         w->limits.memory = (uint64_t)mem;
-        r = get_int(spec, "", "swapLimit", 0, INT64_MAX, &swap, err);
+        r = oci_get_int(spec, "", "swapLimit", 0, INT64_MAX, &swap, err);
         if (r <= 0)
                 return r;
         if (swap < mem)
@@ -469,12 +309,12 @@ static int decode_console(json_t *spec, struct berth_workload *w, struct berth_e
 
         r = get_object(spec, "", "console", keys, &c, err);
         if (r >= 0)
-                r = get_str(c, "console", "path", &path, err);
+                r = oci_get_str(c, "console", "path", false, &path, err);
         if (r >= 0)
-                r = get_int(c, "console", "limit", INT32_MIN, INT64_MAX, &limit, err);
+                r = oci_get_int(c, "console", "limit", INT32_MIN, INT64_MAX, &limit, err);
         if (r < 0 || !c || !path)
                 return r;
-        r = clean_field("console.path", path, &clean, err);
+        r = oci_path_clean_field("console.path", path, &clean, err);
         if (r < 0)
                 return r;
         if (streq(clean, "/"))
@@ -498,7 +338,7 @@ static int decode_etc(json_t *spec, struct dobby_spec *d, struct berth_error *er
 
         r = get_object(spec, "", "etc", keys, &etc, err);
         for (int f = 0; r >= 0 && etc && f < _DOBBY_ETC_MAX; f++)
-                r = get_strv(etc, "etc", etc_keys[f], &d->etc[f], err);
+                r = oci_get_strv(etc, "etc", etc_keys[f], &d->etc[f], err);
         return r;
 }
 
@@ -507,7 +347,7 @@ static int decode_network(json_t *spec, struct berth_workload *w, struct berth_e
         const char *n;
         int r;
 
-        r = get_str(spec, "", "network", &n, err);
+        r = oci_get_str(spec, "", "network", false, &n, err);
         if (r < 0)
                 return r;
         /* Without the field Dobby makes a network namespace too. */
@@ -537,16 +377,16 @@ static int decode_rt(json_t *spec, bool v11, int64_t *ret_limit, struct berth_er
 
         *ret_limit = 0;
         if (!v11) {
-                r = get_int(spec, "", "rtPriority", 0, RT_PRIORITY_MAX, &def, err);
+                r = oci_get_int(spec, "", "rtPriority", 0, RT_PRIORITY_MAX, &def, err);
                 if (r < 0)
                         return r;
                 limit = def;
         } else {
                 r = get_object(spec, "", "rtPriority", keys, &rt, err);
                 if (r >= 0)
-                        r = get_int(rt, "rtPriority", "default", 0, RT_PRIORITY_MAX, &def, err);
+                        r = oci_get_int(rt, "rtPriority", "default", 0, RT_PRIORITY_MAX, &def, err);
                 if (r >= 0)
-                        r = get_int(rt, "rtPriority", "limit", 0, RT_PRIORITY_MAX, &limit, err);
+                        r = oci_get_int(rt, "rtPriority", "limit", 0, RT_PRIORITY_MAX, &limit, err);
                 if (r < 0)
                         return r;
                 if (def > limit)
@@ -629,15 +469,15 @@ static int decode_cpu(json_t *spec, const struct dobby_host *host, struct berth_
 
         r = get_object(spec, "", "cpu", keys, &c, err);
         if (r >= 0)
-                r = get_int(c, "cpu", "shares", 1, 100, &pct, err);
+                r = oci_get_int(c, "cpu", "shares", 1, 100, &pct, err);
         if (r >= 0)
-                r = get_str(c, "cpu", "cores", &cores, err);
+                r = oci_get_str(c, "cpu", "cores", false, &cores, err);
         if (r < 0)
                 return r;
         if (pct > 0) {
                 int64_t shares = 1024 * pct / 100;
 
-                w->limits.cpu_weight = (uint32_t)(1 + ((MAX(shares, 2) - 2) * 9999) / 262142);
+                w->limits.cpu_weight = oci_cpu_shares_to_weight(shares);
         }
         if (!cores)
                 return 0;
@@ -664,7 +504,7 @@ static int decode_caps(json_t *spec, struct berth_workload *w, struct berth_erro
         uint64_t extra = 0;
         int r;
 
-        r = get_strv(spec, "", "capabilities", &names, err);
+        r = oci_get_strv(spec, "", "capabilities", &names, err);
         if (r < 0)
                 return r;
         STRV_FOREACH (n, names) {
@@ -701,7 +541,7 @@ static int seccomp_action(json_t *o, const char *prefix, const char *key, struct
         char p[FIELD_MAX];
         int r;
 
-        r = get_str(o, prefix, key, &a, err);
+        r = oci_get_str(o, prefix, key, false, &a, err);
         if (r < 0)
                 return r;
         if (!a || (!streq(a, "SCMP_ACT_ALLOW") && !streq(a, "SCMP_ACT_ERRNO")))
@@ -732,7 +572,7 @@ static int decode_seccomp(json_t *spec, struct berth_error *err)
         if (r >= 0)
                 r = seccomp_action(sys, "seccomp.syscalls", "action", err);
         if (r >= 0)
-                r = get_strv(sys, "seccomp.syscalls", "names", &names, err);
+                r = oci_get_strv(sys, "seccomp.syscalls", "names", &names, err);
         if (r < 0)
                 return r;
         if (strv_length(names) == 0)
@@ -762,7 +602,7 @@ static int decode_accel(json_t *spec, struct berth_error *err)
         if (r >= 0)
                 r = jdec_bool(g, "gpu", "enable", &gpu, err);
         if (r >= 0)
-                r = get_int(g, "gpu", "memLimit", 0, INT64_MAX, &mem, err);
+                r = oci_get_int(g, "gpu", "memLimit", 0, INT64_MAX, &mem, err);
         if (r >= 0)
                 r = get_object(spec, "", "vpu", vpu_keys, &v, err);
         if (r >= 0)
@@ -858,13 +698,13 @@ static int decode_mount(json_t *v, const char *p, struct dobby_spec *d, struct b
 
         r = jdec_object(v, p, keys, err);
         if (r >= 0)
-                r = get_str(v, p, "type", &type, err);
+                r = oci_get_str(v, p, "type", false, &type, err);
         if (r >= 0)
-                r = get_str(v, p, "source", &source, err);
+                r = oci_get_str(v, p, "source", false, &source, err);
         if (r >= 0)
-                r = get_str(v, p, "destination", &destination, err);
+                r = oci_get_str(v, p, "destination", false, &destination, err);
         if (r >= 0)
-                r = get_strv(v, p, "options", &options, err);
+                r = oci_get_strv(v, p, "options", &options, err);
         if (r < 0)
                 return r;
         if (streq_ptr(type, "loop"))
@@ -883,13 +723,13 @@ static int decode_mount(json_t *v, const char *p, struct dobby_spec *d, struct b
                 return berth_error_set(err, EOPNOTSUPP,
                                        "%s.type '%.64s': not supported yet (bind and tmpfs are)", p,
                                        type);
-        r = clean_field(jdec_join(q, p, "destination"), destination, &dest, err);
+        r = oci_path_clean_field(jdec_join(q, p, "destination"), destination, &dest, err);
         if (r >= 0)
                 r = check_destination(dest, p, err);
         if (r >= 0 && bind && !source)
                 r = berth_error_set(err, EINVAL, "%s.source is required for a bind mount", p);
         if (r >= 0 && bind)
-                r = clean_field(jdec_join(q, p, "source"), source, &src, err);
+                r = oci_path_clean_field(jdec_join(q, p, "source"), source, &src, err);
         if (r < 0)
                 return r;
         r = add_mount(d, p, bind ? BERTH_WL_BIND : BERTH_WL_TMPFS, src, dest, 0, &m);
@@ -910,17 +750,17 @@ static int decode_mounts(json_t *spec, const struct oci_overrides *o, struct dob
         size_t i;
         int r;
 
-        r = get_array(spec, "mounts", &a, err);
+        r = oci_get_array(spec, "", "mounts", &a, err);
         if (r >= 0)
                 r = jdec_bool(spec, "", "syslog", &syslog, err);
         if (r >= 0)
                 r = get_object(spec, "", "dbus", dbus_keys, &dbus, err);
         if (r >= 0)
-                r = get_str(dbus, "dbus", "system", &system, err);
+                r = oci_get_str(dbus, "dbus", "system", false, &system, err);
         if (r < 0)
                 return r;
         for (const char *const *k = dbus_keys; *k; k++) {
-                const char *bus = json_str(json_object_get(dbus, *k));
+                const char *bus = oci_json_str(json_object_get(dbus, *k));
 
                 if (absent(json_object_get(dbus, *k)) ||
                     (streq(*k, "system") && streq_ptr(bus, "system")))
@@ -942,7 +782,7 @@ static int decode_mounts(json_t *spec, const struct oci_overrides *o, struct dob
         json_array_foreach (a, i, v) {
                 char p[FIELD_MAX];
 
-                r = decode_mount(v, idx_path(p, "mounts", i), d, err);
+                r = decode_mount(v, oci_idx_path(p, "mounts", i), d, err);
                 if (r < 0)
                         return r;
         }
@@ -965,9 +805,9 @@ static int decode_mounts(json_t *spec, const struct oci_overrides *o, struct dob
         r = add_mount(d, "westerosSocket", BERTH_WL_BIND, o->westeros_socket, WESTEROS_PATH,
                       BERTH_WL_MOUNT_NOSUID | BERTH_WL_MOUNT_NODEV | BERTH_WL_MOUNT_NOEXEC, NULL);
         if (r >= 0)
-                r = env_set(&d->w.env, "XDG_RUNTIME_DIR=/tmp");
+                r = oci_env_set(&d->w.env, "XDG_RUNTIME_DIR=/tmp");
         if (r >= 0)
-                r = env_set(&d->w.env, "WAYLAND_DISPLAY=westeros");
+                r = oci_env_set(&d->w.env, "WAYLAND_DISPLAY=westeros");
         return r;
 }
 
@@ -991,11 +831,11 @@ static int apply_overrides(const struct oci_overrides *o, struct berth_workload 
                         return -ENOMEM;
         }
         for (size_t i = 0; o && o->envvar && o->envvar[i]; i++) {
-                if (!env_entry_valid(o->envvar[i]))
+                if (!oci_env_entry_valid(o->envvar[i]))
                         return berth_error_set(err, EINVAL,
                                                "envvar[%zu] '%.128s' must be KEY=value", i,
                                                o->envvar[i]);
-                r = env_set(&w->env, o->envvar[i]);
+                r = oci_env_set(&w->env, o->envvar[i]);
                 if (r < 0)
                         return r;
         }

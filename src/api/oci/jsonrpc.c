@@ -8,6 +8,7 @@
 
 #include "jsonrpc.h"
 #include "macro.h"
+#include "utf8.h"
 
 int jsonrpc_error_set(struct jsonrpc_error *e, int code, json_t *id, const char *fmt, ...)
 {
@@ -143,40 +144,6 @@ json_t *jsonrpc_error_to_json(const struct jsonrpc_error *e)
         return jsonrpc_error_new(e->id, e->code, e->message);
 }
 
-/* Length of the well-formed UTF-8 sequence at s (at most n bytes), 0 when there is none
- * (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF). */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-        unsigned char c = s[0];
-        size_t len;
-        unsigned lo = 0x80, hi = 0xbf;
-
-        if (c < 0x80)
-                return 1;
-        if (c >= 0xc2 && c <= 0xdf)
-                len = 2;
-        else if (c >= 0xe0 && c <= 0xef) {
-                len = 3;
-                if (c == 0xe0)
-                        lo = 0xa0;
-                else if (c == 0xed)
-                        hi = 0x9f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-                len = 4;
-                if (c == 0xf0)
-                        lo = 0x90;
-                else if (c == 0xf4)
-                        hi = 0x8f;
-        } else
-                return 0;
-        if (n < len || s[1] < lo || s[1] > hi)
-                return 0;
-        for (size_t i = 2; i < len; i++)
-                if (s[i] < 0x80 || s[i] > 0xbf)
-                        return 0;
-        return len;
-}
-
 json_t *jsonrpc_string_lossy(const char *s, size_t len)
 {
         const unsigned char *p = (const unsigned char *)s;
@@ -184,16 +151,13 @@ json_t *jsonrpc_string_lossy(const char *s, size_t len)
         size_t o = 0;
 
         /* Mostly it is well-formed already: no copy. */
-        for (size_t i = 0, l; i < len; i += l)
-                if ((l = utf8_seq(p + i, len - i)) == 0)
-                        goto mend;
-        return json_stringn(s, len);
-mend:
+        if (utf8_valid(s, len))
+                return json_stringn(s, len);
         buf = malloc(len * 3 + 1);
         if (!buf)
                 return NULL;
         for (size_t i = 0; i < len;) {
-                size_t l = utf8_seq(p + i, len - i);
+                size_t l = utf8_seq_len(p + i, len - i);
 
                 if (l == 0) {
                         memcpy(buf + o, "\xef\xbf\xbd", 3);

@@ -25,27 +25,13 @@
 #include "macro.h"
 #include "oci-config-mounts.h"
 #include "oci-config.h"
+#include "oci-util.h"
 #include "strv.h"
 
 #define FIELD_MAX JDEC_PATH_MAX
 #define WESTEROS_PATH "/tmp/westeros"
 
 /* ---- JSON values ------------------------------------------------------------------ */
-
-/* "<prefix>[i]" into buf. */
-static const char *idx_path(char buf[FIELD_MAX], const char *prefix, size_t i)
-{
-        (void)snprintf(buf, FIELD_MAX, "%s[%zu]", prefix, i);
-        return buf;
-}
-
-/* A string without NUL bytes, or NULL. */
-static const char *json_str(json_t *v)
-{
-        const char *s = json_string_value(v);
-
-        return s && strlen(s) == json_string_length(v) ? s : NULL;
-}
 
 /* What a field holds when it asks for nothing: absent, null, false, "", [] or {}. */
 static bool json_empty(json_t *v)
@@ -90,72 +76,6 @@ static int check_object(json_t *o, const char *p, const struct field *fields,
         return 0;
 }
 
-/* A string field; absent or null gives NULL (-EINVAL when required). */
-static int get_str(json_t *o, const char *prefix, const char *key, bool required, const char **ret,
-                   struct berth_error *err)
-{
-        json_t *v = json_object_get(o, key);
-        char p[FIELD_MAX];
-
-        *ret = NULL;
-        if (!v || json_is_null(v))
-                return required ? berth_error_set(err, EINVAL, "%s is required",
-                                                  jdec_join(p, prefix, key))
-                                : 0;
-        *ret = json_str(v);
-        if (!*ret)
-                return berth_error_set(err, EINVAL, "%s must be a string without NUL bytes",
-                                       jdec_join(p, prefix, key));
-        return 0;
-}
-
-/* An integer from min to max; absent or null returns 0 and leaves *ret, present 1. */
-static int get_int(json_t *o, const char *prefix, const char *key, int64_t min, int64_t max,
-                   int64_t *ret, struct berth_error *err)
-{
-        json_t *v = json_object_get(o, key);
-        char p[FIELD_MAX];
-
-        if (!v || json_is_null(v))
-                return 0;
-        if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
-                return berth_error_set(err, EINVAL, "%s must be an integer from %lld to %lld",
-                                       jdec_join(p, prefix, key), (long long)min, (long long)max);
-        *ret = json_integer_value(v);
-        return 1;
-}
-
-/* An array of strings without NUL bytes into *ret (absent or null: NULL). */
-static int get_strv(json_t *o, const char *prefix, const char *key, char ***ret,
-                    struct berth_error *err)
-{
-        _cleanup_strv_free_ char **l = NULL;
-        json_t *a = json_object_get(o, key), *v;
-        char p[FIELD_MAX], q[FIELD_MAX];
-        size_t i;
-
-        *ret = NULL;
-        jdec_join(p, prefix, key);
-        if (!a || json_is_null(a))
-                return 0;
-        if (!json_is_array(a))
-                return berth_error_set(err, EINVAL, "%s must be an array of strings", p);
-        l = calloc(1, sizeof(char *));
-        if (!l)
-                return -ENOMEM;
-        json_array_foreach (a, i, v) {
-                const char *s = json_str(v);
-
-                if (!s)
-                        return berth_error_set(err, EINVAL, "%s must be a string without NUL bytes",
-                                               idx_path(q, p, i));
-                if (strv_extend(&l, s) < 0)
-                        return -ENOMEM;
-        }
-        *ret = TAKE_PTR(l);
-        return 0;
-}
-
 /* An object as check_object() wants it (absent and null are fine: *ret = NULL). */
 static int get_object(json_t *o, const char *prefix, const char *key, const struct field *fields,
                       json_t **ret, struct berth_error *err)
@@ -170,67 +90,7 @@ static int get_object(json_t *o, const char *prefix, const char *key, const stru
         return check_object(v, jdec_join(p, prefix, key), fields, err);
 }
 
-/* An array (absent and null: *ret = NULL). */
-static int get_array(json_t *o, const char *prefix, const char *key, json_t **ret,
-                     struct berth_error *err)
-{
-        json_t *v = json_object_get(o, key);
-        char p[FIELD_MAX];
-
-        *ret = NULL;
-        if (!v || json_is_null(v))
-                return 0;
-        if (!json_is_array(v))
-                return berth_error_set(err, EINVAL, "%s must be an array",
-                                       jdec_join(p, prefix, key));
-        *ret = v;
-        return 0;
-}
-
 /* ---- paths ------------------------------------------------------------------------ */
-
-/* An absolute path without "." or ".." components, empty ones or a trailing slash: the
- * clean form of p, which must be absolute and have no "..". -EINVAL / -ENOMEM. */
-static int path_clean(const char *p, char **ret)
-{
-        _cleanup_free_ char *out = NULL;
-        size_t n = 0;
-
-        if (!p || p[0] != '/')
-                return -EINVAL;
-        out = malloc(strlen(p) + 2);
-        if (!out)
-                return -ENOMEM;
-        while (*p) {
-                size_t len;
-
-                p += strspn(p, "/");
-                len = strcspn(p, "/");
-                if (len == 2 && p[0] == '.' && p[1] == '.')
-                        return -EINVAL;
-                if (len > 0 && !(len == 1 && p[0] == '.')) {
-                        out[n++] = '/';
-                        memcpy(out + n, p, len);
-                        n += len;
-                }
-                p += len;
-        }
-        if (n == 0)
-                out[n++] = '/';
-        out[n] = 0;
-        *ret = TAKE_PTR(out);
-        return 0;
-}
-
-static int clean_field(const char *field, const char *p, char **ret, struct berth_error *err)
-{
-        int r = path_clean(p, ret);
-
-        if (r == -EINVAL)
-                return berth_error_set(err, EINVAL, "%s '%s' must be an absolute path without '..'",
-                                       field, p);
-        return r;
-}
 
 /* path strictly below dir (both resolved). */
 static bool path_below(const char *path, const char *dir)
@@ -261,7 +121,7 @@ static int decode_root(const char *bundle, json_t *config, struct berth_workload
                 return r;
         if (!root)
                 return berth_error_set(err, EINVAL, "root is required");
-        r = get_str(root, "root", "path", true, &path, err);
+        r = oci_get_str(root, "root", "path", true, &path, err);
         if (r >= 0)
                 r = jdec_bool(root, "root", "readonly", &readonly, err);
         if (r < 0)
@@ -293,50 +153,25 @@ static int decode_root(const char *bundle, json_t *config, struct berth_workload
 
 /* ---- process ---------------------------------------------------------------------- */
 
-static bool env_entry_valid(const char *e)
-{
-        const char *eq = strchr(e, '=');
-
-        return eq && eq != e;
-}
-
-/* Set "KEY=value" in *env, replacing an entry of the same KEY. */
-static int env_set(char ***env, const char *entry)
-{
-        size_t k = strcspn(entry, "=");
-
-        for (char **e = *env; e && *e; e++)
-                if (strncmp(*e, entry, k) == 0 && (*e)[k] == '=') {
-                        char *c = strdup(entry);
-
-                        if (!c)
-                                return -ENOMEM;
-                        free(*e);
-                        *e = c;
-                        return 0;
-                }
-        return strv_extend(env, entry);
-}
-
 static int decode_args_env(json_t *p, struct berth_workload *w, struct berth_error *err)
 {
         char q[FIELD_MAX];
         const char *cwd;
         int r;
 
-        r = get_strv(p, "process", "args", &w->args, err);
+        r = oci_get_strv(p, "process", "args", &w->args, err);
         if (r >= 0)
-                r = get_strv(p, "process", "env", &w->env, err);
+                r = oci_get_strv(p, "process", "env", &w->env, err);
         if (r < 0)
                 return r;
         if (w->args && w->args[0] && !w->args[0][0])
                 return berth_error_set(err, EINVAL, "process.args[0] must not be empty");
         STRV_FOREACH (e, w->env)
-                if (!env_entry_valid(*e))
+                if (!oci_env_entry_valid(*e))
                         return berth_error_set(err, EINVAL, "%s '%s' must be KEY=value",
-                                               idx_path(q, "process.env", (size_t)(e - w->env)),
+                                               oci_idx_path(q, "process.env", (size_t)(e - w->env)),
                                                *e);
-        r = get_str(p, "process", "cwd", true, &cwd, err);
+        r = oci_get_str(p, "process", "cwd", true, &cwd, err);
         if (r < 0)
                 return r;
         if (cwd[0] != '/')
@@ -366,25 +201,25 @@ static int decode_user(json_t *p, struct berth_workload *w, struct berth_error *
         if (!u)
                 return berth_error_set(err, EINVAL, "process.user is required");
         /* (uid_t)-1 means "unchanged" to setresuid(2): not an id. */
-        r = get_int(u, "process.user", "uid", 0, UINT32_MAX - 1, &x, err);
+        r = oci_get_int(u, "process.user", "uid", 0, UINT32_MAX - 1, &x, err);
         if (r == 0)
                 r = berth_error_set(err, EINVAL, "process.user.uid is required");
         if (r < 0)
                 return r;
         w->uid = (uid_t)x;
-        r = get_int(u, "process.user", "gid", 0, UINT32_MAX - 1, &x, err);
+        r = oci_get_int(u, "process.user", "gid", 0, UINT32_MAX - 1, &x, err);
         if (r == 0)
                 r = berth_error_set(err, EINVAL, "process.user.gid is required");
         if (r < 0)
                 return r;
         w->gid = (gid_t)x;
         w->user_set = true;
-        r = get_int(u, "process.user", "umask", 0, 0777, &x, err);
+        r = oci_get_int(u, "process.user", "umask", 0, 0777, &x, err);
         if (r < 0)
                 return r;
         if (r > 0)
                 w->umask = (int)x;
-        r = get_array(u, "process.user", "additionalGids", &gids, err);
+        r = oci_get_array(u, "process.user", "additionalGids", &gids, err);
         if (r < 0 || !gids || json_array_size(gids) == 0)
                 return r;
         w->gids = calloc(json_array_size(gids), sizeof(gid_t));
@@ -426,7 +261,7 @@ static int decode_cap_set(json_t *caps, const char *set, uint64_t *ret, struct b
 
         *ret = 0;
         jdec_join(p, "process.capabilities", set);
-        r = get_strv(caps, "process.capabilities", set, &names, err);
+        r = oci_get_strv(caps, "process.capabilities", set, &names, err);
         if (r < 0)
                 return r;
         STRV_FOREACH (n, names) {
@@ -482,11 +317,11 @@ static int decode_rlimit(json_t *v, const char *p, struct berth_workload *w,
 
         r = check_object(v, p, fields, err);
         if (r >= 0)
-                r = get_str(v, p, "type", true, &type, err);
+                r = oci_get_str(v, p, "type", true, &type, err);
         if (r >= 0)
-                r = get_int(v, p, "soft", 0, INT64_MAX, &soft, err);
+                r = oci_get_int(v, p, "soft", 0, INT64_MAX, &soft, err);
         if (r >= 0)
-                r = get_int(v, p, "hard", 0, INT64_MAX, &hard, err);
+                r = oci_get_int(v, p, "hard", 0, INT64_MAX, &hard, err);
         if (r < 0)
                 return r;
         if (soft < 0 || hard < 0)
@@ -516,7 +351,7 @@ static int decode_rlimits(json_t *p, struct berth_workload *w, struct berth_erro
         size_t i;
         int r;
 
-        r = get_array(p, "process", "rlimits", &a, err);
+        r = oci_get_array(p, "process", "rlimits", &a, err);
         if (r < 0 || !a || json_array_size(a) == 0)
                 return r;
         w->rlimits = calloc(json_array_size(a), sizeof(*w->rlimits));
@@ -525,7 +360,7 @@ static int decode_rlimits(json_t *p, struct berth_workload *w, struct berth_erro
         json_array_foreach (a, i, v) {
                 char q[FIELD_MAX];
 
-                r = decode_rlimit(v, idx_path(q, "process.rlimits", i), w, err);
+                r = decode_rlimit(v, oci_idx_path(q, "process.rlimits", i), w, err);
                 if (r < 0)
                         return r;
         }
@@ -579,7 +414,7 @@ static int decode_process(json_t *config, struct berth_workload *w, struct berth
                 return r;
         w->no_new_privs_set = true;
         w->no_new_privs = nnp;
-        r = get_int(p, "process", "oomScoreAdj", -1000, 1000, &x, err);
+        r = oci_get_int(p, "process", "oomScoreAdj", -1000, 1000, &x, err);
         if (r < 0)
                 return r;
         if (r > 0) {
@@ -665,19 +500,19 @@ static int decode_mount(const char *bundle, json_t *v, const char *p, struct ber
 
         r = check_object(v, p, fields, err);
         if (r >= 0)
-                r = get_str(v, p, "destination", true, &destination, err);
+                r = oci_get_str(v, p, "destination", true, &destination, err);
         if (r >= 0)
-                r = get_str(v, p, "source", false, &source, err);
+                r = oci_get_str(v, p, "source", false, &source, err);
         if (r >= 0)
-                r = get_str(v, p, "type", false, &type, err);
+                r = oci_get_str(v, p, "type", false, &type, err);
         if (r >= 0)
-                r = get_strv(v, p, "options", &options, err);
+                r = oci_get_strv(v, p, "options", &options, err);
         if (r < 0)
                 return r;
         {
                 char q[FIELD_MAX];
 
-                r = clean_field(jdec_join(q, p, "destination"), destination, &dest, err);
+                r = oci_path_clean_field(jdec_join(q, p, "destination"), destination, &dest, err);
                 if (r < 0)
                         return r;
         }
@@ -705,7 +540,7 @@ static int decode_mounts(const char *bundle, json_t *config, struct berth_worklo
         json_t *a, *v;
         int r;
 
-        r = get_array(config, "", "mounts", &a, err);
+        r = oci_get_array(config, "", "mounts", &a, err);
         if (r < 0)
                 return r;
         n = json_array_size(a) + (o && o->westeros_socket ? 1 : 0);
@@ -717,7 +552,7 @@ static int decode_mounts(const char *bundle, json_t *config, struct berth_worklo
         json_array_foreach (a, i, v) {
                 char p[FIELD_MAX];
 
-                r = decode_mount(bundle, v, idx_path(p, "mounts", i), w, err);
+                r = decode_mount(bundle, v, oci_idx_path(p, "mounts", i), w, err);
                 if (r < 0)
                         return r;
         }
@@ -741,9 +576,9 @@ static int decode_namespace(json_t *v, const char *p, bool seen[_NS_MAX], struct
 
         r = check_object(v, p, fields, err);
         if (r >= 0)
-                r = get_str(v, p, "type", true, &type, err);
+                r = oci_get_str(v, p, "type", true, &type, err);
         if (r >= 0)
-                r = get_str(v, p, "path", false, &path, err);
+                r = oci_get_str(v, p, "path", false, &path, err);
         if (r < 0)
                 return r;
         for (int i = 0; i < _NS_MAX; i++)
@@ -780,19 +615,19 @@ static int decode_mappings(json_t *l, const char *key, struct berth_error *err)
         json_t *a, *v;
         int r;
 
-        r = get_array(l, "linux", key, &a, err);
+        r = oci_get_array(l, "linux", key, &a, err);
         if (r < 0 || !a || json_array_size(a) == 0)
                 return r;
         jdec_join(p, "linux", key);
         v = json_array_get(a, 0);
-        idx_path(q, p, 0);
+        oci_idx_path(q, p, 0);
         r = check_object(v, q, fields, err);
         if (r >= 0)
-                r = get_int(v, q, "containerID", 0, UINT32_MAX, &c, err);
+                r = oci_get_int(v, q, "containerID", 0, UINT32_MAX, &c, err);
         if (r >= 0)
-                r = get_int(v, q, "hostID", 0, UINT32_MAX, &h, err);
+                r = oci_get_int(v, q, "hostID", 0, UINT32_MAX, &h, err);
         if (r >= 0)
-                r = get_int(v, q, "size", 1, UINT32_MAX, &s, err);
+                r = oci_get_int(v, q, "size", 1, UINT32_MAX, &s, err);
         if (r < 0)
                 return r;
         if (json_array_size(a) != 1 || c != 0 || h != 0 || s != UINT32_MAX)
@@ -810,13 +645,13 @@ static int decode_namespaces(json_t *l, struct berth_workload *w, struct berth_e
         size_t i;
         int r, uidmap, gidmap;
 
-        r = get_array(l, "linux", "namespaces", &a, err);
+        r = oci_get_array(l, "linux", "namespaces", &a, err);
         if (r < 0)
                 return r;
         json_array_foreach (a, i, v) {
                 char p[FIELD_MAX];
 
-                r = decode_namespace(v, idx_path(p, "linux.namespaces", i), seen, err);
+                r = decode_namespace(v, oci_idx_path(p, "linux.namespaces", i), seen, err);
                 if (r < 0)
                         return r;
         }
@@ -870,9 +705,9 @@ static int decode_memory(json_t *res, struct berth_limits *lim, struct berth_err
         r = get_object(res, "linux.resources", "memory", fields, &m, err);
         if (r < 0 || !m)
                 return r;
-        r = get_int(m, p, "limit", -1, INT64_MAX, &limit, err);
+        r = oci_get_int(m, p, "limit", -1, INT64_MAX, &limit, err);
         if (r >= 0)
-                r = get_int(m, p, "swap", -1, INT64_MAX, &swap, err);
+                r = oci_get_int(m, p, "swap", -1, INT64_MAX, &swap, err);
         if (r < 0)
                 return r;
         if (limit > 0)
@@ -908,16 +743,16 @@ static int decode_cpu(json_t *res, struct berth_limits *lim, struct berth_error 
         r = get_object(res, "linux.resources", "cpu", fields, &c, err);
         if (r < 0 || !c)
                 return r;
-        r = get_int(c, p, "shares", 0, 262144, &shares, err);
+        r = oci_get_int(c, p, "shares", 0, 262144, &shares, err);
         if (r >= 0)
-                r = get_int(c, p, "quota", -1, UINT32_MAX, &quota, err);
+                r = oci_get_int(c, p, "quota", -1, UINT32_MAX, &quota, err);
         if (r >= 0)
-                r = get_int(c, p, "period", 0, 1000000, &period, err);
+                r = oci_get_int(c, p, "period", 0, 1000000, &period, err);
         if (r < 0)
                 return r;
         /* crun's conversion of v1 shares (2..262144) to a v2 weight (1..10000). */
         if (shares > 0)
-                lim->cpu_weight = (uint32_t)(1 + ((MAX(shares, 2) - 2) * 9999) / 262142);
+                lim->cpu_weight = oci_cpu_shares_to_weight(shares);
         if (quota > 0)
                 lim->cpu_quota_us = (uint32_t)quota;
         if (period > 0 && period < 1000)
@@ -936,7 +771,7 @@ static int decode_pids(json_t *res, struct berth_limits *lim, struct berth_error
         r = get_object(res, "linux.resources", "pids", fields, &pids, err);
         if (r < 0 || !pids)
                 return r;
-        r = get_int(pids, "linux.resources.pids", "limit", -1, INT64_MAX, &limit, err);
+        r = oci_get_int(pids, "linux.resources.pids", "limit", -1, INT64_MAX, &limit, err);
         if (r < 0)
                 return r;
         if (limit > 0)
@@ -958,24 +793,24 @@ static int decode_devices(json_t *res, struct berth_error *err)
         size_t i;
         int r;
 
-        r = get_array(res, "linux.resources", "devices", &a, err);
+        r = oci_get_array(res, "linux.resources", "devices", &a, err);
         if (r < 0 || !a)
                 return r;
         json_array_foreach (a, i, v) {
-                idx_path(p, "linux.resources.devices", i);
+                oci_idx_path(p, "linux.resources.devices", i);
                 r = check_object(v, p, fields, err);
                 if (r >= 0 && !json_is_boolean(json_object_get(v, "allow")))
                         r = berth_error_set(err, EINVAL, "%s.allow must be true or false", p);
                 if (r >= 0)
                         r = jdec_bool(v, p, "allow", &allow, err);
                 if (r >= 0)
-                        r = get_str(v, p, "type", false, &type, err);
+                        r = oci_get_str(v, p, "type", false, &type, err);
                 if (r >= 0)
-                        r = get_str(v, p, "access", false, &access, err);
+                        r = oci_get_str(v, p, "access", false, &access, err);
                 if (r >= 0)
-                        r = get_int(v, p, "major", -1, UINT32_MAX, &major, err);
+                        r = oci_get_int(v, p, "major", -1, UINT32_MAX, &major, err);
                 if (r >= 0)
-                        r = get_int(v, p, "minor", -1, UINT32_MAX, &minor, err);
+                        r = oci_get_int(v, p, "minor", -1, UINT32_MAX, &minor, err);
                 if (r < 0)
                         return r;
                 if (i > 0 || allow || (type && !streq(type, "a")) || major != -1 || minor != -1 ||
@@ -1020,14 +855,14 @@ static int decode_paths(json_t *l, const char *key, char ***ret, struct berth_er
         char p[FIELD_MAX], q[FIELD_MAX];
         int r;
 
-        r = get_strv(l, "linux", key, &raw, err);
+        r = oci_get_strv(l, "linux", key, &raw, err);
         if (r < 0 || !raw)
                 return r;
         jdec_join(p, "linux", key);
         STRV_FOREACH (s, raw) {
                 char *c;
 
-                r = clean_field(idx_path(q, p, (size_t)(s - raw)), *s, &c, err);
+                r = oci_path_clean_field(oci_idx_path(q, p, (size_t)(s - raw)), *s, &c, err);
                 if (r < 0)
                         return r;
                 if (streq(c, "/")) {
@@ -1077,7 +912,7 @@ static int decode_linux(json_t *config, struct berth_workload *w, struct berth_e
                 return berth_error_set(err, EOPNOTSUPP,
                                        "linux.seccomp: not supported yet: berth's default seccomp "
                                        "profile always applies");
-        r = get_str(l, "linux", "rootfsPropagation", false, &prop, err);
+        r = oci_get_str(l, "linux", "rootfsPropagation", false, &prop, err);
         if (r < 0)
                 return r;
         if (prop && *prop && !streq(prop, "private") && !streq(prop, "rprivate"))
@@ -1121,7 +956,7 @@ static int decode_version(json_t *config, struct berth_error *err)
         const char *v;
         int r;
 
-        r = get_str(config, "", "ociVersion", true, &v, err);
+        r = oci_get_str(config, "", "ociVersion", true, &v, err);
         if (r < 0)
                 return r;
         if ((strncmp(v, "1.0", 3) != 0 && strncmp(v, "1.1", 3) != 0) ||
@@ -1181,7 +1016,7 @@ static int decode_annotations(json_t *config, struct berth_workload *w, json_t *
         if (a && !json_is_null(a) && !json_is_object(a))
                 return berth_error_set(err, EINVAL, "annotations must be an object of strings");
         json_object_foreach (a, key, v)
-                if (!json_str(v))
+                if (!oci_json_str(v))
                         return berth_error_set(err, EINVAL, "annotations.%.200s must be a string",
                                                key);
         sig = json_string_value(json_object_get(a, STOP_SIGNAL_KEY));
@@ -1203,7 +1038,7 @@ static int decode_hostname(json_t *config, struct berth_workload *w, struct bert
         const char *h;
         int r;
 
-        r = get_str(config, "", "hostname", false, &h, err);
+        r = oci_get_str(config, "", "hostname", false, &h, err);
         if (r < 0 || !h || !*h)
                 return r;
         if (strlen(h) > 64 || strchr(h, '/'))
@@ -1247,16 +1082,17 @@ static int apply_overrides(const struct oci_overrides *o, struct berth_workload 
                 w->n_mounts++;
                 m->source = strdup(o->westeros_socket);
                 m->destination = strdup(WESTEROS_PATH);
-                if (!m->source || !m->destination || env_set(&w->env, "XDG_RUNTIME_DIR=/tmp") < 0 ||
-                    env_set(&w->env, "WAYLAND_DISPLAY=westeros") < 0)
+                if (!m->source || !m->destination ||
+                    oci_env_set(&w->env, "XDG_RUNTIME_DIR=/tmp") < 0 ||
+                    oci_env_set(&w->env, "WAYLAND_DISPLAY=westeros") < 0)
                         return -ENOMEM;
         }
         /* After westeros': what the caller says last wins. */
         for (size_t i = 0; o->envvar && o->envvar[i]; i++) {
-                if (!env_entry_valid(o->envvar[i]))
+                if (!oci_env_entry_valid(o->envvar[i]))
                         return berth_error_set(err, EINVAL, "envvar[%zu] '%s' must be KEY=value", i,
                                                o->envvar[i]);
-                r = env_set(&w->env, o->envvar[i]);
+                r = oci_env_set(&w->env, o->envvar[i]);
                 if (r < 0)
                         return r;
         }

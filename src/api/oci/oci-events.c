@@ -158,29 +158,12 @@ static void emit(struct oci_events *ev, enum oci_event what, const struct tracke
 
 /* ---- the door's containers ------------------------------------------------------------ */
 
-static const char *label(char *const *labels, const char *key)
-{
-        size_t n = strlen(key);
-
-        STRV_FOREACH (l, labels)
-                if (strncmp(*l, key, n) == 0 && (*l)[n] == '=')
-                        return *l + n + 1;
-        return NULL;
-}
-
 /* Its descriptor when c is one of the door's (ocicontainer.h), else 0 (store locked). */
 static int door_descriptor(const struct oci_events *ev, const struct berth_container *c)
 {
-        const char *id = label(c->w.labels, OCI_LABEL_ID);
-        const char *d = label(c->w.labels, OCI_LABEL_DESCRIPTOR);
-        unsigned long v;
+        int d = oci_container_descriptor(c, ev->engine);
 
-        if (!c->name || !id || !streq(id, c->name) || !c->engine ||
-            !streq(c->engine->name, ev->engine) || !d || !*d || strlen(d) > 4 ||
-            strspn(d, "0123456789") != strlen(d))
-                return 0;
-        v = strtoul(d, NULL, 10);
-        return v >= 1 && v <= OCI_DESCRIPTOR_MAX ? (int)v : 0;
+        return d < 0 ? 0 : d;
 }
 
 static bool runs(enum berth_container_state s)

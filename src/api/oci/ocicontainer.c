@@ -102,16 +102,6 @@ struct target {
         uint64_t stop_timeout_ms;
 };
 
-static const char *label(char *const *labels, const char *key)
-{
-        size_t n = strlen(key);
-
-        STRV_FOREACH (l, labels)
-                if (strncmp(*l, key, n) == 0 && (*l)[n] == '=')
-                        return *l + n + 1;
-        return NULL;
-}
-
 static bool all_digits(const char *s)
 {
         return s && *s && strspn(s, "0123456789") == strlen(s);
@@ -128,17 +118,21 @@ static int parse_descriptor(const char *s)
         return v >= 1 && v <= OCI_DESCRIPTOR_MAX ? (int)v : -EINVAL;
 }
 
+int oci_container_descriptor(const struct berth_container *c, const char *engine)
+{
+        const char *id = strv_env_get(c->w.labels, OCI_LABEL_ID);
+        int d;
+
+        if (!c->name || !id || !streq(id, c->name) || !c->engine || !streq(c->engine->name, engine))
+                return -ENOENT;
+        d = parse_descriptor(strv_env_get(c->w.labels, OCI_LABEL_DESCRIPTOR));
+        return d < 0 ? -ENOENT : d;
+}
+
 /* Its descriptor when c is one of the door's, else -ENOENT (the store's lock held). */
 static int ours_locked(const struct oci_containers *oc, const struct berth_container *c)
 {
-        const char *id = label(c->w.labels, OCI_LABEL_ID);
-        int d;
-
-        if (!c->name || !id || !streq(id, c->name) || !c->engine ||
-            !streq(c->engine->name, oc->engine))
-                return -ENOENT;
-        d = parse_descriptor(label(c->w.labels, OCI_LABEL_DESCRIPTOR));
-        return d < 0 ? -ENOENT : d;
+        return oci_container_descriptor(c, oc->engine);
 }
 
 /* ---- failures of containers that restart on failure ---------------------------------- */
@@ -577,6 +571,33 @@ static int param_cid(json_t *params, const char **ret, struct berth_error *err)
         return param_str(params, "containerId", true, ret, err);
 }
 
+/* check_params(), then the containerId (required). */
+static int check_params_cid(json_t *params, const char *const *keys, const char **ret_cid,
+                            struct berth_error *err)
+{
+        int r = check_params(params, keys, err);
+
+        return r < 0 ? r : param_cid(params, ret_cid, err);
+}
+
+/* What both starts take besides the container: command, westerosSocket and envvar (in
+ * *ret_envvar, which o borrows). */
+static int param_overrides(json_t *params, struct oci_overrides *o, char ***ret_envvar,
+                           struct berth_error *err)
+{
+        int r;
+
+        r = param_str(params, "command", false, &o->command, err);
+        if (r >= 0)
+                r = param_str(params, "westerosSocket", false, &o->westeros_socket, err);
+        if (r >= 0)
+                r = jdec_strv(params, "params", "envvar", 1024, PARAM_MAX, ret_envvar, err);
+        if (r < 0)
+                return r;
+        o->envvar = *ret_envvar;
+        return 0;
+}
+
 /* ---- listContainers, getContainerState --------------------------------------------- */
 
 struct list {
@@ -627,9 +648,7 @@ static int m_state(struct oci_containers *oc, json_t *params, json_t **ret, stru
         struct target t;
         int r;
 
-        r = check_params(params, keys, err);
-        if (r >= 0)
-                r = param_cid(params, &cid, err);
+        r = check_params_cid(params, keys, &cid, err);
         if (r < 0)
                 return r;
         if (resolve(oc, cid, &t, &why) < 0)
@@ -863,9 +882,7 @@ static int m_info(struct oci_containers *oc, json_t *params, json_t **ret, struc
         json_t *info;
         int r;
 
-        r = check_params(params, keys, err);
-        if (r >= 0)
-                r = param_cid(params, &cid, err);
+        r = check_params_cid(params, keys, &cid, err);
         if (r < 0)
                 return r;
         if (resolve(oc, cid, &t, &why) < 0)
@@ -1131,20 +1148,13 @@ static int m_start(struct oci_containers *oc, json_t *params, json_t **ret, stru
         int r;
 
         berth_workload_init(&w);
-        r = check_params(params, keys, err);
-        if (r >= 0)
-                r = param_cid(params, &q.cid, err);
+        r = check_params_cid(params, keys, &q.cid, err);
         if (r >= 0)
                 r = param_str(params, "bundlePath", true, &q.bundle, err);
         if (r >= 0)
-                r = param_str(params, "command", false, &q.o.command, err);
-        if (r >= 0)
-                r = param_str(params, "westerosSocket", false, &q.o.westeros_socket, err);
-        if (r >= 0)
-                r = jdec_strv(params, "params", "envvar", 1024, PARAM_MAX, &envvar, err);
+                r = param_overrides(params, &q.o, &envvar, err);
         if (r < 0)
                 return r;
-        q.o.envvar = envvar;
 
         r = check_new_id(q.cid, &why);
         if (r >= 0)
@@ -1244,20 +1254,13 @@ static int m_start_dobby(struct oci_containers *oc, json_t *params, json_t **ret
         struct start_req q = {};
         int r;
 
-        r = check_params(params, keys, err);
-        if (r >= 0)
-                r = param_cid(params, &q.cid, err);
+        r = check_params_cid(params, keys, &q.cid, err);
         if (r >= 0)
                 r = param_spec(params, &spec, err);
         if (r >= 0)
-                r = param_str(params, "command", false, &q.o.command, err);
-        if (r >= 0)
-                r = param_str(params, "westerosSocket", false, &q.o.westeros_socket, err);
-        if (r >= 0)
-                r = jdec_strv(params, "params", "envvar", 1024, PARAM_MAX, &envvar, err);
+                r = param_overrides(params, &q.o, &envvar, err);
         if (r < 0)
                 return r;
-        q.o.envvar = envvar;
 
         r = check_new_id(q.cid, &why);
         if (r >= 0)
@@ -1284,9 +1287,7 @@ static int m_stop(struct oci_containers *oc, json_t *params, json_t **ret, struc
         struct target t;
         int r;
 
-        r = check_params(params, keys, err);
-        if (r >= 0)
-                r = param_cid(params, &cid, err);
+        r = check_params_cid(params, keys, &cid, err);
         if (r >= 0)
                 r = jdec_bool(params, "params", "force", &force, err);
         if (r < 0)
@@ -1328,9 +1329,7 @@ static int pause_resume(struct oci_containers *oc, json_t *params, json_t **ret,
         struct target t;
         int r;
 
-        r = check_params(params, keys, err);
-        if (r >= 0)
-                r = param_cid(params, &cid, err);
+        r = check_params_cid(params, keys, &cid, err);
         if (r < 0)
                 return r;
         if (resolve(oc, cid, &t, &why) < 0)
@@ -1510,9 +1509,7 @@ static int m_exec(struct oci_containers *oc, json_t *params, json_t **ret, struc
         struct target t;
         int r;
 
-        r = check_params(params, keys, err);
-        if (r >= 0)
-                r = param_cid(params, &cid, err);
+        r = check_params_cid(params, keys, &cid, err);
         if (r >= 0)
                 r = param_str(params, "command", true, &command, err);
         if (r >= 0)

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 struct berth_cgroup_system;
+struct berth_container;
 struct berth_error;
 struct berth_store;
 
@@ -31,6 +32,11 @@ struct berth_store;
 #define OCI_LABEL_ID "io.berth.oci.id"
 #define OCI_LABEL_DESCRIPTOR "io.berth.oci.descriptor"
 #define OCI_DESCRIPTOR_MAX 1023
+
+/* Its descriptor when c is one of the door's containers (OCI_LABEL_ID is its name and
+ * OCI_LABEL_DESCRIPTOR a descriptor) and runs on engine, else -ENOENT. The store's lock
+ * held. */
+int oci_container_descriptor(const struct berth_container *c, const char *engine);
 
 struct oci_containers_config {
         struct berth_store *store;

@@ -195,21 +195,11 @@ static void members_done(struct members *m)
         *m = (struct members){};
 }
 
-static const char *label(char *const *labels, const char *key)
-{
-        size_t n = strlen(key);
-
-        STRV_FOREACH (l, labels)
-                if (strncmp(*l, key, n) == 0 && (*l)[n] == '=')
-                        return *l + n + 1;
-        return NULL;
-}
-
 static int collect_member(struct berth_obj *o, void *userdata)
 {
         struct berth_container *c = berth_obj_to_container(o);
         struct members *m = userdata;
-        const char *proj = c ? label(c->w.labels, LABEL_PROJECT) : NULL;
+        const char *proj = c ? strv_env_get(c->w.labels, LABEL_PROJECT) : NULL;
         struct member *nv, *x;
 
         if (!proj || !streq(proj, m->project))
@@ -224,8 +214,8 @@ static int collect_member(struct berth_obj *o, void *userdata)
         *x = (struct member){
                 .id = c->obj.id,
                 .name = strdup(c->name ? c->name : ""),
-                .service = strdup(label(c->w.labels, LABEL_SERVICE) ?: ""),
-                .hash = strdup(label(c->w.labels, LABEL_HASH) ?: ""),
+                .service = strdup(strv_env_get(c->w.labels, LABEL_SERVICE) ?: ""),
+                .hash = strdup(strv_env_get(c->w.labels, LABEL_HASH) ?: ""),
                 .engine = strdup(c->engine ? c->engine->name : ""),
                 .state = c->state,
                 .exit_code = c->exit_code,

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "macro.h"
+#include "oci-util.h"
+#include "strv.h"
+
+const char *oci_idx_path(char buf[JDEC_PATH_MAX], const char *prefix, size_t i)
+{
+        (void)snprintf(buf, JDEC_PATH_MAX, "%s[%zu]", prefix, i);
+        return buf;
+}
+
+const char *oci_json_str(json_t *v)
+{
+        const char *s = json_string_value(v);
+
+        return s && strlen(s) == json_string_length(v) ? s : NULL;
+}
+
+int oci_get_str(json_t *o, const char *prefix, const char *key, bool required, const char **ret,
+                struct berth_error *err)
+{
+        json_t *v = json_object_get(o, key);
+        char p[JDEC_PATH_MAX];
+
+        *ret = NULL;
+        if (!v || json_is_null(v))
+                return required ? berth_error_set(err, EINVAL, "%s is required",
+                                                  jdec_join(p, prefix, key))
+                                : 0;
+        *ret = oci_json_str(v);
+        if (!*ret)
+                return berth_error_set(err, EINVAL, "%s must be a string without NUL bytes",
+                                       jdec_join(p, prefix, key));
+        return 0;
+}
+
+int oci_get_int(json_t *o, const char *prefix, const char *key, int64_t min, int64_t max,
+                int64_t *ret, struct berth_error *err)
+{
+        json_t *v = json_object_get(o, key);
+        char p[JDEC_PATH_MAX];
+
+        if (!v || json_is_null(v))
+                return 0;
+        if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
+                return berth_error_set(err, EINVAL, "%s must be an integer from %lld to %lld",
+                                       jdec_join(p, prefix, key), (long long)min, (long long)max);
+        *ret = json_integer_value(v);
+        return 1;
+}
+
+int oci_get_strv(json_t *o, const char *prefix, const char *key, char ***ret,
+                 struct berth_error *err)
+{
+        _cleanup_strv_free_ char **l = NULL;
+        json_t *a = json_object_get(o, key), *v;
+        char p[JDEC_PATH_MAX], q[JDEC_PATH_MAX];
+        size_t i;
+
+        *ret = NULL;
+        jdec_join(p, prefix, key);
+        if (!a || json_is_null(a))
+                return 0;
+        if (!json_is_array(a))
+                return berth_error_set(err, EINVAL, "%s must be an array of strings", p);
+        l = calloc(1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        json_array_foreach (a, i, v) {
+                const char *s = oci_json_str(v);
+
+                if (!s)
+                        return berth_error_set(err, EINVAL, "%s must be a string without NUL bytes",
+                                               oci_idx_path(q, p, i));
+                if (strv_extend(&l, s) < 0)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+int oci_get_array(json_t *o, const char *prefix, const char *key, json_t **ret,
+                  struct berth_error *err)
+{
+        json_t *v = json_object_get(o, key);
+        char p[JDEC_PATH_MAX];
+
+        *ret = NULL;
+        if (!v || json_is_null(v))
+                return 0;
+        if (!json_is_array(v))
+                return berth_error_set(err, EINVAL, "%s must be an array",
+                                       jdec_join(p, prefix, key));
+        *ret = v;
+        return 0;
+}
+
+int oci_path_clean(const char *p, char **ret)
+{
+        _cleanup_free_ char *out = NULL;
+        size_t n = 0;
+
+        if (!p || p[0] != '/')
+                return -EINVAL;
+        out = malloc(strlen(p) + 2);
+        if (!out)
+                return -ENOMEM;
+        while (*p) {
+                size_t len;
+
+                p += strspn(p, "/");
+                len = strcspn(p, "/");
+                if (len == 2 && p[0] == '.' && p[1] == '.')
+                        return -EINVAL;
+                if (len > 0 && !(len == 1 && p[0] == '.')) {
+                        out[n++] = '/';
+                        memcpy(out + n, p, len);
+                        n += len;
+                }
+                p += len;
+        }
+        if (n == 0)
+                out[n++] = '/';
+        out[n] = 0;
+        *ret = TAKE_PTR(out);
+        return 0;
+}
+
+int oci_path_clean_field(const char *field, const char *p, char **ret, struct berth_error *err)
+{
+        int r = oci_path_clean(p, ret);
+
+        if (r == -EINVAL)
+                return berth_error_set(err, EINVAL, "%s '%s' must be an absolute path without '..'",
+                                       field, p);
+        return r;
+}
+
+bool oci_env_entry_valid(const char *e)
+{
+        const char *eq = strchr(e, '=');
+
+        return eq && eq != e;
+}
+
+int oci_env_set(char ***env, const char *entry)
+{
+        size_t k = strcspn(entry, "=");
+
+        for (char **e = *env; e && *e; e++)
+                if (strncmp(*e, entry, k) == 0 && (*e)[k] == '=') {
+                        char *c = strdup(entry);
+
+                        if (!c)
+                                return -ENOMEM;
+                        free(*e);
+                        *e = c;
+                        return 0;
+                }
+        return strv_extend(env, entry);
+}
+
+uint32_t oci_cpu_shares_to_weight(int64_t shares)
+{
+        return (uint32_t)(1 + ((MAX(shares, 2) - 2) * 9999) / 262142);
+}
