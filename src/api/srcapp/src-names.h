@@ -3,6 +3,11 @@
 
 #include "error.h"
 
+/* The labels of an app's container or service (its facility, image reference, user). */
+#define SRC_LABEL_FACILITY "io.berth.src.facility"
+#define SRC_LABEL_IMAGE "io.berth.src.image"
+#define SRC_LABEL_USER "io.berth.src.user"
+
 /*
  * The SRC door's names (seed 001): an app is the container "IMAGE--USER", IMAGE the last
  * path component of a Docker image reference. Everything that arrives in ?image=, ?user=

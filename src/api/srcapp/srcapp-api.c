@@ -21,10 +21,10 @@
 #include "src-format.h"
 #include "src-names.h"
 #include "srcapp-api.h"
-#include "srcapp-uptime.h"
 #include "srcapp-swarm.h"
 #include "srcapp.h"
 #include "strv.h"
+#include "uptime.h"
 
 #define CT_JSON "application/json"
 
@@ -503,6 +503,56 @@ static void h_nodes(struct berth_srcapp_api *api, struct berth_http_request *req
 
 /* ---- uptime (srcapp-uptime.h) ------------------------------------------------------ */
 
+static double uptime_now(void)
+{
+        struct timespec ts;
+
+        (void)clock_gettime(CLOCK_REALTIME, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* get-uptime-summary: duration hour|day|week|month (else -EINVAL listing them), the app
+ * of the facility (else -ENOENT naming it); intervals: uptime.h's intervals document
+ * instead of the seed's summary. */
+static int app_uptime(struct src_apps *a, const char *facility, const char *name,
+                      const char *duration, bool intervals, json_t **ret, struct berth_error *err)
+{
+        static const char *const durations[] = { "hour", "day", "week", "month", NULL };
+        struct src_uptime *u = src_apps_uptime(a);
+        json_auto_t *l = NULL;
+        enum src_mode mode;
+        bool known = false;
+        int k;
+
+        for (size_t i = 0; duration && durations[i]; i++)
+                known = known || streq(durations[i], duration);
+        if (!name || !*name)
+                return berth_error_set(err, EINVAL, "name is required (?name=IMAGE--USER)");
+        if (!known)
+                return berth_error_set(err, EINVAL,
+                                       "duration '%.32s' is not one of hour, day, week, month",
+                                       duration ? duration : "");
+        if (!u)
+                return berth_error_set(err, EHOSTDOWN, "the uptime history is not open");
+        /* An app of the facility, as every verb: 404 naming it otherwise. */
+        k = src_apps_mode(a, &mode, err);
+        if (k >= 0)
+                k = mode == SRC_MODE_SWARM ? src_swarm_info(a, facility, name, &l, err)
+                                           : src_app_list(a, facility, name, &l, err);
+        if (k < 0)
+                return k;
+        k = intervals ? src_uptime_intervals(u, name, duration, uptime_now(), ret, err)
+                      : src_uptime_summary(u, name, duration, uptime_now(), ret, err);
+        if (k == -ENOENT) {
+                *err = (struct berth_error){};
+                return berth_error_set(err, ENOENT,
+                                       "app '%s' has no uptime history yet (never seen running "
+                                       "or stopped since the door followed the engine)",
+                                       name);
+        }
+        return k;
+}
+
 static void h_uptime(struct berth_srcapp_api *api, struct berth_http_request *req,
                      const char *facility, const struct berth_http_query *q, const struct verb *v)
 {
@@ -517,8 +567,8 @@ static void h_uptime(struct berth_srcapp_api *api, struct berth_http_request *re
                 return;
         if (format && !streq(format, "summary") && !streq(format, "intervals"))
                 return reply_msg(req, 422, "format must be summary (the default) or intervals");
-        r = src_app_uptime(api->apps, facility, name, berth_http_query_get(q, "duration"),
-                           format && streq(format, "intervals"), &out, &err);
+        r = app_uptime(api->apps, facility, name, berth_http_query_get(q, "duration"),
+                       format && streq(format, "intervals"), &out, &err);
         if (r < 0)
                 return reply_err(req, &err, r);
         reply_json(req, out);

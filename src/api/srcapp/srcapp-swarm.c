@@ -18,95 +18,11 @@
 #include "macro.h"
 #include "src-format.h"
 #include "src-names.h"
+#include "src-nodes.h"
 #include "srcapp-swarm.h"
 #include "srcapp.h"
-#include "strv.h"
 
 #define KILL_WAIT_MS 20000u
-
-/* ---- the engines of other nodes ------------------------------------------------------- */
-
-struct src_node_engine {
-        char *node; /* a hostname or a node id */
-        struct docker_client *c;
-};
-
-struct src_nodes {
-        struct src_node_engine *v;
-        size_t n;
-};
-
-int src_nodes_new(char *const *specs, const char *tls_dir, struct src_nodes **ret,
-                  struct berth_error *err)
-{
-        struct src_nodes *n = calloc(1, sizeof(*n));
-        size_t count = strv_length(specs);
-        int r = 0;
-
-        if (!n || (count && !(n->v = calloc(count, sizeof(*n->v))))) {
-                free(n);
-                return -ENOMEM;
-        }
-        for (size_t i = 0; i < count && r >= 0; i++) {
-                const char *eq = strchr(specs[i], '=');
-
-                if (!eq || eq == specs[i]) {
-                        r = berth_error_set(err, EINVAL, "--src-node-engine '%s': not NODE=HOST",
-                                            specs[i]);
-                        break;
-                }
-                n->v[i].node = strndup(specs[i], (size_t)(eq - specs[i]));
-                if (!n->v[i].node) {
-                        r = -ENOMEM;
-                        break;
-                }
-                for (size_t j = 0; j < i; j++)
-                        if (streq(n->v[j].node, n->v[i].node))
-                                r = berth_error_set(err, EINVAL,
-                                                    "--src-node-engine: node '%s' is given twice",
-                                                    n->v[i].node);
-                n->n = i + 1;
-                if (r >= 0)
-                        r = docker_client_new_tls(eq + 1, tls_dir, &n->v[i].c, err);
-                if (r < 0)
-                        (void)berth_error_prefix(err, "--src-node-engine '%s'", specs[i]);
-        }
-        if (r < 0) {
-                src_nodes_free(n);
-                return r;
-        }
-        *ret = n;
-        return 0;
-}
-
-struct src_nodes *src_nodes_free(struct src_nodes *n)
-{
-        if (!n)
-                return NULL;
-        for (size_t i = 0; i < n->n; i++) {
-                free(n->v[i].node);
-                docker_client_free(n->v[i].c);
-        }
-        free(n->v);
-        free(n);
-        return NULL;
-}
-
-void src_nodes_cancel(struct src_nodes *n)
-{
-        for (size_t i = 0; n && i < n->n; i++)
-                if (n->v[i].c)
-                        docker_client_cancel_all(n->v[i].c);
-}
-
-/* The engine given for a node, by its id or its hostname; NULL: none. */
-static struct docker_client *node_client(struct src_nodes *n, const char *id, const char *hostname)
-{
-        for (size_t i = 0; n && i < n->n; i++)
-                if ((id && streq(n->v[i].node, id)) || (hostname && streq(n->v[i].node, hostname)))
-                        return n->v[i].c;
-        return NULL;
-}
 
 static int engine_of(struct src_apps *a, struct berth_engine **ret, struct berth_error *err)
 {
@@ -397,7 +313,7 @@ static int remote_entry(struct tasks_ctx *x, const char *sname, const json_t *ta
                         const char *node, const char *cid, json_t **ret)
 {
         const char *host = node_hostname(x, node);
-        struct docker_client *c = node_client(src_apps_nodes(x->a), node, host);
+        struct docker_client *c = src_nodes_client(src_apps_nodes(x->a), node, host);
         struct berth_error e = {};
         char why[sizeof(e.msg) + 300];
         int r;

@@ -19,15 +19,6 @@
  * the reason (and "--" in stats for what only that engine knows). Never over ssh.
  */
 
-/* The engines of other nodes, from "NODE=HOST" (NODE: a hostname or a node id) and the
- * TLS files of tcp:// hosts. Errors name --src-node-engine. */
-struct src_nodes;
-int src_nodes_new(char *const *specs, const char *tls_dir, struct src_nodes **ret,
-                  struct berth_error *err);
-struct src_nodes *src_nodes_free(struct src_nodes *n);
-/* Ends the calls under way (berthd stops). */
-void src_nodes_cancel(struct src_nodes *n);
-
 /* create-app: the same checks as solo mode (an approved image; pulled when this engine
  * lacks it), then POST /services/create. No registry resolves the image. */
 int src_swarm_create(struct src_apps *a, const char *facility, const char *image, const char *user,

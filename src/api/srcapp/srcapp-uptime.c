@@ -15,7 +15,6 @@
 #include "error.h"
 #include "log.h"
 #include "macro.h"
-#include "srcapp-swarm.h"
 #include "srcapp-uptime.h"
 #include "srcapp.h"
 #include "strv.h"
@@ -255,43 +254,4 @@ struct src_recorder *src_recorder_stop(struct src_recorder *r)
 struct src_uptime *src_recorder_uptime(struct src_recorder *r)
 {
         return r ? r->u : NULL;
-}
-
-int src_app_uptime(struct src_apps *a, const char *facility, const char *name, const char *duration,
-                   bool intervals, json_t **ret, struct berth_error *err)
-{
-        static const char *const durations[] = { "hour", "day", "week", "month", NULL };
-        struct src_uptime *u = src_apps_uptime(a);
-        json_auto_t *l = NULL;
-        enum src_mode mode;
-        bool known = false;
-        int k;
-
-        for (size_t i = 0; duration && durations[i]; i++)
-                known = known || streq(durations[i], duration);
-        if (!name || !*name)
-                return berth_error_set(err, EINVAL, "name is required (?name=IMAGE--USER)");
-        if (!known)
-                return berth_error_set(err, EINVAL,
-                                       "duration '%.32s' is not one of hour, day, week, month",
-                                       duration ? duration : "");
-        if (!u)
-                return berth_error_set(err, EHOSTDOWN, "the uptime history is not open");
-        /* An app of the facility, as every verb: 404 naming it otherwise. */
-        k = src_apps_mode(a, &mode, err);
-        if (k >= 0)
-                k = mode == SRC_MODE_SWARM ? src_swarm_info(a, facility, name, &l, err)
-                                           : src_app_list(a, facility, name, &l, err);
-        if (k < 0)
-                return k;
-        k = intervals ? src_uptime_intervals(u, name, duration, now_real(), ret, err)
-                      : src_uptime_summary(u, name, duration, now_real(), ret, err);
-        if (k == -ENOENT) {
-                *err = (struct berth_error){};
-                return berth_error_set(err, ENOENT,
-                                       "app '%s' has no uptime history yet (never seen running "
-                                       "or stopped since the door followed the engine)",
-                                       name);
-        }
-        return k;
 }

@@ -32,9 +32,3 @@ int src_recorder_start(struct berth_engine *e, const char *db_path, char *const 
 void src_recorder_signal(struct src_recorder *r);
 struct src_recorder *src_recorder_stop(struct src_recorder *r);
 struct src_uptime *src_recorder_uptime(struct src_recorder *r);
-
-/* GET /{facility}/get-uptime-summary: duration hour|day|week|month (else -EINVAL listing
- * them), the app of the facility (else -ENOENT naming it); intervals: uptime.h's
- * intervals document instead of the seed's summary. */
-int src_app_uptime(struct src_apps *a, const char *facility, const char *name, const char *duration,
-                   bool intervals, json_t **ret, struct berth_error *err);

@@ -22,7 +22,7 @@
 #include "error.h"
 #include "macro.h"
 #include "src-names.h"
-#include "srcapp-swarm.h"
+#include "src-nodes.h"
 #include "srcapp-uptime.h"
 #include "srcapp.h"
 #include "store.h"

@@ -4,6 +4,8 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "src-names.h"
+
 struct berth_engine;
 struct berth_error;
 struct berth_store;
@@ -17,10 +19,6 @@ struct berth_store;
  * never the engine's raw output alone: -EINVAL (422), -ENOENT (404), -EEXIST/-EBUSY
  * (409), -EACCES (403: an image not approved), -EHOSTDOWN (503).
  */
-
-#define SRC_LABEL_FACILITY "io.berth.src.facility"
-#define SRC_LABEL_IMAGE "io.berth.src.image"
-#define SRC_LABEL_USER "io.berth.src.user"
 
 enum src_mode {
         SRC_MODE_AUTO, /* from the engine: a swarm manager is swarm mode */
