@@ -359,24 +359,55 @@ static int configure_inside(pid_t pid, uint32_t addr, unsigned prefix, uint32_t 
 
 /* ---- nftables ----------------------------------------------------------------------- */
 
-static int nft_run(const char *cmd, bool missing_ok, struct berth_error *err)
+struct nft_job {
+        const char *cmd;
+        bool missing_ok;
+        struct berth_error *err;
+        int r;
+};
+
+static void *nft_main(void *userdata)
 {
+        struct nft_job *j = userdata;
         struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
         const char *msg;
-        int r = 0;
 
-        if (!nft)
-                return -ENOMEM;
+        j->r = 0;
+        if (!nft) {
+                j->r = -ENOMEM;
+                return NULL;
+        }
         (void)nft_ctx_buffer_output(nft);
         (void)nft_ctx_buffer_error(nft);
-        if (nft_run_cmd_from_buffer(nft, cmd) != 0) {
+        if (nft_run_cmd_from_buffer(nft, j->cmd) != 0) {
                 msg = nft_ctx_get_error_buffer(nft);
-                if (!missing_ok || !msg || !strstr(msg, "No such file or directory"))
-                        r = berth_error_set(err, EIO, "nftables: %.400s",
-                                            msg && *msg ? msg : "failed");
+                if (!j->missing_ok || !msg || !strstr(msg, "No such file or directory"))
+                        j->r = berth_error_set(j->err, EIO, "nftables: %.400s",
+                                               msg && *msg ? msg : "failed");
         }
         nft_ctx_free(nft);
-        return r;
+        return NULL;
+}
+
+/* libnftables' parser needs more stack than a civetweb worker has (about 100 KiB): it
+ * runs on a thread of its own, with the usual 8 MiB. */
+static int nft_run(const char *cmd, bool missing_ok, struct berth_error *err)
+{
+        struct nft_job j = { .cmd = cmd, .missing_ok = missing_ok, .err = err };
+        pthread_attr_t attr;
+        pthread_t t;
+        int r;
+
+        if (pthread_attr_init(&attr) != 0)
+                return -ENOMEM;
+        r = -pthread_attr_setstacksize(&attr, 8u << 20);
+        if (r >= 0)
+                r = -pthread_create(&t, &attr, nft_main, &j);
+        (void)pthread_attr_destroy(&attr);
+        if (r < 0)
+                return berth_error_set_errno(err, -r, "start a thread for nftables");
+        (void)pthread_join(t, NULL);
+        return j.r;
 }
 
 /* The table, made again whole in one transaction (nft -f): masquerade of what the range
@@ -422,6 +453,30 @@ static void ip_forward_on(void)
 
 /* ---- the container's network -------------------------------------------------------- */
 
+static void veth_name(uint32_t addr, char ret[static IFNAMSIZ])
+{
+        snprintf(ret, IFNAMSIZ, "bn%08x", addr);
+}
+
+int native_net_release(const char *nat_addr, struct berth_error *err)
+{
+        _cleanup_close_ int fd = -EBADF;
+        char name[IFNAMSIZ];
+        uint32_t addr;
+        unsigned prefix;
+        int r;
+
+        if (parse_addr(nat_addr, &addr, &prefix) < 0)
+                return berth_error_set(err, EINVAL, "nat address '%.64s' is not a.b.c.d/N",
+                                       nat_addr);
+        veth_name(addr, name);
+        fd = nl_open();
+        if (fd < 0)
+                return berth_error_set_errno(err, -fd, "open a netlink socket");
+        r = link_del(fd, name);
+        return r < 0 ? berth_error_set_errno(err, -r, "delete '%s'", name) : 0;
+}
+
 int native_net_setup(pid_t pid, const char *nat_addr, struct berth_error *err)
 {
         _cleanup_close_ int fd = -EBADF;
@@ -437,7 +492,7 @@ int native_net_setup(pid_t pid, const char *nat_addr, struct berth_error *err)
         gateway = net + 1;
         /* Named after the address, which is the container's alone: a pair left by a
          * namespace still alive goes first. */
-        snprintf(host_name, sizeof(host_name), "bn%08x", addr);
+        veth_name(addr, host_name);
         fd = nl_open();
         if (fd < 0)
                 return berth_error_set_errno(err, -fd, "open a netlink socket");

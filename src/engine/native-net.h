@@ -34,6 +34,9 @@ char *berth_nat_addr_format(uint32_t addr, unsigned prefix);
  * lo. On failure the pair is removed. Privilege: berthd's, as the host's root.
  * Returns 0 / -errno. */
 int native_net_setup(pid_t pid, const char *nat_addr, struct berth_error *err);
+/* The host end of the pair of the container that had nat_addr (gone already is no
+ * error): the kernel removes it with the namespace, but asynchronously. 0 / -errno. */
+int native_net_release(const char *nat_addr, struct berth_error *err);
 /* The bridge and the table, when no container uses them any more (the veths go with
  * their namespaces). What is already gone is no error. Returns 0 / -errno. */
 int native_net_teardown(struct berth_error *err);

@@ -137,3 +137,14 @@ void oci_nat_sweep(struct oci_nat *n, struct berth_store *s)
         oci_nat_sweep_locked(n, s);
         oci_nat_unlock(n);
 }
+
+void oci_nat_release(struct oci_nat *n, const char *addr)
+{
+        struct berth_error err = {};
+
+        oci_nat_lock(n);
+        if (native_net_release(addr, &err) < 0)
+                log_warning("OCIContainer: the veth of '%s' could not be removed: %s", addr,
+                            err.msg);
+        oci_nat_unlock(n);
+}

@@ -29,6 +29,9 @@ void oci_nat_unlock(struct oci_nat *n);
 /* A free address, "a.b.c.d/N" in *ret (the caller's). Locked. -ENOSPC / -ENOMEM. */
 int oci_nat_take_locked(struct oci_nat *n, struct berth_store *s, char **ret,
                         struct berth_error *err);
+/* The host end of the pair of a container that is gone, at once (the kernel removes it
+ * with the namespace, but later). Takes the lock. */
+void oci_nat_release(struct oci_nat *n, const char *addr);
 /* The bridge and table when no container has an address any more. Locked. */
 void oci_nat_sweep_locked(struct oci_nat *n, struct berth_store *s);
 void oci_nat_sweep(struct oci_nat *n, struct berth_store *s);

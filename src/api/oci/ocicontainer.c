@@ -258,6 +258,20 @@ static char *root_of(struct oci_containers *oc, uint64_t id)
         return root;
 }
 
+/* Its NAT address ("a.b.c.d/N"), when it has one: a copy, or NULL. */
+static char *nat_of(struct oci_containers *oc, uint64_t id)
+{
+        struct berth_container *c;
+        char *addr = NULL;
+
+        pthread_mutex_lock(&oc->store->lock);
+        c = berth_container_lookup_locked(oc->store, id);
+        if (c && c->w.nat_addr)
+                addr = strdup(c->w.nat_addr);
+        pthread_mutex_unlock(&oc->store->lock);
+        return addr;
+}
+
 /* The root of a container that is gone (NULL: none): its processes are, and its
  * mounts were in its own namespace. */
 static void remove_root(struct oci_containers *oc, const char *root)
@@ -332,13 +346,15 @@ static void making_done(struct oci_containers *oc, const char *root)
 static int delete_locked(struct oci_containers *oc, uint64_t id, bool force,
                          struct berth_error *err)
 {
-        _cleanup_free_ char *root = root_of(oc, id);
+        _cleanup_free_ char *root = root_of(oc, id), *nat = nat_of(oc, id);
         int r;
 
         r = berth_store_delete(oc->store, BERTH_OBJ_CONTAINER, id, force, NULL, NULL, err);
         if (r >= 0) {
                 crashes_forget(oc, id);
                 remove_root(oc, root);
+                if (nat)
+                        oci_nat_release(oc->nat, nat);
                 oci_nat_sweep(oc->nat, oc->store);
         }
         return r;
