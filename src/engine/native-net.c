@@ -30,6 +30,7 @@
 #include "log.h"
 #include "macro.h"
 #include "native-net.h"
+#include "strv.h"
 
 #define NL_BUF 1024
 
@@ -516,13 +517,114 @@ int native_net_setup(pid_t pid, const char *nat_addr, struct berth_error *err)
         return r;
 }
 
+/* The names of the links enslaved to the bridge that are berth's veths ("bn" and
+ * eight hex digits, the address) of the range net/prefix and not in keep, and how many
+ * links the bridge has in all. */
+static int stale_veths(int fd, unsigned bridge, uint32_t net, unsigned prefix, char *const *keep,
+                       char ***ret, size_t *ret_ports)
+{
+        struct ifinfomsg i = { .ifi_family = AF_UNSPEC };
+        struct nlreq q;
+        char buf[16384];
+        ssize_t n;
+
+        nl_init(&q, RTM_GETLINK, NLM_F_DUMP, &i, sizeof(i));
+        q.h.nlmsg_flags &= (uint16_t)~NLM_F_ACK;
+        if (send(fd, &q, q.h.nlmsg_len, 0) < 0)
+                return -errno;
+        for (;;) {
+                n = recv(fd, buf, sizeof(buf), 0);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return n < 0 ? -errno : -EIO;
+                for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
+                     h = NLMSG_NEXT(h, n)) {
+                        struct ifinfomsg *m = NLMSG_DATA(h);
+                        int len = (int)IFLA_PAYLOAD(h);
+                        const char *name = NULL;
+                        unsigned master = 0;
+
+                        if (h->nlmsg_type == NLMSG_DONE)
+                                return 0;
+                        if (h->nlmsg_type == NLMSG_ERROR)
+                                return ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+                        for (struct rtattr *a = IFLA_RTA(m); RTA_OK(a, len); a = RTA_NEXT(a, len))
+                                if (a->rta_type == IFLA_IFNAME)
+                                        name = RTA_DATA(a);
+                                else if (a->rta_type == IFLA_MASTER)
+                                        master = *(uint32_t *)RTA_DATA(a);
+                        if (master != bridge || !name)
+                                continue;
+                        (*ret_ports)++;
+                        if (strlen(name) == 10 && strncmp(name, "bn", 2) == 0 &&
+                            strspn(name + 2, "0123456789abcdef") == 8 &&
+                            (strtoul(name + 2, NULL, 16) & (~0u << (32 - prefix))) == net &&
+                            !strv_contains(keep, name) && strv_extend(ret, name) < 0)
+                                return -ENOMEM;
+                }
+        }
+}
+
+int native_net_sweep(const char *range, char *const *keep, struct berth_error *err)
+{
+        _cleanup_strv_free_ char **stale = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        unsigned bridge = if_nametoindex(BERTH_NAT_BRIDGE), prefix;
+        uint32_t net;
+        size_t ports = 0;
+        int r;
+
+        if (bridge == 0)
+                return 0;
+        r = berth_nat_range_parse(range, &net, &prefix, err);
+        if (r < 0)
+                return r;
+        fd = nl_open();
+        if (fd < 0)
+                return berth_error_set_errno(err, -fd, "open a netlink socket");
+        r = stale_veths(fd, bridge, net, prefix, keep, &stale, &ports);
+        if (r < 0)
+                return berth_error_set_errno(err, -r, "list the links of '%s'", BERTH_NAT_BRIDGE);
+        STRV_FOREACH (v, stale) {
+                r = link_del(fd, *v);
+                if (r < 0)
+                        return berth_error_set_errno(err, -r, "delete '%s'", *v);
+        }
+        return 0;
+}
+
+int native_net_veth_name(const char *nat_addr, char ret[static IFNAMSIZ])
+{
+        uint32_t addr;
+        unsigned prefix;
+
+        if (parse_addr(nat_addr, &addr, &prefix) < 0)
+                return -EINVAL;
+        veth_name(addr, ret);
+        return 0;
+}
+
 int native_net_teardown(struct berth_error *err)
 {
+        _cleanup_strv_free_ char **stale = NULL;
         _cleanup_close_ int fd = nl_open();
+        unsigned bridge = if_nametoindex(BERTH_NAT_BRIDGE);
+        size_t ports = 0;
         int r;
 
         if (fd < 0)
                 return berth_error_set_errno(err, -fd, "open a netlink socket");
+        /* A bridge with ports is in use still: by containers of another berthd on this
+         * host, or a pair the kernel has not removed yet. */
+        if (bridge > 0) {
+                r = stale_veths(fd, bridge, 0, 32, NULL, &stale, &ports);
+                if (r < 0)
+                        return berth_error_set_errno(err, -r, "list the links of '%s'",
+                                                     BERTH_NAT_BRIDGE);
+                if (ports > 0)
+                        return 0;
+        }
         r = link_del(fd, BERTH_NAT_BRIDGE);
         if (r < 0)
                 return berth_error_set_errno(err, -r, "delete the bridge '%s'", BERTH_NAT_BRIDGE);

@@ -37,6 +37,11 @@ int native_net_setup(pid_t pid, const char *nat_addr, struct berth_error *err);
 /* The host end of the pair of the container that had nat_addr (gone already is no
  * error): the kernel removes it with the namespace, but asynchronously. 0 / -errno. */
 int native_net_release(const char *nat_addr, struct berth_error *err);
+/* The host's name of the veth of the container at nat_addr. 0 / -EINVAL. */
+int native_net_veth_name(const char *nat_addr, char ret[static 16]);
+/* Remove berth's veths on the bridge whose names are not in keep: those of containers
+ * gone while berthd was not there. 0 / -errno. */
+int native_net_sweep(const char *range, char *const *keep, struct berth_error *err);
 /* The bridge and the table, when no container uses them any more (the veths go with
  * their namespaces). What is already gone is no error. Returns 0 / -errno. */
 int native_net_teardown(struct berth_error *err);

@@ -4,7 +4,8 @@
  * own (10.213.<pid % 200>.0/24), the seed's spec verbatim. Its container gets eth0 at
  * the range's .2 on berth-nat0 (the bridge at .1); a second one, at .3, reaches a TCP
  * server the test runs on the bridge's address; the next one gets .3 again; a restart
- * of berthd keeps the running container's address; after the last nat container the
+ * of berthd keeps the running container's address and removes the veth of one that went
+ * while it was down; after the last nat container the
  * bridge and the nftables table are gone. A range that is not private, too big or too
  * small keeps berthd from starting, naming the flag. The host is left as it was.
  */
@@ -82,7 +83,7 @@ static const char *const *extra(void)
 /* What a failed run may have left: the bridge, the table. */
 static void host_clean(void)
 {
-        (void)!system("ip link del berth-nat0 2>/dev/null; "
+        (void)!system("ip link del berth-nat0 2>/dev/null; ip link del bnstale-peer 2>/dev/null; "
                       "nft delete table ip berth_nat 2>/dev/null");
 }
 
@@ -189,14 +190,19 @@ static void assert_addr(const char *id, int host)
 }
 
 /* The host end of the pair of the container at prefix + host. */
-static bool veth_exists(int host)
+static const char *veth_name(int host)
 {
+        static char name[IF_NAMESIZE];
         unsigned a, b, c;
-        char name[IF_NAMESIZE];
 
         ck_assert_int_eq(sscanf(prefix, "%u.%u.%u.", &a, &b, &c), 3);
         (void)snprintf(name, sizeof(name), "bn%02x%02x%02x%02x", a, b, c, (unsigned)host);
-        return if_nametoindex(name) != 0;
+        return name;
+}
+
+static bool veth_exists(int host)
+{
+        return if_nametoindex(veth_name(host)) != 0;
 }
 
 static bool table_exists(void)
@@ -293,7 +299,19 @@ START_TEST(nat)
 
         /* A restart of berthd keeps the addresses: the next one gets .4. */
         test_berthd_kill(&d);
+        /* A pair of a container gone while berthd was down (.254): swept at the start. */
+        {
+                char cmd2[300];
+
+                (void)snprintf(cmd2, sizeof(cmd2),
+                               "ip link add %s type veth peer name bnstale-peer && "
+                               "ip link set %s master berth-nat0",
+                               veth_name(254), veth_name(254));
+                ck_assert_int_eq(system(cmd2), 0);
+                ck_assert(veth_exists(254));
+        }
         test_berthd_spawn(&d, false, extra());
+        ck_assert(!veth_exists(254));
         assert_addr("SleepTest", 2);
         assert_addr("third", 3);
         start_ok(fourth);

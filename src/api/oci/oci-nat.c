@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,12 +16,14 @@
 #include "native-net.h"
 #include "oci-nat.h"
 #include "store.h"
+#include "strv.h"
 
 struct oci_nat {
         pthread_mutex_t lock;
         uint32_t net;
         unsigned prefix;
-        bool maybe_up; /* the bridge or table may be there (unknown at first) */
+        char range[24]; /* "a.b.c.d/N" */
+        bool maybe_up;  /* the bridge or table may be there (unknown at first) */
 };
 
 int oci_nat_new(const char *range, struct oci_nat **ret, struct berth_error *err)
@@ -39,6 +42,7 @@ int oci_nat_new(const char *range, struct oci_nat **ret, struct berth_error *err
         pthread_mutex_init(&n->lock, NULL);
         n->net = net;
         n->prefix = prefix;
+        (void)snprintf(n->range, sizeof(n->range), "%s", range ? range : BERTH_NAT_RANGE_DEFAULT);
         n->maybe_up = true;
         *ret = n;
         return 0;
@@ -146,5 +150,27 @@ void oci_nat_release(struct oci_nat *n, const char *addr)
         if (native_net_release(addr, &err) < 0)
                 log_warning("OCIContainer: the veth of '%s' could not be removed: %s", addr,
                             err.msg);
+        oci_nat_unlock(n);
+}
+
+static int visit_veth(struct berth_obj *o, void *userdata)
+{
+        const char *a = berth_obj_to_container(o)->w.nat_addr;
+        char name[16];
+
+        if (a && native_net_veth_name(a, name) >= 0)
+                return strv_extend(userdata, name) < 0 ? -ENOMEM : 0;
+        return 0;
+}
+
+void oci_nat_recover(struct oci_nat *n, struct berth_store *s)
+{
+        _cleanup_strv_free_ char **keep = NULL;
+        struct berth_error err = {};
+
+        oci_nat_lock(n);
+        if (berth_store_visit_all(s, BERTH_OBJ_CONTAINER, visit_veth, &keep) >= 0 &&
+            native_net_sweep(n->range, keep, &err) < 0)
+                log_warning("OCIContainer: stale NAT veths could not be removed: %s", err.msg);
         oci_nat_unlock(n);
 }

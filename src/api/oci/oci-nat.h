@@ -35,3 +35,5 @@ void oci_nat_release(struct oci_nat *n, const char *addr);
 /* The bridge and table when no container has an address any more. Locked. */
 void oci_nat_sweep_locked(struct oci_nat *n, struct berth_store *s);
 void oci_nat_sweep(struct oci_nat *n, struct berth_store *s);
+/* At berthd's start: the veths of containers that are gone (before a sweep). */
+void oci_nat_recover(struct oci_nat *n, struct berth_store *s);

@@ -1690,6 +1690,7 @@ int oci_containers_start(struct oci_containers *oc)
                         oc->next_descriptor = d % OCI_DESCRIPTOR_MAX + 1;
         if (oc->store->events)
                 oc->events_after = berth_events_last(oc->store->events);
+        oci_nat_recover(oc->nat, oc->store);
         sweep(oc);
         if (!oc->store->events)
                 return 0;
