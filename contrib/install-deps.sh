@@ -12,7 +12,7 @@ what=${1:-build}
 BUILD_PKGS="build-essential autoconf automake libtool pkg-config python3 python3-yaml
         libcivetweb-dev libjansson-dev libmount-dev check libcurl4-openssl-dev libssl-dev
         libseccomp-dev libcap-dev libfuse3-dev librbd-dev librados-dev libsqlite3-dev
-        libfyaml-dev linux-libc-dev squashfs-tools busybox-static e2fsprogs util-linux curl"
+        libfyaml-dev libnftables-dev linux-libc-dev squashfs-tools busybox-static e2fsprogs util-linux curl"
 TEST_PKGS="clang libclang-rt-14-dev xz-utils debootstrap openssl hostname
         ceph-mon ceph-osd ceph-common rbd-fuse fuse3 docker.io docker-compose docker-registry"
 REDOCLY_VERSION=2.77.0

@@ -206,7 +206,8 @@ int berth_rlimit_from_string(const char *s);
  *   "ERROR <errno> <message>"                     (set-up failed; berth-init exits 127)
  *   exec mode: "READY <pid>" once the command has been exec'd (its pid in berthd's
  *   namespace), or "ERROR …" when it could not be
- *   "GO"  berthd → berth-init: user namespace maps written, go on */
+ *   "GO"  berthd → berth-init: user namespace maps written, the before_go hook done
+ *         (launch.h: the network), go on */
 #define LAUNCH_MSG_MAX 1024
 
 /* Capability sets (bit masks of CAP_*). */

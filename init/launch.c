@@ -462,7 +462,7 @@ int berth_launch_start(struct berth_launcher *L, const struct berth_launch *spec
                 if (r < 0)
                         goto out;
         }
-        r = spawn_init(L, flags, src, argv, spec->namespaces & LAUNCH_NS_USER,
+        r = spawn_init(L, flags, src, argv, (spec->namespaces & LAUNCH_NS_USER) || fds->before_go,
                        (spec->namespaces & LAUNCH_NS_USER) && !userns_root_is_root(spec),
                        fds->cgroup_v2, &pid, &pidfd, err);
         if (r < 0)
@@ -483,10 +483,18 @@ int berth_launch_start(struct berth_launcher *L, const struct berth_launch *spec
                                 berth_error_set_errno(err, -r,
                                                       "write the gid_map of the user namespace");
                 }
-                if (r >= 0 && send(sync[0], "GO", 2, MSG_NOSIGNAL) != 2)
-                        r = berth_error_set_errno(err, errno, "set up the user namespace");
                 if (r < 0)
                         goto kill;
+        }
+        if (fds->before_go) {
+                r = fds->before_go(pid, fds->before_go_data, err);
+                if (r < 0)
+                        goto kill;
+        }
+        if (((spec->namespaces & LAUNCH_NS_USER) || fds->before_go) &&
+            send(sync[0], "GO", 2, MSG_NOSIGNAL) != 2) {
+                r = berth_error_set_errno(err, errno, "let berth-init go on");
+                goto kill;
         }
         r = wait_ready(sync[0], pidfd, timeout_ms, "the container", &res, err);
         if (r < 0)

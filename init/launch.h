@@ -36,6 +36,12 @@ struct berth_launch_fds {
         int log_old;   /* <log>.1 */
         int status;    /* the exit-status file */
         int cgroup_v2; /* the container's v2 cgroup directory (CLONE_INTO_CGROUP), or -1 */
+        /* Called by berth_launch_start() after the clone (and the user namespace's maps),
+         * before berth-init may run: the namespaces of pid are there, nothing runs in them
+         * yet (a network set up here is there before the payload). A failure fails the
+         * start, the child killed. NULL: none. */
+        int (*before_go)(pid_t pid, void *userdata, struct berth_error *err);
+        void *before_go_data;
 };
 
 struct berth_launched {

@@ -13,6 +13,8 @@
 #include "log.h"
 #include "macro.h"
 #include "berthd-config.h"
+#include "error.h"
+#include "native-net.h"
 #include "strv.h"
 
 #define DEFAULT_PORT 8080
@@ -62,6 +64,7 @@ enum {
         ARG_PODS_ALLOW_PRIVILEGED,
         ARG_SRC_FACILITY,
         ARG_SRC_MODE,
+        ARG_OCI_NAT_RANGE,
         ARG_SRC_ADMIN_TOKEN_FILE,
         ARG_SRC_ALLOWED_IMAGES,
         ARG_SRC_UPTIME_KEEP,
@@ -165,6 +168,10 @@ static void help_berth(void)
                "                               unix:///PATH or tcp://ADDR:PORT (with TLS);\n"
                "                               repeatable (default: none, shown unavailable)\n"
                "      --src-node-tls-dir=DIR   ca.pem, cert.pem, key.pem for tcp:// nodes\n"
+               "      --oci-nat-range=NET/N    the addresses of OCIContainer's \"nat\"\n"
+               "                               containers: a private IPv4 network, /16 to\n"
+               "                               /30; the bridge " BERTH_NAT_BRIDGE " has its .1\n"
+               "                               (default: " BERTH_NAT_RANGE_DEFAULT ")\n"
                "      --shutdown-containers    on SIGTERM/SIGINT stop every container, then\n"
                "                               remove every container, mount and attachment\n"
                "                               (default: they all stay up)\n"
@@ -603,6 +610,19 @@ static int parse_src_facility(const struct flag *f, const char *v, void *field,
         return strv_extend(field, v);
 }
 
+static int parse_nat_range(const struct flag *f, const char *v, void *field,
+                           struct berthd_config *c)
+{
+        struct berth_error err = {};
+
+        (void)c;
+        if (berth_nat_range_parse(v, NULL, NULL, &err) < 0) {
+                fprintf(stderr, "berthd: --%s %s\n", f->name, err.msg);
+                return -EINVAL;
+        }
+        return set_str(field, v);
+}
+
 static int parse_src_mode(const struct flag *f, const char *v, void *field, struct berthd_config *c)
 {
         if (!streq(v, "solo") && !streq(v, "swarm")) {
@@ -719,6 +739,7 @@ static const struct flag flags[] = {
           FIELD(pods_allow_privileged) },
         { "src-facility", REQ, ARG_SRC_FACILITY, parse_src_facility, FIELD(src_facilities) },
         { "src-mode", REQ, ARG_SRC_MODE, parse_src_mode, FIELD(src_mode) },
+        { "oci-nat-range", REQ, ARG_OCI_NAT_RANGE, parse_nat_range, FIELD(oci_nat_range) },
         { "src-admin-token-file", REQ, ARG_SRC_ADMIN_TOKEN_FILE, parse_abs_path,
           FIELD(src_admin_token_file) },
         { "src-allowed-images", REQ, ARG_SRC_ALLOWED_IMAGES, parse_abs_path,
@@ -969,6 +990,7 @@ void berthd_config_done(struct berthd_config *c)
         free(c->docker_daemon_json);
         strv_free(c->src_facilities);
         free(c->src_mode);
+        free(c->oci_nat_range);
         free(c->src_admin_token_file);
         free(c->src_allowed_images);
         strv_free(c->src_node_engines);

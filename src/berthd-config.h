@@ -54,6 +54,7 @@ struct berthd_config {
         double src_uptime_keep;     /* --src-uptime-keep: seconds (0: 90 days) */
         char **src_node_engines;    /* --src-node-engine NODE=HOST (repeatable) */
         char *src_node_tls_dir;     /* --src-node-tls-dir: TLS files of tcp:// nodes */
+        char *oci_nat_range;        /* --oci-nat-range: "nat" containers' addresses */
         bool show_help;
         bool show_version;
 };

@@ -540,7 +540,9 @@ static int start_oci(struct berthd *d)
         int r;
 
         r = oci_containers_new(
-                &(struct oci_containers_config){ .store = d->store, .cgroups = d->cgroups },
+                &(struct oci_containers_config){ .store = d->store,
+                                                 .cgroups = d->cgroups,
+                                                 .nat_range = d->cfg->oci_nat_range },
                 &d->oci);
         if (r >= 0)
                 r = oci_containers_start(d->oci);

@@ -67,6 +67,7 @@ void berth_workload_done(struct berth_workload *w)
         free(w->uid_map);
         free(w->gid_map);
         free(w->log_path);
+        free(w->nat_addr);
         strv_free(w->entrypoint);
         free(w->user_name);
         free(w->network_mode);
@@ -128,6 +129,7 @@ int berth_workload_copy(struct berth_workload *dst, const struct berth_workload 
         r |= dup_strv(&dst->masked_paths, src->masked_paths);
         r |= dup_strv(&dst->readonly_paths, src->readonly_paths);
         r |= dup_str(&dst->log_path, src->log_path);
+        r |= dup_str(&dst->nat_addr, src->nat_addr);
         dst->uid_map = dst->gid_map = NULL;
         dst->n_uid_map = dst->n_gid_map = 0;
         if (src->n_uid_map) {
@@ -315,14 +317,15 @@ static int idmap_from_json(json_t *a, struct berth_wl_idmap **ret, size_t *ret_n
 static json_t *oci_opts_to_json(const struct berth_workload *w)
 {
         if (!w->terminal && !w->root_writable && !w->masked_paths && !w->readonly_paths &&
-            !w->cgroup_mount && !w->n_uid_map && !w->n_gid_map && !w->log_path)
+            !w->cgroup_mount && !w->n_uid_map && !w->n_gid_map && !w->log_path && !w->nat_addr)
                 return NULL;
-        return json_pack("{s:b, s:b, s:o, s:o, s:b, s:o, s:o, s:s?}", "terminal", w->terminal,
+        return json_pack("{s:b, s:b, s:o, s:o, s:b, s:o, s:o, s:s?, s:s?}", "terminal", w->terminal,
                          "root_writable", w->root_writable, "masked_paths",
                          berth_strv_to_json(w->masked_paths), "readonly_paths",
                          berth_strv_to_json(w->readonly_paths), "cgroup_mount", w->cgroup_mount,
                          "uid_map", idmap_to_json(w->uid_map, w->n_uid_map), "gid_map",
-                         idmap_to_json(w->gid_map, w->n_gid_map), "log_path", w->log_path);
+                         idmap_to_json(w->gid_map, w->n_gid_map), "log_path", w->log_path,
+                         "nat_addr", w->nat_addr);
 }
 
 static int oci_opts_from_json(json_t *o, struct berth_workload *w)
@@ -346,6 +349,9 @@ static int oci_opts_from_json(json_t *o, struct berth_workload *w)
                 r = idmap_from_json(json_object_get(o, "gid_map"), &w->gid_map, &w->n_gid_map);
         if (r >= 0 && json_string_value(json_object_get(o, "log_path")) &&
             !(w->log_path = strdup(json_string_value(json_object_get(o, "log_path")))))
+                r = -ENOMEM;
+        if (r >= 0 && json_string_value(json_object_get(o, "nat_addr")) &&
+            !(w->nat_addr = strdup(json_string_value(json_object_get(o, "nat_addr")))))
                 r = -ENOMEM;
         return r;
 }

@@ -164,6 +164,10 @@ struct berth_workload {
         size_t n_uid_map, n_gid_map;
         char *log_path; /* the log at this absolute host path instead of the container's
                          * directory (a Dobby spec's console.path); rotated as ever */
+        char *nat_addr; /* "10.77.0.5/24": with BERTH_NS_NET, eth0 in the namespace on
+                         * berth's NAT bridge at this address, the range's first host
+                         * address (the bridge's) its default route (native-net.h);
+                         * NULL: only lo */
 };
 
 #define BERTH_STOP_TIMEOUT_DEFAULT_MS 10000u

@@ -28,6 +28,7 @@
 #include "store.h"
 #include "strv.h"
 #include "supervisor.h"
+#include "native-net.h"
 #include "zygotes.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -626,6 +627,14 @@ static bool zygote_fits(const struct berth_workload *w)
                (berth_native_caps(w, &confined) & ~BERTH_CAPS_ZYGOTE) == 0;
 }
 
+/* The launch's before_go hook: eth0 is there before the payload runs. */
+static int net_before_go(pid_t pid, void *userdata, struct berth_error *err)
+{
+        if (!userdata)
+                return berth_error_set(err, EINVAL, "nat_addr needs a network namespace");
+        return native_net_setup(pid, userdata, err);
+}
+
 int native_start(struct berth_engine *e, struct berth_container *c, struct berth_error *err)
 {
         struct native *nat = e->data;
@@ -719,6 +728,11 @@ int native_start(struct berth_engine *e, struct berth_container *c, struct berth
         if (zygote)
                 /* Already in its groups. */
                 l.cgroups = strv_free(l.cgroups);
+        if (c->w.nat_addr) {
+                /* Never a zygote's: a network namespace of its own (zygote_fits()). */
+                fds.before_go = net_before_go;
+                fds.before_go_data = c->w.namespaces & BERTH_NS_NET ? c->w.nat_addr : NULL;
+        }
         /* Under the lock: a reply being encoded may be reading c->error. */
         pthread_mutex_lock(&s->lock);
         c->exit_code = -1;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * startContainerFromDobbySpec end to end (seed 004, issue 16): a real berthd, the seed's
- * curl body as it is but for its network ("private": nat comes next) and its console
+ * curl body as it is but for its network ("private": test-priv-oci-nat has nat) and its console
  * path (in the test's directory). The container runs the host's programs in Dobby's
  * root file system (<state>/oci-roots/<id>.<random>): /bin/sh is there, /etc/passwd
  * holds the spec's line, the process is root inside and user.uid (1000) on the host,
@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -353,7 +354,7 @@ START_TEST(bad_specs)
                   "[\"getpid\\\"], \\\"x\\\": [\\\"\"], \"action\": \"SCMP_ACT_ERRNO\"}}}",
                   "seccomp.syscalls.names[0] 'getpid\"], \"x\": [\"' is not a system call name" },
                 { "{\"gpu\": {\"enable\": true}}", "gpu.enable: this node has no GPU" },
-                { "{\"network\": \"nat\"}", "network \"nat\" is not supported yet" },
+                { "{\"network\": \"bridge\"}", "network 'bridge' must be" },
                 { "{\"mounts\": [{\"source\": \"/x.img\", \"destination\": \"/d\", \"type\": "
                   "\"loop\", \"fstype\": \"ext4\"}]}",
                   "mounts[0].type 'loop': not supported yet" },
@@ -381,8 +382,13 @@ START_TEST(bad_specs)
                                                   "");
                 start_fails(m2, "missing mandatory fields: user, memLimit");
         }
-        /* The seed verbatim: nat comes next. */
-        start_fails(seed_body, "network \"nat\"");
+        /* nat, failing in the engine: no bridge is left (test-priv-oci-nat has the rest). */
+        {
+                _cleanup_free_ char *n =
+                        spec_with("bad", "{\"network\": \"nat\", \"args\": [\"no-such-program\"]}");
+                start_fails(n, "no-such-program");
+                ck_assert_uint_eq(if_nametoindex("berth-nat0"), 0);
+        }
         assert_nothing();
 }
 END_TEST

@@ -221,10 +221,21 @@ START_TEST(test_seed)
 }
 END_TEST
 
-/* The seed verbatim asks for nat, which comes next. */
+/* The seed verbatim asks for nat: a network namespace of its own, and the door's
+ * address (given as the door creates it, not by the translation). */
 START_TEST(test_seed_nat)
 {
-        refused_spec(seed_verbatim(), -EOPNOTSUPP, "network \"nat\" is not supported yet", NULL);
+        _cleanup_(dobby_spec_done) struct dobby_spec d = {};
+        json_auto_t *s = seed_verbatim();
+
+        translate_ok(s, NULL, &d);
+        ck_assert(d.nat);
+        ck_assert(d.w.namespaces & BERTH_NS_NET);
+        ck_assert_ptr_null(d.w.nat_addr);
+        set_at(s, "network", J("\"private\""));
+        translate_ok(s, NULL, &d);
+        ck_assert(!d.nat);
+        ck_assert(d.w.namespaces & BERTH_NS_NET);
 }
 END_TEST
 

@@ -342,7 +342,10 @@ static int decode_etc(json_t *spec, struct dobby_spec *d, struct berth_error *er
         return r;
 }
 
-static int decode_network(json_t *spec, struct berth_workload *w, struct berth_error *err)
+/* "private" (or none): a network namespace with only lo; "open": the host's; "nat": a
+ * namespace of its own with eth0 on berth's NAT bridge, whose address the door hands
+ * out (oci-nat.h). */
+static int decode_network(json_t *spec, struct dobby_spec *d, struct berth_error *err)
 {
         const char *n;
         int r;
@@ -351,16 +354,13 @@ static int decode_network(json_t *spec, struct berth_workload *w, struct berth_e
         if (r < 0)
                 return r;
         /* Without the field Dobby makes a network namespace too. */
-        if (!n || streq(n, "private")) {
-                w->namespaces |= BERTH_NS_NET;
+        if (!n || streq(n, "private") || streq(n, "nat")) {
+                d->w.namespaces |= BERTH_NS_NET;
+                d->nat = n && streq(n, "nat");
                 return 0;
         }
         if (streq(n, "open"))
                 return 0;
-        if (streq(n, "nat"))
-                return berth_error_set(err, EOPNOTSUPP,
-                                       "network \"nat\" is not supported yet (\"private\" and "
-                                       "\"open\" are)");
         return berth_error_set(err, EINVAL,
                                "network '%.64s' must be \"nat\", \"open\" or \"private\"", n);
 }
@@ -886,7 +886,7 @@ static int translate(json_t *spec, const struct oci_overrides *o, const struct d
         if (r >= 0)
                 r = decode_etc(spec, d, err);
         if (r >= 0)
-                r = decode_network(spec, w, err);
+                r = decode_network(spec, d, err);
         if (r >= 0)
                 r = decode_mounts(spec, o, d, err);
         if (r >= 0)
@@ -923,6 +923,7 @@ void dobby_spec_done(struct dobby_spec *s)
         s->mount_fields = strv_free(s->mount_fields);
         for (int f = 0; f < _DOBBY_ETC_MAX; f++)
                 s->etc[f] = strv_free(s->etc[f]);
+        s->nat = false;
 }
 
 int dobby_spec_translate(json_t *spec, const struct oci_overrides *o, const struct dobby_host *host,

@@ -39,6 +39,8 @@ struct dobby_spec {
         char **mount_fields;
         /* The lines of each /etc file (NULL: not given, Dobby's default content). */
         char **etc[_DOBBY_ETC_MAX];
+        /* network "nat": the door gives w an address (w.nat_addr) as it creates it. */
+        bool nat;
 };
 
 /* What the translation needs to know of the node. */

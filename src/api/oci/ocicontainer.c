@@ -28,6 +28,7 @@
 #include "log.h"
 #include "macro.h"
 #include "oci-config.h"
+#include "oci-nat.h"
 #include "ocicontainer.h"
 #include "store.h"
 #include "strv.h"
@@ -74,6 +75,7 @@ struct oci_containers {
         pthread_mutex_t crash_lock; /* taken inside the store's lock, never around it */
         struct crashes *crashes;
         size_t n_crashes;
+        struct oci_nat *nat; /* the addresses of "nat" containers */
 };
 
 const char *const oci_container_methods[] = {
@@ -250,6 +252,20 @@ static char *root_of(struct oci_containers *oc, uint64_t id)
         return root;
 }
 
+/* Its NAT address ("a.b.c.d/N"), when it has one: a copy, or NULL. */
+static char *nat_of(struct oci_containers *oc, uint64_t id)
+{
+        struct berth_container *c;
+        char *addr = NULL;
+
+        pthread_mutex_lock(&oc->store->lock);
+        c = berth_container_lookup_locked(oc->store, id);
+        if (c && c->w.nat_addr)
+                addr = strdup(c->w.nat_addr);
+        pthread_mutex_unlock(&oc->store->lock);
+        return addr;
+}
+
 /* The root of a container that is gone (NULL: none): its processes are, and its
  * mounts were in its own namespace. */
 static void remove_root(struct oci_containers *oc, const char *root)
@@ -286,6 +302,9 @@ static void sweep_roots(struct oci_containers *oc)
         struct roots_keep k = { .oc = oc };
         int r = 0;
 
+        /* The NAT bridge and table too, when the last "nat" container went that way
+         * (and once at the start: berthd may have stopped or crashed after it). */
+        oci_nat_sweep(oc->nat, oc->store);
         if (!oc->roots)
                 return;
         pthread_mutex_lock(&oc->roots_lock);
@@ -321,13 +340,16 @@ static void making_done(struct oci_containers *oc, const char *root)
 static int delete_locked(struct oci_containers *oc, uint64_t id, bool force,
                          struct berth_error *err)
 {
-        _cleanup_free_ char *root = root_of(oc, id);
+        _cleanup_free_ char *root = root_of(oc, id), *nat = nat_of(oc, id);
         int r;
 
         r = berth_store_delete(oc->store, BERTH_OBJ_CONTAINER, id, force, NULL, NULL, err);
         if (r >= 0) {
                 crashes_forget(oc, id);
                 remove_root(oc, root);
+                if (nat)
+                        oci_nat_release(oc->nat, nat);
+                oci_nat_sweep(oc->nat, oc->store);
         }
         return r;
 }
@@ -1098,9 +1120,26 @@ static int take_descriptor(struct oci_containers *oc)
         return -ENOSPC;
 }
 
-/* Create and start it with a descriptor: the descriptor, or -errno with why. */
+/* With nat, its address (the lowest free) as the workload's nat_addr and a label. */
+static int create_nat_locked(struct oci_containers *oc, struct berth_workload *w,
+                             struct berth_error *why)
+{
+        char *l = NULL;
+        int r;
+
+        w->nat_addr = mfree(w->nat_addr);
+        r = oci_nat_take_locked(oc->nat, oc->store, &w->nat_addr, why);
+        if (r < 0)
+                return r;
+        if (asprintf(&l, "%s=%.*s", OCI_LABEL_NAT, (int)strcspn(w->nat_addr, "/"), w->nat_addr) < 0)
+                return -ENOMEM;
+        return strv_consume(&w->labels, l);
+}
+
+/* Create and start it with a descriptor (and with nat, an address): the descriptor, or
+ * -errno with why. */
 static int create(struct oci_containers *oc, const struct start_req *q, struct berth_workload *w,
-                  struct berth_error *why)
+                  bool nat, struct berth_error *why)
 {
         uint64_t old;
         char *l = NULL;
@@ -1118,6 +1157,10 @@ static int create(struct oci_containers *oc, const struct start_req *q, struct b
                 r = -ENOMEM;
         else
                 r = strv_consume(&w->labels, l);
+        if (nat)
+                oci_nat_lock(oc->nat);
+        if (r >= 0 && nat)
+                r = create_nat_locked(oc, w, why);
         if (r >= 0)
                 r = berth_container_create(oc->store,
                                            &(struct berth_container_def){
@@ -1128,6 +1171,12 @@ static int create(struct oci_containers *oc, const struct start_req *q, struct b
                                                    .start = true,
                                            },
                                            NULL, NULL, why);
+        if (nat) {
+                /* A failed first start leaves no bridge behind. */
+                if (r < 0)
+                        oci_nat_sweep_locked(oc->nat, oc->store);
+                oci_nat_unlock(oc->nat);
+        }
         /* A start that failed leaves nothing behind: its descriptor comes next again. */
         if (r < 0 && d > 0)
                 oc->next_descriptor = (unsigned)d;
@@ -1160,7 +1209,7 @@ static int m_start(struct oci_containers *oc, json_t *params, json_t **ret, stru
         if (r >= 0)
                 r = prepare(&q, &w, &why);
         if (r >= 0)
-                r = create(oc, &q, &w, &why);
+                r = create(oc, &q, &w, /* nat= */ false, &why);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
@@ -1235,7 +1284,7 @@ static int create_dobby(struct oci_containers *oc, const struct start_req *q, st
         pthread_mutex_unlock(&oc->roots_lock);
         if (r < 0)
                 return r;
-        r = create(oc, q, &d->w, why);
+        r = create(oc, q, &d->w, d->nat, why);
         if (r < 0)
                 remove_root(oc, d->w.root_path);
         making_done(oc, d->w.root_path);
@@ -1595,6 +1644,7 @@ int oci_containers_call(struct oci_containers *oc, const char *method, json_t *p
 int oci_containers_new(const struct oci_containers_config *cfg, struct oci_containers **ret)
 {
         struct oci_containers *oc = calloc(1, sizeof(*oc));
+        int r;
 
         if (!oc)
                 return -ENOMEM;
@@ -1609,6 +1659,13 @@ int oci_containers_new(const struct oci_containers_config *cfg, struct oci_conta
                 free(oc->engine);
                 free(oc);
                 return -ENOMEM;
+        }
+        r = oci_nat_new(cfg->nat_range, &oc->nat, NULL);
+        if (r < 0) {
+                free(oc->roots);
+                free(oc->engine);
+                free(oc);
+                return r;
         }
         pthread_mutex_init(&oc->start_lock, NULL);
         pthread_mutex_init(&oc->roots_lock, NULL);
@@ -1630,6 +1687,7 @@ int oci_containers_start(struct oci_containers *oc)
                         oc->next_descriptor = d % OCI_DESCRIPTOR_MAX + 1;
         if (oc->store->events)
                 oc->events_after = berth_events_last(oc->store->events);
+        oci_nat_recover(oc->nat, oc->store);
         sweep(oc);
         if (!oc->store->events)
                 return 0;
@@ -1652,6 +1710,7 @@ struct oci_containers *oci_containers_free(struct oci_containers *oc)
         pthread_mutex_destroy(&oc->reap_lock);
         pthread_mutex_destroy(&oc->crash_lock);
         free(oc->crashes);
+        oci_nat_free(oc->nat);
         strv_free(oc->making);
         free(oc->roots);
         free(oc->engine);

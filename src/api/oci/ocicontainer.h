@@ -44,11 +44,14 @@ struct oci_containers_config {
          * saying so. */
         const struct berth_cgroup_system *cgroups;
         const char *engine; /* NULL: "native" */
+        /* The range of "nat" containers' addresses (oci-nat.h), as --oci-nat-range;
+         * NULL: BERTH_NAT_RANGE_DEFAULT. */
+        const char *nat_range;
 };
 
 struct oci_containers;
 
-/* Returns 0 / -ENOMEM. */
+/* Returns 0 / -ENOMEM / -EINVAL (nat_range). */
 int oci_containers_new(const struct oci_containers_config *cfg, struct oci_containers **ret);
 /* Remove what has ended, then follow the store's events (when it has a bus) and remove
  * containers as they end. Once, after the store's recovery. Returns 0 / -errno. */
