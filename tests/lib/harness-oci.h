@@ -47,3 +47,6 @@ bool test_oci_ok(const json_t *result);
                 ck_assert_msg(test_oci_ok(_r), "%s: %s", method, json_dumps(_r, JSON_COMPACT)); \
                 _r;                                                                             \
         })
+
+/* The seed's "Start (Dobby Spec)" request body (seed 004), byte for byte: network nat. */
+extern const char test_oci_seed_dobby_body[];

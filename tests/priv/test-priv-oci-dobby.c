@@ -29,47 +29,6 @@ static struct test_berthd d;
 static char cgparent[64];
 static char work[300]; /* console logs */
 
-/* The seed's "Start (Dobby Spec)" body, byte for byte. */
-static const char seed_body[] =
-        "{\n"
-        "\"jsonrpc\":\"2.0\",\n"
-        "\"id\":3,\n"
-        "\"method\":\"org.rdk.OCIContainer.1.startContainerFromDobbySpec\",\n"
-        "\"params\":{\n"
-        "\"containerId\": \"SleepTest\",\n"
-        "\"dobbySpec\":{\n"
-        "\"version\": \"1.0\",\n"
-        "\"cwd\": \"/\",\n"
-        "\"args\": [\n"
-        "\"sleep\",\n"
-        "\"60\"\n"
-        "],\n"
-        "\"env\": [\n"
-        "],\n"
-        "\"user\": {\n"
-        "\"uid\": 1000,\n"
-        "\"gid\": 1000\n"
-        "},\n"
-        "\"console\": {\n"
-        "\"limit\": 65536,\n"
-        "\"path\": \"/tmp/container.log\"\n"
-        "},\n"
-        "\"etc\": {\n"
-        "\"group\": [\n"
-        "\"root:x:0:\"\n"
-        "],\n"
-        "\"passwd\": [\n"
-        "\"root::0:0:root:/:/bin/false\"\n"
-        "]\n"
-        "},\n"
-        "\"memLimit\": 41943040,\n"
-        "\"network\": \"nat\",\n"
-        "\"mounts\": [\n"
-        "]\n"
-        "}\n"
-        "}\n"
-        "}";
-
 /* s with the one occurrence of from replaced by to. */
 static char *replace(const char *s, const char *from, const char *to)
 {
@@ -85,8 +44,8 @@ static char *replace(const char *s, const char *from, const char *to)
  * (console.log). */
 static char *seed_private(void)
 {
-        _cleanup_free_ char *a =
-                replace(seed_body, "\"network\": \"nat\"", "\"network\": \"private\"");
+        _cleanup_free_ char *a = replace(test_oci_seed_dobby_body, "\"network\": \"nat\"",
+                                         "\"network\": \"private\"");
         char path[400];
 
         (void)snprintf(path, sizeof(path), "\"path\": \"%s/console.log\"", work);
@@ -374,7 +333,7 @@ START_TEST(bad_specs)
                 assert_nothing();
         }
         /* The mandatory fields, all named. */
-        missing = replace(seed_body, "\"memLimit\": 41943040,", "");
+        missing = replace(test_oci_seed_dobby_body, "\"memLimit\": 41943040,", "");
         {
                 _cleanup_free_ char *m2 = replace(missing,
                                                   "\"user\": {\n\"uid\": 1000,\n\"gid\": "

@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "harness-oci.h"
 #include "harness.h"
 #include "macro.h"
 
@@ -32,47 +33,6 @@ static char work[300];
 static char range[32], prefix[24]; /* "10.213.7.0/24", "10.213.7." */
 static char ip_forward_was;
 static bool container_log_was;
-
-/* The seed's "Start (Dobby Spec)" body, byte for byte. */
-static const char seed_body[] =
-        "{\n"
-        "\"jsonrpc\":\"2.0\",\n"
-        "\"id\":3,\n"
-        "\"method\":\"org.rdk.OCIContainer.1.startContainerFromDobbySpec\",\n"
-        "\"params\":{\n"
-        "\"containerId\": \"SleepTest\",\n"
-        "\"dobbySpec\":{\n"
-        "\"version\": \"1.0\",\n"
-        "\"cwd\": \"/\",\n"
-        "\"args\": [\n"
-        "\"sleep\",\n"
-        "\"60\"\n"
-        "],\n"
-        "\"env\": [\n"
-        "],\n"
-        "\"user\": {\n"
-        "\"uid\": 1000,\n"
-        "\"gid\": 1000\n"
-        "},\n"
-        "\"console\": {\n"
-        "\"limit\": 65536,\n"
-        "\"path\": \"/tmp/container.log\"\n"
-        "},\n"
-        "\"etc\": {\n"
-        "\"group\": [\n"
-        "\"root:x:0:\"\n"
-        "],\n"
-        "\"passwd\": [\n"
-        "\"root::0:0:root:/:/bin/false\"\n"
-        "]\n"
-        "},\n"
-        "\"memLimit\": 41943040,\n"
-        "\"network\": \"nat\",\n"
-        "\"mounts\": [\n"
-        "]\n"
-        "}\n"
-        "}\n"
-        "}";
 
 static const char *const *extra(void)
 {
@@ -153,7 +113,7 @@ static void stop_ok(const char *id)
  * test's directory. */
 static char *nat_spec(const char *id, const char *args)
 {
-        json_auto_t *req = json_loads(seed_body, 0, NULL);
+        json_auto_t *req = json_loads(test_oci_seed_dobby_body, 0, NULL);
         json_t *spec, *a = json_loads(args, 0, NULL);
         char path[400];
 
@@ -265,7 +225,7 @@ START_TEST(nat)
 
         ck_assert(!bridge_exists());
         /* The seed's spec, verbatim: eth0 at .2, the bridge and the table made. */
-        start_ok(seed_body);
+        start_ok(test_oci_seed_dobby_body);
         ck_assert(bridge_exists());
         ck_assert(table_exists());
         ck_assert(veth_exists(2));
