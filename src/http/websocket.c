@@ -531,7 +531,8 @@ static int ws_new(const struct berth_http_websocket_config *cfg, const char *pro
                 berth_http_websocket_free(ws);
                 return -ENOMEM;
         }
-        memcpy(ws->in, rest, n_rest);
+        if (n_rest > 0) /* rest may be NULL then: memcpy's arguments must not be */
+                memcpy(ws->in, rest, n_rest);
         ws->in_len = n_rest;
         *ret = ws;
         return 0;
