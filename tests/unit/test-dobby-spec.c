@@ -233,6 +233,7 @@ START_TEST(test_seed_nat)
         ck_assert(d.w.namespaces & BERTH_NS_NET);
         ck_assert_ptr_null(d.w.nat_addr);
         set_at(s, "network", J("\"private\""));
+        dobby_spec_done(&d); /* translate_ok() fills it anew */
         translate_ok(s, NULL, &d);
         ck_assert(!d.nat);
         ck_assert(d.w.namespaces & BERTH_NS_NET);
