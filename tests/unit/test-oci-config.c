@@ -418,6 +418,8 @@ START_TEST(test_fields)
         ck_assert_uint_eq(w.limits.cpu_period_us, 100000);
         ck_assert_uint_eq(w.limits.pids, 64);
         ck_assert_uint_eq(w.namespaces, BERTH_NS_USER | BERTH_NS_CGROUP);
+        /* The identity of every id is berth's own map: none given. */
+        ck_assert_uint_eq(w.n_uid_map + w.n_gid_map, 0);
         ck_assert(w.cgroup_mount);
         ck_assert_int_eq(w.stop_signal, SIGRTMIN + 3);
         ck_assert_uint_eq(w.n_mounts, 3);
@@ -629,6 +631,31 @@ START_TEST(test_refuse_mounts)
 }
 END_TEST
 
+/* Other maps become the workload's (the native engine checks them when it makes the
+ * container). */
+START_TEST(test_user_maps)
+{
+        struct berth_workload w;
+        json_auto_t *c = fixture("crun-spec.json");
+
+        set_at(c, "linux.namespaces",
+               J("[{\"type\":\"pid\"},{\"type\":\"mount\"},{\"type\":\"user\"}]"));
+        set_at(c, "linux.uidMappings", J("[{\"containerID\":0,\"hostID\":100000,\"size\":65536}]"));
+        set_at(c, "linux.gidMappings",
+               J("[{\"containerID\":0,\"hostID\":100000,\"size\":10},"
+                 "{\"containerID\":100,\"hostID\":5,\"size\":1}]"));
+        translate_ok(c, NULL, &w, NULL);
+        ck_assert(w.namespaces & BERTH_NS_USER);
+        ck_assert_uint_eq(w.n_uid_map, 1);
+        ck_assert_uint_eq(w.uid_map[0].outside, 100000);
+        ck_assert_uint_eq(w.uid_map[0].count, 65536);
+        ck_assert_uint_eq(w.n_gid_map, 2);
+        ck_assert_uint_eq(w.gid_map[1].inside, 100);
+        ck_assert_uint_eq(w.gid_map[1].outside, 5);
+        berth_workload_done(&w);
+}
+END_TEST
+
 START_TEST(test_refuse_linux)
 {
         refuse("linux.namespaces[1]", "{\"type\":\"network\",\"path\":\"/proc/1/ns/net\"}",
@@ -643,8 +670,8 @@ START_TEST(test_refuse_linux)
                "linux.namespaces: no mount namespace");
         refuse("linux.namespaces[5]", "{\"type\":\"user\"}", -EINVAL,
                "a user namespace needs uidMappings");
-        refuse("linux.uidMappings", "[{\"containerID\":0,\"hostID\":100000,\"size\":65536}]",
-               -EOPNOTSUPP, "linux.uidMappings: not supported yet");
+        refuse("linux.uidMappings", "[{\"containerID\":0,\"hostID\":100000,\"size\":-1}]", -EINVAL,
+               "linux.uidMappings[0].size");
         refuse("linux.uidMappings", "[{\"containerID\":0,\"hostID\":0,\"size\":4294967295}]",
                -EINVAL, "linux.uidMappings: mappings need a user namespace");
         refuse("linux.seccomp", "{\"defaultAction\":\"SCMP_ACT_ALLOW\"}", -EOPNOTSUPP,
@@ -760,6 +787,7 @@ static Suite *oci_suite(void)
         tcase_add_test(tc, test_refuse_stop_signal);
         tcase_add_test(tc, test_refuse_mounts);
         tcase_add_test(tc, test_refuse_linux);
+        tcase_add_test(tc, test_user_maps);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("split");

@@ -605,36 +605,50 @@ static int decode_namespace(json_t *v, const char *p, bool seen[_NS_MAX], struct
         return 0;
 }
 
-/* uidMappings or gidMappings: 1 for berth's identity map of every id (what berth's
- * launcher writes), 0 for none; -EOPNOTSUPP for any other. */
-static int decode_mappings(json_t *l, const char *key, struct berth_error *err)
+/* uidMappings or gidMappings into the workload's map: 1 when given, 0 for none. The
+ * identity of every id (containerID 0, hostID 0, size 4294967295) is what berth writes
+ * without a map, so it stays none. The native engine checks the lines (overlaps, inside
+ * 0 mapped, the process's ids mapped) when the container is made. */
+static int decode_mappings(json_t *l, const char *key, struct berth_wl_idmap **ret, size_t *ret_n,
+                           struct berth_error *err)
 {
         static const struct field fields[] = { { "containerID" }, { "hostID" }, { "size" }, {} };
         char p[FIELD_MAX], q[FIELD_MAX];
-        int64_t c = -1, h = -1, s = -1;
         json_t *a, *v;
+        size_t i;
         int r;
 
         r = oci_get_array(l, "linux", key, &a, err);
         if (r < 0 || !a || json_array_size(a) == 0)
                 return r;
         jdec_join(p, "linux", key);
-        v = json_array_get(a, 0);
-        oci_idx_path(q, p, 0);
-        r = check_object(v, q, fields, err);
-        if (r >= 0)
-                r = oci_get_int(v, q, "containerID", 0, UINT32_MAX, &c, err);
-        if (r >= 0)
-                r = oci_get_int(v, q, "hostID", 0, UINT32_MAX, &h, err);
-        if (r >= 0)
-                r = oci_get_int(v, q, "size", 1, UINT32_MAX, &s, err);
-        if (r < 0)
-                return r;
-        if (json_array_size(a) != 1 || c != 0 || h != 0 || s != UINT32_MAX)
-                return berth_error_set(err, EOPNOTSUPP,
-                                       "%s: not supported yet: berth's user namespace maps every "
-                                       "id to itself (containerID 0, hostID 0, size 4294967295)",
-                                       p);
+        if (json_array_size(a) > 340)
+                return berth_error_set(err, EINVAL, "%s: more than 340 lines", p);
+        *ret = calloc(json_array_size(a), sizeof(**ret));
+        if (!*ret)
+                return -ENOMEM;
+        json_array_foreach (a, i, v) {
+                int64_t c = -1, h = -1, n = -1;
+
+                oci_idx_path(q, p, i);
+                r = check_object(v, q, fields, err);
+                if (r >= 0)
+                        r = oci_get_int(v, q, "containerID", 0, UINT32_MAX, &c, err);
+                if (r >= 0)
+                        r = oci_get_int(v, q, "hostID", 0, UINT32_MAX, &h, err);
+                if (r >= 0)
+                        r = oci_get_int(v, q, "size", 1, UINT32_MAX, &n, err);
+                if (r < 0)
+                        return r;
+                (*ret)[(*ret_n)++] = (struct berth_wl_idmap){ .inside = (uint32_t)c,
+                                                              .outside = (uint32_t)h,
+                                                              .count = (uint32_t)n };
+        }
+        if (*ret_n == 1 && (*ret)[0].inside == 0 && (*ret)[0].outside == 0 &&
+            (*ret)[0].count == UINT32_MAX) {
+                *ret = mfree(*ret);
+                *ret_n = 0;
+        }
         return 1;
 }
 
@@ -665,10 +679,10 @@ static int decode_namespaces(json_t *l, struct berth_workload *w, struct berth_e
                 w->namespaces |= BERTH_NS_NET;
         if (seen[NS_CGROUP])
                 w->namespaces |= BERTH_NS_CGROUP;
-        uidmap = decode_mappings(l, "uidMappings", err);
+        uidmap = decode_mappings(l, "uidMappings", &w->uid_map, &w->n_uid_map, err);
         if (uidmap < 0)
                 return uidmap;
-        gidmap = decode_mappings(l, "gidMappings", err);
+        gidmap = decode_mappings(l, "gidMappings", &w->gid_map, &w->n_gid_map, err);
         if (gidmap < 0)
                 return gidmap;
         if (seen[NS_USER] && !(uidmap && gidmap))
