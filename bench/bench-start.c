@@ -429,7 +429,7 @@ static void bench_launcher(struct row *row, double *t, bool with_zygotes)
                 struct berth_limits lim = {};
                 struct berth_cgroup *cg = NULL;
                 struct berth_launched res;
-                struct berth_launch_fds fds;
+                struct berth_launch_fds fds = {}; /* no before_go hook */
                 char name[32], p[128];
                 double t0 = now_ms(), t1 = 0, t2 = 0, t3 = 0;
                 int r;
