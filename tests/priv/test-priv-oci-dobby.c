@@ -341,13 +341,6 @@ START_TEST(bad_specs)
                                                   "");
                 start_fails(m2, "missing mandatory fields: user, memLimit");
         }
-        /* nat, failing in the engine: no bridge is left (test-priv-oci-nat has the rest). */
-        {
-                _cleanup_free_ char *n =
-                        spec_with("bad", "{\"network\": \"nat\", \"args\": [\"no-such-program\"]}");
-                start_fails(n, "no-such-program");
-                ck_assert_uint_eq(if_nametoindex("berth-nat0"), 0);
-        }
         assert_nothing();
 }
 END_TEST
