@@ -19,6 +19,7 @@
 #include "launch.h"
 #include "macro.h"
 #include "strv.h"
+#include "sysctl.h"
 
 #define SPEC_ERROR(err, fmt, ...) berth_error_set(err, EINVAL, "launch spec: " fmt, __VA_ARGS__)
 
@@ -43,6 +44,9 @@ void berth_launch_done(struct berth_launch *l)
         free(l->rlimits);
         strv_free(l->masked_paths);
         strv_free(l->read_only_paths);
+        strv_free(l->sysctls);
+        for (size_t i = 0; i < _LAUNCH_JOIN_MAX; i++)
+                free(l->ns_join[i]);
         free(l->uid_map);
         free(l->gid_map);
         memset(l, 0, sizeof(*l));
@@ -286,6 +290,18 @@ static int oci_to_json(const struct berth_launch *l, json_t *j)
                 r |= json_object_set_new(j, "uid_map", idmap_json(l->uid_map, l->n_uid_map));
         if (l->n_gid_map > 0)
                 r |= json_object_set_new(j, "gid_map", idmap_json(l->gid_map, l->n_gid_map));
+        if (strv_length(l->sysctls) > 0)
+                r |= json_object_set_new(j, "sysctls", strv_json(l->sysctls));
+        for (size_t i = 0; i < _LAUNCH_JOIN_MAX; i++) {
+                json_t *join = json_object_get(j, "ns_join");
+
+                if (!l->ns_join[i])
+                        continue;
+                if (!join && json_object_set_new(j, "ns_join", join = json_object()) < 0)
+                        return -ENOMEM;
+                r |= json_object_set_new(join, berth_launch_join_names[i],
+                                         json_string(l->ns_join[i]));
+        }
         return r ? -ENOMEM : 0;
 }
 
@@ -749,7 +765,36 @@ static const struct field {
           false },
         { "uid_map", FIELD_OTHER, 0, false },
         { "gid_map", FIELD_OTHER, 0, false },
+        { "sysctls", FIELD_OTHER, 0, false },
+        { "ns_join", FIELD_OTHER, 0, false },
 };
+
+const char *const berth_launch_join_names[_LAUNCH_JOIN_MAX] = {
+        [LAUNCH_JOIN_NET] = "net",
+        [LAUNCH_JOIN_IPC] = "ipc",
+        [LAUNCH_JOIN_UTS] = "uts",
+};
+
+/* {"net": path, …}: absolute paths. */
+static int decode_ns_join(struct berth_launch *l, json_t *v, struct berth_error *err)
+{
+        const char *key;
+        json_t *p;
+
+        if (!json_is_object(v))
+                return SPEC_ERROR(err, "'%s' must be an object", "ns_join");
+        json_object_foreach (v, key, p) {
+                size_t i = 0;
+
+                while (i < _LAUNCH_JOIN_MAX && !streq(key, berth_launch_join_names[i]))
+                        i++;
+                if (i == _LAUNCH_JOIN_MAX)
+                        return SPEC_ERROR(err, "'ns_join.%.32s': unknown namespace", key);
+                if (get_path(p, "ns_join", &l->ns_join[i], err) < 0)
+                        return -EINVAL;
+        }
+        return 0;
+}
 
 static int decode_other(struct berth_launch *l, const char *key, json_t *v, struct berth_error *err)
 {
@@ -791,6 +836,10 @@ static int decode_other(struct berth_launch *l, const char *key, json_t *v, stru
                 return get_idmap(v, key, &l->uid_map, &l->n_uid_map, err);
         if (streq(key, "gid_map"))
                 return get_idmap(v, key, &l->gid_map, &l->n_gid_map, err);
+        if (streq(key, "sysctls"))
+                return get_strv(v, key, &l->sysctls, err);
+        if (streq(key, "ns_join"))
+                return decode_ns_join(l, v, err);
         assert(streq(key, "rlimits"));
         return decode_rlimits(l, v, err);
 }
@@ -857,6 +906,36 @@ static int check_idmaps(const struct berth_launch *l, struct berth_error *err)
         return 0;
 }
 
+/* Sysctls of namespaces the container has to itself, and joins that leave nothing
+ * to berth-init that it could not do there. */
+static int check_kernel(const struct berth_launch *l, struct berth_error *err)
+{
+        bool joined = false;
+
+        for (size_t i = 0; i < _LAUNCH_JOIN_MAX; i++)
+                joined |= l->ns_join[i] != NULL;
+        if (joined && (l->namespaces & LAUNCH_NS_USER))
+                return SPEC_ERROR(err, "'%s' with a user namespace", "ns_join");
+        if (l->ns_join[LAUNCH_JOIN_NET] && (l->namespaces & LAUNCH_NS_NET))
+                return SPEC_ERROR(err, "'%s' and a new network namespace", "ns_join.net");
+        if (l->ns_join[LAUNCH_JOIN_UTS] && l->hostname)
+                return SPEC_ERROR(err, "'%s' and a hostname", "ns_join.uts");
+        STRV_FOREACH (e, l->sysctls) {
+                size_t i = (size_t)(e - l->sysctls);
+                enum berth_sysctl_ns ns;
+
+                if (!berth_sysctl_entry_valid(*e))
+                        return SPEC_ERROR(err, "'sysctls[%zu]' is not key=value of a namespace", i);
+                ns = berth_sysctl_ns_of(*e);
+                if ((ns == BERTH_SYSCTL_NET && !(l->namespaces & LAUNCH_NS_NET)) ||
+                    (ns == BERTH_SYSCTL_IPC && l->ns_join[LAUNCH_JOIN_IPC]) ||
+                    (ns == BERTH_SYSCTL_UTS && l->ns_join[LAUNCH_JOIN_UTS]))
+                        return SPEC_ERROR(err, "'sysctls[%zu]': not the container's own namespace",
+                                          i);
+        }
+        return 0;
+}
+
 /* What no single field says. */
 static int check_launch(struct berth_launch *l, json_t *j, struct berth_error *err)
 {
@@ -877,6 +956,8 @@ static int check_launch(struct berth_launch *l, json_t *j, struct berth_error *e
                 return SPEC_ERROR(err, "'%s' needs 'cgroup2_inside' and the cgroup namespace",
                                   "cgroup2_read_only");
         r = check_idmaps(l, err);
+        if (r >= 0)
+                r = check_kernel(l, err);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < ELEMENTSOF(cap_keys); i++)

@@ -43,6 +43,14 @@ enum {
         LAUNCH_NS_CGROUP = 1u << 2,
 };
 
+/* Namespaces joined by path instead of new ones (struct berth_launch.ns_join). */
+enum {
+        LAUNCH_JOIN_NET,
+        LAUNCH_JOIN_IPC,
+        LAUNCH_JOIN_UTS,
+        _LAUNCH_JOIN_MAX,
+};
+
 /* Extra mounts (struct berth_launch_mount.flags). */
 enum {
         LAUNCH_MOUNT_READ_ONLY = 1u << 0,
@@ -160,7 +168,21 @@ struct berth_launch {
          * is mapped. */
         struct berth_launch_idmap *uid_map, *gid_map;
         size_t n_uid_map, n_gid_map;
+
+        /* Kernel parameters of the container's namespaces, "key=value" (sysctl.h: net.*
+         * needs LAUNCH_NS_NET, the ipc and uts ones a namespace not joined), written
+         * under its /proc/sys before anything is read-only (JSON "sysctls"). */
+        char **sysctls;
+        /* Namespace files (absolute host paths) whose namespace the container joins
+         * instead of a new one (JSON "ns_join": {"net", "ipc", "uts"}): berthd opens
+         * them, checks their type and enters them before the clone (launch.c). Never with
+         * LAUNCH_NS_USER; a joined net without LAUNCH_NS_NET, a joined uts without a
+         * hostname. NULL: a new one (the network: as namespaces says). */
+        char *ns_join[_LAUNCH_JOIN_MAX];
 };
+
+/* "net", "ipc", "uts" for LAUNCH_JOIN_*. */
+extern const char *const berth_launch_join_names[_LAUNCH_JOIN_MAX];
 
 void berth_launch_done(struct berth_launch *l);
 /* Returns NULL only for OOM. */

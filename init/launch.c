@@ -23,6 +23,7 @@
 
 #include "error.h"
 #include "fileio.h"
+#include "launch-join.h"
 #include "launch.h"
 #include "macro.h"
 #include "pidref.h"
@@ -409,6 +410,48 @@ static bool userns_root_is_root(const struct berth_launch *spec)
         return false;
 }
 
+/* spawn_init() as berth_launch_in_joined() runs it. */
+struct spawn_call {
+        struct berth_launcher *L;
+        uint64_t flags;
+        const int *src;
+        char *const *argv;
+        bool wait_go, keep_caps;
+        int cgroup_v2;
+        pid_t *ret_pid;
+        int *ret_pidfd;
+        struct berth_error *err;
+};
+
+static int spawn_call(void *p)
+{
+        struct spawn_call *c = p;
+
+        return spawn_init(c->L, c->flags, c->src, c->argv, c->wait_go, c->keep_caps, c->cgroup_v2,
+                          c->ret_pid, c->ret_pidfd, c->err);
+}
+
+/* spawn_init(), from a thread in the namespaces the spec joins when it joins any. */
+static int spawn_joined(const struct berth_launch *spec, struct spawn_call *c)
+{
+        int fds[_LAUNCH_JOIN_MAX], r;
+        bool any = false;
+
+        for (size_t i = 0; i < _LAUNCH_JOIN_MAX; i++)
+                if (spec->ns_join[i]) {
+                        c->flags &= ~(uint64_t)berth_launch_join_type(i);
+                        any = true;
+                }
+        if (!any)
+                return spawn_call(c);
+        r = berth_launch_join_open(spec, fds, c->err);
+        if (r < 0)
+                return r;
+        r = berth_launch_in_joined(fds, spawn_call, c, c->err);
+        berth_launch_join_close(fds);
+        return r;
+}
+
 static void kill_and_reap(int pidfd)
 {
         (void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
@@ -462,9 +505,20 @@ int berth_launch_start(struct berth_launcher *L, const struct berth_launch *spec
                 if (r < 0)
                         goto out;
         }
-        r = spawn_init(L, flags, src, argv, (spec->namespaces & LAUNCH_NS_USER) || fds->before_go,
-                       (spec->namespaces & LAUNCH_NS_USER) && !userns_root_is_root(spec),
-                       fds->cgroup_v2, &pid, &pidfd, err);
+        r = spawn_joined(spec,
+                         &(struct spawn_call){
+                                 .L = L,
+                                 .flags = flags,
+                                 .src = src,
+                                 .argv = argv,
+                                 .wait_go = (spec->namespaces & LAUNCH_NS_USER) || fds->before_go,
+                                 .keep_caps = (spec->namespaces & LAUNCH_NS_USER) &&
+                                              !userns_root_is_root(spec),
+                                 .cgroup_v2 = fds->cgroup_v2,
+                                 .ret_pid = &pid,
+                                 .ret_pidfd = &pidfd,
+                                 .err = err,
+                         });
         if (r < 0)
                 goto out;
 

@@ -20,6 +20,7 @@
 #include "error.h"
 #include "macro.h"
 #include "rootfs.h"
+#include "sysctl.h"
 #include "strv.h"
 
 static char log_buf[8192];
@@ -286,6 +287,16 @@ static int pivot(int root_fd, struct berth_error *err)
         return r < 0 ? r : detach_old_root(err);
 }
 
+/* The spec's sysctls, through the /proc just mounted, before /proc/sys is read-only. */
+static int write_sysctls(int root_fd, const struct berth_launch *l, struct berth_error *err)
+{
+        _cleanup_close_ int proc_fd = open_in_root(root_fd, "/proc", O_PATH | O_DIRECTORY, 0);
+
+        if (proc_fd < 0)
+                return berth_error_set_errno(err, -proc_fd, "open /proc");
+        return berth_sysctl_write_all(proc_fd, l->sysctls, err);
+}
+
 /* /proc, /dev (with pts, shm, mqueue) and /sys, then the read-only and masked parts of
  * /proc and /sys, all below root_fd: a staging tmpfs that nothing else can reach, so
  * that no other process (another container on the same writable root, renaming its
@@ -311,6 +322,8 @@ static int api_mounts(int root_fd, const struct berth_launch *l, struct berth_er
         int r;
 
         r = mount_at(root_fd, "/proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
+        if (r >= 0 && l->sysctls)
+                r = write_sysctls(root_fd, l, err);
         if (r >= 0)
                 r = mount_at(root_fd, "/dev", "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME,
                              "mode=755,size=65536k", err);

@@ -68,6 +68,9 @@ void berth_workload_done(struct berth_workload *w)
         free(w->gid_map);
         free(w->log_path);
         free(w->nat_addr);
+        strv_free(w->sysctls);
+        for (size_t i = 0; i < _BERTH_WL_JOIN_MAX; i++)
+                free(w->ns_join[i]);
         strv_free(w->entrypoint);
         free(w->user_name);
         free(w->network_mode);
@@ -130,6 +133,9 @@ int berth_workload_copy(struct berth_workload *dst, const struct berth_workload 
         r |= dup_strv(&dst->readonly_paths, src->readonly_paths);
         r |= dup_str(&dst->log_path, src->log_path);
         r |= dup_str(&dst->nat_addr, src->nat_addr);
+        r |= dup_strv(&dst->sysctls, src->sysctls);
+        for (size_t i = 0; i < _BERTH_WL_JOIN_MAX; i++)
+                r |= dup_str(&dst->ns_join[i], src->ns_join[i]);
         dst->uid_map = dst->gid_map = NULL;
         dst->n_uid_map = dst->n_gid_map = 0;
         if (src->n_uid_map) {
@@ -314,18 +320,70 @@ static int idmap_from_json(json_t *a, struct berth_wl_idmap **ret, size_t *ret_n
         return 0;
 }
 
+static const char *const join_names[_BERTH_WL_JOIN_MAX] = {
+        [BERTH_WL_JOIN_NET] = "net",
+        [BERTH_WL_JOIN_IPC] = "ipc",
+        [BERTH_WL_JOIN_UTS] = "uts",
+};
+
+/* The kernel's side of an OCI bundle: sysctls and namespaces joined. */
+static json_t *kernel_opts_to_json(const struct berth_workload *w)
+{
+        json_t *j = json_object(), *join = json_object();
+
+        if (!j || !join ||
+            (w->sysctls && json_object_set_new(j, "sysctls", berth_strv_to_json(w->sysctls)) < 0))
+                goto fail;
+        for (size_t i = 0; i < _BERTH_WL_JOIN_MAX; i++)
+                if (w->ns_join[i] &&
+                    json_object_set_new(join, join_names[i], json_string(w->ns_join[i])) < 0)
+                        goto fail;
+        if (json_object_set_new(j, "ns_join", join) < 0)
+                return json_decref(j), NULL;
+        return j;
+fail:
+        json_decref(join);
+        json_decref(j);
+        return NULL;
+}
+
+static int kernel_opts_from_json(json_t *o, struct berth_workload *w)
+{
+        json_t *join = json_object_get(o, "ns_join");
+
+        if (json_array_size(json_object_get(o, "sysctls")) > 0 &&
+            berth_strv_from_json(json_object_get(o, "sysctls"), &w->sysctls) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < _BERTH_WL_JOIN_MAX; i++) {
+                const char *p = json_string_value(json_object_get(join, join_names[i]));
+
+                if (p && !(w->ns_join[i] = strdup(p)))
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static bool has_kernel_opts(const struct berth_workload *w)
+{
+        for (size_t i = 0; i < _BERTH_WL_JOIN_MAX; i++)
+                if (w->ns_join[i])
+                        return true;
+        return w->sysctls;
+}
+
 static json_t *oci_opts_to_json(const struct berth_workload *w)
 {
         if (!w->terminal && !w->root_writable && !w->masked_paths && !w->readonly_paths &&
-            !w->cgroup_mount && !w->n_uid_map && !w->n_gid_map && !w->log_path && !w->nat_addr)
+            !w->cgroup_mount && !w->n_uid_map && !w->n_gid_map && !w->log_path && !w->nat_addr &&
+            !has_kernel_opts(w))
                 return NULL;
-        return json_pack("{s:b, s:b, s:o, s:o, s:b, s:o, s:o, s:s?, s:s?}", "terminal", w->terminal,
-                         "root_writable", w->root_writable, "masked_paths",
+        return json_pack("{s:b, s:b, s:o, s:o, s:b, s:o, s:o, s:s?, s:s?, s:o}", "terminal",
+                         w->terminal, "root_writable", w->root_writable, "masked_paths",
                          berth_strv_to_json(w->masked_paths), "readonly_paths",
                          berth_strv_to_json(w->readonly_paths), "cgroup_mount", w->cgroup_mount,
                          "uid_map", idmap_to_json(w->uid_map, w->n_uid_map), "gid_map",
                          idmap_to_json(w->gid_map, w->n_gid_map), "log_path", w->log_path,
-                         "nat_addr", w->nat_addr);
+                         "nat_addr", w->nat_addr, "kernel", kernel_opts_to_json(w));
 }
 
 static int oci_opts_from_json(json_t *o, struct berth_workload *w)
@@ -353,6 +411,8 @@ static int oci_opts_from_json(json_t *o, struct berth_workload *w)
         if (r >= 0 && json_string_value(json_object_get(o, "nat_addr")) &&
             !(w->nat_addr = strdup(json_string_value(json_object_get(o, "nat_addr")))))
                 r = -ENOMEM;
+        if (r >= 0)
+                r = kernel_opts_from_json(json_object_get(o, "kernel"), w);
         return r;
 }
 

@@ -41,6 +41,15 @@ enum berth_wl_seccomp {
         _BERTH_WL_SECCOMP_MAX,
 };
 
+/* Namespaces a workload may join by path instead of having its own (OCI
+ * linux.namespaces[].path). */
+enum berth_wl_join {
+        BERTH_WL_JOIN_NET,
+        BERTH_WL_JOIN_IPC,
+        BERTH_WL_JOIN_UTS,
+        _BERTH_WL_JOIN_MAX,
+};
+
 enum berth_wl_mount_kind {
         BERTH_WL_BIND,
         BERTH_WL_TMPFS,
@@ -168,6 +177,13 @@ struct berth_workload {
                          * berth's NAT bridge at this address, the range's first host
                          * address (the bridge's) its default route (native-net.h);
                          * NULL: only lo */
+        /* Kernel parameters of the container's own namespaces, "net.ipv4.ip_forward=1"
+         * (linux.sysctl): written under its /proc/sys before the payload runs. */
+        char **sysctls;
+        /* Namespace files (/proc/PID/ns/net, /run/netns/NAME …) whose namespace the
+         * container joins instead of a new one (BERTH_WL_JOIN_*); NULL: its own (or, for
+         * the network, BERTH_NS_NET's choice). Never with BERTH_NS_USER. */
+        char *ns_join[_BERTH_WL_JOIN_MAX];
 };
 
 #define BERTH_STOP_TIMEOUT_DEFAULT_MS 10000u

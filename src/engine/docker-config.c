@@ -152,6 +152,30 @@ static int check_network(const struct berth_workload *w, struct berth_error *err
         return check_ports(w, mode && streq(mode, "host"), err);
 }
 
+/* What OCI bundles ask of the native launcher: the docker engine has none of it. */
+static int check_oci_only(const struct berth_workload *w, struct berth_error *err)
+{
+        const char *field = w->terminal                     ? "terminal"
+                            : w->masked_paths               ? "masked_paths"
+                            : w->readonly_paths             ? "readonly_paths"
+                            : w->cgroup_mount               ? "cgroup_mount"
+                            : w->n_uid_map || w->n_gid_map  ? "uid_map"
+                            : w->log_path                   ? "log_path"
+                            : w->nat_addr                   ? "nat_addr"
+                            : w->sysctls                    ? "sysctls"
+                            : w->ns_join[BERTH_WL_JOIN_NET] ? "ns_join.net"
+                            : w->ns_join[BERTH_WL_JOIN_IPC] ? "ns_join.ipc"
+                            : w->ns_join[BERTH_WL_JOIN_UTS] ? "ns_join.uts"
+                                                            : NULL;
+
+        if (field)
+                return berth_error_set(err, EOPNOTSUPP,
+                                       "%s: not something the docker engine does (berth's own "
+                                       "launcher does)",
+                                       field);
+        return 0;
+}
+
 static int check_misc(const struct berth_workload *w, struct berth_error *err)
 {
         char buf[32];
@@ -235,6 +259,8 @@ int docker_check_workload(const struct berth_container *c, struct berth_error *e
                 r = check_network(w, err);
         if (r >= 0)
                 r = check_misc(w, err);
+        if (r >= 0)
+                r = check_oci_only(w, err);
         return r;
 }
 

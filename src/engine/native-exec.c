@@ -53,7 +53,11 @@ static int exec_spec_locked(struct berth_container *c, const struct berth_exec *
                 .uid = x->user_set ? x->uid : w->uid,
                 .gid = x->user_set ? x->gid : w->gid,
         };
+        /* Entered through PID 1's pidfd: a network namespace it joined too (its ipc and
+         * uts are always entered). */
         spec->namespaces = native_launch_namespaces(w);
+        if (w->ns_join[BERTH_WL_JOIN_NET])
+                spec->namespaces |= LAUNCH_NS_NET;
         spec->cgroups = n->cg ? strv_copy(n->cg->paths) : calloc(1, sizeof(char *));
         spec->args = strv_copy(x->args);
         spec->env = native_env(c);

@@ -494,6 +494,16 @@ static int fill_oci(const struct berth_workload *w, struct berth_launch *l)
                 return -ENOMEM;
         if (w->readonly_paths && !(l->read_only_paths = strv_copy(w->readonly_paths)))
                 return -ENOMEM;
+        if (w->sysctls && !(l->sysctls = strv_copy(w->sysctls)))
+                return -ENOMEM;
+        _Static_assert((int)_BERTH_WL_JOIN_MAX == (int)_LAUNCH_JOIN_MAX &&
+                               (int)BERTH_WL_JOIN_NET == (int)LAUNCH_JOIN_NET &&
+                               (int)BERTH_WL_JOIN_IPC == (int)LAUNCH_JOIN_IPC &&
+                               (int)BERTH_WL_JOIN_UTS == (int)LAUNCH_JOIN_UTS,
+                       "workload joins are the launch's");
+        for (size_t i = 0; i < _BERTH_WL_JOIN_MAX; i++)
+                if (w->ns_join[i] && !(l->ns_join[i] = strdup(w->ns_join[i])))
+                        return -ENOMEM;
         return 0;
 }
 
@@ -577,7 +587,9 @@ int berth_native_launch_from_workload(const struct berth_native_launch_in *in,
                 r = fill_idmaps(w, l);
         if (r < 0)
                 return r;
-        l->hostname = strdup(w->hostname ? w->hostname : "berth");
+        /* A joined uts namespace keeps its own name. */
+        if (!w->ns_join[BERTH_WL_JOIN_UTS] && !(l->hostname = strdup(w->hostname ?: "berth")))
+                return -ENOMEM;
         l->name = in->name ? strdup(in->name) : NULL;
         l->rootfs = strdup(in->rootfs);
         l->staging = strdup(in->staging);
@@ -590,8 +602,8 @@ int berth_native_launch_from_workload(const struct berth_native_launch_in *in,
                 if (!streq_ptr(cg->paths[i], cg->v2) && strv_extend(&l->cgroups, cg->paths[i]) < 0)
                         l->cgroups = strv_free(l->cgroups);
         l->machine_id = strdup(in->machine_id);
-        if (!l->hostname || (in->name && !l->name) || !l->rootfs || !l->staging || !l->args ||
-            !l->env || !l->cwd || !l->cgroups || !l->machine_id)
+        if ((in->name && !l->name) || !l->rootfs || !l->staging || !l->args || !l->env || !l->cwd ||
+            !l->cgroups || !l->machine_id)
                 return -ENOMEM;
         return 0;
 }
@@ -622,8 +634,11 @@ static int fill_launch(struct berth_container *c, char *exec_path, struct berth_
 static bool zygote_fits(const struct berth_workload *w)
 {
         const struct berth_cgroup confined = { .devices_confined = true };
+        bool joins = false;
 
-        return !w->systemd && w->namespaces == 0 && !w->cgroup_mount &&
+        for (size_t i = 0; i < _BERTH_WL_JOIN_MAX; i++)
+                joins |= w->ns_join[i] != NULL;
+        return !w->systemd && w->namespaces == 0 && !w->cgroup_mount && !w->sysctls && !joins &&
                (berth_native_caps(w, &confined) & ~BERTH_CAPS_ZYGOTE) == 0;
 }
 

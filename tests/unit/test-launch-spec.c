@@ -324,6 +324,14 @@ static const struct bad_case bad_cases[] = {
           "'read_only_paths[0]' must not have a '..' component" },
         { "cgroup2_read_only", "true",
           "'cgroup2_read_only' needs 'cgroup2_inside' and the cgroup namespace" },
+        { "sysctls", "[\"vm.swappiness=1\"]", "'sysctls[0]' is not key=value of a namespace" },
+        { "sysctls", "[\"net/ipv4/x=1\"]", "'sysctls[0]' is not key=value of a namespace" },
+        { "sysctls", "[\"kernel.shmmni\"]", "'sysctls[0]' is not key=value of a namespace" },
+        { "sysctls", "[\"kernel.shmmni=1\\n2\"]", "'sysctls[0]' is not key=value" },
+        { "sysctls", "[\"net.ipv4.ip_forward=1\"]", "'sysctls[0]': not the container's own" },
+        { "ns_join", "{\"pid\":\"/proc/1/ns/pid\"}", "'ns_join.pid': unknown namespace" },
+        { "ns_join", "{\"net\":\"relative\"}", "'ns_join' must be an absolute path" },
+        { "ns_join", "[]", "'ns_join' must be an object" },
 };
 
 START_TEST(test_bad_values)
@@ -611,6 +619,69 @@ START_TEST(test_workload_idmaps)
 }
 END_TEST
 
+static bool strv_same(char *const *a, char *const *b);
+
+/* Sysctls and joins: carried from the workload to berth-init, and what they exclude. */
+START_TEST(test_kernel_fields)
+{
+        char *args[] = { (char *)"sh", NULL };
+        char *sysctls[] = { (char *)"kernel.shmmni=2048", NULL };
+        struct berth_workload w, back;
+        struct berth_error err = {};
+        struct berth_launch l, r;
+        json_t *j;
+
+        berth_workload_init(&w);
+        w.args = args;
+        w.sysctls = sysctls;
+        w.ns_join[BERTH_WL_JOIN_NET] = (char *)"/run/netns/a";
+        w.ns_join[BERTH_WL_JOIN_UTS] = (char *)"/proc/9/ns/uts";
+        j = berth_workload_to_json(&w);
+        ck_assert_ptr_nonnull(j);
+        berth_workload_init(&back);
+        ck_assert_msg(berth_workload_from_json(j, &back, &err) >= 0, "%s", err.msg);
+        json_decref(j);
+        ck_assert(strv_same(back.sysctls, sysctls));
+        ck_assert_str_eq(back.ns_join[BERTH_WL_JOIN_NET], "/run/netns/a");
+        ck_assert_ptr_null(back.ns_join[BERTH_WL_JOIN_IPC]);
+        ck_assert_msg(berth_native_launch_from_workload(
+                              &(struct berth_native_launch_in){
+                                      .w = &back,
+                                      .id = 3,
+                                      .rootfs = "/srv/root",
+                                      .staging = "/run/berth/staging",
+                                      .exec_path = strdup("/bin/sh"),
+                                      .machine_id = "0123456789abcdef0123456789abcdef",
+                              },
+                              &l, &err) >= 0,
+                      "%s", err.msg);
+        berth_workload_done(&back);
+        /* A joined uts namespace keeps its name: no hostname for berth-init to set. */
+        ck_assert_ptr_null(l.hostname);
+        ck_assert_str_eq(l.ns_join[LAUNCH_JOIN_UTS], "/proc/9/ns/uts");
+        round_trip(&l, &r);
+        ck_assert(strv_same(r.sysctls, sysctls));
+        ck_assert_str_eq(r.ns_join[LAUNCH_JOIN_NET], "/run/netns/a");
+        ck_assert_ptr_null(r.ns_join[LAUNCH_JOIN_IPC]);
+        berth_launch_done(&r);
+
+        /* Joins never go with a user namespace, nor a joined uts with a hostname. */
+        l.namespaces = LAUNCH_NS_USER;
+        j = berth_launch_to_json(&l);
+        ck_assert_int_eq(berth_launch_from_json(j, &r, &err), -EINVAL);
+        ck_assert_msg(strstr(err.msg, "'ns_join' with a user namespace"), "%s", err.msg);
+        json_decref(j);
+        l.namespaces = 0;
+        l.hostname = strdup("x");
+        j = berth_launch_to_json(&l);
+        berth_error_clear(&err);
+        ck_assert_int_eq(berth_launch_from_json(j, &r, &err), -EINVAL);
+        ck_assert_msg(strstr(err.msg, "'ns_join.uts' and a hostname"), "%s", err.msg);
+        json_decref(j);
+        berth_launch_done(&l);
+}
+END_TEST
+
 /* ---- the exec spec ----------------------------------------------------------------- */
 
 static void exec_init(struct berth_exec_spec *s)
@@ -802,6 +873,7 @@ static Suite *launch_spec_suite(void)
         tcase_add_loop_test(tc, test_bad_idmaps, 0, ELEMENTSOF(bad_idmaps));
         tcase_add_test(tc, test_idmap_limits);
         tcase_add_test(tc, test_workload_idmaps);
+        tcase_add_test(tc, test_kernel_fields);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("exec");

@@ -656,10 +656,68 @@ START_TEST(test_user_maps)
 }
 END_TEST
 
+/* linux.sysctl and namespaces joined by path. */
+START_TEST(test_kernel)
+{
+        struct berth_workload w;
+        json_auto_t *c = fixture("crun-spec.json"), *d = fixture("crun-spec.json");
+        struct berth_error err = {};
+
+        set_at(c, "linux.sysctl",
+               J("{\"net.ipv4.ip_forward\":\"1\",\"kernel.shmmni\":\"2048\","
+                 "\"fs.mqueue.msg_max\":\"20\",\"kernel.domainname\":\"a b\"}"));
+        translate_ok(c, NULL, &w, NULL);
+        ck_assert_uint_eq(strv_length(w.sysctls), 4);
+        ck_assert(strv_contains(w.sysctls, "net.ipv4.ip_forward=1"));
+        ck_assert(strv_contains(w.sysctls, "kernel.domainname=a b"));
+        ck_assert(w.namespaces & BERTH_NS_NET);
+        berth_workload_done(&w);
+
+        /* The network, ipc and uts namespaces by path; the uts one keeps its name. */
+        set_at(d, "linux.namespaces[1]", J("{\"type\":\"network\",\"path\":\"/run/netns/a\"}"));
+        set_at(d, "linux.namespaces[2]", J("{\"type\":\"ipc\",\"path\":\"/proc/7/ns/ipc\"}"));
+        set_at(d, "linux.namespaces[3]", J("{\"type\":\"uts\",\"path\":\"/proc/7/ns/uts\"}"));
+        ck_assert_int_eq(oci_config_to_workload(bundle, d, NULL, &w, NULL, &err), -EOPNOTSUPP);
+        ck_assert_msg(strstr(err.msg, "hostname 'crun': the uts namespace is joined"), "%s",
+                      err.msg);
+        del_at(d, "hostname");
+        translate_ok(d, NULL, &w, NULL);
+        ck_assert(!(w.namespaces & BERTH_NS_NET));
+        ck_assert_str_eq(w.ns_join[BERTH_WL_JOIN_NET], "/run/netns/a");
+        ck_assert_str_eq(w.ns_join[BERTH_WL_JOIN_IPC], "/proc/7/ns/ipc");
+        ck_assert_str_eq(w.ns_join[BERTH_WL_JOIN_UTS], "/proc/7/ns/uts");
+        berth_workload_done(&w);
+
+        /* A net sysctl of a joined network namespace, or of the host's, would reach out. */
+        set_at(d, "linux.sysctl", J("{\"net.ipv4.ip_forward\":\"1\"}"));
+        berth_error_clear(&err);
+        ck_assert_int_eq(oci_config_to_workload(bundle, d, NULL, &w, NULL, &err), -EOPNOTSUPP);
+        ck_assert_msg(strstr(err.msg, "linux.sysctl.net.ipv4.ip_forward: the network namespace "
+                                      "is joined"),
+                      "%s", err.msg);
+        set_at(d, "linux.namespaces[1]", J("{\"type\":\"cgroup\"}"));
+        berth_error_clear(&err);
+        ck_assert_int_eq(oci_config_to_workload(bundle, d, NULL, &w, NULL, &err), -EOPNOTSUPP);
+        ck_assert_msg(strstr(err.msg, "shares the host's network namespace"), "%s", err.msg);
+
+        /* Never with a new user namespace. */
+        del_at(d, "linux.sysctl");
+        set_at(d, "linux.namespaces[1]", J("{\"type\":\"user\"}"));
+        set_at(d, "linux.uidMappings", J("[{\"containerID\":0,\"hostID\":1000,\"size\":1}]"));
+        set_at(d, "linux.gidMappings", J("[{\"containerID\":0,\"hostID\":1000,\"size\":1}]"));
+        berth_error_clear(&err);
+        ck_assert_int_eq(oci_config_to_workload(bundle, d, NULL, &w, NULL, &err), -EOPNOTSUPP);
+        ck_assert_msg(strstr(err.msg, "with a new user namespace is not supported yet"), "%s",
+                      err.msg);
+}
+END_TEST
+
 START_TEST(test_refuse_linux)
 {
-        refuse("linux.namespaces[1]", "{\"type\":\"network\",\"path\":\"/proc/1/ns/net\"}",
-               -EOPNOTSUPP, "linux.namespaces[1].path");
+        refuse("linux.namespaces[0]", "{\"type\":\"pid\",\"path\":\"/proc/1/ns/pid\"}", -EOPNOTSUPP,
+               "linux.namespaces[0].path: joining the pid namespace");
+        refuse("linux.namespaces[1]", "{\"type\":\"network\",\"path\":\"proc/1/ns/net\"}", -EINVAL,
+               "linux.namespaces[1].path 'proc/1/ns/net' must be absolute");
         refuse("linux.namespaces[5]", "{\"type\":\"pid\"}", -EINVAL,
                "linux.namespaces[5]: the pid namespace is given twice");
         refuse("linux.namespaces[5]", "{\"type\":\"foo\"}", -EINVAL, "linux.namespaces[5].type");
@@ -677,8 +735,18 @@ START_TEST(test_refuse_linux)
         refuse("linux.seccomp", "{\"defaultAction\":\"SCMP_ACT_ALLOW\"}", -EOPNOTSUPP,
                "linux.seccomp: not supported yet: berth's default seccomp profile");
         refuse("linux.seccomp", "{}", -EOPNOTSUPP, "linux.seccomp");
-        refuse("linux.sysctl", "{\"net.ipv4.ip_forward\":\"1\"}", -EOPNOTSUPP,
-               "linux.sysctl: not supported yet");
+        refuse("linux.sysctl", "{\"vm.swappiness\":\"1\"}", -EOPNOTSUPP,
+               "linux.sysctl.vm.swappiness: not a parameter of a namespace");
+        refuse("linux.sysctl", "{\"kernel.hostname\":\"x\"}", -EOPNOTSUPP,
+               "linux.sysctl.kernel.hostname: set the hostname field");
+        refuse("linux.sysctl", "{\"net/ipv4/ip_forward\":\"1\"}", -EINVAL,
+               "linux.sysctl 'net/ipv4/ip_forward': not a parameter name");
+        refuse("linux.sysctl", "{\"net..x\":\"1\"}", -EINVAL, "linux.sysctl 'net..x'");
+        refuse("linux.sysctl", "{\"net.ipv4.ip_forward\":1}", -EINVAL,
+               "linux.sysctl.net.ipv4.ip_forward must be a string");
+        refuse("linux.sysctl", "{\"kernel.shmmni\":\"1\\n2\"}", -EINVAL,
+               "linux.sysctl.kernel.shmmni: a value");
+        refuse("linux.sysctl", "[]", -EINVAL, "linux.sysctl must be an object");
         refuse("hooks", "{\"prestart\":[{\"path\":\"/bin/true\"}]}", -EOPNOTSUPP,
                "hooks.prestart: not supported yet");
         refuse("hooks", "{\"poststop\":[{\"path\":\"/bin/true\"}]}", -EOPNOTSUPP, "hooks.poststop");
@@ -788,6 +856,7 @@ static Suite *oci_suite(void)
         tcase_add_test(tc, test_refuse_mounts);
         tcase_add_test(tc, test_refuse_linux);
         tcase_add_test(tc, test_user_maps);
+        tcase_add_test(tc, test_kernel);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("split");

@@ -23,6 +23,7 @@
 #include "jdec.h"
 #include "launch-spec.h"
 #include "macro.h"
+#include "oci-config-kernel.h"
 #include "oci-config-mounts.h"
 #include "oci-config.h"
 #include "oci-util.h"
@@ -568,7 +569,10 @@ static const char *const ns_names[_NS_MAX] = {
         [NS_UTS] = "uts", [NS_USER] = "user",       [NS_CGROUP] = "cgroup", [NS_TIME] = "time",
 };
 
-static int decode_namespace(json_t *v, const char *p, bool seen[_NS_MAX], struct berth_error *err)
+/* One of linux.namespaces; *ret_path: its path, when it joins one ("" or none: its
+ * own). */
+static int decode_namespace(json_t *v, const char *p, bool seen[_NS_MAX], const char **ret_path,
+                            struct berth_error *err)
 {
         static const struct field fields[] = { { "type" }, { "path" }, {} };
         const char *type, *path;
@@ -592,16 +596,51 @@ static int decode_namespace(json_t *v, const char *p, bool seen[_NS_MAX], struct
         if (seen[ns])
                 return berth_error_set(err, EINVAL, "%s: the %s namespace is given twice", p, type);
         seen[ns] = true;
-        if (path && *path)
-                return berth_error_set(err, EOPNOTSUPP,
-                                       "%s.path: joining the %s namespace at '%s' is not "
-                                       "supported yet",
-                                       p, type, path);
         if (ns == NS_TIME)
                 return berth_error_set(err, EOPNOTSUPP,
                                        "%s: the time namespace is not supported "
                                        "yet",
                                        p);
+        if (path && *path && ns != NS_NETWORK && ns != NS_IPC && ns != NS_UTS)
+                return berth_error_set(err, EOPNOTSUPP,
+                                       "%s.path: joining the %s namespace is not supported yet "
+                                       "(the network, ipc and uts ones can be joined)",
+                                       p, type);
+        if (path && *path && path[0] != '/')
+                return berth_error_set(err, EINVAL, "%s.path '%.256s' must be absolute", p, path);
+        ret_path[ns] = path && *path ? path : NULL;
+        return 0;
+}
+
+/* The namespaces given by path: joined, never with a new user namespace (its root has
+ * no say over namespaces the host's user namespace owns). */
+static int decode_joins(const bool seen[_NS_MAX], const char *const paths[_NS_MAX],
+                        struct berth_workload *w, struct berth_error *err)
+{
+        static const struct {
+                int ns;
+                enum berth_wl_join join;
+        } joins[] = {
+                { NS_NETWORK, BERTH_WL_JOIN_NET },
+                { NS_IPC, BERTH_WL_JOIN_IPC },
+                { NS_UTS, BERTH_WL_JOIN_UTS },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(joins); i++) {
+                const char *path = paths[joins[i].ns];
+
+                if (!path)
+                        continue;
+                if (seen[NS_USER])
+                        return berth_error_set(err, EOPNOTSUPP,
+                                               "linux.namespaces: joining the %s namespace at "
+                                               "'%.256s' with a new user namespace is not "
+                                               "supported yet",
+                                               ns_names[joins[i].ns], path);
+                w->ns_join[joins[i].join] = strdup(path);
+                if (!w->ns_join[joins[i].join])
+                        return -ENOMEM;
+        }
         return 0;
 }
 
@@ -655,6 +694,7 @@ static int decode_mappings(json_t *l, const char *key, struct berth_wl_idmap **r
 static int decode_namespaces(json_t *l, struct berth_workload *w, struct berth_error *err)
 {
         bool seen[_NS_MAX] = {};
+        const char *paths[_NS_MAX] = {};
         json_t *a, *v;
         size_t i;
         int r, uidmap, gidmap;
@@ -665,7 +705,7 @@ static int decode_namespaces(json_t *l, struct berth_workload *w, struct berth_e
         json_array_foreach (a, i, v) {
                 char p[FIELD_MAX];
 
-                r = decode_namespace(v, oci_idx_path(p, "linux.namespaces", i), seen, err);
+                r = decode_namespace(v, oci_idx_path(p, "linux.namespaces", i), seen, paths, err);
                 if (r < 0)
                         return r;
         }
@@ -675,7 +715,7 @@ static int decode_namespaces(json_t *l, struct berth_workload *w, struct berth_e
                                        "linux.namespaces: no %s namespace means the host's, which "
                                        "berth does not share: list it",
                                        !seen[NS_PID] ? "pid" : "mount");
-        if (seen[NS_NETWORK])
+        if (seen[NS_NETWORK] && !paths[NS_NETWORK])
                 w->namespaces |= BERTH_NS_NET;
         if (seen[NS_CGROUP])
                 w->namespaces |= BERTH_NS_CGROUP;
@@ -694,7 +734,7 @@ static int decode_namespaces(json_t *l, struct berth_workload *w, struct berth_e
                                        uidmap ? "uidMappings" : "gidMappings");
         if (seen[NS_USER])
                 w->namespaces |= BERTH_NS_USER;
-        return 0;
+        return decode_joins(seen, paths, w, err);
 }
 
 static int decode_memory(json_t *res, struct berth_limits *lim, struct berth_error *err)
@@ -904,7 +944,7 @@ static int decode_linux(json_t *config, struct berth_workload *w, struct berth_e
                 { "timeOffsets", "no time namespace" },
                 { "devices", "berth makes the standard devices in /dev" },
                 { "cgroupsPath", "berth places the container's cgroups" },
-                { "sysctl", "" },
+                { "sysctl" },
                 { "mountLabel", "no SELinux" },
                 { "intelRdt", "" },
                 { "personality", "" },
@@ -941,6 +981,8 @@ static int decode_linux(json_t *config, struct berth_workload *w, struct berth_e
                 r = decode_paths(l, "maskedPaths", &w->masked_paths, err);
         if (r >= 0)
                 r = decode_paths(l, "readonlyPaths", &w->readonly_paths, err);
+        if (r >= 0)
+                r = oci_decode_sysctl(l, w, err);
         return r;
 }
 
@@ -1149,6 +1191,11 @@ static int translate(const char *bundle, json_t *config, const struct oci_overri
                 r = decode_mounts(bundle, config, w, o, err);
         if (r >= 0)
                 r = decode_linux(config, w, err);
+        if (r >= 0 && w->hostname && w->ns_join[BERTH_WL_JOIN_UTS])
+                r = berth_error_set(err, EOPNOTSUPP,
+                                    "hostname '%s': the uts namespace is joined "
+                                    "(linux.namespaces), and keeps its own name",
+                                    w->hostname);
         if (r >= 0)
                 r = decode_hooks(config, err);
         if (r >= 0)

@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * OCI bundles' kernel parameters and namespaces joined by path (issue 16): a real berthd,
+ * crun spec's bundle with linux.sysctl, and with linux.namespaces[].path naming the
+ * network, ipc and uts namespaces of a process the test made. The container must be in
+ * exactly those namespaces (and its executeCommand too), its sysctls set in its own
+ * namespaces and not on the host, and every bad value an errorReason that leaves nothing.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness-oci.h"
+#include "harness.h"
+#include "macro.h"
+
+static struct test_berthd d;
+static char cgparent[64];
+static char work[300];
+static char base[300]; /* crun spec, args: a shell that sleeps */
+
+static void setup(void)
+{
+        const char *extra[] = { "--cgroup-parent", cgparent, NULL };
+        char cfg[400];
+
+        (void)test_sweep(cgparent);
+        (void)snprintf(cfg, sizeof(cfg), "%s/config.json", base);
+        if (access(cfg, F_OK) < 0)
+                test_oci_crun_bundle(base, "[\"sh\", \"-c\", \"exec sleep 300\"]");
+        test_berthd_start(&d, false, extra);
+}
+
+static void teardown(void)
+{
+        test_remove_everything_and_stop(&d);
+}
+
+#define rpc(...) test_oci_rpc(&d, "/jsonrpc", __VA_ARGS__)
+#define rpc_ok(...) test_oci_rpc_ok(&d, "/jsonrpc", __VA_ARGS__)
+
+static size_t n_listed(void)
+{
+        json_auto_t *r = rpc_ok("listContainers", NULL);
+
+        return json_array_size(json_object_get(r, "containers"));
+}
+
+/* A copy of the base bundle as dir/<name>, its config.json edited by edit. */
+static void bundle(const char *name, char dir[static 400],
+                   void (*edit)(json_t *c, const void *data), const void *data)
+{
+        char cfg[440];
+        json_auto_t *c = NULL;
+
+        (void)snprintf(dir, 400, "%s/%s", work, name);
+        (void)snprintf(cfg, sizeof(cfg), "%s/config.json", dir);
+        test_rm_rf(dir);
+        ck_assert_int_eq(test_run((const char *[]){ "cp", "-a", base, dir, NULL }), 0);
+        c = json_load_file(cfg, 0, NULL);
+        ck_assert_ptr_nonnull(c);
+        edit(c, data);
+        ck_assert_int_eq(json_dump_file(c, cfg, 0), 0);
+}
+
+/* startContainer of dir as id: its result. */
+static json_t *start(const char *id, const char *dir)
+{
+        return rpc("startContainer", "{\"containerId\":\"%s\",\"bundlePath\":\"%s\"}", id, dir);
+}
+
+static void start_fails(const char *id, const char *dir, const char *needle)
+{
+        json_auto_t *r = start(id, dir);
+        const char *why = json_string_value(json_object_get(r, "errorReason"));
+
+        ck_assert_msg(!test_oci_ok(r), "%s started", id);
+        ck_assert_msg(why && strstr(why, needle), "%s: errorReason '%s' lacks '%s'", id,
+                      why ? why : "(none)", needle);
+        ck_assert_uint_eq(n_listed(), 0);
+}
+
+/* executeCommand's output in id (exit code 0). */
+static char *exec_out(const char *id, const char *command)
+{
+        json_auto_t *r = rpc_ok("executeCommand", "{\"containerId\":\"%s\",\"command\":\"%s\"}", id,
+                                command);
+        const char *out = json_string_value(json_object_get(r, "output"));
+
+        ck_assert_int_eq(json_integer_value(json_object_get(r, "exitCode")), 0);
+        ck_assert_ptr_nonnull(out);
+        return strdup(out);
+}
+
+static char *read_host(const char *path)
+{
+        char buf[256] = "";
+        FILE *f = fopen(path, "re");
+
+        ck_assert_ptr_nonnull(f);
+        ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), f));
+        fclose(f);
+        return strdup(buf);
+}
+
+/* Stopped containers go (as under Dobby): wait for the list to be empty. */
+static void wait_none(void)
+{
+        double until = test_now() + 10;
+
+        while (n_listed() > 0 && test_now() < until)
+                usleep(20000);
+        ck_assert_uint_eq(n_listed(), 0);
+}
+
+/* ---- sysctl ----------------------------------------------------------------------------- */
+
+static void set_sysctl(json_t *c, const void *data)
+{
+        json_object_set_new(json_object_get(c, "linux"), "sysctl", json_loads(data, 0, NULL));
+}
+
+static void no_network(json_t *c, const void *data)
+{
+        json_t *ns = json_object_get(json_object_get(c, "linux"), "namespaces"), *v;
+        size_t i;
+
+        json_array_foreach (ns, i, v)
+                if (streq(json_string_value(json_object_get(v, "type")), "network")) {
+                        json_array_remove(ns, i);
+                        break;
+                }
+        set_sysctl(c, data);
+}
+
+START_TEST(sysctls)
+{
+        _cleanup_free_ char *host_fwd = read_host("/proc/sys/net/ipv4/ip_forward"),
+                            *host_shm = read_host("/proc/sys/kernel/shmmni"), *out = NULL,
+                            *after_fwd = NULL, *after_shm = NULL;
+        char dir[400];
+
+        bundle("sysctl", dir, set_sysctl,
+               "{\"net.ipv4.ip_forward\": \"1\", \"kernel.shmmni\": \"1234\", "
+               "\"net.ipv4.ping_group_range\": \"7 8\"}");
+        json_decref(
+                rpc_ok("startContainer", "{\"containerId\":\"sys\",\"bundlePath\":\"%s\"}", dir));
+        out = exec_out("sys", "cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmni "
+                              "/proc/sys/net/ipv4/ping_group_range");
+        ck_assert_msg(strcmp(out, "1\n1234\n7\t8\n") == 0, "container's sysctls: '%s'", out);
+        /* Its namespaces', not the host's. */
+        after_fwd = read_host("/proc/sys/net/ipv4/ip_forward");
+        after_shm = read_host("/proc/sys/kernel/shmmni");
+        ck_assert_str_eq(after_fwd, host_fwd);
+        ck_assert_str_eq(after_shm, host_shm);
+        json_decref(rpc_ok("stopContainer", "{\"containerId\":\"sys\",\"force\":true}"));
+        wait_none();
+
+        bundle("sysctl-host", dir, set_sysctl, "{\"vm.swappiness\": \"1\"}");
+        start_fails("sysctl-host", dir,
+                    "linux.sysctl.vm.swappiness: not a parameter of a namespace");
+        bundle("sysctl-open", dir, no_network, "{\"net.ipv4.ip_forward\": \"1\"}");
+        start_fails("sysctl-open", dir, "shares the host's network namespace");
+        bundle("sysctl-name", dir, set_sysctl, "{\"net.ipv4.conf.all/../x\": \"1\"}");
+        start_fails("sysctl-name", dir, "not a parameter name");
+        /* A parameter the kernel does not have: the start fails, naming it. */
+        bundle("sysctl-none", dir, set_sysctl, "{\"net.ipv4.no_such_knob\": \"1\"}");
+        start_fails("sysctl-none", dir, "net.ipv4.no_such_knob");
+        test_assert_clean(d.state_dir, NULL, cgparent);
+}
+END_TEST
+
+/* ---- namespaces by path ----------------------------------------------------------------- */
+
+/* A process in new network, ipc and uts namespaces (hostname "joined-uts"), which dies
+ * with the test. */
+static pid_t holder(void)
+{
+        int p[2];
+        char c;
+        pid_t pid;
+
+        ck_assert_int_eq(pipe(p), 0);
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0 ||
+                    sethostname("joined-uts", 10) < 0)
+                        _exit(1);
+                if (write(p[1], "k", 1) != 1)
+                        _exit(1);
+                for (;;)
+                        pause();
+        }
+        close(p[1]);
+        ck_assert_int_eq(read(p[0], &c, 1), 1);
+        close(p[0]);
+        return pid;
+}
+
+struct joins {
+        const char *net, *ipc, *uts, *pid;
+        bool keep_hostname;
+};
+
+static void set_joins(json_t *c, const void *data)
+{
+        const struct joins *j = data;
+        json_t *ns = json_object_get(json_object_get(c, "linux"), "namespaces"), *v;
+        size_t i;
+
+        json_array_foreach (ns, i, v) {
+                const char *t = json_string_value(json_object_get(v, "type")), *path = NULL;
+
+                path = streq(t, "network") ? j->net
+                       : streq(t, "ipc")   ? j->ipc
+                       : streq(t, "uts")   ? j->uts
+                       : streq(t, "pid")   ? j->pid
+                                           : NULL;
+                if (path)
+                        json_object_set_new(v, "path", json_string(path));
+        }
+        if (!j->keep_hostname)
+                json_object_del(c, "hostname");
+}
+
+/* "net:[4026531992]" of /proc/pid/ns/name, as readlink shows it. */
+static void ns_link(pid_t pid, const char *name, char buf[static 64])
+{
+        char p[64];
+        struct stat st;
+
+        (void)snprintf(p, sizeof(p), "/proc/%d/ns/%s", (int)pid, name);
+        ck_assert_int_eq(stat(p, &st), 0);
+        (void)snprintf(buf, 64, "%s:[%llu]\n", name, (unsigned long long)st.st_ino);
+}
+
+START_TEST(joins)
+{
+        pid_t h = holder();
+        char net[64], ipc[64], uts[64], want[256], dir[400], pnet[64], pipc[64], puts_[64],
+                bad[440];
+        _cleanup_free_ char *out = NULL, *self = NULL;
+
+        (void)snprintf(pnet, sizeof(pnet), "/proc/%d/ns/net", (int)h);
+        (void)snprintf(pipc, sizeof(pipc), "/proc/%d/ns/ipc", (int)h);
+        (void)snprintf(puts_, sizeof(puts_), "/proc/%d/ns/uts", (int)h);
+        ns_link(h, "net", net);
+        ns_link(h, "ipc", ipc);
+        ns_link(h, "uts", uts);
+        (void)snprintf(want, sizeof(want), "%s%s%sjoined-uts\n", net, ipc, uts);
+
+        bundle("join", dir, set_joins, &(struct joins){ .net = pnet, .ipc = pipc, .uts = puts_ });
+        json_decref(
+                rpc_ok("startContainer", "{\"containerId\":\"join\",\"bundlePath\":\"%s\"}", dir));
+        /* The payload (sleep), and the exec itself. */
+        out = exec_out("join",
+                       "sh -c 'for n in net ipc uts; do readlink /proc/$(pidof sleep)/ns/$n; done; "
+                       "hostname'");
+        ck_assert_msg(streq(out, want), "namespaces '%s', want '%s'", out, want);
+        self = exec_out("join", "readlink /proc/self/ns/net");
+        ck_assert_msg(streq(self, net), "exec's network namespace '%s', want '%s'", self, net);
+        json_decref(rpc_ok("stopContainer", "{\"containerId\":\"join\",\"force\":true}"));
+        wait_none();
+
+        /* What cannot be joined, or is not a namespace of that kind. */
+        bundle("join-pid", dir, set_joins, &(struct joins){ .pid = "/proc/1/ns/pid" });
+        start_fails("join-pid", dir, "joining the pid namespace is not supported");
+        bundle("join-host", dir, set_joins, &(struct joins){ .uts = puts_, .keep_hostname = true });
+        start_fails("join-host", dir, "the uts namespace is joined");
+        (void)snprintf(bad, sizeof(bad), "%s/join-host/config.json", work);
+        bundle("join-file", dir, set_joins, &(struct joins){ .net = bad });
+        start_fails("join-file", dir, "is not a namespace file");
+        bundle("join-kind", dir, set_joins, &(struct joins){ .net = puts_ });
+        start_fails("join-kind", dir, "is a namespace of another kind");
+        bundle("join-gone", dir, set_joins, &(struct joins){ .net = "/proc/999999999/ns/net" });
+        start_fails("join-gone", dir, "ns_join.net '/proc/999999999/ns/net'");
+        test_assert_clean(d.state_dir, NULL, cgparent);
+        /* The holder's namespaces are untouched. */
+        ck_assert_int_eq(kill(h, SIGKILL), 0);
+        ck_assert_int_eq(waitpid(h, NULL, 0), h);
+}
+END_TEST
+
+static Suite *kernel_suite(void)
+{
+        Suite *s = suite_create("oci-kernel");
+
+        tcase_add_test(test_tcase(s, "sysctls", setup, teardown, 60), sysctls);
+        tcase_add_test(test_tcase(s, "joins", setup, teardown, 60), joins);
+        return s;
+}
+
+int main(void)
+{
+        const char *tmp;
+
+        test_require_root("test-priv-oci-kernel");
+        test_priv_begin("test-priv-oci-kernel", "oci-kernel");
+        (void)snprintf(cgparent, sizeof(cgparent), "berth-test-%d", (int)getpid());
+        tmp = getenv("TMPDIR");
+        (void)snprintf(work, sizeof(work), "%s/kernel-bundles", tmp && *tmp ? tmp : "/var/tmp");
+        (void)snprintf(base, sizeof(base), "%s/base", work);
+        return test_priv_run(kernel_suite(), "test-priv-oci-kernel", NULL, cgparent);
+}
