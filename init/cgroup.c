@@ -400,6 +400,33 @@ static int set_limits(struct berth_cgroup *cg, const struct berth_limits *l,
         return 0;
 }
 
+/* The groups between the parent and a group named with slashes (a container's
+ * cgroups_path: "apps/web"), made as the parent is: each intermediate a cpuset copy of
+ * its parent, with the controllers delegated on a unified v2 tree. */
+static int make_intermediates(const struct berth_cgroup_system *cs, const char *root,
+                              enum berth_cgroup_ctrl c, const char *path, struct berth_error *err)
+{
+        static const char *const enable[] = { "+memory", "+pids", "+cpu" };
+        size_t base = strlen(root) + 1 + strlen(cs->parent);
+        _cleanup_free_ char *p = strdup(path);
+
+        if (!p)
+                return -ENOMEM;
+        for (char *slash = strchr(p + base + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+                *slash = 0;
+                if (mkdir(p, 0755) < 0 && errno != EEXIST)
+                        return berth_error_set_errno(err, errno, "create cgroup '%s'", p);
+                if (c == BERTH_CG_CPUSET)
+                        (void)cpuset_inherit(p);
+                for (size_t i = 0;
+                     root == cs->v2 && cs->layout == BERTH_CGROUP_UNIFIED && i < ELEMENTSOF(enable);
+                     i++)
+                        (void)berth_cgroup_write(p, "cgroup.subtree_control", enable[i]);
+                *slash = '/';
+        }
+        return 0;
+}
+
 /* The group's directory: made (create) or found (a berthd after a restart re-opens
  * the groups of a running container). */
 static int group_dir(const struct berth_cgroup_system *cs, const char *root,
@@ -411,6 +438,8 @@ static int group_dir(const struct berth_cgroup_system *cs, const char *root,
         if (!create)
                 return access(path, F_OK) < 0 ? -ENOENT : 0;
         r = ensure_parent(cs, root, c, err);
+        if (r >= 0)
+                r = make_intermediates(cs, root, c, path, err);
         return r < 0 ? r : mkdir_group(path, err);
 }
 
@@ -440,6 +469,8 @@ static int cgroup_build(const struct berth_cgroup_system *cs, const char *name, 
         cg = calloc(1, sizeof(*cg));
         if (!cg)
                 return -ENOMEM;
+        for (const char *c = name; *c; c++)
+                cg->depth += *c == '/';
 
         if (cs->v2 && (with_v2 || !create)) {
                 _cleanup_free_ char *p = NULL;
@@ -597,6 +628,23 @@ static int remove_tree(const char *path)
         return r == -ENOENT ? 0 : r;
 }
 
+/* The groups between the parent and a group of a cgroups_path, where they are empty
+ * now (another container's may still be below). */
+static void remove_intermediates(const char *path, unsigned depth)
+{
+        _cleanup_free_ char *p = strdup(path);
+
+        for (unsigned i = 0; p && i < depth; i++) {
+                char *slash = strrchr(p, '/');
+
+                if (!slash)
+                        return;
+                *slash = 0;
+                if (rmdir(p) < 0)
+                        return; /* ENOTEMPTY, EBUSY: in use */
+        }
+}
+
 int berth_cgroup_remove(struct berth_cgroup *cg)
 {
         int r = 0;
@@ -607,6 +655,8 @@ int berth_cgroup_remove(struct berth_cgroup *cg)
                 int k = remove_tree(cg->paths[i - 1]);
                 if (k < 0 && r == 0)
                         r = k;
+                if (k >= 0)
+                        remove_intermediates(cg->paths[i - 1], cg->depth);
         }
         return r;
 }

@@ -66,6 +66,8 @@ struct berth_cgroup {
         char *memory, *pids, *freezer, *cpu; /* where those controllers are (v1 or v2) */
         bool memory_v2, freezer_v2, cpu_v2;
         bool devices_confined; /* a v1 devices group, or the device program on its v2 group */
+        unsigned depth;        /* groups between the parent and it (a name with slashes),
+                                * removed with it where empty */
 };
 
 /* Write value into the file of the group at dir (one write(2)). Returns 0 / -errno. */
@@ -92,7 +94,9 @@ enum {
                                           * release_agent runs programs on the host */
 };
 
-/* Create the groups named name under the parent and apply limits. Without
+/* Create the groups named name under the parent and apply limits. A name may have
+ * slashes ("apps/web": a container's cgroups_path), the groups between made as needed
+ * and removed with it where empty. Without
  * BERTH_CGROUP_V2 the v2 group is left out where it is optional. A new v2 group gets
  * the device program before anything can join it. On failure nothing is left.
  * Returns 0 / -errno (EEXIST: the group exists and is not empty). */

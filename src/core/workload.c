@@ -69,6 +69,7 @@ void berth_workload_done(struct berth_workload *w)
         free(w->log_path);
         free(w->nat_addr);
         strv_free(w->sysctls);
+        free(w->cgroups_path);
         for (size_t i = 0; i < _BERTH_WL_JOIN_MAX; i++)
                 free(w->ns_join[i]);
         strv_free(w->entrypoint);
@@ -134,6 +135,7 @@ int berth_workload_copy(struct berth_workload *dst, const struct berth_workload 
         r |= dup_str(&dst->log_path, src->log_path);
         r |= dup_str(&dst->nat_addr, src->nat_addr);
         r |= dup_strv(&dst->sysctls, src->sysctls);
+        r |= dup_str(&dst->cgroups_path, src->cgroups_path);
         for (size_t i = 0; i < _BERTH_WL_JOIN_MAX; i++)
                 r |= dup_str(&dst->ns_join[i], src->ns_join[i]);
         dst->uid_map = dst->gid_map = NULL;
@@ -338,7 +340,9 @@ static json_t *kernel_opts_to_json(const struct berth_workload *w)
                 if (w->ns_join[i] &&
                     json_object_set_new(join, join_names[i], json_string(w->ns_join[i])) < 0)
                         goto fail;
-        if (json_object_set_new(j, "ns_join", join) < 0)
+        if (json_object_set_new(j, "ns_join", join) < 0 ||
+            (w->cgroups_path &&
+             json_object_set_new(j, "cgroups_path", json_string(w->cgroups_path)) < 0))
                 return json_decref(j), NULL;
         return j;
 fail:
@@ -350,6 +354,7 @@ fail:
 static int kernel_opts_from_json(json_t *o, struct berth_workload *w)
 {
         json_t *join = json_object_get(o, "ns_join");
+        const char *cg = json_string_value(json_object_get(o, "cgroups_path"));
 
         if (json_array_size(json_object_get(o, "sysctls")) > 0 &&
             berth_strv_from_json(json_object_get(o, "sysctls"), &w->sysctls) < 0)
@@ -360,6 +365,8 @@ static int kernel_opts_from_json(json_t *o, struct berth_workload *w)
                 if (p && !(w->ns_join[i] = strdup(p)))
                         return -ENOMEM;
         }
+        if (cg && !(w->cgroups_path = strdup(cg)))
+                return -ENOMEM;
         return 0;
 }
 
@@ -368,7 +375,41 @@ static bool has_kernel_opts(const struct berth_workload *w)
         for (size_t i = 0; i < _BERTH_WL_JOIN_MAX; i++)
                 if (w->ns_join[i])
                         return true;
-        return w->sysctls;
+        return w->sysctls || w->cgroups_path;
+}
+
+bool berth_wl_cgroups_path_valid(const char *p)
+{
+        size_t comp = 0, n = 0, first = 0;
+        bool digits = true, in_first = true;
+
+        if (!p || !*p || strlen(p) > 128)
+                return false;
+        for (const char *c = p;; c++) {
+                if (*c == '/' || *c == 0) {
+                        if (comp == 0)
+                                return false;
+                        if (in_first) {
+                                first = comp;
+                                in_first = false;
+                        }
+                        if (++n > 4)
+                                return false;
+                        if (*c == 0)
+                                break;
+                        comp = 0;
+                        continue;
+                }
+                if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                      (*c >= '0' && *c <= '9') || *c == '_' || *c == '-' || *c == '.') ||
+                    (comp == 0 && *c == '.'))
+                        return false;
+                if (in_first && !(*c >= '0' && *c <= '9') && !(comp == 0 && *c == 'z'))
+                        digits = false;
+                comp++;
+        }
+        /* "123" and "z7" are berth's: a container's id, a zygote's. */
+        return !(digits && !(first == 1 && p[0] == 'z'));
 }
 
 static json_t *oci_opts_to_json(const struct berth_workload *w)

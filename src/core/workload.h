@@ -184,7 +184,15 @@ struct berth_workload {
          * container joins instead of a new one (BERTH_WL_JOIN_*); NULL: its own (or, for
          * the network, BERTH_NS_NET's choice). Never with BERTH_NS_USER. */
         char *ns_join[_BERTH_WL_JOIN_MAX];
+        /* Where its groups go below berthd's cgroup parent ("apps/web", linux.cgroupsPath;
+         * berth_wl_cgroups_path_valid()); NULL: a group named by its id. */
+        char *cgroups_path;
 };
+
+/* A cgroups_path: 1 to 4 components of letters, digits, '_', '-' and '.' (not starting
+ * with '.'), 128 bytes at most, the first not a name berth gives its own groups (all
+ * digits, or 'z' and digits). */
+bool berth_wl_cgroups_path_valid(const char *p);
 
 #define BERTH_STOP_TIMEOUT_DEFAULT_MS 10000u
 

@@ -91,6 +91,9 @@ int native_arm_timer(struct berth_container *c, uint64_t ms);
 int native_timer_arm(struct berth_container *c, int *fd, int handler, uint64_t ms);
 /* The namespaces a workload's container has beyond the four (LAUNCH_NS_*). */
 unsigned native_launch_namespaces(const struct berth_workload *w);
+/* The name of a container's groups below berthd's cgroup parent: its cgroups_path, or
+ * its id. */
+void native_cgroup_name(const struct berth_workload *w, uint64_t id, char *buf, size_t size);
 /* A request handler that uses a live container's cgroups outside the lock pins them:
  * the exit handler, which may run meanwhile, then leaves freeing them to the last pin.
  * NULL when the container has none (or has ended). */

@@ -626,6 +626,14 @@ static int fill_launch(struct berth_container *c, char *exec_path, struct berth_
         return berth_native_launch_from_workload(&in, l, err);
 }
 
+void native_cgroup_name(const struct berth_workload *w, uint64_t id, char *buf, size_t size)
+{
+        if (w->cgroups_path)
+                (void)snprintf(buf, size, "%s", w->cgroups_path);
+        else
+                (void)snprintf(buf, size, "%llu", (unsigned long long)id);
+}
+
 /* A zygote serves the default profile: no systemd, no namespaces beyond the four (a
  * cgroup_mount has a cgroup namespace, and a cgroup2 mount that a zygote's /sys, built
  * before the claim, has not), and capabilities within what it prepared (its groups
@@ -639,7 +647,7 @@ static bool zygote_fits(const struct berth_workload *w)
         for (size_t i = 0; i < _BERTH_WL_JOIN_MAX; i++)
                 joins |= w->ns_join[i] != NULL;
         return !w->systemd && w->namespaces == 0 && !w->cgroup_mount && !w->sysctls && !joins &&
-               (berth_native_caps(w, &confined) & ~BERTH_CAPS_ZYGOTE) == 0;
+               !w->cgroups_path && (berth_native_caps(w, &confined) & ~BERTH_CAPS_ZYGOTE) == 0;
 }
 
 /* The launch's before_go hook: eth0 is there before the payload runs. */
@@ -659,7 +667,7 @@ int native_start(struct berth_engine *e, struct berth_container *c, struct berth
         struct berth_launch l = {};
         struct berth_launched res;
         struct berth_zygote_ready z = {};
-        char cgname[64];
+        char cgname[160];
         bool zygote = nat->zygotes && zygote_fits(&c->w);
         int r;
 
@@ -696,7 +704,7 @@ int native_start(struct berth_engine *e, struct berth_container *c, struct berth
                         return r;
         }
 
-        (void)snprintf(cgname, sizeof(cgname), "%llu", (unsigned long long)c->obj.id);
+        native_cgroup_name(&c->w, c->obj.id, cgname, sizeof(cgname));
         zygote = zygote && berth_zygotes_take(nat->zygotes, &z);
         if (zygote && z.cg) {
                 /* The zygote waits in groups of its own: they become the container's

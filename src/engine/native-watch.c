@@ -258,14 +258,14 @@ int native_readopt(struct berth_engine *e, struct berth_container *c, struct ber
 {
         struct native *nat = e->data;
         struct berth_store *s = nat->store;
-        char name[32];
+        char name[160];
         pid_t pid = 0;
         int fd = -ESRCH, r;
 
         r = RET_NERRNO(mkdir(c->dir, 0700));
         if (r < 0 && r != -EEXIST)
                 return berth_error_set_errno(err, -r, "create '%s'", c->dir);
-        (void)snprintf(name, sizeof(name), "%llu", (unsigned long long)c->obj.id);
+        native_cgroup_name(&c->w, c->obj.id, name, sizeof(name));
         if (NAT(c)->cgroups && NAT(c)->cgroups->layout != BERTH_CGROUP_NONE &&
             berth_cgroup_open(NAT(c)->cgroups, name, &N(c)->cg, NULL) < 0)
                 log_debug("Container %s: no cgroups", name);

@@ -78,7 +78,8 @@ static json_t *start(const char *id, const char *dir)
         return rpc("startContainer", "{\"containerId\":\"%s\",\"bundlePath\":\"%s\"}", id, dir);
 }
 
-static void start_fails(const char *id, const char *dir, const char *needle)
+/* startContainer of dir fails naming needle, and leaves n containers listed. */
+static void start_fails_leaving(const char *id, const char *dir, const char *needle, size_t n)
 {
         json_auto_t *r = start(id, dir);
         const char *why = json_string_value(json_object_get(r, "errorReason"));
@@ -86,7 +87,12 @@ static void start_fails(const char *id, const char *dir, const char *needle)
         ck_assert_msg(!test_oci_ok(r), "%s started", id);
         ck_assert_msg(why && strstr(why, needle), "%s: errorReason '%s' lacks '%s'", id,
                       why ? why : "(none)", needle);
-        ck_assert_uint_eq(n_listed(), 0);
+        ck_assert_uint_eq(n_listed(), n);
+}
+
+static void start_fails(const char *id, const char *dir, const char *needle)
+{
+        start_fails_leaving(id, dir, needle, 0);
 }
 
 /* executeCommand's output in id (exit code 0). */
@@ -292,12 +298,88 @@ START_TEST(joins)
 }
 END_TEST
 
+/* ---- cgroupsPath ----------------------------------------------------------------------- */
+
+static void set_cgroups_path(json_t *c, const void *data)
+{
+        json_t *l = json_object_get(c, "linux");
+
+        json_object_set_new(l, "cgroupsPath", json_string(data));
+        json_object_set_new(l, "resources",
+                            json_pack("{s:{s:I}}", "memory", "limit", (json_int_t)64 << 20));
+}
+
+START_TEST(cgroups_path)
+{
+        char dir[400], group[300], file[340], top[300];
+        _cleanup_free_ char *limit = NULL, *procs = NULL;
+        json_auto_t *info = NULL;
+
+        (void)snprintf(group, sizeof(group), "/sys/fs/cgroup/memory/%s/oci-apps/web", cgparent);
+        (void)snprintf(top, sizeof(top), "/sys/fs/cgroup/memory/%s/oci-apps", cgparent);
+        bundle("cgpath", dir, set_cgroups_path, "/oci-apps/web");
+        json_decref(
+                rpc_ok("startContainer", "{\"containerId\":\"web\",\"bundlePath\":\"%s\"}", dir));
+        /* Its groups are there, with its limit and its processes. */
+        (void)snprintf(file, sizeof(file), "%s/memory.limit_in_bytes", group);
+        limit = read_host(file);
+        ck_assert_str_eq(limit, "67108864\n");
+        (void)snprintf(file, sizeof(file), "%s/cgroup.procs", group);
+        procs = read_host(file);
+        ck_assert_msg(atoi(procs) > 0, "no process in %s", group);
+        info = rpc_ok("getContainerInfo", "{\"containerId\":\"web\"}");
+        /* getContainerInfo reads the same groups. */
+        ck_assert_int_eq(
+                json_integer_value(json_object_get(
+                        json_object_get(json_object_get(json_object_get(info, "info"), "memory"),
+                                        "user"),
+                        "limit")),
+                (json_int_t)64 << 20);
+
+        /* Another container cannot have the same groups. */
+        bundle("cgpath2", dir, set_cgroups_path, "oci-apps/web");
+        {
+                json_auto_t *r = start("web2", dir);
+                const char *why = json_string_value(json_object_get(r, "errorReason"));
+
+                ck_assert_msg(!test_oci_ok(r) && why && strstr(why, "in use"), "web2: %s",
+                              why ? why : "started");
+        }
+        ck_assert_uint_eq(n_listed(), 1);
+        ck_assert_int_eq(access(group, F_OK), 0);
+
+        bundle("cgpath-bad", dir, set_cgroups_path, "/17/x");
+        start_fails_leaving("cgpath-bad", dir, "linux.cgroupsPath '/17/x'", 1);
+
+        /* A restarted berthd finds its groups by the path in its record (and pauses it
+         * through them). */
+        {
+                const char *extra[] = { "--cgroup-parent", cgparent, NULL };
+                json_auto_t *state = NULL;
+
+                test_berthd_kill(&d);
+                test_berthd_spawn(&d, false, extra);
+                json_decref(rpc_ok("pauseContainer", "{\"containerId\":\"web\"}"));
+                state = rpc_ok("getContainerState", "{\"containerId\":\"web\"}");
+                ck_assert_str_eq(json_string_value(json_object_get(state, "state")), "Paused");
+                json_decref(rpc_ok("resumeContainer", "{\"containerId\":\"web\"}"));
+        }
+
+        /* Gone with the container, the group between too. */
+        json_decref(rpc_ok("stopContainer", "{\"containerId\":\"web\",\"force\":true}"));
+        wait_none();
+        test_assert_clean(d.state_dir, NULL, cgparent);
+        ck_assert_msg(access(group, F_OK) < 0 && access(top, F_OK) < 0, "%s left", top);
+}
+END_TEST
+
 static Suite *kernel_suite(void)
 {
         Suite *s = suite_create("oci-kernel");
 
         tcase_add_test(test_tcase(s, "sysctls", setup, teardown, 60), sysctls);
         tcase_add_test(test_tcase(s, "joins", setup, teardown, 60), joins);
+        tcase_add_test(test_tcase(s, "cgroups", setup, teardown, 60), cgroups_path);
         return s;
 }
 

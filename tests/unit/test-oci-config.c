@@ -673,6 +673,16 @@ START_TEST(test_kernel)
         ck_assert(w.namespaces & BERTH_NS_NET);
         berth_workload_done(&w);
 
+        /* cgroupsPath: below berthd's parent. */
+        set_at(c, "linux.cgroupsPath", J("\"/apps/web.1\""));
+        translate_ok(c, NULL, &w, NULL);
+        ck_assert_str_eq(w.cgroups_path, "apps/web.1");
+        berth_workload_done(&w);
+        set_at(c, "linux.cgroupsPath", J("\"zed/7\""));
+        translate_ok(c, NULL, &w, NULL);
+        ck_assert_str_eq(w.cgroups_path, "zed/7");
+        berth_workload_done(&w);
+
         /* The network, ipc and uts namespaces by path; the uts one keeps its name. */
         set_at(d, "linux.namespaces[1]", J("{\"type\":\"network\",\"path\":\"/run/netns/a\"}"));
         set_at(d, "linux.namespaces[2]", J("{\"type\":\"ipc\",\"path\":\"/proc/7/ns/ipc\"}"));
@@ -750,8 +760,15 @@ START_TEST(test_refuse_linux)
         refuse("hooks", "{\"prestart\":[{\"path\":\"/bin/true\"}]}", -EOPNOTSUPP,
                "hooks.prestart: not supported yet");
         refuse("hooks", "{\"poststop\":[{\"path\":\"/bin/true\"}]}", -EOPNOTSUPP, "hooks.poststop");
-        refuse("linux.cgroupsPath", "\"/machine/x\"", -EOPNOTSUPP,
-               "linux.cgroupsPath: not supported yet: berth places the container's cgroups");
+        refuse("linux.cgroupsPath", "\"machine.slice:berth:x\"", -EOPNOTSUPP,
+               "linux.cgroupsPath 'machine.slice:berth:x': the systemd driver's");
+        refuse("linux.cgroupsPath", "\"/42/x\"", -EINVAL, "linux.cgroupsPath '/42/x' must be");
+        refuse("linux.cgroupsPath", "\"z7\"", -EINVAL, "linux.cgroupsPath 'z7'");
+        refuse("linux.cgroupsPath", "\"/a/../b\"", -EINVAL, "linux.cgroupsPath '/a/../b'");
+        refuse("linux.cgroupsPath", "\"a//b\"", -EINVAL, "linux.cgroupsPath 'a//b'");
+        refuse("linux.cgroupsPath", "\"a/b/c/d/e\"", -EINVAL, "linux.cgroupsPath 'a/b/c/d/e'");
+        refuse("linux.cgroupsPath", "\"a/.hidden\"", -EINVAL, "linux.cgroupsPath 'a/.hidden'");
+        refuse("linux.cgroupsPath", "7", -EINVAL, "linux.cgroupsPath must be a string");
         refuse("linux.resources.devices[1]",
                "{\"allow\":true,\"type\":\"c\",\"major\":10,\"minor\":200,\"access\":\"rwm\"}",
                -EOPNOTSUPP, "linux.resources.devices[1]: allow device rules");

@@ -39,6 +39,37 @@ static const char *sysctl_refusal(const char *key, const struct berth_workload *
         return "not a parameter of a namespace: it would change the host";
 }
 
+int oci_decode_cgroups_path(json_t *l, struct berth_workload *w, struct berth_error *err)
+{
+        json_t *v = json_object_get(l, "cgroupsPath");
+        const char *p;
+
+        if (!v || json_is_null(v))
+                return 0;
+        if (!json_is_string(v))
+                return berth_error_set(err, EINVAL, "linux.cgroupsPath must be a string");
+        p = json_string_value(v);
+        if (!*p)
+                return 0;
+        if (strchr(p, ':'))
+                return berth_error_set(err, EOPNOTSUPP,
+                                       "linux.cgroupsPath '%.128s': the systemd driver's "
+                                       "slice:prefix:name is not supported (a path below "
+                                       "berthd's cgroup parent is)",
+                                       p);
+        while (*p == '/')
+                p++;
+        if (!berth_wl_cgroups_path_valid(p))
+                return berth_error_set(err, EINVAL,
+                                       "linux.cgroupsPath '%.128s' must be 1 to 4 names of "
+                                       "letters, digits, '_', '-' and '.' (none starting with "
+                                       "'.'; the first not all digits, nor 'z' and digits: "
+                                       "berth's own), 128 bytes at most",
+                                       json_string_value(v));
+        w->cgroups_path = strdup(p);
+        return w->cgroups_path ? 0 : -ENOMEM;
+}
+
 int oci_decode_sysctl(json_t *l, struct berth_workload *w, struct berth_error *err)
 {
         json_t *o = json_object_get(l, "sysctl"), *v;

@@ -17,3 +17,8 @@ struct berth_error;
  * ones and kernel.domainname unless that namespace is joined); anything else would
  * change the host, and is refused naming the key. */
 int oci_decode_sysctl(json_t *l, struct berth_workload *w, struct berth_error *err);
+
+/* linux.cgroupsPath into w->cgroups_path: relative to berthd's cgroup parent (a leading
+ * '/' is the parent), berth_wl_cgroups_path_valid(); the systemd driver's
+ * "slice:prefix:name" is refused. */
+int oci_decode_cgroups_path(json_t *l, struct berth_workload *w, struct berth_error *err);

@@ -943,7 +943,7 @@ static int decode_linux(json_t *config, struct berth_workload *w, struct berth_e
                 { "readonlyPaths" },
                 { "timeOffsets", "no time namespace" },
                 { "devices", "berth makes the standard devices in /dev" },
-                { "cgroupsPath", "berth places the container's cgroups" },
+                { "cgroupsPath" },
                 { "sysctl" },
                 { "mountLabel", "no SELinux" },
                 { "intelRdt", "" },
@@ -983,6 +983,8 @@ static int decode_linux(json_t *config, struct berth_workload *w, struct berth_e
                 r = decode_paths(l, "readonlyPaths", &w->readonly_paths, err);
         if (r >= 0)
                 r = oci_decode_sysctl(l, w, err);
+        if (r >= 0)
+                r = oci_decode_cgroups_path(l, w, err);
         return r;
 }
 
