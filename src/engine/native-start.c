@@ -623,8 +623,9 @@ static bool zygote_fits(const struct berth_workload *w)
 {
         const struct berth_cgroup confined = { .devices_confined = true };
 
-        return !w->systemd && w->namespaces == 0 && !w->cgroup_mount &&
-               (berth_native_caps(w, &confined) & ~BERTH_CAPS_ZYGOTE) == 0;
+        /* A zygote's groups have no cpuset group. */
+        return !w->systemd && w->namespaces == 0 && !w->cgroup_mount && !w->limits.cpus[0] &&
+               !w->limits.mems[0] && (berth_native_caps(w, &confined) & ~BERTH_CAPS_ZYGOTE) == 0;
 }
 
 /* The launch's before_go hook: eth0 is there before the payload runs. */
@@ -709,7 +710,7 @@ int native_start(struct berth_engine *e, struct berth_container *c, struct berth
                 }
                 (void)berth_cgroup_oom_kills(N(c)->cg, &N(c)->oom_base);
         } else if (c->w.limits.memory || c->w.limits.pids || c->w.limits.cpu_weight ||
-                   c->w.limits.cpu_quota_us) {
+                   c->w.limits.cpu_quota_us || c->w.limits.cpus[0] || c->w.limits.mems[0]) {
                 if (zygote)
                         berth_zygotes_discard(nat->zygotes, &z);
                 free(exec_path);
