@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <libmount.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -299,7 +300,7 @@ static int ensure_parent(const struct berth_cgroup_system *cs, const char *hier,
         if (hier == cs->v2 && cs->layout == BERTH_CGROUP_UNIFIED) {
                 /* Delegate the controllers berth sets limits with. Errors are not fatal:
                  * a controller that cannot be enabled just has no limit. */
-                static const char *const enable[] = { "+memory", "+pids", "+cpu" };
+                static const char *const enable[] = { "+memory", "+pids", "+cpu", "+cpuset" };
                 for (size_t i = 0; i < ELEMENTSOF(enable); i++) {
                         (void)berth_cgroup_write(hier, "cgroup.subtree_control", enable[i]);
                         (void)berth_cgroup_write(p, "cgroup.subtree_control", enable[i]);
@@ -325,6 +326,42 @@ static int add_path(struct berth_cgroup *cg, const char *path)
                 return -E2BIG;
         cg->paths[cg->n_paths] = strdup(path);
         return cg->paths[cg->n_paths++] ? 0 : -ENOMEM;
+}
+
+static bool wants_cpuset(const struct berth_limits *l)
+{
+        return l && (l->cpus[0] || l->mems[0]);
+}
+
+/* The cpus and memory nodes asked for, in place of the parent's (v1: cpuset_inherit()
+ * copied them; v2: empty means the parent's). */
+static int set_cpuset(struct berth_cgroup *cg, const struct berth_limits *l,
+                      struct berth_error *err)
+{
+        static const struct {
+                const char *file, *field;
+                size_t off;
+        } f[] = {
+                { "cpuset.cpus", "limits.cpus", offsetof(struct berth_limits, cpus) },
+                { "cpuset.mems", "limits.mems", offsetof(struct berth_limits, mems) },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(f); i++) {
+                const char *v = (const char *)l + f[i].off;
+                int r;
+
+                if (!v[0])
+                        continue;
+                if (!cg->cpuset)
+                        return berth_error_set(err, EOPNOTSUPP,
+                                               "%s: this host has no cpuset cgroup controller",
+                                               f[i].field);
+                r = berth_cgroup_write(cg->cpuset, f[i].file, v);
+                if (r < 0)
+                        return berth_error_set_errno(err, -r, "%s: set %s to '%s' in '%s'",
+                                                     f[i].field, f[i].file, v, cg->cpuset);
+        }
+        return 0;
 }
 
 static int set_limits(struct berth_cgroup *cg, const struct berth_limits *l,
@@ -360,6 +397,9 @@ static int set_limits(struct berth_cgroup *cg, const struct berth_limits *l,
                 if (r < 0)
                         return berth_error_set_errno(err, -r, "set pids limit in '%s'", cg->pids);
         }
+        r = set_cpuset(cg, l, err);
+        if (r < 0)
+                return r;
         if (l->cpu_weight || l->cpu_quota_us) {
                 bool v2 = cg->cpu_v2;
 
@@ -502,8 +542,9 @@ static int cgroup_build(const struct berth_cgroup_system *cs, const char *name, 
                  * join per start. blkio, cpuset and name=systemd carry no berth
                  * setting (systemd in a container uses its own cgroup2 mount), except
                  * for containers that may mount cgroup v1 themselves (every_v1). */
-                if (!cs->v1[c] || (!every_v1 && (v2_does_it || c == BERTH_CG_BLKIO ||
-                                                 c == BERTH_CG_CPUSET || c == BERTH_CG_SYSTEMD)))
+                if (!cs->v1[c] ||
+                    (!every_v1 && (v2_does_it || c == BERTH_CG_BLKIO || c == BERTH_CG_SYSTEMD ||
+                                   (c == BERTH_CG_CPUSET && !wants_cpuset(limits)))))
                         continue;
                 if (asprintf(&p, "%s/%s/%s", cs->v1[c], cs->parent, name) < 0)
                         r = -ENOMEM;
@@ -529,6 +570,8 @@ static int cgroup_build(const struct berth_cgroup_system *cs, const char *name, 
                         cg->freezer = strdup(p);
                 if (r >= 0 && c == BERTH_CG_CPU)
                         cg->cpu = strdup(p);
+                if (r >= 0 && c == BERTH_CG_CPUSET)
+                        cg->cpuset = strdup(p);
                 if (r >= 0 && c == BERTH_CG_DEVICES)
                         cg->devices_confined = true;
         }
@@ -547,6 +590,8 @@ static int cgroup_build(const struct berth_cgroup_system *cs, const char *name, 
                         cg->cpu = strdup(cg->v2);
                         cg->cpu_v2 = true;
                 }
+                if (use_v2(cs, BERTH_CG_CPUSET) && !cg->cpuset)
+                        cg->cpuset = strdup(cg->v2);
         }
         if (r >= 0 && create)
                 r = set_limits(cg, limits, err);
@@ -672,6 +717,7 @@ struct berth_cgroup *berth_cgroup_free(struct berth_cgroup *cg)
         free(cg->pids);
         free(cg->freezer);
         free(cg->cpu);
+        free(cg->cpuset);
         free(cg);
         return NULL;
 }
@@ -865,7 +911,7 @@ int berth_cgroup_rename(struct berth_cgroup *cg, const char *name, struct berth_
         }
         if (renamed(&cg->v2, name) < 0 || renamed(&cg->memory, name) < 0 ||
             renamed(&cg->pids, name) < 0 || renamed(&cg->freezer, name) < 0 ||
-            renamed(&cg->cpu, name) < 0)
+            renamed(&cg->cpu, name) < 0 || renamed(&cg->cpuset, name) < 0)
                 return -ENOMEM;
         return 0;
 }

@@ -55,6 +55,10 @@ struct berth_limits {
         uint32_t cpu_weight;    /* 1..10000 (v2 scale), 0 = none */
         uint32_t cpu_quota_us;  /* per cpu_period_us, 0 = none */
         uint32_t cpu_period_us; /* default 100000 */
+        /* cpuset: the kernel's list syntax ("0-1,3"), checked by the door that took it;
+         * "" = the parent's. */
+        char cpus[128];
+        char mems[64];
 };
 
 /* A container's groups: the v2 one and one per v1 hierarchy. */
@@ -64,6 +68,7 @@ struct berth_cgroup {
         size_t n_paths;
         char *v2;                            /* its v2 directory, or NULL */
         char *memory, *pids, *freezer, *cpu; /* where those controllers are (v1 or v2) */
+        char *cpuset;                        /* only where limits asked for cpus or mems */
         bool memory_v2, freezer_v2, cpu_v2;
         bool devices_confined; /* a v1 devices group, or the device program on its v2 group */
         unsigned depth;        /* groups between the parent and it (a name with slashes),

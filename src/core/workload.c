@@ -476,7 +476,9 @@ static json_t *workload_json_base(const struct berth_workload *w)
 
         return json_pack(
                 "{s:o, s:o, s:s?, s:s?, s:b, s:I, s:I, s:o, s:s?, s:s?, s:s?, s:o, s:I, s:b, "
-                "s:{s:I, s:I, s:I, s:I, s:I}, s:b, s:I, s:b, s:{s:I, s:I, s:I, s:I}, s:b, s:b, "
+                "s:{s:I, s:I, s:I, s:I, s:I, s:s, s:s}, s:b, s:I, s:b, s:{s:I, s:I, s:I, s:I}, "
+                "s:b, "
+                "s:b, "
                 "s:i, s:o, s:i, s:b, s:i, s:i, s:I, "
                 "s:s, s:I, s:I, s:o}",
                 "args", berth_strv_to_json(w->args), "env", berth_strv_to_json(w->env), "cwd",
@@ -486,17 +488,18 @@ static json_t *workload_json_base(const struct berth_workload *w)
                 mounts_to_json(w), "namespaces", (json_int_t)w->namespaces, "systemd", w->systemd,
                 "limits", "memory", (json_int_t)l->memory, "pids", (json_int_t)l->pids,
                 "cpu_weight", (json_int_t)l->cpu_weight, "cpu_quota_us",
-                (json_int_t)l->cpu_quota_us, "cpu_period_us", (json_int_t)l->cpu_period_us,
-                "caps_set", w->caps_set, "caps", (json_int_t)w->caps, "cap_sets", w->cap_sets,
-                "cap_sets_v", "effective", (json_int_t)w->cap_effective, "permitted",
-                (json_int_t)w->cap_permitted, "inheritable", (json_int_t)w->cap_inheritable,
-                "ambient", (json_int_t)w->cap_ambient, "no_new_privs_set", w->no_new_privs_set,
-                "no_new_privs", w->no_new_privs, "seccomp", (int)w->seccomp, "rlimits",
-                rlimits_to_json(w), "umask", w->umask, "oom_score_adj_set", w->oom_score_adj_set,
-                "oom_score_adj", w->oom_score_adj, "stop_signal", w->stop_signal, "stop_timeout_ms",
-                (json_int_t)w->stop_timeout_ms, "restart", berth_restart_to_string(w->restart),
-                "restart_max", (json_int_t)w->restart_max, "log_max", (json_int_t)w->log_max,
-                "labels", berth_strv_to_json(w->labels));
+                (json_int_t)l->cpu_quota_us, "cpu_period_us", (json_int_t)l->cpu_period_us, "cpus",
+                l->cpus, "mems", l->mems, "caps_set", w->caps_set, "caps", (json_int_t)w->caps,
+                "cap_sets", w->cap_sets, "cap_sets_v", "effective", (json_int_t)w->cap_effective,
+                "permitted", (json_int_t)w->cap_permitted, "inheritable",
+                (json_int_t)w->cap_inheritable, "ambient", (json_int_t)w->cap_ambient,
+                "no_new_privs_set", w->no_new_privs_set, "no_new_privs", w->no_new_privs, "seccomp",
+                (int)w->seccomp, "rlimits", rlimits_to_json(w), "umask", w->umask,
+                "oom_score_adj_set", w->oom_score_adj_set, "oom_score_adj", w->oom_score_adj,
+                "stop_signal", w->stop_signal, "stop_timeout_ms", (json_int_t)w->stop_timeout_ms,
+                "restart", berth_restart_to_string(w->restart), "restart_max",
+                (json_int_t)w->restart_max, "log_max", (json_int_t)w->log_max, "labels",
+                berth_strv_to_json(w->labels));
 }
 
 static char *jstrdup(json_t *j, const char *key, int *r)
@@ -515,6 +518,17 @@ static uint64_t juint(json_t *j, const char *key)
 
         return json_is_integer(v) && json_integer_value(v) >= 0 ? (uint64_t)json_integer_value(v)
                                                                 : 0;
+}
+
+/* A string of the record's limits into buf; one that does not fit is none (a cut list
+ * would name other cpus). */
+static void limits_str(json_t *j, const char *key, char *buf, size_t size)
+{
+        const char *v = json_string_value(json_object_get(j, key));
+
+        buf[0] = 0;
+        if (v && strlen(v) < size)
+                memcpy(buf, v, strlen(v) + 1);
 }
 
 static char **jstrv(json_t *j, const char *key, int *r)
@@ -659,6 +673,8 @@ int berth_workload_from_json(json_t *j, struct berth_workload *w, struct berth_e
                 .cpu_quota_us = (uint32_t)juint(lim, "cpu_quota_us"),
                 .cpu_period_us = (uint32_t)juint(lim, "cpu_period_us"),
         };
+        limits_str(lim, "cpus", w->limits.cpus, sizeof(w->limits.cpus));
+        limits_str(lim, "mems", w->limits.mems, sizeof(w->limits.mems));
         w->caps_set = json_is_true(json_object_get(j, "caps_set"));
         w->caps = juint(j, "caps");
         w->cap_sets = json_is_true(json_object_get(j, "cap_sets"));

@@ -516,6 +516,10 @@ static int resources_json(const struct berth_workload *w, json_t *hc)
                 uint64_t shares = MAX((uint64_t)l->cpu_weight * 1024 / 100, (uint64_t)2);
                 r |= json_object_set_new(hc, "CpuShares", json_integer((json_int_t)shares));
         }
+        if (l->cpus[0])
+                r |= json_object_set_new(hc, "CpusetCpus", json_string(l->cpus));
+        if (l->mems[0])
+                r |= json_object_set_new(hc, "CpusetMems", json_string(l->mems));
         return r < 0 ? -ENOMEM : 0;
 }
 

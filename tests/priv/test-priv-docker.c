@@ -1392,9 +1392,12 @@ START_TEST(test_create_body)
         c.w.health = &health;
         c.w.caps_set = true;
         c.w.caps = ((UINT64_C(1) << CAP_CHOWN) | (UINT64_C(1) << CAP_SYS_ADMIN));
-        c.w.limits = (struct berth_limits){
-                .memory = 64 << 20, .pids = 100, .cpu_quota_us = 50000, .cpu_period_us = 100000
-        };
+        c.w.limits = (struct berth_limits){ .memory = 64 << 20,
+                                            .pids = 100,
+                                            .cpu_quota_us = 50000,
+                                            .cpu_period_us = 100000,
+                                            .cpus = "0",
+                                            .mems = "0" };
         c.w.restart = BERTH_RESTART_ON_FAILURE;
         c.w.restart_max = 2;
         c.w.stop_timeout_ms = 2500;
@@ -1435,6 +1438,8 @@ START_TEST(test_create_body)
         ck_assert_int_eq(json_integer_value(json_object_get(hc, "Memory")), 64 << 20);
         ck_assert_int_eq(json_integer_value(json_object_get(hc, "PidsLimit")), 100);
         ck_assert_int_eq(json_integer_value(json_object_get(hc, "NanoCpus")), 500000000);
+        ck_assert_str_eq(jstr(hc, "CpusetCpus", NULL), "0");
+        ck_assert_str_eq(jstr(hc, "CpusetMems", NULL), "0");
         ck_assert_ptr_nonnull(strstr(text, "\"Ulimits\":[{\"Hard\":-1,\"Name\":\"nofile\","
                                            "\"Soft\":1024}]"));
         /* Capabilities against Docker's default set. */

@@ -708,6 +708,8 @@ START_TEST(test_workload_json)
         wl.uid = 1000;
         wl.gid = 100;
         wl.limits.memory = 1 << 20;
+        strcpy(wl.limits.cpus, "0-1,3");
+        strcpy(wl.limits.mems, "0");
         wl.restart = BERTH_RESTART_ON_FAILURE;
         wl.restart_max = 3;
         wl.image = strdup("registry.local/app:1");
@@ -726,6 +728,8 @@ START_TEST(test_workload_json)
         ck_assert_uint_eq(back.uid, 1000);
         ck_assert_uint_eq(back.gid, 100);
         ck_assert_uint_eq(back.limits.memory, 1 << 20);
+        ck_assert_str_eq(back.limits.cpus, "0-1,3");
+        ck_assert_str_eq(back.limits.mems, "0");
         ck_assert_int_eq(back.restart, BERTH_RESTART_ON_FAILURE);
         ck_assert_uint_eq(back.restart_max, 3);
         ck_assert_int_eq(back.umask, -1);

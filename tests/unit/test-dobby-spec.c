@@ -576,19 +576,40 @@ START_TEST(test_cpu)
         ck_assert_uint_eq(d.w.limits.cpu_weight, 1 + 510 * 9999 / 262142);
         with("cpu", "{\"shares\": 100, \"cores\": \"0-1\"}", &e);
         ck_assert_uint_eq(e.w.limits.cpu_weight, 1 + 1022 * 9999 / 262142);
+        ck_assert_str_eq(e.w.limits.cpus, "0,1");
         /* Trimmed to the host's 2 cpus, as Dobby trims: all of them. */
         with("cpu", "{\"cores\": \"0,1-1,2-7\"}", &f);
+        ck_assert_str_eq(f.w.limits.cpus, "0,1");
+        dobby_spec_done(&f);
+        with("cpu", "{\"cores\": \"1\"}", &f);
+        ck_assert_str_eq(f.w.limits.cpus, "1");
+        dobby_spec_done(&f);
+        with("cpu", "{\"cores\": \"1,7\"}", &f);
+        ck_assert_str_eq(f.w.limits.cpus, "1");
+        dobby_spec_done(&f);
+        /* Nothing left: Dobby sets no cpus. */
+        with("cpu", "{\"cores\": \"7\"}", &f);
+        ck_assert_str_eq(f.w.limits.cpus, "");
+        ck_assert_str_eq(d.w.limits.cpus, "");
         refused("cpu", "{\"shares\": 0}", -EINVAL, "cpu.shares must be an integer from 1 to 100");
         refused("cpu", "{\"shares\": 101}", -EINVAL, "cpu.shares");
-        refused("cpu", "{\"cores\": \"1\"}", -EOPNOTSUPP, "cpu.cores '1': not supported yet");
         refused("cpu", "{\"cores\": \"0-8\"}", -EINVAL, "cpu.cores '0-8' must list");
         refused("cpu", "{\"cores\": \"1-0\"}", -EINVAL, "cpu.cores");
         refused("cpu", "{\"cores\": \"0,\"}", -EINVAL, "cpu.cores");
         refused("cpu", "{\"cores\": \" 0\"}", -EINVAL, "cpu.cores");
+        refused("cpu", "{\"cores\": \"\"}", -EINVAL, "cpu.cores");
         refused("cpu", "{\"quota\": 1}", -EINVAL, "cpu.quota: unknown field");
+        /* A host of 16: cores below 8 only, as Dobby's bitset. */
         s = seed();
         set_at(s, "cpu", J("{\"cores\": \"0-7\"}"));
-        refused_spec(s, -EOPNOTSUPP, "of the node's 16 cpus", &host16);
+        {
+                _cleanup_(dobby_spec_done) struct dobby_spec g = {};
+                struct berth_error err = {};
+
+                ck_assert_int_eq(dobby_spec_translate(s, NULL, &host16, &g, &err), 0);
+                ck_assert_str_eq(g.w.limits.cpus, "0,1,2,3,4,5,6,7");
+        }
+        json_decref(s);
 }
 END_TEST
 

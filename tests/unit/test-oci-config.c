@@ -22,6 +22,7 @@
 #include "error.h"
 #include "macro.h"
 #include "oci-config.h"
+#include "oci-util.h"
 #include "strv.h"
 
 static char top[256], bundle[300], rootfs[320];
@@ -633,6 +634,46 @@ END_TEST
 
 /* Other maps become the workload's (the native engine checks them when it makes the
  * container). */
+START_TEST(test_cpuset)
+{
+        json_auto_t *c = fixture("crun-spec.json");
+        struct berth_error err = {};
+        struct berth_workload w;
+        unsigned bad = 0;
+
+        set_at(c, "linux.resources.cpu.cpus", J("\"0-1,3\""));
+        set_at(c, "linux.resources.cpu.mems", J("\"0\""));
+        translate_ok(c, NULL, &w, NULL);
+        ck_assert_str_eq(w.limits.cpus, "0-1,3");
+        ck_assert_str_eq(w.limits.mems, "0");
+        berth_workload_done(&w);
+        /* "" asks for nothing. */
+        set_at(c, "linux.resources.cpu.cpus", J("\"\""));
+        translate_ok(c, NULL, &w, NULL);
+        ck_assert_str_eq(w.limits.cpus, "");
+        berth_workload_done(&w);
+
+        /* The host's cpus: 2 of them here. */
+        ck_assert_int_eq(oci_cpu_list_check("0-1", 2, &bad), 0);
+        ck_assert_int_eq(oci_cpu_list_check("0,7", 2, &bad), -ERANGE);
+        ck_assert_uint_eq(bad, 7);
+        ck_assert_int_eq(oci_cpu_list_check("1-5", 2, &bad), -ERANGE);
+        ck_assert_uint_eq(bad, 2);
+        ck_assert_int_eq(oci_cpu_list_check("1-", 2, &bad), -EINVAL);
+        ck_assert_int_eq(oci_cpu_list_check("", 2, &bad), -EINVAL);
+        ck_assert_int_eq(oci_cpuset_check_host("0", "0", "linux.resources.cpu", 2, 1, &err), 0);
+        ck_assert_int_eq(oci_cpuset_check_host("7", "", "linux.resources.cpu", 2, 1, &err),
+                         -EINVAL);
+        ck_assert_msg(strstr(err.msg, "linux.resources.cpu.cpus '7': this node has no cpu 7"), "%s",
+                      err.msg);
+        ck_assert_int_eq(oci_cpuset_check_host("", "1", "linux.resources.cpu", 2, 1, &err),
+                         -EINVAL);
+        ck_assert_msg(strstr(err.msg, "linux.resources.cpu.mems '1': this node has no memory "
+                                      "node 1"),
+                      "%s", err.msg);
+}
+END_TEST
+
 START_TEST(test_user_maps)
 {
         struct berth_workload w;
@@ -774,9 +815,20 @@ START_TEST(test_refuse_linux)
                -EOPNOTSUPP, "linux.resources.devices[1]: allow device rules");
         refuse("linux.resources.devices[0]", "{\"allow\":true,\"access\":\"rwm\"}", -EOPNOTSUPP,
                "linux.resources.devices[0]");
-        refuse("linux.resources.cpu.cpus", "\"0-1\"", -EOPNOTSUPP,
-               "linux.resources.cpu.cpus: not supported yet");
-        refuse("linux.resources.cpu.mems", "\"0\"", -EOPNOTSUPP, "linux.resources.cpu.mems");
+        refuse("linux.resources.cpu.cpus", "\"0-\"", -EINVAL,
+               "linux.resources.cpu.cpus '0-' must be numbers and ranges");
+        refuse("linux.resources.cpu.cpus", "\"1-0\"", -EINVAL, "linux.resources.cpu.cpus '1-0'");
+        refuse("linux.resources.cpu.cpus", "\"0,,1\"", -EINVAL, "linux.resources.cpu.cpus");
+        refuse("linux.resources.cpu.cpus", "\" 0\"", -EINVAL, "linux.resources.cpu.cpus");
+        refuse("linux.resources.cpu.cpus", "\"0x1\"", -EINVAL, "linux.resources.cpu.cpus");
+        refuse("linux.resources.cpu.cpus", "\"4096\"", -EINVAL,
+               "linux.resources.cpu.cpus '4096': 4096 is not below 4096");
+        refuse("linux.resources.cpu.cpus", "1", -EINVAL,
+               "linux.resources.cpu.cpus must be a string");
+        refuse("linux.resources.cpu.mems", "\"0;1\"", -EINVAL, "linux.resources.cpu.mems");
+        refuse("linux.resources.cpu.mems",
+               "\"0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25\"", -EINVAL,
+               "linux.resources.cpu.mems must be at most 63 characters");
         refuse("linux.resources.cpu.shares", "262145", -EINVAL, "linux.resources.cpu.shares");
         refuse("linux.resources.memory", "{\"limit\":1048576,\"swap\":2097152}", -EOPNOTSUPP,
                "linux.resources.memory.swap");
@@ -857,6 +909,7 @@ static Suite *oci_suite(void)
 
         tcase_add_checked_fixture(tc, bundle_setup, bundle_teardown);
         tcase_add_test(tc, test_crun_spec);
+        tcase_add_test(tc, test_cpuset);
         tcase_add_test(tc, test_umoci);
         tcase_add_test(tc, test_overrides);
         tcase_add_test(tc, test_fields);

@@ -454,9 +454,21 @@ static int parse_cores(const char *s, unsigned *ret)
         return 0;
 }
 
+/* The cpus of mask as a list ("0,1,3", as Dobby writes it). */
+static void cores_list(unsigned mask, char *buf, size_t size)
+{
+        size_t n = 0;
+
+        buf[0] = 0;
+        for (unsigned i = 0; i < CORES_MAX; i++)
+                if (mask & (1u << i))
+                        n += (size_t)snprintf(buf + n, size - n, "%s%u", n ? "," : "", i);
+}
+
 /* shares: a percentage of 1024, as Dobby's cpu.shares, then crun's conversion of v1
- * shares to a v2 weight (as oci-config.c). cores: honoured only where it confines
- * nothing: once trimmed to the host's cpus (as Dobby trims it), none or all of them. */
+ * shares to a v2 weight (as oci-config.c). cores: trimmed to the host's cpus, as Dobby
+ * trims it; what is left confines the container (nothing left: Dobby sets no cpus, and
+ * the container may run on all of them). */
 static int decode_cpu(json_t *spec, const struct dobby_host *host, struct berth_workload *w,
                       struct berth_error *err)
 {
@@ -487,13 +499,8 @@ static int decode_cpu(json_t *spec, const struct dobby_host *host, struct berth_
                                        "them (\"0-1,3\")",
                                        cores);
         all = host->ncpus >= CORES_MAX ? 0xffu : (1u << host->ncpus) - 1;
-        mask &= all;
-        if (host->ncpus <= CORES_MAX && (mask == 0 || mask == all))
-                return 0;
-        return berth_error_set(err, EOPNOTSUPP,
-                               "cpu.cores '%.64s': not supported yet: berth does not confine a "
-                               "container to some of the node's %u cpus",
-                               cores, host->ncpus);
+        cores_list(mask & all, w->limits.cpus, sizeof(w->limits.cpus));
+        return 0;
 }
 
 /* Dobby's template set in every set; a spec's extra ones in the bounding set alone, and

@@ -45,7 +45,7 @@ struct dobby_spec {
 
 /* What the translation needs to know of the node. */
 struct dobby_host {
-        unsigned ncpus; /* online cpus: cpu.cores is honoured only when it covers them */
+        unsigned ncpus; /* online cpus: cpu.cores is trimmed to them, as Dobby trims it */
         bool cgroup2;   /* a cgroup v2 tree to show read-only at /sys/fs/cgroup */
 };
 

@@ -784,8 +784,8 @@ static int decode_cpu(json_t *res, struct berth_limits *lim, struct berth_error 
                 { "burst", "" },
                 { "realtimeRuntime", "" },
                 { "realtimePeriod", "" },
-                { "cpus", "" },
-                { "mems", "" },
+                { "cpus" },
+                { "mems" },
                 { "idle", "" },
                 {},
         };
@@ -812,7 +812,10 @@ static int decode_cpu(json_t *res, struct berth_limits *lim, struct berth_error 
         if (period > 0 && period < 1000)
                 return berth_error_set(err, EINVAL, "%s.period must be from 1000 to 1000000", p);
         lim->cpu_period_us = (uint32_t)period;
-        return 0;
+        r = oci_get_cpu_list(c, p, "cpus", lim->cpus, sizeof(lim->cpus), err);
+        if (r >= 0)
+                r = oci_get_cpu_list(c, p, "mems", lim->mems, sizeof(lim->mems), err);
+        return r;
 }
 
 static int decode_pids(json_t *res, struct berth_limits *lim, struct berth_error *err)

@@ -172,3 +172,93 @@ uint32_t oci_cpu_shares_to_weight(int64_t shares)
 {
         return (uint32_t)(1 + ((MAX(shares, 2) - 2) * 9999) / 262142);
 }
+
+#define CPU_LIST_NUMBER_MAX 4096
+
+/* A number of at most 5 digits at *p: its value / -EINVAL. */
+static long list_number(const char **p)
+{
+        long v = 0;
+        int n = 0;
+
+        while (**p >= '0' && **p <= '9') {
+                if (++n > 5)
+                        return -EINVAL;
+                v = v * 10 + (**p - '0');
+                (*p)++;
+        }
+        return n == 0 ? -EINVAL : v;
+}
+
+int oci_cpu_list_check(const char *s, unsigned limit, unsigned *ret_bad)
+{
+        bool over = false;
+
+        for (const char *p = s;;) {
+                long a = list_number(&p), b = a;
+
+                if (a >= 0 && *p == '-') {
+                        p++;
+                        b = list_number(&p);
+                }
+                if (a < 0 || b < 0 || a > b)
+                        return -EINVAL;
+                if ((unsigned long)b >= limit && !over) {
+                        over = true;
+                        *ret_bad = (unsigned)MAX((unsigned long)a, (unsigned long)limit);
+                }
+                if (*p == 0)
+                        break;
+                if (*p != ',')
+                        return -EINVAL;
+                p++;
+        }
+        return over ? -ERANGE : 0;
+}
+
+int oci_get_cpu_list(json_t *o, const char *prefix, const char *key, char *buf, size_t size,
+                     struct berth_error *err)
+{
+        char p[JDEC_PATH_MAX];
+        const char *v;
+        unsigned bad;
+        int r;
+
+        buf[0] = 0;
+        r = oci_get_str(o, prefix, key, false, &v, err);
+        if (r < 0 || !v || !v[0])
+                return r;
+        jdec_join(p, prefix, key);
+        if (strlen(v) >= size)
+                return berth_error_set(err, EINVAL, "%s must be at most %zu characters", p,
+                                       size - 1);
+        r = oci_cpu_list_check(v, CPU_LIST_NUMBER_MAX, &bad);
+        if (r == -EINVAL)
+                return berth_error_set(err, EINVAL,
+                                       "%s '%.64s' must be numbers and ranges of them joined by "
+                                       "',' (\"0-1,3\")",
+                                       p, v);
+        if (r < 0)
+                return berth_error_set(err, EINVAL, "%s '%.64s': %u is not below %u", p, v, bad,
+                                       CPU_LIST_NUMBER_MAX);
+        memcpy(buf, v, strlen(v) + 1);
+        return 0;
+}
+
+int oci_cpuset_check_host(const char *cpus, const char *mems, const char *prefix, unsigned ncpus,
+                          unsigned nmems, struct berth_error *err)
+{
+        unsigned bad = 0;
+
+        if (cpus[0] && oci_cpu_list_check(cpus, ncpus, &bad) < 0)
+                return berth_error_set(err, EINVAL,
+                                       "%s.cpus '%.64s': this node has no cpu %u (it has %u: 0 "
+                                       "to %u)",
+                                       prefix, cpus, bad, ncpus, ncpus - 1);
+        if (mems[0] && oci_cpu_list_check(mems, nmems, &bad) < 0)
+                return berth_error_set(err, EINVAL,
+                                       "%s.mems '%.64s': this node has no memory node %u (it "
+                                       "has %u: 0 to %u)",
+                                       prefix, mems, bad, nmems, nmems - 1);
+        return 0;
+}

@@ -47,3 +47,17 @@ int oci_env_set(char ***env, const char *entry);
 
 /* crun's conversion of cgroup v1 cpu shares (2..262144) to a v2 weight (1..10000). */
 uint32_t oci_cpu_shares_to_weight(int64_t shares);
+
+/* A list of cpus or memory nodes in the kernel's syntax ("0-1,3"): numbers and ranges
+ * a-b (a <= b) joined by ','. 0 when valid and every number is below limit; -ERANGE
+ * with *ret_bad the first that is not; -EINVAL when it is not such a list. */
+int oci_cpu_list_check(const char *s, unsigned limit, unsigned *ret_bad);
+/* The string at prefix.key, a list as above (numbers below 4096), into buf (size, with
+ * its NUL). Absent, null or "": buf is "". -EINVAL naming the field. */
+int oci_get_cpu_list(json_t *o, const char *prefix, const char *key, char *buf, size_t size,
+                     struct berth_error *err);
+/* The cpus (limit ncpus) and memory nodes (limit nmems) of l, set by the fields
+ * prefix.cpus and prefix.mems: -EINVAL naming the field and the first cpu or node the
+ * host lacks. */
+int oci_cpuset_check_host(const char *cpus, const char *mems, const char *prefix, unsigned ncpus,
+                          unsigned nmems, struct berth_error *err);

@@ -29,6 +29,7 @@
 #include "macro.h"
 #include "oci-config.h"
 #include "oci-nat.h"
+#include "oci-util.h"
 #include "ocicontainer.h"
 #include "store.h"
 #include "strv.h"
@@ -1061,6 +1062,20 @@ struct start_req {
         struct oci_overrides o;
 };
 
+/* The host's memory nodes: one past the highest online one (1 without NUMA). */
+static unsigned host_mem_nodes(void)
+{
+        char buf[256];
+        const char *last;
+
+        if (read_one_line("/sys/devices/system/node/online", buf, sizeof(buf)) < 0 || !buf[0])
+                return 1;
+        last = buf + strcspn(buf, "\n");
+        while (last > buf && last[-1] >= '0' && last[-1] <= '9')
+                last--;
+        return (unsigned)strtoul(last, NULL, 10) + 1;
+}
+
 /* The bundle as a workload of the door, without its descriptor. */
 static int prepare(const struct start_req *q, struct berth_workload *w, struct berth_error *why)
 {
@@ -1072,6 +1087,9 @@ static int prepare(const struct start_req *q, struct berth_workload *w, struct b
         if (r < 0)
                 return r;
         r = oci_config_to_workload(q->bundle, config, &q->o, w, &annotations, why);
+        if (r >= 0)
+                r = oci_cpuset_check_host(w->limits.cpus, w->limits.mems, "linux.resources.cpu",
+                                          (unsigned)MAX(get_nprocs(), 1), host_mem_nodes(), why);
         if (r < 0)
                 return r;
         /* Nothing starts it again but a client: Dobby's containers end for good. */
