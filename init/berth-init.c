@@ -495,6 +495,10 @@ static int apply_as_root(const struct restrictions *rs, volatile struct restrict
                 if (setrlimit(l->resource, &rl) < 0)
                         return failed(f, STEP_RLIMIT, i);
         }
+        /* In a user namespace that maps its root elsewhere, berthd did (launch.c). */
+        if (spec.rt_priority > 0 && sched_getscheduler(0) != SCHED_RR &&
+            sched_setscheduler(0, SCHED_RR, &(struct sched_param){ spec.rt_priority }) < 0)
+                return failed(f, STEP_SCHED, 0);
         *ret_cwd = !spec.cwd || chdir(spec.cwd) >= 0;
         return 0;
 }
@@ -591,6 +595,9 @@ int restrict_error(const struct restrict_failure *f, struct berth_error *err)
         case STEP_TERMINAL:
                 return berth_error_set_errno(err, f->error,
                                              "make /dev/console the payload's terminal");
+        case STEP_SCHED:
+                return berth_error_set_errno(
+                        err, f->error, "run the payload SCHED_RR at priority %d", spec.rt_priority);
         case STEP_NONE:
         case STEP_EXEC:
                 break;

@@ -55,6 +55,7 @@ enum restrict_step {
         STEP_SECCOMP,
         STEP_EXEC,
         STEP_TERMINAL, /* terminal: /dev/console as stdin, stdout, stderr and tty */
+        STEP_SCHED,    /* rt_priority: SCHED_RR */
 };
 
 struct restrict_failure {

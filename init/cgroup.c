@@ -364,6 +364,49 @@ static int set_cpuset(struct berth_cgroup *cg, const struct berth_limits *l,
         return 0;
 }
 
+/* rt_runtime_us on the container's v1 cpu group, after the parent's budget. Nothing to
+ * do where the kernel does not budget real-time time by group (no cpu.rt_runtime_us). */
+static int set_rt(struct berth_cgroup *cg, const struct berth_limits *l, struct berth_error *err)
+{
+        _cleanup_free_ char *parent = NULL, *cur = NULL;
+        char v[32];
+        int r;
+
+        if (!l->rt_runtime_us)
+                return 0;
+        if (!cg->cpu || cg->cpu_v2)
+                return 0; /* cgroup2 has no real-time budgets */
+        r = read_str(cg->cpu, "cpu.rt_runtime_us", &cur);
+        if (r == -ENOENT)
+                return 0;
+        cur = mfree(cur);
+        if (cg->depth > 0)
+                return berth_error_set(err, EOPNOTSUPP,
+                                       "limits.rt_runtime_us: not with a cgroups_path");
+        parent = strdup(cg->cpu);
+        if (!parent)
+                return -ENOMEM;
+        *strrchr(parent, '/') = 0;
+        if (read_str(parent, "cpu.rt_runtime_us", &cur) >= 0 &&
+            strtoull(cur, NULL, 10) < BERTH_RT_PARENT_US) {
+                (void)snprintf(v, sizeof(v), "%u", BERTH_RT_PARENT_US);
+                r = berth_cgroup_write(parent, "cpu.rt_runtime_us", v);
+                if (r < 0)
+                        return berth_error_set_errno(err, -r,
+                                                     "give '%s' a real-time budget of %u µs/s "
+                                                     "(the host's is spent)",
+                                                     parent, BERTH_RT_PARENT_US);
+        }
+        (void)snprintf(v, sizeof(v), "%u", l->rt_runtime_us);
+        r = berth_cgroup_write(cg->cpu, "cpu.rt_runtime_us", v);
+        if (r < 0)
+                return berth_error_set_errno(err, -r,
+                                             "set a real-time budget of %u µs/s in '%s' (berth's "
+                                             "%u µs/s are spent)",
+                                             l->rt_runtime_us, cg->cpu, BERTH_RT_PARENT_US);
+        return 0;
+}
+
 static int set_limits(struct berth_cgroup *cg, const struct berth_limits *l,
                       struct berth_error *err)
 {
@@ -398,6 +441,8 @@ static int set_limits(struct berth_cgroup *cg, const struct berth_limits *l,
                         return berth_error_set_errno(err, -r, "set pids limit in '%s'", cg->pids);
         }
         r = set_cpuset(cg, l, err);
+        if (r >= 0)
+                r = set_rt(cg, l, err);
         if (r < 0)
                 return r;
         if (l->cpu_weight || l->cpu_quota_us) {

@@ -59,7 +59,17 @@ struct berth_limits {
          * "" = the parent's. */
         char cpus[128];
         char mems[64];
+        /* Real-time time per second of its v1 cpu group (cpu.rt_runtime_us, where the
+         * kernel schedules real-time tasks by group), so that its processes may run
+         * SCHED_RR/SCHED_FIFO; berth's parent group gets BERTH_RT_PARENT_US. 0 = none. */
+        uint32_t rt_runtime_us;
 };
+
+/* The real-time budget of berth's parent group, in µs per second, which its containers'
+ * rt_runtime_us share. */
+#define BERTH_RT_PARENT_US 500000u
+/* The budget of a container that runs real-time (rt_priority): 50 ms a second. */
+#define BERTH_RT_CONTAINER_US 50000u
 
 /* A container's groups: the v2 one and one per v1 hierarchy. */
 #define BERTH_CGROUP_PATHS_MAX (1 + _BERTH_CG_MAX)

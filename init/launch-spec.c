@@ -292,6 +292,8 @@ static int oci_to_json(const struct berth_launch *l, json_t *j)
                 r |= json_object_set_new(j, "gid_map", idmap_json(l->gid_map, l->n_gid_map));
         if (strv_length(l->sysctls) > 0)
                 r |= json_object_set_new(j, "sysctls", strv_json(l->sysctls));
+        if (l->rt_priority)
+                r |= json_object_set_new(j, "rt_priority", json_integer(l->rt_priority));
         for (size_t i = 0; i < _LAUNCH_JOIN_MAX; i++) {
                 json_t *join = json_object_get(j, "ns_join");
 
@@ -767,6 +769,7 @@ static const struct field {
         { "gid_map", FIELD_OTHER, 0, false },
         { "sysctls", FIELD_OTHER, 0, false },
         { "ns_join", FIELD_OTHER, 0, false },
+        { "rt_priority", FIELD_OTHER, 0, false },
 };
 
 const char *const berth_launch_join_names[_LAUNCH_JOIN_MAX] = {
@@ -840,6 +843,12 @@ static int decode_other(struct berth_launch *l, const char *key, json_t *v, stru
                 return get_strv(v, key, &l->sysctls, err);
         if (streq(key, "ns_join"))
                 return decode_ns_join(l, v, err);
+        if (streq(key, "rt_priority")) {
+                if (get_int(v, key, 1, 99, &n, err) < 0)
+                        return -EINVAL;
+                l->rt_priority = (int)n;
+                return 0;
+        }
         assert(streq(key, "rlimits"));
         return decode_rlimits(l, v, err);
 }

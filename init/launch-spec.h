@@ -179,6 +179,10 @@ struct berth_launch {
          * LAUNCH_NS_USER; a joined net without LAUNCH_NS_NET, a joined uts without a
          * hostname. NULL: a new one (the network: as namespaces says). */
         char *ns_join[_LAUNCH_JOIN_MAX];
+        /* The payload's SCHED_RR priority, 1..99 (JSON "rt_priority"); 0: the normal
+         * policy. Set as root before the user changes, within RLIMIT_RTPRIO in a user
+         * namespace. */
+        int rt_priority;
 };
 
 /* "net", "ipc", "uts" for LAUNCH_JOIN_*. */

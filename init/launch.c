@@ -15,12 +15,14 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "error.h"
 #include "fileio.h"
 #include "launch-join.h"
@@ -452,6 +454,42 @@ static int spawn_joined(const struct berth_launch *spec, struct spawn_call *c)
         return r;
 }
 
+/* The spec's resource limits and real-time priority on berth-init, from berthd: raising
+ * a hard limit takes CAP_SYS_RESOURCE, and a real-time policy CAP_SYS_NICE, in the host's
+ * user namespace, which berth-init has no more once it is the root of a user namespace
+ * that maps it elsewhere. The payload inherits the policy; berth-init sets the limits
+ * again (lowering nothing). */
+static int userns_rlimits(const struct berth_launch *spec, pid_t pid, struct berth_error *err)
+{
+        char digits[16];
+
+        /* A real-time task may only be where there is a real-time budget: in the
+         * container's groups already (berth-init's own join of them is then a no-op). */
+        (void)snprintf(digits, sizeof(digits), "%d", (int)pid);
+        STRV_FOREACH (p, spec->rt_priority > 0 ? spec->cgroups : NULL) {
+                size_t l = strlen(*p);
+                bool procs = l > 13 && streq(*p + l - 13, "/cgroup.procs");
+                _cleanup_free_ char *dir = procs ? strndup(*p, l - 13) : strdup(*p);
+                int r = dir ? berth_cgroup_write(dir, "cgroup.procs", digits) : -ENOMEM;
+
+                if (r < 0)
+                        return berth_error_set_errno(err, -r, "move the container into '%s'", *p);
+        }
+        if (spec->rt_priority > 0 &&
+            sched_setscheduler(pid, SCHED_RR, &(struct sched_param){ spec->rt_priority }) < 0)
+                return berth_error_set_errno(err, errno, "run the container SCHED_RR at %d",
+                                             spec->rt_priority);
+        for (size_t i = 0; i < spec->n_rlimits; i++) {
+                const struct berth_launch_rlimit *l = &spec->rlimits[i];
+                struct rlimit rl = { .rlim_cur = l->soft, .rlim_max = l->hard };
+
+                if (prlimit(pid, (__rlimit_resource_t)l->resource, &rl, NULL) < 0)
+                        return berth_error_set_errno(err, errno, "set %s of the container",
+                                                     berth_rlimit_to_string(l->resource));
+        }
+        return 0;
+}
+
 static void kill_and_reap(int pidfd)
 {
         (void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
@@ -537,6 +575,11 @@ int berth_launch_start(struct berth_launcher *L, const struct berth_launch *spec
                                 berth_error_set_errno(err, -r,
                                                       "write the gid_map of the user namespace");
                 }
+                if (r < 0)
+                        goto kill;
+        }
+        if ((spec->namespaces & LAUNCH_NS_USER) && !userns_root_is_root(spec)) {
+                r = userns_rlimits(spec, pid, err);
                 if (r < 0)
                         goto kill;
         }

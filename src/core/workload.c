@@ -340,7 +340,11 @@ static json_t *kernel_opts_to_json(const struct berth_workload *w)
                 if (w->ns_join[i] &&
                     json_object_set_new(join, join_names[i], json_string(w->ns_join[i])) < 0)
                         goto fail;
-        if (json_object_set_new(j, "ns_join", join) < 0 ||
+        if ((w->rt_priority &&
+             (json_object_set_new(j, "rt_priority", json_integer(w->rt_priority)) < 0 ||
+              json_object_set_new(j, "rt_runtime_us", json_integer(w->limits.rt_runtime_us)) <
+                      0)) ||
+            json_object_set_new(j, "ns_join", join) < 0 ||
             (w->cgroups_path &&
              json_object_set_new(j, "cgroups_path", json_string(w->cgroups_path)) < 0))
                 return json_decref(j), NULL;
@@ -367,6 +371,8 @@ static int kernel_opts_from_json(json_t *o, struct berth_workload *w)
         }
         if (cg && !(w->cgroups_path = strdup(cg)))
                 return -ENOMEM;
+        w->rt_priority = (int)json_integer_value(json_object_get(o, "rt_priority"));
+        w->limits.rt_runtime_us = (uint32_t)json_integer_value(json_object_get(o, "rt_runtime_us"));
         return 0;
 }
 
@@ -375,7 +381,7 @@ static bool has_kernel_opts(const struct berth_workload *w)
         for (size_t i = 0; i < _BERTH_WL_JOIN_MAX; i++)
                 if (w->ns_join[i])
                         return true;
-        return w->sysctls || w->cgroups_path;
+        return w->sysctls || w->cgroups_path || w->rt_priority;
 }
 
 bool berth_wl_cgroups_path_valid(const char *p)

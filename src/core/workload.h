@@ -187,6 +187,10 @@ struct berth_workload {
         /* Where its groups go below berthd's cgroup parent ("apps/web", linux.cgroupsPath;
          * berth_wl_cgroups_path_valid()); NULL: a group named by its id. */
         char *cgroups_path;
+        /* The payload runs SCHED_RR at this priority (1..99; a Dobby spec's
+         * rtPriority.default, with limits.rt_runtime_us and RLIMIT_RTPRIO); 0: the
+         * normal policy. */
+        int rt_priority;
 };
 
 /* A cgroups_path: 1 to 4 components of letters, digits, '_', '-' and '.' (not starting

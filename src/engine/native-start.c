@@ -496,6 +496,7 @@ static int fill_oci(const struct berth_workload *w, struct berth_launch *l)
                 return -ENOMEM;
         if (w->sysctls && !(l->sysctls = strv_copy(w->sysctls)))
                 return -ENOMEM;
+        l->rt_priority = w->rt_priority;
         _Static_assert((int)_BERTH_WL_JOIN_MAX == (int)_LAUNCH_JOIN_MAX &&
                                (int)BERTH_WL_JOIN_NET == (int)LAUNCH_JOIN_NET &&
                                (int)BERTH_WL_JOIN_IPC == (int)LAUNCH_JOIN_IPC &&

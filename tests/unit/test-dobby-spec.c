@@ -615,12 +615,18 @@ END_TEST
 
 START_TEST(test_rt_priority)
 {
-        _cleanup_(dobby_spec_done) struct dobby_spec d = {}, e = {};
+        _cleanup_(dobby_spec_done) struct dobby_spec d = {}, e = {}, f = {}, g = {};
         json_t *s;
 
         with("rtPriority", "0", &d);
         ck_assert_uint_eq(rlimit_of(&d.w, "RLIMIT_RTPRIO"), 0);
-        refused("rtPriority", "4", -EOPNOTSUPP, "rtPriority 4: not supported yet");
+        ck_assert_int_eq(d.w.rt_priority, 0);
+        ck_assert_uint_eq(d.w.limits.rt_runtime_us, 0);
+        /* 1.0: the priority and the limit; the payload runs SCHED_RR, with a budget. */
+        with("rtPriority", "4", &f);
+        ck_assert_uint_eq(rlimit_of(&f.w, "RLIMIT_RTPRIO"), 4);
+        ck_assert_int_eq(f.w.rt_priority, 4);
+        ck_assert_uint_eq(f.w.limits.rt_runtime_us, BERTH_RT_CONTAINER_US);
         refused("rtPriority", "100", -EINVAL, "rtPriority must be an integer from 0 to 99");
         /* 1.1: {default, limit}. */
         s = seed();
@@ -632,7 +638,10 @@ START_TEST(test_rt_priority)
         s = seed();
         set_at(s, "version", json_string("1.1"));
         set_at(s, "rtPriority", J("{\"default\": 4, \"limit\": 6}"));
-        refused_spec(s, -EOPNOTSUPP, "rtPriority.default 4: not supported yet", NULL);
+        translate_ok(s, NULL, &g);
+        json_decref(s);
+        ck_assert_uint_eq(rlimit_of(&g.w, "RLIMIT_RTPRIO"), 6);
+        ck_assert_int_eq(g.w.rt_priority, 4);
         s = seed();
         set_at(s, "version", json_string("1.1"));
         set_at(s, "rtPriority", J("{\"default\": 7, \"limit\": 6}"));

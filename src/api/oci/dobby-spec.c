@@ -366,9 +366,10 @@ static int decode_network(json_t *spec, struct dobby_spec *d, struct berth_error
 }
 
 /* RLIMIT_RTPRIO is the limit (0 without the field, as Dobby's template has it); a
- * default priority above 0 needs a real-time scheduling policy, which berth does not
- * set. */
-static int decode_rt(json_t *spec, bool v11, int64_t *ret_limit, struct berth_error *err)
+ * default priority above 0 runs the payload SCHED_RR at it, as Dobby's rtscheduling
+ * plugin does, in a cpu group with a real-time budget (BERTH_RT_CONTAINER_US). */
+static int decode_rt(json_t *spec, bool v11, struct berth_workload *w, int64_t *ret_limit,
+                     struct berth_error *err)
 {
         static const char *const keys[] = { "default", "limit", NULL };
         int64_t def = 0, limit = 0;
@@ -394,11 +395,10 @@ static int decode_rt(json_t *spec, bool v11, int64_t *ret_limit, struct berth_er
                                                "rtPriority.default %lld is above its limit %lld",
                                                (long long)def, (long long)limit);
         }
-        if (def > 0)
-                return berth_error_set(err, EOPNOTSUPP,
-                                       "%s %lld: not supported yet: berth starts no process with a "
-                                       "real-time scheduling policy (a limit alone is honoured)",
-                                       v11 ? "rtPriority.default" : "rtPriority", (long long)def);
+        if (def > 0) {
+                w->rt_priority = (int)def;
+                w->limits.rt_runtime_us = BERTH_RT_CONTAINER_US;
+        }
         *ret_limit = limit;
         return 0;
 }
@@ -901,7 +901,7 @@ static int translate(json_t *spec, const struct oci_overrides *o, const struct d
         if (r >= 0)
                 r = decode_cpu(spec, host, w, err);
         if (r >= 0)
-                r = decode_rt(spec, v11, &rtprio, err);
+                r = decode_rt(spec, v11, w, &rtprio, err);
         if (r >= 0)
                 r = jdec_bool(spec, "", "restartOnCrash", &restart, err);
         if (r >= 0)
