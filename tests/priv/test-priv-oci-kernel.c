@@ -439,6 +439,76 @@ START_TEST(realtime)
 }
 END_TEST
 
+/* ---- a Dobby spec's loop mounts ---------------------------------------------------------- */
+
+/* startContainerFromDobbySpec of id with one mount (JSON text): its result. */
+static json_t *start_dobby_with_mount(const char *id, const char *mount)
+{
+        return rpc("startContainerFromDobbySpec",
+                   "{\"containerId\":\"%s\",\"dobbySpec\":{\"version\":\"1.0\",\"cwd\":\"/\","
+                   "\"args\":[\"sleep\",\"300\"],\"env\":[],\"user\":{\"uid\":1000,\"gid\":1000},"
+                   "\"memLimit\":41943040,\"network\":\"private\",\"mounts\":[%s]}}",
+                   id, mount);
+}
+
+START_TEST(loop_mounts)
+{
+        const char *extra[] = { "--cgroup-parent", cgparent, NULL };
+        char rootfs[400], mount[1200], image[440];
+        _cleanup_free_ char *out = NULL;
+        char *dir = test_busybox_rootfs("berth-oci-loop", rootfs, sizeof(rootfs));
+        json_auto_t *r = NULL;
+
+        (void)snprintf(image, sizeof(image), "%s/busybox.sqsh", dir);
+        (void)snprintf(mount, sizeof(mount),
+                       "{\"source\":\"%s\",\"destination\":\"/data\",\"type\":\"loop\","
+                       "\"fstype\":\"squashfs\",\"options\":[\"ro\",\"nosuid\"]}",
+                       image);
+        r = start_dobby_with_mount("loop", mount);
+        ck_assert_msg(test_oci_ok(r), "%s", json_string_value(json_object_get(r, "errorReason")));
+        /* The image's files at the destination, on a loop device of its own. */
+        out = exec_out("loop", "ls /data/bin/busybox");
+        ck_assert_str_eq(out, "/data/bin/busybox\n");
+        ck_assert_int_eq(test_count_loops_backed_by(image), 1);
+        /* A restarted berthd keeps it. */
+        test_berthd_kill(&d);
+        test_berthd_spawn(&d, false, extra);
+        free(out);
+        out = exec_out("loop", "ls /data/bin/busybox");
+        ck_assert_str_eq(out, "/data/bin/busybox\n");
+        json_decref(rpc_ok("stopContainer", "{\"containerId\":\"loop\",\"force\":true}"));
+        wait_none();
+        ck_assert_int_eq(test_wait_loops_gone(image), 0);
+        ck_assert_int_eq(test_count_mounts_under(d.state_dir), 0);
+
+        /* What cannot be mounted: named, and nothing is left. */
+        json_decref(r);
+        (void)snprintf(mount, sizeof(mount),
+                       "{\"source\":\"%s\",\"destination\":\"/data\",\"type\":\"loop\","
+                       "\"fstype\":\"ext4\",\"options\":[\"ro\"]}",
+                       image);
+        r = start_dobby_with_mount("loop-ext4", mount);
+        ck_assert_msg(!test_oci_ok(r) &&
+                              strstr(json_string_value(json_object_get(r, "errorReason")) ?: "",
+                                     "mounts[0]: mount the ext4 image"),
+                      "%s", json_string_value(json_object_get(r, "errorReason")));
+        json_decref(r);
+        (void)snprintf(mount, sizeof(mount),
+                       "{\"source\":\"%s\",\"destination\":\"/data\",\"type\":\"loop\","
+                       "\"fstype\":\"squashfs\"}",
+                       dir);
+        r = start_dobby_with_mount("loop-dir", mount);
+        ck_assert_msg(!test_oci_ok(r) &&
+                              strstr(json_string_value(json_object_get(r, "errorReason")) ?: "",
+                                     "mounts[0].source"),
+                      "%s", json_string_value(json_object_get(r, "errorReason")));
+        ck_assert_uint_eq(n_listed(), 0);
+        ck_assert_int_eq(test_wait_loops_gone(image), 0);
+        test_assert_clean(d.state_dir, NULL, cgparent);
+        test_rm_rf(dir);
+}
+END_TEST
+
 static Suite *kernel_suite(void)
 {
         Suite *s = suite_create("oci-kernel");
@@ -447,6 +517,7 @@ static Suite *kernel_suite(void)
         tcase_add_test(test_tcase(s, "joins", setup, teardown, 60), joins);
         tcase_add_test(test_tcase(s, "cgroups", setup, teardown, 60), cgroups_path);
         tcase_add_test(test_tcase(s, "realtime", setup, teardown, 60), realtime);
+        tcase_add_test(test_tcase(s, "loop", setup, teardown, 90), loop_mounts);
         return s;
 }
 

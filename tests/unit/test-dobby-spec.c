@@ -483,8 +483,8 @@ START_TEST(test_mounts)
 #define MNT(src, dst, type, opts)                                                    \
         "[{\"source\": \"" src "\", \"destination\": \"" dst "\", \"type\": \"" type \
         "\", \"options\": " opts "}]"
-        refused("mounts", MNT("/a.img", "/data", "loop", "[]"), -EOPNOTSUPP,
-                "mounts[0].type 'loop': not supported yet");
+        refused("mounts", MNT("/a.img", "/data", "loop", "[]"), -EINVAL,
+                "mounts[0].fstype is required for a loop mount");
         refused("mounts", MNT("srv:/x", "/data", "nfs", "[]"), -EOPNOTSUPP,
                 "mounts[0].type 'nfs': not supported yet");
         refused("mounts", MNT("/a", "/data", "tmpfs", "[\"bind\"]"), -EINVAL,
@@ -505,10 +505,24 @@ START_TEST(test_mounts)
         refused("mounts", MNT("/a", "/proc/x", "bind", "[]"), -EOPNOTSUPP, "below /proc");
         refused("mounts", MNT("/a", "/dev/shm", "bind", "[]"), -EOPNOTSUPP,
                 "berth mounts /dev/shm itself");
+        /* Loop mounts: an image, its file system type and options (never loop set-up
+         * or bind options: berth does those), at a destination as any mount's. */
         refused("mounts",
                 "[{\"source\": \"/a\", \"destination\": \"/d\", \"type\": \"loop\", "
+                "\"fstype\": \"ext 4\"}]",
+                -EINVAL, "mounts[0].fstype 'ext 4' is not a file system type");
+        refused("mounts",
+                "[{\"source\": \"/a\", \"destination\": \"/d\", \"type\": \"loop\", "
+                "\"fstype\": \"ext4\", \"options\": [\"loop=/dev/loop3\"]}]",
+                -EINVAL, "mounts[0].options");
+        refused("mounts",
+                "[{\"source\": \"/a\", \"destination\": \"/proc/x\", \"type\": \"loop\", "
                 "\"fstype\": \"ext4\"}]",
-                -EOPNOTSUPP, "loop");
+                -EOPNOTSUPP, "below /proc");
+        refused("mounts",
+                "[{\"source\": \"a.img\", \"destination\": \"/d\", \"type\": \"loop\", "
+                "\"fstype\": \"ext4\"}]",
+                -EINVAL, "mounts[0].source 'a.img'");
         refused("mounts",
                 "[{\"source\": \"/a\", \"destination\": \"/d\", \"type\": \"bind\", "
                 "\"fstype\": \"ext4\"}]",
@@ -521,6 +535,23 @@ START_TEST(test_mounts)
                 -EINVAL, "mounts[0].flags: unknown field");
         refused("mounts", "{}", -EINVAL, "mounts must be an array");
 #undef MNT
+        {
+                _cleanup_(dobby_spec_done) struct dobby_spec e = {};
+
+                with("mounts",
+                     "[{\"source\": \"/srv/a.img\", \"destination\": \"/data\", \"type\": "
+                     "\"loop\", \"fstype\": \"squashfs\", \"options\": [\"ro\", \"noatime\"]}]",
+                     &e);
+                ck_assert_uint_eq(e.n_loops, 1);
+                ck_assert_str_eq(e.loops[0].field, "mounts[0]");
+                ck_assert_str_eq(e.loops[0].fstype, "squashfs");
+                ck_assert(e.loops[0].read_only);
+                ck_assert_ptr_nonnull(strstr(e.loops[0].options, "noatime"));
+                ck_assert_ptr_nonnull(strstr(e.loops[0].options, "ro"));
+                ck_assert_str_eq(e.w.mounts[0].source, "/srv/a.img");
+                ck_assert_str_eq(e.w.mounts[0].destination, "/data");
+                ck_assert_uint_eq(e.w.mounts[0].flags, BERTH_WL_MOUNT_RO);
+        }
 }
 END_TEST
 

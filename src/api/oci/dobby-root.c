@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dobby-loop.h"
 #include "dobby-root.h"
 #include "dobby-spec.h"
 #include "error.h"
@@ -295,6 +296,7 @@ int dobby_root_remove(const char *roots, const char *path)
 
         if (!dobby_root_is_below(roots, path))
                 return -EINVAL;
+        dobby_loops_release(roots, path + strlen(roots) + 1);
         fd = roots_find(roots, &top);
         if (fd < 0)
                 return fd == -ENOENT ? 0 : fd;
@@ -326,6 +328,7 @@ void dobby_roots_sweep(const char *roots, char *const *keep)
                         (void)rm_at(dirfd(d), de->d_name, &top, 0);
         }
         closedir(d);
+        dobby_loops_sweep(roots);
 }
 
 /* ---- what the host shares ----------------------------------------------------------- */
@@ -618,6 +621,9 @@ static int check_host(const struct dobby_spec *s, bool *dirs, struct berth_error
                 r = check_source(&s->w.mounts[i], s->mount_fields[i], &dirs[i], err);
                 if (r < 0)
                         return r;
+                /* An image, mounted on a directory that the container binds. */
+                if (dobby_loop_is(s, i))
+                        dirs[i] = true;
         }
         return s->w.log_path ? check_console(s->w.log_path, err) : 0;
 }
@@ -683,6 +689,8 @@ int dobby_root_make(const char *roots, const char *name, const char *host, struc
                 r = build(root_fd, sys, n_sys, s, dirs, err);
         if (r >= 0)
                 r = prepend_mounts(s, sys, n_sys);
+        if (r >= 0)
+                r = dobby_loops_mount(roots, entry, s, err);
         if (r < 0 && entry)
                 (void)rm_at(roots_fd, entry, &top, 0);
         system_dirs_done(sys, n_sys);

@@ -16,6 +16,7 @@
 #include "error.h"
 #include "jdec.h"
 #include "macro.h"
+#include "mountopts.h"
 #include "oci-config-mounts.h"
 #include "oci-util.h"
 #include "dobby-spec.h"
@@ -691,6 +692,59 @@ static int check_destination(const char *dest, const char *p, struct berth_error
         return 0;
 }
 
+/* A loop mount: an image file mounted (through a loop device, by dobby_root_make()) and
+ * bound at destination, read-only with "ro" among its options. */
+static int decode_loop(json_t *v, const char *p, struct dobby_spec *d, struct berth_error *err)
+{
+        _cleanup_free_ char *dest = NULL, *src = NULL, *joined = NULL;
+        _cleanup_strv_free_ char **options = NULL;
+        const char *source, *destination, *fstype;
+        struct dobby_loop *l;
+        char q[FIELD_MAX];
+        bool ro = false;
+        int r;
+
+        r = oci_get_str(v, p, "source", false, &source, err);
+        if (r >= 0)
+                r = oci_get_str(v, p, "destination", false, &destination, err);
+        if (r >= 0)
+                r = oci_get_str(v, p, "fstype", false, &fstype, err);
+        if (r >= 0)
+                r = oci_get_strv(v, p, "options", &options, err);
+        if (r < 0)
+                return r;
+        if (!source || !destination || !fstype)
+                return berth_error_set(err, EINVAL, "%s.%s is required for a loop mount", p,
+                                       !source        ? "source"
+                                       : !destination ? "destination"
+                                                      : "fstype");
+        if (!fstype_is_valid(fstype))
+                return berth_error_set(err, EINVAL, "%s.fstype '%.64s' is not a file system type",
+                                       p, fstype);
+        r = oci_path_clean_field(jdec_join(q, p, "source"), source, &src, err);
+        if (r >= 0)
+                r = oci_path_clean_field(jdec_join(q, p, "destination"), destination, &dest, err);
+        if (r >= 0)
+                r = check_destination(dest, p, err);
+        if (r >= 0 && mountopts_normalize(options, &joined, &ro, err) < 0)
+                r = berth_error_prefix(err, "%s.options", p);
+        if (r < 0)
+                return r;
+        l = reallocarray(d->loops, d->n_loops + 1, sizeof(*d->loops));
+        if (!l)
+                return -ENOMEM;
+        d->loops = l;
+        l = &d->loops[d->n_loops];
+        *l = (struct dobby_loop){ .read_only = ro };
+        d->n_loops++;
+        l->field = strdup(p);
+        l->fstype = strdup(fstype);
+        l->options = TAKE_PTR(joined);
+        if (!l->field || !l->fstype)
+                return -ENOMEM;
+        return add_mount(d, p, BERTH_WL_BIND, src, dest, ro ? BERTH_WL_MOUNT_RO : 0, NULL);
+}
+
 static int decode_mount(json_t *v, const char *p, struct dobby_spec *d, struct berth_error *err)
 {
         static const char *const keys[] = { "source",  "destination", "type",
@@ -715,8 +769,7 @@ static int decode_mount(json_t *v, const char *p, struct dobby_spec *d, struct b
         if (r < 0)
                 return r;
         if (streq_ptr(type, "loop"))
-                return berth_error_set(err, EOPNOTSUPP,
-                                       "%s.type 'loop': not supported yet (bind and tmpfs are)", p);
+                return decode_loop(v, p, d, err);
         if (!absent(json_object_get(v, "fstype")))
                 return berth_error_set(err, EINVAL, "%s.fstype is for loop mounts", p);
         if (!type || !destination)
@@ -928,6 +981,13 @@ void dobby_spec_done(struct dobby_spec *s)
         berth_workload_done(&s->w);
         berth_workload_init(&s->w);
         s->mount_fields = strv_free(s->mount_fields);
+        for (size_t i = 0; i < s->n_loops; i++) {
+                free(s->loops[i].field);
+                free(s->loops[i].fstype);
+                free(s->loops[i].options);
+        }
+        s->loops = mfree(s->loops);
+        s->n_loops = 0;
         for (int f = 0; f < _DOBBY_ETC_MAX; f++)
                 s->etc[f] = strv_free(s->etc[f]);
         s->nat = false;

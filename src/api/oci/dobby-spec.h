@@ -41,6 +41,18 @@ struct dobby_spec {
         char **etc[_DOBBY_ETC_MAX];
         /* network "nat": the door gives w an address (w.nat_addr) as it creates it. */
         bool nat;
+        /* The loop mounts (type "loop"): each is a bind mount of w (named by field in
+         * mount_fields) whose source is the image file until dobby_root_make() has
+         * mounted the image and made the source the directory it is mounted on. */
+        struct dobby_loop *loops;
+        size_t n_loops;
+};
+
+struct dobby_loop {
+        char *field;   /* "mounts[2]" */
+        char *fstype;  /* "ext4", "squashfs" … (fstype_is_valid()) */
+        char *options; /* the file system's options, joined (mountopts_normalize()) */
+        bool read_only;
 };
 
 /* What the translation needs to know of the node. */
