@@ -9,8 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cgroup.h"
 #include "cgroup-devices.h"
@@ -849,6 +852,42 @@ int berth_cgroup_oom_kills(struct berth_cgroup *cg, uint64_t *ret)
         k = strstr(text, "oom_kill ");
         *ret = k ? strtoull(k + strlen("oom_kill "), NULL, 10) : 0;
         return 0;
+}
+
+int berth_cgroup_oom_watch(struct berth_cgroup *cg)
+{
+        _cleanup_free_ char *file = NULL;
+        _cleanup_close_ int fd = -EBADF, target = -EBADF;
+        char line[32];
+
+        if (!cg || !cg->memory)
+                return -EOPNOTSUPP;
+        if (asprintf(&file, "%s/%s", cg->memory,
+                     cg->memory_v2 ? "memory.events" : "memory.oom_control") < 0)
+                return -ENOMEM;
+        if (cg->memory_v2) {
+                fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+                if (fd < 0 || inotify_add_watch(fd, file, IN_MODIFY) < 0)
+                        return -errno;
+                return TAKE_FD(fd);
+        }
+        fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        target = open(file, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || target < 0)
+                return -errno;
+        /* The kernel keeps its own references to both. */
+        (void)snprintf(line, sizeof(line), "%d %d", fd, target);
+        if (berth_cgroup_write(cg->memory, "cgroup.event_control", line) < 0)
+                return -errno;
+        return TAKE_FD(fd);
+}
+
+void berth_cgroup_oom_watch_ack(int fd)
+{
+        char buf[4096];
+
+        while (read(fd, buf, sizeof(buf)) > 0)
+                ;
 }
 
 int berth_cgroup_is_empty(struct berth_cgroup *cg)

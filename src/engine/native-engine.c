@@ -39,7 +39,8 @@ static int native_state_new(struct berth_engine *e, struct berth_container *c)
         (void)e;
         if (!n)
                 return -ENOMEM;
-        n->pidfd = n->console_fd = n->console_slave = n->timer_fd = n->mntns_fd = -EBADF;
+        n->pidfd = n->console_fd = n->console_slave = n->timer_fd = n->mntns_fd = n->oom_fd =
+                -EBADF;
         n->restart_fd = -EBADF;
         c->engine_state = n;
         return 0;
@@ -56,6 +57,9 @@ static void native_state_free(struct berth_engine *e, struct berth_container *c)
         safe_close(n->console_fd);
         safe_close(n->console_slave);
         safe_close(n->timer_fd);
+        if (n->oom_fd >= 0)
+                berth_supervisor_unwatch(NAT(c)->supervisor, n->oom_fd);
+        safe_close(n->oom_fd);
         safe_close(n->mntns_fd);
         safe_close(n->restart_fd);
         berth_cgroup_free(n->cg);
@@ -388,6 +392,7 @@ int berth_native_engine_new(struct berth_store *s, const struct berth_native_con
         nat->watch_timer = berth_supervisor_handler(nat->supervisor, native_handle_timer, s);
         nat->watch_console = berth_supervisor_handler(nat->supervisor, native_handle_console, s);
         nat->watch_restart = berth_supervisor_handler(nat->supervisor, native_handle_restart, s);
+        nat->watch_oom = berth_supervisor_handler(nat->supervisor, native_handle_oom, s);
         if (nat->watch_exit < 0 || nat->watch_timer < 0 || nat->watch_console < 0 ||
             nat->watch_restart < 0) {
                 berth_native_engine_free(&nat->engine);

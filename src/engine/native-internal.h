@@ -30,7 +30,8 @@ struct native {
         struct berth_cgroup_system *cgroups; /* NULL: none */
         struct berth_zygotes *zygotes;       /* NULL: containers start without zygotes */
         struct berth_supervisor *supervisor;
-        int watch_exit, watch_timer, watch_console, watch_restart; /* the supervisor's handlers */
+        int watch_exit, watch_timer, watch_console, watch_restart,
+                watch_oom; /* the supervisor's handlers */
         char *staging_dir; /* <state>/staging: where each container (and zygote) builds its
                               /proc, /dev and /sys, in a tmpfs of its own mount namespace */
         uint64_t log_max;
@@ -52,6 +53,10 @@ struct native_ctr {
         struct berth_cgroup *cg;
         unsigned cg_pins; /* request handlers using cg outside the lock (with the lock) */
         uint64_t oom_base;
+        /* Readable when its OOM killer may have run (berth_cgroup_oom_watch()), and the
+         * kills told so far ("oom" published once per kill, as they happen). */
+        int oom_fd;
+        uint64_t oom_seen;
         unsigned busy; /* supervisor handlers using this container right now (with the lock) */
         bool exit_handled;
         /* The restart policy (native-restart.c): the timer of a restart to come, how many
@@ -121,6 +126,12 @@ int native_start(struct berth_engine *e, struct berth_container *c, struct berth
 void native_handle_exit(void *userdata, uint64_t id);
 void native_handle_timer(void *userdata, uint64_t id);
 void native_handle_console(void *userdata, uint64_t id);
+/* An OOM kill in a running container: "oom" published at once. */
+void native_handle_oom(void *userdata, uint64_t id);
+/* Ready the OOM notification of c's groups (before its payload runs), and watch it
+ * (once it runs; with the store's lock or before c is shared). */
+void native_oom_arm(struct berth_container *c);
+void native_watch_oom(struct berth_container *c);
 int native_readopt(struct berth_engine *e, struct berth_container *c, struct berth_error *err);
 void native_adopted(struct berth_engine *e, struct berth_container *c, bool changed);
 void native_forget(struct berth_engine *e, struct berth_container *c);

@@ -741,6 +741,8 @@ int native_start(struct berth_engine *e, struct berth_container *c, struct berth
                 free(exec_path);
                 return berth_error_set(err, EOPNOTSUPP, "limits: this host has no cgroups mounted");
         }
+        /* Before the payload runs: an OOM kill at once is not missed. */
+        native_oom_arm(c);
 
         r = fill_launch(c, exec_path, &l, err);
         if (r >= 0)
@@ -834,9 +836,16 @@ int native_start(struct berth_engine *e, struct berth_container *c, struct berth
         berth_container_log(c, "container running (pid %d)", (int)c->pid);
         berth_container_persist(s, c);
         berth_container_publish(s, c, "running");
+        /* After "running": an OOM kill that came at once is told after it (the eventfd
+         * kept it). */
+        pthread_mutex_lock(&s->lock);
+        N(c)->oom_seen = N(c)->oom_base;
+        native_watch_oom(c);
+        pthread_mutex_unlock(&s->lock);
         return 0;
 
 fail_cg:
+        N(c)->oom_fd = safe_close(N(c)->oom_fd);
         N(c)->cg = berth_cgroup_destroy(N(c)->cg);
         return berth_error_ensure(err, r, "start the container");
 }

@@ -65,7 +65,7 @@ void native_handle_exit(void *userdata, uint64_t id)
         char *error = NULL;
         siginfo_t si = {};
         uint64_t ooms = 0;
-        bool oom = false;
+        bool oom = false, told = false;
 
         pthread_mutex_lock(&s->lock);
         c = berth_container_lookup_locked(s, id);
@@ -96,6 +96,10 @@ void native_handle_exit(void *userdata, uint64_t id)
                 oom = berth_cgroup_oom_kills(N(c)->cg, &ooms) >= 0 && ooms > N(c)->oom_base;
 
         pthread_mutex_lock(&s->lock);
+        /* Told already, as it happened (native_handle_oom()). */
+        told = ooms <= N(c)->oom_seen;
+        berth_supervisor_unwatch(NAT(c)->supervisor, N(c)->oom_fd);
+        N(c)->oom_fd = safe_close(N(c)->oom_fd);
         berth_supervisor_unwatch(NAT(c)->supervisor, N(c)->pidfd);
         berth_supervisor_unwatch(NAT(c)->supervisor, N(c)->console_fd);
         berth_supervisor_unwatch(NAT(c)->supervisor, N(c)->timer_fd);
@@ -143,7 +147,7 @@ void native_handle_exit(void *userdata, uint64_t id)
                                         : "",
                                     how, berth_container_state_to_string(c->state));
         }
-        if (oom)
+        if (oom && !told)
                 berth_container_publish(s, c, "oom");
         berth_container_publish(s, c, berth_container_state_to_string(c->state));
         /* Its mounts go now (launch.h), before a delete can come for its mount. */
@@ -161,6 +165,68 @@ void native_handle_exit(void *userdata, uint64_t id)
         }
         berth_container_persist(s, c);
         native_restart_after_exit(c);
+        unbusy(s, c);
+}
+
+void native_oom_arm(struct berth_container *c)
+{
+        if (!N(c)->cg || N(c)->oom_fd >= 0)
+                return;
+        N(c)->oom_fd = berth_cgroup_oom_watch(N(c)->cg);
+        if (N(c)->oom_fd < 0)
+                log_debug("Container %llu: no OOM notification: %s", (unsigned long long)c->obj.id,
+                          strerror(-N(c)->oom_fd));
+}
+
+void native_watch_oom(struct berth_container *c)
+{
+        native_oom_arm(c);
+        if (N(c)->oom_fd >= 0 && berth_supervisor_watch(NAT(c)->supervisor, N(c)->oom_fd,
+                                                        NAT(c)->watch_oom, c->obj.id) < 0)
+                N(c)->oom_fd = safe_close(N(c)->oom_fd);
+}
+
+void native_handle_oom(void *userdata, uint64_t id)
+{
+        struct berth_store *s = userdata;
+        struct berth_container *c;
+        struct berth_cgroup *cg;
+        uint64_t ooms = 0, seen;
+        bool news = false;
+
+        pthread_mutex_lock(&s->lock);
+        c = berth_container_lookup_locked(s, id);
+        if (!c || N(c)->oom_fd < 0 || N(c)->exit_handled || !N(c)->cg) {
+                pthread_mutex_unlock(&s->lock);
+                return;
+        }
+        berth_cgroup_oom_watch_ack(N(c)->oom_fd);
+        cg = N(c)->cg;
+        seen = MAX(N(c)->oom_seen, N(c)->oom_base);
+        N(c)->cg_pins++;
+        N(c)->busy++;
+        pthread_mutex_unlock(&s->lock);
+
+        /* v1 tells of the OOM before its killer has run: give it a moment. */
+        for (int i = 0; i < 20; i++) {
+                news = berth_cgroup_oom_kills(cg, &ooms) >= 0;
+                if (!news || ooms > seen)
+                        break;
+                (void)usleep(5000);
+        }
+        pthread_mutex_lock(&s->lock);
+        news = news && ooms > N(c)->oom_seen && ooms > N(c)->oom_base;
+        if (news)
+                N(c)->oom_seen = ooms;
+        pthread_mutex_unlock(&s->lock);
+        if (news) {
+                berth_container_log(c,
+                                    "out of memory: the OOM killer killed a process (%llu "
+                                    "so far)",
+                                    (unsigned long long)(ooms - N(c)->oom_base));
+                berth_container_publish(s, c, "oom");
+        }
+        native_cg_unpin(c, cg);
         unbusy(s, c);
 }
 
@@ -342,6 +408,12 @@ void native_adopted(struct berth_engine *e, struct berth_container *c, bool chan
         if (N(c)->pidfd >= 0) {
                 (void)berth_supervisor_watch(NAT(c)->supervisor, N(c)->pidfd, NAT(c)->watch_exit,
                                              c->obj.id);
+                pthread_mutex_lock(&s->lock);
+                /* What the old berthd told is not known: from what there is now. */
+                if (N(c)->cg)
+                        (void)berth_cgroup_oom_kills(N(c)->cg, &N(c)->oom_seen);
+                native_watch_oom(c);
+                pthread_mutex_unlock(&s->lock);
                 if (c->state == BERTH_CONTAINER_STOPPING) {
                         /* The old berthd may have died before its signal went out. */
                         pthread_mutex_lock(&s->lock);

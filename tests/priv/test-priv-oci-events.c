@@ -42,7 +42,7 @@ static void make_bundles(void)
         test_oci_crun_bundle(sleeper, "[\"sh\", \"-c\", \"exec sleep 300\"]");
         /* dd's 64 MiB block is written to as it reads: more than the group may have. */
         test_oci_crun_bundle(hog, "[\"sh\", \"-c\", \"dd if=/dev/zero of=/dev/null bs=64M "
-                                  "count=1; sleep 1\"]");
+                                  "count=1; exec sleep 300\"]");
         ck_assert_int_eq(
                 test_oci_config_set(hog, (const char *[]){ "linux", "resources", "memory", NULL },
                                     json_pack("{s:I}", "limit", (json_int_t)16 << 20)),
@@ -446,7 +446,9 @@ START_TEST(start_and_stop)
 }
 END_TEST
 
-/* A payload over its memory limit: onContainerOOM, then onContainerStopped. */
+/* A payload over its memory limit: onContainerOOM as the OOM killer kills dd, while the
+ * container goes on (its shell then sleeps); onContainerStopped when it is stopped, and
+ * no second onContainerOOM then. */
 START_TEST(oom)
 {
         struct test_ws ws;
@@ -459,6 +461,12 @@ START_TEST(oom)
         desc = start(&ws, "ev.hog", hog);
         expect_event(&ws, "client.events", "onContainerStarted", desc, "ev.hog");
         expect_event(&ws, "client.events", "onContainerOOM", desc, "ev.hog");
+        {
+                json_auto_t *r = ws_result(&ws, "org.rdk.OCIContainer.1.getContainerState",
+                                           "{\"containerId\":\"ev.hog\"}");
+                ck_assert_str_eq(json_string_value(json_object_get(r, "state")), "Running");
+        }
+        stop(&ws, "ev.hog");
         expect_event(&ws, "client.events", "onContainerStopped", desc, "ev.hog");
         expect_bus(desc, "ev.hog", (const char *[]){ "started", "oom", "stopped", NULL });
         test_ws_close(&ws);
