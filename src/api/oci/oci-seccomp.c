@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <seccomp.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -310,6 +311,18 @@ static int decode_listener(json_t *s, const char *prefix, struct berth_error *er
         return 0;
 }
 
+/* What libseccomp refused, or a program too long, is the request's fault: -EINVAL (only
+ * running out of memory or of file descriptors is not). */
+static int compile_error(int r, struct berth_error *err)
+{
+        char msg[BERTH_ERROR_MSG_MAX];
+
+        if (r == -ENOMEM || r == -EMFILE || r == -ENFILE || !err)
+                return r;
+        (void)snprintf(msg, sizeof(msg), "%s", err->msg);
+        return berth_error_set(err, EINVAL, "%s", msg);
+}
+
 int oci_seccomp_translate(json_t *s, const char *prefix, json_t **ret, struct berth_error *err)
 {
         static const char *const keys[] = { "defaultAction", "defaultErrnoRet",
@@ -345,7 +358,7 @@ int oci_seccomp_translate(json_t *s, const char *prefix, json_t **ret, struct be
         /* Once now, so that a set libseccomp refuses is refused before anything exists. */
         fd = berth_seccomp_rules_build(rules, prefix, err);
         if (fd < 0)
-                return fd;
+                return compile_error(fd, err);
         (void)close(fd);
         *ret = TAKE_PTR(rules);
         return 0;

@@ -28,6 +28,7 @@ struct berth_error;
  * The set is compiled once here, so that one libseccomp refuses (or one beyond the
  * kernel's 4096 instructions) fails the translation. prefix names s in messages
  * ("linux.seccomp"). Returns 0 with *ret (NULL when s is absent or null) / -errno:
- * -EINVAL, -EOPNOTSUPP for a refused member, -E2BIG, -ENOMEM.
+ * -EINVAL (a set libseccomp refuses or one too long included), -EOPNOTSUPP for a refused
+ * member, -ENOMEM.
  */
 int oci_seccomp_translate(json_t *s, const char *prefix, json_t **ret, struct berth_error *err);
