@@ -369,6 +369,11 @@ START_TEST(seccomp_filter)
                 spec_with("filtered", "{\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", "
                                       "\"syscalls\": {\"names\": [\"mkdir\", \"mkdirat\"], "
                                       "\"action\": \"SCMP_ACT_ERRNO\"}}}");
+        _cleanup_free_ char *caps =
+                spec_with("caps", "{\"capabilities\": [\"CAP_NET_RAW\"], \"seccomp\": "
+                                  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": "
+                                  "{\"names\": [\"mkdir\", \"mkdirat\"], \"action\": "
+                                  "\"SCMP_ACT_ERRNO\"}}}");
         char out[2048];
 
         (void)start_ok(plain);
@@ -383,6 +388,22 @@ START_TEST(seccomp_filter)
                          0);
         ck_assert_str_eq(out, "x\n");
         json_decref(rpc_ok("stopContainer", "{\"containerId\":\"filtered\",\"force\":true}"));
+
+        /* With extra capabilities the payload has no no_new_privs and no CAP_SYS_ADMIN:
+         * berth-init installs the filter before it drops its capabilities (as crun does;
+         * it once failed with "install the seccomp filter: Permission denied"). */
+        (void)start_ok(caps);
+        ck_assert_int_ne(exec_code("caps", "\"mkdir /tmp/d\"", out, sizeof(out)), 0);
+        ck_assert_msg(strstr(out, "Operation not permitted"), "mkdir: '%s'", out);
+        ck_assert_int_eq(exec_code("caps",
+                                   "\"grep -E '^(NoNewPrivs|CapBnd|Seccomp):' "
+                                   "/proc/self/status\"",
+                                   out, sizeof(out)),
+                         0);
+        ck_assert_msg(strstr(out, "NoNewPrivs:\t0") && strstr(out, "Seccomp:\t2") &&
+                              strstr(out, "CapBnd:\t0000000020002420"),
+                      "status: '%s'", out);
+        json_decref(rpc_ok("stopContainer", "{\"containerId\":\"caps\",\"force\":true}"));
         assert_nothing();
 }
 END_TEST
