@@ -517,10 +517,26 @@ static int change_user(volatile struct restrict_failure *f)
         return 0;
 }
 
+/* The filter, and a zygote's second one on top. */
+static int install_filters(const struct restrictions *rs, volatile struct restrict_failure *f)
+{
+        if (rs->seccomp.filter && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &rs->seccomp) < 0)
+                return failed(f, STEP_SECCOMP, 0);
+        /* What berth-init itself still needed (mount, pivot_root, …), refused from here. */
+        if (rs->finish.filter && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &rs->finish) < 0)
+                return failed(f, STEP_SECCOMP, 0);
+        return 0;
+}
+
 /* In the payload's process (or in PID 1 itself, in systemd mode): system calls only.
  * Order: signals, what needs root, no_new_privs (which also lets an unprivileged filter
  * install), the bounding set, the user, the capability sets, seccomp last so the filter
- * need not allow the calls before it. Returns 0, or -1 with f set. */
+ * need not allow the calls before it. Without no_new_privs the kernel lets only
+ * CAP_SYS_ADMIN install a filter, which the payload's sets may lack: then the filter goes
+ * on first, while berth-init still has every capability of its namespace (as crun does),
+ * and must allow what follows (prctl, setgroups, setresuid, chdir, capset, execve): berth's
+ * profiles do; a custom filter that does not is its author's choice. Returns 0, or -1
+ * with f set. */
 int apply_restrictions(const struct restrictions *rs, volatile struct restrict_failure *f)
 {
         struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
@@ -537,6 +553,8 @@ int apply_restrictions(const struct restrictions *rs, volatile struct restrict_f
                 return -1;
         if (spec.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return failed(f, STEP_NO_NEW_PRIVS, 0);
+        if (!spec.no_new_privs && install_filters(rs, f) < 0)
+                return -1;
         /* One prctl per dropped capability; EINVAL past the kernel's last one. */
         for (unsigned c = 0; c < 64; c++)
                 if ((rs->drop & (1ull << c)) &&
@@ -557,12 +575,7 @@ int apply_restrictions(const struct restrictions *rs, volatile struct restrict_f
                 if ((rs->ambient & (1ull << c)) &&
                     prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long)c, 0, 0) < 0)
                         return failed(f, STEP_CAPS, 0);
-        if (rs->seccomp.filter && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &rs->seccomp) < 0)
-                return failed(f, STEP_SECCOMP, 0);
-        /* What berth-init itself still needed (mount, pivot_root, …), refused from here. */
-        if (rs->finish.filter && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &rs->finish) < 0)
-                return failed(f, STEP_SECCOMP, 0);
-        return 0;
+        return spec.no_new_privs ? install_filters(rs, f) : 0;
 }
 
 /* The message for a failure of apply_restrictions() or of the payload's execve(). */

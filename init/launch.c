@@ -496,6 +496,19 @@ static void kill_and_reap(int pidfd)
         (void)waitid(P_PIDFD, (id_t)pidfd, &(siginfo_t){}, WEXITED);
 }
 
+/* One filter, installed by the payload (a zygote's two: seccomp-profile.h): a custom one
+ * replaces the profile, as a bundle's filter is the whole filter in crun. */
+static int launch_filter(const struct berth_launcher *L, const struct berth_launch *spec,
+                         const struct berth_launch_fds *fds)
+{
+        if (fds->seccomp_custom)
+                return fds->seccomp_fd;
+        if (spec->systemd)
+                return L->seccomp_fd[BERTH_SECCOMP_SYSTEMD];
+        return L->seccomp_fd[spec->namespaces & LAUNCH_NS_USER ? BERTH_SECCOMP_USERNS
+                                                               : BERTH_SECCOMP_DEFAULT];
+}
+
 int berth_launch_start(struct berth_launcher *L, const struct berth_launch *spec,
                        const struct berth_launch_fds *fds, int timeout_ms,
                        struct berth_launched *ret, struct berth_error *err)
@@ -531,11 +544,7 @@ int berth_launch_start(struct berth_launcher *L, const struct berth_launch *spec
         src[LAUNCH_FD_SYNC] = sync[1];
         src[LAUNCH_FD_STATUS] = fds->status;
         src[LAUNCH_FD_LOG_OLD] = fds->log_old;
-        /* One filter, installed by the payload (a zygote's two: seccomp-profile.h). */
-        src[LAUNCH_FD_SECCOMP] =
-                L->seccomp_fd[spec->systemd                         ? BERTH_SECCOMP_SYSTEMD
-                              : (spec->namespaces & LAUNCH_NS_USER) ? BERTH_SECCOMP_USERNS
-                                                                    : BERTH_SECCOMP_DEFAULT];
+        src[LAUNCH_FD_SECCOMP] = launch_filter(L, spec, fds);
         src[LAUNCH_FD_SECCOMP_FINISH] = devnull;
 
         if (spec->namespaces & LAUNCH_NS_USER) {
@@ -719,6 +728,10 @@ int berth_zygote_claim_send(struct berth_zygote *z, const struct berth_launch *s
         struct cmsghdr *c;
         int r;
 
+        if (fds->seccomp_custom)
+                return berth_error_set(err, EINVAL,
+                                       "a zygote has installed berth's seccomp profile: a "
+                                       "custom filter needs a fresh start");
         /* The zygote joined its groups itself before it pivoted. */
         zs.cgroups = NULL;
         spec_fd = spec_memfd(&zs);
@@ -820,7 +833,8 @@ int berth_exec_start(struct berth_launcher *L, const struct berth_exec_spec *spe
         src[LAUNCH_FD_SPEC] = spec_fd;
         src[LAUNCH_FD_SYNC] = sync[1];
         src[LAUNCH_FD_EXEC_PIDFD] = spec->pidfd;
-        src[LAUNCH_FD_SECCOMP] = L->seccomp_fd[exec_profile(spec)];
+        src[LAUNCH_FD_SECCOMP] =
+                spec->seccomp_custom ? spec->seccomp_fd : L->seccomp_fd[exec_profile(spec)];
 
         /* No namespace of its own: berth-init joins the container's. */
         r = spawn_init(L, 0, src, argv, /* wait_go= */ false, /* keep_caps= */ false,

@@ -42,6 +42,11 @@ struct berth_launch_fds {
          * start, the child killed. NULL: none. */
         int (*before_go)(pid_t pid, void *userdata, struct berth_error *err);
         void *before_go_data;
+        /* seccomp_custom: the payload installs seccomp_fd's BPF program (a memfd,
+         * seccomp-rules.h; not taken over) in place of the launcher's profile. Never a
+         * zygote's (it installed its profile already). */
+        bool seccomp_custom;
+        int seccomp_fd;
 };
 
 struct berth_launched {
@@ -124,10 +129,10 @@ void berth_zygote_kill(struct berth_zygote *z);
  *  - The groups are joined by berth-init itself, before setns() (while the host's
  *    /sys/fs/cgroup is in view): a v1 directory through "tasks", a v2 one (no "tasks")
  *    through "cgroup.procs". berth-init stays in them (one more process in pids.max).
- *  - The seccomp filter is the one the container's payload runs under: systemd-nspawn's
- *    when privileged, else the user-namespace profile when the container has a user
- *    namespace, else Docker's default (a zygote's payload runs ZYGOTE + FINISH, which
- *    is the default profile).
+ *  - The seccomp filter is the one the container's payload runs under: its custom one
+ *    (seccomp_custom), else systemd-nspawn's when privileged, else the user-namespace profile when
+ * the container has a user namespace, else Docker's default (a zygote's payload runs ZYGOTE +
+ * FINISH, which is the default profile).
  *  - The command starts in a session of its own, with a clean signal mask and the
  *    ignored signals reset, and keeps berthd's umask, resource limits and OOM score
  *    (an exec spec has none of its own). user_set: exactly uid and gid, no supplementary
@@ -154,6 +159,10 @@ struct berth_exec_spec {
         uint64_t caps; /* capability bounding set */
         bool no_new_privs;
         bool privileged; /* systemd-nspawn's seccomp profile, else Docker's default */
+        /* Not in the JSON: the container's custom filter (seccomp_fd, a BPF program's
+         * memfd, not taken over) in place of the profile, when seccomp_custom. */
+        bool seccomp_custom;
+        int seccomp_fd;
 };
 void berth_exec_spec_done(struct berth_exec_spec *s); /* frees the strings; pidfd stays open */
 

@@ -13,9 +13,8 @@
 #include "error.h"
 #include "launch-spec.h"
 #include "macro.h"
+#include "seccomp-internal.h"
 #include "seccomp-profile.h"
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(scmp_filter_ctx, seccomp_release)
 
 #define CAP(c) (1ull << (c))
 
@@ -520,8 +519,8 @@ bool berth_seccomp_allows(enum berth_seccomp_profile p, const char *name)
         return false;
 }
 
-static int rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned n,
-                const struct scmp_arg_cmp *cmp, struct berth_error *err)
+int berth_seccomp_rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned n,
+                       const struct scmp_arg_cmp *cmp, struct berth_error *err)
 {
         int nr = seccomp_syscall_resolve_name(name), r;
 
@@ -534,11 +533,42 @@ static int rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned
         return 0;
 }
 
+scmp_filter_ctx berth_seccomp_new(uint32_t def)
+{
+        scmp_filter_ctx ctx = seccomp_init(def);
+
+        /* A binary tree of the syscall numbers instead of a list: the kernel runs the
+         * filter for every syscall number when it installs it (to cache which ones it
+         * always allows), and a tree halves that (about 200 -> 100 us here). Older
+         * libseccomp (< 2.5) lacks the attribute: the list works the same. */
+#if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 5)
+        if (ctx)
+                (void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+#endif
+        return ctx;
+}
+
+int berth_seccomp_export(scmp_filter_ctx ctx, struct berth_error *err)
+{
+        _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        fd = memfd_create("berth-seccomp", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (fd < 0)
+                return berth_error_set_errno(err, errno, "memfd_create");
+        r = seccomp_export_bpf(ctx, fd);
+        if (r < 0)
+                return berth_error_set_errno(err, -r, "export the seccomp filter");
+        if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+                return berth_error_set_errno(err, errno, "seal the seccomp filter");
+        return TAKE_FD(fd);
+}
+
 static int add_list(scmp_filter_ctx ctx, uint32_t action, const char *const *names,
                     struct berth_error *err)
 {
         for (; *names; names++) {
-                int r = rule(ctx, action, *names, 0, NULL, err);
+                int r = berth_seccomp_rule(ctx, action, *names, 0, NULL, err);
                 if (r < 0)
                         return r;
         }
@@ -561,19 +591,19 @@ static int namespace_rules(scmp_filter_ctx ctx, struct berth_error *err)
                 uint64_t mask = NS_FLAGS | (k == 1 ? (uint64_t)CLONE_NEWTIME : 0);
                 struct scmp_arg_cmp none = SCMP_A0(SCMP_CMP_MASKED_EQ, mask, 0);
 
-                r = rule(ctx, SCMP_ACT_ALLOW, name, 1, &none, err);
+                r = berth_seccomp_rule(ctx, SCMP_ACT_ALLOW, name, 1, &none, err);
                 for (size_t i = 0; r >= 0 && i < ELEMENTSOF(bits); i++) {
                         struct scmp_arg_cmp one = SCMP_A0(SCMP_CMP_MASKED_EQ, bits[i], bits[i]);
                         if (k == 0 && bits[i] == CLONE_NEWTIME)
                                 continue;
-                        r = rule(ctx, SCMP_ACT_ERRNO(EPERM), name, 1, &one, err);
+                        r = berth_seccomp_rule(ctx, SCMP_ACT_ERRNO(EPERM), name, 1, &one, err);
                 }
                 if (r < 0)
                         return r;
         }
         /* libc falls back to clone() on ENOSYS; clone3()'s flags are in memory, out of
          * a filter's reach. */
-        return rule(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL, err);
+        return berth_seccomp_rule(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL, err);
 }
 
 /* socket() but AF_VSOCK (the host's vsock services), personality() of the usual
@@ -585,12 +615,12 @@ static int argument_rules(scmp_filter_ctx ctx, struct berth_error *err)
         struct scmp_arg_cmp not_vsock = SCMP_A0(SCMP_CMP_NE, AF_VSOCK);
         int r;
 
-        r = rule(ctx, SCMP_ACT_ALLOW, "socket", 1, &not_vsock, err);
+        r = berth_seccomp_rule(ctx, SCMP_ACT_ALLOW, "socket", 1, &not_vsock, err);
         if (r >= 0)
-                r = rule(ctx, SCMP_ACT_ERRNO(EPERM), "socket", 1, &vsock, err);
+                r = berth_seccomp_rule(ctx, SCMP_ACT_ERRNO(EPERM), "socket", 1, &vsock, err);
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(personas); i++) {
                 struct scmp_arg_cmp eq = SCMP_A0(SCMP_CMP_EQ, personas[i]);
-                r = rule(ctx, SCMP_ACT_ALLOW, "personality", 1, &eq, err);
+                r = berth_seccomp_rule(ctx, SCMP_ACT_ALLOW, "personality", 1, &eq, err);
         }
         return r;
 }
@@ -609,7 +639,7 @@ static int refuse_list(scmp_filter_ctx ctx, enum berth_seccomp_profile p, const 
 
                 if (streq(*names, "unshare") || berth_seccomp_allows(p, *names))
                         continue;
-                r = rule(ctx, action, *names, 0, NULL, err);
+                r = berth_seccomp_rule(ctx, action, *names, 0, NULL, err);
                 if (r < 0)
                         return r;
         }
@@ -646,19 +676,12 @@ static int allow_list(scmp_filter_ctx ctx, enum berth_seccomp_profile p, struct 
 int berth_seccomp_build(enum berth_seccomp_profile p, struct berth_error *err)
 {
         _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
-        _cleanup_close_ int fd = -EBADF;
         int r;
 
-        ctx = seccomp_init(p == BERTH_SECCOMP_FINISH ? SCMP_ACT_ALLOW : SCMP_ACT_ERRNO(ENOSYS));
+        ctx = berth_seccomp_new(p == BERTH_SECCOMP_FINISH ? SCMP_ACT_ALLOW
+                                                          : SCMP_ACT_ERRNO(ENOSYS));
         if (!ctx)
                 return berth_error_set(err, ENOMEM, "seccomp_init");
-                /* A binary tree of the syscall numbers instead of a list: the kernel runs the
-                 * filter for every syscall number when it installs it (to cache which ones it
-                 * always allows), and a tree halves that (about 200 -> 100 us here). Older
-                 * libseccomp (< 2.5) lacks the attribute: the list works the same. */
-#if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 5)
-        (void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
-#endif
 #if defined(__x86_64__)
         /* Without it, the same calls through int 0x80 would pass. The x32 ABI is left
          * out: a third copy of the list (a third longer to install, 1,500 instructions
@@ -672,13 +695,5 @@ int berth_seccomp_build(enum berth_seccomp_profile p, struct berth_error *err)
                 r = allow_list(ctx, p, err);
         if (r < 0)
                 return r;
-        fd = memfd_create("berth-seccomp", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-        if (fd < 0)
-                return berth_error_set_errno(err, errno, "memfd_create");
-        r = seccomp_export_bpf(ctx, fd);
-        if (r < 0)
-                return berth_error_set_errno(err, -r, "export the seccomp filter");
-        if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
-                return berth_error_set_errno(err, errno, "seal the seccomp filter");
-        return TAKE_FD(fd);
+        return berth_seccomp_export(ctx, err);
 }

@@ -86,6 +86,7 @@ void berth_workload_done(struct berth_workload *w)
                 strv_free(w->health->test);
         free(w->health);
         strv_free(w->devices);
+        json_decref(w->seccomp_rules);
         berth_workload_init(w);
 }
 
@@ -116,6 +117,9 @@ int berth_workload_copy(struct berth_workload *dst, const struct berth_workload 
         dst->n_mounts = dst->n_rlimits = dst->n_ports = 0;
         dst->ports = NULL;
         dst->health = NULL;
+        dst->seccomp_rules = NULL;
+        if (src->seccomp_rules && !(dst->seccomp_rules = json_deep_copy(src->seccomp_rules)))
+                r = -ENOMEM;
         r |= dup_strv(&dst->args, src->args);
         r |= dup_strv(&dst->env, src->env);
         r |= dup_strv(&dst->labels, src->labels);
@@ -473,6 +477,9 @@ json_t *berth_workload_to_json(const struct berth_workload *w)
                 json_object_set_new(j, "image_opts", o);
         if (j && (o = oci_opts_to_json(w)))
                 json_object_set_new(j, "oci_opts", o);
+        /* Only when set: records of other workloads stay as they were. */
+        if (j && w->seccomp_rules)
+                json_object_set_new(j, "seccomp_rules", json_deep_copy(w->seccomp_rules));
         return j;
 }
 
@@ -713,6 +720,10 @@ int berth_workload_from_json(json_t *j, struct berth_workload *w, struct berth_e
                 r = image_opts_from_json(json_object_get(j, "image_opts"), w);
         if (r >= 0)
                 r = oci_opts_from_json(json_object_get(j, "oci_opts"), w);
+        /* Checked again when it is compiled, at each start. */
+        if (r >= 0 && json_is_object(json_object_get(j, "seccomp_rules")) &&
+            !(w->seccomp_rules = json_deep_copy(json_object_get(j, "seccomp_rules"))))
+                r = -ENOMEM;
         /* An image brings its own command; anything else needs args. */
         if (r >= 0 && !w->image && (!w->args || !w->args[0]))
                 r = -EINVAL;

@@ -132,6 +132,9 @@ struct berth_workload {
         bool no_new_privs_set; /* else on, unless systemd */
         bool no_new_privs;
         enum berth_wl_seccomp seccomp;
+        /* A custom filter that replaces the profile of seccomp, in the canonical form of
+         * init/seccomp-rules.h (checked by the door that translated it); NULL: none. */
+        json_t *seccomp_rules;
         struct berth_wl_rlimit *rlimits;
         size_t n_rlimits;
         int umask; /* -1: inherit (022) */

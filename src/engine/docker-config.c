@@ -243,6 +243,10 @@ int docker_check_workload(const struct berth_container *c, struct berth_error *e
                 return berth_error_set(err, EOPNOTSUPP,
                                        "seccomp: the docker engine applies its default profile "
                                        "only");
+        if (w->seccomp_rules)
+                return berth_error_set(err, EOPNOTSUPP,
+                                       "seccomp_rules: the docker engine applies its default "
+                                       "profile only, not a custom seccomp filter");
         if (w->namespaces & BERTH_NS_USER)
                 return berth_error_set(err, EOPNOTSUPP,
                                        "namespaces: a user namespace per container is not "

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "macro.h"
 #include "native-internal.h"
+#include "seccomp-rules.h"
 #include "store.h"
 #include "strv.h"
 
@@ -87,6 +88,7 @@ int native_exec(struct berth_engine *e, struct berth_container *c, const struct 
         struct berth_exec_spec spec = { .pidfd = -EBADF };
         struct berth_exec_proc p = { .pidfd = -EBADF, .out_fd = -EBADF };
         struct berth_exec_status st = {};
+        _cleanup_close_ int seccomp_fd = -EBADF;
         int r;
 
         if (strv_length(x->args) == 0)
@@ -101,11 +103,21 @@ int native_exec(struct berth_engine *e, struct berth_container *c, const struct 
                                        "exec: user %u:%u is not in the container's uid_map and "
                                        "gid_map",
                                        (unsigned)x->uid, (unsigned)x->gid);
+        /* The filter the payload runs under: the container's own, compiled before the
+         * clone (an exec'd process is under the same filter in crun). */
+        if (c->w.seccomp_rules) {
+                seccomp_fd = berth_seccomp_rules_build(c->w.seccomp_rules, "seccomp", err);
+                if (seccomp_fd < 0)
+                        return berth_error_prefix(err, "exec in container %llu",
+                                                  (unsigned long long)c->obj.id);
+        }
         pthread_mutex_lock(&s->lock);
         r = exec_spec_locked(c, x, &spec, err);
         if (r >= 0)
                 N(c)->busy++; /* a delete waits for the exec */
         pthread_mutex_unlock(&s->lock);
+        spec.seccomp_custom = seccomp_fd >= 0;
+        spec.seccomp_fd = seccomp_fd;
         if (r >= 0) {
                 r = berth_exec_start(nat->launcher, &spec, &p, err);
                 if (r >= 0)

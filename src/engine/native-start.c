@@ -25,6 +25,7 @@
 #include "macro.h"
 #include "native-internal.h"
 #include "pidref.h"
+#include "seccomp-rules.h"
 #include "store.h"
 #include "strv.h"
 #include "supervisor.h"
@@ -363,7 +364,11 @@ static int open_launch_fds(struct berth_container *c, struct berth_launch_fds *f
 {
         _cleanup_free_ char *status = NULL;
 
-        *fds = (struct berth_launch_fds){ -EBADF, -EBADF, -EBADF, -EBADF };
+        *fds = (struct berth_launch_fds){ .log = -EBADF,
+                                          .log_old = -EBADF,
+                                          .status = -EBADF,
+                                          .cgroup_v2 = -EBADF,
+                                          .seccomp_fd = -EBADF };
         if (asprintf(&status, "%s/exit.json", c->dir) < 0)
                 return -ENOMEM;
         /* Readable too: berth-init copies it into <log>.1 when it rotates. */
@@ -639,7 +644,8 @@ void native_cgroup_name(const struct berth_workload *w, uint64_t id, char *buf, 
  * cgroup_mount has a cgroup namespace, and a cgroup2 mount that a zygote's /sys, built
  * before the claim, has not), and capabilities within what it prepared (its groups
  * confine devices). A root_path, a read-only root, a terminal and extra masked or
- * read-only paths are all made at the claim, as for a fresh start. */
+ * read-only paths are all made at the claim, as for a fresh start. A custom seccomp
+ * filter replaces the profile a zygote has installed already: never a zygote's. */
 static bool zygote_fits(const struct berth_workload *w)
 {
         const struct berth_cgroup confined = { .devices_confined = true };
@@ -649,7 +655,7 @@ static bool zygote_fits(const struct berth_workload *w)
                 joins |= w->ns_join[i] != NULL;
         /* A zygote's groups have no cpuset group, and are named by the zygote. */
         return !w->systemd && w->namespaces == 0 && !w->cgroup_mount && !w->sysctls && !joins &&
-               !w->cgroups_path && !w->limits.cpus[0] && !w->limits.mems[0] &&
+               !w->seccomp_rules && !w->cgroups_path && !w->limits.cpus[0] && !w->limits.mems[0] &&
                (berth_native_caps(w, &confined) & ~BERTH_CAPS_ZYGOTE) == 0;
 }
 
@@ -672,6 +678,7 @@ int native_start(struct berth_engine *e, struct berth_container *c, struct berth
         struct berth_zygote_ready z = {};
         char cgname[160];
         bool zygote = nat->zygotes && zygote_fits(&c->w);
+        int seccomp_fd = -EBADF;
         int r;
 
         /* A record may name no root (an engine that runs images writes none). */
@@ -745,9 +752,17 @@ int native_start(struct berth_engine *e, struct berth_container *c, struct berth
         native_oom_arm(c);
 
         r = fill_launch(c, exec_path, &l, err);
+        /* Compiled here, before the clone, as at every start: the record keeps the rules. */
+        if (r >= 0 && c->w.seccomp_rules)
+                r = seccomp_fd = berth_seccomp_rules_build(c->w.seccomp_rules, "seccomp", err);
         if (r >= 0)
                 r = open_launch_fds(c, &fds, err);
+        if (r >= 0) {
+                fds.seccomp_custom = seccomp_fd >= 0;
+                fds.seccomp_fd = seccomp_fd;
+        }
         if (r < 0) {
+                seccomp_fd = safe_close(seccomp_fd);
                 berth_launch_done(&l);
                 if (zygote)
                         berth_zygotes_discard(nat->zygotes, &z);
@@ -801,6 +816,7 @@ int native_start(struct berth_engine *e, struct berth_container *c, struct berth
         safe_close(fds.log_old);
         safe_close(fds.status);
         safe_close(fds.cgroup_v2);
+        safe_close(seccomp_fd);
         berth_launch_done(&l);
         if (r < 0) {
                 berth_container_log(c, "start failed: %s", err ? err->msg : "error");

@@ -249,8 +249,41 @@ def main():
         if os.path.exists(path):
             with open(path, "rb") as src, open(os.path.join(out, "14-oci-%s" % name), "wb") as f:
                 f.write(bytes([14]) + src.read())
+    seccomp_seeds(out, top, dobby)
     docs = compose_seeds(out, top)
     print("make-corpus.py: %d examples, %d specs, %d compose documents" % (n, len(SPECS), docs))
+
+
+# Custom seccomp filters (oci-seccomp.c): crun spec's config with a linux.seccomp, and
+# the Dobby seed with a seccomp.
+SECCOMP = {
+    "defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 38,
+    "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_AARCH64"],
+    "flags": ["SECCOMP_FILTER_FLAG_TSYNC"],
+    "syscalls": [
+        {"names": ["read", "write", "mkdir"], "action": "SCMP_ACT_ALLOW"},
+        {"names": ["kill"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+         "args": [{"index": 1, "value": 9, "valueTwo": 0, "op": "SCMP_CMP_EQ"},
+                  {"index": 0, "value": 255, "valueTwo": 1, "op": "SCMP_CMP_MASKED_EQ"}]},
+    ],
+}
+
+
+def seccomp_seeds(out, top, dobby):
+    crun = os.path.join(top, "tests", "unit", "oci-fixtures", "crun-spec.json")
+    if os.path.exists(crun):
+        with open(crun) as src:
+            c = json.load(src)
+        c["linux"]["seccomp"] = SECCOMP
+        with open(os.path.join(out, "14-oci-seccomp"), "wb") as f:
+            f.write(bytes([14]) + json.dumps(c).encode())
+    if os.path.exists(dobby):
+        with open(dobby) as src:
+            d = json.load(src)
+        d["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW",
+                        "syscalls": {"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}}
+        with open(os.path.join(out, "15-dobby-seccomp"), "wb") as f:
+            f.write(bytes([15]) + json.dumps(d).encode())
 
 
 if __name__ == "__main__":

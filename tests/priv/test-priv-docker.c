@@ -1468,6 +1468,11 @@ START_TEST(test_create_body)
         ck_assert_int_eq(docker_check_workload(&c, &err), -EOPNOTSUPP);
         ck_assert_ptr_nonnull(strstr(err.msg, "seccomp"));
         c.w.seccomp = BERTH_WL_SECCOMP_DEFAULT;
+        c.w.seccomp_rules = json_pack("{s:i}", "defaultAction", 0x7fff0000);
+        ck_assert_int_eq(docker_check_workload(&c, &err), -EOPNOTSUPP);
+        ck_assert_ptr_nonnull(strstr(err.msg, "seccomp_rules"));
+        json_decref(c.w.seccomp_rules);
+        c.w.seccomp_rules = NULL;
         rl.type = (char *)"RLIMIT_BOGUS";
         ck_assert_int_eq(docker_check_workload(&c, &err), -EINVAL);
         ck_assert_ptr_nonnull(strstr(err.msg, "rlimits[0]"));

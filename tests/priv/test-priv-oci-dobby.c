@@ -7,7 +7,7 @@
  * holds the spec's line, the process is root inside and user.uid (1000) on the host,
  * its output lands in console.path, and the root goes with the container: after a stop,
  * after a removal through the ImageAPI, and at a restart of berthd; restartOnCrash
- * starts a crashed one again. Bad specs get an
+ * starts a crashed one again; its seccomp is the container's filter. Bad specs get an
  * errorReason naming the field and leave nothing: no container, root, cgroup or mount.
  */
 #include "config.h"
@@ -312,6 +312,9 @@ START_TEST(bad_specs)
                 { "{\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": {\"names\": "
                   "[\"getpid\\\"], \\\"x\\\": [\\\"\"], \"action\": \"SCMP_ACT_ERRNO\"}}}",
                   "seccomp.syscalls.names[0] 'getpid\"], \"x\": [\"' is not a system call name" },
+                { "{\"seccomp\": {\"defaultAction\": \"SCMP_ACT_KILL\", \"syscalls\": {\"names\": "
+                  "[\"mkdir\"], \"action\": \"SCMP_ACT_ERRNO\"}}}",
+                  "seccomp.defaultAction must be \"SCMP_ACT_ALLOW\" or \"SCMP_ACT_ERRNO\"" },
                 { "{\"gpu\": {\"enable\": true}}", "gpu.enable: this node has no GPU" },
                 { "{\"network\": \"bridge\"}", "network 'bridge' must be" },
                 { "{\"mounts\": [{\"source\": \"/x.img\", \"destination\": \"/d\", \"type\": "
@@ -341,6 +344,66 @@ START_TEST(bad_specs)
                                                   "");
                 start_fails(m2, "missing mandatory fields: user, memLimit");
         }
+        assert_nothing();
+}
+END_TEST
+
+/* executeCommand of command (JSON text of a string) in id: its exit code, its output
+ * into out. */
+static int exec_code(const char *id, const char *command, char *out, size_t size)
+{
+        json_auto_t *r =
+                rpc_ok("executeCommand", "{\"containerId\":\"%s\",\"command\":%s}", id, command);
+
+        (void)snprintf(out, size, "%s", json_string_value(json_object_get(r, "output")) ?: "");
+        return (int)json_integer_value(json_object_get(r, "exitCode"));
+}
+
+/* seccomp: Dobby's one rule is the container's whole filter. Without it mkdir works in
+ * the root's /tmp; with mkdir and mkdirat SCMP_ACT_ERRNO it fails with EPERM while other
+ * calls work. */
+START_TEST(seccomp_filter)
+{
+        _cleanup_free_ char *plain = spec_with("plain", "{}");
+        _cleanup_free_ char *filtered =
+                spec_with("filtered", "{\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", "
+                                      "\"syscalls\": {\"names\": [\"mkdir\", \"mkdirat\"], "
+                                      "\"action\": \"SCMP_ACT_ERRNO\"}}}");
+        _cleanup_free_ char *caps =
+                spec_with("caps", "{\"capabilities\": [\"CAP_NET_RAW\"], \"seccomp\": "
+                                  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": "
+                                  "{\"names\": [\"mkdir\", \"mkdirat\"], \"action\": "
+                                  "\"SCMP_ACT_ERRNO\"}}}");
+        char out[2048];
+
+        (void)start_ok(plain);
+        ck_assert_int_eq(exec_code("plain", "\"mkdir /tmp/d\"", out, sizeof(out)), 0);
+        json_decref(rpc_ok("stopContainer", "{\"containerId\":\"plain\",\"force\":true}"));
+
+        (void)start_ok(filtered);
+        ck_assert_int_ne(exec_code("filtered", "\"mkdir /tmp/d\"", out, sizeof(out)), 0);
+        ck_assert_msg(strstr(out, "Operation not permitted"), "mkdir: '%s'", out);
+        ck_assert_int_eq(exec_code("filtered", "\"sh -c 'echo x > /tmp/f && cat /tmp/f'\"", out,
+                                   sizeof(out)),
+                         0);
+        ck_assert_str_eq(out, "x\n");
+        json_decref(rpc_ok("stopContainer", "{\"containerId\":\"filtered\",\"force\":true}"));
+
+        /* With extra capabilities the payload has no no_new_privs and no CAP_SYS_ADMIN:
+         * berth-init installs the filter before it drops its capabilities (as crun does;
+         * it once failed with "install the seccomp filter: Permission denied"). */
+        (void)start_ok(caps);
+        ck_assert_int_ne(exec_code("caps", "\"mkdir /tmp/d\"", out, sizeof(out)), 0);
+        ck_assert_msg(strstr(out, "Operation not permitted"), "mkdir: '%s'", out);
+        ck_assert_int_eq(exec_code("caps",
+                                   "\"grep -E '^(NoNewPrivs|CapBnd|Seccomp):' "
+                                   "/proc/self/status\"",
+                                   out, sizeof(out)),
+                         0);
+        ck_assert_msg(strstr(out, "NoNewPrivs:\t0") && strstr(out, "Seccomp:\t2") &&
+                              strstr(out, "CapBnd:\t0000000020002420"),
+                      "status: '%s'", out);
+        json_decref(rpc_ok("stopContainer", "{\"containerId\":\"caps\",\"force\":true}"));
         assert_nothing();
 }
 END_TEST
@@ -432,6 +495,7 @@ static Suite *dobby_suite(void)
         tcase_add_test(test_tcase(s, "console", setup, teardown, 60), console_path);
         tcase_add_test(test_tcase(s, "open", setup, teardown, 60), network_open);
         tcase_add_test(test_tcase(s, "bad", setup, teardown, 60), bad_specs);
+        tcase_add_test(test_tcase(s, "seccomp", setup, teardown, 60), seccomp_filter);
         tcase_add_test(test_tcase(s, "roots", setup, teardown, 60), roots_follow_containers);
         tcase_add_test(test_tcase(s, "restart", setup, teardown, 60), restart_on_crash);
         return s;

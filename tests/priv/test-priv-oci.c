@@ -292,10 +292,14 @@ START_TEST(bad_bundles)
         bad_bundle("unknown", "", "frobnicate", json_true(), "frobnicate");
         bad_bundle("nested", "process", "frobnicate", json_true(), "process.frobnicate");
         bad_bundle("escape", "root", "path", json_string("../../.."), "root.path");
+        /* Once refused whole ("not supported yet"); now the names reach libseccomp as they
+         * are (one it does not know is skipped, as in crun), and the action is refused:
+         * berth has no notify listener (test-priv-oci-seccomp has the rest). */
         bad_bundle("seccomp", "linux", "seccomp",
                    json_pack("{s:s, s:[{s:[s], s:s}]}", "defaultAction", "SCMP_ACT_ALLOW",
-                             "syscalls", "names", "getpid\"; rm -rf /", "action", "SCMP_ACT_ERRNO"),
-                   "linux.seccomp");
+                             "syscalls", "names", "getpid\"; rm -rf /", "action",
+                             "SCMP_ACT_NOTIFY"),
+                   "linux.seccomp.syscalls[0].action 'SCMP_ACT_NOTIFY'");
         bad_bundle("version", "", "ociVersion", json_string("2.0.0"), "ociVersion");
         rpc_fails("bundlePath", "startContainer",
                   "{\"containerId\":\"rel\",\"bundlePath\":\"crun-bundle\"}");

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <linux/capability.h>
+#include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +108,7 @@ static void refused_spec(json_t *spec, int code, const char *needle, const struc
         ck_assert_msg(strstr(err.msg, needle), "message '%s' lacks '%s'", err.msg, needle);
         ck_assert_ptr_null(d.w.args);
         ck_assert_ptr_null(d.w.mounts);
+        ck_assert_ptr_null(d.w.seccomp_rules);
         ck_assert_ptr_null(d.mount_fields);
         for (int f = 0; f < _DOBBY_ETC_MAX; f++)
                 ck_assert_ptr_null(d.etc[f]);
@@ -721,11 +723,36 @@ END_TEST
 
 START_TEST(test_seccomp)
 {
-        refused("seccomp",
-                "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": {\"names\": [\"getcwd\", "
-                "\"chmod\"], \"action\": \"SCMP_ACT_ERRNO\"}}",
-                -EOPNOTSUPP, "seccomp: not supported yet");
-        /* Checked before it is refused: Dobby pastes the names unescaped. */
+        _cleanup_(dobby_spec_done) struct dobby_spec d = {}, e = {};
+        json_t *r, *sys;
+
+        /* The one rule of Dobby's template, in the canonical form (seccomp-rules.h); once
+         * refused ("not supported yet"), now the container's whole filter. */
+        with("seccomp",
+             "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": {\"names\": [\"getcwd\", "
+             "\"chmod\", \"no_such_call\"], \"action\": \"SCMP_ACT_ERRNO\"}}",
+             &d);
+        r = d.w.seccomp_rules;
+        ck_assert_ptr_nonnull(r);
+        ck_assert_int_eq(json_integer_value(json_object_get(r, "defaultAction")), SCMP_ACT_ALLOW);
+        ck_assert_uint_eq(json_array_size(json_object_get(r, "architectures")), 0);
+        ck_assert_uint_eq(json_array_size(json_object_get(r, "syscalls")), 1);
+        sys = json_array_get(json_object_get(r, "syscalls"), 0);
+        ck_assert_int_eq(json_integer_value(json_object_get(sys, "action")), SCMP_ACT_ERRNO(EPERM));
+        /* Byte for byte, a name this kernel does not know included (libseccomp skips it). */
+        ck_assert_uint_eq(json_array_size(json_object_get(sys, "names")), 3);
+        ck_assert_str_eq(json_string_value(json_array_get(json_object_get(sys, "names"), 1)),
+                         "chmod");
+        ck_assert_str_eq(json_string_value(json_array_get(json_object_get(sys, "names"), 2)),
+                         "no_such_call");
+        ck_assert_uint_eq(json_array_size(json_object_get(sys, "args")), 0);
+        /* Without seccomp: berth's profile (no rules). */
+        {
+                json_auto_t *s = seed();
+                translate_ok(s, NULL, &e);
+        }
+        ck_assert_ptr_null(e.w.seccomp_rules);
+        /* Checked before it is translated: Dobby pastes the names unescaped. */
         refused("seccomp",
                 "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": {\"names\": [\"getcwd\", "
                 "\"getpid\\\"], \\\"x\\\": [\\\"\"], \"action\": \"SCMP_ACT_ERRNO\"}}",

@@ -11,18 +11,25 @@
 #include <check.h>
 #include <ftw.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "error.h"
 #include "macro.h"
 #include "oci-config.h"
 #include "oci-util.h"
+#include "seccomp-rules.h"
 #include "strv.h"
 
 static char top[256], bundle[300], rootfs[320];
@@ -173,7 +180,8 @@ static void refuse(const char *path, const char *value, int code, const char *ne
         ck_assert_int_eq(err.code, code);
         ck_assert_msg(strstr(err.msg, needle), "'%s' not in '%s'", needle, err.msg);
         ck_assert_msg(!w.args && !w.env && !w.cwd && !w.mounts && !w.n_mounts && !w.root_path &&
-                              !w.rlimits && !w.masked_paths && !w.gids && !w.hostname,
+                              !w.rlimits && !w.masked_paths && !w.gids && !w.hostname &&
+                              !w.seccomp_rules,
                       "workload not empty");
         ck_assert_ptr_eq(ann, (json_t *)0x1);
         json_decref(c);
@@ -783,9 +791,9 @@ START_TEST(test_refuse_linux)
                "linux.uidMappings[0].size");
         refuse("linux.uidMappings", "[{\"containerID\":0,\"hostID\":0,\"size\":4294967295}]",
                -EINVAL, "linux.uidMappings: mappings need a user namespace");
-        refuse("linux.seccomp", "{\"defaultAction\":\"SCMP_ACT_ALLOW\"}", -EOPNOTSUPP,
-               "linux.seccomp: not supported yet: berth's default seccomp profile");
-        refuse("linux.seccomp", "{}", -EOPNOTSUPP, "linux.seccomp");
+        /* Once "not supported yet"; {"defaultAction":"SCMP_ACT_ALLOW"} is a filter now
+         * (test_seccomp), {} one without its required defaultAction. */
+        refuse("linux.seccomp", "{}", -EINVAL, "linux.seccomp.defaultAction is required");
         refuse("linux.sysctl", "{\"vm.swappiness\":\"1\"}", -EOPNOTSUPP,
                "linux.sysctl.vm.swappiness: not a parameter of a namespace");
         refuse("linux.sysctl", "{\"kernel.hostname\":\"x\"}", -EOPNOTSUPP,
@@ -902,6 +910,290 @@ START_TEST(test_split)
 }
 END_TEST
 
+/* ---- linux.seccomp ------------------------------------------------------------------ */
+
+#define SECCOMP_OK                                                                      \
+        "{\"defaultAction\":\"SCMP_ACT_ALLOW\","                                        \
+        "\"architectures\":[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\"]," \
+        "\"flags\":[\"SECCOMP_FILTER_FLAG_TSYNC\"],"                                    \
+        "\"syscalls\":[{\"names\":[\"mkdir\",\"mkdirat\",\"no_such_call\"],"            \
+        "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":1},"                                \
+        "{\"names\":[\"personality\"],\"action\":\"SCMP_ACT_ERRNO\","                   \
+        "\"args\":[{\"index\":0,\"value\":8,\"op\":\"SCMP_CMP_EQ\"}]},"                 \
+        "{\"names\":[\"getpid\"],\"action\":\"SCMP_ACT_ALLOW\"}]}"
+
+static json_t *seccomp_of(const char *text, struct berth_workload *w)
+{
+        json_auto_t *c = fixture("crun-spec.json");
+
+        set_at(c, "linux.seccomp", J(text));
+        translate_ok(c, NULL, w, NULL);
+        ck_assert_ptr_nonnull(w->seccomp_rules);
+        return w->seccomp_rules;
+}
+
+static json_t *rule_at(json_t *r, size_t i)
+{
+        return json_array_get(json_object_get(r, "syscalls"), i);
+}
+
+static json_int_t int_at(json_t *o, const char *key)
+{
+        ck_assert_msg(json_is_integer(json_object_get(o, key)), "%s is not an integer", key);
+        return json_integer_value(json_object_get(o, key));
+}
+
+/* Each word in libseccomp's numbers (seccomp-rules.h), every entry kept in its place. */
+START_TEST(test_seccomp)
+{
+        struct berth_workload w, none;
+        json_t *r, *arches, *arg;
+        json_auto_t *c = fixture("crun-spec.json");
+
+        r = seccomp_of(SECCOMP_OK, &w);
+        ck_assert_int_eq(int_at(r, "defaultAction"), SCMP_ACT_ALLOW);
+        arches = json_object_get(r, "architectures");
+        ck_assert_uint_eq(json_array_size(arches), 3);
+        ck_assert_int_eq(json_integer_value(json_array_get(arches, 0)), SCMP_ARCH_X86_64);
+        ck_assert_int_eq(json_integer_value(json_array_get(arches, 1)), SCMP_ARCH_X86);
+        ck_assert_int_eq(json_integer_value(json_array_get(arches, 2)), SCMP_ARCH_X32);
+        ck_assert_uint_eq(json_array_size(json_object_get(r, "syscalls")), 3);
+        ck_assert_int_eq(int_at(rule_at(r, 0), "action"), SCMP_ACT_ERRNO(1));
+        ck_assert_uint_eq(json_array_size(json_object_get(rule_at(r, 0), "names")), 3);
+        ck_assert_str_eq(
+                json_string_value(json_array_get(json_object_get(rule_at(r, 0), "names"), 2)),
+                "no_such_call");
+        /* errnoRet absent: EPERM, as in runc and crun. */
+        ck_assert_int_eq(int_at(rule_at(r, 1), "action"), SCMP_ACT_ERRNO(EPERM));
+        arg = json_array_get(json_object_get(rule_at(r, 1), "args"), 0);
+        ck_assert_int_eq(int_at(arg, "index"), 0);
+        ck_assert_int_eq(int_at(arg, "value"), 8);
+        ck_assert_int_eq(int_at(arg, "valueTwo"), 0);
+        ck_assert_int_eq(int_at(arg, "op"), SCMP_CMP_EQ);
+        ck_assert_int_eq(int_at(rule_at(r, 2), "action"), SCMP_ACT_ALLOW);
+        berth_workload_done(&w);
+
+        /* The other actions, data and comparisons. */
+        r = seccomp_of("{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":38,"
+                       "\"syscalls\":[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_KILL_PROCESS\"},"
+                       "{\"names\":[\"write\"],\"action\":\"SCMP_ACT_TRAP\"},"
+                       "{\"names\":[\"close\"],\"action\":\"SCMP_ACT_LOG\"},"
+                       "{\"names\":[\"open\"],\"action\":\"SCMP_ACT_TRACE\",\"errnoRet\":7},"
+                       "{\"names\":[\"kill\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":["
+                       "{\"index\":1,\"value\":15,\"valueTwo\":0,\"op\":\"SCMP_CMP_NE\"},"
+                       "{\"index\":0,\"value\":255,\"valueTwo\":1,\"op\":\"SCMP_CMP_MASKED_EQ\"}]},"
+                       "{\"names\":[\"dup\"],\"action\":\"SCMP_ACT_KILL\"}]}",
+                       &w);
+        ck_assert_int_eq(int_at(r, "defaultAction"), SCMP_ACT_ERRNO(38));
+        ck_assert_int_eq(int_at(rule_at(r, 0), "action"), SCMP_ACT_KILL_PROCESS);
+        ck_assert_int_eq(int_at(rule_at(r, 1), "action"), SCMP_ACT_TRAP);
+        ck_assert_int_eq(int_at(rule_at(r, 2), "action"), SCMP_ACT_LOG);
+        ck_assert_int_eq(int_at(rule_at(r, 3), "action"), SCMP_ACT_TRACE(7));
+        arg = json_array_get(json_object_get(rule_at(r, 4), "args"), 1);
+        ck_assert_int_eq(int_at(arg, "op"), SCMP_CMP_MASKED_EQ);
+        ck_assert_int_eq(int_at(arg, "valueTwo"), 1);
+        ck_assert_int_eq(int_at(rule_at(r, 5), "action"), SCMP_ACT_KILL);
+        berth_workload_done(&w);
+
+        /* Without linux.seccomp, or null: berth's profile. */
+        translate_ok(c, NULL, &none, NULL);
+        ck_assert_ptr_null(none.seccomp_rules);
+        berth_workload_done(&none);
+        set_at(c, "linux.seccomp", json_null());
+        translate_ok(c, NULL, &none, NULL);
+        ck_assert_ptr_null(none.seccomp_rules);
+        berth_workload_done(&none);
+}
+END_TEST
+
+/* The compiled program, installed in a child of this test (no_new_privs lets an
+ * unprivileged process install it): mkdir fails with errnoRet 1 (EPERM), personality(8)
+ * with EPERM, other calls work. */
+START_TEST(test_seccomp_kernel)
+{
+        struct berth_workload w;
+        struct berth_error err = {};
+        int fd, status;
+        pid_t pid;
+
+        fd = berth_seccomp_rules_build(seccomp_of(SECCOMP_OK, &w), "seccomp", &err);
+        ck_assert_msg(fd >= 0, "%s", err.msg);
+        berth_workload_done(&w);
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                struct sock_filter prog[4096];
+                ssize_t n = pread(fd, prog, sizeof(prog), 0);
+                struct sock_fprog fp = { .len = (unsigned short)(n / 8), .filter = prog };
+                char dir[400];
+
+                (void)snprintf(dir, sizeof(dir), "%s/made", top);
+                if (n <= 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+                    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fp) < 0)
+                        _exit(10);
+                if (mkdir(dir, 0755) == 0 || errno != EPERM)
+                        _exit(11);
+                if (personality(8) != -1 || errno != EPERM)
+                        _exit(12);
+                if (personality(0xffffffff) < 0 || getpid() <= 0)
+                        _exit(13);
+                if (rmdir(top) == 0 || errno == EPERM) /* not empty: ENOTEMPTY */
+                        _exit(14);
+                _exit(0);
+        }
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %#x", status);
+        (void)close(fd);
+}
+END_TEST
+
+/* The rules are part of the record, and of a copy. */
+START_TEST(test_seccomp_record)
+{
+        struct berth_workload w, back, copy;
+        struct berth_error err = {};
+        json_auto_t *j = NULL;
+
+        seccomp_of(SECCOMP_OK, &w);
+        j = berth_workload_to_json(&w);
+        ck_assert_ptr_nonnull(j);
+        ck_assert_int_eq(berth_workload_from_json(j, &back, &err), 0);
+        ck_assert(json_equal(back.seccomp_rules, w.seccomp_rules));
+        ck_assert_int_eq(berth_workload_copy(&copy, &w), 0);
+        ck_assert(json_equal(copy.seccomp_rules, w.seccomp_rules));
+        ck_assert_ptr_ne(copy.seccomp_rules, w.seccomp_rules);
+        berth_workload_done(&w);
+        berth_workload_done(&back);
+        berth_workload_done(&copy);
+        /* None: no member in the record. */
+        berth_workload_init(&w);
+        json_decref(j);
+        j = berth_workload_to_json(&w);
+        ck_assert_ptr_null(json_object_get(j, "seccomp_rules"));
+}
+END_TEST
+
+#define SYS(x) "{\"names\":[\"getcwd\"],\"action\":\"SCMP_ACT_ERRNO\"" x "}"
+
+START_TEST(test_refuse_seccomp)
+{
+        const char *p = "linux.seccomp";
+
+        refuse(p, "{\"defaultAction\":\"SCMP_ACT_FOO\"}", -EINVAL,
+               "linux.seccomp.defaultAction 'SCMP_ACT_FOO' is not an action");
+        refuse(p, "{\"defaultAction\":\"SCMP_ACT_NOTIFY\"}", -EOPNOTSUPP,
+               "linux.seccomp.defaultAction 'SCMP_ACT_NOTIFY': not supported");
+        refuse(p, "{\"defaultAction\":1}", -EINVAL, "linux.seccomp.defaultAction must be a string");
+        refuse(p, "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"defaultErrnoRet\":1}", -EINVAL,
+               "linux.seccomp.defaultErrnoRet goes with SCMP_ACT_ERRNO or SCMP_ACT_TRACE only");
+        refuse(p, "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/run/l.sock\"}",
+               -EOPNOTSUPP,
+               "linux.seccomp.listenerPath: not supported: berth has no seccomp notify");
+        refuse(p, "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerMetadata\":\"x\"}", -EOPNOTSUPP,
+               "linux.seccomp.listenerMetadata: not supported");
+        refuse(p, "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_FOO\"]}",
+               -EINVAL, "linux.seccomp.architectures[0] 'SCMP_ARCH_FOO' is not an architecture");
+        refuse(p, "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"x86_64\"]}", -EINVAL,
+               "linux.seccomp.architectures[0] 'x86_64'");
+        refuse(p, "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[\"SECCOMP_FILTER_FLAG_LOG\"]}",
+               -EOPNOTSUPP, "linux.seccomp.flags[0] 'SECCOMP_FILTER_FLAG_LOG': not supported yet");
+        refuse(p,
+               "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[\"SECCOMP_FILTER_FLAG_TSYNC\","
+               "\"SECCOMP_FILTER_FLAG_SPEC_ALLOW\"]}",
+               -EOPNOTSUPP, "linux.seccomp.flags[1] 'SECCOMP_FILTER_FLAG_SPEC_ALLOW'");
+        refuse(p, "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[\"FOO\"]}", -EINVAL,
+               "linux.seccomp.flags[0] 'FOO' is not a seccomp filter flag");
+        refuse(p, "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"foo\":1}", -EINVAL,
+               "linux.seccomp.foo: unknown field");
+        refuse(p,
+               "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[" SYS("") "," SYS("") "," SYS(
+                       "") "," SYS(",\"args\":[{\"index\":0,\"value\":1,\"op\":\"SCMP_"
+                                   "CMP_FOO\"}]") "]}",
+               -EINVAL, "linux.seccomp.syscalls[3].args[0].op 'SCMP_CMP_FOO' is not a comparison");
+        refuse(p,
+               "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[" SYS(
+                       ",\"args\":[{\"index\":6,\"value\":1,\"op\":\"SCMP_CMP_EQ\"}]") "]}",
+               -EINVAL, "linux.seccomp.syscalls[0].args[0].index must be an integer from 0 to 5");
+        refuse(p,
+               "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[" SYS(
+                       ",\"args\":[{\"index\":0,\"value\":-1,\"op\":\"SCMP_CMP_EQ\"}]") "]}",
+               -EINVAL, "linux.seccomp.syscalls[0].args[0].value must be an integer from 0");
+        refuse(p,
+               "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[" SYS(
+                       ",\"args\":[{\"index\":0,\"op\":\"SCMP_CMP_EQ\"}]") "]}",
+               -EINVAL, "linux.seccomp.syscalls[0].args[0].value is required");
+        refuse(p,
+               "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"getcwd\"],"
+               "\"action\":\"SCMP_ACT_NOTIFY\"}]}",
+               -EOPNOTSUPP, "linux.seccomp.syscalls[0].action 'SCMP_ACT_NOTIFY': not supported");
+        refuse(p,
+               "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"getcwd\"],"
+               "\"action\":\"SCMP_ACT_BAR\"}]}",
+               -EINVAL, "linux.seccomp.syscalls[0].action 'SCMP_ACT_BAR' is not an action");
+        refuse(p,
+               "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"getcwd\"],"
+               "\"action\":\"SCMP_ACT_ALLOW\",\"errnoRet\":1}]}",
+               -EINVAL, "linux.seccomp.syscalls[0].errnoRet goes with SCMP_ACT_ERRNO");
+        refuse(p,
+               "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[" SYS(
+                       ",\"errnoRet\":4096") "]}",
+               -EINVAL, "linux.seccomp.syscalls[0].errnoRet must be an integer from 0 to 4095");
+        refuse(p,
+               "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[" SYS(
+                       ",\"comment\":\"x\"") "]}",
+               -EINVAL, "linux.seccomp.syscalls[0].comment: unknown field");
+        refuse(p,
+               "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[],"
+               "\"action\":\"SCMP_ACT_ERRNO\"}]}",
+               -EINVAL, "linux.seccomp.syscalls[0].names is required and must not be empty");
+        refuse(p,
+               "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"getcwd\",\"\"],"
+               "\"action\":\"SCMP_ACT_ERRNO\"}]}",
+               -EINVAL, "linux.seccomp.syscalls[0].names[1] must be a non-empty string");
+        refuse(p,
+               "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[7],"
+               "\"action\":\"SCMP_ACT_ERRNO\"}]}",
+               -EINVAL, "linux.seccomp.syscalls[0].names[0]");
+        refuse(p, "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":{}}", -EINVAL,
+               "linux.seccomp.syscalls must be an array");
+}
+END_TEST
+
+/* A set beyond the kernel's 4096 BPF instructions: refused when translated, not when
+ * a container starts. */
+START_TEST(test_seccomp_too_big)
+{
+        json_auto_t *s = J("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[]}");
+        json_t *a = json_object_get(s, "syscalls");
+        json_auto_t *c = fixture("crun-spec.json");
+        struct berth_error err = {};
+        struct berth_workload w;
+        int r;
+
+        /* 1024 entries of 4 comparisons on one argument: 4096 rules (each its own, as
+         * they compare the same argument), 3 instructions or more each. */
+        for (int i = 0; i < 1024; i++)
+                ck_assert_int_eq(
+                        json_array_append_new(
+                                a,
+                                json_pack("{s:[s], s:s, s:[{s:i, s:i, s:s}, {s:i, s:i, s:s}, "
+                                          "{s:i, s:i, s:s}, {s:i, s:i, s:s}]}",
+                                          "names", "personality", "action", "SCMP_ACT_ERRNO",
+                                          "args", "index", 0, "value", 4 * i, "op", "SCMP_CMP_EQ",
+                                          "index", 0, "value", 4 * i + 1, "op", "SCMP_CMP_EQ",
+                                          "index", 0, "value", 4 * i + 2, "op", "SCMP_CMP_EQ",
+                                          "index", 0, "value", 4 * i + 3, "op", "SCMP_CMP_EQ")),
+                        0);
+        set_at(c, "linux.seccomp", TAKE_PTR(s));
+        r = oci_config_to_workload(bundle, c, NULL, &w, NULL, &err);
+        ck_assert_msg(r == -EINVAL, "want -EINVAL, got %d (%s)", r, err.msg);
+        ck_assert_msg(strstr(err.msg, "linux.seccomp: the filter has"), "%s", err.msg);
+        ck_assert_msg(strstr(err.msg, "more than the kernel's 4096"), "%s", err.msg);
+        ck_assert_ptr_null(w.seccomp_rules);
+        ck_assert_ptr_null(w.args);
+}
+END_TEST
+
 static Suite *oci_suite(void)
 {
         Suite *s = suite_create("oci-config");
@@ -927,6 +1219,15 @@ static Suite *oci_suite(void)
         tcase_add_test(tc, test_refuse_linux);
         tcase_add_test(tc, test_user_maps);
         tcase_add_test(tc, test_kernel);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("seccomp");
+        tcase_add_checked_fixture(tc, bundle_setup, bundle_teardown);
+        tcase_add_test(tc, test_seccomp);
+        tcase_add_test(tc, test_seccomp_kernel);
+        tcase_add_test(tc, test_seccomp_record);
+        tcase_add_test(tc, test_refuse_seccomp);
+        tcase_add_test(tc, test_seccomp_too_big);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("split");

@@ -18,6 +18,7 @@
 #include "macro.h"
 #include "mountopts.h"
 #include "oci-config-mounts.h"
+#include "oci-seccomp.h"
 #include "oci-util.h"
 #include "dobby-spec.h"
 #include "strv.h"
@@ -559,13 +560,15 @@ static int seccomp_action(json_t *o, const char *prefix, const char *key, struct
         return 0;
 }
 
-/* Checked in full (Dobby pastes the names into its template unescaped), then refused:
- * berth's own profile always applies. */
-static int decode_seccomp(json_t *spec, struct berth_error *err)
+/* Checked in full (Dobby pastes the names into its template unescaped), then the one OCI
+ * rule Dobby's template makes of it: {defaultAction, syscalls: [{names, action}]}, the
+ * names as they are. */
+static int decode_seccomp(json_t *spec, struct berth_workload *w, struct berth_error *err)
 {
         static const char *const keys[] = { "defaultAction", "syscalls", NULL };
         static const char *const sys_keys[] = { "names", "action", NULL };
         _cleanup_strv_free_ char **names = NULL;
+        json_auto_t *oci = NULL;
         json_t *s, *sys;
         int r;
 
@@ -591,9 +594,12 @@ static int decode_seccomp(json_t *spec, struct berth_error *err)
                                                "seccomp.syscalls.names[%zu] '%.64s' is not a "
                                                "system call name",
                                                (size_t)(n - names), *n);
-        return berth_error_set(err, EOPNOTSUPP,
-                               "seccomp: not supported yet: berth's default seccomp profile "
-                               "always applies");
+        oci = json_pack("{s:O, s:[{s:O, s:O}]}", "defaultAction",
+                        json_object_get(s, "defaultAction"), "syscalls", "names",
+                        json_object_get(sys, "names"), "action", json_object_get(sys, "action"));
+        if (!oci)
+                return -ENOMEM;
+        return oci_seccomp_translate(oci, "seccomp", &w->seccomp_rules, err);
 }
 
 /* gpu and vpu: nodes with them would name their devices; berth knows none. */
@@ -962,7 +968,7 @@ static int translate(json_t *spec, const struct oci_overrides *o, const struct d
         if (r >= 0)
                 r = decode_caps(spec, w, err);
         if (r >= 0)
-                r = decode_seccomp(spec, err);
+                r = decode_seccomp(spec, w, err);
         if (r >= 0)
                 r = apply_overrides(o, w, err);
         if (r < 0)

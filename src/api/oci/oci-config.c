@@ -26,6 +26,7 @@
 #include "oci-config-kernel.h"
 #include "oci-config-mounts.h"
 #include "oci-config.h"
+#include "oci-seccomp.h"
 #include "oci-util.h"
 #include "strv.h"
 
@@ -964,11 +965,11 @@ static int decode_linux(json_t *config, struct berth_workload *w, struct berth_e
                 return r;
         if (!l)
                 return berth_error_set(err, EINVAL, "linux is required (its namespaces)");
-        /* Even {}: a filter of nothing would be a promise berth does not keep. */
-        if (json_object_get(l, "seccomp") && !json_is_null(json_object_get(l, "seccomp")))
-                return berth_error_set(err, EOPNOTSUPP,
-                                       "linux.seccomp: not supported yet: berth's default seccomp "
-                                       "profile always applies");
+        /* The bundle's filter is the whole filter (berth's profile is replaced), as in crun. */
+        r = oci_seccomp_translate(json_object_get(l, "seccomp"), "linux.seccomp", &w->seccomp_rules,
+                                  err);
+        if (r < 0)
+                return r;
         r = oci_get_str(l, "linux", "rootfsPropagation", false, &prop, err);
         if (r < 0)
                 return r;
