@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "oci-config.h"
+#include "oci-devices.h"
 #include "workload.h"
 
 struct berth_error;
@@ -41,12 +42,16 @@ struct dobby_spec {
         char **etc[_DOBBY_ETC_MAX];
         /* network "nat": the door gives w an address (w.nat_addr) as it creates it. */
         bool nat;
+        /* The host's node of each of w.limits.devices, bound at its own path. */
+        char **device_paths;
 };
 
 /* What the translation needs to know of the node. */
 struct dobby_host {
         unsigned ncpus; /* online cpus: cpu.cores is trimmed to them, as Dobby trims it */
         bool cgroup2;   /* a cgroup v2 tree to show read-only at /sys/fs/cgroup */
+        /* The devices a spec may ask for (--oci-device-allow); NULL: none. */
+        const struct oci_device_allowlist *devices;
 };
 
 /* spec: the parsed spec. o: the method's params (command replaces args; envvar adds
