@@ -163,24 +163,6 @@ static int make_parent(const struct berth_cgroup_system *cs, const char *hier, c
         return 0;
 }
 
-int berth_cgroup_system_allow_devices(struct berth_cgroup_system *cs, const struct berth_device *d,
-                                      size_t n)
-{
-        struct berth_device *v = calloc(n + 1, sizeof(*v));
-        size_t k = 0;
-
-        if (!v)
-                return -ENOMEM;
-        for (size_t i = 0; i < n; i++)
-                if (!berth_devices_standard(d[i].major, d[i].minor))
-                        v[k++] = (struct berth_device){ d[i].major, d[i].minor,
-                                                        BERTH_DEVICE_READ | BERTH_DEVICE_WRITE };
-        free(cs->extra);
-        cs->extra = v;
-        cs->n_extra = k;
-        return 0;
-}
-
 int berth_cgroup_system_prepare(struct berth_cgroup_system *cs, struct berth_error *err)
 {
         int r;
