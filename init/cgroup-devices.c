@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -27,41 +28,150 @@ static const struct {
         { 10, 200 },                                         /* net/tun */
 };
 
-/* Does the group allow everything (the default of a group nobody restricted)? */
-static bool allows_all(const char *dir)
+bool berth_devices_standard(uint32_t major, uint32_t minor)
 {
-        char path[4096], buf[256];
-
-        if ((size_t)snprintf(path, sizeof(path), "%s/devices.list", dir) >= sizeof(path))
-                return true;
-        if (read_one_line(path, buf, sizeof(buf)) < 0)
-                return true;
-        return !buf[0] || strncmp(buf, "a *:* rwm", 9) == 0;
+        for (size_t i = 0; i < ELEMENTSOF(allowed); i++)
+                if ((uint32_t)allowed[i].major == major &&
+                    (allowed[i].minor < 0 || (uint32_t)allowed[i].minor == minor))
+                        return true;
+        return false;
 }
 
-int berth_devices_v1_set(const char *dir)
+static const char *access_str(unsigned a)
+{
+        return (a & BERTH_DEVICE_READ) && (a & BERTH_DEVICE_WRITE) ? "rw"
+               : a & BERTH_DEVICE_READ                             ? "r"
+                                                                   : "w";
+}
+
+/* The rules of a parent group, as devices.list shows them; NULL-terminated. */
+static char **parent_rules(const struct berth_device *extra, size_t n)
+{
+        char **v = calloc(ELEMENTSOF(allowed) + n + 3, sizeof(char *));
+        size_t k = 0;
+        int r = 0;
+
+        for (size_t i = 0; v && i < ELEMENTSOF(allowed); i++) {
+                if (allowed[i].minor < 0)
+                        r |= asprintf(&v[k++], "c %d:* rwm", allowed[i].major) < 0;
+                else
+                        r |= asprintf(&v[k++], "c %d:%d rwm", allowed[i].major, allowed[i].minor) <
+                             0;
+        }
+        for (size_t i = 0; v && i < n; i++)
+                r |= asprintf(&v[k++], "c %u:%u rw", extra[i].major, extra[i].minor) < 0;
+        if (v) {
+                r |= !(v[k++] = strdup("c *:* m"));
+                r |= !(v[k++] = strdup("b *:* m"));
+        }
+        if (r && v) {
+                for (size_t i = 0; i < k; i++)
+                        free(v[i]);
+                free(v);
+                return NULL;
+        }
+        return v;
+}
+
+static void rules_free(char **v)
+{
+        for (size_t i = 0; v && v[i]; i++)
+                free(v[i]);
+        free(v);
+}
+
+/* Deny what the group allows beyond rules (those of an earlier berthd's allow-list). */
+static int deny_others(const char *dir, char *const *rules)
+{
+        _cleanup_free_ char *list = NULL;
+        char path[4096], *save = NULL;
+        int r;
+
+        if ((size_t)snprintf(path, sizeof(path), "%s/devices.list", dir) >= sizeof(path))
+                return -ENAMETOOLONG;
+        r = read_file(path, 1 << 20, &list, NULL);
+        if (r < 0)
+                return r;
+        for (char *line = strtok_r(list, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                bool keep = false;
+
+                for (size_t i = 0; rules[i] && !keep; i++)
+                        keep = streq(line, rules[i]);
+                if (keep)
+                        continue;
+                if (streq(line, "a *:* rwm"))
+                        return -EINVAL; /* allows all, with children: cannot be narrowed */
+                r = berth_cgroup_write(dir, "devices.deny", line);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int berth_devices_v1_set(const char *dir, const struct berth_device *extra, size_t n)
+{
+        char **rules = parent_rules(extra, n);
+        int r;
+
+        if (!rules)
+                return -ENOMEM;
+        r = berth_cgroup_write(dir, "devices.deny", "a");
+        /* The kernel refuses to change a group's default while it has children (the
+         * containers a restarted berthd re-adopts): then what is not in the list now
+         * goes rule by rule. */
+        if (r == -EINVAL)
+                r = deny_others(dir, rules);
+        for (size_t i = 0; r >= 0 && rules[i]; i++)
+                r = berth_cgroup_write(dir, "devices.allow", rules[i]);
+        rules_free(rules);
+        return r;
+}
+
+int berth_cgroup_system_allow_devices(struct berth_cgroup_system *cs, const struct berth_device *d,
+                                      size_t n)
+{
+        struct berth_device *v = calloc(n + 1, sizeof(*v));
+        size_t k = 0;
+
+        if (!v)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                if (!berth_devices_standard(d[i].major, d[i].minor))
+                        v[k++] = (struct berth_device){ d[i].major, d[i].minor,
+                                                        BERTH_DEVICE_READ | BERTH_DEVICE_WRITE };
+        free(cs->extra);
+        cs->extra = v;
+        cs->n_extra = k;
+        return 0;
+}
+
+int berth_devices_v1_narrow(const char *dir, const struct berth_device *extra, size_t n,
+                            const struct berth_limits *want, struct berth_error *err)
 {
         char rule[64];
-        int r = berth_cgroup_write(dir, "devices.deny", "a");
+        int r;
 
-        /* The kernel refuses to change a group's default while it has children (the
-         * containers a restarted berthd re-adopts): fine when it denies already. */
-        if (r == -EINVAL && !allows_all(dir))
-                r = 0;
-
-        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(allowed); i++) {
-                if (allowed[i].minor < 0)
-                        (void)snprintf(rule, sizeof(rule), "c %d:* rwm", allowed[i].major);
-                else
-                        (void)snprintf(rule, sizeof(rule), "c %d:%d rwm", allowed[i].major,
-                                       allowed[i].minor);
-                r = berth_cgroup_write(dir, "devices.allow", rule);
+        for (size_t i = 0; i < n; i++) {
+                (void)snprintf(rule, sizeof(rule), "c %u:%u rw", extra[i].major, extra[i].minor);
+                r = berth_cgroup_write(dir, "devices.deny", rule);
+                if (r < 0)
+                        return berth_error_set_errno(err, -r, "deny %s in '%s'", rule, dir);
         }
-        if (r >= 0)
-                r = berth_cgroup_write(dir, "devices.allow", "c *:* m");
-        if (r >= 0)
-                r = berth_cgroup_write(dir, "devices.allow", "b *:* m");
-        return r;
+        for (unsigned i = 0; want && i < want->n_devices; i++) {
+                const struct berth_device *d = &want->devices[i];
+
+                if (berth_devices_standard(d->major, d->minor))
+                        continue;
+                (void)snprintf(rule, sizeof(rule), "c %u:%u %s", d->major, d->minor,
+                               access_str(d->access));
+                r = berth_cgroup_write(dir, "devices.allow", rule);
+                if (r < 0)
+                        return berth_error_set_errno(err, -r,
+                                                     "limits.devices[%u]: allow %s in '%s' (not "
+                                                     "in the node's device allow-list?)",
+                                                     i, rule, dir);
+        }
+        return 0;
 }
 
 /* ---- the BPF program -------------------------------------------------------------- */
@@ -76,12 +186,21 @@ int berth_devices_v1_set(const char *dir)
 #define MOV64_IMM(d, i) INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
 #define EXIT() INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 
+/* The BPF access bits a container may not have on d (of read and write). */
+static int32_t denied_bits(const struct berth_device *d)
+{
+        return (d->access & BERTH_DEVICE_READ ? 0 : BPF_DEVCG_ACC_READ) |
+               (d->access & BERTH_DEVICE_WRITE ? 0 : BPF_DEVCG_ACC_WRITE);
+}
+
 /* struct bpf_cgroup_dev_ctx { u32 access_type (type | access << 16); u32 major, minor; }
- * in r1; r0 = 1 allows, 0 denies (EPERM). */
-static size_t build(struct bpf_insn *p, size_t max)
+ * in r1; r0 = 1 allows, 0 denies (EPERM). extra: devices beyond the list, each opened
+ * with the access it has only. */
+static size_t build(struct bpf_insn *p, size_t max, const struct berth_device *extra,
+                    size_t n_extra)
 {
         size_t n = 0;
-        int rules_len = 0;
+        int rules_len = (int)n_extra * 7;
 
         for (size_t i = 0; i < ELEMENTSOF(allowed); i++)
                 rules_len += allowed[i].minor < 0 ? 3 : 4;
@@ -114,6 +233,15 @@ static size_t build(struct bpf_insn *p, size_t max)
                 EMIT(MOV64_IMM(BPF_REG_0, 1));
                 EMIT(EXIT());
         }
+        for (size_t i = 0; i < n_extra; i++) {
+                EMIT(JNE_IMM(BPF_REG_4, (int32_t)extra[i].major, 6));
+                EMIT(JNE_IMM(BPF_REG_5, (int32_t)extra[i].minor, 5));
+                EMIT(MOV32_REG(BPF_REG_6, BPF_REG_2));
+                EMIT(AND32_IMM(BPF_REG_6, denied_bits(&extra[i])));
+                EMIT(JNE_IMM(BPF_REG_6, 0, 2));
+                EMIT(MOV64_IMM(BPF_REG_0, 1));
+                EMIT(EXIT());
+        }
         EMIT(MOV64_IMM(BPF_REG_0, 0));
         EMIT(EXIT());
 #undef EMIT
@@ -125,11 +253,17 @@ static int bpf(int cmd, union bpf_attr *attr)
         return (int)syscall(__NR_bpf, cmd, attr, sizeof(*attr));
 }
 
-int berth_devices_bpf_load(struct berth_error *err)
+int berth_devices_bpf_load(const struct berth_limits *want, struct berth_error *err)
 {
-        struct bpf_insn prog[64];
+        struct berth_device extra[BERTH_DEVICES_MAX];
+        struct bpf_insn prog[64 + 7 * BERTH_DEVICES_MAX];
         char log[4096] = "";
-        size_t n = build(prog, ELEMENTSOF(prog));
+        size_t n_extra = 0, n;
+
+        for (unsigned i = 0; want && i < want->n_devices && i < BERTH_DEVICES_MAX; i++)
+                if (!berth_devices_standard(want->devices[i].major, want->devices[i].minor))
+                        extra[n_extra++] = want->devices[i];
+        n = build(prog, ELEMENTSOF(prog), extra, n_extra);
         union bpf_attr attr = {
                 .prog_type = BPF_PROG_TYPE_CGROUP_DEVICE,
                 .insns = (uint64_t)(uintptr_t)prog,

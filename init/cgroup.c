@@ -143,6 +143,7 @@ struct berth_cgroup_system *berth_cgroup_system_free(struct berth_cgroup_system 
         for (int c = 0; c < _BERTH_CG_MAX; c++)
                 free(cs->v1[c]);
         free(cs->parent);
+        free(cs->extra);
         safe_close(cs->devices_prog);
         free(cs);
         return NULL;
@@ -176,13 +177,13 @@ int berth_cgroup_system_prepare(struct berth_cgroup_system *cs, struct berth_err
                 r = make_parent(cs, cs->v1[BERTH_CG_DEVICES], &p, err);
                 if (r < 0)
                         return r;
-                r = berth_devices_v1_set(p);
+                r = berth_devices_v1_set(p, cs->extra, cs->n_extra);
                 if (r < 0)
                         return berth_error_set_errno(err, -r, "set the device allow-list in '%s'",
                                                      p);
         }
         if (cs->v2 && cs->devices_prog < 0) {
-                r = berth_devices_bpf_load(err);
+                r = berth_devices_bpf_load(NULL, err);
                 if (r < 0)
                         return r;
                 cs->devices_prog = r;
@@ -298,7 +299,7 @@ static int ensure_parent(const struct berth_cgroup_system *cs, const char *hier,
         /* The device allow-list is set on the parent (and again by
          * berth_cgroup_system_prepare()): a new v1 devices group starts with its
          * parent's list, so no container start pays for it. */
-        if (c == BERTH_CG_DEVICES && berth_devices_v1_set(p) < 0)
+        if (c == BERTH_CG_DEVICES && berth_devices_v1_set(p, cs->extra, cs->n_extra) < 0)
                 return berth_error_set_errno(err, errno, "set the device allow-list in '%s'", p);
         if (hier == cs->v2 && cs->layout == BERTH_CGROUP_UNIFIED) {
                 /* Delegate the controllers berth sets limits with. Errors are not fatal:
@@ -531,18 +532,33 @@ static int group_dir(const struct berth_cgroup_system *cs, const char *root,
         return r < 0 ? r : mkdir_group(path, err);
 }
 
-/* The device program on a new v2 group, before any process can be in it. */
-static int attach_devices(const struct berth_cgroup_system *cs, struct berth_cgroup *cg,
-                          struct berth_error *err)
+static bool wants_devices(const struct berth_limits *l)
 {
-        _cleanup_close_ int fd = -EBADF;
+        for (unsigned i = 0; l && i < l->n_devices; i++)
+                if (!berth_devices_standard(l->devices[i].major, l->devices[i].minor))
+                        return true;
+        return false;
+}
+
+/* The device program on a new v2 group, before any process can be in it: the shared
+ * one, or one of its own for a container given devices beyond the list (the kernel
+ * keeps it while it is attached). */
+static int attach_devices(const struct berth_cgroup_system *cs, struct berth_cgroup *cg,
+                          const struct berth_limits *limits, struct berth_error *err)
+{
+        _cleanup_close_ int fd = -EBADF, own = -EBADF;
 
         if (cs->devices_prog < 0)
                 return 0;
         fd = open(cg->v2, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return berth_error_set_errno(err, errno, "open cgroup '%s'", cg->v2);
-        return berth_devices_bpf_attach(cs->devices_prog, fd, cg->v2, err);
+        if (!wants_devices(limits))
+                return berth_devices_bpf_attach(cs->devices_prog, fd, cg->v2, err);
+        own = berth_devices_bpf_load(limits, err);
+        if (own < 0)
+                return own;
+        return berth_devices_bpf_attach(own, fd, cg->v2, err);
 }
 
 static int cgroup_build(const struct berth_cgroup_system *cs, const char *name, bool create,
@@ -574,7 +590,7 @@ static int cgroup_build(const struct berth_cgroup_system *cs, const char *name, 
                         if (r >= 0 && !(cg->v2 = strdup(p)))
                                 r = -ENOMEM;
                         if (r >= 0 && create)
-                                r = attach_devices(cs, cg, err);
+                                r = attach_devices(cs, cg, limits, err);
                         /* A re-opened group kept the program it was given. */
                         if (r >= 0 && cs->devices_prog >= 0)
                                 cg->devices_confined = true;
@@ -608,6 +624,10 @@ static int cgroup_build(const struct berth_cgroup_system *cs, const char *name, 
                         if (r >= 0)
                                 r = add_path(cg, p);
                 }
+                /* A new group has its parent's devices: those of the allow-list go
+                 * again but for the container's own. */
+                if (r >= 0 && create && c == BERTH_CG_DEVICES)
+                        r = berth_devices_v1_narrow(p, cs->extra, cs->n_extra, limits, err);
                 if (v2_does_it)
                         continue;
                 if (r >= 0 && c == BERTH_CG_MEMORY)

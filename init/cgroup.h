@@ -47,7 +47,23 @@ struct berth_cgroup_system {
         char *v1[_BERTH_CG_MAX];    /* v1 mount point per controller, or NULL */
         char *parent;               /* name of berth's parent group, e.g. "berth" */
         int devices_prog;           /* the BPF device program for v2 groups, or -EBADF */
+        /* Devices beyond the standard ones that containers may be given (the node's
+         * allow-list): berth's v1 parent allows them, and every new group denies them
+         * again but for those its container asks for. */
+        struct berth_device *extra;
+        size_t n_extra;
 };
+
+/* A character device a container may open beyond the standard ones (cgroup-devices.h). */
+enum {
+        BERTH_DEVICE_READ = 1u << 0,
+        BERTH_DEVICE_WRITE = 1u << 1,
+};
+struct berth_device {
+        uint32_t major, minor;
+        unsigned access; /* BERTH_DEVICE_READ | BERTH_DEVICE_WRITE; never mknod */
+};
+#define BERTH_DEVICES_MAX 16
 
 struct berth_limits {
         uint64_t memory;        /* bytes, 0 = none */
@@ -63,6 +79,10 @@ struct berth_limits {
          * kernel schedules real-time tasks by group), so that its processes may run
          * SCHED_RR/SCHED_FIFO; berth's parent group gets BERTH_RT_PARENT_US. 0 = none. */
         uint32_t rt_runtime_us;
+        /* Devices of the host's allow-list (berth_cgroup_system_allow_devices()) this
+         * container may open, with the access it may have. */
+        struct berth_device devices[BERTH_DEVICES_MAX];
+        unsigned n_devices;
 };
 
 /* The real-time budget of berth's parent group, in µs per second, which its containers'
@@ -92,6 +112,10 @@ int berth_cgroup_write(const char *dir, const char *file, const char *value);
 int berth_cgroup_system_detect(const char *root, const char *parent,
                                struct berth_cgroup_system **ret, struct berth_error *err);
 struct berth_cgroup_system *berth_cgroup_system_free(struct berth_cgroup_system *cs);
+/* The devices containers may be given (before berth_cgroup_system_prepare()); those of
+ * the standard list are left out. Returns 0 / -ENOMEM. */
+int berth_cgroup_system_allow_devices(struct berth_cgroup_system *cs, const struct berth_device *d,
+                                      size_t n);
 /* Once, before containers: the device allow-list on berth's v1 devices parent, and the
  * device program for v2 groups (cgroup-devices.h). Returns 0 / -errno; on failure v2
  * groups get no device program (devices_confined stays false for them). */

@@ -15,6 +15,7 @@
 #include "berthd-config.h"
 #include "error.h"
 #include "native-net.h"
+#include "oci-devices.h"
 #include "strv.h"
 
 #define DEFAULT_PORT 8080
@@ -65,6 +66,7 @@ enum {
         ARG_SRC_FACILITY,
         ARG_SRC_MODE,
         ARG_OCI_NAT_RANGE,
+        ARG_OCI_DEVICE_ALLOW,
         ARG_SRC_ADMIN_TOKEN_FILE,
         ARG_SRC_ALLOWED_IMAGES,
         ARG_SRC_UPTIME_KEEP,
@@ -172,6 +174,8 @@ static void help_berth(void)
                "                               containers: a private IPv4 network, /16 to\n"
                "                               /30; the bridge " BERTH_NAT_BRIDGE " has its .1\n"
                "                               (default: " BERTH_NAT_RANGE_DEFAULT ")\n"
+               "      --oci-device-allow=PATH  a character device below /dev/ that Dobby specs\n"
+               "                               may ask for; repeatable (default: none)\n"
                "      --shutdown-containers    on SIGTERM/SIGINT stop every container, then\n"
                "                               remove every container, mount and attachment\n"
                "                               (default: they all stay up)\n"
@@ -623,6 +627,20 @@ static int parse_nat_range(const struct flag *f, const char *v, void *field,
         return set_str(field, v);
 }
 
+/* A host character device below /dev/ (oci-devices.h); repeatable. */
+static int parse_device_allow(const struct flag *f, const char *v, void *field,
+                              struct berthd_config *c)
+{
+        char msg[400];
+
+        (void)c;
+        if (oci_device_allow_check(v, msg, sizeof(msg)) < 0) {
+                fprintf(stderr, "berthd: --%s %s\n", f->name, msg);
+                return -EINVAL;
+        }
+        return strv_extend(field, v);
+}
+
 static int parse_src_mode(const struct flag *f, const char *v, void *field, struct berthd_config *c)
 {
         if (!streq(v, "solo") && !streq(v, "swarm")) {
@@ -740,6 +758,8 @@ static const struct flag flags[] = {
         { "src-facility", REQ, ARG_SRC_FACILITY, parse_src_facility, FIELD(src_facilities) },
         { "src-mode", REQ, ARG_SRC_MODE, parse_src_mode, FIELD(src_mode) },
         { "oci-nat-range", REQ, ARG_OCI_NAT_RANGE, parse_nat_range, FIELD(oci_nat_range) },
+        { "oci-device-allow", REQ, ARG_OCI_DEVICE_ALLOW, parse_device_allow,
+          FIELD(oci_device_allow) },
         { "src-admin-token-file", REQ, ARG_SRC_ADMIN_TOKEN_FILE, parse_abs_path,
           FIELD(src_admin_token_file) },
         { "src-allowed-images", REQ, ARG_SRC_ALLOWED_IMAGES, parse_abs_path,
@@ -991,6 +1011,7 @@ void berthd_config_done(struct berthd_config *c)
         strv_free(c->src_facilities);
         free(c->src_mode);
         free(c->oci_nat_range);
+        strv_free(c->oci_device_allow);
         free(c->src_admin_token_file);
         free(c->src_allowed_images);
         strv_free(c->src_node_engines);

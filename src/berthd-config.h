@@ -55,6 +55,8 @@ struct berthd_config {
         char **src_node_engines;    /* --src-node-engine NODE=HOST (repeatable) */
         char *src_node_tls_dir;     /* --src-node-tls-dir: TLS files of tcp:// nodes */
         char *oci_nat_range;        /* --oci-nat-range: "nat" containers' addresses */
+        char **oci_device_allow;    /* --oci-device-allow (repeatable): host character
+                                     * devices Dobby specs may ask for */
         bool show_help;
         bool show_version;
 };

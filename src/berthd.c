@@ -31,6 +31,7 @@
 #include "pods-api.h"
 #include "oci-events.h"
 #include "ocicontainer-api.h"
+#include "oci-devices.h"
 #include "ocicontainer.h"
 #include "srcapp-api.h"
 #include "srcapp.h"
@@ -61,6 +62,7 @@ struct berthd {
         gid_t socket_gid;
         struct berth_launcher *launcher;
         struct berth_cgroup_system *cgroups;
+        struct oci_device_allowlist devices; /* --oci-device-allow */
         struct berth_supervisor *supervisor;
         struct berth_engine *native; /* NULL without berth-init */
         struct berth_engine *docker;
@@ -341,9 +343,32 @@ static int open_launcher(struct berthd *d)
         return 0;
 }
 
-static void prepare_cgroups(struct berth_cgroup_system *cs)
+/* --oci-device-allow: the nodes and their devices, read once (the flag's parser checked
+ * them). */
+static int load_devices(struct berthd *d)
 {
         struct berth_error err = {};
+        int r = oci_device_allow_load(d->cfg->oci_device_allow, &d->devices, &err);
+
+        if (r < 0)
+                return log_error_errno(r, "%s", err.msg[0] ? err.msg : strerror(-r));
+        for (size_t i = 0; i < d->devices.n; i++)
+                log_info("Dobby specs may ask for %s (c %u:%u)", d->devices.v[i].path,
+                         d->devices.v[i].major, d->devices.v[i].minor);
+        return 0;
+}
+
+static void prepare_cgroups(struct berthd *d, struct berth_cgroup_system *cs)
+{
+        struct berth_device devs[64];
+        struct berth_error err = {};
+        size_t n = 0;
+
+        for (size_t i = 0; i < d->devices.n && n < ELEMENTSOF(devs); i++)
+                devs[n++] = (struct berth_device){ d->devices.v[i].major, d->devices.v[i].minor,
+                                                   BERTH_DEVICE_READ | BERTH_DEVICE_WRITE };
+        if (berth_cgroup_system_allow_devices(cs, devs, n) < 0)
+                log_warning("The device allow-list is not in berth's cgroups: out of memory");
 
         log_info("cgroups: %s layout%s%s", berth_cgroup_layout_to_string(cs->layout),
                  cs->v2 ? ", v2 at " : "", cs->v2 ? cs->v2 : "");
@@ -361,7 +386,7 @@ static int detect_cgroups(struct berthd *d)
             0)
                 log_warning("Containers run without cgroups: %s", err.msg);
         else
-                prepare_cgroups(d->cgroups);
+                prepare_cgroups(d, d->cgroups);
         return 0;
 }
 
@@ -539,11 +564,11 @@ static int start_oci(struct berthd *d)
 {
         int r;
 
-        r = oci_containers_new(
-                &(struct oci_containers_config){ .store = d->store,
-                                                 .cgroups = d->cgroups,
-                                                 .nat_range = d->cfg->oci_nat_range },
-                &d->oci);
+        r = oci_containers_new(&(struct oci_containers_config){ .store = d->store,
+                                                                .cgroups = d->cgroups,
+                                                                .nat_range = d->cfg->oci_nat_range,
+                                                                .devices = &d->devices },
+                               &d->oci);
         if (r >= 0)
                 r = oci_containers_start(d->oci);
         if (r >= 0)
@@ -663,10 +688,12 @@ static int announce(struct berthd *d)
 /* berthd's start, in order. Each step logs why it failed; the first failure ends the
  * start, and berthd_done() takes down what the steps before it set up. */
 static int (*const setup_steps[])(struct berthd *d) = {
-        block_signals, open_store,     lock_state_dir, claim_cgroup_parent, secure_state_dir,
-        open_launcher, detect_cgroups, new_supervisor, register_types,      start_supervisor,
-        recover_state, start_pods,     start_src,      start_oci,           start_zygotes,
-        make_router,   require_token,  add_apis,       start_http_server,   announce,
+        block_signals,    open_store,     lock_state_dir,   claim_cgroup_parent,
+        secure_state_dir, open_launcher,  load_devices,     detect_cgroups,
+        new_supervisor,   register_types, start_supervisor, recover_state,
+        start_pods,       start_src,      start_oci,        start_zygotes,
+        make_router,      require_token,  add_apis,         start_http_server,
+        announce,
 };
 
 static void berthd_init(struct berthd *d, const struct berthd_config *cfg)
@@ -757,6 +784,7 @@ static void berthd_done(struct berthd *d)
         berth_launcher_free(d->launcher);
         berth_cgroup_system_prune(d->cgroups);
         berth_cgroup_system_free(d->cgroups);
+        oci_device_allow_done(&d->devices);
         berth_events_done(&d->events);
         d->parent_fd = safe_close(d->parent_fd);
         d->lock_fd = safe_close(d->lock_fd);

@@ -469,10 +469,47 @@ static int oci_opts_from_json(json_t *o, struct berth_workload *w)
 
 static json_t *workload_json_base(const struct berth_workload *w);
 
+/* limits.devices: [[major, minor, access], ...], only when there are some. */
+static int devices_to_json(const struct berth_limits *l, json_t *limits)
+{
+        json_t *a;
+
+        if (l->n_devices == 0)
+                return 0;
+        a = json_array();
+        for (unsigned i = 0; a && i < l->n_devices && i < BERTH_DEVICES_MAX; i++)
+                if (json_array_append_new(a, json_pack("[I, I, I]", (json_int_t)l->devices[i].major,
+                                                       (json_int_t)l->devices[i].minor,
+                                                       (json_int_t)l->devices[i].access)) < 0) {
+                        json_decref(a);
+                        return -ENOMEM;
+                }
+        return json_object_set_new(limits, "devices", a) < 0 ? -ENOMEM : 0;
+}
+
+static void devices_from_json(json_t *a, struct berth_limits *l)
+{
+        json_t *v;
+        size_t i;
+
+        json_array_foreach (a, i, v) {
+                if (i >= BERTH_DEVICES_MAX || json_array_size(v) != 3)
+                        break;
+                l->devices[l->n_devices++] = (struct berth_device){
+                        .major = (uint32_t)json_integer_value(json_array_get(v, 0)),
+                        .minor = (uint32_t)json_integer_value(json_array_get(v, 1)),
+                        .access = (unsigned)json_integer_value(json_array_get(v, 2)) &
+                                  (BERTH_DEVICE_READ | BERTH_DEVICE_WRITE),
+                };
+        }
+}
+
 json_t *berth_workload_to_json(const struct berth_workload *w)
 {
         json_t *j = workload_json_base(w), *o;
 
+        if (j && devices_to_json(&w->limits, json_object_get(j, "limits")) < 0)
+                return json_decref(j), NULL;
         if (j && (o = image_opts_to_json(w)))
                 json_object_set_new(j, "image_opts", o);
         if (j && (o = oci_opts_to_json(w)))
@@ -688,6 +725,7 @@ int berth_workload_from_json(json_t *j, struct berth_workload *w, struct berth_e
         };
         limits_str(lim, "cpus", w->limits.cpus, sizeof(w->limits.cpus));
         limits_str(lim, "mems", w->limits.mems, sizeof(w->limits.mems));
+        devices_from_json(json_object_get(lim, "devices"), &w->limits);
         w->caps_set = json_is_true(json_object_get(j, "caps_set"));
         w->caps = juint(j, "caps");
         w->cap_sets = json_is_true(json_object_get(j, "cap_sets"));

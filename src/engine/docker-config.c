@@ -168,6 +168,7 @@ static int check_oci_only(const struct berth_workload *w, struct berth_error *er
                             : w->ns_join[BERTH_WL_JOIN_UTS] ? "ns_join.uts"
                             : w->cgroups_path               ? "cgroups_path"
                             : w->rt_priority                ? "rt_priority"
+                            : w->limits.n_devices           ? "limits.devices"
                                                             : NULL;
 
         if (field)

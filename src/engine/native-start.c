@@ -656,6 +656,7 @@ static bool zygote_fits(const struct berth_workload *w)
         /* A zygote's groups have no cpuset group, and are named by the zygote. */
         return !w->systemd && w->namespaces == 0 && !w->cgroup_mount && !w->sysctls && !joins &&
                !w->seccomp_rules && !w->cgroups_path && !w->limits.cpus[0] && !w->limits.mems[0] &&
+               w->limits.n_devices == 0 &&
                (berth_native_caps(w, &confined) & ~BERTH_CAPS_ZYGOTE) == 0;
 }
 
@@ -742,7 +743,8 @@ int native_start(struct berth_engine *e, struct berth_container *c, struct berth
                 }
                 (void)berth_cgroup_oom_kills(N(c)->cg, &N(c)->oom_base);
         } else if (c->w.limits.memory || c->w.limits.pids || c->w.limits.cpu_weight ||
-                   c->w.limits.cpu_quota_us || c->w.limits.cpus[0] || c->w.limits.mems[0]) {
+                   c->w.limits.cpu_quota_us || c->w.limits.cpus[0] || c->w.limits.mems[0] ||
+                   c->w.limits.n_devices) {
                 if (zygote)
                         berth_zygotes_discard(nat->zygotes, &z);
                 free(exec_path);

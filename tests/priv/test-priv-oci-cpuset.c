@@ -1,13 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The OCIContainer door's cpu sets and Dobby devices, end to end with a real berthd:
+ * The OCIContainer door's cpu sets, end to end with a real berthd:
  * an OCI bundle's linux.resources.cpu.cpus and a Dobby spec's cpu.cores confine the
  * container (its /proc/self/status Cpus_allowed_list, and its cpuset group's
  * cpuset.cpus); a cpu the host lacks is refused naming the field (a Dobby spec's cores
- * are trimmed to the host, as Dobby trims them). A Dobby spec's devices: a character
- * device that --oci-device-allow names (a node the test makes) is bound into the
- * container's /dev and its device cgroup lets it be opened with the access asked for;
- * without the flag, or for another device, the spec is refused naming devices[i].
+ * are trimmed to the host, as Dobby trims them). (A Dobby spec's devices:
+ * test-priv-oci-devices.)
  */
 #include "config.h"
 
@@ -26,7 +24,7 @@
 
 static struct test_berthd d;
 static char cgparent[64];
-static char work[300];   /* bundles, console logs and device nodes */
+static char work[300];   /* bundles and console logs */
 static char bundle[400]; /* crun spec's bundle, args: a shell that sleeps */
 
 #define rpc(...) test_oci_rpc(&d, "/jsonrpc", __VA_ARGS__)

@@ -508,6 +508,29 @@ START_TEST(test_src_node_engines)
 }
 END_TEST
 
+/* Character devices below /dev/ only (the nodes every system has). */
+START_TEST(test_oci_device_allow)
+{
+        struct berthd_config c;
+
+        parse_ok(&c);
+        ck_assert_ptr_null(c.oci_device_allow);
+        berthd_config_done(&c);
+        parse_ok(&c, "--oci-device-allow", "/dev/null", "--oci-device-allow", "/dev/zero");
+        ck_assert_uint_eq(strv_length(c.oci_device_allow), 2);
+        ck_assert_str_eq(c.oci_device_allow[1], "/dev/zero");
+        berthd_config_done(&c);
+        parse_bad("--oci-device-allow", "/dev");                    /* a directory */
+        parse_bad("--oci-device-allow", "/dev/shm");                /* a directory below /dev */
+        parse_bad("--oci-device-allow", "/etc/passwd");             /* not below /dev */
+        parse_bad("--oci-device-allow", "/dev/../dev/null");        /* not clean */
+        parse_bad("--oci-device-allow", "/dev//null");              /* not clean */
+        parse_bad("--oci-device-allow", "dev/null");                /* relative */
+        parse_bad("--oci-device-allow", "/dev/berth-no-such-node"); /* missing */
+        parse_bad("--oci-device-allow", "/dev/stdin");              /* a symlink */
+}
+END_TEST
+
 START_TEST(test_durations)
 {
         struct berthd_config c;
@@ -620,6 +643,7 @@ static Suite *config_suite(void)
         tcase_add_test(tc, test_exposure);
         tcase_add_test(tc, test_durations);
         tcase_add_test(tc, test_src_node_engines);
+        tcase_add_test(tc, test_oci_device_allow);
         tcase_add_test(tc, test_browser_flags);
         suite_add_tcase(s, tc);
 

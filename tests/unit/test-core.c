@@ -710,6 +710,10 @@ START_TEST(test_workload_json)
         wl.limits.memory = 1 << 20;
         strcpy(wl.limits.cpus, "0-1,3");
         strcpy(wl.limits.mems, "0");
+        wl.limits.devices[0] = (struct berth_device){ 1, 11, BERTH_DEVICE_WRITE };
+        wl.limits.devices[1] =
+                (struct berth_device){ 13, 64, BERTH_DEVICE_READ | BERTH_DEVICE_WRITE };
+        wl.limits.n_devices = 2;
         wl.restart = BERTH_RESTART_ON_FAILURE;
         wl.restart_max = 3;
         wl.image = strdup("registry.local/app:1");
@@ -730,6 +734,12 @@ START_TEST(test_workload_json)
         ck_assert_uint_eq(back.limits.memory, 1 << 20);
         ck_assert_str_eq(back.limits.cpus, "0-1,3");
         ck_assert_str_eq(back.limits.mems, "0");
+        ck_assert_uint_eq(back.limits.n_devices, 2);
+        ck_assert_uint_eq(back.limits.devices[0].major, 1);
+        ck_assert_uint_eq(back.limits.devices[0].minor, 11);
+        ck_assert_uint_eq(back.limits.devices[0].access, BERTH_DEVICE_WRITE);
+        ck_assert_uint_eq(back.limits.devices[1].minor, 64);
+        ck_assert_uint_eq(back.limits.devices[1].access, BERTH_DEVICE_READ | BERTH_DEVICE_WRITE);
         ck_assert_int_eq(back.restart, BERTH_RESTART_ON_FAILURE);
         ck_assert_uint_eq(back.restart_max, 3);
         ck_assert_int_eq(back.umask, -1);

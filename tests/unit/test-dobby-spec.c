@@ -785,13 +785,102 @@ START_TEST(test_refused_fields)
         set_at(s, "plugins", J("[]"));
         set_at(s, "rdkPlugins", J("{}"));
         translate_ok(s, NULL, &d);
-        refused("devices", "[{\"major\": 13, \"minor\": 64, \"access\": \"rw\"}]", -EOPNOTSUPP,
-                "devices: not supported yet");
+        /* Without --oci-device-allow no device is allowed. */
+        refused("devices", "[{\"major\": 13, \"minor\": 64, \"access\": \"rw\"}]", -EPERM,
+                "devices[0]: character device 13:64 is not on the node's allow-list (berthd "
+                "--oci-device-allow names no such node)");
         refused("plugins", "[{\"name\": \"jumper\", \"data\": {}}]", -EOPNOTSUPP,
                 "plugins: not supported yet");
         refused("rdkPlugins", "{\"networking\": {\"data\": {}}}", -EOPNOTSUPP,
                 "rdkPlugins: not supported yet");
         refused("rdkPlugins", "[]", -EINVAL, "rdkPlugins must be an object");
+}
+END_TEST
+
+/* A node's allow-list, as berthd reads it from --oci-device-allow. */
+static struct oci_device_allow allowed_nodes[] = {
+        { .path = (char *)"/dev/kmsg", .major = 1, .minor = 11, .driver = (char *)"mem" },
+        { .path = (char *)"/dev/input/event0",
+          .major = 13,
+          .minor = 64,
+          .driver = (char *)"input" },
+};
+static const struct oci_device_allowlist allow_list = { allowed_nodes, 2 };
+static const struct dobby_host host_dev = { .ncpus = 2, .cgroup2 = true, .devices = &allow_list };
+
+static void devices_refused(const char *value, int code, const char *needle)
+{
+        json_t *s = seed();
+
+        set_at(s, "devices", J(value));
+        refused_spec(s, code, needle, &host_dev);
+}
+
+/* The mount of d at destination, or NULL. */
+static const struct berth_wl_mount *mount_at(const struct dobby_spec *d, const char *destination)
+{
+        for (size_t i = 0; i < d->w.n_mounts; i++)
+                if (streq(d->w.mounts[i].destination, destination))
+                        return &d->w.mounts[i];
+        return NULL;
+}
+
+START_TEST(test_devices)
+{
+        _cleanup_(dobby_spec_done) struct dobby_spec d = {};
+        json_auto_t *s = seed();
+        struct berth_error err = {};
+        const struct berth_wl_mount *m;
+
+        set_at(s, "devices",
+               J("[{\"major\": 1, \"minor\": 11, \"access\": \"w\"}, {\"major\": \"input\", "
+                 "\"minor\": 64, \"access\": \"wr\"}]"));
+        ck_assert_int_eq(dobby_spec_translate(s, NULL, &host_dev, &d, &err), 0);
+        ck_assert_uint_eq(d.w.limits.n_devices, 2);
+        ck_assert_uint_eq(d.w.limits.devices[0].major, 1);
+        ck_assert_uint_eq(d.w.limits.devices[0].minor, 11);
+        ck_assert_uint_eq(d.w.limits.devices[0].access, BERTH_DEVICE_WRITE);
+        ck_assert_uint_eq(d.w.limits.devices[1].major, 13);
+        ck_assert_uint_eq(d.w.limits.devices[1].minor, 64);
+        ck_assert_uint_eq(d.w.limits.devices[1].access, BERTH_DEVICE_READ | BERTH_DEVICE_WRITE);
+        /* Each node bound at its own path, nosuid and noexec but not nodev. */
+        m = mount_at(&d, "/dev/kmsg");
+        ck_assert_ptr_nonnull(m);
+        ck_assert_int_eq(m->kind, BERTH_WL_BIND);
+        ck_assert_str_eq(m->source, "/dev/kmsg");
+        ck_assert_uint_eq(m->flags, BERTH_WL_MOUNT_NOSUID | BERTH_WL_MOUNT_NOEXEC);
+        m = mount_at(&d, "/dev/input/event0");
+        ck_assert_ptr_nonnull(m);
+        ck_assert_str_eq(d.mount_fields[m - d.w.mounts], "devices[1]");
+
+        devices_refused("[{\"major\": 1, \"minor\": 12, \"access\": \"r\"}]", -EPERM,
+                        "devices[0]: character device 1:12 is not on the node's allow-list (berthd "
+                        "--oci-device-allow");
+        devices_refused("[{\"major\": \"misc\", \"minor\": 11, \"access\": \"r\"}]", -EPERM,
+                        "devices[0]: character device 'misc' 11 is not on the node's allow-list");
+        devices_refused("[{\"major\": 1, \"minor\": 11, \"access\": \"m\"}]", -EINVAL,
+                        "devices[0].access 'm' must be \"r\", \"w\", \"rw\" or \"wr\"");
+        devices_refused("[{\"major\": 1, \"minor\": 11, \"access\": \"rwm\"}]", -EINVAL,
+                        "devices[0].access 'rwm' must be");
+        devices_refused("[{\"major\": 1, \"minor\": 11}]", -EINVAL,
+                        "devices[0].access is required");
+        devices_refused("[{\"minor\": 11, \"access\": \"r\"}]", -EINVAL,
+                        "devices[0].major is required");
+        devices_refused("[{\"major\": 0, \"minor\": 11, \"access\": \"r\"}]", -EINVAL,
+                        "devices[0].major");
+        devices_refused("[{\"major\": 1025, \"minor\": 11, \"access\": \"r\"}]", -EINVAL,
+                        "devices[0].major");
+        devices_refused("[{\"major\": 1, \"minor\": 1025, \"access\": \"r\"}]", -EINVAL,
+                        "devices[0].minor");
+        devices_refused("[{\"major\": \"\", \"minor\": 11, \"access\": \"r\"}]", -EINVAL,
+                        "devices[0].major must be a number from 1 to 1024 or a driver's name");
+        devices_refused("[{\"major\": 1, \"minor\": 11, \"access\": \"r\", \"type\": \"c\"}]",
+                        -EINVAL, "devices[0].type");
+        devices_refused("[{\"major\": 1, \"minor\": 11, \"access\": \"r\"}, {\"major\": "
+                        "\"mem\", \"minor\": 11, \"access\": \"w\"}]",
+                        -EINVAL, "devices[1]: the device of devices[0] again");
+        devices_refused("[1]", -EINVAL, "devices[0]");
+        devices_refused("{}", -EINVAL, "devices must be an array");
 }
 END_TEST
 
@@ -1142,6 +1231,7 @@ static Suite *dobby_suite(void)
         tcase_add_test(tc, test_caps);
         tcase_add_test(tc, test_seccomp);
         tcase_add_test(tc, test_refused_fields);
+        tcase_add_test(tc, test_devices);
         tcase_add_test(tc, test_no_cgroup2);
         suite_add_tcase(s, tc);
 

@@ -635,7 +635,6 @@ static int decode_refused(json_t *spec, struct berth_error *err)
         static const struct {
                 const char *key, *why;
         } refused[] = {
-                { "devices", "berth allows only the standard devices it makes" },
                 { "plugins", "berth runs no Dobby plugins" },
                 { "rdkPlugins", "berth runs no Dobby plugins" },
         };
@@ -804,8 +803,8 @@ static int decode_mount(json_t *v, const char *p, struct dobby_spec *d, struct b
         return oci_mount_options(options, p, m, err);
 }
 
-/* The spec's mounts, then /dev/log (syslog), the system bus (dbus) and the westeros
- * socket. */
+/* The spec's mounts, then /dev/log (syslog), the system bus (dbus), the westeros
+ * socket and the nodes of the devices (at their own paths, below /dev). */
 static int decode_mounts(json_t *spec, const struct oci_overrides *o, struct dobby_spec *d,
                          struct berth_error *err)
 {
@@ -842,13 +841,23 @@ static int decode_mounts(json_t *spec, const struct oci_overrides *o, struct dob
                                        "is)",
                                        *k, bus);
         }
-        d->w.mounts = calloc(json_array_size(a) + 3, sizeof(*d->w.mounts));
+        d->w.mounts =
+                calloc(json_array_size(a) + 3 + strv_length(d->device_paths), sizeof(*d->w.mounts));
         if (!d->w.mounts)
                 return -ENOMEM;
         json_array_foreach (a, i, v) {
                 char p[FIELD_MAX];
 
                 r = decode_mount(v, oci_idx_path(p, "mounts", i), d, err);
+                if (r < 0)
+                        return r;
+        }
+        STRV_FOREACH (n, d->device_paths) {
+                char p[FIELD_MAX];
+
+                r = add_mount(d, oci_idx_path(p, "devices", (size_t)(n - d->device_paths)),
+                              BERTH_WL_BIND, *n, *n, BERTH_WL_MOUNT_NOSUID | BERTH_WL_MOUNT_NOEXEC,
+                              NULL);
                 if (r < 0)
                         return r;
         }
@@ -954,6 +963,9 @@ static int translate(json_t *spec, const struct oci_overrides *o, const struct d
         if (r >= 0)
                 r = decode_network(spec, d, err);
         if (r >= 0)
+                r = oci_dobby_devices(json_object_get(spec, "devices"), host->devices, &w->limits,
+                                      &d->device_paths, err);
+        if (r >= 0)
                 r = decode_mounts(spec, o, d, err);
         if (r >= 0)
                 r = decode_accel(spec, err);
@@ -994,6 +1006,7 @@ void dobby_spec_done(struct dobby_spec *s)
         }
         s->loops = mfree(s->loops);
         s->n_loops = 0;
+        s->device_paths = strv_free(s->device_paths);
         for (int f = 0; f < _DOBBY_ETC_MAX; f++)
                 s->etc[f] = strv_free(s->etc[f]);
         s->nat = false;

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "oci-config.h"
+#include "oci-devices.h"
 #include "workload.h"
 
 struct berth_error;
@@ -41,6 +42,8 @@ struct dobby_spec {
         char **etc[_DOBBY_ETC_MAX];
         /* network "nat": the door gives w an address (w.nat_addr) as it creates it. */
         bool nat;
+        /* The host's node of each of w.limits.devices, bound at its own path. */
+        char **device_paths;
         /* The loop mounts (type "loop"): each is a bind mount of w (named by field in
          * mount_fields) whose source is the image file until dobby_root_make() has
          * mounted the image and made the source the directory it is mounted on. */
@@ -59,6 +62,8 @@ struct dobby_loop {
 struct dobby_host {
         unsigned ncpus; /* online cpus: cpu.cores is trimmed to them, as Dobby trims it */
         bool cgroup2;   /* a cgroup v2 tree to show read-only at /sys/fs/cgroup */
+        /* The devices a spec may ask for (--oci-device-allow); NULL: none. */
+        const struct oci_device_allowlist *devices;
 };
 
 /* spec: the parsed spec. o: the method's params (command replaces args; envvar adds

@@ -53,6 +53,7 @@ struct crashes {
 struct oci_containers {
         struct berth_store *store;
         const struct berth_cgroup_system *cgroups;
+        const struct oci_device_allowlist *devices; /* --oci-device-allow, or NULL */
         char *engine;
         /* Held from a descriptor's handout to the end of the create that carries it. */
         pthread_mutex_t start_lock;
@@ -1271,6 +1272,7 @@ static int prepare_dobby(struct oci_containers *oc, const struct start_req *q, j
         const struct dobby_host host = {
                 .ncpus = (unsigned)MAX(get_nprocs(), 1),
                 .cgroup2 = oc->cgroups && oc->cgroups->v2,
+                .devices = oc->devices,
         };
         char *l = NULL;
         int r;
@@ -1668,6 +1670,7 @@ int oci_containers_new(const struct oci_containers_config *cfg, struct oci_conta
                 return -ENOMEM;
         oc->store = cfg->store;
         oc->cgroups = cfg->cgroups;
+        oc->devices = cfg->devices;
         oc->engine = strdup(cfg->engine ? cfg->engine : "native");
         oc->next_descriptor = 1;
         if (berth_container_state_dir(cfg->store) &&

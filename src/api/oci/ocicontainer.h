@@ -38,6 +38,8 @@ struct berth_store;
  * held. */
 int oci_container_descriptor(const struct berth_container *c, const char *engine);
 
+struct oci_device_allowlist;
+
 struct oci_containers_config {
         struct berth_store *store;
         /* What getContainerInfo reads the containers' cgroups through; NULL: it fails
@@ -47,6 +49,9 @@ struct oci_containers_config {
         /* The range of "nat" containers' addresses (oci-nat.h), as --oci-nat-range;
          * NULL: BERTH_NAT_RANGE_DEFAULT. */
         const char *nat_range;
+        /* The devices Dobby specs may ask for (--oci-device-allow); NULL: none. Kept
+         * by the caller while the door is there. */
+        const struct oci_device_allowlist *devices;
 };
 
 struct oci_containers;
