@@ -319,7 +319,7 @@ START_TEST(bad_specs)
                 { "{\"network\": \"bridge\"}", "network 'bridge' must be" },
                 { "{\"mounts\": [{\"source\": \"/x.img\", \"destination\": \"/d\", \"type\": "
                   "\"loop\", \"fstype\": \"ext4\"}]}",
-                  "mounts[0].type 'loop': not supported yet" },
+                  "mounts[0].source '/x.img'" },
                 /* Past the translation: the root (a bind source the host lacks), then the
                  * engine (a program the root lacks). */
                 { "{\"mounts\": [{\"source\": \"/nonexistent\", \"destination\": \"/d\", "
