@@ -860,13 +860,18 @@ int berth_cgroup_kill_all(struct berth_cgroup *cg)
 
 int berth_cgroup_oom_kills(struct berth_cgroup *cg, uint64_t *ret)
 {
+        if (!cg || !cg->memory)
+                return -EOPNOTSUPP;
+        return berth_cgroup_oom_kills_at(cg->memory, cg->memory_v2, ret);
+}
+
+int berth_cgroup_oom_kills_at(const char *memory, bool v2, uint64_t *ret)
+{
         _cleanup_free_ char *text = NULL;
         const char *k;
         int r;
 
-        if (!cg || !cg->memory)
-                return -EOPNOTSUPP;
-        r = read_str(cg->memory, cg->memory_v2 ? "memory.events" : "memory.oom_control", &text);
+        r = read_str(memory, v2 ? "memory.events" : "memory.oom_control", &text);
         if (r < 0)
                 return r;
         k = strstr(text, "oom_kill ");

@@ -174,6 +174,8 @@ int berth_cgroup_freeze(struct berth_cgroup *cg, bool freeze, struct berth_error
 int berth_cgroup_kill_all(struct berth_cgroup *cg);
 /* Number of OOM kills in the group so far. */
 int berth_cgroup_oom_kills(struct berth_cgroup *cg, uint64_t *ret);
+/* The same of the memory group at the directory memory (v2: of cgroup2). */
+int berth_cgroup_oom_kills_at(const char *memory, bool v2, uint64_t *ret);
 /* An fd (non-blocking, close-on-exec) that becomes readable when the group's OOM
  * killer may have run: v1 an eventfd registered on memory.oom_control, v2 inotify on
  * memory.events. berth_cgroup_oom_kills() tells whether it did. -errno. */

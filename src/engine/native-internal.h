@@ -11,6 +11,7 @@
  *   native-exec.c   exec, stats and logs
  */
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -20,6 +21,7 @@
 #include "error.h"
 #include "launch.h"
 #include "native.h"
+#include "store.h"
 
 struct berth_zygotes;
 
@@ -79,6 +81,15 @@ static inline struct native *NAT(const struct berth_container *c)
 static inline struct native_ctr *N(const struct berth_container *c)
 {
         return c->engine_state;
+}
+
+/* A supervisor handler is done with c (it took busy with the store's lock). */
+static inline void native_unbusy(struct berth_store *s, struct berth_container *c)
+{
+        pthread_mutex_lock(&s->lock);
+        N(c)->busy--;
+        pthread_cond_broadcast(&s->cond);
+        pthread_mutex_unlock(&s->lock);
 }
 
 int native_stop(struct berth_engine *e, struct berth_container *c, struct berth_error *err);

@@ -48,14 +48,6 @@ static void read_status(struct berth_container *c, int *exit_code, int *sig, cha
 
 static void drain_console(struct berth_store *s, struct berth_container *c, int fd);
 
-static void unbusy(struct berth_store *s, struct berth_container *c)
-{
-        pthread_mutex_lock(&s->lock);
-        N(c)->busy--;
-        pthread_cond_broadcast(&s->cond);
-        pthread_mutex_unlock(&s->lock);
-}
-
 void native_handle_exit(void *userdata, uint64_t id)
 {
         struct berth_store *s = userdata;
@@ -80,7 +72,7 @@ void native_handle_exit(void *userdata, uint64_t id)
 
         /* Reap it when it is ours (ECHILD: a berthd before us started it). */
         if (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED | WNOHANG) == 0 && si.si_pid == 0) {
-                unbusy(s, c);
+                native_unbusy(s, c);
                 return; /* not gone yet */
         }
         if (N(c)->console_fd >= 0)
@@ -165,69 +157,7 @@ void native_handle_exit(void *userdata, uint64_t id)
         }
         berth_container_persist(s, c);
         native_restart_after_exit(c);
-        unbusy(s, c);
-}
-
-void native_oom_arm(struct berth_container *c)
-{
-        if (!N(c)->cg || N(c)->oom_fd >= 0)
-                return;
-        N(c)->oom_fd = berth_cgroup_oom_watch(N(c)->cg);
-        if (N(c)->oom_fd < 0)
-                log_debug("Container %llu: no OOM notification: %s", (unsigned long long)c->obj.id,
-                          strerror(-N(c)->oom_fd));
-}
-
-void native_watch_oom(struct berth_container *c)
-{
-        native_oom_arm(c);
-        if (N(c)->oom_fd >= 0 && berth_supervisor_watch(NAT(c)->supervisor, N(c)->oom_fd,
-                                                        NAT(c)->watch_oom, c->obj.id) < 0)
-                N(c)->oom_fd = safe_close(N(c)->oom_fd);
-}
-
-void native_handle_oom(void *userdata, uint64_t id)
-{
-        struct berth_store *s = userdata;
-        struct berth_container *c;
-        struct berth_cgroup *cg;
-        uint64_t ooms = 0, seen;
-        bool news = false;
-
-        pthread_mutex_lock(&s->lock);
-        c = berth_container_lookup_locked(s, id);
-        if (!c || N(c)->oom_fd < 0 || N(c)->exit_handled || !N(c)->cg) {
-                pthread_mutex_unlock(&s->lock);
-                return;
-        }
-        berth_cgroup_oom_watch_ack(N(c)->oom_fd);
-        cg = N(c)->cg;
-        seen = MAX(N(c)->oom_seen, N(c)->oom_base);
-        N(c)->cg_pins++;
-        N(c)->busy++;
-        pthread_mutex_unlock(&s->lock);
-
-        /* v1 tells of the OOM before its killer has run: give it a moment. */
-        for (int i = 0; i < 20; i++) {
-                news = berth_cgroup_oom_kills(cg, &ooms) >= 0;
-                if (!news || ooms > seen)
-                        break;
-                (void)usleep(5000);
-        }
-        pthread_mutex_lock(&s->lock);
-        news = news && ooms > N(c)->oom_seen && ooms > N(c)->oom_base;
-        if (news)
-                N(c)->oom_seen = ooms;
-        pthread_mutex_unlock(&s->lock);
-        if (news) {
-                berth_container_log(c,
-                                    "out of memory: the OOM killer killed a process (%llu "
-                                    "so far)",
-                                    (unsigned long long)(ooms - N(c)->oom_base));
-                berth_container_publish(s, c, "oom");
-        }
-        native_cg_unpin(c, cg);
-        unbusy(s, c);
+        native_unbusy(s, c);
 }
 
 void native_handle_timer(void *userdata, uint64_t id)
@@ -309,7 +239,7 @@ void native_handle_console(void *userdata, uint64_t id)
                 N(c)->console_fd = safe_close(N(c)->console_fd);
                 pthread_mutex_unlock(&s->lock);
         }
-        unbusy(s, c);
+        native_unbusy(s, c);
 }
 
 /* ---- re-adoption after a restart of berthd (recover.c) ------------------------------ */

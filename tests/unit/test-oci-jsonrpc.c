@@ -28,6 +28,7 @@
 #include "jsonrpc.h"
 #include "macro.h"
 #include "ocicontainer-api.h"
+#include "oci-info.h"
 #include "ocicontainer.h"
 #include "store.h"
 #include "strv.h"

@@ -29,14 +29,7 @@ struct berth_store;
  * {"success":false,"errorReason":"…"} naming what is wrong, not an error of the call.
  */
 
-#define OCI_LABEL_ID "io.berth.oci.id"
-#define OCI_LABEL_DESCRIPTOR "io.berth.oci.descriptor"
-#define OCI_DESCRIPTOR_MAX 1023
-
-/* Its descriptor when c is one of the door's containers (OCI_LABEL_ID is its name and
- * OCI_LABEL_DESCRIPTOR a descriptor) and runs on engine, else -ENOENT. The store's lock
- * held. */
-int oci_container_descriptor(const struct berth_container *c, const char *engine);
+#include "oci-labels.h"
 
 struct oci_device_allowlist;
 
@@ -72,16 +65,3 @@ extern const char *const oci_container_methods[];
  * the param: "params.containerId is required"). -ENOMEM. */
 int oci_containers_call(struct oci_containers *oc, const char *method, json_t *params, json_t **ret,
                         struct berth_error *err);
-
-/* getContainerInfo's cpu, memory and pids of the cgroups in these directories (each NULL
- * when the container has none there): cpu from cpuacct (v1) or cpu.stat (v2), memory from
- * the memory controller's files (v1 or v2), pids from cgroup.procs of pids_dir. Exposed
- * for tests. NULL on out of memory. */
-struct oci_cgroup_dirs {
-        const char *cpu;
-        bool cpu_v2;
-        const char *memory;
-        bool memory_v2;
-        const char *procs;
-};
-json_t *oci_cgroup_info(const struct oci_cgroup_dirs *dirs);
