@@ -23,7 +23,7 @@
 #include "jdec.h"
 #include "launch-spec.h"
 #include "macro.h"
-#include "oci-config-kernel.h"
+#include "oci-config-linux.h"
 #include "oci-config-mounts.h"
 #include "oci-config.h"
 #include "oci-seccomp.h"
@@ -32,65 +32,6 @@
 
 #define FIELD_MAX JDEC_PATH_MAX
 #define WESTEROS_PATH "/tmp/westeros"
-
-/* ---- JSON values ------------------------------------------------------------------ */
-
-/* What a field holds when it asks for nothing: absent, null, false, "", [] or {}. */
-static bool json_empty(json_t *v)
-{
-        return !v || json_is_null(v) || json_is_false(v) ||
-               (json_is_string(v) && json_string_length(v) == 0) ||
-               (json_is_array(v) && json_array_size(v) == 0) ||
-               (json_is_object(v) && json_object_size(v) == 0);
-}
-
-/* A member of an object of config.json: honoured, or, with a reason (refused; "" for
- * none), refused unless it asks for nothing. never: berth will not honour it. */
-struct field {
-        const char *key, *refused;
-        bool never;
-};
-
-/* Every member of the object at p must be a field, and no refused one may ask for
- * anything: -EINVAL for an unknown member, -EOPNOTSUPP for a refused one. */
-static int check_object(json_t *o, const char *p, const struct field *fields,
-                        struct berth_error *err)
-{
-        const char *key;
-        json_t *v;
-
-        if (!json_is_object(o))
-                return berth_error_set(err, EINVAL, "%s must be an object", *p ? p : "config.json");
-        json_object_foreach (o, key, v) {
-                const struct field *f = fields;
-                char q[FIELD_MAX];
-
-                while (f->key && !streq(f->key, key))
-                        f++;
-                jdec_join(q, p, key);
-                if (!f->key)
-                        return berth_error_set(err, EINVAL, "%.200s: unknown field", q);
-                if (f->refused && !json_empty(v))
-                        return berth_error_set(err, EOPNOTSUPP, "%.200s: not supported%s%s%s", q,
-                                               f->never ? "" : " yet", *f->refused ? ": " : "",
-                                               f->refused);
-        }
-        return 0;
-}
-
-/* An object as check_object() wants it (absent and null are fine: *ret = NULL). */
-static int get_object(json_t *o, const char *prefix, const char *key, const struct field *fields,
-                      json_t **ret, struct berth_error *err)
-{
-        json_t *v = json_object_get(o, key);
-        char p[FIELD_MAX];
-
-        *ret = NULL;
-        if (!v || json_is_null(v))
-                return 0;
-        *ret = v;
-        return check_object(v, jdec_join(p, prefix, key), fields, err);
-}
 
 /* ---- paths ------------------------------------------------------------------------ */
 
@@ -110,7 +51,7 @@ static bool path_below(const char *path, const char *dir)
 static int decode_root(const char *bundle, json_t *config, struct berth_workload *w,
                        struct berth_error *err)
 {
-        static const struct field fields[] = { { "path" }, { "readonly" }, {} };
+        static const struct oci_field fields[] = { { "path" }, { "readonly" }, {} };
         _cleanup_free_ char *b = NULL, *joined = NULL, *resolved = NULL;
         const char *path;
         bool readonly = false;
@@ -118,7 +59,7 @@ static int decode_root(const char *bundle, json_t *config, struct berth_workload
         json_t *root;
         int r;
 
-        r = get_object(config, "", "root", fields, &root, err);
+        r = oci_get_object(config, "", "root", fields, &root, err);
         if (r < 0)
                 return r;
         if (!root)
@@ -185,19 +126,19 @@ static int decode_args_env(json_t *p, struct berth_workload *w, struct berth_err
 
 static int decode_user(json_t *p, struct berth_workload *w, struct berth_error *err)
 {
-        static const struct field fields[] = { { "uid" },
-                                               { "gid" },
-                                               { "umask" },
-                                               { "additionalGids" },
-                                               { "username", "a Windows field; give uid and gid",
-                                                 true },
-                                               {} };
+        static const struct oci_field fields[] = { { "uid" },
+                                                   { "gid" },
+                                                   { "umask" },
+                                                   { "additionalGids" },
+                                                   { "username",
+                                                     "a Windows field; give uid and gid", true },
+                                                   {} };
         json_t *u, *gids, *v;
         int64_t x = 0;
         size_t i;
         int r;
 
-        r = get_object(p, "process", "user", fields, &u, err);
+        r = oci_get_object(p, "process", "user", fields, &u, err);
         if (r < 0)
                 return r;
         if (!u)
@@ -280,12 +221,13 @@ static int decode_cap_set(json_t *caps, const char *set, uint64_t *ret, struct b
  * the engine's default set. */
 static int decode_caps(json_t *p, struct berth_workload *w, struct berth_error *err)
 {
-        static const struct field fields[] = { { "bounding" },  { "effective" }, { "inheritable" },
-                                               { "permitted" }, { "ambient" },   {} };
+        static const struct oci_field fields[] = { { "bounding" },    { "effective" },
+                                                   { "inheritable" }, { "permitted" },
+                                                   { "ambient" },     {} };
         json_t *caps;
         int r;
 
-        r = get_object(p, "process", "capabilities", fields, &caps, err);
+        r = oci_get_object(p, "process", "capabilities", fields, &caps, err);
         if (r < 0 || !caps)
                 return r;
         r = decode_cap_set(caps, "bounding", &w->caps, err);
@@ -311,13 +253,13 @@ static int decode_caps(json_t *p, struct berth_workload *w, struct berth_error *
 static int decode_rlimit(json_t *v, const char *p, struct berth_workload *w,
                          struct berth_error *err)
 {
-        static const struct field fields[] = { { "type" }, { "soft" }, { "hard" }, {} };
+        static const struct oci_field fields[] = { { "type" }, { "soft" }, { "hard" }, {} };
         struct berth_wl_rlimit *l = &w->rlimits[w->n_rlimits];
         int64_t soft = -1, hard = -1;
         const char *type;
         int r, res;
 
-        r = check_object(v, p, fields, err);
+        r = oci_check_object(v, p, fields, err);
         if (r >= 0)
                 r = oci_get_str(v, p, "type", true, &type, err);
         if (r >= 0)
@@ -371,7 +313,7 @@ static int decode_rlimits(json_t *p, struct berth_workload *w, struct berth_erro
 
 static int decode_process(json_t *config, struct berth_workload *w, struct berth_error *err)
 {
-        static const struct field fields[] = {
+        static const struct oci_field fields[] = {
                 { "terminal" },
                 { "cwd" },
                 { "env" },
@@ -395,7 +337,7 @@ static int decode_process(json_t *config, struct berth_workload *w, struct berth
         json_t *p;
         int r;
 
-        r = get_object(config, "", "process", fields, &p, err);
+        r = oci_get_object(config, "", "process", fields, &p, err);
         if (r < 0)
                 return r;
         if (!p)
@@ -486,13 +428,13 @@ static int mount_kind(const char *type, const char *dest, char *const *options, 
 static int decode_mount(const char *bundle, json_t *v, const char *p, struct berth_workload *w,
                         struct berth_error *err)
 {
-        static const struct field fields[] = { { "destination" },
-                                               { "source" },
-                                               { "options" },
-                                               { "type" },
-                                               { "uidMappings", "id-mapped mounts" },
-                                               { "gidMappings", "id-mapped mounts" },
-                                               {} };
+        static const struct oci_field fields[] = { { "destination" },
+                                                   { "source" },
+                                                   { "options" },
+                                                   { "type" },
+                                                   { "uidMappings", "id-mapped mounts" },
+                                                   { "gidMappings", "id-mapped mounts" },
+                                                   {} };
         _cleanup_strv_free_ char **options = NULL;
         _cleanup_free_ char *dest = NULL;
         struct berth_wl_mount *m = &w->mounts[w->n_mounts];
@@ -500,7 +442,7 @@ static int decode_mount(const char *bundle, json_t *v, const char *p, struct ber
         bool bind = false;
         int r;
 
-        r = check_object(v, p, fields, err);
+        r = oci_check_object(v, p, fields, err);
         if (r >= 0)
                 r = oci_get_str(v, p, "destination", true, &destination, err);
         if (r >= 0)
@@ -561,437 +503,6 @@ static int decode_mounts(const char *bundle, json_t *config, struct berth_worklo
         return 0;
 }
 
-/* ---- linux ------------------------------------------------------------------------ */
-
-enum { NS_PID, NS_NETWORK, NS_MOUNT, NS_IPC, NS_UTS, NS_USER, NS_CGROUP, NS_TIME, _NS_MAX };
-
-static const char *const ns_names[_NS_MAX] = {
-        [NS_PID] = "pid", [NS_NETWORK] = "network", [NS_MOUNT] = "mount",   [NS_IPC] = "ipc",
-        [NS_UTS] = "uts", [NS_USER] = "user",       [NS_CGROUP] = "cgroup", [NS_TIME] = "time",
-};
-
-/* One of linux.namespaces; *ret_path: its path, when it joins one ("" or none: its
- * own). */
-static int decode_namespace(json_t *v, const char *p, bool seen[_NS_MAX], const char **ret_path,
-                            struct berth_error *err)
-{
-        static const struct field fields[] = { { "type" }, { "path" }, {} };
-        const char *type, *path;
-        int r, ns = -1;
-
-        r = check_object(v, p, fields, err);
-        if (r >= 0)
-                r = oci_get_str(v, p, "type", true, &type, err);
-        if (r >= 0)
-                r = oci_get_str(v, p, "path", false, &path, err);
-        if (r < 0)
-                return r;
-        for (int i = 0; i < _NS_MAX; i++)
-                if (streq(type, ns_names[i]))
-                        ns = i;
-        if (ns < 0)
-                return berth_error_set(err, EINVAL,
-                                       "%s.type '%s' must be one of pid, network, mount, ipc, "
-                                       "uts, user, cgroup, time",
-                                       p, type);
-        if (seen[ns])
-                return berth_error_set(err, EINVAL, "%s: the %s namespace is given twice", p, type);
-        seen[ns] = true;
-        if (ns == NS_TIME)
-                return berth_error_set(err, EOPNOTSUPP,
-                                       "%s: the time namespace is not supported "
-                                       "yet",
-                                       p);
-        if (path && *path && ns != NS_NETWORK && ns != NS_IPC && ns != NS_UTS)
-                return berth_error_set(err, EOPNOTSUPP,
-                                       "%s.path: joining the %s namespace is not supported yet "
-                                       "(the network, ipc and uts ones can be joined)",
-                                       p, type);
-        if (path && *path && path[0] != '/')
-                return berth_error_set(err, EINVAL, "%s.path '%.256s' must be absolute", p, path);
-        ret_path[ns] = path && *path ? path : NULL;
-        return 0;
-}
-
-/* The namespaces given by path: joined, never with a new user namespace (its root has
- * no say over namespaces the host's user namespace owns). */
-static int decode_joins(const bool seen[_NS_MAX], const char *const paths[_NS_MAX],
-                        struct berth_workload *w, struct berth_error *err)
-{
-        static const struct {
-                int ns;
-                enum berth_wl_join join;
-        } joins[] = {
-                { NS_NETWORK, BERTH_WL_JOIN_NET },
-                { NS_IPC, BERTH_WL_JOIN_IPC },
-                { NS_UTS, BERTH_WL_JOIN_UTS },
-        };
-
-        for (size_t i = 0; i < ELEMENTSOF(joins); i++) {
-                const char *path = paths[joins[i].ns];
-
-                if (!path)
-                        continue;
-                if (seen[NS_USER])
-                        return berth_error_set(err, EOPNOTSUPP,
-                                               "linux.namespaces: joining the %s namespace at "
-                                               "'%.256s' with a new user namespace is not "
-                                               "supported yet",
-                                               ns_names[joins[i].ns], path);
-                w->ns_join[joins[i].join] = strdup(path);
-                if (!w->ns_join[joins[i].join])
-                        return -ENOMEM;
-        }
-        return 0;
-}
-
-/* uidMappings or gidMappings into the workload's map: 1 when given, 0 for none. The
- * identity of every id (containerID 0, hostID 0, size 4294967295) is what berth writes
- * without a map, so it stays none. The native engine checks the lines (overlaps, inside
- * 0 mapped, the process's ids mapped) when the container is made. */
-static int decode_mappings(json_t *l, const char *key, struct berth_wl_idmap **ret, size_t *ret_n,
-                           struct berth_error *err)
-{
-        static const struct field fields[] = { { "containerID" }, { "hostID" }, { "size" }, {} };
-        char p[FIELD_MAX], q[FIELD_MAX];
-        json_t *a, *v;
-        size_t i;
-        int r;
-
-        r = oci_get_array(l, "linux", key, &a, err);
-        if (r < 0 || !a || json_array_size(a) == 0)
-                return r;
-        jdec_join(p, "linux", key);
-        if (json_array_size(a) > 340)
-                return berth_error_set(err, EINVAL, "%s: more than 340 lines", p);
-        *ret = calloc(json_array_size(a), sizeof(**ret));
-        if (!*ret)
-                return -ENOMEM;
-        json_array_foreach (a, i, v) {
-                int64_t c = -1, h = -1, n = -1;
-
-                oci_idx_path(q, p, i);
-                r = check_object(v, q, fields, err);
-                if (r >= 0)
-                        r = oci_get_int(v, q, "containerID", 0, UINT32_MAX, &c, err);
-                if (r >= 0)
-                        r = oci_get_int(v, q, "hostID", 0, UINT32_MAX, &h, err);
-                if (r >= 0)
-                        r = oci_get_int(v, q, "size", 1, UINT32_MAX, &n, err);
-                if (r < 0)
-                        return r;
-                (*ret)[(*ret_n)++] = (struct berth_wl_idmap){ .inside = (uint32_t)c,
-                                                              .outside = (uint32_t)h,
-                                                              .count = (uint32_t)n };
-        }
-        if (*ret_n == 1 && (*ret)[0].inside == 0 && (*ret)[0].outside == 0 &&
-            (*ret)[0].count == UINT32_MAX) {
-                *ret = mfree(*ret);
-                *ret_n = 0;
-        }
-        return 1;
-}
-
-static int decode_namespaces(json_t *l, struct berth_workload *w, struct berth_error *err)
-{
-        bool seen[_NS_MAX] = {};
-        const char *paths[_NS_MAX] = {};
-        json_t *a, *v;
-        size_t i;
-        int r, uidmap, gidmap;
-
-        r = oci_get_array(l, "linux", "namespaces", &a, err);
-        if (r < 0)
-                return r;
-        json_array_foreach (a, i, v) {
-                char p[FIELD_MAX];
-
-                r = decode_namespace(v, oci_idx_path(p, "linux.namespaces", i), seen, paths, err);
-                if (r < 0)
-                        return r;
-        }
-        /* Not listing one means sharing the host's; berth makes its own of these. */
-        if (!seen[NS_PID] || !seen[NS_MOUNT])
-                return berth_error_set(err, EOPNOTSUPP,
-                                       "linux.namespaces: no %s namespace means the host's, which "
-                                       "berth does not share: list it",
-                                       !seen[NS_PID] ? "pid" : "mount");
-        if (seen[NS_NETWORK] && !paths[NS_NETWORK])
-                w->namespaces |= BERTH_NS_NET;
-        if (seen[NS_CGROUP])
-                w->namespaces |= BERTH_NS_CGROUP;
-        uidmap = decode_mappings(l, "uidMappings", &w->uid_map, &w->n_uid_map, err);
-        if (uidmap < 0)
-                return uidmap;
-        gidmap = decode_mappings(l, "gidMappings", &w->gid_map, &w->n_gid_map, err);
-        if (gidmap < 0)
-                return gidmap;
-        if (seen[NS_USER] && !(uidmap && gidmap))
-                return berth_error_set(err, EINVAL,
-                                       "linux.namespaces: a user namespace needs uidMappings and "
-                                       "gidMappings");
-        if (!seen[NS_USER] && (uidmap || gidmap))
-                return berth_error_set(err, EINVAL, "linux.%s: mappings need a user namespace",
-                                       uidmap ? "uidMappings" : "gidMappings");
-        if (seen[NS_USER])
-                w->namespaces |= BERTH_NS_USER;
-        return decode_joins(seen, paths, w, err);
-}
-
-static int decode_memory(json_t *res, struct berth_limits *lim, struct berth_error *err)
-{
-        static const struct field fields[] = {
-                { "limit" },
-                { "swap" },
-                { "reservation", "" },
-                { "kernel", "" },
-                { "kernelTCP", "" },
-                { "swappiness", "" },
-                { "disableOOMKiller", "" },
-                { "useHierarchy", "" },
-                { "checkBeforeUpdate", "" },
-                {},
-        };
-        const char *p = "linux.resources.memory";
-        int64_t limit = 0, swap = 0;
-        json_t *m;
-        int r;
-
-        r = get_object(res, "linux.resources", "memory", fields, &m, err);
-        if (r < 0 || !m)
-                return r;
-        r = oci_get_int(m, p, "limit", -1, INT64_MAX, &limit, err);
-        if (r >= 0)
-                r = oci_get_int(m, p, "swap", -1, INT64_MAX, &swap, err);
-        if (r < 0)
-                return r;
-        if (limit > 0)
-                lim->memory = (uint64_t)limit;
-        /* berth allows no swap beyond the memory limit: memory plus swap is the limit. */
-        if (swap > 0 && swap != limit)
-                return berth_error_set(err, EOPNOTSUPP,
-                                       "%s.swap: not supported yet: berth's memory plus swap is "
-                                       "the memory limit (give swap equal to limit, -1 or none)",
-                                       p);
-        return 0;
-}
-
-static int decode_cpu(json_t *res, struct berth_limits *lim, struct berth_error *err)
-{
-        static const struct field fields[] = {
-                { "shares" },
-                { "quota" },
-                { "period" },
-                { "burst", "" },
-                { "realtimeRuntime", "" },
-                { "realtimePeriod", "" },
-                { "cpus" },
-                { "mems" },
-                { "idle", "" },
-                {},
-        };
-        const char *p = "linux.resources.cpu";
-        int64_t shares = 0, quota = 0, period = 0;
-        json_t *c;
-        int r;
-
-        r = get_object(res, "linux.resources", "cpu", fields, &c, err);
-        if (r < 0 || !c)
-                return r;
-        r = oci_get_int(c, p, "shares", 0, 262144, &shares, err);
-        if (r >= 0)
-                r = oci_get_int(c, p, "quota", -1, UINT32_MAX, &quota, err);
-        if (r >= 0)
-                r = oci_get_int(c, p, "period", 0, 1000000, &period, err);
-        if (r < 0)
-                return r;
-        /* crun's conversion of v1 shares (2..262144) to a v2 weight (1..10000). */
-        if (shares > 0)
-                lim->cpu_weight = oci_cpu_shares_to_weight(shares);
-        if (quota > 0)
-                lim->cpu_quota_us = (uint32_t)quota;
-        if (period > 0 && period < 1000)
-                return berth_error_set(err, EINVAL, "%s.period must be from 1000 to 1000000", p);
-        lim->cpu_period_us = (uint32_t)period;
-        r = oci_get_cpu_list(c, p, "cpus", lim->cpus, sizeof(lim->cpus), err);
-        if (r >= 0)
-                r = oci_get_cpu_list(c, p, "mems", lim->mems, sizeof(lim->mems), err);
-        return r;
-}
-
-static int decode_pids(json_t *res, struct berth_limits *lim, struct berth_error *err)
-{
-        static const struct field fields[] = { { "limit" }, {} };
-        int64_t limit = 0;
-        json_t *pids;
-        int r;
-
-        r = get_object(res, "linux.resources", "pids", fields, &pids, err);
-        if (r < 0 || !pids)
-                return r;
-        r = oci_get_int(pids, "linux.resources.pids", "limit", -1, INT64_MAX, &limit, err);
-        if (r < 0)
-                return r;
-        if (limit > 0)
-                lim->pids = (uint64_t)limit;
-        return 0;
-}
-
-/* Only "deny everything" first, which is berth's own policy (it then allows the
- * standard devices it makes); every other rule is refused. */
-static int decode_devices(json_t *res, struct berth_error *err)
-{
-        static const struct field fields[] = { { "allow" }, { "type" },   { "major" },
-                                               { "minor" }, { "access" }, {} };
-        const char *type = NULL, *access = NULL;
-        int64_t major = -1, minor = -1;
-        bool allow = true;
-        char p[FIELD_MAX];
-        json_t *a, *v;
-        size_t i;
-        int r;
-
-        r = oci_get_array(res, "linux.resources", "devices", &a, err);
-        if (r < 0 || !a)
-                return r;
-        json_array_foreach (a, i, v) {
-                oci_idx_path(p, "linux.resources.devices", i);
-                r = check_object(v, p, fields, err);
-                if (r >= 0 && !json_is_boolean(json_object_get(v, "allow")))
-                        r = berth_error_set(err, EINVAL, "%s.allow must be true or false", p);
-                if (r >= 0)
-                        r = jdec_bool(v, p, "allow", &allow, err);
-                if (r >= 0)
-                        r = oci_get_str(v, p, "type", false, &type, err);
-                if (r >= 0)
-                        r = oci_get_str(v, p, "access", false, &access, err);
-                if (r >= 0)
-                        r = oci_get_int(v, p, "major", -1, UINT32_MAX, &major, err);
-                if (r >= 0)
-                        r = oci_get_int(v, p, "minor", -1, UINT32_MAX, &minor, err);
-                if (r < 0)
-                        return r;
-                if (i > 0 || allow || (type && !streq(type, "a")) || major != -1 || minor != -1 ||
-                    (access &&
-                     !(strchr(access, 'r') && strchr(access, 'w') && strchr(access, 'm'))))
-                        return berth_error_set(err, EOPNOTSUPP,
-                                               "%s: %s device rules are not supported yet: berth "
-                                               "denies every device but the standard ones it "
-                                               "makes",
-                                               p, allow ? "allow" : "deny");
-        }
-        return 0;
-}
-
-static int decode_resources(json_t *l, struct berth_workload *w, struct berth_error *err)
-{
-        static const struct field fields[] = { { "devices" },     { "memory" },
-                                               { "cpu" },         { "pids" },
-                                               { "blockIO", "" }, { "hugepageLimits", "" },
-                                               { "network", "" }, { "rdma", "" },
-                                               { "unified", "" }, {} };
-        json_t *res;
-        int r;
-
-        r = get_object(l, "linux", "resources", fields, &res, err);
-        if (r < 0 || !res)
-                return r;
-        r = decode_devices(res, err);
-        if (r >= 0)
-                r = decode_memory(res, &w->limits, err);
-        if (r >= 0)
-                r = decode_cpu(res, &w->limits, err);
-        if (r >= 0)
-                r = decode_pids(res, &w->limits, err);
-        return r;
-}
-
-/* maskedPaths or readonlyPaths: absolute, no "..". */
-static int decode_paths(json_t *l, const char *key, char ***ret, struct berth_error *err)
-{
-        _cleanup_strv_free_ char **raw = NULL;
-        char p[FIELD_MAX], q[FIELD_MAX];
-        int r;
-
-        r = oci_get_strv(l, "linux", key, &raw, err);
-        if (r < 0 || !raw)
-                return r;
-        jdec_join(p, "linux", key);
-        STRV_FOREACH (s, raw) {
-                char *c;
-
-                r = oci_path_clean_field(oci_idx_path(q, p, (size_t)(s - raw)), *s, &c, err);
-                if (r < 0)
-                        return r;
-                if (streq(c, "/")) {
-                        free(c);
-                        return berth_error_set(err, EINVAL, "%s must not be /", q);
-                }
-                r = strv_consume(ret, c);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
-static int decode_linux(json_t *config, struct berth_workload *w, struct berth_error *err)
-{
-        static const struct field fields[] = {
-                { "namespaces" },
-                { "uidMappings" },
-                { "gidMappings" },
-                { "rootfsPropagation" },
-                { "resources" },
-                { "seccomp" },
-                { "maskedPaths" },
-                { "readonlyPaths" },
-                { "timeOffsets", "no time namespace" },
-                { "devices", "berth makes the standard devices in /dev" },
-                { "cgroupsPath" },
-                { "sysctl" },
-                { "mountLabel", "no SELinux" },
-                { "intelRdt", "" },
-                { "personality", "" },
-                { "memoryPolicy", "" },
-                { "netDevices", "" },
-                {},
-        };
-        const char *prop;
-        json_t *l;
-        int r;
-
-        r = get_object(config, "", "linux", fields, &l, err);
-        if (r < 0)
-                return r;
-        if (!l)
-                return berth_error_set(err, EINVAL, "linux is required (its namespaces)");
-        /* The bundle's filter is the whole filter (berth's profile is replaced), as in crun. */
-        r = oci_seccomp_translate(json_object_get(l, "seccomp"), "linux.seccomp", &w->seccomp_rules,
-                                  err);
-        if (r < 0)
-                return r;
-        r = oci_get_str(l, "linux", "rootfsPropagation", false, &prop, err);
-        if (r < 0)
-                return r;
-        if (prop && *prop && !streq(prop, "private") && !streq(prop, "rprivate"))
-                return berth_error_set(err, EOPNOTSUPP,
-                                       "linux.rootfsPropagation '%s': not supported yet: berth's "
-                                       "root is private",
-                                       prop);
-        r = decode_namespaces(l, w, err);
-        if (r >= 0)
-                r = decode_resources(l, w, err);
-        if (r >= 0)
-                r = decode_paths(l, "maskedPaths", &w->masked_paths, err);
-        if (r >= 0)
-                r = decode_paths(l, "readonlyPaths", &w->readonly_paths, err);
-        if (r >= 0)
-                r = oci_decode_sysctl(l, w, err);
-        if (r >= 0)
-                r = oci_decode_cgroups_path(l, w, err);
-        return r;
-}
-
 /* ---- the rest --------------------------------------------------------------------- */
 
 static int decode_hooks(json_t *config, struct berth_error *err)
@@ -1000,17 +511,17 @@ static int decode_hooks(json_t *config, struct berth_error *err)
         {                                   \
                 name, "berth runs no hooks" \
         }
-        static const struct field fields[] = { HOOK("prestart"),
-                                               HOOK("createRuntime"),
-                                               HOOK("createContainer"),
-                                               HOOK("startContainer"),
-                                               HOOK("poststart"),
-                                               HOOK("poststop"),
-                                               {} };
+        static const struct oci_field fields[] = { HOOK("prestart"),
+                                                   HOOK("createRuntime"),
+                                                   HOOK("createContainer"),
+                                                   HOOK("startContainer"),
+                                                   HOOK("poststart"),
+                                                   HOOK("poststop"),
+                                                   {} };
 #undef HOOK
         json_t *h;
 
-        return get_object(config, "", "hooks", fields, &h, err);
+        return oci_get_object(config, "", "hooks", fields, &h, err);
 }
 
 static int decode_version(json_t *config, struct berth_error *err)
@@ -1168,13 +679,13 @@ static int translate(const char *bundle, json_t *config, const struct oci_overri
         {                                                 \
                 name, "berth runs Linux containers", true \
         }
-        static const struct field fields[] = { { "ociVersion" },     { "process" },
-                                               { "root" },           { "hostname" },
-                                               { "mounts" },         { "hooks" },
-                                               { "annotations" },    { "linux" },
-                                               { "domainname", "" }, PLATFORM("solaris"),
-                                               PLATFORM("windows"),  PLATFORM("vm"),
-                                               PLATFORM("zos"),      {} };
+        static const struct oci_field fields[] = { { "ociVersion" },     { "process" },
+                                                   { "root" },           { "hostname" },
+                                                   { "mounts" },         { "hooks" },
+                                                   { "annotations" },    { "linux" },
+                                                   { "domainname", "" }, PLATFORM("solaris"),
+                                                   PLATFORM("windows"),  PLATFORM("vm"),
+                                                   PLATFORM("zos"),      {} };
 #undef PLATFORM
         int r;
 
@@ -1186,7 +697,7 @@ static int translate(const char *bundle, json_t *config, const struct oci_overri
                 return berth_error_set(err, EINVAL, "config.json must be an object");
         r = decode_version(config, err);
         if (r >= 0)
-                r = check_object(config, "", fields, err);
+                r = oci_check_object(config, "", fields, err);
         if (r >= 0)
                 r = decode_process(config, w, err);
         if (r >= 0)
@@ -1196,7 +707,7 @@ static int translate(const char *bundle, json_t *config, const struct oci_overri
         if (r >= 0)
                 r = decode_mounts(bundle, config, w, o, err);
         if (r >= 0)
-                r = decode_linux(config, w, err);
+                r = oci_decode_linux(config, w, err);
         if (r >= 0 && w->hostname && w->ns_join[BERTH_WL_JOIN_UTS])
                 r = berth_error_set(err, EOPNOTSUPP,
                                     "hostname '%s': the uts namespace is joined "

@@ -262,3 +262,53 @@ int oci_cpuset_check_host(const char *cpus, const char *mems, const char *prefix
                                        prefix, mems, bad, nmems, nmems - 1);
         return 0;
 }
+
+/* What a field holds when it asks for nothing: absent, null, false, "", [] or {}. */
+bool oci_json_empty(json_t *v)
+{
+        return !v || json_is_null(v) || json_is_false(v) ||
+               (json_is_string(v) && json_string_length(v) == 0) ||
+               (json_is_array(v) && json_array_size(v) == 0) ||
+               (json_is_object(v) && json_object_size(v) == 0);
+}
+
+/* Every member of the object at p must be a field, and no refused one may ask for
+ * anything: -EINVAL for an unknown member, -EOPNOTSUPP for a refused one. */
+int oci_check_object(json_t *o, const char *p, const struct oci_field *fields,
+                     struct berth_error *err)
+{
+        const char *key;
+        json_t *v;
+
+        if (!json_is_object(o))
+                return berth_error_set(err, EINVAL, "%s must be an object", *p ? p : "config.json");
+        json_object_foreach (o, key, v) {
+                const struct oci_field *f = fields;
+                char q[JDEC_PATH_MAX];
+
+                while (f->key && !streq(f->key, key))
+                        f++;
+                jdec_join(q, p, key);
+                if (!f->key)
+                        return berth_error_set(err, EINVAL, "%.200s: unknown field", q);
+                if (f->refused && !oci_json_empty(v))
+                        return berth_error_set(err, EOPNOTSUPP, "%.200s: not supported%s%s%s", q,
+                                               f->never ? "" : " yet", *f->refused ? ": " : "",
+                                               f->refused);
+        }
+        return 0;
+}
+
+/* An object as oci_check_object() wants it (absent and null are fine: *ret = NULL). */
+int oci_get_object(json_t *o, const char *prefix, const char *key, const struct oci_field *fields,
+                   json_t **ret, struct berth_error *err)
+{
+        json_t *v = json_object_get(o, key);
+        char p[JDEC_PATH_MAX];
+
+        *ret = NULL;
+        if (!v || json_is_null(v))
+                return 0;
+        *ret = v;
+        return oci_check_object(v, jdec_join(p, prefix, key), fields, err);
+}

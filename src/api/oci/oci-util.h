@@ -61,3 +61,20 @@ int oci_get_cpu_list(json_t *o, const char *prefix, const char *key, char *buf, 
  * host lacks. */
 int oci_cpuset_check_host(const char *cpus, const char *mems, const char *prefix, unsigned ncpus,
                           unsigned nmems, struct berth_error *err);
+
+/* A member of an object of config.json: honoured, or, with a reason (refused; "" for
+ * none), refused unless it asks for nothing. never: berth will not honour it. */
+struct oci_field {
+        const char *key, *refused;
+        bool never;
+};
+
+/* What a field holds when it asks for nothing: absent, null, false, "", [] or {}. */
+bool oci_json_empty(json_t *v);
+/* Every member of the object at p must be a field, and no refused one may ask for
+ * anything: -EINVAL for an unknown member, -EOPNOTSUPP for a refused one. */
+int oci_check_object(json_t *o, const char *p, const struct oci_field *fields,
+                     struct berth_error *err);
+/* An object as oci_check_object() wants it (absent and null are fine: *ret = NULL). */
+int oci_get_object(json_t *o, const char *prefix, const char *key, const struct oci_field *fields,
+                   json_t **ret, struct berth_error *err);
