@@ -15,13 +15,12 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "launch-json.h"
 #include "launch-spec.h"
 #include "launch.h"
 #include "macro.h"
 #include "strv.h"
 #include "sysctl.h"
-
-#define SPEC_ERROR(err, fmt, ...) berth_error_set(err, EINVAL, "launch spec: " fmt, __VA_ARGS__)
 
 void berth_launch_done(struct berth_launch *l)
 {
@@ -118,98 +117,7 @@ int berth_launch_mount_open_source(const struct berth_launch_mount *m)
         return fd < 0 ? -errno : (int)fd;
 }
 
-/* ---- user namespace maps ---------------------------------------------------------- */
-
-static bool ranges_overlap(uint32_t a, uint32_t a_count, uint32_t b, uint32_t b_count)
-{
-        return (uint64_t)a < (uint64_t)b + b_count && (uint64_t)b < (uint64_t)a + a_count;
-}
-
-int berth_launch_idmap_check(const struct berth_launch_idmap *m, size_t n, const char *field,
-                             struct berth_error *err)
-{
-        _cleanup_free_ char *text = NULL;
-        long page = sysconf(_SC_PAGESIZE);
-
-        if (n > LAUNCH_IDMAP_MAX)
-                return berth_error_set(err, EINVAL, "%s: %zu lines, more than the kernel's %d",
-                                       field, n, LAUNCH_IDMAP_MAX);
-        for (size_t i = 0; i < n; i++) {
-                const struct berth_launch_idmap *x = &m[i];
-
-                if (x->count == 0)
-                        return berth_error_set(err, EINVAL, "%s[%zu]: the count must be at least 1",
-                                               field, i);
-                /* 4294967295 is no id ((uid_t)-1), and a range may not wrap around. */
-                if ((uint64_t)x->inside + x->count > UINT32_MAX ||
-                    (uint64_t)x->outside + x->count > UINT32_MAX)
-                        return berth_error_set(err, EINVAL,
-                                               "%s[%zu]: %" PRIu32 " %" PRIu32 " %" PRIu32
-                                               " goes beyond id 4294967294",
-                                               field, i, x->inside, x->outside, x->count);
-                for (size_t k = 0; k < i; k++) {
-                        if (ranges_overlap(x->inside, x->count, m[k].inside, m[k].count))
-                                return berth_error_set(err, EINVAL,
-                                                       "%s[%zu]: its ids inside overlap %s[%zu]'s",
-                                                       field, i, field, k);
-                        if (ranges_overlap(x->outside, x->count, m[k].outside, m[k].count))
-                                return berth_error_set(err, EINVAL,
-                                                       "%s[%zu]: its ids outside overlap %s[%zu]'s",
-                                                       field, i, field, k);
-                }
-        }
-        if (n > 0 && !berth_launch_idmap_maps(m, n, 0))
-                return berth_error_set(err, EINVAL,
-                                       "%s: maps no id to 0 inside (the container is set up as its "
-                                       "root)",
-                                       field);
-        text = berth_launch_idmap_format(m, n);
-        if (!text)
-                return -ENOMEM;
-        if (page > 0 && strlen(text) >= (size_t)page)
-                return berth_error_set(err, EINVAL,
-                                       "%s: %zu bytes as text, the kernel takes less than %ld",
-                                       field, strlen(text), page);
-        return 0;
-}
-
-bool berth_launch_idmap_maps(const struct berth_launch_idmap *m, size_t n, uint32_t id)
-{
-        if (n == 0)
-                return true;
-        for (size_t i = 0; i < n; i++)
-                if (id >= m[i].inside && (uint64_t)id < (uint64_t)m[i].inside + m[i].count)
-                        return true;
-        return false;
-}
-
-char *berth_launch_idmap_format(const struct berth_launch_idmap *m, size_t n)
-{
-        /* "4294967295 4294967295 4294967295\n" at most per line. */
-        size_t size = n == 0 ? 32 : n * 34 + 1, len = 0;
-        char *text = malloc(size);
-
-        if (!text)
-                return NULL;
-        if (n == 0)
-                len = (size_t)snprintf(text, size, "0 0 4294967295\n");
-        for (size_t i = 0; i < n; i++)
-                len += (size_t)snprintf(text + len, size - len,
-                                        "%" PRIu32 " %" PRIu32 " %" PRIu32 "\n", m[i].inside,
-                                        m[i].outside, m[i].count);
-        return text;
-}
-
 /* ---- encoding ---------------------------------------------------------------------- */
-
-static json_t *strv_json(char *const *l)
-{
-        json_t *a = json_array();
-
-        STRV_FOREACH (s, l)
-                json_array_append_new(a, json_string(*s));
-        return a;
-}
 
 static json_t *limit_json(uint64_t v)
 {
@@ -281,9 +189,9 @@ static int oci_to_json(const struct berth_launch *l, json_t *j)
         if (l->terminal)
                 r |= json_object_set_new(j, "terminal", json_true());
         if (strv_length(l->masked_paths) > 0)
-                r |= json_object_set_new(j, "masked_paths", strv_json(l->masked_paths));
+                r |= json_object_set_new(j, "masked_paths", spec_strv_json(l->masked_paths));
         if (strv_length(l->read_only_paths) > 0)
-                r |= json_object_set_new(j, "read_only_paths", strv_json(l->read_only_paths));
+                r |= json_object_set_new(j, "read_only_paths", spec_strv_json(l->read_only_paths));
         if (l->cgroup2_read_only)
                 r |= json_object_set_new(j, "cgroup2_read_only", json_true());
         if (l->n_uid_map > 0)
@@ -291,7 +199,7 @@ static int oci_to_json(const struct berth_launch *l, json_t *j)
         if (l->n_gid_map > 0)
                 r |= json_object_set_new(j, "gid_map", idmap_json(l->gid_map, l->n_gid_map));
         if (strv_length(l->sysctls) > 0)
-                r |= json_object_set_new(j, "sysctls", strv_json(l->sysctls));
+                r |= json_object_set_new(j, "sysctls", spec_strv_json(l->sysctls));
         if (l->rt_priority)
                 r |= json_object_set_new(j, "rt_priority", json_integer(l->rt_priority));
         for (size_t i = 0; i < _LAUNCH_JOIN_MAX; i++) {
@@ -352,11 +260,11 @@ json_t *berth_launch_to_json(const struct berth_launch *l)
                 "{s:I, s:s?, s:s?, s:s, s:s?, s:o, s:s, s:o, s:s?, s:b, s:I, s:o, s:b, "
                 "s:I, s:b, s:I, s:s?}",
                 "id", (json_int_t)l->id, "name", l->name, "hostname", l->hostname, "rootfs",
-                l->rootfs, "staging", l->staging, "args", strv_json(l->args), "exec", l->exec_path,
-                "env", strv_json(l->env), "cwd", l->cwd, "systemd", l->systemd, "namespaces",
-                (json_int_t)l->namespaces, "cgroups", strv_json(l->cgroups), "cgroup2_inside",
-                l->cgroup2_inside, "caps", (json_int_t)l->caps, "no_new_privs", l->no_new_privs,
-                "log_max", (json_int_t)l->log_max, "machine_id", l->machine_id);
+                l->rootfs, "staging", l->staging, "args", spec_strv_json(l->args), "exec",
+                l->exec_path, "env", spec_strv_json(l->env), "cwd", l->cwd, "systemd", l->systemd,
+                "namespaces", (json_int_t)l->namespaces, "cgroups", spec_strv_json(l->cgroups),
+                "cgroup2_inside", l->cgroup2_inside, "caps", (json_int_t)l->caps, "no_new_privs",
+                l->no_new_privs, "log_max", (json_int_t)l->log_max, "machine_id", l->machine_id);
 
         if (j && (workload_to_json(l, j) < 0 || oci_to_json(l, j) < 0))
                 j = (json_decref(j), NULL);
@@ -364,149 +272,6 @@ json_t *berth_launch_to_json(const struct berth_launch *l)
 }
 
 /* ---- decoding ---------------------------------------------------------------------- */
-
-/* An integer in [min, max]; field names it in the message. */
-static int get_int(json_t *v, const char *field, json_int_t min, json_int_t max, json_int_t *ret,
-                   struct berth_error *err)
-{
-        if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
-                return SPEC_ERROR(err, "'%s' must be an integer from %lld to %lld", field,
-                                  (long long)min, (long long)max);
-        *ret = json_integer_value(v);
-        return 0;
-}
-
-static int get_bool(json_t *v, const char *field, bool *ret, struct berth_error *err)
-{
-        if (!json_is_boolean(v))
-                return SPEC_ERROR(err, "'%s' must be true or false", field);
-        *ret = json_is_true(v);
-        return 0;
-}
-
-/* A string, or null for none. */
-static int get_str(json_t *v, const char *field, char **ret, struct berth_error *err)
-{
-        if (json_is_null(v))
-                return 0;
-        if (!json_is_string(v))
-                return SPEC_ERROR(err, "'%s' must be a string", field);
-        free(*ret);
-        *ret = strdup(json_string_value(v));
-        return *ret ? 0 : -ENOMEM;
-}
-
-static int get_strv(json_t *a, const char *field, char ***ret, struct berth_error *err)
-{
-        _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
-        json_t *v;
-        size_t i;
-
-        if (!l)
-                return -ENOMEM;
-        if (!json_is_array(a))
-                return SPEC_ERROR(err, "'%s' must be an array of strings", field);
-        json_array_foreach (a, i, v) {
-                if (!json_is_string(v))
-                        return SPEC_ERROR(err, "'%s[%zu]' must be a string", field, i);
-                if (strv_extend(&l, json_string_value(v)) < 0)
-                        return -ENOMEM;
-        }
-        strv_free(*ret);
-        *ret = TAKE_PTR(l);
-        return 0;
-}
-
-static int get_path(json_t *v, const char *field, char **ret, struct berth_error *err)
-{
-        int r = get_str(v, field, ret, err);
-
-        if (r >= 0 && (!*ret || (*ret)[0] != '/'))
-                return SPEC_ERROR(err, "'%s' must be an absolute path", field);
-        return r;
-}
-
-/* A list of paths inside the container to mask or make read-only: absolute, not "/",
- * without a ".." component (each names the place it means, and never the root). */
-static int get_path_list(json_t *a, const char *field, char ***ret, struct berth_error *err)
-{
-        json_t *v;
-        size_t i;
-        int r;
-
-        if (!json_is_array(a) || json_array_size(a) > LAUNCH_PATHS_MAX)
-                return SPEC_ERROR(err, "'%s' must be an array of at most %d paths", field,
-                                  LAUNCH_PATHS_MAX);
-        r = get_strv(a, field, ret, err);
-        if (r < 0)
-                return r;
-        json_array_foreach (a, i, v) {
-                const char *p = json_string_value(v);
-                size_t n = strlen(p);
-
-                if (p[0] != '/')
-                        return SPEC_ERROR(err, "'%s[%zu]' must be an absolute path", field, i);
-                if (strspn(p, "/") == n)
-                        return SPEC_ERROR(err, "'%s[%zu]' must be a path other than '/'", field, i);
-                for (const char *c = p; c; c = strchr(c + 1, '/'))
-                        if (strncmp(c, "/..", 3) == 0 && (c[3] == '/' || c[3] == 0))
-                                return SPEC_ERROR(err, "'%s[%zu]' must not have a '..' component",
-                                                  field, i);
-        }
-        return 0;
-}
-
-/* [[inside, outside, count], …]: the numbers here, the map as a whole in check_launch(). */
-static int get_idmap(json_t *a, const char *field, struct berth_launch_idmap **ret, size_t *ret_n,
-                     struct berth_error *err)
-{
-        json_t *v;
-        size_t i;
-
-        if (!json_is_array(a) || json_array_size(a) > LAUNCH_IDMAP_MAX)
-                return SPEC_ERROR(err,
-                                  "'%s' must be an array of at most %d [inside, outside, count]",
-                                  field, LAUNCH_IDMAP_MAX);
-        free(*ret);
-        *ret_n = 0;
-        *ret = calloc(json_array_size(a) + 1, sizeof(**ret));
-        if (!*ret)
-                return -ENOMEM;
-        json_array_foreach (a, i, v) {
-                json_int_t n[3];
-                char f[64];
-
-                if (!json_is_array(v) || json_array_size(v) != 3)
-                        return SPEC_ERROR(err, "'%s[%zu]' must be [inside, outside, count]", field,
-                                          i);
-                for (size_t k = 0; k < 3; k++) {
-                        (void)snprintf(f, sizeof(f), "%s[%zu][%zu]", field, i, k);
-                        if (get_int(json_array_get(v, k), f, 0, UINT32_MAX, &n[k], err) < 0)
-                                return -EINVAL;
-                }
-                (*ret)[(*ret_n)++] = (struct berth_launch_idmap){ .inside = (uint32_t)n[0],
-                                                                  .outside = (uint32_t)n[1],
-                                                                  .count = (uint32_t)n[2] };
-        }
-        return 0;
-}
-
-static int get_limit(json_t *v, const char *field, uint64_t *ret, struct berth_error *err)
-{
-        if (json_is_string(v) &&
-            (streq(json_string_value(v), "unlimited") || streq(json_string_value(v), "infinity"))) {
-                *ret = RLIM_INFINITY;
-                return 0;
-        }
-        if (json_is_integer(v) && json_integer_value(v) == -1) {
-                *ret = RLIM_INFINITY;
-                return 0;
-        }
-        if (!json_is_integer(v) || json_integer_value(v) < 0)
-                return SPEC_ERROR(err, "'%s' must be an integer >= 0, -1 or \"unlimited\"", field);
-        *ret = (uint64_t)json_integer_value(v);
-        return 0;
-}
 
 static int decode_gids(struct berth_launch *l, json_t *a, struct berth_error *err)
 {
@@ -524,7 +289,7 @@ static int decode_gids(struct berth_launch *l, json_t *a, struct berth_error *er
                 json_int_t g;
 
                 (void)snprintf(field, sizeof(field), "gids[%zu]", i);
-                if (get_int(v, field, 0, UINT32_MAX - 1, &g, err) < 0)
+                if (spec_get_int(v, field, 0, UINT32_MAX - 1, &g, err) < 0)
                         return -EINVAL;
                 l->gids[l->n_gids++] = (gid_t)g;
         }
@@ -548,7 +313,7 @@ static int decode_mount_field(struct berth_launch_mount *m, const char *key, jso
 
         for (size_t i = 0; i < ELEMENTSOF(bools); i++)
                 if (streq(key, bools[i].key)) {
-                        if (get_bool(v, field, &b, err) < 0)
+                        if (spec_get_bool(v, field, &b, err) < 0)
                                 return -EINVAL;
                         m->flags = b ? m->flags | bools[i].flag : m->flags & ~bools[i].flag;
                         return 0;
@@ -562,9 +327,9 @@ static int decode_mount_field(struct berth_launch_mount *m, const char *key, jso
                 return SPEC_ERROR(err, "'%s' must be \"bind\" or \"tmpfs\"", field);
         }
         if (streq(key, "source"))
-                return get_path(v, field, &m->source, err);
+                return spec_get_path(v, field, &m->source, err);
         if (streq(key, "destination"))
-                return get_path(v, field, &m->destination, err);
+                return spec_get_path(v, field, &m->destination, err);
         if (streq(key, "propagation")) {
                 for (size_t i = 0; i < ELEMENTSOF(propagations); i++)
                         if (json_is_string(v) &&
@@ -578,13 +343,13 @@ static int decode_mount_field(struct berth_launch_mount *m, const char *key, jso
                                   field);
         }
         if (streq(key, "size")) {
-                if (get_int(v, field, 0, INT64_MAX, &n, err) < 0)
+                if (spec_get_int(v, field, 0, INT64_MAX, &n, err) < 0)
                         return -EINVAL;
                 m->size = (uint64_t)n;
                 return 0;
         }
         if (streq(key, "mode")) {
-                if (get_int(v, field, 0, 07777, &n, err) < 0)
+                if (spec_get_int(v, field, 0, 07777, &n, err) < 0)
                         return -EINVAL;
                 m->mode = (unsigned)n;
                 return 0;
@@ -669,11 +434,11 @@ static int decode_rlimit(struct berth_launch *l, json_t *j, size_t idx, struct b
                                                   field);
                         type = json_string_value(v);
                 } else if (streq(key, "soft")) {
-                        if (get_limit(v, field, &rl->soft, err) < 0)
+                        if (spec_get_limit(v, field, &rl->soft, err) < 0)
                                 return -EINVAL;
                         soft = true;
                 } else if (streq(key, "hard")) {
-                        if (get_limit(v, field, &rl->hard, err) < 0)
+                        if (spec_get_limit(v, field, &rl->hard, err) < 0)
                                 return -EINVAL;
                         hard = true;
                 } else
@@ -793,7 +558,7 @@ static int decode_ns_join(struct berth_launch *l, json_t *v, struct berth_error 
                         i++;
                 if (i == _LAUNCH_JOIN_MAX)
                         return SPEC_ERROR(err, "'ns_join.%.32s': unknown namespace", key);
-                if (get_path(p, "ns_join", &l->ns_join[i], err) < 0)
+                if (spec_get_path(p, "ns_join", &l->ns_join[i], err) < 0)
                         return -EINVAL;
         }
         return 0;
@@ -804,11 +569,11 @@ static int decode_other(struct berth_launch *l, const char *key, json_t *v, stru
         json_int_t n;
 
         if (streq(key, "cwd"))
-                return json_is_null(v) ? 0 : get_path(v, key, &l->cwd, err);
+                return json_is_null(v) ? 0 : spec_get_path(v, key, &l->cwd, err);
         if (streq(key, "namespaces")) {
                 /* The LAUNCH_NS_* bits are the low ones: any value up to all of them. */
-                if (get_int(v, key, 0, LAUNCH_NS_NET | LAUNCH_NS_USER | LAUNCH_NS_CGROUP, &n, err) <
-                    0)
+                if (spec_get_int(v, key, 0, LAUNCH_NS_NET | LAUNCH_NS_USER | LAUNCH_NS_CGROUP, &n,
+                                 err) < 0)
                         return -EINVAL;
                 l->namespaces = (unsigned)n;
                 return 0;
@@ -816,14 +581,14 @@ static int decode_other(struct berth_launch *l, const char *key, json_t *v, stru
         if (streq(key, "gids"))
                 return decode_gids(l, v, err);
         if (streq(key, "umask")) {
-                if (get_int(v, key, 0, 0777, &n, err) < 0)
+                if (spec_get_int(v, key, 0, 0777, &n, err) < 0)
                         return -EINVAL;
                 l->umask = (mode_t)n;
                 l->umask_set = true;
                 return 0;
         }
         if (streq(key, "oom_score_adj")) {
-                if (get_int(v, key, -1000, 1000, &n, err) < 0)
+                if (spec_get_int(v, key, -1000, 1000, &n, err) < 0)
                         return -EINVAL;
                 l->oom_score_adj = (int)n;
                 l->oom_score_adj_set = true;
@@ -832,19 +597,19 @@ static int decode_other(struct berth_launch *l, const char *key, json_t *v, stru
         if (streq(key, "mounts"))
                 return decode_mounts(l, v, err);
         if (streq(key, "masked_paths"))
-                return get_path_list(v, key, &l->masked_paths, err);
+                return spec_get_path_list(v, key, &l->masked_paths, err);
         if (streq(key, "read_only_paths"))
-                return get_path_list(v, key, &l->read_only_paths, err);
+                return spec_get_path_list(v, key, &l->read_only_paths, err);
         if (streq(key, "uid_map"))
-                return get_idmap(v, key, &l->uid_map, &l->n_uid_map, err);
+                return spec_get_idmap(v, key, &l->uid_map, &l->n_uid_map, err);
         if (streq(key, "gid_map"))
-                return get_idmap(v, key, &l->gid_map, &l->n_gid_map, err);
+                return spec_get_idmap(v, key, &l->gid_map, &l->n_gid_map, err);
         if (streq(key, "sysctls"))
-                return get_strv(v, key, &l->sysctls, err);
+                return spec_get_strv(v, key, &l->sysctls, err);
         if (streq(key, "ns_join"))
                 return decode_ns_join(l, v, err);
         if (streq(key, "rt_priority")) {
-                if (get_int(v, key, 1, 99, &n, err) < 0)
+                if (spec_get_int(v, key, 1, 99, &n, err) < 0)
                         return -EINVAL;
                 l->rt_priority = (int)n;
                 return 0;
@@ -861,22 +626,22 @@ static int decode_field(struct berth_launch *l, const struct field *f, json_t *v
 
         switch (f->kind) {
         case FIELD_U64:
-                if (get_int(v, f->name, 0, INT64_MAX, &n, err) < 0)
+                if (spec_get_int(v, f->name, 0, INT64_MAX, &n, err) < 0)
                         return -EINVAL;
                 *(uint64_t *)p = (uint64_t)n;
                 return 0;
         case FIELD_ID:
                 /* (uid_t)-1 means "unchanged" to the set*id calls. */
-                if (get_int(v, f->name, 0, UINT32_MAX - 1, &n, err) < 0)
+                if (spec_get_int(v, f->name, 0, UINT32_MAX - 1, &n, err) < 0)
                         return -EINVAL;
                 *(uint32_t *)p = (uint32_t)n;
                 return 0;
         case FIELD_BOOL:
-                return get_bool(v, f->name, p, err);
+                return spec_get_bool(v, f->name, p, err);
         case FIELD_STR:
-                return get_str(v, f->name, p, err);
+                return spec_get_str(v, f->name, p, err);
         case FIELD_STRV:
-                return get_strv(v, f->name, p, err);
+                return spec_get_strv(v, f->name, p, err);
         case FIELD_OTHER:
                 return decode_other(l, f->name, v, err);
         }
@@ -1012,106 +777,6 @@ int berth_launch_from_json(json_t *j, struct berth_launch *l, struct berth_error
                 r = check_launch(l, j, err);
         if (r < 0) {
                 berth_launch_done(l);
-                return r == -ENOMEM ? berth_error_set(err, ENOMEM, "launch spec: out of memory")
-                                    : r;
-        }
-        return 0;
-}
-
-/* ---- the exec spec ----------------------------------------------------------------- */
-
-void berth_exec_spec_done(struct berth_exec_spec *s)
-{
-        strv_free(s->cgroups);
-        strv_free(s->args);
-        strv_free(s->env);
-        free(s->cwd);
-        *s = (struct berth_exec_spec){ .pidfd = -EBADF };
-}
-
-json_t *berth_exec_spec_to_json(const struct berth_exec_spec *s)
-{
-        json_t *j = json_pack("{s:I, s:o, s:o, s:o, s:s?, s:I, s:b}", "namespaces",
-                              (json_int_t)s->namespaces, "cgroups", strv_json(s->cgroups), "args",
-                              strv_json(s->args), "env", strv_json(s->env), "cwd", s->cwd, "caps",
-                              (json_int_t)s->caps, "no_new_privs", s->no_new_privs);
-
-        if (j && s->user_set &&
-            (json_object_set_new(j, "uid", json_integer(s->uid)) < 0 ||
-             json_object_set_new(j, "gid", json_integer(s->gid)) < 0))
-                j = (json_decref(j), NULL);
-        return j;
-}
-
-static int exec_field(struct berth_exec_spec *s, const char *key, json_t *v,
-                      struct berth_error *err)
-{
-        json_int_t n = 0;
-
-        if (streq(key, "namespaces")) {
-                if (get_int(v, key, 0, LAUNCH_NS_NET | LAUNCH_NS_USER | LAUNCH_NS_CGROUP, &n, err) <
-                    0)
-                        return -EINVAL;
-                s->namespaces = (unsigned)n;
-                return 0;
-        }
-        if (streq(key, "cgroups"))
-                return get_strv(v, key, &s->cgroups, err);
-        if (streq(key, "args"))
-                return get_strv(v, key, &s->args, err);
-        if (streq(key, "env"))
-                return get_strv(v, key, &s->env, err);
-        if (streq(key, "cwd"))
-                return json_is_null(v) ? 0 : get_path(v, key, &s->cwd, err);
-        if (streq(key, "uid") || streq(key, "gid")) {
-                if (get_int(v, key, 0, UINT32_MAX - 1, &n, err) < 0)
-                        return -EINVAL;
-                if (key[0] == 'u')
-                        s->uid = (uid_t)n;
-                else
-                        s->gid = (gid_t)n;
-                return 0;
-        }
-        if (streq(key, "caps")) {
-                if (get_int(v, key, 0, INT64_MAX, &n, err) < 0)
-                        return -EINVAL;
-                s->caps = (uint64_t)n;
-                return 0;
-        }
-        if (streq(key, "no_new_privs"))
-                return get_bool(v, key, &s->no_new_privs, err);
-        return SPEC_ERROR(err, "unknown field '%s'", key);
-}
-
-int berth_exec_spec_from_json(json_t *j, struct berth_exec_spec *s, struct berth_error *err)
-{
-        static const char *const required[] = { "namespaces", "cgroups", "args",
-                                                "env",        "caps",    "no_new_privs" };
-        bool has_uid, has_gid;
-        const char *key;
-        json_t *v;
-        int r = 0;
-
-        *s = (struct berth_exec_spec){ .pidfd = -EBADF };
-        if (!json_is_object(j))
-                return berth_error_set(err, EINVAL, "launch spec: not a JSON object");
-        json_object_foreach (j, key, v) {
-                r = exec_field(s, key, v, err);
-                if (r < 0)
-                        break;
-        }
-        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(required); i++)
-                if (!json_object_get(j, required[i]))
-                        r = SPEC_ERROR(err, "'%s' is missing", required[i]);
-        has_uid = json_object_get(j, "uid");
-        has_gid = json_object_get(j, "gid");
-        if (r >= 0 && has_uid != has_gid)
-                r = SPEC_ERROR(err, "'%s' and '%s' go together", "uid", "gid");
-        if (r >= 0 && !s->args[0])
-                r = SPEC_ERROR(err, "'%s' is empty", "args");
-        s->user_set = has_uid;
-        if (r < 0) {
-                berth_exec_spec_done(s);
                 return r == -ENOMEM ? berth_error_set(err, ENOMEM, "launch spec: out of memory")
                                     : r;
         }

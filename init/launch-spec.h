@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "launch-idmap.h"
+
 struct berth_error;
 
 /*
@@ -87,15 +89,6 @@ struct berth_launch_mount {
         uint64_t size; /* tmpfs: bytes; 0: the kernel's default (half the RAM) */
         unsigned mode; /* tmpfs: its root's mode (07777 at most); 0: the kernel's 01777 */
 };
-
-/* One line of a user namespace's uid_map or gid_map (JSON [inside, outside, count]):
- * count ids from inside (in the container) on are outside (in berthd's namespace) on. */
-struct berth_launch_idmap {
-        uint32_t inside, outside, count;
-};
-
-/* At most this many lines in a map (the kernel's limit since Linux 4.15). */
-#define LAUNCH_IDMAP_MAX 340
 
 /* A resource limit of the payload (JSON {"type": "RLIMIT_NOFILE" or "nofile", "soft",
  * "hard"}; "unlimited" or -1 for RLIM_INFINITY). */
@@ -208,18 +201,6 @@ int berth_exec_spec_from_json(json_t *j, struct berth_exec_spec *ret, struct ber
  * them for a zygote, which cannot see the host's tree, and berth-init for itself
  * before it makes its mounts private. Returns the fd / -errno. */
 int berth_launch_mount_open_source(const struct berth_launch_mount *m);
-
-/* A map as the kernel takes it: at most LAUNCH_IDMAP_MAX lines, each with count >= 1
- * and its ids below 4294967295 (the invalid id) inside and outside, no two lines
- * overlapping inside or outside, its text within a page (one write(2)), and inside 0
- * mapped. Returns 0 / -EINVAL with a message naming field ("uid_map[2]: …"). */
-int berth_launch_idmap_check(const struct berth_launch_idmap *m, size_t n, const char *field,
-                             struct berth_error *err);
-/* Does m map inside id? n 0 (no map): every id is mapped. */
-bool berth_launch_idmap_maps(const struct berth_launch_idmap *m, size_t n, uint32_t id);
-/* m as /proc/PID/uid_map takes it, "inside outside count\n" per line; n 0: the identity
- * map ("0 0 4294967295\n"). Returns NULL only for OOM. */
-char *berth_launch_idmap_format(const struct berth_launch_idmap *m, size_t n);
 
 /* "RLIMIT_NOFILE" for RLIMIT_NOFILE; NULL when unknown. */
 const char *berth_rlimit_to_string(int resource);
