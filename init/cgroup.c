@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup-internal.h"
 #include "cgroup.h"
 #include "cgroup-devices.h"
 #include "error.h"
@@ -43,15 +44,6 @@ static const char *const layout_names[_BERTH_CGROUP_LAYOUT_MAX] = {
 const char *berth_cgroup_layout_to_string(enum berth_cgroup_layout l)
 {
         return l < _BERTH_CGROUP_LAYOUT_MAX ? layout_names[l] : NULL;
-}
-
-static int read_str(const char *dir, const char *file, char **ret)
-{
-        _cleanup_free_ char *p = NULL;
-
-        if (asprintf(&p, "%s/%s", dir, file) < 0)
-                return -ENOMEM;
-        return read_file(p, 1 << 20, ret, NULL);
 }
 
 /* ---- detection ------------------------------------------------------------------ */
@@ -111,7 +103,7 @@ int berth_cgroup_system_detect(const char *root, const char *parent,
 
         if (cs->v2) {
                 _cleanup_free_ char *ctrls = NULL;
-                if (read_str(cs->v2, "cgroup.controllers", &ctrls) >= 0)
+                if (cgroup_read_str(cs->v2, "cgroup.controllers", &ctrls) >= 0)
                         for (int c = 0; c < _BERTH_CG_MAX; c++) {
                                 const char *n = c == BERTH_CG_FREEZER ? NULL : ctrl_names[c];
                                 char *hit = n ? strstr(ctrls, n) : NULL;
@@ -261,31 +253,6 @@ static int mkdir_group(const char *path, struct berth_error *err)
                        : 0;
 }
 
-/* cpuset groups start with no CPUs and no memory nodes; copy the parent's. */
-static int cpuset_inherit(const char *dir)
-{
-        _cleanup_free_ char *parent = strdup(dir), *cpus = NULL, *mems = NULL;
-        char *slash;
-
-        if (!parent)
-                return -ENOMEM;
-        slash = strrchr(parent, '/');
-        if (!slash)
-                return -EINVAL;
-        *slash = 0;
-        if (read_str(parent, "cpuset.cpus", &cpus) < 0 ||
-            read_str(parent, "cpuset.mems", &mems) < 0)
-                return -ENOENT;
-        cpus[strcspn(cpus, "\n")] = 0;
-        mems[strcspn(mems, "\n")] = 0;
-        if (!*cpus || !*mems)
-                return -EINVAL;
-        if (berth_cgroup_write(dir, "cpuset.cpus", cpus) < 0 ||
-            berth_cgroup_write(dir, "cpuset.mems", mems) < 0)
-                return -EIO;
-        return 0;
-}
-
 static int ensure_parent(const struct berth_cgroup_system *cs, const char *hier,
                          enum berth_cgroup_ctrl c, struct berth_error *err)
 {
@@ -295,7 +262,7 @@ static int ensure_parent(const struct berth_cgroup_system *cs, const char *hier,
         if (r <= 0)
                 return r;
         if (c == BERTH_CG_CPUSET)
-                (void)cpuset_inherit(p);
+                (void)cgroup_cpuset_inherit(p);
         /* The device allow-list is set on the parent (and again by
          * berth_cgroup_system_prepare()): a new v1 devices group starts with its
          * parent's list, so no container start pays for it. */
@@ -332,163 +299,6 @@ static int add_path(struct berth_cgroup *cg, const char *path)
         return cg->paths[cg->n_paths++] ? 0 : -ENOMEM;
 }
 
-static bool wants_cpuset(const struct berth_limits *l)
-{
-        return l && (l->cpus[0] || l->mems[0]);
-}
-
-/* The cpus and memory nodes asked for, in place of the parent's (v1: cpuset_inherit()
- * copied them; v2: empty means the parent's). */
-static int set_cpuset(struct berth_cgroup *cg, const struct berth_limits *l,
-                      struct berth_error *err)
-{
-        static const struct {
-                const char *file, *field;
-                size_t off;
-        } f[] = {
-                { "cpuset.cpus", "limits.cpus", offsetof(struct berth_limits, cpus) },
-                { "cpuset.mems", "limits.mems", offsetof(struct berth_limits, mems) },
-        };
-
-        for (size_t i = 0; i < ELEMENTSOF(f); i++) {
-                const char *v = (const char *)l + f[i].off;
-                int r;
-
-                if (!v[0])
-                        continue;
-                if (!cg->cpuset)
-                        return berth_error_set(err, EOPNOTSUPP,
-                                               "%s: this host has no cpuset cgroup controller",
-                                               f[i].field);
-                r = berth_cgroup_write(cg->cpuset, f[i].file, v);
-                if (r < 0)
-                        return berth_error_set_errno(err, -r, "%s: set %s to '%s' in '%s'",
-                                                     f[i].field, f[i].file, v, cg->cpuset);
-        }
-        return 0;
-}
-
-/* rt_runtime_us on the container's v1 cpu group, after the parent's budget. Nothing to
- * do where the kernel does not budget real-time time by group (no cpu.rt_runtime_us). */
-static int set_rt(struct berth_cgroup *cg, const struct berth_limits *l, struct berth_error *err)
-{
-        _cleanup_free_ char *parent = NULL, *cur = NULL;
-        char v[32];
-        int r;
-
-        if (!l->rt_runtime_us)
-                return 0;
-        if (!cg->cpu || cg->cpu_v2)
-                return 0; /* cgroup2 has no real-time budgets */
-        r = read_str(cg->cpu, "cpu.rt_runtime_us", &cur);
-        if (r == -ENOENT)
-                return 0;
-        cur = mfree(cur);
-        if (cg->depth > 0)
-                return berth_error_set(err, EOPNOTSUPP,
-                                       "limits.rt_runtime_us: not with a cgroups_path");
-        parent = strdup(cg->cpu);
-        if (!parent)
-                return -ENOMEM;
-        *strrchr(parent, '/') = 0;
-        if (read_str(parent, "cpu.rt_runtime_us", &cur) >= 0 &&
-            strtoull(cur, NULL, 10) < BERTH_RT_PARENT_US) {
-                (void)snprintf(v, sizeof(v), "%u", BERTH_RT_PARENT_US);
-                r = berth_cgroup_write(parent, "cpu.rt_runtime_us", v);
-                if (r < 0)
-                        return berth_error_set_errno(err, -r,
-                                                     "give '%s' a real-time budget of %u µs/s "
-                                                     "(the host's is spent)",
-                                                     parent, BERTH_RT_PARENT_US);
-        }
-        (void)snprintf(v, sizeof(v), "%u", l->rt_runtime_us);
-        r = berth_cgroup_write(cg->cpu, "cpu.rt_runtime_us", v);
-        if (r < 0)
-                return berth_error_set_errno(err, -r,
-                                             "set a real-time budget of %u µs/s in '%s' (berth's "
-                                             "%u µs/s are spent)",
-                                             l->rt_runtime_us, cg->cpu, BERTH_RT_PARENT_US);
-        return 0;
-}
-
-static int set_limits(struct berth_cgroup *cg, const struct berth_limits *l,
-                      struct berth_error *err)
-{
-        char v[64];
-        int r;
-
-        if (l->memory) {
-                if (!cg->memory)
-                        return berth_error_set(err, EOPNOTSUPP,
-                                               "limits.memory: this host has no memory cgroup "
-                                               "controller");
-                (void)snprintf(v, sizeof(v), "%llu", (unsigned long long)l->memory);
-                r = berth_cgroup_write(cg->memory,
-                                       cg->memory_v2 ? "memory.max" : "memory.limit_in_bytes", v);
-                if (r < 0)
-                        return berth_error_set_errno(err, -r, "set memory limit in '%s'",
-                                                     cg->memory);
-                /* No swap beyond the limit either (v1: memsw; v2: swap.max). */
-                (void)berth_cgroup_write(cg->memory,
-                                         cg->memory_v2 ? "memory.swap.max"
-                                                       : "memory.memsw.limit_in_bytes",
-                                         cg->memory_v2 ? "0" : v);
-        }
-        if (l->pids) {
-                if (!cg->pids)
-                        return berth_error_set(err, EOPNOTSUPP,
-                                               "limits.pids: this host has no pids cgroup "
-                                               "controller");
-                (void)snprintf(v, sizeof(v), "%llu", (unsigned long long)l->pids);
-                r = berth_cgroup_write(cg->pids, "pids.max", v);
-                if (r < 0)
-                        return berth_error_set_errno(err, -r, "set pids limit in '%s'", cg->pids);
-        }
-        r = set_cpuset(cg, l, err);
-        if (r >= 0)
-                r = set_rt(cg, l, err);
-        if (r < 0)
-                return r;
-        if (l->cpu_weight || l->cpu_quota_us) {
-                bool v2 = cg->cpu_v2;
-
-                if (!cg->cpu)
-                        return berth_error_set(err, EOPNOTSUPP,
-                                               "limits.cpu: this host has no cpu cgroup "
-                                               "controller");
-                if (l->cpu_weight) {
-                        /* v2 weight 1..10000 maps onto v1 shares 2..262144. */
-                        unsigned long long shares =
-                                2 + ((unsigned long long)(l->cpu_weight - 1) * 262142) / 9999;
-                        if (v2)
-                                (void)snprintf(v, sizeof(v), "%u", l->cpu_weight);
-                        else
-                                (void)snprintf(v, sizeof(v), "%llu", shares);
-                        r = berth_cgroup_write(cg->cpu, v2 ? "cpu.weight" : "cpu.shares", v);
-                        if (r < 0)
-                                return berth_error_set_errno(err, -r, "set cpu weight in '%s'",
-                                                             cg->cpu);
-                }
-                if (l->cpu_quota_us) {
-                        uint32_t period = l->cpu_period_us ? l->cpu_period_us : 100000;
-                        if (v2) {
-                                (void)snprintf(v, sizeof(v), "%u %u", l->cpu_quota_us, period);
-                                r = berth_cgroup_write(cg->cpu, "cpu.max", v);
-                        } else {
-                                (void)snprintf(v, sizeof(v), "%u", period);
-                                r = berth_cgroup_write(cg->cpu, "cpu.cfs_period_us", v);
-                                (void)snprintf(v, sizeof(v), "%u", l->cpu_quota_us);
-                                if (r >= 0)
-                                        r = berth_cgroup_write(cg->cpu, "cpu.cfs_quota_us", v);
-                        }
-                        if (r < 0)
-                                return berth_error_set_errno(err, -r, "set cpu quota in '%s'",
-                                                             cg->cpu);
-                }
-        }
-        return 0;
-}
-
 /* The groups between the parent and a group named with slashes (a container's
  * cgroups_path: "apps/web"), made as the parent is: each intermediate a cpuset copy of
  * its parent, with the controllers delegated on a unified v2 tree. */
@@ -506,7 +316,7 @@ static int make_intermediates(const struct berth_cgroup_system *cs, const char *
                 if (mkdir(p, 0755) < 0 && errno != EEXIST)
                         return berth_error_set_errno(err, errno, "create cgroup '%s'", p);
                 if (c == BERTH_CG_CPUSET)
-                        (void)cpuset_inherit(p);
+                        (void)cgroup_cpuset_inherit(p);
                 for (size_t i = 0;
                      root == cs->v2 && cs->layout == BERTH_CGROUP_UNIFIED && i < ELEMENTSOF(enable);
                      i++)
@@ -608,7 +418,7 @@ static int cgroup_build(const struct berth_cgroup_system *cs, const char *name, 
                  * for containers that may mount cgroup v1 themselves (every_v1). */
                 if (!cs->v1[c] ||
                     (!every_v1 && (v2_does_it || c == BERTH_CG_BLKIO || c == BERTH_CG_SYSTEMD ||
-                                   (c == BERTH_CG_CPUSET && !wants_cpuset(limits)))))
+                                   (c == BERTH_CG_CPUSET && !cgroup_wants_cpuset(limits)))))
                         continue;
                 if (asprintf(&p, "%s/%s/%s", cs->v1[c], cs->parent, name) < 0)
                         r = -ENOMEM;
@@ -620,7 +430,7 @@ static int cgroup_build(const struct berth_cgroup_system *cs, const char *name, 
                 if (!has_path(cg, p)) {
                         r = group_dir(cs, cs->v1[c], (enum berth_cgroup_ctrl)c, p, create, err);
                         if (r >= 0 && create && c == BERTH_CG_CPUSET)
-                                (void)cpuset_inherit(p);
+                                (void)cgroup_cpuset_inherit(p);
                         if (r >= 0)
                                 r = add_path(cg, p);
                 }
@@ -662,7 +472,7 @@ static int cgroup_build(const struct berth_cgroup_system *cs, const char *name, 
                         cg->cpuset = strdup(cg->v2);
         }
         if (r >= 0 && create)
-                r = set_limits(cg, limits, err);
+                r = cgroup_set_limits(cg, limits, err);
         if (r >= 0 && !create && cg->n_paths == 0)
                 r = berth_error_set(err, ENOENT, "no cgroup named '%s' under '%s'", name,
                                     cs->parent);
@@ -809,11 +619,11 @@ int berth_cgroup_freeze(struct berth_cgroup *cg, bool freeze, struct berth_error
                 bool done;
 
                 if (cg->freezer_v2) {
-                        if (read_str(cg->freezer, "cgroup.events", &state) < 0)
+                        if (cgroup_read_str(cg->freezer, "cgroup.events", &state) < 0)
                                 break;
                         done = strstr(state, freeze ? "frozen 1" : "frozen 0") != NULL;
                 } else {
-                        if (read_str(cg->freezer, "freezer.state", &state) < 0)
+                        if (cgroup_read_str(cg->freezer, "freezer.state", &state) < 0)
                                 break;
                         done = strncmp(state, freeze ? "FROZEN" : "THAWED", 6) == 0;
                 }
@@ -831,7 +641,7 @@ static int kill_procs(const char *dir)
         char *save = NULL;
         int n = 0;
 
-        if (read_str(dir, "cgroup.procs", &procs) < 0)
+        if (cgroup_read_str(dir, "cgroup.procs", &procs) < 0)
                 return 0;
         for (char *t = strtok_r(procs, "\n", &save); t; t = strtok_r(NULL, "\n", &save)) {
                 pid_t pid = (pid_t)strtol(t, NULL, 10);
@@ -871,7 +681,7 @@ int berth_cgroup_oom_kills_at(const char *memory, bool v2, uint64_t *ret)
         const char *k;
         int r;
 
-        r = read_str(memory, v2 ? "memory.events" : "memory.oom_control", &text);
+        r = cgroup_read_str(memory, v2 ? "memory.events" : "memory.oom_control", &text);
         if (r < 0)
                 return r;
         k = strstr(text, "oom_kill ");
@@ -919,7 +729,7 @@ int berth_cgroup_is_empty(struct berth_cgroup *cg)
 {
         for (size_t i = 0; cg && i < cg->n_paths; i++) {
                 _cleanup_free_ char *procs = NULL;
-                if (read_str(cg->paths[i], "cgroup.procs", &procs) >= 0 && procs[0])
+                if (cgroup_read_str(cg->paths[i], "cgroup.procs", &procs) >= 0 && procs[0])
                         return 0;
         }
         return 1;
@@ -932,9 +742,9 @@ bool berth_cgroup_is_frozen(struct berth_cgroup *cg)
         if (!cg || !cg->freezer)
                 return false;
         if (cg->freezer_v2)
-                return read_str(cg->freezer, "cgroup.events", &state) >= 0 &&
+                return cgroup_read_str(cg->freezer, "cgroup.events", &state) >= 0 &&
                        strstr(state, "frozen 1") != NULL;
-        return read_str(cg->freezer, "freezer.state", &state) >= 0 &&
+        return cgroup_read_str(cg->freezer, "freezer.state", &state) >= 0 &&
                strncmp(state, "FROZEN", 6) == 0;
 }
 
@@ -966,7 +776,7 @@ pid_t berth_cgroup_find_init(struct berth_cgroup *cg)
         _cleanup_free_ char *procs = NULL;
 
         for (size_t i = 0; cg && i < cg->n_paths; i++) {
-                if (read_str(cg->paths[i], "cgroup.procs", &procs) < 0)
+                if (cgroup_read_str(cg->paths[i], "cgroup.procs", &procs) < 0)
                         continue;
                 for (char *p = procs, *e; *p; p = e) {
                         long pid = strtol(p, &e, 10);
@@ -985,7 +795,7 @@ pid_t berth_cgroup_find_init(struct berth_cgroup *cg)
 int berth_cgroup_apply_limits(struct berth_cgroup *cg, const struct berth_limits *limits,
                               struct berth_error *err)
 {
-        return set_limits(cg, limits, err);
+        return cgroup_set_limits(cg, limits, err);
 }
 
 /* The same path with its last component replaced. */
@@ -1039,7 +849,7 @@ struct berth_cgroup *berth_cgroup_destroy(struct berth_cgroup *cg)
 static int read_u64(const char *dir, const char *file, uint64_t *ret)
 {
         _cleanup_free_ char *text = NULL;
-        int r = read_str(dir, file, &text);
+        int r = cgroup_read_str(dir, file, &text);
 
         if (r < 0)
                 return r;
@@ -1070,7 +880,7 @@ int berth_cgroup_stats(struct berth_cgroup *cg, struct berth_cgroup_stats *ret)
         }
         if (cg->cpu && cg->cpu_v2) {
                 const char *k;
-                if (read_str(cg->cpu, "cpu.stat", &stat) >= 0 &&
+                if (cgroup_read_str(cg->cpu, "cpu.stat", &stat) >= 0 &&
                     (k = strstr(stat, "usage_usec "))) {
                         ret->cpu_usage_ns = strtoull(k + strlen("usage_usec "), NULL, 10) * 1000;
                         ret->cpu_set = true;
