@@ -20,10 +20,11 @@
 #include "oci-config-mounts.h"
 #include "oci-seccomp.h"
 #include "oci-util.h"
+#include "dobby-mounts.h"
 #include "dobby-spec.h"
+#include "dobby-util.h"
 #include "strv.h"
 
-#define FIELD_MAX JDEC_PATH_MAX
 #define ID_MAX 65534 /* user.uid and user.gid are below 65535 */
 #define MEM_LIMIT_MIN (UINT64_C(256) << 10)
 #define RT_PRIORITY_MAX 99
@@ -31,8 +32,6 @@
 #define NOFILE_MAX 4096
 #define NPROC_MAX 300
 #define RESTART_MAX 10
-#define WESTEROS_PATH "/tmp/westeros"
-#define DBUS_SYSTEM_ADDRESS "DBUS_SYSTEM_BUS_ADDRESS=unix:path=" DOBBY_DBUS_SYSTEM_SOCKET
 
 /* Dobby's template: what every container may have, and what a spec may add to the
  * bounding set alone. */
@@ -68,58 +67,9 @@ const char *dobby_etc_file_name(enum dobby_etc_file f)
         return f >= 0 && f < _DOBBY_ETC_MAX ? etc_names[f] : NULL;
 }
 
-/* The host's directories that the root binds read-only (dobby-root.c): nothing may be
- * mounted inside them. */
-static const char *const host_dirs[] = { "/usr",   "/bin",   "/sbin",  "/lib",
-                                         "/lib32", "/lib64", "/libx32" };
-
-/* ---- JSON values ------------------------------------------------------------------ */
-
-static bool absent(json_t *v)
-{
-        return !v || json_is_null(v);
-}
-
-/* An object with only these keys; absent or null gives NULL. */
-static int get_object(json_t *o, const char *prefix, const char *key, const char *const *keys,
-                      json_t **ret, struct berth_error *err)
-{
-        json_t *v = json_object_get(o, key);
-        char p[FIELD_MAX];
-
-        *ret = NULL;
-        if (absent(v))
-                return 0;
-        *ret = v;
-        return jdec_object(v, jdec_join(p, prefix, key), keys, err);
-}
-
 /* ---- paths and the environment ------------------------------------------------------ */
 
 /* path is dir or below it (both clean). */
-static bool path_at_or_below(const char *path, const char *dir)
-{
-        size_t n = strlen(dir);
-
-        return strncmp(path, dir, n) == 0 && (path[n] == 0 || path[n] == '/');
-}
-
-static bool env_has(char *const *env, const char *entry)
-{
-        size_t k = strcspn(entry, "=");
-
-        STRV_FOREACH (e, env)
-                if (strncmp(*e, entry, k) == 0 && (*e)[k] == '=')
-                        return true;
-        return false;
-}
-
-/* Set it unless the spec or the caller did (Dobby's template puts its own last, where
- * the first of two entries wins). */
-static int env_default(char ***env, const char *entry)
-{
-        return env_has(*env, entry) ? 0 : strv_extend(env, entry);
-}
 
 /* ---- the envelope ------------------------------------------------------------------ */
 
@@ -136,7 +86,7 @@ static int decode_version(json_t *spec, bool *ret_v11, struct berth_error *err)
         json_t *v = json_object_get(spec, "version");
         const char *s = oci_json_str(v);
 
-        if (absent(v))
+        if (dobby_absent(v))
                 return berth_error_set(err, EINVAL, "version is required: \"1.0\" or \"1.1\"");
         if (!s)
                 return berth_error_set(err, EINVAL,
@@ -179,7 +129,7 @@ static int check_fields(json_t *spec, struct berth_error *err)
                                        "what it does not know)",
                                        unknown);
         for (size_t i = 0; i < ELEMENTSOF(mandatory); i++)
-                if (absent(json_object_get(spec, mandatory[i])))
+                if (dobby_absent(json_object_get(spec, mandatory[i])))
                         list_add(missing, sizeof(missing), mandatory[i]);
         if (missing[0])
                 return berth_error_set(err, EINVAL, "missing mandatory fields: %s", missing);
@@ -237,7 +187,7 @@ static int decode_user(json_t *spec, struct berth_workload *w, struct berth_erro
         json_t *u;
         int r;
 
-        r = get_object(spec, "", "user", keys, &u, err);
+        r = dobby_get_object(spec, "", "user", keys, &u, err);
         if (r >= 0)
                 r = oci_get_int(u, "user", "uid", 0, ID_MAX, &uid, err);
         if (r >= 0)
@@ -309,7 +259,7 @@ static int decode_console(json_t *spec, struct berth_workload *w, struct berth_e
         json_t *c;
         int r;
 
-        r = get_object(spec, "", "console", keys, &c, err);
+        r = dobby_get_object(spec, "", "console", keys, &c, err);
         if (r >= 0)
                 r = oci_get_str(c, "console", "path", false, &path, err);
         if (r >= 0)
@@ -338,7 +288,7 @@ static int decode_etc(json_t *spec, struct dobby_spec *d, struct berth_error *er
         json_t *etc;
         int r;
 
-        r = get_object(spec, "", "etc", keys, &etc, err);
+        r = dobby_get_object(spec, "", "etc", keys, &etc, err);
         for (int f = 0; r >= 0 && etc && f < _DOBBY_ETC_MAX; f++)
                 r = oci_get_strv(etc, "etc", etc_keys[f], &d->etc[f], err);
         return r;
@@ -385,7 +335,7 @@ static int decode_rt(json_t *spec, bool v11, struct berth_workload *w, int64_t *
                         return r;
                 limit = def;
         } else {
-                r = get_object(spec, "", "rtPriority", keys, &rt, err);
+                r = dobby_get_object(spec, "", "rtPriority", keys, &rt, err);
                 if (r >= 0)
                         r = oci_get_int(rt, "rtPriority", "default", 0, RT_PRIORITY_MAX, &def, err);
                 if (r >= 0)
@@ -481,7 +431,7 @@ static int decode_cpu(json_t *spec, const struct dobby_host *host, struct berth_
         json_t *c;
         int r;
 
-        r = get_object(spec, "", "cpu", keys, &c, err);
+        r = dobby_get_object(spec, "", "cpu", keys, &c, err);
         if (r >= 0)
                 r = oci_get_int(c, "cpu", "shares", 1, 100, &pct, err);
         if (r >= 0)
@@ -572,12 +522,12 @@ static int decode_seccomp(json_t *spec, struct berth_workload *w, struct berth_e
         json_t *s, *sys;
         int r;
 
-        r = get_object(spec, "", "seccomp", keys, &s, err);
+        r = dobby_get_object(spec, "", "seccomp", keys, &s, err);
         if (r < 0 || !s)
                 return r;
         r = seccomp_action(s, "seccomp", "defaultAction", err);
         if (r >= 0)
-                r = get_object(s, "seccomp", "syscalls", sys_keys, &sys, err);
+                r = dobby_get_object(s, "seccomp", "syscalls", sys_keys, &sys, err);
         if (r >= 0 && !sys)
                 r = berth_error_set(err, EINVAL, "seccomp.syscalls is required");
         if (r >= 0)
@@ -612,13 +562,13 @@ static int decode_accel(json_t *spec, struct berth_error *err)
         json_t *g, *v;
         int r;
 
-        r = get_object(spec, "", "gpu", gpu_keys, &g, err);
+        r = dobby_get_object(spec, "", "gpu", gpu_keys, &g, err);
         if (r >= 0)
                 r = jdec_bool(g, "gpu", "enable", &gpu, err);
         if (r >= 0)
                 r = oci_get_int(g, "gpu", "memLimit", 0, INT64_MAX, &mem, err);
         if (r >= 0)
-                r = get_object(spec, "", "vpu", vpu_keys, &v, err);
+                r = dobby_get_object(spec, "", "vpu", vpu_keys, &v, err);
         if (r >= 0)
                 r = jdec_bool(v, "vpu", "enable", &vpu, err);
         if (r < 0)
@@ -643,7 +593,7 @@ static int decode_refused(json_t *spec, struct berth_error *err)
                 json_t *v = json_object_get(spec, refused[i].key);
                 bool array = !streq(refused[i].key, "rdkPlugins");
 
-                if (absent(v))
+                if (dobby_absent(v))
                         continue;
                 if (array ? !json_is_array(v) : !json_is_object(v))
                         return berth_error_set(err, EINVAL, "%s must be an %s", refused[i].key,
@@ -653,237 +603,6 @@ static int decode_refused(json_t *spec, struct berth_error *err)
                                                refused[i].key, refused[i].why);
         }
         return 0;
-}
-
-/* ---- mounts ------------------------------------------------------------------------ */
-
-/* A mount of w (room made by the caller) and the field that names it. */
-static int add_mount(struct dobby_spec *d, const char *field, enum berth_wl_mount_kind kind,
-                     const char *source, const char *destination, unsigned flags,
-                     struct berth_wl_mount **ret)
-{
-        struct berth_wl_mount *m = &d->w.mounts[d->w.n_mounts];
-
-        *m = (struct berth_wl_mount){ .kind = kind, .flags = flags };
-        d->w.n_mounts++;
-        m->source = source ? strdup(source) : NULL;
-        m->destination = strdup(destination);
-        if ((source && !m->source) || !m->destination || strv_extend(&d->mount_fields, field) < 0)
-                return -ENOMEM;
-        if (ret)
-                *ret = m;
-        return 0;
-}
-
-/* Where a spec's mount may not go: "/", where berth mounts something itself, below
- * /proc or /sys, and into the host's read-only directories. */
-static int check_destination(const char *dest, const char *p, struct berth_error *err)
-{
-        if (streq(dest, "/"))
-                return berth_error_set(err, EINVAL, "%s.destination must not be /", p);
-        if (oci_api_destination(dest))
-                return berth_error_set(err, EOPNOTSUPP, "%s.destination %s: berth mounts %s itself",
-                                       p, dest, dest);
-        if (path_at_or_below(dest, "/proc") || path_at_or_below(dest, "/sys"))
-                return berth_error_set(err, EOPNOTSUPP,
-                                       "%s.destination %.256s: below %s, which berth mounts itself",
-                                       p, dest, path_at_or_below(dest, "/proc") ? "/proc" : "/sys");
-        for (size_t i = 0; i < ELEMENTSOF(host_dirs); i++)
-                if (path_at_or_below(dest, host_dirs[i]))
-                        return berth_error_set(err, EINVAL,
-                                               "%s.destination %.256s: in the host's %s, which the "
-                                               "container sees read-only",
-                                               p, dest, host_dirs[i]);
-        return 0;
-}
-
-/* A loop mount: an image file mounted (through a loop device, by dobby_root_make()) and
- * bound at destination, read-only with "ro" among its options. */
-static int decode_loop(json_t *v, const char *p, struct dobby_spec *d, struct berth_error *err)
-{
-        _cleanup_free_ char *dest = NULL, *src = NULL, *joined = NULL;
-        _cleanup_strv_free_ char **options = NULL;
-        const char *source, *destination, *fstype;
-        struct dobby_loop *l;
-        char q[FIELD_MAX];
-        bool ro = false;
-        int r;
-
-        r = oci_get_str(v, p, "source", false, &source, err);
-        if (r >= 0)
-                r = oci_get_str(v, p, "destination", false, &destination, err);
-        if (r >= 0)
-                r = oci_get_str(v, p, "fstype", false, &fstype, err);
-        if (r >= 0)
-                r = oci_get_strv(v, p, "options", &options, err);
-        if (r < 0)
-                return r;
-        if (!source || !destination || !fstype)
-                return berth_error_set(err, EINVAL, "%s.%s is required for a loop mount", p,
-                                       !source        ? "source"
-                                       : !destination ? "destination"
-                                                      : "fstype");
-        if (!fstype_is_valid(fstype))
-                return berth_error_set(err, EINVAL, "%s.fstype '%.64s' is not a file system type",
-                                       p, fstype);
-        r = oci_path_clean_field(jdec_join(q, p, "source"), source, &src, err);
-        if (r >= 0)
-                r = oci_path_clean_field(jdec_join(q, p, "destination"), destination, &dest, err);
-        if (r >= 0)
-                r = check_destination(dest, p, err);
-        if (r >= 0 && mountopts_normalize(options, &joined, &ro, err) < 0)
-                r = berth_error_prefix(err, "%s.options", p);
-        if (r < 0)
-                return r;
-        l = reallocarray(d->loops, d->n_loops + 1, sizeof(*d->loops));
-        if (!l)
-                return -ENOMEM;
-        d->loops = l;
-        l = &d->loops[d->n_loops];
-        *l = (struct dobby_loop){ .read_only = ro };
-        d->n_loops++;
-        l->field = strdup(p);
-        l->fstype = strdup(fstype);
-        l->options = TAKE_PTR(joined);
-        if (!l->field || !l->fstype)
-                return -ENOMEM;
-        return add_mount(d, p, BERTH_WL_BIND, src, dest, ro ? BERTH_WL_MOUNT_RO : 0, NULL);
-}
-
-static int decode_mount(json_t *v, const char *p, struct dobby_spec *d, struct berth_error *err)
-{
-        static const char *const keys[] = { "source",  "destination", "type",
-                                            "options", "fstype",      NULL };
-        _cleanup_free_ char *dest = NULL, *src = NULL;
-        _cleanup_strv_free_ char **options = NULL;
-        const char *type, *source, *destination;
-        struct berth_wl_mount *m;
-        char q[FIELD_MAX];
-        bool bind;
-        int r;
-
-        r = jdec_object(v, p, keys, err);
-        if (r >= 0)
-                r = oci_get_str(v, p, "type", false, &type, err);
-        if (r >= 0)
-                r = oci_get_str(v, p, "source", false, &source, err);
-        if (r >= 0)
-                r = oci_get_str(v, p, "destination", false, &destination, err);
-        if (r >= 0)
-                r = oci_get_strv(v, p, "options", &options, err);
-        if (r < 0)
-                return r;
-        if (streq_ptr(type, "loop"))
-                return decode_loop(v, p, d, err);
-        if (!absent(json_object_get(v, "fstype")))
-                return berth_error_set(err, EINVAL, "%s.fstype is for loop mounts", p);
-        if (!type || !destination)
-                return berth_error_set(err, EINVAL, "%s.%s is required", p,
-                                       !type ? "type" : "destination");
-        bind = streq(type, "bind") || strv_contains(options, "bind") ||
-               strv_contains(options, "rbind");
-        if (bind && !streq(type, "bind") && !streq(type, "none") && *type)
-                return berth_error_set(err, EINVAL, "%s: type '%.64s' with a bind option", p, type);
-        if (!bind && !streq(type, "tmpfs"))
-                return berth_error_set(err, EOPNOTSUPP,
-                                       "%s.type '%.64s': not supported yet (bind and tmpfs are)", p,
-                                       type);
-        r = oci_path_clean_field(jdec_join(q, p, "destination"), destination, &dest, err);
-        if (r >= 0)
-                r = check_destination(dest, p, err);
-        if (r >= 0 && bind && !source)
-                r = berth_error_set(err, EINVAL, "%s.source is required for a bind mount", p);
-        if (r >= 0 && bind)
-                r = oci_path_clean_field(jdec_join(q, p, "source"), source, &src, err);
-        if (r < 0)
-                return r;
-        r = add_mount(d, p, bind ? BERTH_WL_BIND : BERTH_WL_TMPFS, src, dest, 0, &m);
-        if (r < 0)
-                return r;
-        return oci_mount_options(options, p, m, err);
-}
-
-/* The spec's mounts, then /dev/log (syslog), the system bus (dbus), the westeros
- * socket and the nodes of the devices (at their own paths, below /dev). */
-static int decode_mounts(json_t *spec, const struct oci_overrides *o, struct dobby_spec *d,
-                         struct berth_error *err)
-{
-        static const char *const dbus_keys[] = { "system", "session", "debug", NULL };
-        const char *system = NULL;
-        bool syslog = false;
-        json_t *a, *v, *dbus;
-        size_t i;
-        int r;
-
-        r = oci_get_array(spec, "", "mounts", &a, err);
-        if (r >= 0)
-                r = jdec_bool(spec, "", "syslog", &syslog, err);
-        if (r >= 0)
-                r = get_object(spec, "", "dbus", dbus_keys, &dbus, err);
-        if (r >= 0)
-                r = oci_get_str(dbus, "dbus", "system", false, &system, err);
-        if (r < 0)
-                return r;
-        for (const char *const *k = dbus_keys; *k; k++) {
-                const char *bus = oci_json_str(json_object_get(dbus, *k));
-
-                if (absent(json_object_get(dbus, *k)) ||
-                    (streq(*k, "system") && streq_ptr(bus, "system")))
-                        continue;
-                if (!bus || (!streq(bus, "system") && !streq(bus, "ai-public") &&
-                             !streq(bus, "ai-private")))
-                        return berth_error_set(err, EINVAL,
-                                               "dbus.%s must be \"system\", \"ai-public\" or "
-                                               "\"ai-private\"",
-                                               *k);
-                return berth_error_set(err, EOPNOTSUPP,
-                                       "dbus.%s '%s': not supported yet (dbus.system \"system\" "
-                                       "is)",
-                                       *k, bus);
-        }
-        d->w.mounts =
-                calloc(json_array_size(a) + 3 + strv_length(d->device_paths), sizeof(*d->w.mounts));
-        if (!d->w.mounts)
-                return -ENOMEM;
-        json_array_foreach (a, i, v) {
-                char p[FIELD_MAX];
-
-                r = decode_mount(v, oci_idx_path(p, "mounts", i), d, err);
-                if (r < 0)
-                        return r;
-        }
-        STRV_FOREACH (n, d->device_paths) {
-                char p[FIELD_MAX];
-
-                r = add_mount(d, oci_idx_path(p, "devices", (size_t)(n - d->device_paths)),
-                              BERTH_WL_BIND, *n, *n, BERTH_WL_MOUNT_NOSUID | BERTH_WL_MOUNT_NOEXEC,
-                              NULL);
-                if (r < 0)
-                        return r;
-        }
-        if (syslog && (r = add_mount(d, "syslog", BERTH_WL_BIND, "/dev/log", "/dev/log",
-                                     BERTH_WL_MOUNT_RO, NULL)) < 0)
-                return r;
-        if (system &&
-            ((r = add_mount(d, "dbus.system", BERTH_WL_BIND, DOBBY_DBUS_SYSTEM_SOCKET,
-                            DOBBY_DBUS_SYSTEM_SOCKET,
-                            BERTH_WL_MOUNT_NOSUID | BERTH_WL_MOUNT_NODEV | BERTH_WL_MOUNT_NOEXEC,
-                            NULL)) < 0 ||
-             (r = env_default(&d->w.env, DBUS_SYSTEM_ADDRESS)) < 0))
-                return r;
-        if (!o || !o->westeros_socket)
-                return 0;
-        if (o->westeros_socket[0] != '/')
-                return berth_error_set(err, EINVAL,
-                                       "westerosSocket '%.256s' must be an absolute path",
-                                       o->westeros_socket);
-        r = add_mount(d, "westerosSocket", BERTH_WL_BIND, o->westeros_socket, WESTEROS_PATH,
-                      BERTH_WL_MOUNT_NOSUID | BERTH_WL_MOUNT_NODEV | BERTH_WL_MOUNT_NOEXEC, NULL);
-        if (r >= 0)
-                r = oci_env_set(&d->w.env, "XDG_RUNTIME_DIR=/tmp");
-        if (r >= 0)
-                r = oci_env_set(&d->w.env, "WAYLAND_DISPLAY=westeros");
-        return r;
 }
 
 /* ---- the whole ----------------------------------------------------------------------- */
@@ -915,9 +634,9 @@ static int apply_overrides(const struct oci_overrides *o, struct berth_workload 
                         return r;
         }
         /* Dobby's template adds these after the spec's environment. */
-        r = env_default(&w->env, "HOME=/home/private");
+        r = dobby_env_default(&w->env, "HOME=/home/private");
         if (r >= 0)
-                r = env_default(&w->env, "PATH=/usr/sbin:/usr/bin:/sbin:/bin");
+                r = dobby_env_default(&w->env, "PATH=/usr/sbin:/usr/bin:/sbin:/bin");
         return r;
 }
 
@@ -966,7 +685,7 @@ static int translate(json_t *spec, const struct oci_overrides *o, const struct d
                 r = oci_dobby_devices(json_object_get(spec, "devices"), host->devices, &w->limits,
                                       &d->device_paths, err);
         if (r >= 0)
-                r = decode_mounts(spec, o, d, err);
+                r = dobby_decode_mounts(spec, o, d, err);
         if (r >= 0)
                 r = decode_accel(spec, err);
         if (r >= 0)

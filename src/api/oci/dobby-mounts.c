@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A Dobby spec's mounts (dobby-spec.h): bind, tmpfs and loop mounts, then /dev/log (syslog), the
+ * system bus (dbus) and the westeros socket. Pure. */
+/*
+ * A Dobby legacy spec as a workload (dobby-spec.h): the fields DobbySpecConfig.cpp reads,
+ * then the fixed parts of its template (OciConfigJson1.0.2-dobby). Where Dobby would
+ * paste a string into the template, berth copies it; where Dobby would ignore a field or
+ * hand it to a plugin berth lacks, berth refuses it by name. Pure.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/capability.h>
+
+#include "error.h"
+#include "jdec.h"
+#include "macro.h"
+#include "mountopts.h"
+#include "oci-config-mounts.h"
+#include "oci-seccomp.h"
+#include "oci-util.h"
+#include "dobby-mounts.h"
+#include "dobby-spec.h"
+#include "dobby-util.h"
+#include "strv.h"
+
+#define WESTEROS_PATH "/tmp/westeros"
+#define DBUS_SYSTEM_ADDRESS "DBUS_SYSTEM_BUS_ADDRESS=unix:path=" DOBBY_DBUS_SYSTEM_SOCKET
+
+/* The host's directories that the root binds read-only (dobby-root.c): nothing may be
+ * mounted inside them. */
+static const char *const host_dirs[] = { "/usr",   "/bin",   "/sbin",  "/lib",
+                                         "/lib32", "/lib64", "/libx32" };
+
+/* ---- mounts ------------------------------------------------------------------------ */
+
+/* A mount of w (room made by the caller) and the field that names it. */
+static int add_mount(struct dobby_spec *d, const char *field, enum berth_wl_mount_kind kind,
+                     const char *source, const char *destination, unsigned flags,
+                     struct berth_wl_mount **ret)
+{
+        struct berth_wl_mount *m = &d->w.mounts[d->w.n_mounts];
+
+        *m = (struct berth_wl_mount){ .kind = kind, .flags = flags };
+        d->w.n_mounts++;
+        m->source = source ? strdup(source) : NULL;
+        m->destination = strdup(destination);
+        if ((source && !m->source) || !m->destination || strv_extend(&d->mount_fields, field) < 0)
+                return -ENOMEM;
+        if (ret)
+                *ret = m;
+        return 0;
+}
+
+/* Where a spec's mount may not go: "/", where berth mounts something itself, below
+ * /proc or /sys, and into the host's read-only directories. */
+static int check_destination(const char *dest, const char *p, struct berth_error *err)
+{
+        if (streq(dest, "/"))
+                return berth_error_set(err, EINVAL, "%s.destination must not be /", p);
+        if (oci_api_destination(dest))
+                return berth_error_set(err, EOPNOTSUPP, "%s.destination %s: berth mounts %s itself",
+                                       p, dest, dest);
+        if (dobby_path_at_or_below(dest, "/proc") || dobby_path_at_or_below(dest, "/sys"))
+                return berth_error_set(err, EOPNOTSUPP,
+                                       "%s.destination %.256s: below %s, which berth mounts itself",
+                                       p, dest,
+                                       dobby_path_at_or_below(dest, "/proc") ? "/proc" : "/sys");
+        for (size_t i = 0; i < ELEMENTSOF(host_dirs); i++)
+                if (dobby_path_at_or_below(dest, host_dirs[i]))
+                        return berth_error_set(err, EINVAL,
+                                               "%s.destination %.256s: in the host's %s, which the "
+                                               "container sees read-only",
+                                               p, dest, host_dirs[i]);
+        return 0;
+}
+
+/* A loop mount: an image file mounted (through a loop device, by dobby_root_make()) and
+ * bound at destination, read-only with "ro" among its options. */
+static int decode_loop(json_t *v, const char *p, struct dobby_spec *d, struct berth_error *err)
+{
+        _cleanup_free_ char *dest = NULL, *src = NULL, *joined = NULL;
+        _cleanup_strv_free_ char **options = NULL;
+        const char *source, *destination, *fstype;
+        struct dobby_loop *l;
+        char q[FIELD_MAX];
+        bool ro = false;
+        int r;
+
+        r = oci_get_str(v, p, "source", false, &source, err);
+        if (r >= 0)
+                r = oci_get_str(v, p, "destination", false, &destination, err);
+        if (r >= 0)
+                r = oci_get_str(v, p, "fstype", false, &fstype, err);
+        if (r >= 0)
+                r = oci_get_strv(v, p, "options", &options, err);
+        if (r < 0)
+                return r;
+        if (!source || !destination || !fstype)
+                return berth_error_set(err, EINVAL, "%s.%s is required for a loop mount", p,
+                                       !source        ? "source"
+                                       : !destination ? "destination"
+                                                      : "fstype");
+        if (!fstype_is_valid(fstype))
+                return berth_error_set(err, EINVAL, "%s.fstype '%.64s' is not a file system type",
+                                       p, fstype);
+        r = oci_path_clean_field(jdec_join(q, p, "source"), source, &src, err);
+        if (r >= 0)
+                r = oci_path_clean_field(jdec_join(q, p, "destination"), destination, &dest, err);
+        if (r >= 0)
+                r = check_destination(dest, p, err);
+        if (r >= 0 && mountopts_normalize(options, &joined, &ro, err) < 0)
+                r = berth_error_prefix(err, "%s.options", p);
+        if (r < 0)
+                return r;
+        l = reallocarray(d->loops, d->n_loops + 1, sizeof(*d->loops));
+        if (!l)
+                return -ENOMEM;
+        d->loops = l;
+        l = &d->loops[d->n_loops];
+        *l = (struct dobby_loop){ .read_only = ro };
+        d->n_loops++;
+        l->field = strdup(p);
+        l->fstype = strdup(fstype);
+        l->options = TAKE_PTR(joined);
+        if (!l->field || !l->fstype)
+                return -ENOMEM;
+        return add_mount(d, p, BERTH_WL_BIND, src, dest, ro ? BERTH_WL_MOUNT_RO : 0, NULL);
+}
+
+static int decode_mount(json_t *v, const char *p, struct dobby_spec *d, struct berth_error *err)
+{
+        static const char *const keys[] = { "source",  "destination", "type",
+                                            "options", "fstype",      NULL };
+        _cleanup_free_ char *dest = NULL, *src = NULL;
+        _cleanup_strv_free_ char **options = NULL;
+        const char *type, *source, *destination;
+        struct berth_wl_mount *m;
+        char q[FIELD_MAX];
+        bool bind;
+        int r;
+
+        r = jdec_object(v, p, keys, err);
+        if (r >= 0)
+                r = oci_get_str(v, p, "type", false, &type, err);
+        if (r >= 0)
+                r = oci_get_str(v, p, "source", false, &source, err);
+        if (r >= 0)
+                r = oci_get_str(v, p, "destination", false, &destination, err);
+        if (r >= 0)
+                r = oci_get_strv(v, p, "options", &options, err);
+        if (r < 0)
+                return r;
+        if (streq_ptr(type, "loop"))
+                return decode_loop(v, p, d, err);
+        if (!dobby_absent(json_object_get(v, "fstype")))
+                return berth_error_set(err, EINVAL, "%s.fstype is for loop mounts", p);
+        if (!type || !destination)
+                return berth_error_set(err, EINVAL, "%s.%s is required", p,
+                                       !type ? "type" : "destination");
+        bind = streq(type, "bind") || strv_contains(options, "bind") ||
+               strv_contains(options, "rbind");
+        if (bind && !streq(type, "bind") && !streq(type, "none") && *type)
+                return berth_error_set(err, EINVAL, "%s: type '%.64s' with a bind option", p, type);
+        if (!bind && !streq(type, "tmpfs"))
+                return berth_error_set(err, EOPNOTSUPP,
+                                       "%s.type '%.64s': not supported yet (bind and tmpfs are)", p,
+                                       type);
+        r = oci_path_clean_field(jdec_join(q, p, "destination"), destination, &dest, err);
+        if (r >= 0)
+                r = check_destination(dest, p, err);
+        if (r >= 0 && bind && !source)
+                r = berth_error_set(err, EINVAL, "%s.source is required for a bind mount", p);
+        if (r >= 0 && bind)
+                r = oci_path_clean_field(jdec_join(q, p, "source"), source, &src, err);
+        if (r < 0)
+                return r;
+        r = add_mount(d, p, bind ? BERTH_WL_BIND : BERTH_WL_TMPFS, src, dest, 0, &m);
+        if (r < 0)
+                return r;
+        return oci_mount_options(options, p, m, err);
+}
+
+/* The spec's mounts, then /dev/log (syslog), the system bus (dbus), the westeros
+ * socket and the nodes of the devices (at their own paths, below /dev). */
+int dobby_decode_mounts(json_t *spec, const struct oci_overrides *o, struct dobby_spec *d,
+                        struct berth_error *err)
+{
+        static const char *const dbus_keys[] = { "system", "session", "debug", NULL };
+        const char *system = NULL;
+        bool syslog = false;
+        json_t *a, *v, *dbus;
+        size_t i;
+        int r;
+
+        r = oci_get_array(spec, "", "mounts", &a, err);
+        if (r >= 0)
+                r = jdec_bool(spec, "", "syslog", &syslog, err);
+        if (r >= 0)
+                r = dobby_get_object(spec, "", "dbus", dbus_keys, &dbus, err);
+        if (r >= 0)
+                r = oci_get_str(dbus, "dbus", "system", false, &system, err);
+        if (r < 0)
+                return r;
+        for (const char *const *k = dbus_keys; *k; k++) {
+                const char *bus = oci_json_str(json_object_get(dbus, *k));
+
+                if (dobby_absent(json_object_get(dbus, *k)) ||
+                    (streq(*k, "system") && streq_ptr(bus, "system")))
+                        continue;
+                if (!bus || (!streq(bus, "system") && !streq(bus, "ai-public") &&
+                             !streq(bus, "ai-private")))
+                        return berth_error_set(err, EINVAL,
+                                               "dbus.%s must be \"system\", \"ai-public\" or "
+                                               "\"ai-private\"",
+                                               *k);
+                return berth_error_set(err, EOPNOTSUPP,
+                                       "dbus.%s '%s': not supported yet (dbus.system \"system\" "
+                                       "is)",
+                                       *k, bus);
+        }
+        d->w.mounts =
+                calloc(json_array_size(a) + 3 + strv_length(d->device_paths), sizeof(*d->w.mounts));
+        if (!d->w.mounts)
+                return -ENOMEM;
+        json_array_foreach (a, i, v) {
+                char p[FIELD_MAX];
+
+                r = decode_mount(v, oci_idx_path(p, "mounts", i), d, err);
+                if (r < 0)
+                        return r;
+        }
+        STRV_FOREACH (n, d->device_paths) {
+                char p[FIELD_MAX];
+
+                r = add_mount(d, oci_idx_path(p, "devices", (size_t)(n - d->device_paths)),
+                              BERTH_WL_BIND, *n, *n, BERTH_WL_MOUNT_NOSUID | BERTH_WL_MOUNT_NOEXEC,
+                              NULL);
+                if (r < 0)
+                        return r;
+        }
+        if (syslog && (r = add_mount(d, "syslog", BERTH_WL_BIND, "/dev/log", "/dev/log",
+                                     BERTH_WL_MOUNT_RO, NULL)) < 0)
+                return r;
+        if (system &&
+            ((r = add_mount(d, "dbus.system", BERTH_WL_BIND, DOBBY_DBUS_SYSTEM_SOCKET,
+                            DOBBY_DBUS_SYSTEM_SOCKET,
+                            BERTH_WL_MOUNT_NOSUID | BERTH_WL_MOUNT_NODEV | BERTH_WL_MOUNT_NOEXEC,
+                            NULL)) < 0 ||
+             (r = dobby_env_default(&d->w.env, DBUS_SYSTEM_ADDRESS)) < 0))
+                return r;
+        if (!o || !o->westeros_socket)
+                return 0;
+        if (o->westeros_socket[0] != '/')
+                return berth_error_set(err, EINVAL,
+                                       "westerosSocket '%.256s' must be an absolute path",
+                                       o->westeros_socket);
+        r = add_mount(d, "westerosSocket", BERTH_WL_BIND, o->westeros_socket, WESTEROS_PATH,
+                      BERTH_WL_MOUNT_NOSUID | BERTH_WL_MOUNT_NODEV | BERTH_WL_MOUNT_NOEXEC, NULL);
+        if (r >= 0)
+                r = oci_env_set(&d->w.env, "XDG_RUNTIME_DIR=/tmp");
+        if (r >= 0)
+                r = oci_env_set(&d->w.env, "WAYLAND_DISPLAY=westeros");
+        return r;
+}
