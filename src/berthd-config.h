@@ -7,6 +7,12 @@
 
 #include "server.h"
 
+/* berthd's defaults that its help states too (berthd-help.c). */
+#define BERTHD_DEFAULT_PORT 8080
+#define BERTHD_DEFAULT_TLS_PORT 8443
+#define BERTHD_DEFAULT_MAX_BODY (1u << 20)
+#define BERTHD_DEFAULT_THREADS 32
+
 /* berthd's command line. Flags are compatible with the Go imageapi-server's, so that
  * berthd can replace it in a unit file unchanged. */
 struct berthd_config {
