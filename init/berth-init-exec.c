@@ -14,10 +14,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "berth-init.h"
+#include "berth-init-exec.h"
 #include "error.h"
+#include "init-spec.h"
 #include "launch.h"
 #include "macro.h"
+#include "restrict.h"
 #include "strv.h"
 
 /*

@@ -1,31 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/*
- * What berth-init's files share (the berth-init program only):
- *   berth-init.c       PID 1 of a container: set-up, zygote claims, systemd mode, the
- *                      payload and the supervision loop, the restrictions
- *   berth-init-exec.c  berth-init --exec: a command in a running container
- */
-
 #include <linux/capability.h>
 #include <linux/filter.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#include "launch-spec.h"
 #include "macro.h"
 
 struct berth_error;
 
-/* The launch spec (or an exec spec's translation). */
-extern struct berth_launch spec;
-
-/* A message to berthd on LAUNCH_FD_SYNC, with an fd attached (or -1). */
-void sync_send(const char *msg, int fd_to_pass);
-/* The JSON at LAUNCH_FD_SPEC (closed after). */
-int read_spec_json(json_t **ret, struct berth_error *err);
-/* Into these groups (a v1 directory through "tasks", a v2 one through "cgroup.procs"). */
-int join_cgroups_at(char *const *dirs, struct berth_error *err);
+/*
+ * The payload's restrictions (restrict.c), for berth-init's payload, its systemd and
+ * its exec'd commands alike: capabilities, no_new_privs, the user, resource limits,
+ * the real-time policy and the seccomp filters, in crun's order.
+ */
 
 /* Everything the payload's restrictions need, computed before the payload's process
  * exists, so that the child itself makes system calls only: it shares berth-init's
@@ -71,5 +60,7 @@ int apply_restrictions(const struct restrictions *rs, volatile struct restrict_f
 /* f in words. */
 int restrict_error(const struct restrict_failure *f, struct berth_error *err);
 
-/* berth-init --exec (berth-init-exec.c). */
-_noreturn_ void exec_main(void);
+/* A zygote's restrictions that are the same for every container it may serve, on
+ * berth-init itself before any claim (no_new_privs, the bounding set, the filter): the
+ * next prepare_restrictions() starts from them. */
+int restrict_zygote_early(struct berth_error *err);
