@@ -57,8 +57,8 @@ static void native_state_free(struct berth_engine *e, struct berth_container *c)
         safe_close(n->console_fd);
         safe_close(n->console_slave);
         safe_close(n->timer_fd);
-        if (n->oom_fd >= 0)
-                berth_supervisor_unwatch(NAT(c)->supervisor, n->oom_fd);
+        /* Not unwatched: at berthd's end the supervisor is gone before its containers
+         * (as for the other fds here). */
         safe_close(n->oom_fd);
         safe_close(n->mntns_fd);
         safe_close(n->restart_fd);

@@ -211,8 +211,15 @@ void test_berthd_kill(struct test_berthd *t)
         ck_assert_int_eq(kill(t->pid, SIGTERM), 0);
         ck_assert_int_eq(waitpid(t->pid, &status, 0), t->pid);
         t->pid = 0;
-        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-                      "berthd did not exit cleanly on SIGTERM (status 0x%x)", status);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+                _cleanup_free_ char *log = NULL;
+                size_t n;
+
+                /* Its last words say why (a sanitizer's report, a failed shutdown). */
+                (void)read_file(t->log_path, 1 << 20, &log, &n);
+                ck_abort_msg("berthd did not exit cleanly on SIGTERM (status 0x%x): %s", status,
+                             log ? log + (n > 3000 ? n - 3000 : 0) : "(no log)");
+        }
 }
 
 void test_berthd_stop(struct test_berthd *t)
