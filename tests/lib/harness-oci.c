@@ -175,3 +175,83 @@ const char test_oci_seed_dobby_body[] =
         "}\n"
         "}\n"
         "}";
+
+/* ---- what the tests of the door share --------------------------------------------------- */
+
+char *test_oci_replace(const char *s, const char *from, const char *to)
+{
+        const char *at = strstr(s, from);
+        char *out = NULL;
+
+        ck_assert_msg(at, "'%s' not in the text", from);
+        ck_assert_int_ge(asprintf(&out, "%.*s%s%s", (int)(at - s), s, to, at + strlen(from)), 0);
+        return out;
+}
+
+char *test_oci_dobby_request(const char *console_dir, const char *id, const char *extra)
+{
+        _cleanup_free_ char *a = test_oci_replace(test_oci_seed_dobby_body, "\"network\": \"nat\"",
+                                                  "\"network\": \"private\"");
+        _cleanup_free_ char *b = NULL;
+        json_auto_t *req = NULL, *x = NULL;
+        json_t *params;
+        char path[400];
+
+        (void)snprintf(path, sizeof(path), "\"path\": \"%s/console.log\"", console_dir);
+        b = test_oci_replace(a, "\"path\": \"/tmp/container.log\"", path);
+        if (!id && !extra)
+                return TAKE_PTR(b);
+        req = json_loads(b, 0, NULL);
+        ck_assert_ptr_nonnull(req);
+        params = json_object_get(req, "params");
+        if (id)
+                ck_assert_int_eq(json_object_set_new(params, "containerId", json_string(id)), 0);
+        if (extra) {
+                x = json_loads(extra, 0, NULL);
+                ck_assert_msg(x, "bad JSON in the test: %s", extra);
+                ck_assert_int_eq(json_object_update(json_object_get(params, "dobbySpec"), x), 0);
+        }
+        return json_dumps(req, JSON_COMPACT);
+}
+
+int test_oci_exec(struct test_berthd *d, const char *path, const char *id, const char *command,
+                  char **ret_out)
+{
+        json_auto_t *c = json_string(command);
+        _cleanup_free_ char *cs = json_dumps(c, JSON_ENCODE_ANY);
+        json_auto_t *r = test_oci_rpc_ok(d, path, "executeCommand",
+                                         "{\"containerId\":\"%s\",\"command\":%s}", id, cs);
+
+        if (ret_out)
+                *ret_out = strdup(json_string_value(json_object_get(r, "output")) ?: "");
+        return (int)json_integer_value(json_object_get(r, "exitCode"));
+}
+
+void test_oci_start_fails(struct test_berthd *d, const char *path, const char *body,
+                          const char *needle)
+{
+        json_auto_t *r = test_oci_result(d, path, body);
+        const char *why = json_string_value(json_object_get(r, "errorReason"));
+
+        ck_assert_msg(!test_oci_ok(r), "%s succeeded", body);
+        ck_assert_msg(why && strstr(why, needle), "errorReason '%s' lacks '%s'", why ? why : "",
+                      needle);
+}
+
+int test_oci_start_ok(struct test_berthd *d, const char *path, const char *body)
+{
+        json_auto_t *r = test_oci_result(d, path, body);
+        json_t *desc = json_object_get(r, "descriptor");
+        _cleanup_free_ char *text = json_dumps(r, JSON_COMPACT);
+
+        ck_assert_msg(test_oci_ok(r), "start: %s", text);
+        ck_assert_msg(json_is_integer(desc) && json_integer_value(desc) > 0, "descriptor");
+        return (int)json_integer_value(desc);
+}
+
+size_t test_oci_n_listed(struct test_berthd *d, const char *path)
+{
+        json_auto_t *r = test_oci_rpc_ok(d, path, "listContainers", NULL);
+
+        return json_array_size(json_object_get(r, "containers"));
+}

@@ -50,3 +50,21 @@ bool test_oci_ok(const json_t *result);
 
 /* The seed's "Start (Dobby Spec)" request body (seed 004), byte for byte: network nat. */
 extern const char test_oci_seed_dobby_body[];
+
+/* s with the one occurrence of from replaced by to (the test fails without one). */
+char *test_oci_replace(const char *s, const char *from, const char *to);
+/* The seed's Dobby request (test_oci_seed_dobby_body) with network "private", the console
+ * at <console_dir>/console.log, and, unless NULL, containerId id and the members of extra
+ * (a JSON object's text) set in its dobbySpec. */
+char *test_oci_dobby_request(const char *console_dir, const char *id, const char *extra);
+/* executeCommand of command (plain text, split as a shell would) in id: its exit code;
+ * its output into *ret_out unless NULL. A JSON-RPC error fails the test. */
+int test_oci_exec(struct test_berthd *d, const char *path, const char *id, const char *command,
+                  char **ret_out);
+/* A start (a whole request) that must fail with an errorReason holding needle. */
+void test_oci_start_fails(struct test_berthd *d, const char *path, const char *body,
+                          const char *needle);
+/* A start (a whole request) that must succeed: its descriptor. */
+int test_oci_start_ok(struct test_berthd *d, const char *path, const char *body);
+/* How many containers listContainers lists. */
+size_t test_oci_n_listed(struct test_berthd *d, const char *path);

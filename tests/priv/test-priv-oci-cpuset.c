@@ -58,70 +58,6 @@ static void teardown(void)
         test_remove_everything_and_stop(&d);
 }
 
-/* s with the one occurrence of from replaced by to. */
-static char *replace(const char *s, const char *from, const char *to)
-{
-        const char *at = strstr(s, from);
-        char *out = NULL;
-
-        ck_assert_ptr_nonnull(at);
-        ck_assert_int_ge(asprintf(&out, "%.*s%s%s", (int)(at - s), s, to, at + strlen(from)), 0);
-        return out;
-}
-
-/* The seed's Dobby request as containerId id, network "private", its console in the
- * test's directory, and the members of extra (a JSON object's text) in its dobbySpec. */
-static char *spec_with(const char *id, const char *extra)
-{
-        _cleanup_free_ char *a = replace(test_oci_seed_dobby_body, "\"network\": \"nat\"",
-                                         "\"network\": \"private\"");
-        _cleanup_free_ char *b = NULL;
-        json_auto_t *req = NULL, *x = json_loads(extra, 0, NULL);
-        json_t *params;
-        char path[400];
-
-        (void)snprintf(path, sizeof(path), "\"path\": \"%s/console.log\"", work);
-        b = replace(a, "\"path\": \"/tmp/container.log\"", path);
-        req = json_loads(b, 0, NULL);
-        ck_assert_ptr_nonnull(req);
-        ck_assert_msg(x, "bad JSON in the test: %s", extra);
-        params = json_object_get(req, "params");
-        ck_assert_int_eq(json_object_set_new(params, "containerId", json_string(id)), 0);
-        ck_assert_int_eq(json_object_update(json_object_get(params, "dobbySpec"), x), 0);
-        return json_dumps(req, JSON_COMPACT);
-}
-
-static void dobby_ok(const char *body)
-{
-        json_auto_t *r = test_oci_result(&d, "/jsonrpc/", body);
-
-        ck_assert_msg(test_oci_ok(r), "start: %s", json_dumps(r, JSON_COMPACT));
-}
-
-/* A start (a whole request, or a method and its params) that must fail naming needle. */
-static void dobby_fails(const char *body, const char *needle)
-{
-        json_auto_t *r = test_oci_result(&d, "/jsonrpc/", body);
-        const char *why = json_string_value(json_object_get(r, "errorReason"));
-
-        ck_assert_msg(!test_oci_ok(r), "%s succeeded", body);
-        ck_assert_msg(why && strstr(why, needle), "errorReason '%s' lacks '%s'", why ? why : "",
-                      needle);
-}
-
-/* exit status and output of command in container id. */
-static int exec_in(const char *id, const char *command, char **ret_out)
-{
-        json_auto_t *c = json_string(command);
-        _cleanup_free_ char *cs = json_dumps(c, JSON_ENCODE_ANY);
-        json_auto_t *r =
-                rpc_ok("executeCommand", "{\"containerId\":\"%s\",\"command\":%s}", id, cs);
-
-        if (ret_out)
-                *ret_out = strdup(json_string_value(json_object_get(r, "output")) ?: "");
-        return (int)json_integer_value(json_object_get(r, "exitCode"));
-}
-
 /* The value of Key in the container's /proc/self/status. */
 static char *status_of(const char *id, const char *key)
 {
@@ -129,7 +65,7 @@ static char *status_of(const char *id, const char *key)
         char cmd[128], *v;
 
         (void)snprintf(cmd, sizeof(cmd), "grep '^%s:' /proc/self/status", key);
-        ck_assert_int_eq(exec_in(id, cmd, &out), 0);
+        ck_assert_int_eq(test_oci_exec(&d, "/jsonrpc", id, cmd, &out), 0);
         v = out + strlen(key) + 1;
         v += strspn(v, " \t");
         v[strcspn(v, "\n")] = 0;
@@ -225,11 +161,13 @@ END_TEST
 
 START_TEST(dobby_cores)
 {
-        _cleanup_free_ char *body = spec_with("cores1", "{\"cpu\": {\"cores\": \"1\"}}");
+        _cleanup_free_ char *body =
+                test_oci_dobby_request(work, "cores1", "{\"cpu\": {\"cores\": \"1\"}}");
         _cleanup_free_ char *allowed = NULL, *group = NULL, *all = NULL;
-        _cleanup_free_ char *trimmed = spec_with("cores7", "{\"cpu\": {\"cores\": \"7\"}}");
+        _cleanup_free_ char *trimmed =
+                test_oci_dobby_request(work, "cores7", "{\"cpu\": {\"cores\": \"7\"}}");
 
-        dobby_ok(body);
+        (void)test_oci_start_ok(&d, "/jsonrpc/", body);
         allowed = status_of("cores1", "Cpus_allowed_list");
         ck_assert_str_eq(allowed, "1");
         group = group_cpus();
@@ -238,14 +176,16 @@ START_TEST(dobby_cores)
 
         /* Trimmed to the node's cpus, as Dobby trims: nothing is left of "7", and Dobby
          * then sets no cpus: the container may run on all of them. */
-        dobby_ok(trimmed);
+        (void)test_oci_start_ok(&d, "/jsonrpc/", trimmed);
         all = status_of("cores7", "Cpus_allowed_list");
         ck_assert_str_eq(all, "0-1");
         stop("cores7");
         /* Beyond Dobby's 8 cores: refused naming the field, nothing left. */
         {
-                _cleanup_free_ char *bad = spec_with("cores8", "{\"cpu\": {\"cores\": \"0-8\"}}");
-                dobby_fails(bad, "cpu.cores '0-8' must list cpus from 0 to 7");
+                _cleanup_free_ char *bad =
+                        test_oci_dobby_request(work, "cores8", "{\"cpu\": {\"cores\": \"0-8\"}}");
+                test_oci_start_fails(&d, "/jsonrpc/", bad,
+                                     "cpu.cores '0-8' must list cpus from 0 to 7");
         }
         test_assert_clean(d.state_dir, NULL, cgparent);
 }

@@ -50,24 +50,13 @@ static void teardown(void)
         test_remove_everything_and_stop(&d);
 }
 
-/* s with the one occurrence of from replaced by to. */
-static char *replace(const char *s, const char *from, const char *to)
-{
-        const char *at = strstr(s, from);
-        char *out = NULL;
-
-        ck_assert_ptr_nonnull(at);
-        ck_assert_int_ge(asprintf(&out, "%.*s%s%s", (int)(at - s), s, to, at + strlen(from)), 0);
-        return out;
-}
-
 /* The seed's Dobby request as containerId id, network "private", its console in the
  * test's directory, and the members of extra (a JSON object's text, with every "NODE"
  * the test's node) in its dobbySpec. */
 static char *spec_with(const char *id, const char *extra)
 {
-        _cleanup_free_ char *a = replace(test_oci_seed_dobby_body, "\"network\": \"nat\"",
-                                         "\"network\": \"private\"");
+        _cleanup_free_ char *a = test_oci_replace(test_oci_seed_dobby_body, "\"network\": \"nat\"",
+                                                  "\"network\": \"private\"");
         _cleanup_free_ char *b = NULL, *x_text = strdup(extra);
         json_auto_t *req = NULL, *x = NULL;
         json_t *params;
@@ -75,13 +64,13 @@ static char *spec_with(const char *id, const char *extra)
 
         ck_assert_ptr_nonnull(x_text);
         while (strstr(x_text, "NODE")) {
-                char *t = replace(x_text, "NODE", node);
+                char *t = test_oci_replace(x_text, "NODE", node);
                 free(x_text);
                 x_text = t;
         }
         x = json_loads(x_text, 0, NULL);
         (void)snprintf(path, sizeof(path), "\"path\": \"%s/console.log\"", work);
-        b = replace(a, "\"path\": \"/tmp/container.log\"", path);
+        b = test_oci_replace(a, "\"path\": \"/tmp/container.log\"", path);
         req = json_loads(b, 0, NULL);
         ck_assert_ptr_nonnull(req);
         ck_assert_msg(x, "bad JSON in the test: %s", x_text);
@@ -89,37 +78,6 @@ static char *spec_with(const char *id, const char *extra)
         ck_assert_int_eq(json_object_set_new(params, "containerId", json_string(id)), 0);
         ck_assert_int_eq(json_object_update(json_object_get(params, "dobbySpec"), x), 0);
         return json_dumps(req, JSON_COMPACT);
-}
-
-static void dobby_ok(const char *body)
-{
-        json_auto_t *r = test_oci_result(&d, "/jsonrpc/", body);
-
-        ck_assert_msg(test_oci_ok(r), "start: %s", json_dumps(r, JSON_COMPACT));
-}
-
-/* A start that must fail naming needle. */
-static void dobby_fails(const char *body, const char *needle)
-{
-        json_auto_t *r = test_oci_result(&d, "/jsonrpc/", body);
-        const char *why = json_string_value(json_object_get(r, "errorReason"));
-
-        ck_assert_msg(!test_oci_ok(r), "%s succeeded", body);
-        ck_assert_msg(why && strstr(why, needle), "errorReason '%s' lacks '%s'", why ? why : "",
-                      needle);
-}
-
-/* exit status and output of command in container id. */
-static int exec_in(const char *id, const char *command, char **ret_out)
-{
-        json_auto_t *c = json_string(command);
-        _cleanup_free_ char *cs = json_dumps(c, JSON_ENCODE_ANY);
-        json_auto_t *r =
-                rpc_ok("executeCommand", "{\"containerId\":\"%s\",\"command\":%s}", id, cs);
-
-        if (ret_out)
-                *ret_out = strdup(json_string_value(json_object_get(r, "output")) ?: "");
-        return (int)json_integer_value(json_object_get(r, "exitCode"));
 }
 
 /* Open the node in the container: "w" for writing, "r" for reading. The shell's exit
@@ -130,7 +88,7 @@ static int open_node(const char *id, const char *how, char **ret_out)
 
         (void)snprintf(cmd, sizeof(cmd), "sh -c 'exec 3%s %s && echo opened' 2>&1",
                        streq(how, "w") ? ">" : "<", node);
-        return exec_in(id, cmd, ret_out);
+        return test_oci_exec(&d, "/jsonrpc", id, cmd, ret_out);
 }
 
 /* devices.list of the only container's v1 devices group under the parent ("" without
@@ -176,7 +134,7 @@ START_TEST(allowed)
                                   "\"w\"}]}");
         _cleanup_free_ char *out = NULL, *rout = NULL, *list = NULL;
 
-        dobby_ok(body);
+        (void)test_oci_start_ok(&d, "/jsonrpc/", body);
         ck_assert_msg(open_node("dev1", "w", &out) == 0 && strstr(out, "opened"),
                       "open for writing: %s", out);
         /* "w" only: reading is the device cgroup's EPERM (the node is 0666). */
@@ -200,7 +158,7 @@ START_TEST(not_asked)
                                   "\"NODE\", \"type\": \"bind\", \"options\": [\"bind\"]}]}");
         _cleanup_free_ char *out = NULL, *list = NULL;
 
-        dobby_ok(body);
+        (void)test_oci_start_ok(&d, "/jsonrpc/", body);
         ck_assert_int_ne(open_node("dev2", "w", &out), 0);
         ck_assert_msg(strstr(out, "Operation not permitted"), "open for writing: %s", out);
         list = group_devices();
@@ -237,7 +195,7 @@ START_TEST(restart)
                                   "\"rw\"}]}");
         _cleanup_free_ char *out = NULL, *out2 = NULL, *out3 = NULL, *list = NULL;
 
-        dobby_ok(body);
+        (void)test_oci_start_ok(&d, "/jsonrpc/", body);
         ck_assert_msg(open_node("dev3", "w", &out) == 0, "open for writing: %s", out);
         test_berthd_kill(&d);
         test_berthd_spawn(
@@ -277,7 +235,7 @@ START_TEST(refused)
 
                 ck_assert_int_ge(asprintf(&extra, "{\"devices\": %s}", cases[i].devices), 0);
                 body = spec_with("devbad", extra);
-                dobby_fails(body, cases[i].needle);
+                test_oci_start_fails(&d, "/jsonrpc/", body, cases[i].needle);
         }
         test_assert_clean(d.state_dir, NULL, cgparent);
 }

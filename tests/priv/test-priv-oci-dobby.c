@@ -29,29 +29,6 @@ static struct test_berthd d;
 static char cgparent[64];
 static char work[300]; /* console logs */
 
-/* s with the one occurrence of from replaced by to. */
-static char *replace(const char *s, const char *from, const char *to)
-{
-        const char *at = strstr(s, from);
-        char *out = NULL;
-
-        ck_assert_ptr_nonnull(at);
-        ck_assert_int_ge(asprintf(&out, "%.*s%s%s", (int)(at - s), s, to, at + strlen(from)), 0);
-        return out;
-}
-
-/* The seed's body with network "private" and the console in the test's directory
- * (console.log). */
-static char *seed_private(void)
-{
-        _cleanup_free_ char *a = replace(test_oci_seed_dobby_body, "\"network\": \"nat\"",
-                                         "\"network\": \"private\"");
-        char path[400];
-
-        (void)snprintf(path, sizeof(path), "\"path\": \"%s/console.log\"", work);
-        return replace(a, "\"path\": \"/tmp/container.log\"", path);
-}
-
 /* ---- JSON-RPC ------------------------------------------------------------------------- */
 
 static void setup(void)
@@ -71,43 +48,6 @@ static void teardown(void)
 /* org.rdk.OCIContainer's calls to d's /jsonrpc/ (harness-oci.h). */
 #define rpc(...) test_oci_rpc(&d, "/jsonrpc/", __VA_ARGS__)
 #define rpc_ok(...) test_oci_rpc_ok(&d, "/jsonrpc/", __VA_ARGS__)
-
-/* startContainerFromDobbySpec of body (a whole request) must fail naming needle. */
-static void start_fails(const char *body, const char *needle)
-{
-        json_auto_t *r = test_oci_result(&d, "/jsonrpc/", body);
-        const char *why = json_string_value(json_object_get(r, "errorReason"));
-
-        ck_assert_msg(!test_oci_ok(r), "%s succeeded", body);
-        ck_assert_msg(why && strstr(why, needle), "errorReason '%s' lacks '%s'", why ? why : "",
-                      needle);
-}
-
-static int start_ok(const char *body)
-{
-        json_auto_t *r = test_oci_result(&d, "/jsonrpc/", body);
-        json_t *desc = json_object_get(r, "descriptor");
-
-        ck_assert_msg(test_oci_ok(r), "start: %s", json_dumps(r, JSON_COMPACT));
-        ck_assert_msg(json_is_integer(desc) && json_integer_value(desc) > 0, "descriptor");
-        return (int)json_integer_value(desc);
-}
-
-/* The spec of a request with containerId id and the members of extra (a JSON object's
- * text) set in its dobbySpec. */
-static char *spec_with(const char *id, const char *extra)
-{
-        _cleanup_free_ char *base = seed_private();
-        json_auto_t *req = json_loads(base, 0, NULL), *x = json_loads(extra, 0, NULL);
-        json_t *params;
-
-        ck_assert_ptr_nonnull(req);
-        ck_assert_msg(x, "bad JSON in the test: %s", extra);
-        params = json_object_get(req, "params");
-        ck_assert_int_eq(json_object_set_new(params, "containerId", json_string(id)), 0);
-        ck_assert_int_eq(json_object_update(json_object_get(params, "dobbySpec"), x), 0);
-        return json_dumps(req, JSON_COMPACT);
-}
 
 static char *exec_out(const char *id, const char *command)
 {
@@ -129,17 +69,10 @@ static int n_roots(void)
         return test_count_dir_entries(roots_dir);
 }
 
-static size_t n_listed(void)
-{
-        json_auto_t *r = rpc_ok("listContainers", "{}");
-
-        return json_array_size(json_object_get(r, "containers"));
-}
-
 /* Nothing of the door's containers is left. */
 static void assert_nothing(void)
 {
-        ck_assert_uint_eq(n_listed(), 0);
+        ck_assert_uint_eq(test_oci_n_listed(&d, "/jsonrpc/"), 0);
         ck_assert_int_eq(n_roots(), 0);
         test_assert_clean(d.state_dir, NULL, cgparent);
 }
@@ -201,14 +134,14 @@ static void slurp(const char *path, char *buf, size_t size)
 /* The seed's body, network private: everything Dobby's root promises. */
 START_TEST(seed_spec)
 {
-        _cleanup_free_ char *body = seed_private(), *out = NULL;
+        _cleanup_free_ char *body = test_oci_dobby_request(work, NULL, NULL), *out = NULL;
         json_auto_t *info = NULL;
         json_t *pids;
         size_t i;
         int desc;
 
         ck_assert_int_eq(n_roots(), 0);
-        desc = start_ok(body);
+        desc = test_oci_start_ok(&d, "/jsonrpc/", body);
         ck_assert_int_eq(n_roots(), 1);
         {
                 json_auto_t *st = rpc_ok("getContainerState", "{\"containerId\":\"SleepTest\"}");
@@ -261,14 +194,14 @@ END_TEST
 /* The console's output lands in console.path. */
 START_TEST(console_path)
 {
-        _cleanup_free_ char *body = spec_with(
-                "console-test",
+        _cleanup_free_ char *body = test_oci_dobby_request(
+                work, "console-test",
                 "{\"args\": [\"sh\", \"-c\", \"echo 'hello a\\\"b' \\\"$HOME\\\"; sleep 60\"]}");
         char path[400], log[65536] = "";
 
         (void)snprintf(path, sizeof(path), "%s/console.log", work);
         (void)unlink(path);
-        (void)start_ok(body);
+        (void)test_oci_start_ok(&d, "/jsonrpc/", body);
         for (int i = 0; i < 100 && !strstr(log, "hello a\"b /home/private\n"); i++) {
                 usleep(50000);
                 slurp(path, log, sizeof(log));
@@ -285,10 +218,11 @@ END_TEST
 /* network "open" is the host's network. */
 START_TEST(network_open)
 {
-        _cleanup_free_ char *body = spec_with("open-net", "{\"network\": \"open\"}");
+        _cleanup_free_ char *body =
+                test_oci_dobby_request(work, "open-net", "{\"network\": \"open\"}");
         _cleanup_free_ char *out = NULL, *host = NULL, *mine = NULL, *theirs = NULL;
 
-        (void)start_ok(body);
+        (void)test_oci_start_ok(&d, "/jsonrpc/", body);
         out = exec_out("open-net", "cat /proc/net/dev");
         ck_assert_int_eq(
                 test_run_output((const char *[]){ "cat", "/proc/net/dev", NULL }, false, &host), 0);
@@ -330,19 +264,20 @@ START_TEST(bad_specs)
         _cleanup_free_ char *missing = NULL;
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-                _cleanup_free_ char *body = spec_with("bad", cases[i].extra);
+                _cleanup_free_ char *body = test_oci_dobby_request(work, "bad", cases[i].extra);
 
-                start_fails(body, cases[i].needle);
+                test_oci_start_fails(&d, "/jsonrpc/", body, cases[i].needle);
                 assert_nothing();
         }
         /* The mandatory fields, all named. */
-        missing = replace(test_oci_seed_dobby_body, "\"memLimit\": 41943040,", "");
+        missing = test_oci_replace(test_oci_seed_dobby_body, "\"memLimit\": 41943040,", "");
         {
-                _cleanup_free_ char *m2 = replace(missing,
-                                                  "\"user\": {\n\"uid\": 1000,\n\"gid\": "
-                                                  "1000\n},",
-                                                  "");
-                start_fails(m2, "missing mandatory fields: user, memLimit");
+                _cleanup_free_ char *m2 = test_oci_replace(missing,
+                                                           "\"user\": {\n\"uid\": 1000,\n\"gid\": "
+                                                           "1000\n},",
+                                                           "");
+                test_oci_start_fails(&d, "/jsonrpc/", m2,
+                                     "missing mandatory fields: user, memLimit");
         }
         assert_nothing();
 }
@@ -364,23 +299,25 @@ static int exec_code(const char *id, const char *command, char *out, size_t size
  * calls work. */
 START_TEST(seccomp_filter)
 {
-        _cleanup_free_ char *plain = spec_with("plain", "{}");
+        _cleanup_free_ char *plain = test_oci_dobby_request(work, "plain", "{}");
         _cleanup_free_ char *filtered =
-                spec_with("filtered", "{\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", "
-                                      "\"syscalls\": {\"names\": [\"mkdir\", \"mkdirat\"], "
-                                      "\"action\": \"SCMP_ACT_ERRNO\"}}}");
+                test_oci_dobby_request(work, "filtered",
+                                       "{\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", "
+                                       "\"syscalls\": {\"names\": [\"mkdir\", \"mkdirat\"], "
+                                       "\"action\": \"SCMP_ACT_ERRNO\"}}}");
         _cleanup_free_ char *caps =
-                spec_with("caps", "{\"capabilities\": [\"CAP_NET_RAW\"], \"seccomp\": "
-                                  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": "
-                                  "{\"names\": [\"mkdir\", \"mkdirat\"], \"action\": "
-                                  "\"SCMP_ACT_ERRNO\"}}}");
+                test_oci_dobby_request(work, "caps",
+                                       "{\"capabilities\": [\"CAP_NET_RAW\"], \"seccomp\": "
+                                       "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": "
+                                       "{\"names\": [\"mkdir\", \"mkdirat\"], \"action\": "
+                                       "\"SCMP_ACT_ERRNO\"}}}");
         char out[2048];
 
-        (void)start_ok(plain);
+        (void)test_oci_start_ok(&d, "/jsonrpc/", plain);
         ck_assert_int_eq(exec_code("plain", "\"mkdir /tmp/d\"", out, sizeof(out)), 0);
         json_decref(rpc_ok("stopContainer", "{\"containerId\":\"plain\",\"force\":true}"));
 
-        (void)start_ok(filtered);
+        (void)test_oci_start_ok(&d, "/jsonrpc/", filtered);
         ck_assert_int_ne(exec_code("filtered", "\"mkdir /tmp/d\"", out, sizeof(out)), 0);
         ck_assert_msg(strstr(out, "Operation not permitted"), "mkdir: '%s'", out);
         ck_assert_int_eq(exec_code("filtered", "\"sh -c 'echo x > /tmp/f && cat /tmp/f'\"", out,
@@ -392,7 +329,7 @@ START_TEST(seccomp_filter)
         /* With extra capabilities the payload has no no_new_privs and no CAP_SYS_ADMIN:
          * berth-init installs the filter before it drops its capabilities (as crun does;
          * it once failed with "install the seccomp filter: Permission denied"). */
-        (void)start_ok(caps);
+        (void)test_oci_start_ok(&d, "/jsonrpc/", caps);
         ck_assert_int_ne(exec_code("caps", "\"mkdir /tmp/d\"", out, sizeof(out)), 0);
         ck_assert_msg(strstr(out, "Operation not permitted"), "mkdir: '%s'", out);
         ck_assert_int_eq(exec_code("caps",
@@ -413,13 +350,14 @@ END_TEST
 START_TEST(roots_follow_containers)
 {
         const char *extra[] = { "--cgroup-parent", cgparent, NULL };
-        _cleanup_free_ char *a = spec_with("keep-a", "{}"), *b = spec_with("keep-b", "{}");
+        _cleanup_free_ char *a = test_oci_dobby_request(work, "keep-a", "{}"),
+                            *b = test_oci_dobby_request(work, "keep-b", "{}");
         json_auto_t *list = NULL;
         char stray[500];
         long long id = -1;
 
-        (void)start_ok(a);
-        (void)start_ok(b);
+        (void)test_oci_start_ok(&d, "/jsonrpc/", a);
+        (void)test_oci_start_ok(&d, "/jsonrpc/", b);
         ck_assert_int_eq(n_roots(), 2);
         test_berthd_kill(&d);
         (void)snprintf(stray, sizeof(stray), "%s/oci-roots/left.abcdef", d.state_dir);
@@ -427,7 +365,7 @@ START_TEST(roots_follow_containers)
         test_berthd_spawn(&d, false, extra);
         ck_assert_int_eq(n_roots(), 2);
         ck_assert_int_eq(access(stray, F_OK), -1);
-        ck_assert_uint_eq(n_listed(), 2);
+        ck_assert_uint_eq(test_oci_n_listed(&d, "/jsonrpc/"), 2);
         {
                 _cleanup_free_ char *out = exec_out("keep-a", "cat /etc/passwd");
                 ck_assert_str_eq(out, "root::0:0:root:/:/bin/false\n");
@@ -462,15 +400,15 @@ END_TEST
  * removes it for good. */
 START_TEST(restart_on_crash)
 {
-        _cleanup_free_ char *body = spec_with(
-                "crashy",
+        _cleanup_free_ char *body = test_oci_dobby_request(
+                work, "crashy",
                 "{\"restartOnCrash\": true, \"args\": [\"sh\", \"-c\", \"sleep 0.3; exit 3\"]}");
         char path[400], text[65536] = "";
         int starts = 0;
 
         (void)snprintf(path, sizeof(path), "%s/console.log", work);
         (void)unlink(path);
-        (void)start_ok(body);
+        (void)test_oci_start_ok(&d, "/jsonrpc/", body);
         /* Each start writes "container running" into the console's file. */
         for (int i = 0; i < 100 && starts < 3; i++) {
                 usleep(50000);
@@ -479,9 +417,10 @@ START_TEST(restart_on_crash)
                 for (const char *p = text; (p = strstr(p, "container running")); p++)
                         starts++;
         }
-        ck_assert_msg(starts >= 3, "started %d times, %zu listed: %s", starts, n_listed(),
+        ck_assert_msg(starts >= 3, "started %d times, %zu listed: %s", starts,
+                      test_oci_n_listed(&d, "/jsonrpc/"),
                       strlen(text) > 1500 ? text + strlen(text) - 1500 : text);
-        ck_assert_uint_eq(n_listed(), 1);
+        ck_assert_uint_eq(test_oci_n_listed(&d, "/jsonrpc/"), 1);
         json_decref(rpc_ok("stopContainer", "{\"containerId\":\"crashy\",\"force\":true}"));
         assert_nothing();
 }

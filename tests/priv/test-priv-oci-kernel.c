@@ -48,13 +48,6 @@ static void teardown(void)
 #define rpc(...) test_oci_rpc(&d, "/jsonrpc", __VA_ARGS__)
 #define rpc_ok(...) test_oci_rpc_ok(&d, "/jsonrpc", __VA_ARGS__)
 
-static size_t n_listed(void)
-{
-        json_auto_t *r = rpc_ok("listContainers", NULL);
-
-        return json_array_size(json_object_get(r, "containers"));
-}
-
 /* A copy of the base bundle as dir/<name>, its config.json edited by edit. */
 static void bundle(const char *name, char dir[static 400],
                    void (*edit)(json_t *c, const void *data), const void *data)
@@ -87,7 +80,7 @@ static void start_fails_leaving(const char *id, const char *dir, const char *nee
         ck_assert_msg(!test_oci_ok(r), "%s started", id);
         ck_assert_msg(why && strstr(why, needle), "%s: errorReason '%s' lacks '%s'", id,
                       why ? why : "(none)", needle);
-        ck_assert_uint_eq(n_listed(), n);
+        ck_assert_uint_eq(test_oci_n_listed(&d, "/jsonrpc"), n);
 }
 
 static void start_fails(const char *id, const char *dir, const char *needle)
@@ -123,9 +116,9 @@ static void wait_none(void)
 {
         double until = test_now() + 10;
 
-        while (n_listed() > 0 && test_now() < until)
+        while (test_oci_n_listed(&d, "/jsonrpc") > 0 && test_now() < until)
                 usleep(20000);
-        ck_assert_uint_eq(n_listed(), 0);
+        ck_assert_uint_eq(test_oci_n_listed(&d, "/jsonrpc"), 0);
 }
 
 /* ---- sysctl ----------------------------------------------------------------------------- */
@@ -345,7 +338,7 @@ START_TEST(cgroups_path)
                 ck_assert_msg(!test_oci_ok(r) && why && strstr(why, "in use"), "web2: %s",
                               why ? why : "started");
         }
-        ck_assert_uint_eq(n_listed(), 1);
+        ck_assert_uint_eq(test_oci_n_listed(&d, "/jsonrpc"), 1);
         ck_assert_int_eq(access(group, F_OK), 0);
 
         bundle("cgpath-bad", dir, set_cgroups_path, "/17/x");
@@ -414,7 +407,7 @@ START_TEST(realtime)
                                        "set RLIMIT_RTPRIO of the container: Operation not "
                                        "permitted"),
                         "%s", json_dumps(r, JSON_COMPACT));
-                ck_assert_uint_eq(n_listed(), 0);
+                ck_assert_uint_eq(test_oci_n_listed(&d, "/jsonrpc"), 0);
                 test_assert_clean(d.state_dir, NULL, cgparent);
                 return;
         }
@@ -502,7 +495,7 @@ START_TEST(loop_mounts)
                               strstr(json_string_value(json_object_get(r, "errorReason")) ?: "",
                                      "mounts[0].source"),
                       "%s", json_string_value(json_object_get(r, "errorReason")));
-        ck_assert_uint_eq(n_listed(), 0);
+        ck_assert_uint_eq(test_oci_n_listed(&d, "/jsonrpc"), 0);
         ck_assert_int_eq(test_wait_loops_gone(image), 0);
         test_assert_clean(d.state_dir, NULL, cgparent);
         test_rm_rf(dir);

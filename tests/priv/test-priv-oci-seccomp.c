@@ -59,13 +59,6 @@ static void teardown(void)
 #define rpc(...) test_oci_rpc(&d, "/jsonrpc", __VA_ARGS__)
 #define rpc_ok(...) test_oci_rpc_ok(&d, "/jsonrpc", __VA_ARGS__)
 
-static size_t n_listed(void)
-{
-        json_auto_t *r = rpc_ok("listContainers", NULL);
-
-        return json_array_size(json_object_get(r, "containers"));
-}
-
 /* A copy of the base bundle at work/name with linux.seccomp set to filter (JSON text;
  * NULL: none). zygote_shape: without the network namespace and the cgroup mount, a
  * bundle a zygote would take (native-start.c, zygote_fits()). */
@@ -170,7 +163,7 @@ START_TEST(bundle_filter)
         test_berthd_spawn(&d, false, extra);
         assert_filtered("filtered");
         json_decref(rpc_ok("stopContainer", "{\"containerId\":\"filtered\",\"force\":true}"));
-        ck_assert_uint_eq(n_listed(), 0);
+        ck_assert_uint_eq(test_oci_n_listed(&d, "/jsonrpc"), 0);
         test_assert_clean(d.state_dir, NULL, cgparent);
         test_rm_rf(plain);
         test_rm_rf(filtered);
@@ -189,7 +182,7 @@ START_TEST(zygote_shape)
         ck_assert_msg(strstr(out, "Operation not permitted"), "payload: '%s'", out);
         assert_filtered("zyg");
         json_decref(rpc_ok("stopContainer", "{\"containerId\":\"zyg\",\"force\":true}"));
-        ck_assert_uint_eq(n_listed(), 0);
+        ck_assert_uint_eq(test_oci_n_listed(&d, "/jsonrpc"), 0);
         test_assert_clean(d.state_dir, NULL, cgparent);
         test_rm_rf(dir);
 }
@@ -243,7 +236,7 @@ START_TEST(bad_filters)
                 ck_assert_msg(!test_oci_ok(r), "%s started", cases[i].filter);
                 ck_assert_msg(why && strstr(why, cases[i].needle), "errorReason '%s' lacks '%s'",
                               why ? why : "(none)", cases[i].needle);
-                ck_assert_uint_eq(n_listed(), 0);
+                ck_assert_uint_eq(test_oci_n_listed(&d, "/jsonrpc"), 0);
                 test_rm_rf(dir);
         }
         test_assert_clean(d.state_dir, NULL, cgparent);

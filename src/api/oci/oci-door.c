@@ -240,3 +240,19 @@ int oc_param_overrides(json_t *params, struct oci_overrides *o, char ***ret_envv
         o->envvar = *ret_envvar;
         return 0;
 }
+
+int oc_target_of(struct oci_containers *oc, json_t *params, const char *const *keys,
+                 const char **ret_cid, struct target *t, json_t **ret, struct berth_error *err)
+{
+        struct berth_error why = {};
+        int r;
+
+        r = oc_check_params_cid(params, keys, ret_cid, err);
+        if (r < 0)
+                return r;
+        if (oc_resolve(oc, *ret_cid, t, &why) < 0) {
+                r = oc_failed(ret, why.msg);
+                return r < 0 ? r : 0;
+        }
+        return 1;
+}

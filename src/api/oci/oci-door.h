@@ -112,6 +112,11 @@ int oc_param_str(json_t *params, const char *key, bool required, const char **re
 int oc_resolve(struct oci_containers *oc, const char *cid, struct target *t,
                struct berth_error *why);
 
+/* oc_check_params_cid(), then oc_resolve(): 1 with *t; 0 with *ret the failed result
+ * (no such container); -errno for params that break the signature (err). */
+int oc_target_of(struct oci_containers *oc, json_t *params, const char *const *keys,
+                 const char **ret_cid, struct target *t, json_t **ret, struct berth_error *err);
+
 /* {"success":true}: 0, -ENOMEM. */
 int oc_succeeded(json_t **ret);
 

@@ -254,11 +254,9 @@ int oc_m_info(struct oci_containers *oc, json_t *params, json_t **ret, struct be
         json_t *info;
         int r;
 
-        r = oc_check_params_cid(params, keys, &cid, err);
-        if (r < 0)
+        r = oc_target_of(oc, params, keys, &cid, &t, ret, err);
+        if (r <= 0)
                 return r;
-        if (oc_resolve(oc, cid, &t, &why) < 0)
-                return oc_failed(ret, why.msg);
         if (t.pid <= 0 ||
             (t.state != BERTH_CONTAINER_RUNNING && t.state != BERTH_CONTAINER_PAUSED &&
              t.state != BERTH_CONTAINER_STOPPING))

@@ -98,16 +98,13 @@ static int m_list(struct oci_containers *oc, json_t *params, json_t **ret, struc
 static int m_state(struct oci_containers *oc, json_t *params, json_t **ret, struct berth_error *err)
 {
         static const char *const keys[] = { "containerId", NULL };
-        struct berth_error why = {};
         const char *cid;
         struct target t;
         int r;
 
-        r = oc_check_params_cid(params, keys, &cid, err);
-        if (r < 0)
+        r = oc_target_of(oc, params, keys, &cid, &t, ret, err);
+        if (r <= 0)
                 return r;
-        if (oc_resolve(oc, cid, &t, &why) < 0)
-                return oc_failed(ret, why.msg);
         /* The containerId as the caller wrote it, as Thunder answers. */
         *ret = json_pack("{s:s, s:s, s:b}", "containerId", cid, "state", oc_thunder_state(t.state),
                          "success", 1);
@@ -168,11 +165,9 @@ static int pause_resume(struct oci_containers *oc, json_t *params, json_t **ret,
         struct target t;
         int r;
 
-        r = oc_check_params_cid(params, keys, &cid, err);
-        if (r < 0)
+        r = oc_target_of(oc, params, keys, &cid, &t, ret, err);
+        if (r <= 0)
                 return r;
-        if (oc_resolve(oc, cid, &t, &why) < 0)
-                return oc_failed(ret, why.msg);
         if (t.state != from)
                 return oc_failedf(ret, "container '%s' is %s, not %s", t.name,
                                   oc_thunder_state(t.state), oc_thunder_state(from));
