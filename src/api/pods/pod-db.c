@@ -17,7 +17,8 @@
 #include "fileio.h"
 #include "log.h"
 #include "macro.h"
-#include "pod-internal.h"
+#include "pod-db.h"
+#include "pods-state.h"
 
 struct pod_db {
         sqlite3 *db;

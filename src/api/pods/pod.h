@@ -7,6 +7,8 @@
 
 #include <jansson.h>
 
+#include "pods-state.h"
+
 struct berth_error;
 struct berth_store;
 struct berth_engine;
@@ -23,14 +25,6 @@ struct berth_engine;
  * inside. Errors as compose.h, plus -ENOENT (no such pod), -EEXIST (set of a pod that
  * exists: the hint says update), -EHOSTDOWN (the docker engine does not answer).
  */
-struct berth_pods_config {
-        const char *data_dir;    /* pods.db lives here (made 0700 when missing) */
-        const char *data_root;   /* the pod data root, where ./rel volumes go */
-        const char *recipes_dir; /* the catalogue (recipes.h) */
-        const char *prefix;      /* pod names carry it: "od-pod-" */
-        const char *ceph_conf;   /* rbd:// images: the monitors and key (NULL: /etc/ceph) */
-        bool allow_host_paths, allow_privileged;
-};
 
 struct berth_pods;
 

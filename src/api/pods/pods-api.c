@@ -23,7 +23,10 @@
 #include "json-util.h"
 #include "macro.h"
 #include "pod.h"
-#include "pods-api-internal.h"
+#include "pods-api.h"
+#include "pods-door.h"
+#include "pods-inspect.h"
+#include "pods-log.h"
 #include "pods-config.h"
 #include "pods-text.h"
 #include "recipes.h"
@@ -36,78 +39,6 @@
 #define PREFIX PODS_PREFIX
 
 /* ---- replies ------------------------------------------------------------------- */
-
-static json_t *error_body(const struct berth_http_request *req, int *status, const char *msg)
-{
-        (void)req;
-        return json_pack("{s:i, s:s}", "code", *status, "message", msg ? msg : "");
-}
-
-/* The error body of error_body(), with the seed's content type (the router's own
- * errors, 401 and 404 before a route, have the transport's "application/json"). */
-void pods_reply_msg(struct berth_http_request *req, int status, const char *msg)
-{
-        _cleanup_free_ char *clean = pods_text_utf8(msg, strlen(msg), NULL), *text = NULL;
-        json_t *j = clean ? error_body(req, &status, clean) : NULL;
-        size_t len = 0;
-        int r;
-
-        r = j ? berth_http_json_format(j, &text, &len) : -ENOMEM;
-        json_decref(j);
-        if (r < 0) {
-                (void)berth_http_reply_error(req, 500, "out of memory encoding the reply");
-                return;
-        }
-        (void)berth_http_reply(req, status, CT_JSON, text, len, NULL, 0);
-}
-
-/* Steals j (NULL: out of memory). */
-void pods_reply_json(struct berth_http_request *req, int status, json_t *j)
-{
-        _cleanup_free_ char *text = NULL;
-        size_t len = 0;
-        int r;
-
-        r = j ? berth_http_json_format(j, &text, &len) : -ENOMEM;
-        json_decref(j);
-        if (r < 0) {
-                pods_reply_msg(req, 500, "out of memory encoding the reply");
-                return;
-        }
-        (void)berth_http_reply(req, status, CT_JSON, text, len, NULL, 0);
-}
-
-/* A JSON string of text (any bytes: what is not UTF-8 becomes U+FFFD). */
-void pods_reply_string(struct berth_http_request *req, const char *text, size_t len)
-{
-        _cleanup_free_ char *clean = NULL;
-        size_t clen = 0;
-
-        clean = pods_text_utf8(text ? text : "", text ? len : 0, &clen);
-        pods_reply_json(req, 200, clean ? json_stringn(clean, clen) : NULL);
-}
-
-/* berth's errno mapping, and 503 for an engine that does not answer (pod.h). */
-static int status_of(int r)
-{
-        if (r == -EHOSTDOWN || r == EHOSTDOWN)
-                return 503;
-        return berth_http_status_from_errno(r);
-}
-
-void pods_reply_err(struct berth_http_request *req, struct berth_error *err, int r)
-{
-        (void)berth_error_ensure(err, r, "pod");
-        pods_reply_msg(req, status_of(err->code ? err->code : r), err->msg);
-}
-
-/* ---- requests ------------------------------------------------------------------ */
-
-int pods_pod_name(struct berth_pods_api *api, struct berth_http_request *req, char **ret,
-                  struct berth_error *err)
-{
-        return berth_pod_name(api->pods, req->captures[0], ret, err);
-}
 
 /* A POST's body: none, or an object of the allowed keys only (*ret NULL when there is
  * none). The seed sends "{}" with every call. */
@@ -203,7 +134,7 @@ static void reply_steps_error(struct berth_http_request *req, struct berth_error
         (void)berth_error_ensure(err, r, "pod");
         if (!text->p || !text->p[0] || asprintf(&msg, "%s\n%s", err->msg, text->p) < 0)
                 return pods_reply_err(req, err, r);
-        pods_reply_msg(req, status_of(err->code), msg);
+        pods_reply_msg(req, pods_status_of(err->code), msg);
 }
 
 /* ---- list, details, set, update, test --------------------------------------------- */
@@ -627,7 +558,7 @@ void berth_pods_api_init(struct berth_pods_api *api, struct berth_pods *pods,
                         .prefix = PREFIX,
                         .routes = routes,
                         .n_routes = ELEMENTSOF(routes),
-                        .error_body = error_body,
+                        .error_body = pods_error_body,
                 },
         };
         api->http.userdata = api;

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Shared by the files of the /api/v2/pod door (pods-api.c: the routes and the plain
- * calls; pods-inspect.c: a pod's containers as they are now, and inspect; pods-log.c:
- * the log, read or followed); not for anyone else. */
+/* What the files of the /api/v2/pod door share (pods-door.c: its replies and the pod a
+ * request names): pods-api.c (the routes and the plain calls), pods-inspect.c (a pod's
+ * containers as they are now, and inspect), pods-log.c (the log, read or followed). */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -12,8 +12,19 @@
 
 #include "container.h"
 #include "http.h"
-#include "pods-api.h"
 #include "pods-text.h"
+
+struct berth_pods;
+struct berth_store;
+
+/* The /api/v2/pod door (seed 000): pods, recipes and the engine's configuration. */
+struct berth_pods_api {
+        struct berth_pods *pods;
+        struct berth_store *store;
+        const char *daemon_json; /* the engine's daemon.json (GET/POST /pod/config) */
+        size_t max_body;
+        struct berth_http_api http;
+};
 
 #define PODS_PREFIX "/api/v2/pod"
 #define CT_JSON "application/json; charset=utf-8"
@@ -45,16 +56,13 @@ struct members {
         size_t n;
 };
 
+/* The door's error body {"message": …} (its http.h error_body hook). */
+json_t *pods_error_body(const struct berth_http_request *req, int *status, const char *msg);
+/* The HTTP status of a -errno of the pods. */
+int pods_status_of(int r);
 void pods_reply_msg(struct berth_http_request *req, int status, const char *msg);
 void pods_reply_json(struct berth_http_request *req, int status, json_t *j);
 void pods_reply_string(struct berth_http_request *req, const char *text, size_t len);
 void pods_reply_err(struct berth_http_request *req, struct berth_error *err, int r);
 int pods_pod_name(struct berth_pods_api *api, struct berth_http_request *req, char **ret,
                   struct berth_error *err);
-void pods_members_done(struct members *m);
-bool pods_state_live(enum berth_container_state s);
-int pods_members_get(struct berth_pods_api *api, const char *name, struct members *ret,
-                     struct berth_error *err);
-
-void pods_h_inspect(struct berth_http_request *req, void *userdata);
-void pods_h_log(struct berth_http_request *req, void *userdata);

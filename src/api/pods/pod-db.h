@@ -1,44 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Shared by pod.c (the pods) and pod-db.c (their database); not for anyone else. */
-
-#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
-#include <string.h>
 
 #include <jansson.h>
 
-#include "pod.h"
-
 struct berth_error;
-struct pod_compose;
 struct pod_db;
-struct pod_service;
-
-static inline bool has_prefix(const char *s, const char *prefix)
-{
-        return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-struct berth_pods {
-        struct berth_store *s;
-        struct berth_pods_config cfg; /* strings owned */
-        struct pod_db *db;
-        pthread_mutex_t lock;
-};
-
-/* pod-run.c: make and start svc's container (its data directories, what its engine
- * needs first); stop (its signal, then the timeout) and delete one; whether a document
- * has Docker services on the pod's bridge network; remove that network. */
-int pod_service_create(struct berth_pods *p, const char *project, const struct pod_service *svc,
-                       uint64_t *ret_id, struct berth_error *err);
-int pod_container_remove(struct berth_pods *p, uint64_t id, uint64_t stop_timeout_ms,
-                         struct berth_error *err);
-bool pod_doc_uses_bridge(const struct pod_compose *comp);
-void pod_network_cleanup(struct berth_pods *p, const char *project);
 
 struct pod_row {
         char *name;
