@@ -62,6 +62,8 @@ enum {
         ARG_SRC_MODE,
         ARG_OCI_NAT_RANGE,
         ARG_OCI_DEVICE_ALLOW,
+        ARG_OCI_AI_PUBLIC_BUS,
+        ARG_OCI_AI_PRIVATE_BUS,
         ARG_SRC_ADMIN_TOKEN_FILE,
         ARG_SRC_ALLOWED_IMAGES,
         ARG_SRC_UPTIME_KEEP,
@@ -626,6 +628,10 @@ static const struct flag flags[] = {
         { "oci-nat-range", REQ, ARG_OCI_NAT_RANGE, parse_nat_range, FIELD(oci_nat_range) },
         { "oci-device-allow", REQ, ARG_OCI_DEVICE_ALLOW, parse_device_allow,
           FIELD(oci_device_allow) },
+        { "oci-ai-public-bus", REQ, ARG_OCI_AI_PUBLIC_BUS, parse_abs_path,
+          FIELD(oci_ai_public_bus) },
+        { "oci-ai-private-bus", REQ, ARG_OCI_AI_PRIVATE_BUS, parse_abs_path,
+          FIELD(oci_ai_private_bus) },
         { "src-admin-token-file", REQ, ARG_SRC_ADMIN_TOKEN_FILE, parse_abs_path,
           FIELD(src_admin_token_file) },
         { "src-allowed-images", REQ, ARG_SRC_ALLOWED_IMAGES, parse_abs_path,
@@ -878,6 +884,8 @@ void berthd_config_done(struct berthd_config *c)
         free(c->src_mode);
         free(c->oci_nat_range);
         strv_free(c->oci_device_allow);
+        free(c->oci_ai_public_bus);
+        free(c->oci_ai_private_bus);
         free(c->src_admin_token_file);
         free(c->src_allowed_images);
         strv_free(c->src_node_engines);

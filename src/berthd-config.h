@@ -63,6 +63,9 @@ struct berthd_config {
         char *oci_nat_range;        /* --oci-nat-range: "nat" containers' addresses */
         char **oci_device_allow;    /* --oci-device-allow (repeatable): host character
                                      * devices Dobby specs may ask for */
+        char *oci_ai_public_bus;    /* --oci-ai-public-bus: the socket of the AI public
+                                     * D-Bus (Dobby's SetAIDbusAddress), or NULL */
+        char *oci_ai_private_bus;   /* --oci-ai-private-bus: of the AI private one */
         bool show_help;
         bool show_version;
 };

@@ -567,7 +567,11 @@ static int start_oci(struct berthd *d)
         r = oci_containers_new(&(struct oci_containers_config){ .store = d->store,
                                                                 .cgroups = d->cgroups,
                                                                 .nat_range = d->cfg->oci_nat_range,
-                                                                .devices = &d->devices },
+                                                                .devices = &d->devices,
+                                                                .ai_buses = {
+                                                                        d->cfg->oci_ai_public_bus,
+                                                                        d->cfg->oci_ai_private_bus,
+                                                                } },
                                &d->oci);
         if (r >= 0)
                 r = oci_containers_start(d->oci);

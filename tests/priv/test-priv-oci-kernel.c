@@ -16,9 +16,12 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "dobby-spec.h"
 #include "harness-oci.h"
 #include "harness.h"
 #include "macro.h"
@@ -502,6 +505,70 @@ START_TEST(loop_mounts)
 }
 END_TEST
 
+/* ---- a Dobby spec's dbus: the AI buses ------------------------------------------------- */
+
+static char ai_socket[400];
+static int ai_fd = -1;
+
+/* berthd with --oci-ai-public-bus naming a listening socket of the test's. */
+static void setup_ai(void)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        const char *extra[] = { "--cgroup-parent", cgparent, "--oci-ai-public-bus", ai_socket,
+                                NULL };
+
+        (void)test_sweep(cgparent);
+        ck_assert_int_eq(test_run((const char *[]){ "mkdir", "-p", work, NULL }), 0);
+        (void)snprintf(ai_socket, sizeof(ai_socket), "%s/ai-public.sock", work);
+        (void)unlink(ai_socket);
+        (void)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", ai_socket);
+        ai_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        ck_assert_int_ge(ai_fd, 0);
+        ck_assert_int_eq(bind(ai_fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        ck_assert_int_eq(listen(ai_fd, 4), 0);
+        test_berthd_start(&d, false, extra);
+}
+
+static void teardown_ai(void)
+{
+        test_remove_everything_and_stop(&d);
+        if (ai_fd >= 0)
+                close(ai_fd);
+        (void)unlink(ai_socket);
+}
+
+START_TEST(ai_buses)
+{
+        struct stat st;
+        char want[64];
+        _cleanup_free_ char *body = NULL, *out = NULL;
+
+        /* dbus.session "ai-public": the node's socket at the session bus's place. */
+        body = test_oci_dobby_request(work, "ai",
+                                      "{\"args\": [\"sleep\", \"300\"], \"dbus\": {\"session\": "
+                                      "\"ai-public\", \"system\": \"ai-private\"}}");
+        test_oci_start_fails(&d, "/jsonrpc", body,
+                             "dbus.system 'ai-private': this node has no ai-private bus");
+        free(body);
+        body = test_oci_dobby_request(work, "ai",
+                                      "{\"args\": [\"sleep\", \"300\"], \"dbus\": {\"session\": "
+                                      "\"ai-public\"}}");
+        (void)test_oci_start_ok(&d, "/jsonrpc", body);
+        ck_assert_int_eq(stat(ai_socket, &st), 0);
+        (void)snprintf(want, sizeof(want), "%llu unix:path=%s\n", (unsigned long long)st.st_ino,
+                       DOBBY_DBUS_SESSION_SOCKET);
+        ck_assert_int_eq(test_oci_exec(&d, "/jsonrpc", "ai",
+                                       "sh -c 'echo $(stat -c %i " DOBBY_DBUS_SESSION_SOCKET
+                                       ") $DBUS_SESSION_BUS_ADDRESS'",
+                                       &out),
+                         0);
+        ck_assert_str_eq(out, want);
+        json_decref(rpc_ok("stopContainer", "{\"containerId\":\"ai\",\"force\":true}"));
+        wait_none();
+        test_assert_clean(d.state_dir, NULL, cgparent);
+}
+END_TEST
+
 static Suite *kernel_suite(void)
 {
         Suite *s = suite_create("oci-kernel");
@@ -511,6 +578,7 @@ static Suite *kernel_suite(void)
         tcase_add_test(test_tcase(s, "cgroups", setup, teardown, 60), cgroups_path);
         tcase_add_test(test_tcase(s, "realtime", setup, teardown, 60), realtime);
         tcase_add_test(test_tcase(s, "loop", setup, teardown, 90), loop_mounts);
+        tcase_add_test(test_tcase(s, "dbus", setup_ai, teardown_ai, 60), ai_buses);
         return s;
 }
 

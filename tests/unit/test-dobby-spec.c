@@ -576,10 +576,38 @@ START_TEST(test_syslog_dbus)
         ck_assert_str_eq(env_get(d.w.env, "DBUS_SYSTEM_BUS_ADDRESS"),
                          "unix:path=" DOBBY_DBUS_SYSTEM_SOCKET);
         refused("syslog", "\"yes\"", -EINVAL, "syslog must be true or false");
+        /* The AI buses: this node's (berthd's flags), else refused naming the flag. */
         refused("dbus", "{\"system\": \"ai-public\"}", -EOPNOTSUPP,
-                "dbus.system 'ai-public': not supported yet");
-        refused("dbus", "{\"session\": \"ai-private\"}", -EOPNOTSUPP, "dbus.session 'ai-private'");
-        refused("dbus", "{\"debug\": \"system\"}", -EOPNOTSUPP, "dbus.debug 'system'");
+                "dbus.system 'ai-public': this node has no ai-public bus (berthd "
+                "--oci-ai-public-bus)");
+        refused("dbus", "{\"session\": \"ai-private\"}", -EOPNOTSUPP,
+                "dbus.session 'ai-private': this node has no ai-private bus (berthd "
+                "--oci-ai-private-bus)");
+        {
+                const struct dobby_host ai = { .ncpus = 2,
+                                               .ai_public_bus = "/run/ai/public.sock",
+                                               .ai_private_bus = "/run/ai/private.sock" };
+                _cleanup_(dobby_spec_done) struct dobby_spec e = {};
+                struct berth_error err = {};
+                json_auto_t *t = seed();
+
+                set_at(t, "dbus",
+                       J("{\"system\": \"ai-private\", \"session\": \"ai-public\", "
+                         "\"debug\": \"system\"}"));
+                ck_assert_int_eq(dobby_spec_translate(t, NULL, &ai, &e, &err), 0);
+                ck_assert_uint_eq(e.w.n_mounts, 3);
+                ck_assert_str_eq(e.w.mounts[0].source, "/run/ai/private.sock");
+                ck_assert_str_eq(e.w.mounts[0].destination, DOBBY_DBUS_SYSTEM_SOCKET);
+                ck_assert_str_eq(e.w.mounts[1].source, "/run/ai/public.sock");
+                ck_assert_str_eq(e.w.mounts[1].destination, DOBBY_DBUS_SESSION_SOCKET);
+                ck_assert_str_eq(e.w.mounts[2].source, DOBBY_DBUS_SYSTEM_SOCKET);
+                ck_assert_str_eq(e.w.mounts[2].destination, DOBBY_DBUS_DEBUG_SOCKET);
+                ck_assert_str_eq(e.mount_fields[2], "dbus.debug");
+                ck_assert_str_eq(env_get(e.w.env, "DBUS_SESSION_BUS_ADDRESS"),
+                                 "unix:path=" DOBBY_DBUS_SESSION_SOCKET);
+                ck_assert_str_eq(env_get(e.w.env, "DBUS_DEBUG_BUS_ADDRESS"),
+                                 "unix:path=" DOBBY_DBUS_DEBUG_SOCKET);
+        }
         refused("dbus", "{\"system\": \"session\"}", -EINVAL, "dbus.system must be");
         refused("dbus", "{\"bus\": \"system\"}", -EINVAL, "dbus.bus: unknown field");
 }

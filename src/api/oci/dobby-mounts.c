@@ -28,7 +28,6 @@
 #include "strv.h"
 
 #define WESTEROS_PATH "/tmp/westeros"
-#define DBUS_SYSTEM_ADDRESS "DBUS_SYSTEM_BUS_ADDRESS=unix:path=" DOBBY_DBUS_SYSTEM_SOCKET
 
 /* The host's directories that the root binds read-only (dobby-root.c): nothing may be
  * mounted inside them. */
@@ -184,13 +183,60 @@ static int decode_mount(json_t *v, const char *p, struct dobby_spec *d, struct b
         return oci_mount_options(options, p, m, err);
 }
 
+/* The buses of dbus (Dobby's ipc plugin): each role's socket in the container, and the
+ * variable that says where it is. */
+static const struct {
+        const char *key, *field, *socket, *env;
+} dbus_roles[] = {
+        { "system", "dbus.system", DOBBY_DBUS_SYSTEM_SOCKET,
+          "DBUS_SYSTEM_BUS_ADDRESS=unix:path=" DOBBY_DBUS_SYSTEM_SOCKET },
+        { "session", "dbus.session", DOBBY_DBUS_SESSION_SOCKET,
+          "DBUS_SESSION_BUS_ADDRESS=unix:path=" DOBBY_DBUS_SESSION_SOCKET },
+        { "debug", "dbus.debug", DOBBY_DBUS_DEBUG_SOCKET,
+          "DBUS_DEBUG_BUS_ADDRESS=unix:path=" DOBBY_DBUS_DEBUG_SOCKET },
+};
+
+/* Each role of dbus that names a bus: the host's socket of that bus into buses[role]
+ * ("system": the system bus; "ai-public", "ai-private": the AI buses berthd was given). */
+static int decode_dbus(json_t *dbus, const struct dobby_host *host,
+                       const char *buses[ELEMENTSOF(dbus_roles)], struct berth_error *err)
+{
+        for (size_t i = 0; i < ELEMENTSOF(dbus_roles); i++) {
+                json_t *v = json_object_get(dbus, dbus_roles[i].key);
+                const char *bus = oci_json_str(v);
+                bool ai_public;
+
+                if (dobby_absent(v))
+                        continue;
+                if (!bus || (!streq(bus, "system") && !streq(bus, "ai-public") &&
+                             !streq(bus, "ai-private")))
+                        return berth_error_set(err, EINVAL,
+                                               "%s must be \"system\", \"ai-public\" or "
+                                               "\"ai-private\"",
+                                               dbus_roles[i].field);
+                if (streq(bus, "system")) {
+                        buses[i] = DOBBY_DBUS_SYSTEM_SOCKET;
+                        continue;
+                }
+                ai_public = streq(bus, "ai-public");
+                buses[i] = host ? (ai_public ? host->ai_public_bus : host->ai_private_bus) : NULL;
+                if (!buses[i])
+                        return berth_error_set(err, EOPNOTSUPP,
+                                               "%s '%s': this node has no %s bus (berthd "
+                                               "--oci-ai-%s-bus)",
+                                               dbus_roles[i].field, bus, bus,
+                                               ai_public ? "public" : "private");
+        }
+        return 0;
+}
+
 /* The spec's mounts, then /dev/log (syslog), the system bus (dbus), the westeros
  * socket and the nodes of the devices (at their own paths, below /dev). */
-int dobby_decode_mounts(json_t *spec, const struct oci_overrides *o, struct dobby_spec *d,
-                        struct berth_error *err)
+int dobby_decode_mounts(json_t *spec, const struct oci_overrides *o, const struct dobby_host *host,
+                        struct dobby_spec *d, struct berth_error *err)
 {
         static const char *const dbus_keys[] = { "system", "session", "debug", NULL };
-        const char *system = NULL;
+        const char *buses[ELEMENTSOF(dbus_roles)] = {};
         bool syslog = false;
         json_t *a, *v, *dbus;
         size_t i;
@@ -201,29 +247,14 @@ int dobby_decode_mounts(json_t *spec, const struct oci_overrides *o, struct dobb
                 r = jdec_bool(spec, "", "syslog", &syslog, err);
         if (r >= 0)
                 r = dobby_get_object(spec, "", "dbus", dbus_keys, &dbus, err);
-        if (r >= 0)
-                r = oci_get_str(dbus, "dbus", "system", false, &system, err);
         if (r < 0)
                 return r;
-        for (const char *const *k = dbus_keys; *k; k++) {
-                const char *bus = oci_json_str(json_object_get(dbus, *k));
-
-                if (dobby_absent(json_object_get(dbus, *k)) ||
-                    (streq(*k, "system") && streq_ptr(bus, "system")))
-                        continue;
-                if (!bus || (!streq(bus, "system") && !streq(bus, "ai-public") &&
-                             !streq(bus, "ai-private")))
-                        return berth_error_set(err, EINVAL,
-                                               "dbus.%s must be \"system\", \"ai-public\" or "
-                                               "\"ai-private\"",
-                                               *k);
-                return berth_error_set(err, EOPNOTSUPP,
-                                       "dbus.%s '%s': not supported yet (dbus.system \"system\" "
-                                       "is)",
-                                       *k, bus);
-        }
-        d->w.mounts =
-                calloc(json_array_size(a) + 3 + strv_length(d->device_paths), sizeof(*d->w.mounts));
+        r = decode_dbus(dbus, host, buses, err);
+        if (r < 0)
+                return r;
+        d->w.mounts = calloc(json_array_size(a) + 2 + ELEMENTSOF(dbus_roles) +
+                                     strv_length(d->device_paths),
+                             sizeof(*d->w.mounts));
         if (!d->w.mounts)
                 return -ENOMEM;
         json_array_foreach (a, i, v) {
@@ -245,13 +276,17 @@ int dobby_decode_mounts(json_t *spec, const struct oci_overrides *o, struct dobb
         if (syslog && (r = add_mount(d, "syslog", BERTH_WL_BIND, "/dev/log", "/dev/log",
                                      BERTH_WL_MOUNT_RO, NULL)) < 0)
                 return r;
-        if (system &&
-            ((r = add_mount(d, "dbus.system", BERTH_WL_BIND, DOBBY_DBUS_SYSTEM_SOCKET,
-                            DOBBY_DBUS_SYSTEM_SOCKET,
-                            BERTH_WL_MOUNT_NOSUID | BERTH_WL_MOUNT_NODEV | BERTH_WL_MOUNT_NOEXEC,
-                            NULL)) < 0 ||
-             (r = dobby_env_default(&d->w.env, DBUS_SYSTEM_ADDRESS)) < 0))
-                return r;
+        for (size_t b = 0; b < ELEMENTSOF(dbus_roles); b++) {
+                if (!buses[b])
+                        continue;
+                r = add_mount(d, dbus_roles[b].field, BERTH_WL_BIND, buses[b], dbus_roles[b].socket,
+                              BERTH_WL_MOUNT_NOSUID | BERTH_WL_MOUNT_NODEV | BERTH_WL_MOUNT_NOEXEC,
+                              NULL);
+                if (r >= 0)
+                        r = dobby_env_default(&d->w.env, dbus_roles[b].env);
+                if (r < 0)
+                        return r;
+        }
         if (!o || !o->westeros_socket)
                 return 0;
         if (o->westeros_socket[0] != '/')

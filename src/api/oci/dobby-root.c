@@ -409,9 +409,13 @@ static int check_source(const struct berth_wl_mount *m, const char *field, bool 
         }
         if (errno == ENOENT && streq(field, "syslog"))
                 return berth_error_set(err, ENOENT, "syslog: this node has no /dev/log");
-        if (errno == ENOENT && streq(field, "dbus.system"))
+        if (errno == ENOENT && streq(field, "dbus.system") &&
+            streq(m->source, DOBBY_DBUS_SYSTEM_SOCKET))
                 return berth_error_set(err, ENOENT,
                                        "dbus.system: this node has no system bus at %s", m->source);
+        if (errno == ENOENT && strncmp(field, "dbus.", 5) == 0)
+                return berth_error_set(err, ENOENT, "%s: this node has no bus at %s", field,
+                                       m->source);
         return berth_error_set_errno(err, errno, "%s%s '%.256s'", field,
                                      strncmp(field, "mounts[", 7) == 0 ? ".source" : "", m->source);
 }

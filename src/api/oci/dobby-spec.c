@@ -685,7 +685,7 @@ static int translate(json_t *spec, const struct oci_overrides *o, const struct d
                 r = oci_dobby_devices(json_object_get(spec, "devices"), host->devices, &w->limits,
                                       &d->device_paths, err);
         if (r >= 0)
-                r = dobby_decode_mounts(spec, o, d, err);
+                r = dobby_decode_mounts(spec, o, host, d, err);
         if (r >= 0)
                 r = decode_accel(spec, err);
         if (r >= 0)

@@ -64,6 +64,9 @@ struct dobby_host {
         bool cgroup2;   /* a cgroup v2 tree to show read-only at /sys/fs/cgroup */
         /* The devices a spec may ask for (--oci-device-allow); NULL: none. */
         const struct oci_device_allowlist *devices;
+        /* The sockets of the AI public and private D-Bus (berthd's --oci-ai-public-bus,
+         * --oci-ai-private-bus, as Dobby's SetAIDbusAddress); NULL: this node has none. */
+        const char *ai_public_bus, *ai_private_bus;
 };
 
 /* spec: the parsed spec. o: the method's params (command replaces args; envvar adds
@@ -79,3 +82,7 @@ const char *dobby_etc_file_name(enum dobby_etc_file f);
 
 /* Where Dobby's rootfs mounts the host's system bus (dbus.system "system"). */
 #define DOBBY_DBUS_SYSTEM_SOCKET "/run/dbus/system_bus_socket"
+/* Where the buses a spec's dbus.session and dbus.debug name go in the container, with
+ * DBUS_SESSION_BUS_ADDRESS and DBUS_DEBUG_BUS_ADDRESS pointing there. */
+#define DOBBY_DBUS_SESSION_SOCKET "/run/dbus/session_bus_socket"
+#define DOBBY_DBUS_DEBUG_SOCKET "/run/dbus/debug_bus_socket"

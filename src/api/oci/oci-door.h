@@ -40,6 +40,7 @@ struct oci_containers {
         struct berth_store *store;
         const struct berth_cgroup_system *cgroups;
         const struct oci_device_allowlist *devices; /* --oci-device-allow, or NULL */
+        char *ai_buses[2];                          /* --oci-ai-public/private-bus */
         char *engine;
         /* Held from a descriptor's handout to the end of the create that carries it. */
         pthread_mutex_t start_lock;

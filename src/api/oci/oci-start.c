@@ -355,6 +355,8 @@ static int prepare_dobby(struct oci_containers *oc, const struct start_req *q, j
                 .ncpus = (unsigned)MAX(get_nprocs(), 1),
                 .cgroup2 = oc->cgroups && oc->cgroups->v2,
                 .devices = oc->devices,
+                .ai_public_bus = oc->ai_buses[0],
+                .ai_private_bus = oc->ai_buses[1],
         };
         char *l = NULL;
         int r;

@@ -229,10 +229,21 @@ int oci_containers_call(struct oci_containers *oc, const char *method, json_t *p
         return -ENOENT;
 }
 
+/* What oci_containers_new() made before it failed. */
+static void containers_undo(struct oci_containers *oc)
+{
+        free(oc->ai_buses[0]);
+        free(oc->ai_buses[1]);
+        free(oc->roots);
+        free(oc->engine);
+        free(oc);
+}
+
 int oci_containers_new(const struct oci_containers_config *cfg, struct oci_containers **ret)
 {
         struct oci_containers *oc = calloc(1, sizeof(*oc));
-        int r;
+        const char *state = berth_container_state_dir(cfg->store);
+        int r = -ENOMEM;
 
         if (!oc)
                 return -ENOMEM;
@@ -241,27 +252,25 @@ int oci_containers_new(const struct oci_containers_config *cfg, struct oci_conta
         oc->devices = cfg->devices;
         oc->engine = strdup(cfg->engine ? cfg->engine : "native");
         oc->next_descriptor = 1;
-        if (berth_container_state_dir(cfg->store) &&
-            asprintf(&oc->roots, "%s/" DOBBY_ROOTS_DIR, berth_container_state_dir(cfg->store)) < 0)
+        if (state && asprintf(&oc->roots, "%s/" DOBBY_ROOTS_DIR, state) < 0)
                 oc->roots = NULL;
-        if (!oc->engine || (berth_container_state_dir(cfg->store) && !oc->roots)) {
-                free(oc->engine);
-                free(oc);
-                return -ENOMEM;
-        }
+        if (!oc->engine || (state && !oc->roots))
+                goto fail;
+        for (size_t i = 0; i < 2; i++)
+                if (cfg->ai_buses[i] && !(oc->ai_buses[i] = strdup(cfg->ai_buses[i])))
+                        goto fail;
         r = oci_nat_new(cfg->nat_range, &oc->nat, NULL);
-        if (r < 0) {
-                free(oc->roots);
-                free(oc->engine);
-                free(oc);
-                return r;
-        }
+        if (r < 0)
+                goto fail;
         pthread_mutex_init(&oc->start_lock, NULL);
         pthread_mutex_init(&oc->roots_lock, NULL);
         pthread_mutex_init(&oc->reap_lock, NULL);
         pthread_mutex_init(&oc->crash_lock, NULL);
         *ret = oc;
         return 0;
+fail:
+        containers_undo(oc);
+        return r;
 }
 
 int oci_containers_start(struct oci_containers *oc)
@@ -296,8 +305,6 @@ struct oci_containers *oci_containers_free(struct oci_containers *oc)
         free(oc->crashes);
         oci_nat_free(oc->nat);
         strv_free(oc->making);
-        free(oc->roots);
-        free(oc->engine);
-        free(oc);
+        containers_undo(oc);
         return NULL;
 }

@@ -45,6 +45,9 @@ struct oci_containers_config {
         /* The devices Dobby specs may ask for (--oci-device-allow); NULL: none. Kept
          * by the caller while the door is there. */
         const struct oci_device_allowlist *devices;
+        /* The sockets of the AI public and private D-Bus (as Dobby's SetAIDbusAddress
+         * gives them; NULL: none) that a Dobby spec's dbus may name. */
+        const char *ai_buses[2];
 };
 
 struct oci_containers;
