@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,6 +48,7 @@ void berth_container_log(const struct berth_container *c, const char *fmt, ...)
         char line[2048], msg[1024], prefix[96], tbuf[32];
         time_t now = time(NULL);
         size_t len = 0;
+        struct stat st;
         struct tm tm;
         va_list ap;
         int fd;
@@ -69,9 +71,15 @@ void berth_container_log(const struct berth_container *c, const char *fmt, ...)
                         break;
         }
         len = MIN(len, sizeof(line) - 1);
-        fd = open(c->logfile, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+        /* Never blocking, and only into a regular file: a log at a path a client named
+         * (log_path) may have been swapped for a FIFO or a device meanwhile. */
+        fd = open(c->logfile, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
         if (fd < 0)
                 return;
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+                (void)close(fd);
+                return;
+        }
         (void)!write(fd, line, len);
         (void)close(fd);
 }

@@ -569,6 +569,33 @@ START_TEST(ai_buses)
 }
 END_TEST
 
+/* ---- a console log swapped for a FIFO ------------------------------------------------------ */
+
+/* A Dobby spec's console.path is a path anyone who can write its directory may replace:
+ * with a FIFO nobody reads there, berthd's own lines (the container's end) must not
+ * block it. */
+START_TEST(console_fifo)
+{
+        char log[440];
+        _cleanup_free_ char *body = NULL;
+        double t0;
+
+        ck_assert_int_eq(test_run((const char *[]){ "mkdir", "-p", work, NULL }), 0);
+        body = test_oci_dobby_request(work, "fifo", "{\"args\": [\"sleep\", \"300\"]}");
+        (void)test_oci_start_ok(&d, "/jsonrpc", body);
+        (void)snprintf(log, sizeof(log), "%s/console.log", work);
+        ck_assert_int_eq(unlink(log), 0);
+        ck_assert_int_eq(mkfifo(log, 0600), 0);
+        t0 = test_now();
+        json_decref(rpc_ok("stopContainer", "{\"containerId\":\"fifo\",\"force\":true}"));
+        wait_none();
+        ck_assert_msg(test_now() - t0 < 5, "the stop took %.1f s", test_now() - t0);
+        ck_assert_uint_eq(test_oci_n_listed(&d, "/jsonrpc"), 0);
+        (void)unlink(log);
+        test_assert_clean(d.state_dir, NULL, cgparent);
+}
+END_TEST
+
 static Suite *kernel_suite(void)
 {
         Suite *s = suite_create("oci-kernel");
@@ -579,6 +606,7 @@ static Suite *kernel_suite(void)
         tcase_add_test(test_tcase(s, "realtime", setup, teardown, 60), realtime);
         tcase_add_test(test_tcase(s, "loop", setup, teardown, 90), loop_mounts);
         tcase_add_test(test_tcase(s, "dbus", setup_ai, teardown_ai, 60), ai_buses);
+        tcase_add_test(test_tcase(s, "fifo", setup, teardown, 60), console_fifo);
         return s;
 }
 
