@@ -65,7 +65,26 @@ static int exec_read_spec(char ***ret_cgroups, struct berth_error *err)
                 .uid = x.user_set ? x.uid : 0,
                 .gid = x.user_set ? x.gid : 0,
         };
+        if (x.process) {
+                struct berth_launch *p = x.process;
+
+                spec.gids = TAKE_PTR(p->gids);
+                spec.n_gids = p->n_gids;
+                spec.rlimits = TAKE_PTR(p->rlimits);
+                spec.n_rlimits = p->n_rlimits;
+                spec.umask_set = p->umask_set;
+                spec.umask = p->umask;
+                /* Within what this command may have (the container's bounding set). */
+                spec.cap_sets = p->cap_sets;
+                spec.cap_effective = p->cap_effective & x.caps;
+                spec.cap_permitted = p->cap_permitted & x.caps;
+                spec.cap_inheritable = p->cap_inheritable & x.caps;
+                spec.cap_ambient =
+                        p->cap_ambient & x.caps & spec.cap_permitted & spec.cap_inheritable;
+                spec.cap_effective &= spec.cap_permitted;
+        }
         *ret_cgroups = TAKE_PTR(x.cgroups);
+        berth_exec_spec_done(&x);
         return 0;
 }
 

@@ -31,6 +31,10 @@ void berth_exec_spec_done(struct berth_exec_spec *s)
         strv_free(s->args);
         strv_free(s->env);
         free(s->cwd);
+        if (s->process) {
+                berth_launch_done(s->process);
+                free(s->process);
+        }
         *s = (struct berth_exec_spec){ .pidfd = -EBADF };
 }
 
@@ -44,6 +48,9 @@ json_t *berth_exec_spec_to_json(const struct berth_exec_spec *s)
         if (j && s->user_set &&
             (json_object_set_new(j, "uid", json_integer(s->uid)) < 0 ||
              json_object_set_new(j, "gid", json_integer(s->gid)) < 0))
+                j = (json_decref(j), NULL);
+        if (j && s->process &&
+            json_object_set_new(j, "process", berth_launch_process_to_json(s->process)) < 0)
                 j = (json_decref(j), NULL);
         return j;
 }
@@ -85,6 +92,12 @@ static int exec_field(struct berth_exec_spec *s, const char *key, json_t *v,
         }
         if (streq(key, "no_new_privs"))
                 return spec_get_bool(v, key, &s->no_new_privs, err);
+        if (streq(key, "process")) {
+                s->process = calloc(1, sizeof(*s->process));
+                if (!s->process)
+                        return -ENOMEM;
+                return berth_launch_process_from_json(v, s->process, err);
+        }
         return SPEC_ERROR(err, "unknown field '%s'", key);
 }
 

@@ -217,30 +217,25 @@ static int oci_to_json(const struct berth_launch *l, json_t *j)
 
 /* The workload's fields. The optional ones (umask, OOM score, capability sets) only
  * when set: their absence is the default. */
-static int workload_to_json(const struct berth_launch *l, json_t *j)
+/* The payload's groups, resource limits, umask and capability sets (what an exec in the
+ * container takes too: berth_launch_process_to_json()). */
+static int process_to_json(const struct berth_launch *l, json_t *j)
 {
-        json_t *gids = json_array(), *mounts = json_array(), *rlimits = json_array();
+        json_t *gids = json_array(), *rlimits = json_array();
         int r = 0;
 
         for (size_t i = 0; i < l->n_gids; i++)
                 r |= json_array_append_new(gids, json_integer(l->gids[i]));
-        for (size_t i = 0; i < l->n_mounts; i++)
-                r |= json_array_append_new(mounts, mount_json(&l->mounts[i]));
         for (size_t i = 0; i < l->n_rlimits; i++)
                 r |= json_array_append_new(rlimits,
                                            json_pack("{s:o, s:o, s:o}", "type",
                                                      limit_type_json(l->rlimits[i].resource),
                                                      "soft", limit_json(l->rlimits[i].soft), "hard",
                                                      limit_json(l->rlimits[i].hard)));
-        r |= json_object_set_new(j, "uid", json_integer(l->uid));
-        r |= json_object_set_new(j, "gid", json_integer(l->gid));
         r |= json_object_set_new(j, "gids", gids);
-        r |= json_object_set_new(j, "mounts", mounts);
         r |= json_object_set_new(j, "rlimits", rlimits);
         if (l->umask_set)
                 r |= json_object_set_new(j, "umask", json_integer(l->umask));
-        if (l->oom_score_adj_set)
-                r |= json_object_set_new(j, "oom_score_adj", json_integer(l->oom_score_adj));
         if (l->cap_sets) {
                 r |= json_object_set_new(j, "cap_effective",
                                          json_integer((json_int_t)l->cap_effective));
@@ -252,6 +247,30 @@ static int workload_to_json(const struct berth_launch *l, json_t *j)
                                          json_integer((json_int_t)l->cap_ambient));
         }
         return r ? -ENOMEM : 0;
+}
+
+static int workload_to_json(const struct berth_launch *l, json_t *j)
+{
+        json_t *mounts = json_array();
+        int r = 0;
+
+        for (size_t i = 0; i < l->n_mounts; i++)
+                r |= json_array_append_new(mounts, mount_json(&l->mounts[i]));
+        r |= json_object_set_new(j, "uid", json_integer(l->uid));
+        r |= json_object_set_new(j, "gid", json_integer(l->gid));
+        r |= json_object_set_new(j, "mounts", mounts);
+        if (l->oom_score_adj_set)
+                r |= json_object_set_new(j, "oom_score_adj", json_integer(l->oom_score_adj));
+        return r || process_to_json(l, j) < 0 ? -ENOMEM : 0;
+}
+
+json_t *berth_launch_process_to_json(const struct berth_launch *l)
+{
+        json_t *j = json_object();
+
+        if (j && process_to_json(l, j) < 0)
+                j = (json_decref(j), NULL);
+        return j;
 }
 
 json_t *berth_launch_to_json(const struct berth_launch *l)
@@ -780,5 +799,35 @@ int berth_launch_from_json(json_t *j, struct berth_launch *l, struct berth_error
                 return r == -ENOMEM ? berth_error_set(err, ENOMEM, "launch spec: out of memory")
                                     : r;
         }
+        return 0;
+}
+
+int berth_launch_process_from_json(json_t *j, struct berth_launch *l, struct berth_error *err)
+{
+        static const char *const keys[] = { "gids",          "rlimits",
+                                            "umask",         "cap_effective",
+                                            "cap_permitted", "cap_inheritable",
+                                            "cap_ambient",   NULL };
+        unsigned n_caps = 0;
+        const char *key;
+        json_t *v;
+
+        if (!json_is_object(j))
+                return SPEC_ERROR(err, "'%s' must be an object", "process");
+        json_object_foreach (j, key, v) {
+                const struct field *f = NULL;
+
+                if (!strv_contains((char **)keys, key))
+                        return SPEC_ERROR(err, "unknown field 'process.%s'", key);
+                for (size_t i = 0; i < ELEMENTSOF(fields); i++)
+                        if (streq(fields[i].name, key))
+                                f = &fields[i];
+                if (!f || decode_field(l, f, v, err) < 0)
+                        return -EINVAL;
+                n_caps += strncmp(key, "cap_", 4) == 0;
+        }
+        if (n_caps != 0 && n_caps != 4)
+                return SPEC_ERROR(err, "'%s' go together", "process.cap_*");
+        l->cap_sets = n_caps == 4;
         return 0;
 }

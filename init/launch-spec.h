@@ -188,6 +188,12 @@ json_t *berth_launch_to_json(const struct berth_launch *l);
  * -EINVAL with a message naming the field ("launch spec: 'rlimits[0].type': …"). */
 int berth_launch_from_json(json_t *j, struct berth_launch *ret, struct berth_error *err);
 
+/* The payload's process settings alone (gids, rlimits, umask, the capability sets), as
+ * an exec in the container takes them: {"gids", "rlimits", "umask"?, "cap_*"?}; the
+ * same strictness, into l's fields (others untouched). */
+json_t *berth_launch_process_to_json(const struct berth_launch *l);
+int berth_launch_process_from_json(json_t *j, struct berth_launch *l, struct berth_error *err);
+
 /* The exec spec (launch.h) as berth-init reads it: namespaces, cgroups, args, env, cwd,
  * uid and gid (only when user_set), caps and no_new_privs; the pidfd and the seccomp
  * profile travel as fds. Strict as berth_launch_from_json(). */

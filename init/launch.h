@@ -159,6 +159,10 @@ struct berth_exec_spec {
         uint64_t caps; /* capability bounding set */
         bool no_new_privs;
         bool privileged; /* systemd-nspawn's seccomp profile, else Docker's default */
+        /* The container's process settings the command takes too, as crun exec does: its
+         * supplementary groups (unless the exec names its own user), resource limits,
+         * umask and capability sets (berth_launch_process_to_json()); NULL: none. */
+        struct berth_launch *process;
         /* Not in the JSON: the container's custom filter (seccomp_fd, a BPF program's
          * memfd, not taken over) in place of the profile, when seccomp_custom. */
         bool seccomp_custom;

@@ -25,6 +25,29 @@
 
 /* ---- exec ------------------------------------------------------------------------------- */
 
+/* What the payload's process has that the command takes too, as crun exec gives it:
+ * resource limits, umask, capability sets and, unless the exec names its own user, the
+ * supplementary groups. */
+static int exec_process(const struct berth_workload *w, const struct berth_exec *x,
+                        struct berth_exec_spec *spec, struct berth_error *err)
+{
+        struct berth_launch *l = calloc(1, sizeof(*l));
+        int r;
+
+        if (!l)
+                return -ENOMEM;
+        spec->process = l;
+        l->caps = spec->caps;
+        r = native_fill_process(w, l, err);
+        if (r < 0)
+                return r;
+        if (x->user_set) {
+                l->gids = mfree(l->gids);
+                l->n_gids = 0;
+        }
+        return 0;
+}
+
 /* The container as it runs: its namespaces, groups, capabilities and filter (the store's
  * lock held, so that its exit handler cannot take the groups meanwhile). */
 static int exec_spec_locked(struct berth_container *c, const struct berth_exec *x,
@@ -68,7 +91,7 @@ static int exec_spec_locked(struct berth_container *c, const struct berth_exec *
         spec->cwd = strdup(x->cwd ? x->cwd : w->cwd ? w->cwd : "/");
         if (!spec->cgroups || !spec->args || !spec->env || !spec->cwd)
                 return -ENOMEM;
-        return 0;
+        return exec_process(w, x, spec, err);
 }
 
 /* Is id inside one of m's ranges? No map: every id is (the identity). */

@@ -107,6 +107,10 @@ int native_arm_timer(struct berth_container *c, uint64_t ms);
 int native_timer_arm(struct berth_container *c, int *fd, int handler, uint64_t ms);
 /* The namespaces a workload's container has beyond the four (LAUNCH_NS_*). */
 unsigned native_launch_namespaces(const struct berth_workload *w);
+/* The payload's user, groups, umask, capability sets (within l->caps), OOM score and
+ * resource limits from w into l. */
+int native_fill_process(const struct berth_workload *w, struct berth_launch *l,
+                        struct berth_error *err);
 /* The name of a container's groups below berthd's cgroup parent: its cgroups_path, or
  * its id. */
 void native_cgroup_name(const struct berth_workload *w, uint64_t id, char *buf, size_t size);

@@ -414,7 +414,7 @@ uint64_t berth_native_caps(const struct berth_workload *w, const struct berth_cg
 }
 
 /* The user, the capability sets and the process's limits. */
-static int fill_process(const struct berth_workload *w, struct berth_launch *l,
+int native_fill_process(const struct berth_workload *w, struct berth_launch *l,
                         struct berth_error *err)
 {
         if (w->user_set) {
@@ -575,7 +575,7 @@ int berth_native_launch_from_workload(const struct berth_native_launch_in *in,
                 .log_max = w->log_max ? w->log_max : in->log_max,
                 .exec_path = in->exec_path,
         };
-        r = fill_process(w, l, err);
+        r = native_fill_process(w, l, err);
         if (r >= 0)
                 r = fill_mounts(w, l, err);
         if (r < 0)

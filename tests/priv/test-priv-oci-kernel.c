@@ -596,6 +596,46 @@ START_TEST(console_fifo)
 }
 END_TEST
 
+/* ---- what executeCommand takes of the container's process ------------------------------- */
+
+static void set_process(json_t *c, const void *data)
+{
+        json_t *p = json_object_get(c, "process");
+
+        (void)data;
+        json_object_set_new(json_object_get(p, "user"), "additionalGids",
+                            json_pack("[i, i]", 5, 7));
+        json_object_set_new(json_object_get(p, "user"), "umask", json_integer(027));
+        json_object_set_new(
+                p, "rlimits",
+                json_pack("[{s:s, s:i, s:i}]", "type", "RLIMIT_NOFILE", "soft", 321, "hard", 654));
+}
+
+/* As crun exec: the container's supplementary groups (unless the exec names its own
+ * user), resource limits and umask. */
+START_TEST(exec_process)
+{
+        char dir[400];
+        _cleanup_free_ char *out = NULL, *other = NULL;
+        json_auto_t *r = NULL;
+
+        bundle("process", dir, set_process, NULL);
+        json_decref(
+                rpc_ok("startContainer", "{\"containerId\":\"proc\",\"bundlePath\":\"%s\"}", dir));
+        ck_assert_int_eq(test_oci_exec(&d, "/jsonrpc", "proc",
+                                       "sh -c 'id -G; ulimit -n; ulimit -Hn; umask'", &out),
+                         0);
+        ck_assert_msg(streq(out, "0 5 7\n321\n654\n0027\n"), "exec's process: '%s'", out);
+        r = rpc_ok("executeCommand",
+                   "{\"containerId\":\"proc\",\"options\":\"--user 1000:1000\",\"command\":\"id "
+                   "-G\"}");
+        ck_assert_str_eq(json_string_value(json_object_get(r, "output")), "1000\n");
+        json_decref(rpc_ok("stopContainer", "{\"containerId\":\"proc\",\"force\":true}"));
+        wait_none();
+        test_assert_clean(d.state_dir, NULL, cgparent);
+}
+END_TEST
+
 static Suite *kernel_suite(void)
 {
         Suite *s = suite_create("oci-kernel");
@@ -607,6 +647,7 @@ static Suite *kernel_suite(void)
         tcase_add_test(test_tcase(s, "loop", setup, teardown, 90), loop_mounts);
         tcase_add_test(test_tcase(s, "dbus", setup_ai, teardown_ai, 60), ai_buses);
         tcase_add_test(test_tcase(s, "fifo", setup, teardown, 60), console_fifo);
+        tcase_add_test(test_tcase(s, "exec", setup, teardown, 60), exec_process);
         return s;
 }
 

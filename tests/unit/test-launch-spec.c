@@ -740,7 +740,33 @@ START_TEST(test_exec_round_trip)
         s.user_set = true;
         s.uid = 1000;
         s.gid = 4294967294u;
+        /* The container's process settings the command takes too. */
+        s.process = calloc(1, sizeof(*s.process));
+        ck_assert_ptr_nonnull(s.process);
+        s.process->gids = calloc(2, sizeof(gid_t));
+        ck_assert_ptr_nonnull(s.process->gids);
+        s.process->gids[0] = 5;
+        s.process->gids[1] = 7;
+        s.process->n_gids = 2;
+        s.process->rlimits = calloc(1, sizeof(*s.process->rlimits));
+        ck_assert_ptr_nonnull(s.process->rlimits);
+        s.process->rlimits[0] = (struct berth_launch_rlimit){ RLIMIT_NOFILE, 321, 654 };
+        s.process->n_rlimits = 1;
+        s.process->umask_set = true;
+        s.process->umask = 027;
+        s.process->cap_sets = true;
+        s.process->cap_permitted = s.process->cap_effective = 1;
         exec_round_trip(&s, &r);
+        ck_assert_ptr_nonnull(r.process);
+        ck_assert_uint_eq(r.process->n_gids, 2);
+        ck_assert_uint_eq(r.process->gids[1], 7);
+        ck_assert_uint_eq(r.process->n_rlimits, 1);
+        ck_assert_int_eq(r.process->rlimits[0].resource, RLIMIT_NOFILE);
+        ck_assert_uint_eq(r.process->rlimits[0].hard, 654);
+        ck_assert(r.process->umask_set);
+        ck_assert_uint_eq(r.process->umask, 027);
+        ck_assert(r.process->cap_sets);
+        ck_assert_uint_eq(r.process->cap_effective, 1);
         ck_assert_int_eq(r.pidfd, -EBADF);
         ck_assert(!r.privileged);
         ck_assert_uint_eq(r.namespaces, s.namespaces);
@@ -810,6 +836,11 @@ static const struct bad_case exec_bad_cases[] = {
         { "gid", "4294967295", "'gid' must be an integer from 0 to 4294967294" },
         { "caps", "-1", "'caps' must be an integer from 0 to" },
         { "caps", "1.5", "'caps' must be an integer" },
+        { "process", "[]", "'process' must be an object" },
+        { "process", "{\"uid\": 1}", "unknown field 'process.uid'" },
+        { "process", "{\"cap_effective\": 1}", "'process.cap_*' go together" },
+        { "process", "{\"umask\": 512}", "'umask' must be an integer from 0 to 511" },
+        { "process", "{\"rlimits\": [{\"type\": \"nope\"}]}", "rlimits[0]" },
         { "no_new_privs", "1", "'no_new_privs' must be true or false" },
 };
 
