@@ -452,7 +452,7 @@ START_TEST(loop_mounts)
         const char *extra[] = { "--cgroup-parent", cgparent, NULL };
         char rootfs[400], mount[1200], image[440];
         _cleanup_free_ char *out = NULL;
-        char *dir = test_busybox_rootfs("berth-oci-loop", rootfs, sizeof(rootfs));
+        _cleanup_free_ char *dir = test_busybox_rootfs("berth-oci-loop", rootfs, sizeof(rootfs));
         json_auto_t *r = NULL;
 
         (void)snprintf(image, sizeof(image), "%s/busybox.sqsh", dir);
@@ -616,7 +616,7 @@ static void set_process(json_t *c, const void *data)
 START_TEST(exec_process)
 {
         char dir[400];
-        _cleanup_free_ char *out = NULL, *other = NULL;
+        _cleanup_free_ char *out = NULL;
         json_auto_t *r = NULL;
 
         bundle("process", dir, set_process, NULL);
