@@ -8,7 +8,9 @@
  * node without asking for it cannot open it at all (berth's parent group allows the
  * device, and every other group denies it again). A device the flag does not name, and
  * an access with mknod, are refused naming devices[0]; a berthd restarted without the
- * flag takes the device back from berth's groups; nothing is left behind.
+ * flag takes the device back from berth's groups; nothing is left behind. OCI bundles:
+ * linux.devices binds the node read-write, a device rule allows a node the bundle binds
+ * itself (and without it the node is EPERM), and a device off the list is refused.
  */
 #include "config.h"
 
@@ -241,6 +243,96 @@ START_TEST(refused)
 }
 END_TEST
 
+/* ---- OCI bundles: linux.devices and device rules --------------------------------------- */
+
+/* crun spec's bundle at work/<name> with its linux object's member key set to value
+ * (JSON text, "NODE" the test's node). */
+static void bundle_with(const char *name, char dir[static 400], const char *key, const char *value)
+{
+        _cleanup_free_ char *text = strdup(value);
+        char *more;
+
+        ck_assert_ptr_nonnull(text);
+        (void)snprintf(dir, 400, "%s/%s", work, name);
+        test_oci_crun_bundle(dir, "[\"sh\", \"-c\", \"exec sleep 300\"]");
+        while (strstr(text, "NODE")) {
+                more = test_oci_replace(text, "NODE", node);
+                free(text);
+                text = more;
+        }
+        ck_assert_int_eq(test_oci_config_set(dir, (const char *[]){ "linux", key, NULL },
+                                             json_loads(text, 0, NULL)),
+                         0);
+}
+
+/* linux.devices: the node bound at its path, read-write; a device rule that allows only
+ * reading a node the bundle binds itself; a device the flag does not name refused. */
+START_TEST(bundle_devices)
+{
+        char dir[400], cmd[300];
+        _cleanup_free_ char *out = NULL;
+
+        bundle_with("oci-node", dir, "devices",
+                    "[{\"path\": \"NODE\", \"type\": \"c\", \"major\": 1, \"minor\": 11}]");
+        json_decref(
+                rpc_ok("startContainer", "{\"containerId\":\"onode\",\"bundlePath\":\"%s\"}", dir));
+        (void)snprintf(cmd, sizeof(cmd), "sh -c 'echo berth-test > %s && echo written'", node);
+        ck_assert_int_eq(test_oci_exec(&d, "/jsonrpc", "onode", cmd, &out), 0);
+        ck_assert_str_eq(out, "written\n");
+        json_decref(rpc_ok("stopContainer", "{\"containerId\":\"onode\",\"force\":true}"));
+
+        /* A rule that allows writing the node the bundle binds: it may; without the rule
+         * the same bind is EPERM (the device cgroup, v1 and the v2 program alike). */
+        for (int allow = 1; allow >= 0; allow--) {
+                _cleanup_free_ char *o = NULL;
+                char id[16];
+
+                (void)snprintf(id, sizeof(id), "orule%d", allow);
+                bundle_with(id, dir, "resources",
+                            allow ? "{\"devices\": [{\"allow\": false, \"access\": \"rwm\"}, "
+                                    "{\"allow\": true, \"type\": \"c\", \"major\": 1, "
+                                    "\"minor\": 11, \"access\": \"w\"}]}"
+                                  : "{\"devices\": [{\"allow\": false, \"access\": \"rwm\"}]}");
+                ck_assert_int_eq(
+                        test_oci_config_set(
+                                dir, (const char *[]){ "mounts", NULL },
+                                json_pack("[{s:s, s:s, s:s, s:[s, s]}, {s:s, s:s, s:s}]",
+                                          "destination", "/dev/devtest", "type", "bind", "source",
+                                          node, "options", "bind", "rw", "destination", "/proc",
+                                          "type", "proc", "source", "proc")),
+                        0);
+                json_decref(rpc_ok("startContainer",
+                                   "{\"containerId\":\"%s\",\"bundlePath\":\"%s\"}", id, dir));
+                if (allow)
+                        ck_assert_int_eq(test_oci_exec(&d, "/jsonrpc", id,
+                                                       "sh -c 'echo berth-test > /dev/devtest'",
+                                                       NULL),
+                                         0);
+                else {
+                        ck_assert_int_ne(test_oci_exec(&d, "/jsonrpc", id,
+                                                       "sh -c 'echo x > /dev/devtest'", &o),
+                                         0);
+                        ck_assert_msg(strstr(o, "Operation not permitted"), "write: %s", o);
+                }
+                json_decref(rpc_ok("stopContainer", "{\"containerId\":\"%s\",\"force\":true}", id));
+        }
+
+        bundle_with("oci-other", dir, "devices",
+                    "[{\"path\": \"/dev/other\", \"type\": \"c\", \"major\": 1, \"minor\": 12}]");
+        {
+                json_auto_t *r = rpc("startContainer",
+                                     "{\"containerId\":\"oother\",\"bundlePath\":\"%s\"}", dir);
+                const char *why = json_string_value(json_object_get(r, "errorReason"));
+
+                ck_assert_msg(!test_oci_ok(r) && why &&
+                                      strstr(why, "linux.devices[0]: character device 1:12 is not "
+                                                  "on the node's allow-list"),
+                              "%s", why ? why : "started");
+        }
+        test_assert_clean(d.state_dir, NULL, cgparent);
+}
+END_TEST
+
 static Suite *devices_suite(void)
 {
         Suite *s = suite_create("oci-devices");
@@ -249,6 +341,7 @@ static Suite *devices_suite(void)
         tcase_add_test(test_tcase(s, "not-asked", setup, teardown, 60), not_asked);
         tcase_add_test(test_tcase(s, "refused", setup, teardown, 60), refused);
         tcase_add_test(test_tcase(s, "restart", setup, teardown, 90), restart);
+        tcase_add_test(test_tcase(s, "bundle", setup, teardown, 90), bundle_devices);
         return s;
 }
 

@@ -25,9 +25,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "error.h"
 #include "macro.h"
 #include "oci-config.h"
+#include "oci-devices.h"
 #include "oci-util.h"
 #include "seccomp-rules.h"
 #include "strv.h"
@@ -771,6 +773,57 @@ START_TEST(test_kernel)
 }
 END_TEST
 
+/* linux.devices and device rules for the node's allow-list. */
+START_TEST(test_devices)
+{
+        struct oci_device_allow list[] = {
+                { .path = (char *)"/dev/null", .major = 1, .minor = 3 },
+                { .path = (char *)"/dev/zero", .major = 1, .minor = 5 }
+        };
+        const struct oci_device_allowlist allow = { .v = list, .n = 2 };
+        const struct oci_overrides o = { .devices = &allow };
+        struct berth_workload w;
+        json_auto_t *c = fixture("crun-spec.json");
+        struct berth_error err = {};
+        struct stat st;
+
+        ck_assert_int_eq(stat("/dev/null", &st), 0);
+        set_at(c, "linux.devices",
+               J("[{\"path\":\"/dev/my-null\",\"type\":\"c\",\"major\":1,\"minor\":3}]"));
+        /* After crun spec's deny-all: /dev/zero readable, then its write taken back. */
+        set_at(c, "linux.resources.devices[1]",
+               J("{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":5,\"access\":\"rw\"}"));
+        set_at(c, "linux.resources.devices[2]",
+               J("{\"allow\":false,\"type\":\"c\",\"major\":1,\"minor\":5,\"access\":\"w\"}"));
+        translate_ok(c, &o, &w, NULL);
+        ck_assert_uint_eq(w.limits.n_devices, 2);
+        ck_assert_uint_eq(w.limits.devices[0].minor, 5);
+        ck_assert_uint_eq(w.limits.devices[0].access, BERTH_DEVICE_READ);
+        ck_assert_uint_eq(w.limits.devices[1].minor, 3);
+        ck_assert_uint_eq(w.limits.devices[1].access, BERTH_DEVICE_READ | BERTH_DEVICE_WRITE);
+        ck_assert_str_eq(w.mounts[w.n_mounts - 1].source, "/dev/null");
+        ck_assert_str_eq(w.mounts[w.n_mounts - 1].destination, "/dev/my-null");
+        berth_workload_done(&w);
+
+        /* fileMode, uid and gid only as the host's node is. */
+        set_at(c, "linux.devices[0].fileMode", json_integer(st.st_mode & 07777));
+        set_at(c, "linux.devices[0].uid", json_integer(st.st_uid));
+        translate_ok(c, &o, &w, NULL);
+        berth_workload_done(&w);
+        set_at(c, "linux.devices[0].fileMode", json_integer(0600));
+        ck_assert_int_eq(oci_config_to_workload(bundle, c, &o, &w, NULL, &err), -EOPNOTSUPP);
+        ck_assert_msg(strstr(err.msg, "linux.devices[0].fileMode 0600: the host's node /dev/null "
+                                      "is bound as it is"),
+                      "%s", err.msg);
+        set_at(c, "linux.devices[0].fileMode", json_integer(st.st_mode & 07777));
+        set_at(c, "linux.devices[0].path", J("\"/srv/null\""));
+        berth_error_clear(&err);
+        ck_assert_int_eq(oci_config_to_workload(bundle, c, &o, &w, NULL, &err), -EINVAL);
+        ck_assert_msg(strstr(err.msg, "linux.devices[0].path '/srv/null' must be below /dev/"),
+                      "%s", err.msg);
+}
+END_TEST
+
 START_TEST(test_refuse_linux)
 {
         refuse("linux.namespaces[0]", "{\"type\":\"pid\",\"path\":\"/proc/1/ns/pid\"}", -EOPNOTSUPP,
@@ -818,11 +871,20 @@ START_TEST(test_refuse_linux)
         refuse("linux.cgroupsPath", "\"a/b/c/d/e\"", -EINVAL, "linux.cgroupsPath 'a/b/c/d/e'");
         refuse("linux.cgroupsPath", "\"a/.hidden\"", -EINVAL, "linux.cgroupsPath 'a/.hidden'");
         refuse("linux.cgroupsPath", "7", -EINVAL, "linux.cgroupsPath must be a string");
+        /* Device rules: one character device of the node's allow-list (none here), r and w. */
+        refuse("linux.resources.devices[1]",
+               "{\"allow\":true,\"type\":\"c\",\"major\":10,\"minor\":200,\"access\":\"rw\"}",
+               -EPERM,
+               "linux.resources.devices[1]: character device 10:200 is not on the node's "
+               "allow-list");
         refuse("linux.resources.devices[1]",
                "{\"allow\":true,\"type\":\"c\",\"major\":10,\"minor\":200,\"access\":\"rwm\"}",
-               -EOPNOTSUPP, "linux.resources.devices[1]: allow device rules");
+               -EOPNOTSUPP, "linux.resources.devices[1].access 'rwm': 'm' (mknod)");
         refuse("linux.resources.devices[0]", "{\"allow\":true,\"access\":\"rwm\"}", -EOPNOTSUPP,
-               "linux.resources.devices[0]");
+               "linux.resources.devices[0]: allow rules are supported for one character device");
+        refuse("linux.resources.devices[1]",
+               "{\"allow\":true,\"type\":\"b\",\"major\":8,\"minor\":0}", -EOPNOTSUPP,
+               "not for block devices");
         refuse("linux.resources.cpu.cpus", "\"0-\"", -EINVAL,
                "linux.resources.cpu.cpus '0-' must be numbers and ranges");
         refuse("linux.resources.cpu.cpus", "\"1-0\"", -EINVAL, "linux.resources.cpu.cpus '1-0'");
@@ -852,7 +914,13 @@ START_TEST(test_refuse_linux)
         refuse("linux.devices",
                "[{\"path\":\"/dev/fuse\",\"type\":\"c\",\"major\":10,"
                "\"minor\":229}]",
-               -EOPNOTSUPP, "linux.devices");
+               -EPERM,
+               "linux.devices[0]: character device 10:229 is not on the node's allow-list "
+               "(berthd --oci-device-allow");
+        refuse("linux.devices", "[{\"path\":\"/dev/sda\",\"type\":\"b\",\"major\":8,\"minor\":0}]",
+               -EOPNOTSUPP, "linux.devices[0].type 'b': not supported yet");
+        refuse("linux.devices", "[{\"path\":\"/dev/x\",\"type\":\"c\",\"major\":1}]", -EINVAL,
+               "linux.devices[0].minor is required");
         refuse("linux.rootfsPropagation", "\"shared\"", -EOPNOTSUPP, "linux.rootfsPropagation");
         refuse("linux.intelRdt", "{\"closID\":\"x\"}", -EOPNOTSUPP, "linux.intelRdt");
         refuse("linux.personality", "{\"domain\":\"LINUX32\"}", -EOPNOTSUPP, "linux.personality");
@@ -1219,6 +1287,7 @@ static Suite *oci_suite(void)
         tcase_add_test(tc, test_refuse_linux);
         tcase_add_test(tc, test_user_maps);
         tcase_add_test(tc, test_kernel);
+        tcase_add_test(tc, test_devices);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("seccomp");

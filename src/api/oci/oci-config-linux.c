@@ -24,6 +24,7 @@
 #include "macro.h"
 #include "oci-config-kernel.h"
 #include "oci-config-linux.h"
+#include "oci-devices.h"
 #include "oci-seccomp.h"
 #include "oci-util.h"
 #include "strv.h"
@@ -308,52 +309,6 @@ static int decode_pids(json_t *res, struct berth_limits *lim, struct berth_error
         return 0;
 }
 
-/* Only "deny everything" first, which is berth's own policy (it then allows the
- * standard devices it makes); every other rule is refused. */
-static int decode_devices(json_t *res, struct berth_error *err)
-{
-        static const struct oci_field fields[] = { { "allow" }, { "type" },   { "major" },
-                                                   { "minor" }, { "access" }, {} };
-        const char *type = NULL, *access = NULL;
-        int64_t major = -1, minor = -1;
-        bool allow = true;
-        char p[FIELD_MAX];
-        json_t *a, *v;
-        size_t i;
-        int r;
-
-        r = oci_get_array(res, "linux.resources", "devices", &a, err);
-        if (r < 0 || !a)
-                return r;
-        json_array_foreach (a, i, v) {
-                oci_idx_path(p, "linux.resources.devices", i);
-                r = oci_check_object(v, p, fields, err);
-                if (r >= 0 && !json_is_boolean(json_object_get(v, "allow")))
-                        r = berth_error_set(err, EINVAL, "%s.allow must be true or false", p);
-                if (r >= 0)
-                        r = jdec_bool(v, p, "allow", &allow, err);
-                if (r >= 0)
-                        r = oci_get_str(v, p, "type", false, &type, err);
-                if (r >= 0)
-                        r = oci_get_str(v, p, "access", false, &access, err);
-                if (r >= 0)
-                        r = oci_get_int(v, p, "major", -1, UINT32_MAX, &major, err);
-                if (r >= 0)
-                        r = oci_get_int(v, p, "minor", -1, UINT32_MAX, &minor, err);
-                if (r < 0)
-                        return r;
-                if (i > 0 || allow || (type && !streq(type, "a")) || major != -1 || minor != -1 ||
-                    (access &&
-                     !(strchr(access, 'r') && strchr(access, 'w') && strchr(access, 'm'))))
-                        return berth_error_set(err, EOPNOTSUPP,
-                                               "%s: %s device rules are not supported yet: berth "
-                                               "denies every device but the standard ones it "
-                                               "makes",
-                                               p, allow ? "allow" : "deny");
-        }
-        return 0;
-}
-
 static int decode_resources(json_t *l, struct berth_workload *w, struct berth_error *err)
 {
         static const struct oci_field fields[] = { { "devices" },     { "memory" },
@@ -367,9 +322,7 @@ static int decode_resources(json_t *l, struct berth_workload *w, struct berth_er
         r = oci_get_object(l, "linux", "resources", fields, &res, err);
         if (r < 0 || !res)
                 return r;
-        r = decode_devices(res, err);
-        if (r >= 0)
-                r = decode_memory(res, &w->limits, err);
+        r = decode_memory(res, &w->limits, err);
         if (r >= 0)
                 r = decode_cpu(res, &w->limits, err);
         if (r >= 0)
@@ -405,7 +358,8 @@ static int decode_paths(json_t *l, const char *key, char ***ret, struct berth_er
         return 0;
 }
 
-int oci_decode_linux(json_t *config, struct berth_workload *w, struct berth_error *err)
+int oci_decode_linux(json_t *config, const struct oci_device_allowlist *devices,
+                     struct berth_workload *w, struct berth_error *err)
 {
         static const struct oci_field fields[] = {
                 { "namespaces" },
@@ -417,7 +371,7 @@ int oci_decode_linux(json_t *config, struct berth_workload *w, struct berth_erro
                 { "maskedPaths" },
                 { "readonlyPaths" },
                 { "timeOffsets", "no time namespace" },
-                { "devices", "berth makes the standard devices in /dev" },
+                { "devices" },
                 { "cgroupsPath" },
                 { "sysctl" },
                 { "mountLabel", "no SELinux" },
@@ -460,5 +414,7 @@ int oci_decode_linux(json_t *config, struct berth_workload *w, struct berth_erro
                 r = oci_decode_sysctl(l, w, err);
         if (r >= 0)
                 r = oci_decode_cgroups_path(l, w, err);
+        if (r >= 0)
+                r = oci_bundle_devices(l, devices, w, err);
         return r;
 }

@@ -707,7 +707,7 @@ static int translate(const char *bundle, json_t *config, const struct oci_overri
         if (r >= 0)
                 r = decode_mounts(bundle, config, w, o, err);
         if (r >= 0)
-                r = oci_decode_linux(config, w, err);
+                r = oci_decode_linux(config, o ? o->devices : NULL, w, err);
         if (r >= 0 && w->hostname && w->ns_join[BERTH_WL_JOIN_UTS])
                 r = berth_error_set(err, EOPNOTSUPP,
                                     "hostname '%s': the uts namespace is joined "

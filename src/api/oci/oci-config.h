@@ -6,6 +6,7 @@
 #include "workload.h"
 
 struct berth_error;
+struct oci_device_allowlist;
 
 /*
  * An OCI bundle's config.json as a workload (issue 16, "startContainer: OCI bundles"),
@@ -27,6 +28,9 @@ struct oci_overrides {
          * XDG_RUNTIME_DIR=/tmp and WAYLAND_DISPLAY=westeros in its environment, as Dobby
          * does. NULL: none. */
         const char *westeros_socket;
+        /* The node's device allow-list (berthd --oci-device-allow) for a bundle's
+         * linux.devices and device rules, as for a Dobby spec's devices; NULL: none. */
+        const struct oci_device_allowlist *devices;
 };
 
 /* bundle: an absolute path of a directory; config: its config.json, parsed. Fills w

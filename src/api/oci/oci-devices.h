@@ -46,3 +46,16 @@ void oci_device_allow_done(struct oci_device_allowlist *l);
  * -EINVAL / -EOPNOTSUPP / -EPERM (not allowed), err naming devices[i]; -ENOMEM. */
 int oci_dobby_devices(json_t *a, const struct oci_device_allowlist *allow, struct berth_limits *lim,
                       char ***ret_paths, struct berth_error *err);
+
+struct berth_workload;
+/* An OCI bundle's linux.devices and linux.resources.devices (l: its linux object) into w,
+ * for the character devices of allow: each of linux.devices is the host's node bound at
+ * its path (below /dev/; fileMode, uid and gid only as the node is) and read-write for
+ * the container, as runc and crun allow what they make (after the rules, as runc
+ * orders them); the rules apply in order:
+ * deny-all (the first is berth's own policy), or an allow or deny of one such device, r and
+ * w (never m). Anything else is refused naming the field: -EINVAL, -EOPNOTSUPP, -EPERM (not
+ * on the list), -ENOMEM. Pure but for a stat of an allowed node when fileMode, uid or gid
+ * is given. */
+int oci_bundle_devices(json_t *l, const struct oci_device_allowlist *allow,
+                       struct berth_workload *w, struct berth_error *err);

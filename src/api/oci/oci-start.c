@@ -303,6 +303,7 @@ int oc_m_start(struct oci_containers *oc, json_t *params, json_t **ret, struct b
                 r = oc_param_str(params, "bundlePath", true, &q.bundle, err);
         if (r >= 0)
                 r = oc_param_overrides(params, &q.o, &envvar, err);
+        q.o.devices = oc->devices;
         if (r < 0)
                 return r;
 
