@@ -20,6 +20,9 @@
  *   berth JSON-RPC   POST /jsonrpc org.rdk.OCIContainer.1.startContainer of the crun
  *                    row's bundle (its config.json translated, the bundle's rootfs as
  *                    the root) and the "exited" event of that container on GET /events
+ *   berth JSON-RPC, seccomp, and crun run of it: the same bundle with a filter of its
+ *                    own in linux.seccomp (--bundle-seccomp: berth's default allow-list
+ *                    as an OCI rule set), which both compile at each start
  *   crun run         crun --root DIR/berth-bench-crun run -b BUNDLE (cgroupfs; see
  *                    bench/run.sh for the hybrid cgroup work-around crun needs here);
  *                    DIR is --state-base (default /run), where bench/run.sh also puts
@@ -63,6 +66,7 @@
 extern char **environ;
 
 static const char *arg_url, *arg_rootfs, *arg_crun, *arg_runc, *arg_image, *arg_only;
+static const char *arg_seccomp; /* the crun bundle with a seccomp filter of its own */
 static const char *arg_state = "/run";
 static int arg_runs = 50;
 static bool arg_docker;
@@ -260,8 +264,8 @@ static void bench_api(struct row *row, double *t, long long mount_id)
         summarise(row, t, n);
 }
 
-/* startContainer of the crun bundle through the OCIContainer door, to its exit. */
-static void bench_jsonrpc(struct row *row, double *t)
+/* startContainer of bundle through the OCIContainer door, to its exit. */
+static void bench_jsonrpc(struct row *row, double *t, const char *bundle)
 {
         char body[1024], needle[96];
         int n = 0;
@@ -275,7 +279,7 @@ static void bench_jsonrpc(struct row *row, double *t)
                                "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"org.rdk."
                                "OCIContainer.1.startContainer\",\"params\":{\"containerId\":"
                                "\"bench-%d\",\"bundlePath\":\"%s\"}}",
-                               i + 10, i + 10, arg_crun);
+                               i + 10, i + 10, bundle);
                 st = http("POST", "/jsonrpc", body, &reply);
                 if (st != 200 || !reply || !strstr(reply, "\"success\":true")) {
                         if (row->failed++ == 0)
@@ -618,6 +622,7 @@ int main(int argc, char *argv[])
                 { "rootfs", required_argument, NULL, 'r' },
                 { "bundle-crun", required_argument, NULL, 'c' },
                 { "bundle-runc", required_argument, NULL, 'R' },
+                { "bundle-seccomp", required_argument, NULL, 'S' },
                 { "image", required_argument, NULL, 'i' },
                 { "runs", required_argument, NULL, 'n' },
                 { "docker", no_argument, NULL, 'd' },
@@ -625,7 +630,7 @@ int main(int argc, char *argv[])
                 { "state-base", required_argument, NULL, 's' },
                 {},
         };
-        struct row rows[8] = {};
+        struct row rows[12] = {};
         double *t;
         char body[512], *reply = NULL;
         long long mount_id;
@@ -644,6 +649,9 @@ int main(int argc, char *argv[])
                         break;
                 case 'R':
                         arg_runc = optarg;
+                        break;
+                case 'S':
+                        arg_seccomp = optarg;
                         break;
                 case 'i':
                         arg_image = optarg;
@@ -707,7 +715,19 @@ int main(int argc, char *argv[])
         bench_launcher(&rows[nrows++], t, false);
         if (arg_crun) {
                 rows[nrows].name = "berth JSON-RPC startContainer (-> exited event)";
-                bench_jsonrpc(&rows[nrows++], t);
+                bench_jsonrpc(&rows[nrows++], t, arg_crun);
+        }
+        if (arg_seccomp) {
+                char root[512];
+                const char *cargv[] = {
+                        "crun", "--root", root, "run", "-b", arg_seccomp, "ID", NULL
+                };
+
+                rows[nrows].name = "berth JSON-RPC startContainer, bundle's own seccomp filter";
+                bench_jsonrpc(&rows[nrows++], t, arg_seccomp);
+                (void)snprintf(root, sizeof(root), "%s/berth-bench-crun", arg_state);
+                rows[nrows].name = "crun run, the same bundle";
+                bench_cmd(&rows[nrows++], t, cargv, 6);
         }
         if (arg_crun) {
                 char root[512];

@@ -94,6 +94,23 @@ c["mounts"] = [m for m in c["mounts"] if m["destination"] != "/sys/fs/cgroup"]
 json.dump(c, open(p, "w"), indent=1)
 EOF
 done
+# The crun bundle with a seccomp filter of its own: berth's default allow-list (the names in
+# init/seccomp-profile.c's base list, about Docker's default) as an OCI rule set, denied
+# calls EPERM. Both runtimes compile it at each start.
+mkdir -p "$work/bundle-seccomp"
+cp -a "$work/bundle-crun/." "$work/bundle-seccomp/"
+python3 - "$work/bundle-seccomp/config.json" "$top/init/seccomp-profile.c" <<'EOF'
+import json, re, sys
+p, src = sys.argv[1], open(sys.argv[2]).read()
+base = src[src.index("static const char *const base[] = {"):]
+base = base[:base.index("};")]
+names = re.findall(r'"([a-z0-9_]+)"', base)
+c = json.load(open(p))
+c["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1,
+                         "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+                         "syscalls": [{"names": names, "action": "SCMP_ACT_ALLOW"}]}
+json.dump(c, open(p, "w"), indent=1)
+EOF
 
 # Run-time state on a tmpfs, as /run is on a usual host (berthd's default state dir is
 # /run/berth); here /run is on ext4, where every file created or renamed costs a
@@ -124,4 +141,4 @@ echo "versions: berthd $("$build/berthd" --version | cut -d' ' -f2), $(crun --ve
 echo "runs: $runs per row after 5 warm-up runs; cgroups v1 (see bench/run.sh)"
 BERTH_INIT="$build/berth-init" "$build/bench/bench-start" --url "$url" --rootfs "$rootfs" \
         --state-base "$work/run" --bundle-crun "$work/bundle-crun" \
-        --bundle-runc "$work/bundle-runc" --image "$work/busybox.sqsh" --runs "$runs" $docker_flag
+        --bundle-runc "$work/bundle-runc" --bundle-seccomp "$work/bundle-seccomp" --image "$work/busybox.sqsh" --runs "$runs" $docker_flag

@@ -8,8 +8,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "error.h"
@@ -142,7 +146,7 @@ static int add_arches(scmp_filter_ctx ctx, json_t *a, const char *what, struct b
         return 0;
 }
 
-int berth_seccomp_rules_build(json_t *rules, const char *what, struct berth_error *err)
+static int build(json_t *rules, const char *what, struct berth_error *err)
 {
         _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
         _cleanup_close_ int fd = -EBADF;
@@ -179,4 +183,76 @@ int berth_seccomp_rules_build(json_t *rules, const char *what, struct berth_erro
                                        "kernel's %d",
                                        what, (long long)(st.st_size / 8), INSNS_MAX);
         return TAKE_FD(fd);
+}
+
+/* Compiled sets by their canonical text, the least recently used going first: a start,
+ * an exec and the door's check of one set compile it once (libseccomp takes about ten
+ * milliseconds for a set the size of Docker's default profile). The programs are sealed
+ * memfds, read with pread() (restrict.c): every user gets a dup of the same one. */
+#define CACHE_MAX 16
+
+static struct {
+        char *key;
+        int fd;
+        uint64_t used;
+} cache[CACHE_MAX];
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t cache_clock;
+
+/* A dup of the program of key, or -ENOENT (cache_lock held). */
+static int cache_get_locked(const char *key)
+{
+        for (size_t i = 0; i < CACHE_MAX; i++)
+                if (cache[i].key && streq(cache[i].key, key)) {
+                        cache[i].used = ++cache_clock;
+                        return RET_NERRNO(fcntl(cache[i].fd, F_DUPFD_CLOEXEC, 3));
+                }
+        return -ENOENT;
+}
+
+/* Keep a dup of fd as key's program (key taken over), in place of the oldest. */
+static void cache_put(char *key, int fd)
+{
+        size_t oldest = 0;
+        int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+
+        if (copy < 0) {
+                free(key);
+                return;
+        }
+        pthread_mutex_lock(&cache_lock);
+        for (size_t i = 0; i < CACHE_MAX; i++)
+                if (!cache[i].key || cache[i].used < cache[oldest].used) {
+                        oldest = i;
+                        if (!cache[i].key)
+                                break;
+                }
+        free(cache[oldest].key);
+        if (cache[oldest].key)
+                safe_close(cache[oldest].fd);
+        cache[oldest].key = key;
+        cache[oldest].fd = copy;
+        cache[oldest].used = ++cache_clock;
+        pthread_mutex_unlock(&cache_lock);
+}
+
+int berth_seccomp_rules_build(json_t *rules, const char *what, struct berth_error *err)
+{
+        char *key = json_dumps(rules, JSON_COMPACT | JSON_SORT_KEYS);
+        int fd;
+
+        if (key) {
+                pthread_mutex_lock(&cache_lock);
+                fd = cache_get_locked(key);
+                pthread_mutex_unlock(&cache_lock);
+                if (fd >= 0) {
+                        free(key);
+                        return fd;
+                }
+        }
+        fd = build(rules, what, err);
+        if (fd >= 0 && key)
+                cache_put(TAKE_PTR(key), fd);
+        free(key);
+        return fd;
 }

@@ -29,7 +29,8 @@ struct berth_error;
 #define BERTH_SECCOMP_RULES_NAMES_MAX 8192
 #define BERTH_SECCOMP_RULES_ARGS_MAX 16
 
-/* Compile rules into a BPF program in a sealed memfd (what LAUNCH_FD_SECCOMP takes).
+/* Compile rules into a BPF program in a sealed memfd (what LAUNCH_FD_SECCOMP takes); the
+ * last 16 sets compiled are kept, and the same set again is a dup of its program.
  * what names the set in messages ("linux.seccomp": "linux.seccomp.syscalls[2]…").
  * Returns the fd / -errno: -EINVAL for a set not in the form above or one libseccomp
  * refuses, -E2BIG for a program beyond the kernel's 4096 instructions. */

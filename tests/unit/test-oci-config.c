@@ -1077,6 +1077,45 @@ END_TEST
 /* The compiled program, installed in a child of this test (no_new_privs lets an
  * unprivileged process install it): mkdir fails with errnoRet 1 (EPERM), personality(8)
  * with EPERM, other calls work. */
+/* The same set again is the program compiled before (a dup of its memfd); another set
+ * is compiled anew. */
+START_TEST(test_seccomp_cache)
+{
+        struct berth_workload w, x;
+        struct berth_error err = {};
+        struct stat a, b, c;
+        json_t *other;
+        int fd1, fd2, fd3;
+
+        fd1 = berth_seccomp_rules_build(seccomp_of(SECCOMP_OK, &w), "seccomp", &err);
+        ck_assert_msg(fd1 >= 0, "%s", err.msg);
+        fd2 = berth_seccomp_rules_build(w.seccomp_rules, "seccomp", &err);
+        ck_assert_msg(fd2 >= 0, "%s", err.msg);
+        ck_assert_int_eq(fstat(fd1, &a), 0);
+        ck_assert_int_eq(fstat(fd2, &b), 0);
+        ck_assert_int_ne(fd1, fd2);
+        ck_assert_msg(a.st_ino == b.st_ino && a.st_dev == b.st_dev, "compiled twice");
+        /* A set with one more rule is another program. */
+        (void)seccomp_of(SECCOMP_OK, &x);
+        other = json_array_get(json_object_get(x.seccomp_rules, "syscalls"), 0);
+        ck_assert_ptr_nonnull(other);
+        ck_assert_int_eq(json_array_append_new(json_object_get(x.seccomp_rules, "syscalls"),
+                                               json_deep_copy(other)),
+                         0);
+        json_object_set_new(json_array_get(json_object_get(x.seccomp_rules, "syscalls"), 1),
+                            "names", json_pack("[s]", "chroot"));
+        fd3 = berth_seccomp_rules_build(x.seccomp_rules, "seccomp", &err);
+        ck_assert_msg(fd3 >= 0, "%s", err.msg);
+        ck_assert_int_eq(fstat(fd3, &c), 0);
+        ck_assert(c.st_ino != a.st_ino);
+        close(fd1);
+        close(fd2);
+        close(fd3);
+        berth_workload_done(&w);
+        berth_workload_done(&x);
+}
+END_TEST
+
 START_TEST(test_seccomp_kernel)
 {
         struct berth_workload w;
@@ -1294,6 +1333,7 @@ static Suite *oci_suite(void)
         tcase_add_checked_fixture(tc, bundle_setup, bundle_teardown);
         tcase_add_test(tc, test_seccomp);
         tcase_add_test(tc, test_seccomp_kernel);
+        tcase_add_test(tc, test_seccomp_cache);
         tcase_add_test(tc, test_seccomp_record);
         tcase_add_test(tc, test_refuse_seccomp);
         tcase_add_test(tc, test_seccomp_too_big);
