@@ -103,6 +103,38 @@ static int set_rt(struct berth_cgroup *cg, const struct berth_limits *l, struct 
         return 0;
 }
 
+/* Swap beyond the memory limit (v1: memory plus swap, memsw; v2: swap alone, swap.max):
+ * none unless asked (where the kernel accounts no swap, that default has nothing to
+ * write, but a swap asked for is refused). memory: the limit's text. */
+static int set_swap(struct berth_cgroup *cg, const struct berth_limits *l, const char *memory,
+                    struct berth_error *err)
+{
+        const char *file = cg->memory_v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes";
+        char v[32];
+        int r;
+
+        if (l->memory_swap == 0)
+                (void)snprintf(v, sizeof(v), "%s", cg->memory_v2 ? "0" : memory);
+        else if (l->memory_swap < 0)
+                (void)snprintf(v, sizeof(v), "%s", cg->memory_v2 ? "max" : "-1");
+        else if ((uint64_t)l->memory_swap < l->memory)
+                return berth_error_set(err, EINVAL,
+                                       "limits.memory_swap %lld is below the memory limit %llu",
+                                       (long long)l->memory_swap, (unsigned long long)l->memory);
+        else
+                (void)snprintf(v, sizeof(v), "%llu",
+                               cg->memory_v2 ? (unsigned long long)l->memory_swap - l->memory
+                                             : (unsigned long long)l->memory_swap);
+        r = berth_cgroup_write(cg->memory, file, v);
+        if (r == -ENOENT && l->memory_swap == 0)
+                return 0;
+        if (r < 0)
+                return berth_error_set_errno(err, -r, "limits.memory_swap: set %s in '%s'%s", file,
+                                             cg->memory,
+                                             r == -ENOENT ? " (this host accounts no swap)" : "");
+        return 0;
+}
+
 int cgroup_set_limits(struct berth_cgroup *cg, const struct berth_limits *l,
                       struct berth_error *err)
 {
@@ -120,11 +152,9 @@ int cgroup_set_limits(struct berth_cgroup *cg, const struct berth_limits *l,
                 if (r < 0)
                         return berth_error_set_errno(err, -r, "set memory limit in '%s'",
                                                      cg->memory);
-                /* No swap beyond the limit either (v1: memsw; v2: swap.max). */
-                (void)berth_cgroup_write(cg->memory,
-                                         cg->memory_v2 ? "memory.swap.max"
-                                                       : "memory.memsw.limit_in_bytes",
-                                         cg->memory_v2 ? "0" : v);
+                r = set_swap(cg, l, v, err);
+                if (r < 0)
+                        return r;
         }
         if (l->pids) {
                 if (!cg->pids)

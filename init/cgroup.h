@@ -79,6 +79,9 @@ struct berth_limits {
          * kernel schedules real-time tasks by group), so that its processes may run
          * SCHED_RR/SCHED_FIFO; berth's parent group gets BERTH_RT_PARENT_US. 0 = none. */
         uint32_t rt_runtime_us;
+        /* Memory plus swap (with memory): 0 = the memory limit itself (no swap, berth's
+         * default), -1 = swap without a limit, else bytes (at least memory). */
+        int64_t memory_swap;
         /* Devices of the host's allow-list (berth_cgroup_system_allow_devices()) this
          * container may open, with the access it may have. */
         struct berth_device devices[BERTH_DEVICES_MAX];

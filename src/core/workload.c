@@ -344,7 +344,9 @@ static json_t *kernel_opts_to_json(const struct berth_workload *w)
                 if (w->ns_join[i] &&
                     json_object_set_new(join, join_names[i], json_string(w->ns_join[i])) < 0)
                         goto fail;
-        if ((w->rt_priority &&
+        if ((w->limits.memory_swap &&
+             json_object_set_new(j, "memory_swap", json_integer(w->limits.memory_swap)) < 0) ||
+            (w->rt_priority &&
              (json_object_set_new(j, "rt_priority", json_integer(w->rt_priority)) < 0 ||
               json_object_set_new(j, "rt_runtime_us", json_integer(w->limits.rt_runtime_us)) <
                       0)) ||
@@ -377,6 +379,7 @@ static int kernel_opts_from_json(json_t *o, struct berth_workload *w)
                 return -ENOMEM;
         w->rt_priority = (int)json_integer_value(json_object_get(o, "rt_priority"));
         w->limits.rt_runtime_us = (uint32_t)json_integer_value(json_object_get(o, "rt_runtime_us"));
+        w->limits.memory_swap = (int64_t)json_integer_value(json_object_get(o, "memory_swap"));
         return 0;
 }
 
@@ -385,7 +388,7 @@ static bool has_kernel_opts(const struct berth_workload *w)
         for (size_t i = 0; i < _BERTH_WL_JOIN_MAX; i++)
                 if (w->ns_join[i])
                         return true;
-        return w->sysctls || w->cgroups_path || w->rt_priority;
+        return w->sysctls || w->cgroups_path || w->rt_priority || w->limits.memory_swap;
 }
 
 bool berth_wl_cgroups_path_valid(const char *p)

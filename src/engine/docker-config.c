@@ -509,6 +509,9 @@ static int resources_json(const struct berth_workload *w, json_t *hc)
 
         if (l->memory)
                 r |= json_object_set_new(hc, "Memory", json_integer((json_int_t)l->memory));
+        /* Docker's MemorySwap is memory plus swap too (-1: unlimited). */
+        if (l->memory && l->memory_swap)
+                r |= json_object_set_new(hc, "MemorySwap", json_integer(l->memory_swap));
         if (l->pids)
                 r |= json_object_set_new(hc, "PidsLimit", json_integer((json_int_t)l->pids));
         if (l->cpu_quota_us) {

@@ -636,6 +636,48 @@ START_TEST(exec_process)
 }
 END_TEST
 
+/* ---- memory plus swap ------------------------------------------------------------------- */
+
+static void set_swap(json_t *c, const void *data)
+{
+        json_object_set_new(json_object_get(c, "linux"), "resources",
+                            json_pack("{s:{s:I, s:I}}", "memory", "limit", (json_int_t)64 << 20,
+                                      "swap", *(const json_int_t *)data));
+}
+
+/* The container's memsw (v1) as linux.resources.memory.swap asks: memory plus swap, or
+ * unlimited with -1; without swap accounting on a host, nothing to read. */
+START_TEST(swap)
+{
+        static const json_int_t asks[] = { (json_int_t)128 << 20, -1 };
+        const char *want[] = { "134217728\n", "9223372036854771712\n" };
+
+        for (size_t i = 0; i < ELEMENTSOF(asks); i++) {
+                char dir[400], name[32], file[300];
+                _cleanup_free_ char *memsw = NULL;
+                json_auto_t *l = NULL;
+
+                (void)snprintf(name, sizeof(name), "swap%zu", i);
+                bundle(name, dir, set_swap, &asks[i]);
+                json_decref(rpc_ok("startContainer",
+                                   "{\"containerId\":\"%s\",\"bundlePath\":\"%s\"}", name, dir));
+                l = test_call(&d, "GET", "/imageapi/v1/container", NULL, 200);
+                (void)snprintf(file, sizeof(file),
+                               "/sys/fs/cgroup/memory/%s/%lld/memory.memsw.limit_in_bytes",
+                               cgparent,
+                               json_integer_value(json_object_get(json_array_get(l, 0), "id")));
+                if (access(file, F_OK) == 0) {
+                        memsw = read_host(file);
+                        ck_assert_str_eq(memsw, want[i]);
+                }
+                json_decref(
+                        rpc_ok("stopContainer", "{\"containerId\":\"%s\",\"force\":true}", name));
+                wait_none();
+        }
+        test_assert_clean(d.state_dir, NULL, cgparent);
+}
+END_TEST
+
 static Suite *kernel_suite(void)
 {
         Suite *s = suite_create("oci-kernel");
@@ -648,6 +690,7 @@ static Suite *kernel_suite(void)
         tcase_add_test(test_tcase(s, "dbus", setup_ai, teardown_ai, 60), ai_buses);
         tcase_add_test(test_tcase(s, "fifo", setup, teardown, 60), console_fifo);
         tcase_add_test(test_tcase(s, "exec", setup, teardown, 60), exec_process);
+        tcase_add_test(test_tcase(s, "swap", setup, teardown, 60), swap);
         return s;
 }
 

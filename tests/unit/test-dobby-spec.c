@@ -377,18 +377,21 @@ END_TEST
 
 START_TEST(test_memory)
 {
-        _cleanup_(dobby_spec_done) struct dobby_spec d = {}, e = {};
+        _cleanup_(dobby_spec_done) struct dobby_spec d = {}, e = {}, f = {};
 
         /* 64 bits: 8 GiB, which Dobby's 32 would wrap. */
         with("memLimit", "8589934592", &d);
         ck_assert_uint_eq(d.w.limits.memory, UINT64_C(8589934592));
         with("swapLimit", "41943040", &e);
         ck_assert_uint_eq(e.w.limits.memory, 41943040);
+        ck_assert_int_eq(e.w.limits.memory_swap, 0); /* equal: no swap */
+        with("swapLimit", "83886080", &f);
+        ck_assert_int_eq(f.w.limits.memory_swap, 83886080); /* memory plus swap */
+        ck_assert_int_eq(d.w.limits.memory_swap, 0);
         refused("memLimit", "262143", -EINVAL, "memLimit 262143 is below");
         refused("memLimit", "-1", -EINVAL, "memLimit must be an integer");
         refused("memLimit", "\"40M\"", -EINVAL, "memLimit must be an integer");
         refused("swapLimit", "41943039", -EINVAL, "swapLimit 41943039 must be at least memLimit");
-        refused("swapLimit", "83886080", -EOPNOTSUPP, "swapLimit: not supported yet");
 }
 END_TEST
 

@@ -724,6 +724,21 @@ START_TEST(test_kernel)
         ck_assert(w.namespaces & BERTH_NS_NET);
         berth_workload_done(&w);
 
+        /* swap: memory plus swap, or -1 (unlimited); equal to the limit is none. */
+        set_at(c, "linux.resources", J("{\"memory\":{\"limit\":1048576,\"swap\":4194304}}"));
+        translate_ok(c, NULL, &w, NULL);
+        ck_assert_int_eq(w.limits.memory_swap, 4194304);
+        berth_workload_done(&w);
+        set_at(c, "linux.resources", J("{\"memory\":{\"limit\":1048576,\"swap\":-1}}"));
+        translate_ok(c, NULL, &w, NULL);
+        ck_assert_int_eq(w.limits.memory_swap, -1);
+        berth_workload_done(&w);
+        set_at(c, "linux.resources", J("{\"memory\":{\"limit\":1048576,\"swap\":1048576}}"));
+        translate_ok(c, NULL, &w, NULL);
+        ck_assert_int_eq(w.limits.memory_swap, 0);
+        berth_workload_done(&w);
+        json_object_del(json_object_get(c, "linux"), "resources");
+
         /* cgroupsPath: below berthd's parent. */
         set_at(c, "linux.cgroupsPath", J("\"/apps/web.1\""));
         translate_ok(c, NULL, &w, NULL);
@@ -900,8 +915,10 @@ START_TEST(test_refuse_linux)
                "\"0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25\"", -EINVAL,
                "linux.resources.cpu.mems must be at most 63 characters");
         refuse("linux.resources.cpu.shares", "262145", -EINVAL, "linux.resources.cpu.shares");
-        refuse("linux.resources.memory", "{\"limit\":1048576,\"swap\":2097152}", -EOPNOTSUPP,
-               "linux.resources.memory.swap");
+        refuse("linux.resources.memory", "{\"limit\":2097152,\"swap\":1048576}", -EINVAL,
+               "linux.resources.memory.swap 1048576 is memory plus swap: at least the limit");
+        refuse("linux.resources.memory", "{\"swap\":1048576}", -EINVAL,
+               "linux.resources.memory.swap needs a limit");
         refuse("linux.resources.memory.reservation", "1048576", -EOPNOTSUPP,
                "linux.resources.memory.reservation");
         refuse("linux.resources.memory.limit", "-2", -EINVAL, "linux.resources.memory.limit");

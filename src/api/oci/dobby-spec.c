@@ -217,8 +217,8 @@ static int decode_user(json_t *spec, struct berth_workload *w, struct berth_erro
         return r;
 }
 
-/* memLimit in 64 bits (Dobby holds 32); swapLimit only where berth's memory plus swap
- * is what it asks. */
+/* memLimit in 64 bits (Dobby holds 32); swapLimit, memory plus swap (without it no swap,
+ * berth's default). */
 static int decode_memory(json_t *spec, struct berth_workload *w, struct berth_error *err)
 {
         int64_t mem = 0, swap = 0;
@@ -239,11 +239,8 @@ static int decode_memory(json_t *spec, struct berth_workload *w, struct berth_er
         if (swap < mem)
                 return berth_error_set(err, EINVAL, "swapLimit %lld must be at least memLimit %lld",
                                        (long long)swap, (long long)mem);
-        if (swap != mem)
-                return berth_error_set(err, EOPNOTSUPP,
-                                       "swapLimit: not supported yet: berth's memory plus swap is "
-                                       "the memory limit (give swapLimit equal to memLimit, or "
-                                       "none)");
+        /* Memory plus swap; equal to memLimit: no swap, as without the field. */
+        w->limits.memory_swap = swap == mem ? 0 : swap;
         return 0;
 }
 

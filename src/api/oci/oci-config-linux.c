@@ -239,12 +239,15 @@ static int decode_memory(json_t *res, struct berth_limits *lim, struct berth_err
                 return r;
         if (limit > 0)
                 lim->memory = (uint64_t)limit;
-        /* berth allows no swap beyond the memory limit: memory plus swap is the limit. */
-        if (swap > 0 && swap != limit)
-                return berth_error_set(err, EOPNOTSUPP,
-                                       "%s.swap: not supported yet: berth's memory plus swap is "
-                                       "the memory limit (give swap equal to limit, -1 or none)",
-                                       p);
+        /* Memory plus swap; none (or equal to limit): no swap, berth's default (runc leaves
+         * memsw alone then); -1: swap without a limit. */
+        if (swap != 0 && limit <= 0)
+                return berth_error_set(err, EINVAL, "%s.swap needs a limit", p);
+        if (swap > 0 && swap < limit)
+                return berth_error_set(err, EINVAL,
+                                       "%s.swap %lld is memory plus swap: at least the limit %lld",
+                                       p, (long long)swap, (long long)limit);
+        lim->memory_swap = swap == limit ? 0 : swap;
         return 0;
 }
 
