@@ -126,7 +126,8 @@ static int set_swap(struct berth_cgroup *cg, const struct berth_limits *l, const
                                cg->memory_v2 ? (unsigned long long)l->memory_swap - l->memory
                                              : (unsigned long long)l->memory_swap);
         r = berth_cgroup_write(cg->memory, file, v);
-        if (r == -ENOENT && l->memory_swap == 0)
+        /* The default is best effort, as it always was: no swap accounting, no matter. */
+        if (r < 0 && l->memory_swap == 0)
                 return 0;
         if (r < 0)
                 return berth_error_set_errno(err, -r, "limits.memory_swap: set %s in '%s'%s", file,
