@@ -200,7 +200,7 @@ static int join_cgroups(struct berth_error *err)
  * host's root) berth-init is that root already; under another it came in as the host's
  * root, an id the namespace does not map, with its capabilities ambient (launch.c), and
  * has used that for what lies in the host's tree: the groups it joined, the bind sources,
- * the staging tmpfs and the root file system (rootfs_open_host()), which may sit in
+ * the staging tmpfs and the root's tree (rootfs_open_host()), which may sit in
  * directories of root's alone. Everything from here is made as the namespace's root: a
  * file system mounted in the namespace takes no file from an id it does not map
  * (EOVERFLOW), and the payload's ids are the namespace's. */

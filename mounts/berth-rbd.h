@@ -87,7 +87,7 @@ int cluster_connect(rados_t *ret, struct berth_error *err);
 int image_open(rados_t cluster, rados_ioctx_t *ret_io, rbd_image_t *ret_image, uint64_t *ret_size,
                struct berth_error *err);
 
-/* ---- the file system (berth-rbd-fuse.c) -------------------------------------------------- */
+/* ---- the file system: berth-rbd-fuse.c -------------------------------------------------- */
 
 /* What the FUSE handlers need; userdata of the session. */
 struct rbd_fs {

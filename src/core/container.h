@@ -12,7 +12,7 @@
 #include "workload.h"
 
 /*
- * Containers: a workload run by an engine on a root file system (a berth mount), with
+ * Containers: a workload run by an engine on a root file system, a berth mount, with
  * the state a client sees (created, running, paused, stopping, exited, dead), its
  * exit, log and record. The container holds a claim on its mount; a mount defined in
  * the container's definition belongs to it. What runs it is the engine's business

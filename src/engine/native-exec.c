@@ -284,48 +284,6 @@ static int follow(struct berth_container *c, int fd, char *pending, size_t n_pen
         }
 }
 
-/* read_file() of an open fd (at its start): at most max bytes, NUL-terminated, its
- * offset at the end of what was read; -EFBIG when larger. */
-static int read_log(int fd, size_t max, char **ret, size_t *ret_len)
-{
-        _cleanup_free_ char *buf = NULL;
-        size_t len = 0, size = MIN((size_t)65536, max);
-
-        /* One byte more than max fits, so that a longer file is noticed. */
-        buf = malloc(size + 2);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t n;
-
-                if (len == size + 1) {
-                        char *nb;
-
-                        if (size >= max)
-                                return -EFBIG;
-                        size = MIN(size * 2, max);
-                        nb = realloc(buf, size + 2);
-                        if (!nb)
-                                return -ENOMEM;
-                        buf = nb;
-                }
-                n = read(fd, buf + len, size + 1 - len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -errno;
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-        }
-        if (len > max)
-                return -EFBIG;
-        buf[len] = 0;
-        *ret = TAKE_PTR(buf);
-        *ret_len = len;
-        return 0;
-}
-
 int native_logs(struct berth_engine *e, struct berth_container *c, const struct berth_logs_query *q,
                 berth_log_line_fn fn, void *userdata, struct berth_error *err)
 {
@@ -344,7 +302,7 @@ int native_logs(struct berth_engine *e, struct berth_container *c, const struct 
                 return berth_error_set_errno(err, errno, "open the log of container %llu",
                                              (unsigned long long)c->obj.id);
         /* From the fd, not the path again: a log_path is in a directory of the user's. */
-        r = read_log(fd, 64u << 20, &text, &len);
+        r = read_fd(fd, 64u << 20, &text, &len);
         if (r < 0)
                 return berth_error_set_errno(err, -r, "read the log of container %llu",
                                              (unsigned long long)c->obj.id);

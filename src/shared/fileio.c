@@ -89,13 +89,18 @@ fail:
 
 int read_file(const char *path, size_t max, char **ret, size_t *ret_len)
 {
-        _cleanup_close_ int fd = -EBADF;
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+        if (fd < 0)
+                return -errno;
+        return read_fd(fd, max, ret, ret_len);
+}
+
+int read_fd(int fd, size_t max, char **ret, size_t *ret_len)
+{
         _cleanup_free_ char *buf = NULL;
         size_t len = 0, size = MIN((size_t)4096, max);
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
         /* One byte more than max fits, so that a file of exactly max bytes is read to
          * its end and a longer one is noticed. */
         buf = malloc(size + 2);

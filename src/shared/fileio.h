@@ -21,6 +21,8 @@ int fsync_directory_of(const char *path);
 
 /* Read a whole file of at most max bytes (NUL-terminated). -EFBIG when larger. */
 int read_file(const char *path, size_t max, char **ret, size_t *ret_len);
+/* The same from an open fd, from its offset on (left at the end of what was read). */
+int read_fd(int fd, size_t max, char **ret, size_t *ret_len);
 
 /* Read a small sysfs-style attribute, strip the trailing newline. */
 int read_one_line(const char *path, char *buf, size_t size);

@@ -3,7 +3,7 @@
  * startContainerFromDobbySpec end to end (seed 004, issue 16): a real berthd, the seed's
  * curl body as it is but for its network ("private": test-priv-oci-nat has nat) and its console
  * path (in the test's directory). The container runs the host's programs in Dobby's
- * root file system (<state>/oci-roots/<id>.<random>): /bin/sh is there, /etc/passwd
+ * root file system, <state>/oci-roots/<id>.<random>: /bin/sh is there, /etc/passwd
  * holds the spec's line, the process is root inside and user.uid (1000) on the host,
  * its output lands in console.path, and the root goes with the container: after a stop,
  * after a removal through the ImageAPI, and at a restart of berthd; restartOnCrash

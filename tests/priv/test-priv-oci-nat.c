@@ -17,6 +17,9 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,11 +43,32 @@ static const char *const *extra(void)
         return a;
 }
 
+/* argv's exit status, its output discarded; usable outside a test (no ck_*), as main()
+ * cleans before and after the suite. */
+static int run_quiet(const char *const *argv)
+{
+        posix_spawn_file_actions_t fa;
+        int status = -1;
+        pid_t pid;
+
+        if (posix_spawn_file_actions_init(&fa) != 0)
+                return -1;
+        (void)posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+        (void)posix_spawn_file_actions_adddup2(&fa, 1, 2);
+        if (posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ) != 0)
+                pid = -1;
+        posix_spawn_file_actions_destroy(&fa);
+        if (pid < 0 || waitpid(pid, &status, 0) != pid)
+                return -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 /* What a failed run may have left: the bridge, the table. */
 static void host_clean(void)
 {
-        (void)!system("ip link del berth-nat0 2>/dev/null; ip link del bnstale-peer 2>/dev/null; "
-                      "nft delete table ip berth_nat 2>/dev/null");
+        (void)run_quiet((const char *[]){ "ip", "link", "del", "berth-nat0", NULL });
+        (void)run_quiet((const char *[]){ "ip", "link", "del", "bnstale-peer", NULL });
+        (void)run_quiet((const char *[]){ "nft", "delete", "table", "ip", "berth_nat", NULL });
 }
 
 static void setup(void)
@@ -167,7 +191,7 @@ static bool veth_exists(int host)
 
 static bool table_exists(void)
 {
-        return system("nft list table ip berth_nat >/dev/null 2>&1") == 0;
+        return run_quiet((const char *[]){ "nft", "list", "table", "ip", "berth_nat", NULL }) == 0;
 }
 
 static bool bridge_exists(void)
@@ -261,13 +285,13 @@ START_TEST(nat)
         test_berthd_kill(&d);
         /* A pair of a container gone while berthd was down (.254): swept at the start. */
         {
-                char cmd2[300];
-
-                (void)snprintf(cmd2, sizeof(cmd2),
-                               "ip link add %s type veth peer name bnstale-peer && "
-                               "ip link set %s master berth-nat0",
-                               veth_name(254), veth_name(254));
-                ck_assert_int_eq(system(cmd2), 0);
+                ck_assert_int_eq(
+                        test_run((const char *[]){ "ip", "link", "add", veth_name(254), "type",
+                                                   "veth", "peer", "name", "bnstale-peer", NULL }),
+                        0);
+                ck_assert_int_eq(test_run((const char *[]){ "ip", "link", "set", veth_name(254),
+                                                            "master", "berth-nat0", NULL }),
+                                 0);
                 ck_assert(veth_exists(254));
         }
         test_berthd_spawn(&d, false, extra());

@@ -495,7 +495,7 @@ static void assert_disk_refused(void)
         char args[160];
         _cleanup_free_ char *log = NULL;
 
-        /* The disk under the host's root file system (a whole disk or a partition). */
+        /* The disk under the host's root file system: a whole disk or a partition. */
         ck_assert_int_eq(stat("/", &st), 0);
         (void)snprintf(args, sizeof(args),
                        "[\"/usr/local/bin/berth-attack\",\"devices\",\"%u\",\"%u\"]",

@@ -546,6 +546,22 @@ END_TEST
 
 /* The workload's record keeps the maps and log_path (src/core/workload.c), and the native
  * engine gives the maps to the launch with a user namespace only. */
+/* The launch of w as the native engine makes it (container 3 on /srv/root). */
+static int launch_of(const struct berth_workload *w, struct berth_launch *l,
+                     struct berth_error *err)
+{
+        return berth_native_launch_from_workload(
+                &(struct berth_native_launch_in){
+                        .w = w,
+                        .id = 3,
+                        .rootfs = "/srv/root",
+                        .staging = "/run/berth/staging",
+                        .exec_path = strdup("/bin/sh"),
+                        .machine_id = "0123456789abcdef0123456789abcdef",
+                },
+                l, err);
+}
+
 START_TEST(test_workload_idmaps)
 {
         struct berth_wl_idmap u[] = { { 0, 100000, 1 }, { 1, 300000, 10 } },
@@ -580,17 +596,7 @@ START_TEST(test_workload_idmaps)
         ck_assert_str_eq(copy.log_path, "/var/log/app/console.log");
         berth_workload_done(&copy);
 
-        ck_assert_msg(berth_native_launch_from_workload(
-                              &(struct berth_native_launch_in){
-                                      .w = &back,
-                                      .id = 3,
-                                      .rootfs = "/srv/root",
-                                      .staging = "/run/berth/staging",
-                                      .exec_path = strdup("/bin/sh"),
-                                      .machine_id = "0123456789abcdef0123456789abcdef",
-                              },
-                              &l, &err) >= 0,
-                      "%s", err.msg);
+        ck_assert_msg(launch_of(&back, &l, &err) >= 0, "%s", err.msg);
         ck_assert_uint_eq(l.namespaces, LAUNCH_NS_USER);
         ck_assert_uint_eq(l.n_uid_map, 2);
         ck_assert_uint_eq(l.uid_map[1].inside, 1);
@@ -602,17 +608,7 @@ START_TEST(test_workload_idmaps)
 
         /* Without the user namespace, no maps (native_validate() refuses such a workload). */
         back.namespaces = 0;
-        ck_assert_msg(berth_native_launch_from_workload(
-                              &(struct berth_native_launch_in){
-                                      .w = &back,
-                                      .id = 3,
-                                      .rootfs = "/srv/root",
-                                      .staging = "/run/berth/staging",
-                                      .exec_path = strdup("/bin/sh"),
-                                      .machine_id = "0123456789abcdef0123456789abcdef",
-                              },
-                              &l, &err) >= 0,
-                      "%s", err.msg);
+        ck_assert_msg(launch_of(&back, &l, &err) >= 0, "%s", err.msg);
         ck_assert(l.n_uid_map == 0 && !l.uid_map && l.n_gid_map == 0 && !l.gid_map);
         berth_launch_done(&l);
         berth_workload_done(&back);
@@ -644,17 +640,7 @@ START_TEST(test_kernel_fields)
         ck_assert(strv_same(back.sysctls, sysctls));
         ck_assert_str_eq(back.ns_join[BERTH_WL_JOIN_NET], "/run/netns/a");
         ck_assert_ptr_null(back.ns_join[BERTH_WL_JOIN_IPC]);
-        ck_assert_msg(berth_native_launch_from_workload(
-                              &(struct berth_native_launch_in){
-                                      .w = &back,
-                                      .id = 3,
-                                      .rootfs = "/srv/root",
-                                      .staging = "/run/berth/staging",
-                                      .exec_path = strdup("/bin/sh"),
-                                      .machine_id = "0123456789abcdef0123456789abcdef",
-                              },
-                              &l, &err) >= 0,
-                      "%s", err.msg);
+        ck_assert_msg(launch_of(&back, &l, &err) >= 0, "%s", err.msg);
         berth_workload_done(&back);
         /* A joined uts namespace keeps its name: no hostname for berth-init to set. */
         ck_assert_ptr_null(l.hostname);

@@ -607,29 +607,10 @@ static int decode_refused(json_t *spec, struct berth_error *err)
 static int apply_overrides(const struct oci_overrides *o, struct berth_workload *w,
                            struct berth_error *err)
 {
-        int r;
+        int r = oci_overrides_apply(o, w, err);
 
-        if (o && o->command) {
-                char **args = NULL;
-
-                r = oci_split_command(o->command, &args, err);
-                if (r < 0)
-                        return r;
-                strv_free(w->args);
-                w->args = args;
-                w->command_line = strdup(o->command);
-                if (!w->command_line)
-                        return -ENOMEM;
-        }
-        for (size_t i = 0; o && o->envvar && o->envvar[i]; i++) {
-                if (!oci_env_entry_valid(o->envvar[i]))
-                        return berth_error_set(err, EINVAL,
-                                               "envvar[%zu] '%.128s' must be KEY=value", i,
-                                               o->envvar[i]);
-                r = oci_env_set(&w->env, o->envvar[i]);
-                if (r < 0)
-                        return r;
-        }
+        if (r < 0)
+                return r;
         /* Dobby's template adds these after the spec's environment. */
         r = dobby_env_default(&w->env, "HOME=/home/private");
         if (r >= 0)

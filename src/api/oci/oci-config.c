@@ -624,22 +624,8 @@ static int decode_hostname(json_t *config, struct berth_workload *w, struct bert
 static int apply_overrides(const struct oci_overrides *o, struct berth_workload *w,
                            struct berth_error *err)
 {
-        int r;
-
         if (!o)
                 return 0;
-        if (o->command) {
-                char **args = NULL;
-
-                r = oci_split_command(o->command, &args, err);
-                if (r < 0)
-                        return r;
-                strv_free(w->args);
-                w->args = args;
-                w->command_line = strdup(o->command);
-                if (!w->command_line)
-                        return -ENOMEM;
-        }
         if (o->westeros_socket) {
                 struct berth_wl_mount *m = &w->mounts[w->n_mounts];
 
@@ -661,9 +647,30 @@ static int apply_overrides(const struct oci_overrides *o, struct berth_workload 
                         return -ENOMEM;
         }
         /* After westeros': what the caller says last wins. */
-        for (size_t i = 0; o->envvar && o->envvar[i]; i++) {
+        return oci_overrides_apply(o, w, err);
+}
+
+int oci_overrides_apply(const struct oci_overrides *o, struct berth_workload *w,
+                        struct berth_error *err)
+{
+        int r;
+
+        if (o && o->command) {
+                char **args = NULL;
+
+                r = oci_split_command(o->command, &args, err);
+                if (r < 0)
+                        return r;
+                strv_free(w->args);
+                w->args = args;
+                w->command_line = strdup(o->command);
+                if (!w->command_line)
+                        return -ENOMEM;
+        }
+        for (size_t i = 0; o && o->envvar && o->envvar[i]; i++) {
                 if (!oci_env_entry_valid(o->envvar[i]))
-                        return berth_error_set(err, EINVAL, "envvar[%zu] '%s' must be KEY=value", i,
+                        return berth_error_set(err, EINVAL,
+                                               "envvar[%zu] '%.128s' must be KEY=value", i,
                                                o->envvar[i]);
                 r = oci_env_set(&w->env, o->envvar[i]);
                 if (r < 0)

@@ -42,6 +42,11 @@ int oci_config_to_workload(const char *bundle, json_t *config, const struct oci_
                            struct berth_workload *w, json_t **ret_annotations,
                            struct berth_error *err);
 
+/* The method's command and envvar (o may be NULL) on w's args and environment, as both
+ * starts take them. -EINVAL naming the bad one, -ENOMEM. */
+int oci_overrides_apply(const struct oci_overrides *o, struct berth_workload *w,
+                        struct berth_error *err);
+
 /* Words of a command line as a POSIX shell splits them, nothing expanded: -EINVAL for
  * an unterminated quote or a trailing backslash, naming it; an empty line is -EINVAL. */
 int oci_split_command(const char *line, char ***ret, struct berth_error *err);
